@@ -1,0 +1,531 @@
+// Generic keyspace commands: DEL, UNLINK, EXISTS, TOUCH, TYPE, RENAME(NX), MOVE, COPY,
+// RANDOMKEY, KEYS, SCAN, OBJECT, the EXPIRE family, TTL family, PERSIST, DBSIZE,
+// FLUSHDB, SWAPDB. FLUSHALL is in persistence-aware server.ts (it may save).
+
+import type { CommandSpec } from "./table.ts";
+import { keyless } from "./table.ts";
+import type { Client } from "../net/client.ts";
+import { argIs, argLower, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
+import { intArg, replyError, touched } from "./context.ts";
+import * as errors from "../errors.ts";
+import { NOTIFY_GENERIC } from "../notify.ts";
+import { globMatch, isMatchAllPattern } from "../util/glob.ts";
+import { typeOf, type RedisValue } from "../db/types.ts";
+import { cloneValue, valueEncoding } from "../db/values.ts";
+import type { Database } from "../db/keyspace.ts";
+
+/** Values that blocked clients may be waiting for (lists, sorted sets, streams). */
+function signalIfBlockable(client: Client, dbIndex: number, key: string, value: RedisValue): void {
+  if (!(value instanceof Uint8Array) && (value.type === "list" || value.type === "zset" || value.type === "stream")) {
+    client.server.signalKeyReady(dbIndex, key);
+  }
+}
+
+function delGeneric(client: Client, argv: Uint8Array[]): void {
+  let removed = 0;
+  const db = client.db;
+  for (let i = 1; i < argv.length; i++) {
+    const key = bytesToKey(argv[i]!);
+    if (db.remove(key)) {
+      removed++;
+      client.server.notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+    }
+  }
+  client.server.dirty += removed;
+  client.reply.integer(removed);
+}
+
+function exists(client: Client, argv: Uint8Array[]): void {
+  let count = 0;
+  const db = client.db;
+  for (let i = 1; i < argv.length; i++) if (db.has(bytesToKey(argv[i]!))) count++;
+  client.reply.integer(count);
+}
+
+function touch(client: Client, argv: Uint8Array[]): void {
+  let count = 0;
+  const db = client.db;
+  for (let i = 1; i < argv.length; i++) if (db.lookupRead(bytesToKey(argv[i]!)) !== undefined) count++;
+  client.reply.integer(count);
+}
+
+function type(client: Client, argv: Uint8Array[]): void {
+  client.reply.simple(client.db.typeOfKey(bytesToKey(argv[1]!)));
+}
+
+function renameGeneric(client: Client, argv: Uint8Array[], onlyIfAbsent: boolean): void {
+  const db = client.db;
+  const source = bytesToKey(argv[1]!);
+  const target = bytesToKey(argv[2]!);
+  const entry = db.entry(source);
+  if (entry === undefined) {
+    replyError(client, errors.NO_SUCH_KEY);
+    return;
+  }
+  if (source === target) {
+    if (onlyIfAbsent) client.reply.integer(0);
+    else client.reply.ok();
+    return;
+  }
+  if (db.has(target)) {
+    if (onlyIfAbsent) {
+      client.reply.integer(0);
+      return;
+    }
+    db.remove(target);
+  }
+  const { value, expireAt } = entry;
+  db.remove(source);
+  db.add(target, value, expireAt);
+  signalIfBlockable(client, client.dbIndex, target, value);
+  const server = client.server;
+  server.notifier.notify(NOTIFY_GENERIC, "rename_from", source, client.dbIndex);
+  server.notifier.notify(NOTIFY_GENERIC, "rename_to", target, client.dbIndex);
+  server.dirty++;
+  if (onlyIfAbsent) client.reply.integer(1);
+  else client.reply.ok();
+}
+
+function dbIndexArg(client: Client, arg: Uint8Array): Database | null {
+  const index = parseInteger(arg);
+  if (index === null || typeof index === "bigint") {
+    replyError(client, errors.NOT_INTEGER);
+    return null;
+  }
+  const db = client.server.dbs[index];
+  if (index < 0 || db === undefined) {
+    replyError(client, errors.INVALID_DB);
+    return null;
+  }
+  return db;
+}
+
+function move(client: Client, argv: Uint8Array[]): void {
+  const target = dbIndexArg(client, argv[2]!);
+  if (target === null) return;
+  const source = client.db;
+  if (target === source) {
+    replyError(client, "ERR source and destination objects are the same");
+    return;
+  }
+  const key = bytesToKey(argv[1]!);
+  const entry = source.entry(key);
+  if (entry === undefined || target.has(key)) {
+    client.reply.integer(0);
+    return;
+  }
+  const { value, expireAt } = entry;
+  source.remove(key);
+  target.add(key, value, expireAt);
+  signalIfBlockable(client, target.index, key, value);
+  const server = client.server;
+  server.notifier.notify(NOTIFY_GENERIC, "move_from", key, source.index);
+  server.notifier.notify(NOTIFY_GENERIC, "move_to", key, target.index);
+  server.dirty++;
+  client.reply.integer(1);
+}
+
+function copy(client: Client, argv: Uint8Array[]): void {
+  let target = client.db;
+  let replace = false;
+  for (let i = 3; i < argv.length; i++) {
+    if (argIs(argv[i]!, "replace")) replace = true;
+    else if (argIs(argv[i]!, "db") && i + 1 < argv.length) {
+      const db = dbIndexArg(client, argv[++i]!);
+      if (db === null) return;
+      target = db;
+    } else {
+      replyError(client, errors.SYNTAX_ERROR);
+      return;
+    }
+  }
+  const source = client.db;
+  const sourceKey = bytesToKey(argv[1]!);
+  const targetKey = bytesToKey(argv[2]!);
+  if (source === target && sourceKey === targetKey) {
+    replyError(client, "ERR source and destination objects are the same");
+    return;
+  }
+  const entry = source.entry(sourceKey);
+  if (entry === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  if (target.has(targetKey)) {
+    if (!replace) {
+      client.reply.integer(0);
+      return;
+    }
+    target.remove(targetKey);
+  }
+  const value = cloneValue(entry.value);
+  target.add(targetKey, value, entry.expireAt);
+  signalIfBlockable(client, target.index, targetKey, value);
+  client.server.notifier.notify(NOTIFY_GENERIC, "copy_to", targetKey, target.index);
+  client.server.dirty++;
+  client.reply.integer(1);
+}
+
+function randomkey(client: Client): void {
+  const key = client.db.randomKey();
+  if (key === undefined) client.reply.nullBulk();
+  else client.reply.bulkText(key);
+}
+
+function keys(client: Client, argv: Uint8Array[]): void {
+  const pattern = argv[1]!;
+  const all = isMatchAllPattern(pattern);
+  const matched: string[] = [];
+  const db = client.db;
+  const now = Date.now();
+  for (const [key, entry] of db.entries) {
+    if (entry.expireAt !== -1 && entry.expireAt <= now) continue;
+    if (all || globMatch(pattern, keyToBytes(key))) matched.push(key);
+  }
+  client.reply.arrayHeader(matched.length);
+  for (const key of matched) client.reply.bulkText(key);
+}
+
+/**
+ * Parses SCAN-family options after the cursor: MATCH, COUNT, and (for SCAN) TYPE.
+ * Returns null after replying an error.
+ */
+export function parseScanOptions(
+  client: Client,
+  argv: Uint8Array[],
+  start: number,
+  allowType: boolean,
+): { pattern: Uint8Array | null; count: number; type: string | null } | null {
+  let pattern: Uint8Array | null = null;
+  let count = 10;
+  let type: string | null = null;
+  for (let i = start; i < argv.length; i++) {
+    const option = argLower(argv[i]!);
+    const hasValue = i + 1 < argv.length;
+    if (option === "count" && hasValue) {
+      const n = intArg(client, argv[++i]!);
+      if (n === null) return null;
+      if (n < 1) {
+        replyError(client, errors.SYNTAX_ERROR);
+        return null;
+      }
+      count = n;
+    } else if (option === "match" && hasValue) {
+      pattern = argv[++i]!;
+      if (isMatchAllPattern(pattern)) pattern = null;
+    } else if (allowType && option === "type" && hasValue) {
+      type = bytesToKey(argv[++i]!).toLowerCase();
+    } else {
+      replyError(client, errors.SYNTAX_ERROR);
+      return null;
+    }
+  }
+  return { pattern, count, type };
+}
+
+/** Cursor argument: an unsigned 64-bit integer, or `ERR invalid cursor`. */
+export function parseCursor(client: Client, arg: Uint8Array): number | null {
+  const text = bytesToKey(arg);
+  if (!/^\d+$/.test(text) || BigInt(text) > 18446744073709551615n) {
+    replyError(client, "ERR invalid cursor");
+    return null;
+  }
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : Number.MAX_SAFE_INTEGER;
+}
+
+function scan(client: Client, argv: Uint8Array[]): void {
+  const cursor = parseCursor(client, argv[1]!);
+  if (cursor === null) return;
+  const options = parseScanOptions(client, argv, 2, true);
+  if (options === null) return;
+  const found: string[] = [];
+  const { pattern, type: wantedType } = options;
+  const next = client.db.scan(cursor, options.count, (key, entry) => {
+    if (pattern !== null && !globMatch(pattern, keyToBytes(key))) return;
+    if (wantedType !== null && typeOf(entry.value) !== wantedType) return;
+    found.push(key);
+  });
+  client.reply.arrayHeader(2);
+  client.reply.bulkText(String(next));
+  client.reply.arrayHeader(found.length);
+  for (const key of found) client.reply.bulkText(key);
+}
+
+function dbsize(client: Client): void {
+  client.reply.integer(client.db.size);
+}
+
+function flushdb(client: Client, argv: Uint8Array[]): void {
+  if (argv.length > 2 || (argv.length === 2 && !argIs(argv[1]!, "async") && !argIs(argv[1]!, "sync"))) {
+    replyError(client, errors.SYNTAX_ERROR);
+    return;
+  }
+  client.server.dirty += client.db.clear();
+  client.reply.ok();
+}
+
+function swapdb(client: Client, argv: Uint8Array[]): void {
+  const first = parseInteger(argv[1]!);
+  if (first === null || typeof first === "bigint") {
+    replyError(client, "ERR invalid first DB index");
+    return;
+  }
+  const second = parseInteger(argv[2]!);
+  if (second === null || typeof second === "bigint") {
+    replyError(client, "ERR invalid second DB index");
+    return;
+  }
+  const dbs = client.server.dbs;
+  if (first < 0 || first >= dbs.length || second < 0 || second >= dbs.length) {
+    replyError(client, errors.INVALID_DB);
+    return;
+  }
+  if (first !== second) {
+    dbs[first]!.swapWith(dbs[second]!);
+    // Clients blocked on keys of either database may now find them.
+    for (const db of [dbs[first]!, dbs[second]!]) {
+      for (const [key, entry] of db.entries) signalIfBlockable(client, db.index, key, entry.value);
+    }
+    client.server.dirty++;
+  }
+  client.reply.ok();
+}
+
+// ---- expiry -------------------------------------------------------------------------
+
+const EXPIRE_NX = 1;
+const EXPIRE_XX = 2;
+const EXPIRE_GT = 4;
+const EXPIRE_LT = 8;
+
+/** expireGenericCommand: base time + amount in unit, with NX/XX/GT/LT. */
+function expireGeneric(client: Client, argv: Uint8Array[], unitMs: number, absolute: boolean): void {
+  const name = argLower(argv[0]!);
+  let flags = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const option = argLower(argv[i]!);
+    if (option === "nx") flags |= EXPIRE_NX;
+    else if (option === "xx") flags |= EXPIRE_XX;
+    else if (option === "gt") flags |= EXPIRE_GT;
+    else if (option === "lt") flags |= EXPIRE_LT;
+    else {
+      replyError(client, `ERR Unsupported option ${bytesToKey(argv[i]!)}`);
+      return;
+    }
+  }
+  if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) {
+    replyError(client, "ERR NX and XX, GT or LT options at the same time are not compatible");
+    return;
+  }
+  if (flags & EXPIRE_GT && flags & EXPIRE_LT) {
+    replyError(client, "ERR GT and LT options at the same time are not compatible");
+    return;
+  }
+  const raw = parseInteger(argv[2]!);
+  if (raw === null) {
+    replyError(client, errors.NOT_INTEGER);
+    return;
+  }
+  const invalid = `ERR invalid expire time in '${name}' command`;
+  let when = typeof raw === "bigint" ? raw : BigInt(raw);
+  const INT64_MAX = 9223372036854775807n;
+  const INT64_MIN = -9223372036854775808n;
+  if (unitMs === 1000) {
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
+      replyError(client, invalid);
+      return;
+    }
+    when *= 1000n;
+  }
+  if (!absolute) {
+    when += BigInt(Date.now());
+    if (when > INT64_MAX || when < INT64_MIN) {
+      replyError(client, invalid);
+      return;
+    }
+  }
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  const entry = db.entry(key);
+  if (entry === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  const current = entry.expireAt;
+  if (flags) {
+    const target = Number(when);
+    if (flags & EXPIRE_NX && current !== -1) return client.reply.integer(0);
+    if (flags & EXPIRE_XX && current === -1) return client.reply.integer(0);
+    // A key without a TTL counts as an infinite TTL for GT and LT.
+    if (flags & EXPIRE_GT && (current === -1 || target <= current)) return client.reply.integer(0);
+    if (flags & EXPIRE_LT && current !== -1 && target >= current) return client.reply.integer(0);
+  }
+  const server = client.server;
+  if (when <= BigInt(Date.now()) && !server.loading) {
+    // Expire in the past: the key goes away now, as Redis deletes (and propagates DEL).
+    db.remove(key);
+    touched(client, NOTIFY_GENERIC, "del", key);
+    client.reply.integer(1);
+    return;
+  }
+  db.setExpire(key, Number(when));
+  touched(client, NOTIFY_GENERIC, "expire", key);
+  client.reply.integer(1);
+}
+
+function ttlGeneric(client: Client, argv: Uint8Array[], outputMs: boolean, outputAbsolute: boolean): void {
+  const entry = client.db.entry(bytesToKey(argv[1]!));
+  if (entry === undefined) {
+    client.reply.integer(-2);
+    return;
+  }
+  if (entry.expireAt === -1) {
+    client.reply.integer(-1);
+    return;
+  }
+  let ttl = outputAbsolute ? entry.expireAt : entry.expireAt - Date.now();
+  if (ttl < 0) ttl = 0;
+  client.reply.integer(outputMs ? ttl : Math.floor((ttl + 500) / 1000));
+}
+
+function persist(client: Client, argv: Uint8Array[]): void {
+  const key = bytesToKey(argv[1]!);
+  const db = client.db;
+  const entry = db.entry(key);
+  if (entry === undefined || entry.expireAt === -1) {
+    client.reply.integer(0);
+    return;
+  }
+  db.setExpire(key, -1);
+  touched(client, NOTIFY_GENERIC, "persist", key);
+  client.reply.integer(1);
+}
+
+// ---- OBJECT --------------------------------------------------------------------------
+
+const LFU_POLICIES = new Set(["allkeys-lfu", "volatile-lfu"]);
+
+function objectEncoding(client: Client, argv: Uint8Array[]): void {
+  const entry = client.db.entry(bytesToKey(argv[2]!));
+  if (entry === undefined) client.reply.nullBulk();
+  else client.reply.bulkText(valueEncoding(entry.value));
+}
+
+function objectRefcount(client: Client, argv: Uint8Array[]): void {
+  const entry = client.db.entry(bytesToKey(argv[2]!));
+  if (entry === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  // Redis shares the integers 0..9999 (refcount INT_MAX) unless an LRU/LFU maxmemory policy is set.
+  const value = entry.value;
+  const policy = client.server.config.getString("maxmemory-policy");
+  const sharing = client.server.config.getNumber("maxmemory") === 0 || !(policy.includes("lru") || policy.includes("lfu"));
+  if (sharing && value instanceof Uint8Array && valueEncoding(value) === "int") {
+    const n = parseInteger(value);
+    if (typeof n === "number" && n >= 0 && n < 10000) {
+      client.reply.integer(2147483647);
+      return;
+    }
+  }
+  client.reply.integer(1);
+}
+
+function objectIdletime(client: Client, argv: Uint8Array[]): void {
+  const entry = client.db.entry(bytesToKey(argv[2]!));
+  if (entry === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  if (LFU_POLICIES.has(client.server.config.getString("maxmemory-policy"))) {
+    replyError(
+      client,
+      "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    );
+    return;
+  }
+  client.reply.integer(Math.floor((Date.now() - entry.lru) / 1000));
+}
+
+function objectFreq(client: Client, argv: Uint8Array[]): void {
+  const entry = client.db.entry(bytesToKey(argv[2]!));
+  if (entry === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  if (!LFU_POLICIES.has(client.server.config.getString("maxmemory-policy"))) {
+    replyError(
+      client,
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    );
+    return;
+  }
+  client.reply.integer(entry.freq);
+}
+
+const OBJECT_HELP = [
+  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ENCODING <key>",
+  "    Return the kind of internal representation used in order to store the value",
+  "    associated with a <key>.",
+  "FREQ <key>",
+  "    Return the access frequency index of the <key>. The returned integer is",
+  "    proportional to the logarithm of the recent access frequency of the key.",
+  "IDLETIME <key>",
+  "    Return the idle time of the <key>, that is the approximated number of",
+  "    seconds elapsed since the last access to the key.",
+  "REFCOUNT <key>",
+  "    Return the number of references of the value associated with the specified",
+  "    <key>.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** Replies a HELP text as Redis's addReplyHelp does: status lines. */
+export function replyHelp(client: Client, lines: string[]): void {
+  client.reply.arrayHeader(lines.length);
+  for (const line of lines) client.reply.simple(line);
+}
+
+const G = { categories: ["keyspace"], group: "generic" };
+const single = { firstKey: 1, lastKey: 1, keyStep: 1 };
+const allKeys = { firstKey: 1, lastKey: -1, keyStep: 1 };
+const objectKey = { firstKey: 2, lastKey: 2, keyStep: 1 };
+
+export const keyCommands: CommandSpec[] = [
+  { name: "del", arity: -2, flags: ["write"], ...allKeys, ...G, since: "1.0.0", summary: "Delete a key", complexity: "O(N) where N is the number of keys that will be removed.", handler: delGeneric },
+  { name: "unlink", arity: -2, flags: ["write", "fast"], ...allKeys, ...G, since: "4.0.0", summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity: "O(1) for each key removed regardless of its size.", handler: delGeneric },
+  { name: "exists", arity: -2, flags: ["readonly", "fast"], ...allKeys, ...G, since: "1.0.0", summary: "Determine if a key exists", complexity: "O(N) where N is the number of keys to check.", handler: exists },
+  { name: "touch", arity: -2, flags: ["readonly", "fast"], ...allKeys, ...G, since: "3.2.1", summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity: "O(N) where N is the number of keys that will be touched.", handler: touch },
+  { name: "type", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "1.0.0", summary: "Determine the type stored at key", complexity: "O(1)", handler: type },
+  { name: "rename", arity: 3, flags: ["write"], firstKey: 1, lastKey: 2, keyStep: 1, ...G, since: "1.0.0", summary: "Rename a key", complexity: "O(1)", handler: (c, a) => renameGeneric(c, a, false) },
+  { name: "renamenx", arity: 3, flags: ["write", "fast"], firstKey: 1, lastKey: 2, keyStep: 1, ...G, since: "1.0.0", summary: "Rename a key, only if the new key does not exist", complexity: "O(1)", handler: (c, a) => renameGeneric(c, a, true) },
+  { name: "move", arity: 3, flags: ["write", "fast"], ...single, ...G, since: "1.0.0", summary: "Move a key to another database", complexity: "O(1)", handler: move },
+  { name: "copy", arity: -3, flags: ["write", "denyoom"], firstKey: 1, lastKey: 2, keyStep: 1, ...G, since: "6.2.0", summary: "Copy a key", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", handler: copy },
+  keyless({ name: "randomkey", arity: 1, flags: ["readonly"], ...G, since: "1.0.0", summary: "Return a random key from the keyspace", complexity: "O(1)", tips: ["nondeterministic_output"], handler: randomkey }),
+  keyless({ name: "keys", arity: 2, flags: ["readonly"], ...G, since: "1.0.0", summary: "Find all keys matching the given pattern", complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", tips: ["request_policy:all_shards", "nondeterministic_output_order"], handler: keys }),
+  keyless({ name: "scan", arity: -2, flags: ["readonly"], ...G, since: "2.8.0", summary: "Incrementally iterate the keys space", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips: ["nondeterministic_output", "request_policy:special"], handler: scan }),
+  keyless({ name: "dbsize", arity: 1, flags: ["readonly", "fast"], ...G, group: "server", since: "1.0.0", summary: "Return the number of keys in the selected database", complexity: "O(1)", handler: dbsize }),
+  keyless({ name: "flushdb", arity: -1, flags: ["write"], ...G, categories: ["keyspace", "dangerous"], group: "server", since: "1.0.0", summary: "Remove all keys from the current database", complexity: "O(N) where N is the number of keys in the selected database", handler: flushdb }),
+  keyless({ name: "swapdb", arity: 3, flags: ["write", "fast"], ...G, categories: ["keyspace", "dangerous"], group: "server", since: "4.0.0", summary: "Swaps two Redis databases", complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.", handler: swapdb }),
+  { name: "expire", arity: -3, flags: ["write", "fast"], ...single, ...G, since: "1.0.0", summary: "Set a key's time to live in seconds", complexity: "O(1)", handler: (c, a) => expireGeneric(c, a, 1000, false) },
+  { name: "pexpire", arity: -3, flags: ["write", "fast"], ...single, ...G, since: "2.6.0", summary: "Set a key's time to live in milliseconds", complexity: "O(1)", handler: (c, a) => expireGeneric(c, a, 1, false) },
+  { name: "expireat", arity: -3, flags: ["write", "fast"], ...single, ...G, since: "1.2.0", summary: "Set the expiration for a key as a UNIX timestamp", complexity: "O(1)", handler: (c, a) => expireGeneric(c, a, 1000, true) },
+  { name: "pexpireat", arity: -3, flags: ["write", "fast"], ...single, ...G, since: "2.6.0", summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity: "O(1)", handler: (c, a) => expireGeneric(c, a, 1, true) },
+  { name: "ttl", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "1.0.0", summary: "Get the time to live for a key in seconds", complexity: "O(1)", tips: ["nondeterministic_output"], handler: (c, a) => ttlGeneric(c, a, false, false) },
+  { name: "pttl", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "2.6.0", summary: "Get the time to live for a key in milliseconds", complexity: "O(1)", tips: ["nondeterministic_output"], handler: (c, a) => ttlGeneric(c, a, true, false) },
+  { name: "expiretime", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "7.0.0", summary: "Get the expiration Unix timestamp for a key", complexity: "O(1)", handler: (c, a) => ttlGeneric(c, a, false, true) },
+  { name: "pexpiretime", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "7.0.0", summary: "Get the expiration Unix timestamp for a key in milliseconds", complexity: "O(1)", handler: (c, a) => ttlGeneric(c, a, true, true) },
+  { name: "persist", arity: 2, flags: ["write", "fast"], ...single, ...G, since: "2.2.0", summary: "Remove the expiration from a key", complexity: "O(1)", handler: persist },
+  keyless({
+    name: "object", arity: -2, flags: [], ...G, since: "2.2.3", summary: "A container for object introspection commands", complexity: "Depends on subcommand.",
+    subcommands: [
+      { name: "encoding", arity: 3, flags: ["readonly"], ...objectKey, ...G, since: "2.2.3", summary: "Inspect the internal encoding of a Redis object", complexity: "O(1)", handler: objectEncoding },
+      { name: "refcount", arity: 3, flags: ["readonly"], ...objectKey, ...G, since: "2.2.3", summary: "Get the number of references to the value of the key", complexity: "O(1)", handler: objectRefcount },
+      { name: "idletime", arity: 3, flags: ["readonly"], ...objectKey, ...G, since: "2.2.3", summary: "Get the time since a Redis object was last accessed", complexity: "O(1)", handler: objectIdletime },
+      { name: "freq", arity: 3, flags: ["readonly"], ...objectKey, ...G, since: "4.0.0", summary: "Get the logarithmic access frequency counter of a Redis object", complexity: "O(1)", handler: objectFreq },
+      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...G, since: "6.2.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, OBJECT_HELP) }),
+    ],
+  }),
+];

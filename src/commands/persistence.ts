@@ -1,0 +1,82 @@
+// Persistence commands: SAVE, LASTSAVE, FLUSHALL (which may save), SHUTDOWN.
+// BGSAVE is declared by the background-save coordinator (snapshot.ts) beside its logic.
+
+import type { CommandSpec } from "./table.ts";
+import { keyless } from "./table.ts";
+import type { Client } from "../net/client.ts";
+import { argIs, argLower } from "../db/bytes.ts";
+import { replyError } from "./context.ts";
+import * as errors from "../errors.ts";
+
+function save(client: Client): void {
+  const persistence = client.server.persistence;
+  if (persistence.background !== null) {
+    replyError(client, errors.BGSAVE_IN_PROGRESS);
+    return;
+  }
+  if (persistence.saveCommand()) client.reply.ok();
+  else replyError(client, "ERR");
+}
+
+function lastsave(client: Client): void {
+  client.reply.integer(client.server.persistence.lastSave);
+}
+
+/** FLUSHALL [ASYNC|SYNC]: stops a running writer, empties every database, and saves when save points exist. */
+function flushall(client: Client, argv: Uint8Array[]): void {
+  if (argv.length > 2 || (argv.length === 2 && !argIs(argv[1]!, "async") && !argIs(argv[1]!, "sync"))) {
+    replyError(client, errors.SYNTAX_ERROR);
+    return;
+  }
+  const server = client.server;
+  const persistence = server.persistence;
+  if (persistence.background !== null) persistence.stopBackgroundSave?.();
+  server.dirty += server.flushAll();
+  if (server.config.savePoints().length > 0) persistence.saveInternal();
+  client.reply.ok();
+}
+
+function shutdown(client: Client, argv: Uint8Array[]): void {
+  const flags = { nosave: false, save: false, now: false, force: false, abort: false };
+  for (let i = 1; i < argv.length; i++) {
+    const word = argLower(argv[i]!);
+    if (word === "nosave") flags.nosave = true;
+    else if (word === "save") flags.save = true;
+    else if (word === "now") flags.now = true;
+    else if (word === "force") flags.force = true;
+    else if (word === "abort") flags.abort = true;
+    else {
+      replyError(client, errors.SYNTAX_ERROR);
+      return;
+    }
+  }
+  if ((flags.nosave && flags.save) || (flags.abort && argv.length > 2)) {
+    replyError(client, errors.SYNTAX_ERROR);
+    return;
+  }
+  const persistence = client.server.persistence;
+  if (flags.abort) {
+    // Bunker never waits for replicas, so only a pending signal shutdown can be aborted.
+    if (persistence.shutdownPending === null) {
+      replyError(client, "ERR No shutdown in progress.");
+      return;
+    }
+    persistence.shutdownPending = null;
+    client.reply.ok();
+    return;
+  }
+  if (persistence.prepareForShutdown(flags)) {
+    client.server.onExit(0);
+    return;
+  }
+  replyError(client, "ERR Errors trying to SHUTDOWN. Check logs.");
+}
+
+const P = { categories: [] as string[], group: "server" };
+
+export const persistenceCommands: CommandSpec[] = [
+  keyless({ name: "save", arity: 1, flags: ["admin", "noscript", "no_async_loading", "no_multi"], ...P, since: "1.0.0", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", handler: save }),
+  keyless({ name: "lastsave", arity: 1, flags: ["loading", "stale", "fast"], ...P, categories: ["admin", "dangerous"], since: "1.0.0", summary: "Get the UNIX time stamp of the last successful save to disk", complexity: "O(1)", tips: ["nondeterministic_output"], handler: lastsave }),
+  keyless({ name: "flushall", arity: -1, flags: ["write"], ...P, categories: ["keyspace", "dangerous"], since: "1.0.0", summary: "Remove all keys from all databases", complexity: "O(N) where N is the total number of keys in all databases", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], handler: flushall }),
+  keyless({ name: "shutdown", arity: -1, flags: ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"], ...P, since: "1.0.0", summary: "Synchronously save the dataset to disk and then shut down the server", complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", handler: shutdown }),
+];

@@ -1,0 +1,604 @@
+// String commands: SET and its variants, GET family, counters, ranges, LCS.
+// Bit commands live in bits.ts.
+
+import type { CommandSpec } from "./table.ts";
+import type { Client } from "../net/client.ts";
+import { argLower, bytesToKey, concatBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { bigIntArg, intArg, isWrongType, replyError, touched } from "./context.ts";
+import * as errors from "../errors.ts";
+import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
+import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
+import { lcs } from "../db/lcs.ts";
+
+/**
+ * Strings Redis would hold with "raw" encoding although they are short (APPEND and
+ * SETRANGE results): OBJECT ENCODING reads this. A WeakSet costs nothing for the
+ * ordinary values that are never in it.
+ */
+export const rawEncodedStrings = new WeakSet<Uint8Array>();
+
+/** OBJECT ENCODING of a string value, as Redis 7.0 would report it. */
+export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
+  if (rawEncodedStrings.has(value)) return "raw";
+  if (value.length <= 20 && parseInteger(value) !== null) return "int";
+  return value.length <= 44 ? "embstr" : "raw";
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** checkStringLength: the resulting string may not exceed proto-max-bulk-len. */
+function checkStringLength(client: Client, size: number): boolean {
+  if (size > client.server.config.getNumber("proto-max-bulk-len")) {
+    replyError(client, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return false;
+  }
+  return true;
+}
+
+/** Reads a string value for a read command; replies WRONGTYPE and returns null for other types. */
+function readString(client: Client, key: string): Uint8Array | undefined | null {
+  const value = client.db.lookupRead(key);
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array)) {
+    client.server.replyError(client, errors.WRONGTYPE);
+    return null;
+  }
+  return value;
+}
+
+// ---- expiry option parsing (SET, GETEX, SETEX, PSETEX) ----------------------------
+
+type ExpireUnit = "s" | "ms";
+
+/**
+ * getExpireMillisecondsOrReply: the expire argument must be a positive integer whose
+ * absolute ms form does not overflow. Returns the absolute unix ms, or null after replying.
+ */
+function expireArgToAbsolute(client: Client, arg: Uint8Array, unit: ExpireUnit, absolute: boolean, commandName: string): number | null {
+  const raw = parseInteger(arg);
+  if (raw === null) {
+    replyError(client, errors.NOT_INTEGER);
+    return null;
+  }
+  let value = typeof raw === "bigint" ? raw : BigInt(raw);
+  const invalid = `ERR invalid expire time in '${commandName}' command`;
+  if (value <= 0n) {
+    replyError(client, invalid);
+    return null;
+  }
+  if (unit === "s") {
+    if (value > INT64_MAX / 1000n) {
+      replyError(client, invalid);
+      return null;
+    }
+    value *= 1000n;
+  }
+  if (!absolute) {
+    value += BigInt(Date.now());
+    if (value > INT64_MAX) {
+      replyError(client, invalid);
+      return null;
+    }
+  }
+  return Number(value);
+}
+
+// ---- SET ---------------------------------------------------------------------------
+
+const SET_NX = 1;
+const SET_XX = 2;
+const SET_GET = 4;
+const SET_KEEPTTL = 8;
+const SET_EX = 16;
+const SET_PX = 32;
+const SET_EXAT = 64;
+const SET_PXAT = 128;
+const SET_PERSIST = 256;
+const EXPIRE_FLAGS = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
+
+/**
+ * parseExtendedStringArgumentsOrReply: shared by SET and GETEX. Returns the flags and
+ * the expire argument index, or null after a syntax error.
+ */
+function parseSetOptions(client: Client, argv: Uint8Array[], start: number, forGetex: boolean): { flags: number; expireIndex: number } | null {
+  let flags = 0;
+  let expireIndex = -1;
+  for (let i = start; i < argv.length; i++) {
+    const option = argLower(argv[i]!);
+    const hasNext = i + 1 < argv.length;
+    if (!forGetex && option === "nx" && !(flags & (SET_XX))) flags |= SET_NX;
+    else if (!forGetex && option === "xx" && !(flags & SET_NX)) flags |= SET_XX;
+    else if (!forGetex && option === "get") flags |= SET_GET;
+    else if (!forGetex && option === "keepttl" && !(flags & (EXPIRE_FLAGS | SET_PERSIST))) flags |= SET_KEEPTTL;
+    else if (forGetex && option === "persist" && !(flags & (EXPIRE_FLAGS | SET_KEEPTTL))) flags |= SET_PERSIST;
+    else if (option === "ex" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_PX | SET_EXAT | SET_PXAT))) {
+      flags |= SET_EX;
+      expireIndex = ++i;
+    } else if (option === "px" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PXAT))) {
+      flags |= SET_PX;
+      expireIndex = ++i;
+    } else if (option === "exat" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_PXAT))) {
+      flags |= SET_EXAT;
+      expireIndex = ++i;
+    } else if (option === "pxat" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_EXAT))) {
+      flags |= SET_PXAT;
+      expireIndex = ++i;
+    } else {
+      replyError(client, errors.SYNTAX_ERROR);
+      return null;
+    }
+  }
+  return { flags, expireIndex };
+}
+
+function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expireIndex: number, name: string): number | null | undefined {
+  if (!(flags & EXPIRE_FLAGS)) return undefined;
+  const unit: ExpireUnit = flags & (SET_EX | SET_EXAT) ? "s" : "ms";
+  const absolute = (flags & (SET_EXAT | SET_PXAT)) !== 0;
+  return expireArgToAbsolute(client, argv[expireIndex]!, unit, absolute, name);
+}
+
+/** setGenericCommand: the core of SET, SETNX, SETEX, PSETEX. */
+function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
+  const db = client.db;
+  const key = bytesToKey(keyBytes);
+  const entry = db.entry(key);
+  if (flags & SET_GET) {
+    if (entry !== undefined && !(entry.value instanceof Uint8Array)) {
+      replyError(client, errors.WRONGTYPE);
+      return;
+    }
+  }
+  const exists = entry !== undefined;
+  if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) {
+    if (flags & SET_GET) {
+      if (entry) client.reply.bulk(entry.value as Uint8Array);
+      else client.reply.nullBulk();
+    } else if (okReply === "int") client.reply.integer(0);
+    else client.reply.nullBulk();
+    return;
+  }
+  const previous = entry?.value as Uint8Array | undefined;
+  const value = ownBytes(valueBytes);
+  if (exists) db.setKey(key, value, (flags & SET_KEEPTTL) !== 0);
+  else db.add(key, value);
+  if (expireAt !== undefined) db.setExpire(key, expireAt);
+  const server = client.server;
+  server.dirty++;
+  server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
+  if (expireAt !== undefined) server.notifier.notify(NOTIFY_GENERIC, "expire", key, client.dbIndex);
+  if (flags & SET_GET) {
+    if (previous !== undefined) client.reply.bulk(previous);
+    else client.reply.nullBulk();
+  } else if (okReply === "int") client.reply.integer(1);
+  else client.reply.ok();
+}
+
+function set(client: Client, argv: Uint8Array[]): void {
+  if (argv.length === 3) {
+    // The common case without options: skip option parsing entirely.
+    const db = client.db;
+    const key = bytesToKey(argv[1]!);
+    const entry = db.entries.get(key);
+    const value = ownBytes(argv[2]!);
+    if (entry === undefined) db.add(key, value);
+    else db.setKey(key, value);
+    const server = client.server;
+    server.dirty++;
+    if (server.notifier.flags !== 0) server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
+    client.reply.ok();
+    return;
+  }
+  const options = parseSetOptions(client, argv, 3, false);
+  if (options === null) return;
+  const expireAt = expireFromFlags(client, argv, options.flags, options.expireIndex, "set");
+  if (expireAt === null) return;
+  setGeneric(client, argv[1]!, argv[2]!, options.flags, expireAt, "ok");
+}
+
+function setnx(client: Client, argv: Uint8Array[]): void {
+  setGeneric(client, argv[1]!, argv[2]!, SET_NX, undefined, "int");
+}
+
+function setex(client: Client, argv: Uint8Array[]): void {
+  const expireAt = expireArgToAbsolute(client, argv[2]!, "s", false, "setex");
+  if (expireAt === null) return;
+  setGeneric(client, argv[1]!, argv[3]!, 0, expireAt, "ok");
+}
+
+function psetex(client: Client, argv: Uint8Array[]): void {
+  const expireAt = expireArgToAbsolute(client, argv[2]!, "ms", false, "psetex");
+  if (expireAt === null) return;
+  setGeneric(client, argv[1]!, argv[3]!, 0, expireAt, "ok");
+}
+
+// ---- GET family ----------------------------------------------------------------------
+
+function get(client: Client, argv: Uint8Array[]): void {
+  const value = client.db.lookupRead(bytesToKey(argv[1]!));
+  if (value === undefined) client.reply.nullBulk();
+  else if (value instanceof Uint8Array) client.reply.bulk(value);
+  else client.server.replyError(client, errors.WRONGTYPE);
+}
+
+function getdel(client: Client, argv: Uint8Array[]): void {
+  const key = bytesToKey(argv[1]!);
+  const value = readString(client, key);
+  if (value === null) return;
+  if (value === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  client.reply.bulk(value);
+  client.db.remove(key);
+  touched(client, NOTIFY_GENERIC, "del", key);
+}
+
+function getex(client: Client, argv: Uint8Array[]): void {
+  const options = parseSetOptions(client, argv, 2, true);
+  if (options === null) return;
+  const expireAt = expireFromFlags(client, argv, options.flags, options.expireIndex, "getex");
+  if (expireAt === null) return;
+  const key = bytesToKey(argv[1]!);
+  const value = readString(client, key);
+  if (value === null) return;
+  if (value === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  client.reply.bulk(value);
+  const db = client.db;
+  if (expireAt !== undefined) {
+    if (expireAt <= Date.now()) {
+      // An expire in the past deletes the key, as Redis does (and propagates DEL).
+      db.remove(key);
+      touched(client, NOTIFY_GENERIC, "del", key);
+    } else {
+      db.setExpire(key, expireAt);
+      touched(client, NOTIFY_GENERIC, "expire", key);
+    }
+  } else if (options.flags & SET_PERSIST) {
+    if (db.getExpire(key) !== -1) {
+      db.setExpire(key, -1);
+      touched(client, NOTIFY_GENERIC, "persist", key);
+    }
+  }
+}
+
+function getset(client: Client, argv: Uint8Array[]): void {
+  setGeneric(client, argv[1]!, argv[2]!, SET_GET, undefined, "ok");
+}
+
+function mget(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  client.reply.arrayHeader(argv.length - 1);
+  for (let i = 1; i < argv.length; i++) {
+    const value = db.lookupRead(bytesToKey(argv[i]!));
+    if (value instanceof Uint8Array) client.reply.bulk(value);
+    else client.reply.nullBulk();
+  }
+}
+
+function msetGeneric(client: Client, argv: Uint8Array[], onlyIfNoneExist: boolean): void {
+  if (argv.length % 2 === 0) {
+    replyError(client, `ERR wrong number of arguments for '${onlyIfNoneExist ? "msetnx" : "mset"}' command`);
+    return;
+  }
+  const db = client.db;
+  if (onlyIfNoneExist) {
+    for (let i = 1; i < argv.length; i += 2) {
+      if (db.has(bytesToKey(argv[i]!))) {
+        client.reply.integer(0);
+        return;
+      }
+    }
+  }
+  const server = client.server;
+  for (let i = 1; i < argv.length; i += 2) {
+    const key = bytesToKey(argv[i]!);
+    db.setKey(key, ownBytes(argv[i + 1]!));
+    server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
+  }
+  server.dirty += (argv.length - 1) / 2;
+  if (onlyIfNoneExist) client.reply.integer(1);
+  else client.reply.ok();
+}
+
+function mset(client: Client, argv: Uint8Array[]): void {
+  msetGeneric(client, argv, false);
+}
+
+function msetnx(client: Client, argv: Uint8Array[]): void {
+  msetGeneric(client, argv, true);
+}
+
+function strlen(client: Client, argv: Uint8Array[]): void {
+  const value = readString(client, bytesToKey(argv[1]!));
+  if (value === null) return;
+  client.reply.integer(value === undefined ? 0 : value.length);
+}
+
+function append(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  const existing = db.lookupWrite(key);
+  if (isWrongType(client, existing, "string")) return;
+  let result: Uint8Array;
+  if (existing === undefined) {
+    result = ownBytes(argv[2]!);
+    db.add(key, result);
+  } else {
+    const current = existing as Uint8Array;
+    if (!checkStringLength(client, current.length + argv[2]!.length)) return;
+    result = concatBytes([current, argv[2]!]);
+    rawEncodedStrings.add(result);
+    db.setKey(key, result, true);
+  }
+  touched(client, NOTIFY_STRING, "append", key);
+  client.reply.integer(result.length);
+}
+
+// ---- counters -------------------------------------------------------------------------
+
+function incrDecr(client: Client, key: string, delta: bigint): void {
+  const db = client.db;
+  const existing = db.lookupWrite(key);
+  if (isWrongType(client, existing, "string")) return;
+  let current = 0n;
+  if (existing !== undefined) {
+    const parsed = parseInteger(existing as Uint8Array);
+    if (parsed === null) {
+      replyError(client, errors.NOT_INTEGER);
+      return;
+    }
+    current = typeof parsed === "bigint" ? parsed : BigInt(parsed);
+  }
+  const result = current + delta;
+  if (result > INT64_MAX || result < INT64_MIN) {
+    replyError(client, errors.OVERFLOW);
+    return;
+  }
+  const bytes = textToBytes(result.toString());
+  if (existing === undefined) db.add(key, bytes);
+  else db.setKey(key, bytes, true);
+  touched(client, NOTIFY_STRING, "incrby", key);
+  client.reply.integer(result >= -9007199254740991n && result <= 9007199254740991n ? Number(result) : result);
+}
+
+/** Fast path for INCR/DECR on values within 2^53: avoids bigint arithmetic. */
+function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  const existing = db.lookupWrite(key);
+  if (existing instanceof Uint8Array || existing === undefined) {
+    const parsed = existing === undefined ? 0 : parseInteger(existing);
+    if (typeof parsed === "number" && Math.abs(parsed) < 9007199254740000) {
+      const result = parsed + delta;
+      // A fresh array: stored strings may later be modified in place (SETBIT, BITFIELD).
+      const bytes = textToBytes(String(result));
+      if (existing === undefined) db.add(key, bytes);
+      else db.setKey(key, bytes, true);
+      touched(client, NOTIFY_STRING, "incrby", key);
+      client.reply.integer(result);
+      return;
+    }
+  }
+  incrDecr(client, key, BigInt(delta));
+}
+
+function incr(client: Client, argv: Uint8Array[]): void {
+  incrSmall(client, argv, 1);
+}
+
+function decr(client: Client, argv: Uint8Array[]): void {
+  incrSmall(client, argv, -1);
+}
+
+function incrby(client: Client, argv: Uint8Array[]): void {
+  const delta = bigIntArg(client, argv[2]!);
+  if (delta === null) return;
+  incrDecr(client, bytesToKey(argv[1]!), delta);
+}
+
+function decrby(client: Client, argv: Uint8Array[]): void {
+  const delta = bigIntArg(client, argv[2]!);
+  if (delta === null) return;
+  if (delta === INT64_MIN) {
+    replyError(client, "ERR decrement would overflow");
+    return;
+  }
+  incrDecr(client, bytesToKey(argv[1]!), -delta);
+}
+
+function incrbyfloat(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  const existing = db.lookupWrite(key);
+  if (isWrongType(client, existing, "string")) return;
+  let current = LongDouble.ZERO;
+  if (existing !== undefined) {
+    const parsed = parseLongDouble(existing as Uint8Array);
+    if (parsed === null) {
+      replyError(client, errors.NOT_FLOAT);
+      return;
+    }
+    current = parsed;
+  }
+  const increment = parseLongDouble(argv[2]!);
+  if (increment === null) {
+    replyError(client, errors.NOT_FLOAT);
+    return;
+  }
+  const result = current.add(increment);
+  if (!result.isFinite()) {
+    replyError(client, "ERR increment would produce NaN or Infinity");
+    return;
+  }
+  const bytes = textToBytes(formatLongDoubleHuman(result));
+  if (existing === undefined) db.add(key, bytes);
+  else db.setKey(key, bytes, true);
+  touched(client, NOTIFY_STRING, "incrbyfloat", key);
+  client.reply.bulk(bytes);
+}
+
+// ---- ranges -----------------------------------------------------------------------------
+
+function getrange(client: Client, argv: Uint8Array[]): void {
+  let start = intArg(client, argv[2]!);
+  if (start === null) return;
+  let end = intArg(client, argv[3]!);
+  if (end === null) return;
+  const value = readString(client, bytesToKey(argv[1]!));
+  if (value === null) return;
+  const empty = new Uint8Array(0);
+  if (value === undefined) {
+    client.reply.bulk(empty);
+    return;
+  }
+  const length = value.length;
+  // Redis: a negative start beyond a negative end is an empty range even before clamping.
+  if (start < 0 && end < 0 && start > end) {
+    client.reply.bulk(empty);
+    return;
+  }
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= length) end = length - 1;
+  if (start > end || length === 0) {
+    client.reply.bulk(empty);
+    return;
+  }
+  client.reply.bulk(value.subarray(start, end + 1));
+}
+
+function setrange(client: Client, argv: Uint8Array[]): void {
+  const offset = intArg(client, argv[2]!);
+  if (offset === null) return;
+  if (offset < 0) {
+    replyError(client, "ERR offset is out of range");
+    return;
+  }
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  const patch = argv[3]!;
+  const existing = db.lookupWrite(key);
+  if (isWrongType(client, existing, "string")) return;
+  const current = existing as Uint8Array | undefined;
+  if (current === undefined) {
+    if (patch.length === 0) {
+      client.reply.integer(0);
+      return;
+    }
+    if (!checkStringLength(client, offset + patch.length)) return;
+    const created = new Uint8Array(offset + patch.length);
+    created.set(patch, offset);
+    rawEncodedStrings.add(created);
+    db.add(key, created);
+    touched(client, NOTIFY_STRING, "setrange", key);
+    client.reply.integer(created.length);
+    return;
+  }
+  if (patch.length === 0) {
+    client.reply.integer(current.length);
+    return;
+  }
+  if (!checkStringLength(client, offset + patch.length)) return;
+  const size = Math.max(current.length, offset + patch.length);
+  const updated = new Uint8Array(size);
+  updated.set(current);
+  updated.set(patch, offset);
+  rawEncodedStrings.add(updated);
+  db.setKey(key, updated, true);
+  touched(client, NOTIFY_STRING, "setrange", key);
+  client.reply.integer(updated.length);
+}
+
+// ---- LCS --------------------------------------------------------------------------------
+
+function lcsCommand(client: Client, argv: Uint8Array[]): void {
+  let wantLen = false;
+  let wantIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const option = argLower(argv[i]!);
+    if (option === "idx") wantIdx = true;
+    else if (option === "len") wantLen = true;
+    else if (option === "withmatchlen") withMatchLen = true;
+    else if (option === "minmatchlen" && i + 1 < argv.length) {
+      const n = intArg(client, argv[++i]!);
+      if (n === null) return;
+      minMatchLen = Math.max(0, n);
+    } else {
+      replyError(client, errors.SYNTAX_ERROR);
+      return;
+    }
+  }
+  const a = readString(client, bytesToKey(argv[1]!));
+  if (a === null) return;
+  const b = readString(client, bytesToKey(argv[2]!));
+  if (b === null) return;
+  if (wantIdx && wantLen) {
+    replyError(client, "ERR If you want both the length and indexes, please just use IDX.");
+    return;
+  }
+  const result = lcs(a ?? new Uint8Array(0), b ?? new Uint8Array(0));
+  const reply = client.reply;
+  if (wantLen) {
+    reply.integer(result.sequence.length);
+    return;
+  }
+  if (!wantIdx) {
+    reply.bulk(result.sequence);
+    return;
+  }
+  const matches = result.matches.filter((m) => m.length >= minMatchLen);
+  reply.mapHeader(2);
+  reply.bulkText("matches");
+  reply.arrayHeader(matches.length);
+  for (const m of matches) {
+    reply.arrayHeader(withMatchLen ? 3 : 2);
+    reply.arrayHeader(2);
+    reply.integer(m.a[0]);
+    reply.integer(m.a[1]);
+    reply.arrayHeader(2);
+    reply.integer(m.b[0]);
+    reply.integer(m.b[1]);
+    if (withMatchLen) reply.integer(m.length);
+  }
+  reply.bulkText("len");
+  reply.integer(result.sequence.length);
+}
+
+// ---- declarations ---------------------------------------------------------------------------
+
+const S = { categories: ["string"], group: "string" };
+const single = { firstKey: 1, lastKey: 1, keyStep: 1 };
+
+export const stringCommands: CommandSpec[] = [
+  { name: "get", arity: 2, flags: ["readonly", "fast"], ...single, ...S, since: "1.0.0", summary: "Get the value of a key", complexity: "O(1)", handler: get },
+  { name: "set", arity: -3, flags: ["write", "denyoom"], ...single, ...S, since: "1.0.0", summary: "Set the string value of a key", complexity: "O(1)", handler: set },
+  { name: "setnx", arity: 3, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "1.0.0", summary: "Set the value of a key, only if the key does not exist", complexity: "O(1)", handler: setnx },
+  { name: "setex", arity: 4, flags: ["write", "denyoom"], ...single, ...S, since: "2.0.0", summary: "Set the value and expiration of a key", complexity: "O(1)", handler: setex },
+  { name: "psetex", arity: 4, flags: ["write", "denyoom"], ...single, ...S, since: "2.6.0", summary: "Set the value and expiration in milliseconds of a key", complexity: "O(1)", handler: psetex },
+  { name: "getdel", arity: 2, flags: ["write", "fast"], ...single, ...S, since: "6.2.0", summary: "Get the value of a key and delete the key", complexity: "O(1)", handler: getdel },
+  { name: "getex", arity: -2, flags: ["write", "fast"], ...single, ...S, since: "6.2.0", summary: "Get the value of a key and optionally set its expiration", complexity: "O(1)", handler: getex },
+  { name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "1.0.0", summary: "Set the string value of a key and return its old value", complexity: "O(1)", handler: getset },
+  { name: "mget", arity: -2, flags: ["readonly", "fast"], firstKey: 1, lastKey: -1, keyStep: 1, ...S, since: "1.0.0", summary: "Get the values of all the given keys", complexity: "O(N) where N is the number of keys to retrieve.", handler: mget },
+  { name: "mset", arity: -3, flags: ["write", "denyoom"], firstKey: 1, lastKey: -1, keyStep: 2, ...S, since: "1.0.1", summary: "Set multiple keys to multiple values", complexity: "O(N) where N is the number of keys to set.", handler: mset },
+  { name: "msetnx", arity: -3, flags: ["write", "denyoom"], firstKey: 1, lastKey: -1, keyStep: 2, ...S, since: "1.0.1", summary: "Set multiple keys to multiple values, only if none of the keys exist", complexity: "O(N) where N is the number of keys to set.", handler: msetnx },
+  { name: "strlen", arity: 2, flags: ["readonly", "fast"], ...single, ...S, since: "2.2.0", summary: "Get the length of the value stored in a key", complexity: "O(1)", handler: strlen },
+  { name: "append", arity: 3, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "2.0.0", summary: "Append a value to a key", complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", handler: append },
+  { name: "incr", arity: 2, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "1.0.0", summary: "Increment the integer value of a key by one", complexity: "O(1)", handler: incr },
+  { name: "decr", arity: 2, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "1.0.0", summary: "Decrement the integer value of a key by one", complexity: "O(1)", handler: decr },
+  { name: "incrby", arity: 3, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "1.0.0", summary: "Increment the integer value of a key by the given amount", complexity: "O(1)", handler: incrby },
+  { name: "decrby", arity: 3, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "1.0.0", summary: "Decrement the integer value of a key by the given number", complexity: "O(1)", handler: decrby },
+  { name: "incrbyfloat", arity: 3, flags: ["write", "denyoom", "fast"], ...single, ...S, since: "2.6.0", summary: "Increment the float value of a key by the given amount", complexity: "O(1)", handler: incrbyfloat },
+  { name: "getrange", arity: 4, flags: ["readonly"], ...single, ...S, since: "2.4.0", summary: "Get a substring of the string stored at a key", complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", handler: getrange },
+  { name: "substr", arity: 4, flags: ["readonly"], ...single, ...S, since: "1.0.0", summary: "Get a substring of the string stored at a key", complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", handler: getrange },
+  { name: "setrange", arity: 4, flags: ["write", "denyoom"], ...single, ...S, since: "2.2.0", summary: "Overwrite part of a string at key starting at the specified offset", complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", handler: setrange },
+  { name: "lcs", arity: -3, flags: ["readonly"], firstKey: 1, lastKey: 2, keyStep: 1, ...S, since: "7.0.0", summary: "Find longest common substring", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively", handler: lcsCommand },
+];

@@ -1,0 +1,147 @@
+// The command table. Every command (and subcommand) is declared once, as data:
+// name, arity, flags, key positions, ACL categories and handler. The same
+// declaration drives dispatch, the arity and unknown-command errors, COMMAND
+// INFO/DOCS/LIST/GETKEYS/COUNT, MULTI rules, MISCONF (write flag), LOADING
+// (loading flag) and INFO commandstats.
+
+import type { Client } from "../net/client.ts";
+
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "module"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "blocking"
+  | "loading"
+  | "stale"
+  | "skip_monitor"
+  | "skip_slowlog"
+  | "asking"
+  | "fast"
+  | "no_auth"
+  | "may_replicate"
+  | "sentinel"
+  | "only_sentinel"
+  | "no_mandatory_keys"
+  | "protected"
+  | "no_async_loading"
+  | "no_multi"
+  | "movablekeys"
+  | "allow_busy";
+
+/** Handlers write their reply to client.reply. argv[0] is the command name as sent. */
+export type CommandHandler = (client: Client, argv: Uint8Array[]) => void;
+
+export interface CommandSpec {
+  /** Lower case; a subcommand's name is its own word ("get" under "config"). */
+  name: string;
+  /** Redis arity: N means exactly N args (incl. the name), -N means at least N. */
+  arity: number;
+  flags: CommandFlag[];
+  firstKey: number;
+  lastKey: number;
+  keyStep: number;
+  /** Categories beyond those derived from flags (e.g. "string", "keyspace", "connection"). */
+  categories: string[];
+  /** Documentation group (COMMAND DOCS): string, generic, server, connection, transactions, list, ... */
+  group: string;
+  since: string;
+  summary: string;
+  complexity?: string;
+  /** COMMAND tips (e.g. "nondeterministic_output"). */
+  tips?: string[];
+  /** Key positions for commands whose keys move (numkeys, STREAMS ...): returns argv indexes. */
+  getKeys?: (argv: Uint8Array[]) => number[];
+  handler?: CommandHandler;
+  subcommands?: CommandSpec[];
+}
+
+/** A resolved, ready-to-dispatch command with its stats. */
+export class Command {
+  readonly flags: Set<CommandFlag>;
+  readonly isWrite: boolean;
+  readonly allowedWhileLoading: boolean;
+  readonly subcommands = new Map<string, Command>();
+  readonly fullName: string;
+  readonly aclCategories: string[];
+  calls = 0;
+  microseconds = 0;
+  rejectedCalls = 0;
+  failedCalls = 0;
+
+  constructor(
+    readonly spec: CommandSpec,
+    readonly parent?: Command,
+  ) {
+    this.flags = new Set(spec.flags);
+    this.isWrite = this.flags.has("write");
+    this.allowedWhileLoading = this.flags.has("loading");
+    this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
+    this.aclCategories = deriveCategories(spec);
+    for (const sub of spec.subcommands ?? []) this.subcommands.set(sub.name, new Command(sub, this));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** argv indexes of the keys (COMMAND GETKEYS, WATCH-style bookkeeping, the snapshot hook). */
+  keyIndexes(argv: Uint8Array[]): number[] {
+    if (this.spec.getKeys) return this.spec.getKeys(argv);
+    const { firstKey, keyStep } = this.spec;
+    if (firstKey <= 0) return [];
+    let last = this.spec.lastKey;
+    if (last < 0) last = argv.length + last;
+    const out: number[] = [];
+    for (let i = firstKey; i <= last && i < argv.length; i += keyStep) out.push(i);
+    return out;
+  }
+}
+
+function deriveCategories(spec: CommandSpec): string[] {
+  const cats = new Set<string>();
+  const flags = new Set(spec.flags);
+  if (flags.has("write")) cats.add("write");
+  if (flags.has("readonly") && !spec.categories.includes("scripting")) cats.add("read");
+  if (flags.has("admin")) {
+    cats.add("admin");
+    cats.add("dangerous");
+  }
+  if (flags.has("pubsub")) cats.add("pubsub");
+  if (flags.has("fast")) cats.add("fast");
+  if (flags.has("blocking")) cats.add("blocking");
+  if (!flags.has("fast")) cats.add("slow");
+  for (const c of spec.categories) cats.add(c);
+  return [...cats];
+}
+
+export class CommandTable {
+  readonly commands = new Map<string, Command>();
+
+  register(specs: CommandSpec[]): void {
+    for (const spec of specs) {
+      if (this.commands.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
+      this.commands.set(spec.name, new Command(spec));
+    }
+  }
+
+  lookup(name: string): Command | undefined {
+    return this.commands.get(name);
+  }
+
+  /** Every command and subcommand, for INFO commandstats and CONFIG RESETSTAT. */
+  *all(): Iterable<Command> {
+    for (const command of this.commands.values()) {
+      yield command;
+      yield* command.subcommands.values();
+    }
+  }
+}
+
+/** Shorthand for declarations: a keyless command. */
+export function keyless(spec: Omit<CommandSpec, "firstKey" | "lastKey" | "keyStep">): CommandSpec {
+  return { ...spec, firstKey: 0, lastKey: 0, keyStep: 0 };
+}

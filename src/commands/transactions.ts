@@ -1,0 +1,101 @@
+// MULTI / EXEC / DISCARD / WATCH / UNWATCH.
+// Queueing itself happens in Server.processCommand (commands are checked, then queued);
+// EXEC replays the queue through Server.call so stats and notifications stay right.
+
+import type { CommandSpec } from "./table.ts";
+import { keyless } from "./table.ts";
+import type { Client } from "../net/client.ts";
+import { bytesToKey } from "../db/bytes.ts";
+import { replyError } from "./context.ts";
+import * as errors from "../errors.ts";
+
+function endTransaction(client: Client): void {
+  client.inMulti = false;
+  client.multiQueue = [];
+  client.multiAborted = false;
+  client.server.watches.unwatchAll(client);
+}
+
+function multi(client: Client): void {
+  if (client.inMulti) {
+    replyError(client, "ERR MULTI calls can not be nested");
+    return;
+  }
+  client.inMulti = true;
+  client.multiQueue = [];
+  client.multiAborted = false;
+  client.reply.ok();
+}
+
+function exec(client: Client): void {
+  const server = client.server;
+  if (!client.inMulti) {
+    replyError(client, "ERR EXEC without MULTI");
+    return;
+  }
+  if (client.multiAborted) {
+    endTransaction(client);
+    replyError(client, errors.EXECABORT);
+    return;
+  }
+  // A watched key that expired since WATCH counts as modified (Redis's isWatchedKeyExpired):
+  // looking it up deletes it, which the watch registry sees.
+  for (const { db, key } of client.watchedKeys) server.dbs[db]!.entry(key);
+  if (client.dirtyCas) {
+    endTransaction(client);
+    client.reply.nullArray();
+    return;
+  }
+  const queue = client.multiQueue;
+  client.inMulti = false;
+  client.multiQueue = [];
+  // Keys touched by the transaction itself must not fail a later WATCH-less EXEC.
+  server.watches.unwatchAll(client);
+  client.reply.arrayHeader(queue.length);
+  client.executingMulti = true;
+  try {
+    for (const { command, argv } of queue) server.call(client, command, argv);
+  } finally {
+    client.executingMulti = false;
+  }
+}
+
+function discard(client: Client): void {
+  if (!client.inMulti) {
+    replyError(client, "ERR DISCARD without MULTI");
+    return;
+  }
+  endTransaction(client);
+  client.reply.ok();
+}
+
+function watch(client: Client, argv: Uint8Array[]): void {
+  if (client.inMulti) {
+    replyError(client, "ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  // A key that is already logically expired counts as touched when it is later
+  // found expired; Redis 7.0 checks that at EXEC. Looking it up now removes it, so
+  // the watch starts from "absent", which is what the client saw.
+  for (let i = 1; i < argv.length; i++) {
+    const key = bytesToKey(argv[i]!);
+    client.db.entry(key);
+    client.server.watches.watch(client, client.dbIndex, key);
+  }
+  client.reply.ok();
+}
+
+function unwatch(client: Client): void {
+  client.server.watches.unwatchAll(client);
+  client.reply.ok();
+}
+
+const T = { categories: ["transaction"], group: "transactions" };
+
+export const transactionCommands: CommandSpec[] = [
+  keyless({ name: "multi", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], ...T, since: "1.2.0", summary: "Mark the start of a transaction block", complexity: "O(1)", handler: multi }),
+  keyless({ name: "exec", arity: 1, flags: ["noscript", "loading", "stale", "skip_slowlog"], ...T, since: "1.2.0", summary: "Execute all commands issued after MULTI", complexity: "Depends on commands in the transaction", handler: exec }),
+  keyless({ name: "discard", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], ...T, since: "2.0.0", summary: "Discard all commands issued after MULTI", complexity: "O(N), when N is the number of queued commands", handler: discard }),
+  { name: "watch", arity: -2, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], firstKey: 1, lastKey: -1, keyStep: 1, ...T, since: "2.2.0", summary: "Watch the given keys to determine execution of the MULTI/EXEC block", complexity: "O(1) for every key.", handler: watch },
+  keyless({ name: "unwatch", arity: 1, flags: ["noscript", "loading", "stale", "fast", "allow_busy"], ...T, since: "2.2.0", summary: "Forget about all watched keys", complexity: "O(1)", handler: unwatch }),
+];

@@ -1,0 +1,91 @@
+// serverCron: the server's one periodic loop, run `hz` times a second as in Redis.
+// Each tick: active expiry, client timeouts, blocked-client timeouts, stats sampling,
+// and the persistence duties (reap the snapshot writer, save points, scheduled BGSAVE,
+// pending shutdown), in that order.
+
+import type { Server } from "./server.ts";
+
+/** Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and the share of a tick the cycle may use. */
+const KEYS_PER_LOOP = 20;
+const SLOW_CYCLE_TIME_PERCENT = 25;
+
+export class Cron {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private expireDbCursor = 0;
+  activeExpireEnabled = true;
+  cronLoops = 0;
+  /** Extra duties (persistence) run at the end of each tick. */
+  readonly tasks: Array<(now: number) => void> = [];
+
+  constructor(private readonly server: Server) {}
+
+  start(): void {
+    const tick = () => {
+      this.timer = null;
+      try {
+        this.run();
+      } finally {
+        if (!this.server.shuttingDown || this.tasks.length > 0) this.schedule(tick);
+      }
+    };
+    this.schedule(tick);
+  }
+
+  private schedule(tick: () => void): void {
+    const hz = Math.max(1, Math.min(500, this.server.config.getNumber("hz")));
+    this.timer = setTimeout(tick, 1000 / hz);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  run(): void {
+    const now = Date.now();
+    this.cronLoops++;
+    if (this.activeExpireEnabled && !this.server.loading) this.activeExpireCycle();
+    this.clientsCron(now);
+    this.server.expireBlockedClients();
+    this.sampleStats(now);
+    for (const task of this.tasks) task(now);
+  }
+
+  /**
+   * activeExpireCycle (slow mode): sample keys with a TTL in each database, delete the
+   * expired ones, and keep going on a database while more than a quarter of the sample
+   * was expired, within a time budget of 25% of the tick.
+   */
+  activeExpireCycle(): void {
+    const hz = this.server.config.getNumber("hz");
+    const budgetMs = (1000 / hz) * (SLOW_CYCLE_TIME_PERCENT / 100);
+    const start = performance.now();
+    const dbs = this.server.dbs;
+    for (let n = 0; n < dbs.length; n++) {
+      const db = dbs[this.expireDbCursor % dbs.length]!;
+      this.expireDbCursor++;
+      for (;;) {
+        const [checked, expired] = db.activeExpire(KEYS_PER_LOOP);
+        if (checked === 0 || expired * 4 <= checked) break;
+        if (performance.now() - start > budgetMs) return;
+      }
+      if (performance.now() - start > budgetMs) return;
+    }
+  }
+
+  /** Idle clients beyond `timeout` seconds are closed (not blocked or subscribed ones, as Redis). */
+  private clientsCron(now: number): void {
+    const timeout = this.server.config.getNumber("timeout");
+    if (timeout <= 0) return;
+    for (const client of this.server.clients.values()) {
+      if (client.blocked !== null || client.subscriptionCount > 0 || client.shardChannels.size > 0 || client.monitor) continue;
+      if (now - client.lastInteraction > timeout * 1000) client.close();
+    }
+  }
+
+  private sampleStats(now: number): void {
+    const stats = this.server.stats;
+    stats.samples.push([now, stats.totalCommands, stats.netInputBytes, stats.netOutputBytes]);
+    if (stats.samples.length > 16) stats.samples.shift();
+  }
+}

@@ -1,0 +1,151 @@
+// Byte helpers used everywhere values are handled as bytes.
+//
+// A "binary string" is a JS string whose char codes are bytes (latin1). It is the
+// form used for Map/Set keys; conversion is exact in both directions.
+
+const latin1Decoder = new TextDecoder("latin1");
+const utf8Encoder = new TextEncoder();
+
+/** Bytes -> binary string (one char per byte). */
+export function bytesToKey(bytes: Uint8Array): string {
+  // Buffer#latin1Slice is the fastest exact conversion in Bun; TextDecoder("latin1")
+  // is windows-1252 per the WHATWG spec and would remap 0x80-0x9f.
+  return Buffer.prototype.latin1Slice.call(bytes, 0, bytes.length) as string;
+}
+
+/** Binary string -> bytes. */
+export function keyToBytes(key: string): Uint8Array {
+  const out = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
+  return out;
+}
+
+/** ASCII/UTF-8 text (command names, numbers, messages) -> bytes. */
+export function textToBytes(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** Bytes -> text, for messages and logs (invalid UTF-8 is replaced). */
+export function bytesToText(bytes: Uint8Array): string {
+  return Buffer.prototype.utf8Slice.call(bytes, 0, bytes.length) as string;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** memcmp-style comparison: negative, zero or positive. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** Binary-string comparison with memcmp order (JS < on strings compares UTF-16 units, equal to bytes here). */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Case-insensitive compare of an argument with an ASCII word written in lower case. */
+export function argIs(arg: Uint8Array, lowerWord: string): boolean {
+  if (arg.length !== lowerWord.length) return false;
+  for (let i = 0; i < arg.length; i++) {
+    let c = arg[i]!;
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lowerWord.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Lower-cased ASCII text of an argument (for option and subcommand names). */
+export function argLower(arg: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < arg.length; i++) {
+    let c = arg[i]!;
+    if (c >= 65 && c <= 90) c += 32;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+export const LONG_MAX = 9223372036854775807n;
+export const LONG_MIN = -9223372036854775808n;
+
+/**
+ * Redis's string2ll: the whole buffer must be a canonical base-10 signed 64-bit
+ * integer (no spaces, no '+', no leading zeros, "-0" refused). Returns null otherwise.
+ * Numbers within 2^53 come back as number; larger magnitudes as bigint.
+ */
+export function parseInteger(bytes: Uint8Array): number | bigint | null {
+  const len = bytes.length;
+  if (len === 0 || len > 20) return null;
+  let i = 0;
+  let negative = false;
+  if (bytes[0] === 45 /* - */) {
+    if (len === 1) return null;
+    negative = true;
+    i = 1;
+  }
+  const first = bytes[i]!;
+  if (first === 48 /* 0 */) return len === 1 ? 0 : null;
+  if (first < 49 || first > 57) return null;
+  if (len - i <= 15) {
+    let v = 0;
+    for (; i < len; i++) {
+      const c = bytes[i]!;
+      if (c < 48 || c > 57) return null;
+      v = v * 10 + (c - 48);
+    }
+    return negative ? -v : v;
+  }
+  let v = 0n;
+  for (; i < len; i++) {
+    const c = bytes[i]!;
+    if (c < 48 || c > 57) return null;
+    v = v * 10n + BigInt(c - 48);
+  }
+  if (negative) v = -v;
+  if (v > LONG_MAX || v < LONG_MIN) return null;
+  if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  return v;
+}
+
+/** parseInteger that always yields a bigint (for arithmetic that must not lose precision). */
+export function parseBigInt(bytes: Uint8Array): bigint | null {
+  const v = parseInteger(bytes);
+  return v === null ? null : typeof v === "bigint" ? v : BigInt(v);
+}
+
+const digitCache: Uint8Array[] = [];
+for (let i = 0; i < 10000; i++) digitCache.push(textToBytes(String(i)));
+
+/** Decimal bytes of an integer (small values come from a shared cache: do not mutate). */
+export function integerToBytes(n: number | bigint): Uint8Array {
+  if (typeof n === "number" && n >= 0 && n < 10000 && Number.isInteger(n)) return digitCache[n]!;
+  return textToBytes(String(n));
+}
+
+/**
+ * A copy of an argument that the keyspace may keep. Parser arguments are views into
+ * a shared input chunk; storing a view would pin the whole chunk in memory.
+ */
+export function ownBytes(arg: Uint8Array): Uint8Array {
+  return arg.byteLength + 2 >= arg.buffer.byteLength && arg.byteOffset === 0 ? arg : arg.slice();
+}

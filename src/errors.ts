@@ -1,0 +1,56 @@
+// Every Redis error text the server sends, built in one place so tests can compare bytes.
+// Texts are without the leading '-' (the reply writer adds it).
+
+export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+export const SYNTAX_ERROR = "ERR syntax error";
+export const NOT_INTEGER = "ERR value is not an integer or out of range";
+export const NOT_FLOAT = "ERR value is not a valid float";
+export const OVERFLOW = "ERR increment or decrement would overflow";
+export const NO_SUCH_KEY = "ERR no such key";
+export const OUT_OF_RANGE = "ERR index out of range";
+export const INVALID_DB = "ERR DB index is out of range";
+export const NOAUTH = "NOAUTH Authentication required.";
+export const LOADING = "LOADING Redis is loading the dataset in memory";
+export const EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+export const NOT_ALLOWED_IN_MULTI = "ERR Command not allowed inside a transaction";
+export const BGSAVE_IN_PROGRESS = "ERR Background save already in progress";
+export const MISCONF_RDB =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+export const MAX_CLIENTS = "ERR max number of clients reached";
+export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+export const TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
+export const TIMEOUT_NEGATIVE = "ERR timeout is negative";
+
+/** Arity error: `name` is the full name ("get", "config|get"). */
+export function wrongArgs(name: string): string {
+  return `ERR wrong number of arguments for '${name}' command`;
+}
+
+/** Redis quotes at most about 128 bytes of the arguments, each as 'arg' followed by a space. */
+export function unknownCommand(name: string, args: string[]): string {
+  let quoted = "";
+  for (let i = 0; i < args.length && quoted.length < 128; i++) {
+    quoted += `'${args[i]!.slice(0, 128 - quoted.length)}' `;
+  }
+  return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${quoted}`;
+}
+
+export function unknownSubcommand(sub: string, container: string): string {
+  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
+
+export function pubsubContext(name: string): string {
+  return `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
+}
+
+export function protectedModeDenied(): string {
+  return (
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+    "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+    "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+    "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+    "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+    "4) Set up an authentication password for the default user. " +
+    "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+  );
+}

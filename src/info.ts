@@ -1,0 +1,350 @@
+// INFO: the sections and fields of Redis 7.0.15, in its order, with Bunker's real
+// values. Tools (redis_exporter, redis-cli --stat, client libraries) parse these
+// names, so they are Redis's even where Bunker measures something slightly different
+// (memory comes from the JS heap and the process RSS, not from jemalloc).
+
+import { totalmem, type as osType, release, arch } from "node:os";
+import type { Server } from "./server.ts";
+import { BUNKER_VERSION, REDIS_VERSION } from "./server.ts";
+import { bytesToText } from "./db/bytes.ts";
+
+const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", "errorstats", "cluster", "keyspace"];
+
+/** Human form of a byte count, as Redis's bytesToHuman. */
+export function bytesToHuman(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ["K", "M", "G", "T", "P", "E"];
+  let value = n / 1024;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  return `${value.toFixed(2)}${units[i]}`;
+}
+
+/** Peak memory is sampled by the cron and on each INFO. */
+let usedMemoryPeak = 0;
+
+export function memorySnapshot(): { used: number; rss: number; heap: number; external: number } {
+  const usage = process.memoryUsage();
+  const used = usage.heapUsed + usage.external;
+  if (used > usedMemoryPeak) usedMemoryPeak = used;
+  return { used, rss: usage.rss, heap: usage.heapUsed, external: usage.external };
+}
+
+function sectionServer(server: Server): string[] {
+  const now = Date.now();
+  const uptime = Math.floor((now - server.startTime) / 1000);
+  return [
+    `redis_version:${REDIS_VERSION}`,
+    `bunker_version:${BUNKER_VERSION}`,
+    "redis_git_sha1:00000000",
+    "redis_git_dirty:0",
+    `redis_build_id:bunker-${BUNKER_VERSION}`,
+    "redis_mode:standalone",
+    `os:${osType()} ${release()} ${arch() === "x64" ? "x86_64" : arch()}`,
+    "arch_bits:64",
+    "monotonic_clock:POSIX clock_gettime",
+    "multiplexing_api:epoll",
+    "atomicvar_api:c11-builtin",
+    `gcc_version:0.0.0`,
+    `bun_version:${Bun.version}`,
+    `process_id:${process.pid}`,
+    "process_supervised:no",
+    `run_id:${server.runId}`,
+    `tcp_port:${server.port}`,
+    `server_time_usec:${now * 1000}`,
+    `uptime_in_seconds:${uptime}`,
+    `uptime_in_days:${Math.floor(uptime / 86400)}`,
+    `hz:${server.config.getNumber("hz")}`,
+    `configured_hz:${server.config.getNumber("hz")}`,
+    `lru_clock:${Math.floor(now / 1000) & ((1 << 24) - 1)}`,
+    `executable:${process.argv[1] ?? ""}`,
+    `config_file:${server.config.configFile ?? ""}`,
+    "io_threads_active:0",
+  ];
+}
+
+function sectionClients(server: Server): string[] {
+  let maxInput = 0;
+  let maxOutput = 0;
+  for (const client of server.clients.values()) {
+    maxInput = Math.max(maxInput, client.parser.bufferedBytes);
+    maxOutput = Math.max(maxOutput, client.outputBytes);
+  }
+  let inTimeoutTable = 0;
+  for (const client of server.blocking.blockedClients) if ((client.blocked?.timeoutAt ?? 0) > 0) inTimeoutTable++;
+  return [
+    `connected_clients:${server.clients.size}`,
+    "cluster_connections:0",
+    `maxclients:${server.config.getNumber("maxclients")}`,
+    `client_recent_max_input_buffer:${maxInput}`,
+    `client_recent_max_output_buffer:${maxOutput}`,
+    `blocked_clients:${server.blocking.blockedCount}`,
+    "tracking_clients:0",
+    `clients_in_timeout_table:${inTimeoutTable}`,
+  ];
+}
+
+function sectionMemory(server: Server): string[] {
+  const mem = memorySnapshot();
+  const startup = server.usedMemoryStartup;
+  const dataset = Math.max(0, mem.used - startup);
+  const maxmemory = server.config.getNumber("maxmemory");
+  let clientsNormal = 0;
+  for (const client of server.clients.values()) clientsNormal += client.outputBytes + client.parser.bufferedBytes;
+  const fragmentation = mem.used > 0 ? mem.rss / mem.used : 0;
+  return [
+    `used_memory:${mem.used}`,
+    `used_memory_human:${bytesToHuman(mem.used)}`,
+    `used_memory_rss:${mem.rss}`,
+    `used_memory_rss_human:${bytesToHuman(mem.rss)}`,
+    `used_memory_peak:${usedMemoryPeak}`,
+    `used_memory_peak_human:${bytesToHuman(usedMemoryPeak)}`,
+    `used_memory_peak_perc:${((mem.used / Math.max(1, usedMemoryPeak)) * 100).toFixed(2)}%`,
+    `used_memory_overhead:${startup + clientsNormal}`,
+    `used_memory_startup:${startup}`,
+    `used_memory_dataset:${dataset}`,
+    `used_memory_dataset_perc:${((dataset / Math.max(1, mem.used - startup + startup)) * 100).toFixed(2)}%`,
+    `allocator_allocated:${mem.used}`,
+    `allocator_active:${mem.heap + mem.external}`,
+    `allocator_resident:${mem.rss}`,
+    `total_system_memory:${totalmem()}`,
+    `total_system_memory_human:${bytesToHuman(totalmem())}`,
+    "used_memory_lua:0",
+    "used_memory_vm_eval:0",
+    "used_memory_lua_human:0B",
+    "used_memory_scripts_eval:0",
+    "number_of_cached_scripts:0",
+    "number_of_functions:0",
+    "number_of_libraries:0",
+    "used_memory_vm_functions:0",
+    "used_memory_vm_total:0",
+    "used_memory_vm_total_human:0B",
+    "used_memory_functions:0",
+    "used_memory_scripts:0",
+    "used_memory_scripts_human:0B",
+    `maxmemory:${maxmemory}`,
+    `maxmemory_human:${bytesToHuman(maxmemory)}`,
+    `maxmemory_policy:${server.config.getString("maxmemory-policy")}`,
+    "allocator_frag_ratio:1.00",
+    "allocator_frag_bytes:0",
+    `allocator_rss_ratio:${fragmentation.toFixed(2)}`,
+    `allocator_rss_bytes:${mem.rss - mem.used}`,
+    "rss_overhead_ratio:1.00",
+    "rss_overhead_bytes:0",
+    `mem_fragmentation_ratio:${fragmentation.toFixed(2)}`,
+    `mem_fragmentation_bytes:${mem.rss - mem.used}`,
+    "mem_not_counted_for_evict:0",
+    "mem_replication_backlog:0",
+    "mem_total_replication_buffers:0",
+    "mem_clients_slaves:0",
+    `mem_clients_normal:${clientsNormal}`,
+    "mem_cluster_links:0",
+    "mem_aof_buffer:0",
+    "mem_allocator:bun-jsc",
+    "active_defrag_running:0",
+    "lazyfree_pending_objects:0",
+    "lazyfreed_objects:0",
+  ];
+}
+
+function sectionStats(server: Server): string[] {
+  const stats = server.stats;
+  const keyspace = server.keyspaceStats();
+  const samples = stats.samples;
+  let opsPerSec = 0;
+  let inputKbps = 0;
+  let outputKbps = 0;
+  if (samples.length >= 2) {
+    const first = samples[0]!;
+    const last = samples[samples.length - 1]!;
+    const seconds = (last[0] - first[0]) / 1000;
+    if (seconds > 0) {
+      opsPerSec = Math.round((last[1] - first[1]) / seconds);
+      inputKbps = (last[2] - first[2]) / seconds / 1024;
+      outputKbps = (last[3] - first[3]) / seconds / 1024;
+    }
+  }
+  const persistence = server.persistence;
+  return [
+    `total_connections_received:${stats.totalConnections}`,
+    `total_commands_processed:${stats.totalCommands}`,
+    `instantaneous_ops_per_sec:${opsPerSec}`,
+    `total_net_input_bytes:${stats.netInputBytes}`,
+    `total_net_output_bytes:${stats.netOutputBytes}`,
+    "total_net_repl_input_bytes:0",
+    "total_net_repl_output_bytes:0",
+    `instantaneous_input_kbps:${inputKbps.toFixed(2)}`,
+    `instantaneous_output_kbps:${outputKbps.toFixed(2)}`,
+    "instantaneous_input_repl_kbps:0.00",
+    "instantaneous_output_repl_kbps:0.00",
+    `rejected_connections:${stats.rejectedConnections}`,
+    "sync_full:0",
+    "sync_partial_ok:0",
+    "sync_partial_err:0",
+    `expired_keys:${keyspace.expired}`,
+    "expired_stale_perc:0.00",
+    "expired_time_cap_reached_count:0",
+    "expire_cycle_cpu_milliseconds:0",
+    `evicted_keys:${stats.evictedKeys}`,
+    "evicted_clients:0",
+    "total_eviction_exceeded_time:0",
+    "current_eviction_exceeded_time:0",
+    `keyspace_hits:${keyspace.hits}`,
+    `keyspace_misses:${keyspace.misses}`,
+    `pubsub_channels:${server.pubsub.channels.size}`,
+    `pubsub_patterns:${server.pubsub.patterns.size}`,
+    `pubsubshard_channels:${server.pubsub.shardChannels.size}`,
+    `latest_fork_usec:${persistence.latestForkMicros}`,
+    `total_forks:${persistence.totalForks}`,
+    "migrate_cached_sockets:0",
+    "slave_expires_tracked_keys:0",
+    "active_defrag_hits:0",
+    "active_defrag_misses:0",
+    "active_defrag_key_hits:0",
+    "active_defrag_key_misses:0",
+    "total_active_defrag_time:0",
+    "current_active_defrag_time:0",
+    "tracking_total_keys:0",
+    "tracking_total_items:0",
+    "tracking_total_prefixes:0",
+    `unexpected_error_replies:${stats.unexpectedErrorReplies}`,
+    `total_error_replies:${stats.totalErrorReplies}`,
+    "dump_payload_sanitizations:0",
+    `total_reads_processed:${stats.readsProcessed}`,
+    `total_writes_processed:${stats.writesProcessed}`,
+    "io_threaded_reads_processed:0",
+    "io_threaded_writes_processed:0",
+    `client_query_buffer_limit_disconnections:${stats.clientQueryBufferLimitDisconnections}`,
+    `client_output_buffer_limit_disconnections:${stats.clientOutputBufferLimitDisconnections}`,
+    "reply_buffer_shrinks:0",
+    "reply_buffer_expands:0",
+  ];
+}
+
+function sectionReplication(server: Server): string[] {
+  return [
+    "role:master",
+    "connected_slaves:0",
+    "master_failover_state:no-failover",
+    `master_replid:${server.runId}`,
+    "master_replid2:0000000000000000000000000000000000000000",
+    "master_repl_offset:0",
+    "second_repl_offset:-1",
+    "repl_backlog_active:0",
+    `repl_backlog_size:${server.config.getNumber("repl-backlog-size")}`,
+    "repl_backlog_first_byte_offset:0",
+    "repl_backlog_histlen:0",
+  ];
+}
+
+function sectionCpu(server: Server): string[] {
+  const usage = process.cpuUsage();
+  const children = server.persistence.childrenCpu;
+  const seconds = (micros: number) => (micros / 1e6).toFixed(6);
+  return [
+    `used_cpu_sys:${seconds(usage.system)}`,
+    `used_cpu_user:${seconds(usage.user)}`,
+    `used_cpu_sys_children:${seconds(children.system)}`,
+    `used_cpu_user_children:${seconds(children.user)}`,
+    `used_cpu_sys_main_thread:${seconds(usage.system)}`,
+    `used_cpu_user_main_thread:${seconds(usage.user)}`,
+  ];
+}
+
+function sectionCommandstats(server: Server): string[] {
+  const lines: string[] = [];
+  for (const command of server.table.all()) {
+    if (command.calls === 0 && command.rejectedCalls === 0 && command.failedCalls === 0) continue;
+    const perCall = command.calls === 0 ? 0 : command.microseconds / command.calls;
+    lines.push(
+      `cmdstat_${command.fullName}:calls=${command.calls},usec=${command.microseconds},usec_per_call=${perCall.toFixed(2)},rejected_calls=${command.rejectedCalls},failed_calls=${command.failedCalls}`,
+    );
+  }
+  return lines;
+}
+
+function sectionErrorstats(server: Server): string[] {
+  const lines: string[] = [];
+  for (const [code, count] of server.stats.errorCounts) lines.push(`errorstat_${code}:count=${count}`);
+  return lines;
+}
+
+function sectionKeyspace(server: Server): string[] {
+  const lines: string[] = [];
+  for (const db of server.dbs) {
+    if (db.size === 0) continue;
+    lines.push(`db${db.index}:keys=${db.size},expires=${db.expiresCount},avg_ttl=${Math.round(db.avgTtl)}`);
+  }
+  return lines;
+}
+
+const SECTIONS: Record<string, [title: string, build: (server: Server) => string[]]> = {
+  server: ["Server", sectionServer],
+  clients: ["Clients", sectionClients],
+  memory: ["Memory", sectionMemory],
+  persistence: ["Persistence", (s) => s.persistence.infoFields()],
+  stats: ["Stats", sectionStats],
+  replication: ["Replication", sectionReplication],
+  cpu: ["CPU", sectionCpu],
+  modules: ["Modules", () => []],
+  commandstats: ["Commandstats", sectionCommandstats],
+  errorstats: ["Errorstats", sectionErrorstats],
+  cluster: ["Cluster", () => ["cluster_enabled:0"]],
+  keyspace: ["Keyspace", sectionKeyspace],
+};
+
+/** genRedisInfoString: the requested sections (lower-case names, or default/all/everything). */
+export function buildInfo(server: Server, requested: string[]): string {
+  let names: string[];
+  if (requested.length === 0) names = DEFAULT_SECTIONS;
+  else {
+    const wanted = new Set<string>();
+    for (const name of requested) {
+      if (name === "default") DEFAULT_SECTIONS.forEach((s) => wanted.add(s));
+      else if (name === "all" || name === "everything") ALL_SECTIONS.forEach((s) => wanted.add(s));
+      else wanted.add(name);
+    }
+    names = ALL_SECTIONS.filter((s) => wanted.has(s));
+  }
+  const blocks: string[] = [];
+  for (const name of names) {
+    const section = SECTIONS[name];
+    if (section === undefined) continue;
+    const [title, build] = section;
+    const lines = build(server);
+    blocks.push(`# ${title}\r\n` + lines.map((l) => l + "\r\n").join(""));
+  }
+  return blocks.join("\r\n");
+}
+
+/** Client description used by CLIENT LIST / CLIENT INFO. */
+export function describeClientLine(server: Server, client: import("./net/client.ts").Client): string {
+  const now = Date.now();
+  let flags = "";
+  if (client.inMulti) flags += "x";
+  if (client.blocked !== null) flags += "b";
+  if (client.dirtyCas) flags += "d";
+  if (client.closeAfterReply) flags += "c";
+  if (client.isUnixSocket) flags += "U";
+  if (client.subscriptionCount > 0 || client.shardChannels.size > 0) flags += "P";
+  if (client.noEvict) flags += "e";
+  if (client.monitor) flags += "O";
+  if (flags === "") flags = "N";
+  const qbuf = client.parser.bufferedBytes;
+  const name = client.name === null ? "" : bytesToText(client.name);
+  const multiMem = client.multiQueue.reduce((sum, q) => sum + q.argv.reduce((s, a) => s + a.length, 0), 0);
+  return (
+    `id=${client.id} addr=${client.address} laddr=${client.localAddress} fd=-1 name=${name} ` +
+    `age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)} flags=${flags} ` +
+    `db=${client.dbIndex} sub=${client.channels.size} psub=${client.patterns.size} ssub=${client.shardChannels.size} ` +
+    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=${multiMem} ` +
+    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=0 oll=${client.outputBlocks} omem=${client.outputBytes} ` +
+    `tot-mem=${qbuf + client.reply.buffer.length + client.outputBytes + multiMem} events=r${client.outputBytes > 0 ? "w" : ""} ` +
+    `cmd=${client.lastCommandName} user=default redir=-1 resp=${client.reply.resp}`
+  );
+}
+

@@ -1,0 +1,70 @@
+// Log lines in Redis's format: `<pid>:<role> <dd Mon yyyy HH:MM:SS.mmm> <level> <message>`.
+// Level marks: '.' debug, '-' verbose, '*' notice, '#' warning. Role: 'M' for the
+// server, 'C' for a child (the snapshot writer).
+
+import { appendFileSync } from "node:fs";
+
+export type LogLevel = "debug" | "verbose" | "notice" | "warning";
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 };
+const LEVEL_MARK: Record<LogLevel, string> = { debug: ".", verbose: "-", notice: "*", warning: "#" };
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+export function formatTimestamp(date: Date): string {
+  return (
+    `${pad(date.getDate())} ${MONTHS[date.getMonth()]} ${date.getFullYear()} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`
+  );
+}
+
+export class Logger {
+  level: LogLevel = "notice";
+  /** Empty string = standard output, as Redis's `logfile ""`. */
+  file = "";
+  role = "M";
+  /** Last lines, kept for tests and for error reports. */
+  readonly recent: string[] = [];
+
+  log(level: LogLevel, message: string): void {
+    if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    this.write(`${process.pid}:${this.role} ${formatTimestamp(new Date())} ${LEVEL_MARK[level]} ${message}\n`);
+  }
+
+  /** A line without the prefix (Redis's LL_RAW), for the start-up banner and reports. */
+  raw(text: string): void {
+    this.write(text.endsWith("\n") ? text : text + "\n");
+  }
+
+  private write(line: string): void {
+    this.recent.push(line);
+    if (this.recent.length > 200) this.recent.shift();
+    if (this.file === "") {
+      process.stdout.write(line);
+      return;
+    }
+    try {
+      appendFileSync(this.file, line);
+    } catch {
+      // Redis silently drops log lines it cannot write; so do we, rather than crash.
+    }
+  }
+
+  debug(message: string): void {
+    this.log("debug", message);
+  }
+  verbose(message: string): void {
+    this.log("verbose", message);
+  }
+  notice(message: string): void {
+    this.log("notice", message);
+  }
+  warning(message: string): void {
+    this.log("warning", message);
+  }
+}
+
+export const logger = new Logger();

@@ -1,0 +1,73 @@
+#!/usr/bin/env bun
+// Entry point: `bun src/main.ts [/path/to/redis.conf] [--name value ...]`, like redis-server.
+
+import { Config, FatalConfigError } from "./config.ts";
+import { Server, BUNKER_VERSION, REDIS_VERSION } from "./server.ts";
+import { registerAllCommands } from "./commands/index.ts";
+import { Cron } from "./cron.ts";
+import { logger } from "./log.ts";
+
+const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
+       bun run server - (read config from stdin)
+       bun run server -v or --version
+       bun run server -h or --help
+
+Bunker is a Redis 7.0-compatible server. It takes redis-server's command line:
+a config file in redis.conf syntax and/or any config parameter as --name value.
+
+Examples:
+       bun run server (run the server with the embedded default configuration)
+       bun run server /etc/redis/6379.conf
+       bun run server --port 7777
+       bun run server --port 7777 --save 60 1 --dir /data
+       bun run server /etc/myredis.conf --loglevel verbose -
+       bun run server /etc/myredis.conf --loglevel verbose
+`;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "-h" || argv[0] === "--help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (argv[0] === "-v" || argv[0] === "--version") {
+    process.stdout.write(`Bunker server v=${BUNKER_VERSION} redis_version=${REDIS_VERSION} bun=${Bun.version} bits=64\n`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = Config.fromArgs(argv, process.cwd()).config;
+  } catch (error) {
+    if (error instanceof FatalConfigError) {
+      process.stderr.write(error.report);
+      process.exit(1);
+    }
+    throw error;
+  }
+  logger.notice("oO0OoO0OoO0Oo Bunker is starting oO0OoO0OoO0Oo");
+  logger.notice(`Bunker version=${BUNKER_VERSION}, redis_version=${REDIS_VERSION}, bits=64, pid=${process.pid}, just started`);
+  if (config.configFile === undefined) {
+    logger.warning("Warning: no config file specified, using the default config. In order to specify a config file use bun run server /path/to/redis.conf");
+  } else logger.notice("Configuration loaded");
+
+  const server = new Server(config);
+  registerAllCommands(server.table);
+  const cron = new Cron(server);
+  server.cron = cron;
+  try {
+    await server.listen();
+  } catch (error) {
+    logger.warning(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  logger.notice(`Running mode=standalone, port=${server.port}.`);
+  logger.notice("Server initialized");
+  server.writePidFile();
+  server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
+  server.persistence.installSignalHandlers();
+  const loaded = await server.persistence.loadAtStartup();
+  if (!loaded) process.exit(1);
+  cron.tasks.push(() => server.persistence.runPendingShutdown());
+  cron.start();
+}
+
+await main(process.argv.slice(2));

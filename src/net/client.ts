@@ -1,0 +1,192 @@
+// A client connection: its query buffer (the parser), its reply buffer, the bytes
+// still waiting for the socket to drain, and the per-connection state commands use
+// (selected database, MULTI queue, WATCHed keys, subscriptions, blocking).
+//
+// Output flow: commands append to `reply`; `flush()` moves those bytes to the socket.
+// socket.write() takes only what the kernel accepts, so the rest waits in `pending`
+// until `drain`. While bytes are pending, reading is paused, which pushes back on a
+// client that writes faster than it reads instead of growing memory without bound.
+
+import type { Socket } from "bun";
+import { RequestParser } from "../protocol/parser.ts";
+import { ReplyWriter } from "../protocol/reply.ts";
+import type { Command } from "../commands/table.ts";
+import type { Server } from "../server.ts";
+import type { Database } from "../db/keyspace.ts";
+
+export interface ClientSocketData {
+  client: Client | null;
+}
+
+export type ClientSocket = Socket<ClientSocketData>;
+
+export interface QueuedCommand {
+  command: Command;
+  argv: Uint8Array[];
+}
+
+/** Reading pauses while more than this many reply bytes wait for the socket. */
+const PAUSE_READ_PENDING_BYTES = 4 * 1024 * 1024;
+
+export class Client {
+  readonly parser = new RequestParser();
+  readonly reply = new ReplyWriter();
+  name: Uint8Array | null = null;
+  dbIndex = 0;
+  authenticated: boolean;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  lastCommandName = "NULL";
+  /** Close once the pending output is written (QUIT, protocol errors). */
+  closeAfterReply = false;
+  closed = false;
+
+  // MULTI/EXEC
+  inMulti = false;
+  multiQueue: QueuedCommand[] = [];
+  /** A queued command was rejected: EXEC answers EXECABORT. */
+  multiAborted = false;
+  /** A WATCHed key was touched: EXEC answers null. */
+  dirtyCas = false;
+  watchedKeys: Array<{ db: number; key: string }> = [];
+  /** Set while EXEC runs the queue (commands see they are inside a transaction). */
+  executingMulti = false;
+
+  // Pub/Sub
+  channels = new Set<string>();
+  patterns = new Set<string>();
+  shardChannels = new Set<string>();
+  monitor = false;
+
+  // CLIENT REPLY
+  replyMode: "on" | "off" | "skip" = "on";
+  noEvict = false;
+
+  /** Blocking commands park their state here (BLPOP, XREAD BLOCK, WAIT...). */
+  blocked: BlockedState | null = null;
+
+  private pending: Uint8Array[] = [];
+  private pendingOffset = 0;
+  pendingBytes = 0;
+  private readPaused = false;
+  /** When the output first went over the soft limit (client-output-buffer-limit), 0 when not over. */
+  softLimitSince = 0;
+  totalNetInput = 0;
+  totalNetOutput = 0;
+  commandsProcessed = 0;
+
+  constructor(
+    readonly id: number,
+    readonly server: Server,
+    readonly socket: ClientSocket | null,
+    readonly address: string,
+    readonly localAddress: string,
+    readonly isUnixSocket = false,
+  ) {
+    this.authenticated = !server.authRequired();
+  }
+
+  get db(): Database {
+    return this.server.dbs[this.dbIndex]!;
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  /** RESP2 clients with subscriptions may only run (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET. */
+  get inPubSubContext(): boolean {
+    return this.reply.resp === 2 && (this.channels.size > 0 || this.patterns.size > 0 || this.shardChannels.size > 0);
+  }
+
+  /** Moves reply bytes to the socket; whatever the kernel does not take waits for drain(). */
+  flush(): void {
+    if (this.closed) return;
+    if (this.reply.length > 0) {
+      const bytes = this.reply.take();
+      this.totalNetOutput += bytes.length;
+      this.server.stats.netOutputBytes += bytes.length;
+      this.server.stats.writesProcessed++;
+      if (this.pendingBytes === 0 && this.socket !== null) {
+        const written = this.socket.write(bytes);
+        if (written < 0) {
+          this.close();
+          return;
+        }
+        if (written < bytes.length) this.enqueue(bytes.subarray(written));
+      } else this.enqueue(bytes);
+    }
+    if (this.pendingBytes === 0 && this.closeAfterReply) this.close();
+    else if (this.pendingBytes > 0) this.server.checkOutputLimits(this);
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (!this.readPaused && this.pendingBytes > PAUSE_READ_PENDING_BYTES && this.socket !== null) {
+      this.readPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** The socket can take more: continue with the pending bytes. */
+  drain(): void {
+    if (this.socket === null) return;
+    while (this.pending.length > 0) {
+      const head = this.pending[0]!;
+      const chunk = this.pendingOffset === 0 ? head : head.subarray(this.pendingOffset);
+      const written = this.socket.write(chunk);
+      if (written < 0) {
+        this.close();
+        return;
+      }
+      this.pendingBytes -= Math.max(written, 0);
+      if (written < chunk.length) {
+        this.pendingOffset += written;
+        return;
+      }
+      this.pending.shift();
+      this.pendingOffset = 0;
+    }
+    this.softLimitSince = 0;
+    if (this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+      this.server.resumeClient(this);
+    }
+    if (this.closeAfterReply) this.close();
+  }
+
+  /** Reply bytes not yet accepted by the socket plus the unflushed buffer (CLIENT LIST omem). */
+  get outputBytes(): number {
+    return this.pendingBytes + this.reply.length;
+  }
+
+  get outputBlocks(): number {
+    return this.pending.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.onClientClosed(this);
+    this.socket?.end();
+  }
+}
+
+export interface BlockedState {
+  /** Absolute unix ms when the wait times out, 0 for forever. */
+  timeoutAt: number;
+  keys: Array<{ db: number; key: string }>;
+  /** Re-runs the blocked command; returns true when it was served (the client unblocks). */
+  tryServe: () => boolean;
+  /** Replies to a timeout (null reply) or CLIENT UNBLOCK. */
+  onTimeout: () => void;
+  /** CLIENT UNBLOCK ... ERROR */
+  onUnblockError?: () => void;
+  /** Held by CLIENT PAUSE rather than waiting on keys: CLIENT UNBLOCK does not apply. */
+  postponed?: boolean;
+  /** Cleanup when the client disconnects or is unblocked. */
+  dispose?: () => void;
+  command: Command;
+}

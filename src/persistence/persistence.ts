@@ -1,0 +1,558 @@
+// Persistence state and the foreground paths: SAVE (rdbSave), loading at start-up
+// (rdbLoad), DEBUG RELOAD, the FLUSHALL save, and the shutdown sequence
+// (prepareForShutdown). The background save lives in snapshot.ts and reports here.
+//
+// The counters are the ones Redis keeps in `server` (lastsave, dirty, bgsave status,
+// rdb_saves...), and the MISCONF condition is computed from them.
+
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Server } from "../server.ts";
+import type { Client } from "../net/client.ts";
+import { MISCONF_RDB } from "../errors.ts";
+import { logger } from "../log.ts";
+import { RdbEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
+import { RdbDecoder, RdbLoadError, type RdbLoadLimits } from "./rdb/decoder.ts";
+import { bytesToKey, bytesToText } from "../db/bytes.ts";
+import { REDIS_VERSION } from "../server.ts";
+import { memorySnapshot } from "../info.ts";
+
+/** Redis's rdb-save-incremental-fsync step: fsync every 4 MiB written. */
+const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
+
+export interface LoadingState {
+  startTime: number; // unix seconds
+  totalBytes: number;
+  loadedBytes: number;
+  rdbUsedMem: number;
+  startedAtMs: number;
+}
+
+export class Persistence {
+  /** Unix seconds of the last successful save; the server start time at first. */
+  lastSave = Math.floor(Date.now() / 1000);
+  lastBgsaveStatus: "ok" | "err" = "ok";
+  /** Unix seconds of the last background save attempt (the 5 s retry rule). */
+  lastBgsaveTry = 0;
+  /** Seconds the last background save took, -1 before the first. */
+  lastBgsaveTimeSec = -1;
+  rdbSaves = 0;
+  totalForks = 0;
+  latestForkMicros = 0;
+  /** Why the last background save failed (Bunker's addition to INFO). */
+  lastBgsaveError = "";
+  rdbLastLoadKeysLoaded = 0;
+  rdbLastLoadKeysExpired = 0;
+  rdbLastCowSize = 0;
+  /** BGSAVE SCHEDULE / BGSAVE inside EXEC waiting for its turn. */
+  bgsaveScheduled = false;
+  loadingState: LoadingState | null = null;
+  /** CPU used by finished writer processes (INFO used_cpu_*_children), microseconds. */
+  childrenCpu = { user: 0, system: 0 };
+  /** Set by the background-save coordinator (snapshot.ts) while a writer runs. */
+  background: BackgroundSaveStatus | null = null;
+
+  constructor(private readonly server: Server) {}
+
+  get dbPath(): string {
+    return join(process.cwd(), this.server.config.getString("dbfilename"));
+  }
+
+  /**
+   * The MISCONF condition: stop-writes-on-bgsave-error, save points configured and the
+   * last background save failed. Returns the error text, or null when writes may go on.
+   */
+  diskErrorMessage(): string | null {
+    if (this.lastBgsaveStatus === "ok") return null;
+    const config = this.server.config;
+    if (!config.getBool("stop-writes-on-bgsave-error")) return null;
+    if (config.savePoints().length === 0) return null;
+    return MISCONF_RDB;
+  }
+
+  encodeOptions(): RdbEncodeOptions {
+    const config = this.server.config;
+    return {
+      compression: config.getBool("rdbcompression"),
+      listMaxListpackSize: config.getNumber("list-max-listpack-size"),
+      streamNodeMaxBytes: config.getNumber("stream-node-max-bytes"),
+      streamNodeMaxEntries: config.getNumber("stream-node-max-entries"),
+    };
+  }
+
+  loadLimits(): RdbLoadLimits {
+    const config = this.server.config;
+    return {
+      hashMaxListpackEntries: config.getNumber("hash-max-listpack-entries"),
+      hashMaxListpackValue: config.getNumber("hash-max-listpack-value"),
+      zsetMaxListpackEntries: config.getNumber("zset-max-listpack-entries"),
+      zsetMaxListpackValue: config.getNumber("zset-max-listpack-value"),
+      setMaxIntsetEntries: config.getNumber("set-max-intset-entries"),
+    };
+  }
+
+  // ---- foreground save (rdbSave) -------------------------------------------------
+
+  /**
+   * Writes the whole dataset to temp-<pid>.rdb, fsyncs, renames it over dbfilename and
+   * fsyncs the directory. On failure logs Redis's line, removes the temp file and
+   * returns false. Does not touch counters: the callers decide (SAVE vs FLUSHALL...).
+   */
+  writeSnapshotFile(): boolean {
+    const dir = process.cwd();
+    const tempName = `temp-${process.pid}.rdb`;
+    const tempPath = join(dir, tempName);
+    const finalName = this.server.config.getString("dbfilename");
+    let fd: number;
+    try {
+      fd = openSync(tempPath, "w");
+    } catch (error) {
+      logger.warning(`Failed opening the temp RDB file ${tempName} (in server root dir ${dir}) for saving: ${errorText(error)}`);
+      return false;
+    }
+    let stage = "rdbSaveRio";
+    try {
+      const incremental = this.server.config.getBool("rdb-save-incremental-fsync");
+      let sinceFsync = 0;
+      const encoder = new RdbEncoder(
+        (chunk) => {
+          let offset = 0;
+          while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+          sinceFsync += chunk.length;
+          if (incremental && sinceFsync >= INCREMENTAL_FSYNC_BYTES) {
+            fsyncSync(fd);
+            sinceFsync = 0;
+          }
+        },
+        { ...this.encodeOptions(), checksum: this.server.config.getBool("rdbchecksum") },
+      );
+      this.writeDataset(encoder);
+      stage = "fsync";
+      fsyncSync(fd);
+      stage = "fclose";
+      closeSync(fd);
+      fd = -1;
+    } catch (error) {
+      if (fd >= 0) {
+        try {
+          closeSync(fd);
+        } catch {
+          // Already failing: the write error is what gets reported.
+        }
+      }
+      logger.warning(`Write error saving DB on disk(${stage}): ${errorText(error)}`);
+      removeQuietly(tempPath);
+      return false;
+    }
+    try {
+      renameSync(tempPath, join(dir, finalName));
+    } catch (error) {
+      logger.warning(
+        `Error moving temp DB file ${tempName} on the final destination ${finalName} (in server root dir ${dir}): ${errorText(error)}`,
+      );
+      removeQuietly(tempPath);
+      return false;
+    }
+    try {
+      const dirFd = openSync(dir, "r");
+      fsyncSync(dirFd);
+      closeSync(dirFd);
+    } catch (error) {
+      logger.warning(`Write error saving DB on disk(fsyncFileDir): ${errorText(error)}`);
+      return false;
+    }
+    logger.notice("DB saved on disk");
+    return true;
+  }
+
+  /** Header, every non-empty database with its keys, EOF and checksum. */
+  writeDataset(encoder: RdbEncoder): void {
+    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase: false });
+    const now = Date.now();
+    const policy = this.server.config.getString("maxmemory-policy");
+    const lruPolicy = policy.includes("lru");
+    const lfuPolicy = policy.includes("lfu");
+    for (const db of this.server.dbs) {
+      if (db.size === 0) continue;
+      encoder.selectDb(db.index, db.size, db.expiresCount);
+      for (const [key, entry] of db.entries) {
+        const lru = lruPolicy ? { idleSeconds: Math.floor((now - entry.lru) / 1000) } : lfuPolicy ? { freq: entry.freq } : undefined;
+        encoder.writeKey(keyBytes(key), entry.value, entry.expireAt === -1 ? undefined : entry.expireAt, lru);
+      }
+    }
+    encoder.finish();
+  }
+
+  /** The state change of a successful foreground save (rdbSave's success path). */
+  private markSaved(): void {
+    this.server.dirty = 0;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastBgsaveStatus = "ok";
+    this.lastBgsaveError = "";
+  }
+
+  /** SAVE: counted in rdb_saves; a failure leaves the bgsave status alone (Redis 7.0). */
+  saveCommand(): boolean {
+    this.rdbSaves++;
+    const ok = this.writeSnapshotFile();
+    if (ok) this.markSaved();
+    return ok;
+  }
+
+  /** A save that is not SAVE itself (FLUSHALL, SHUTDOWN, DEBUG RELOAD): not counted in rdb_saves. */
+  saveInternal(): boolean {
+    const ok = this.writeSnapshotFile();
+    if (ok) this.markSaved();
+    return ok;
+  }
+
+  // ---- loading (rdbLoad) ------------------------------------------------------------
+
+  /**
+   * Loads dir/dbfilename at start-up. A missing file is an empty start; any other
+   * problem logs Redis's lines and returns false (main exits with code 1).
+   */
+  async loadAtStartup(): Promise<boolean> {
+    const path = this.dbPath;
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
+      logger.warning(`Fatal error loading the DB: ${errorText(error)}. Exiting.`);
+      return false;
+    }
+    const started = performance.now();
+    const result = await this.loadFile(path, size, false);
+    if (result !== true) {
+      reportLoadFailure(result, this.server.config.getString("dbfilename"));
+      return false;
+    }
+    logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    this.server.usedMemoryStartup = Math.min(this.server.usedMemoryStartup, memorySnapshot().used);
+    return true;
+  }
+
+  /**
+   * Reads an RDB file into the databases, serving clients (with -LOADING) between
+   * chunks. `merge` lets file keys replace existing ones (DEBUG RELOAD MERGE).
+   * Returns true or the error.
+   */
+  async loadFile(path: string, size: number, merge: boolean): Promise<true | RdbLoadError | Error> {
+    const server = this.server;
+    const config = server.config;
+    const now = Date.now();
+    let loaded = 0;
+    let expired = 0;
+    let ctime = 0;
+    const keyLoadDelay = config.getNumber("key-load-delay");
+    this.loadingState = { startTime: Math.floor(now / 1000), totalBytes: size, loadedBytes: 0, rdbUsedMem: 0, startedAtMs: now };
+    server.loading = true;
+    let lastProgressLog = performance.now();
+    try {
+      const decoder = RdbDecoder.fromFile(path, {
+        ...this.loadLimits(),
+        verifyChecksum: config.getBool("rdbchecksum"),
+        progressIntervalBytes: config.getNumber("loading-process-events-interval-bytes"),
+        databases: server.dbs.length,
+      });
+      await decoder.load({
+        onAux: (name, value) => {
+          const text = bytesToText(value);
+          if (name === "redis-ver") logger.notice(`Loading RDB produced by version ${text}`);
+          else if (name === "ctime") {
+            ctime = Number(text);
+            logger.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - ctime)} seconds`);
+          } else if (name === "used-mem") {
+            const usedMem = Number(text);
+            this.loadingState!.rdbUsedMem = usedMem;
+            logger.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
+          }
+        },
+        onKey: (dbIndex, keyBytes, value, expireAtMs, _idle, freq) => {
+          const db = server.dbs[dbIndex]!;
+          const key = bytesToKey(keyBytes);
+          if (keyLoadDelay > 0) busyWaitMicros(keyLoadDelay);
+          if (expireAtMs !== undefined && expireAtMs < Date.now()) {
+            expired++;
+            return true;
+          }
+          if (db.entries.has(key)) {
+            if (!merge) {
+              logger.warning(`RDB has duplicated key '${key}' in DB ${dbIndex}`);
+              return false;
+            }
+            db.remove(key);
+          }
+          db.add(key, value, expireAtMs ?? -1);
+          if (freq !== undefined) db.entries.get(key)!.freq = freq;
+          loaded++;
+          return true;
+        },
+        onProgress: async (bytesRead) => {
+          this.loadingState!.loadedBytes = bytesRead;
+          if (performance.now() - lastProgressLog > 2000) {
+            lastProgressLog = performance.now();
+            const perc = size > 0 ? ((bytesRead / size) * 100).toFixed(2) : "0.00";
+            logger.notice(`Loading RDB: ${perc}% (${bytesRead} of ${size} bytes), keys loaded so far: ${loaded}`);
+          }
+          // Let the event loop run: clients get -LOADING, INFO works.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        },
+      });
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    } finally {
+      server.loading = false;
+      this.loadingState = null;
+    }
+    this.rdbLastLoadKeysLoaded = loaded;
+    this.rdbLastLoadKeysExpired = expired;
+    logger.notice(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
+    return true;
+  }
+
+  /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] */
+  async debugReloadAsync(client: Client, options: Uint8Array[]): Promise<void> {
+    const server = this.server;
+    let merge = false;
+    let flush = true;
+    let save = true;
+    for (const option of options) {
+      const word = bytesToKey(option).toLowerCase();
+      if (word === "merge") merge = true;
+      else if (word === "noflush") flush = false;
+      else if (word === "nosave") save = false;
+      else {
+        server.replyError(client, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+        return;
+      }
+    }
+    if (save && !this.saveInternal()) {
+      server.replyError(client, "ERR");
+      return;
+    }
+    if (flush) server.flushAll();
+    let size: number;
+    try {
+      size = statSync(this.dbPath).size;
+    } catch {
+      server.replyError(client, "ERR Error trying to load the RDB dump");
+      return;
+    }
+    const result = await this.loadFile(this.dbPath, size, merge);
+    if (result !== true) {
+      reportLoadFailure(result, server.config.getString("dbfilename"));
+      if (result instanceof RdbLoadError) server.onExit(1);
+      server.replyError(client, "ERR Error trying to load the RDB dump");
+      return;
+    }
+    logger.notice("DB reloaded by DEBUG RELOAD");
+    client.reply.ok();
+  }
+
+  debugReload(client: Client, options: Uint8Array[]): void {
+    // The load yields to the event loop; hold the client's further input until it is done.
+    client.blocked = { timeoutAt: 0, keys: [], command: this.server.table.lookup("debug")!, tryServe: () => false, onTimeout: () => {}, postponed: true };
+    void this.debugReloadAsync(client, options).finally(() => {
+      client.blocked = null;
+      this.server.afterUnblock(client);
+    });
+  }
+
+  // ---- shutdown (prepareForShutdown) -------------------------------------------------
+
+  /** A SIGTERM/SIGINT asked for a shutdown that the next cron tick performs. */
+  shutdownPending: "SIGTERM" | "SIGINT" | null = null;
+  /** Hook set by the background-save coordinator: stop a running writer (SIGUSR1). */
+  stopBackgroundSave: (() => void) | null = null;
+
+  /**
+   * The last steps before exit: stop a running writer, save when save points exist
+   * (unless NOSAVE) or SAVE was given, remove the pidfile, close listeners, exit 0.
+   * Returns false (and the server stays up) when the save failed without FORCE.
+   */
+  prepareForShutdown(flags: { nosave: boolean; save: boolean; force: boolean }): boolean {
+    const server = this.server;
+    logger.warning("User requested shutdown...");
+    let nosave = flags.nosave;
+    if (server.loading) nosave = true;
+    if (this.background !== null && this.stopBackgroundSave !== null) {
+      logger.warning("There is a child saving an .rdb. Killing it!");
+      this.stopBackgroundSave();
+    }
+    const savePoints = server.config.savePoints().length > 0;
+    if ((savePoints && !nosave) || flags.save) {
+      logger.notice("Saving the final RDB snapshot before exiting.");
+      if (!this.saveInternal()) {
+        if (!flags.force) {
+          logger.warning("Error trying to save the DB, can't exit.");
+          return false;
+        }
+        logger.warning("Error trying to save the DB. Exit anyway.");
+      }
+    }
+    server.removePidFile();
+    server.closeListeners();
+    logger.warning("Redis is now ready to exit, bye bye...");
+    server.shuttingDown = true;
+    return true;
+  }
+
+  /** Run by the cron: a pending signal shutdown. */
+  runPendingShutdown(): void {
+    const signal = this.shutdownPending;
+    if (signal === null) return;
+    this.shutdownPending = null;
+    const words = this.server.config.getString(signal === "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm").split(" ");
+    const ok = this.prepareForShutdown({ nosave: words.includes("nosave"), save: words.includes("save"), force: words.includes("force") });
+    if (ok) this.server.onExit(0);
+    else logger.warning("Errors trying to shut down the server. Check the logs for more information.");
+  }
+
+  installSignalHandlers(): void {
+    const onSignal = (signal: "SIGTERM" | "SIGINT") => {
+      if (signal === "SIGINT" && this.shutdownPending !== null) {
+        logger.warning("You insist... exiting now.");
+        removeQuietly(join(process.cwd(), `temp-${process.pid}.rdb`));
+        this.server.onExit(1);
+        return;
+      }
+      if (this.server.loading) logger.warning("Received shutdown signal during loading, scheduling shutdown.");
+      else logger.warning(`Received ${signal} scheduling shutdown...`);
+      this.shutdownPending = signal;
+      if (this.server.loading) {
+        // No cron runs during the start-up load: shut down now, without saving.
+        this.server.removePidFile();
+        this.server.onExit(0);
+      }
+    };
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    process.on("SIGINT", () => onSignal("SIGINT"));
+  }
+
+  // ---- INFO persistence -------------------------------------------------------------
+
+  infoFields(): string[] {
+    const server = this.server;
+    const bg = this.background;
+    const now = Date.now();
+    const keysTotal = bg?.keysTotal ?? 0;
+    const keysProcessed = bg?.keysProcessed ?? 0;
+    const lines = [
+      `loading:${server.loading ? 1 : 0}`,
+      "async_loading:0",
+      `current_cow_peak:${bg?.cowPeak ?? 0}`,
+      `current_cow_size:${bg?.cowSize ?? 0}`,
+      `current_cow_size_age:${bg && bg.cowUpdatedAt > 0 ? Math.floor((now - bg.cowUpdatedAt) / 1000) : 0}`,
+      `current_fork_perc:${keysTotal > 0 ? ((keysProcessed / keysTotal) * 100).toFixed(2) : "0.00"}`,
+      `current_save_keys_processed:${keysProcessed}`,
+      `current_save_keys_total:${keysTotal}`,
+      `rdb_changes_since_last_save:${server.dirty}`,
+      `rdb_bgsave_in_progress:${bg ? 1 : 0}`,
+      `rdb_last_save_time:${this.lastSave}`,
+      `rdb_last_bgsave_status:${this.lastBgsaveStatus}`,
+      `rdb_last_bgsave_time_sec:${this.lastBgsaveTimeSec}`,
+      `rdb_current_bgsave_time_sec:${bg ? Math.floor(now / 1000) - bg.startedAtSec : -1}`,
+      `rdb_saves:${this.rdbSaves}`,
+      `rdb_last_cow_size:${this.rdbLastCowSize}`,
+      `rdb_last_bgsave_error:${this.lastBgsaveError}`,
+      `rdb_last_load_keys_expired:${this.rdbLastLoadKeysExpired}`,
+      `rdb_last_load_keys_loaded:${this.rdbLastLoadKeysLoaded}`,
+      "aof_enabled:0",
+      "aof_rewrite_in_progress:0",
+      "aof_rewrite_scheduled:0",
+      "aof_last_rewrite_time_sec:-1",
+      "aof_current_rewrite_time_sec:-1",
+      "aof_last_bgrewrite_status:ok",
+      "aof_rewrites:0",
+      "aof_rewrites_consecutive_failures:0",
+      "aof_last_write_status:ok",
+      "aof_last_cow_size:0",
+      "module_fork_in_progress:0",
+      "module_fork_last_cow_size:0",
+    ];
+    const loading = this.loadingState;
+    if (server.loading && loading !== null) {
+      const elapsed = (now - loading.startedAtMs) / 1000;
+      const perc = loading.totalBytes > 0 ? (loading.loadedBytes / loading.totalBytes) * 100 : 0;
+      const eta = elapsed < 1 ? 1 : Math.floor((elapsed * (loading.totalBytes - loading.loadedBytes)) / (loading.loadedBytes + 1));
+      lines.push(
+        `loading_start_time:${loading.startTime}`,
+        `loading_total_bytes:${loading.totalBytes}`,
+        `loading_rdb_used_mem:${loading.rdbUsedMem}`,
+        `loading_loaded_bytes:${loading.loadedBytes}`,
+        `loading_loaded_perc:${perc.toFixed(2)}`,
+        `loading_eta_seconds:${eta}`,
+      );
+    }
+    return lines;
+  }
+}
+
+/** What the background-save coordinator exposes while a writer runs. */
+export interface BackgroundSaveStatus {
+  startedAtSec: number;
+  keysTotal: number;
+  keysProcessed: number;
+  cowSize: number;
+  cowPeak: number;
+  cowUpdatedAt: number;
+}
+
+/** Logs a failed load the way Redis reports it before exiting. */
+export function reportLoadFailure(error: Error, dbfilename: string): void {
+  if (!(error instanceof RdbLoadError)) {
+    logger.warning(`Fatal error loading the DB: ${error.message}. Exiting.`);
+    return;
+  }
+  const message = error.message;
+  if (message.startsWith("Wrong signature") || message.startsWith("Can't handle RDB format version")) {
+    logger.warning(message);
+    logger.warning("Fatal error loading the DB: Invalid argument. Exiting.");
+    return;
+  }
+  if (message.startsWith("Unexpected EOF")) logger.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+  else if (message.startsWith("Wrong RDB checksum")) logger.warning(message);
+  logger.warning(`Internal error in RDB reading offset ${error.offset ?? 0}, function at rdb.c:0 -> ${message}`);
+  process.stdout.write(`--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${message}\n[additional info] While doing: read-object-value\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`);
+}
+
+function keyBytes(key: string): Uint8Array {
+  return Buffer.from(key, "latin1");
+}
+
+export function errorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const messages: Record<string, string> = {
+    ENOENT: "No such file or directory",
+    EACCES: "Permission denied",
+    EISDIR: "Is a directory",
+    ENOTDIR: "Not a directory",
+    ENOSPC: "No space left on device",
+    EEXIST: "File exists",
+    ENOTEMPTY: "Directory not empty",
+    EROFS: "Read-only file system",
+    EIO: "Input/output error",
+    EBADF: "Bad file descriptor",
+    EXDEV: "Invalid cross-device link",
+  };
+  if (code !== undefined && messages[code] !== undefined) return messages[code]!;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Nothing to remove.
+  }
+}
+
+/** key-load-delay (microseconds per key): slows loading for tests, as Redis's debugDelay. */
+function busyWaitMicros(micros: number): void {
+  const until = performance.now() + micros / 1000;
+  while (performance.now() < until) {
+    // spin: the delay must hold the event loop, like Redis's usleep in the loader
+  }
+}

@@ -1,0 +1,215 @@
+// The reply encoder: RESP2 and RESP3 replies appended to one growable byte buffer
+// per client. Commands write here; the connection layer flushes the buffer once per
+// batch of input (so a pipeline of 16 commands becomes one socket write).
+//
+// Text passed to the writer is a "binary string": each char code is one byte. Redis
+// messages are ASCII, and user bytes (keys, names) are turned into binary strings with
+// bytesToKey, so the bytes on the wire are exactly the bytes the user sent.
+
+import { formatDouble } from "../util/float.ts";
+
+const CRLF_0 = 13;
+const CRLF_1 = 10;
+const INITIAL_SIZE = 16 * 1024;
+
+function ascii(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+const OK = ascii("+OK\r\n");
+const NULL_BULK = ascii("$-1\r\n");
+const NULL_ARRAY = ascii("*-1\r\n");
+const RESP3_NULL = ascii("_\r\n");
+const EMPTY_ARRAY = ascii("*0\r\n");
+const INT_CACHE: Uint8Array[] = [];
+const BULK_HEADER_CACHE: Uint8Array[] = [];
+const ARRAY_HEADER_CACHE: Uint8Array[] = [];
+for (let i = 0; i < 512; i++) {
+  INT_CACHE.push(ascii(`:${i}\r\n`));
+  BULK_HEADER_CACHE.push(ascii(`$${i}\r\n`));
+  ARRAY_HEADER_CACHE.push(ascii(`*${i}\r\n`));
+}
+
+export class ReplyWriter {
+  buffer: Uint8Array = new Uint8Array(INITIAL_SIZE);
+  length = 0;
+  /** 2 or 3, set by HELLO. */
+  resp = 2;
+  /** Replies are dropped (CLIENT REPLY OFF/SKIP) while this is false. */
+  enabled = true;
+
+  private ensure(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < needed) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+
+  /** Takes the pending bytes out (the caller owns them) and resets the buffer. */
+  take(): Uint8Array {
+    const out = this.buffer.slice(0, this.length);
+    this.length = 0;
+    if (this.buffer.length > 1024 * 1024) this.buffer = new Uint8Array(INITIAL_SIZE);
+    return out;
+  }
+
+  raw(bytes: Uint8Array): void {
+    if (!this.enabled) return;
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  private text(text: string): void {
+    const n = text.length;
+    this.ensure(n);
+    const buf = this.buffer;
+    let pos = this.length;
+    for (let i = 0; i < n; i++) buf[pos++] = text.charCodeAt(i);
+    this.length = pos;
+  }
+
+  private crlf(): void {
+    this.ensure(2);
+    this.buffer[this.length++] = CRLF_0;
+    this.buffer[this.length++] = CRLF_1;
+  }
+
+  ok(): void {
+    this.raw(OK);
+  }
+
+  simple(text: string): void {
+    if (!this.enabled) return;
+    this.text("+" + text);
+    this.crlf();
+  }
+
+  /** An error reply; `text` starts with its code (`ERR ...`, `WRONGTYPE ...`). CR/LF become spaces, as Redis does. */
+  error(text: string): void {
+    if (!this.enabled) return;
+    this.text("-" + text.replace(/[\r\n]/g, " "));
+    this.crlf();
+  }
+
+  integer(value: number | bigint): void {
+    if (!this.enabled) return;
+    if (typeof value === "number" && value >= 0 && value < 512 && Number.isInteger(value)) {
+      this.raw(INT_CACHE[value]!);
+      return;
+    }
+    this.text(":" + String(value));
+    this.crlf();
+  }
+
+  bulk(bytes: Uint8Array): void {
+    if (!this.enabled) return;
+    const n = bytes.length;
+    if (n < 512) this.raw(BULK_HEADER_CACHE[n]!);
+    else {
+      this.text("$" + n);
+      this.crlf();
+    }
+    this.ensure(n + 2);
+    this.buffer.set(bytes, this.length);
+    this.length += n;
+    this.crlf();
+  }
+
+  /** A bulk reply of a binary string. */
+  bulkText(text: string): void {
+    if (!this.enabled) return;
+    const n = text.length;
+    if (n < 512) this.raw(BULK_HEADER_CACHE[n]!);
+    else {
+      this.text("$" + n);
+      this.crlf();
+    }
+    this.text(text);
+    this.crlf();
+  }
+
+  /** A missing value: `$-1` in RESP2, `_` in RESP3. */
+  nullBulk(): void {
+    this.raw(this.resp === 3 ? RESP3_NULL : NULL_BULK);
+  }
+
+  /** A missing aggregate: `*-1` in RESP2, `_` in RESP3. */
+  nullArray(): void {
+    this.raw(this.resp === 3 ? RESP3_NULL : NULL_ARRAY);
+  }
+
+  arrayHeader(count: number): void {
+    if (!this.enabled) return;
+    if (count < 512) this.raw(ARRAY_HEADER_CACHE[count]!);
+    else {
+      this.text("*" + count);
+      this.crlf();
+    }
+  }
+
+  emptyArray(): void {
+    this.raw(EMPTY_ARRAY);
+  }
+
+  /** A map of `pairs` entries: `%n` in RESP3, a flat array of 2n in RESP2. */
+  mapHeader(pairs: number): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.text("%" + pairs);
+      this.crlf();
+    } else this.arrayHeader(pairs * 2);
+  }
+
+  setHeader(count: number): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.text("~" + count);
+      this.crlf();
+    } else this.arrayHeader(count);
+  }
+
+  pushHeader(count: number): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.text(">" + count);
+      this.crlf();
+    } else this.arrayHeader(count);
+  }
+
+  /** A double: `,<d>` in RESP3, a bulk string in RESP2 (Redis's %.17g form either way). */
+  double(value: number): void {
+    if (!this.enabled) return;
+    const formatted = formatDouble(value);
+    if (this.resp === 3) {
+      this.text("," + formatted);
+      this.crlf();
+    } else this.bulkText(formatted);
+  }
+
+  boolean(value: boolean): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) this.text(value ? "#t\r\n" : "#f\r\n");
+    else this.integer(value ? 1 : 0);
+  }
+
+  /** Verbatim text (INFO, CLIENT INFO...): `=len\r\ntxt:...` in RESP3, a bulk string in RESP2. */
+  verbatim(text: string, format = "txt"): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.text(`=${text.length + 4}\r\n${format}:`);
+      this.text(text);
+      this.crlf();
+    } else this.bulkText(text);
+  }
+
+  /** Redis's "null" for a missing element inside an array (RESP2 `$-1`, RESP3 `_`). */
+  nullElement(): void {
+    this.nullBulk();
+  }
+}

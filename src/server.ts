@@ -1,0 +1,697 @@
+// The Server: listeners, clients, databases, the command dispatcher and the stats
+// INFO reports. Mirrors Redis's server.c: processCommand() checks a command against
+// the connection's state (auth, arity, MULTI, pub/sub context, loading, MISCONF)
+// and call() runs it and accounts for it.
+
+import type { TCPSocketListener, UnixSocketListener } from "bun";
+import { unlinkSync, writeFileSync } from "node:fs";
+import { Client, type ClientSocket, type ClientSocketData } from "./net/client.ts";
+import { ProtocolError } from "./protocol/parser.ts";
+import { CommandTable, type Command } from "./commands/table.ts";
+import { Database, type KeyEntry, type KeyspaceObserver } from "./db/keyspace.ts";
+import { argLower, bytesToKey, bytesToText } from "./db/bytes.ts";
+import { Config } from "./config.ts";
+import { logger } from "./log.ts";
+import { PubSub } from "./pubsub.ts";
+import { Notifier, NOTIFY_EXPIRED, parseNotifyFlags } from "./notify.ts";
+import { BlockingRegistry } from "./blocking.ts";
+import * as errors from "./errors.ts";
+import { SlowLog } from "./slowlog.ts";
+import { LatencyMonitor } from "./latency.ts";
+import { Persistence } from "./persistence/persistence.ts";
+
+export const BUNKER_VERSION = "0.1.0";
+export const REDIS_VERSION = "7.0.15";
+
+export interface ServerStats {
+  totalConnections: number;
+  totalCommands: number;
+  rejectedConnections: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  totalErrorReplies: number;
+  errorCounts: Map<string, number>;
+  unexpectedErrorReplies: number;
+  /** Ring of (time, commands, netIn, netOut) samples for instantaneous_* fields. */
+  samples: Array<[number, number, number, number]>;
+  pubsubChannelsPeak: number;
+  clientQueryBufferLimitDisconnections: number;
+  clientOutputBufferLimitDisconnections: number;
+  readsProcessed: number;
+  writesProcessed: number;
+}
+
+/** Keys touched by commands: invalidates WATCH and feeds the blocking registry. */
+class WatchRegistry implements KeyspaceObserver {
+  /** "db\0key" -> clients watching it */
+  readonly watching = new Map<string, Set<Client>>();
+
+  constructor(private readonly server: Server) {}
+
+  watch(client: Client, db: number, key: string): void {
+    if (client.watchedKeys.some((w) => w.db === db && w.key === key)) return;
+    client.watchedKeys.push({ db, key });
+    const name = db + "\u0000" + key;
+    let set = this.watching.get(name);
+    if (set === undefined) this.watching.set(name, (set = new Set()));
+    set.add(client);
+  }
+
+  unwatchAll(client: Client): void {
+    for (const { db, key } of client.watchedKeys) {
+      const name = db + "\u0000" + key;
+      const set = this.watching.get(name);
+      if (set === undefined) continue;
+      set.delete(client);
+      if (set.size === 0) this.watching.delete(name);
+    }
+    client.watchedKeys = [];
+    client.dirtyCas = false;
+  }
+
+  beforeChange(db: Database, key: string): void {
+    if (this.watching.size === 0) return;
+    const set = this.watching.get(db.index + "\u0000" + key);
+    if (set === undefined) return;
+    for (const client of set) client.dirtyCas = true;
+  }
+
+  beforeClear(db: Database): void {
+    if (this.watching.size === 0) return;
+    for (const set of this.watching.values()) {
+      for (const client of set) {
+        if (client.watchedKeys.some((w) => w.db === db.index && db.entries.has(w.key))) client.dirtyCas = true;
+      }
+    }
+  }
+}
+
+export class Server {
+  readonly table = new CommandTable();
+  dbs: Database[] = [];
+  readonly clients = new Map<number, Client>();
+  private nextClientId = 1;
+  private listeners: Array<TCPSocketListener<ClientSocketData> | UnixSocketListener<ClientSocketData>> = [];
+  readonly pubsub = new PubSub();
+  readonly notifier = new Notifier(this.pubsub);
+  readonly blocking = new BlockingRegistry();
+  readonly watches: WatchRegistry;
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  readonly persistence: Persistence;
+  readonly startTime = Date.now();
+  readonly runId: string;
+  /** used_memory right after start-up: INFO's used_memory_startup / dataset split. */
+  usedMemoryStartup = 0;
+  cron: import("./cron.ts").Cron | null = null;
+  /** Port actually bound (differs from config with `port 0`). */
+  port = 0;
+  stats: ServerStats = Server.emptyStats();
+  /** rdb_changes_since_last_save */
+  dirty = 0;
+  loading = false;
+  monitors = new Set<Client>();
+  /** CLIENT PAUSE: until (unix ms) and whether only writes are paused. */
+  pausedUntil = 0;
+  pauseWritesOnly = false;
+  private pausedClients = new Set<Client>();
+  private flushQueue = new Set<Client>();
+  private flushScheduled = false;
+  /** The client whose command is running (for MONITOR, CLIENT commands, errors). */
+  currentClient: Client | null = null;
+  shuttingDown = false;
+  /** Called with the exit code once the server has shut down (main.ts exits the process). */
+  onExit: (code: number) => void = (code) => process.exit(code);
+  /** Cached config values read on every command. */
+  private maxBulkLength = 512 * 1024 * 1024;
+  private queryBufferLimit = 1024 * 1024 * 1024;
+  private requirePass = "";
+
+  constructor(readonly config: Config) {
+    this.runId = [...crypto.getRandomValues(new Uint8Array(20))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    this.watches = new WatchRegistry(this);
+    this.createDatabases(config.getNumber("databases"));
+    this.applyConfig();
+    this.blocking.onTimer = () => this.expireBlockedClients();
+    this.persistence = new Persistence(this);
+  }
+
+  static emptyStats(): ServerStats {
+    return {
+      totalConnections: 0,
+      totalCommands: 0,
+      rejectedConnections: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      expiredKeys: 0,
+      evictedKeys: 0,
+      keyspaceHits: 0,
+      keyspaceMisses: 0,
+      totalErrorReplies: 0,
+      errorCounts: new Map(),
+      unexpectedErrorReplies: 0,
+      samples: [],
+      pubsubChannelsPeak: 0,
+      clientQueryBufferLimitDisconnections: 0,
+      clientOutputBufferLimitDisconnections: 0,
+      readsProcessed: 0,
+      writesProcessed: 0,
+    };
+  }
+
+  private createDatabases(count: number): void {
+    const expireEvents = {
+      onExpired: (db: Database, key: string) => {
+        this.stats.expiredKeys++;
+        this.notifier.notify(NOTIFY_EXPIRED, "expired", key, db.index);
+      },
+    };
+    for (let i = 0; i < count; i++) {
+      const db = new Database(i);
+      db.observers.push(this.watches);
+      db.expireEvents = expireEvents;
+      this.dbs.push(db);
+    }
+  }
+
+  /** Reads config values the hot path uses, and keeps them fresh on CONFIG SET. */
+  private applyConfig(): void {
+    const c = this.config;
+    const refresh = () => {
+      this.maxBulkLength = c.getNumber("proto-max-bulk-len");
+      this.queryBufferLimit = c.getNumber("client-query-buffer-limit");
+      this.requirePass = c.getString("requirepass");
+      this.notifier.flags = parseNotifyFlags(c.getString("notify-keyspace-events")) ?? 0;
+      this.slowlog.maxLength = c.getNumber("slowlog-max-len");
+      this.slowlog.slowerThan = c.getNumber("slowlog-log-slower-than");
+      this.latency.threshold = c.getNumber("latency-monitor-threshold");
+      logger.level = c.getString("loglevel") as typeof logger.level;
+    };
+    refresh();
+    for (const name of [
+      "proto-max-bulk-len",
+      "client-query-buffer-limit",
+      "requirepass",
+      "notify-keyspace-events",
+      "slowlog-max-len",
+      "slowlog-log-slower-than",
+      "latency-monitor-threshold",
+      "loglevel",
+    ]) {
+      c.onChange(name, refresh);
+    }
+    logger.file = c.getString("logfile");
+    c.onChange("logfile", (value) => {
+      logger.file = value;
+    });
+  }
+
+  authRequired(): boolean {
+    return this.requirePass !== "";
+  }
+
+  checkPassword(password: Uint8Array): boolean {
+    return this.requirePass !== "" && bytesToKey(password) === this.requirePass;
+  }
+
+  // ---- networking ---------------------------------------------------------------
+
+  async listen(): Promise<void> {
+    const port = this.config.getNumber("port");
+    const handlers = {
+      open: (socket: ClientSocket) => this.onOpen(socket),
+      data: (socket: ClientSocket, data: Buffer) => {
+        const client = socket.data.client;
+        if (client !== null) this.onData(client, data);
+      },
+      drain: (socket: ClientSocket) => socket.data.client?.drain(),
+      close: (socket: ClientSocket) => {
+        const client = socket.data.client;
+        if (client !== null && !client.closed) {
+          client.closed = true;
+          this.onClientClosed(client);
+        }
+      },
+      error: (socket: ClientSocket) => {
+        socket.data.client?.close();
+      },
+    };
+    if (port !== 0 || this.config.getString("unixsocket") === "") {
+      const binds = this.config.getString("bind").split(" ").filter((b) => b !== "");
+      for (const raw of binds.length > 0 ? binds : ["*"]) {
+        const optional = raw.startsWith("-");
+        const host = optional ? raw.slice(1) : raw;
+        const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
+        try {
+          const listener = Bun.listen<ClientSocketData>({
+            hostname,
+            port: this.port !== 0 ? this.port : port,
+            socket: handlers,
+            data: { client: null },
+          });
+          this.listeners.push(listener);
+          this.port = listener.port;
+        } catch (error) {
+          if (optional) continue;
+          const reason = error instanceof Error ? error.message : String(error);
+          logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${reason}`);
+          throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
+        }
+      }
+    }
+    const unixPath = this.config.getString("unixsocket");
+    if (unixPath !== "") {
+      try {
+        unlinkSync(unixPath);
+      } catch {
+        // Not there: fine.
+      }
+      const listener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
+      this.listeners.push(listener);
+      logger.notice(`The server is now ready to accept connections at ${unixPath}`);
+    }
+    logger.notice(`Ready to accept connections tcp`);
+  }
+
+  private onOpen(socket: ClientSocket): void {
+    const remote = socket.remoteAddress ?? "";
+    const isUnix = remote === "" || remote.startsWith("/");
+    const local = (socket as unknown as { localAddress?: string }).localAddress ?? "";
+    const localPort = (socket as unknown as { localPort?: number }).localPort ?? this.port;
+    const remotePort = (socket as unknown as { remotePort?: number }).remotePort ?? 0;
+    const address = isUnix ? `${this.config.getString("unixsocket")}:0` : `${formatHost(remote)}:${remotePort}`;
+    const localAddress = isUnix ? `${this.config.getString("unixsocket")}:0` : `${formatHost(local)}:${localPort}`;
+    socket.data = { client: null };
+    if (this.clients.size >= this.config.getNumber("maxclients")) {
+      this.stats.rejectedConnections++;
+      socket.end(`-${errors.MAX_CLIENTS}\r\n`);
+      return;
+    }
+    if (!isUnix && this.config.getBool("protected-mode") && !this.authRequired() && !isLoopback(remote)) {
+      this.stats.rejectedConnections++;
+      socket.end(`-${errors.protectedModeDenied()}\r\n`);
+      return;
+    }
+    const client = new Client(this.nextClientId++, this, socket, address, localAddress, isUnix);
+    socket.data.client = client;
+    socket.setNoDelay?.(true);
+    this.clients.set(client.id, client);
+    this.stats.totalConnections++;
+  }
+
+  onData(client: Client, data: Uint8Array): void {
+    client.lastInteraction = Date.now();
+    client.totalNetInput += data.length;
+    this.stats.readsProcessed++;
+    this.stats.netInputBytes += data.length;
+    client.parser.feed(data);
+    this.processInput(client);
+    client.flush();
+  }
+
+  /** Runs every complete command in the client's query buffer. */
+  processInput(client: Client): void {
+    while (!client.closed && !client.closeAfterReply && client.blocked === null) {
+      if (this.isClientPaused(client)) {
+        this.pausedClients.add(client);
+        return;
+      }
+      if (client.parser.bufferedBytes > this.queryBufferLimit) {
+        logger.warning(`Closing client that reached max query buffer length: ${this.describeClient(client)}`);
+        this.stats.clientQueryBufferLimitDisconnections++;
+        client.close();
+        return;
+      }
+      const request = client.parser.next({ maxBulkLength: this.maxBulkLength, unauthenticated: !client.authenticated });
+      if (request === null) return;
+      if (request instanceof ProtocolError) {
+        logger.verbose(`Protocol error (${request.message}) from client: ${this.describeClient(client)}`);
+        client.reply.enabled = true;
+        client.reply.error(`ERR Protocol error: ${request.message}`);
+        client.closeAfterReply = true;
+        return;
+      }
+      this.processCommand(client, request);
+      if (client.reply.length > 64 * 1024) client.flush();
+    }
+  }
+
+  /** Paused clients are served again once the pause ends or their output drains. */
+  resumeClient(client: Client): void {
+    if (!client.closed && client.blocked === null) {
+      this.processInput(client);
+      client.flush();
+    }
+  }
+
+  private isClientPaused(client: Client): boolean {
+    if (this.pausedUntil === 0) return false;
+    if (Date.now() >= this.pausedUntil) {
+      this.unpauseClients();
+      return false;
+    }
+    if (this.pauseWritesOnly) return false; // decided per command in processCommand
+    return true;
+  }
+
+  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** pauseClients: a pause may only be extended, and ALL supersedes WRITE while both are active. */
+  pauseClients(until: number, writesOnly: boolean): void {
+    const active = this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
+    this.pauseWritesOnly = active ? this.pauseWritesOnly && writesOnly : writesOnly;
+    if (!active || until > this.pausedUntil) this.pausedUntil = until;
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      if (this.pausedUntil !== 0) this.unpauseClients();
+    }, Math.max(0, this.pausedUntil - Date.now()));
+  }
+
+  unpauseClients(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    this.pausedUntil = 0;
+    this.releaseDeferred();
+    const paused = [...this.pausedClients];
+    this.pausedClients.clear();
+    for (const client of paused) this.resumeClient(client);
+  }
+
+  /** Queue a flush for a client written to outside its own input handling (pub/sub, unblocking). */
+  scheduleFlush(client: Client): void {
+    if (client === this.currentClient) return;
+    this.flushQueue.add(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        const queue = [...this.flushQueue];
+        this.flushQueue.clear();
+        for (const c of queue) c.flush();
+      });
+    }
+  }
+
+  onClientClosed(client: Client): void {
+    this.clients.delete(client.id);
+    this.watches.unwatchAll(client);
+    this.pubsub.removeClient(client);
+    this.blocking.unblock(client);
+    this.monitors.delete(client);
+    this.pausedClients.delete(client);
+    this.flushQueue.delete(client);
+  }
+
+  /** client-output-buffer-limit: close a client whose pending output is over the hard limit, or over the soft one for too long. */
+  checkOutputLimits(client: Client): void {
+    const cls = client.channels.size + client.patterns.size + client.shardChannels.size > 0 ? "pubsub" : "normal";
+    const { hard, soft, softSeconds } = this.config.clientOutputBufferLimit(cls);
+    const used = client.outputBytes;
+    let over = hard > 0 && used >= hard;
+    if (!over && soft > 0 && used >= soft) {
+      const now = Date.now();
+      if (client.softLimitSince === 0) client.softLimitSince = now;
+      else if (now - client.softLimitSince >= softSeconds * 1000) over = true;
+    } else if (!over) client.softLimitSince = 0;
+    if (over) {
+      logger.warning(`Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      this.stats.clientOutputBufferLimitDisconnections++;
+      client.close();
+    }
+  }
+
+  // ---- command dispatch --------------------------------------------------------
+
+  /** processCommand: the checks Redis applies before running a command, in Redis's order. */
+  processCommand(client: Client, argv: Uint8Array[]): void {
+    const name = argLower(argv[0]!);
+    let command = this.table.lookup(name);
+    if (command === undefined) {
+      this.rejectCommand(client, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
+      return;
+    }
+    if (command.subcommands.size > 0 && argv.length >= 2) {
+      const sub = command.subcommands.get(argLower(argv[1]!));
+      if (sub === undefined) {
+        this.rejectCommand(client, command, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
+        return;
+      }
+      command = sub;
+    }
+    const arity = command.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      this.rejectCommand(client, command, errors.wrongArgs(command.fullName));
+      return;
+    }
+    if (!client.authenticated && !command.flags.has("no_auth")) {
+      this.rejectCommand(client, command, errors.NOAUTH);
+      return;
+    }
+    const isExec = command.name === "exec";
+    const writeLike = command.isWrite || (isExec && client.multiQueue.some((q) => q.command.isWrite));
+    const diskError = this.persistence.diskErrorMessage();
+    if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
+      this.rejectCommand(client, command, isExec ? `EXECABORT Transaction discarded because of: ${diskError}` : diskError, isExec);
+      return;
+    }
+    if (client.inPubSubContext && !PUBSUB_CONTEXT_COMMANDS.has(command.fullName)) {
+      this.rejectCommand(client, command, errors.pubsubContext(command.fullName));
+      return;
+    }
+    if (this.loading && !command.allowedWhileLoading) {
+      this.rejectCommand(client, command, errors.LOADING);
+      return;
+    }
+    if (client.inMulti && !MULTI_CONTROL_COMMANDS.has(command.name)) {
+      if (command.flags.has("no_multi")) {
+        this.rejectCommand(client, command, errors.NOT_ALLOWED_IN_MULTI);
+        return;
+      }
+      client.multiQueue.push({ command, argv: argv.map((a) => a.slice()) });
+      client.reply.simple("QUEUED");
+      return;
+    }
+    if (this.pausedUntil !== 0 && this.pauseWritesOnly && (writeLike || command.name === "ping") && Date.now() < this.pausedUntil) {
+      // CLIENT PAUSE WRITE: hold this command (and the client's later input) until the pause ends.
+      this.deferUntilUnpaused(client, argv);
+      return;
+    }
+    this.call(client, command, argv);
+    if (this.blocking.blockedCount > 0) this.blocking.serveReadyKeys((c) => this.afterUnblock(c));
+  }
+
+  private deferredCommands = new Map<Client, Uint8Array[][]>();
+
+  private deferUntilUnpaused(client: Client, argv: Uint8Array[]): void {
+    let list = this.deferredCommands.get(client);
+    if (list === undefined) this.deferredCommands.set(client, (list = []));
+    list.push(argv);
+    this.pausedClients.add(client);
+    // Marks the client as not runnable so processInput stops; unpauseClients releases it.
+    client.blocked = { timeoutAt: 0, keys: [], command: this.table.lookup("client")!, tryServe: () => false, onTimeout: () => {}, postponed: true };
+  }
+
+  private releaseDeferred(): void {
+    for (const [client, list] of [...this.deferredCommands]) {
+      this.deferredCommands.delete(client);
+      client.blocked = null;
+      for (const argv of list) this.processCommand(client, argv);
+      this.resumeClient(client);
+    }
+  }
+
+  /** A command refused before running: counts rejected_calls and the error, flags a MULTI. */
+  private rejectCommand(client: Client, command: Command | undefined, message: string, keepMultiState = false): void {
+    if (command !== undefined) command.rejectedCalls++;
+    if (client.inMulti && !keepMultiState) client.multiAborted = true;
+    if (keepMultiState && client.inMulti) {
+      // EXEC rejected by MISCONF: the transaction is over.
+      client.inMulti = false;
+      client.multiQueue = [];
+      client.multiAborted = false;
+      this.watches.unwatchAll(client);
+    }
+    this.replyError(client, message);
+  }
+
+  /** Sends an error reply and records it in errorstats. */
+  replyError(client: Client, message: string): void {
+    this.countError(message);
+    client.reply.error(message);
+  }
+
+  countError(message: string): void {
+    const space = message.indexOf(" ");
+    const code = space < 0 ? message : message.slice(0, space);
+    this.stats.totalErrorReplies++;
+    this.stats.errorCounts.set(code, (this.stats.errorCounts.get(code) ?? 0) + 1);
+  }
+
+  /** call(): runs a command with its accounting (commandstats, slowlog, MONITOR, errors). */
+  call(client: Client, command: Command, argv: Uint8Array[]): void {
+    if (this.monitors.size > 0 && !command.flags.has("skip_monitor") && !command.flags.has("admin")) this.feedMonitors(client, argv);
+    const previous = this.currentClient;
+    this.currentClient = client;
+    const errorsBefore = this.stats.totalErrorReplies;
+    const start = performance.now();
+    client.commandsProcessed++;
+    client.lastCommandName = command.fullName;
+    // CLIENT REPLY OFF drops every reply; SKIP drops the next command's reply only.
+    client.reply.enabled = client.replyMode === "on";
+    if (client.replyMode === "skip") client.replyMode = "on";
+    try {
+      command.spec.handler!(client, argv);
+    } catch (error) {
+      this.internalError(client, command, error);
+    }
+    client.reply.enabled = client.replyMode !== "off";
+    const elapsed = performance.now() - start;
+    const micros = Math.round(elapsed * 1000);
+    command.calls++;
+    command.microseconds += micros;
+    if (this.stats.totalErrorReplies > errorsBefore) command.failedCalls++;
+    this.stats.totalCommands++;
+    if (!command.flags.has("skip_slowlog")) this.slowlog.record(micros, argv, client);
+    this.latency.sample("command", elapsed, command.flags.has("fast") ? "fast-command" : "command");
+    this.currentClient = previous;
+  }
+
+  private internalError(client: Client, command: Command, error: unknown): void {
+    const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
+    logger.warning(`Internal error executing '${command.fullName}': ${text}`);
+    this.stats.unexpectedErrorReplies++;
+    this.replyError(client, `ERR internal error executing '${command.fullName}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  afterUnblock(client: Client): void {
+    this.scheduleFlush(client);
+    if (!client.closed) queueMicrotask(() => this.resumeClient(client));
+  }
+
+  expireBlockedClients(): void {
+    this.blocking.expireTimeouts(Date.now(), (c) => this.afterUnblock(c));
+  }
+
+  private feedMonitors(client: Client, argv: Uint8Array[]): void {
+    const now = Date.now();
+    const seconds = Math.floor(now / 1000);
+    const micros = String((now % 1000) * 1000).padStart(6, "0");
+    const origin = client.isUnixSocket ? `unix:${this.config.getString("unixsocket")}` : client.address;
+    let line = `${seconds}.${micros} [${client.dbIndex} ${origin}]`;
+    for (const arg of argv) line += ` "${escapeMonitorArg(arg)}"`;
+    for (const monitor of this.monitors) {
+      if (monitor === client) continue;
+      monitor.reply.simple(line);
+      this.scheduleFlush(monitor);
+    }
+  }
+
+  describeClient(client: Client): string {
+    return `id=${client.id} addr=${client.address} laddr=${client.localAddress} name=${client.name ? bytesToText(client.name) : ""} db=${client.dbIndex}`;
+  }
+
+  // ---- keyspace helpers used by commands ---------------------------------------
+
+  /** signalKeyAsReady: a blocked client waiting on this key may now be served. */
+  signalKeyReady(db: number, key: string): void {
+    this.blocking.signalKeyReady(db, key);
+  }
+
+  /** Drops keys of every database (FLUSHALL); returns the number removed. */
+  flushAll(): number {
+    let removed = 0;
+    for (const db of this.dbs) removed += db.clear();
+    return removed;
+  }
+
+  totalKeys(): number {
+    let total = 0;
+    for (const db of this.dbs) total += db.size;
+    return total;
+  }
+
+  /** Keyspace hits/misses live in each database: INFO adds them up. */
+  keyspaceStats(): { hits: number; misses: number; expired: number } {
+    let hits = 0;
+    let misses = 0;
+    for (const db of this.dbs) {
+      hits += db.stats.hits;
+      misses += db.stats.misses;
+    }
+    return { hits, misses, expired: this.stats.expiredKeys };
+  }
+
+  writePidFile(): void {
+    const path = this.config.getString("pidfile");
+    if (path === "") return;
+    try {
+      writeFileSync(path, `${process.pid}\n`);
+    } catch (error) {
+      logger.warning(`Failed to write PID file: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  removePidFile(): void {
+    const path = this.config.getString("pidfile");
+    if (path === "") return;
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Closes listeners and clients (the last step of SHUTDOWN). */
+  closeListeners(): void {
+    for (const listener of this.listeners) listener.stop(true);
+    this.listeners = [];
+    const unixPath = this.config.getString("unixsocket");
+    if (unixPath !== "") {
+      try {
+        unlinkSync(unixPath);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  entryOf(dbIndex: number, key: string): KeyEntry | undefined {
+    return this.dbs[dbIndex]!.entry(key);
+  }
+}
+
+/** Commands a RESP2 client may run while subscribed. */
+const PUBSUB_CONTEXT_COMMANDS = new Set(["ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"]);
+/** Commands MULTI does not queue. */
+const MULTI_CONTROL_COMMANDS = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
+}
+
+function formatHost(address: string): string {
+  if (address.startsWith("::ffff:")) return address.slice(7);
+  return address;
+}
+
+/** MONITOR prints arguments with sdscatrepr-style escaping. */
+export function escapeMonitorArg(arg: Uint8Array): string {
+  let out = "";
+  for (const c of arg) {
+    if (c === 92) out += "\\\\";
+    else if (c === 34) out += '\\"';
+    else if (c === 10) out += "\\n";
+    else if (c === 13) out += "\\r";
+    else if (c === 9) out += "\\t";
+    else if (c === 7) out += "\\a";
+    else if (c === 8) out += "\\b";
+    else if (c >= 32 && c < 127) out += String.fromCharCode(c);
+    else out += "\\x" + c.toString(16).padStart(2, "0");
+  }
+  return out;
+}

@@ -1,0 +1,350 @@
+// Test helpers: start Bunker (or the real redis-server) as a child process on a free
+// port in a temp directory, and talk to it with raw RESP over a socket.
+
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+const ROOT = resolve(import.meta.dir, "../..");
+export const MAIN = join(ROOT, "src/main.ts");
+
+let nextPort = 20000 + Math.floor(Math.random() * 20000);
+
+/** A port nobody listens on right now (probed by binding it). */
+export function freePort(): number {
+  for (;;) {
+    const port = nextPort++;
+    if (nextPort > 60000) nextPort = 20000;
+    try {
+      const probe = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      probe.stop(true);
+      return port;
+    } catch {
+      // taken: try the next one
+    }
+  }
+}
+
+export interface RunningServer {
+  port: number;
+  dir: string;
+  proc: Subprocess;
+  /** Everything the server printed so far (stdout + stderr). */
+  output(): string;
+  stop(): Promise<void>;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number>;
+}
+
+export interface StartOptions {
+  args?: string[];
+  dir?: string;
+  /** Wait until the server accepts connections (default true). */
+  waitReady?: boolean;
+  env?: Record<string, string>;
+}
+
+async function waitForPort(port: number, proc: Subprocess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited early (${proc.exitCode ?? proc.signalCode})`);
+    try {
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      return;
+    } catch {
+      await Bun.sleep(20);
+    }
+  }
+  throw new Error(`server on port ${port} did not start in ${timeoutMs} ms`);
+}
+
+function collect(proc: Subprocess): () => string {
+  let text = "";
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (stream instanceof ReadableStream) {
+      void (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream) text += decoder.decode(chunk as Uint8Array);
+      })();
+    }
+  }
+  return () => text;
+}
+
+async function start(command: string[], port: number, dir: string, options: StartOptions, ownDir: boolean): Promise<RunningServer> {
+  const proc = Bun.spawn(command, { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...(options.env ?? {}) } });
+  const output = collect(proc);
+  const exited = proc.exited;
+  if (options.waitReady !== false) {
+    try {
+      await waitForPort(port, proc, 15000);
+    } catch (error) {
+      proc.kill("SIGKILL");
+      await exited;
+      throw new Error(`${(error as Error).message}\n${output()}`);
+    }
+  }
+  return {
+    port,
+    dir,
+    proc,
+    output,
+    exited,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGKILL");
+        await exited;
+      }
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts Bunker with `--port <free> --save ""` plus `args` (later args win, as in Redis). */
+export async function startBunker(options: StartOptions = {}): Promise<RunningServer> {
+  const port = freePort();
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "bunker-test-"));
+  const args = ["--port", String(port), "--save", "", "--bind", "127.0.0.1", ...(options.args ?? [])];
+  return start([process.execPath, MAIN, ...args], port, dir, options, ownDir);
+}
+
+export const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+
+/** Starts the real redis-server 7.0 the same way (tests skip when it is not installed). */
+export async function startRedis(options: StartOptions = {}): Promise<RunningServer> {
+  if (REDIS_SERVER === undefined) throw new Error("redis-server is not installed");
+  const port = freePort();
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "redis-test-"));
+  const args = ["--port", String(port), "--save", "", "--bind", "127.0.0.1", "--dir", dir, ...(options.args ?? [])];
+  return start([REDIS_SERVER, ...args], port, dir, options, ownDir);
+}
+
+// ---- raw RESP client --------------------------------------------------------------
+
+export type Reply = string | number | bigint | null | Reply[] | ReplyError | Map<Reply, Reply> | boolean;
+
+export class ReplyError {
+  constructor(readonly message: string) {}
+  toString(): string {
+    return this.message;
+  }
+}
+
+/** Encodes a command as a RESP multibulk. */
+export function encodeCommand(args: Array<string | Uint8Array>): Uint8Array {
+  const parts: Uint8Array[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) {
+    const bytes = typeof arg === "string" ? Buffer.from(arg, "utf8") : arg;
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from("\r\n"));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A minimal RESP2/RESP3 client that keeps raw bytes, for exact comparisons. */
+export class RawClient {
+  private buffer = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+  private constructor(private socket: import("bun").Socket<undefined>) {}
+
+  static async connect(port: number): Promise<RawClient> {
+    let client: RawClient | null = null;
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_s, data) {
+          client!.buffer = Buffer.concat([client!.buffer, data]);
+          const waiters = client!.waiters;
+          client!.waiters = [];
+          for (const w of waiters) w();
+        },
+        close() {
+          client!.closed = true;
+          const waiters = client!.waiters;
+          client!.waiters = [];
+          for (const w of waiters) w();
+        },
+      },
+    });
+    client = new RawClient(socket);
+    return client;
+  }
+
+  write(bytes: Uint8Array | string): void {
+    this.socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+  }
+
+  /** Sends a command and returns its parsed reply. */
+  async call(...args: Array<string | Uint8Array>): Promise<Reply> {
+    this.write(encodeCommand(args));
+    return this.readReply();
+  }
+
+  /** Sends a command and returns the raw bytes of its reply (latin1 string). */
+  async callRaw(...args: Array<string | Uint8Array>): Promise<string> {
+    this.write(encodeCommand(args));
+    return this.readRawReply();
+  }
+
+  private async waitData(): Promise<void> {
+    if (this.closed) throw new Error("connection closed");
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("timeout waiting for reply")), 10000);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Waits for the next complete reply and returns its raw bytes. */
+  async readRawReply(): Promise<string> {
+    for (;;) {
+      const end = replyEnd(this.buffer, 0);
+      if (end > 0) {
+        const raw = this.buffer.subarray(0, end).toString("latin1");
+        this.buffer = this.buffer.subarray(end);
+        return raw;
+      }
+      if (this.closed) throw new Error("connection closed");
+      await this.waitData();
+    }
+  }
+
+  async readReply(): Promise<Reply> {
+    const raw = await this.readRawReply();
+    return parseReply(Buffer.from(raw, "latin1"), 0)[0];
+  }
+
+  /** Resolves when the server closes the connection (with what arrived before). */
+  async waitClosed(timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) {
+      await Promise.race([this.waitData().catch(() => {}), Bun.sleep(50)]);
+    }
+    return this.buffer.toString("latin1");
+  }
+
+  pending(): string {
+    return this.buffer.toString("latin1");
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
+
+/** Index just past one complete reply starting at `start`, or -1 if incomplete. */
+function replyEnd(buf: Buffer, start: number): number {
+  if (start >= buf.length) return -1;
+  const lineEnd = buf.indexOf("\r\n", start);
+  if (lineEnd < 0) return -1;
+  const type = String.fromCharCode(buf[start]!);
+  const header = buf.subarray(start + 1, lineEnd).toString("latin1");
+  const next = lineEnd + 2;
+  switch (type) {
+    case "+":
+    case "-":
+    case ":":
+    case ",":
+    case "#":
+    case "_":
+    case "(":
+      return next;
+    case "$":
+    case "=":
+    case "!": {
+      const n = Number(header);
+      if (n < 0) return next;
+      return buf.length >= next + n + 2 ? next + n + 2 : -1;
+    }
+    case "*":
+    case "~":
+    case ">":
+    case "%":
+    case "|": {
+      let n = Number(header);
+      if (n < 0) return next;
+      if (type === "%" || type === "|") n *= 2;
+      let pos = next;
+      for (let i = 0; i < n; i++) {
+        pos = replyEnd(buf, pos);
+        if (pos < 0) return -1;
+      }
+      return pos;
+    }
+    default:
+      return next;
+  }
+}
+
+/** Parses one reply: bulk strings come back as latin1 strings, arrays as arrays, maps as Map. */
+export function parseReply(buf: Buffer, start: number): [Reply, number] {
+  const lineEnd = buf.indexOf("\r\n", start);
+  const type = String.fromCharCode(buf[start]!);
+  const header = buf.subarray(start + 1, lineEnd).toString("latin1");
+  const next = lineEnd + 2;
+  switch (type) {
+    case "+":
+      return [header, next];
+    case "-":
+      return [new ReplyError(header), next];
+    case ":": {
+      const n = Number(header);
+      return [Number.isSafeInteger(n) ? n : BigInt(header), next];
+    }
+    case ",":
+      return [header, next];
+    case "#":
+      return [header === "t", next];
+    case "_":
+      return [null, next];
+    case "$":
+    case "=": {
+      const n = Number(header);
+      if (n < 0) return [null, next];
+      return [buf.subarray(next, next + n).toString("latin1"), next + n + 2];
+    }
+    case "*":
+    case "~":
+    case ">": {
+      const n = Number(header);
+      if (n < 0) return [null, next];
+      const items: Reply[] = [];
+      let pos = next;
+      for (let i = 0; i < n; i++) {
+        const [item, after] = parseReply(buf, pos);
+        items.push(item);
+        pos = after;
+      }
+      return [items, pos];
+    }
+    case "%": {
+      const n = Number(header);
+      const map = new Map<Reply, Reply>();
+      let pos = next;
+      for (let i = 0; i < n; i++) {
+        const [k, a] = parseReply(buf, pos);
+        const [v, b] = parseReply(buf, a);
+        map.set(k, v);
+        pos = b;
+      }
+      return [map, pos];
+    }
+    default:
+      throw new Error(`unknown reply type ${type}`);
+  }
+}
+
+/** Runs redis-cli with arguments against a port; returns stdout. */
+export async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const proc = Bun.spawn(["redis-cli", "-p", String(port), ...args], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  return out;
+}
