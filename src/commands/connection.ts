@@ -57,7 +57,7 @@ function reset(client: Client): void {
 function select(client: Client, argv: Uint8Array[]): void {
   const index = parseInteger(argv[1]!);
   if (index === null || typeof index === "bigint") {
-    client.server.replyError(client, "ERR invalid DB index");
+    client.server.replyError(client, errors.NOT_INTEGER);
     return;
   }
   if (index < 0 || index >= client.server.dbs.length) {

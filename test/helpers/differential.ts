@@ -1,0 +1,48 @@
+// Differential testing: the same commands go to Bunker and to the real redis-server,
+// and the reply bytes must be identical.
+
+import { RawClient, startBunker, startRedis, REDIS_SERVER, type RunningServer } from "./server.ts";
+
+export interface Pair {
+  bunker: RunningServer;
+  redis: RunningServer;
+  b: RawClient;
+  r: RawClient;
+  stop(): Promise<void>;
+}
+
+export const haveRedis = REDIS_SERVER !== undefined;
+
+export async function startPair(args: string[] = []): Promise<Pair> {
+  const [bunker, redis] = await Promise.all([startBunker({ args }), startRedis({ args })]);
+  const [b, r] = await Promise.all([RawClient.connect(bunker.port), RawClient.connect(redis.port)]);
+  return {
+    bunker,
+    redis,
+    b,
+    r,
+    async stop() {
+      b.close();
+      r.close();
+      await Promise.all([bunker.stop(), redis.stop()]);
+    },
+  };
+}
+
+/** Sends one command to both; returns [bunkerBytes, redisBytes]. */
+export async function both(pair: Pair, ...args: string[]): Promise<[string, string]> {
+  return Promise.all([pair.b.callRaw(...args), pair.r.callRaw(...args)]);
+}
+
+/**
+ * Runs a script of commands on both servers and returns the list of mismatches as
+ * readable lines (empty when every reply is byte-identical).
+ */
+export async function compareScript(pair: Pair, script: string[][]): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const command of script) {
+    const [ours, theirs] = await both(pair, ...command);
+    if (ours !== theirs) mismatches.push(`${JSON.stringify(command)}\n   bunker: ${JSON.stringify(ours)}\n   redis:  ${JSON.stringify(theirs)}`);
+  }
+  return mismatches;
+}

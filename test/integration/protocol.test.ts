@@ -1,0 +1,135 @@
+// Wire behaviour through real sockets: protocol errors close the connection after the
+// reply exactly as Redis does, inline commands, RESP3, limits, backpressure, and the
+// clients users run (redis-cli, Bun's RedisClient).
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { RawClient, redisCli, startBunker, type RunningServer } from "../helpers/server.ts";
+import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+
+let pair: Pair;
+const d = haveRedis ? describe : describe.skip;
+
+beforeAll(async () => {
+  if (haveRedis) pair = await startPair();
+});
+afterAll(async () => {
+  await pair?.stop();
+});
+
+/** Sends raw bytes on a fresh connection to each server; returns what came back before close/timeout. */
+async function rawBoth(payload: string): Promise<[string, string, boolean, boolean]> {
+  const run = async (port: number) => {
+    const c = await RawClient.connect(port);
+    c.write(payload);
+    const got = await c.waitClosed(700);
+    const closed = c.closed;
+    c.close();
+    return [got, closed] as const;
+  };
+  const [[a, ac], [b, bc]] = await Promise.all([run(pair.bunker.port), run(pair.redis.port)]);
+  return [a, b, ac, bc];
+}
+
+d("protocol errors match Redis", () => {
+  const cases = [
+    "*a\r\n",
+    "*1\r\n:1\r\n",
+    "*2\r\n$3\r\nGET\r\n$-5\r\n",
+    'SET "a\r\n',
+    "*1\r\n$4\r\nPING\r\n*x\r\n",
+    "PING\r\nECHO hello\r\n\r\nPING\r\n",
+    'SET k "va\\x41l ue"\r\nGET k\r\n',
+    "*0\r\n*1\r\n$4\r\nPING\r\n",
+  ];
+  for (const payload of cases) {
+    test(JSON.stringify(payload), async () => {
+      const [ours, theirs, ourClosed, theirClosed] = await rawBoth(payload);
+      expect(ours).toBe(theirs);
+      expect(ourClosed).toBe(theirClosed);
+    });
+  }
+  test("too big inline request", async () => {
+    const [ours, theirs, oc, tc] = await rawBoth("A".repeat(70 * 1024));
+    expect(ours).toBe(theirs);
+    expect(oc).toBe(tc);
+  });
+});
+
+describe("RESP3 and HELLO", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startBunker();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test("HELLO 3 switches replies to RESP3", async () => {
+    const c = await RawClient.connect(server.port);
+    const hello = await c.callRaw("HELLO", "3");
+    expect(hello.startsWith("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n")).toBe(true);
+    expect(await c.callRaw("GET", "missing")).toBe("_\r\n");
+    expect(await c.callRaw("CONFIG", "GET", "maxclients")).toBe("%1\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n");
+    expect(await c.callRaw("HELLO", "4")).toBe("-NOPROTO unsupported protocol version\r\n");
+    expect(await c.callRaw("HELLO", "2", "SETNAME", "bad name")).toBe("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+    expect(await c.callRaw("HELLO", "2", "FOO")).toBe("-ERR Syntax error in HELLO option 'FOO'\r\n");
+    c.close();
+  });
+
+  test("redis-cli and Bun's RedisClient work against Bunker", async () => {
+    expect((await redisCli(server.port, "SET", "cli", "value")).trim()).toBe("OK");
+    expect((await redisCli(server.port, "GET", "cli")).trim()).toBe("value");
+    const client = new Bun.RedisClient(`redis://127.0.0.1:${server.port}`);
+    await client.set("bun", "42");
+    expect(await client.get("bun")).toBe("42");
+    expect(await client.incr("bun")).toBe(43);
+    client.close();
+  });
+
+  test("a client that does not read gets its replies once it drains (backpressure)", async () => {
+    const c = await RawClient.connect(server.port);
+    await c.call("SET", "big", "x".repeat(1024 * 1024));
+    // 64 MB of replies requested in one write: the server must not lose or reorder them.
+    let request = "";
+    for (let i = 0; i < 64; i++) request += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
+    c.write(request);
+    let total = 0;
+    for (let i = 0; i < 64; i++) total += (await c.readRawReply()).length;
+    expect(total).toBe(64 * (1024 * 1024 + "$1048576\r\n\r\n".length));
+    c.close();
+  });
+
+  test("maxclients refuses with Redis's error", async () => {
+    const limited = await startBunker({ args: ["--maxclients", "2"] });
+    const a = await RawClient.connect(limited.port);
+    const b = await RawClient.connect(limited.port);
+    const c = await RawClient.connect(limited.port);
+    expect(await c.waitClosed(2000)).toBe("-ERR max number of clients reached\r\n");
+    a.close();
+    b.close();
+    await limited.stop();
+  });
+
+  test("requirepass: NOAUTH, AUTH, and unauthenticated request limits", async () => {
+    const locked = await startBunker({ args: ["--requirepass", "secret"] });
+    const c = await RawClient.connect(locked.port);
+    expect(await c.callRaw("GET", "x")).toBe("-NOAUTH Authentication required.\r\n");
+    expect(await c.callRaw("AUTH", "wrong")).toBe("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    expect(await c.callRaw("AUTH", "secret")).toBe("+OK\r\n");
+    expect(await c.callRaw("GET", "x")).toBe("$-1\r\n");
+    const d2 = await RawClient.connect(locked.port);
+    d2.write("*20\r\n");
+    expect(await d2.waitClosed(2000)).toBe("-ERR Protocol error: unauthenticated multibulk length\r\n");
+    c.close();
+    await locked.stop();
+  });
+
+  test("idle clients are closed after `timeout` seconds", async () => {
+    const s = await startBunker({ args: ["--timeout", "1"] });
+    const c = await RawClient.connect(s.port);
+    expect(await c.callRaw("PING")).toBe("+PONG\r\n");
+    await c.waitClosed(3500);
+    expect(c.closed).toBe(true);
+    await s.stop();
+  });
+});

@@ -1,0 +1,130 @@
+// The request parser: pipelining, arbitrary chunk boundaries, inline quoting, every
+// protocol error, and a fuzz run that asserts it never throws.
+
+import { describe, expect, test } from "bun:test";
+import { ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
+import { splitInlineArgs } from "../../src/protocol/inline.ts";
+
+const limits = { maxBulkLength: 512 * 1024 * 1024, unauthenticated: false };
+const text = (args: Uint8Array[]) => args.map((a) => Buffer.from(a).toString("latin1"));
+
+function parseAll(chunks: Uint8Array[]): Array<string[] | string> {
+  const parser = new RequestParser();
+  const out: Array<string[] | string> = [];
+  for (const chunk of chunks) {
+    parser.feed(chunk);
+    for (;;) {
+      const result: ParseResult = parser.next(limits);
+      if (result === null) break;
+      if (result instanceof ProtocolError) {
+        out.push(result.message);
+        return out;
+      }
+      out.push(text(result));
+    }
+  }
+  return out;
+}
+
+describe("RequestParser", () => {
+  test("pipelined multibulk requests in one chunk", () => {
+    const input = Buffer.from("*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    expect(parseAll([input])).toEqual([["PING"], ["SET", "k", "v"]]);
+  });
+
+  test("a request split at every possible byte gives the same result", () => {
+    const input = Buffer.from("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva\r\nl\r\nPING\r\n");
+    const expected = [["SET", "key", "va\r\nl"], ["PING"]];
+    for (let cut = 1; cut < input.length; cut++) {
+      expect(parseAll([input.subarray(0, cut), input.subarray(cut)])).toEqual(expected);
+    }
+    // One byte at a time.
+    expect(parseAll([...input].map((b) => Uint8Array.of(b)))).toEqual(expected);
+  });
+
+  test("a large bulk arriving in many chunks is assembled once", () => {
+    const value = Buffer.alloc(300_000, 97);
+    const input = Buffer.concat([Buffer.from(`*2\r\n$4\r\nECHO\r\n$${value.length}\r\n`), value, Buffer.from("\r\n")]);
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < input.length; i += 7000) chunks.push(input.subarray(i, i + 7000));
+    const result = parseAll(chunks);
+    expect(result.length).toBe(1);
+    expect((result[0] as string[])[1]!.length).toBe(300_000);
+  });
+
+  test("empty multibulk counts are skipped", () => {
+    expect(parseAll([Buffer.from("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n")])).toEqual([["PING"]]);
+  });
+
+  test("protocol errors", () => {
+    expect(parseAll([Buffer.from("*a\r\n")])).toEqual(["invalid multibulk length"]);
+    expect(parseAll([Buffer.from("*3000000000\r\n")])).toEqual(["invalid multibulk length"]);
+    expect(parseAll([Buffer.from("*1\r\n:1\r\n")])).toEqual(["expected '$', got ':'"]);
+    expect(parseAll([Buffer.from("*1\r\n$-5\r\n")])).toEqual(["invalid bulk length"]);
+    expect(parseAll([Buffer.from("*1\r\n$abc\r\n")])).toEqual(["invalid bulk length"]);
+    expect(parseAll([Buffer.from('SET "a\r\n')])).toEqual(["unbalanced quotes in request"]);
+    expect(parseAll([Buffer.alloc(70 * 1024, 97)])).toEqual(["too big inline request"]);
+    expect(parseAll([Buffer.concat([Buffer.from("*"), Buffer.alloc(70 * 1024, 49)])])).toEqual(["too big mbulk count string"]);
+    const parser = new RequestParser();
+    parser.feed(Buffer.from("*20\r\n"));
+    expect(parser.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated multibulk length"));
+    const p2 = new RequestParser();
+    p2.feed(Buffer.from("*1\r\n$20000\r\n"));
+    expect(p2.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated bulk length"));
+    const p3 = new RequestParser();
+    p3.feed(Buffer.from("*1\r\n$200\r\n"));
+    expect(p3.next({ ...limits, maxBulkLength: 100 })).toEqual(new ProtocolError("invalid bulk length"));
+  });
+
+  test("fuzz: random and mutated input never throws and always ends in a result", () => {
+    const seeds = [
+      "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n",
+      "PING\r\n",
+      'SET "a b" \'c\' "\\x41\\n"\r\n',
+      "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
+    ].map((s) => Buffer.from(s));
+    let state = 12345;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state / 0x7fffffff;
+    };
+    for (let round = 0; round < 3000; round++) {
+      const seed = Buffer.from(seeds[round % seeds.length]!);
+      const bytes = round % 3 === 0 ? Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256))) : seed;
+      for (let m = 0; m < 1 + Math.floor(random() * 4); m++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const parser = new RequestParser();
+      let position = 0;
+      let steps = 0;
+      expect(() => {
+        while (position < bytes.length) {
+          const take = 1 + Math.floor(random() * 8);
+          parser.feed(bytes.subarray(position, position + take));
+          position += take;
+          for (;;) {
+            const result = parser.next(limits);
+            if (result === null || result instanceof ProtocolError) break;
+            if (++steps > 10000) throw new Error("parser loops");
+          }
+        }
+      }).not.toThrow();
+    }
+  });
+});
+
+describe("inline argument splitting (sdssplitargs)", () => {
+  const split = (s: string) => {
+    const r = splitInlineArgs(Buffer.from(s, "latin1"));
+    return r === null ? null : text(r);
+  };
+  test("quotes and escapes", () => {
+    expect(split("set a b")).toEqual(["set", "a", "b"]);
+    expect(split('set "a b" c')).toEqual(["set", "a b", "c"]);
+    expect(split('"\\x41\\n\\t\\\\"')).toEqual(["A\n\t\\"]);
+    expect(split("'it\\'s'")).toEqual(["it's"]);
+    expect(split("'a\\nb'")).toEqual(["a\\nb"]);
+    expect(split('"a"b')).toBeNull();
+    expect(split('"abc')).toBeNull();
+    expect(split("   ")).toEqual([]);
+    expect(split('""')).toEqual([""]);
+  });
+});
