@@ -1,0 +1,336 @@
+// Redis 7.0 listpack (listpack.c): the serialized form of small hashes, sorted sets
+// and list nodes (RDB types 16, 17, 18) and of stream nodes.
+//
+//   <total_bytes u32 LE> <num_elements u16 LE, 65535 = "count by walking"> <entry>* 0xFF
+//   entry = <encoding byte [+ length bytes]> <payload> <backlen>
+//
+// Encodings by first byte:
+//   0xxxxxxx             7-bit unsigned int
+//   10xxxxxx             string, length 0..63
+//   110xxxxx yyyyyyyy    13-bit signed int
+//   1110xxxx yyyyyyyy    string, 12-bit length
+//   0xF0 + u32 LE len    string, 32-bit length
+//   0xF1 / F2 / F3 / F4  int16 / int24 / int32 / int64, little-endian two's complement
+// backlen = size of encoding+payload in 1..5 bytes, written so it can be read from
+// right to left (7 bits per byte, high bit set on all but the leftmost byte).
+//
+// The decoder accepts exactly what Redis's deep integrity validation accepts
+// (lpValidateIntegrity with deep=1, used by redis-check-rdb and by
+// `sanitize-dump-payload yes`).
+
+import { parseInteger } from "../../db/bytes.ts";
+import { RdbFormatError } from "./errors.ts";
+
+/** A decoded listpack element: a byte string, or an integer stored in an integer encoding. */
+export type ListpackEntry = Uint8Array | bigint;
+
+const HEADER_SIZE = 6;
+const END_MARKER = 0xff;
+const UNKNOWN_ELEMENT_COUNT = 65535;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const TWO_POW_32 = 4294967296;
+
+const ENCODING_6BIT_STR = 0x80;
+const ENCODING_13BIT_INT = 0xc0;
+const ENCODING_12BIT_STR = 0xe0;
+const ENCODING_32BIT_STR = 0xf0;
+const ENCODING_16BIT_INT = 0xf1;
+const ENCODING_24BIT_INT = 0xf2;
+const ENCODING_32BIT_INT = 0xf3;
+const ENCODING_64BIT_INT = 0xf4;
+
+/** Number of bytes lpEncodeBacklen uses for an entry of `entryLength` bytes (note the `<` bounds). */
+function backlenSize(entryLength: number): number {
+  if (entryLength <= 127) return 1;
+  if (entryLength < 16383) return 2;
+  if (entryLength < 2097151) return 3;
+  if (entryLength < 268435455) return 4;
+  return 5;
+}
+
+/** Byte `index` of the backlen of `entryLength` (which takes `size` bytes). */
+function backlenByte(entryLength: number, size: number, index: number): number {
+  // Most significant 7-bit group first; every byte but the first carries the high bit.
+  const group = (entryLength >>> (7 * (size - 1 - index))) & 127;
+  return index === 0 ? group : group | 128;
+}
+
+/** Writes the backlen of `entryLength` at `at`; returns the next write position. */
+function writeBacklen(out: Uint8Array, at: number, entryLength: number): number {
+  if (entryLength <= 127) {
+    out[at] = entryLength;
+    return at + 1;
+  }
+  const size = backlenSize(entryLength);
+  for (let i = 0; i < size; i++) out[at + i] = backlenByte(entryLength, size, i);
+  return at + size;
+}
+
+/**
+ * lpDecodeBacklen: reads the backlen that ends at `lastByte`, right to left, as
+ * lpPrev does. Returns -1 when it does not terminate within five bytes.
+ */
+function decodeBacklen(bytes: Uint8Array, lastByte: number): number {
+  let value = 0;
+  let multiplier = 1;
+  for (let p = lastByte; p >= lastByte - 4; p--) {
+    const byte = bytes[p]!;
+    value += (byte & 127) * multiplier;
+    if ((byte & 128) === 0) return value;
+    multiplier *= 128;
+  }
+  return -1;
+}
+
+function integerEncodingSize(value: number | bigint): number {
+  if (typeof value === "bigint") {
+    if (value >= -2147483648n && value <= 2147483647n) return integerEncodingSize(Number(value));
+    return 9;
+  }
+  if (value >= 0 && value <= 127) return 1;
+  if (value >= -4096 && value <= 4095) return 2;
+  if (value >= -32768 && value <= 32767) return 3;
+  if (value >= -8388608 && value <= 8388607) return 4;
+  if (value >= -2147483648 && value <= 2147483647) return 5;
+  return 9;
+}
+
+function stringEncodingSize(length: number): number {
+  if (length < 64) return 1 + length;
+  if (length < 4096) return 2 + length;
+  return 5 + length;
+}
+
+/** Writes an integer entry of `size` bytes (encoding byte + payload, no backlen) at `at`. */
+function writeInteger(out: Uint8Array, at: number, value: number | bigint, size: number): void {
+  if (size === 9) {
+    const unsigned = BigInt.asUintN(64, BigInt(value));
+    const low = Number(unsigned & 0xffffffffn);
+    const high = Number(unsigned >> 32n);
+    out[at] = ENCODING_64BIT_INT;
+    writeUint32LE(out, at + 1, low);
+    writeUint32LE(out, at + 5, high);
+    return;
+  }
+  const n = Number(value);
+  switch (size) {
+    case 1:
+      out[at] = n;
+      return;
+    case 2: {
+      const unsigned = n < 0 ? n + 8192 : n;
+      out[at] = ENCODING_13BIT_INT | (unsigned >> 8);
+      out[at + 1] = unsigned & 0xff;
+      return;
+    }
+    case 3:
+      out[at] = ENCODING_16BIT_INT;
+      out[at + 1] = n & 0xff;
+      out[at + 2] = (n >> 8) & 0xff;
+      return;
+    case 4:
+      out[at] = ENCODING_24BIT_INT;
+      out[at + 1] = n & 0xff;
+      out[at + 2] = (n >> 8) & 0xff;
+      out[at + 3] = (n >> 16) & 0xff;
+      return;
+    default:
+      out[at] = ENCODING_32BIT_INT;
+      writeUint32LE(out, at + 1, n >>> 0);
+  }
+}
+
+function writeUint32LE(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+  out[at + 2] = (value >>> 16) & 0xff;
+  out[at + 3] = (value >>> 24) & 0xff;
+}
+
+function readUint32LE(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/** The integer value an input element is stored as, or null if it is stored as a string. */
+function integerValueOf(entry: Uint8Array | bigint | number): number | bigint | null {
+  if (entry instanceof Uint8Array) return parseInteger(entry);
+  if (typeof entry === "bigint") {
+    if (entry < INT64_MIN || entry > INT64_MAX) throw new RangeError(`listpack integer out of int64 range: ${entry}`);
+    return entry;
+  }
+  if (!Number.isSafeInteger(entry)) throw new RangeError(`listpack integer must be a safe integer: ${entry}`);
+  return entry;
+}
+
+/**
+ * Serialize `entries` as a listpack. Byte strings that are the canonical decimal
+ * form of an int64 (Redis's string2ll) are stored as integers, exactly as lpAppend
+ * does, so a hash built by HSET serializes to the bytes Redis would write.
+ * Numbers and bigints must be int64 integers (RangeError otherwise).
+ */
+export function encodeListpack(entries: readonly (Uint8Array | bigint | number)[]): Uint8Array {
+  const count = entries.length;
+  const integerValues: (number | bigint | null)[] = new Array(count);
+  const entrySizes = new Float64Array(count);
+  let total = HEADER_SIZE + 1;
+  for (let i = 0; i < count; i++) {
+    const entry = entries[i]!;
+    const integer = integerValueOf(entry);
+    integerValues[i] = integer;
+    const size =
+      integer !== null ? integerEncodingSize(integer) : stringEncodingSize((entry as Uint8Array).length);
+    entrySizes[i] = size;
+    total += size + backlenSize(size);
+  }
+  if (total >= TWO_POW_32) throw new RangeError(`listpack too large: ${total} bytes`);
+
+  const out = new Uint8Array(total);
+  writeUint32LE(out, 0, total);
+  const headerCount = count < UNKNOWN_ELEMENT_COUNT ? count : UNKNOWN_ELEMENT_COUNT;
+  out[4] = headerCount & 0xff;
+  out[5] = headerCount >> 8;
+
+  let at = HEADER_SIZE;
+  for (let i = 0; i < count; i++) {
+    const size = entrySizes[i]!;
+    const integer = integerValues[i]!;
+    if (integer !== null) {
+      writeInteger(out, at, integer, size);
+    } else {
+      const bytes = entries[i] as Uint8Array;
+      const length = bytes.length;
+      let payloadAt: number;
+      if (length < 64) {
+        out[at] = ENCODING_6BIT_STR | length;
+        payloadAt = at + 1;
+      } else if (length < 4096) {
+        out[at] = ENCODING_12BIT_STR | (length >> 8);
+        out[at + 1] = length & 0xff;
+        payloadAt = at + 2;
+      } else {
+        out[at] = ENCODING_32BIT_STR;
+        writeUint32LE(out, at + 1, length);
+        payloadAt = at + 5;
+      }
+      out.set(bytes, payloadAt);
+    }
+    at = writeBacklen(out, at + size, size);
+  }
+  out[at] = END_MARKER;
+  return out;
+}
+
+function corrupt(message: string, offset: number): RdbFormatError {
+  return new RdbFormatError(`Invalid listpack: ${message} at offset ${offset}`);
+}
+
+/**
+ * Parse and validate a listpack. Integers come back as bigint, strings as copies
+ * (they do not keep the RDB buffer alive). Throws RdbFormatError on any structural
+ * problem: header total that does not match, missing terminator, unknown encoding,
+ * an entry or length running past the end, a backlen that does not match its
+ * entry, or an element count that disagrees with the header.
+ */
+export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
+  const size = bytes.length;
+  if (size < HEADER_SIZE + 1) throw corrupt(`${size} bytes is shorter than the header`, 0);
+  const declaredTotal = readUint32LE(bytes, 0);
+  if (declaredTotal !== size) throw corrupt(`header says ${declaredTotal} bytes, blob has ${size}`, 0);
+  const last = size - 1;
+  if (bytes[last] !== END_MARKER) throw corrupt("missing 0xFF terminator", last);
+  const declaredCount = bytes[4]! | (bytes[5]! << 8);
+
+  const entries: ListpackEntry[] = [];
+  let p = HEADER_SIZE;
+  while (bytes[p] !== END_MARKER) {
+    const encoding = bytes[p]!;
+    let entryLength: number;
+    let value: ListpackEntry;
+    if (encoding < 0x80) {
+      entryLength = 1;
+      value = BigInt(encoding);
+    } else if (encoding < 0xc0) {
+      const length = encoding & 0x3f;
+      entryLength = 1 + length;
+      if (p + entryLength > last) throw corrupt("string runs past the end", p);
+      value = bytes.slice(p + 1, p + 1 + length);
+    } else if (encoding < 0xe0) {
+      if (p + 1 >= last) throw corrupt("13-bit integer runs past the end", p);
+      entryLength = 2;
+      const unsigned = ((encoding & 0x1f) << 8) | bytes[p + 1]!;
+      value = BigInt(unsigned >= 4096 ? unsigned - 8192 : unsigned);
+    } else if (encoding < 0xf0) {
+      if (p + 1 >= last) throw corrupt("12-bit string length runs past the end", p);
+      const length = ((encoding & 0x0f) << 8) | bytes[p + 1]!;
+      entryLength = 2 + length;
+      if (p + entryLength > last) throw corrupt("string runs past the end", p);
+      value = bytes.slice(p + 2, p + 2 + length);
+    } else {
+      switch (encoding) {
+        case ENCODING_32BIT_STR: {
+          if (p + 4 >= last) throw corrupt("32-bit string length runs past the end", p);
+          const length = readUint32LE(bytes, p + 1);
+          entryLength = 5 + length;
+          if (p + entryLength > last) throw corrupt("string runs past the end", p);
+          value = bytes.slice(p + 5, p + 5 + length);
+          break;
+        }
+        case ENCODING_16BIT_INT: {
+          entryLength = 3;
+          if (p + entryLength > last) throw corrupt("16-bit integer runs past the end", p);
+          const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8);
+          value = BigInt(unsigned >= 0x8000 ? unsigned - 0x10000 : unsigned);
+          break;
+        }
+        case ENCODING_24BIT_INT: {
+          entryLength = 4;
+          if (p + entryLength > last) throw corrupt("24-bit integer runs past the end", p);
+          const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8) | (bytes[p + 3]! << 16);
+          value = BigInt(unsigned >= 0x800000 ? unsigned - 0x1000000 : unsigned);
+          break;
+        }
+        case ENCODING_32BIT_INT: {
+          entryLength = 5;
+          if (p + entryLength > last) throw corrupt("32-bit integer runs past the end", p);
+          value = BigInt(readUint32LE(bytes, p + 1) | 0);
+          break;
+        }
+        case ENCODING_64BIT_INT: {
+          entryLength = 9;
+          if (p + entryLength > last) throw corrupt("64-bit integer runs past the end", p);
+          const low = readUint32LE(bytes, p + 1);
+          const high = readUint32LE(bytes, p + 5) | 0;
+          value = (BigInt(high) << 32n) | BigInt(low);
+          break;
+        }
+        default:
+          throw corrupt(`unknown encoding byte 0x${encoding.toString(16)}`, p);
+      }
+    }
+
+    const backlenBytes = backlenSize(entryLength);
+    const next = p + entryLength + backlenBytes;
+    // The next entry (or the terminator) must still start inside the blob.
+    if (next > last) throw corrupt("entry backlen runs past the end", p);
+    // What lpPrev will read back must be this entry's size, or walking the listpack
+    // backwards (LRANGE -1, RPOP...) would land inside an entry.
+    if (decodeBacklen(bytes, next - 1) !== entryLength) {
+      throw corrupt("backlen does not match the entry size", p + entryLength);
+    }
+    entries.push(value);
+    p = next;
+  }
+  if (p !== last) throw corrupt("0xFF before the end of the blob", p);
+  if (declaredCount !== UNKNOWN_ELEMENT_COUNT && declaredCount !== entries.length) {
+    throw corrupt(`header says ${declaredCount} elements, found ${entries.length}`, 4);
+  }
+  return entries;
+}
+
+const asciiEncoder = new TextEncoder();
+
+/** The bytes an element stands for: a string as is, an integer as its decimal text (a fresh array). */
+export function listpackEntryBytes(entry: ListpackEntry): Uint8Array {
+  return entry instanceof Uint8Array ? entry : asciiEncoder.encode(entry.toString());
+}
