@@ -346,5 +346,5 @@ export const LIST_ELEMENTS: readonly string[] = [
 ];
 
 export function fixturePath(name: string): string {
-  return `/work/shared/fixtures/${name}`;
+  return new URL(`../fixtures/${name}`, import.meta.url).pathname;
 }
