@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
   if (!loaded) process.exit(1);
+  cron.tasks.push((now) => server.persistence.cron(now));
   cron.tasks.push(() => server.persistence.runPendingShutdown());
   cron.start();
 }

@@ -20,8 +20,7 @@ import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { Persistence } from "./persistence/persistence.ts";
 
-export const BUNKER_VERSION = "0.1.0";
-export const REDIS_VERSION = "7.0.15";
+export { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
 
 export interface ServerStats {
   totalConnections: number;

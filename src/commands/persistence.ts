@@ -1,5 +1,4 @@
-// Persistence commands: SAVE, LASTSAVE, FLUSHALL (which may save), SHUTDOWN.
-// BGSAVE is declared by the background-save coordinator (snapshot.ts) beside its logic.
+// Persistence commands: SAVE, BGSAVE, LASTSAVE, FLUSHALL (which may save), SHUTDOWN.
 
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
@@ -18,6 +17,28 @@ function save(client: Client): void {
   else replyError(client, "ERR");
 }
 
+/** BGSAVE [SCHEDULE] */
+function bgsave(client: Client, argv: Uint8Array[]): void {
+  const schedule = argv.length === 2 && argIs(argv[1]!, "schedule");
+  if (argv.length > 2 || (argv.length === 2 && !schedule)) {
+    replyError(client, errors.SYNTAX_ERROR);
+    return;
+  }
+  const persistence = client.server.persistence;
+  if (persistence.background !== null) {
+    replyError(client, errors.BGSAVE_IN_PROGRESS);
+    return;
+  }
+  if (client.executingMulti) {
+    // Inside EXEC the save is deferred to the cron, as Redis does.
+    persistence.bgsaveScheduled = true;
+    client.reply.simple("Background saving scheduled");
+    return;
+  }
+  if (persistence.startBackgroundSave()) client.reply.simple("Background saving started");
+  else replyError(client, "ERR");
+}
+
 function lastsave(client: Client): void {
   client.reply.integer(client.server.persistence.lastSave);
 }
@@ -30,7 +51,7 @@ function flushall(client: Client, argv: Uint8Array[]): void {
   }
   const server = client.server;
   const persistence = server.persistence;
-  if (persistence.background !== null) persistence.stopBackgroundSave?.();
+  if (persistence.background !== null) persistence.stopBackgroundSave();
   server.dirty += server.flushAll();
   if (server.config.savePoints().length > 0) persistence.saveInternal();
   client.reply.ok();
@@ -76,6 +97,7 @@ const P = { categories: [] as string[], group: "server" };
 
 export const persistenceCommands: CommandSpec[] = [
   keyless({ name: "save", arity: 1, flags: ["admin", "noscript", "no_async_loading", "no_multi"], ...P, since: "1.0.0", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", handler: save }),
+  keyless({ name: "bgsave", arity: -1, flags: ["admin", "noscript", "no_async_loading"], ...P, since: "1.0.0", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave }),
   keyless({ name: "lastsave", arity: 1, flags: ["loading", "stale", "fast"], ...P, categories: ["admin", "dangerous"], since: "1.0.0", summary: "Get the UNIX time stamp of the last successful save to disk", complexity: "O(1)", tips: ["nondeterministic_output"], handler: lastsave }),
   keyless({ name: "flushall", arity: -1, flags: ["write"], ...P, categories: ["keyspace", "dangerous"], since: "1.0.0", summary: "Remove all keys from all databases", complexity: "O(N) where N is the total number of keys in all databases", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], handler: flushall }),
   keyless({ name: "shutdown", arity: -1, flags: ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"], ...P, since: "1.0.0", summary: "Synchronously save the dataset to disk and then shut down the server", complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", handler: shutdown }),

@@ -14,8 +14,11 @@ import { logger } from "../log.ts";
 import { RdbEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { RdbDecoder, RdbLoadError, type RdbLoadLimits } from "./rdb/decoder.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
-import { REDIS_VERSION } from "../server.ts";
+import { REDIS_VERSION } from "../version.ts";
 import { memorySnapshot } from "../info.ts";
+import { errorText } from "./errors-text.ts";
+import { SnapshotCoordinator } from "./snapshot.ts";
+import { constants as osConstants } from "node:os";
 
 /** Redis's rdb-save-incremental-fsync step: fsync every 4 MiB written. */
 const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
@@ -49,8 +52,8 @@ export class Persistence {
   loadingState: LoadingState | null = null;
   /** CPU used by finished writer processes (INFO used_cpu_*_children), microseconds. */
   childrenCpu = { user: 0, system: 0 };
-  /** Set by the background-save coordinator (snapshot.ts) while a writer runs. */
-  background: BackgroundSaveStatus | null = null;
+  /** The running background save (snapshot.ts), null when none. */
+  background: SnapshotCoordinator | null = null;
 
   constructor(private readonly server: Server) {}
 
@@ -360,12 +363,124 @@ export class Persistence {
     });
   }
 
+  // ---- background save (rdbSaveBackground) and its reaping --------------------------
+
+  /**
+   * Starts a background save: counts the attempt, spawns the writer and begins the
+   * snapshot. Returns false when the writer could not be started (status err, as a
+   * failed fork in Redis).
+   */
+  startBackgroundSave(): boolean {
+    const server = this.server;
+    if (this.background !== null) return false;
+    this.rdbSaves++;
+    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    const started = performance.now();
+    const coordinator = new SnapshotCoordinator(server);
+    try {
+      coordinator.start();
+    } catch (error) {
+      coordinator.detach();
+      this.lastBgsaveStatus = "err";
+      this.lastBgsaveError = `spawn: ${errorText(error)}`;
+      logger.warning(`Can't save in background: fork: ${errorText(error)}`);
+      return false;
+    }
+    const elapsedMs = performance.now() - started;
+    this.latestForkMicros = Math.max(1, Math.round(elapsedMs * 1000));
+    this.totalForks++;
+    server.latency.sample("fork", elapsedMs);
+    logger.notice(`Background saving started by pid ${coordinator.writerPid}`);
+    this.background = coordinator;
+    return true;
+  }
+
+  /** killRDBChild: SIGUSR1 to the writer; the cron reaps it and removes its temp file. */
+  private killWriter(): void {
+    const coordinator = this.background;
+    if (coordinator === null) return;
+    coordinator.detach();
+    coordinator.proc?.kill("SIGUSR1");
+  }
+
+  /**
+   * checkChildrenDone + backgroundSaveDoneHandler: reads the writer's exit code and
+   * signal (polled, not awaited) and updates the status, dirty counter and lastsave.
+   */
+  reapBackgroundSave(): void {
+    const coordinator = this.background;
+    if (coordinator === null) return;
+    const exit = coordinator.exitState();
+    if (exit === null) return;
+    let bySignal = 0;
+    let exitCode = exit.code ?? -1;
+    if (exit.signal !== null) bySignal = signalNumber(exit.signal);
+    else if (exitCode === 255) {
+      // The writer exits 255 when stopped with SIGUSR1, as Redis's child does.
+      bySignal = osConstants.signals.SIGUSR1;
+      exitCode = 1;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (bySignal === 0 && exitCode === 0) {
+      logger.notice("Background saving terminated with success");
+      this.server.dirty = Math.max(0, this.server.dirty - coordinator.dirtyBefore);
+      this.lastSave = now;
+      this.lastBgsaveStatus = "ok";
+      this.lastBgsaveError = "";
+      this.rdbLastCowSize = coordinator.cowPeak;
+      logger.notice(
+        `Fork CoW for RDB: current ${coordinator.cowSize >> 20} MB, peak ${coordinator.cowPeak >> 20} MB, average ${coordinator.cowPeak >> 21} MB`,
+      );
+    } else if (bySignal === 0) {
+      logger.warning("Background saving error");
+      this.lastBgsaveStatus = "err";
+      this.lastBgsaveError = coordinator.failureCause || `writer exited with code ${exitCode}`;
+    } else {
+      logger.warning(`Background saving terminated by signal ${bySignal}`);
+      const started = performance.now();
+      coordinator.removeTempFile();
+      this.server.latency.sample("rdb-unlink-temp-file", performance.now() - started);
+      if (bySignal !== osConstants.signals.SIGUSR1) {
+        this.lastBgsaveStatus = "err";
+        this.lastBgsaveError = `writer killed by signal ${bySignal}`;
+      }
+    }
+    this.lastBgsaveTimeSec = now - coordinator.startedAtSec;
+    coordinator.detach();
+    const usage = coordinator.proc?.resourceUsage();
+    if (usage) {
+      this.childrenCpu.user += Number(usage.cpuTime.user);
+      this.childrenCpu.system += Number(usage.cpuTime.system);
+    }
+    this.background = null;
+  }
+
+  /** The persistence part of serverCron: reap the writer, save points, scheduled BGSAVE. */
+  cron(nowMs: number): void {
+    this.reapBackgroundSave();
+    if (this.background !== null || this.server.loading) return;
+    const now = Math.floor(nowMs / 1000);
+    const retryAllowed = now - this.lastBgsaveTry > 5 || this.lastBgsaveStatus === "ok";
+    for (const point of this.server.config.savePoints()) {
+      if (this.server.dirty >= point.changes && now - this.lastSave > point.seconds && retryAllowed) {
+        logger.notice(`${point.changes} changes in ${point.seconds} seconds. Saving...`);
+        this.startBackgroundSave();
+        return;
+      }
+    }
+    if (this.bgsaveScheduled && retryAllowed) {
+      if (this.startBackgroundSave()) this.bgsaveScheduled = false;
+    }
+  }
+
   // ---- shutdown (prepareForShutdown) -------------------------------------------------
 
   /** A SIGTERM/SIGINT asked for a shutdown that the next cron tick performs. */
   shutdownPending: "SIGTERM" | "SIGINT" | null = null;
-  /** Hook set by the background-save coordinator: stop a running writer (SIGUSR1). */
-  stopBackgroundSave: (() => void) | null = null;
+  /** FLUSHALL's killRDBChild: stop a running writer (status unchanged). */
+  stopBackgroundSave(): void {
+    this.killWriter();
+  }
 
   /**
    * The last steps before exit: stop a running writer, save when save points exist
@@ -377,9 +492,11 @@ export class Persistence {
     logger.warning("User requested shutdown...");
     let nosave = flags.nosave;
     if (server.loading) nosave = true;
-    if (this.background !== null && this.stopBackgroundSave !== null) {
+    if (this.background !== null) {
       logger.warning("There is a child saving an .rdb. Killing it!");
-      this.stopBackgroundSave();
+      const coordinator = this.background;
+      this.killWriter();
+      coordinator.removeTempFile();
     }
     const savePoints = server.config.savePoints().length > 0;
     if ((savePoints && !nosave) || flags.save) {
@@ -518,27 +635,14 @@ export function reportLoadFailure(error: Error, dbfilename: string): void {
   process.stdout.write(`--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${message}\n[additional info] While doing: read-object-value\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`);
 }
 
-function keyBytes(key: string): Uint8Array {
-  return Buffer.from(key, "latin1");
+/** Signal name or number -> number (Bun reports names such as "SIGKILL"). */
+function signalNumber(signal: string | number): number {
+  if (typeof signal === "number") return signal;
+  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
 }
 
-export function errorText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const messages: Record<string, string> = {
-    ENOENT: "No such file or directory",
-    EACCES: "Permission denied",
-    EISDIR: "Is a directory",
-    ENOTDIR: "Not a directory",
-    ENOSPC: "No space left on device",
-    EEXIST: "File exists",
-    ENOTEMPTY: "Directory not empty",
-    EROFS: "Read-only file system",
-    EIO: "Input/output error",
-    EBADF: "Bad file descriptor",
-    EXDEV: "Invalid cross-device link",
-  };
-  if (code !== undefined && messages[code] !== undefined) return messages[code]!;
-  return error instanceof Error ? error.message : String(error);
+function keyBytes(key: string): Uint8Array {
+  return Buffer.from(key, "latin1");
 }
 
 function removeQuietly(path: string): void {

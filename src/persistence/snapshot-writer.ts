@@ -1,0 +1,203 @@
+#!/usr/bin/env bun
+// The snapshot writer: the child process of a background save (Redis's
+// `redis-rdb-bgsave`). It connects back to the server over a Unix socket, receives the
+// keyspace as RDB-encoded records (snapshot-protocol.ts), and writes
+// temp-<own pid>.rdb in `dir`: header, keys, EOF, CRC64. Then fsync, rename over
+// dbfilename, fsync the directory, exit 0.
+//
+// Failure handling mirrors Redis's child: an I/O error logs the cause, removes the temp
+// file and exits 1; SIGUSR1 exits 255 at once (the server treats it as a deliberate
+// stop); a server that disappears before "end" leaves no file behind (exit 1).
+//
+// argv: socketPath dir dbfilename checksum(0|1) incrementalFsync(0|1) keySaveDelayMicros logfile loglevel
+
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RdbEncoder } from "./rdb/encoder.ts";
+import { encodeFrame, FrameReader, type ServerMessage } from "./snapshot-protocol.ts";
+import { logger, type LogLevel } from "../log.ts";
+import { REDIS_VERSION } from "../version.ts";
+import { errorText } from "./errors-text.ts";
+
+const [socketPath, dir, dbfilename, checksumArg, incrementalArg, delayArg, logfile, loglevel] = process.argv.slice(2);
+logger.role = "C";
+logger.file = logfile ?? "";
+logger.level = (loglevel as LogLevel) ?? "notice";
+
+const tempName = `temp-${process.pid}.rdb`;
+const tempPath = join(dir!, tempName);
+const keySaveDelay = Number(delayArg ?? 0);
+const incrementalFsync = incrementalArg === "1";
+const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
+
+process.on("SIGUSR1", () => {
+  logger.warning("Received SIGUSR1 in child, exiting now.");
+  process.exit(255);
+});
+
+let fd = -1;
+let stage = "rdbSaveRio";
+let keysWritten = 0;
+let bytesSinceFsync = 0;
+let finished = false;
+let lastReport = 0;
+let socket: import("bun").Socket<undefined> | null = null;
+
+function fail(logLine: string, cause: string): never {
+  logger.warning(logLine);
+  if (fd >= 0) {
+    try {
+      closeSync(fd);
+    } catch {
+      // The write error is the one worth reporting.
+    }
+  }
+  try {
+    unlinkSync(tempPath);
+  } catch {
+    // Not created, or already gone.
+  }
+  try {
+    socket?.write(encodeFrame(["error", cause]));
+    socket?.flush();
+  } catch {
+    // The server may be gone already.
+  }
+  process.exit(1);
+}
+
+try {
+  fd = openSync(tempPath, "w");
+} catch (error) {
+  fail(
+    `Failed opening the temp RDB file ${tempName} (in server root dir ${dir}) for saving: ${errorText(error)}`,
+    `open: ${errorText(error)}`,
+  );
+}
+
+const encoder = new RdbEncoder(
+  (chunk) => {
+    let offset = 0;
+    while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+    bytesSinceFsync += chunk.length;
+    if (incrementalFsync && bytesSinceFsync >= INCREMENTAL_FSYNC_BYTES) {
+      fsyncSync(fd);
+      bytesSinceFsync = 0;
+    }
+  },
+  // Values arrive encoded: these options only shape the header strings.
+  { compression: false, listMaxListpackSize: -2, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100, checksum: checksumArg === "1" },
+);
+
+/** Sleeps `micros` per key, as Redis's rdb-key-save-delay (negative n: 1 µs with probability 1/|n|). */
+function keyDelay(): void {
+  if (keySaveDelay > 0) Bun.sleepSync(keySaveDelay / 1000);
+  else if (keySaveDelay < 0 && Math.random() < 1 / -keySaveDelay) Bun.sleepSync(0.001);
+}
+
+function residentBytes(): number {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const match = /VmRSS:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function report(force: boolean): void {
+  const now = performance.now();
+  if (!force && now - lastReport < 1000) return;
+  lastReport = now;
+  socket?.write(encodeFrame(["progress", keysWritten, encoder.bytesWritten, residentBytes()]));
+}
+
+let currentDb = -1;
+
+function handle(message: ServerMessage): void {
+  switch (message[0]) {
+    case "begin":
+      encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: message[1].ctime, usedMem: message[1].usedMem, aofBase: false });
+      return;
+    case "db":
+      encoder.selectDb(message[1], message[2], message[3]);
+      currentDb = message[1];
+      return;
+    case "keys": {
+      const [, db, keys, types, payloads, expires] = message;
+      if (db !== currentDb) {
+        // Keys preserved ahead of the stream may belong to another database: a bare
+        // SELECTDB switches to it (loaders accept any number of them).
+        encoder.selectDbOnly(db);
+        currentDb = db;
+      }
+      for (let i = 0; i < keys.length; i++) {
+        const expire = expires[i]!;
+        encoder.writeEncodedKey(keys[i]!, types[i]!, payloads[i]!, expire === -1 ? undefined : expire);
+        keysWritten++;
+        keyDelay();
+        if ((keysWritten & 1023) === 1) report(false);
+      }
+      return;
+    }
+    case "end":
+      finish();
+      return;
+  }
+}
+
+function finish(): void {
+  try {
+    stage = "rdbSaveRio";
+    encoder.finish();
+    stage = "fsync";
+    fsyncSync(fd);
+    stage = "fclose";
+    closeSync(fd);
+    fd = -1;
+  } catch (error) {
+    fail(`Write error saving DB on disk(${stage}): ${errorText(error)}`, `${stage}: ${errorText(error)}`);
+  }
+  try {
+    renameSync(tempPath, join(dir!, dbfilename!));
+  } catch (error) {
+    fail(
+      `Error moving temp DB file ${tempName} on the final destination ${dbfilename} (in server root dir ${dir}): ${errorText(error)}`,
+      `rename: ${errorText(error)}`,
+    );
+  }
+  try {
+    const dirFd = openSync(dir!, "r");
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+  } catch (error) {
+    fail(`Write error saving DB on disk(fsyncFileDir): ${errorText(error)}`, `fsyncFileDir: ${errorText(error)}`);
+  }
+  logger.notice("DB saved on disk");
+  finished = true;
+  report(true);
+  socket?.flush();
+  socket?.end();
+  // Let the last progress frame leave before exiting.
+  setTimeout(() => process.exit(0), 5);
+}
+
+const reader = new FrameReader();
+socket = await Bun.connect({
+  unix: socketPath!,
+  socket: {
+    data(_socket, chunk) {
+      try {
+        for (const message of reader.push(chunk)) handle(message as ServerMessage);
+      } catch (error) {
+        fail(`Write error saving DB on disk(${stage}): ${errorText(error)}`, `${stage}: ${errorText(error)}`);
+      }
+    },
+    close() {
+      if (!finished) fail("Background save aborted: the server closed the snapshot stream before its end.", "server closed the snapshot stream");
+    },
+    error(_socket, error) {
+      if (!finished) fail(`Background save aborted: snapshot stream error: ${error.message}`, `stream: ${error.message}`);
+    },
+  },
+});

@@ -1,0 +1,383 @@
+// The background save without fork(): a point-in-time copy made by the server itself.
+//
+// BGSAVE records an epoch and spawns the writer process (snapshot-writer.ts). The
+// server then streams every database to it in slices between client events, and a
+// keyspace observer preserves copy-on-write per key: before any change to a key that
+// has not been streamed yet, its value as of the epoch is encoded and sent first.
+// The file is therefore exactly the dataset at the moment BGSAVE was accepted.
+// docs/persistence.md explains the algorithm.
+//
+// Source bookkeeping. A "source" is one database's key table as it was at the epoch:
+// the Map of entries and the slots array (Database keeps both; SCAN relies on slots
+// being stable). A key is still to be streamed when its slot is at or after the
+// source's cursor, it was not preserved already, and it was not created after the
+// epoch. FLUSHDB replaces a database's Map and slots with new ones, so the old ones
+// become frozen and are streamed as they are, with no copy; SWAPDB exchanges the Maps
+// between two databases, so sources are found by Map identity, not by db index.
+
+import type { Subprocess } from "bun";
+import { existsSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server } from "../server.ts";
+import type { Database, KeyEntry, KeyspaceObserver, ChangeKind } from "../db/keyspace.ts";
+import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
+import { encodeFrame, FrameReader, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
+import { logger } from "../log.ts";
+import { memorySnapshot } from "../info.ts";
+import type { BackgroundSaveStatus } from "./persistence.ts";
+
+const WRITER_SCRIPT = join(import.meta.dir, "snapshot-writer.ts");
+/** One slice of streaming may hold the event loop for about this long. */
+const SLICE_BUDGET_MS = 1;
+/** Stop producing stream slices while this much is waiting for the writer. */
+const HIGH_WATER_BYTES = 2 * 1024 * 1024;
+/** Keys per "keys" frame. */
+const BATCH_KEYS = 512;
+
+interface Source {
+  /** The database index the keys had at the epoch (where they go in the file). */
+  dbIndex: number;
+  entries: Map<string, KeyEntry>;
+  slots: (string | undefined)[];
+  cursor: number;
+  keyCount: number;
+  expiresCount: number;
+  /** Keys sent ahead of the stream because they were about to change. */
+  preserved: Set<string>;
+  /** Keys that did not exist at the epoch. */
+  bornAfter: Set<string>;
+  announced: boolean;
+}
+
+interface Batch {
+  db: number;
+  keys: Uint8Array[];
+  types: number[];
+  payloads: Uint8Array[];
+  expires: number[];
+  bytes: number;
+}
+
+export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStatus {
+  readonly startedAtSec = Math.floor(Date.now() / 1000);
+  readonly startedAtMs = Date.now();
+  keysTotal = 0;
+  keysProcessed = 0;
+  cowSize = 0;
+  cowPeak = 0;
+  cowUpdatedAt = 0;
+  /** Bytes of values preserved because clients changed them before they were streamed. */
+  preservedBytes = 0;
+  writerRss = 0;
+  bytesWritten = 0;
+  failureCause = "";
+  readonly dirtyBefore: number;
+  proc: Subprocess | null = null;
+
+  private readonly sources: Source[] = [];
+  private readonly sourceByMap = new Map<Map<string, KeyEntry>, Source>();
+  private streamIndex = 0;
+  private readonly socketPath: string;
+  private listener: import("bun").UnixSocketListener<undefined> | null = null;
+  private socket: import("bun").Socket<undefined> | null = null;
+  private outgoing: Uint8Array[] = [];
+  private outgoingOffset = 0;
+  private outgoingBytes = 0;
+  private streamScheduled = false;
+  private streamDone = false;
+  private detached = false;
+  private readonly options: RdbEncodeOptions;
+  private readonly reader = new FrameReader();
+  private batch: Batch | null = null;
+
+  constructor(private readonly server: Server) {
+    this.dirtyBefore = server.dirty;
+    this.options = server.persistence.encodeOptions();
+    this.socketPath = join(tmpdir(), `bunker-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}.sock`);
+    for (const db of server.dbs) {
+      if (db.size === 0) continue;
+      const source: Source = {
+        dbIndex: db.index,
+        entries: db.entries,
+        slots: db.slots,
+        cursor: 0,
+        keyCount: db.size,
+        expiresCount: db.expiresCount,
+        preserved: new Set(),
+        bornAfter: new Set(),
+        announced: false,
+      };
+      this.sources.push(source);
+      this.sourceByMap.set(db.entries, source);
+      this.keysTotal += db.size;
+    }
+  }
+
+  /**
+   * Starts the writer and begins streaming. The epoch is this call: from here on every
+   * change passes through beforeChange. Cost: constant in the dataset size.
+   */
+  start(): void {
+    for (const db of this.server.dbs) db.observers.push(this);
+    this.listener = Bun.listen<undefined>({
+      unix: this.socketPath,
+      socket: {
+        open: (socket) => {
+          if (this.socket !== null || this.detached) {
+            socket.end();
+            return;
+          }
+          this.socket = socket;
+          this.send(["begin", { ctime: Math.floor(this.startedAtMs / 1000), usedMem: memorySnapshot().used }]);
+          this.scheduleStream();
+        },
+        data: (_socket, chunk) => {
+          for (const message of this.reader.push(chunk)) this.onWriterMessage(message as WriterMessage);
+        },
+        drain: () => this.drain(),
+        close: () => {
+          this.socket = null;
+          // The writer went away: nothing more can be sent; stop preserving values.
+          this.detach();
+        },
+        error: () => this.detach(),
+      },
+    });
+    const config = this.server.config;
+    this.proc = Bun.spawn(
+      [
+        process.execPath,
+        WRITER_SCRIPT,
+        this.socketPath,
+        process.cwd(),
+        config.getString("dbfilename"),
+        config.getBool("rdbchecksum") ? "1" : "0",
+        config.getBool("rdb-save-incremental-fsync") ? "1" : "0",
+        String(config.getNumber("rdb-key-save-delay")),
+        config.getString("logfile"),
+        config.getString("loglevel"),
+      ],
+      { stdin: "ignore", stdout: "inherit", stderr: "inherit", cwd: process.cwd() },
+    );
+  }
+
+  get writerPid(): number {
+    return this.proc?.pid ?? 0;
+  }
+
+  // ---- the copy-on-write hook ------------------------------------------------------
+
+  beforeChange(db: Database, key: string, entry: KeyEntry | undefined, _kind: ChangeKind): void {
+    const source = this.sourceByMap.get(db.entries);
+    if (source === undefined) return; // a database created or emptied after the epoch
+    if (entry === undefined) {
+      // The key did not exist at the epoch or was removed since (then already preserved).
+      if (!source.preserved.has(key)) source.bornAfter.add(key);
+      return;
+    }
+    if (!this.isPending(source, key, entry)) return;
+    source.preserved.add(key);
+    const bytes = this.addToBatch(source.dbIndex, key, entry);
+    this.preservedBytes += bytes;
+    this.flushBatch();
+    this.updateCow();
+  }
+
+  beforeClear(db: Database): void {
+    // FLUSHDB/SWAPDB replace the database's Map: the old one is frozen as it is and
+    // keeps being streamed from, so nothing needs copying. Map identity still finds it.
+    void db;
+  }
+
+  private isPending(source: Source, key: string, entry: KeyEntry): boolean {
+    if (source.preserved.has(key) || source.bornAfter.has(key)) return false;
+    const order = this.sources.indexOf(source);
+    if (order < this.streamIndex) return false;
+    if (order > this.streamIndex) return true;
+    return entry.slot >= source.cursor;
+  }
+
+  // ---- streaming ----------------------------------------------------------------------
+
+  private scheduleStream(): void {
+    if (this.streamScheduled || this.streamDone || this.detached) return;
+    this.streamScheduled = true;
+    setImmediate(() => {
+      this.streamScheduled = false;
+      this.streamSlice();
+    });
+  }
+
+  /** Streams keys for about SLICE_BUDGET_MS, then yields to clients. */
+  private streamSlice(): void {
+    if (this.detached || this.socket === null) return;
+    const started = performance.now();
+    let sinceClock = 0;
+    while (this.streamIndex < this.sources.length) {
+      if (this.outgoingBytes > HIGH_WATER_BYTES) {
+        this.flushBatch();
+        return; // resumed by drain()
+      }
+      const source = this.sources[this.streamIndex]!;
+      if (!source.announced) {
+        this.flushBatch();
+        this.send(["db", source.dbIndex, source.keyCount, source.expiresCount]);
+        source.announced = true;
+      }
+      const slots = source.slots;
+      while (source.cursor < slots.length) {
+        const key = slots[source.cursor++];
+        if (key === undefined || source.preserved.has(key) || source.bornAfter.has(key)) continue;
+        const entry = source.entries.get(key);
+        if (entry === undefined) continue;
+        this.addToBatch(source.dbIndex, key, entry);
+        if (this.batch !== null && this.batch.keys.length >= BATCH_KEYS) this.flushBatch();
+        if (++sinceClock >= 32) {
+          sinceClock = 0;
+          if (performance.now() - started > SLICE_BUDGET_MS || this.outgoingBytes > HIGH_WATER_BYTES) {
+            this.flushBatch();
+            this.scheduleStream();
+            return;
+          }
+        }
+      }
+      this.flushBatch();
+      this.streamIndex++;
+    }
+    this.flushBatch();
+    this.send(["end"]);
+    this.streamDone = true;
+    this.detachObservers();
+  }
+
+  /** Encodes one key into the current batch; returns the bytes it takes. */
+  private addToBatch(dbIndex: number, key: string, entry: KeyEntry): number {
+    if (this.batch !== null && this.batch.db !== dbIndex) this.flushBatch();
+    if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [], bytes: 0 };
+    const encoded = encodeValue(entry.value, this.options);
+    const keyBytes = Buffer.from(key, "latin1");
+    const batch = this.batch;
+    batch.keys.push(keyBytes);
+    batch.types.push(encoded.type);
+    batch.payloads.push(encoded.payload);
+    batch.expires.push(entry.expireAt);
+    const bytes = keyBytes.length + encoded.payload.length + 16;
+    batch.bytes += bytes;
+    return bytes;
+  }
+
+  private flushBatch(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    this.send(["keys", batch.db, batch.keys, batch.types, batch.payloads, batch.expires]);
+  }
+
+  private send(message: ServerMessage): void {
+    const frame = encodeFrame(message);
+    if (this.socket === null) return;
+    if (this.outgoingBytes === 0) {
+      const written = this.socket.write(frame);
+      if (written >= frame.length) return;
+      const rest = frame.subarray(Math.max(0, written));
+      this.outgoing.push(rest);
+      this.outgoingBytes += rest.length;
+    } else {
+      this.outgoing.push(frame);
+      this.outgoingBytes += frame.length;
+    }
+    this.updateCow();
+  }
+
+  private drain(): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    while (this.outgoing.length > 0) {
+      const head = this.outgoing[0]!;
+      const chunk = this.outgoingOffset === 0 ? head : head.subarray(this.outgoingOffset);
+      const written = socket.write(chunk);
+      if (written <= 0) return;
+      this.outgoingBytes -= written;
+      if (written < chunk.length) {
+        this.outgoingOffset += written;
+        return;
+      }
+      this.outgoing.shift();
+      this.outgoingOffset = 0;
+    }
+    this.updateCow();
+    this.scheduleStream();
+  }
+
+  /** What the server holds for the save: preserved values plus bytes queued for the writer. */
+  private updateCow(): void {
+    const cow = this.preservedBytes + this.outgoingBytes;
+    this.cowSize = cow;
+    this.cowUpdatedAt = Date.now();
+    if (cow > this.cowPeak) this.cowPeak = cow;
+  }
+
+  private onWriterMessage(message: WriterMessage): void {
+    if (message[0] === "progress") {
+      this.keysProcessed = message[1];
+      this.bytesWritten = message[2];
+      this.writerRss = message[3];
+    } else if (message[0] === "error") {
+      this.failureCause = message[1];
+    }
+  }
+
+  // ---- ending ---------------------------------------------------------------------------
+
+  private detachObservers(): void {
+    for (const db of this.server.dbs) {
+      const index = db.observers.indexOf(this);
+      if (index >= 0) db.observers.splice(index, 1);
+    }
+    // Preserved values were handed to the socket; only what still waits counts now.
+    this.preservedBytes = 0;
+  }
+
+  /** Stops streaming and preserving (the writer ended or is being stopped). */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.detachObservers();
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    this.batch = null;
+    this.socket?.end();
+    this.socket = null;
+    this.listener?.stop(true);
+    this.listener = null;
+    try {
+      unlinkSync(this.socketPath);
+    } catch {
+      // Already removed.
+    }
+  }
+
+  /** Writer exit state, polled by the cron: null while it runs. */
+  exitState(): { code: number | null; signal: string | number | null } | null {
+    const proc = this.proc;
+    if (proc === null) return { code: 1, signal: null };
+    if (proc.exitCode === null && proc.signalCode === null) return null;
+    return { code: proc.exitCode, signal: proc.signalCode };
+  }
+
+  tempFilePath(): string {
+    return join(process.cwd(), `temp-${this.writerPid}.rdb`);
+  }
+
+  removeTempFile(): void {
+    const path = this.tempFilePath();
+    if (existsSync(path)) {
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        logger.warning(`Unable to remove the temp file ${path} of a killed writer: ${(error as Error).message}`);
+      }
+    }
+  }
+}
