@@ -119,6 +119,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
    * change passes through beforeChange. Cost: constant in the dataset size.
    */
   start(): void {
+    // Frames queue until the writer connects; "begin" must be the first of them.
+    this.send(["begin", { ctime: Math.floor(this.startedAtMs / 1000), usedMem: memorySnapshot().used }]);
     for (const db of this.server.dbs) db.observers.push(this);
     this.listener = Bun.listen<undefined>({
       unix: this.socketPath,
@@ -129,8 +131,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
             return;
           }
           this.socket = socket;
-          this.send(["begin", { ctime: Math.floor(this.startedAtMs / 1000), usedMem: memorySnapshot().used }]);
-          this.scheduleStream();
+          this.drain();
         },
         data: (_socket, chunk) => {
           for (const message of this.reader.push(chunk)) this.onWriterMessage(message as WriterMessage);
@@ -211,7 +212,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
 
   /** Streams keys for about SLICE_BUDGET_MS, then yields to clients. */
   private streamSlice(): void {
-    if (this.detached || this.socket === null) return;
+    if (this.detached) return;
     const started = performance.now();
     let sinceClock = 0;
     while (this.streamIndex < this.sources.length) {
@@ -275,9 +276,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   }
 
   private send(message: ServerMessage): void {
+    if (this.detached) return;
     const frame = encodeFrame(message);
-    if (this.socket === null) return;
-    if (this.outgoingBytes === 0) {
+    if (this.socket !== null && this.outgoingBytes === 0) {
       const written = this.socket.write(frame);
       if (written >= frame.length) return;
       const rest = frame.subarray(Math.max(0, written));
