@@ -4,6 +4,7 @@
 import { Config, FatalConfigError } from "./config.ts";
 import { Server, BUNKER_VERSION, REDIS_VERSION } from "./server.ts";
 import { registerAllCommands } from "./commands/index.ts";
+import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
 
@@ -33,12 +34,18 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`Bunker server v=${BUNKER_VERSION} redis_version=${REDIS_VERSION} bun=${Bun.version} bits=64\n`);
     return;
   }
+  // The command table is needed before the config: rename-command checks command names.
+  const commands = new CommandTable();
+  registerAllCommands(commands);
   let config: Config;
   try {
-    config = Config.fromArgs(argv, process.cwd()).config;
+    const loaded = Config.fromArgs(argv, process.cwd(), { isKnownCommand: (name) => commands.lookup(name.toLowerCase()) !== undefined });
+    config = loaded.config;
+    if (loaded.readConfigFromStdin) logger.notice("Reading config from stdin");
   } catch (error) {
     if (error instanceof FatalConfigError) {
-      process.stderr.write(error.report);
+      if (error.reportedThroughLog) logger.warning(error.report);
+      else process.stderr.write(error.report);
       process.exit(1);
     }
     throw error;
@@ -49,8 +56,7 @@ async function main(argv: string[]): Promise<void> {
     logger.warning("Warning: no config file specified, using the default config. In order to specify a config file use bun run server /path/to/redis.conf");
   } else logger.notice("Configuration loaded");
 
-  const server = new Server(config);
-  registerAllCommands(server.table);
+  const server = new Server(config, commands);
   const cron = new Cron(server);
   server.cron = cron;
   try {

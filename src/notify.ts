@@ -22,54 +22,6 @@ export const NOTIFY_NEW = 1 << 14; // n
 export const NOTIFY_ALL =
   NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE;
 
-const LETTERS: Array<[string, number]> = [
-  ["g", NOTIFY_GENERIC],
-  ["$", NOTIFY_STRING],
-  ["l", NOTIFY_LIST],
-  ["s", NOTIFY_SET],
-  ["h", NOTIFY_HASH],
-  ["z", NOTIFY_ZSET],
-  ["x", NOTIFY_EXPIRED],
-  ["e", NOTIFY_EVICTED],
-  ["K", NOTIFY_KEYSPACE],
-  ["E", NOTIFY_KEYEVENT],
-  ["t", NOTIFY_STREAM],
-  ["m", NOTIFY_KEY_MISS],
-  ["d", NOTIFY_MODULE],
-  ["n", NOTIFY_NEW],
-];
-
-/** keyspaceEventsStringToFlags: null for an unknown letter. */
-export function parseNotifyFlags(text: string): number | null {
-  let flags = 0;
-  for (const ch of text) {
-    if (ch === "A") {
-      flags |= NOTIFY_ALL;
-      continue;
-    }
-    const entry = LETTERS.find(([letter]) => letter === ch);
-    if (entry === undefined) return null;
-    flags |= entry[1];
-  }
-  return flags;
-}
-
-/** keyspaceEventsFlagsToString: the canonical form CONFIG GET prints. */
-export function formatNotifyFlags(flags: number): string {
-  let out = "";
-  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) out += "A";
-  else {
-    for (const [letter, bit] of LETTERS.slice(0, 8)) if (flags & bit) out += letter;
-    if (flags & NOTIFY_STREAM) out += "t";
-    if (flags & NOTIFY_MODULE) out += "d";
-  }
-  if (flags & NOTIFY_KEYSPACE) out += "K";
-  if (flags & NOTIFY_KEYEVENT) out += "E";
-  if (flags & NOTIFY_KEY_MISS) out += "m";
-  if (flags & NOTIFY_NEW) out += "n";
-  return out;
-}
-
 export class Notifier {
   flags = 0;
   constructor(private readonly pubsub: PubSub) {}

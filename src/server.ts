@@ -13,7 +13,7 @@ import { argLower, bytesToKey, bytesToText } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
-import { Notifier, NOTIFY_EXPIRED, parseNotifyFlags } from "./notify.ts";
+import { Notifier, NOTIFY_EXPIRED } from "./notify.ts";
 import { BlockingRegistry } from "./blocking.ts";
 import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
@@ -90,7 +90,6 @@ class WatchRegistry implements KeyspaceObserver {
 }
 
 export class Server {
-  readonly table = new CommandTable();
   dbs: Database[] = [];
   readonly clients = new Map<number, Client>();
   private nextClientId = 1;
@@ -130,7 +129,10 @@ export class Server {
   private queryBufferLimit = 1024 * 1024 * 1024;
   private requirePass = "";
 
-  constructor(readonly config: Config) {
+  constructor(
+    readonly config: Config,
+    readonly table: CommandTable = new CommandTable(),
+  ) {
     this.runId = [...crypto.getRandomValues(new Uint8Array(20))].map((b) => b.toString(16).padStart(2, "0")).join("");
     this.watches = new WatchRegistry(this);
     this.createDatabases(config.getNumber("databases"));
@@ -184,7 +186,7 @@ export class Server {
       this.maxBulkLength = c.getNumber("proto-max-bulk-len");
       this.queryBufferLimit = c.getNumber("client-query-buffer-limit");
       this.requirePass = c.getString("requirepass");
-      this.notifier.flags = parseNotifyFlags(c.getString("notify-keyspace-events")) ?? 0;
+      this.notifier.flags = c.keyspaceEventFlags();
       this.slowlog.maxLength = c.getNumber("slowlog-max-len");
       this.slowlog.slowerThan = c.getNumber("slowlog-log-slower-than");
       this.latency.threshold = c.getNumber("latency-monitor-threshold");

@@ -13,6 +13,8 @@ import { globMatch, isMatchAllPattern } from "../util/glob.ts";
 import { typeOf, type RedisValue } from "../db/types.ts";
 import { cloneValue, valueEncoding } from "../db/values.ts";
 import type { Database } from "../db/keyspace.ts";
+import { createDumpPayload, parseDumpPayload } from "../persistence/rdb/dump.ts";
+import { decodeValue } from "../persistence/rdb/decoder.ts";
 
 /** Values that blocked clients may be waiting for (lists, sorted sets, streams). */
 function signalIfBlockable(client: Client, dbIndex: number, key: string, value: RedisValue): void {
@@ -402,6 +404,72 @@ function persist(client: Client, argv: Uint8Array[]): void {
   client.reply.integer(1);
 }
 
+// ---- DUMP / RESTORE ------------------------------------------------------------------
+
+function dump(client: Client, argv: Uint8Array[]): void {
+  const value = client.db.lookupRead(bytesToKey(argv[1]!));
+  if (value === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  client.reply.bulk(createDumpPayload(value, client.server.persistence.encodeOptions()));
+}
+
+/** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
+function restore(client: Client, argv: Uint8Array[]): void {
+  let replace = false;
+  let absttl = false;
+  let idle = -1;
+  let freq = -1;
+  for (let i = 4; i < argv.length; i++) {
+    const option = argLower(argv[i]!);
+    const more = argv.length - i - 1;
+    if (option === "replace") replace = true;
+    else if (option === "absttl") absttl = true;
+    else if (option === "idletime" && more >= 1 && freq === -1) {
+      const n = parseInteger(argv[++i]!);
+      if (n === null) return replyError(client, errors.NOT_INTEGER);
+      if (n < 0) return replyError(client, "ERR Invalid IDLETIME value, must be >= 0");
+      idle = Number(n);
+    } else if (option === "freq" && more >= 1 && idle === -1) {
+      const n = parseInteger(argv[++i]!);
+      if (n === null) return replyError(client, errors.NOT_INTEGER);
+      if (n < 0 || n > 255) return replyError(client, "ERR Invalid FREQ value, must be >= 0 and <= 255");
+      freq = Number(n);
+    } else return replyError(client, errors.SYNTAX_ERROR);
+  }
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  if (!replace && db.has(key)) return replyError(client, "BUSYKEY Target key name already exists.");
+  const ttlRaw = parseInteger(argv[2]!);
+  if (ttlRaw === null) return replyError(client, errors.NOT_INTEGER);
+  if (ttlRaw < 0) return replyError(client, "ERR Invalid TTL value, must be >= 0");
+  let value: RedisValue;
+  try {
+    const { type, payload } = parseDumpPayload(argv[3]!);
+    value = decodeValue(type, payload, client.server.persistence.loadLimits());
+  } catch (error) {
+    if ((error as Error).name === "DumpPayloadError") return replyError(client, "ERR DUMP payload version or checksum are wrong");
+    return replyError(client, "ERR Bad data format");
+  }
+  const deleted = replace ? db.remove(key) : false;
+  let ttl = Number(ttlRaw);
+  if (ttl > 0 && !absttl) ttl += Date.now();
+  if (ttl > 0 && ttl <= Date.now()) {
+    // Already expired: nothing is created (the old key, if replaced, is gone).
+    if (deleted) touched(client, NOTIFY_GENERIC, "del", key);
+    client.reply.ok();
+    return;
+  }
+  db.add(key, value, ttl > 0 ? ttl : -1);
+  const entry = db.entries.get(key)!;
+  if (idle >= 0) entry.lru = Date.now() - idle * 1000;
+  if (freq >= 0) entry.freq = freq;
+  signalIfBlockable(client, client.dbIndex, key, value);
+  touched(client, NOTIFY_GENERIC, "restore", key);
+  client.reply.ok();
+}
+
 // ---- OBJECT --------------------------------------------------------------------------
 
 const LFU_POLICIES = new Set(["allkeys-lfu", "volatile-lfu"]);
@@ -517,6 +585,8 @@ export const keyCommands: CommandSpec[] = [
   { name: "pttl", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "2.6.0", summary: "Get the time to live for a key in milliseconds", complexity: "O(1)", tips: ["nondeterministic_output"], handler: (c, a) => ttlGeneric(c, a, true, false) },
   { name: "expiretime", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "7.0.0", summary: "Get the expiration Unix timestamp for a key", complexity: "O(1)", handler: (c, a) => ttlGeneric(c, a, false, true) },
   { name: "pexpiretime", arity: 2, flags: ["readonly", "fast"], ...single, ...G, since: "7.0.0", summary: "Get the expiration Unix timestamp for a key in milliseconds", complexity: "O(1)", handler: (c, a) => ttlGeneric(c, a, true, true) },
+  { name: "dump", arity: 2, flags: ["readonly"], ...single, ...G, since: "2.6.0", summary: "Return a serialized version of the value stored at the specified key.", complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", tips: ["nondeterministic_output"], handler: dump },
+  { name: "restore", arity: -4, flags: ["write", "denyoom"], ...single, ...G, since: "2.6.0", summary: "Create a key using the provided serialized value, previously obtained using DUMP.", complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", handler: restore },
   { name: "persist", arity: 2, flags: ["write", "fast"], ...single, ...G, since: "2.2.0", summary: "Remove the expiration from a key", complexity: "O(1)", handler: persist },
   keyless({
     name: "object", arity: -2, flags: [], ...G, since: "2.2.3", summary: "A container for object introspection commands", complexity: "Depends on subcommand.",

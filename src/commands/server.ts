@@ -25,11 +25,11 @@ function info(client: Client, argv: Uint8Array[]): void {
 // ---- CONFIG ----------------------------------------------------------------------
 
 function configGet(client: Client, argv: Uint8Array[]): void {
-  const pairs = client.server.config.get(argv.slice(2).map((a) => bytesToText(a)));
+  const pairs = client.server.config.get(argv.slice(2).map((a) => bytesToKey(a)));
   client.reply.mapHeader(pairs.length);
   for (const [name, value] of pairs) {
     client.reply.bulkText(name);
-    client.reply.bulk(Buffer.from(value, "utf8"));
+    client.reply.bulkText(value);
   }
 }
 
@@ -39,8 +39,9 @@ function configSet(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const pairs: Array<[string, string]> = [];
-  for (let i = 2; i < argv.length; i += 2) pairs.push([bytesToText(argv[i]!), bytesToText(argv[i + 1]!)]);
-  const problem = client.server.config.set(pairs);
+  for (let i = 2; i < argv.length; i += 2) pairs.push([bytesToKey(argv[i]!), bytesToKey(argv[i + 1]!)]);
+  const local = client.isUnixSocket || /^(127\.|::1|\[::1\])/.test(client.address);
+  const problem = client.server.config.set(pairs, { loading: client.server.loading, localClient: local });
   if (problem !== null) replyError(client, problem);
   else client.reply.ok();
 }

@@ -629,10 +629,17 @@ export function reportLoadFailure(error: Error, dbfilename: string): void {
     logger.warning("Fatal error loading the DB: Invalid argument. Exiting.");
     return;
   }
+  let reason = message;
   if (message.startsWith("Unexpected EOF")) logger.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-  else if (message.startsWith("Wrong RDB checksum")) logger.warning(message);
-  logger.warning(`Internal error in RDB reading offset ${error.offset ?? 0}, function at rdb.c:0 -> ${message}`);
-  process.stdout.write(`--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${message}\n[additional info] While doing: read-object-value\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`);
+  else if (message.startsWith("Wrong RDB checksum")) {
+    logger.warning(message);
+    reason = "RDB CRC error";
+  }
+  logger.warning(`Internal error in RDB reading offset ${error.offset ?? 0}, function at rdb.c:0 -> ${reason}`);
+  // Redis then runs its RDB checker, whose report goes to standard output.
+  process.stdout.write(
+    `[offset 0] Checking RDB file ${dbfilename}\n--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${reason}\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`,
+  );
 }
 
 /** Signal name or number -> number (Bun reports names such as "SIGKILL"). */
