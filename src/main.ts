@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     const loaded = Config.fromArgs(argv, process.cwd(), { isKnownCommand: (name) => commands.lookup(name.toLowerCase()) !== undefined });
     config = loaded.config;
+    for (const { from, to } of config.renamedCommands) commands.rename(from, to);
     if (loaded.readConfigFromStdin) logger.notice("Reading config from stdin");
   } catch (error) {
     if (error instanceof FatalConfigError) {

@@ -128,6 +128,14 @@ export class CommandTable {
     }
   }
 
+  /** rename-command: `to` empty removes the command; otherwise it answers only to the new name. */
+  rename(from: string, to: string): void {
+    const command = this.commands.get(from.toLowerCase());
+    if (command === undefined) return;
+    this.commands.delete(from.toLowerCase());
+    if (to !== "") this.commands.set(to.toLowerCase(), command);
+  }
+
   lookup(name: string): Command | undefined {
     return this.commands.get(name);
   }
