@@ -1,0 +1,339 @@
+#!/usr/bin/env bun
+// Side-by-side benchmark of Bunker and the real redis-server, in one run, reported as
+// ratios (the machine's cores are shared with the benchmark client: absolute numbers
+// do not compare across runs, ratios within a run do).
+//
+//   bun scripts/bench.ts [--keys N] [--requests N] [--only throughput|memory|persistence|bgsave]
+//
+// Sections:
+//   throughput   redis-benchmark, 50 clients, -P 1 and -P 16, run alternately on both;
+//                requests/s and CPU time per request (from /proc/<pid>/stat)
+//   memory       RSS and PSS after loading N keys of 32-byte values
+//   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
+//   bgsave       a SET load on random keys while BGSAVE runs: p99 before/during, peak
+//                PSS (server + children) against before, latest_fork_usec, save time
+
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+
+const ROOT = resolve(import.meta.dir, "..");
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
+const KEYS = Number(option("keys", "1000000"));
+const REQUESTS = Number(option("requests", "200000"));
+const ONLY = option("only", "all");
+const TICKS = 100; // USER_HZ on Linux
+
+interface Server {
+  name: "bunker" | "redis";
+  port: number;
+  dir: string;
+  proc: Subprocess;
+}
+
+let nextPort = 31000 + Math.floor(Math.random() * 1000);
+
+async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const probe = Bun.spawnSync(["redis-cli", "-p", String(port), "PING"]);
+    if (probe.stdout.toString().trim() === "PONG") return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`server on ${port} not ready`);
+}
+
+async function startServer(name: "bunker" | "redis", dir?: string, extra: string[] = []): Promise<Server> {
+  const port = nextPort++;
+  const workDir = dir ?? mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const common = ["--port", String(port), "--save", "", "--bind", "127.0.0.1", "--appendonly", "no", ...extra];
+  const command =
+    name === "redis" ? ["redis-server", ...common, "--dir", workDir] : [process.execPath, join(ROOT, "src/main.ts"), ...common];
+  const proc = Bun.spawn(command, { cwd: workDir, stdout: "ignore", stderr: "ignore" });
+  await waitReady(port);
+  return { name, port, dir: workDir, proc };
+}
+
+async function stopServer(server: Server, removeDir = true): Promise<void> {
+  server.proc.kill("SIGKILL");
+  await server.proc.exited;
+  if (removeDir) rmSync(server.dir, { recursive: true, force: true });
+}
+
+function cli(port: number, ...command: string[]): string {
+  return Bun.spawnSync(["redis-cli", "-p", String(port), ...command]).stdout.toString().trim();
+}
+
+function info(port: number, field: string): string {
+  const text = cli(port, "INFO", "everything");
+  const line = text.split(/\r?\n/).find((l) => l.startsWith(field + ":"));
+  return line ? line.slice(field.length + 1) : "";
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+function kb(text: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+function rss(pid: number): number {
+  return kb(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
+}
+
+function pss(pid: number): number {
+  try {
+    return kb(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      if (text) out.push(...text.split(" ").map(Number));
+    } catch {
+      // the task ended meanwhile
+    }
+  }
+  return out;
+}
+
+function treePss(pid: number): number {
+  let total = pss(pid);
+  for (const child of childrenOf(pid)) total += treePss(child);
+  return total;
+}
+
+interface BenchResult {
+  rps: number;
+  p99: number;
+}
+
+function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = []): BenchResult {
+  const run = Bun.spawnSync([
+    "redis-benchmark",
+    "-p",
+    String(port),
+    "-c",
+    "50",
+    "-n",
+    String(requests),
+    "-P",
+    String(pipeline),
+    "-t",
+    test,
+    "--csv",
+    ...extra,
+  ]);
+  const lines = run.stdout.toString().trim().split("\n");
+  const row = lines[lines.length - 1]!.split(",").map((f) => f.replace(/"/g, ""));
+  return { rps: Number(row[1]), p99: Number(row[6]) };
+}
+
+/** Loads `count` keys "key:<n>" with 32-byte values through pipelined MSETs. */
+async function loadStrings(port: number, count: number, prefix = "key:"): Promise<void> {
+  const value = "x".repeat(32);
+  const perCommand = 100;
+  let payload: string[] = [];
+  let commands = 0;
+  const flush = async () => {
+    if (payload.length === 0) return;
+    const proc = Bun.spawn(["redis-cli", "-p", String(port), "--pipe"], { stdin: "pipe", stdout: "ignore" });
+    proc.stdin.write(payload.join(""));
+    await proc.stdin.end();
+    await proc.exited;
+    payload = [];
+    commands = 0;
+  };
+  for (let i = 0; i < count; i += perCommand) {
+    const n = Math.min(perCommand, count - i);
+    let cmd = `*${1 + 2 * n}\r\n$4\r\nMSET\r\n`;
+    for (let j = 0; j < n; j++) {
+      const key = prefix + String(i + j).padStart(12, "0");
+      cmd += `$${key.length}\r\n${key}\r\n$32\r\n${value}\r\n`;
+    }
+    payload.push(cmd);
+    if (++commands >= 2000) await flush();
+  }
+  await flush();
+}
+
+/** A mixed dataset: 70% strings, 10% hashes, 10% lists, 5% sets, 5% sorted sets. */
+async function loadMixed(port: number, count: number): Promise<void> {
+  const lines: string[] = [];
+  const send = async () => {
+    const proc = Bun.spawn(["redis-cli", "-p", String(port), "--pipe"], { stdin: "pipe", stdout: "ignore" });
+    proc.stdin.write(lines.join(""));
+    await proc.stdin.end();
+    await proc.exited;
+    lines.length = 0;
+  };
+  const resp = (...parts: string[]) => `*${parts.length}\r\n` + parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join("");
+  for (let i = 0; i < count; i++) {
+    const kind = i % 20;
+    const key = `m:${i}`;
+    if (kind < 14) lines.push(resp("SET", key, `value-${i}-${"y".repeat(20)}`));
+    else if (kind < 16) lines.push(resp("HSET", key, "f1", "v1", "f2", String(i), "f3", "hello world", "f4", "x", "f5", "yy"));
+    else if (kind < 18) lines.push(resp("RPUSH", key, "a", "b", String(i), "dddd", "eeeeeeeeee"));
+    else if (kind < 19) lines.push(resp("SADD", key, "1", "2", "3", String(i), "five"));
+    else lines.push(resp("ZADD", key, "1", "a", "2.5", "b", "3", "c", String(i), "d", "-1", "e"));
+    if (lines.length >= 20000) await send();
+  }
+  await send();
+}
+
+function ratio(a: number, b: number): string {
+  return b === 0 ? "n/a" : (a / b).toFixed(2);
+}
+
+function table(title: string, header: string[], rows: string[][]): void {
+  console.log(`\n## ${title}\n`);
+  console.log(`| ${header.join(" | ")} |`);
+  console.log(`|${header.map(() => "---").join("|")}|`);
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+}
+
+async function throughput(): Promise<void> {
+  const bunker = await startServer("bunker");
+  const redis = await startServer("redis");
+  const rows: string[][] = [];
+  for (const pipeline of [1, 16]) {
+    for (const test of ["ping", "set", "get", "incr", "mset", "lpush", "rpop", "sadd", "hset", "zadd"]) {
+      const results: Record<string, { rps: number; cpuPerRequest: number }> = {};
+      // Alternate, Redis first then Bunker, so drift in machine load affects both.
+      for (const server of [redis, bunker]) {
+        const before = cpuSeconds(server.proc.pid);
+        const r = redisBenchmark(server.port, test, pipeline, REQUESTS);
+        const cpu = cpuSeconds(server.proc.pid) - before;
+        results[server.name] = { rps: r.rps, cpuPerRequest: (cpu / REQUESTS) * 1e6 };
+      }
+      rows.push([
+        test.toUpperCase(),
+        String(pipeline),
+        results.redis!.rps.toFixed(0),
+        results.bunker!.rps.toFixed(0),
+        ratio(results.bunker!.rps, results.redis!.rps),
+        results.redis!.cpuPerRequest.toFixed(2),
+        results.bunker!.cpuPerRequest.toFixed(2),
+        ratio(results.bunker!.cpuPerRequest, results.redis!.cpuPerRequest),
+      ]);
+    }
+  }
+  table(
+    `Throughput (redis-benchmark, 50 clients, ${REQUESTS} requests per run)`,
+    ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
+    rows,
+  );
+  await stopServer(bunker);
+  await stopServer(redis);
+}
+
+async function memory(): Promise<void> {
+  const rows: string[][] = [];
+  const measured: Record<string, { rss: number; pss: number }> = {};
+  for (const name of ["redis", "bunker"] as const) {
+    const server = await startServer(name);
+    await loadStrings(server.port, KEYS);
+    if (name === "bunker") Bun.spawnSync(["redis-cli", "-p", String(server.port), "DEBUG", "SLEEP", "0"]);
+    await Bun.sleep(1500);
+    const dbsize = Number(cli(server.port, "DBSIZE"));
+    measured[name] = { rss: rss(server.proc.pid), pss: pss(server.proc.pid) };
+    rows.push([name, String(dbsize), (measured[name]!.rss / 1048576).toFixed(1), (measured[name]!.pss / 1048576).toFixed(1), (measured[name]!.rss / dbsize).toFixed(0)]);
+    await stopServer(server);
+  }
+  rows.push(["bunker/redis", "", ratio(measured.bunker!.rss, measured.redis!.rss), ratio(measured.bunker!.pss, measured.redis!.pss), ""]);
+  table(`Memory after loading ${KEYS} keys of 32-byte values`, ["server", "keys", "RSS MiB", "PSS MiB", "RSS bytes/key"], rows);
+}
+
+async function persistence(): Promise<void> {
+  const rows: string[][] = [];
+  const results: Record<string, { save: number; load: number; size: number }> = {};
+  for (const name of ["redis", "bunker"] as const) {
+    const server = await startServer(name);
+    await loadMixed(server.port, KEYS);
+    const started = performance.now();
+    cli(server.port, "SAVE");
+    const save = (performance.now() - started) / 1000;
+    const size = statSync(join(server.dir, "dump.rdb")).size;
+    await stopServer(server, false);
+    const loadStart = performance.now();
+    const again = await startServer(name, server.dir);
+    const load = (performance.now() - loadStart) / 1000;
+    const keys = Number(cli(again.port, "DBSIZE"));
+    results[name] = { save, load, size };
+    rows.push([name, String(keys), save.toFixed(2), load.toFixed(2), (size / 1048576).toFixed(1)]);
+    await stopServer(again);
+  }
+  rows.push([
+    "bunker/redis",
+    "",
+    ratio(results.bunker!.save, results.redis!.save),
+    ratio(results.bunker!.load, results.redis!.load),
+    ratio(results.bunker!.size, results.redis!.size),
+  ]);
+  table(`SAVE and start-up load of ${KEYS} mixed keys`, ["server", "keys loaded", "SAVE s", "load s (start to PONG)", "file MiB"], rows);
+}
+
+async function bgsave(): Promise<void> {
+  const rows: string[][] = [];
+  for (const name of ["redis", "bunker"] as const) {
+    const server = await startServer(name);
+    await loadStrings(server.port, KEYS);
+    await Bun.sleep(500);
+    const requests = Math.max(20000, Math.floor(REQUESTS / 2));
+    const before = redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
+    const memBefore = treePss(server.proc.pid);
+    let peak = memBefore;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, treePss(server.proc.pid));
+        await Bun.sleep(50);
+      }
+    })();
+    const saveStart = performance.now();
+    cli(server.port, "BGSAVE");
+    const during = redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
+    while (info(server.port, "rdb_bgsave_in_progress") === "1") await Bun.sleep(20);
+    const saveSeconds = (performance.now() - saveStart) / 1000;
+    sampling = false;
+    await sampler;
+    rows.push([
+      name,
+      before.p99.toFixed(3),
+      during.p99.toFixed(3),
+      ratio(during.p99, before.p99),
+      (memBefore / 1048576).toFixed(0),
+      (peak / 1048576).toFixed(0),
+      ratio(peak, memBefore),
+      info(server.port, "latest_fork_usec"),
+      saveSeconds.toFixed(2),
+      info(server.port, "rdb_last_bgsave_status"),
+    ]);
+    await stopServer(server);
+  }
+  table(
+    `BGSAVE of ${KEYS} keys under a SET load on random keys (50 clients)`,
+    ["server", "p99 before ms", "p99 during ms", "p99 ratio", "PSS before MiB", "peak PSS MiB", "memory ratio", "latest_fork_usec", "save s", "status"],
+    rows,
+  );
+}
+
+console.log(`# Bunker vs Redis (${Bun.spawnSync(["redis-server", "--version"]).stdout.toString().trim()})`);
+if (ONLY === "all" || ONLY === "throughput") await throughput();
+if (ONLY === "all" || ONLY === "memory") await memory();
+if (ONLY === "all" || ONLY === "persistence") await persistence();
+if (ONLY === "all" || ONLY === "bgsave") await bgsave();
