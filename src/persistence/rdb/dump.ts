@@ -1,0 +1,58 @@
+// DUMP / RESTORE payloads (cluster.c createDumpPayload / verifyDumpPayload):
+//
+//   <type byte> <value payload, as in an RDB file> <RDB version: 2 bytes LE> <CRC-64: 8 bytes LE>
+//
+// The CRC covers everything before it. Redis refuses payloads from a newer RDB
+// version or with a wrong checksum with one message, which RESTORE sends as
+// "-ERR " + DUMP_PAYLOAD_INVALID.
+
+import type { RedisValue } from "../../db/types.ts";
+import { crc64 } from "./crc64.ts";
+import { encodeValue, type RdbEncodeOptions } from "./encoder.ts";
+import { RDB_VERSION } from "./opcodes.ts";
+
+export const DUMP_PAYLOAD_INVALID = "DUMP payload version or checksum are wrong";
+
+/** Thrown by parseDumpPayload; its message is exactly DUMP_PAYLOAD_INVALID. */
+export class DumpPayloadError extends Error {
+  override name = "DumpPayloadError";
+
+  constructor() {
+    super(DUMP_PAYLOAD_INVALID);
+  }
+}
+
+/** The type byte and 10 bytes of footer. */
+const FOOTER_LENGTH = 10;
+
+/** DUMP's reply for a value, byte-identical to Redis 7.0's for the same value and options. */
+export function createDumpPayload(value: RedisValue, options: RdbEncodeOptions): Uint8Array {
+  const { type, payload } = encodeValue(value, options);
+  const dump = new Uint8Array(1 + payload.length + FOOTER_LENGTH);
+  dump[0] = type;
+  dump.set(payload, 1);
+  const footer = 1 + payload.length;
+  dump[footer] = RDB_VERSION & 0xff;
+  dump[footer + 1] = (RDB_VERSION >> 8) & 0xff;
+  const checksum = crc64(dump.subarray(0, footer + 2));
+  new DataView(dump.buffer).setBigUint64(footer + 2, checksum, true);
+  return dump;
+}
+
+/**
+ * Checks the footer of a RESTORE payload and splits it. Throws DumpPayloadError
+ * for a payload too short to hold a footer, an RDB version above ours, or a CRC
+ * mismatch; the value itself is decoded by decoder.ts decodeValue(type, payload).
+ */
+export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Uint8Array } {
+  // verifyDumpPayload: at least the 10-byte footer must be there.
+  if (bytes.length < FOOTER_LENGTH) throw new DumpPayloadError();
+  const footer = bytes.length - FOOTER_LENGTH;
+  const version = bytes[footer]! | (bytes[footer + 1]! << 8);
+  if (version > RDB_VERSION) throw new DumpPayloadError();
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
+  if (crc64(bytes.subarray(0, footer + 2)) !== stored) throw new DumpPayloadError();
+  // A payload that is only a footer has no type byte; decodeValue reports it as bad data.
+  if (footer === 0) return { type: -1, payload: new Uint8Array(0) };
+  return { type: bytes[0]!, payload: bytes.subarray(1, footer) };
+}
