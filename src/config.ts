@@ -77,6 +77,12 @@ export interface ConfigLoadOptions {
   readonly readStdin?: () => Uint8Array;
   /** Command names the server knows (lower case), so `rename-command` is validated as Redis does. */
   readonly isKnownCommand?: (name: string) => boolean;
+  /**
+   * Config text applied before the config file and the command line, as if these were
+   * the compiled-in defaults (the container image uses it the way the official redis
+   * image patches redis's defaults: protected mode off, every interface bound).
+   */
+  readonly builtInConfig?: string;
 }
 
 export interface ConfigLoadResult {
@@ -1121,7 +1127,12 @@ export class Config {
    */
   static fromArgs(argv: string[], cwd: string, options: ConfigLoadOptions = {}): ConfigLoadResult {
     const config = new Config(cwd);
-    if (argv.length === 0) return { config, readConfigFromStdin: false };
+    if (argv.length === 0) {
+      if (options.builtInConfig !== undefined && options.builtInConfig !== "") {
+        new ConfigFileLoader(config, options, cwd).load(options.builtInConfig);
+      }
+      return { config, readConfigFromStdin: false };
+    }
     const args = argv.map(textToBinary);
     let index = 0;
     if (!args[0]!.startsWith("-")) {
@@ -1168,6 +1179,9 @@ export class Config {
       content += bytesToKey(readStdin());
     }
     content += "\n" + commandLine;
+    if (options.builtInConfig !== undefined && options.builtInConfig !== "") {
+      new ConfigFileLoader(config, options, cwd).load(options.builtInConfig);
+    }
     const loader = new ConfigFileLoader(config, options, cwd);
     loader.load(content);
     return {

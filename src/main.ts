@@ -39,7 +39,11 @@ async function main(argv: string[]): Promise<void> {
   registerAllCommands(commands);
   let config: Config;
   try {
-    const loaded = Config.fromArgs(argv, process.cwd(), { isKnownCommand: (name) => commands.lookup(name.toLowerCase()) !== undefined });
+    const loaded = Config.fromArgs(argv, process.cwd(), {
+      isKnownCommand: (name) => commands.lookup(name.toLowerCase()) !== undefined,
+      // Set by the container image's bunker-server: its defaults, which any option still overrides.
+      builtInConfig: process.env.BUNKER_BUILTIN_CONFIG,
+    });
     config = loaded.config;
     for (const { from, to } of config.renamedCommands) commands.rename(from, to);
     if (loaded.readConfigFromStdin) logger.notice("Reading config from stdin");

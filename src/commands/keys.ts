@@ -225,15 +225,22 @@ export function parseScanOptions(
   return { pattern, count, type };
 }
 
-/** Cursor argument: an unsigned 64-bit integer, or `ERR invalid cursor`. */
+/**
+ * Cursor argument, read as Redis does with strtoul: optional sign, digits, nothing
+ * else; "-1" wraps to the largest cursor. Anything else is `ERR invalid cursor`.
+ */
 export function parseCursor(client: Client, arg: Uint8Array): number | null {
   const text = bytesToKey(arg);
-  if (!/^\d+$/.test(text) || BigInt(text) > 18446744073709551615n) {
+  const match = /^([+-]?)(\d+)$/.exec(text);
+  const ULONG = 18446744073709551616n;
+  if (match === null || BigInt(match[2]!) >= ULONG) {
     replyError(client, "ERR invalid cursor");
     return null;
   }
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : Number.MAX_SAFE_INTEGER;
+  let value = BigInt(match[2]!);
+  if (match[1] === "-" && value !== 0n) value = ULONG - value;
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : Number.MAX_SAFE_INTEGER;
 }
 
 function scan(client: Client, argv: Uint8Array[]): void {

@@ -8,7 +8,7 @@ import { bigIntArg, intArg, isWrongType, replyError, touched } from "./context.t
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
-import { lcs } from "../db/lcs.ts";
+import { lcs, lcsTableBytes } from "../db/lcs.ts";
 
 /**
  * Strings Redis would hold with "raw" encoding although they are short (APPEND and
@@ -545,7 +545,14 @@ function lcsCommand(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR If you want both the length and indexes, please just use IDX.");
     return;
   }
-  const result = lcs(a ?? new Uint8Array(0), b ?? new Uint8Array(0));
+  const first = a ?? new Uint8Array(0);
+  const second = b ?? new Uint8Array(0);
+  // Redis refuses when the DP table would be larger than proto-max-bulk-len.
+  if (lcsTableBytes(first.length, second.length) > client.server.config.getNumber("proto-max-bulk-len")) {
+    replyError(client, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    return;
+  }
+  const result = lcs(first, second);
   const reply = client.reply;
   if (wantLen) {
     reply.integer(result.sequence.length);

@@ -101,8 +101,14 @@ export class Command {
   }
 }
 
+/** Redis prints ACL categories in the order of its category table, not in declaration order. */
+const CATEGORY_ORDER = [
+  "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
+  "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+];
+
 function deriveCategories(spec: CommandSpec): string[] {
-  const cats = new Set<string>();
+  const cats = new Set<string>(spec.categories);
   const flags = new Set(spec.flags);
   if (flags.has("write")) cats.add("write");
   if (flags.has("readonly") && !spec.categories.includes("scripting")) cats.add("read");
@@ -114,8 +120,11 @@ function deriveCategories(spec: CommandSpec): string[] {
   if (flags.has("fast")) cats.add("fast");
   if (flags.has("blocking")) cats.add("blocking");
   if (!flags.has("fast")) cats.add("slow");
-  for (const c of spec.categories) cats.add(c);
-  return [...cats];
+  const rank = (c: string) => {
+    const i = CATEGORY_ORDER.indexOf(c);
+    return i < 0 ? CATEGORY_ORDER.length : i;
+  };
+  return [...cats].sort((a, b) => rank(a) - rank(b));
 }
 
 export class CommandTable {

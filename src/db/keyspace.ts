@@ -55,6 +55,8 @@ export interface KeyspaceObserver {
 export interface ExpireEvents {
   /** A key was found expired and removed (lazily or by the active cycle). */
   onExpired(db: Database, key: string): void;
+  /** A read found no key (the "keymiss" keyspace event). */
+  onKeyMiss?(db: Database, key: string): void;
 }
 
 export class Database {
@@ -102,6 +104,7 @@ export class Database {
     const entry = this.entry(key);
     if (entry === undefined) {
       this.stats.misses++;
+      this.expireEvents?.onKeyMiss?.(this, key);
       return undefined;
     }
     this.stats.hits++;

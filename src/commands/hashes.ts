@@ -1,0 +1,404 @@
+// Hash commands (Redis's t_hash.c): HSET/HMSET/HSETNX, HGET/HMGET/HGETALL/HKEYS/HVALS,
+// HDEL, HLEN, HEXISTS, HSTRLEN, HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN.
+//
+// Write commands look the key up with `db.entry` (no hit/miss stats, as Redis's
+// lookupKeyWrite) and call `db.lookupWrite` only right before the hash really
+// changes: that hook dirties WATCH and feeds the snapshot, and Redis signals a
+// modified key only when something changed (HDEL of a missing field does not).
+// After every write the listpack -> hashtable conversion is re-checked against
+// hash-max-listpack-entries / hash-max-listpack-value.
+
+import type { CommandSpec } from "./table.ts";
+import type { Client } from "../net/client.ts";
+import { argIs, argLower, bytesToKey, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseBigInt, parseInteger, textToBytes } from "../db/bytes.ts";
+import { bigIntArg, replyError, touched, wrongType } from "./context.ts";
+import * as errors from "../errors.ts";
+import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
+import { RedisHash } from "../db/hash.ts";
+import { formatLongDoubleHuman, parseLongDouble } from "../util/float.ts";
+import { globMatch } from "../util/glob.ts";
+import { parseCursor, parseScanOptions } from "./keys.ts";
+
+/** The hash at `key` for a read command: undefined when missing, null after replying WRONGTYPE. */
+function hashForRead(client: Client, key: string): RedisHash | undefined | null {
+  const value = client.db.lookupRead(key);
+  if (value === undefined) return undefined;
+  if (value instanceof Uint8Array || value.type !== "hash") {
+    wrongType(client);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * The hash at `key` for a command that may modify it, without running the change hook
+ * yet: undefined when missing, null after replying WRONGTYPE.
+ */
+function existingHashForWrite(client: Client, key: string): RedisHash | undefined | null {
+  const entry = client.db.entry(key);
+  if (entry === undefined) return undefined;
+  const value = entry.value;
+  if (value instanceof Uint8Array || value.type !== "hash") {
+    wrongType(client);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * hashTypeLookupWriteOrCreate for a caller that is about to modify the hash: runs the
+ * change hook on an existing hash, or adds a new empty one to the keyspace.
+ */
+function hashAboutToChange(client: Client, key: string, existing: RedisHash | undefined): RedisHash {
+  if (existing !== undefined) {
+    client.db.lookupWrite(key);
+    return existing;
+  }
+  const created = new RedisHash();
+  client.db.add(key, created);
+  return created;
+}
+
+function applyEncodingLimits(client: Client, hash: RedisHash): void {
+  const config = client.server.config;
+  hash.convertIfNeeded(config.getNumber("hash-max-listpack-entries"), config.getNumber("hash-max-listpack-value"));
+}
+
+// ---- setting fields -------------------------------------------------------------------
+
+/** HSET and the deprecated HMSET: same work, HSET answers the number of new fields, HMSET +OK. */
+function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void {
+  if (argv.length % 2 === 1) {
+    replyError(client, errors.wrongArgs(argLower(argv[0]!)));
+    return;
+  }
+  const key = bytesToKey(argv[1]!);
+  const existing = existingHashForWrite(client, key);
+  if (existing === null) return;
+  const hash = hashAboutToChange(client, key, existing);
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) {
+    if (hash.set(bytesToKey(argv[i]!), ownBytes(argv[i + 1]!))) created++;
+  }
+  applyEncodingLimits(client, hash);
+  if (replyOk) client.reply.ok();
+  else client.reply.integer(created);
+  // Redis counts every pair written, new or not.
+  touched(client, NOTIFY_HASH, "hset", key, (argv.length - 2) / 2);
+}
+
+function hsetnx(client: Client, argv: Uint8Array[]): void {
+  const key = bytesToKey(argv[1]!);
+  const field = bytesToKey(argv[2]!);
+  const existing = existingHashForWrite(client, key);
+  if (existing === null) return;
+  if (existing !== undefined && existing.has(field)) {
+    client.reply.integer(0);
+    return;
+  }
+  const hash = hashAboutToChange(client, key, existing);
+  hash.set(field, ownBytes(argv[3]!));
+  applyEncodingLimits(client, hash);
+  client.reply.integer(1);
+  touched(client, NOTIFY_HASH, "hset", key);
+}
+
+function hincrby(client: Client, argv: Uint8Array[]): void {
+  const increment = bigIntArg(client, argv[3]!);
+  if (increment === null) return;
+  const key = bytesToKey(argv[1]!);
+  const existing = existingHashForWrite(client, key);
+  if (existing === null) return;
+  const field = bytesToKey(argv[2]!);
+  let current = 0n;
+  const stored = existing?.get(field);
+  if (stored !== undefined) {
+    const parsed = parseBigInt(stored);
+    if (parsed === null) {
+      replyError(client, "ERR hash value is not an integer");
+      return;
+    }
+    current = parsed;
+  }
+  if ((increment < 0n && current < 0n && increment < LONG_MIN - current) || (increment > 0n && current > 0n && increment > LONG_MAX - current)) {
+    replyError(client, errors.OVERFLOW);
+    return;
+  }
+  const result = current + increment;
+  const hash = hashAboutToChange(client, key, existing);
+  hash.set(field, textToBytes(result.toString()));
+  applyEncodingLimits(client, hash);
+  client.reply.integer(result);
+  touched(client, NOTIFY_HASH, "hincrby", key);
+}
+
+function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
+  const increment = parseLongDouble(argv[3]!);
+  if (increment === null) {
+    replyError(client, errors.NOT_FLOAT);
+    return;
+  }
+  // string2ld accepts "inf"; HINCRBYFLOAT refuses it before touching the key.
+  if (!increment.isFinite()) {
+    replyError(client, "ERR value is NaN or Infinity");
+    return;
+  }
+  const key = bytesToKey(argv[1]!);
+  const existing = existingHashForWrite(client, key);
+  if (existing === null) return;
+  const field = bytesToKey(argv[2]!);
+  let result = increment;
+  const stored = existing?.get(field);
+  if (stored !== undefined) {
+    const current = parseLongDouble(stored);
+    if (current === null) {
+      replyError(client, "ERR hash value is not a float");
+      return;
+    }
+    result = current.add(increment);
+  }
+  if (!result.isFinite()) {
+    replyError(client, "ERR increment would produce NaN or Infinity");
+    return;
+  }
+  const formatted = textToBytes(formatLongDoubleHuman(result));
+  const hash = hashAboutToChange(client, key, existing);
+  hash.set(field, formatted);
+  applyEncodingLimits(client, hash);
+  client.reply.bulk(formatted);
+  touched(client, NOTIFY_HASH, "hincrbyfloat", key);
+}
+
+function hdel(client: Client, argv: Uint8Array[]): void {
+  const key = bytesToKey(argv[1]!);
+  const hash = existingHashForWrite(client, key);
+  if (hash === null) return;
+  if (hash === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  let deleted = 0;
+  let keyRemoved = false;
+  for (let i = 2; i < argv.length; i++) {
+    const field = bytesToKey(argv[i]!);
+    if (!hash.has(field)) continue;
+    if (deleted === 0) client.db.lookupWrite(key);
+    hash.delete(field);
+    deleted++;
+    if (hash.size === 0) {
+      client.db.remove(key);
+      keyRemoved = true;
+      break;
+    }
+  }
+  if (deleted > 0) {
+    touched(client, NOTIFY_HASH, "hdel", key, deleted);
+    if (keyRemoved) client.server.notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+  }
+  client.reply.integer(deleted);
+}
+
+// ---- reading fields -------------------------------------------------------------------
+
+function hget(client: Client, argv: Uint8Array[]): void {
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  const value = hash?.get(bytesToKey(argv[2]!));
+  if (value === undefined) client.reply.nullBulk();
+  else client.reply.bulk(value);
+}
+
+function hmget(client: Client, argv: Uint8Array[]): void {
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  const reply = client.reply;
+  reply.arrayHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const value = hash?.get(bytesToKey(argv[i]!));
+    if (value === undefined) reply.nullBulk();
+    else reply.bulk(value);
+  }
+}
+
+function hlen(client: Client, argv: Uint8Array[]): void {
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  client.reply.integer(hash === undefined ? 0 : hash.size);
+}
+
+function hexists(client: Client, argv: Uint8Array[]): void {
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  client.reply.integer(hash !== undefined && hash.has(bytesToKey(argv[2]!)) ? 1 : 0);
+}
+
+function hstrlen(client: Client, argv: Uint8Array[]): void {
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  const value = hash?.get(bytesToKey(argv[2]!));
+  client.reply.integer(value === undefined ? 0 : value.length);
+}
+
+/** genericHgetallCommand: HKEYS, HVALS and HGETALL (a map in RESP3, even when the key is missing). */
+function hgetallGeneric(client: Client, argv: Uint8Array[], withFields: boolean, withValues: boolean): void {
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  const reply = client.reply;
+  const size = hash === undefined ? 0 : hash.size;
+  if (withFields && withValues) reply.mapHeader(size);
+  else reply.arrayHeader(size);
+  if (hash === undefined) return;
+  for (const [field, value] of hash.map) {
+    if (withFields) reply.bulkText(field);
+    if (withValues) reply.bulk(value);
+  }
+}
+
+// ---- HRANDFIELD -----------------------------------------------------------------------
+
+const LONG_MAX_HALF = LONG_MAX / 2n;
+
+/**
+ * getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX): the count of HRANDFIELD and
+ * SRANDMEMBER. Returns null after replying.
+ */
+export function randomCountArg(client: Client, arg: Uint8Array): bigint | null {
+  const parsed = parseInteger(arg);
+  if (parsed === null) {
+    replyError(client, errors.NOT_INTEGER);
+    return null;
+  }
+  const count = typeof parsed === "bigint" ? parsed : BigInt(parsed);
+  if (count < -LONG_MAX) {
+    replyError(client, `ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+    return null;
+  }
+  return count;
+}
+
+function hrandfield(client: Client, argv: Uint8Array[]): void {
+  if (argv.length >= 3) {
+    const count = randomCountArg(client, argv[2]!);
+    if (count === null) return;
+    if (argv.length > 4 || (argv.length === 4 && !argIs(argv[3]!, "withvalues"))) {
+      replyError(client, errors.SYNTAX_ERROR);
+      return;
+    }
+    const withValues = argv.length === 4;
+    // The RESP2 reply length would be 2 * count.
+    if (withValues && (count < -LONG_MAX_HALF || count > LONG_MAX_HALF)) {
+      replyError(client, "ERR value is out of range");
+      return;
+    }
+    hrandfieldWithCount(client, bytesToKey(argv[1]!), count, withValues);
+    return;
+  }
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  const field = hash?.randomField();
+  if (field === undefined) client.reply.nullBulk();
+  else client.reply.bulkText(field);
+}
+
+function hrandfieldWithCount(client: Client, key: string, count: bigint, withValues: boolean): void {
+  const hash = hashForRead(client, key);
+  if (hash === null) return;
+  const reply = client.reply;
+  if (hash === undefined || count === 0n) {
+    reply.emptyArray();
+    return;
+  }
+  const resp3Pairs = withValues && reply.resp === 3;
+  const flatPairs = withValues && reply.resp !== 3;
+  const writeField = (field: string): void => {
+    if (resp3Pairs) reply.arrayHeader(2);
+    reply.bulkText(field);
+    if (withValues) reply.bulk(hash.get(field)!);
+  };
+  const unique = count > 0n;
+  // Beyond 2^53 no reply could be built anyway; Number() only loses precision there.
+  const wanted = Number(unique ? count : -count);
+
+  // Negative count: independent picks, repetitions allowed, random order.
+  if (!unique || wanted === 1) {
+    // Picked before the header is written, so a failure cannot leave half a reply.
+    const picks = hash.randomFieldsWithRepetition(wanted);
+    reply.arrayHeader(flatPairs ? wanted * 2 : wanted);
+    for (const field of picks) writeField(field);
+    return;
+  }
+  const size = hash.size;
+  const replied = wanted < size ? wanted : size;
+  reply.arrayHeader(flatPairs ? replied * 2 : replied);
+  if (wanted >= size) {
+    for (const field of hash.map.keys()) writeField(field);
+    return;
+  }
+  const picked = hash.randomFields(wanted);
+  if (hash.encoding === "listpack" && wanted * 3 <= size) {
+    // Redis samples a few fields of a listpack with lpRandomPairsUnique, which keeps
+    // listpack (insertion) order; larger samples go through a dict, in no useful order.
+    const chosen = new Set(picked);
+    for (const field of hash.map.keys()) if (chosen.has(field)) writeField(field);
+    return;
+  }
+  for (const field of picked) writeField(field);
+}
+
+// ---- HSCAN ----------------------------------------------------------------------------
+
+/** The reply to a SCAN-family command on a missing key: cursor 0 and no elements. */
+export function replyEmptyScan(client: Client): void {
+  client.reply.arrayHeader(2);
+  client.reply.bulkText("0");
+  client.reply.arrayHeader(0);
+}
+
+function hscan(client: Client, argv: Uint8Array[]): void {
+  const cursor = parseCursor(client, argv[2]!);
+  if (cursor === null) return;
+  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  if (hash === null) return;
+  // Options are only parsed for an existing key, as in Redis.
+  if (hash === undefined) {
+    replyEmptyScan(client);
+    return;
+  }
+  const options = parseScanOptions(client, argv, 3, false);
+  if (options === null) return;
+  const page = hash.scan(cursor, options.count);
+  const pattern = options.pattern;
+  const fields = pattern === null ? page.keys : page.keys.filter((field) => globMatch(pattern, keyToBytes(field)));
+  const reply = client.reply;
+  reply.arrayHeader(2);
+  reply.bulkText(String(page.cursor));
+  reply.arrayHeader(fields.length * 2);
+  for (const field of fields) {
+    reply.bulkText(field);
+    reply.bulk(hash.get(field)!);
+  }
+}
+
+// ---- declarations ---------------------------------------------------------------------
+
+const H = { categories: ["hash"], group: "hash" };
+const single = { firstKey: 1, lastKey: 1, keyStep: 1 };
+
+export const hashCommands: CommandSpec[] = [
+  { name: "hset", arity: -4, flags: ["write", "denyoom", "fast"], ...single, ...H, since: "2.0.0", summary: "Set the string value of a hash field", complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", handler: (c, a) => hsetGeneric(c, a, false) },
+  { name: "hmset", arity: -4, flags: ["write", "denyoom", "fast"], ...single, ...H, since: "2.0.0", summary: "Set multiple hash fields to multiple values", complexity: "O(N) where N is the number of fields being set.", handler: (c, a) => hsetGeneric(c, a, true) },
+  { name: "hsetnx", arity: 4, flags: ["write", "denyoom", "fast"], ...single, ...H, since: "2.0.0", summary: "Set the value of a hash field, only if the field does not exist", complexity: "O(1)", handler: hsetnx },
+  { name: "hget", arity: 3, flags: ["readonly", "fast"], ...single, ...H, since: "2.0.0", summary: "Get the value of a hash field", complexity: "O(1)", handler: hget },
+  { name: "hmget", arity: -3, flags: ["readonly", "fast"], ...single, ...H, since: "2.0.0", summary: "Get the values of all the given hash fields", complexity: "O(N) where N is the number of fields being requested.", handler: hmget },
+  { name: "hgetall", arity: 2, flags: ["readonly"], ...single, ...H, since: "2.0.0", summary: "Get all the fields and values in a hash", complexity: "O(N) where N is the size of the hash.", tips: ["nondeterministic_output_order"], handler: (c, a) => hgetallGeneric(c, a, true, true) },
+  { name: "hkeys", arity: 2, flags: ["readonly"], ...single, ...H, since: "2.0.0", summary: "Get all the fields in a hash", complexity: "O(N) where N is the size of the hash.", tips: ["nondeterministic_output_order"], handler: (c, a) => hgetallGeneric(c, a, true, false) },
+  { name: "hvals", arity: 2, flags: ["readonly"], ...single, ...H, since: "2.0.0", summary: "Get all the values in a hash", complexity: "O(N) where N is the size of the hash.", tips: ["nondeterministic_output_order"], handler: (c, a) => hgetallGeneric(c, a, false, true) },
+  { name: "hdel", arity: -3, flags: ["write", "fast"], ...single, ...H, since: "2.0.0", summary: "Delete one or more hash fields", complexity: "O(N) where N is the number of fields to be removed.", handler: hdel },
+  { name: "hlen", arity: 2, flags: ["readonly", "fast"], ...single, ...H, since: "2.0.0", summary: "Get the number of fields in a hash", complexity: "O(1)", handler: hlen },
+  { name: "hexists", arity: 3, flags: ["readonly", "fast"], ...single, ...H, since: "2.0.0", summary: "Determine if a hash field exists", complexity: "O(1)", handler: hexists },
+  { name: "hstrlen", arity: 3, flags: ["readonly", "fast"], ...single, ...H, since: "3.2.0", summary: "Get the length of the value of a hash field", complexity: "O(1)", handler: hstrlen },
+  { name: "hincrby", arity: 4, flags: ["write", "denyoom", "fast"], ...single, ...H, since: "2.0.0", summary: "Increment the integer value of a hash field by the given number", complexity: "O(1)", handler: hincrby },
+  { name: "hincrbyfloat", arity: 4, flags: ["write", "denyoom", "fast"], ...single, ...H, since: "2.6.0", summary: "Increment the float value of a hash field by the given amount", complexity: "O(1)", handler: hincrbyfloat },
+  { name: "hrandfield", arity: -2, flags: ["readonly"], ...single, ...H, since: "6.2.0", summary: "Get one or multiple random fields from a hash", complexity: "O(N) where N is the number of fields returned", tips: ["nondeterministic_output"], handler: hrandfield },
+  { name: "hscan", arity: -3, flags: ["readonly"], ...single, ...H, since: "2.8.0", summary: "Incrementally iterate hash fields and associated values", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips: ["nondeterministic_output"], handler: hscan },
+];
