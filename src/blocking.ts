@@ -8,6 +8,12 @@
 
 import type { Client, BlockedState } from "./net/client.ts";
 
+/**
+ * Timers take a 32-bit delay: a longer one (BLPOP k 3000000) would fire at once, and
+ * re-arming would spin. A capped timer fires early, finds nothing expired, re-arms.
+ */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 function slotName(db: number, key: string): string {
   return db + "\u0000" + key;
 }
@@ -70,11 +76,12 @@ export class BlockingRegistry {
       for (const name of names) {
         const list = this.waiting.get(name);
         if (list === undefined) continue;
+        const readyKey = name.slice(name.indexOf("\u0000") + 1);
         // Copy: serving unblocks clients, which edits the list.
         for (const client of [...list]) {
           const state = client.blocked;
           if (state === null) continue;
-          if (state.tryServe()) {
+          if (state.tryServe(readyKey)) {
             this.unblock(client);
             afterServe(client);
           }
@@ -107,7 +114,7 @@ export class BlockingRegistry {
         if (t > 0 && (next === 0 || t < next)) next = t;
       }
       if (next > 0) this.armTimer(next);
-    }, Math.max(0, at - Date.now()));
+    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - Date.now())));
   }
 
   /** Set by the server: runs the timeout check when the earliest deadline passes. */

@@ -13,7 +13,7 @@ import { argLower, bytesToKey, bytesToText } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
-import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS } from "./notify.ts";
+import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
 import { BlockingRegistry } from "./blocking.ts";
 import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
@@ -169,6 +169,9 @@ export class Server {
       onExpired: (db: Database, key: string) => {
         this.stats.expiredKeys++;
         this.notifier.notify(NOTIFY_EXPIRED, "expired", key, db.index);
+      },
+      onNewKey: (db: Database, key: string) => {
+        if (this.notifier.flags & NOTIFY_NEW) this.notifier.notify(NOTIFY_NEW, "new", key, db.index);
       },
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);

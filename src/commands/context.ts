@@ -61,19 +61,72 @@ export function isWrongType(client: Client, value: RedisValue | undefined, type:
 /**
  * Parses a timeout for blocking commands (seconds, may be fractional) into an absolute
  * deadline in ms (0 = forever), or null after replying the Redis error.
+ *
+ * Redis 7.0 (getTimeoutFromObjectOrReply) reads the seconds with strtold, so hex floats
+ * and "inf" parse, then casts ceil(seconds * 1000) to a C long long: a result beyond
+ * its range (inf included) becomes LLONG_MIN and answers "timeout is negative", while
+ * a tiny negative such as -0.0001 rounds to -0 and blocks forever.
  */
 export function blockingTimeoutArg(client: Client, arg: Uint8Array): number | null {
-  const text = bytesToKey(arg);
-  const seconds = Number(text);
-  if (text.trim() === "" || text !== text.trim() || !Number.isFinite(seconds) || /^[+-]?(0x|inf|nan)/i.test(text)) {
+  const seconds = parseLongDoubleText(bytesToKey(arg));
+  if (seconds === null) {
     client.server.replyError(client, errors.TIMEOUT_NOT_FLOAT);
     return null;
   }
-  if (seconds < 0) {
+  const scaled = seconds * 1000;
+  // The relative nudge undoes double rounding that long double does not have (1.1 s -> 1100 ms, not 1101).
+  const ms = Math.ceil(scaled - Math.abs(scaled) * 1e-15);
+  if (!Number.isFinite(ms) || ms >= 2 ** 63 || ms < 0) {
     client.server.replyError(client, errors.TIMEOUT_NEGATIVE);
     return null;
   }
-  const ms = Math.ceil(seconds * 1000 - 1e-9);
   if (ms === 0) return 0;
   return Date.now() + ms;
+}
+
+/** Decimal exponents beyond which strtold reports ERANGE for an 80-bit long double. */
+const LONG_DOUBLE_MAX_EXP10 = 4932;
+const LONG_DOUBLE_MIN_EXP10 = -4951;
+const DECIMAL_FLOAT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+
+/**
+ * Redis's string2ld: the whole text must be what strtold reads (decimal or hex float,
+ * inf/infinity, no leading space); NaN and out-of-range values are refused. Values
+ * beyond a double but within a long double come back as +-Infinity or the smallest
+ * double, which is all a timeout needs to know about them.
+ */
+function parseLongDoubleText(text: string): number | null {
+  if (text.length === 0 || text.length >= 5 * 1024) return null;
+  if (/^[+-]?(inf|infinity)$/i.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
+  let sign = 1;
+  let mantissaDigits: string;
+  let decimalExponent: number;
+  let value: number;
+  const decimal = DECIMAL_FLOAT.exec(text);
+  if (decimal !== null) {
+    const [, signText, integerPart = "", fractionPart = "", exponentText = "0"] = decimal;
+    if (integerPart.length + fractionPart.length === 0) return null;
+    sign = signText === "-" ? -1 : 1;
+    mantissaDigits = integerPart + fractionPart;
+    const firstNonZero = mantissaDigits.search(/[1-9]/);
+    decimalExponent = firstNonZero < 0 ? 0 : Number(exponentText) + integerPart.length - 1 - firstNonZero;
+    value = Number(text);
+  } else {
+    const hex = HEX_FLOAT.exec(text);
+    if (hex === null) return null;
+    const [, signText, integerPart = "", fractionPart = "", exponentText = "0"] = hex;
+    if (integerPart.length + fractionPart.length === 0) return null;
+    sign = signText === "-" ? -1 : 1;
+    mantissaDigits = integerPart + fractionPart;
+    const mantissa = BigInt("0x" + mantissaDigits);
+    const binaryExponent = Number(exponentText) - 4 * fractionPart.length;
+    decimalExponent = mantissa === 0n ? 0 : Math.floor((mantissa.toString(2).length - 1 + binaryExponent) * Math.LOG10E * Math.LN2);
+    value = sign * Number(mantissa) * 2 ** binaryExponent;
+    if (Number.isNaN(value)) value = sign * Infinity;
+  }
+  if (!/[1-9a-fA-F]/.test(mantissaDigits)) return sign * 0;
+  if (decimalExponent > LONG_DOUBLE_MAX_EXP10 || decimalExponent < LONG_DOUBLE_MIN_EXP10) return null;
+  if (value === 0) return sign * Number.MIN_VALUE;
+  return value;
 }

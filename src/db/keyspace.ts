@@ -57,6 +57,8 @@ export interface ExpireEvents {
   onExpired(db: Database, key: string): void;
   /** A read found no key (the "keymiss" keyspace event). */
   onKeyMiss?(db: Database, key: string): void;
+  /** A key was created (the "new" keyspace event). */
+  onNewKey?(db: Database, key: string): void;
 }
 
 export class Database {
@@ -174,6 +176,7 @@ export class Database {
     else this.slots[slot] = key;
     this.entries.set(key, new KeyEntry(value, expireAt, this.now(), slot));
     if (expireAt !== -1) this.volatileKeys.add(key);
+    this.expireEvents?.onNewKey?.(this, key);
   }
 
   /** Deletes a key if present (expired keys count as absent). Returns whether a live key was removed. */

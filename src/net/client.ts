@@ -178,8 +178,12 @@ export interface BlockedState {
   /** Absolute unix ms when the wait times out, 0 for forever. */
   timeoutAt: number;
   keys: Array<{ db: number; key: string }>;
-  /** Re-runs the blocked command; returns true when it was served (the client unblocks). */
-  tryServe: () => boolean;
+  /**
+   * Re-runs the blocked command against `readyKey`, the key that became ready (a client
+   * blocked on several keys is served from the key signalled first, as in Redis);
+   * returns true when it was served (the client unblocks).
+   */
+  tryServe: (readyKey: string) => boolean;
   /** Replies to a timeout (null reply) or CLIENT UNBLOCK. */
   onTimeout: () => void;
   /** CLIENT UNBLOCK ... ERROR */
