@@ -434,10 +434,22 @@ export class Server {
 
   // ---- command dispatch --------------------------------------------------------
 
+  /** Command names as clients spell them ("SET", "set") -> command, so the hot path skips lower-casing. */
+  private readonly spellings = new Map<string, Command>();
+
+  private lookupCommand(nameBytes: Uint8Array): Command | undefined {
+    const spelled = bytesToKey(nameBytes);
+    const cached = this.spellings.get(spelled);
+    if (cached !== undefined) return cached;
+    const command = this.table.lookup(spelled.toLowerCase());
+    // Only real commands are cached, and only a bounded number of spellings.
+    if (command !== undefined && this.spellings.size < 4096) this.spellings.set(spelled, command);
+    return command;
+  }
+
   /** processCommand: the checks Redis applies before running a command, in Redis's order. */
   processCommand(client: Client, argv: Uint8Array[]): void {
-    const name = argLower(argv[0]!);
-    let command = this.table.lookup(name);
+    let command = this.lookupCommand(argv[0]!);
     if (command === undefined) {
       this.rejectCommand(client, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
       return;

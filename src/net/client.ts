@@ -103,18 +103,20 @@ export class Client {
   flush(): void {
     if (this.closed) return;
     if (this.reply.length > 0) {
-      const bytes = this.reply.take();
-      this.totalNetOutput += bytes.length;
-      this.server.stats.netOutputBytes += bytes.length;
+      const length = this.reply.length;
+      this.totalNetOutput += length;
+      this.server.stats.netOutputBytes += length;
       this.server.stats.writesProcessed++;
       if (this.pendingBytes === 0 && this.socket !== null) {
-        const written = this.socket.write(bytes);
+        // Write straight from the reply buffer; copy only what the kernel did not take.
+        const written = this.socket.write(this.reply.buffer.subarray(0, length));
         if (written < 0) {
           this.close();
           return;
         }
-        if (written < bytes.length) this.enqueue(bytes.subarray(written));
-      } else this.enqueue(bytes);
+        if (written < length) this.enqueue(this.reply.buffer.slice(written, length));
+        this.reply.reset();
+      } else this.enqueue(this.reply.take());
     }
     if (this.pendingBytes === 0 && this.closeAfterReply) this.close();
     else if (this.pendingBytes > 0) this.server.checkOutputLimits(this);

@@ -50,6 +50,12 @@ export class ReplyWriter {
     this.buffer = grown;
   }
 
+  /** Forgets the pending bytes (they were written out), shrinking a buffer a huge reply grew. */
+  reset(): void {
+    this.length = 0;
+    if (this.buffer.length > 1024 * 1024) this.buffer = new Uint8Array(INITIAL_SIZE);
+  }
+
   /** Takes the pending bytes out (the caller owns them) and resets the buffer. */
   take(): Uint8Array {
     const out = this.buffer.slice(0, this.length);
