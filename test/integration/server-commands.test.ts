@@ -1,0 +1,244 @@
+// Server commands and the cron: INFO sections and fields, CLIENT, COMMAND, CONFIG,
+// SLOWLOG, LATENCY, MONITOR, active expiry, pidfile/logfile, --help/--version.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MAIN, RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
+import { compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+
+let server: RunningServer;
+let c: RawClient;
+
+beforeAll(async () => {
+  server = await startBunker();
+  c = await RawClient.connect(server.port);
+});
+afterAll(async () => {
+  c?.close();
+  await server?.stop();
+});
+
+function fields(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && !line.startsWith("#")) map.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return map;
+}
+
+describe("INFO", () => {
+  test("default sections in Redis's order, with real values", async () => {
+    const text = (await c.call("INFO")) as string;
+    const headers = text.split("\r\n").filter((l) => l.startsWith("# "));
+    expect(headers).toEqual(["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Modules", "# Errorstats", "# Cluster", "# Keyspace"]);
+    const f = fields(text);
+    expect(f.get("redis_version")).toBe("7.0.15");
+    expect(f.get("tcp_port")).toBe(String(server.port));
+    expect(f.get("process_id")).toBe(String(server.proc.pid));
+    expect(Number(f.get("used_memory"))).toBeGreaterThan(1000000);
+    expect(Number(f.get("connected_clients"))).toBeGreaterThanOrEqual(1);
+    expect(f.get("rdb_last_bgsave_status")).toBe("ok");
+    expect(f.get("role")).toBe("master");
+  });
+
+  test("persistence section has exactly Redis's fresh-server fields (plus Bunker's error field)", async () => {
+    const text = (await c.call("INFO", "persistence")) as string;
+    const names = [...fields(text).keys()];
+    expect(names).toEqual([
+      "loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age", "current_fork_perc",
+      "current_save_keys_processed", "current_save_keys_total", "rdb_changes_since_last_save", "rdb_bgsave_in_progress",
+      "rdb_last_save_time", "rdb_last_bgsave_status", "rdb_last_bgsave_time_sec", "rdb_current_bgsave_time_sec", "rdb_saves",
+      "rdb_last_cow_size", "rdb_last_bgsave_error", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded", "aof_enabled",
+      "aof_rewrite_in_progress", "aof_rewrite_scheduled", "aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec",
+      "aof_last_bgrewrite_status", "aof_rewrites", "aof_rewrites_consecutive_failures", "aof_last_write_status",
+      "aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size",
+    ]);
+  });
+
+  test("commandstats, errorstats and keyspace follow the commands", async () => {
+    await c.call("CONFIG", "RESETSTAT");
+    await c.call("SET", "stat", "1");
+    await c.call("GET", "stat");
+    await c.call("INCR", "nope", "extra");
+    await c.call("NOSUCHCOMMAND");
+    const stats = fields((await c.call("INFO", "commandstats")) as string);
+    expect(stats.get("cmdstat_set")).toMatch(/^calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0$/);
+    expect(stats.get("cmdstat_incr")).toMatch(/calls=0,.*rejected_calls=1,failed_calls=0$/);
+    const errors = fields((await c.call("INFO", "errorstats")) as string);
+    expect(errors.get("errorstat_ERR")).toBe("count=2");
+    expect(fields((await c.call("INFO", "keyspace")) as string).get("db0")).toMatch(/^keys=\d+,expires=\d+,avg_ttl=\d+$/);
+  });
+});
+
+describe("CLIENT", () => {
+  test("SETNAME/GETNAME/ID/INFO/LIST/KILL/REPLY", async () => {
+    const other = await RawClient.connect(server.port);
+    expect(await other.callRaw("CLIENT", "SETNAME", "worker-1")).toBe("+OK\r\n");
+    expect(await other.callRaw("CLIENT", "GETNAME")).toBe("$8\r\nworker-1\r\n");
+    expect(await other.callRaw("CLIENT", "SETNAME", "has space")).toBe("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+    const id = (await other.call("CLIENT", "ID")) as number;
+    const info = (await other.call("CLIENT", "INFO")) as string;
+    expect(info).toMatch(new RegExp(`^id=${id} addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${server.port} fd=-?\\d+ name=worker-1 age=\\d+ idle=\\d+ flags=N db=0 .* cmd=client\\|info user=default redir=-1 resp=2\\n$`));
+    const list = (await c.call("CLIENT", "LIST")) as string;
+    expect(list.split("\n").filter((l) => l !== "").length).toBeGreaterThanOrEqual(2);
+    expect(await c.callRaw("CLIENT", "LIST", "TYPE", "bogus")).toBe("-ERR Unknown client type 'bogus'\r\n");
+    expect(await c.callRaw("CLIENT", "KILL", "ID", String(id))).toBe(":1\r\n");
+    await other.waitClosed(2000);
+    expect(other.closed).toBe(true);
+    expect(await c.callRaw("CLIENT", "KILL", "1.2.3.4:5")).toBe("-ERR No such client\r\n");
+    // REPLY OFF silences, ON answers again.
+    const quiet = await RawClient.connect(server.port);
+    quiet.write("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n*1\r\n$4\r\nPING\r\n*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n");
+    expect(await quiet.readRawReply()).toBe("+OK\r\n");
+    quiet.write("*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n");
+    expect(await quiet.readRawReply()).toBe("$1\r\nx\r\n");
+    quiet.close();
+  });
+
+  test("CLIENT PAUSE holds commands until it ends", async () => {
+    const other = await RawClient.connect(server.port);
+    expect(await c.callRaw("CLIENT", "PAUSE", "300", "ALL")).toBe("+OK\r\n");
+    const started = Date.now();
+    expect(await other.callRaw("PING")).toBe("+PONG\r\n");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(await c.callRaw("CLIENT", "PAUSE", "300", "WRITE")).toBe("+OK\r\n");
+    const readStart = Date.now();
+    expect(await other.callRaw("GET", "nokey")).toBe("$-1\r\n");
+    expect(Date.now() - readStart).toBeLessThan(200);
+    const writeStart = Date.now();
+    expect(await other.callRaw("SET", "paused", "1")).toBe("+OK\r\n");
+    expect(Date.now() - writeStart).toBeGreaterThanOrEqual(200);
+    other.close();
+  });
+});
+
+describe("SLOWLOG, LATENCY, MONITOR, COMMAND", () => {
+  test("SLOWLOG records slow commands", async () => {
+    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+    await c.call("SLOWLOG", "RESET");
+    await c.call("SET", "slow", "1");
+    const entries = (await c.call("SLOWLOG", "GET", "1")) as unknown[][];
+    expect(entries.length).toBe(1);
+    expect(entries[0]![3]).toEqual(["SET", "slow", "1"]);
+    expect(await c.call("SLOWLOG", "LEN")).toBeGreaterThanOrEqual(1);
+    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+  });
+
+  test("LATENCY samples events over the threshold", async () => {
+    await c.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+    await c.call("CONFIG", "SET", "enable-debug-command", "yes").catch(() => undefined);
+    expect(await c.callRaw("LATENCY", "RESET")).toMatch(/^:\d+\r\n$/);
+    expect(await c.callRaw("LATENCY", "LATEST")).toBe("*0\r\n");
+    expect(await c.callRaw("LATENCY", "HISTORY", "command")).toBe("*0\r\n");
+    await c.call("CONFIG", "SET", "latency-monitor-threshold", "0");
+  });
+
+  test("MONITOR streams other clients' commands", async () => {
+    const monitor = await RawClient.connect(server.port);
+    expect(await monitor.callRaw("MONITOR")).toBe("+OK\r\n");
+    await c.call("SET", "watched", "va\"lue");
+    const line = await monitor.readRawReply();
+    expect(line).toMatch(/^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "watched" "va\\"lue"\r\n$/);
+    monitor.close();
+  });
+
+  test("COMMAND COUNT/INFO/GETKEYS/LIST/DOCS", async () => {
+    const count = (await c.call("COMMAND", "COUNT")) as number;
+    expect(count).toBeGreaterThan(100);
+    const [get] = (await c.call("COMMAND", "INFO", "get")) as unknown[][];
+    expect(get!.slice(0, 7)).toEqual(["get", 2, ["readonly", "fast"], 1, 1, 1, ["@read", "@string", "@fast"]]);
+    expect(await c.call("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")).toEqual(["a", "b"]);
+    expect(await c.callRaw("COMMAND", "GETKEYS", "ECHO", "x")).toBe("-ERR The command has no key arguments\r\n");
+    expect(await c.callRaw("COMMAND", "GETKEYS", "PING")).toBe("-ERR wrong number of arguments for 'command|getkeys' command\r\n");
+    expect(await c.callRaw("COMMAND", "GETKEYS", "NOPE", "x")).toBe("-ERR Invalid command specified\r\n");
+    expect(((await c.call("COMMAND", "LIST")) as string[]).length).toBeGreaterThan(count);
+    const docs = (await c.call("COMMAND", "DOCS", "set")) as unknown[];
+    expect(docs[0]).toBe("set");
+  });
+});
+
+describe("expiry", () => {
+  test("the active expire cycle removes keys nobody reads", async () => {
+    let batch = "";
+    for (let i = 0; i < 500; i++) batch += `*5\r\n$3\r\nSET\r\n$${`exp:${i}`.length}\r\nexp:${i}\r\n$1\r\nv\r\n$2\r\nPX\r\n$3\r\n100\r\n`;
+    c.write(batch);
+    for (let i = 0; i < 500; i++) await c.readRawReply();
+    const before = fields((await c.call("INFO", "keyspace")) as string).get("db0")!;
+    expect(before).toContain("expires=500");
+    await Bun.sleep(1500);
+    const after = fields((await c.call("INFO", "keyspace")) as string).get("db0") ?? "";
+    expect(after).not.toContain("expires=500");
+    expect(Number(fields((await c.call("INFO", "stats")) as string).get("expired_keys"))).toBeGreaterThanOrEqual(490);
+  });
+});
+
+const d = haveRedis ? describe : describe.skip;
+d("server command errors match Redis", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair();
+  });
+  afterAll(async () => {
+    await pair?.stop();
+  });
+  test("CONFIG, CLIENT, SLOWLOG, DEBUG argument errors", async () => {
+    const script = [
+      ["CONFIG", "GET", "maxmemory"],
+      ["CONFIG", "SET", "maxmemory", "abc"],
+      ["CONFIG", "SET", "nosuchparam", "1"],
+      ["CONFIG", "SET", "save", "0 1"],
+      ["CONFIG", "SET", "dir", "/tmp"],
+      ["CONFIG", "SET", "rdbchecksum", "no"],
+      ["CONFIG", "SET", "hz", "1000"],
+      ["CONFIG", "GET", "hz"],
+      ["CONFIG", "SET", "hz", "10"],
+      ["CLIENT", "NOSUCH"],
+      ["CLIENT", "KILL", "ID", "0"],
+      ["CLIENT", "REPLY", "MAYBE"],
+      ["CLIENT", "PAUSE", "abc"],
+      ["CLIENT", "UNBLOCK", "999999"],
+      ["CLIENT", "NO-EVICT", "maybe"],
+      ["SLOWLOG", "GET", "-5"],
+      ["SLOWLOG", "NOSUCH"],
+      ["DEBUG", "SLEEP", "0"],
+      ["LATENCY", "NOSUCH"],
+      ["OBJECT"],
+      ["SWAPDB", "0"],
+      ["TIME", "extra"],
+    ];
+    expect(await compareScript(pair, script)).toEqual([]);
+  });
+});
+
+describe("process", () => {
+  test("--help and --version", () => {
+    const help = Bun.spawnSync([process.execPath, MAIN, "--help"]);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout.toString()).toContain("Usage:");
+    const version = Bun.spawnSync([process.execPath, MAIN, "--version"]);
+    expect(version.stdout.toString()).toMatch(/^Bunker server v=\S+ redis_version=7\.0\.15/);
+  });
+
+  test("a bad config line stops start-up with the FATAL report and exit 1", () => {
+    const result = Bun.spawnSync([process.execPath, MAIN, "--port", "0", "--maxmemory", "lots"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.toString()).toContain("*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***");
+    expect(result.stderr.toString()).toContain(">>> 'maxmemory \"lots\"'");
+  });
+
+  test("pidfile and logfile", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pidlog-"));
+    const s = await startBunker({ dir, args: ["--pidfile", join(dir, "b.pid"), "--logfile", join(dir, "b.log")] });
+    expect(readFileSync(join(dir, "b.pid"), "utf8").trim()).toBe(String(s.proc.pid));
+    const log = readFileSync(join(dir, "b.log"), "utf8");
+    expect(log).toMatch(/^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [*#.-] /m);
+    const cc = await RawClient.connect(s.port);
+    cc.write("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+    expect(await s.exited).toBe(0);
+    expect(existsSync(join(dir, "b.pid"))).toBe(false);
+    await s.stop();
+  });
+});
