@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
   const server = new Server(config, commands);
   const cron = new Cron(server);
   server.cron = cron;
+  server.writePidFile();
   try {
     await server.listen();
   } catch (error) {
@@ -72,7 +73,6 @@ async function main(argv: string[]): Promise<void> {
   }
   logger.notice(`Running mode=standalone, port=${server.port}.`);
   logger.notice("Server initialized");
-  server.writePidFile();
   server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
