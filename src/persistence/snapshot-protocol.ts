@@ -8,7 +8,10 @@
 // server -> writer
 //   ["begin", { ctime, usedMem }]                  header (AUX fields)
 //   ["db", index, keyCount, expiresCount]          SELECTDB + RESIZEDB (once per db)
-//   ["keys", db, keys[], types[], payloads[], expires[]]   a batch; expire -1 = none
+//   ["keys", db, keys[], types[], payloads[], expires[]]   a batch; expire -1 = none;
+//                                                  keys are binary strings; type -1 = a
+//                                                  string value as is (the writer encodes it:
+//                                                  integer form, LZF), else an RDB type + payload
 //   ["end"]                                        EOF + checksum, fsync, rename
 // writer -> server
 //   ["progress", keysWritten, bytesWritten, rssBytes]
@@ -19,8 +22,11 @@ import { Decoder, Encoder } from "@msgpack/msgpack";
 export type ServerMessage =
   | ["begin", { ctime: number; usedMem: number }]
   | ["db", number, number, number]
-  | ["keys", number, Uint8Array[], number[], Uint8Array[], number[]]
+  | ["keys", number, string[], number[], Uint8Array[], number[]]
   | ["end"];
+
+/** Type marker for a string value sent raw: the writer applies the RDB string encodings. */
+export const RAW_STRING_TYPE = -1;
 
 export type WriterMessage = ["progress", number, number, number] | ["error", string];
 

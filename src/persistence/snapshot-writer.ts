@@ -9,17 +9,17 @@
 // file and exits 1; SIGUSR1 exits 255 at once (the server treats it as a deliberate
 // stop); a server that disappears before "end" leaves no file behind (exit 1).
 //
-// argv: socketPath dir dbfilename checksum(0|1) incrementalFsync(0|1) keySaveDelayMicros logfile loglevel
+// argv: socketPath dir dbfilename checksum(0|1) incrementalFsync(0|1) keySaveDelayMicros logfile loglevel compression(0|1)
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RdbEncoder } from "./rdb/encoder.ts";
-import { encodeFrame, FrameReader, type ServerMessage } from "./snapshot-protocol.ts";
+import { encodeFrame, FrameReader, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { errorText } from "./errors-text.ts";
 
-const [socketPath, dir, dbfilename, checksumArg, incrementalArg, delayArg, logfile, loglevel] = process.argv.slice(2);
+const [socketPath, dir, dbfilename, checksumArg, incrementalArg, delayArg, logfile, loglevel, compressionArg] = process.argv.slice(2);
 logger.role = "C";
 logger.file = logfile ?? "";
 logger.level = (loglevel as LogLevel) ?? "notice";
@@ -85,8 +85,8 @@ const encoder = new RdbEncoder(
       bytesSinceFsync = 0;
     }
   },
-  // Values arrive encoded: these options only shape the header strings.
-  { compression: false, listMaxListpackSize: -2, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100, checksum: checksumArg === "1" },
+  // Collections arrive encoded; string values (and keys) are encoded here with rdbcompression.
+  { compression: compressionArg === "1", listMaxListpackSize: -2, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100, checksum: checksumArg === "1" },
 );
 
 /** Sleeps `micros` per key, as Redis's rdb-key-save-delay (negative n: 1 µs with probability 1/|n|). */
@@ -133,7 +133,10 @@ function handle(message: ServerMessage): void {
       }
       for (let i = 0; i < keys.length; i++) {
         const expire = expires[i]!;
-        encoder.writeEncodedKey(keys[i]!, types[i]!, payloads[i]!, expire === -1 ? undefined : expire);
+        const key = Buffer.from(keys[i]!, "latin1");
+        const type = types[i]!;
+        if (type === RAW_STRING_TYPE) encoder.writeKey(key, payloads[i]!, expire === -1 ? undefined : expire);
+        else encoder.writeEncodedKey(key, type, payloads[i]!, expire === -1 ? undefined : expire);
         keysWritten++;
         keyDelay();
         if ((keysWritten & 1023) === 1) report(false);

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import type { Server } from "../server.ts";
 import type { Database, KeyEntry, KeyspaceObserver, ChangeKind } from "../db/keyspace.ts";
 import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
-import { encodeFrame, FrameReader, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
+import { encodeFrame, FrameReader, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
 import { logger } from "../log.ts";
 import { memorySnapshot } from "../info.ts";
 import type { BackgroundSaveStatus } from "./persistence.ts";
@@ -52,7 +52,7 @@ interface Source {
 
 interface Batch {
   db: number;
-  keys: Uint8Array[];
+  keys: string[];
   types: number[];
   payloads: Uint8Array[];
   expires: number[];
@@ -158,6 +158,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
         String(config.getNumber("rdb-key-save-delay")),
         config.getString("logfile"),
         config.getString("loglevel"),
+        config.getBool("rdbcompression") ? "1" : "0",
       ],
       { stdin: "ignore", stdout: "inherit", stderr: "inherit", cwd: process.cwd() },
     );
@@ -256,14 +257,23 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   private addToBatch(dbIndex: number, key: string, entry: KeyEntry): number {
     if (this.batch !== null && this.batch.db !== dbIndex) this.flushBatch();
     if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [], bytes: 0 };
-    const encoded = encodeValue(entry.value, this.options);
-    const keyBytes = Buffer.from(key, "latin1");
     const batch = this.batch;
-    batch.keys.push(keyBytes);
-    batch.types.push(encoded.type);
-    batch.payloads.push(encoded.payload);
+    const value = entry.value;
+    let payload: Uint8Array;
+    if (value instanceof Uint8Array) {
+      // Strings go as they are: the writer tries the integer and LZF forms, off this
+      // process's CPU. The frame is encoded (copied) before any in-place change.
+      payload = value;
+      batch.types.push(RAW_STRING_TYPE);
+    } else {
+      const encoded = encodeValue(value, this.options);
+      payload = encoded.payload;
+      batch.types.push(encoded.type);
+    }
+    batch.keys.push(key);
+    batch.payloads.push(payload);
     batch.expires.push(entry.expireAt);
-    const bytes = keyBytes.length + encoded.payload.length + 16;
+    const bytes = key.length + payload.length + 16;
     batch.bytes += bytes;
     return bytes;
   }

@@ -1,0 +1,301 @@
+import { describe, expect, test } from "bun:test";
+import { RedisList } from "../../src/db/list.ts";
+import { bytesToText, textToBytes } from "../../src/db/bytes.ts";
+
+const b = (text: string): Uint8Array => textToBytes(text);
+const texts = (values: Iterable<Uint8Array>): string[] => [...values].map(bytesToText);
+
+/** Deterministic PRNG (mulberry32) so a failing random sequence can be replayed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("RedisList basics", () => {
+  test("an empty list", () => {
+    const list = new RedisList();
+    expect(list.type).toBe("list");
+    expect(list.encoding).toBe("quicklist");
+    expect(list.length).toBe(0);
+    expect(list.popHead()).toBeUndefined();
+    expect(list.popTail()).toBeUndefined();
+    expect(list.at(0)).toBeUndefined();
+    expect(list.at(-1)).toBeUndefined();
+    expect(list.set(0, b("x"))).toBe(false);
+    expect(list.range(0, 0)).toEqual([]);
+    expect([...list]).toEqual([]);
+    expect(list.positionsOf(b("x"), 1, 0, 0)).toEqual([]);
+    expect(list.insert(b("x"), b("y"), true)).toBe(-1);
+    expect(list.remove(0, b("x"))).toBe(0);
+  });
+
+  test("one element, both ends", () => {
+    const list = new RedisList();
+    list.pushTail(b("only"));
+    expect(list.length).toBe(1);
+    expect(bytesToText(list.at(0)!)).toBe("only");
+    expect(bytesToText(list.at(-1)!)).toBe("only");
+    expect(list.at(1)).toBeUndefined();
+    expect(list.at(-2)).toBeUndefined();
+    expect(bytesToText(list.popHead()!)).toBe("only");
+    expect(list.length).toBe(0);
+    expect(list.nodeCount).toBe(0);
+    list.pushHead(b("again"));
+    expect(bytesToText(list.popTail()!)).toBe("again");
+    expect(list.popTail()).toBeUndefined();
+  });
+
+  test("LPUSH order: pushHead puts each value in front", () => {
+    const list = new RedisList();
+    for (const v of ["a", "b", "c"]) list.pushHead(b(v));
+    list.pushTail(b("z"));
+    expect(texts(list)).toEqual(["c", "b", "a", "z"]);
+    expect(texts(list.range(1, 2))).toEqual(["b", "a"]);
+  });
+
+  test("negative indexes and set", () => {
+    const list = RedisList.fromValues(["a", "b", "c", "d"].map(b));
+    expect(bytesToText(list.at(-1)!)).toBe("d");
+    expect(bytesToText(list.at(-4)!)).toBe("a");
+    expect(list.at(-5)).toBeUndefined();
+    expect(list.at(4)).toBeUndefined();
+    expect(list.set(-2, b("C"))).toBe(true);
+    expect(list.set(4, b("nope"))).toBe(false);
+    expect(list.set(-5, b("nope"))).toBe(false);
+    expect(texts(list)).toEqual(["a", "b", "C", "d"]);
+  });
+
+  test("values are bytes: NUL and 0xff survive", () => {
+    const list = new RedisList();
+    const binary = new Uint8Array([0, 255, 0, 128]);
+    list.pushTail(binary);
+    expect(list.at(0)).toEqual(binary);
+    expect(list.positionsOf(new Uint8Array([0, 255, 0, 128]), 1, 0, 0)).toEqual([0]);
+    expect(list.positionsOf(new Uint8Array([0, 255, 0]), 1, 0, 0)).toEqual([]);
+  });
+});
+
+describe("RedisList commands' helpers", () => {
+  test("insert before/after the first pivot, -1 without pivot", () => {
+    const list = RedisList.fromValues(["a", "p", "b", "p"].map(b));
+    expect(list.insert(b("p"), b("x"), true)).toBe(5);
+    expect(list.insert(b("p"), b("y"), false)).toBe(6);
+    expect(texts(list)).toEqual(["a", "x", "p", "y", "b", "p"]);
+    expect(list.insert(b("missing"), b("z"), true)).toBe(-1);
+    expect(list.length).toBe(6);
+  });
+
+  test("insertAtIndex at both ends and in the middle", () => {
+    const list = RedisList.fromValues(["a", "c"].map(b));
+    list.insertAtIndex(1, b("b"));
+    list.insertAtIndex(0, b("start"));
+    list.insertAtIndex(4, b("end"));
+    expect(texts(list)).toEqual(["start", "a", "b", "c", "end"]);
+  });
+
+  test("remove: count > 0 from head, < 0 from tail, 0 all", () => {
+    const values = ["x", "a", "x", "b", "x", "c", "x"];
+    let list = RedisList.fromValues(values.map(b));
+    expect(list.remove(2, b("x"))).toBe(2);
+    expect(texts(list)).toEqual(["a", "b", "x", "c", "x"]);
+    list = RedisList.fromValues(values.map(b));
+    expect(list.remove(-2, b("x"))).toBe(2);
+    expect(texts(list)).toEqual(["x", "a", "x", "b", "c"]);
+    list = RedisList.fromValues(values.map(b));
+    expect(list.remove(0, b("x"))).toBe(4);
+    expect(texts(list)).toEqual(["a", "b", "c"]);
+    expect(list.remove(0, b("nope"))).toBe(0);
+    expect(list.remove(-10, b("a"))).toBe(1);
+    expect(texts(list)).toEqual(["b", "c"]);
+  });
+
+  test("remove everything from a multi-node list leaves an empty list", () => {
+    const list = new RedisList();
+    for (let i = 0; i < 1000; i++) list.pushTail(b("same"));
+    expect(list.remove(0, b("same"))).toBe(1000);
+    expect(list.length).toBe(0);
+    expect(list.nodeCount).toBe(0);
+    list.pushTail(b("after"));
+    expect(texts(list)).toEqual(["after"]);
+  });
+
+  test("trim keeps start..stop; empty when start > stop or beyond the end", () => {
+    const make = () => RedisList.fromValues(["0", "1", "2", "3", "4", "5"].map(b));
+    let list = make();
+    list.trim(1, 3);
+    expect(texts(list)).toEqual(["1", "2", "3"]);
+    list = make();
+    list.trim(0, 100);
+    expect(list.length).toBe(6);
+    list = make();
+    list.trim(4, 2);
+    expect(list.length).toBe(0);
+    list = make();
+    list.trim(6, 10);
+    expect(list.length).toBe(0);
+    list = make();
+    list.trim(5, 5);
+    expect(texts(list)).toEqual(["5"]);
+  });
+
+  test("trim across many nodes keeps the right slice", () => {
+    const list = new RedisList();
+    for (let i = 0; i < 10_000; i++) list.pushTail(b(String(i)));
+    list.trim(2500, 7499);
+    expect(list.length).toBe(5000);
+    expect(bytesToText(list.at(0)!)).toBe("2500");
+    expect(bytesToText(list.at(-1)!)).toBe("7499");
+    expect(texts(list.range(0, 2))).toEqual(["2500", "2501", "2502"]);
+  });
+
+  test("positionsOf follows LPOS (checked against Redis 7.0.15)", () => {
+    const list = RedisList.fromValues(["a", "b", "c", "1", "2", "3", "c", "c"].map(b));
+    const c = b("c");
+    expect(list.positionsOf(c, 1, 1, 0)).toEqual([2]);
+    expect(list.positionsOf(c, 2, 1, 0)).toEqual([6]);
+    expect(list.positionsOf(c, -1, 1, 0)).toEqual([7]);
+    expect(list.positionsOf(c, 1, 2, 0)).toEqual([2, 6]);
+    expect(list.positionsOf(c, 1, 0, 0)).toEqual([2, 6, 7]);
+    expect(list.positionsOf(c, -1, 2, 0)).toEqual([7, 6]);
+    expect(list.positionsOf(c, 1, 1, 2)).toEqual([]);
+    expect(list.positionsOf(c, 1, 1, 3)).toEqual([2]);
+    expect(list.positionsOf(c, 2, 1, 6)).toEqual([]);
+    expect(list.positionsOf(c, -1, 1, 1)).toEqual([7]);
+    expect(list.positionsOf(c, -3, 0, 0)).toEqual([2]);
+    expect(list.positionsOf(c, 4, 1, 0)).toEqual([]);
+  });
+
+  test("valuesFrom walks forward and backward across nodes", () => {
+    const list = new RedisList();
+    for (let i = 0; i < 1000; i++) list.pushTail(b(String(i)));
+    const forward = [...list.valuesFrom(995)].map(bytesToText);
+    expect(forward).toEqual(["995", "996", "997", "998", "999"]);
+    const backward: string[] = [];
+    for (const v of list.valuesFrom(130, true)) {
+      backward.push(bytesToText(v));
+      if (backward.length === 5) break;
+    }
+    expect(backward).toEqual(["130", "129", "128", "127", "126"]);
+    expect([...list.valuesFrom(1000)]).toEqual([]);
+    expect([...list.valuesFrom(0, true)].map(bytesToText)).toEqual(["0"]);
+  });
+});
+
+describe("RedisList at scale", () => {
+  test.each([42, 7, 20240601])("random operations match a plain array model (seed %d)", (seed) => {
+    const random = prng(seed);
+    const list = new RedisList();
+    const model: string[] = [];
+    let counter = 0;
+    const next = () => String(counter++ % 50); // repeats, so remove/insert find pivots
+    for (let step = 0; step < 60_000; step++) {
+      const op = random();
+      if (op < 0.2) {
+        const v = next();
+        list.pushHead(b(v));
+        model.unshift(v);
+      } else if (op < 0.45) {
+        const v = next();
+        list.pushTail(b(v));
+        model.push(v);
+      } else if (op < 0.55) {
+        const got = list.popHead();
+        expect(got === undefined ? undefined : bytesToText(got)).toBe(model.shift());
+      } else if (op < 0.65) {
+        const got = list.popTail();
+        expect(got === undefined ? undefined : bytesToText(got)).toBe(model.pop());
+      } else if (op < 0.75 && model.length > 0) {
+        const index = Math.floor(random() * model.length) - (random() < 0.5 ? model.length : 0);
+        const v = next();
+        expect(list.set(index, b(v))).toBe(true);
+        model[index < 0 ? index + model.length : index] = v;
+      } else if (op < 0.82) {
+        const pivot = next();
+        const v = next();
+        const before = random() < 0.5;
+        const at = model.indexOf(pivot);
+        const expected = at === -1 ? -1 : model.length + 1;
+        if (at !== -1) model.splice(before ? at : at + 1, 0, v);
+        expect(list.insert(b(pivot), b(v), before)).toBe(expected);
+      } else if (op < 0.86) {
+        const v = next();
+        const count = Math.floor(random() * 7) - 3;
+        let removed = 0;
+        if (count >= 0) {
+          for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
+            if (model[i] === v) {
+              model.splice(i, 1);
+              removed++;
+            } else i++;
+          }
+        } else {
+          for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
+            if (model[i] === v) {
+              model.splice(i, 1);
+              removed++;
+            }
+          }
+        }
+        expect(list.remove(count, b(v))).toBe(removed);
+      } else if (op < 0.87 && model.length > 10) {
+        const start = Math.floor(random() * 5);
+        const stop = model.length - 1 - Math.floor(random() * 5);
+        list.trim(start, stop);
+        model.splice(stop + 1);
+        model.splice(0, start);
+      } else if (model.length > 0) {
+        const index = Math.floor(random() * model.length);
+        expect(bytesToText(list.at(index)!)).toBe(model[index]!);
+        expect(bytesToText(list.at(index - model.length)!)).toBe(model[index]!);
+      }
+      expect(list.length).toBe(model.length);
+      if (step % 5000 === 0) expect(texts(list)).toEqual(model);
+    }
+    expect(texts(list)).toEqual(model);
+    expect(list.toArray().map(bytesToText)).toEqual(model);
+    if (model.length > 3) expect(texts(list.range(1, 3))).toEqual(model.slice(1, 4));
+  });
+
+  test("100k pushes and pops at both ends", () => {
+    const list = new RedisList();
+    for (let i = 0; i < 100_000; i++) {
+      if (i % 2 === 0) list.pushTail(b(String(i)));
+      else list.pushHead(b(String(i)));
+    }
+    expect(list.length).toBe(100_000);
+    expect(bytesToText(list.at(0)!)).toBe("99999");
+    expect(bytesToText(list.at(-1)!)).toBe("99998");
+    expect(bytesToText(list.at(50_000)!)).toBe("0");
+    for (let i = 0; i < 50_000; i++) list.popHead();
+    expect(bytesToText(list.at(0)!)).toBe("0");
+    for (let i = 0; i < 50_000; i++) list.popTail();
+    expect(list.length).toBe(0);
+    expect(list.nodeCount).toBe(0);
+  });
+
+  test("a 1M list is chunked, so middle access walks nodes, not elements", () => {
+    const list = new RedisList();
+    const value = b("v");
+    for (let i = 0; i < 1_000_000; i++) list.pushTail(value);
+    // Nodes are full when built by appends: about n / 128 of them.
+    expect(list.nodeCount).toBeLessThanOrEqual(Math.ceil(1_000_000 / 128));
+    list.set(500_000, b("middle"));
+    expect(bytesToText(list.at(500_000)!)).toBe("middle");
+    expect(bytesToText(list.at(-500_000)!)).toBe("middle");
+    const started = performance.now();
+    for (let i = 0; i < 2000; i++) list.at(400_000 + i * 100);
+    // ~4k node hops per access; an O(n) scan would take minutes here.
+    expect(performance.now() - started).toBeLessThan(3000);
+    // Middle inserts split nodes and keep order.
+    list.insertAtIndex(500_000, b("inserted"));
+    expect(bytesToText(list.at(500_000)!)).toBe("inserted");
+    expect(bytesToText(list.at(500_001)!)).toBe("middle");
+    expect(list.length).toBe(1_000_001);
+  });
+});
