@@ -7,6 +7,14 @@ import { keyCommands } from "./keys.ts";
 import { transactionCommands } from "./transactions.ts";
 import { serverCommands } from "./server.ts";
 import { persistenceCommands } from "./persistence.ts";
+import { listCommands } from "./lists.ts";
+import { hashCommands } from "./hashes.ts";
+import { setCommands } from "./sets.ts";
+import { zsetCommands } from "./zsets.ts";
+import { bitCommands } from "./bits.ts";
+import { pubsubCommands } from "./pubsub.ts";
+import { hyperloglogCommands } from "./hyperloglog.ts";
+import { sortCommands } from "./sort.ts";
 
 export function registerAllCommands(table: CommandTable): void {
   table.register(connectionCommands);
@@ -15,4 +23,12 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(transactionCommands);
   table.register(serverCommands);
   table.register(persistenceCommands);
+  table.register(listCommands);
+  table.register(hashCommands);
+  table.register(setCommands);
+  table.register(zsetCommands);
+  table.register(bitCommands);
+  table.register(pubsubCommands);
+  table.register(hyperloglogCommands);
+  table.register(sortCommands);
 }

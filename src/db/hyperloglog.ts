@@ -461,15 +461,18 @@ function denseSetIfGreater(registers: Uint8Array, index: number, count: number):
 /**
  * PFADD's register updates on an existing HLL (after hllIsValid; on a missing key
  * start from hllCreateSparse()). Returns the input itself when no register changed,
- * otherwise a new value with the cache marked stale. Throws HllError: WRONGTYPE for a
- * bad header, INVALIDOBJ for a corrupted sparse body (see HllError.partialValue).
+ * otherwise a new value with the cache marked stale. `updatedElements` counts the
+ * elements that raised a register: PFADD adds that many to the dirty counter.
+ * Throws HllError: WRONGTYPE for a bad header, INVALIDOBJ for a corrupted sparse
+ * body (see HllError.partialValue).
  */
 export function hllAdd(
   value: Uint8Array,
   elements: Uint8Array[],
   sparseMaxBytes: number,
-): { value: Uint8Array; changed: boolean } {
+): { value: Uint8Array; changed: boolean; updatedElements: number } {
   assertValidHeader(value);
+  let updatedElements = 0;
   if (value[ENCODING_OFFSET] === HLL_DENSE) {
     let updated: Uint8Array | null = null;
     for (const element of elements) {
@@ -477,27 +480,27 @@ export function hllAdd(
       if (patternCount <= denseGetRegister(updated ?? value, patternIndex)) continue;
       updated ??= value.slice();
       denseSetRegister(updated, patternIndex, patternCount);
+      updatedElements++;
     }
-    if (updated === null) return { value, changed: false };
+    if (updated === null) return { value, changed: false, updatedElements };
     invalidateCache(updated);
-    return { value: updated, changed: true };
+    return { value: updated, changed: true, updatedElements };
   }
 
   const work = workingCopyOf(value);
-  let changed = false;
   for (const element of elements) {
     patternOf(element);
     if (work.dense) {
-      if (denseSetIfGreater(work.bytes, patternIndex, patternCount)) changed = true;
+      if (denseSetIfGreater(work.bytes, patternIndex, patternCount)) updatedElements++;
       continue;
     }
     const result = sparseSet(work, patternIndex, patternCount, sparseMaxBytes);
-    if (result === SET_CORRUPT) throw new HllError(HLL_INVALID_ERR, changed ? finishedValue(work) : undefined);
-    if (result === SET_CHANGED) changed = true;
+    if (result === SET_CORRUPT) throw new HllError(HLL_INVALID_ERR, updatedElements > 0 ? finishedValue(work) : undefined);
+    if (result === SET_CHANGED) updatedElements++;
   }
-  if (!changed) return { value, changed: false };
+  if (updatedElements === 0) return { value, changed: false, updatedElements };
   invalidateCache(work.bytes);
-  return { value: finishedValue(work), changed: true };
+  return { value: finishedValue(work), changed: true, updatedElements };
 }
 
 // ---------------------------------------------------------------------------

@@ -399,7 +399,8 @@ export class Persistence {
   private killWriter(): void {
     const coordinator = this.background;
     if (coordinator === null) return;
-    coordinator.detach();
+    coordinator.stoppedOnPurpose = true;
+    coordinator.stopStreaming();
     coordinator.proc?.kill("SIGUSR1");
   }
 
@@ -415,8 +416,9 @@ export class Persistence {
     let bySignal = 0;
     let exitCode = exit.code ?? -1;
     if (exit.signal !== null) bySignal = signalNumber(exit.signal);
-    else if (exitCode === 255) {
-      // The writer exits 255 when stopped with SIGUSR1, as Redis's child does.
+    else if (exitCode === 255 || (coordinator.stoppedOnPurpose && exitCode !== 0)) {
+      // The writer exits 255 when stopped with SIGUSR1, as Redis's child does (or it may
+      // see its stream end first when the server stopped it on purpose).
       bySignal = osConstants.signals.SIGUSR1;
       exitCode = 1;
     }

@@ -89,10 +89,15 @@ const encoder = new RdbEncoder(
   { compression: compressionArg === "1", listMaxListpackSize: -2, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100, checksum: checksumArg === "1" },
 );
 
-/** Sleeps `micros` per key, as Redis's rdb-key-save-delay (negative n: 1 µs with probability 1/|n|). */
-function keyDelay(): void {
-  if (keySaveDelay > 0) Bun.sleepSync(keySaveDelay / 1000);
-  else if (keySaveDelay < 0 && Math.random() < 1 / -keySaveDelay) Bun.sleepSync(0.001);
+/**
+ * rdb-key-save-delay: `micros` per key, as Redis's debugDelay (negative n: 1 µs with
+ * probability 1/|n|). The wait is asynchronous so a SIGUSR1 is handled between keys:
+ * Redis's child exits "at once" on it, and a JS signal handler only runs when the
+ * event loop does.
+ */
+async function keyDelay(): Promise<void> {
+  if (keySaveDelay > 0) await Bun.sleep(keySaveDelay / 1000);
+  else if (keySaveDelay < 0 && Math.random() < 1 / -keySaveDelay) await Bun.sleep(0.001);
 }
 
 function residentBytes(): number {
@@ -114,7 +119,7 @@ function report(force: boolean): void {
 
 let currentDb = -1;
 
-function handle(message: ServerMessage): void {
+async function handle(message: ServerMessage): Promise<void> {
   switch (message[0]) {
     case "begin":
       encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: message[1].ctime, usedMem: message[1].usedMem, aofBase: false });
@@ -138,7 +143,7 @@ function handle(message: ServerMessage): void {
         if (type === RAW_STRING_TYPE) encoder.writeKey(key, payloads[i]!, expire === -1 ? undefined : expire);
         else encoder.writeEncodedKey(key, type, payloads[i]!, expire === -1 ? undefined : expire);
         keysWritten++;
-        keyDelay();
+        if (keySaveDelay !== 0) await keyDelay();
         if ((keysWritten & 1023) === 1) report(false);
       }
       return;
@@ -185,19 +190,52 @@ function finish(): void {
   setTimeout(() => process.exit(0), 5);
 }
 
+// Messages are processed in order, asynchronously: the event loop runs between
+// batches (signals, progress). While the queue is long, reading pauses so the server
+// feels the writer's pace through the socket.
 const reader = new FrameReader();
+const queue: ServerMessage[] = [];
+let processing = false;
+let paused = false;
+let streamClosed = false;
+
+async function processQueue(): Promise<void> {
+  processing = true;
+  try {
+    while (queue.length > 0) {
+      const message = queue.shift()!;
+      await handle(message);
+      if (paused && queue.length < 8) {
+        paused = false;
+        socket?.resume();
+      }
+      // Let signals and socket events in between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (error) {
+    fail(`Write error saving DB on disk(${stage}): ${errorText(error)}`, `${stage}: ${errorText(error)}`);
+  }
+  processing = false;
+  if (streamClosed && !finished) fail("Background save aborted: the server closed the snapshot stream before its end.", "server closed the snapshot stream");
+}
+
 socket = await Bun.connect({
   unix: socketPath!,
   socket: {
-    data(_socket, chunk) {
-      try {
-        for (const message of reader.push(chunk)) handle(message as ServerMessage);
-      } catch (error) {
-        fail(`Write error saving DB on disk(${stage}): ${errorText(error)}`, `${stage}: ${errorText(error)}`);
+    data(sock, chunk) {
+      for (const message of reader.push(chunk)) queue.push(message as ServerMessage);
+      if (queue.length > 32 && !paused) {
+        paused = true;
+        sock.pause();
       }
+      if (!processing) void processQueue();
     },
     close() {
-      if (!finished) fail("Background save aborted: the server closed the snapshot stream before its end.", "server closed the snapshot stream");
+      streamClosed = true;
+      // Whatever arrived before the close is still written; without "end" it is a failure.
+      if (!processing && !finished && !queue.some((m) => m[0] === "end")) {
+        fail("Background save aborted: the server closed the snapshot stream before its end.", "server closed the snapshot stream");
+      }
     },
     error(_socket, error) {
       if (!finished) fail(`Background save aborted: snapshot stream error: ${error.message}`, `stream: ${error.message}`);

@@ -213,7 +213,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
 
   /** Streams keys for about SLICE_BUDGET_MS, then yields to clients. */
   private streamSlice(): void {
-    if (this.detached) return;
+    if (this.detached || this.streamDone) return;
     const started = performance.now();
     let sinceClock = 0;
     while (this.streamIndex < this.sources.length) {
@@ -350,7 +350,22 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     this.preservedBytes = 0;
   }
 
-  /** Stops streaming and preserving (the writer ended or is being stopped). */
+  /** Set when the server stops the writer on purpose (FLUSHALL, SHUTDOWN): SIGUSR1 semantics. */
+  stoppedOnPurpose = false;
+
+  /**
+   * Stops streaming and preserving but keeps the connection, so a writer being stopped
+   * with SIGUSR1 exits through its signal handler (255), not through a closed stream.
+   */
+  stopStreaming(): void {
+    this.detachObservers();
+    this.streamDone = true;
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    this.batch = null;
+  }
+
+  /** Stops streaming and preserving and closes the channel (the writer ended). */
   detach(): void {
     if (this.detached) return;
     this.detached = true;

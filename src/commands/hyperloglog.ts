@@ -1,0 +1,198 @@
+// HyperLogLog commands (Redis's hyperloglog.c): PFADD, PFCOUNT, PFMERGE. The
+// representation, estimator and sparse editor are in ../db/hyperloglog.ts, which
+// never mutates its inputs: every change here stores a new value with setKey.
+//
+// An HLL is a string, and Redis "unshares" it (dbUnshareStringValue) whenever one of
+// these commands writes or may write it, so OBJECT ENCODING reports "raw" afterwards
+// even for a short sparse value. Keys are looked up with `db.entry` for writes (no
+// hit/miss stats, as lookupKeyWrite) and the change hook runs only through setKey,
+// i.e. only when the value really changes, as Redis signals the key only then.
+//
+// PFDEBUG and PFSELFTEST are not implemented.
+
+import type { CommandSpec } from "./table.ts";
+import type { Client } from "../net/client.ts";
+import type { RedisValue } from "../db/types.ts";
+import { bytesToKey } from "../db/bytes.ts";
+import { replyError, touched, wrongType } from "./context.ts";
+import { NOTIFY_STRING } from "../notify.ts";
+import { rawEncodedStrings } from "./strings.ts";
+import { HllError, hllAdd, hllCount, hllCountUnion, hllCreateSparse, hllIsValid, hllMerge, HLL_WRONGTYPE_ERR } from "../db/hyperloglog.ts";
+
+function sparseMaxBytes(client: Client): number {
+  return client.server.config.getNumber("hll-sparse-max-bytes");
+}
+
+/** Replies an HllError (its message carries the RESP '-'); rethrows anything else. */
+function replyHllError(client: Client, error: unknown): void {
+  if (!(error instanceof HllError)) throw error;
+  replyError(client, error.message.startsWith("-") ? error.message.slice(1) : error.message);
+}
+
+/**
+ * The values of keys read in argument order (PFCOUNT with several keys, PFMERGE):
+ * the strings of the keys that exist, up to the first value that is not a string
+ * (`wrongTypeAt` then set).
+ *
+ * Redis checks each key and then merges its registers before looking at the next,
+ * so a corrupted HLL is reported before a later key's WRONGTYPE. Callers therefore
+ * merge (which validates in order) the strings before answering WRONGTYPE.
+ */
+function hllValuesInOrder(values: Array<RedisValue | undefined>): { strings: Uint8Array[]; wrongTypeAt: boolean } {
+  const strings: Uint8Array[] = [];
+  for (const value of values) {
+    if (value === undefined) continue;
+    if (!(value instanceof Uint8Array)) return { strings, wrongTypeAt: true };
+    strings.push(value);
+  }
+  return { strings, wrongTypeAt: false };
+}
+
+// ---- PFADD ---------------------------------------------------------------------------
+
+function pfadd(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  const key = bytesToKey(argv[1]!);
+  const entry = db.entry(key);
+  let current: Uint8Array;
+  let created = false;
+  if (entry === undefined) {
+    current = hllCreateSparse();
+    created = true;
+    rawEncodedStrings.add(current);
+    db.add(key, current);
+  } else {
+    const value = entry.value;
+    if (!(value instanceof Uint8Array)) {
+      wrongType(client);
+      return;
+    }
+    if (!hllIsValid(value)) {
+      replyError(client, HLL_WRONGTYPE_ERR.slice(1));
+      return;
+    }
+    rawEncodedStrings.add(value);
+    current = value;
+  }
+  let result: ReturnType<typeof hllAdd>;
+  try {
+    result = hllAdd(current, argv.slice(2), sparseMaxBytes(client));
+  } catch (error) {
+    // Redis edits in place: registers raised before the corruption was met stay set,
+    // although nothing is signalled or counted.
+    if (error instanceof HllError && error.partialValue !== undefined) {
+      rawEncodedStrings.add(error.partialValue);
+      db.setKey(key, error.partialValue, true);
+    }
+    replyHllError(client, error);
+    return;
+  }
+  if (result.changed) {
+    rawEncodedStrings.add(result.value);
+    db.setKey(key, result.value, true);
+  }
+  const updates = result.updatedElements + (created ? 1 : 0);
+  if (updates > 0) touched(client, NOTIFY_STRING, "pfadd", key, updates);
+  client.reply.integer(updates > 0 ? 1 : 0);
+}
+
+// ---- PFCOUNT ---------------------------------------------------------------------------
+
+function pfcount(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  if (argv.length > 2) {
+    const values: Array<RedisValue | undefined> = [];
+    for (let i = 1; i < argv.length; i++) values.push(db.lookupRead(bytesToKey(argv[i]!)));
+    const { strings, wrongTypeAt } = hllValuesInOrder(values);
+    let count: number | bigint;
+    try {
+      count = hllCountUnion(strings);
+    } catch (error) {
+      replyHllError(client, error);
+      return;
+    }
+    if (wrongTypeAt) wrongType(client);
+    else client.reply.integer(count);
+    return;
+  }
+  const key = bytesToKey(argv[1]!);
+  const value = db.lookupRead(key);
+  if (value === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  if (!(value instanceof Uint8Array)) {
+    wrongType(client);
+    return;
+  }
+  if (!hllIsValid(value)) {
+    replyError(client, HLL_WRONGTYPE_ERR.slice(1));
+    return;
+  }
+  rawEncodedStrings.add(value);
+  let result: ReturnType<typeof hllCount>;
+  try {
+    result = hllCount([value]);
+  } catch (error) {
+    replyHllError(client, error);
+    return;
+  }
+  if (result.updatedCache !== undefined) {
+    // The cached cardinality is part of the value: writing it back is a change Redis
+    // propagates (dirty++, key signalled) though it sends no keyspace event.
+    rawEncodedStrings.add(result.updatedCache);
+    db.setKey(key, result.updatedCache, true);
+    client.server.dirty++;
+  }
+  client.reply.integer(result.count);
+}
+
+// ---- PFMERGE ---------------------------------------------------------------------------
+
+function pfmerge(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  // Redis reads every key, the destination first, with lookupKeyRead.
+  const values: Array<RedisValue | undefined> = [];
+  for (let i = 1; i < argv.length; i++) values.push(db.lookupRead(bytesToKey(argv[i]!)));
+  const { strings, wrongTypeAt } = hllValuesInOrder(values);
+  if (wrongTypeAt) {
+    try {
+      hllCountUnion(strings);
+    } catch (error) {
+      replyHllError(client, error);
+      return;
+    }
+    wrongType(client);
+    return;
+  }
+  const key = bytesToKey(argv[1]!);
+  const destination = values[0] as Uint8Array | undefined;
+  const sources: Uint8Array[] = [];
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i];
+    if (value !== undefined) sources.push(value as Uint8Array);
+  }
+  let merged: Uint8Array;
+  try {
+    merged = hllMerge(destination, sources, sparseMaxBytes(client));
+  } catch (error) {
+    replyHllError(client, error);
+    return;
+  }
+  rawEncodedStrings.add(merged);
+  if (destination === undefined) db.add(key, merged);
+  else db.setKey(key, merged, true);
+  touched(client, NOTIFY_STRING, "pfadd", key);
+  client.reply.ok();
+}
+
+// ---- declarations ----------------------------------------------------------------------
+
+const H = { categories: ["hyperloglog"], group: "hyperloglog" };
+
+export const hyperloglogCommands: CommandSpec[] = [
+  { name: "pfadd", arity: -2, flags: ["write", "denyoom", "fast"], firstKey: 1, lastKey: 1, keyStep: 1, ...H, since: "2.8.9", summary: "Adds the specified elements to the specified HyperLogLog.", complexity: "O(1) to add every element.", handler: pfadd },
+  // Flagged read-only as in Redis 7.0, although refreshing the cached cardinality writes the key.
+  { name: "pfcount", arity: -2, flags: ["readonly"], firstKey: 1, lastKey: -1, keyStep: 1, ...H, since: "2.8.9", summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", handler: pfcount },
+  { name: "pfmerge", arity: -2, flags: ["write", "denyoom"], firstKey: 1, lastKey: -1, keyStep: 1, ...H, since: "2.8.9", summary: "Merge N different HyperLogLogs into a single one.", complexity: "O(N) to merge N HyperLogLogs, but with high constant times.", handler: pfmerge },
+];
