@@ -230,7 +230,11 @@ export function parseScanOptions(
  * else; "-1" wraps to the largest cursor. Anything else is `ERR invalid cursor`.
  */
 export function parseCursor(client: Client, arg: Uint8Array): number | null {
-  const text = bytesToKey(arg);
+  // C string semantics: a NUL ends the cursor, and an empty cursor reads as 0.
+  const raw = bytesToKey(arg);
+  const nul = raw.indexOf("\u0000");
+  const text = nul >= 0 ? raw.slice(0, nul) : raw;
+  if (text === "") return 0;
   const match = /^([+-]?)(\d+)$/.exec(text);
   const ULONG = 18446744073709551616n;
   if (match === null || BigInt(match[2]!) >= ULONG) {

@@ -175,6 +175,11 @@ export class RawClient {
     return client;
   }
 
+  /** Stops reading from the socket (the kernel buffers fill and the server must hold replies). */
+  pauseReading(): void {
+    (this.socket as unknown as { pause(): void }).pause();
+  }
+
   write(bytes: Uint8Array | string): void {
     this.socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
   }

@@ -99,6 +99,36 @@ describe("RESP3 and HELLO", () => {
     c.close();
   });
 
+  test("client-output-buffer-limit closes a client that does not read", async () => {
+    const limited = await startBunker({ args: ["--client-output-buffer-limit", "normal 2mb 0 0"] });
+    const writer = await RawClient.connect(limited.port);
+    await writer.call("SET", "big", "x".repeat(1024 * 1024));
+    const lazy = await RawClient.connect(limited.port);
+    // Never read: ask for 200 MB of replies.
+    let request = "";
+    for (let i = 0; i < 200; i++) request += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
+    lazy.pauseReading();
+    lazy.write(request);
+    let closed = false;
+    for (let i = 0; i < 100 && !closed; i++) {
+      await Bun.sleep(100);
+      const info = (await writer.call("INFO", "stats")) as string;
+      closed = /client_output_buffer_limit_disconnections:1/.test(info);
+    }
+    expect(closed).toBe(true);
+    expect(limited.output()).toContain("scheduled to be closed ASAP for overcoming of output buffer limits");
+    writer.close();
+    await limited.stop();
+  });
+
+  test("unixsocket: the server also listens on a Unix socket", async () => {
+    const path = `/tmp/bunker-test-${process.pid}-${Date.now()}.sock`;
+    const s = await startBunker({ args: ["--unixsocket", path] });
+    const result = Bun.spawnSync(["redis-cli", "-s", path, "PING"]);
+    expect(result.stdout.toString().trim()).toBe("PONG");
+    await s.stop();
+  });
+
   test("maxclients refuses with Redis's error", async () => {
     const limited = await startBunker({ args: ["--maxclients", "2"] });
     const a = await RawClient.connect(limited.port);
