@@ -272,7 +272,7 @@ export class Persistence {
             logger.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
           }
         },
-        onKey: (dbIndex, keyBytes, value, expireAtMs, _idle, freq) => {
+        onKey: (dbIndex, keyBytes, value, expireAtMs, idleSeconds, freq) => {
           const db = server.dbs[dbIndex]!;
           const key = bytesToKey(keyBytes);
           if (keyLoadDelay > 0) busyWaitMicros(keyLoadDelay);
@@ -288,7 +288,12 @@ export class Persistence {
             db.remove(key);
           }
           db.add(key, value, expireAtMs ?? -1);
-          if (freq !== undefined) db.entries.get(key)!.freq = freq;
+          // OBJECT IDLETIME / FREQ survive a save and load, as Redis keeps them (IDLE/FREQ opcodes).
+          if (freq !== undefined || idleSeconds !== undefined) {
+            const entry = db.entries.get(key)!;
+            if (freq !== undefined) entry.freq = freq;
+            if (idleSeconds !== undefined) entry.lru = Date.now() - idleSeconds * 1000;
+          }
           loaded++;
           return true;
         },
