@@ -211,6 +211,14 @@ export class Server {
     ]) {
       c.onChange(name, refresh);
     }
+    const applyLfu = () => {
+      const lfu = c.getString("maxmemory-policy").includes("lfu")
+        ? { logFactor: c.getNumber("lfu-log-factor"), decayMinutes: c.getNumber("lfu-decay-time") }
+        : null;
+      for (const db of this.dbs) db.lfu = lfu;
+    };
+    applyLfu();
+    for (const name of ["maxmemory-policy", "lfu-log-factor", "lfu-decay-time"]) c.onChange(name, applyLfu);
     logger.file = c.getString("logfile");
     c.onChange("logfile", (value) => {
       logger.file = value;

@@ -158,6 +158,36 @@ describe("loading at start-up", () => {
   });
 });
 
+describe("access metadata survives a save and load", () => {
+  test("OBJECT IDLETIME with an LRU policy, OBJECT FREQ with an LFU policy", async () => {
+    const dir = tempDir();
+    const lru = await bunker(["--maxmemory-policy", "allkeys-lru"], dir);
+    await lru.c.call("SET", "k", "v");
+    const payload = Buffer.from((await lru.c.call("DUMP", "k")) as string, "latin1");
+    expect(await lru.c.callRaw("RESTORE", "idle", "0", payload, "IDLETIME", "1000")).toBe("+OK\r\n");
+    expect(await lru.c.call("OBJECT", "IDLETIME", "idle")).toBe(1000);
+    await lru.c.call("SAVE");
+    lru.c.write("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+    await lru.server.exited;
+    const again = await bunker(["--maxmemory-policy", "allkeys-lru"], dir);
+    expect((await again.c.call("OBJECT", "IDLETIME", "idle")) as number).toBeGreaterThanOrEqual(1000);
+    const lfuDir = tempDir();
+    const lfu = await bunker(["--maxmemory-policy", "allkeys-lfu"], lfuDir);
+    expect(await lfu.c.callRaw("RESTORE", "hot", "0", payload, "FREQ", "200")).toBe("+OK\r\n");
+    expect(await lfu.c.call("OBJECT", "FREQ", "hot")).toBe(200);
+    await lfu.c.call("SAVE");
+    lfu.c.write("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+    await lfu.server.exited;
+    const lfuAgain = await bunker(["--maxmemory-policy", "allkeys-lfu"], lfuDir);
+    expect(await lfuAgain.c.call("OBJECT", "FREQ", "hot")).toBe(200);
+    // The counter grows with accesses (logarithmically, as Redis's LFULogIncr).
+    await lfuAgain.c.call("SET", "fresh", "v");
+    const start = (await lfuAgain.c.call("OBJECT", "FREQ", "fresh")) as number;
+    for (let i = 0; i < 200; i++) await lfuAgain.c.call("GET", "fresh");
+    expect((await lfuAgain.c.call("OBJECT", "FREQ", "fresh")) as number).toBeGreaterThan(start);
+  });
+});
+
 describe("DEBUG RELOAD and DUMP/RESTORE", () => {
   test("DEBUG RELOAD keeps data and TTLs; options; gated by enable-debug-command", async () => {
     const locked = await bunker();
