@@ -122,8 +122,9 @@ interface BenchResult {
   p99: number;
 }
 
-function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = []): BenchResult {
-  const run = Bun.spawnSync([
+/** Runs redis-benchmark without blocking this process's event loop (the memory sampler runs meanwhile). */
+async function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = []): Promise<BenchResult> {
+  const proc = Bun.spawn([
     "redis-benchmark",
     "-p",
     String(port),
@@ -137,8 +138,10 @@ function redisBenchmark(port: number, test: string, pipeline: number, requests: 
     test,
     "--csv",
     ...extra,
-  ]);
-  const lines = run.stdout.toString().trim().split("\n");
+  ], { stdout: "pipe", stderr: "ignore" });
+  const output = await new Response(proc.stdout).text();
+  await proc.exited;
+  const lines = output.trim().split("\n");
   const row = lines[lines.length - 1]!.split(",").map((f) => f.replace(/"/g, ""));
   return { rps: Number(row[1]), p99: Number(row[6]) };
 }
@@ -216,7 +219,7 @@ async function throughput(): Promise<void> {
       // Alternate, Redis first then Bunker, so drift in machine load affects both.
       for (const server of [redis, bunker]) {
         const before = cpuSeconds(server.proc.pid);
-        const r = redisBenchmark(server.port, test, pipeline, REQUESTS);
+        const r = await redisBenchmark(server.port, test, pipeline, REQUESTS);
         const cpu = cpuSeconds(server.proc.pid) - before;
         results[server.name] = { rps: r.rps, cpuPerRequest: (cpu / REQUESTS) * 1e6 };
       }
@@ -294,7 +297,7 @@ async function bgsave(): Promise<void> {
     await loadStrings(server.port, KEYS);
     await Bun.sleep(500);
     const requests = Math.max(20000, Math.floor(REQUESTS / 2));
-    const before = redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
+    const before = await redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
     const memBefore = treePss(server.proc.pid);
     let peak = memBefore;
     let sampling = true;
@@ -306,8 +309,9 @@ async function bgsave(): Promise<void> {
     })();
     const saveStart = performance.now();
     cli(server.port, "BGSAVE");
-    const during = redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
+    const during = await redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
     while (info(server.port, "rdb_bgsave_in_progress") === "1") await Bun.sleep(20);
+    await Bun.sleep(100);
     const saveSeconds = (performance.now() - saveStart) / 1000;
     sampling = false;
     await sampler;

@@ -33,7 +33,8 @@ export type WriterMessage = ["progress", number, number, number] | ["error", str
 const encoder = new Encoder();
 
 export function encodeFrame(message: ServerMessage | WriterMessage): Uint8Array {
-  const body = encoder.encode(message);
+  // A view of the encoder's own buffer: copied once, into the frame.
+  const body = encoder.encodeSharedRef(message);
   const frame = new Uint8Array(4 + body.length);
   new DataView(frame.buffer).setUint32(0, body.length);
   frame.set(body, 4);

@@ -29,7 +29,7 @@ import type { BackgroundSaveStatus } from "./persistence.ts";
 
 const WRITER_SCRIPT = join(import.meta.dir, "snapshot-writer.ts");
 /** One slice of streaming may hold the event loop for about this long. */
-const SLICE_BUDGET_MS = 1;
+const SLICE_BUDGET_MS = 0.5;
 /** Stop producing stream slices while this much is waiting for the writer. */
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
 /** Keys per "keys" frame. */
