@@ -419,6 +419,7 @@ export class Server {
     this.blocking.unblock(client);
     this.monitors.delete(client);
     this.pausedClients.delete(client);
+    this.deferredCommands.delete(client);
     this.flushQueue.delete(client);
   }
 
@@ -512,22 +513,21 @@ export class Server {
     if (this.blocking.blockedCount > 0) this.blocking.serveReadyKeys((c) => this.afterUnblock(c));
   }
 
-  private deferredCommands = new Map<Client, Uint8Array[][]>();
+  /** Clients held by CLIENT PAUSE WRITE, with the write command they were about to run. */
+  private deferredCommands = new Map<Client, Uint8Array[]>();
 
   private deferUntilUnpaused(client: Client, argv: Uint8Array[]): void {
-    let list = this.deferredCommands.get(client);
-    if (list === undefined) this.deferredCommands.set(client, (list = []));
-    list.push(argv);
+    this.deferredCommands.set(client, argv);
     this.pausedClients.add(client);
     // Marks the client as not runnable so processInput stops; unpauseClients releases it.
     client.blocked = { timeoutAt: 0, keys: [], command: this.table.lookup("client")!, tryServe: () => false, onTimeout: () => {}, postponed: true };
   }
 
   private releaseDeferred(): void {
-    for (const [client, list] of [...this.deferredCommands]) {
+    for (const [client, argv] of [...this.deferredCommands]) {
       this.deferredCommands.delete(client);
       client.blocked = null;
-      for (const argv of list) this.processCommand(client, argv);
+      this.processCommand(client, argv);
       this.resumeClient(client);
     }
   }

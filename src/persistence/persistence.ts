@@ -5,7 +5,7 @@
 // The counters are the ones Redis keeps in `server` (lastsave, dirty, bgsave status,
 // rdb_saves...), and the MISCONF condition is computed from them.
 
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "../server.ts";
 import type { Client } from "../net/client.ts";
@@ -18,10 +18,8 @@ import { REDIS_VERSION } from "../version.ts";
 import { memorySnapshot } from "../info.ts";
 import { errorText } from "./errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
+import { RdbFileWriter } from "./rdb-file.ts";
 import { constants as osConstants } from "node:os";
-
-/** Redis's rdb-save-incremental-fsync step: fsync every 4 MiB written. */
-const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
 
 export interface LoadingState {
   startTime: number; // unix seconds
@@ -102,66 +100,23 @@ export class Persistence {
    * returns false. Does not touch counters: the callers decide (SAVE vs FLUSHALL...).
    */
   writeSnapshotFile(): boolean {
-    const dir = process.cwd();
-    const tempName = `temp-${process.pid}.rdb`;
-    const tempPath = join(dir, tempName);
-    const finalName = this.server.config.getString("dbfilename");
-    let fd: number;
-    try {
-      fd = openSync(tempPath, "w");
-    } catch (error) {
-      logger.warning(`Failed opening the temp RDB file ${tempName} (in server root dir ${dir}) for saving: ${errorText(error)}`);
+    const config = this.server.config;
+    const file = new RdbFileWriter(process.cwd(), config.getString("dbfilename"), process.pid, config.getBool("rdb-save-incremental-fsync"));
+    const openFailure = file.open();
+    if (openFailure !== null) {
+      logger.warning(openFailure.logLine);
       return false;
     }
-    let stage = "rdbSaveRio";
     try {
-      const incremental = this.server.config.getBool("rdb-save-incremental-fsync");
-      let sinceFsync = 0;
-      const encoder = new RdbEncoder(
-        (chunk) => {
-          let offset = 0;
-          while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
-          sinceFsync += chunk.length;
-          if (incremental && sinceFsync >= INCREMENTAL_FSYNC_BYTES) {
-            fsyncSync(fd);
-            sinceFsync = 0;
-          }
-        },
-        { ...this.encodeOptions(), checksum: this.server.config.getBool("rdbchecksum") },
-      );
+      const encoder = new RdbEncoder((chunk) => file.write(chunk), { ...this.encodeOptions(), checksum: config.getBool("rdbchecksum") });
       this.writeDataset(encoder);
-      stage = "fsync";
-      fsyncSync(fd);
-      stage = "fclose";
-      closeSync(fd);
-      fd = -1;
     } catch (error) {
-      if (fd >= 0) {
-        try {
-          closeSync(fd);
-        } catch {
-          // Already failing: the write error is what gets reported.
-        }
-      }
-      logger.warning(`Write error saving DB on disk(${stage}): ${errorText(error)}`);
-      removeQuietly(tempPath);
+      logger.warning(file.writeFailure("rdbSaveRio", error).logLine);
       return false;
     }
-    try {
-      renameSync(tempPath, join(dir, finalName));
-    } catch (error) {
-      logger.warning(
-        `Error moving temp DB file ${tempName} on the final destination ${finalName} (in server root dir ${dir}): ${errorText(error)}`,
-      );
-      removeQuietly(tempPath);
-      return false;
-    }
-    try {
-      const dirFd = openSync(dir, "r");
-      fsyncSync(dirFd);
-      closeSync(dirFd);
-    } catch (error) {
-      logger.warning(`Write error saving DB on disk(fsyncFileDir): ${errorText(error)}`);
+    const failure = file.commit();
+    if (failure !== null) {
+      logger.warning(failure.logLine);
       return false;
     }
     logger.notice("DB saved on disk");

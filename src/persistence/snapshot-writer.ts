@@ -11,54 +11,37 @@
 //
 // argv: socketPath dir dbfilename checksum(0|1) incrementalFsync(0|1) keySaveDelayMicros logfile loglevel compression(0|1)
 
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { RdbFileWriter, type RdbFileFailure } from "./rdb-file.ts";
 import { RdbEncoder } from "./rdb/encoder.ts";
 import { encodeFrame, FrameReader, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
 import { REDIS_VERSION } from "../version.ts";
-import { errorText } from "./errors-text.ts";
 
 const [socketPath, dir, dbfilename, checksumArg, incrementalArg, delayArg, logfile, loglevel, compressionArg] = process.argv.slice(2);
 logger.role = "C";
 logger.file = logfile ?? "";
 logger.level = (loglevel as LogLevel) ?? "notice";
 
-const tempName = `temp-${process.pid}.rdb`;
-const tempPath = join(dir!, tempName);
+const file = new RdbFileWriter(dir!, dbfilename!, process.pid, incrementalArg === "1");
 const keySaveDelay = Number(delayArg ?? 0);
-const incrementalFsync = incrementalArg === "1";
-const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
 
 process.on("SIGUSR1", () => {
   logger.warning("Received SIGUSR1 in child, exiting now.");
   process.exit(255);
 });
 
-let fd = -1;
-let stage = "rdbSaveRio";
 let keysWritten = 0;
-let bytesSinceFsync = 0;
 let finished = false;
 let lastReport = 0;
 let socket: import("bun").Socket<undefined> | null = null;
 
-function fail(logLine: string, cause: string): never {
-  logger.warning(logLine);
-  if (fd >= 0) {
-    try {
-      closeSync(fd);
-    } catch {
-      // The write error is the one worth reporting.
-    }
-  }
+/** Logs, removes the temp file, tells the server why, exits 1 (Redis's child exit code). */
+function fail(failure: RdbFileFailure): never {
+  logger.warning(failure.logLine);
+  file.abandon();
   try {
-    unlinkSync(tempPath);
-  } catch {
-    // Not created, or already gone.
-  }
-  try {
-    socket?.write(encodeFrame(["error", cause]));
+    socket?.write(encodeFrame(["error", failure.cause]));
     socket?.flush();
   } catch {
     // The server may be gone already.
@@ -66,28 +49,17 @@ function fail(logLine: string, cause: string): never {
   process.exit(1);
 }
 
-try {
-  fd = openSync(tempPath, "w");
-} catch (error) {
-  fail(
-    `Failed opening the temp RDB file ${tempName} (in server root dir ${dir}) for saving: ${errorText(error)}`,
-    `open: ${errorText(error)}`,
-  );
-}
+const openFailure = file.open();
+if (openFailure !== null) fail(openFailure);
 
-const encoder = new RdbEncoder(
-  (chunk) => {
-    let offset = 0;
-    while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
-    bytesSinceFsync += chunk.length;
-    if (incrementalFsync && bytesSinceFsync >= INCREMENTAL_FSYNC_BYTES) {
-      fsyncSync(fd);
-      bytesSinceFsync = 0;
-    }
-  },
+const encoder = new RdbEncoder((chunk) => file.write(chunk), {
   // Collections arrive encoded; string values (and keys) are encoded here with rdbcompression.
-  { compression: compressionArg === "1", listMaxListpackSize: -2, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100, checksum: checksumArg === "1" },
-);
+  compression: compressionArg === "1",
+  listMaxListpackSize: -2,
+  streamNodeMaxBytes: 4096,
+  streamNodeMaxEntries: 100,
+  checksum: checksumArg === "1",
+});
 
 /**
  * rdb-key-save-delay: `micros` per key, as Redis's debugDelay (negative n: 1 µs with
@@ -156,31 +128,12 @@ async function handle(message: ServerMessage): Promise<void> {
 
 function finish(): void {
   try {
-    stage = "rdbSaveRio";
     encoder.finish();
-    stage = "fsync";
-    fsyncSync(fd);
-    stage = "fclose";
-    closeSync(fd);
-    fd = -1;
   } catch (error) {
-    fail(`Write error saving DB on disk(${stage}): ${errorText(error)}`, `${stage}: ${errorText(error)}`);
+    fail(file.writeFailure("rdbSaveRio", error));
   }
-  try {
-    renameSync(tempPath, join(dir!, dbfilename!));
-  } catch (error) {
-    fail(
-      `Error moving temp DB file ${tempName} on the final destination ${dbfilename} (in server root dir ${dir}): ${errorText(error)}`,
-      `rename: ${errorText(error)}`,
-    );
-  }
-  try {
-    const dirFd = openSync(dir!, "r");
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-  } catch (error) {
-    fail(`Write error saving DB on disk(fsyncFileDir): ${errorText(error)}`, `fsyncFileDir: ${errorText(error)}`);
-  }
+  const failure = file.commit();
+  if (failure !== null) fail(failure);
   logger.notice("DB saved on disk");
   finished = true;
   report(true);
@@ -193,6 +146,10 @@ function finish(): void {
 // Messages are processed in order, asynchronously: the event loop runs between
 // batches (signals, progress). While the queue is long, reading pauses so the server
 // feels the writer's pace through the socket.
+const STREAM_CLOSED: RdbFileFailure = {
+  logLine: "Background save aborted: the server closed the snapshot stream before its end.",
+  cause: "server closed the snapshot stream",
+};
 const reader = new FrameReader();
 const queue: ServerMessage[] = [];
 let processing = false;
@@ -213,10 +170,10 @@ async function processQueue(): Promise<void> {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch (error) {
-    fail(`Write error saving DB on disk(${stage}): ${errorText(error)}`, `${stage}: ${errorText(error)}`);
+    fail(file.writeFailure("rdbSaveRio", error));
   }
   processing = false;
-  if (streamClosed && !finished) fail("Background save aborted: the server closed the snapshot stream before its end.", "server closed the snapshot stream");
+  if (streamClosed && !finished) fail(STREAM_CLOSED);
 }
 
 socket = await Bun.connect({
@@ -233,12 +190,10 @@ socket = await Bun.connect({
     close() {
       streamClosed = true;
       // Whatever arrived before the close is still written; without "end" it is a failure.
-      if (!processing && !finished && !queue.some((m) => m[0] === "end")) {
-        fail("Background save aborted: the server closed the snapshot stream before its end.", "server closed the snapshot stream");
-      }
+      if (!processing && !finished && !queue.some((m) => m[0] === "end")) fail(STREAM_CLOSED);
     },
     error(_socket, error) {
-      if (!finished) fail(`Background save aborted: snapshot stream error: ${error.message}`, `stream: ${error.message}`);
+      if (!finished) fail({ logLine: `Background save aborted: snapshot stream error: ${error.message}`, cause: `stream: ${error.message}` });
     },
   },
 });

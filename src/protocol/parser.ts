@@ -54,8 +54,9 @@ export class RequestParser {
     }
     const rest = this.buffer.length - this.position;
     if (rest === 0) {
-      // Bun may reuse the chunk's memory after the data callback: keep our own copy.
-      this.buffer = chunk.slice();
+      // Bun hands each data callback a fresh buffer that it never writes again
+      // (test/unit/bun-sockets.test.ts checks this), so the chunk is kept as it is.
+      this.buffer = chunk;
     } else {
       const merged = new Uint8Array(rest + chunk.length);
       merged.set(this.buffer.subarray(this.position));

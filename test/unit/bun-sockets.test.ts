@@ -1,0 +1,24 @@
+// Facts about Bun's sockets that the server relies on; re-checked on every Bun upgrade.
+
+import { expect, test } from "bun:test";
+import { freePort } from "../helpers/server.ts";
+
+test("each data chunk has its own memory, never rewritten after the callback (the parser keeps chunks without copying)", async () => {
+  const kept: Uint8Array[] = [];
+  const port = freePort();
+  const server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data(_socket, data) { kept.push(data); } } });
+  const client = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+  for (let i = 0; i < 100; i++) {
+    client.write(Buffer.alloc(1000, 65 + (i % 26)));
+    await Bun.sleep(1);
+  }
+  await Bun.sleep(100);
+  let rewritten = 0;
+  for (const chunk of kept) if (chunk.some((b) => b !== chunk[0])) rewritten++;
+  const backings = new Set(kept.map((c) => c.buffer));
+  client.end();
+  server.stop(true);
+  expect(kept.length).toBeGreaterThan(10);
+  expect(rewritten).toBe(0);
+  expect(backings.size).toBe(kept.length);
+});
