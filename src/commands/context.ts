@@ -30,10 +30,6 @@ export function bigIntArg(client: Client, arg: Uint8Array, message: string = err
   return typeof value === "bigint" ? value : BigInt(value);
 }
 
-export function keyArg(arg: Uint8Array): string {
-  return bytesToKey(arg);
-}
-
 /** Records a change made by a command: dirty counter and keyspace notification. */
 export function touched(client: Client, notifyClass: number, event: string, key: string, changes = 1): void {
   const server = client.server;
