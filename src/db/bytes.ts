@@ -133,15 +133,6 @@ export function parseBigInt(bytes: Uint8Array): bigint | null {
   return v === null ? null : typeof v === "bigint" ? v : BigInt(v);
 }
 
-const digitCache: Uint8Array[] = [];
-for (let i = 0; i < 10000; i++) digitCache.push(textToBytes(String(i)));
-
-/** Decimal bytes of an integer (small values come from a shared cache: do not mutate). */
-export function integerToBytes(n: number | bigint): Uint8Array {
-  if (typeof n === "number" && n >= 0 && n < 10000 && Number.isInteger(n)) return digitCache[n]!;
-  return textToBytes(String(n));
-}
-
 /**
  * A copy of an argument that the keyspace may keep. Parser arguments are views into
  * a shared input chunk; storing a view would pin the whole chunk in memory.
