@@ -15,6 +15,7 @@ import { bitCommands } from "./bits.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { sortCommands } from "./sort.ts";
+import { streamCommands } from "./streams.ts";
 
 export function registerAllCommands(table: CommandTable): void {
   table.register(connectionCommands);
@@ -31,4 +32,5 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(pubsubCommands);
   table.register(hyperloglogCommands);
   table.register(sortCommands);
+  table.register(streamCommands);
 }

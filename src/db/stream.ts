@@ -410,7 +410,10 @@ export class RedisStream {
     nodeMaxBytes = DEFAULT_NODE_MAX_BYTES,
   ): void {
     let node = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1]! : null;
-    if (node !== null && compareStreamId(id, node.lastAppendedId) <= 0) {
+    // Only live entries bound the new ID: XSETID may move lastId below tombstones still in
+    // the tail listpack, and Redis then appends after them in the same listpack.
+    const top = node === null ? undefined : this.lastEntryId();
+    if (top !== undefined && compareStreamId(id, top) <= 0) {
       throw new RangeError(`stream ID ${formatStreamId(id)} is not greater than the last stored ID`);
     }
     if (node !== null && (this.lastNodeSealed || this.nodeIsFull(node, fields, nodeMaxEntries, nodeMaxBytes))) {
@@ -520,40 +523,62 @@ export class RedisStream {
    * removed by whole-node drops. Returns how many entries were removed.
    */
   trim(spec: StreamTrimSpec): number {
+    return this.walkTrim(spec, true).removed;
+  }
+
+  /**
+   * What trim(spec) would do, without doing it: how many entries it would remove, and
+   * whether it would change the stream at all (it can drop a node holding only tombstones
+   * and remove no entry). XTRIM leaves a stream it would not change untouched, as Redis
+   * signals the key only when entries go.
+   */
+  trimPlan(spec: StreamTrimSpec): { removed: number; changes: boolean } {
+    return this.walkTrim(spec, false);
+  }
+
+  private walkTrim(spec: StreamTrimSpec, apply: boolean): { removed: number; changes: boolean } {
     let removed = 0;
-    while (this.nodes.length > 0) {
-      if (spec.strategy === "maxlen" && this.liveCount <= spec.maxLen) break;
-      const node = this.nodes[0]!;
+    let liveCount = this.liveCount;
+    let wholeNodes = 0;
+    let partial: { node: StreamNode; drop: number } | null = null;
+    for (; wholeNodes < this.nodes.length; ) {
+      if (spec.strategy === "maxlen" && liveCount <= spec.maxLen) break;
+      const node = this.nodes[wholeNodes]!;
       const live = node.entries.length;
       if (spec.limit > 0 && removed + live > spec.limit) break;
       const dropWhole =
-        spec.strategy === "maxlen"
-          ? this.liveCount - live >= spec.maxLen
-          : compareStreamId(node.lastAppendedId, spec.minId) < 0;
+        spec.strategy === "maxlen" ? liveCount - live >= spec.maxLen : compareStreamId(node.lastAppendedId, spec.minId) < 0;
       if (dropWhole) {
-        this.nodes.shift();
-        this.liveCount -= live;
+        wholeNodes++;
+        liveCount -= live;
         removed += live;
         continue;
       }
       if (spec.approx) break;
       let drop = 0;
       if (spec.strategy === "maxlen") {
-        drop = this.liveCount - spec.maxLen;
+        drop = liveCount - spec.maxLen;
       } else {
         while (drop < live && compareStreamId(node.entries[drop]!.id, spec.minId) < 0) drop++;
       }
       if (drop > 0) {
-        // The node keeps its tombstones; with MINID it can even be left with no live entry,
-        // as in Redis (its last appended ID was >= the threshold, but deleted).
-        node.entries.splice(0, drop);
-        node.deleted += drop;
-        this.liveCount -= drop;
+        partial = { node, drop };
+        liveCount -= drop;
         removed += drop;
       }
       break;
     }
-    return removed;
+    if (apply) {
+      this.nodes.splice(0, wholeNodes);
+      if (partial !== null) {
+        // The node keeps its tombstones; with MINID it can even be left with no live entry,
+        // as in Redis (its last appended ID was >= the threshold, but deleted).
+        partial.node.entries.splice(0, partial.drop);
+        partial.node.deleted += partial.drop;
+      }
+      this.liveCount = liveCount;
+    }
+    return { removed, changes: wholeNodes > 0 || partial !== null };
   }
 
   /** Remove the `count` oldest entries (exact trimming). Returns how many went. */
@@ -683,6 +708,8 @@ export class RedisStream {
    */
   rangeHasTombstones(start: StreamId = MIN_STREAM_ID, end: StreamId = MAX_STREAM_ID): boolean {
     if (this.liveCount === 0 || isZeroStreamId(this.maxDeletedId)) return false;
+    // A tombstone below the first live entry no longer fragments anything.
+    if (compareStreamId(this.firstId()!, this.maxDeletedId) > 0) return false;
     return compareStreamId(start, this.maxDeletedId) <= 0 && compareStreamId(this.maxDeletedId, end) <= 0;
   }
 
@@ -735,7 +762,12 @@ export class RedisStream {
 
   // ---- internals ----
 
-  /** Index of the last node whose master ID is <= id, or -1. */
+  /**
+   * Index of the last node whose master ID is <= id; -1 only when there are no nodes. When
+   * every master ID is greater, the first node: an entry appended after XSETID moved lastId
+   * back can sit below its node's master ID, and Redis's iterator then also starts at the
+   * first listpack.
+   */
   private nodeIndexFor(id: StreamId): number {
     let low = 0;
     let high = this.nodes.length;
@@ -744,7 +776,7 @@ export class RedisStream {
       if (compareStreamId(this.nodes[mid]!.masterId, id) <= 0) low = mid + 1;
       else high = mid;
     }
-    return low - 1;
+    return this.nodes.length === 0 ? -1 : Math.max(0, low - 1);
   }
 
   /** streamAppendItem's test for starting a new node. */
