@@ -25,6 +25,8 @@ Examples:
        bun run server /etc/myredis.conf --loglevel verbose
 `;
 
+const EMBEDDED_CONFIG = "bind 127.0.0.1 -::1\n";
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "-h" || argv[0] === "--help") {
     process.stdout.write(USAGE);
@@ -41,8 +43,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     const loaded = Config.fromArgs(argv, process.cwd(), {
       isKnownCommand: (name) => commands.lookup(name.toLowerCase()) !== undefined,
-      // Set by the container image's bunker-server: its defaults, which any option still overrides.
-      builtInConfig: process.env.BUNKER_BUILTIN_CONFIG,
+      // Bunker's embedded defaults: the shipped redis.conf listens on loopback only (the
+      // binary's own default is "* -::*"). The container's bunker-server replaces them with
+      // its own through BUNKER_BUILTIN_CONFIG. A config file or option still overrides them.
+      builtInConfig: process.env.BUNKER_BUILTIN_CONFIG ?? EMBEDDED_CONFIG,
     });
     config = loaded.config;
     for (const { from, to } of config.renamedCommands) commands.rename(from, to);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MAIN, RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
+import { freePort, MAIN, RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
 import { compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
 
 let server: RunningServer;
@@ -227,6 +227,24 @@ describe("process", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr.toString()).toContain("*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***");
     expect(result.stderr.toString()).toContain(">>> 'maxmemory \"lots\"'");
+  });
+
+  test("embedded defaults: loopback only, protected mode on", async () => {
+    const port = freePort();
+    const proc = Bun.spawn([process.execPath, MAIN, "--port", String(port), "--save", ""], { cwd: mkdtempSync(join(tmpdir(), "defaults-")), stdout: "ignore", stderr: "ignore" });
+    let client: RawClient | undefined;
+    for (let i = 0; i < 100 && client === undefined; i++) {
+      try {
+        client = await RawClient.connect(port);
+      } catch {
+        await Bun.sleep(50);
+      }
+    }
+    expect(await client!.call("CONFIG", "GET", "bind")).toEqual(["bind", "127.0.0.1 -::1"]);
+    expect(await client!.call("CONFIG", "GET", "protected-mode")).toEqual(["protected-mode", "yes"]);
+    client!.close();
+    proc.kill("SIGKILL");
+    await proc.exited;
   });
 
   test("pidfile and logfile", async () => {
