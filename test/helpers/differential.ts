@@ -46,3 +46,9 @@ export async function compareScript(pair: Pair, script: string[][]): Promise<str
   }
   return mismatches;
 }
+
+/** rdb_changes_since_last_save of a server: tests compare how much each command changed. */
+export async function dirtyOf(client: RawClient): Promise<number> {
+  const info = String(await client.call("INFO", "persistence"));
+  return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+}

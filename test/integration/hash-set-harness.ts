@@ -3,7 +3,7 @@
 // the dirty counter (rdb_changes_since_last_save) compared after every command.
 
 import { parseReply, RawClient, type Reply } from "../helpers/server.ts";
-import type { Pair } from "../helpers/differential.ts";
+import { dirtyOf, type Pair } from "../helpers/differential.ts";
 import { Config } from "../../src/config.ts";
 import { Server } from "../../src/server.ts";
 import { Client } from "../../src/net/client.ts";
@@ -30,12 +30,6 @@ function describeArgs(args: Arg[]): string {
   return JSON.stringify(args.map((a) => (typeof a === "string" ? a : `<bytes ${Buffer.from(a).toString("hex")}>`)));
 }
 
-async function dirty(client: RawClient): Promise<number> {
-  const info = (await client.call("INFO", "persistence")) as string;
-  const match = /rdb_changes_since_last_save:(\d+)/.exec(info);
-  if (match === null) throw new Error(`no dirty counter in INFO: ${info}`);
-  return Number(match[1]);
-}
 
 function sortKey(reply: Reply): string {
   return JSON.stringify(reply, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Map ? [...v.entries()] : v));
@@ -72,13 +66,13 @@ export async function compareSteps(pair: Pair, script: ScriptEntry[], checkDirty
   for (const entry of script) {
     const step: Step = Array.isArray(entry) ? { cmd: entry } : entry;
     const order = step.order ?? "exact";
-    const before = checkDirty ? await Promise.all([dirty(pair.b), dirty(pair.r)]) : [0, 0];
+    const before = checkDirty ? await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]) : [0, 0];
     const [ours, theirs] = await Promise.all([pair.b.callRaw(...step.cmd), pair.r.callRaw(...step.cmd)]);
     if (normalize(withoutClientId(ours), order) !== normalize(withoutClientId(theirs), order)) {
       mismatches.push(`${describeArgs(step.cmd)}\n   bunker: ${JSON.stringify(ours)}\n   redis:  ${JSON.stringify(theirs)}`);
     }
     if (checkDirty) {
-      const after = await Promise.all([dirty(pair.b), dirty(pair.r)]);
+      const after = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
       const ourDelta = after[0] - before[0]!;
       const theirDelta = after[1] - before[1]!;
       if (ourDelta !== theirDelta) mismatches.push(`${describeArgs(step.cmd)}: dirty +${ourDelta}, Redis +${theirDelta}`);

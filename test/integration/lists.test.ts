@@ -3,7 +3,7 @@
 // (FIFO serving, MULTI/EXEC wakeups, CLIENT UNBLOCK, cascades, type changes, timeouts).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { compareScript, haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
@@ -397,11 +397,6 @@ d("list commands match Redis", () => {
 });
 
 // ---- dirty counter and keyspace events --------------------------------------------------
-
-async function dirtyOf(client: RawClient): Promise<number> {
-  const info = String(await client.call("INFO", "persistence"));
-  return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-}
 
 d("side effects match Redis", () => {
   const script = [

@@ -8,7 +8,7 @@
 // those numbers masked; everything else must be identical.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
@@ -795,11 +795,6 @@ d("node layout matches Redis under random workloads", () => {
 });
 
 // ---- dirty counter and keyspace events -------------------------------------------------------
-
-async function dirtyOf(client: RawClient): Promise<number> {
-  const info = String(await client.call("INFO", "persistence"));
-  return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-}
 
 d("side effects match Redis", () => {
   const script = words(`

@@ -3,7 +3,7 @@
 // multi-client blocking scenarios (BZPOPMIN/BZPOPMAX/BZMPOP).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
 import { RawClient } from "../helpers/server.ts";
 
 type Arg = string | Uint8Array;
@@ -18,11 +18,6 @@ afterAll(async () => {
 });
 
 const d = haveRedis ? describe : describe.skip;
-
-async function dirtyOf(client: RawClient): Promise<number> {
-  const info = String(await client.call("INFO", "persistence"));
-  return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-}
 
 function describeArgs(args: Arg[]): string {
   return JSON.stringify(args.map((a) => (typeof a === "string" ? a : `<hex ${Buffer.from(a).toString("hex")}>`)));
