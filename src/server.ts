@@ -552,7 +552,7 @@ export class Server {
     client.reply.error(message);
   }
 
-  countError(message: string): void {
+  private countError(message: string): void {
     const space = message.indexOf(" ");
     const code = space < 0 ? message : message.slice(0, space);
     this.stats.totalErrorReplies++;
@@ -636,11 +636,6 @@ export class Server {
     return removed;
   }
 
-  totalKeys(): number {
-    let total = 0;
-    for (const db of this.dbs) total += db.size;
-    return total;
-  }
 
   /** Keyspace hits/misses live in each database: INFO adds them up. */
   keyspaceStats(): { hits: number; misses: number; expired: number } {
@@ -687,9 +682,6 @@ export class Server {
     }
   }
 
-  entryOf(dbIndex: number, key: string): KeyEntry | undefined {
-    return this.dbs[dbIndex]!.entry(key);
-  }
 }
 
 /** Commands a RESP2 client may run while subscribed. */
