@@ -33,7 +33,7 @@ const SLICE_BUDGET_MS = 0.5;
 /** Stop producing stream slices while this much is waiting for the writer. */
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
 /** Scheduling priority of the writer process (higher = nicer to the server). */
-const WRITER_NICENESS = 10;
+const WRITER_NICENESS = 5;
 /** Keys per "keys" frame. */
 const BATCH_KEYS = 512;
 
@@ -227,7 +227,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     if (this.detached || this.streamDone) return;
     // Encoding leaves short-lived garbage; an eden collection now and then keeps it from
     // growing the heap (the save's memory cost) before the collector would run anyway.
-    if (++this.slices % 32 === 0) Bun.gc(false);
+    if (++this.slices % 16 === 0) Bun.gc(false);
     const started = performance.now();
     let sinceClock = 0;
     while (this.streamIndex < this.sources.length) {
