@@ -165,18 +165,20 @@ export class Database {
   }
 
   /** Adds a key that the caller knows does not exist (after a lookup returned nothing). */
-  add(key: string, value: RedisValue, expireAt = -1): void {
+  add(key: string, value: RedisValue, expireAt = -1): KeyEntry {
     this.notifyChange(key, undefined, "write");
-    this.insert(key, value, expireAt);
+    return this.insert(key, value, expireAt);
   }
 
-  private insert(key: string, value: RedisValue, expireAt: number): void {
+  private insert(key: string, value: RedisValue, expireAt: number): KeyEntry {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
     if (slot === this.slots.length) this.slots.push(key);
     else this.slots[slot] = key;
-    this.entries.set(key, new KeyEntry(value, expireAt, this.now(), slot));
+    const entry = new KeyEntry(value, expireAt, this.now(), slot);
+    this.entries.set(key, entry);
     if (expireAt !== -1) this.volatileKeys.add(key);
     this.expireEvents?.onNewKey?.(this, key);
+    return entry;
   }
 
   /** Deletes a key if present (expired keys count as absent). Returns whether a live key was removed. */

@@ -242,10 +242,9 @@ export class Persistence {
             }
             db.remove(key);
           }
-          db.add(key, value, expireAtMs ?? -1);
+          const entry = db.add(key, value, expireAtMs ?? -1);
           // OBJECT IDLETIME / FREQ survive a save and load, as Redis keeps them (IDLE/FREQ opcodes).
           if (freq !== undefined || idleSeconds !== undefined) {
-            const entry = db.entries.get(key)!;
             if (freq !== undefined) entry.freq = freq;
             if (idleSeconds !== undefined) entry.lru = Date.now() - idleSeconds * 1000;
           }
