@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { compareScript, haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
+import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
@@ -520,73 +521,13 @@ d("WATCH sees exactly the list commands Redis counts as modifications", () => {
  * client may block); `call` waits for the reply; a client's next step first waits for
  * its outstanding reply. `$id<n>` in arguments becomes client n's CLIENT ID.
  */
-type Step =
-  | { c: number; send: string[] }
-  | { c: number; call: string[] }
-  | { sleep: number }
-  | { blockedClients: true }
-  | { dirty: true }
-  | { close: number };
-
-interface Transcript {
-  /** Replies per client, in the order each client received them. */
-  replies: string[][];
-  /** Values recorded by blockedClients/dirty steps, in step order. */
-  probes: string[];
-}
-
 const CLIENTS = 5;
-
-async function runScenario(port: number, steps: Step[]): Promise<Transcript> {
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => RawClient.connect(port)));
-  const ids: string[] = [];
-  for (const client of clients) ids.push(String(await client.call("CLIENT", "ID")));
-  const outstanding: Array<Promise<void> | null> = clients.map(() => null);
-  const replies: string[][] = clients.map(() => []);
-  const probes: string[] = [];
-  const resolveArgs = (args: string[]) => args.map((arg) => arg.replace(/^\$id(\d)$/, (_, n: string) => ids[Number(n)]!));
-  const settle = async (c: number) => {
-    const pending = outstanding[c];
-    outstanding[c] = null;
-    if (pending) await pending;
-  };
-  try {
-    for (const step of steps) {
-      if ("send" in step) {
-        await settle(step.c);
-        outstanding[step.c] = clients[step.c]!.callRaw(...resolveArgs(step.send)).then(
-          (reply) => void replies[step.c]!.push(reply),
-          () => void replies[step.c]!.push("<connection closed>"),
-        );
-        await Bun.sleep(30);
-      } else if ("call" in step) {
-        await settle(step.c);
-        replies[step.c]!.push(await clients[step.c]!.callRaw(...resolveArgs(step.call)));
-      } else if ("sleep" in step) {
-        await Bun.sleep(step.sleep);
-      } else if ("blockedClients" in step) {
-        const info = String(await clients[0]!.call("INFO", "clients"));
-        probes.push(/blocked_clients:(\d+)/.exec(info)![1]!);
-      } else if ("dirty" in step) {
-        probes.push(String(await dirtyOf(clients[0]!)));
-      } else {
-        clients[step.close]!.close();
-        outstanding[step.close] = null;
-        await Bun.sleep(30);
-      }
-    }
-    for (let c = 0; c < CLIENTS; c++) await settle(c);
-  } finally {
-    for (const client of clients) client.close();
-  }
-  return { replies, probes };
-}
 
 /** Runs the scenario on both servers, expects identical transcripts, returns Bunker's. */
 async function compareScenario(steps: Step[]): Promise<Transcript> {
   await flushBoth();
   await Promise.all([pair.b.callRaw("CONFIG", "RESETSTAT"), pair.r.callRaw("CONFIG", "RESETSTAT")]);
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps), runScenario(pair.redis.port, steps)]);
+  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, { clients: CLIENTS }), runScenario(pair.redis.port, steps, { clients: CLIENTS })]);
   expect(ours).toEqual(theirs);
   return ours;
 }
@@ -776,7 +717,7 @@ d("blocking matches Redis", () => {
     ];
     // HELLO's own reply carries the server's identity: compare what follows it.
     const withHello: Step[] = [{ c: 1, call: ["HELLO", "3"] }, ...steps];
-    const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, withHello), runScenario(pair.redis.port, withHello)]);
+    const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, withHello, { clients: CLIENTS }), runScenario(pair.redis.port, withHello, { clients: CLIENTS })]);
     expect(ours.replies[1]!.slice(1)).toEqual(theirs.replies[1]!.slice(1));
     expect(ours.replies[1]!.slice(1)).toEqual(["*2\r\n$1\r\nk\r\n$1\r\nv\r\n", "_\r\n", "_\r\n"]);
   });

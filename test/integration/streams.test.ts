@@ -9,6 +9,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
+import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
@@ -933,69 +934,13 @@ d("side effects match Redis", () => {
  * client may block); `call` waits for the reply; a client's next step first waits for
  * its outstanding reply. `$id<n>` in arguments becomes client n's CLIENT ID.
  */
-type Step =
-  | { c: number; send: string[] }
-  | { c: number; call: string[] }
-  | { sleep: number }
-  | { blockedClients: true }
-  | { dirty: true };
-
-interface Transcript {
-  /** Replies per client, in the order each client received them (times masked). */
-  replies: string[][];
-  /** Values recorded by blockedClients/dirty steps (dirty: since the scenario began), in step order. */
-  probes: string[];
-}
-
 const CLIENTS = 5;
-
-async function runScenario(port: number, steps: Step[]): Promise<Transcript> {
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => RawClient.connect(port)));
-  const ids: string[] = [];
-  for (const client of clients) ids.push(String(await client.call("CLIENT", "ID")));
-  // Dirty probes are reported relative to the start: the two servers' histories differ.
-  const dirtyBase = await dirtyOf(clients[0]!);
-  const outstanding: Array<Promise<void> | null> = clients.map(() => null);
-  const replies: string[][] = clients.map(() => []);
-  const probes: string[] = [];
-  const resolveArgs = (args: string[]) => args.map((arg) => arg.replace(/^\$id(\d)$/, (_, n: string) => ids[Number(n)]!));
-  const settle = async (c: number) => {
-    const pending = outstanding[c];
-    outstanding[c] = null;
-    if (pending) await pending;
-  };
-  try {
-    for (const step of steps) {
-      if ("send" in step) {
-        await settle(step.c);
-        outstanding[step.c] = clients[step.c]!.callRaw(...resolveArgs(step.send)).then(
-          (reply) => void replies[step.c]!.push(maskTimes(reply)),
-          () => void replies[step.c]!.push("<connection closed>"),
-        );
-        await Bun.sleep(30);
-      } else if ("call" in step) {
-        await settle(step.c);
-        replies[step.c]!.push(maskTimes(await clients[step.c]!.callRaw(...resolveArgs(step.call))));
-      } else if ("sleep" in step) {
-        await Bun.sleep(step.sleep);
-      } else if ("blockedClients" in step) {
-        const info = String(await clients[0]!.call("INFO", "clients"));
-        probes.push(/blocked_clients:(\d+)/.exec(info)![1]!);
-      } else {
-        probes.push(String((await dirtyOf(clients[0]!)) - dirtyBase));
-      }
-    }
-    for (let c = 0; c < CLIENTS; c++) await settle(c);
-  } finally {
-    for (const client of clients) client.close();
-  }
-  return { replies, probes };
-}
 
 /** Runs the scenario on both servers, expects identical transcripts, returns Bunker's. */
 async function compareScenario(steps: Step[]): Promise<Transcript> {
   await flushBoth();
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps), runScenario(pair.redis.port, steps)]);
+  const options = { clients: CLIENTS, mapReply: maskTimes };
+  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, options), runScenario(pair.redis.port, steps, options)]);
   expect(ours).toEqual(theirs);
   return ours;
 }
@@ -1161,7 +1106,8 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
       { sleep: 150 },
     ];
     await flushBoth();
-    const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps), runScenario(pair.redis.port, steps)]);
+    const options = { clients: CLIENTS, mapReply: maskTimes };
+  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, options), runScenario(pair.redis.port, steps, options)]);
     // HELLO's own reply carries each server's identity: compare what follows it.
     expect(ours.replies[1]!.slice(1)).toEqual(theirs.replies[1]!.slice(1));
     expect(ours.replies[1]![1]).toStartWith("%1\r\n");

@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
+import { runScenario, type Step } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 
 type Arg = string | Uint8Array;
@@ -1013,59 +1014,12 @@ d("lookups count keyspace hits and misses as Redis's", () => {
 // ---- blocking -----------------------------------------------------------------------------------------
 
 /** `quiet` runs a command whose reply differs between servers by design (HELLO) and is not recorded. */
-type ScenarioStep =
-  | { c: number; send: string[] }
-  | { c: number; call: string[] }
-  | { c: number; quiet: string[] }
-  | { sleep: number }
-  | { probe: "blocked" | "dirty" };
-
 const CLIENTS = 4;
 
-/** Runs the steps with CLIENTS connections; returns each client's replies and the probes. */
-async function runScenario(port: number, steps: ScenarioStep[]): Promise<{ replies: string[][]; probes: string[] }> {
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => RawClient.connect(port)));
-  const outstanding: Array<Promise<void> | null> = clients.map(() => null);
-  const replies: string[][] = clients.map(() => []);
-  const probes: string[] = [];
-  const dirtyBaseline = await dirtyOf(clients[0]!);
-  const settle = async (c: number) => {
-    const pending = outstanding[c];
-    outstanding[c] = null;
-    if (pending) await pending;
-  };
-  try {
-    for (const step of steps) {
-      if ("send" in step) {
-        await settle(step.c);
-        outstanding[step.c] = clients[step.c]!.callRaw(...step.send).then((reply) => void replies[step.c]!.push(reply));
-        await Bun.sleep(30);
-      } else if ("call" in step) {
-        await settle(step.c);
-        replies[step.c]!.push(await clients[step.c]!.callRaw(...step.call));
-      } else if ("quiet" in step) {
-        await settle(step.c);
-        await clients[step.c]!.callRaw(...step.quiet);
-      } else if ("sleep" in step) {
-        await Bun.sleep(step.sleep);
-      } else if (step.probe === "blocked") {
-        const info = String(await clients[0]!.call("INFO", "clients"));
-        probes.push(/blocked_clients:(\d+)/.exec(info)![1]!);
-      } else {
-        probes.push(`dirty +${(await dirtyOf(clients[0]!)) - dirtyBaseline}`);
-      }
-    }
-    for (let c = 0; c < CLIENTS; c++) await settle(c);
-  } finally {
-    for (const client of clients) client.close();
-  }
-  return { replies, probes };
-}
-
-async function compareScenario(steps: ScenarioStep[]): Promise<void> {
+async function compareScenario(steps: Step[]): Promise<void> {
   await resetBoth();
   await onBoth("CONFIG", "RESETSTAT");
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps), runScenario(pair.redis.port, steps)]);
+  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, { clients: CLIENTS }), runScenario(pair.redis.port, steps, { clients: CLIENTS })]);
   expect(ours).toEqual(theirs);
 }
 
@@ -1075,11 +1029,11 @@ d("blocking pops match Redis", () => {
       { c: 1, send: ["BZPOPMIN", "k", "0"] },
       { c: 2, send: ["BZPOPMAX", "k", "0"] },
       { c: 3, send: ["BZMPOP", "0", "1", "k", "MIN", "COUNT", "2"] },
-      { probe: "blocked" },
-      { probe: "dirty" },
+      { blockedClients: true },
+      { dirty: true },
       { c: 0, call: ["ZADD", "k", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"] },
-      { probe: "dirty" },
-      { probe: "blocked" },
+      { dirty: true },
+      { blockedClients: true },
       { c: 0, call: ["ZRANGE", "k", "0", "-1", "WITHSCORES"] },
     ]);
   });
@@ -1115,9 +1069,9 @@ d("blocking pops match Redis", () => {
       { c: 0, call: ["ZADD", "q", "1", "x"] },
       { c: 0, call: ["DEL", "q"] },
       { c: 0, call: ["EXEC"] },
-      { probe: "blocked" },
+      { blockedClients: true },
       { c: 0, call: ["ZADD", "q", "2", "y"] },
-      { probe: "blocked" },
+      { blockedClients: true },
     ]);
   });
 
@@ -1128,19 +1082,19 @@ d("blocking pops match Redis", () => {
       { sleep: 250 },
       { c: 1, send: ["BZPOPMAX", "t", "0"] },
       { c: 0, call: ["SET", "t", "string"] },
-      { probe: "blocked" },
+      { blockedClients: true },
       { c: 0, call: ["DEL", "t"] },
       { c: 0, call: ["ZADD", "src", "1", "m", "2", "n"] },
       { c: 0, call: ["ZUNIONSTORE", "t", "1", "src"] },
-      { probe: "blocked" },
+      { blockedClients: true },
       { c: 0, call: ["ZRANGE", "t", "0", "-1", "WITHSCORES"] },
       { c: 2, send: ["BZMPOP", "0", "1", "t", "MIN", "COUNT", "5"] },
-      { probe: "blocked" },
+      { blockedClients: true },
       { c: 3, send: ["BZPOPMIN", "w", "0"] },
       { c: 0, call: ["ZADD", "other", "1", "o"] },
       { c: 0, call: ["ZRANGESTORE", "w", "other", "0", "-1"] },
-      { probe: "blocked" },
-      { probe: "dirty" },
+      { blockedClients: true },
+      { dirty: true },
     ]);
   });
 

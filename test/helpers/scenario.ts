@@ -1,0 +1,86 @@
+// Multi-client scenarios for blocking commands: several connections to one server run
+// a script of steps (some of which block), and the transcript (each client's replies and
+// the probes taken) is compared between Bunker and the real Redis.
+
+import { RawClient } from "./server.ts";
+import { dirtyOf } from "./differential.ts";
+
+export type Step =
+  /** Sends a command whose reply may come later (a blocking command); the reply is recorded when it arrives. */
+  | { c: number; send: string[] }
+  /** Sends a command and waits for its reply, which is recorded. */
+  | { c: number; call: string[] }
+  /** Sends a command and waits for its reply, which is not recorded (set-up noise). */
+  | { c: number; quiet: string[] }
+  | { sleep: number }
+  /** Records INFO's blocked_clients. */
+  | { blockedClients: true }
+  /** Records how much the dirty counter grew since the scenario began. */
+  | { dirty: true }
+  /** Closes a client's connection. */
+  | { close: number };
+
+export interface Transcript {
+  /** Replies per client, in the order each client received them. */
+  replies: string[][];
+  /** Values recorded by blockedClients/dirty steps, in step order. */
+  probes: string[];
+}
+
+export interface ScenarioOptions {
+  clients: number;
+  /** Applied to every recorded reply (e.g. to mask times). */
+  mapReply?: (reply: string) => string;
+}
+
+/** Runs the steps on `port`. Arguments "$id<N>" become client N's CLIENT ID. */
+export async function runScenario(port: number, steps: Step[], options: ScenarioOptions): Promise<Transcript> {
+  const map = options.mapReply ?? ((reply: string) => reply);
+  const clients = await Promise.all(Array.from({ length: options.clients }, () => RawClient.connect(port)));
+  const ids: string[] = [];
+  for (const client of clients) ids.push(String(await client.call("CLIENT", "ID")));
+  // Dirty probes are relative to the start: the two servers' histories differ.
+  const dirtyBase = await dirtyOf(clients[0]!);
+  const outstanding: Array<Promise<void> | null> = clients.map(() => null);
+  const replies: string[][] = clients.map(() => []);
+  const probes: string[] = [];
+  const resolveArgs = (args: string[]) => args.map((arg) => arg.replace(/^\$id(\d)$/, (_, n: string) => ids[Number(n)]!));
+  const settle = async (c: number) => {
+    const pending = outstanding[c];
+    outstanding[c] = null;
+    if (pending) await pending;
+  };
+  try {
+    for (const step of steps) {
+      if ("send" in step) {
+        await settle(step.c);
+        outstanding[step.c] = clients[step.c]!.callRaw(...resolveArgs(step.send)).then(
+          (reply) => void replies[step.c]!.push(map(reply)),
+          () => void replies[step.c]!.push("<connection closed>"),
+        );
+        await Bun.sleep(30);
+      } else if ("call" in step) {
+        await settle(step.c);
+        replies[step.c]!.push(map(await clients[step.c]!.callRaw(...resolveArgs(step.call))));
+      } else if ("quiet" in step) {
+        await settle(step.c);
+        await clients[step.c]!.callRaw(...resolveArgs(step.quiet));
+      } else if ("sleep" in step) {
+        await Bun.sleep(step.sleep);
+      } else if ("blockedClients" in step) {
+        const info = String(await clients[0]!.call("INFO", "clients"));
+        probes.push(/blocked_clients:(\d+)/.exec(info)![1]!);
+      } else if ("dirty" in step) {
+        probes.push(String((await dirtyOf(clients[0]!)) - dirtyBase));
+      } else {
+        clients[step.close]!.close();
+        outstanding[step.close] = null;
+        await Bun.sleep(30);
+      }
+    }
+    for (let c = 0; c < clients.length; c++) await settle(c);
+  } finally {
+    for (const client of clients) client.close();
+  }
+  return { replies, probes };
+}
