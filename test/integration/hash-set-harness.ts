@@ -195,3 +195,57 @@ export async function compareNotifications(pair: Pair, entries: ScriptEntry[]): 
   }
   return mismatches;
 }
+
+/**
+ * Runs each command on both servers and compares keyspace_hits/keyspace_misses after it.
+ * Returns the mismatches (empty when every command counts as Redis's does).
+ */
+export async function compareKeyspaceStats(pair: Pair, commands: string[][]): Promise<string[]> {
+  const stats = (): Promise<string[]> =>
+    Promise.all(
+      [pair.b, pair.r].map(async (client) => {
+        const info = (await client.call("INFO", "stats")) as string;
+        return `${/keyspace_hits:(\d+)/.exec(info)![1]}/${/keyspace_misses:(\d+)/.exec(info)![1]}`;
+      }),
+    );
+  await callBoth(pair, "CONFIG", "RESETSTAT");
+  const mismatches: string[] = [];
+  for (const command of commands) {
+    await callBoth(pair, ...command);
+    const [ours, theirs] = await stats();
+    if (ours !== theirs) mismatches.push(`${command.join(" ")}: hits/misses ${ours}, Redis ${theirs}`);
+  }
+  return mismatches;
+}
+
+/**
+ * For each command: `setup` runs on both servers, a client WATCHes `watched`, another
+ * client runs the command, then the watcher's MULTI/`probe`/EXEC reply is compared
+ * (null when the command counted as a change). Returns the mismatches.
+ */
+export async function compareWatchEffects(
+  pair: Pair,
+  options: { setup: () => Promise<void>; watched: string[]; probe: string[] },
+  commands: string[][],
+): Promise<string[]> {
+  const others = [await RawClient.connect(pair.bunker.port), await RawClient.connect(pair.redis.port)];
+  const mismatches: string[] = [];
+  try {
+    for (const command of commands) {
+      await options.setup();
+      const replies: string[] = [];
+      for (let side = 0; side < 2; side++) {
+        const watcher = side === 0 ? pair.b : pair.r;
+        await watcher.call("WATCH", ...options.watched);
+        await others[side]!.call(...command);
+        await watcher.call("MULTI");
+        await watcher.call(...options.probe);
+        replies.push(await watcher.callRaw("EXEC"));
+      }
+      if (replies[0] !== replies[1]) mismatches.push(`${command.join(" ")}: EXEC ${JSON.stringify(replies[0])}, Redis ${JSON.stringify(replies[1])}`);
+    }
+  } finally {
+    for (const client of others) client.close();
+  }
+  return mismatches;
+}

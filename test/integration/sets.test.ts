@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
 import { RawClient, type Reply } from "../helpers/server.ts";
-import { callBoth, compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
+import { callBoth, compareKeyspaceStats, compareNotifications, compareSteps, compareWatchEffects, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
 let pair: Pair;
 
@@ -582,39 +582,17 @@ d("set commands match Redis", () => {
       ["SDIFFSTORE", "s", "s", "nokey"],
       ["SINTERSTORE", "nokey2", "nokey"],
     ];
-    const others = [await RawClient.connect(pair.bunker.port), await RawClient.connect(pair.redis.port)];
-    try {
-      for (const command of cases) {
-        await resetBoth(pair);
-        await callBoth(pair, "SADD", "s", "a", "b");
-        await callBoth(pair, "SADD", "other", "a");
-        const replies: string[] = [];
-        for (let side = 0; side < 2; side++) {
-          const watcher = side === 0 ? pair.b : pair.r;
-          await watcher.call("WATCH", "s", "nokey2");
-          await others[side]!.call(...command);
-          await watcher.call("MULTI");
-          await watcher.call("SCARD", "s");
-          replies.push(await watcher.callRaw("EXEC"));
-        }
-        expect({ command, reply: replies[0] }).toEqual({ command, reply: replies[1]! });
-      }
-    } finally {
-      for (const client of others) client.close();
-    }
+    const setup = async () => {
+      await resetBoth(pair);
+      await callBoth(pair, "SADD", "s", "a", "b");
+      await callBoth(pair, "SADD", "other", "a");
+    };
+    expect(await compareWatchEffects(pair, { setup, watched: ["s", "nokey2"], probe: ["SCARD", "s"] }, cases)).toEqual([]);
   });
 
   test("keyspace hits and misses count like Redis's", async () => {
     await callBoth(pair, "SADD", "s", "1", "2");
-    const stats = async (): Promise<string[]> =>
-      Promise.all(
-        [pair.b, pair.r].map(async (client) => {
-          const info = (await client.call("INFO", "stats")) as string;
-          return `${/keyspace_hits:(\d+)/.exec(info)![1]}/${/keyspace_misses:(\d+)/.exec(info)![1]}`;
-        }),
-      );
-    await callBoth(pair, "CONFIG", "RESETSTAT");
-    for (const command of [
+    const commands = [
       ["SISMEMBER", "s", "1"],
       ["SISMEMBER", "nokey", "1"],
       ["SMEMBERS", "s"],
@@ -628,11 +606,8 @@ d("set commands match Redis", () => {
       ["SPOP", "nokey"],
       ["SRANDMEMBER", "s", "2"],
       ["SSCAN", "s", "0"],
-    ]) {
-      await callBoth(pair, ...command);
-      const [ours, theirs] = await stats();
-      expect({ command, stats: ours }).toEqual({ command, stats: theirs! });
-    }
+    ];
+    expect(await compareKeyspaceStats(pair, commands)).toEqual([]);
   });
 
   test("COMMAND GETKEYS knows SINTERCARD's keys", async () => {
