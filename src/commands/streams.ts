@@ -139,6 +139,17 @@ function strictIdArg(client: Client, arg: Uint8Array): StreamId | null {
   return id;
 }
 
+/** Strict IDs from argv[from] on, all parsed before any is used (the commands are all or nothing). */
+function strictIdArgs(client: Client, argv: Uint8Array[], from: number): StreamId[] | null {
+  const ids: StreamId[] = [];
+  for (let j = from; j < argv.length; j++) {
+    const id = strictIdArg(client, argv[j]!);
+    if (id === null) return null;
+    ids.push(id);
+  }
+  return ids;
+}
+
 /** streamParseIDOrReply: "-" is 0-0 and "+" the maximum ID. */
 function idArg(client: Client, arg: Uint8Array, missingSeq: bigint): StreamId | null {
   const id = parseStreamId(arg, missingSeq, false);
@@ -501,13 +512,8 @@ function xdel(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  // Every ID is checked before any is deleted: the command is all or nothing.
-  const ids: StreamId[] = [];
-  for (let j = 2; j < argv.length; j++) {
-    const id = strictIdArg(client, argv[j]!);
-    if (id === null) return;
-    ids.push(id);
-  }
+  const ids = strictIdArgs(client, argv, 2);
+  if (ids === null) return;
   let deleted = 0;
   for (const id of ids) {
     if (stream.get(id) === undefined) continue;
@@ -1109,12 +1115,8 @@ function xack(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  const ids: StreamId[] = [];
-  for (let j = 3; j < argv.length; j++) {
-    const id = strictIdArg(client, argv[j]!);
-    if (id === null) return;
-    ids.push(id);
-  }
+  const ids = strictIdArgs(client, argv, 3);
+  if (ids === null) return;
   let acknowledged = 0;
   for (const id of ids) {
     if (!target.group.pending.has(streamIdKey(id))) continue;
