@@ -52,3 +52,24 @@ export async function dirtyOf(client: RawClient): Promise<number> {
   const info = String(await client.call("INFO", "persistence"));
   return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
 }
+
+/**
+ * COMMAND INFO of `names` on both servers, compared on what declarations decide: name,
+ * arity, flags, first/last key and step, ACL categories, tips, and the same for every
+ * subcommand (in name order: Redis lists them in hash order). Returns the mismatches.
+ */
+export async function compareCommandInfo(pair: Pair, names: string[]): Promise<string[]> {
+  const declaration = (entry: unknown[]): string =>
+    JSON.stringify(
+      [...entry.slice(0, 8), ((entry[9] ?? []) as unknown[][]).map((sub) => JSON.stringify(sub.slice(0, 8))).sort()],
+      (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
+    );
+  const [ours, theirs] = (await Promise.all([pair.b.call("COMMAND", "INFO", ...names), pair.r.call("COMMAND", "INFO", ...names)])) as unknown[][][];
+  const mismatches: string[] = [];
+  names.forEach((name, i) => {
+    const a = declaration(ours![i] ?? []);
+    const b = declaration(theirs![i] ?? []);
+    if (a !== b) mismatches.push(`${name}\n   bunker: ${a}\n   redis:  ${b}`);
+  });
+  return mismatches;
+}
