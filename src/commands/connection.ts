@@ -182,11 +182,11 @@ export function validateClientName(name: Uint8Array): string | null {
 }
 
 export const connectionCommands: CommandSpec[] = [
-  keyless({ name: "ping", arity: -1, flags: ["fast", "sentinel"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Ping the server", complexity: "O(1)", handler: ping }),
-  keyless({ name: "echo", arity: 2, flags: ["fast"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Echo the given string", complexity: "O(1)", handler: echo }),
+  keyless({ name: "ping", arity: -1, flags: ["fast"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Ping the server", complexity: "O(1)", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], handler: ping }),
+  keyless({ name: "echo", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Echo the given string", complexity: "O(1)", handler: echo }),
   keyless({ name: "quit", arity: -1, flags: ["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Close the connection", complexity: "O(1)", handler: quit }),
   keyless({ name: "reset", arity: 1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], categories: ["connection"], group: "connection", since: "6.2.0", summary: "Reset the connection", complexity: "O(1)", handler: reset }),
   keyless({ name: "select", arity: 2, flags: ["loading", "stale", "fast"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Change the selected database for the current connection", complexity: "O(1)", handler: select }),
-  keyless({ name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Authenticate to the server", complexity: "O(N) where N is the number of passwords defined for the user", handler: auth }),
-  keyless({ name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], categories: ["connection"], group: "connection", since: "6.0.0", summary: "Handshake with Redis", complexity: "O(1)", handler: hello }),
+  keyless({ name: "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], categories: ["connection"], group: "connection", since: "1.0.0", summary: "Authenticate to the server", complexity: "O(N) where N is the number of passwords defined for the user", handler: auth }),
+  keyless({ name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], categories: ["connection"], group: "connection", since: "6.0.0", summary: "Handshake with Redis", complexity: "O(1)", handler: hello }),
 ];

@@ -349,6 +349,13 @@ const CLIENT_HELP = [
   "    Prints this help.",
 ];
 
+/** Redis's command flag table order (COMMAND INFO prints flags in it). */
+const FLAG_ORDER = [
+  "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip_monitor",
+  "skip_slowlog", "asking", "fast", "no_auth", "may_replicate", "sentinel", "only_sentinel", "no_mandatory_keys",
+  "protected", "no_async_loading", "no_multi", "movablekeys", "allow_busy",
+];
+
 // ---- COMMAND ------------------------------------------------------------------------
 
 function replyCommandInfo(client: Client, command: Command): void {
@@ -359,6 +366,8 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.integer(spec.arity);
   const flags = [...spec.flags];
   if (spec.getKeys && !flags.includes("movablekeys")) flags.push("movablekeys");
+  // Redis lists flags in the order of its flag table, whatever the declaration's order.
+  flags.sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b));
   reply.setHeader(flags.length);
   for (const flag of flags) reply.simple(flag);
   reply.integer(spec.firstKey);
@@ -697,13 +706,13 @@ export const serverCommands: CommandSpec[] = [
     subcommands: [
       keyless({ name: "get", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.0.0", summary: "Get the values of configuration parameters", complexity: "O(N) when N is the number of configuration parameters provided", handler: configGet }),
       keyless({ name: "set", arity: -4, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.0.0", summary: "Set configuration parameters to the given values", complexity: "O(N) when N is the number of configuration parameters provided", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: configSet }),
-      keyless({ name: "resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.0.0", summary: "Reset the stats returned by INFO", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: configResetstat }),
-      keyless({ name: "rewrite", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.0", summary: "Rewrite the configuration file with the in memory configuration", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: configRewrite }),
+      keyless({ name: "resetstat", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.0.0", summary: "Reset the stats returned by INFO", complexity: "O(1)", handler: configResetstat }),
+      keyless({ name: "rewrite", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.0", summary: "Rewrite the configuration file with the in memory configuration", complexity: "O(1)", handler: configRewrite }),
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, CONFIG_HELP) }),
     ],
   }),
   keyless({
-    name: "client", arity: -2, flags: [], ...CONN, since: "2.4.0", summary: "A container for client connection commands", complexity: "Depends on subcommand.",
+    name: "client", arity: -2, flags: [], ...CONN, categories: [], since: "2.4.0", summary: "A container for client connection commands", complexity: "Depends on subcommand.",
     subcommands: [
       keyless({ name: "id", arity: 2, flags: ["noscript", "loading", "stale"], ...CONN, since: "5.0.0", summary: "Returns the client ID for the current connection", complexity: "O(1)", handler: clientId }),
       keyless({ name: "setname", arity: 3, flags: ["noscript", "loading", "stale"], ...CONN, since: "2.6.9", summary: "Set the current connection name", complexity: "O(1)", handler: clientSetname }),
@@ -730,7 +739,7 @@ export const serverCommands: CommandSpec[] = [
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, COMMAND_HELP) }),
     ],
   }),
-  keyless({ name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale", "protected"], ...SRV, since: "1.0.0", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: debug }),
+  keyless({ name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "1.0.0", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: debug }),
   keyless({
     name: "slowlog", arity: -2, flags: [], ...SRV, since: "2.2.12", summary: "A container for slow log commands", complexity: "Depends on subcommand.",
     subcommands: [
@@ -745,7 +754,7 @@ export const serverCommands: CommandSpec[] = [
     subcommands: [
       keyless({ name: "latest", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return the latest latency samples for all events.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyLatest }),
       keyless({ name: "history", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return timestamp-latency samples for the event.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistory }),
-      keyless({ name: "reset", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Reset latency data for one or more events.", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:agg_sum"], handler: latencyReset }),
+      keyless({ name: "reset", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Reset latency data for one or more events.", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: latencyReset }),
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "LATEST", "    Return the latest latency samples for all events.", "HISTORY <event>", "    Return time-latency samples for the specified event.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HELP", "    Prints this help."]) }),
     ],
   }),

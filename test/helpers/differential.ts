@@ -56,19 +56,29 @@ export async function dirtyOf(client: RawClient): Promise<number> {
 /**
  * COMMAND INFO of `names` on both servers, compared on what declarations decide: name,
  * arity, flags, first/last key and step, ACL categories, tips, and the same for every
- * subcommand (in name order: Redis lists them in hash order). Returns the mismatches.
+ * subcommand (in name order: Redis lists them in hash order). With `onlyOurSubcommands`,
+ * Redis's subcommands that Bunker does not implement are left out. Returns the mismatches.
  */
-export async function compareCommandInfo(pair: Pair, names: string[]): Promise<string[]> {
-  const declaration = (entry: unknown[]): string =>
+export async function compareCommandInfo(pair: Pair, names: string[], options: { onlyOurSubcommands?: boolean } = {}): Promise<string[]> {
+  const subcommands = (entry: unknown[]): unknown[][] => (entry[9] ?? []) as unknown[][];
+  const declaration = (entry: unknown[], keep?: Set<unknown>): string =>
     JSON.stringify(
-      [...entry.slice(0, 8), ((entry[9] ?? []) as unknown[][]).map((sub) => JSON.stringify(sub.slice(0, 8))).sort()],
+      [
+        ...entry.slice(0, 8),
+        subcommands(entry)
+          .filter((sub) => keep === undefined || keep.has(sub[0]))
+          .map((sub) => JSON.stringify(sub.slice(0, 8)))
+          .sort(),
+      ],
       (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
     );
   const [ours, theirs] = (await Promise.all([pair.b.call("COMMAND", "INFO", ...names), pair.r.call("COMMAND", "INFO", ...names)])) as unknown[][][];
   const mismatches: string[] = [];
   names.forEach((name, i) => {
-    const a = declaration(ours![i] ?? []);
-    const b = declaration(theirs![i] ?? []);
+    const mine = ours![i] ?? [];
+    const keep = options.onlyOurSubcommands ? new Set(subcommands(mine).map((sub) => sub[0])) : undefined;
+    const a = declaration(mine);
+    const b = declaration(theirs![i] ?? [], keep);
     if (a !== b) mismatches.push(`${name}\n   bunker: ${a}\n   redis:  ${b}`);
   });
   return mismatches;

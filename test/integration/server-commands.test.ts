@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, MAIN, RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
-import { compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { compareCommandInfo, compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
 
 let server: RunningServer;
 let c: RawClient;
@@ -184,6 +184,13 @@ d("server command errors match Redis", () => {
   afterAll(async () => {
     await pair?.stop();
   });
+  test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
+    const names = ((await pair.b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
+    expect(names.length).toBeGreaterThan(190);
+    // Subcommands Bunker does not implement (CLIENT TRACKING, LATENCY DOCTOR...) are absent on purpose.
+    expect(await compareCommandInfo(pair, names, { onlyOurSubcommands: true })).toEqual([]);
+  });
+
   test("CONFIG, CLIENT, SLOWLOG, DEBUG argument errors", async () => {
     const script = [
       ["CONFIG", "GET", "maxmemory"],
