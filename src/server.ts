@@ -9,7 +9,7 @@ import { Client, type ClientSocket, type ClientSocketData } from "./net/client.t
 import { ProtocolError } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyEntry, type KeyspaceObserver } from "./db/keyspace.ts";
-import { argLower, bytesToKey, bytesToText } from "./db/bytes.ts";
+import { argLower, bytesToKey, bytesToText, copyBytes } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
@@ -323,7 +323,9 @@ export class Server {
     client.totalNetInput += data.length;
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
-    client.parser.feed(data);
+    // A plain Uint8Array view: Buffer's slice() would not copy, and arguments that the
+    // keyspace keeps are copied with it further down the line.
+    client.parser.feed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     this.processInput(client);
     client.flush();
   }
@@ -500,7 +502,7 @@ export class Server {
         this.rejectCommand(client, command, errors.NOT_ALLOWED_IN_MULTI);
         return;
       }
-      client.multiQueue.push({ command, argv: argv.map((a) => a.slice()) });
+      client.multiQueue.push({ command, argv: argv.map(copyBytes) });
       client.reply.simple("QUEUED");
       return;
     }

@@ -1,6 +1,7 @@
 // SLOWLOG: commands slower than slowlog-log-slower-than microseconds, newest first.
 
 import type { Client } from "./net/client.ts";
+import { copyBytes } from "./db/bytes.ts";
 
 export interface SlowLogEntry {
   id: number;
@@ -37,7 +38,7 @@ export class SlowLog {
         cut.set(arg.subarray(0, MAX_ARG_BYTES));
         cut.set(more, MAX_ARG_BYTES);
         kept.push(cut);
-      } else kept.push(arg.slice());
+      } else kept.push(copyBytes(arg));
     }
     this.entries.unshift({
       id: this.nextId++,

@@ -3,7 +3,7 @@
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { bytesToKey, parseInteger } from "../db/bytes.ts";
+import { bytesToKey, copyBytes, parseInteger } from "../db/bytes.ts";
 import * as errors from "../errors.ts";
 import { REDIS_VERSION } from "../server.ts";
 
@@ -152,7 +152,7 @@ function hello(client: Client, argv: Uint8Array[]): void {
       server.replyError(client, problem);
       return;
     }
-    client.name = newName.length === 0 ? null : newName.slice();
+    client.name = newName.length === 0 ? null : copyBytes(newName);
   }
   client.reply.resp = protocol;
   const reply = client.reply;

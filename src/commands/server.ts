@@ -4,7 +4,7 @@
 import type { CommandSpec, Command } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, bytesToText, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 import { buildInfo, describeClientLine } from "../info.ts";
@@ -99,7 +99,7 @@ function clientSetname(client: Client, argv: Uint8Array[]): void {
     replyError(client, problem);
     return;
   }
-  client.name = name.length === 0 ? null : name.slice();
+  client.name = name.length === 0 ? null : copyBytes(name);
   client.reply.ok();
 }
 

@@ -242,10 +242,10 @@ function sortGeneric(client: Client, argv: Uint8Array[], readOnly: boolean): voi
   // Stored elements are copies: string values may later be modified in place (SETBIT).
   const stored: Uint8Array[] = [];
   for (const item of selected) {
-    if (getPatterns.length === 0) stored.push(item.element.slice());
+    if (getPatterns.length === 0) stored.push(new Uint8Array(item.element));
     for (const pattern of getPatterns) {
       const value = lookupKeyByPattern(db, pattern, item.element);
-      stored.push(value === null ? new Uint8Array(0) : value.slice());
+      stored.push(value === null ? new Uint8Array(0) : new Uint8Array(value));
     }
   }
   const destination = bytesToKey(storeKey);

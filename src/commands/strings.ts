@@ -16,12 +16,22 @@ import { lcs, lcsTableBytes } from "../db/lcs.ts";
  * ordinary values that are never in it.
  */
 export const rawEncodedStrings = new WeakSet<Uint8Array>();
+/** Strings Redis creates without trying the integer form (INCRBYFLOAT results). */
+export const unencodedStrings = new WeakSet<Uint8Array>();
 
 /** OBJECT ENCODING of a string value, as Redis 7.0 would report it. */
 export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
   if (rawEncodedStrings.has(value)) return "raw";
-  if (value.length <= 20 && parseInteger(value) !== null) return "int";
+  if (value.length <= 20 && !unencodedStrings.has(value) && parseInteger(value) !== null) return "int";
   return value.length <= 44 ? "embstr" : "raw";
+}
+
+/** A copy of a string value that keeps what OBJECT ENCODING says of it (COPY keeps encodings). */
+export function copyStringValue(value: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(value);
+  if (rawEncodedStrings.has(value)) rawEncodedStrings.add(copy);
+  if (unencodedStrings.has(value)) unencodedStrings.add(copy);
+  return copy;
 }
 
 const INT64_MAX = 9223372036854775807n;
@@ -436,6 +446,7 @@ function incrbyfloat(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const bytes = textToBytes(formatLongDoubleHuman(result));
+  unencodedStrings.add(bytes);
   if (existing === undefined) db.add(key, bytes);
   else db.setKey(key, bytes, true);
   touched(client, NOTIFY_STRING, "incrbyfloat", key);

@@ -134,9 +134,18 @@ export function parseBigInt(bytes: Uint8Array): bigint | null {
 }
 
 /**
+ * A copy into a new plain Uint8Array. Not `.slice()`: on a Buffer (what Bun hands
+ * sockets, and what Buffer.from returns) slice() is a view sharing the same memory.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+/**
  * A copy of an argument that the keyspace may keep. Parser arguments are views into
  * a shared input chunk; storing a view would pin the whole chunk in memory.
  */
 export function ownBytes(arg: Uint8Array): Uint8Array {
-  return arg.byteLength + 2 >= arg.buffer.byteLength && arg.byteOffset === 0 ? arg : arg.slice();
+  if (arg.byteLength + 2 >= arg.buffer.byteLength && arg.byteOffset === 0 && !Buffer.isBuffer(arg)) return arg;
+  return copyBytes(arg);
 }

@@ -478,7 +478,7 @@ export function hllAdd(
     for (const element of elements) {
       patternOf(element);
       if (patternCount <= denseGetRegister(updated ?? value, patternIndex)) continue;
-      updated ??= value.slice();
+      updated ??= new Uint8Array(value);
       denseSetRegister(updated, patternIndex, patternCount);
       updatedElements++;
     }
@@ -633,7 +633,7 @@ export function hllCount(values: Uint8Array[]): { count: HllCardinality; updated
   if (value[ENCODING_OFFSET] === HLL_DENSE) histogramOfDense(value, histogram);
   else if (!histogramOfSparse(value, histogram)) throw new HllError(HLL_INVALID_ERR);
   const card = estimateFromHistogram(histogram);
-  const updatedCache = value.slice();
+  const updatedCache = new Uint8Array(value);
   writeCachedCardinality(updatedCache, card);
   return { count: asReplyInteger(card), updatedCache };
 }

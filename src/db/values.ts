@@ -2,7 +2,7 @@
 // serialized length DEBUG OBJECT reports.
 
 import type { RedisValue } from "./types.ts";
-import { stringEncoding } from "../commands/strings.ts";
+import { copyStringValue, stringEncoding } from "../commands/strings.ts";
 import { DEFAULT_ENCODE_OPTIONS, encodeValue } from "../persistence/rdb/encoder.ts";
 import { decodeValue } from "../persistence/rdb/decoder.ts";
 
@@ -17,7 +17,7 @@ export function valueEncoding(value: RedisValue): string {
  * as Redis's COPY keeps it.
  */
 export function cloneValue(value: RedisValue): RedisValue {
-  if (value instanceof Uint8Array) return value.slice();
+  if (value instanceof Uint8Array) return copyStringValue(value);
   const encoded = encodeValue(value, { ...DEFAULT_ENCODE_OPTIONS, compression: false });
   const copy = decodeValue(encoded.type, encoded.payload);
   if (!(copy instanceof Uint8Array) && copy.type !== "list" && copy.type !== "stream" && "encoding" in copy) {
