@@ -530,6 +530,13 @@ function setrange(client: Client, argv: Uint8Array[]): void {
 // ---- LCS --------------------------------------------------------------------------------
 
 function lcsCommand(client: Client, argv: Uint8Array[]): void {
+  // Redis looks both keys up (with its own type error) before reading the options.
+  const a = client.db.lookupRead(bytesToKey(argv[1]!));
+  const b = client.db.lookupRead(bytesToKey(argv[2]!));
+  if ((a !== undefined && !(a instanceof Uint8Array)) || (b !== undefined && !(b instanceof Uint8Array))) {
+    replyError(client, "ERR The specified keys must contain string values");
+    return;
+  }
   let wantLen = false;
   let wantIdx = false;
   let withMatchLen = false;
@@ -548,10 +555,6 @@ function lcsCommand(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  const a = readString(client, bytesToKey(argv[1]!));
-  if (a === null) return;
-  const b = readString(client, bytesToKey(argv[2]!));
-  if (b === null) return;
   if (wantIdx && wantLen) {
     replyError(client, "ERR If you want both the length and indexes, please just use IDX.");
     return;
