@@ -3,7 +3,7 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argLower, bytesToKey, concatBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { argLower, bytesToKey, concatBytes, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
 import { bigIntArg, intArg, isWrongType, replyError, touched } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
@@ -190,10 +190,7 @@ function set(client: Client, argv: Uint8Array[]): void {
     // The common case without options: skip option parsing entirely.
     const db = client.db;
     const key = bytesToKey(argv[1]!);
-    const entry = db.entries.get(key);
-    const value = ownBytes(argv[2]!);
-    if (entry === undefined) db.add(key, value);
-    else db.setKey(key, value);
+    db.setKey(key, ownBytes(argv[2]!));
     const server = client.server;
     server.dirty++;
     if (server.notifier.flags !== 0) server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
@@ -386,7 +383,7 @@ function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
     if (typeof parsed === "number" && Math.abs(parsed) < 9007199254740000) {
       const result = parsed + delta;
       // A fresh array: stored strings may later be modified in place (SETBIT, BITFIELD).
-      const bytes = textToBytes(String(result));
+      const bytes = integerBytes(result);
       if (existing === undefined) db.add(key, bytes);
       else db.setKey(key, bytes, true);
       touched(client, NOTIFY_STRING, "incrby", key);

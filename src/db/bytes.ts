@@ -133,6 +133,22 @@ export function parseBigInt(bytes: Uint8Array): bigint | null {
   return v === null ? null : typeof v === "bigint" ? v : BigInt(v);
 }
 
+/** Decimal bytes of a safe integer, without a TextEncoder round trip (INCR's hot path). */
+export function integerBytes(n: number): Uint8Array {
+  if (n === 0) return Uint8Array.of(48);
+  const negative = n < 0;
+  let rest = negative ? -n : n;
+  let digits = 0;
+  for (let t = rest; t > 0; t = Math.floor(t / 10)) digits++;
+  const out = new Uint8Array(digits + (negative ? 1 : 0));
+  if (negative) out[0] = 45;
+  for (let i = out.length - 1; rest > 0; i--) {
+    out[i] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return out;
+}
+
 /**
  * A copy into a new plain Uint8Array. Not `.slice()`: on a Buffer (what Bun hands
  * sockets, and what Buffer.from returns) slice() is a view sharing the same memory.

@@ -1,0 +1,32 @@
+// Byte helpers: Redis's string2ll rules, decimal formatting, copies that never alias.
+
+import { expect, test } from "bun:test";
+import { copyBytes, integerBytes, ownBytes, parseInteger } from "../../src/db/bytes.ts";
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString("latin1");
+
+test("parseInteger accepts only canonical int64 text", () => {
+  for (const good of ["0", "1", "-1", "9223372036854775807", "-9223372036854775808", "42"]) {
+    expect(String(parseInteger(Buffer.from(good)))).toBe(good);
+  }
+  for (const bad of ["", "-", "01", "-0", "+1", " 1", "1 ", "1.0", "9223372036854775808", "-9223372036854775809", "abc"]) {
+    expect(parseInteger(Buffer.from(bad))).toBeNull();
+  }
+});
+
+test("integerBytes formats like String()", () => {
+  for (const n of [0, 1, -1, 9, 10, 99, 100, -100, 123456789, -9007199254740991, 9007199254740991]) {
+    expect(text(integerBytes(n))).toBe(String(n));
+  }
+});
+
+test("copies never share memory, even from a Buffer (whose slice() is a view)", () => {
+  const chunk = Buffer.from("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n");
+  const arg = chunk.subarray(26, 31);
+  for (const copy of [copyBytes(arg), ownBytes(arg)]) {
+    expect(text(copy)).toBe("hello");
+    chunk[26] = 72;
+    expect(text(copy)).toBe("hello");
+    chunk[26] = 104;
+  }
+});
