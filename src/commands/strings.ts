@@ -377,15 +377,16 @@ function incrDecr(client: Client, key: string, delta: bigint): void {
 function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWrite(key);
+  const entry = db.lookupWriteEntry(key);
+  const existing = entry?.value;
   if (existing instanceof Uint8Array || existing === undefined) {
     const parsed = existing === undefined ? 0 : parseInteger(existing);
     if (typeof parsed === "number" && Math.abs(parsed) < 9007199254740000) {
       const result = parsed + delta;
       // A fresh array: stored strings may later be modified in place (SETBIT, BITFIELD).
       const bytes = integerBytes(result);
-      if (existing === undefined) db.add(key, bytes);
-      else db.setKey(key, bytes, true);
+      if (entry === undefined) db.add(key, bytes);
+      else entry.value = bytes; // the change hook ran in lookupWriteEntry; the TTL stays
       touched(client, NOTIFY_STRING, "incrby", key);
       client.reply.integer(result);
       return;

@@ -116,11 +116,19 @@ export class Database {
 
   /** Value that the caller is about to modify in place: the snapshot hook runs first. */
   lookupWrite(key: string): RedisValue | undefined {
+    return this.lookupWriteEntry(key)?.value;
+  }
+
+  /**
+   * lookupWrite returning the entry: the caller may then replace `entry.value` directly
+   * (the change hook has run; the TTL stays), saving a second lookup on hot paths.
+   */
+  lookupWriteEntry(key: string): KeyEntry | undefined {
     const entry = this.entry(key);
     if (entry === undefined) return undefined;
     this.notifyChange(key, entry, "write");
     this.touchEntry(entry);
-    return entry.value;
+    return entry;
   }
 
   /** Updates the access clock, and the LFU counter (with Redis's decay) when LFU is on. */
