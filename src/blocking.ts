@@ -64,6 +64,8 @@ export class BlockingRegistry {
   }
 
   signalKeyReady(db: number, key: string): void {
+    // Every push and ZADD calls this: with nobody blocked, skip building the slot name.
+    if (this.waiting.size === 0) return;
     const name = slotName(db, key);
     if (this.waiting.has(name)) this.ready.add(name);
   }

@@ -109,7 +109,8 @@ export class ReplyWriter {
       this.raw(INT_CACHE[value]!);
       return;
     }
-    this.text(":" + String(value));
+    this.text(":");
+    this.text(String(value));
     this.crlf();
   }
 
