@@ -392,6 +392,8 @@ export class Persistence {
       logger.notice(
         `Fork CoW for RDB: current ${coordinator.cowSize >> 20} MB, peak ${coordinator.cowPeak >> 20} MB, average ${coordinator.cowPeak >> 21} MB`,
       );
+      // Bunker's own line: what the writer process itself used (Redis's child has no equivalent).
+      logger.verbose(`Snapshot writer: ${coordinator.keysProcessed} keys, ${coordinator.bytesWritten} bytes written, RSS ${coordinator.writerRss >> 20} MB`);
     } else if (bySignal === 0) {
       logger.warning("Background saving error");
       this.lastBgsaveStatus = "err";

@@ -58,7 +58,6 @@ interface Batch {
   types: number[];
   payloads: Uint8Array[];
   expires: number[];
-  bytes: number;
 }
 
 export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStatus {
@@ -270,7 +269,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   /** Encodes one key into the current batch; returns the bytes it takes. */
   private addToBatch(dbIndex: number, key: string, entry: KeyEntry): number {
     if (this.batch !== null && this.batch.db !== dbIndex) this.flushBatch();
-    if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [], bytes: 0 };
+    if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [] };
     const batch = this.batch;
     const value = entry.value;
     let payload: Uint8Array;
@@ -287,9 +286,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     batch.keys.push(key);
     batch.payloads.push(payload);
     batch.expires.push(entry.expireAt);
-    const bytes = key.length + payload.length + 16;
-    batch.bytes += bytes;
-    return bytes;
+    return key.length + payload.length + 16;
   }
 
   private flushBatch(): void {
