@@ -1,0 +1,15 @@
+// Error texts that Bunker sends without a request to compare against (a connection
+// refused by protected mode, maxclients) must equal the ones compiled into redis-server.
+
+import { expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import * as errors from "../../src/errors.ts";
+
+const binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+
+(binary ? test : test.skip)("protected-mode DENIED and maxclients texts equal redis-server's", () => {
+  const text = readFileSync(binary!).toString("latin1");
+  expect(text.includes(`-${errors.protectedModeDenied()}\r\n`)).toBe(true);
+  expect(text.includes(`-${errors.MAX_CLIENTS}\r\n`)).toBe(true);
+  expect(text.includes(`-${errors.MISCONF_RDB}\r\n`) || text.includes(errors.MISCONF_RDB)).toBe(true);
+});
