@@ -8,7 +8,7 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import { Client, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
-import { Database, type KeyEntry, type KeyspaceObserver } from "./db/keyspace.ts";
+import { Database, type ChangeKind, type KeyEntry, type KeyspaceObserver } from "./db/keyspace.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
@@ -72,9 +72,14 @@ class WatchRegistry implements KeyspaceObserver {
     client.dirtyCas = false;
   }
 
-  beforeChange(db: Database, key: string): void {
+  beforeChange(db: Database, key: string, _entry: KeyEntry | undefined, kind: ChangeKind): void {
+    if (kind !== "intent") this.touch(db.index, key);
+  }
+
+  /** signalModifiedKey: transactions watching this key will fail. */
+  touch(dbIndex: number, key: string): void {
     if (this.watching.size === 0) return;
-    const set = this.watching.get(db.index + "\u0000" + key);
+    const set = this.watching.get(dbIndex + "\u0000" + key);
     if (set === undefined) return;
     for (const client of set) client.dirtyCas = true;
   }

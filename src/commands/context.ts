@@ -30,8 +30,17 @@ export function bigIntArg(client: Client, arg: Uint8Array, message: string = err
   return typeof value === "bigint" ? value : BigInt(value);
 }
 
-/** Records a change made by a command: dirty counter and keyspace notification. */
+/** Records a change made by a command: WATCH (signalModifiedKey), dirty counter and keyspace notification. */
 export function touched(client: Client, notifyClass: number, event: string, key: string, changes = 1): void {
+  client.server.watches.touch(client.dbIndex, key);
+  noteChange(client, notifyClass, event, key, changes);
+}
+
+/**
+ * A change that Redis does not signal to WATCH (consumer-group metadata, XSETID): dirty
+ * counter and keyspace notification only.
+ */
+export function noteChange(client: Client, notifyClass: number, event: string, key: string, changes = 1): void {
   const server = client.server;
   server.dirty += changes;
   server.notifier.notify(notifyClass, event, key, client.dbIndex);

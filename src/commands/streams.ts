@@ -48,7 +48,7 @@ import {
   type StreamId,
   type StreamTrimSpec,
 } from "../db/stream.ts";
-import { replyError, touched, wrongType } from "./context.ts";
+import { replyError, touched, wrongType, noteChange } from "./context.ts";
 import { replyHelp } from "./keys.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_STREAM } from "../notify.ts";
@@ -245,7 +245,7 @@ function consumerForDelivery(client: Client, key: string, stream: RedisStream, g
     return existing;
   }
   const created = stream.createConsumer(group, name, now)!;
-  touched(client, NOTIFY_STREAM, "xgroup-createconsumer", key);
+  noteChange(client, NOTIFY_STREAM, "xgroup-createconsumer", key);
   return created;
 }
 
@@ -707,7 +707,7 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
     } else {
       // Delivering changes the group: do it now, in key order, as Redis does. The consumer
       // only comes into existence when something is served to it.
-      client.db.lookupWrite(key);
+      client.db.lookupWriteIntent(key);
       const consumer = consumerForDelivery(client, key, stream, group, consumerName!, now);
       const reply = history
         ? takePendingHistory(client, stream, consumer, start, count, now)
@@ -843,7 +843,7 @@ function serveBlockedRead(client: Client, waiting: BlockedRead, readyKey: string
   const now = Date.now();
   let writeEntries: () => void;
   if (group !== undefined) {
-    client.db.lookupWrite(readyKey);
+    client.db.lookupWriteIntent(readyKey);
     const consumer = consumerForDelivery(client, readyKey, stream, group, waiting.group!.consumer, now);
     writeEntries = deliverNewEntries(client, stream, group, consumer, start, waiting.count, waiting.group!.noAck, now);
   } else {
@@ -1006,14 +1006,14 @@ function xgroupCreate(client: Client, argv: Uint8Array[]): void {
     stream = new RedisStream();
     client.db.add(target.key, stream);
   } else if (target.group === undefined) {
-    client.db.lookupWrite(target.key);
+    client.db.lookupWriteIntent(target.key);
   }
   if (stream.createGroup(target.groupName, id, entriesRead) === null) {
     replyError(client, BUSYGROUP);
     return;
   }
   client.reply.ok();
-  touched(client, NOTIFY_STREAM, "xgroup-create", target.key);
+  noteChange(client, NOTIFY_STREAM, "xgroup-create", target.key);
 }
 
 /** XGROUP SETID key group id|$ [ENTRIESREAD n] */
@@ -1042,12 +1042,12 @@ function xgroupSetid(client: Client, argv: Uint8Array[]): void {
     if (value === null) return;
     entriesRead = value;
   }
-  client.db.lookupWrite(target.key);
+  client.db.lookupWriteIntent(target.key);
   const group = target.group!;
   group.lastId = id;
   group.entriesRead = entriesRead;
   client.reply.ok();
-  touched(client, NOTIFY_STREAM, "xgroup-setid", target.key);
+  noteChange(client, NOTIFY_STREAM, "xgroup-setid", target.key);
 }
 
 /** XGROUP DESTROY key group */
@@ -1058,10 +1058,10 @@ function xgroupDestroy(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWrite(target.key);
+  client.db.lookupWriteIntent(target.key);
   target.stream!.deleteGroup(target.groupName);
   client.reply.integer(1);
-  touched(client, NOTIFY_STREAM, "xgroup-destroy", target.key);
+  noteChange(client, NOTIFY_STREAM, "xgroup-destroy", target.key);
   // Its blocked XREADGROUP readers get -NOGROUP.
   client.server.signalKeyReady(client.dbIndex, target.key);
 }
@@ -1075,10 +1075,10 @@ function xgroupCreateConsumer(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWrite(target.key);
+  client.db.lookupWriteIntent(target.key);
   target.stream!.createConsumer(target.group!, name, Date.now());
   client.reply.integer(1);
-  touched(client, NOTIFY_STREAM, "xgroup-createconsumer", target.key);
+  noteChange(client, NOTIFY_STREAM, "xgroup-createconsumer", target.key);
 }
 
 /** XGROUP DELCONSUMER key group consumer: the number of pending entries it had. */
@@ -1090,10 +1090,10 @@ function xgroupDelConsumer(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWrite(target.key);
+  client.db.lookupWriteIntent(target.key);
   const pending = target.stream!.deleteConsumer(target.group!, name);
   client.reply.integer(pending);
-  touched(client, NOTIFY_STREAM, "xgroup-delconsumer", target.key);
+  noteChange(client, NOTIFY_STREAM, "xgroup-delconsumer", target.key);
 }
 
 // ---- XACK / XPENDING / XCLAIM / XAUTOCLAIM ---------------------------------------------------
@@ -1120,7 +1120,7 @@ function xack(client: Client, argv: Uint8Array[]): void {
   let acknowledged = 0;
   for (const id of ids) {
     if (!target.group.pending.has(streamIdKey(id))) continue;
-    if (acknowledged === 0) client.db.lookupWrite(key);
+    if (acknowledged === 0) client.db.lookupWriteIntent(key);
     target.stream.acknowledge(target.group, id);
     acknowledged++;
   }
@@ -1285,7 +1285,7 @@ function xclaim(client: Client, argv: Uint8Array[]): void {
 
   let changed = false;
   const markChanged = () => {
-    if (!changed) client.db.lookupWrite(key);
+    if (!changed) client.db.lookupWriteIntent(key);
     changed = true;
   };
   // LASTID moves the group forward; it counts as a change of its own only when nothing
@@ -1411,7 +1411,7 @@ function xautoclaim(client: Client, argv: Uint8Array[]): void {
     attempts--;
     const entry = stream.get(pending.id);
     if (entry === undefined) {
-      if (!changed) client.db.lookupWrite(key);
+      if (!changed) client.db.lookupWriteIntent(key);
       changed = true;
       stream.acknowledge(group, pending.id);
       deletedIds.push(pending.id);
@@ -1420,7 +1420,7 @@ function xautoclaim(client: Client, argv: Uint8Array[]): void {
       continue;
     }
     if (minIdle !== 0n && BigInt(now - pending.deliveryTime) < minIdle) continue;
-    if (!changed) client.db.lookupWrite(key);
+    if (!changed) client.db.lookupWriteIntent(key);
     changed = true;
     if (consumer === null) consumer = consumerForDelivery(client, key, stream, group, consumerName, now);
     stream.transferPending(group, pending, consumer);
@@ -1677,12 +1677,12 @@ function xsetid(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  client.db.lookupWrite(key);
+  client.db.lookupWriteIntent(key);
   stream.lastId = id;
   if (entriesAdded !== -1n) stream.entriesAdded = entriesAdded;
   if (!isZeroStreamId(maxDeletedId)) stream.maxDeletedId = maxDeletedId;
   client.reply.ok();
-  touched(client, NOTIFY_STREAM, "xsetid", key);
+  noteChange(client, NOTIFY_STREAM, "xsetid", key);
 }
 
 // ---- declarations -------------------------------------------------------------------------

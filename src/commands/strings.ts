@@ -329,7 +329,7 @@ function strlen(client: Client, argv: Uint8Array[]): void {
 function append(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWrite(key);
+  const existing = db.lookupWriteIntent(key);
   if (isWrongType(client, existing, "string")) return;
   let result: Uint8Array;
   if (existing === undefined) {
@@ -350,7 +350,7 @@ function append(client: Client, argv: Uint8Array[]): void {
 
 function incrDecr(client: Client, key: string, delta: bigint): void {
   const db = client.db;
-  const existing = db.lookupWrite(key);
+  const existing = db.lookupWriteIntent(key);
   if (isWrongType(client, existing, "string")) return;
   let current = 0n;
   if (existing !== undefined) {
@@ -377,7 +377,7 @@ function incrDecr(client: Client, key: string, delta: bigint): void {
 function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const entry = db.lookupWriteEntry(key);
+  const entry = db.lookupWriteIntentEntry(key);
   const existing = entry?.value;
   if (existing instanceof Uint8Array || existing === undefined) {
     const parsed = existing === undefined ? 0 : parseInteger(existing);
@@ -386,7 +386,7 @@ function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
       // A fresh array: stored strings may later be modified in place (SETBIT, BITFIELD).
       const bytes = integerBytes(result);
       if (entry === undefined) db.add(key, bytes);
-      else entry.value = bytes; // the change hook ran in lookupWriteEntry; the TTL stays
+      else entry.value = bytes; // preserved by lookupWriteIntentEntry; touched() below tells WATCH; the TTL stays
       touched(client, NOTIFY_STRING, "incrby", key);
       client.reply.integer(result);
       return;
@@ -422,7 +422,7 @@ function decrby(client: Client, argv: Uint8Array[]): void {
 function incrbyfloat(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWrite(key);
+  const existing = db.lookupWriteIntent(key);
   if (isWrongType(client, existing, "string")) return;
   let current = LongDouble.ZERO;
   if (existing !== undefined) {
@@ -493,7 +493,7 @@ function setrange(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
   const patch = argv[3]!;
-  const existing = db.lookupWrite(key);
+  const existing = db.lookupWriteIntent(key);
   if (isWrongType(client, existing, "string")) return;
   const current = existing as Uint8Array | undefined;
   if (current === undefined) {

@@ -179,7 +179,7 @@ function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): 
 
   const key = bytesToKey(argv[1]!);
   const db = client.db;
-  let zset = asZset(client, db.lookupWrite(key));
+  let zset = asZset(client, db.lookupWriteIntent(key));
   if (zset === null) return;
   let added = 0;
   let updated = 0;
@@ -219,7 +219,7 @@ function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): 
 
 function zrem(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const zset = asZset(client, client.db.lookupWrite(key));
+  const zset = asZset(client, client.db.lookupWriteIntent(key));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.integer(0);
@@ -354,7 +354,7 @@ function zremrangeGeneric(client: Client, argv: Uint8Array[], kind: RangeKind): 
     if (lexRange === null) return;
   }
   const key = bytesToKey(argv[1]!);
-  const zset = asZset(client, client.db.lookupWrite(key));
+  const zset = asZset(client, client.db.lookupWriteIntent(key));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.integer(0);
@@ -703,7 +703,7 @@ function popAndReply(client: Client, key: string, zset: RedisZSet, end: PopEnd, 
 function genericZpop(client: Client, keys: string[], end: PopEnd, count: number, shape: PopReplyShape, nilWhenEmpty: boolean): void {
   const db = client.db;
   for (const key of keys) {
-    const zset = asZset(client, db.lookupWrite(key));
+    const zset = asZset(client, db.lookupWriteIntent(key));
     if (zset === null) return;
     if (zset === undefined) continue;
     if (count === 0) client.reply.emptyArray();
@@ -742,7 +742,7 @@ function blockingZpop(client: Client, keys: string[], end: PopEnd, timeoutArg: U
   if (timeoutAt === null) return;
   const db = client.db;
   for (const key of keys) {
-    const zset = asZset(client, db.lookupWrite(key));
+    const zset = asZset(client, db.lookupWriteIntent(key));
     if (zset === null) return;
     if (zset === undefined) continue;
     popAndReply(client, key, zset, end, count, shape);

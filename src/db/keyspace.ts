@@ -43,7 +43,12 @@ function lfuIncrement(counter: number, logFactor: number): number {
   return Math.random() < probability ? counter + 1 : counter;
 }
 
-export type ChangeKind = "write" | "delete";
+/**
+ * "write" and "delete" change the key; "intent" announces that the caller may modify
+ * the value in place next: the snapshot must preserve it, but WATCH waits for the
+ * command to report a real change (Redis's signalModifiedKey, our `touched`).
+ */
+export type ChangeKind = "write" | "delete" | "intent";
 
 /** Observer of keyspace changes. Called before the change happens, with the entry as it is. */
 export interface KeyspaceObserver {
@@ -117,6 +122,24 @@ export class Database {
   /** Value that the caller is about to modify in place: the snapshot hook runs first. */
   lookupWrite(key: string): RedisValue | undefined {
     return this.lookupWriteEntry(key)?.value;
+  }
+
+  /**
+   * Value that the caller may modify in place, if the command turns out to change it:
+   * the snapshot preserves it now, and WATCH is told only by the command's own report
+   * of a change (`touched`), so a failed or no-op command leaves transactions alone.
+   */
+  lookupWriteIntent(key: string): RedisValue | undefined {
+    return this.lookupWriteIntentEntry(key)?.value;
+  }
+
+  /** lookupWriteIntent returning the entry, whose value the caller may then replace. */
+  lookupWriteIntentEntry(key: string): KeyEntry | undefined {
+    const entry = this.entry(key);
+    if (entry === undefined) return undefined;
+    this.notifyChange(key, entry, "intent");
+    this.touchEntry(entry);
+    return entry;
   }
 
   /**

@@ -83,3 +83,35 @@ export async function compareCommandInfo(pair: Pair, names: string[], options: {
   });
   return mismatches;
 }
+
+/**
+ * For each command: `setup` runs on both servers, a client WATCHes `watched`, another
+ * client runs the command, then the watcher's MULTI/`probe`/EXEC reply is compared
+ * (null when the command counted as a change). Returns the mismatches.
+ */
+export async function compareWatchEffects(
+  pair: Pair,
+  options: { setup: () => Promise<void>; watched: string[]; probe: string[] },
+  commands: string[][],
+): Promise<string[]> {
+  const others = [await RawClient.connect(pair.bunker.port), await RawClient.connect(pair.redis.port)];
+  const mismatches: string[] = [];
+  try {
+    for (const command of commands) {
+      await options.setup();
+      const replies: string[] = [];
+      for (let side = 0; side < 2; side++) {
+        const watcher = side === 0 ? pair.b : pair.r;
+        await watcher.call("WATCH", ...options.watched);
+        await others[side]!.call(...command);
+        await watcher.call("MULTI");
+        await watcher.call(...options.probe);
+        replies.push(await watcher.callRaw("EXEC"));
+      }
+      if (replies[0] !== replies[1]) mismatches.push(`${command.join(" ")}: EXEC ${JSON.stringify(replies[0])}, Redis ${JSON.stringify(replies[1])}`);
+    }
+  } finally {
+    for (const client of others) client.close();
+  }
+  return mismatches;
+}

@@ -3,9 +3,9 @@
 // and HSCAN properties.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo } from "../helpers/differential.ts";
+import { haveRedis, startPair, type Pair, compareCommandInfo, compareWatchEffects } from "../helpers/differential.ts";
 import { RawClient, type Reply } from "../helpers/server.ts";
-import { callBoth, compareKeyspaceStats, compareNotifications, compareSteps, compareWatchEffects, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
+import { callBoth, compareKeyspaceStats, compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
 let pair: Pair;
 
