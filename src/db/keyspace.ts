@@ -181,7 +181,8 @@ export class Database {
 
   /** SET semantics: creates or replaces the value; the TTL is dropped unless keepTtl. */
   setKey(key: string, value: RedisValue, keepTtl = false): void {
-    const entry = this.entries.get(key);
+    // An expired key is deleted first (its "expired" event), then created anew.
+    const entry = this.entry(key);
     this.notifyChange(key, entry, "write");
     if (entry === undefined) {
       this.insert(key, value, -1);
