@@ -1,0 +1,38 @@
+// Keyspace events around expiry, byte for byte with Redis: SET over a key that expired
+// but was not yet reclaimed emits "expired" before "new" and "set".
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { RawClient } from "../helpers/server.ts";
+import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+
+let pair: Pair;
+const d = haveRedis ? describe : describe.skip;
+
+beforeAll(async () => {
+  if (haveRedis) pair = await startPair(["--enable-debug-command", "yes"]);
+});
+afterAll(async () => {
+  await pair?.stop();
+});
+
+d("expiry events match Redis", () => {
+  test("SET over a lazily expired key", async () => {
+    const transcripts: string[] = [];
+    for (const [port, client] of [[pair.bunker.port, pair.b], [pair.redis.port, pair.r]] as const) {
+      await client.call("CONFIG", "SET", "notify-keyspace-events", "KEAn");
+      // Without the active cycle, only the SET finds the key expired.
+      await client.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+      const subscriber = await RawClient.connect(port);
+      await subscriber.call("PSUBSCRIBE", "__keyevent@0__:*");
+      await client.call("SET", "k", "v", "PX", "30");
+      await Bun.sleep(80);
+      await client.call("SET", "k", "w");
+      await client.call("PUBLISH", "__keyevent@0__:end", "k");
+      await Bun.sleep(50);
+      transcripts.push(subscriber.pending());
+      subscriber.close();
+    }
+    expect(transcripts[0]).toContain("expired");
+    expect(transcripts[0]).toBe(transcripts[1]!);
+  });
+});
