@@ -119,9 +119,9 @@ export class Database {
     return entry.value;
   }
 
-  /** Value that the caller is about to modify in place: the snapshot hook runs first. */
+  /** Value that the caller is about to modify in place: the change hook runs first. */
   lookupWrite(key: string): RedisValue | undefined {
-    return this.lookupWriteEntry(key)?.value;
+    return this.entryForChange(key, "write")?.value;
   }
 
   /**
@@ -130,26 +130,18 @@ export class Database {
    * of a change (`touched`), so a failed or no-op command leaves transactions alone.
    */
   lookupWriteIntent(key: string): RedisValue | undefined {
-    return this.lookupWriteIntentEntry(key)?.value;
+    return this.entryForChange(key, "intent")?.value;
   }
 
-  /** lookupWriteIntent returning the entry, whose value the caller may then replace. */
+  /** lookupWriteIntent returning the entry, whose value the caller may then replace (the TTL stays). */
   lookupWriteIntentEntry(key: string): KeyEntry | undefined {
-    const entry = this.entry(key);
-    if (entry === undefined) return undefined;
-    this.notifyChange(key, entry, "intent");
-    this.touchEntry(entry);
-    return entry;
+    return this.entryForChange(key, "intent");
   }
 
-  /**
-   * lookupWrite returning the entry: the caller may then replace `entry.value` directly
-   * (the change hook has run; the TTL stays), saving a second lookup on hot paths.
-   */
-  lookupWriteEntry(key: string): KeyEntry | undefined {
+  private entryForChange(key: string, kind: ChangeKind): KeyEntry | undefined {
     const entry = this.entry(key);
     if (entry === undefined) return undefined;
-    this.notifyChange(key, entry, "write");
+    this.notifyChange(key, entry, kind);
     this.touchEntry(entry);
     return entry;
   }

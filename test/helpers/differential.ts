@@ -1,6 +1,7 @@
 // Differential testing: the same commands go to Bunker and to the real redis-server,
 // and the reply bytes must be identical.
 
+import { afterAll, beforeAll } from "bun:test";
 import { RawClient, startBunker, startRedis, REDIS_SERVER, type RunningServer } from "./server.ts";
 
 export interface Pair {
@@ -114,4 +115,19 @@ export async function compareWatchEffects(
     for (const client of others) client.close();
   }
   return mismatches;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a Bunker + Redis pair for the test file
+ * (when redis-server is installed) and stop it; returns an accessor to the pair.
+ */
+export function usePair(args: string[] = []): () => Pair {
+  let pair: Pair | undefined;
+  beforeAll(async () => {
+    if (haveRedis) pair = await startPair(args);
+  });
+  afterAll(async () => {
+    await pair?.stop();
+  });
+  return () => pair!;
 }

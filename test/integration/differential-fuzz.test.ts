@@ -3,18 +3,12 @@
 // by two keys, a wrong encoding after COPY, an off-by-one in a range) shows up as soon
 // as a later command reads it. Deterministic: a failure names its seed and step.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { both, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { describe, expect, test } from "bun:test";
+import { both, haveRedis, usePair } from "../helpers/differential.ts";
 
-let pair: Pair;
 const d = haveRedis ? describe : describe.skip;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -72,14 +66,14 @@ function generators(pick: <T>(items: readonly T[]) => T): Array<() => string[]> 
 d("random command sequences match Redis byte for byte", () => {
   for (const seed of [1, 2, 3]) {
     test(`seed ${seed}`, async () => {
-      await Promise.all([pair.b.call("FLUSHALL"), pair.r.call("FLUSHALL"), pair.b.call("SELECT", "0"), pair.r.call("SELECT", "0")]);
+      await Promise.all([pair().b.call("FLUSHALL"), pair().r.call("FLUSHALL"), pair().b.call("SELECT", "0"), pair().r.call("SELECT", "0")]);
       const random = prng(seed);
       const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
       const commands = generators(pick);
       const mismatches: string[] = [];
       for (let step = 0; step < 3000 && mismatches.length < 5; step++) {
         const command = pick(commands)();
-        const [ours, theirs] = await both(pair, ...command);
+        const [ours, theirs] = await both(pair(), ...command);
         if (ours !== theirs) mismatches.push(`step ${step} ${JSON.stringify(command)}: bunker ${JSON.stringify(ours)}, redis ${JSON.stringify(theirs)}`);
       }
       expect(mismatches).toEqual([]);

@@ -1,24 +1,18 @@
 // Keyspace events around expiry, byte for byte with Redis: SET over a key that expired
 // but was not yet reclaimed emits "expired" before "new" and "set".
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/server.ts";
-import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { haveRedis, usePair } from "../helpers/differential.ts";
 
-let pair: Pair;
 const d = haveRedis ? describe : describe.skip;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair(["--enable-debug-command", "yes"]);
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair(["--enable-debug-command", "yes"]);
 
 d("expiry events match Redis", () => {
   test("SET over a lazily expired key", async () => {
     const transcripts: string[] = [];
-    for (const [port, client] of [[pair.bunker.port, pair.b], [pair.redis.port, pair.r]] as const) {
+    for (const [port, client] of [[pair().bunker.port, pair().b], [pair().redis.port, pair().r]] as const) {
       await client.call("CONFIG", "SET", "notify-keyspace-events", "KEAn");
       // Without the active cycle, only the SET finds the key expired.
       await client.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");

@@ -3,22 +3,16 @@
 // consumer-group changes do not count as key changes. (Bunker preserves a value for the
 // snapshot before a possible change; that preservation must not reach WATCH.)
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { both, compareWatchEffects, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { describe, expect, test } from "bun:test";
+import { both, compareWatchEffects, haveRedis, usePair } from "../helpers/differential.ts";
 
-let pair: Pair;
 const d = haveRedis ? describe : describe.skip;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 async function setUp(...commands: string[][]): Promise<void> {
-  await both(pair, "FLUSHALL");
-  for (const command of commands) await both(pair, ...command);
+  await both(pair(), "FLUSHALL");
+  for (const command of commands) await both(pair(), ...command);
 }
 
 d("WATCH matches Redis", () => {
@@ -31,7 +25,7 @@ d("WATCH matches Redis", () => {
       ["PFADD", "K", "a"], ["GETDEL", "K"], ["LMOVE", "K", "other", "LEFT", "LEFT"],
     ];
     for (const setup of [["SET", "K", "notanumber"], ["RPUSH", "K", "x"], ["HSET", "K", "g", "1"], ["ZADD", "K", "1", "z"], ["SADD", "K", "s"]]) {
-      expect(await compareWatchEffects(pair, { setup: () => setUp(setup), watched: ["K"], probe: ["PING"] }, commands)).toEqual([]);
+      expect(await compareWatchEffects(pair(), { setup: () => setUp(setup), watched: ["K"], probe: ["PING"] }, commands)).toEqual([]);
     }
   });
 
@@ -45,7 +39,7 @@ d("WATCH matches Redis", () => {
       [["XADD", "K", "1-1", "f", "v"], ["XDEL", "K", "9-9"]], [["SET", "K", "v"], ["RENAME", "K", "K"]], [["SET", "K", "v"], ["EXPIRE", "K", "100", "GT"]],
     ];
     for (const [setup, command] of cases) {
-      expect(await compareWatchEffects(pair, { setup: () => setUp(setup), watched: ["K"], probe: ["PING"] }, [command])).toEqual([]);
+      expect(await compareWatchEffects(pair(), { setup: () => setUp(setup), watched: ["K"], probe: ["PING"] }, [command])).toEqual([]);
     }
   });
 
@@ -57,6 +51,6 @@ d("WATCH matches Redis", () => {
       ["XGROUP", "DELCONSUMER", "K", "g", "c1"], ["XACK", "K", "g", "1-1"], ["XCLAIM", "K", "g", "c2", "0", "1-1"], ["XAUTOCLAIM", "K", "g", "c2", "0", "0"],
       ["XSETID", "K", "5-5"], ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "K", ">"], ["XTRIM", "K", "MAXLEN", "0"], ["XDEL", "K", "1-1"], ["XADD", "K", "9-9", "f", "v"],
     ];
-    expect(await compareWatchEffects(pair, { setup, watched: ["K"], probe: ["PING"] }, commands)).toEqual([]);
+    expect(await compareWatchEffects(pair(), { setup, watched: ["K"], probe: ["PING"] }, commands)).toEqual([]);
   });
 });
