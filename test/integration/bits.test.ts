@@ -2,24 +2,18 @@
 // compared byte for byte with Redis 7.0, with the dirty counter checked after every
 // command, keyspace notifications, OBJECT ENCODING, TTLs and RESP3 replies.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo } from "../helpers/differential.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
 import { RawClient, startBunker, startRedis, type Reply, type RunningServer } from "../helpers/server.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 import { Random } from "../../src/util/random.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 beforeEach(async () => {
-  if (haveRedis) await resetBoth(pair);
+  if (haveRedis) await resetBoth(pair());
 });
 
 const d = haveRedis ? describe : describe.skip;
@@ -98,7 +92,7 @@ d("SETBIT and GETBIT match Redis", () => {
       ["SETBIT", "ttl", "0", "1"],
       ["TTL", "ttl"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("a write that changes nothing leaves WATCH alone", async () => {
@@ -117,11 +111,11 @@ d("SETBIT and GETBIT match Redis", () => {
       ["PING"],
       ["EXEC"],
     ];
-    expect(await compareSteps(pair, script, false)).toEqual([]);
+    expect(await compareSteps(pair(), script, false)).toEqual([]);
   });
 
   test("proto-max-bulk-len bounds the offset", async () => {
-    for (const c of [pair.b, pair.r]) await c.call("CONFIG", "SET", "proto-max-bulk-len", "1048576");
+    for (const c of [pair().b, pair().r]) await c.call("CONFIG", "SET", "proto-max-bulk-len", "1048576");
     try {
       const script: ScriptEntry[] = [
         ["SETBIT", "b", String(1048576 * 8 - 1), "1"],
@@ -132,9 +126,9 @@ d("SETBIT and GETBIT match Redis", () => {
         ["BITFIELD", "b", "GET", "u8", `#${1048576}`],
         ["BITFIELD", "b", "GET", "u8", `#${1048576 - 1}`],
       ];
-      expect(await compareSteps(pair, script)).toEqual([]);
+      expect(await compareSteps(pair(), script)).toEqual([]);
     } finally {
-      for (const c of [pair.b, pair.r]) await c.call("CONFIG", "SET", "proto-max-bulk-len", "536870912");
+      for (const c of [pair().b, pair().r]) await c.call("CONFIG", "SET", "proto-max-bulk-len", "536870912");
     }
   });
 });
@@ -211,7 +205,7 @@ d("BITCOUNT and BITPOS match Redis", () => {
       ["BITPOS", "missing", "0", "0", "0", "FOO"],
       ["BITPOS", "missing", "x"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 });
 
@@ -252,7 +246,7 @@ d("BITOP matches Redis", () => {
       ["BITOP", "OR", "dest", "int"],
       ["GET", "dest"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 });
 
@@ -318,11 +312,11 @@ d("BITFIELD and BITFIELD_RO match Redis", () => {
       ["BITFIELD", "t", "SET", "u8", "#10", "1"],
       ["TTL", "t"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("RESP3 replies (FAIL is a null)", async () => {
-    for (const c of [pair.b, pair.r]) await c.call("HELLO", "3");
+    for (const c of [pair().b, pair().r]) await c.call("HELLO", "3");
     try {
       const script: ScriptEntry[] = [
         ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "0", "300", "SET", "i8", "0", "-1", "INCRBY", "i8", "0", "-200"],
@@ -334,9 +328,9 @@ d("BITFIELD and BITFIELD_RO match Redis", () => {
         ["BITOP", "NOT", "g", "f"],
         ["GET", "g"],
       ];
-      expect(await compareSteps(pair, script)).toEqual([]);
+      expect(await compareSteps(pair(), script)).toEqual([]);
     } finally {
-      for (const c of [pair.b, pair.r]) await c.call("HELLO", "2");
+      for (const c of [pair().b, pair().r]) await c.call("HELLO", "2");
     }
   });
 
@@ -371,7 +365,7 @@ d("BITFIELD and BITFIELD_RO match Redis", () => {
       }
     }
     for (const key of ["k0", "k1", "k2"]) script.push(["GET", key]);
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 });
 
@@ -390,13 +384,13 @@ d("bit commands send Redis's keyspace notifications", () => {
       ["GETBIT", "b", "3"],
       ["BITCOUNT", "b"],
     ];
-    expect(await compareNotifications(pair, script)).toEqual([]);
+    expect(await compareNotifications(pair(), script)).toEqual([]);
   });
 });
 
 d("bit commands are declared as in Redis", () => {
   test("COMMAND INFO: arity, flags, key positions, categories", async () => {
-    expect(await compareCommandInfo(pair, ["SETBIT", "GETBIT", "BITCOUNT", "BITPOS", "BITOP", "BITFIELD", "BITFIELD_RO"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["SETBIT", "GETBIT", "BITCOUNT", "BITPOS", "BITOP", "BITFIELD", "BITFIELD_RO"])).toEqual([]);
   });
 });
 

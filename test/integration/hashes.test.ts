@@ -2,19 +2,13 @@
 // notifications, OBJECT ENCODING at the listpack thresholds, RESP3 shapes, HRANDFIELD
 // and HSCAN properties.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo, compareWatchEffects } from "../helpers/differential.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { haveRedis, compareCommandInfo, compareWatchEffects, usePair } from "../helpers/differential.ts";
 import { RawClient, type Reply } from "../helpers/server.ts";
 import { callBoth, compareKeyspaceStats, compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -27,7 +21,7 @@ function hsetMany(key: string, count: number, prefix = "f", value = (i: number) 
 
 d("hash commands match Redis", () => {
   beforeEach(async () => {
-    await resetBoth(pair);
+    await resetBoth(pair());
   });
 
   test("HSET, HMSET, HSETNX, HGET, HMGET, HLEN, HEXISTS, HSTRLEN, HDEL", async () => {
@@ -82,7 +76,7 @@ d("hash commands match Redis", () => {
       ["HLEN", "h", "x"],
       ["HSETNX", "h", "a"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("WRONGTYPE on every command, and no side effect on the string", async () => {
@@ -116,7 +110,7 @@ d("hash commands match Redis", () => {
       ["HSET", "s", "a"],
       ["GET", "s"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("binary-safe fields and values", async () => {
@@ -132,7 +126,7 @@ d("hash commands match Redis", () => {
       ["HDEL", "bin", field],
       ["HGETALL", "bin"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("HINCRBY: creation, errors, overflow and the stored form", async () => {
@@ -164,7 +158,7 @@ d("hash commands match Redis", () => {
       ["HGETALL", "h"],
       ["HINCRBY", "h", "n"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("HINCRBYFLOAT: long double arithmetic, formatting and errors", async () => {
@@ -201,7 +195,7 @@ d("hash commands match Redis", () => {
       ["HINCRBYFLOAT", "h", "int", "1e20"],
       ["HGETALL", "h"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("OBJECT ENCODING follows hash-max-listpack-entries and hash-max-listpack-value", async () => {
@@ -257,7 +251,7 @@ d("hash commands match Redis", () => {
       ["HSET", "one-byte", "a", ""],
       ["OBJECT", "ENCODING", "one-byte"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("HGETALL, HKEYS, HVALS of a hashtable hash hold the same pairs", async () => {
@@ -274,7 +268,7 @@ d("hash commands match Redis", () => {
       { cmd: ["HRANDFIELD", "big", "1000"], order: "any" },
       { cmd: ["HRANDFIELD", "big", "1000", "WITHVALUES"], order: "pairs" },
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("HRANDFIELD: argument errors and deterministic cases", async () => {
@@ -317,18 +311,18 @@ d("hash commands match Redis", () => {
       ["HRANDFIELD", "h", "0", "WITHVALUES"],
       ["HELLO", "2"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("HRANDFIELD: random picks are valid, distinct when asked, in listpack order", async () => {
     const fields = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
     const values = new Map(fields.map((f, i) => [f, `v${i}`]));
-    await callBoth(pair, "HSET", "h", ...fields.flatMap((f) => [f, values.get(f)!]));
+    await callBoth(pair(), "HSET", "h", ...fields.flatMap((f) => [f, values.get(f)!]));
     const large = hsetMany("big", 300, "f", (i) => `x${i}`);
-    await callBoth(pair, "CONFIG", "SET", "hash-max-listpack-entries", "64");
-    await callBoth(pair, ...large);
+    await callBoth(pair(), "CONFIG", "SET", "hash-max-listpack-entries", "64");
+    await callBoth(pair(), ...large);
     for (let round = 0; round < 20; round++) {
-      for (const client of [pair.b, pair.r]) {
+      for (const client of [pair().b, pair().r]) {
         const single = (await client.call("HRANDFIELD", "h")) as string;
         expect(values.has(single)).toBe(true);
 
@@ -358,17 +352,17 @@ d("hash commands match Redis", () => {
       }
     }
     // Negative counts repeat fields: over many picks from a 10-field hash, some repeat.
-    const many = (await pair.b.call("HRANDFIELD", "h", "-200")) as string[];
+    const many = (await pair().b.call("HRANDFIELD", "h", "-200")) as string[];
     expect(many.length).toBe(200);
     expect(new Set(many).size).toBeLessThanOrEqual(10);
     expect(new Set(many).size).toBeGreaterThan(5);
   });
 
   test("HRANDFIELD in RESP3: nested pairs for random picks", async () => {
-    const [b3, r3] = [await RawClient.connect(pair.bunker.port), await RawClient.connect(pair.redis.port)];
+    const [b3, r3] = [await RawClient.connect(pair().bunker.port), await RawClient.connect(pair().redis.port)];
     try {
       await Promise.all([b3.call("HELLO", "3"), r3.call("HELLO", "3")]);
-      await callBoth(pair, "HSET", "h", "a", "1", "b", "2", "c", "3");
+      await callBoth(pair(), "HSET", "h", "a", "1", "b", "2", "c", "3");
       for (const client of [b3, r3]) {
         const picks = (await client.call("HRANDFIELD", "h", "-4", "WITHVALUES")) as Reply[];
         expect(picks.length).toBe(4);
@@ -418,12 +412,12 @@ d("hash commands match Redis", () => {
       ["HSCAN", "nokey", "0"],
       ["HELLO", "2"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("HSCAN of a hashtable visits every field once with its value", async () => {
-    await callBoth(pair, ...hsetMany("big", 1000, "field:", (i) => `value:${i}`));
-    for (const client of [pair.b, pair.r]) {
+    await callBoth(pair(), ...hsetMany("big", 1000, "field:", (i) => `value:${i}`));
+    for (const client of [pair().b, pair().r]) {
       expect(await client.call("OBJECT", "ENCODING", "big")).toBe("hashtable");
       for (const [count, pattern] of [["10", null], ["1", null], ["200", null], ["50", "field:1*"]] as const) {
         const seen = new Map<string, string>();
@@ -446,8 +440,8 @@ d("hash commands match Redis", () => {
   });
 
   test("HSCAN returns every field that stays in the hash while others come and go", async () => {
-    await callBoth(pair, ...hsetMany("big", 600, "keep:"));
-    for (const client of [pair.b, pair.r]) {
+    await callBoth(pair(), ...hsetMany("big", 600, "keep:"));
+    for (const client of [pair().b, pair().r]) {
       await client.call("DEL", "churn");
       await client.call(...hsetMany("churn", 600, "keep:"));
       await client.call(...hsetMany("churn", 300, "temp:"));
@@ -476,7 +470,7 @@ d("hash commands match Redis", () => {
       ["HSET", "h3", "a", "1"],
       ["PEXPIRE", "h3", "1"],
     ];
-    expect(await compareSteps(pair, setup)).toEqual([]);
+    expect(await compareSteps(pair(), setup)).toEqual([]);
     await Bun.sleep(20);
     const script: ScriptEntry[] = [
       ["HGET", "h", "a"],
@@ -488,7 +482,7 @@ d("hash commands match Redis", () => {
       ["HDEL", "h3", "a"],
       ["EXISTS", "h3"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("RESP3 replies: maps, nulls", async () => {
@@ -508,7 +502,7 @@ d("hash commands match Redis", () => {
       ["HINCRBY", "h", "i", "2"],
       ["HELLO", "2"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("keyspace notifications match Redis's events", async () => {
@@ -532,12 +526,12 @@ d("hash commands match Redis", () => {
       ["HINCRBYFLOAT", "h3", "x", "2"],
       ["HSETNX", "h4", "x", "1"],
     ];
-    expect(await compareNotifications(pair, script)).toEqual([]);
+    expect(await compareNotifications(pair(), script)).toEqual([]);
   });
 
   test("no-op writes leave WATCH intact, real changes abort the transaction", async () => {
     const script: ScriptEntry[] = [["HSET", "h", "a", "1"]];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
     const cases: Array<[string[], string]> = [
       [["HDEL", "h", "nofield"], "no-op HDEL"],
       [["HSETNX", "h", "a", "2"], "no-op HSETNX"],
@@ -546,12 +540,12 @@ d("hash commands match Redis", () => {
       [["HSET", "h", "a", "1"], "HSET with the same value"],
       [["HDEL", "h", "a"], "real HDEL"],
     ];
-    const setup = async () => void (await callBoth(pair, "HSET", "h", "a", "1"));
-    expect(await compareWatchEffects(pair, { setup, watched: ["h"], probe: ["HLEN", "h"] }, cases.map(([command]) => command))).toEqual([]);
+    const setup = async () => void (await callBoth(pair(), "HSET", "h", "a", "1"));
+    expect(await compareWatchEffects(pair(), { setup, watched: ["h"], probe: ["HLEN", "h"] }, cases.map(([command]) => command))).toEqual([]);
   });
 
   test("keyspace hits and misses count like Redis's", async () => {
-    await callBoth(pair, "HSET", "h", "a", "1");
+    await callBoth(pair(), "HSET", "h", "a", "1");
     const commands = [
       ["HGET", "h", "a"],
       ["HGET", "nokey", "a"],
@@ -564,10 +558,10 @@ d("hash commands match Redis", () => {
       ["HRANDFIELD", "nokey", "2"],
       ["HEXISTS", "h", "a"],
     ];
-    expect(await compareKeyspaceStats(pair, commands)).toEqual([]);
+    expect(await compareKeyspaceStats(pair(), commands)).toEqual([]);
   });
 
   test("COMMAND INFO declarations match Redis (name, arity, flags, key range, categories, tips)", async () => {
-    expect(await compareCommandInfo(pair, ["hset", "hsetnx", "hget", "hmget", "hmset", "hgetall", "hdel", "hlen", "hexists", "hkeys", "hvals", "hincrby", "hincrbyfloat", "hstrlen", "hrandfield", "hscan"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["hset", "hsetnx", "hget", "hmget", "hmset", "hgetall", "hdel", "hlen", "hexists", "hkeys", "hvals", "hincrby", "hincrbyfloat", "hstrlen", "hrandfield", "hscan"])).toEqual([]);
   });
 });

@@ -2,23 +2,17 @@
 // stored HLL bytes (GET), OBJECT ENCODING, the dirty counter after every command,
 // WATCH, keyspace notifications and the errors for foreign or corrupted values.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo } from "../helpers/differential.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
 import type { Reply } from "../helpers/server.ts";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 beforeEach(async () => {
   if (haveRedis) {
-    await resetBoth(pair);
-    for (const c of [pair.b, pair.r]) await c.call("CONFIG", "SET", "hll-sparse-max-bytes", "3000");
+    await resetBoth(pair());
+    for (const c of [pair().b, pair().r]) await c.call("CONFIG", "SET", "hll-sparse-max-bytes", "3000");
   }
 });
 
@@ -73,11 +67,11 @@ d("PFADD and PFCOUNT match Redis", () => {
       ["PFCOUNT", "ttl"],
       ["TTL", "ttl"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("hll-sparse-max-bytes decides when a sparse HLL turns dense", async () => {
-    for (const c of [pair.b, pair.r]) await c.call("CONFIG", "SET", "hll-sparse-max-bytes", "100");
+    for (const c of [pair().b, pair().r]) await c.call("CONFIG", "SET", "hll-sparse-max-bytes", "100");
     const script: ScriptEntry[] = [
       ["PFADD", "s", ...elements("x", 10)],
       ["STRLEN", "s"],
@@ -86,7 +80,7 @@ d("PFADD and PFCOUNT match Redis", () => {
       ["GET", "s"],
       ["PFCOUNT", "s"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("a cached count does not touch WATCH; a refreshed one does", async () => {
@@ -106,7 +100,7 @@ d("PFADD and PFCOUNT match Redis", () => {
       ["PING"],
       ["EXEC"],
     ];
-    expect(await compareSteps(pair, script, false)).toEqual([]);
+    expect(await compareSteps(pair(), script, false)).toEqual([]);
   });
 });
 
@@ -139,7 +133,7 @@ d("PFMERGE matches Redis", () => {
       ["PFMERGE", "ttl", "b"],
       ["TTL", "ttl"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 });
 
@@ -183,7 +177,7 @@ d("HyperLogLog errors match Redis", () => {
       ["GET", "corrupt"],
       ["OBJECT", "ENCODING", "corrupt"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 });
 
@@ -198,12 +192,12 @@ d("HyperLogLog commands send Redis's keyspace notifications", () => {
       ["PFMERGE", "m", "h", "new"],
       ["PFMERGE", "m"],
     ];
-    expect(await compareNotifications(pair, script)).toEqual([]);
+    expect(await compareNotifications(pair(), script)).toEqual([]);
   });
 });
 
 d("HyperLogLog commands are declared as in Redis", () => {
   test("COMMAND INFO: arity, flags, key positions, categories", async () => {
-    expect(await compareCommandInfo(pair, ["PFADD", "PFCOUNT", "PFMERGE"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["PFADD", "PFCOUNT", "PFMERGE"])).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
 // errors, RESP3, the dirty counter, keyspace events, and multi-client blocking scenarios
 // (FIFO serving, MULTI/EXEC wakeups, CLIENT UNBLOCK, cascades, type changes, timeouts).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { compareScript, haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
+import { describe, expect, test } from "bun:test";
+import { compareScript, haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
 import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
@@ -13,19 +13,13 @@ const registeredCommands = new CommandTable();
 registerAllCommands(registeredCommands);
 const havePubSub = registeredCommands.lookup("psubscribe") !== undefined;
 
-let pair: Pair;
 
-beforeAll(async () => {
-  pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
 async function flushBoth(): Promise<void> {
-  await Promise.all([pair.b.callRaw("FLUSHALL"), pair.r.callRaw("FLUSHALL")]);
+  await Promise.all([pair().b.callRaw("FLUSHALL"), pair().r.callRaw("FLUSHALL")]);
 }
 
 d("list commands match Redis", () => {
@@ -84,7 +78,7 @@ d("list commands match Redis", () => {
       ["OBJECT", "ENCODING", "enc"],
       ["TYPE", "enc"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM", async () => {
@@ -165,7 +159,7 @@ d("list commands match Redis", () => {
       ["LREM", "s", "0", "a"],
       ["LTRIM", "s", "0", "1"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("LPOS with RANK, COUNT, MAXLEN and its errors", async () => {
@@ -212,7 +206,7 @@ d("list commands match Redis", () => {
       ["LPOS", "s", "c", "RANK", "0"],
       ["LPOS", "l"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("LMOVE, RPOPLPUSH, LMPOP and their errors", async () => {
@@ -272,7 +266,7 @@ d("list commands match Redis", () => {
       ["COMMAND", "GETKEYS", "BLPOP", "a", "b", "0"],
       ["COMMAND", "GETKEYS", "LMOVE", "a", "b", "LEFT", "LEFT"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("blocking commands answer at once when they can, and never block inside MULTI", async () => {
@@ -328,7 +322,7 @@ d("list commands match Redis", () => {
       ["EXEC"],
       ["HELLO", "2"],
     ];
-    const mismatches = await compareScript(pair, script);
+    const mismatches = await compareScript(pair(), script);
     // HELLO's reply carries the server's identity (id, version, modules): compare the rest.
     expect(mismatches.filter((line) => !line.startsWith('["HELLO"'))).toEqual([]);
   });
@@ -342,7 +336,7 @@ d("list commands match Redis", () => {
     for (const timeout of timeouts) {
       // The list has an element, so a valid timeout is answered at once.
       const [ours, theirs] = await Promise.all(
-        [pair.b, pair.r].map(async (client) => {
+        [pair().b, pair().r].map(async (client) => {
           await client.callRaw("RPUSH", "k", "v");
           const reply = await client.callRaw("BLPOP", "k", timeout);
           await client.callRaw("DEL", "k");
@@ -356,7 +350,7 @@ d("list commands match Redis", () => {
 
   test("RESP3 replies", async () => {
     await flushBoth();
-    await Promise.all([pair.b.callRaw("HELLO", "3"), pair.r.callRaw("HELLO", "3")]);
+    await Promise.all([pair().b.callRaw("HELLO", "3"), pair().r.callRaw("HELLO", "3")]);
     const script = [
       ["RPUSH", "l", "a", "b", "c"],
       ["LPOP", "missing"],
@@ -373,8 +367,8 @@ d("list commands match Redis", () => {
       ["BLPOP", "missing", "0.01"],
       ["BLMOVE", "missing", "x", "LEFT", "LEFT", "0.01"],
     ];
-    const mismatches = await compareScript(pair, script);
-    await Promise.all([pair.b.callRaw("HELLO", "2"), pair.r.callRaw("HELLO", "2")]);
+    const mismatches = await compareScript(pair(), script);
+    await Promise.all([pair().b.callRaw("HELLO", "2"), pair().r.callRaw("HELLO", "2")]);
     expect(mismatches).toEqual([]);
   });
 
@@ -391,7 +385,7 @@ d("list commands match Redis", () => {
     ];
     for (const command of script) {
       const args = command.map((arg) => Buffer.from(arg, "latin1"));
-      const [ours, theirs] = await Promise.all([pair.b.callRaw(...args), pair.r.callRaw(...args)]);
+      const [ours, theirs] = await Promise.all([pair().b.callRaw(...args), pair().r.callRaw(...args)]);
       expect(ours).toEqual(theirs);
     }
   });
@@ -432,12 +426,12 @@ d("side effects match Redis", () => {
 
   test("rdb_changes_since_last_save moves like Redis's", async () => {
     await flushBoth();
-    await Promise.all([pair.b.callRaw("CONFIG", "RESETSTAT"), pair.r.callRaw("CONFIG", "RESETSTAT")]);
-    const base = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
+    await Promise.all([pair().b.callRaw("CONFIG", "RESETSTAT"), pair().r.callRaw("CONFIG", "RESETSTAT")]);
+    const base = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
     const mismatches: string[] = [];
     for (const command of script) {
-      const [ours, theirs] = await Promise.all([pair.b.callRaw(...command), pair.r.callRaw(...command)]);
-      const [dirtyOurs, dirtyTheirs] = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
+      const [ours, theirs] = await Promise.all([pair().b.callRaw(...command), pair().r.callRaw(...command)]);
+      const [dirtyOurs, dirtyTheirs] = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
       if (ours !== theirs || dirtyOurs - base[0]! !== dirtyTheirs - base[1]!) {
         mismatches.push(`${command.join(" ")}: ${JSON.stringify(ours)}/${dirtyOurs - base[0]!} vs ${JSON.stringify(theirs)}/${dirtyTheirs - base[1]!}`);
       }
@@ -448,16 +442,16 @@ d("side effects match Redis", () => {
   // Needs PSUBSCRIBE from the pub/sub family; skipped until that family is registered.
   (havePubSub ? test : test.skip)("keyspace notifications carry Redis's event names, in Redis's order", async () => {
     await flushBoth();
-    const [subB, subR] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
-    const [waitB, waitR] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
+    const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
+    const [waitB, waitR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
-      await Promise.all([pair.b.callRaw("CONFIG", "SET", "notify-keyspace-events", "KElg"), pair.r.callRaw("CONFIG", "SET", "notify-keyspace-events", "KElg")]);
+      await Promise.all([pair().b.callRaw("CONFIG", "SET", "notify-keyspace-events", "KElg"), pair().r.callRaw("CONFIG", "SET", "notify-keyspace-events", "KElg")]);
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
-      expect(await compareScript(pair, script)).toEqual([]);
+      expect(await compareScript(pair(), script)).toEqual([]);
       // Events of blocked clients being served: BLMOVE feeding BLPOP, BLMPOP, BLMOVE to a wrong type.
       for (const [pusher, waiter] of [
-        [pair.b, waitB],
-        [pair.r, waitR],
+        [pair().b, waitB],
+        [pair().r, waitR],
       ] as const) {
         await pusher.callRaw("SET", "wrongtype", "x");
         for (const [waitCommand, pushCommand] of [
@@ -477,7 +471,7 @@ d("side effects match Redis", () => {
       expect(ours).toEqual(subR.pending());
     } finally {
       for (const client of [subB, subR, waitB, waitR]) client.close();
-      await Promise.all([pair.b.callRaw("CONFIG", "SET", "notify-keyspace-events", ""), pair.r.callRaw("CONFIG", "SET", "notify-keyspace-events", "")]);
+      await Promise.all([pair().b.callRaw("CONFIG", "SET", "notify-keyspace-events", ""), pair().r.callRaw("CONFIG", "SET", "notify-keyspace-events", "")]);
     }
   });
 });
@@ -526,8 +520,8 @@ const CLIENTS = 5;
 /** Runs the scenario on both servers, expects identical transcripts, returns Bunker's. */
 async function compareScenario(steps: Step[]): Promise<Transcript> {
   await flushBoth();
-  await Promise.all([pair.b.callRaw("CONFIG", "RESETSTAT"), pair.r.callRaw("CONFIG", "RESETSTAT")]);
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, { clients: CLIENTS }), runScenario(pair.redis.port, steps, { clients: CLIENTS })]);
+  await Promise.all([pair().b.callRaw("CONFIG", "RESETSTAT"), pair().r.callRaw("CONFIG", "RESETSTAT")]);
+  const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, { clients: CLIENTS }), runScenario(pair().redis.port, steps, { clients: CLIENTS })]);
   expect(ours).toEqual(theirs);
   return ours;
 }
@@ -717,7 +711,7 @@ d("blocking matches Redis", () => {
     ];
     // HELLO's own reply carries the server's identity: compare what follows it.
     const withHello: Step[] = [{ c: 1, call: ["HELLO", "3"] }, ...steps];
-    const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, withHello, { clients: CLIENTS }), runScenario(pair.redis.port, withHello, { clients: CLIENTS })]);
+    const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, withHello, { clients: CLIENTS }), runScenario(pair().redis.port, withHello, { clients: CLIENTS })]);
     expect(ours.replies[1]!.slice(1)).toEqual(theirs.replies[1]!.slice(1));
     expect(ours.replies[1]!.slice(1)).toEqual(["*2\r\n$1\r\nk\r\n$1\r\nv\r\n", "_\r\n", "_\r\n"]);
   });
@@ -732,7 +726,7 @@ d("blocking matches Redis", () => {
       { blockedClients: true },
     ]);
     // Timers take 32-bit delays: a longer one fired at once and re-armed in a loop.
-    expect(pair.bunker.output()).not.toContain("TimeoutOverflowWarning");
+    expect(pair().bunker.output()).not.toContain("TimeoutOverflowWarning");
   });
 
   test("fractional timeouts expire with a null array", async () => {
@@ -742,7 +736,7 @@ d("blocking matches Redis", () => {
       const reply = await client.callRaw(...args);
       return { reply, elapsed: performance.now() - start };
     };
-    const [b1, r1] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
+    const [b1, r1] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
       for (const command of [
         ["BLPOP", "none", "0.15"],
@@ -761,7 +755,7 @@ d("blocking matches Redis", () => {
       // A waiter served before its deadline is not answered again when the deadline passes.
       const waiting = b1.callRaw("BLPOP", "soon", "0.2");
       await Bun.sleep(30);
-      await pair.b.callRaw("RPUSH", "soon", "v");
+      await pair().b.callRaw("RPUSH", "soon", "v");
       expect(await waiting).toEqual("*2\r\n$4\r\nsoon\r\n$1\r\nv\r\n");
       await Bun.sleep(300);
       expect(b1.pending()).toEqual("");

@@ -4,17 +4,11 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RawClient, redisCli, startBunker, type RunningServer } from "../helpers/server.ts";
-import { haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { haveRedis, usePair } from "../helpers/differential.ts";
 
-let pair: Pair;
 const d = haveRedis ? describe : describe.skip;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 /** Sends raw bytes on a fresh connection to each server; returns what came back before close/timeout. */
 async function rawBoth(payload: string): Promise<[string, string, boolean, boolean]> {
@@ -26,7 +20,7 @@ async function rawBoth(payload: string): Promise<[string, string, boolean, boole
     c.close();
     return [got, closed] as const;
   };
-  const [[a, ac], [b, bc]] = await Promise.all([run(pair.bunker.port), run(pair.redis.port)]);
+  const [[a, ac], [b, bc]] = await Promise.all([run(pair().bunker.port), run(pair().redis.port)]);
   return [a, b, ac, bc];
 }
 

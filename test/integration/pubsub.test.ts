@@ -4,20 +4,14 @@
 // no message is followed by a PING on the subscriber: a stray message would arrive
 // before the PONG and show up as a difference.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo } from "../helpers/differential.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
 import { encodeCommand, parseReply, RawClient, type Reply } from "../helpers/server.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 beforeEach(async () => {
-  if (haveRedis) for (const c of [pair.b, pair.r]) await c.call("FLUSHALL");
+  if (haveRedis) for (const c of [pair().b, pair().r]) await c.call("FLUSHALL");
 });
 
 const d = haveRedis ? describe : describe.skip;
@@ -79,7 +73,7 @@ async function runOn(port: number, connections: string[], steps: Step[]): Promis
 
 /** Runs the script on both servers; returns the lines that differ (empty when equal). */
 async function compareScript(connections: string[], steps: Step[]): Promise<string[]> {
-  const [ours, theirs] = await Promise.all([runOn(pair.bunker.port, connections, steps), runOn(pair.redis.port, connections, steps)]);
+  const [ours, theirs] = await Promise.all([runOn(pair().bunker.port, connections, steps), runOn(pair().redis.port, connections, steps)]);
   const mismatches: string[] = [];
   for (let i = 0; i < steps.length; i++) {
     if (ours[i] !== theirs[i]) mismatches.push(`bunker: ${ours[i]}\n   redis:  ${theirs[i]}`);
@@ -293,6 +287,6 @@ d("keyspace notifications are delivered as Redis delivers them", () => {
 
 d("Pub/Sub commands are declared as in Redis", () => {
   test("COMMAND INFO: arity, flags, key positions, categories", async () => {
-    expect(await compareCommandInfo(pair, ["SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "SSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH", "PUBSUB"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE", "SSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH", "PUBSUB"])).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, MAIN, RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
-import { compareCommandInfo, compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { compareCommandInfo, compareScript, haveRedis, usePair } from "../helpers/differential.ts";
 
 let server: RunningServer;
 let c: RawClient;
@@ -177,18 +177,12 @@ describe("expiry", () => {
 
 const d = haveRedis ? describe : describe.skip;
 d("server command errors match Redis", () => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair();
-  });
-  afterAll(async () => {
-    await pair?.stop();
-  });
+  const pair = usePair();
   test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
-    const names = ((await pair.b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
+    const names = ((await pair().b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
     expect(names.length).toBeGreaterThan(190);
     // Subcommands Bunker does not implement (CLIENT TRACKING, LATENCY DOCTOR...) are absent on purpose.
-    expect(await compareCommandInfo(pair, names, { onlyOurSubcommands: true })).toEqual([]);
+    expect(await compareCommandInfo(pair(), names, { onlyOurSubcommands: true })).toEqual([]);
   });
 
   test("CONFIG, CLIENT, SLOWLOG, DEBUG argument errors", async () => {
@@ -216,7 +210,7 @@ d("server command errors match Redis", () => {
       ["SWAPDB", "0"],
       ["TIME", "extra"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 });
 

@@ -2,19 +2,13 @@
 // most replies compare exactly; hashtable results compare as multisets), errors, dirty
 // counter, keyspace notifications, OBJECT ENCODING, RESP3 shapes, random picks, SSCAN.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo, compareWatchEffects } from "../helpers/differential.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { haveRedis, compareCommandInfo, compareWatchEffects, usePair } from "../helpers/differential.ts";
 import { RawClient, type Reply } from "../helpers/server.ts";
 import { callBoth, compareKeyspaceStats, compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -26,7 +20,7 @@ function range(from: number, to: number, prefix = ""): string[] {
 
 d("set commands match Redis", () => {
   beforeEach(async () => {
-    await resetBoth(pair);
+    await resetBoth(pair());
   });
 
   test("SADD, SREM, SCARD, SISMEMBER, SMISMEMBER, SMEMBERS", async () => {
@@ -59,7 +53,7 @@ d("set commands match Redis", () => {
       ["SCARD"],
       ["SMEMBERS", "a", "b"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("WRONGTYPE on every command", async () => {
@@ -103,7 +97,7 @@ d("set commands match Redis", () => {
       ["GET", "str"],
       ["SMEMBERS", "set"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("OBJECT ENCODING: intset until a non-integer or set-max-intset-entries", async () => {
@@ -155,7 +149,7 @@ d("set commands match Redis", () => {
       ["SCARD", "big"],
       ["SMISMEMBER", "big", "0", "599", "600"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("binary-safe members", async () => {
@@ -169,7 +163,7 @@ d("set commands match Redis", () => {
       ["SMOVE", "bin", "other", "x"],
       ["SMEMBERS", "other"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SMOVE: every branch", async () => {
@@ -203,7 +197,7 @@ d("set commands match Redis", () => {
       ["OBJECT", "ENCODING", "fresh"],
       ["SMOVE", "dst", "fresh"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SPOP: errors, whole-set pops, dirty counter", async () => {
@@ -246,17 +240,17 @@ d("set commands match Redis", () => {
       ["SPOP", "s", "5"],
       ["HELLO", "2"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SPOP and SRANDMEMBER random picks are valid", async () => {
     const members = range(0, 40, "m");
     const ints = range(0, 40);
     for (let round = 0; round < 10; round++) {
-      await resetBoth(pair);
-      await callBoth(pair, "SADD", "s", ...members);
-      await callBoth(pair, "SADD", "i", ...ints);
-      for (const client of [pair.b, pair.r]) {
+      await resetBoth(pair());
+      await callBoth(pair(), "SADD", "s", ...members);
+      await callBoth(pair(), "SADD", "i", ...ints);
+      for (const client of [pair().b, pair().r]) {
         const one = (await client.call("SRANDMEMBER", "s")) as string;
         expect(members).toContain(one);
         const distinct = (await client.call("SRANDMEMBER", "s", "15")) as string[];
@@ -312,7 +306,7 @@ d("set commands match Redis", () => {
       ["SRANDMEMBER", "s", "0"],
       ["HELLO", "2"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SINTER, SINTERCARD, SINTERSTORE", async () => {
@@ -372,7 +366,7 @@ d("set commands match Redis", () => {
       ["SINTERSTORE", "dst"],
       ["SINTER"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SUNION, SDIFF and their STORE forms", async () => {
@@ -425,7 +419,7 @@ d("set commands match Redis", () => {
       ["SUNION"],
       ["SDIFFSTORE", "d"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SDIFF's two algorithms give Redis's result encoding", async () => {
@@ -451,7 +445,7 @@ d("set commands match Redis", () => {
       ["OBJECT", "ENCODING", "r4"],
       ["SMEMBERS", "r4"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("SSCAN: intsets in one call, options, errors, hashtable iteration", async () => {
@@ -474,9 +468,9 @@ d("set commands match Redis", () => {
       ["SSCAN", "w", "0"],
       ["SSCAN", "w", "0", "MATCH", "b*"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
-    await callBoth(pair, "SADD", "big", ...range(0, 700, "member:"));
-    for (const client of [pair.b, pair.r]) {
+    expect(await compareSteps(pair(), script)).toEqual([]);
+    await callBoth(pair(), "SADD", "big", ...range(0, 700, "member:"));
+    for (const client of [pair().b, pair().r]) {
       for (const [count, pattern, expected] of [["10", null, 700], ["1", null, 700], ["100", "member:1*", 111]] as const) {
         const seen = new Set<string>();
         let cursor = "0";
@@ -500,7 +494,7 @@ d("set commands match Redis", () => {
       ["PEXPIRE", "gone", "1"],
       ["PEXPIRE", "gone2", "1"],
     ];
-    expect(await compareSteps(pair, setup)).toEqual([]);
+    expect(await compareSteps(pair(), setup)).toEqual([]);
     await Bun.sleep(20);
     const script: ScriptEntry[] = [
       ["SISMEMBER", "gone", "1"],
@@ -513,7 +507,7 @@ d("set commands match Redis", () => {
       ["SADD", "gone", "5"],
       ["SMEMBERS", "gone"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("RESP3: set replies", async () => {
@@ -534,7 +528,7 @@ d("set commands match Redis", () => {
       ["SSCAN", "a", "0"],
       ["HELLO", "2"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("keyspace notifications match Redis's events", async () => {
@@ -565,7 +559,7 @@ d("set commands match Redis", () => {
       ["SREM", "t", "2", "3", "4"],
       ["SREM", "nokey", "1"],
     ];
-    expect(await compareNotifications(pair, script)).toEqual([]);
+    expect(await compareNotifications(pair(), script)).toEqual([]);
   });
 
   test("no-op writes leave WATCH intact, real changes abort the transaction", async () => {
@@ -583,15 +577,15 @@ d("set commands match Redis", () => {
       ["SINTERSTORE", "nokey2", "nokey"],
     ];
     const setup = async () => {
-      await resetBoth(pair);
-      await callBoth(pair, "SADD", "s", "a", "b");
-      await callBoth(pair, "SADD", "other", "a");
+      await resetBoth(pair());
+      await callBoth(pair(), "SADD", "s", "a", "b");
+      await callBoth(pair(), "SADD", "other", "a");
     };
-    expect(await compareWatchEffects(pair, { setup, watched: ["s", "nokey2"], probe: ["SCARD", "s"] }, cases)).toEqual([]);
+    expect(await compareWatchEffects(pair(), { setup, watched: ["s", "nokey2"], probe: ["SCARD", "s"] }, cases)).toEqual([]);
   });
 
   test("keyspace hits and misses count like Redis's", async () => {
-    await callBoth(pair, "SADD", "s", "1", "2");
+    await callBoth(pair(), "SADD", "s", "1", "2");
     const commands = [
       ["SISMEMBER", "s", "1"],
       ["SISMEMBER", "nokey", "1"],
@@ -607,7 +601,7 @@ d("set commands match Redis", () => {
       ["SRANDMEMBER", "s", "2"],
       ["SSCAN", "s", "0"],
     ];
-    expect(await compareKeyspaceStats(pair, commands)).toEqual([]);
+    expect(await compareKeyspaceStats(pair(), commands)).toEqual([]);
   });
 
   test("COMMAND GETKEYS knows SINTERCARD's keys", async () => {
@@ -617,10 +611,10 @@ d("set commands match Redis", () => {
       ["COMMAND", "GETKEYS", "SMOVE", "a", "b", "m"],
       ["COMMAND", "GETKEYS", "SINTERSTORE", "d", "a", "b"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("COMMAND INFO declarations match Redis (name, arity, flags, key range, categories, tips)", async () => {
-    expect(await compareCommandInfo(pair, ["sadd", "srem", "scard", "sismember", "smismember", "smembers", "spop", "srandmember", "smove", "sinter", "sintercard", "sinterstore", "sunion", "sunionstore", "sdiff", "sdiffstore", "sscan"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["sadd", "srem", "scard", "sismember", "smismember", "smembers", "spop", "srandmember", "smove", "sinter", "sintercard", "sinterstore", "sunion", "sunionstore", "sdiff", "sdiffstore", "sscan"])).toEqual([]);
   });
 });

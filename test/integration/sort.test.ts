@@ -3,21 +3,15 @@
 // counter), errors, RESP3 nulls, sorted sets (and their listpack -> skiplist
 // conversion), COMMAND GETKEYS and keyspace notifications.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, compareCommandInfo } from "../helpers/differential.ts";
+import { beforeEach, describe, expect, test } from "bun:test";
+import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
 import { RawClient, type Reply } from "../helpers/server.ts";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 beforeEach(async () => {
-  if (haveRedis) await resetBoth(pair);
+  if (haveRedis) await resetBoth(pair());
 });
 
 const d = haveRedis ? describe : describe.skip;
@@ -31,9 +25,9 @@ const d = haveRedis ? describe : describe.skip;
  * RESTOREd into Bunker, so these tests do not depend on the sorted-set commands.
  */
 async function zsetOnBoth(key: string, ...scoreMembers: string[]): Promise<void> {
-  await pair.r.call("ZADD", key, ...scoreMembers);
-  const payload = (await pair.r.call("DUMP", key)) as string;
-  const restored = await pair.b.call("RESTORE", key, "0", Buffer.from(payload, "latin1"));
+  await pair().r.call("ZADD", key, ...scoreMembers);
+  const payload = (await pair().r.call("DUMP", key)) as string;
+  const restored = await pair().b.call("RESTORE", key, "0", Buffer.from(payload, "latin1"));
   expect(restored).toBe("OK");
 }
 
@@ -72,7 +66,7 @@ d("SORT matches Redis", () => {
       ["SORT", "ties"],
       ["SORT", "ties", "DESC"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("numeric weights are read as strtod reads them", async () => {
@@ -82,7 +76,7 @@ d("SORT matches Redis", () => {
     const candidates = ["1e-310", "4.9e-324", "2.2250738585072014e-308", "2.2250738585072011e-308", "0x1p-1074", "0x1.8p-1070", "0x1p2000", "1e400", "-1e400", "0e-400", "nan", "NaN", "infinity", "-Infinity", "  5", "5 ", "", " ", "1.5.5", "+3", ".5", "5.", "0x", "0x1g", "abc", "1\x00garbage", "\x00"];
     const mismatches: string[] = [];
     for (const [i, value] of candidates.entries()) {
-      const [bunker, redis] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
+      const [bunker, redis] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
       try {
         const key = `weights${i}`;
         await Promise.all([bunker.call("RPUSH", key, value, "2"), redis.call("RPUSH", key, value, "2")]);
@@ -94,7 +88,7 @@ d("SORT matches Redis", () => {
       }
     }
     // One more accept on Redis overwrites any ERANGE the last value left behind.
-    (await RawClient.connect(pair.redis.port)).close();
+    (await RawClient.connect(pair().redis.port)).close();
     expect(mismatches).toEqual([]);
   });
 
@@ -111,7 +105,7 @@ d("SORT matches Redis", () => {
       ["LRANGE", "sorted", "0", "-1"],
       ["OBJECT", "ENCODING", "sorted"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("BY patterns, GET patterns and hash fields", async () => {
@@ -155,7 +149,7 @@ d("SORT matches Redis", () => {
       ["SORT", "l", "GET", "badlist_*"],
       ["SORT_RO", "l", "BY", "w_*", "GET", "h_*->f"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("sets: sorted, BY nosort in set order, and sorted ALPHA when storing", async () => {
@@ -179,7 +173,7 @@ d("SORT matches Redis", () => {
       ["LRANGE", "dst", "0", "-1"],
       ["SORT", "words"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("sorted sets keep their order with nosort and become skiplists", async () => {
@@ -206,7 +200,7 @@ d("SORT matches Redis", () => {
       ["SORT", "zn", "BY", "nosort", "STORE", "dst"],
       ["LRANGE", "dst", "0", "-1"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("STORE replaces, drops the TTL, deletes on an empty result", async () => {
@@ -235,7 +229,7 @@ d("SORT matches Redis", () => {
       ["LRANGE", "bigsorted", "0", "9"],
       ["OBJECT", "ENCODING", "bigsorted"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("errors", async () => {
@@ -266,11 +260,11 @@ d("SORT matches Redis", () => {
       ["SORT_RO"],
       ["SORT", "str", "LIMIT", "x", "1"],
     ];
-    expect(await compareSteps(pair, script)).toEqual([]);
+    expect(await compareSteps(pair(), script)).toEqual([]);
   });
 
   test("RESP3 nulls for missing GET values", async () => {
-    for (const c of [pair.b, pair.r]) await c.call("HELLO", "3");
+    for (const c of [pair().b, pair().r]) await c.call("HELLO", "3");
     try {
       const script: ScriptEntry[] = [
         ["RPUSH", "l", "2", "1"],
@@ -278,9 +272,9 @@ d("SORT matches Redis", () => {
         ["SORT", "l", "GET", "w_*", "GET", "#"],
         ["SORT", "missing"],
       ];
-      expect(await compareSteps(pair, script)).toEqual([]);
+      expect(await compareSteps(pair(), script)).toEqual([]);
     } finally {
-      for (const c of [pair.b, pair.r]) await c.call("HELLO", "2");
+      for (const c of [pair().b, pair().r]) await c.call("HELLO", "2");
     }
   });
 
@@ -293,7 +287,7 @@ d("SORT matches Redis", () => {
       ["COMMAND", "GETKEYS", "SORT", "k", "STORE"],
       ["COMMAND", "GETKEYS", "SORT_RO", "k", "BY", "x"],
     ];
-    expect(await compareSteps(pair, script, false)).toEqual([]);
+    expect(await compareSteps(pair(), script, false)).toEqual([]);
   });
 
   test("STORE sends sortstore, an emptied destination del", async () => {
@@ -304,12 +298,12 @@ d("SORT matches Redis", () => {
       ["SORT", "l", "LIMIT", "0", "0", "STORE", "dst"],
       ["SORT", "l"],
     ];
-    expect(await compareNotifications(pair, script)).toEqual([]);
+    expect(await compareNotifications(pair(), script)).toEqual([]);
   });
 });
 
 d("SORT and SORT_RO are declared as in Redis", () => {
   test("COMMAND INFO: arity, flags, key positions, categories", async () => {
-    expect(await compareCommandInfo(pair, ["SORT", "SORT_RO"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["SORT", "SORT_RO"])).toEqual([]);
   });
 });

@@ -7,8 +7,8 @@
 // millisecond or so between two servers, so replies that carry them are compared with
 // those numbers masked; everything else must be identical.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
+import { describe, expect, test } from "bun:test";
+import { haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
 import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
@@ -18,19 +18,13 @@ const registeredCommands = new CommandTable();
 registerAllCommands(registeredCommands);
 const havePubSub = registeredCommands.lookup("psubscribe") !== undefined;
 
-let pair: Pair;
 
-beforeAll(async () => {
-  pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
 async function flushBoth(): Promise<void> {
-  await Promise.all([pair.b.callRaw("FLUSHALL"), pair.r.callRaw("FLUSHALL")]);
+  await Promise.all([pair().b.callRaw("FLUSHALL"), pair().r.callRaw("FLUSHALL")]);
 }
 
 /**
@@ -48,7 +42,7 @@ function maskTimes(reply: string): string {
 async function compare(script: string[][], mask = false): Promise<string[]> {
   const mismatches: string[] = [];
   for (const command of script) {
-    const [ours, theirs] = await Promise.all([pair.b.callRaw(...command), pair.r.callRaw(...command)]);
+    const [ours, theirs] = await Promise.all([pair().b.callRaw(...command), pair().r.callRaw(...command)]);
     const [a, b] = mask ? [maskTimes(ours), maskTimes(theirs)] : [ours, theirs];
     if (a !== b) mismatches.push(`${JSON.stringify(command)}\n   bunker: ${JSON.stringify(ours)}\n   redis:  ${JSON.stringify(theirs)}`);
   }
@@ -130,7 +124,7 @@ d("stream commands match Redis", () => {
     await flushBoth();
     const now = Date.now();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(String(await pair.b.call("XADD", "auto", "*", "f", String(i))));
+    for (let i = 0; i < 5; i++) ids.push(String(await pair().b.call("XADD", "auto", "*", "f", String(i))));
     const parsed = ids.map((text) => text.split("-").map(BigInt));
     for (let i = 1; i < parsed.length; i++) {
       const [ms, seq] = parsed[i]!;
@@ -139,9 +133,9 @@ d("stream commands match Redis", () => {
     }
     expect(Number(parsed[0]![0])).toBeGreaterThanOrEqual(now - 1000);
     // With a top item in the future, * continues its sequence.
-    await pair.b.call("XADD", "future", "99999999999999-5", "f", "v");
-    expect(await pair.b.call("XADD", "future", "*", "f", "v")).toBe("99999999999999-6");
-    expect(await pair.b.call("XADD", "future", "99999999999999-*", "f", "v")).toBe("99999999999999-7");
+    await pair().b.call("XADD", "future", "99999999999999-5", "f", "v");
+    expect(await pair().b.call("XADD", "future", "*", "f", "v")).toBe("99999999999999-6");
+    expect(await pair().b.call("XADD", "future", "99999999999999-*", "f", "v")).toBe("99999999999999-7");
   });
 
   test("XTRIM: strategies, exact and approximate, LIMIT, errors", async () => {
@@ -577,7 +571,7 @@ d("stream commands match Redis", () => {
 
   test("WRONGTYPE and arity errors for every command", async () => {
     await flushBoth();
-    await Promise.all([pair.b.call("SET", "str", "x"), pair.r.call("SET", "str", "x")]);
+    await Promise.all([pair().b.call("SET", "str", "x"), pair().r.call("SET", "str", "x")]);
     const script = words(`
       XADD str * a b
       XLEN str
@@ -634,7 +628,7 @@ d("stream commands match Redis", () => {
 
   test("RESP3 replies", async () => {
     await flushBoth();
-    await Promise.all([pair.b.callRaw("HELLO", "3"), pair.r.callRaw("HELLO", "3")]);
+    await Promise.all([pair().b.callRaw("HELLO", "3"), pair().r.callRaw("HELLO", "3")]);
     try {
       const script = words(`
         XADD s 1-0 a 1
@@ -666,7 +660,7 @@ d("stream commands match Redis", () => {
       `);
       expect(await compare(script, true)).toEqual([]);
     } finally {
-      await Promise.all([pair.b.callRaw("HELLO", "2"), pair.r.callRaw("HELLO", "2")]);
+      await Promise.all([pair().b.callRaw("HELLO", "2"), pair().r.callRaw("HELLO", "2")]);
     }
   });
 
@@ -700,7 +694,7 @@ d("WATCH sees the stream changes Redis signals", () => {
     `);
     const outcomes: string[][] = [[], []];
     for (const command of commands) {
-      for (const [index, port] of [pair.bunker.port, pair.redis.port].entries()) {
+      for (const [index, port] of [pair().bunker.port, pair().redis.port].entries()) {
         const [watcher, other] = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
         try {
           await watcher.call("FLUSHALL");
@@ -786,10 +780,10 @@ d("node layout matches Redis under random workloads", () => {
       mismatches.push(...(await compare(script)));
     }
     await Promise.all([
-      pair.b.call("CONFIG", "SET", "stream-node-max-entries", "100"),
-      pair.r.call("CONFIG", "SET", "stream-node-max-entries", "100"),
-      pair.b.call("CONFIG", "SET", "stream-node-max-bytes", "4096"),
-      pair.r.call("CONFIG", "SET", "stream-node-max-bytes", "4096"),
+      pair().b.call("CONFIG", "SET", "stream-node-max-entries", "100"),
+      pair().r.call("CONFIG", "SET", "stream-node-max-entries", "100"),
+      pair().b.call("CONFIG", "SET", "stream-node-max-bytes", "4096"),
+      pair().r.call("CONFIG", "SET", "stream-node-max-bytes", "4096"),
     ]);
     expect(mismatches).toEqual([]);
   });
@@ -860,9 +854,9 @@ d("side effects match Redis", () => {
     await flushBoth();
     const mismatches: string[] = [];
     for (const command of script) {
-      const before = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
-      const [ours, theirs] = await Promise.all([pair.b.callRaw(...command), pair.r.callRaw(...command)]);
-      const after = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
+      const before = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+      const [ours, theirs] = await Promise.all([pair().b.callRaw(...command), pair().r.callRaw(...command)]);
+      const after = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
       const [deltaOurs, deltaTheirs] = [after[0] - before[0], after[1] - before[1]];
       if (maskTimes(ours) !== maskTimes(theirs) || deltaOurs !== deltaTheirs) {
         mismatches.push(`${command.join(" ")}: ${JSON.stringify(ours)}/${deltaOurs} vs ${JSON.stringify(theirs)}/${deltaTheirs}`);
@@ -892,7 +886,7 @@ d("side effects match Redis", () => {
       XSETID s 5-0
     `);
     const traces: string[][] = [];
-    for (const client of [pair.b, pair.r]) {
+    for (const client of [pair().b, pair().r]) {
       await client.call("FLUSHALL");
       await client.call("CONFIG", "RESETSTAT");
       const trace: string[] = [];
@@ -908,9 +902,9 @@ d("side effects match Redis", () => {
 
   (havePubSub ? test : test.skip)("keyspace notifications carry Redis's event names, in Redis's order", async () => {
     await flushBoth();
-    const [subB, subR] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
+    const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
-      await Promise.all([pair.b.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA"), pair.r.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA")]);
+      await Promise.all([pair().b.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA"), pair().r.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA")]);
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
       expect(await compare(script, true)).toEqual([]);
       await Bun.sleep(100);
@@ -922,7 +916,7 @@ d("side effects match Redis", () => {
     } finally {
       subB.close();
       subR.close();
-      await Promise.all([pair.b.callRaw("CONFIG", "SET", "notify-keyspace-events", ""), pair.r.callRaw("CONFIG", "SET", "notify-keyspace-events", "")]);
+      await Promise.all([pair().b.callRaw("CONFIG", "SET", "notify-keyspace-events", ""), pair().r.callRaw("CONFIG", "SET", "notify-keyspace-events", "")]);
     }
   });
 });
@@ -940,7 +934,7 @@ const CLIENTS = 5;
 async function compareScenario(steps: Step[]): Promise<Transcript> {
   await flushBoth();
   const options = { clients: CLIENTS, mapReply: maskTimes };
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, options), runScenario(pair.redis.port, steps, options)]);
+  const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, options), runScenario(pair().redis.port, steps, options)]);
   expect(ours).toEqual(theirs);
   return ours;
 }
@@ -1035,7 +1029,7 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
 
   test("a group reader is answered as soon as its key expires, with no other command", async () => {
     const outcomes: string[] = [];
-    for (const port of [pair.bunker.port, pair.redis.port]) {
+    for (const port of [pair().bunker.port, pair().redis.port]) {
       const [control, waiter] = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
       try {
         await control.call("FLUSHALL");
@@ -1107,7 +1101,7 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
     ];
     await flushBoth();
     const options = { clients: CLIENTS, mapReply: maskTimes };
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, options), runScenario(pair.redis.port, steps, options)]);
+  const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, options), runScenario(pair().redis.port, steps, options)]);
     // HELLO's own reply carries each server's identity: compare what follows it.
     expect(ours.replies[1]!.slice(1)).toEqual(theirs.replies[1]!.slice(1));
     expect(ours.replies[1]![1]).toStartWith("%1\r\n");

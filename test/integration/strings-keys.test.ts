@@ -1,16 +1,10 @@
 // Strings, generic key commands and transactions, compared byte for byte with Redis 7.0.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { compareScript, haveRedis, startPair, type Pair } from "../helpers/differential.ts";
+import { describe, expect, test } from "bun:test";
+import { compareScript, haveRedis, usePair } from "../helpers/differential.ts";
 
-let pair: Pair;
 
-beforeAll(async () => {
-  pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -76,7 +70,7 @@ d("strings match Redis", () => {
       ["GETEX", "nokey", "EX", "10"],
       ["GETEX", "n", "FOO"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("counters", async () => {
@@ -109,7 +103,7 @@ d("strings match Redis", () => {
       ["INCR", "c"],
       ["OBJECT", "ENCODING", "c"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("ranges and LCS", async () => {
@@ -144,7 +138,7 @@ d("strings match Redis", () => {
       ["LCS", "l1", "l2", "FOO"],
       ["LCS", "l1", "nokey"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 });
 
@@ -197,7 +191,7 @@ d("keys match Redis", () => {
       ["FLUSHDB", "ASYNC"],
       ["DBSIZE"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("expiry commands", async () => {
@@ -236,7 +230,7 @@ d("keys match Redis", () => {
       ["EXISTS", "k"],
       ["EXPIRE", "nokey", "10"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("KEYS, SCAN arguments, OBJECT", async () => {
@@ -256,8 +250,8 @@ d("keys match Redis", () => {
       ["OBJECT", "HELP"],
       ["RANDOMKEY", "extra"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
-    const keys = await pair.b.call("KEYS", "user:*");
+    expect(await compareScript(pair(), script)).toEqual([]);
+    const keys = await pair().b.call("KEYS", "user:*");
     expect((keys as string[]).sort()).toEqual(["user:1", "user:2"]);
   });
 });
@@ -296,19 +290,19 @@ d("transactions and dispatch errors match Redis", () => {
       ["PING", "hello"],
       ["ECHO", "x"],
     ];
-    expect(await compareScript(pair, script)).toEqual([]);
+    expect(await compareScript(pair(), script)).toEqual([]);
   });
 
   test("WATCH aborts EXEC when another client writes", async () => {
     const { RawClient } = await import("../helpers/server.ts");
-    const other = await RawClient.connect(pair.bunker.port);
-    await pair.b.call("SET", "w", "1");
-    await pair.b.call("WATCH", "w");
+    const other = await RawClient.connect(pair().bunker.port);
+    await pair().b.call("SET", "w", "1");
+    await pair().b.call("WATCH", "w");
     await other.call("SET", "w", "2");
-    await pair.b.call("MULTI");
-    await pair.b.call("SET", "w", "3");
-    expect(await pair.b.callRaw("EXEC")).toBe("*-1\r\n");
-    expect(await pair.b.call("GET", "w")).toBe("2");
+    await pair().b.call("MULTI");
+    await pair().b.call("SET", "w", "3");
+    expect(await pair().b.callRaw("EXEC")).toBe("*-1\r\n");
+    expect(await pair().b.call("GET", "w")).toBe("2");
     other.close();
   });
 });

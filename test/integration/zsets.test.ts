@@ -2,21 +2,15 @@
 // the dirty counter after every command, keyspace events, OBJECT ENCODING, RESP3, and
 // multi-client blocking scenarios (BZPOPMIN/BZPOPMAX/BZMPOP).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { haveRedis, startPair, type Pair, dirtyOf } from "../helpers/differential.ts";
+import { describe, expect, test } from "bun:test";
+import { haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
 import { runScenario, type Step } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 
 type Arg = string | Uint8Array;
 
-let pair: Pair;
 
-beforeAll(async () => {
-  if (haveRedis) pair = await startPair();
-});
-afterAll(async () => {
-  await pair?.stop();
-});
+const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -31,9 +25,9 @@ function describeArgs(args: Arg[]): string {
 async function compare(script: Arg[][]): Promise<string[]> {
   const mismatches: string[] = [];
   for (const command of script) {
-    const before = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
-    const [ours, theirs] = await Promise.all([pair.b.callRaw(...command), pair.r.callRaw(...command)]);
-    const after = await Promise.all([dirtyOf(pair.b), dirtyOf(pair.r)]);
+    const before = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+    const [ours, theirs] = await Promise.all([pair().b.callRaw(...command), pair().r.callRaw(...command)]);
+    const after = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
     if (ours !== theirs) mismatches.push(`${describeArgs(command)}\n   bunker: ${JSON.stringify(ours)}\n   redis:  ${JSON.stringify(theirs)}`);
     const ourDelta = after[0] - before[0];
     const theirDelta = after[1] - before[1];
@@ -43,7 +37,7 @@ async function compare(script: Arg[][]): Promise<string[]> {
 }
 
 async function onBoth(...command: Arg[]): Promise<void> {
-  await Promise.all([pair.b.callRaw(...command), pair.r.callRaw(...command)]);
+  await Promise.all([pair().b.callRaw(...command), pair().r.callRaw(...command)]);
 }
 
 async function resetBoth(): Promise<void> {
@@ -770,25 +764,25 @@ d("pops, ZRANDMEMBER and ZSCAN match Redis", () => {
   test("ZRANDMEMBER: random picks are members, distinct for a positive count", async () => {
     await resetBoth();
     for (const encoding of ENCODINGS) {
-      await pair.b.call("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
-      await pair.b.call("DEL", "z");
+      await pair().b.call("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await pair().b.call("DEL", "z");
       const scores = new Map<string, string>();
       const args: string[] = [];
       for (let i = 0; i < 20; i++) {
         scores.set(`m${i}`, String(i / 4));
         args.push(String(i / 4), `m${i}`);
       }
-      await pair.b.call("ZADD", "z", ...args);
-      const single = (await pair.b.call("ZRANDMEMBER", "z")) as string;
+      await pair().b.call("ZADD", "z", ...args);
+      const single = (await pair().b.call("ZRANDMEMBER", "z")) as string;
       expect(scores.has(single)).toBe(true);
       for (const count of [2, 5, 7, 19]) {
-        const picked = (await pair.b.call("ZRANDMEMBER", "z", String(count), "WITHSCORES")) as string[];
+        const picked = (await pair().b.call("ZRANDMEMBER", "z", String(count), "WITHSCORES")) as string[];
         expect(picked.length).toBe(count * 2);
         const members = picked.filter((_, i) => i % 2 === 0);
         expect(new Set(members).size).toBe(count);
         for (let i = 0; i < picked.length; i += 2) expect(picked[i + 1]).toBe(scores.get(picked[i]!)!);
       }
-      const repeated = (await pair.b.call("ZRANDMEMBER", "z", "-50")) as string[];
+      const repeated = (await pair().b.call("ZRANDMEMBER", "z", "-50")) as string[];
       expect(repeated.length).toBe(50);
       for (const member of repeated) expect(scores.has(member)).toBe(true);
       // 50 uniform picks out of 20 members: all equal is (1/20)^49, i.e. never.
@@ -843,7 +837,7 @@ d("pops, ZRANDMEMBER and ZSCAN match Redis", () => {
       return seen;
     }
     for (const extra of [[], ["COUNT", "7"], ["MATCH", "member:1*", "COUNT", "50"]]) {
-      const [ours, theirs] = await Promise.all([fullScan(pair.b, extra), fullScan(pair.r, extra)]);
+      const [ours, theirs] = await Promise.all([fullScan(pair().b, extra), fullScan(pair().r, extra)]);
       expect(ours.size).toBeGreaterThan(0);
       expect([...ours.entries()].sort()).toEqual([...theirs.entries()].sort());
     }
@@ -922,7 +916,7 @@ d("OBJECT ENCODING follows zset-max-listpack-entries/value", () => {
 d("keyspace notifications carry Redis's event names, in Redis's order", () => {
   test("every writing command", async () => {
     await resetBoth();
-    const [subB, subR] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
+    const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
       await onBoth("CONFIG", "SET", "notify-keyspace-events", "KEA");
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
@@ -978,7 +972,7 @@ d("lookups count keyspace hits and misses as Redis's", () => {
     await onBoth("ZADD", "z", "1", "a", "2", "b");
     await onBoth("SADD", "s", "a");
     await onBoth("ZADD", "one", "1", "only");
-    const [subB, subR] = await Promise.all([RawClient.connect(pair.bunker.port), RawClient.connect(pair.redis.port)]);
+    const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
       await onBoth("CONFIG", "SET", "notify-keyspace-events", "Km");
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
@@ -999,7 +993,7 @@ d("lookups count keyspace hits and misses as Redis's", () => {
         const info = String(await client.call("INFO", "stats"));
         return [/keyspace_hits:(\d+)/.exec(info)![1], /keyspace_misses:(\d+)/.exec(info)![1]];
       };
-      expect(await stats(pair.b)).toEqual(await stats(pair.r));
+      expect(await stats(pair().b)).toEqual(await stats(pair().r));
       await Bun.sleep(100);
       expect(subB.pending().length).toBeGreaterThan(0);
       expect(subB.pending()).toEqual(subR.pending());
@@ -1019,7 +1013,7 @@ const CLIENTS = 4;
 async function compareScenario(steps: Step[]): Promise<void> {
   await resetBoth();
   await onBoth("CONFIG", "RESETSTAT");
-  const [ours, theirs] = await Promise.all([runScenario(pair.bunker.port, steps, { clients: CLIENTS }), runScenario(pair.redis.port, steps, { clients: CLIENTS })]);
+  const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, { clients: CLIENTS }), runScenario(pair().redis.port, steps, { clients: CLIENTS })]);
   expect(ours).toEqual(theirs);
 }
 
