@@ -3,7 +3,7 @@
 // (FIFO serving, MULTI/EXEC wakeups, CLIENT UNBLOCK, cascades, type changes, timeouts).
 
 import { describe, expect, test } from "bun:test";
-import { compareScript, haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
+import { both, compareScript, haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
 import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
@@ -18,13 +18,9 @@ const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
 
-async function flushBoth(): Promise<void> {
-  await Promise.all([pair().b.callRaw("FLUSHALL"), pair().r.callRaw("FLUSHALL")]);
-}
-
 d("list commands match Redis", () => {
   test("pushes, pops with and without COUNT, LLEN, WRONGTYPE, arity", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = [
       ["LPUSH", "l", "a", "b", "c"],
       ["RPUSH", "l", "d", "e"],
@@ -82,7 +78,7 @@ d("list commands match Redis", () => {
   });
 
   test("LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = [
       ["RPUSH", "l", "a", "b", "c", "b", "d", "b", "e"],
       ["LRANGE", "l", "0", "2"],
@@ -163,7 +159,7 @@ d("list commands match Redis", () => {
   });
 
   test("LPOS with RANK, COUNT, MAXLEN and its errors", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = [
       ["RPUSH", "l", "a", "b", "c", "1", "2", "3", "c", "c"],
       ["LPOS", "l", "c"],
@@ -210,7 +206,7 @@ d("list commands match Redis", () => {
   });
 
   test("LMOVE, RPOPLPUSH, LMPOP and their errors", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = [
       ["RPUSH", "src", "1", "2", "3", "4"],
       ["LMOVE", "src", "dst", "LEFT", "RIGHT"],
@@ -270,7 +266,7 @@ d("list commands match Redis", () => {
   });
 
   test("blocking commands answer at once when they can, and never block inside MULTI", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = [
       ["RPUSH", "a", "1", "2", "3"],
       ["SET", "str", "v"],
@@ -328,7 +324,7 @@ d("list commands match Redis", () => {
   });
 
   test("timeouts parse as Redis's strtold-based reader does", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const timeouts = ["0x10", "0x1p3", "-0x10", "0x", "0x.8", "0b1", "1e", "1e+", ".", "5.", ".5", "+.5e1", "1.1", "-0", "-0.0009",
       "1e-400", "1e-5000", "1e400", "5e4933", "1e16", "9223372036854775", "9223372036854775807", "0x7FFFFFFFFFFFFF",
       "inf", "-INFINITY", "infinit", "nan", " 1", "1 ", "1x", "0e999999", "", "x".repeat(6000)];
@@ -349,7 +345,7 @@ d("list commands match Redis", () => {
   });
 
   test("RESP3 replies", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     await Promise.all([pair().b.callRaw("HELLO", "3"), pair().r.callRaw("HELLO", "3")]);
     const script = [
       ["RPUSH", "l", "a", "b", "c"],
@@ -373,7 +369,7 @@ d("list commands match Redis", () => {
   });
 
   test("binary-safe elements", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const binary = String.fromCharCode(0, 255, 128, 13, 10, 159, 65);
     const script = [
       ["RPUSH", binary, binary, "x"],
@@ -425,7 +421,7 @@ d("side effects match Redis", () => {
   ];
 
   test("rdb_changes_since_last_save moves like Redis's", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     await Promise.all([pair().b.callRaw("CONFIG", "RESETSTAT"), pair().r.callRaw("CONFIG", "RESETSTAT")]);
     const base = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
     const mismatches: string[] = [];
@@ -441,7 +437,7 @@ d("side effects match Redis", () => {
 
   // Needs PSUBSCRIBE from the pub/sub family; skipped until that family is registered.
   (havePubSub ? test : test.skip)("keyspace notifications carry Redis's event names, in Redis's order", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     const [waitB, waitR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
@@ -519,7 +515,7 @@ const CLIENTS = 5;
 
 /** Runs the scenario on both servers, expects identical transcripts, returns Bunker's. */
 async function compareScenario(steps: Step[]): Promise<Transcript> {
-  await flushBoth();
+  await both(pair(), "FLUSHALL");
   await Promise.all([pair().b.callRaw("CONFIG", "RESETSTAT"), pair().r.callRaw("CONFIG", "RESETSTAT")]);
   const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, { clients: CLIENTS }), runScenario(pair().redis.port, steps, { clients: CLIENTS })]);
   expect(ours).toEqual(theirs);
@@ -701,7 +697,7 @@ d("blocking matches Redis", () => {
   });
 
   test("RESP3 waiters get RESP3 replies", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const steps: Step[] = [
       { c: 1, send: ["BLPOP", "k", "0"] },
       { c: 0, call: ["RPUSH", "k", "v"] },
@@ -730,7 +726,7 @@ d("blocking matches Redis", () => {
   });
 
   test("fractional timeouts expire with a null array", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const timed = async (client: RawClient, ...args: string[]) => {
       const start = performance.now();
       const reply = await client.callRaw(...args);

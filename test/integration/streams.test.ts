@@ -8,7 +8,7 @@
 // those numbers masked; everything else must be identical.
 
 import { describe, expect, test } from "bun:test";
-import { haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
+import { both, haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
 import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
@@ -22,10 +22,6 @@ const havePubSub = registeredCommands.lookup("psubscribe") !== undefined;
 const pair = usePair();
 
 const d = haveRedis ? describe : describe.skip;
-
-async function flushBoth(): Promise<void> {
-  await Promise.all([pair().b.callRaw("FLUSHALL"), pair().r.callRaw("FLUSHALL")]);
-}
 
 /**
  * Hides what depends on the clock: unix-ms timestamps (13 digits), and the small
@@ -59,7 +55,7 @@ function words(lines: string): string[][] {
 
 d("stream commands match Redis", () => {
   test("XADD: explicit, partial and automatic IDs, NOMKSTREAM, trimming options, errors", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 1-1 a 1
       XADD s 1-1 a 1
@@ -121,7 +117,7 @@ d("stream commands match Redis", () => {
   });
 
   test("XADD * generates increasing IDs in the current millisecond", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const now = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(String(await pair().b.call("XADD", "auto", "*", "f", String(i))));
@@ -139,7 +135,7 @@ d("stream commands match Redis", () => {
   });
 
   test("XTRIM: strategies, exact and approximate, LIMIT, errors", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const adds = Array.from({ length: 250 }, (_, i) => ["XADD", "s", `${i + 1}-0`, "field", String(i)]);
     const script = [
       ...adds,
@@ -178,7 +174,7 @@ d("stream commands match Redis", () => {
   });
 
   test("XRANGE / XREVRANGE: special and exclusive bounds, COUNT, errors", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 1-1 a 1
       XADD s 1-2 b 2
@@ -224,7 +220,7 @@ d("stream commands match Redis", () => {
   });
 
   test("XDEL, XLEN and XINFO STREAM (plain, FULL, COUNT), XINFO/XGROUP help and errors", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 1-1 a 1
       XADD s 1-2 b 2
@@ -278,7 +274,7 @@ d("stream commands match Redis", () => {
   });
 
   test("XREAD without BLOCK (and with BLOCK when data is there)", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 1-1 a 1
       XADD s 1-2 b 2
@@ -325,7 +321,7 @@ d("stream commands match Redis", () => {
   });
 
   test("consumer groups: XGROUP subcommands, XREADGROUP, XPENDING, XACK, XINFO GROUPS/CONSUMERS", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 1-1 a 1
       XADD s 1-2 b 2
@@ -443,7 +439,7 @@ d("stream commands match Redis", () => {
   });
 
   test("XCLAIM, XAUTOCLAIM and XSETID", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 1-0 a 1
       XADD s 2-0 b 2
@@ -548,7 +544,7 @@ d("stream commands match Redis", () => {
   });
 
   test("appends after XSETID moved the last ID back below a MINID-trimmed node", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const script = words(`
       XADD s 5-0 f v
       XADD s 6-0 f v
@@ -570,7 +566,7 @@ d("stream commands match Redis", () => {
   });
 
   test("WRONGTYPE and arity errors for every command", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     await Promise.all([pair().b.call("SET", "str", "x"), pair().r.call("SET", "str", "x")]);
     const script = words(`
       XADD str * a b
@@ -627,7 +623,7 @@ d("stream commands match Redis", () => {
   });
 
   test("RESP3 replies", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     await Promise.all([pair().b.callRaw("HELLO", "3"), pair().r.callRaw("HELLO", "3")]);
     try {
       const script = words(`
@@ -851,7 +847,7 @@ d("side effects match Redis", () => {
   `);
 
   test("rdb_changes_since_last_save moves like Redis's", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const mismatches: string[] = [];
     for (const command of script) {
       const before = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
@@ -901,7 +897,7 @@ d("side effects match Redis", () => {
   });
 
   (havePubSub ? test : test.skip)("keyspace notifications carry Redis's event names, in Redis's order", async () => {
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
       await Promise.all([pair().b.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA"), pair().r.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA")]);
@@ -932,7 +928,7 @@ const CLIENTS = 5;
 
 /** Runs the scenario on both servers, expects identical transcripts, returns Bunker's. */
 async function compareScenario(steps: Step[]): Promise<Transcript> {
-  await flushBoth();
+  await both(pair(), "FLUSHALL");
   const options = { clients: CLIENTS, mapReply: maskTimes };
   const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, options), runScenario(pair().redis.port, steps, options)]);
   expect(ours).toEqual(theirs);
@@ -1099,7 +1095,7 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
       { c: 1, send: ["XREAD", "BLOCK", "50", "STREAMS", "s", "$"] },
       { sleep: 150 },
     ];
-    await flushBoth();
+    await both(pair(), "FLUSHALL");
     const options = { clients: CLIENTS, mapReply: maskTimes };
   const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, options), runScenario(pair().redis.port, steps, options)]);
     // HELLO's own reply carries each server's identity: compare what follows it.

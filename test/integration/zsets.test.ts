@@ -3,7 +3,7 @@
 // multi-client blocking scenarios (BZPOPMIN/BZPOPMAX/BZMPOP).
 
 import { describe, expect, test } from "bun:test";
-import { haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
+import { both, haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
 import { runScenario, type Step } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 
@@ -36,18 +36,14 @@ async function compare(script: Arg[][]): Promise<string[]> {
   return mismatches;
 }
 
-async function onBoth(...command: Arg[]): Promise<void> {
-  await Promise.all([pair().b.callRaw(...command), pair().r.callRaw(...command)]);
-}
-
 async function resetBoth(): Promise<void> {
-  await onBoth("FLUSHALL");
-  await onBoth("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64", "notify-keyspace-events", "");
+  await both(pair(), "FLUSHALL");
+  await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64", "notify-keyspace-events", "");
 }
 
 /** HELLO replies differ (server name, version): switch protocol without comparing. */
 async function useResp(version: 2 | 3): Promise<void> {
-  await onBoth("HELLO", String(version));
+  await both(pair(), "HELLO", String(version));
 }
 
 const ENCODINGS = [
@@ -196,7 +192,7 @@ d("range reads match Redis", () => {
   for (const encoding of ENCODINGS) {
     test(`ZRANGE by rank, ZREVRANGE (${encoding.name})`, async () => {
       await resetBoth();
-      await onBoth("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
       const script: Arg[][] = [
         ...populateRanges(),
         ["OBJECT", "ENCODING", "z"],
@@ -235,7 +231,7 @@ d("range reads match Redis", () => {
 
     test(`score ranges: ZRANGE BYSCORE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZCOUNT (${encoding.name})`, async () => {
       await resetBoth();
-      await onBoth("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
       const script: Arg[][] = [
         ...populateRanges(),
         ["ZRANGE", "z", "-inf", "+inf", "BYSCORE"],
@@ -296,7 +292,7 @@ d("range reads match Redis", () => {
 
     test(`lex ranges: ZRANGE BYLEX, ZRANGEBYLEX, ZREVRANGEBYLEX, ZLEXCOUNT (${encoding.name})`, async () => {
       await resetBoth();
-      await onBoth("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
       const script: Arg[][] = [
         ...populateRanges(),
         ["ZRANGE", "lex", "-", "+", "BYLEX"],
@@ -390,7 +386,7 @@ d("range removals and ZRANGESTORE match Redis", () => {
   for (const encoding of ENCODINGS) {
     test(`ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX (${encoding.name})`, async () => {
       await resetBoth();
-      await onBoth("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
       const refill: Arg[][] = [["DEL", "z"], ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"]];
       const script: Arg[][] = [
         ...refill,
@@ -666,7 +662,7 @@ d("pops, ZRANDMEMBER and ZSCAN match Redis", () => {
   for (const encoding of ENCODINGS) {
     test(`ZPOPMIN, ZPOPMAX, ZMPOP, non-blocking BZPOP* (${encoding.name})`, async () => {
       await resetBoth();
-      await onBoth("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
       const script: Arg[][] = [
         ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"],
         ["ZADD", "y", "1", "q"],
@@ -726,7 +722,7 @@ d("pops, ZRANDMEMBER and ZSCAN match Redis", () => {
   test("ZRANDMEMBER: deterministic cases byte for byte", async () => {
     await resetBoth();
     for (const encoding of ENCODINGS) {
-      await onBoth("CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
+      await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", encoding.entries);
       const script: Arg[][] = [
         ["DEL", "z", "one"],
         ["ZADD", "z", "1", "a", "2.5", "b", "3", "c", "-4", "d"],
@@ -822,10 +818,10 @@ d("pops, ZRANDMEMBER and ZSCAN match Redis", () => {
 
   test("ZSCAN on a skiplist visits every member once, with %.17g scores", async () => {
     await resetBoth();
-    await onBoth("CONFIG", "SET", "zset-max-listpack-entries", "0");
+    await both(pair(), "CONFIG", "SET", "zset-max-listpack-entries", "0");
     const args: string[] = [];
     for (let i = 0; i < 300; i++) args.push(i % 7 === 0 ? "-0" : String(i / 10 + 1e17 * (i % 3)), `member:${i}`);
-    await onBoth("ZADD", "z", ...args);
+    await both(pair(), "ZADD", "z", ...args);
     async function fullScan(client: RawClient, extra: string[]): Promise<Map<string, string>> {
       const seen = new Map<string, string>();
       let cursor = "0";
@@ -918,7 +914,7 @@ d("keyspace notifications carry Redis's event names, in Redis's order", () => {
     await resetBoth();
     const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
-      await onBoth("CONFIG", "SET", "notify-keyspace-events", "KEA");
+      await both(pair(), "CONFIG", "SET", "notify-keyspace-events", "KEA");
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
       const script: Arg[][] = [
         ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
@@ -961,7 +957,7 @@ d("keyspace notifications carry Redis's event names, in Redis's order", () => {
     } finally {
       subB.close();
       subR.close();
-      await onBoth("CONFIG", "SET", "notify-keyspace-events", "");
+      await both(pair(), "CONFIG", "SET", "notify-keyspace-events", "");
     }
   });
 });
@@ -969,14 +965,14 @@ d("keyspace notifications carry Redis's event names, in Redis's order", () => {
 d("lookups count keyspace hits and misses as Redis's", () => {
   test("keyspace_hits, keyspace_misses and keymiss events", async () => {
     await resetBoth();
-    await onBoth("ZADD", "z", "1", "a", "2", "b");
-    await onBoth("SADD", "s", "a");
-    await onBoth("ZADD", "one", "1", "only");
+    await both(pair(), "ZADD", "z", "1", "a", "2", "b");
+    await both(pair(), "SADD", "s", "a");
+    await both(pair(), "ZADD", "one", "1", "only");
     const [subB, subR] = await Promise.all([RawClient.connect(pair().bunker.port), RawClient.connect(pair().redis.port)]);
     try {
-      await onBoth("CONFIG", "SET", "notify-keyspace-events", "Km");
+      await both(pair(), "CONFIG", "SET", "notify-keyspace-events", "Km");
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
-      await onBoth("CONFIG", "RESETSTAT");
+      await both(pair(), "CONFIG", "RESETSTAT");
       const reads: Arg[][] = [];
       for (const key of ["z", "nope"]) {
         reads.push(
@@ -1000,7 +996,7 @@ d("lookups count keyspace hits and misses as Redis's", () => {
     } finally {
       subB.close();
       subR.close();
-      await onBoth("CONFIG", "SET", "notify-keyspace-events", "");
+      await both(pair(), "CONFIG", "SET", "notify-keyspace-events", "");
     }
   });
 });
@@ -1012,7 +1008,7 @@ const CLIENTS = 4;
 
 async function compareScenario(steps: Step[]): Promise<void> {
   await resetBoth();
-  await onBoth("CONFIG", "RESETSTAT");
+  await both(pair(), "CONFIG", "RESETSTAT");
   const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, { clients: CLIENTS }), runScenario(pair().redis.port, steps, { clients: CLIENTS })]);
   expect(ours).toEqual(theirs);
 }
