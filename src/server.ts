@@ -49,8 +49,6 @@ class WatchRegistry implements KeyspaceObserver {
   /** "db\0key" -> clients watching it */
   readonly watching = new Map<string, Set<Client>>();
 
-  constructor(private readonly server: Server) {}
-
   watch(client: Client, db: number, key: string): void {
     if (client.watchedKeys.some((w) => w.db === db && w.key === key)) return;
     client.watchedKeys.push({ db, key });
@@ -102,7 +100,7 @@ export class Server {
   readonly pubsub = new PubSub();
   readonly notifier = new Notifier(this.pubsub);
   readonly blocking = new BlockingRegistry();
-  readonly watches: WatchRegistry;
+  readonly watches = new WatchRegistry();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   readonly persistence: Persistence;
@@ -139,7 +137,6 @@ export class Server {
     readonly table: CommandTable = new CommandTable(),
   ) {
     this.runId = [...crypto.getRandomValues(new Uint8Array(20))].map((b) => b.toString(16).padStart(2, "0")).join("");
-    this.watches = new WatchRegistry(this);
     this.createDatabases(config.getNumber("databases"));
     this.applyConfig();
     this.blocking.onTimer = () => this.expireBlockedClients();

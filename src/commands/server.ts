@@ -4,7 +4,7 @@
 import type { CommandSpec, Command } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, bytesToKey, copyBytes, parseInteger } from "../db/bytes.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 import { buildInfo, describeClientLine } from "../info.ts";

@@ -3,7 +3,6 @@
 // A "binary string" is a JS string whose char codes are bytes (latin1). It is the
 // form used for Map/Set keys; conversion is exact in both directions.
 
-const latin1Decoder = new TextDecoder("latin1");
 const utf8Encoder = new TextEncoder();
 
 /** Bytes -> binary string (one char per byte). */

@@ -47,7 +47,6 @@ const CACHE_STALE_BIT = 0x80;
 const SPARSE_VAL_MAX_VALUE = 32;
 const SPARSE_VAL_MAX_LEN = 4;
 const SPARSE_ZERO_MAX_LEN = 64;
-const SPARSE_XZERO_MAX_LEN = 16384;
 /** 0.5 / ln(2): the estimator's bias constant as m goes to infinity. */
 const HLL_ALPHA_INF = 0.72134752044448170368;
 
