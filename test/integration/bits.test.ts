@@ -4,7 +4,7 @@
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
-import { RawClient, startBunker, startRedis, type Reply, type RunningServer } from "../helpers/server.ts";
+import { RawClient, startBunker, startRedis, type RunningServer } from "../helpers/server.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";

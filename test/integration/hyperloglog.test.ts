@@ -4,7 +4,6 @@
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
-import type { Reply } from "../helpers/server.ts";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
 

@@ -6,7 +6,7 @@
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
-import { encodeCommand, parseReply, RawClient, type Reply } from "../helpers/server.ts";
+import { encodeCommand, parseReply, RawClient } from "../helpers/server.ts";
 
 
 const pair = usePair();

@@ -4,7 +4,6 @@
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, compareWatchEffects, usePair } from "../helpers/differential.ts";
-import { RawClient, type Reply } from "../helpers/server.ts";
 import { callBoth, compareKeyspaceStats, compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
 

@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
-import { RawClient, type Reply } from "../helpers/server.ts";
+import { RawClient } from "../helpers/server.ts";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
 
