@@ -33,7 +33,8 @@ process.on("SIGUSR1", () => {
 
 let keysWritten = 0;
 let finished = false;
-let lastReport = 0;
+// The first report goes out at key 1, as Redis's child reports before any second has passed.
+let lastReport = -Infinity;
 let socket: import("bun").Socket<undefined> | null = null;
 
 /** Logs, removes the temp file, tells the server why, exits 1 (Redis's child exit code). */
