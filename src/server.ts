@@ -8,7 +8,7 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import { Client, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
-import { Database, type ChangeKind, type KeyEntry, type KeyspaceObserver } from "./db/keyspace.ts";
+import { Database, type ChangeKind, type KeyspaceObserver } from "./db/keyspace.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
@@ -70,7 +70,7 @@ class WatchRegistry implements KeyspaceObserver {
     client.dirtyCas = false;
   }
 
-  beforeChange(db: Database, key: string, _entry: KeyEntry | undefined, kind: ChangeKind): void {
+  beforeChange(db: Database, key: string, _slot: number, kind: ChangeKind): void {
     if (kind !== "intent") this.touch(db.index, key);
   }
 
@@ -86,7 +86,7 @@ class WatchRegistry implements KeyspaceObserver {
     if (this.watching.size === 0) return;
     for (const set of this.watching.values()) {
       for (const client of set) {
-        if (client.watchedKeys.some((w) => w.db === db.index && db.entries.has(w.key))) client.dirtyCas = true;
+        if (client.watchedKeys.some((w) => w.db === db.index && db.holds(w.key))) client.dirtyCas = true;
       }
     }
   }

@@ -114,14 +114,13 @@ function zeroPadded(current: Uint8Array | undefined, neededBytes: number): Uint8
  */
 function stringForBitWrite(client: Client, key: string, neededBytes: number): BitTarget | null {
   const db = client.db;
-  const entry = db.entry(key);
-  if (entry === undefined) {
+  const current = db.peek(key);
+  if (current === undefined) {
     const created = zeroPadded(undefined, neededBytes);
     rawEncodedStrings.add(created);
     db.add(key, created);
     return { bytes: created, grew: true, hooked: true };
   }
-  const current = entry.value;
   if (!(current instanceof Uint8Array)) {
     wrongType(client);
     return null;

@@ -35,9 +35,8 @@ function hashForRead(client: Client, key: string): RedisHash | undefined | null 
  * yet: undefined when missing, null after replying WRONGTYPE.
  */
 function existingHashForWrite(client: Client, key: string): RedisHash | undefined | null {
-  const entry = client.db.entry(key);
-  if (entry === undefined) return undefined;
-  const value = entry.value;
+  const value = client.db.peek(key);
+  if (value === undefined) return undefined;
   if (value instanceof Uint8Array || value.type !== "hash") {
     wrongType(client);
     return null;

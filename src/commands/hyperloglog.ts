@@ -53,16 +53,15 @@ function hllValuesInOrder(values: Array<RedisValue | undefined>): { strings: Uin
 function pfadd(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const entry = db.entry(key);
+  const value = db.peek(key);
   let current: Uint8Array;
   let created = false;
-  if (entry === undefined) {
+  if (value === undefined) {
     current = hllCreateSparse();
     created = true;
     rawEncodedStrings.add(current);
     db.add(key, current);
   } else {
-    const value = entry.value;
     if (!(value instanceof Uint8Array)) {
       wrongType(client);
       return;

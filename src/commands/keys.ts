@@ -59,11 +59,13 @@ function renameGeneric(client: Client, argv: Uint8Array[], onlyIfAbsent: boolean
   const db = client.db;
   const source = bytesToKey(argv[1]!);
   const target = bytesToKey(argv[2]!);
-  const entry = db.entry(source);
-  if (entry === undefined) {
+  const sourceSlot = db.find(source);
+  if (sourceSlot < 0) {
     replyError(client, errors.NO_SUCH_KEY);
     return;
   }
+  const value = db.valueAt(sourceSlot);
+  const expireAt = db.expireAtOf(sourceSlot);
   if (source === target) {
     if (onlyIfAbsent) client.reply.integer(0);
     else client.reply.ok();
@@ -76,7 +78,6 @@ function renameGeneric(client: Client, argv: Uint8Array[], onlyIfAbsent: boolean
     }
     db.remove(target);
   }
-  const { value, expireAt } = entry;
   db.remove(source);
   db.add(target, value, expireAt);
   signalIfBlockable(client, client.dbIndex, target, value);
@@ -111,12 +112,13 @@ function move(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const key = bytesToKey(argv[1]!);
-  const entry = source.entry(key);
-  if (entry === undefined || target.has(key)) {
+  const slot = source.find(key);
+  if (slot < 0 || target.has(key)) {
     client.reply.integer(0);
     return;
   }
-  const { value, expireAt } = entry;
+  const value = source.valueAt(slot);
+  const expireAt = source.expireAtOf(slot);
   source.remove(key);
   target.add(key, value, expireAt);
   signalIfBlockable(client, target.index, key, value);
@@ -148,11 +150,13 @@ function copy(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR source and destination objects are the same");
     return;
   }
-  const entry = source.entry(sourceKey);
-  if (entry === undefined) {
+  const sourceSlot = source.find(sourceKey);
+  if (sourceSlot < 0) {
     client.reply.integer(0);
     return;
   }
+  const sourceValue = source.valueAt(sourceSlot);
+  const expireAt = source.expireAtOf(sourceSlot);
   if (target.has(targetKey)) {
     if (!replace) {
       client.reply.integer(0);
@@ -160,8 +164,8 @@ function copy(client: Client, argv: Uint8Array[]): void {
     }
     target.remove(targetKey);
   }
-  const value = cloneValue(entry.value);
-  target.add(targetKey, value, entry.expireAt);
+  const value = cloneValue(sourceValue);
+  target.add(targetKey, value, expireAt);
   signalIfBlockable(client, target.index, targetKey, value);
   client.server.notifier.notify(NOTIFY_GENERIC, "copy_to", targetKey, target.index);
   client.server.dirty++;
@@ -178,11 +182,13 @@ function keys(client: Client, argv: Uint8Array[]): void {
   const pattern = argv[1]!;
   const all = isMatchAllPattern(pattern);
   const matched: string[] = [];
-  const db = client.db;
+  const table = client.db.table;
   const now = Date.now();
-  for (const [key, entry] of db.entries) {
-    if (entry.expireAt !== -1 && entry.expireAt <= now) continue;
-    if (all || globMatch(pattern, keyToBytes(key))) matched.push(key);
+  for (let slot = 0; slot < table.slotCount; slot++) {
+    if (table.values[slot] === undefined) continue;
+    const expireAt = table.expireAt[slot]!;
+    if (expireAt !== -1 && expireAt <= now) continue;
+    if (all || globMatch(pattern, table.keyBytesAt(slot))) matched.push(table.keyAt(slot));
   }
   client.reply.arrayHeader(matched.length);
   for (const key of matched) client.reply.bulkText(key);
@@ -254,9 +260,9 @@ function scan(client: Client, argv: Uint8Array[]): void {
   if (options === null) return;
   const found: string[] = [];
   const { pattern, type: wantedType } = options;
-  const next = client.db.scan(cursor, options.count, (key, entry) => {
+  const next = client.db.scan(cursor, options.count, (key, value) => {
     if (pattern !== null && !globMatch(pattern, keyToBytes(key))) return;
-    if (wantedType !== null && typeOf(entry.value) !== wantedType) return;
+    if (wantedType !== null && typeOf(value) !== wantedType) return;
     found.push(key);
   });
   client.reply.arrayHeader(2);
@@ -298,7 +304,7 @@ function swapdb(client: Client, argv: Uint8Array[]): void {
     dbs[first]!.swapWith(dbs[second]!);
     // Clients blocked on keys of either database may now find them.
     for (const db of [dbs[first]!, dbs[second]!]) {
-      for (const [key, entry] of db.entries) signalIfBlockable(client, db.index, key, entry.value);
+      db.forEach((key, slot) => signalIfBlockable(client, db.index, key, db.valueAt(slot)));
     }
     client.server.dirty++;
   }
@@ -360,12 +366,12 @@ function expireGeneric(client: Client, argv: Uint8Array[], unitMs: number, absol
   }
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const entry = db.entry(key);
-  if (entry === undefined) {
+  const slot = db.find(key);
+  if (slot < 0) {
     client.reply.integer(0);
     return;
   }
-  const current = entry.expireAt;
+  const current = db.expireAtOf(slot);
   if (flags) {
     const target = Number(when);
     if (flags & EXPIRE_NX && current !== -1) return client.reply.integer(0);
@@ -388,16 +394,18 @@ function expireGeneric(client: Client, argv: Uint8Array[], unitMs: number, absol
 }
 
 function ttlGeneric(client: Client, argv: Uint8Array[], outputMs: boolean, outputAbsolute: boolean): void {
-  const entry = client.db.entry(bytesToKey(argv[1]!));
-  if (entry === undefined) {
+  const db = client.db;
+  const slot = db.find(bytesToKey(argv[1]!));
+  if (slot < 0) {
     client.reply.integer(-2);
     return;
   }
-  if (entry.expireAt === -1) {
+  const expireAt = db.expireAtOf(slot);
+  if (expireAt === -1) {
     client.reply.integer(-1);
     return;
   }
-  let ttl = outputAbsolute ? entry.expireAt : entry.expireAt - Date.now();
+  let ttl = outputAbsolute ? expireAt : expireAt - Date.now();
   if (ttl < 0) ttl = 0;
   client.reply.integer(outputMs ? ttl : Math.floor((ttl + 500) / 1000));
 }
@@ -405,8 +413,7 @@ function ttlGeneric(client: Client, argv: Uint8Array[], outputMs: boolean, outpu
 function persist(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
   const db = client.db;
-  const entry = db.entry(key);
-  if (entry === undefined || entry.expireAt === -1) {
+  if (db.getExpire(key) === -1) {
     client.reply.integer(0);
     return;
   }
@@ -472,10 +479,9 @@ function restore(client: Client, argv: Uint8Array[]): void {
     client.reply.ok();
     return;
   }
-  db.add(key, value, ttl > 0 ? ttl : -1);
-  const entry = db.entries.get(key)!;
-  if (idle >= 0) entry.lru = Date.now() - idle * 1000;
-  if (freq >= 0) entry.freq = freq;
+  const slot = db.add(key, value, ttl > 0 ? ttl : -1);
+  if (idle >= 0) db.setIdleSeconds(slot, idle);
+  if (freq >= 0) db.setFreq(slot, freq);
   signalIfBlockable(client, client.dbIndex, key, value);
   touched(client, NOTIFY_GENERIC, "restore", key);
   client.reply.ok();
@@ -486,19 +492,18 @@ function restore(client: Client, argv: Uint8Array[]): void {
 const LFU_POLICIES = new Set(["allkeys-lfu", "volatile-lfu"]);
 
 function objectEncoding(client: Client, argv: Uint8Array[]): void {
-  const entry = client.db.entry(bytesToKey(argv[2]!));
-  if (entry === undefined) client.reply.nullBulk();
-  else client.reply.bulkText(valueEncoding(entry.value));
+  const value = client.db.peek(bytesToKey(argv[2]!));
+  if (value === undefined) client.reply.nullBulk();
+  else client.reply.bulkText(valueEncoding(value));
 }
 
 function objectRefcount(client: Client, argv: Uint8Array[]): void {
-  const entry = client.db.entry(bytesToKey(argv[2]!));
-  if (entry === undefined) {
+  const value = client.db.peek(bytesToKey(argv[2]!));
+  if (value === undefined) {
     client.reply.nullBulk();
     return;
   }
   // Redis shares the integers 0..9999 (refcount INT_MAX) unless an LRU/LFU maxmemory policy is set.
-  const value = entry.value;
   const policy = client.server.config.getString("maxmemory-policy");
   const sharing = client.server.config.getNumber("maxmemory") === 0 || !(policy.includes("lru") || policy.includes("lfu"));
   if (sharing && value instanceof Uint8Array && valueEncoding(value) === "int") {
@@ -512,8 +517,8 @@ function objectRefcount(client: Client, argv: Uint8Array[]): void {
 }
 
 function objectIdletime(client: Client, argv: Uint8Array[]): void {
-  const entry = client.db.entry(bytesToKey(argv[2]!));
-  if (entry === undefined) {
+  const slot = client.db.find(bytesToKey(argv[2]!));
+  if (slot < 0) {
     client.reply.nullBulk();
     return;
   }
@@ -524,12 +529,12 @@ function objectIdletime(client: Client, argv: Uint8Array[]): void {
     );
     return;
   }
-  client.reply.integer(Math.floor((Date.now() - entry.lru) / 1000));
+  client.reply.integer(client.db.idleSecondsOf(slot));
 }
 
 function objectFreq(client: Client, argv: Uint8Array[]): void {
-  const entry = client.db.entry(bytesToKey(argv[2]!));
-  if (entry === undefined) {
+  const slot = client.db.find(bytesToKey(argv[2]!));
+  if (slot < 0) {
     client.reply.nullBulk();
     return;
   }
@@ -540,7 +545,7 @@ function objectFreq(client: Client, argv: Uint8Array[]): void {
     );
     return;
   }
-  client.reply.integer(entry.freq);
+  client.reply.integer(client.db.freqOf(slot));
 }
 
 const OBJECT_HELP = [

@@ -36,13 +36,13 @@ const POP_COUNT_RANGE_ERROR = "ERR value is out of range, must be positive";
 
 /** The list at `key` for a write command; undefined when missing, null after replying WRONGTYPE. */
 function listForWrite(client: Client, key: string): RedisList | undefined | null {
-  const entry = client.db.entry(key);
-  if (entry === undefined) return undefined;
-  if (!(entry.value instanceof RedisList)) {
+  const value = client.db.peek(key);
+  if (value === undefined) return undefined;
+  if (!(value instanceof RedisList)) {
     wrongType(client);
     return null;
   }
-  return entry.value;
+  return value;
 }
 
 /** The list at `key` for a read command (counts keyspace hits/misses); null after WRONGTYPE. */
@@ -552,9 +552,8 @@ function blockOnKeys(client: Client, commandName: Uint8Array, keys: string[], ti
  * blocked) unless `readyKey` now holds a list.
  */
 function serveBlockedPop(client: Client, readyKey: string, end: ListEnd, count: number): boolean {
-  const entry = client.db.entry(readyKey);
-  if (entry === undefined || !(entry.value instanceof RedisList)) return false;
-  const list = entry.value;
+  const list = client.db.peek(readyKey);
+  if (!(list instanceof RedisList)) return false;
   if (count !== -1) {
     popRangeWithKey(client, readyKey, list, end, count);
     return true;
@@ -621,9 +620,8 @@ function blmpop(client: Client, argv: Uint8Array[]): void {
  */
 function serveBlockedMove(client: Client, sourceKey: string, destinationKey: string, from: ListEnd, to: ListEnd): boolean {
   const db = client.db;
-  const sourceEntry = db.entry(sourceKey);
-  if (sourceEntry === undefined || !(sourceEntry.value instanceof RedisList)) return false;
-  const source = sourceEntry.value;
+  const source = db.peek(sourceKey);
+  if (!(source instanceof RedisList)) return false;
   const destination = listForWrite(client, destinationKey);
   if (destination === null) return true;
   db.lookupWrite(sourceKey);

@@ -587,15 +587,17 @@ function debug(client: Client, argv: Uint8Array[]): void {
     if (server.cron !== null) server.cron.activeExpireEnabled = value !== 0;
     client.reply.ok();
   } else if (sub === "object" && argv.length === 3) {
-    const entry = client.db.entry(bytesToKey(argv[2]!));
-    if (entry === undefined) {
+    const db = client.db;
+    const slot = db.find(bytesToKey(argv[2]!));
+    if (slot < 0) {
       replyError(client, errors.NO_SUCH_KEY);
       return;
     }
-    const encoding = valueEncoding(entry.value);
-    const idle = Math.floor((Date.now() - entry.lru) / 1000);
+    const value = db.valueAt(slot);
+    const idle = db.idleSecondsOf(slot);
+    const lruClock = (Math.floor(Date.now() / 1000) - idle) & 0xffffff;
     client.reply.simple(
-      `Value at:0x0 refcount:1 encoding:${encoding} serializedlength:${serializedLengthEstimate(entry.value)} lru:${Math.floor(entry.lru / 1000) & 0xffffff} lru_seconds_idle:${idle}`,
+      `Value at:0x0 refcount:1 encoding:${valueEncoding(value)} serializedlength:${serializedLengthEstimate(value)} lru:${lruClock} lru_seconds_idle:${idle}`,
     );
   } else if (sub === "reload") {
     server.persistence.debugReload(client, argv.slice(2));

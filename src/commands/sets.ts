@@ -35,9 +35,8 @@ function setForRead(client: Client, key: string): RedisSet | undefined | null {
  * the change hook yet: undefined when missing, null after replying WRONGTYPE.
  */
 function existingSetForWrite(client: Client, key: string): RedisSet | undefined | null {
-  const entry = client.db.entry(key);
-  if (entry === undefined) return undefined;
-  const value = entry.value;
+  const value = client.db.peek(key);
+  if (value === undefined) return undefined;
   if (value instanceof Uint8Array || value.type !== "set") {
     wrongType(client);
     return null;
@@ -109,18 +108,18 @@ function smove(client: Client, argv: Uint8Array[]): void {
   const targetKey = bytesToKey(argv[2]!);
   const member = bytesToKey(argv[3]!);
   const db = client.db;
-  const sourceEntry = db.entry(sourceKey);
-  const targetEntry = db.entry(targetKey);
+  const sourceValue = db.peek(sourceKey);
+  const targetValue = db.peek(targetKey);
   // A missing source answers 0 before any type check, whatever the destination holds.
-  if (sourceEntry === undefined) {
+  if (sourceValue === undefined) {
     client.reply.integer(0);
     return;
   }
   const source = existingSetForWrite(client, sourceKey);
   if (source === null || source === undefined) return;
   let target: RedisSet | undefined;
-  if (targetEntry !== undefined) {
-    const value = targetEntry.value;
+  if (targetValue !== undefined) {
+    const value = targetValue;
     if (value instanceof Uint8Array || value.type !== "set") {
       wrongType(client);
       return;

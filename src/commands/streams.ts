@@ -23,7 +23,7 @@ import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
-import type { Database, KeyEntry, KeyspaceObserver } from "../db/keyspace.ts";
+import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
 import { argIs, argLower, bytesToKey, keyToBytes, ownBytes, parseInteger } from "../db/bytes.ts";
 import {
   ENTRIES_READ_UNKNOWN,
@@ -187,13 +187,13 @@ function idAfter(id: StreamId): StreamId {
  * missing, null after replying WRONGTYPE.
  */
 function peekStream(client: Client, key: string): RedisStream | undefined | null {
-  const entry = client.db.entry(key);
-  if (entry === undefined) return undefined;
-  if (!(entry.value instanceof RedisStream)) {
+  const value = client.db.peek(key);
+  if (value === undefined) return undefined;
+  if (!(value instanceof RedisStream)) {
     wrongType(client);
     return null;
   }
-  return entry.value;
+  return value;
 }
 
 /** The stream at `key` for a read (lookupKeyRead: counts keyspace hits/misses). */
@@ -820,8 +820,7 @@ function blockOnStreams(client: Client, commandName: Uint8Array, waiting: Blocke
  * error because its key or group went away), false to keep waiting.
  */
 function serveBlockedRead(client: Client, waiting: BlockedRead, readyKey: string): boolean {
-  const entry = client.db.entry(readyKey);
-  const stream = entry?.value;
+  const stream = client.db.peek(readyKey);
   if (!(stream instanceof RedisStream)) {
     // A group reader cannot be served by a future stream at this key: its group is gone.
     if (waiting.group === null) return false;
@@ -873,8 +872,8 @@ class StreamKeyWatcher implements KeyspaceObserver {
 
   constructor(private readonly server: Server) {}
 
-  beforeChange(db: Database, key: string, entry: KeyEntry | undefined): void {
-    if (entry !== undefined && entry.value instanceof RedisStream && this.server.blocking.isWaitedOn(db.index, key)) {
+  beforeChange(db: Database, key: string, slot: number): void {
+    if (slot >= 0 && db.valueAt(slot) instanceof RedisStream && this.server.blocking.isWaitedOn(db.index, key)) {
       this.signal(db.index, key);
     }
   }
@@ -882,7 +881,10 @@ class StreamKeyWatcher implements KeyspaceObserver {
   beforeClear(db: Database): void {
     for (const waiter of this.server.blocking.blockedClients) {
       for (const { db: dbIndex, key } of waiter.blocked?.keys ?? []) {
-        if (dbIndex === db.index && db.entries.get(key)?.value instanceof RedisStream) this.signal(dbIndex, key);
+        if (dbIndex === db.index) {
+          const slot = db.table.find(key);
+          if (slot >= 0 && db.valueAt(slot) instanceof RedisStream) this.signal(dbIndex, key);
+        }
       }
     }
   }

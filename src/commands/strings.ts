@@ -153,25 +153,25 @@ function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expi
 function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
   const db = client.db;
   const key = bytesToKey(keyBytes);
-  const entry = db.entry(key);
+  const slot = db.find(key);
+  const exists = slot >= 0;
+  const previous = exists ? db.valueAt(slot) : undefined;
   if (flags & SET_GET) {
-    if (entry !== undefined && !(entry.value instanceof Uint8Array)) {
+    if (previous !== undefined && !(previous instanceof Uint8Array)) {
       replyError(client, errors.WRONGTYPE);
       return;
     }
   }
-  const exists = entry !== undefined;
   if ((flags & SET_NX && exists) || (flags & SET_XX && !exists)) {
     if (flags & SET_GET) {
-      if (entry) client.reply.bulk(entry.value as Uint8Array);
+      if (previous !== undefined) client.reply.bulk(previous as Uint8Array);
       else client.reply.nullBulk();
     } else if (okReply === "int") client.reply.integer(0);
     else client.reply.nullBulk();
     return;
   }
-  const previous = entry?.value as Uint8Array | undefined;
   const value = ownBytes(valueBytes);
-  if (exists) db.setKey(key, value, (flags & SET_KEEPTTL) !== 0);
+  if (exists) db.setKeyAt(key, slot, value, (flags & SET_KEEPTTL) !== 0);
   else db.add(key, value);
   if (expireAt !== undefined) db.setExpire(key, expireAt);
   const server = client.server;
@@ -179,7 +179,7 @@ function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array
   server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
   if (expireAt !== undefined) server.notifier.notify(NOTIFY_GENERIC, "expire", key, client.dbIndex);
   if (flags & SET_GET) {
-    if (previous !== undefined) client.reply.bulk(previous);
+    if (previous !== undefined) client.reply.bulk(previous as Uint8Array);
     else client.reply.nullBulk();
   } else if (okReply === "int") client.reply.integer(1);
   else client.reply.ok();
@@ -377,16 +377,16 @@ function incrDecr(client: Client, key: string, delta: bigint): void {
 function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const entry = db.lookupWriteIntentEntry(key);
-  const existing = entry?.value;
+  const slot = db.lookupWriteIntentSlot(key);
+  const existing = slot < 0 ? undefined : db.valueAt(slot);
   if (existing instanceof Uint8Array || existing === undefined) {
     const parsed = existing === undefined ? 0 : parseInteger(existing);
     if (typeof parsed === "number" && Math.abs(parsed) < 9007199254740000) {
       const result = parsed + delta;
       // A fresh array: stored strings may later be modified in place (SETBIT, BITFIELD).
       const bytes = integerBytes(result);
-      if (entry === undefined) db.add(key, bytes);
-      else entry.value = bytes; // preserved by lookupWriteIntentEntry; touched() below tells WATCH; the TTL stays
+      if (slot < 0) db.add(key, bytes);
+      else db.replaceValue(slot, bytes); // preserved by lookupWriteIntentSlot; touched() below tells WATCH; the TTL stays
       touched(client, NOTIFY_STRING, "incrby", key);
       client.reply.integer(result);
       return;

@@ -40,7 +40,7 @@ function exec(client: Client): void {
   }
   // A watched key that expired since WATCH counts as modified (Redis's isWatchedKeyExpired):
   // looking it up deletes it, which the watch registry sees.
-  for (const { db, key } of client.watchedKeys) server.dbs[db]!.entry(key);
+  for (const { db, key } of client.watchedKeys) server.dbs[db]!.find(key);
   if (client.dirtyCas) {
     endTransaction(client);
     client.reply.nullArray();
@@ -79,7 +79,7 @@ function watch(client: Client, argv: Uint8Array[]): void {
   // the watch starts from "absent", which is what the client saw.
   for (let i = 1; i < argv.length; i++) {
     const key = bytesToKey(argv[i]!);
-    client.db.entry(key);
+    client.db.find(key);
     client.server.watches.watch(client, client.dbIndex, key);
   }
   client.reply.ok();

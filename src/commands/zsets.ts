@@ -112,7 +112,7 @@ function storeResult(client: Client, destination: string, result: RedisZSet, eve
   const db = client.db;
   if (result.size > 0) {
     // Redis's setKey only wakes blocked clients when it creates the key (dbAdd).
-    if (db.entry(destination) !== undefined) db.setKey(destination, result);
+    if (db.has(destination)) db.setKey(destination, result);
     else {
       db.add(destination, result);
       client.server.signalKeyReady(client.dbIndex, destination);
@@ -762,7 +762,7 @@ function blockingZpop(client: Client, keys: string[], end: PopEnd, timeoutArg: U
     tryServe: (readyKey) => {
       const readyDb = client.server.dbs[dbIndex]!;
       // A key recreated with another type does not serve (nor fail) the client in Redis 7.0.
-      const value = readyDb.entry(readyKey)?.value;
+      const value = readyDb.peek(readyKey);
       if (!(value instanceof RedisZSet)) return false;
       readyDb.lookupWrite(readyKey);
       popAndReply(client, readyKey, value, end, count, shape);

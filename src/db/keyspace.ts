@@ -6,28 +6,15 @@
 // before it is modified, and where WATCH learns that a key was touched. Command code
 // never mutates a value it did not obtain through lookupWrite.
 //
-// Keys are binary strings (see bytes.ts). Each key has a KeyEntry holding its value,
-// expiry and access clock, so one Map lookup serves GET, TTL and OBJECT IDLETIME.
-// `slots` gives every key a stable position: SCAN walks slots, so a key present for
-// the whole scan is returned exactly once whatever is added or deleted meanwhile.
+// Keys are binary strings (see bytes.ts) in this API. They are stored in a KeyTable
+// (keytable.ts), which gives each key a stable *slot*: one hash lookup yields the slot,
+// and the value, expiry and access clock are read from it. SCAN walks slots, so a key
+// present for the whole scan is returned exactly once whatever is added or deleted.
+// FLUSHDB gives the database a new table and SWAPDB exchanges tables, so a background
+// save can keep streaming from the table it started with.
 
+import { KeyTable, LFU_INIT_VAL } from "./keytable.ts";
 import { typeOf, type RedisValue } from "./types.ts";
-
-export class KeyEntry {
-  constructor(
-    public value: RedisValue,
-    /** Absolute unix time in ms, or -1 for no expiry. */
-    public expireAt: number,
-    /** Last access, unix ms (OBJECT IDLETIME). */
-    public lru: number,
-    /** Index in Database.slots. */
-    public slot: number,
-    /** LFU counter (OBJECT FREQ) when an LFU maxmemory-policy is set; starts at LFU_INIT_VAL. */
-    public freq = LFU_INIT_VAL,
-  ) {}
-}
-
-const LFU_INIT_VAL = 5;
 
 /** Settings of the LFU counter (lfu-log-factor, lfu-decay-time), null when no LFU policy is set. */
 export interface LfuSettings {
@@ -50,9 +37,12 @@ function lfuIncrement(counter: number, logFactor: number): number {
  */
 export type ChangeKind = "write" | "delete" | "intent";
 
-/** Observer of keyspace changes. Called before the change happens, with the entry as it is. */
+/**
+ * Observer of keyspace changes. Called before the change happens, with the key's slot
+ * in `db.table` as it is (-1 when the key does not exist).
+ */
 export interface KeyspaceObserver {
-  beforeChange(db: Database, key: string, entry: KeyEntry | undefined, kind: ChangeKind): void;
+  beforeChange(db: Database, key: string, slot: number, kind: ChangeKind): void;
   /** Before the whole database is emptied or swapped (FLUSHDB/FLUSHALL/SWAPDB). */
   beforeClear(db: Database): void;
 }
@@ -67,14 +57,7 @@ export interface ExpireEvents {
 }
 
 export class Database {
-  entries = new Map<string, KeyEntry>();
-  slots: (string | undefined)[] = [];
-  private freeSlots: number[] = [];
-  /** Keys that have an expiry: the active expire cycle walks this set. */
-  volatileKeys = new Set<string>();
-  private expireCursor: Iterator<string> | null = null;
-  /** Average TTL sample, for INFO keyspace avg_ttl. */
-  avgTtl = 0;
+  table = new KeyTable();
 
   observers: KeyspaceObserver[] = [];
   lfu: LfuSettings | null = null;
@@ -86,42 +69,56 @@ export class Database {
   constructor(readonly index: number) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.table.size;
   }
 
   get expiresCount(): number {
-    return this.volatileKeys.size;
+    return this.table.volatileCount;
+  }
+
+  /** Average TTL sample, for INFO keyspace avg_ttl. */
+  get avgTtl(): number {
+    return this.table.avgTtl;
   }
 
   // ---- lookups -------------------------------------------------------------
 
-  /** The live entry for a key (expired keys are removed first), without touching stats. */
-  entry(key: string): KeyEntry | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expireAt !== -1 && entry.expireAt <= this.now()) {
-      this.expireKey(key, entry);
-      return undefined;
+  /** The live slot of a key (an expired key is removed first), or -1; touches no stats. */
+  find(key: string): number {
+    const table = this.table;
+    const slot = table.find(key);
+    if (slot < 0) return -1;
+    const expireAt = table.expireAt[slot]!;
+    if (expireAt !== -1 && expireAt <= this.now()) {
+      this.expireSlot(key, slot);
+      return -1;
     }
-    return entry;
+    return slot;
+  }
+
+  /** The live value of a key without touching stats or the access clock. */
+  peek(key: string): RedisValue | undefined {
+    const slot = this.find(key);
+    return slot < 0 ? undefined : this.table.values[slot];
   }
 
   /** Value for reading: counts hits/misses and refreshes the access clock. */
   lookupRead(key: string): RedisValue | undefined {
-    const entry = this.entry(key);
-    if (entry === undefined) {
+    const slot = this.find(key);
+    if (slot < 0) {
       this.stats.misses++;
       this.expireEvents?.onKeyMiss?.(this, key);
       return undefined;
     }
     this.stats.hits++;
-    this.touchEntry(entry);
-    return entry.value;
+    this.touchSlot(slot);
+    return this.table.values[slot];
   }
 
   /** Value that the caller is about to modify in place: the change hook runs first. */
   lookupWrite(key: string): RedisValue | undefined {
-    return this.entryForChange(key, "write")?.value;
+    const slot = this.slotForChange(key, "write");
+    return slot < 0 ? undefined : this.table.values[slot];
   }
 
   /**
@@ -130,126 +127,149 @@ export class Database {
    * of a change (`touched`), so a failed or no-op command leaves transactions alone.
    */
   lookupWriteIntent(key: string): RedisValue | undefined {
-    return this.entryForChange(key, "intent")?.value;
+    const slot = this.slotForChange(key, "intent");
+    return slot < 0 ? undefined : this.table.values[slot];
   }
 
-  /** lookupWriteIntent returning the entry, whose value the caller may then replace (the TTL stays). */
-  lookupWriteIntentEntry(key: string): KeyEntry | undefined {
-    return this.entryForChange(key, "intent");
+  /** lookupWriteIntent returning the slot, whose value the caller may then replace (replaceValue). */
+  lookupWriteIntentSlot(key: string): number {
+    return this.slotForChange(key, "intent");
   }
 
-  private entryForChange(key: string, kind: ChangeKind): KeyEntry | undefined {
-    const entry = this.entry(key);
-    if (entry === undefined) return undefined;
-    this.notifyChange(key, entry, kind);
-    this.touchEntry(entry);
-    return entry;
+  private slotForChange(key: string, kind: ChangeKind): number {
+    const slot = this.find(key);
+    if (slot < 0) return -1;
+    this.notifyChange(key, slot, kind);
+    this.touchSlot(slot);
+    return slot;
   }
 
   /** Updates the access clock, and the LFU counter (with Redis's decay) when LFU is on. */
-  private touchEntry(entry: KeyEntry): void {
-    const now = this.now();
+  private touchSlot(slot: number): void {
+    const table = this.table;
+    const nowSeconds = Math.floor(this.now() / 1000);
     const lfu = this.lfu;
     if (lfu !== null) {
+      let counter = table.freq[slot]!;
       if (lfu.decayMinutes > 0) {
-        const periods = Math.floor((now - entry.lru) / 60000 / lfu.decayMinutes);
-        if (periods > 0) entry.freq = Math.max(0, entry.freq - periods);
+        const periods = Math.floor((nowSeconds - table.lru[slot]!) / 60 / lfu.decayMinutes);
+        if (periods > 0) counter = Math.max(0, counter - periods);
       }
-      entry.freq = lfuIncrement(entry.freq, lfu.logFactor);
+      table.freq[slot] = lfuIncrement(counter, lfu.logFactor);
     }
-    entry.lru = now;
+    table.lru[slot] = nowSeconds;
   }
 
   has(key: string): boolean {
-    return this.entry(key) !== undefined;
+    return this.find(key) >= 0;
+  }
+
+  /** Whether the table holds the key, expired or not (no lazy expiry). */
+  holds(key: string): boolean {
+    return this.table.find(key) >= 0;
+  }
+
+  // ---- a live slot's fields (slots come from find/add/lookupWriteIntentSlot) -------
+
+  valueAt(slot: number): RedisValue {
+    return this.table.values[slot]!;
+  }
+
+  /** Absolute unix ms, or -1 for no expiry. */
+  expireAtOf(slot: number): number {
+    return this.table.expireAt[slot]!;
+  }
+
+  /** OBJECT IDLETIME: seconds since the last access. */
+  idleSecondsOf(slot: number): number {
+    return Math.max(0, Math.floor(this.now() / 1000) - this.table.lru[slot]!);
+  }
+
+  setIdleSeconds(slot: number, seconds: number): void {
+    this.table.lru[slot] = Math.max(0, Math.floor(this.now() / 1000) - seconds);
+  }
+
+  /** OBJECT FREQ: the LFU counter. */
+  freqOf(slot: number): number {
+    return this.table.freq[slot]!;
+  }
+
+  setFreq(slot: number, freq: number): void {
+    this.table.freq[slot] = freq;
+  }
+
+  /** Replaces the value of a slot obtained with lookupWriteIntentSlot (already preserved); the TTL stays. */
+  replaceValue(slot: number, value: RedisValue): void {
+    this.table.values[slot] = value;
   }
 
   // ---- changes -------------------------------------------------------------
 
-  private notifyChange(key: string, entry: KeyEntry | undefined, kind: ChangeKind): void {
+  private notifyChange(key: string, slot: number, kind: ChangeKind): void {
     const observers = this.observers;
-    for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange(this, key, entry, kind);
+    for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange(this, key, slot, kind);
   }
 
   /** SET semantics: creates or replaces the value; the TTL is dropped unless keepTtl. */
   setKey(key: string, value: RedisValue, keepTtl = false): void {
     // An expired key is deleted first (its "expired" event), then created anew.
-    const entry = this.entry(key);
-    this.notifyChange(key, entry, "write");
-    if (entry === undefined) {
+    this.setKeyAt(key, this.find(key), value, keepTtl);
+  }
+
+  /** setKey for a caller that just looked the key up: `slot` is find(key) (-1 when absent). */
+  setKeyAt(key: string, slot: number, value: RedisValue, keepTtl = false): void {
+    this.notifyChange(key, slot, "write");
+    if (slot < 0) {
       this.insert(key, value, -1);
       return;
     }
-    entry.value = value;
-    entry.lru = this.now();
-    if (!keepTtl && entry.expireAt !== -1) {
-      entry.expireAt = -1;
-      this.volatileKeys.delete(key);
-    }
+    const table = this.table;
+    table.values[slot] = value;
+    table.lru[slot] = Math.floor(this.now() / 1000);
+    if (!keepTtl && table.expireAt[slot] !== -1) table.setExpire(slot, -1);
   }
 
-  /** Adds a key that the caller knows does not exist (after a lookup returned nothing). */
-  add(key: string, value: RedisValue, expireAt = -1): KeyEntry {
-    this.notifyChange(key, undefined, "write");
+  /** Adds a key that the caller knows does not exist (after a lookup returned nothing); returns its slot. */
+  add(key: string, value: RedisValue, expireAt = -1): number {
+    this.notifyChange(key, -1, "write");
     return this.insert(key, value, expireAt);
   }
 
-  private insert(key: string, value: RedisValue, expireAt: number): KeyEntry {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
-    if (slot === this.slots.length) this.slots.push(key);
-    else this.slots[slot] = key;
-    const entry = new KeyEntry(value, expireAt, this.now(), slot);
-    this.entries.set(key, entry);
-    if (expireAt !== -1) this.volatileKeys.add(key);
+  private insert(key: string, value: RedisValue, expireAt: number): number {
+    const slot = this.table.insert(key, value, expireAt, Math.floor(this.now() / 1000));
     this.expireEvents?.onNewKey?.(this, key);
-    return entry;
+    return slot;
   }
 
   /** Deletes a key if present (expired keys count as absent). Returns whether a live key was removed. */
   remove(key: string): boolean {
-    const entry = this.entry(key);
-    if (entry === undefined) return false;
-    this.notifyChange(key, entry, "delete");
-    this.unlink(key, entry);
+    const slot = this.find(key);
+    if (slot < 0) return false;
+    this.notifyChange(key, slot, "delete");
+    this.table.remove(slot);
     return true;
-  }
-
-  private unlink(key: string, entry: KeyEntry): void {
-    this.entries.delete(key);
-    this.slots[entry.slot] = undefined;
-    this.freeSlots.push(entry.slot);
-    if (entry.expireAt !== -1) this.volatileKeys.delete(key);
-    if (this.entries.size === 0 && this.slots.length > 1024) {
-      this.slots = [];
-      this.freeSlots = [];
-    }
   }
 
   /** Sets (or with -1 removes) the expiry of an existing live key. */
   setExpire(key: string, expireAt: number): boolean {
-    const entry = this.entry(key);
-    if (entry === undefined) return false;
-    this.notifyChange(key, entry, "write");
-    entry.expireAt = expireAt;
-    if (expireAt === -1) this.volatileKeys.delete(key);
-    else this.volatileKeys.add(key);
+    const slot = this.find(key);
+    if (slot < 0) return false;
+    this.notifyChange(key, slot, "write");
+    this.table.setExpire(slot, expireAt);
     return true;
   }
 
   getExpire(key: string): number {
-    const entry = this.entry(key);
-    return entry === undefined ? -1 : entry.expireAt;
+    const slot = this.find(key);
+    return slot < 0 ? -1 : this.table.expireAt[slot]!;
   }
 
   /** Removes every key; returns how many there were. */
   clear(): number {
     for (const observer of this.observers) observer.beforeClear(this);
-    const removed = this.entries.size;
-    this.entries = new Map();
-    this.slots = [];
-    this.freeSlots = [];
-    this.volatileKeys = new Set();
-    this.expireCursor = null;
+    const removed = this.table.size;
+    // A new table: a background save may still be streaming from the old one.
+    this.table = new KeyTable();
     return removed;
   }
 
@@ -257,63 +277,77 @@ export class Database {
   swapWith(other: Database): void {
     for (const observer of this.observers) observer.beforeClear(this);
     for (const observer of other.observers) observer.beforeClear(other);
-    const fields = ["entries", "slots", "freeSlots", "volatileKeys", "avgTtl"] as const;
-    for (const field of fields) {
-      const mine = this[field as keyof this];
-      (this as Record<string, unknown>)[field] = (other as unknown as Record<string, unknown>)[field];
-      (other as unknown as Record<string, unknown>)[field] = mine;
-    }
-    this.expireCursor = null;
-    other.expireCursor = null;
+    const mine = this.table;
+    this.table = other.table;
+    other.table = mine;
   }
 
-  private expireKey(key: string, entry: KeyEntry): void {
-    this.notifyChange(key, entry, "delete");
-    this.unlink(key, entry);
+  private expireSlot(key: string, slot: number): void {
+    this.notifyChange(key, slot, "delete");
+    this.table.remove(slot);
     this.stats.expiredKeys++;
     this.expireEvents?.onExpired(this, key);
   }
 
   // ---- iteration -------------------------------------------------------------
 
+  /** Calls `visit` for every live (unexpired) key, without expiring anything. */
+  forEach(visit: (key: string, slot: number) => void): void {
+    const table = this.table;
+    const now = this.now();
+    for (let slot = 0; slot < table.slotCount; slot++) {
+      if (table.values[slot] === undefined) continue;
+      const expireAt = table.expireAt[slot]!;
+      if (expireAt !== -1 && expireAt <= now) continue;
+      visit(table.keyAt(slot), slot);
+    }
+  }
+
   /**
    * One SCAN step: visits slots from `cursor` until `count` slots with keys were seen
    * (Redis also counts work, not results). Returns the next cursor, 0 when done.
    */
-  scan(cursor: number, count: number, visit: (key: string, entry: KeyEntry) => void): number {
-    const slots = this.slots;
+  scan(cursor: number, count: number, visit: (key: string, value: RedisValue) => void): number {
+    const table = this.table;
     let seen = 0;
-    let i = cursor;
+    let slot = cursor;
     const now = this.now();
-    while (i < slots.length && seen < count) {
-      const key = slots[i++];
-      if (key === undefined) continue;
+    while (slot < table.slotCount && seen < count) {
+      const current = slot++;
+      const value = table.values[current];
+      if (value === undefined) continue;
       seen++;
-      const entry = this.entries.get(key)!;
-      if (entry.expireAt !== -1 && entry.expireAt <= now) {
-        this.expireKey(key, entry);
+      const key = table.keyAt(current);
+      const expireAt = table.expireAt[current]!;
+      if (expireAt !== -1 && expireAt <= now) {
+        this.expireSlot(key, current);
         continue;
       }
-      visit(key, entry);
+      visit(key, value);
     }
-    return i >= slots.length ? 0 : i;
+    return slot >= table.slotCount ? 0 : slot;
   }
 
   /** A uniformly random live key, or undefined when empty. */
   randomKey(): string | undefined {
-    for (let attempts = 0; this.entries.size > 0; attempts++) {
-      let key: string | undefined;
-      if (this.slots.length <= this.entries.size * 4 || attempts > 100) {
-        key = this.slots[Math.floor(Math.random() * this.slots.length)];
+    const table = this.table;
+    for (let attempts = 0; table.size > 0; attempts++) {
+      let slot = -1;
+      const start = Math.floor(Math.random() * table.slotCount);
+      if (table.slotCount <= table.size * 4 || attempts > 100) {
+        if (table.values[start] !== undefined) slot = start;
       } else {
         // Sparse slot table: fall back to a walk from a random start.
-        const start = Math.floor(Math.random() * this.slots.length);
-        for (let i = 0; i < this.slots.length && key === undefined; i++) key = this.slots[(start + i) % this.slots.length];
+        for (let i = 0; i < table.slotCount && slot < 0; i++) {
+          const candidate = (start + i) % table.slotCount;
+          if (table.values[candidate] !== undefined) slot = candidate;
+        }
       }
-      if (key === undefined) continue;
-      const entry = this.entries.get(key)!;
-      if (entry.expireAt !== -1 && entry.expireAt <= this.now()) {
-        this.expireKey(key, entry);
+      if (slot < 0) continue;
+      const key = table.keyAt(slot);
+      const expireAt = table.expireAt[slot]!;
+      if (expireAt !== -1 && expireAt <= this.now()) {
+        this.expireSlot(key, slot);
         continue;
       }
       return key;
@@ -328,41 +362,38 @@ export class Database {
    * more than a quarter of the sample was expired).
    */
   activeExpire(budget: number): [checked: number, expired: number] {
-    if (this.volatileKeys.size === 0) return [0, 0];
+    const table = this.table;
+    if (table.volatileCount === 0) return [0, 0];
     let checked = 0;
     let expired = 0;
     const now = this.now();
     let ttlSum = 0;
     let ttlSamples = 0;
-    while (checked < budget) {
-      if (this.expireCursor === null) this.expireCursor = this.volatileKeys.values();
-      const next = this.expireCursor.next();
-      if (next.done) {
-        this.expireCursor = null;
-        if (checked === 0 || checked >= this.volatileKeys.size) break;
-        continue;
-      }
+    const limit = Math.min(budget, table.volatileCount);
+    while (checked < limit && table.volatileCount > 0) {
+      if (table.expireCursor >= table.volatileCount) table.expireCursor = 0;
+      const slot = table.volatileSlots[table.expireCursor]!;
       checked++;
-      const key = next.value;
-      const entry = this.entries.get(key);
-      if (entry === undefined || entry.expireAt === -1) continue;
-      if (entry.expireAt <= now) {
-        this.expireKey(key, entry);
+      const expireAt = table.expireAt[slot]!;
+      if (expireAt <= now) {
+        // Removal moves the last volatile slot into this position: the cursor stays.
+        this.expireSlot(table.keyAt(slot), slot);
         expired++;
       } else {
-        ttlSum += entry.expireAt - now;
+        table.expireCursor++;
+        ttlSum += expireAt - now;
         ttlSamples++;
       }
     }
     if (ttlSamples > 0) {
       const sampleAvg = ttlSum / ttlSamples;
-      this.avgTtl = this.avgTtl === 0 ? sampleAvg : (this.avgTtl / 50) * 49 + sampleAvg / 50;
+      table.avgTtl = table.avgTtl === 0 ? sampleAvg : (table.avgTtl / 50) * 49 + sampleAvg / 50;
     }
     return [checked, expired];
   }
 
   typeOfKey(key: string): string {
-    const entry = this.entry(key);
-    return entry === undefined ? "none" : typeOf(entry.value);
+    const value = this.peek(key);
+    return value === undefined ? "none" : typeOf(value);
   }
 }

@@ -133,9 +133,19 @@ export class Persistence {
     for (const db of this.server.dbs) {
       if (db.size === 0) continue;
       encoder.selectDb(db.index, db.size, db.expiresCount);
-      for (const [key, entry] of db.entries) {
-        const lru = lruPolicy ? { idleSeconds: Math.floor((now - entry.lru) / 1000) } : lfuPolicy ? { freq: entry.freq } : undefined;
-        encoder.writeKey(keyBytes(key), entry.value, entry.expireAt === -1 ? undefined : entry.expireAt, lru);
+      // Every stored key, expired ones too (as Redis writes them; loaders drop them).
+      const table = db.table;
+      const nowSeconds = Math.floor(now / 1000);
+      for (let slot = 0; slot < table.slotCount; slot++) {
+        const value = table.values[slot];
+        if (value === undefined) continue;
+        const lru = lruPolicy
+          ? { idleSeconds: Math.max(0, nowSeconds - table.lru[slot]!) }
+          : lfuPolicy
+            ? { freq: table.freq[slot]! }
+            : undefined;
+        const expireAt = table.expireAt[slot]!;
+        encoder.writeKey(table.keyBytesAt(slot), value, expireAt === -1 ? undefined : expireAt, lru);
       }
     }
     encoder.finish();
@@ -235,19 +245,17 @@ export class Persistence {
             expired++;
             return true;
           }
-          if (db.entries.has(key)) {
+          if (db.holds(key)) {
             if (!merge) {
               logger.warning(`RDB has duplicated key '${key}' in DB ${dbIndex}`);
               return false;
             }
             db.remove(key);
           }
-          const entry = db.add(key, value, expireAtMs ?? -1);
+          const slot = db.add(key, value, expireAtMs ?? -1);
           // OBJECT IDLETIME / FREQ survive a save and load, as Redis keeps them (IDLE/FREQ opcodes).
-          if (freq !== undefined || idleSeconds !== undefined) {
-            if (freq !== undefined) entry.freq = freq;
-            if (idleSeconds !== undefined) entry.lru = Date.now() - idleSeconds * 1000;
-          }
+          if (freq !== undefined) db.setFreq(slot, freq);
+          if (idleSeconds !== undefined) db.setIdleSeconds(slot, idleSeconds);
           loaded++;
           return true;
         },
@@ -609,10 +617,6 @@ export function reportLoadFailure(error: Error, dbfilename: string): void {
 function signalNumber(signal: string | number): number {
   if (typeof signal === "number") return signal;
   return (osConstants.signals as Record<string, number>)[signal] ?? 0;
-}
-
-function keyBytes(key: string): Uint8Array {
-  return Buffer.from(key, "latin1");
 }
 
 function removeQuietly(path: string): void {

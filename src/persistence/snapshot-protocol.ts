@@ -9,7 +9,7 @@
 //   ["begin", { ctime, usedMem }]                  header (AUX fields)
 //   ["db", index, keyCount, expiresCount]          SELECTDB + RESIZEDB (once per db)
 //   ["keys", db, keys[], types[], payloads[], expires[]]   a batch; expire -1 = none;
-//                                                  keys are binary strings; type -1 = a
+//                                                  keys are bytes; type -1 = a
 //                                                  string value as is (the writer encodes it:
 //                                                  integer form, LZF), else an RDB type + payload
 //   ["end"]                                        EOF + checksum, fsync, rename
@@ -22,7 +22,7 @@ import { Decoder, Encoder } from "@msgpack/msgpack";
 export type ServerMessage =
   | ["begin", { ctime: number; usedMem: number }]
   | ["db", number, number, number]
-  | ["keys", number, string[], number[], Uint8Array[], number[]]
+  | ["keys", number, Uint8Array[], number[], Uint8Array[], number[]]
   | ["end"];
 
 /** Type marker for a string value sent raw: the writer applies the RDB string encodings. */

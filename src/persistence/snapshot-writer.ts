@@ -111,7 +111,7 @@ async function handle(message: ServerMessage): Promise<void> {
       }
       for (let i = 0; i < keys.length; i++) {
         const expire = expires[i]!;
-        const key = Buffer.from(keys[i]!, "latin1");
+        const key = keys[i]!;
         const type = types[i]!;
         if (type === RAW_STRING_TYPE) encoder.writeKey(key, payloads[i]!, expire === -1 ? undefined : expire);
         else encoder.writeEncodedKey(key, type, payloads[i]!, expire === -1 ? undefined : expire);

@@ -7,20 +7,21 @@
 // The file is therefore exactly the dataset at the moment BGSAVE was accepted.
 // docs/persistence.md explains the algorithm.
 //
-// Source bookkeeping. A "source" is one database's key table as it was at the epoch:
-// the Map of entries and the slots array (Database keeps both; SCAN relies on slots
-// being stable). A key is still to be streamed when its slot is at or after the
-// source's cursor, it was not preserved already, and it was not created after the
-// epoch. FLUSHDB replaces a database's Map and slots with new ones, so the old ones
-// become frozen and are streamed as they are, with no copy; SWAPDB exchanges the Maps
-// between two databases, so sources are found by Map identity, not by db index.
+// Source bookkeeping. A "source" is one database's KeyTable as it was at the epoch
+// (keytable.ts: every key has a stable slot; SCAN relies on the same). A key is still
+// to be streamed when its slot is at or after the source's cursor, it was not preserved
+// already, and it was not created after the epoch. FLUSHDB gives a database a new
+// table, so the old one becomes frozen and is streamed as it is, with no copy; SWAPDB
+// exchanges tables between two databases, so sources are found by table identity, not
+// by db index.
 
 import type { Subprocess } from "bun";
 import { existsSync, unlinkSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "../server.ts";
-import type { Database, KeyEntry, KeyspaceObserver, ChangeKind } from "../db/keyspace.ts";
+import type { Database, KeyspaceObserver, ChangeKind } from "../db/keyspace.ts";
+import type { KeyTable } from "../db/keytable.ts";
 import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { encodeFrame, FrameReader, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
 import { logger } from "../log.ts";
@@ -40,8 +41,8 @@ const BATCH_KEYS = 512;
 interface Source {
   /** The database index the keys had at the epoch (where they go in the file). */
   dbIndex: number;
-  entries: Map<string, KeyEntry>;
-  slots: (string | undefined)[];
+  table: KeyTable;
+  /** Slots below this were streamed. */
   cursor: number;
   keyCount: number;
   expiresCount: number;
@@ -54,7 +55,7 @@ interface Source {
 
 interface Batch {
   db: number;
-  keys: string[];
+  keys: Uint8Array[];
   types: number[];
   payloads: Uint8Array[];
   expires: number[];
@@ -77,7 +78,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   proc: Subprocess | null = null;
 
   private readonly sources: Source[] = [];
-  private readonly sourceByMap = new Map<Map<string, KeyEntry>, Source>();
+  private readonly sourceByTable = new Map<KeyTable, Source>();
   private streamIndex = 0;
   private readonly socketPath: string;
   private listener: import("bun").UnixSocketListener<undefined> | null = null;
@@ -100,8 +101,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
       if (db.size === 0) continue;
       const source: Source = {
         dbIndex: db.index,
-        entries: db.entries,
-        slots: db.slots,
+        table: db.table,
         cursor: 0,
         keyCount: db.size,
         expiresCount: db.expiresCount,
@@ -110,7 +110,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
         announced: false,
       };
       this.sources.push(source);
-      this.sourceByMap.set(db.entries, source);
+      this.sourceByTable.set(db.table, source);
       this.keysTotal += db.size;
     }
   }
@@ -178,34 +178,34 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
 
   // ---- the copy-on-write hook ------------------------------------------------------
 
-  beforeChange(db: Database, key: string, entry: KeyEntry | undefined, _kind: ChangeKind): void {
-    const source = this.sourceByMap.get(db.entries);
+  beforeChange(db: Database, key: string, slot: number, _kind: ChangeKind): void {
+    const source = this.sourceByTable.get(db.table);
     if (source === undefined) return; // a database created or emptied after the epoch
-    if (entry === undefined) {
+    if (slot < 0) {
       // The key did not exist at the epoch or was removed since (then already preserved).
       if (!source.preserved.has(key)) source.bornAfter.add(key);
       return;
     }
-    if (!this.isPending(source, key, entry)) return;
+    if (!this.isPending(source, key, slot)) return;
     source.preserved.add(key);
-    const bytes = this.addToBatch(source.dbIndex, key, entry);
+    const bytes = this.addToBatch(source.dbIndex, source.table, slot);
     this.preservedBytes += bytes;
     this.flushBatch();
     this.updateCow();
   }
 
   beforeClear(db: Database): void {
-    // FLUSHDB/SWAPDB replace the database's Map: the old one is frozen as it is and
-    // keeps being streamed from, so nothing needs copying. Map identity still finds it.
+    // FLUSHDB/SWAPDB replace the database's table: the old one is frozen as it is and
+    // keeps being streamed from, so nothing needs copying. Table identity still finds it.
     void db;
   }
 
-  private isPending(source: Source, key: string, entry: KeyEntry): boolean {
+  private isPending(source: Source, key: string, slot: number): boolean {
     if (source.preserved.has(key) || source.bornAfter.has(key)) return false;
     const order = this.sources.indexOf(source);
     if (order < this.streamIndex) return false;
     if (order > this.streamIndex) return true;
-    return entry.slot >= source.cursor;
+    return slot >= source.cursor;
   }
 
   // ---- streaming ----------------------------------------------------------------------
@@ -240,13 +240,16 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
         this.send(["db", source.dbIndex, source.keyCount, source.expiresCount]);
         source.announced = true;
       }
-      const slots = source.slots;
-      while (source.cursor < slots.length) {
-        const key = slots[source.cursor++];
-        if (key === undefined || source.preserved.has(key) || source.bornAfter.has(key)) continue;
-        const entry = source.entries.get(key);
-        if (entry === undefined) continue;
-        this.addToBatch(source.dbIndex, key, entry);
+      const table = source.table;
+      const checkSets = source.preserved.size > 0 || source.bornAfter.size > 0;
+      while (source.cursor < table.slotCount) {
+        const slot = source.cursor++;
+        if (table.values[slot] === undefined) continue;
+        if (checkSets) {
+          const key = table.keyAt(slot);
+          if (source.preserved.has(key) || source.bornAfter.has(key)) continue;
+        }
+        this.addToBatch(source.dbIndex, table, slot);
         if (this.batch !== null && this.batch.keys.length >= BATCH_KEYS) this.flushBatch();
         if (++sinceClock >= 32) {
           sinceClock = 0;
@@ -267,11 +270,11 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   }
 
   /** Encodes one key into the current batch; returns the bytes it takes. */
-  private addToBatch(dbIndex: number, key: string, entry: KeyEntry): number {
+  private addToBatch(dbIndex: number, table: KeyTable, slot: number): number {
     if (this.batch !== null && this.batch.db !== dbIndex) this.flushBatch();
     if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [] };
     const batch = this.batch;
-    const value = entry.value;
+    const value = table.values[slot]!;
     let payload: Uint8Array;
     if (value instanceof Uint8Array) {
       // Strings go as they are: the writer tries the integer and LZF forms, off this
@@ -283,9 +286,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
       payload = encoded.payload;
       batch.types.push(encoded.type);
     }
+    const key = table.keyBytesAt(slot);
     batch.keys.push(key);
     batch.payloads.push(payload);
-    batch.expires.push(entry.expireAt);
+    batch.expires.push(table.expireAt[slot]!);
     return key.length + payload.length + 16;
   }
 

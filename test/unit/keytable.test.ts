@@ -1,0 +1,151 @@
+import { describe, expect, test } from "bun:test";
+import { KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
+import { Database, type ChangeKind } from "../../src/db/keyspace.ts";
+import { keyToBytes } from "../../src/db/bytes.ts";
+
+/** Deterministic PRNG (mulberry32) so a failure reproduces. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const value = (text: string) => keyToBytes(text);
+
+describe("KeyTable", () => {
+  test("string and byte hashes agree, binary keys included", () => {
+    for (const key of ["", "a", "key:000000000001", "\u0000\u00ff\u0080x", "é".repeat(40)]) {
+      const bytes = keyToBytes(key);
+      expect(hashKey(key)).toBe(hashBytes(bytes, 0, bytes.length));
+    }
+  });
+
+  test("insert, find, remove and keyAt against a Map, through growth, compaction and slot reuse", () => {
+    const random = prng(7);
+    const table = new KeyTable();
+    const model = new Map<string, { slot: number; value: Uint8Array; expireAt: number }>();
+    for (let step = 0; step < 60000; step++) {
+      const n = Math.floor(random() * 5000);
+      // Keys of many lengths, including empty and binary ones.
+      const key = n % 97 === 0 ? "" : `k${n}` + "\u00ff\u0000".repeat(n % 5) + "x".repeat(n % 37);
+      const existing = model.get(key);
+      if (existing !== undefined && random() < 0.45) {
+        table.remove(existing.slot);
+        model.delete(key);
+      } else if (existing === undefined) {
+        const expireAt = random() < 0.3 ? 1e12 + step : -1;
+        const v = value(`v${step}`);
+        const slot = table.insert(key, v, expireAt, 100);
+        model.set(key, { slot, value: v, expireAt });
+      }
+      if (step % 997 === 0) {
+        expect(table.size).toBe(model.size);
+        for (const [k, entry] of model) {
+          const slot = table.find(k);
+          expect(slot).toBe(entry.slot);
+          expect(table.findBytes(keyToBytes(k))).toBe(slot);
+          expect(table.keyAt(slot)).toBe(k);
+          expect(table.values[slot]).toBe(entry.value);
+          expect(table.expireAt[slot]).toBe(entry.expireAt);
+        }
+        const volatile = [...model.values()].filter((e) => e.expireAt !== -1).map((e) => e.slot).sort((a, b) => a - b);
+        expect([...table.volatileSlots.subarray(0, table.volatileCount)].sort((a, b) => a - b)).toEqual(volatile);
+        expect(table.find("never-inserted")).toBe(-1);
+      }
+    }
+  });
+
+  test("slots are stable: a key keeps its slot while others come and go", () => {
+    const table = new KeyTable();
+    const slot = table.insert("stay", value("v"), -1, 0);
+    for (let i = 0; i < 200000; i++) table.insert(`tmp${i}`, value("x"), -1, 0);
+    for (let i = 0; i < 200000; i++) table.remove(table.find(`tmp${i}`));
+    expect(table.find("stay")).toBe(slot);
+    expect(table.keyAt(slot)).toBe("stay");
+    expect(table.size).toBe(1);
+  });
+
+  test("a key view stays correct after its key is deleted and the arena compacted", () => {
+    const table = new KeyTable();
+    const slots: number[] = [];
+    for (let i = 0; i < 20000; i++) slots.push(table.insert(`key-${i}-padding-padding`, value("v"), -1, 0));
+    const view = table.keyBytesAt(slots[0]!);
+    for (let i = 0; i < 19000; i++) table.remove(slots[i]!);
+    for (let i = 0; i < 5000; i++) table.insert(`new-${i}-xxxxxxxxxxxxxxxx`, value("v"), -1, 0);
+    expect(Buffer.from(view).toString("latin1")).toBe("key-0-padding-padding");
+    expect(table.keyAt(table.find("key-19999-padding-padding"))).toBe("key-19999-padding-padding");
+  });
+
+  test("emptying the table resets it", () => {
+    const table = new KeyTable();
+    const slots = Array.from({ length: 5000 }, (_, i) => table.insert(`k${i}`, value("v"), i % 2 ? 5e12 : -1, 0));
+    for (const slot of slots) table.remove(slot);
+    expect(table.size).toBe(0);
+    expect(table.slotCount).toBe(0);
+    expect(table.volatileCount).toBe(0);
+    expect(table.insert("again", value("v"), -1, 0)).toBe(0);
+    expect(table.find("again")).toBe(0);
+  });
+});
+
+describe("Database on a KeyTable", () => {
+  test("lazy expiry, observers, SCAN covering every stable key", () => {
+    const db = new Database(0);
+    let now = 1_000_000;
+    db.now = () => now;
+    const seen: [string, number, ChangeKind][] = [];
+    db.observers.push({ beforeChange: (_db, key, slot, kind) => seen.push([key, slot, kind]), beforeClear: () => {} });
+    db.add("a", value("1"));
+    db.add("b", value("2"), now + 10);
+    expect(db.lookupRead("b")).toEqual(value("2"));
+    now += 10;
+    expect(db.lookupRead("b")).toBeUndefined();
+    expect(db.stats).toEqual({ hits: 1, misses: 1, expiredKeys: 1 });
+    expect(seen.map(([key, , kind]) => `${key}:${kind}`)).toEqual(["a:write", "b:write", "b:delete"]);
+    expect(seen[0]![1]).toBe(-1);
+
+    for (let i = 0; i < 1000; i++) db.add(`s${i}`, value("x"));
+    const found = new Set<string>();
+    let cursor = 0;
+    let round = 0;
+    do {
+      cursor = db.scan(cursor, 10, (key) => found.add(key));
+      // Churn during the scan must not hide keys present throughout.
+      db.add(`churn${round}`, value("y"));
+      db.remove(`churn${round - 1}`);
+      round++;
+    } while (cursor !== 0);
+    for (let i = 0; i < 1000; i++) expect(found.has(`s${i}`)).toBe(true);
+    expect(found.has("a")).toBe(true);
+  });
+
+  test("active expiry removes expired keys and keeps the rest", () => {
+    const db = new Database(0);
+    let now = 5_000_000;
+    db.now = () => now;
+    for (let i = 0; i < 300; i++) db.add(`e${i}`, value("v"), now + (i % 3 === 0 ? 1 : 100000));
+    now += 2;
+    let expired = 0;
+    for (let i = 0; i < 20; i++) expired += db.activeExpire(50)[1];
+    expect(expired).toBe(100);
+    expect(db.size).toBe(200);
+    expect(db.expiresCount).toBe(200);
+  });
+
+  test("FLUSHDB gives a new table; SWAPDB exchanges tables", () => {
+    const a = new Database(0);
+    const b = new Database(1);
+    a.add("x", value("1"));
+    const old = a.table;
+    b.add("y", value("2"));
+    a.swapWith(b);
+    expect(a.peek("y")).toEqual(value("2"));
+    expect(b.table).toBe(old);
+    expect(b.clear()).toBe(1);
+    expect(b.table).not.toBe(old);
+    expect(old.find("x")).toBeGreaterThanOrEqual(0);
+  });
+});
