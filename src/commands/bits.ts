@@ -16,7 +16,7 @@ import { argIs, argLower, bytesToKey, parseInteger } from "../db/bytes.ts";
 import { replyError, touched, wrongType } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
-import { rawEncodedStrings } from "./strings.ts";
+import { rawEncodedStrings } from "../db/string-encoding.ts";
 import {
   bitcount,
   bitfieldIncrBy,
@@ -114,20 +114,21 @@ function zeroPadded(current: Uint8Array | undefined, neededBytes: number): Uint8
  */
 function stringForBitWrite(client: Client, key: string, neededBytes: number): BitTarget | null {
   const db = client.db;
-  const current = db.peek(key);
-  if (current === undefined) {
+  const slot = db.find(key);
+  if (slot < 0) {
     const created = zeroPadded(undefined, neededBytes);
     rawEncodedStrings.add(created);
     db.add(key, created);
     return { bytes: created, grew: true, hooked: true };
   }
+  const current = db.valueAt(slot);
   if (!(current instanceof Uint8Array)) {
     wrongType(client);
     return null;
   }
   if (current.length >= neededBytes) {
-    rawEncodedStrings.add(current);
-    return { bytes: current, grew: false, hooked: false };
+    // Bits are flipped in place: the string becomes a raw object of its own.
+    return { bytes: db.unshareString(slot), grew: false, hooked: false };
   }
   const grown = zeroPadded(current, neededBytes);
   rawEncodedStrings.add(grown);

@@ -16,7 +16,7 @@ import type { RedisValue } from "../db/types.ts";
 import { bytesToKey } from "../db/bytes.ts";
 import { replyError, touched, wrongType } from "./context.ts";
 import { NOTIFY_STRING } from "../notify.ts";
-import { rawEncodedStrings } from "./strings.ts";
+import { rawEncodedStrings } from "../db/string-encoding.ts";
 import { HllError, hllAdd, hllCount, hllCountUnion, hllCreateSparse, hllIsValid, hllMerge, HLL_WRONGTYPE_ERR } from "../db/hyperloglog.ts";
 
 function sparseMaxBytes(client: Client): number {
@@ -70,8 +70,8 @@ function pfadd(client: Client, argv: Uint8Array[]): void {
       replyError(client, HLL_WRONGTYPE_ERR.slice(1));
       return;
     }
-    rawEncodedStrings.add(value);
-    current = value;
+    // Redis's dbUnshareStringValue: the string is raw from here on, changed or not.
+    current = db.unshareString(db.find(key));
   }
   let result: ReturnType<typeof hllAdd>;
   try {
@@ -128,7 +128,7 @@ function pfcount(client: Client, argv: Uint8Array[]): void {
     replyError(client, HLL_WRONGTYPE_ERR.slice(1));
     return;
   }
-  rawEncodedStrings.add(value);
+  db.unshareString(db.find(key));
   let result: ReturnType<typeof hllCount>;
   try {
     result = hllCount([value]);

@@ -185,7 +185,7 @@ function keys(client: Client, argv: Uint8Array[]): void {
   const table = client.db.table;
   const now = Date.now();
   for (let slot = 0; slot < table.slotCount; slot++) {
-    if (table.values[slot] === undefined) continue;
+    if (table.stored[slot] === undefined) continue;
     const expireAt = table.expireAt[slot]!;
     if (expireAt !== -1 && expireAt <= now) continue;
     if (all || globMatch(pattern, table.keyBytesAt(slot))) matched.push(table.keyAt(slot));

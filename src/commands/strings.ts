@@ -9,30 +9,8 @@ import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
 import { lcs, lcsTableBytes } from "../db/lcs.ts";
+import { rawEncodedStrings, unencodedStrings } from "../db/string-encoding.ts";
 
-/**
- * Strings Redis would hold with "raw" encoding although they are short (APPEND and
- * SETRANGE results): OBJECT ENCODING reads this. A WeakSet costs nothing for the
- * ordinary values that are never in it.
- */
-export const rawEncodedStrings = new WeakSet<Uint8Array>();
-/** Strings Redis creates without trying the integer form (INCRBYFLOAT results). */
-export const unencodedStrings = new WeakSet<Uint8Array>();
-
-/** OBJECT ENCODING of a string value, as Redis 7.0 would report it. */
-export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
-  if (rawEncodedStrings.has(value)) return "raw";
-  if (value.length <= 20 && !unencodedStrings.has(value) && parseInteger(value) !== null) return "int";
-  return value.length <= 44 ? "embstr" : "raw";
-}
-
-/** A copy of a string value that keeps what OBJECT ENCODING says of it (COPY keeps encodings). */
-export function copyStringValue(value: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(value);
-  if (rawEncodedStrings.has(value)) rawEncodedStrings.add(copy);
-  if (unencodedStrings.has(value)) unencodedStrings.add(copy);
-  return copy;
-}
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;

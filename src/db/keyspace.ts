@@ -15,6 +15,7 @@
 
 import { KeyTable, LFU_INIT_VAL } from "./keytable.ts";
 import { typeOf, type RedisValue } from "./types.ts";
+import { rawEncodedStrings } from "./string-encoding.ts";
 
 /** Settings of the LFU counter (lfu-log-factor, lfu-decay-time), null when no LFU policy is set. */
 export interface LfuSettings {
@@ -99,7 +100,7 @@ export class Database {
   /** The live value of a key without touching stats or the access clock. */
   peek(key: string): RedisValue | undefined {
     const slot = this.find(key);
-    return slot < 0 ? undefined : this.table.values[slot];
+    return slot < 0 ? undefined : this.table.valueAt(slot);
   }
 
   /** Value for reading: counts hits/misses and refreshes the access clock. */
@@ -112,13 +113,13 @@ export class Database {
     }
     this.stats.hits++;
     this.touchSlot(slot);
-    return this.table.values[slot];
+    return this.table.valueAt(slot);
   }
 
   /** Value that the caller is about to modify in place: the change hook runs first. */
   lookupWrite(key: string): RedisValue | undefined {
     const slot = this.slotForChange(key, "write");
-    return slot < 0 ? undefined : this.table.values[slot];
+    return slot < 0 ? undefined : this.table.valueAt(slot);
   }
 
   /**
@@ -128,7 +129,7 @@ export class Database {
    */
   lookupWriteIntent(key: string): RedisValue | undefined {
     const slot = this.slotForChange(key, "intent");
-    return slot < 0 ? undefined : this.table.values[slot];
+    return slot < 0 ? undefined : this.table.valueAt(slot);
   }
 
   /** lookupWriteIntent returning the slot, whose value the caller may then replace (replaceValue). */
@@ -172,7 +173,7 @@ export class Database {
   // ---- a live slot's fields (slots come from find/add/lookupWriteIntentSlot) -------
 
   valueAt(slot: number): RedisValue {
-    return this.table.values[slot]!;
+    return this.table.valueAt(slot);
   }
 
   /** Absolute unix ms, or -1 for no expiry. */
@@ -200,7 +201,25 @@ export class Database {
 
   /** Replaces the value of a slot obtained with lookupWriteIntentSlot (already preserved); the TTL stays. */
   replaceValue(slot: number, value: RedisValue): void {
-    this.table.values[slot] = value;
+    this.table.setValue(slot, value);
+  }
+
+  /**
+   * The string of a live slot as a raw-encoded object of its own that the caller may
+   * modify in place (Redis's dbUnshareStringValue): a string kept in the value arena is
+   * copied out first. The content is unchanged, so no change is signalled.
+   */
+  unshareString(slot: number): Uint8Array {
+    const table = this.table;
+    const value = table.valueAt(slot) as Uint8Array;
+    if (!table.isInline(slot)) {
+      rawEncodedStrings.add(value);
+      return value;
+    }
+    const owned = new Uint8Array(value);
+    rawEncodedStrings.add(owned);
+    table.setValue(slot, owned);
+    return owned;
   }
 
   // ---- changes -------------------------------------------------------------
@@ -224,7 +243,7 @@ export class Database {
       return;
     }
     const table = this.table;
-    table.values[slot] = value;
+    table.setValue(slot, value);
     table.lru[slot] = Math.floor(this.now() / 1000);
     if (!keepTtl && table.expireAt[slot] !== -1) table.setExpire(slot, -1);
   }
@@ -296,7 +315,7 @@ export class Database {
     const table = this.table;
     const now = this.now();
     for (let slot = 0; slot < table.slotCount; slot++) {
-      if (table.values[slot] === undefined) continue;
+      if (table.stored[slot] === undefined) continue;
       const expireAt = table.expireAt[slot]!;
       if (expireAt !== -1 && expireAt <= now) continue;
       visit(table.keyAt(slot), slot);
@@ -314,8 +333,7 @@ export class Database {
     const now = this.now();
     while (slot < table.slotCount && seen < count) {
       const current = slot++;
-      const value = table.values[current];
-      if (value === undefined) continue;
+      if (table.stored[current] === undefined) continue;
       seen++;
       const key = table.keyAt(current);
       const expireAt = table.expireAt[current]!;
@@ -323,7 +341,7 @@ export class Database {
         this.expireSlot(key, current);
         continue;
       }
-      visit(key, value);
+      visit(key, table.valueAt(current));
     }
     return slot >= table.slotCount ? 0 : slot;
   }
@@ -335,12 +353,12 @@ export class Database {
       let slot = -1;
       const start = Math.floor(Math.random() * table.slotCount);
       if (table.slotCount <= table.size * 4 || attempts > 100) {
-        if (table.values[start] !== undefined) slot = start;
+        if (table.stored[start] !== undefined) slot = start;
       } else {
         // Sparse slot table: fall back to a walk from a random start.
         for (let i = 0; i < table.slotCount && slot < 0; i++) {
           const candidate = (start + i) % table.slotCount;
-          if (table.values[candidate] !== undefined) slot = candidate;
+          if (table.stored[candidate] !== undefined) slot = candidate;
         }
       }
       if (slot < 0) continue;

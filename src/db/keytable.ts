@@ -9,7 +9,12 @@
 //   expireAt   absolute unix ms, or -1
 //   lru        last access, unix seconds (Redis's LRU clock has 1 s resolution too)
 //   freq       the LFU counter
-//   values     the one JS array: the value object of each slot
+//   stored     the one JS array: the value object of each slot, or INLINE_STRING
+//   valueBytes the value arena: plain strings up to INLINE_MAX bytes (valueOffset/valueLength)
+//
+// A Uint8Array costs about 60 bytes of object before its first byte, so the strings
+// whose encoding follows from their bytes (string-encoding.ts) are kept in the value
+// arena and handed out as views (valueAt). Other strings and collections are objects.
 //
 // The index is open addressing with linear probing over an Int32Array of slot+1 (0 is
 // empty), at most half full, with backward-shift deletion (no tombstones).
@@ -18,16 +23,25 @@
 // reused. SCAN walks slots, which is how a key present for a whole scan is returned;
 // the background save streams slots in order and keeps its own cursor over them.
 //
-// Key bytes are never overwritten in place: a deleted key's bytes become garbage and
-// the arena is compacted into a new buffer once garbage outweighs live keys. A view
-// from keyBytesAt() therefore stays correct after any later change.
+// Neither arena is ever overwritten in place: a deleted key's or replaced value's bytes
+// become garbage, and an arena is compacted into a new buffer once garbage outweighs
+// what is live. A view from keyBytesAt() or valueAt() therefore keeps its bytes after
+// any later change (GETSET replies the old value from such a view). Compaction is a
+// pause proportional to the live bytes, paid once per that many bytes of garbage.
 
 import type { RedisValue } from "./types.ts";
+import { isPlainString } from "./string-encoding.ts";
 
 const EMPTY_CAPACITY = 16;
 const MIN_INDEX = 32;
 /** Compaction only pays off above this much garbage. */
 const MIN_COMPACT_GARBAGE = 64 * 1024;
+/** Longer strings stay objects: their header no longer matters, and compaction would copy them. */
+export const INLINE_MAX = 512;
+
+/** The `stored` marker of a slot whose value is in the value arena. */
+export const INLINE_STRING = Object.freeze({ inline: true as const });
+type Stored = RedisValue | typeof INLINE_STRING;
 
 /** Per-process hash seed, so clients cannot choose keys that collide (as Redis's siphash seed). */
 const HASH_SEED = (Math.random() * 0x100000000) >>> 0;
@@ -65,13 +79,16 @@ export class KeyTable {
   /** Where the active expire cycle continues in `volatileSlots`. */
   expireCursor = 0;
 
-  values: (RedisValue | undefined)[] = [];
+  /** Per slot: the value object, INLINE_STRING, or undefined for a free slot. */
+  stored: (Stored | undefined)[] = [];
   hashes = new Int32Array(EMPTY_CAPACITY);
   keyOffset = new Uint32Array(EMPTY_CAPACITY);
   keyLength = new Uint32Array(EMPTY_CAPACITY);
   expireAt = new Float64Array(EMPTY_CAPACITY);
   lru = new Uint32Array(EMPTY_CAPACITY);
   freq = new Uint8Array(EMPTY_CAPACITY);
+  private valueOffset = new Uint32Array(EMPTY_CAPACITY);
+  private valueLength = new Uint32Array(EMPTY_CAPACITY);
   /** Position of each slot in volatileSlots, -1 when the key has no TTL. */
   private volatilePosition = new Int32Array(EMPTY_CAPACITY);
   /** Slots of the keys with a TTL, densely packed: the active expire cycle walks them. */
@@ -85,6 +102,10 @@ export class KeyTable {
   private keyBytes = new Uint8Array(256);
   private keyEnd = 0;
   private keyGarbage = 0;
+
+  private valueBytes = new Uint8Array(256);
+  private valueEnd = 0;
+  private valueGarbage = 0;
 
   // ---- lookups ---------------------------------------------------------------------
 
@@ -142,7 +163,28 @@ export class KeyTable {
   }
 
   isLive(slot: number): boolean {
-    return slot < this.slotCount && this.values[slot] !== undefined;
+    return slot < this.slotCount && this.stored[slot] !== undefined;
+  }
+
+  /** The value of a live slot. An arena string comes as a view: read it, never write it. */
+  valueAt(slot: number): RedisValue {
+    const stored = this.stored[slot]!;
+    if (stored !== INLINE_STRING) return stored as RedisValue;
+    const at = this.valueOffset[slot]!;
+    return this.valueBytes.subarray(at, at + this.valueLength[slot]!);
+  }
+
+  /** Whether a live slot's value is a string kept in the value arena. */
+  isInline(slot: number): boolean {
+    return this.stored[slot] === INLINE_STRING;
+  }
+
+  /** Replaces the value of a live slot. */
+  setValue(slot: number, value: RedisValue): void {
+    if (this.stored[slot] === INLINE_STRING) this.valueGarbage += this.valueLength[slot]!;
+    if (value instanceof Uint8Array && value.length <= INLINE_MAX && isPlainString(value)) this.storeInline(slot, value);
+    else this.stored[slot] = value;
+    if (this.valueGarbage > MIN_COMPACT_GARBAGE && this.valueGarbage > this.valueEnd - this.valueGarbage) this.compactValues();
   }
 
   // ---- changes ---------------------------------------------------------------------
@@ -154,7 +196,8 @@ export class KeyTable {
     const slot = this.allocateSlot();
     this.hashes[slot] = hash;
     this.storeKey(slot, key);
-    this.values[slot] = value;
+    this.stored[slot] = undefined;
+    this.setValue(slot, value);
     this.expireAt[slot] = -1;
     this.lru[slot] = lruSeconds;
     this.freq[slot] = LFU_INIT_VAL;
@@ -168,7 +211,8 @@ export class KeyTable {
   remove(slot: number): void {
     this.indexRemove(slot);
     if (this.expireAt[slot] !== -1) this.setExpire(slot, -1);
-    this.values[slot] = undefined;
+    if (this.stored[slot] === INLINE_STRING) this.valueGarbage += this.valueLength[slot]!;
+    this.stored[slot] = undefined;
     this.keyGarbage += this.keyLength[slot]!;
     this.keyLength[slot] = 0;
     this.size--;
@@ -203,9 +247,11 @@ export class KeyTable {
       // Small: keep the arrays, just forget the slots.
       this.slotCount = 0;
       this.freeSlots = [];
-      this.values = [];
+      this.stored = [];
       this.keyEnd = 0;
       this.keyGarbage = 0;
+      this.valueEnd = 0;
+      this.valueGarbage = 0;
       this.volatileCount = 0;
       this.expireCursor = 0;
       this.index.fill(0);
@@ -222,7 +268,7 @@ export class KeyTable {
     if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
     const slot = this.slotCount++;
     if (slot === this.hashes.length) this.growSlots(slot * 2);
-    this.values.push(undefined);
+    this.stored.push(undefined);
     return slot;
   }
 
@@ -234,6 +280,42 @@ export class KeyTable {
     this.lru = grow(this.lru, capacity);
     this.freq = grow(this.freq, capacity);
     this.volatilePosition = grow(this.volatilePosition, capacity);
+    this.valueOffset = grow(this.valueOffset, capacity);
+    this.valueLength = grow(this.valueLength, capacity);
+  }
+
+  private storeInline(slot: number, value: Uint8Array): void {
+    const length = value.length;
+    if (this.valueEnd + length > this.valueBytes.length) {
+      const needed = this.valueEnd + length;
+      this.valueBytes = grow(this.valueBytes, Math.max(needed, this.valueBytes.length * 2));
+    }
+    const bytes = this.valueBytes;
+    const start = this.valueEnd;
+    copyRange(value, 0, bytes, start, length);
+    this.valueOffset[slot] = start;
+    this.valueLength[slot] = length;
+    this.valueEnd = start + length;
+    this.stored[slot] = INLINE_STRING;
+  }
+
+  /** Copies the live arena strings into a new buffer (views of the old one stay valid). */
+  private compactValues(): void {
+    const live = this.valueEnd - this.valueGarbage;
+    const target = new Uint8Array(Math.max(256, live * 2));
+    const source = this.valueBytes;
+    let end = 0;
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.stored[slot] !== INLINE_STRING) continue;
+      const at = this.valueOffset[slot]!;
+      const length = this.valueLength[slot]!;
+      copyRange(source, at, target, end, length);
+      this.valueOffset[slot] = end;
+      end += length;
+    }
+    this.valueBytes = target;
+    this.valueEnd = end;
+    this.valueGarbage = 0;
   }
 
   private storeKey(slot: number, key: string): void {
@@ -257,10 +339,10 @@ export class KeyTable {
     const source = this.keyBytes;
     let end = 0;
     for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.values[slot] === undefined) continue;
+      if (this.stored[slot] === undefined) continue;
       const at = this.keyOffset[slot]!;
       const length = this.keyLength[slot]!;
-      target.set(source.subarray(at, at + length), end);
+      copyRange(source, at, target, end, length);
       this.keyOffset[slot] = end;
       end += length;
     }
@@ -304,7 +386,7 @@ export class KeyTable {
     this.index = new Int32Array(capacity);
     this.indexMask = capacity - 1;
     for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.values[slot] !== undefined) this.indexInsert(slot, this.hashes[slot]!);
+      if (this.stored[slot] !== undefined) this.indexInsert(slot, this.hashes[slot]!);
     }
   }
 }
@@ -317,4 +399,13 @@ function grow<T extends GrowableArray>(array: T, capacity: number): T {
   const grown = new (array.constructor as new (length: number) => T)(capacity);
   grown.set(array);
   return grown;
+}
+
+/** Copies bytes; short runs by hand, since TypedArray#set (and a subarray for it) cost more below ~64 bytes. */
+function copyRange(source: Uint8Array, from: number, target: Uint8Array, to: number, length: number): void {
+  if (length < 64) {
+    for (let i = 0; i < length; i++) target[to + i] = source[from + i]!;
+  } else {
+    target.set(source.subarray(from, from + length), to);
+  }
 }

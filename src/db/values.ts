@@ -2,7 +2,7 @@
 // serialized length DEBUG OBJECT reports.
 
 import type { RedisValue } from "./types.ts";
-import { copyStringValue, stringEncoding } from "../commands/strings.ts";
+import { copyStringValue, stringEncoding } from "./string-encoding.ts";
 import { DEFAULT_ENCODE_OPTIONS, encodeValue } from "../persistence/rdb/encoder.ts";
 import { decodeValue } from "../persistence/rdb/decoder.ts";
 

@@ -137,8 +137,8 @@ export class Persistence {
       const table = db.table;
       const nowSeconds = Math.floor(now / 1000);
       for (let slot = 0; slot < table.slotCount; slot++) {
-        const value = table.values[slot];
-        if (value === undefined) continue;
+        if (table.stored[slot] === undefined) continue;
+        const value = table.valueAt(slot);
         const lru = lruPolicy
           ? { idleSeconds: Math.max(0, nowSeconds - table.lru[slot]!) }
           : lfuPolicy

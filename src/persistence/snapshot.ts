@@ -244,7 +244,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
       const checkSets = source.preserved.size > 0 || source.bornAfter.size > 0;
       while (source.cursor < table.slotCount) {
         const slot = source.cursor++;
-        if (table.values[slot] === undefined) continue;
+        if (table.stored[slot] === undefined) continue;
         if (checkSets) {
           const key = table.keyAt(slot);
           if (source.preserved.has(key) || source.bornAfter.has(key)) continue;
@@ -274,7 +274,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     if (this.batch !== null && this.batch.db !== dbIndex) this.flushBatch();
     if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [] };
     const batch = this.batch;
-    const value = table.values[slot]!;
+    const value = table.valueAt(slot);
     let payload: Uint8Array;
     if (value instanceof Uint8Array) {
       // Strings go as they are: the writer tries the integer and LZF forms, off this

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
+import { INLINE_MAX, KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
+import { rawEncodedStrings, unencodedStrings } from "../../src/db/string-encoding.ts";
+import { RedisList } from "../../src/db/list.ts";
 import { Database, type ChangeKind } from "../../src/db/keyspace.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
 
@@ -48,7 +50,7 @@ describe("KeyTable", () => {
           expect(slot).toBe(entry.slot);
           expect(table.findBytes(keyToBytes(k))).toBe(slot);
           expect(table.keyAt(slot)).toBe(k);
-          expect(table.values[slot]).toBe(entry.value);
+          expect(table.valueAt(slot)).toEqual(entry.value);
           expect(table.expireAt[slot]).toBe(entry.expireAt);
         }
         const volatile = [...model.values()].filter((e) => e.expireAt !== -1).map((e) => e.slot).sort((a, b) => a - b);
@@ -77,6 +79,35 @@ describe("KeyTable", () => {
     for (let i = 0; i < 5000; i++) table.insert(`new-${i}-xxxxxxxxxxxxxxxx`, value("v"), -1, 0);
     expect(Buffer.from(view).toString("latin1")).toBe("key-0-padding-padding");
     expect(table.keyAt(table.find("key-19999-padding-padding"))).toBe("key-19999-padding-padding");
+  });
+
+  test("plain short strings live in the value arena; views keep their bytes through overwrites and compaction", () => {
+    const table = new KeyTable();
+    const slots = Array.from({ length: 3000 }, (_, i) => table.insert(`k${i}`, value(`value-${i}`.padEnd(40, "z")), -1, 0));
+    expect(slots.every((slot) => table.isInline(slot))).toBe(true);
+    const oldView = table.valueAt(slots[7]!) as Uint8Array;
+    // Enough overwrites to compact the arena several times.
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < slots.length; i++) table.setValue(slots[i]!, value(`r${round}-${i}`.padEnd(48, "y")));
+    }
+    expect(Buffer.from(oldView).toString("latin1")).toBe("value-7".padEnd(40, "z"));
+    for (let i = 0; i < slots.length; i++) expect(table.valueAt(slots[i]!)).toEqual(value(`r19-${i}`.padEnd(48, "y")));
+  });
+
+  test("raw-marked, INCRBYFLOAT and long strings and collections stay objects", () => {
+    const table = new KeyTable();
+    const raw = value("ab");
+    rawEncodedStrings.add(raw);
+    const unencoded = value("1.5");
+    unencodedStrings.add(unencoded);
+    const long = new Uint8Array(INLINE_MAX + 1);
+    const list = new RedisList();
+    for (const [key, v] of [["raw", raw], ["unencoded", unencoded], ["long", long], ["list", list]] as const) {
+      const slot = table.insert(key, v, -1, 0);
+      expect(table.isInline(slot)).toBe(false);
+      expect(table.valueAt(slot)).toBe(v);
+    }
+    expect(table.isInline(table.insert("short", value("ab"), -1, 0))).toBe(true);
   });
 
   test("emptying the table resets it", () => {
@@ -120,6 +151,21 @@ describe("Database on a KeyTable", () => {
     } while (cursor !== 0);
     for (let i = 0; i < 1000; i++) expect(found.has(`s${i}`)).toBe(true);
     expect(found.has("a")).toBe(true);
+  });
+
+  test("unshareString copies an arena string out as a raw object, keeping its bytes and the change hook quiet", () => {
+    const db = new Database(0);
+    const kinds: ChangeKind[] = [];
+    db.add("s", value("hello"));
+    db.observers.push({ beforeChange: (_db, _key, _slot, kind) => kinds.push(kind), beforeClear: () => {} });
+    const slot = db.find("s");
+    expect(db.table.isInline(slot)).toBe(true);
+    const owned = db.unshareString(slot);
+    expect(db.table.isInline(slot)).toBe(false);
+    expect(db.valueAt(slot)).toBe(owned);
+    expect(owned).toEqual(value("hello"));
+    expect(rawEncodedStrings.has(owned)).toBe(true);
+    expect(kinds).toEqual([]);
   });
 
   test("active expiry removes expired keys and keeps the rest", () => {
