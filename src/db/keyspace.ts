@@ -254,6 +254,15 @@ export class Database {
     return this.insert(key, value, expireAt);
   }
 
+  /**
+   * Adds a key read from an RDB file (Redis's dbAddRDBLoad): no change hook, no "new"
+   * event, and no key string. Returns the slot, or -1 when the key already exists.
+   */
+  loadKey(key: Uint8Array, value: RedisValue, expireAt: number): number {
+    if (this.table.findBytes(key) >= 0) return -1;
+    return this.table.insertBytes(key, value, expireAt, Math.floor(this.now() / 1000));
+  }
+
   private insert(key: string, value: RedisValue, expireAt: number): number {
     const slot = this.table.insert(key, value, expireAt, Math.floor(this.now() / 1000));
     this.expireEvents?.onNewKey?.(this, key);

@@ -192,10 +192,36 @@ export class KeyTable {
   /** Adds a key the caller knows is absent; returns its slot. */
   insert(key: string, value: RedisValue, expireAt: number, lruSeconds: number): number {
     const hash = hashKey(key);
+    const slot = this.newSlot(hash, key.length);
+    const bytes = this.keyBytes;
+    const at = this.keyOffset[slot]!;
+    for (let i = 0; i < key.length; i++) bytes[at + i] = key.charCodeAt(i);
+    return this.fillSlot(slot, hash, value, expireAt, lruSeconds);
+  }
+
+  /** insert() for a key given as bytes (the RDB loader: no string is made). */
+  insertBytes(key: Uint8Array, value: RedisValue, expireAt: number, lruSeconds: number): number {
+    const hash = hashBytes(key, 0, key.length);
+    const slot = this.newSlot(hash, key.length);
+    copyRange(key, 0, this.keyBytes, this.keyOffset[slot]!, key.length);
+    return this.fillSlot(slot, hash, value, expireAt, lruSeconds);
+  }
+
+  /** A slot with room for its key's bytes reserved in the arena (the caller copies them in). */
+  private newSlot(hash: number, keyLength: number): number {
     if ((this.size + 1) * 2 > this.index.length) this.resizeIndex(this.index.length * 2);
     const slot = this.allocateSlot();
     this.hashes[slot] = hash;
-    this.storeKey(slot, key);
+    if (this.keyEnd + keyLength > this.keyBytes.length) {
+      this.keyBytes = grow(this.keyBytes, Math.max(this.keyEnd + keyLength, this.keyBytes.length * 2));
+    }
+    this.keyOffset[slot] = this.keyEnd;
+    this.keyLength[slot] = keyLength;
+    this.keyEnd += keyLength;
+    return slot;
+  }
+
+  private fillSlot(slot: number, hash: number, value: RedisValue, expireAt: number, lruSeconds: number): number {
     this.stored[slot] = undefined;
     this.setValue(slot, value);
     this.expireAt[slot] = -1;
@@ -316,20 +342,6 @@ export class KeyTable {
     this.valueBytes = target;
     this.valueEnd = end;
     this.valueGarbage = 0;
-  }
-
-  private storeKey(slot: number, key: string): void {
-    const length = key.length;
-    if (this.keyEnd + length > this.keyBytes.length) {
-      const needed = this.keyEnd + length;
-      this.keyBytes = grow(this.keyBytes, Math.max(needed, this.keyBytes.length * 2));
-    }
-    const bytes = this.keyBytes;
-    let at = this.keyEnd;
-    for (let i = 0; i < length; i++) bytes[at++] = key.charCodeAt(i);
-    this.keyOffset[slot] = this.keyEnd;
-    this.keyLength[slot] = length;
-    this.keyEnd = at;
   }
 
   /** Copies the live keys into a new arena (views of the old one stay valid). */

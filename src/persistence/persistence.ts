@@ -239,20 +239,21 @@ export class Persistence {
         },
         onKey: (dbIndex, keyBytes, value, expireAtMs, idleSeconds, freq) => {
           const db = server.dbs[dbIndex]!;
-          const key = bytesToKey(keyBytes);
           if (keyLoadDelay > 0) busyWaitMicros(keyLoadDelay);
           if (expireAtMs !== undefined && expireAtMs < Date.now()) {
             expired++;
             return true;
           }
-          if (db.holds(key)) {
+          let slot = db.loadKey(keyBytes, value, expireAtMs ?? -1);
+          if (slot < 0) {
+            const key = bytesToKey(keyBytes);
             if (!merge) {
               logger.warning(`RDB has duplicated key '${key}' in DB ${dbIndex}`);
               return false;
             }
             db.remove(key);
+            slot = db.loadKey(keyBytes, value, expireAtMs ?? -1);
           }
-          const slot = db.add(key, value, expireAtMs ?? -1);
           // OBJECT IDLETIME / FREQ survive a save and load, as Redis keeps them (IDLE/FREQ opcodes).
           if (freq !== undefined) db.setFreq(slot, freq);
           if (idleSeconds !== undefined) db.setIdleSeconds(slot, idleSeconds);

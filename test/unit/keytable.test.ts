@@ -25,7 +25,7 @@ describe("KeyTable", () => {
     }
   });
 
-  test("insert, find, remove and keyAt against a Map, through growth, compaction and slot reuse", () => {
+  test("insert, insertBytes, find, remove and keyAt against a Map, through growth, compaction and slot reuse", () => {
     const random = prng(7);
     const table = new KeyTable();
     const model = new Map<string, { slot: number; value: Uint8Array; expireAt: number }>();
@@ -40,7 +40,7 @@ describe("KeyTable", () => {
       } else if (existing === undefined) {
         const expireAt = random() < 0.3 ? 1e12 + step : -1;
         const v = value(`v${step}`);
-        const slot = table.insert(key, v, expireAt, 100);
+        const slot = step % 2 ? table.insert(key, v, expireAt, 100) : table.insertBytes(keyToBytes(key), v, expireAt, 100);
         model.set(key, { slot, value: v, expireAt });
       }
       if (step % 997 === 0) {
