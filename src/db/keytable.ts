@@ -10,7 +10,7 @@
 //   lru        last access, unix seconds (Redis's LRU clock has 1 s resolution too)
 //   freq       the LFU counter
 //   stored     the one JS array: the value object of each slot, or INLINE_STRING
-//   valueBytes the value arena: plain strings up to INLINE_MAX bytes (valueOffset/valueLength)
+//   values     the value arena (value-arena.ts): plain strings up to INLINE_MAX bytes
 //
 // A Uint8Array costs about 60 bytes of object before its first byte, so the strings
 // whose encoding follows from their bytes (string-encoding.ts) are kept in the value
@@ -23,21 +23,26 @@
 // reused. SCAN walks slots, which is how a key present for a whole scan is returned;
 // the background save streams slots in order and keeps its own cursor over them.
 //
-// Neither arena is ever overwritten in place: a deleted key's or replaced value's bytes
-// become garbage, and an arena is compacted into a new buffer once garbage outweighs
-// what is live. A view from keyBytesAt() or valueAt() therefore keeps its bytes after
-// any later change (GETSET replies the old value from such a view). Compaction is a
-// pause proportional to the live bytes, paid once per that many bytes of garbage.
+// Neither arena is ever overwritten in place, so a view from keyBytesAt() or valueAt()
+// keeps its bytes after any later change (GETSET replies the old value from such a
+// view). The value arena reclaims garbage a few slots per write (see value-arena.ts).
+// The key arena, which only turns to garbage when keys are deleted, is compacted into
+// a new buffer once garbage outweighs live keys: a pause proportional to the live key
+// bytes, after at least as many bytes of keys were deleted.
 
 import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
+import { ValueArena } from "./value-arena.ts";
 
 const EMPTY_CAPACITY = 16;
 const MIN_INDEX = 32;
 /** Compaction only pays off above this much garbage. */
 const MIN_COMPACT_GARBAGE = 64 * 1024;
-/** Longer strings stay objects: their header no longer matters, and compaction would copy them. */
+/** Longer strings stay objects: their header no longer matters, and reclaiming would copy them. */
 export const INLINE_MAX = 512;
+
+/** Slots a write walks to move values out of condemned arena segments. */
+const RECLAIM_SLOTS_PER_WRITE = 64;
 
 /** The `stored` marker of a slot whose value is in the value arena. */
 export const INLINE_STRING = Object.freeze({ inline: true as const });
@@ -87,8 +92,8 @@ export class KeyTable {
   expireAt = new Float64Array(EMPTY_CAPACITY);
   lru = new Uint32Array(EMPTY_CAPACITY);
   freq = new Uint8Array(EMPTY_CAPACITY);
-  private valueOffset = new Uint32Array(EMPTY_CAPACITY);
-  private valueLength = new Uint32Array(EMPTY_CAPACITY);
+  private valueLocation = new Uint32Array(EMPTY_CAPACITY);
+  private valueLength = new Uint16Array(EMPTY_CAPACITY);
   /** Position of each slot in volatileSlots, -1 when the key has no TTL. */
   private volatilePosition = new Int32Array(EMPTY_CAPACITY);
   /** Slots of the keys with a TTL, densely packed: the active expire cycle walks them. */
@@ -103,9 +108,9 @@ export class KeyTable {
   private keyEnd = 0;
   private keyGarbage = 0;
 
-  private valueBytes = new Uint8Array(256);
-  private valueEnd = 0;
-  private valueGarbage = 0;
+  private values = new ValueArena();
+  /** Next slot the value arena's reclaiming walk looks at. */
+  private reclaimCursor = -1;
 
   // ---- lookups ---------------------------------------------------------------------
 
@@ -170,8 +175,7 @@ export class KeyTable {
   valueAt(slot: number): RedisValue {
     const stored = this.stored[slot]!;
     if (stored !== INLINE_STRING) return stored as RedisValue;
-    const at = this.valueOffset[slot]!;
-    return this.valueBytes.subarray(at, at + this.valueLength[slot]!);
+    return this.values.view(this.valueLocation[slot]!, this.valueLength[slot]!);
   }
 
   /** Whether a live slot's value is a string kept in the value arena. */
@@ -181,10 +185,21 @@ export class KeyTable {
 
   /** Replaces the value of a live slot. */
   setValue(slot: number, value: RedisValue): void {
-    if (this.stored[slot] === INLINE_STRING) this.valueGarbage += this.valueLength[slot]!;
-    if (value instanceof Uint8Array && value.length <= INLINE_MAX && isPlainString(value)) this.storeInline(slot, value);
-    else this.stored[slot] = value;
-    if (this.valueGarbage > MIN_COMPACT_GARBAGE && this.valueGarbage > this.valueEnd - this.valueGarbage) this.compactValues();
+    if (this.stored[slot] === INLINE_STRING) this.values.release(this.valueLocation[slot]!, this.valueLength[slot]!);
+    this.stored[slot] = value;
+    if (value instanceof Uint8Array && value.length <= INLINE_MAX && isPlainString(value)) {
+      const location = this.values.store(value);
+      if (location >= 0) {
+        this.valueLocation[slot] = location;
+        this.valueLength[slot] = value.length;
+        this.stored[slot] = INLINE_STRING;
+      } else {
+        // The arena is at its size limit. The value may be a view of another key's old
+        // bytes (RENAME): an object of its own keeps in-place changes from reaching them.
+        this.stored[slot] = new Uint8Array(value);
+      }
+    }
+    if (this.values.reclaiming || this.values.shouldStartReclaiming()) this.reclaimStep();
   }
 
   // ---- changes ---------------------------------------------------------------------
@@ -237,7 +252,7 @@ export class KeyTable {
   remove(slot: number): void {
     this.indexRemove(slot);
     if (this.expireAt[slot] !== -1) this.setExpire(slot, -1);
-    if (this.stored[slot] === INLINE_STRING) this.valueGarbage += this.valueLength[slot]!;
+    if (this.stored[slot] === INLINE_STRING) this.values.release(this.valueLocation[slot]!, this.valueLength[slot]!);
     this.stored[slot] = undefined;
     this.keyGarbage += this.keyLength[slot]!;
     this.keyLength[slot] = 0;
@@ -276,8 +291,8 @@ export class KeyTable {
       this.stored = [];
       this.keyEnd = 0;
       this.keyGarbage = 0;
-      this.valueEnd = 0;
-      this.valueGarbage = 0;
+      this.values = new ValueArena();
+      this.reclaimCursor = -1;
       this.volatileCount = 0;
       this.expireCursor = 0;
       this.index.fill(0);
@@ -306,42 +321,31 @@ export class KeyTable {
     this.lru = grow(this.lru, capacity);
     this.freq = grow(this.freq, capacity);
     this.volatilePosition = grow(this.volatilePosition, capacity);
-    this.valueOffset = grow(this.valueOffset, capacity);
+    this.valueLocation = grow(this.valueLocation, capacity);
     this.valueLength = grow(this.valueLength, capacity);
   }
 
-  private storeInline(slot: number, value: Uint8Array): void {
-    const length = value.length;
-    if (this.valueEnd + length > this.valueBytes.length) {
-      const needed = this.valueEnd + length;
-      this.valueBytes = grow(this.valueBytes, Math.max(needed, this.valueBytes.length * 2));
-    }
-    const bytes = this.valueBytes;
-    const start = this.valueEnd;
-    copyRange(value, 0, bytes, start, length);
-    this.valueOffset[slot] = start;
-    this.valueLength[slot] = length;
-    this.valueEnd = start + length;
-    this.stored[slot] = INLINE_STRING;
-  }
-
-  /** Copies the live arena strings into a new buffer (views of the old one stay valid). */
-  private compactValues(): void {
-    const live = this.valueEnd - this.valueGarbage;
-    const target = new Uint8Array(Math.max(256, live * 2));
-    const source = this.valueBytes;
-    let end = 0;
-    for (let slot = 0; slot < this.slotCount; slot++) {
+  /**
+   * One step of the value arena's reclaiming walk: moves the values of the next few
+   * slots out of condemned segments. Runs on writes, so reclaiming keeps pace with
+   * the garbage writes make, and no write pays for more than a few slots.
+   */
+  private reclaimStep(): void {
+    const values = this.values;
+    if (this.reclaimCursor === -1 || !values.reclaiming) this.reclaimCursor = 0;
+    const end = Math.min(this.slotCount, this.reclaimCursor + RECLAIM_SLOTS_PER_WRITE);
+    for (let slot = this.reclaimCursor; slot < end; slot++) {
       if (this.stored[slot] !== INLINE_STRING) continue;
-      const at = this.valueOffset[slot]!;
-      const length = this.valueLength[slot]!;
-      copyRange(source, at, target, end, length);
-      this.valueOffset[slot] = end;
-      end += length;
+      const location = this.valueLocation[slot]!;
+      if (!values.isCondemned(location)) continue;
+      const moved = values.relocate(location, this.valueLength[slot]!);
+      if (moved >= 0) this.valueLocation[slot] = moved;
     }
-    this.valueBytes = target;
-    this.valueEnd = end;
-    this.valueGarbage = 0;
+    this.reclaimCursor = end;
+    if (end >= this.slotCount) {
+      values.finishReclaiming();
+      this.reclaimCursor = -1;
+    }
   }
 
   /** Copies the live keys into a new arena (views of the old one stay valid). */
@@ -405,7 +409,7 @@ export class KeyTable {
 
 export const LFU_INIT_VAL = 5;
 
-type GrowableArray = Int32Array | Uint32Array | Float64Array | Uint8Array;
+type GrowableArray = Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array;
 
 function grow<T extends GrowableArray>(array: T, capacity: number): T {
   const grown = new (array.constructor as new (length: number) => T)(capacity);

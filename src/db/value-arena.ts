@@ -1,0 +1,174 @@
+// Where the keyspace keeps short plain strings: fixed-size segments of bytes.
+//
+// A value is written once at the end of the current segment and never overwritten,
+// so a view of it keeps its bytes however the key changes later. Its location is one
+// 32-bit number (segment << 20 | offset). A replaced or deleted value's bytes are
+// garbage; each segment counts its live bytes and is dropped when none are left.
+//
+// Partly empty segments are reclaimed without a pause: when garbage outweighs live
+// bytes, the sparse segments are *condemned*, and the owner (KeyTable) walks its slots
+// a few at a time, on each write, moving the values that sit in condemned segments to
+// the current one (`relocate`). When the walk ends those segments are empty and gone.
+// Growth never copies more than one segment either: Redis's allocator has no stop-the-
+// world step, and neither should this.
+
+const OFFSET_BITS = 20;
+export const SEGMENT_SIZE = 1 << OFFSET_BITS;
+const OFFSET_MASK = SEGMENT_SIZE - 1;
+/** Locations are 32-bit: 4096 segments of 1 MiB. Past that, strings stay objects. */
+const MAX_SEGMENTS = 4096;
+/** Reclaiming starts only above this much garbage. */
+const MIN_GARBAGE_TO_RECLAIM = 4 * SEGMENT_SIZE;
+/** The first segment starts this small and doubles: a database with a few keys stays small. */
+const FIRST_SEGMENT_BYTES = 256;
+
+export class ValueArena {
+  private segments: (Uint8Array | null)[] = [];
+  /** Per segment: bytes of live values, and bytes written (live + garbage). */
+  private segmentLive: number[] = [];
+  private segmentUsed: number[] = [];
+  private condemned = new Uint8Array(0);
+  private freeSegmentIds: number[] = [];
+  private current = -1;
+  private currentEnd = 0;
+  /** Bytes of live values. */
+  liveBytes = 0;
+  /** Bytes written to segments that still exist (live + garbage). */
+  private usedBytes = 0;
+  /** True while condemned segments wait for their values to be relocated. */
+  reclaiming = false;
+  /** After a check that found no sparse segment, the next one waits for this much garbage. */
+  private nextCheckGarbage = MIN_GARBAGE_TO_RECLAIM;
+
+  /** Bytes the segments take (capacity, garbage included). */
+  get allocatedBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment?.length ?? 0;
+    return total;
+  }
+
+  /** Copies `value` in; returns its location, or -1 when the arena is at its size limit. */
+  store(value: Uint8Array): number {
+    const length = value.length;
+    if (this.current < 0 || this.currentEnd + length > this.segments[this.current]!.length) {
+      if (!this.makeRoom(length)) return -1;
+    }
+    const segment = this.segments[this.current]!;
+    const at = this.currentEnd;
+    if (length < 64) {
+      for (let i = 0; i < length; i++) segment[at + i] = value[i]!;
+    } else {
+      segment.set(value, at);
+    }
+    this.currentEnd = at + length;
+    this.segmentLive[this.current]! += length;
+    this.segmentUsed[this.current]! += length;
+    this.liveBytes += length;
+    this.usedBytes += length;
+    return (this.current << OFFSET_BITS) | at;
+  }
+
+  view(location: number, length: number): Uint8Array {
+    const at = location & OFFSET_MASK;
+    return this.segments[location >>> OFFSET_BITS]!.subarray(at, at + length);
+  }
+
+  /** The value at `location` is no longer referenced by the table. */
+  release(location: number, length: number): void {
+    const id = location >>> OFFSET_BITS;
+    this.liveBytes -= length;
+    const live = (this.segmentLive[id] = this.segmentLive[id]! - length);
+    if (live === 0 && id !== this.current) this.dropSegment(id);
+  }
+
+  /** Whether the value at `location` must move (its segment is condemned). */
+  isCondemned(location: number): boolean {
+    return this.condemned[location >>> OFFSET_BITS] === 1;
+  }
+
+  /** Moves a value out of a condemned segment; returns its new location (-1: arena full, keep it where it is). */
+  relocate(location: number, length: number): number {
+    const moved = this.store(this.view(location, length));
+    if (moved >= 0) this.release(location, length);
+    return moved;
+  }
+
+  /**
+   * Called by the owner before a write: true when garbage outweighs live bytes and the
+   * sparse segments were just condemned, so the owner should start walking its slots.
+   */
+  shouldStartReclaiming(): boolean {
+    if (this.reclaiming) return false;
+    const garbage = this.usedBytes - this.liveBytes;
+    if (garbage < this.nextCheckGarbage || garbage < this.liveBytes) return false;
+    let any = false;
+    if (this.condemned.length < this.segments.length) {
+      const grown = new Uint8Array(MAX_SEGMENTS);
+      grown.set(this.condemned);
+      this.condemned = grown;
+    }
+    for (let id = 0; id < this.segments.length; id++) {
+      const segment = this.segments[id];
+      if (segment === null || segment === undefined || id === this.current) continue;
+      if (this.segmentLive[id]! * 2 < segment.length) {
+        this.condemned[id] = 1;
+        any = true;
+      }
+    }
+    this.reclaiming = any;
+    this.nextCheckGarbage = any ? MIN_GARBAGE_TO_RECLAIM : garbage + SEGMENT_SIZE;
+    return any;
+  }
+
+  /** The owner walked every slot: condemned segments are empty now. */
+  finishReclaiming(): void {
+    this.reclaiming = false;
+    for (let id = 0; id < this.condemned.length; id++) {
+      if (this.condemned[id] === 0) continue;
+      this.condemned[id] = 0;
+      // Empty unless a relocation failed for lack of room; then it simply stays.
+      if (this.segments[id] !== null && this.segmentLive[id] === 0) this.dropSegment(id);
+    }
+  }
+
+  private makeRoom(length: number): boolean {
+    const current = this.current >= 0 ? this.segments[this.current]! : null;
+    // The current segment doubles (copying at most half a segment) until it is full size.
+    if (current !== null && current.length < SEGMENT_SIZE && this.currentEnd + length <= SEGMENT_SIZE) {
+      const grown = new Uint8Array(Math.min(SEGMENT_SIZE, Math.max(current.length * 2, this.currentEnd + length)));
+      grown.set(current.subarray(0, this.currentEnd));
+      this.segments[this.current] = grown;
+      return true;
+    }
+    if (current !== null) {
+      // The segment being left may hold nothing live any more.
+      const left = this.current;
+      this.current = -1;
+      if (this.segmentLive[left] === 0) this.dropSegment(left);
+    }
+    let id = this.freeSegmentIds.pop();
+    if (id === undefined) {
+      if (this.segments.length >= MAX_SEGMENTS) return false;
+      id = this.segments.length;
+      this.segments.push(null);
+      this.segmentLive.push(0);
+      this.segmentUsed.push(0);
+    }
+    const first = this.usedBytes === 0 && this.segments.length === 1;
+    this.segments[id] = new Uint8Array(first ? Math.max(FIRST_SEGMENT_BYTES, length) : SEGMENT_SIZE);
+    this.segmentLive[id] = 0;
+    this.segmentUsed[id] = 0;
+    this.current = id;
+    this.currentEnd = 0;
+    return true;
+  }
+
+  private dropSegment(id: number): void {
+    this.usedBytes -= this.segmentUsed[id]!;
+    this.segments[id] = null;
+    this.segmentLive[id] = 0;
+    this.segmentUsed[id] = 0;
+    if (id < this.condemned.length) this.condemned[id] = 0;
+    this.freeSegmentIds.push(id);
+  }
+}

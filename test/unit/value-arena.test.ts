@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { SEGMENT_SIZE, ValueArena } from "../../src/db/value-arena.ts";
+import { KeyTable } from "../../src/db/keytable.ts";
+
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function bytesOf(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (seed * 31 + i * 7) & 0xff;
+  return out;
+}
+
+describe("ValueArena", () => {
+  test("store, view and release; an emptied segment is dropped", () => {
+    const arena = new ValueArena();
+    const first = arena.store(bytesOf(1, 100));
+    expect(arena.view(first, 100)).toEqual(bytesOf(1, 100));
+    const locations: number[] = [];
+    // Fill well past one segment.
+    for (let i = 0; i < 30000; i++) locations.push(arena.store(bytesOf(i, 100)));
+    expect(arena.allocatedBytes).toBeGreaterThan(2 * SEGMENT_SIZE);
+    for (let i = 0; i < 30000; i++) expect(arena.view(locations[i]!, 100)).toEqual(bytesOf(i, 100));
+    const before = arena.allocatedBytes;
+    for (let i = 0; i < 25000; i++) arena.release(locations[i]!, 100);
+    expect(arena.allocatedBytes).toBeLessThan(before);
+    expect(arena.liveBytes).toBe(100 + 5000 * 100);
+  });
+});
+
+describe("KeyTable value reclaiming", () => {
+  test("overwrites of random sizes: values stay right, old views keep their bytes, memory stays bounded", () => {
+    const random = prng(11);
+    const table = new KeyTable();
+    const count = 20000;
+    const expected: Uint8Array[] = [];
+    const slots: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const v = bytesOf(i, 1 + Math.floor(random() * 400));
+      expected.push(v);
+      slots.push(table.insert(`k${i}`, v, -1, 0));
+    }
+    const views = slots.slice(0, 50).map((slot) => table.valueAt(slot) as Uint8Array);
+    const viewCopies = views.map((v) => new Uint8Array(v));
+    let maxAllocated = 0;
+    for (let step = 0; step < 400000; step++) {
+      const i = Math.floor(random() * count);
+      const v = bytesOf(step, 1 + Math.floor(random() * 400));
+      table.setValue(slots[i]!, v);
+      expected[i] = v;
+      if (step % 1000 === 0) maxAllocated = Math.max(maxAllocated, (table as unknown as { values: ValueArena }).values.allocatedBytes);
+    }
+    for (let i = 0; i < count; i++) expect(table.valueAt(slots[i]!)).toEqual(expected[i]!);
+    for (let i = 0; i < views.length; i++) expect(views[i]).toEqual(viewCopies[i]!);
+    const live = (table as unknown as { values: ValueArena }).values.liveBytes;
+    // Garbage is reclaimed as it goes: never much more than twice the live bytes, plus a few segments.
+    expect(maxAllocated).toBeLessThan(2.2 * live + 8 * SEGMENT_SIZE);
+    expect(400000 * 200).toBeGreaterThan(maxAllocated * 5);
+  });
+});
