@@ -45,6 +45,8 @@ export class Cron {
     const now = Date.now();
     this.cronLoops++;
     if (this.activeExpireEnabled && !this.server.loading) this.activeExpireCycle();
+    // databasesCron's incremental rehashing: an index rehash also moves on without writes.
+    if (this.server.config.getBool("activerehashing")) for (const db of this.server.dbs) db.table.maintenance();
     this.clientsCron(now);
     this.server.expireBlockedClients();
     this.sampleStats(now);

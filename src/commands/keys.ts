@@ -185,8 +185,8 @@ function keys(client: Client, argv: Uint8Array[]): void {
   const table = client.db.table;
   const now = Date.now();
   for (let slot = 0; slot < table.slotCount; slot++) {
-    if (table.stored[slot] === undefined) continue;
-    const expireAt = table.expireAt[slot]!;
+    if (!table.isLive(slot)) continue;
+    const expireAt = table.expireAtOf(slot);
     if (expireAt !== -1 && expireAt <= now) continue;
     if (all || globMatch(pattern, table.keyBytesAt(slot))) matched.push(table.keyAt(slot));
   }

@@ -89,7 +89,7 @@ export class Database {
     const table = this.table;
     const slot = table.find(key);
     if (slot < 0) return -1;
-    const expireAt = table.expireAt[slot]!;
+    const expireAt = table.expireAtOf(slot);
     if (expireAt !== -1 && expireAt <= this.now()) {
       this.expireSlot(key, slot);
       return -1;
@@ -151,14 +151,14 @@ export class Database {
     const nowSeconds = Math.floor(this.now() / 1000);
     const lfu = this.lfu;
     if (lfu !== null) {
-      let counter = table.freq[slot]!;
+      let counter = table.freqOf(slot);
       if (lfu.decayMinutes > 0) {
-        const periods = Math.floor((nowSeconds - table.lru[slot]!) / 60 / lfu.decayMinutes);
+        const periods = Math.floor((nowSeconds - table.lruOf(slot)) / 60 / lfu.decayMinutes);
         if (periods > 0) counter = Math.max(0, counter - periods);
       }
-      table.freq[slot] = lfuIncrement(counter, lfu.logFactor);
+      table.setFreq(slot, lfuIncrement(counter, lfu.logFactor));
     }
-    table.lru[slot] = nowSeconds;
+    table.setLru(slot, nowSeconds);
   }
 
   has(key: string): boolean {
@@ -178,25 +178,25 @@ export class Database {
 
   /** Absolute unix ms, or -1 for no expiry. */
   expireAtOf(slot: number): number {
-    return this.table.expireAt[slot]!;
+    return this.table.expireAtOf(slot);
   }
 
   /** OBJECT IDLETIME: seconds since the last access. */
   idleSecondsOf(slot: number): number {
-    return Math.max(0, Math.floor(this.now() / 1000) - this.table.lru[slot]!);
+    return Math.max(0, Math.floor(this.now() / 1000) - this.table.lruOf(slot));
   }
 
   setIdleSeconds(slot: number, seconds: number): void {
-    this.table.lru[slot] = Math.max(0, Math.floor(this.now() / 1000) - seconds);
+    this.table.setLru(slot, Math.max(0, Math.floor(this.now() / 1000) - seconds));
   }
 
   /** OBJECT FREQ: the LFU counter. */
   freqOf(slot: number): number {
-    return this.table.freq[slot]!;
+    return this.table.freqOf(slot);
   }
 
   setFreq(slot: number, freq: number): void {
-    this.table.freq[slot] = freq;
+    this.table.setFreq(slot, freq);
   }
 
   /** Replaces the value of a slot obtained with lookupWriteIntentSlot (already preserved); the TTL stays. */
@@ -244,8 +244,8 @@ export class Database {
     }
     const table = this.table;
     table.setValue(slot, value);
-    table.lru[slot] = Math.floor(this.now() / 1000);
-    if (!keepTtl && table.expireAt[slot] !== -1) table.setExpire(slot, -1);
+    table.setLru(slot, Math.floor(this.now() / 1000));
+    if (!keepTtl && table.expireAtOf(slot) !== -1) table.setExpire(slot, -1);
   }
 
   /** Adds a key that the caller knows does not exist (after a lookup returned nothing); returns its slot. */
@@ -289,7 +289,7 @@ export class Database {
 
   getExpire(key: string): number {
     const slot = this.find(key);
-    return slot < 0 ? -1 : this.table.expireAt[slot]!;
+    return slot < 0 ? -1 : this.table.expireAtOf(slot);
   }
 
   /** Removes every key; returns how many there were. */
@@ -324,8 +324,8 @@ export class Database {
     const table = this.table;
     const now = this.now();
     for (let slot = 0; slot < table.slotCount; slot++) {
-      if (table.stored[slot] === undefined) continue;
-      const expireAt = table.expireAt[slot]!;
+      if (!table.isLive(slot)) continue;
+      const expireAt = table.expireAtOf(slot);
       if (expireAt !== -1 && expireAt <= now) continue;
       visit(table.keyAt(slot), slot);
     }
@@ -342,10 +342,10 @@ export class Database {
     const now = this.now();
     while (slot < table.slotCount && seen < count) {
       const current = slot++;
-      if (table.stored[current] === undefined) continue;
+      if (!table.isLive(current)) continue;
       seen++;
       const key = table.keyAt(current);
-      const expireAt = table.expireAt[current]!;
+      const expireAt = table.expireAtOf(current);
       if (expireAt !== -1 && expireAt <= now) {
         this.expireSlot(key, current);
         continue;
@@ -362,17 +362,17 @@ export class Database {
       let slot = -1;
       const start = Math.floor(Math.random() * table.slotCount);
       if (table.slotCount <= table.size * 4 || attempts > 100) {
-        if (table.stored[start] !== undefined) slot = start;
+        if (table.isLive(start)) slot = start;
       } else {
         // Sparse slot table: fall back to a walk from a random start.
         for (let i = 0; i < table.slotCount && slot < 0; i++) {
           const candidate = (start + i) % table.slotCount;
-          if (table.stored[candidate] !== undefined) slot = candidate;
+          if (table.isLive(candidate)) slot = candidate;
         }
       }
       if (slot < 0) continue;
       const key = table.keyAt(slot);
-      const expireAt = table.expireAt[slot]!;
+      const expireAt = table.expireAtOf(slot);
       if (expireAt !== -1 && expireAt <= this.now()) {
         this.expireSlot(key, slot);
         continue;
@@ -401,7 +401,7 @@ export class Database {
       if (table.expireCursor >= table.volatileCount) table.expireCursor = 0;
       const slot = table.volatileSlots[table.expireCursor]!;
       checked++;
-      const expireAt = table.expireAt[slot]!;
+      const expireAt = table.expireAtOf(slot);
       if (expireAt <= now) {
         // Removal moves the last volatile slot into this position: the cursor stays.
         this.expireSlot(table.keyAt(slot), slot);

@@ -1,52 +1,65 @@
-// The storage of one database's keys: a compact hash table with no JS object per key.
+// The storage of one database's keys: a compact hash table with no JS object per key
+// and no stop-the-world step.
 //
 // A `Map<string, Entry>` costs about 250 bytes per key in JSC before any value: the
 // key string, the map's bucket and the entry object are each a heap cell. Here every
-// key is a *slot* number, and what a key has lives in typed arrays indexed by slot:
+// key is a *slot* number, and what a key has lives in typed arrays indexed by slot,
+// in pages of 65536 slots (SlotPage):
 //
-//   keyBytes   one append-only byte arena holding every key (keyOffset/keyLength)
-//   hashes     the key's hash, so probing and rehashing never re-read key bytes
-//   expireAt   absolute unix ms, or -1
-//   lru        last access, unix seconds (Redis's LRU clock has 1 s resolution too)
-//   freq       the LFU counter
-//   stored     the one JS array: the value object of each slot, or INLINE_STRING
-//   values     the value arena (value-arena.ts): plain strings up to INLINE_MAX bytes
+//   hashes        the key's hash, so probing and rehashing never re-read key bytes
+//   keyLocation   where the key's bytes are in the key arena (keyLength of them)
+//   expireAt      absolute unix ms, or -1
+//   lru           last access, unix seconds (Redis's LRU clock has 1 s resolution too)
+//   freq          the LFU counter
+//   stored        the value object of each slot, or INLINE_STRING
+//   valueLocation where an INLINE_STRING's bytes are in the value arena (valueLength)
 //
 // A Uint8Array costs about 60 bytes of object before its first byte, so the strings
 // whose encoding follows from their bytes (string-encoding.ts) are kept in the value
 // arena and handed out as views (valueAt). Other strings and collections are objects.
 //
 // The index is open addressing with linear probing over an Int32Array of slot+1 (0 is
-// empty), at most half full, with backward-shift deletion (no tombstones).
+// empty), at most half full, with backward-shift deletion.
 //
 // Slots are stable: a key keeps its slot until it is deleted, and freed slots are
 // reused. SCAN walks slots, which is how a key present for a whole scan is returned;
 // the background save streams slots in order and keeps its own cursor over them.
 //
-// Neither arena is ever overwritten in place, so a view from keyBytesAt() or valueAt()
-// keeps its bytes after any later change (GETSET replies the old value from such a
-// view). The value arena reclaims garbage a few slots per write (see value-arena.ts).
-// The key arena, which only turns to garbage when keys are deleted, is compacted into
-// a new buffer once garbage outweighs live keys: a pause proportional to the live key
-// bytes, after at least as many bytes of keys were deleted.
+// Nothing here pauses in proportion to the dataset, as Redis's incremental rehashing
+// does not: the slot arrays grow a page at a time (never copied, but for the first
+// page while it is small); the index grows by an incremental rehash, a few positions
+// per write and per cron tick, while lookups consult both indexes; the arenas
+// (value-arena.ts) grow a segment at a time and reclaim garbage a few slots per write.
+// Arena bytes are never overwritten in place, so a view from keyBytesAt() or valueAt()
+// keeps its bytes after any later change (GETSET replies the old value from one).
 
 import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
-import { ValueArena } from "./value-arena.ts";
+import { NO_LOCATION, ValueArena } from "./value-arena.ts";
 
-const EMPTY_CAPACITY = 16;
+const PAGE_BITS = 16;
+const PAGE_SLOTS = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SLOTS - 1;
+/** The first page starts this small and doubles: a database with a few keys stays small. */
+const FIRST_PAGE_SLOTS = 16;
 const MIN_INDEX = 32;
-/** Compaction only pays off above this much garbage. */
-const MIN_COMPACT_GARBAGE = 64 * 1024;
+/** Old-index positions a write moves during a rehash (a step of Redis's dictRehash). */
+const REHASH_POSITIONS_PER_WRITE = 16;
+/** Slots a write walks to move bytes out of condemned arena segments. */
+const RECLAIM_SLOTS_PER_WRITE = 64;
+/** An old-index position whose entry moved or was deleted during a rehash; probing goes past it. */
+const MOVED = -1;
+
 /** Longer strings stay objects: their header no longer matters, and reclaiming would copy them. */
 export const INLINE_MAX = 512;
-
-/** Slots a write walks to move values out of condemned arena segments. */
-const RECLAIM_SLOTS_PER_WRITE = 64;
+/** Longer keys get a buffer of their own (Redis allows keys up to 512 MB). */
+const INLINE_KEY_MAX = 64 * 1024;
 
 /** The `stored` marker of a slot whose value is in the value arena. */
 export const INLINE_STRING = Object.freeze({ inline: true as const });
 type Stored = RedisValue | typeof INLINE_STRING;
+
+export const LFU_INIT_VAL = 5;
 
 /** Per-process hash seed, so clients cannot choose keys that collide (as Redis's siphash seed). */
 const HASH_SEED = (Math.random() * 0x100000000) >>> 0;
@@ -74,6 +87,50 @@ function finalizeHash(h: number): number {
   return h | 0;
 }
 
+/** The fields of PAGE_SLOTS slots (fewer for a small first page). */
+class SlotPage {
+  stored: (Stored | undefined)[];
+  hashes: Int32Array;
+  keyLocation: Uint32Array;
+  keyLength: Uint32Array;
+  expireAt: Float64Array;
+  lru: Uint32Array;
+  freq: Uint8Array;
+  valueLocation: Uint32Array;
+  valueLength: Uint16Array;
+  /** Position of each slot in KeyTable.volatileSlots, -1 when the key has no TTL. */
+  volatilePosition: Int32Array;
+
+  constructor(readonly capacity: number) {
+    this.stored = new Array<Stored | undefined>(capacity).fill(undefined);
+    this.hashes = new Int32Array(capacity);
+    this.keyLocation = new Uint32Array(capacity);
+    this.keyLength = new Uint32Array(capacity);
+    this.expireAt = new Float64Array(capacity);
+    this.lru = new Uint32Array(capacity);
+    this.freq = new Uint8Array(capacity);
+    this.valueLocation = new Uint32Array(capacity);
+    this.valueLength = new Uint16Array(capacity);
+    this.volatilePosition = new Int32Array(capacity);
+  }
+
+  /** A copy with more room (the first page only, so at most one page is ever copied). */
+  grown(capacity: number): SlotPage {
+    const page = new SlotPage(capacity);
+    for (let i = 0; i < this.capacity; i++) page.stored[i] = this.stored[i];
+    page.hashes.set(this.hashes);
+    page.keyLocation.set(this.keyLocation);
+    page.keyLength.set(this.keyLength);
+    page.expireAt.set(this.expireAt);
+    page.lru.set(this.lru);
+    page.freq.set(this.freq);
+    page.valueLocation.set(this.valueLocation);
+    page.valueLength.set(this.valueLength);
+    page.volatilePosition.set(this.volatilePosition);
+    return page;
+  }
+}
+
 export class KeyTable {
   /** Live keys. */
   size = 0;
@@ -83,123 +140,156 @@ export class KeyTable {
   avgTtl = 0;
   /** Where the active expire cycle continues in `volatileSlots`. */
   expireCursor = 0;
-
-  /** Per slot: the value object, INLINE_STRING, or undefined for a free slot. */
-  stored: (Stored | undefined)[] = [];
-  hashes = new Int32Array(EMPTY_CAPACITY);
-  keyOffset = new Uint32Array(EMPTY_CAPACITY);
-  keyLength = new Uint32Array(EMPTY_CAPACITY);
-  expireAt = new Float64Array(EMPTY_CAPACITY);
-  lru = new Uint32Array(EMPTY_CAPACITY);
-  freq = new Uint8Array(EMPTY_CAPACITY);
-  private valueLocation = new Uint32Array(EMPTY_CAPACITY);
-  private valueLength = new Uint16Array(EMPTY_CAPACITY);
-  /** Position of each slot in volatileSlots, -1 when the key has no TTL. */
-  private volatilePosition = new Int32Array(EMPTY_CAPACITY);
   /** Slots of the keys with a TTL, densely packed: the active expire cycle walks them. */
-  volatileSlots = new Int32Array(EMPTY_CAPACITY);
+  volatileSlots = new Int32Array(16);
   volatileCount = 0;
 
+  private pages: SlotPage[] = [new SlotPage(FIRST_PAGE_SLOTS)];
   private freeSlots: number[] = [];
+
   private index = new Int32Array(MIN_INDEX);
   private indexMask = MIN_INDEX - 1;
+  /** The index being rehashed into `index`, or null; positions below rehashPosition have moved. */
+  private oldIndex: Int32Array | null = null;
+  private oldIndexMask = 0;
+  private rehashPosition = 0;
 
-  private keyBytes = new Uint8Array(256);
-  private keyEnd = 0;
-  private keyGarbage = 0;
-
+  private keys = new ValueArena();
+  /** Keys too long for an arena segment (keyLocation NO_LOCATION). */
+  private hugeKeys = new Map<number, Uint8Array>();
   private values = new ValueArena();
-  /** Next slot the value arena's reclaiming walk looks at. */
-  private reclaimCursor = -1;
+  /** Next slot each arena's reclaiming walk looks at, -1 when it is not walking. */
+  private keyReclaimCursor = -1;
+  private valueReclaimCursor = -1;
 
   // ---- lookups ---------------------------------------------------------------------
 
   /** The slot holding `key` (expired or not), or -1. */
   find(key: string): number {
     const hash = hashKey(key);
-    const index = this.index;
-    const mask = this.indexMask;
-    const length = key.length;
-    for (let position = hash & mask; ; position = (position + 1) & mask) {
-      const stored = index[position]!;
-      if (stored === 0) return -1;
-      const slot = stored - 1;
-      if (this.hashes[slot] !== hash || this.keyLength[slot] !== length) continue;
-      const bytes = this.keyBytes;
-      let at = this.keyOffset[slot]!;
-      let i = 0;
-      while (i < length && bytes[at] === key.charCodeAt(i)) {
-        at++;
-        i++;
-      }
-      if (i === length) return slot;
-    }
+    const slot = this.probeString(this.index, this.indexMask, hash, key);
+    if (slot >= 0 || this.oldIndex === null) return slot;
+    return this.probeString(this.oldIndex, this.oldIndexMask, hash, key);
   }
 
   /** find() for a key given as bytes (no string is made). */
   findBytes(key: Uint8Array): number {
+    const hash = hashBytes(key, 0, key.length);
+    const slot = this.probeBytes(this.index, this.indexMask, hash, key);
+    if (slot >= 0 || this.oldIndex === null) return slot;
+    return this.probeBytes(this.oldIndex, this.oldIndexMask, hash, key);
+  }
+
+  private probeString(index: Int32Array, mask: number, hash: number, key: string): number {
     const length = key.length;
-    const hash = hashBytes(key, 0, length);
-    const index = this.index;
-    const mask = this.indexMask;
     for (let position = hash & mask; ; position = (position + 1) & mask) {
-      const stored = index[position]!;
-      if (stored === 0) return -1;
-      const slot = stored - 1;
-      if (this.hashes[slot] !== hash || this.keyLength[slot] !== length) continue;
-      const bytes = this.keyBytes;
-      const at = this.keyOffset[slot]!;
-      let i = 0;
-      while (i < length && bytes[at + i] === key[i]) i++;
-      if (i === length) return slot;
+      const entry = index[position]!;
+      if (entry === 0) return -1;
+      if (entry === MOVED) continue;
+      const slot = entry - 1;
+      const page = this.pages[slot >>> PAGE_BITS]!;
+      const i = slot & PAGE_MASK;
+      if (page.hashes[i] !== hash || page.keyLength[i] !== length) continue;
+      const location = page.keyLocation[i]!;
+      let bytes: Uint8Array;
+      let at: number;
+      if (location === NO_LOCATION) {
+        bytes = this.hugeKeys.get(slot)!;
+        at = 0;
+      } else {
+        bytes = this.keys.segmentOf(location);
+        at = this.keys.offsetOf(location);
+      }
+      let c = 0;
+      while (c < length && bytes[at + c] === key.charCodeAt(c)) c++;
+      if (c === length) return slot;
+    }
+  }
+
+  private probeBytes(index: Int32Array, mask: number, hash: number, key: Uint8Array): number {
+    const length = key.length;
+    for (let position = hash & mask; ; position = (position + 1) & mask) {
+      const entry = index[position]!;
+      if (entry === 0) return -1;
+      if (entry === MOVED) continue;
+      const slot = entry - 1;
+      const page = this.pages[slot >>> PAGE_BITS]!;
+      const i = slot & PAGE_MASK;
+      if (page.hashes[i] !== hash || page.keyLength[i] !== length) continue;
+      const location = page.keyLocation[i]!;
+      let bytes: Uint8Array;
+      let at: number;
+      if (location === NO_LOCATION) {
+        bytes = this.hugeKeys.get(slot)!;
+        at = 0;
+      } else {
+        bytes = this.keys.segmentOf(location);
+        at = this.keys.offsetOf(location);
+      }
+      let c = 0;
+      while (c < length && bytes[at + c] === key[c]) c++;
+      if (c === length) return slot;
     }
   }
 
   /** The key of a live slot, as a binary string. */
   keyAt(slot: number): string {
-    const at = this.keyOffset[slot]!;
-    return Buffer.prototype.latin1Slice.call(this.keyBytes, at, at + this.keyLength[slot]!) as string;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const location = page.keyLocation[i]!;
+    const length = page.keyLength[i]!;
+    if (location === NO_LOCATION) return Buffer.prototype.latin1Slice.call(this.hugeKeys.get(slot)!, 0, length) as string;
+    const at = this.keys.offsetOf(location);
+    return Buffer.prototype.latin1Slice.call(this.keys.segmentOf(location), at, at + length) as string;
   }
 
-  /** The key of a live slot as bytes: a view that stays valid (key bytes are never overwritten). */
+  /** The key of a live slot as bytes: a view that keeps its bytes (arena bytes are never overwritten). */
   keyBytesAt(slot: number): Uint8Array {
-    const at = this.keyOffset[slot]!;
-    return this.keyBytes.subarray(at, at + this.keyLength[slot]!);
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const location = page.keyLocation[i]!;
+    if (location === NO_LOCATION) return this.hugeKeys.get(slot)!;
+    return this.keys.view(location, page.keyLength[i]!);
   }
 
   isLive(slot: number): boolean {
-    return slot < this.slotCount && this.stored[slot] !== undefined;
+    return slot < this.slotCount && this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] !== undefined;
   }
 
   /** The value of a live slot. An arena string comes as a view: read it, never write it. */
   valueAt(slot: number): RedisValue {
-    const stored = this.stored[slot]!;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const stored = page.stored[i]!;
     if (stored !== INLINE_STRING) return stored as RedisValue;
-    return this.values.view(this.valueLocation[slot]!, this.valueLength[slot]!);
+    return this.values.view(page.valueLocation[i]!, page.valueLength[i]!);
   }
 
   /** Whether a live slot's value is a string kept in the value arena. */
   isInline(slot: number): boolean {
-    return this.stored[slot] === INLINE_STRING;
+    return this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] === INLINE_STRING;
   }
 
-  /** Replaces the value of a live slot. */
-  setValue(slot: number, value: RedisValue): void {
-    if (this.stored[slot] === INLINE_STRING) this.values.release(this.valueLocation[slot]!, this.valueLength[slot]!);
-    this.stored[slot] = value;
-    if (value instanceof Uint8Array && value.length <= INLINE_MAX && isPlainString(value)) {
-      const location = this.values.store(value);
-      if (location >= 0) {
-        this.valueLocation[slot] = location;
-        this.valueLength[slot] = value.length;
-        this.stored[slot] = INLINE_STRING;
-      } else {
-        // The arena is at its size limit. The value may be a view of another key's old
-        // bytes (RENAME): an object of its own keeps in-place changes from reaching them.
-        this.stored[slot] = new Uint8Array(value);
-      }
-    }
-    if (this.values.reclaiming || this.values.shouldStartReclaiming()) this.reclaimStep();
+  /** Absolute unix ms, or -1 for no expiry. */
+  expireAtOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.expireAt[slot & PAGE_MASK]!;
+  }
+
+  /** Last access, unix seconds. */
+  lruOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.lru[slot & PAGE_MASK]!;
+  }
+
+  setLru(slot: number, seconds: number): void {
+    this.pages[slot >>> PAGE_BITS]!.lru[slot & PAGE_MASK] = seconds;
+  }
+
+  freqOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.freq[slot & PAGE_MASK]!;
+  }
+
+  setFreq(slot: number, freq: number): void {
+    this.pages[slot >>> PAGE_BITS]!.freq[slot & PAGE_MASK] = freq;
   }
 
   // ---- changes ---------------------------------------------------------------------
@@ -208,220 +298,256 @@ export class KeyTable {
   insert(key: string, value: RedisValue, expireAt: number, lruSeconds: number): number {
     const hash = hashKey(key);
     const slot = this.newSlot(hash, key.length);
-    const bytes = this.keyBytes;
-    const at = this.keyOffset[slot]!;
-    for (let i = 0; i < key.length; i++) bytes[at + i] = key.charCodeAt(i);
-    return this.fillSlot(slot, hash, value, expireAt, lruSeconds);
+    let location = key.length <= INLINE_KEY_MAX ? this.keys.storeString(key) : -1;
+    if (location < 0) {
+      location = NO_LOCATION;
+      const bytes = new Uint8Array(key.length);
+      for (let c = 0; c < key.length; c++) bytes[c] = key.charCodeAt(c);
+      this.hugeKeys.set(slot, bytes);
+    }
+    return this.fillSlot(slot, hash, location, value, expireAt, lruSeconds);
   }
 
   /** insert() for a key given as bytes (the RDB loader: no string is made). */
   insertBytes(key: Uint8Array, value: RedisValue, expireAt: number, lruSeconds: number): number {
     const hash = hashBytes(key, 0, key.length);
     const slot = this.newSlot(hash, key.length);
-    copyRange(key, 0, this.keyBytes, this.keyOffset[slot]!, key.length);
-    return this.fillSlot(slot, hash, value, expireAt, lruSeconds);
+    let location = key.length <= INLINE_KEY_MAX ? this.keys.store(key) : -1;
+    if (location < 0) {
+      location = NO_LOCATION;
+      this.hugeKeys.set(slot, new Uint8Array(key));
+    }
+    return this.fillSlot(slot, hash, location, value, expireAt, lruSeconds);
   }
 
-  /** A slot with room for its key's bytes reserved in the arena (the caller copies them in). */
   private newSlot(hash: number, keyLength: number): number {
-    if ((this.size + 1) * 2 > this.index.length) this.resizeIndex(this.index.length * 2);
+    this.rehashStep(REHASH_POSITIONS_PER_WRITE);
+    if ((this.size + 1) * 2 > this.index.length) this.startRehash();
     const slot = this.allocateSlot();
-    this.hashes[slot] = hash;
-    if (this.keyEnd + keyLength > this.keyBytes.length) {
-      this.keyBytes = grow(this.keyBytes, Math.max(this.keyEnd + keyLength, this.keyBytes.length * 2));
-    }
-    this.keyOffset[slot] = this.keyEnd;
-    this.keyLength[slot] = keyLength;
-    this.keyEnd += keyLength;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    page.hashes[slot & PAGE_MASK] = hash;
+    page.keyLength[slot & PAGE_MASK] = keyLength;
     return slot;
   }
 
-  private fillSlot(slot: number, hash: number, value: RedisValue, expireAt: number, lruSeconds: number): number {
-    this.stored[slot] = undefined;
+  private fillSlot(slot: number, hash: number, keyLocation: number, value: RedisValue, expireAt: number, lruSeconds: number): number {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    page.keyLocation[i] = keyLocation;
+    page.stored[i] = undefined;
+    page.expireAt[i] = -1;
+    page.lru[i] = lruSeconds;
+    page.freq[i] = LFU_INIT_VAL;
     this.setValue(slot, value);
-    this.expireAt[slot] = -1;
-    this.lru[slot] = lruSeconds;
-    this.freq[slot] = LFU_INIT_VAL;
     if (expireAt !== -1) this.setExpire(slot, expireAt);
     this.size++;
-    this.indexInsert(slot, hash);
+    this.indexInsert(this.index, this.indexMask, slot, hash);
     return slot;
+  }
+
+  /** Replaces the value of a live slot. */
+  setValue(slot: number, value: RedisValue): void {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    if (page.stored[i] === INLINE_STRING) this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
+    page.stored[i] = value;
+    if (value instanceof Uint8Array && value.length <= INLINE_MAX && isPlainString(value)) {
+      const location = this.values.store(value);
+      if (location >= 0) {
+        page.valueLocation[i] = location;
+        page.valueLength[i] = value.length;
+        page.stored[i] = INLINE_STRING;
+      } else {
+        // The arena is at its size limit. The value may be a view of another key's old
+        // bytes (RENAME): an object of its own keeps in-place changes from reaching them.
+        page.stored[i] = new Uint8Array(value);
+      }
+    }
+    if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
   }
 
   /** Deletes the key of a live slot. */
   remove(slot: number): void {
-    this.indexRemove(slot);
-    if (this.expireAt[slot] !== -1) this.setExpire(slot, -1);
-    if (this.stored[slot] === INLINE_STRING) this.values.release(this.valueLocation[slot]!, this.valueLength[slot]!);
-    this.stored[slot] = undefined;
-    this.keyGarbage += this.keyLength[slot]!;
-    this.keyLength[slot] = 0;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    this.indexRemove(slot, page.hashes[i]!);
+    if (page.expireAt[i] !== -1) this.setExpire(slot, -1);
+    if (page.stored[i] === INLINE_STRING) this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
+    page.stored[i] = undefined;
+    const keyLocation = page.keyLocation[i]!;
+    if (keyLocation === NO_LOCATION) this.hugeKeys.delete(slot);
+    else this.keys.release(keyLocation, page.keyLength[i]!);
     this.size--;
     if (this.size === 0) {
       this.reset();
       return;
     }
     this.freeSlots.push(slot);
-    if (this.keyGarbage > MIN_COMPACT_GARBAGE && this.keyGarbage > this.keyEnd - this.keyGarbage) this.compactKeys();
+    this.rehashStep(REHASH_POSITIONS_PER_WRITE);
+    if (this.keyReclaimCursor >= 0 || this.keys.shouldStartReclaiming()) this.reclaimStep(true);
   }
 
   /** Sets or (with -1) clears the expiry of a live slot, keeping the volatile list in step. */
   setExpire(slot: number, expireAt: number): void {
-    const had = this.expireAt[slot] !== -1;
-    this.expireAt[slot] = expireAt;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const had = page.expireAt[i] !== -1;
+    page.expireAt[i] = expireAt;
     if (expireAt !== -1 && !had) {
-      if (this.volatileCount === this.volatileSlots.length) this.volatileSlots = grow(this.volatileSlots, this.volatileCount * 2);
-      this.volatilePosition[slot] = this.volatileCount;
+      if (this.volatileCount === this.volatileSlots.length) {
+        // Copies 4 bytes per key with a TTL: the one growth step that is not paged.
+        const grown = new Int32Array(this.volatileCount * 2);
+        grown.set(this.volatileSlots);
+        this.volatileSlots = grown;
+      }
+      page.volatilePosition[i] = this.volatileCount;
       this.volatileSlots[this.volatileCount++] = slot;
     } else if (expireAt === -1 && had) {
-      const position = this.volatilePosition[slot]!;
+      const position = page.volatilePosition[i]!;
       const last = this.volatileSlots[--this.volatileCount]!;
       this.volatileSlots[position] = last;
-      this.volatilePosition[last] = position;
-      this.volatilePosition[slot] = -1;
+      this.pages[last >>> PAGE_BITS]!.volatilePosition[last & PAGE_MASK] = position;
+      page.volatilePosition[i] = -1;
     }
+  }
+
+  /**
+   * Background work that writes also do, for the cron to call (`activerehashing`, as
+   * Redis's databasesCron): a step of the index rehash, so it ends without writes too.
+   */
+  maintenance(): void {
+    this.rehashStep(REHASH_POSITIONS_PER_WRITE * 64);
   }
 
   /** Back to an empty table, letting the big arrays go. */
   private reset(): void {
-    if (this.slotCount <= EMPTY_CAPACITY * 64) {
-      // Small: keep the arrays, just forget the slots.
-      this.slotCount = 0;
-      this.freeSlots = [];
-      this.stored = [];
-      this.keyEnd = 0;
-      this.keyGarbage = 0;
-      this.values = new ValueArena();
-      this.reclaimCursor = -1;
-      this.volatileCount = 0;
-      this.expireCursor = 0;
-      this.index.fill(0);
-      return;
-    }
-    const fresh = new KeyTable();
-    fresh.avgTtl = this.avgTtl;
-    Object.assign(this, fresh);
+    const avgTtl = this.avgTtl;
+    Object.assign(this, new KeyTable());
+    this.avgTtl = avgTtl;
   }
 
-  // ---- slots and key bytes ---------------------------------------------------------
+  // ---- slots -------------------------------------------------------------------------
 
   private allocateSlot(): number {
     if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
     const slot = this.slotCount++;
-    if (slot === this.hashes.length) this.growSlots(slot * 2);
-    this.stored.push(undefined);
+    const pageIndex = slot >>> PAGE_BITS;
+    if (pageIndex === this.pages.length) this.pages.push(new SlotPage(PAGE_SLOTS));
+    else if (pageIndex === 0 && slot === this.pages[0]!.capacity) this.pages[0] = this.pages[0]!.grown(Math.min(PAGE_SLOTS, slot * 2));
     return slot;
   }
 
-  private growSlots(capacity: number): void {
-    this.hashes = grow(this.hashes, capacity);
-    this.keyOffset = grow(this.keyOffset, capacity);
-    this.keyLength = grow(this.keyLength, capacity);
-    this.expireAt = grow(this.expireAt, capacity);
-    this.lru = grow(this.lru, capacity);
-    this.freq = grow(this.freq, capacity);
-    this.volatilePosition = grow(this.volatilePosition, capacity);
-    this.valueLocation = grow(this.valueLocation, capacity);
-    this.valueLength = grow(this.valueLength, capacity);
-  }
+  // ---- the index and its incremental rehash ---------------------------------------------
 
-  /**
-   * One step of the value arena's reclaiming walk: moves the values of the next few
-   * slots out of condemned segments. Runs on writes, so reclaiming keeps pace with
-   * the garbage writes make, and no write pays for more than a few slots.
-   */
-  private reclaimStep(): void {
-    const values = this.values;
-    if (this.reclaimCursor === -1 || !values.reclaiming) this.reclaimCursor = 0;
-    const end = Math.min(this.slotCount, this.reclaimCursor + RECLAIM_SLOTS_PER_WRITE);
-    for (let slot = this.reclaimCursor; slot < end; slot++) {
-      if (this.stored[slot] !== INLINE_STRING) continue;
-      const location = this.valueLocation[slot]!;
-      if (!values.isCondemned(location)) continue;
-      const moved = values.relocate(location, this.valueLength[slot]!);
-      if (moved >= 0) this.valueLocation[slot] = moved;
-    }
-    this.reclaimCursor = end;
-    if (end >= this.slotCount) {
-      values.finishReclaiming();
-      this.reclaimCursor = -1;
-    }
-  }
-
-  /** Copies the live keys into a new arena (views of the old one stay valid). */
-  private compactKeys(): void {
-    const live = this.keyEnd - this.keyGarbage;
-    const target = new Uint8Array(Math.max(256, live * 2));
-    const source = this.keyBytes;
-    let end = 0;
-    for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.stored[slot] === undefined) continue;
-      const at = this.keyOffset[slot]!;
-      const length = this.keyLength[slot]!;
-      copyRange(source, at, target, end, length);
-      this.keyOffset[slot] = end;
-      end += length;
-    }
-    this.keyBytes = target;
-    this.keyEnd = end;
-    this.keyGarbage = 0;
-  }
-
-  // ---- the index ---------------------------------------------------------------------
-
-  private indexInsert(slot: number, hash: number): void {
-    const index = this.index;
-    const mask = this.indexMask;
+  private indexInsert(index: Int32Array, mask: number, slot: number, hash: number): void {
     let position = hash & mask;
     while (index[position] !== 0) position = (position + 1) & mask;
     index[position] = slot + 1;
   }
 
-  private indexRemove(slot: number): void {
+  private indexRemove(slot: number, hash: number): void {
     const index = this.index;
     const mask = this.indexMask;
-    let hole = this.hashes[slot]! & mask;
-    while (index[hole] !== slot + 1) hole = (hole + 1) & mask;
+    let hole = hash & mask;
+    for (;;) {
+      const entry = index[hole]!;
+      if (entry === slot + 1) break;
+      if (entry === 0) {
+        // Not moved yet: it is in the old index, where a deletion leaves a marker, since
+        // shifting entries there could carry one behind the rehash position.
+        const old = this.oldIndex!;
+        let position = hash & this.oldIndexMask;
+        while (old[position] !== slot + 1) position = (position + 1) & this.oldIndexMask;
+        old[position] = MOVED;
+        return;
+      }
+      hole = (hole + 1) & mask;
+    }
     // Backward shift: move later entries of the probe run into the hole when their
     // home position does not lie between the hole and where they sit.
     let next = hole;
     for (;;) {
       next = (next + 1) & mask;
-      const stored = index[next]!;
-      if (stored === 0) break;
-      const home = this.hashes[stored - 1]! & mask;
+      const entry = index[next]!;
+      if (entry === 0) break;
+      const home = this.hashOf(entry - 1) & mask;
       const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
       if (stays) continue;
-      index[hole] = stored;
+      index[hole] = entry;
       hole = next;
     }
     index[hole] = 0;
   }
 
-  private resizeIndex(capacity: number): void {
-    this.index = new Int32Array(capacity);
-    this.indexMask = capacity - 1;
-    for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.stored[slot] !== undefined) this.indexInsert(slot, this.hashes[slot]!);
-    }
+  private hashOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.hashes[slot & PAGE_MASK]!;
   }
-}
 
-export const LFU_INIT_VAL = 5;
+  /** A new index twice the size; entries move over a few at a time (rehashStep). */
+  private startRehash(): void {
+    // A rehash still running finishes first; writes give it far more steps than it
+    // needs before the new index can fill up, so this is the rare case.
+    if (this.oldIndex !== null) this.rehashStep(Infinity);
+    this.oldIndex = this.index;
+    this.oldIndexMask = this.indexMask;
+    this.rehashPosition = 0;
+    this.index = new Int32Array(this.index.length * 2);
+    this.indexMask = this.index.length - 1;
+  }
 
-type GrowableArray = Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array;
+  private rehashStep(positions: number): void {
+    const old = this.oldIndex;
+    if (old === null) return;
+    const end = Math.min(old.length, this.rehashPosition + positions);
+    for (let position = this.rehashPosition; position < end; position++) {
+      const entry = old[position]!;
+      if (entry > 0) {
+        this.indexInsert(this.index, this.indexMask, entry - 1, this.hashOf(entry - 1));
+        // Not 0: probes for keys further along this run must still get past here.
+        old[position] = MOVED;
+      }
+    }
+    this.rehashPosition = end;
+    if (end >= old.length) this.oldIndex = null;
+  }
 
-function grow<T extends GrowableArray>(array: T, capacity: number): T {
-  const grown = new (array.constructor as new (length: number) => T)(capacity);
-  grown.set(array);
-  return grown;
-}
+  // ---- arena reclaiming ------------------------------------------------------------------
 
-/** Copies bytes; short runs by hand, since TypedArray#set (and a subarray for it) cost more below ~64 bytes. */
-function copyRange(source: Uint8Array, from: number, target: Uint8Array, to: number, length: number): void {
-  if (length < 64) {
-    for (let i = 0; i < length; i++) target[to + i] = source[from + i]!;
-  } else {
-    target.set(source.subarray(from, from + length), to);
+  /**
+   * One step of an arena's reclaiming walk: moves the bytes of the next few slots out of
+   * condemned segments. Runs on writes, so reclaiming keeps pace with the garbage
+   * writes make, and no write pays for more than a few slots.
+   */
+  private reclaimStep(keys: boolean): void {
+    const arena = keys ? this.keys : this.values;
+    let cursor = keys ? this.keyReclaimCursor : this.valueReclaimCursor;
+    if (cursor < 0) cursor = 0;
+    const end = Math.min(this.slotCount, cursor + RECLAIM_SLOTS_PER_WRITE);
+    for (let slot = cursor; slot < end; slot++) {
+      const page = this.pages[slot >>> PAGE_BITS]!;
+      const i = slot & PAGE_MASK;
+      const stored = page.stored[i];
+      if (stored === undefined) continue;
+      if (keys) {
+        const location = page.keyLocation[i]!;
+        if (location === NO_LOCATION || !arena.isCondemned(location)) continue;
+        const moved = arena.relocate(location, page.keyLength[i]!);
+        if (moved >= 0) page.keyLocation[i] = moved;
+      } else {
+        if (stored !== INLINE_STRING) continue;
+        const location = page.valueLocation[i]!;
+        if (!arena.isCondemned(location)) continue;
+        const moved = arena.relocate(location, page.valueLength[i]!);
+        if (moved >= 0) page.valueLocation[i] = moved;
+      }
+    }
+    if (end >= this.slotCount) {
+      arena.finishReclaiming();
+      cursor = -1;
+    } else {
+      cursor = end;
+    }
+    if (keys) this.keyReclaimCursor = cursor;
+    else this.valueReclaimCursor = cursor;
   }
 }

@@ -1,4 +1,5 @@
-// Where the keyspace keeps short plain strings: fixed-size segments of bytes.
+// Where the keyspace keeps its keys and its short plain strings: fixed-size segments
+// of bytes (KeyTable has one arena for keys and one for values).
 //
 // A value is written once at the end of the current segment and never overwritten,
 // so a view of it keeps its bytes however the key changes later. Its location is one
@@ -15,8 +16,13 @@
 const OFFSET_BITS = 20;
 export const SEGMENT_SIZE = 1 << OFFSET_BITS;
 const OFFSET_MASK = SEGMENT_SIZE - 1;
-/** Locations are 32-bit: 4096 segments of 1 MiB. Past that, strings stay objects. */
-const MAX_SEGMENTS = 4096;
+/**
+ * Locations are 32-bit: 4095 segments of 1 MiB (so no location is 0xffffffff, which
+ * KeyTable uses as "not in the arena"). Past that, the owner keeps bytes elsewhere.
+ */
+const MAX_SEGMENTS = 4095;
+/** A location no arena byte has. */
+export const NO_LOCATION = 0xffffffff;
 /** Reclaiming starts only above this much garbage. */
 const MIN_GARBAGE_TO_RECLAIM = 4 * SEGMENT_SIZE;
 /** The first segment starts this small and doubles: a database with a few keys stays small. */
@@ -50,6 +56,7 @@ export class ValueArena {
   /** Copies `value` in; returns its location, or -1 when the arena is at its size limit. */
   store(value: Uint8Array): number {
     const length = value.length;
+    if (length > SEGMENT_SIZE) return -1;
     if (this.current < 0 || this.currentEnd + length > this.segments[this.current]!.length) {
       if (!this.makeRoom(length)) return -1;
     }
@@ -66,6 +73,33 @@ export class ValueArena {
     this.liveBytes += length;
     this.usedBytes += length;
     return (this.current << OFFSET_BITS) | at;
+  }
+
+  /** Like store(), for a binary string (one byte per char). */
+  storeString(text: string): number {
+    const length = text.length;
+    if (length > SEGMENT_SIZE) return -1;
+    if (this.current < 0 || this.currentEnd + length > this.segments[this.current]!.length) {
+      if (!this.makeRoom(length)) return -1;
+    }
+    const segment = this.segments[this.current]!;
+    const at = this.currentEnd;
+    for (let i = 0; i < length; i++) segment[at + i] = text.charCodeAt(i);
+    this.currentEnd = at + length;
+    this.segmentLive[this.current]! += length;
+    this.segmentUsed[this.current]! += length;
+    this.liveBytes += length;
+    this.usedBytes += length;
+    return (this.current << OFFSET_BITS) | at;
+  }
+
+  /** The segment holding `location` (compare in place with offsetOf, without a view). */
+  segmentOf(location: number): Uint8Array {
+    return this.segments[location >>> OFFSET_BITS]!;
+  }
+
+  offsetOf(location: number): number {
+    return location & OFFSET_MASK;
   }
 
   view(location: number, length: number): Uint8Array {

@@ -137,14 +137,14 @@ export class Persistence {
       const table = db.table;
       const nowSeconds = Math.floor(now / 1000);
       for (let slot = 0; slot < table.slotCount; slot++) {
-        if (table.stored[slot] === undefined) continue;
+        if (!table.isLive(slot)) continue;
         const value = table.valueAt(slot);
         const lru = lruPolicy
-          ? { idleSeconds: Math.max(0, nowSeconds - table.lru[slot]!) }
+          ? { idleSeconds: Math.max(0, nowSeconds - table.lruOf(slot)) }
           : lfuPolicy
-            ? { freq: table.freq[slot]! }
+            ? { freq: table.freqOf(slot) }
             : undefined;
-        const expireAt = table.expireAt[slot]!;
+        const expireAt = table.expireAtOf(slot);
         encoder.writeKey(table.keyBytesAt(slot), value, expireAt === -1 ? undefined : expireAt, lru);
       }
     }

@@ -244,7 +244,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
       const checkSets = source.preserved.size > 0 || source.bornAfter.size > 0;
       while (source.cursor < table.slotCount) {
         const slot = source.cursor++;
-        if (table.stored[slot] === undefined) continue;
+        if (!table.isLive(slot)) continue;
         if (checkSets) {
           const key = table.keyAt(slot);
           if (source.preserved.has(key) || source.bornAfter.has(key)) continue;
@@ -289,7 +289,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     const key = table.keyBytesAt(slot);
     batch.keys.push(key);
     batch.payloads.push(payload);
-    batch.expires.push(table.expireAt[slot]!);
+    batch.expires.push(table.expireAtOf(slot));
     return key.length + payload.length + 16;
   }
 

@@ -155,7 +155,7 @@ describe("loading at start-up", () => {
     const deadline = Date.now() + 20000;
     while ((await c2.callRaw("PING")) !== "+PONG\r\n" && Date.now() < deadline) await Bun.sleep(100);
     expect(await c2.call("DBSIZE")).toBe(3000);
-  });
+  }, 30000); // the load alone takes 3 s (3000 keys x 1 ms); its own wait allows 20 s
 });
 
 describe("access metadata survives a save and load", () => {

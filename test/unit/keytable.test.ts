@@ -51,7 +51,7 @@ describe("KeyTable", () => {
           expect(table.findBytes(keyToBytes(k))).toBe(slot);
           expect(table.keyAt(slot)).toBe(k);
           expect(table.valueAt(slot)).toEqual(entry.value);
-          expect(table.expireAt[slot]).toBe(entry.expireAt);
+          expect(table.expireAtOf(slot)).toBe(entry.expireAt);
         }
         const volatile = [...model.values()].filter((e) => e.expireAt !== -1).map((e) => e.slot).sort((a, b) => a - b);
         expect([...table.volatileSlots.subarray(0, table.volatileCount)].sort((a, b) => a - b)).toEqual(volatile);
