@@ -60,6 +60,48 @@ describe("KeyTable", () => {
     }
   });
 
+  test("lookups, removals and re-insertions in the middle of incremental rehashes", () => {
+    const random = prng(3);
+    const table = new KeyTable();
+    const live = new Map<string, number>();
+    for (let i = 0; i < 150000; i++) {
+      const key = `r${i}`;
+      live.set(key, table.insert(key, value("v"), -1, 0));
+      // Delete an older key now and then, and bring back a deleted one: both hit
+      // whichever index (old or new) the key sits in at that moment.
+      if (i % 3 === 0) {
+        const victim = `r${Math.floor(random() * i)}`;
+        const slot = live.get(victim);
+        if (slot !== undefined) {
+          table.remove(slot);
+          live.delete(victim);
+          expect(table.find(victim)).toBe(-1);
+          if (i % 2 === 0) live.set(victim, table.insert(victim, value("again"), -1, 0));
+        }
+      }
+      if ((i & (i - 1)) === 0 || i % 9973 === 0) {
+        for (const [k, slot] of live) expect(table.find(k)).toBe(slot);
+      }
+    }
+    for (const [k, slot] of live) expect(table.findBytes(keyToBytes(k))).toBe(slot);
+    expect(table.size).toBe(live.size);
+  });
+
+  test("keys too long for an arena segment", () => {
+    const table = new KeyTable();
+    const huge = "h".repeat(200 * 1024) + "\u00ff";
+    const other = "h".repeat(200 * 1024) + "\u00fe";
+    const slot = table.insert(huge, value("big"), -1, 0);
+    const slotBytes = table.insertBytes(keyToBytes(other), value("big2"), -1, 0);
+    expect(table.find(huge)).toBe(slot);
+    expect(table.find(other)).toBe(slotBytes);
+    expect(table.keyAt(slot)).toBe(huge);
+    expect(table.keyBytesAt(slotBytes)).toEqual(keyToBytes(other));
+    table.remove(slot);
+    expect(table.find(huge)).toBe(-1);
+    expect(table.find(other)).toBe(slotBytes);
+  });
+
   test("slots are stable: a key keeps its slot while others come and go", () => {
     const table = new KeyTable();
     const slot = table.insert("stay", value("v"), -1, 0);
