@@ -325,9 +325,7 @@ export class Server {
     client.totalNetInput += data.length;
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
-    // A plain Uint8Array view: Buffer's slice() would not copy, and arguments that the
-    // keyspace keeps are copied with it further down the line.
-    client.parser.feed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    client.parser.feed(data);
     this.processInput(client);
     client.flush();
   }

@@ -27,6 +27,23 @@ export class ProtocolError {
 
 export type ParseResult = Uint8Array[] | ProtocolError | null;
 
+/**
+ * Arguments up to this many bytes are returned as standalone copies, longer ones as
+ * views into the input chunk. In JavaScriptCore a view (subarray) costs more than
+ * allocating and filling a small array, and a copy is something the keyspace can keep
+ * as it is (ownBytes() then has nothing to do). JSC keeps typed arrays of up to 1000
+ * elements in its own heap; above that a copy would be a malloc and a memcpy that a
+ * value the command does not keep would waste.
+ */
+export const ARG_COPY_LIMIT = 1000;
+/** Up to this many bytes, a JS loop copies faster than slice()'s native call. */
+const LOOP_COPY_LIMIT = 48;
+/** Header lines are short: scan this far in JS before handing the search to indexOf. */
+const HEADER_SCAN = 24;
+/** scanLine() results besides the CR index. */
+const LINE_INCOMPLETE = -1;
+const LINE_TOO_BIG = -2;
+
 export class RequestParser {
   private buffer: Uint8Array = EMPTY;
   private position = 0;
@@ -43,6 +60,9 @@ export class RequestParser {
   }
 
   feed(chunk: Uint8Array): void {
+    // A plain Uint8Array view: Buffer's slice() and subarray() return Buffers, which
+    // ownBytes() always copies and whose slice() does not copy.
+    if (Buffer.isBuffer(chunk)) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.bigArg !== null) {
       // Fill the pre-sized argument buffer first; anything after it is ordinary input.
       const want = this.bigArg.length - this.bigArgFilled;
@@ -68,6 +88,66 @@ export class RequestParser {
 
   /** The next complete command, null when more input is needed, or a ProtocolError. */
   next(limits: ParserLimits): ParseResult {
+    if (this.pendingArgs === 0 && this.bigArg === null && this.buffer[this.position] === 42 /* '*' */) {
+      const argv = this.nextComplete(limits);
+      if (argv !== null) return argv;
+    }
+    return this.nextGeneral(limits);
+  }
+
+  /**
+   * The fast path: a whole multibulk request already in the buffer, with plain headers
+   * (no sign, no leading zero, within every limit). Reads it in one pass and commits only
+   * on success; anything else (an incomplete request, an error to report, a large
+   * argument) returns null and nextGeneral() parses the request from its start.
+   */
+  private nextComplete(limits: ParserLimits): Uint8Array[] | null {
+    const buffer = this.buffer;
+    const length = buffer.length;
+    let i = this.position + 1;
+    let c = buffer[i]!;
+    if (!(c >= 49 && c <= 57)) return null;
+    let count = 0;
+    const countEnd = i + 9; // under INT_MAX
+    while (i < length && i < countEnd && (c = buffer[i]!) >= 48 && c <= 57) {
+      count = count * 10 + (c - 48);
+      i++;
+    }
+    if (i + 1 >= length || buffer[i] !== 13) return null;
+    if (count > 10 && limits.unauthenticated) return null;
+    i += 2;
+    const maxBulk = limits.unauthenticated ? Math.min(16384, limits.maxBulkLength) : limits.maxBulkLength;
+    const argv: Uint8Array[] = [];
+    for (let a = 0; a < count; a++) {
+      if (i >= length || buffer[i] !== 36 /* '$' */) return null;
+      let j = i + 1;
+      c = buffer[j]!;
+      let size = 0;
+      if (c === 48) {
+        j++; // "$0": a zero may only stand alone
+      } else {
+        if (!(c >= 49 && c <= 57)) return null;
+        const sizeEnd = j + 9;
+        while (j < length && j < sizeEnd && (c = buffer[j]!) >= 48 && c <= 57) {
+          size = size * 10 + (c - 48);
+          j++;
+        }
+      }
+      if (j + 1 >= length || buffer[j] !== 13 || size > maxBulk) return null;
+      const from = j + 2;
+      i = from + size + 2;
+      if (i > length) return null;
+      if (size <= LOOP_COPY_LIMIT) {
+        const arg = new Uint8Array(size);
+        for (let k = 0; k < size; k++) arg[k] = buffer[from + k]!;
+        argv.push(arg);
+      } else argv.push(size <= ARG_COPY_LIMIT ? buffer.slice(from, from + size) : buffer.subarray(from, from + size));
+    }
+    this.position = i;
+    return argv;
+  }
+
+  private nextGeneral(limits: ParserLimits): ParseResult {
     for (;;) {
       if (this.pendingArgs === 0 && this.bigArg === null) {
         if (this.position >= this.buffer.length) {
@@ -75,12 +155,14 @@ export class RequestParser {
           return null;
         }
         if (this.buffer[this.position] === 42 /* '*' */) {
-          const header = this.readHeaderLine("too big mbulk count string");
-          if (header === null || header instanceof ProtocolError) return header;
-          const count = parseHeaderInteger(this.buffer, header.start + 1, header.end);
+          const start = this.position;
+          const cr = this.scanLine();
+          if (cr === LINE_INCOMPLETE) return null;
+          if (cr === LINE_TOO_BIG) return new ProtocolError("too big mbulk count string");
+          const count = parseHeaderInteger(this.buffer, start + 1, cr);
           if (count === null || count > INT_MAX) return new ProtocolError("invalid multibulk length");
           if (count > 10 && limits.unauthenticated) return new ProtocolError("unauthenticated multibulk length");
-          this.position = header.next;
+          this.position = cr + 2;
           if (count <= 0) continue; // "*0" and "*-1" are empty requests Redis silently skips
           this.pendingArgs = count;
           this.argv = [];
@@ -111,48 +193,65 @@ export class RequestParser {
       // The buffer was sized to include the CRLF; Redis does not check those two bytes either.
       return arg.subarray(0, arg.length - 2);
     }
-    if (this.position >= this.buffer.length) return null;
-    const marker = this.buffer[this.position]!;
+    const buffer = this.buffer;
+    const start = this.position;
+    if (start >= buffer.length) return null;
+    const marker = buffer[start]!;
     if (marker !== 36 /* '$' */) {
       return new ProtocolError(`expected '$', got '${String.fromCharCode(marker)}'`);
     }
-    const header = this.readHeaderLine("too big bulk count string");
-    if (header === null || header instanceof ProtocolError) return header;
-    const length = parseHeaderInteger(this.buffer, header.start + 1, header.end);
+    const cr = this.scanLine();
+    if (cr === LINE_INCOMPLETE) return null;
+    if (cr === LINE_TOO_BIG) return new ProtocolError("too big bulk count string");
+    const length = parseHeaderInteger(buffer, start + 1, cr);
     if (length === null || length < 0 || length > limits.maxBulkLength) return new ProtocolError("invalid bulk length");
     if (length > 16384 && limits.unauthenticated) return new ProtocolError("unauthenticated bulk length");
-    this.position = header.next;
-    const available = this.buffer.length - this.position;
+    const from = cr + 2;
+    const available = buffer.length - from;
     if (available >= length + 2) {
-      const arg = this.buffer.subarray(this.position, this.position + length);
-      this.position += length + 2;
-      return arg;
+      this.position = from + length + 2;
+      if (length <= LOOP_COPY_LIMIT) {
+        const arg = new Uint8Array(length);
+        for (let i = 0; i < length; i++) arg[i] = buffer[from + i]!;
+        return arg;
+      }
+      return length <= ARG_COPY_LIMIT ? buffer.slice(from, from + length) : buffer.subarray(from, from + length);
     }
     if (length >= 32 * 1024) {
       // Large argument: allocate it once and let feed() fill it in place.
       const big = new Uint8Array(length + 2);
-      big.set(this.buffer.subarray(this.position));
+      big.set(buffer.subarray(from));
       this.bigArg = big;
       this.bigArgFilled = available;
       this.buffer = EMPTY;
       this.position = 0;
       return null;
     }
-    // Wait for more input; rewind so the header is parsed again then (it is short).
-    this.position = header.start;
+    // Wait for more input; the header is parsed again then (it is short).
     return null;
   }
 
-  /** Finds the CRLF-terminated header line at position; null if incomplete. */
-  private readHeaderLine(tooBig: string): { start: number; end: number; next: number } | ProtocolError | null {
+  /**
+   * Finds the CR ending the header line at position (the line needs its LF too, or at
+   * least one byte after the CR, as Redis's processMultibulkBuffer). Returns the CR's
+   * index, LINE_INCOMPLETE, or LINE_TOO_BIG past PROTO_INLINE_MAX_SIZE.
+   */
+  private scanLine(): number {
+    const buffer = this.buffer;
     const start = this.position;
-    const newline = this.buffer.indexOf(13 /* \r */, start);
-    if (newline < 0 || newline + 1 >= this.buffer.length) {
-      if (this.buffer.length - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError(tooBig);
-      return null;
+    const length = buffer.length;
+    const scanEnd = Math.min(length, start + HEADER_SCAN);
+    let cr = -1;
+    for (let i = start + 1; i < scanEnd; i++) {
+      if (buffer[i] === 13 /* \r */) {
+        cr = i;
+        break;
+      }
     }
-    if (newline - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError(tooBig);
-    return { start, end: newline, next: newline + 2 };
+    if (cr < 0 && scanEnd < length) cr = buffer.indexOf(13, scanEnd);
+    if (cr < 0 || cr + 1 >= length) return length - start > PROTO_INLINE_MAX_SIZE ? LINE_TOO_BIG : LINE_INCOMPLETE;
+    if (cr - start > PROTO_INLINE_MAX_SIZE) return LINE_TOO_BIG;
+    return cr;
   }
 
   private readInline(): Uint8Array[] | ProtocolError | null {

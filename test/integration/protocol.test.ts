@@ -34,6 +34,12 @@ d("protocol errors match Redis", () => {
     "PING\r\nECHO hello\r\n\r\nPING\r\n",
     'SET k "va\\x41l ue"\r\nGET k\r\n',
     "*0\r\n*1\r\n$4\r\nPING\r\n",
+    // Headers the parser's fast path hands to the general one, and mixed-case names.
+    "*01\r\n$4\r\nPING\r\n",
+    "*1\r\n$04\r\nPING\r\n",
+    "*1\r\n$+4\r\nPING\r\n",
+    "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
+    "*3\r\n$3\r\nsEt\r\n$1\r\nk\r\n$2\r\nv1\r\n*2\r\n$3\r\nGeT\r\n$1\r\nk\r\n*1\r\n$5\r\nPiNgX\r\n",
   ];
   for (const payload of cases) {
     test(JSON.stringify(payload), async () => {

@@ -2,7 +2,8 @@
 // protocol error, and a fuzz run that asserts it never throws.
 
 import { describe, expect, test } from "bun:test";
-import { ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
+import { ARG_COPY_LIMIT, ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
+import { ownBytes } from "../../src/db/bytes.ts";
 import { splitInlineArgs } from "../../src/protocol/inline.ts";
 
 const limits = { maxBulkLength: 512 * 1024 * 1024, unauthenticated: false };
@@ -50,6 +51,74 @@ describe("RequestParser", () => {
     const result = parseAll(chunks);
     expect(result.length).toBe(1);
     expect((result[0] as string[])[1]!.length).toBe(300_000);
+  });
+
+  test("whole requests (the fast path) and requests split byte by byte parse the same", () => {
+    let state = 99;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state % n;
+    };
+    const sizes = [0, 1, 3, 47, 48, 49, 200, ARG_COPY_LIMIT, ARG_COPY_LIMIT + 1, 40_000];
+    const requests: string[][] = [];
+    for (let r = 0; r < 40; r++) {
+      const argc = 1 + random(12);
+      requests.push(Array.from({ length: argc }, () => String.fromCharCode(97 + random(26)).repeat(sizes[random(sizes.length)]!)));
+    }
+    const wire = requests.map((args) => `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")).join("");
+    const input = Buffer.from(wire, "latin1");
+    expect(parseAll([input])).toEqual(requests);
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < input.length; ) {
+      const take = 1 + random(700);
+      pieces.push(input.subarray(i, i + take));
+      i += take;
+    }
+    expect(parseAll(pieces)).toEqual(requests);
+  });
+
+  test("headers the fast path leaves to the general parser", () => {
+    expect(parseAll([Buffer.from("*01\r\n$4\r\nPING\r\n")])).toEqual(["invalid multibulk length"]);
+    expect(parseAll([Buffer.from("*1\r\n$04\r\nPING\r\n")])).toEqual(["invalid bulk length"]);
+    expect(parseAll([Buffer.from("*1\r\n$+4\r\nPING\r\n")])).toEqual(["invalid bulk length"]);
+    expect(parseAll([Buffer.from("*2\r\n$4\r\nECHO\r\n$0\r\n\r\n")])).toEqual([["ECHO", ""]]);
+    expect(parseAll([Buffer.from("*2\r\n$4\r\nECHO\r\n$1234567890\r\n")])).toEqual(["invalid bulk length"]);
+    const parser = new RequestParser();
+    parser.feed(Buffer.from("*1\r\n$20000\r\n" + "a".repeat(20000) + "\r\n"));
+    expect(parser.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated bulk length"));
+    const p2 = new RequestParser();
+    p2.feed(Buffer.from("*11\r\n" + "$1\r\na\r\n".repeat(11)));
+    expect(p2.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated multibulk length"));
+    const p3 = new RequestParser();
+    p3.feed(Buffer.from("*1\r\n$200\r\n" + "a".repeat(200) + "\r\n"));
+    expect(p3.next({ ...limits, maxBulkLength: 100 })).toEqual(new ProtocolError("invalid bulk length"));
+  });
+
+  test("short arguments are standalone copies, long ones views that ownBytes copies", () => {
+    const long = "b".repeat(ARG_COPY_LIMIT + 1);
+    const chunk = Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n${long}\r\n`, "latin1");
+    for (const split of [false, true]) {
+      const parser = new RequestParser();
+      if (split) {
+        parser.feed(chunk.subarray(0, 20));
+        expect(parser.next(limits)).toBeNull();
+        parser.feed(chunk.subarray(20));
+      } else parser.feed(chunk);
+      const argv = parser.next(limits) as Uint8Array[];
+      expect(text(argv)).toEqual(["SET", "k", long]);
+      const short = argv[1]!;
+      expect(short.byteOffset).toBe(0);
+      expect(short.buffer.byteLength).toBe(1);
+      expect(ownBytes(short)).toBe(short);
+      const value = argv[2]!;
+      const owned = ownBytes(value);
+      expect(owned.buffer.byteLength).toBe(long.length);
+      // Neither shares memory with the input.
+      const copy = Buffer.from(chunk);
+      chunk.fill(0);
+      expect(text([short, owned])).toEqual(["k", long]);
+      copy.copy(chunk);
+    }
   });
 
   test("empty multibulk counts are skipped", () => {
