@@ -445,17 +445,8 @@ export class Server {
 
   // ---- command dispatch --------------------------------------------------------
 
-  /** Command names as clients spell them ("SET", "set") -> command, so the hot path skips lower-casing. */
-  private readonly spellings = new Map<string, Command>();
-
   private lookupCommand(nameBytes: Uint8Array): Command | undefined {
-    const spelled = bytesToKey(nameBytes);
-    const cached = this.spellings.get(spelled);
-    if (cached !== undefined) return cached;
-    const command = this.table.lookup(spelled.toLowerCase());
-    // Only real commands are cached, and only a bounded number of spellings.
-    if (command !== undefined && this.spellings.size < 4096) this.spellings.set(spelled, command);
-    return command;
+    return this.table.lookupBytes(nameBytes);
   }
 
   /** processCommand: the checks Redis applies before running a command, in Redis's order. */

@@ -127,14 +127,27 @@ function deriveCategories(spec: CommandSpec): string[] {
   return [...cats].sort((a, b) => rank(a) - rank(b));
 }
 
+/** A command name in the byte index: its lower-case bytes and the command. */
+interface IndexedName {
+  readonly name: Uint8Array;
+  readonly command: Command;
+}
+
 export class CommandTable {
   readonly commands = new Map<string, Command>();
+  /**
+   * The names again, by a hash of their case-folded bytes, so that dispatch finds a
+   * command from argv[0] without making a string of it (lookupBytes). Built on first
+   * use, dropped when the table changes.
+   */
+  private byteIndex: Map<number, IndexedName[]> | null = null;
 
   register(specs: CommandSpec[]): void {
     for (const spec of specs) {
       if (this.commands.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
       this.commands.set(spec.name, new Command(spec));
     }
+    this.byteIndex = null;
   }
 
   /** rename-command: `to` empty removes the command; otherwise it answers only to the new name. */
@@ -143,10 +156,62 @@ export class CommandTable {
     if (command === undefined) return;
     this.commands.delete(from.toLowerCase());
     if (to !== "") this.commands.set(to.toLowerCase(), command);
+    this.byteIndex = null;
   }
 
   lookup(name: string): Command | undefined {
     return this.commands.get(name);
+  }
+
+  /**
+   * The command named by `name` (argv[0], in any letter case): the same answer as
+   * lookup(latin1(name).toLowerCase()). ASCII names, which is every name clients
+   * send, are found through the byte index; others take the string path.
+   */
+  lookupBytes(name: Uint8Array): Command | undefined {
+    const length = name.length;
+    let hash = length;
+    for (let i = 0; i < length; i++) {
+      let c = name[i]!;
+      if (c >= 128) return this.lookup(latin1Lower(name));
+      if (c >= 65 && c <= 90) c += 32;
+      hash = (Math.imul(hash, 31) + c) | 0;
+    }
+    const bucket = (this.byteIndex ?? this.buildByteIndex()).get(hash);
+    if (bucket === undefined) return undefined;
+    for (let b = 0; b < bucket.length; b++) {
+      const entry = bucket[b]!;
+      const lower = entry.name;
+      if (lower.length !== length) continue;
+      let i = 0;
+      for (; i < length; i++) {
+        let c = name[i]!;
+        if (c >= 65 && c <= 90) c += 32;
+        if (c !== lower[i]) break;
+      }
+      if (i === length) return entry.command;
+    }
+    return undefined;
+  }
+
+  private buildByteIndex(): Map<number, IndexedName[]> {
+    const index = new Map<number, IndexedName[]>();
+    for (const [text, command] of this.commands) {
+      const name = new Uint8Array(text.length);
+      let hash = text.length;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        name[i] = c & 0xff;
+        hash = (Math.imul(hash, 31) + c) | 0;
+      }
+      // Names with non-ASCII letters are reached through lookup() only.
+      if (!/^[\x00-\x7f]*$/.test(text)) continue;
+      const bucket = index.get(hash);
+      if (bucket === undefined) index.set(hash, [{ name, command }]);
+      else bucket.push({ name, command });
+    }
+    this.byteIndex = index;
+    return index;
   }
 
   /** Every command and subcommand, for INFO commandstats and CONFIG RESETSTAT. */
@@ -156,6 +221,13 @@ export class CommandTable {
       yield* command.subcommands.values();
     }
   }
+}
+
+/** latin1 text of `bytes`, lower-cased as String#toLowerCase does. */
+function latin1Lower(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return text.toLowerCase();
 }
 
 /** Shorthand for declarations: a keyless command. */
