@@ -64,6 +64,14 @@ export class Command {
   readonly flags: Set<CommandFlag>;
   readonly isWrite: boolean;
   readonly allowedWhileLoading: boolean;
+  // Flags the dispatcher tests on every call, as fields (a Set lookup per call adds up).
+  readonly noAuth: boolean;
+  readonly noMulti: boolean;
+  /** MONITOR shows it: neither skip_monitor nor admin. */
+  readonly monitored: boolean;
+  readonly skipSlowlog: boolean;
+  /** The latency monitor event its slow calls count under. */
+  readonly latencyEvent: "fast-command" | "command";
   readonly subcommands = new Map<string, Command>();
   readonly fullName: string;
   readonly aclCategories: string[];
@@ -79,6 +87,11 @@ export class Command {
     this.flags = new Set(spec.flags);
     this.isWrite = this.flags.has("write");
     this.allowedWhileLoading = this.flags.has("loading");
+    this.noAuth = this.flags.has("no_auth");
+    this.noMulti = this.flags.has("no_multi");
+    this.monitored = !this.flags.has("skip_monitor") && !this.flags.has("admin");
+    this.skipSlowlog = this.flags.has("skip_slowlog");
+    this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);
     for (const sub of spec.subcommands ?? []) this.subcommands.set(sub.name, new Command(sub, this));
