@@ -127,6 +127,22 @@ export class Server {
   shuttingDown = false;
   /** Called with the exit code once the server has shut down (main.ts exits the process). */
   onExit: (code: number) => void = (code) => process.exit(code);
+  /**
+   * The unix ms time the running command sees (0 until it first asks), and how many
+   * call()s are running (EXEC runs its queue through nested calls). Redis 7.0's call()
+   * fixes the time for a command (fixed_time_expire and the cached mstime) so that keys
+   * do not expire half-way through it; here it also means the keyspace reads the clock
+   * once per command instead of once per key it touches (MSET of 10 keys: 10 reads),
+   * and a command that touches no key does not read it at all.
+   */
+  private commandTime = 0;
+  private commandDepth = 0;
+  /** The keyspace's clock: the command's fixed time inside a command, the real time outside. */
+  readonly clock = (): number => {
+    if (this.commandDepth === 0) return Date.now();
+    if (this.commandTime === 0) this.commandTime = Date.now();
+    return this.commandTime;
+  };
   /** Cached config values read on every command. */
   private maxBulkLength = 512 * 1024 * 1024;
   private queryBufferLimit = 1024 * 1024 * 1024;
@@ -181,6 +197,7 @@ export class Server {
     };
     for (let i = 0; i < count; i++) {
       const db = new Database(i);
+      db.now = this.clock;
       db.observers.push(this.watches);
       db.expireEvents = expireEvents;
       this.dbs.push(db);
@@ -558,6 +575,7 @@ export class Server {
     const previous = this.currentClient;
     this.currentClient = client;
     const errorsBefore = this.stats.totalErrorReplies;
+    this.commandDepth++;
     const start = performance.now();
     client.commandsProcessed++;
     client.lastCommandName = command.fullName;
@@ -569,8 +587,10 @@ export class Server {
     } catch (error) {
       this.internalError(client, command, error);
     }
-    client.reply.enabled = client.replyMode !== "off";
     const elapsed = performance.now() - start;
+    // Nested calls (EXEC's queue) keep the outer command's instant, as in Redis.
+    if (--this.commandDepth === 0) this.commandTime = 0;
+    client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);
     command.calls++;
     command.microseconds += micros;
