@@ -36,7 +36,7 @@ export type ParseResult = Uint8Array[] | ProtocolError | null;
  * value the command does not keep would waste.
  */
 export const ARG_COPY_LIMIT = 1000;
-/** Up to this many bytes, a JS loop copies faster than slice()'s native call. */
+/** Up to this many bytes, a JS loop copies faster than Buffer#copy's native call. */
 const LOOP_COPY_LIMIT = 48;
 /** Header lines are short: scan this far in JS before handing the search to indexOf. */
 const HEADER_SCAN = 24;
@@ -59,10 +59,12 @@ export class RequestParser {
     return this.buffer.length - this.position + this.bigArgFilled;
   }
 
+  /**
+   * Adds received bytes. The chunk may be the Buffer Bun hands the data callback: it is
+   * used as it is, because reading its `.buffer` (which any view of it needs) costs
+   * about 250 ns a chunk; arguments are copied out of it (copyArg) so none is a Buffer.
+   */
   feed(chunk: Uint8Array): void {
-    // A plain Uint8Array view: Buffer's slice() and subarray() return Buffers, which
-    // ownBytes() always copies and whose slice() does not copy.
-    if (Buffer.isBuffer(chunk)) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.bigArg !== null) {
       // Fill the pre-sized argument buffer first; anything after it is ordinary input.
       const want = this.bigArg.length - this.bigArgFilled;
@@ -137,11 +139,7 @@ export class RequestParser {
       const from = j + 2;
       i = from + size + 2;
       if (i > length) return null;
-      if (size <= LOOP_COPY_LIMIT) {
-        const arg = new Uint8Array(size);
-        for (let k = 0; k < size; k++) arg[k] = buffer[from + k]!;
-        argv.push(arg);
-      } else argv.push(size <= ARG_COPY_LIMIT ? buffer.slice(from, from + size) : buffer.subarray(from, from + size));
+      argv.push(copyArg(buffer, from, size));
     }
     this.position = i;
     return argv;
@@ -210,12 +208,7 @@ export class RequestParser {
     const available = buffer.length - from;
     if (available >= length + 2) {
       this.position = from + length + 2;
-      if (length <= LOOP_COPY_LIMIT) {
-        const arg = new Uint8Array(length);
-        for (let i = 0; i < length; i++) arg[i] = buffer[from + i]!;
-        return arg;
-      }
-      return length <= ARG_COPY_LIMIT ? buffer.slice(from, from + length) : buffer.subarray(from, from + length);
+      return copyArg(buffer, from, length);
     }
     if (length >= 32 * 1024) {
       // Large argument: allocate it once and let feed() fill it in place.
@@ -275,6 +268,27 @@ export class RequestParser {
       this.position = 0;
     }
   }
+}
+
+const bufferCopy = Buffer.prototype.copy;
+
+/**
+ * The argument at buffer[from, from + size): a standalone plain Uint8Array up to
+ * ARG_COPY_LIMIT bytes, a plain Uint8Array view beyond (never a Buffer, whose slice()
+ * does not copy). Buffer#copy reads the source without a view of it.
+ */
+function copyArg(buffer: Uint8Array, from: number, size: number): Uint8Array {
+  if (size <= LOOP_COPY_LIMIT) {
+    const arg = new Uint8Array(size);
+    for (let i = 0; i < size; i++) arg[i] = buffer[from + i]!;
+    return arg;
+  }
+  if (size <= ARG_COPY_LIMIT) {
+    const arg = new Uint8Array(size);
+    bufferCopy.call(buffer, arg, 0, from, from + size);
+    return arg;
+  }
+  return new Uint8Array(buffer.buffer, buffer.byteOffset + from, size);
 }
 
 /** string2ll over buffer[start, end): the strict integer form Redis requires in headers. */

@@ -96,7 +96,8 @@ describe("RequestParser", () => {
 
   test("short arguments are standalone copies, long ones views that ownBytes copies", () => {
     const long = "b".repeat(ARG_COPY_LIMIT + 1);
-    const chunk = Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n${long}\r\n`, "latin1");
+    const medium = "m".repeat(200);
+    const chunk = Buffer.from(`*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n${long}\r\n$200\r\n${medium}\r\n`, "latin1");
     for (const split of [false, true]) {
       const parser = new RequestParser();
       if (split) {
@@ -105,7 +106,9 @@ describe("RequestParser", () => {
         parser.feed(chunk.subarray(20));
       } else parser.feed(chunk);
       const argv = parser.next(limits) as Uint8Array[];
-      expect(text(argv)).toEqual(["SET", "k", long]);
+      expect(text(argv)).toEqual(["SET", "k", long, medium]);
+      // Plain Uint8Arrays, never Buffers (whose slice() would not copy), though the input was one.
+      for (const arg of argv) expect(Buffer.isBuffer(arg)).toBe(false);
       const short = argv[1]!;
       expect(short.byteOffset).toBe(0);
       expect(short.buffer.byteLength).toBe(1);
@@ -113,10 +116,11 @@ describe("RequestParser", () => {
       const value = argv[2]!;
       const owned = ownBytes(value);
       expect(owned.buffer.byteLength).toBe(long.length);
-      // Neither shares memory with the input.
+      expect(ownBytes(argv[3]!)).toBe(argv[3]!);
+      // None shares memory with the input.
       const copy = Buffer.from(chunk);
       chunk.fill(0);
-      expect(text([short, owned])).toEqual(["k", long]);
+      expect(text([short, owned, argv[3]!])).toEqual(["k", long, medium]);
       copy.copy(chunk);
     }
   });
