@@ -44,6 +44,7 @@ export class Cron {
   run(): void {
     const now = Date.now();
     this.cronLoops++;
+    this.server.syncWallClock();
     if (this.activeExpireEnabled && !this.server.loading) this.activeExpireCycle();
     this.clientsCron(now);
     this.server.expireBlockedClients();

@@ -137,12 +137,29 @@ export class Server {
    */
   private commandTime = 0;
   private commandDepth = 0;
+  /** performance.now() when the outermost running call() started. */
+  private commandStart = 0;
+  /**
+   * wallClockOffset + performance.now() is the unix time in ms, so the command's time
+   * comes from the reading call() takes for its duration anyway, without a Date.now()
+   * (a clock read costs about 35 ns here, a tenth of a pipelined SET). The two clocks
+   * only part when the system clock is stepped: syncWallClock() re-anchors then.
+   */
+  private wallClockOffset = performance.timeOrigin;
   /** The keyspace's clock: the command's fixed time inside a command, the real time outside. */
   readonly clock = (): number => {
     if (this.commandDepth === 0) return Date.now();
-    if (this.commandTime === 0) this.commandTime = Date.now();
+    if (this.commandTime === 0) this.commandTime = Math.floor(this.wallClockOffset + this.commandStart);
     return this.commandTime;
   };
+
+  /** Re-anchors the command clock on Date.now() if the system clock was stepped (serverCron, every tick). */
+  syncWallClock(): void {
+    const now = Date.now();
+    const derived = this.wallClockOffset + performance.now();
+    // Normally derived is within [now, now + 1): allow a millisecond of slack either way.
+    if (derived < now - 1 || derived >= now + 2) this.wallClockOffset = now + 0.5 - performance.now();
+  }
   /** Cached config values read on every command. */
   private maxBulkLength = 512 * 1024 * 1024;
   private queryBufferLimit = 1024 * 1024 * 1024;
@@ -575,8 +592,8 @@ export class Server {
     const previous = this.currentClient;
     this.currentClient = client;
     const errorsBefore = this.stats.totalErrorReplies;
-    this.commandDepth++;
     const start = performance.now();
+    if (this.commandDepth++ === 0) this.commandStart = start;
     client.commandsProcessed++;
     client.lastCommandName = command.fullName;
     // CLIENT REPLY OFF drops every reply; SKIP drops the next command's reply only.

@@ -101,3 +101,26 @@ test("a key that expires during a command stays for that command", () => {
   busyWait(3);
   expect(run("get", "k")).toBe("$-1\r\n");
 });
+
+test("the command clock follows Date.now(), and re-anchors after a step of the system clock", () => {
+  const { server, run, seen } = setup();
+  const before = Date.now();
+  run("clocktest");
+  const after = Date.now();
+  expect(seen[0]!).toBeGreaterThanOrEqual(before - 1);
+  expect(seen[0]!).toBeLessThanOrEqual(after + 1);
+  // As if the system clock had been stepped back a minute since the server started.
+  const internals = server as unknown as { wallClockOffset: number };
+  internals.wallClockOffset += 60_000;
+  run("clocktest");
+  expect(seen[2]! - Date.now()).toBeGreaterThan(59_000);
+  server.syncWallClock();
+  const start = Date.now();
+  run("clocktest");
+  expect(seen[4]!).toBeGreaterThanOrEqual(start - 1);
+  expect(seen[4]!).toBeLessThanOrEqual(start + 2);
+  // In step: nothing changes.
+  const offset = internals.wallClockOffset;
+  server.syncWallClock();
+  expect(internals.wallClockOffset).toBe(offset);
+});
