@@ -6,7 +6,7 @@
 import type { TCPSocketListener, UnixSocketListener } from "bun";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { Client, type ClientSocket, type ClientSocketData } from "./net/client.ts";
-import { ProtocolError } from "./protocol/parser.ts";
+import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type ChangeKind, type KeyEntry, type KeyspaceObserver } from "./db/keyspace.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes } from "./db/bytes.ts";
@@ -364,6 +364,9 @@ export class Server {
     client.flush();
   }
 
+  /** The limits passed to the parser, one object refilled per request rather than one allocated. */
+  private readonly parserLimits: ParserLimits = { maxBulkLength: 0, unauthenticated: false };
+
   /** Runs every complete command in the client's query buffer. */
   processInput(client: Client): void {
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
@@ -377,7 +380,10 @@ export class Server {
         client.close();
         return;
       }
-      const request = client.parser.next({ maxBulkLength: this.maxBulkLength, unauthenticated: !client.authenticated });
+      const limits = this.parserLimits;
+      limits.maxBulkLength = this.maxBulkLength;
+      limits.unauthenticated = !client.authenticated;
+      const request = client.parser.next(limits);
       if (request === null) return;
       if (request instanceof ProtocolError) {
         logger.verbose(`Protocol error (${request.message}) from client: ${this.describeClient(client)}`);
