@@ -254,10 +254,32 @@ export class RequestParser {
       if (this.buffer.length - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError("too big inline request");
       return null;
     }
+    const buffer = this.buffer;
     let end = newline;
-    if (end > start && this.buffer[end - 1] === 13) end--;
+    if (end > start && buffer[end - 1] === 13) end--;
     this.position = newline + 1;
-    const args = splitInlineArgs(this.buffer.subarray(start, end));
+    // Without quotes, sdssplitargs's arguments are the runs of non-space bytes: split
+    // them here (PING from redis-benchmark is inline) and leave quoting to splitInlineArgs.
+    let quoted = false;
+    for (let i = start; i < end; i++) {
+      const c = buffer[i];
+      if (c === 34 || c === 39) {
+        quoted = true;
+        break;
+      }
+    }
+    if (!quoted) {
+      const args: Uint8Array[] = [];
+      let i = start;
+      for (;;) {
+        while (i < end && isSpace(buffer[i]!)) i++;
+        if (i >= end) return args;
+        const from = i;
+        while (i < end && !isSpace(buffer[i]!)) i++;
+        args.push(copyArg(buffer, from, i - from));
+      }
+    }
+    const args = splitInlineArgs(copyArg(buffer, start, end - start));
     if (args === null) return new ProtocolError("unbalanced quotes in request");
     return args;
   }
@@ -271,6 +293,11 @@ export class RequestParser {
 }
 
 const bufferCopy = Buffer.prototype.copy;
+
+/** isspace() in the C locale, as sdssplitargs uses it. */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+}
 
 /**
  * The argument at buffer[from, from + size): a standalone plain Uint8Array up to

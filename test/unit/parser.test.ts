@@ -125,6 +125,27 @@ describe("RequestParser", () => {
     }
   });
 
+  test("inline requests without quotes split as sdssplitargs splits them", () => {
+    let state = 7;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state % n;
+    };
+    const alphabet = [32, 32, 9, 11, 12, 13, 97, 98, 92, 120, 0, 200, 255, 36, 42];
+    for (let round = 0; round < 500; round++) {
+      const line = Buffer.from(Array.from({ length: random(40) }, () => alphabet[random(alphabet.length)]!));
+      if (line[0] === 42) line[0] = 97; // a leading '*' makes a multibulk request
+      // A CR right before the LF belongs to the line ending, as in Redis.
+      const expected = splitInlineArgs(line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line)!;
+      const parser = new RequestParser();
+      parser.feed(Buffer.concat([line, Buffer.from("\n")]));
+      const result = parser.next(limits);
+      if (expected.length === 0) expect(result).toBeNull();
+      else expect(text(result as Uint8Array[])).toEqual(text(expected));
+    }
+    expect(parseAll([Buffer.from("PING\r\n  set  a\tb\r\nECHO 'x y'\r\n")])).toEqual([["PING"], ["set", "a", "b"], ["ECHO", "x y"]]);
+  });
+
   test("empty multibulk counts are skipped", () => {
     expect(parseAll([Buffer.from("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n")])).toEqual([["PING"]]);
   });
