@@ -42,6 +42,19 @@ function writeDigits(buf: Uint8Array, pos: number, value: number): number {
     buf[pos] = 48 + value;
     return pos + 1;
   }
+  if (value <= 0x7fffffff) {
+    // int32 arithmetic: a third of the cost of Math.floor and % on doubles.
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
+    let at = pos + digits;
+    let rest = value;
+    while (at > pos) {
+      const quotient = (rest / 10) | 0;
+      buf[--at] = 48 + rest - quotient * 10;
+      rest = quotient;
+    }
+    return pos + digits;
+  }
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   let at = pos + digits;

@@ -14,7 +14,7 @@ function written(fill: (w: ReplyWriter) => void, resp = 2): string {
 }
 
 test("integers: every digit count, negatives, bigints", () => {
-  const values = [0, -0, 1, 9, 10, 99, 100, 511, 512, 1000, 123456789, -1, -10, -512, 2 ** 31, -(2 ** 31), 2 ** 53 - 1, -(2 ** 53 - 1)];
+  const values = [0, -0, 1, 9, 10, 99, 100, 511, 512, 1000, 123456789, -1, -10, -512, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 1 - 2 ** 31, 2 ** 31 + 1, 2 ** 32 + 7, 2 ** 53 - 1, -(2 ** 53 - 1)];
   for (let n = 1; n < 1e16; n *= 10) values.push(n, n - 1, -n);
   for (const v of values) expect(written((w) => w.integer(v))).toBe(`:${String(v)}\r\n`);
   expect(written((w) => w.integer(9223372036854775807n))).toBe(":9223372036854775807\r\n");
