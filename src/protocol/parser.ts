@@ -53,6 +53,8 @@ export class RequestParser {
   /** A bulk argument being filled across chunks, with how many bytes (incl. CRLF) are in it. */
   private bigArg: Uint8Array | null = null;
   private bigArgFilled = 0;
+  /** argv[0] of the last request the fast path read (see commandName). */
+  private lastCommandName: Uint8Array = EMPTY;
 
   /** Bytes received but not yet turned into commands (the query buffer, for limits and CLIENT LIST). */
   get bufferedBytes(): number {
@@ -139,10 +141,28 @@ export class RequestParser {
       const from = j + 2;
       i = from + size + 2;
       if (i > length) return null;
-      argv.push(copyArg(buffer, from, size));
+      if (a === 0) argv.push(this.commandName(buffer, from, size));
+      else argv.push(copyArg(buffer, from, size));
     }
     this.position = i;
     return argv;
+  }
+
+  /**
+   * argv[0] of a request: the previous request's array when the name is the same bytes,
+   * which in a pipeline it nearly always is (one allocation fewer per command). Handlers
+   * treat argv as read-only, so sharing it between requests is safe.
+   */
+  private commandName(buffer: Uint8Array, from: number, size: number): Uint8Array {
+    const last = this.lastCommandName;
+    if (last.length === size) {
+      let i = 0;
+      while (i < size && last[i] === buffer[from + i]) i++;
+      if (i === size) return last;
+    }
+    const name = copyArg(buffer, from, size);
+    if (size <= 32) this.lastCommandName = name;
+    return name;
   }
 
   private nextGeneral(limits: ParserLimits): ParseResult {

@@ -146,6 +146,17 @@ describe("RequestParser", () => {
     expect(parseAll([Buffer.from("PING\r\n  set  a\tb\r\nECHO 'x y'\r\n")])).toEqual([["PING"], ["set", "a", "b"], ["ECHO", "x y"]]);
   });
 
+  test("argv[0] is shared by consecutive requests naming the same bytes, and only by those", () => {
+    const parser = new RequestParser();
+    parser.feed(Buffer.from("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nping\r\n*2\r\n$4\r\nPING\r\n$1\r\nx\r\n"));
+    const [a, b, c, d] = [parser.next(limits), parser.next(limits), parser.next(limits), parser.next(limits)] as Uint8Array[][];
+    expect(b![0]).toBe(a![0]!);
+    expect(c![0]).not.toBe(a![0]!);
+    expect(text(c!)).toEqual(["ping"]);
+    expect(text(d!)).toEqual(["PING", "x"]);
+    expect(text(a!)).toEqual(["PING"]);
+  });
+
   test("empty multibulk counts are skipped", () => {
     expect(parseAll([Buffer.from("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n")])).toEqual([["PING"]]);
   });
