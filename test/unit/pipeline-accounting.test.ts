@@ -33,7 +33,7 @@ function setup() {
     server.onData(client, Buffer.from(wire, "latin1"));
     return output;
   };
-  return { server, send };
+  return { server, send, client };
 }
 
 test("a slow command's time is not counted in the next pipelined command", () => {
@@ -65,4 +65,27 @@ test("rejected and queued commands in a pipeline do not pass a clock reading on"
   expect(entries.map(([name]) => name)).toEqual(["DEBUG", "PING", "MULTI", "PING", "PING"]);
   // EXEC is not logged (skip_slowlog), the commands it ran are.
   for (const [, micros] of entries.slice(1)) expect(micros).toBeLessThan(5_000);
+});
+
+test("lastInteraction (CLIENT LIST idle, timeout) moves with commands and with input that runs none", () => {
+  const { server, send, client } = setup();
+  const busyWait = (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+  };
+  client.lastInteraction = 0;
+  let before = Date.now();
+  send(["PING"]);
+  expect(client.lastInteraction).toBeGreaterThanOrEqual(before - 1);
+  expect(client.lastInteraction).toBeLessThanOrEqual(Date.now() + 1);
+  busyWait(5);
+  // Half a request: no command runs, the read still counts as interaction.
+  before = Date.now();
+  server.onData(client, Buffer.from("*1\r\n$4\r\nPI"));
+  expect(client.lastInteraction).toBeGreaterThanOrEqual(before);
+  busyWait(5);
+  before = Date.now();
+  server.onData(client, Buffer.from("NG\r\n"));
+  expect(client.lastInteraction).toBeGreaterThanOrEqual(before - 1);
+  expect(client.commandsProcessed).toBe(2);
 });
