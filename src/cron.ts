@@ -44,6 +44,7 @@ export class Cron {
   run(): void {
     const now = Date.now();
     this.cronLoops++;
+    this.server.syncWallClock();
     if (this.activeExpireEnabled && !this.server.loading) this.activeExpireCycle();
     // databasesCron's incremental rehashing: an index rehash also moves on without writes.
     if (this.server.config.getBool("activerehashing")) for (const db of this.server.dbs) db.table.maintenance();

@@ -64,6 +64,14 @@ export class Command {
   readonly flags: Set<CommandFlag>;
   readonly isWrite: boolean;
   readonly allowedWhileLoading: boolean;
+  // Flags the dispatcher tests on every call, as fields (a Set lookup per call adds up).
+  readonly noAuth: boolean;
+  readonly noMulti: boolean;
+  /** MONITOR shows it: neither skip_monitor nor admin. */
+  readonly monitored: boolean;
+  readonly skipSlowlog: boolean;
+  /** The latency monitor event its slow calls count under. */
+  readonly latencyEvent: "fast-command" | "command";
   readonly subcommands = new Map<string, Command>();
   readonly fullName: string;
   readonly aclCategories: string[];
@@ -79,6 +87,11 @@ export class Command {
     this.flags = new Set(spec.flags);
     this.isWrite = this.flags.has("write");
     this.allowedWhileLoading = this.flags.has("loading");
+    this.noAuth = this.flags.has("no_auth");
+    this.noMulti = this.flags.has("no_multi");
+    this.monitored = !this.flags.has("skip_monitor") && !this.flags.has("admin");
+    this.skipSlowlog = this.flags.has("skip_slowlog");
+    this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);
     for (const sub of spec.subcommands ?? []) this.subcommands.set(sub.name, new Command(sub, this));
@@ -127,14 +140,27 @@ function deriveCategories(spec: CommandSpec): string[] {
   return [...cats].sort((a, b) => rank(a) - rank(b));
 }
 
+/** A command name in the byte index: its lower-case bytes and the command. */
+interface IndexedName {
+  readonly name: Uint8Array;
+  readonly command: Command;
+}
+
 export class CommandTable {
   readonly commands = new Map<string, Command>();
+  /**
+   * The names again, by a hash of their case-folded bytes, so that dispatch finds a
+   * command from argv[0] without making a string of it (lookupBytes). Built on first
+   * use, dropped when the table changes.
+   */
+  private byteIndex: Map<number, IndexedName[]> | null = null;
 
   register(specs: CommandSpec[]): void {
     for (const spec of specs) {
       if (this.commands.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
       this.commands.set(spec.name, new Command(spec));
     }
+    this.byteIndex = null;
   }
 
   /** rename-command: `to` empty removes the command; otherwise it answers only to the new name. */
@@ -143,10 +169,62 @@ export class CommandTable {
     if (command === undefined) return;
     this.commands.delete(from.toLowerCase());
     if (to !== "") this.commands.set(to.toLowerCase(), command);
+    this.byteIndex = null;
   }
 
   lookup(name: string): Command | undefined {
     return this.commands.get(name);
+  }
+
+  /**
+   * The command named by `name` (argv[0], in any letter case): the same answer as
+   * lookup(latin1(name).toLowerCase()). ASCII names, which is every name clients
+   * send, are found through the byte index; others take the string path.
+   */
+  lookupBytes(name: Uint8Array): Command | undefined {
+    const length = name.length;
+    let hash = length;
+    for (let i = 0; i < length; i++) {
+      let c = name[i]!;
+      if (c >= 128) return this.lookup(latin1Lower(name));
+      if (c >= 65 && c <= 90) c += 32;
+      hash = (Math.imul(hash, 31) + c) | 0;
+    }
+    const bucket = (this.byteIndex ?? this.buildByteIndex()).get(hash);
+    if (bucket === undefined) return undefined;
+    for (let b = 0; b < bucket.length; b++) {
+      const entry = bucket[b]!;
+      const lower = entry.name;
+      if (lower.length !== length) continue;
+      let i = 0;
+      for (; i < length; i++) {
+        let c = name[i]!;
+        if (c >= 65 && c <= 90) c += 32;
+        if (c !== lower[i]) break;
+      }
+      if (i === length) return entry.command;
+    }
+    return undefined;
+  }
+
+  private buildByteIndex(): Map<number, IndexedName[]> {
+    const index = new Map<number, IndexedName[]>();
+    for (const [text, command] of this.commands) {
+      const name = new Uint8Array(text.length);
+      let hash = text.length;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        name[i] = c & 0xff;
+        hash = (Math.imul(hash, 31) + c) | 0;
+      }
+      // Names with non-ASCII letters are reached through lookup() only.
+      if (!/^[\x00-\x7f]*$/.test(text)) continue;
+      const bucket = index.get(hash);
+      if (bucket === undefined) index.set(hash, [{ name, command }]);
+      else bucket.push({ name, command });
+    }
+    this.byteIndex = index;
+    return index;
   }
 
   /** Every command and subcommand, for INFO commandstats and CONFIG RESETSTAT. */
@@ -156,6 +234,13 @@ export class CommandTable {
       yield* command.subcommands.values();
     }
   }
+}
+
+/** latin1 text of `bytes`, lower-cased as String#toLowerCase does. */
+function latin1Lower(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return text.toLowerCase();
 }
 
 /** Shorthand for declarations: a keyless command. */

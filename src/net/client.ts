@@ -109,7 +109,7 @@ export class Client {
       this.server.stats.writesProcessed++;
       if (this.pendingBytes === 0 && this.socket !== null) {
         // Write straight from the reply buffer; copy only what the kernel did not take.
-        const written = this.socket.write(this.reply.buffer.subarray(0, length));
+        const written = this.socket.write(this.reply.buffer, 0, length);
         if (written < 0) {
           this.close();
           return;

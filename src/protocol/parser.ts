@@ -27,6 +27,23 @@ export class ProtocolError {
 
 export type ParseResult = Uint8Array[] | ProtocolError | null;
 
+/**
+ * Arguments up to this many bytes are returned as standalone copies, longer ones as
+ * views into the input chunk. In JavaScriptCore a view (subarray) costs more than
+ * allocating and filling a small array, and a copy is something the keyspace can keep
+ * as it is (ownBytes() then has nothing to do). JSC keeps typed arrays of up to 1000
+ * elements in its own heap; above that a copy would be a malloc and a memcpy that a
+ * value the command does not keep would waste.
+ */
+export const ARG_COPY_LIMIT = 1000;
+/** Up to this many bytes, a JS loop copies faster than Buffer#copy's native call. */
+const LOOP_COPY_LIMIT = 48;
+/** Header lines are short: scan this far in JS before handing the search to indexOf. */
+const HEADER_SCAN = 24;
+/** scanLine() results besides the CR index. */
+const LINE_INCOMPLETE = -1;
+const LINE_TOO_BIG = -2;
+
 export class RequestParser {
   private buffer: Uint8Array = EMPTY;
   private position = 0;
@@ -36,12 +53,19 @@ export class RequestParser {
   /** A bulk argument being filled across chunks, with how many bytes (incl. CRLF) are in it. */
   private bigArg: Uint8Array | null = null;
   private bigArgFilled = 0;
+  /** argv[0] of the last request the fast path read (see commandName). */
+  private lastCommandName: Uint8Array = EMPTY;
 
   /** Bytes received but not yet turned into commands (the query buffer, for limits and CLIENT LIST). */
   get bufferedBytes(): number {
     return this.buffer.length - this.position + this.bigArgFilled;
   }
 
+  /**
+   * Adds received bytes. The chunk may be the Buffer Bun hands the data callback: it is
+   * used as it is, because reading its `.buffer` (which any view of it needs) costs
+   * about 250 ns a chunk; arguments are copied out of it (copyArg) so none is a Buffer.
+   */
   feed(chunk: Uint8Array): void {
     if (this.bigArg !== null) {
       // Fill the pre-sized argument buffer first; anything after it is ordinary input.
@@ -68,6 +92,80 @@ export class RequestParser {
 
   /** The next complete command, null when more input is needed, or a ProtocolError. */
   next(limits: ParserLimits): ParseResult {
+    if (this.pendingArgs === 0 && this.bigArg === null && this.buffer[this.position] === 42 /* '*' */) {
+      const argv = this.nextComplete(limits);
+      if (argv !== null) return argv;
+    }
+    return this.nextGeneral(limits);
+  }
+
+  /**
+   * The fast path: a whole multibulk request already in the buffer, with plain headers
+   * (no sign, no leading zero, within every limit). Reads it in one pass and commits only
+   * on success; anything else (an incomplete request, an error to report, a large
+   * argument) returns null and nextGeneral() parses the request from its start.
+   */
+  private nextComplete(limits: ParserLimits): Uint8Array[] | null {
+    const buffer = this.buffer;
+    const length = buffer.length;
+    let i = this.position + 1;
+    let c = buffer[i]!;
+    if (!(c >= 49 && c <= 57)) return null;
+    let count = 0;
+    const countEnd = i + 9; // under INT_MAX
+    while (i < length && i < countEnd && (c = buffer[i]!) >= 48 && c <= 57) {
+      count = count * 10 + (c - 48);
+      i++;
+    }
+    if (i + 1 >= length || buffer[i] !== 13) return null;
+    if (count > 10 && limits.unauthenticated) return null;
+    i += 2;
+    const maxBulk = limits.unauthenticated ? Math.min(16384, limits.maxBulkLength) : limits.maxBulkLength;
+    const argv: Uint8Array[] = [];
+    for (let a = 0; a < count; a++) {
+      if (i >= length || buffer[i] !== 36 /* '$' */) return null;
+      let j = i + 1;
+      c = buffer[j]!;
+      let size = 0;
+      if (c === 48) {
+        j++; // "$0": a zero may only stand alone
+      } else {
+        if (!(c >= 49 && c <= 57)) return null;
+        const sizeEnd = j + 9;
+        while (j < length && j < sizeEnd && (c = buffer[j]!) >= 48 && c <= 57) {
+          size = size * 10 + (c - 48);
+          j++;
+        }
+      }
+      if (j + 1 >= length || buffer[j] !== 13 || size > maxBulk) return null;
+      const from = j + 2;
+      i = from + size + 2;
+      if (i > length) return null;
+      if (a === 0) argv.push(this.commandName(buffer, from, size));
+      else argv.push(copyArg(buffer, from, size));
+    }
+    this.position = i;
+    return argv;
+  }
+
+  /**
+   * argv[0] of a request: the previous request's array when the name is the same bytes,
+   * which in a pipeline it nearly always is (one allocation fewer per command). Handlers
+   * treat argv as read-only, so sharing it between requests is safe.
+   */
+  private commandName(buffer: Uint8Array, from: number, size: number): Uint8Array {
+    const last = this.lastCommandName;
+    if (last.length === size) {
+      let i = 0;
+      while (i < size && last[i] === buffer[from + i]) i++;
+      if (i === size) return last;
+    }
+    const name = copyArg(buffer, from, size);
+    if (size <= 32) this.lastCommandName = name;
+    return name;
+  }
+
+  private nextGeneral(limits: ParserLimits): ParseResult {
     for (;;) {
       if (this.pendingArgs === 0 && this.bigArg === null) {
         if (this.position >= this.buffer.length) {
@@ -75,12 +173,14 @@ export class RequestParser {
           return null;
         }
         if (this.buffer[this.position] === 42 /* '*' */) {
-          const header = this.readHeaderLine("too big mbulk count string");
-          if (header === null || header instanceof ProtocolError) return header;
-          const count = parseHeaderInteger(this.buffer, header.start + 1, header.end);
+          const start = this.position;
+          const cr = this.scanLine();
+          if (cr === LINE_INCOMPLETE) return null;
+          if (cr === LINE_TOO_BIG) return new ProtocolError("too big mbulk count string");
+          const count = parseHeaderInteger(this.buffer, start + 1, cr);
           if (count === null || count > INT_MAX) return new ProtocolError("invalid multibulk length");
           if (count > 10 && limits.unauthenticated) return new ProtocolError("unauthenticated multibulk length");
-          this.position = header.next;
+          this.position = cr + 2;
           if (count <= 0) continue; // "*0" and "*-1" are empty requests Redis silently skips
           this.pendingArgs = count;
           this.argv = [];
@@ -111,48 +211,60 @@ export class RequestParser {
       // The buffer was sized to include the CRLF; Redis does not check those two bytes either.
       return arg.subarray(0, arg.length - 2);
     }
-    if (this.position >= this.buffer.length) return null;
-    const marker = this.buffer[this.position]!;
+    const buffer = this.buffer;
+    const start = this.position;
+    if (start >= buffer.length) return null;
+    const marker = buffer[start]!;
     if (marker !== 36 /* '$' */) {
       return new ProtocolError(`expected '$', got '${String.fromCharCode(marker)}'`);
     }
-    const header = this.readHeaderLine("too big bulk count string");
-    if (header === null || header instanceof ProtocolError) return header;
-    const length = parseHeaderInteger(this.buffer, header.start + 1, header.end);
+    const cr = this.scanLine();
+    if (cr === LINE_INCOMPLETE) return null;
+    if (cr === LINE_TOO_BIG) return new ProtocolError("too big bulk count string");
+    const length = parseHeaderInteger(buffer, start + 1, cr);
     if (length === null || length < 0 || length > limits.maxBulkLength) return new ProtocolError("invalid bulk length");
     if (length > 16384 && limits.unauthenticated) return new ProtocolError("unauthenticated bulk length");
-    this.position = header.next;
-    const available = this.buffer.length - this.position;
+    const from = cr + 2;
+    const available = buffer.length - from;
     if (available >= length + 2) {
-      const arg = this.buffer.subarray(this.position, this.position + length);
-      this.position += length + 2;
-      return arg;
+      this.position = from + length + 2;
+      return copyArg(buffer, from, length);
     }
     if (length >= 32 * 1024) {
       // Large argument: allocate it once and let feed() fill it in place.
       const big = new Uint8Array(length + 2);
-      big.set(this.buffer.subarray(this.position));
+      big.set(buffer.subarray(from));
       this.bigArg = big;
       this.bigArgFilled = available;
       this.buffer = EMPTY;
       this.position = 0;
       return null;
     }
-    // Wait for more input; rewind so the header is parsed again then (it is short).
-    this.position = header.start;
+    // Wait for more input; the header is parsed again then (it is short).
     return null;
   }
 
-  /** Finds the CRLF-terminated header line at position; null if incomplete. */
-  private readHeaderLine(tooBig: string): { start: number; end: number; next: number } | ProtocolError | null {
+  /**
+   * Finds the CR ending the header line at position (the line needs its LF too, or at
+   * least one byte after the CR, as Redis's processMultibulkBuffer). Returns the CR's
+   * index, LINE_INCOMPLETE, or LINE_TOO_BIG past PROTO_INLINE_MAX_SIZE.
+   */
+  private scanLine(): number {
+    const buffer = this.buffer;
     const start = this.position;
-    const newline = this.buffer.indexOf(13 /* \r */, start);
-    if (newline < 0 || newline + 1 >= this.buffer.length) {
-      if (this.buffer.length - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError(tooBig);
-      return null;
+    const length = buffer.length;
+    const scanEnd = Math.min(length, start + HEADER_SCAN);
+    let cr = -1;
+    for (let i = start + 1; i < scanEnd; i++) {
+      if (buffer[i] === 13 /* \r */) {
+        cr = i;
+        break;
+      }
     }
-    if (newline - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError(tooBig);
-    return { start, end: newline, next: newline + 2 };
+    if (cr < 0 && scanEnd < length) cr = buffer.indexOf(13, scanEnd);
+    if (cr < 0 || cr + 1 >= length) return length - start > PROTO_INLINE_MAX_SIZE ? LINE_TOO_BIG : LINE_INCOMPLETE;
+    if (cr - start > PROTO_INLINE_MAX_SIZE) return LINE_TOO_BIG;
+    return cr;
   }
 
   private readInline(): Uint8Array[] | ProtocolError | null {
@@ -162,10 +274,32 @@ export class RequestParser {
       if (this.buffer.length - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError("too big inline request");
       return null;
     }
+    const buffer = this.buffer;
     let end = newline;
-    if (end > start && this.buffer[end - 1] === 13) end--;
+    if (end > start && buffer[end - 1] === 13) end--;
     this.position = newline + 1;
-    const args = splitInlineArgs(this.buffer.subarray(start, end));
+    // Without quotes, sdssplitargs's arguments are the runs of non-space bytes: split
+    // them here (PING from redis-benchmark is inline) and leave quoting to splitInlineArgs.
+    let quoted = false;
+    for (let i = start; i < end; i++) {
+      const c = buffer[i];
+      if (c === 34 || c === 39) {
+        quoted = true;
+        break;
+      }
+    }
+    if (!quoted) {
+      const args: Uint8Array[] = [];
+      let i = start;
+      for (;;) {
+        while (i < end && isSpace(buffer[i]!)) i++;
+        if (i >= end) return args;
+        const from = i;
+        while (i < end && !isSpace(buffer[i]!)) i++;
+        args.push(copyArg(buffer, from, i - from));
+      }
+    }
+    const args = splitInlineArgs(copyArg(buffer, start, end - start));
     if (args === null) return new ProtocolError("unbalanced quotes in request");
     return args;
   }
@@ -176,6 +310,32 @@ export class RequestParser {
       this.position = 0;
     }
   }
+}
+
+const bufferCopy = Buffer.prototype.copy;
+
+/** isspace() in the C locale, as sdssplitargs uses it. */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+}
+
+/**
+ * The argument at buffer[from, from + size): a standalone plain Uint8Array up to
+ * ARG_COPY_LIMIT bytes, a plain Uint8Array view beyond (never a Buffer, whose slice()
+ * does not copy). Buffer#copy reads the source without a view of it.
+ */
+function copyArg(buffer: Uint8Array, from: number, size: number): Uint8Array {
+  if (size <= LOOP_COPY_LIMIT) {
+    const arg = new Uint8Array(size);
+    for (let i = 0; i < size; i++) arg[i] = buffer[from + i]!;
+    return arg;
+  }
+  if (size <= ARG_COPY_LIMIT) {
+    const arg = new Uint8Array(size);
+    bufferCopy.call(buffer, arg, 0, from, from + size);
+    return arg;
+  }
+  return new Uint8Array(buffer.buffer, buffer.byteOffset + from, size);
 }
 
 /** string2ll over buffer[start, end): the strict integer form Redis requires in headers. */

@@ -23,13 +23,43 @@ const NULL_BULK = ascii("$-1\r\n");
 const NULL_ARRAY = ascii("*-1\r\n");
 const RESP3_NULL = ascii("_\r\n");
 const EMPTY_ARRAY = ascii("*0\r\n");
-const INT_CACHE: Uint8Array[] = [];
-const BULK_HEADER_CACHE: Uint8Array[] = [];
-const ARRAY_HEADER_CACHE: Uint8Array[] = [];
-for (let i = 0; i < 512; i++) {
-  INT_CACHE.push(ascii(`:${i}\r\n`));
-  BULK_HEADER_CACHE.push(ascii(`$${i}\r\n`));
-  ARRAY_HEADER_CACHE.push(ascii(`*${i}\r\n`));
+
+/** Up to this many bytes a JS loop copies faster than TypedArray#set's native call. */
+const LOOP_COPY_LIMIT = 32;
+
+/** Copies `bytes` into `buf` at `pos` (which has room); returns the position after them. */
+function copyInto(buf: Uint8Array, pos: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n <= LOOP_COPY_LIMIT) {
+    for (let i = 0; i < n; i++) buf[pos + i] = bytes[i]!;
+  } else buf.set(bytes, pos);
+  return pos + n;
+}
+
+/** Writes the decimal digits of a non-negative safe integer at `pos`; returns the position after them. */
+function writeDigits(buf: Uint8Array, pos: number, value: number): number {
+  if (value < 10) {
+    buf[pos] = 48 + value;
+    return pos + 1;
+  }
+  if (value <= 0x7fffffff) {
+    // int32 arithmetic: a third of the cost of Math.floor and % on doubles.
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
+    let at = pos + digits;
+    let rest = value;
+    while (at > pos) {
+      const quotient = (rest / 10) | 0;
+      buf[--at] = 48 + rest - quotient * 10;
+      rest = quotient;
+    }
+    return pos + digits;
+  }
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  let at = pos + digits;
+  for (let rest = value; at > pos; rest = Math.floor(rest / 10)) buf[--at] = 48 + (rest % 10);
+  return pos + digits;
 }
 
 export class ReplyWriter {
@@ -41,8 +71,11 @@ export class ReplyWriter {
   enabled = true;
 
   private ensure(extra: number): void {
+    if (this.length + extra > this.buffer.length) this.grow(extra);
+  }
+
+  private grow(extra: number): void {
     const needed = this.length + extra;
-    if (needed <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < needed) size *= 2;
     const grown = new Uint8Array(size);
@@ -66,9 +99,9 @@ export class ReplyWriter {
 
   raw(bytes: Uint8Array): void {
     if (!this.enabled) return;
-    this.ensure(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+    const n = bytes.length;
+    if (this.length + n > this.buffer.length) this.grow(n);
+    this.length = copyInto(this.buffer, this.length, bytes);
   }
 
   private text(text: string): void {
@@ -92,8 +125,15 @@ export class ReplyWriter {
 
   simple(text: string): void {
     if (!this.enabled) return;
-    this.text("+" + text);
-    this.crlf();
+    const n = text.length;
+    if (this.length + n + 3 > this.buffer.length) this.grow(n + 3);
+    const buf = this.buffer;
+    let pos = this.length;
+    buf[pos++] = 43; // '+'
+    for (let i = 0; i < n; i++) buf[pos++] = text.charCodeAt(i);
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    this.length = pos;
   }
 
   /** An error reply; `text` starts with its code (`ERR ...`, `WRONGTYPE ...`). CR/LF become spaces, as Redis does. */
@@ -105,8 +145,20 @@ export class ReplyWriter {
 
   integer(value: number | bigint): void {
     if (!this.enabled) return;
-    if (typeof value === "number" && value >= 0 && value < 512 && Number.isInteger(value)) {
-      this.raw(INT_CACHE[value]!);
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      // ':' sign, up to 16 digits, CRLF
+      if (this.length + 20 > this.buffer.length) this.grow(20);
+      const buf = this.buffer;
+      let pos = this.length;
+      buf[pos++] = 58; // ':'
+      if (value < 0) {
+        buf[pos++] = 45;
+        value = -value;
+      }
+      pos = writeDigits(buf, pos, value);
+      buf[pos++] = CRLF_0;
+      buf[pos++] = CRLF_1;
+      this.length = pos;
       return;
     }
     this.text(":");
@@ -117,28 +169,38 @@ export class ReplyWriter {
   bulk(bytes: Uint8Array): void {
     if (!this.enabled) return;
     const n = bytes.length;
-    if (n < 512) this.raw(BULK_HEADER_CACHE[n]!);
-    else {
-      this.text("$" + n);
-      this.crlf();
-    }
-    this.ensure(n + 2);
-    this.buffer.set(bytes, this.length);
-    this.length += n;
-    this.crlf();
+    // '$', up to 16 digits, CRLF, the bytes, CRLF
+    if (this.length + n + 21 > this.buffer.length) this.grow(n + 21);
+    const buf = this.buffer;
+    let pos = this.length;
+    buf[pos++] = 36; // '$'
+    pos = writeDigits(buf, pos, n);
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    pos = copyInto(buf, pos, bytes);
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    this.length = pos;
   }
 
   /** A bulk reply of a binary string. */
   bulkText(text: string): void {
     if (!this.enabled) return;
-    const n = text.length;
-    if (n < 512) this.raw(BULK_HEADER_CACHE[n]!);
-    else {
-      this.text("$" + n);
-      this.crlf();
-    }
+    this.header(36 /* '$' */, text.length);
     this.text(text);
     this.crlf();
+  }
+
+  /** `<type><count>\r\n` for a non-negative count (aggregate and bulk headers). */
+  private header(type: number, count: number): void {
+    if (this.length + 19 > this.buffer.length) this.grow(19);
+    const buf = this.buffer;
+    let pos = this.length;
+    buf[pos++] = type;
+    pos = writeDigits(buf, pos, count);
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    this.length = pos;
   }
 
   /** A missing value: `$-1` in RESP2, `_` in RESP3. */
@@ -153,11 +215,7 @@ export class ReplyWriter {
 
   arrayHeader(count: number): void {
     if (!this.enabled) return;
-    if (count < 512) this.raw(ARRAY_HEADER_CACHE[count]!);
-    else {
-      this.text("*" + count);
-      this.crlf();
-    }
+    this.header(42 /* '*' */, count);
   }
 
   emptyArray(): void {
@@ -168,24 +226,21 @@ export class ReplyWriter {
   mapHeader(pairs: number): void {
     if (!this.enabled) return;
     if (this.resp === 3) {
-      this.text("%" + pairs);
-      this.crlf();
+      this.header(37 /* '%' */, pairs);
     } else this.arrayHeader(pairs * 2);
   }
 
   setHeader(count: number): void {
     if (!this.enabled) return;
     if (this.resp === 3) {
-      this.text("~" + count);
-      this.crlf();
+      this.header(126 /* '~' */, count);
     } else this.arrayHeader(count);
   }
 
   pushHeader(count: number): void {
     if (!this.enabled) return;
     if (this.resp === 3) {
-      this.text(">" + count);
-      this.crlf();
+      this.header(62 /* '>' */, count);
     } else this.arrayHeader(count);
   }
 

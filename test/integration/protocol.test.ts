@@ -34,6 +34,14 @@ d("protocol errors match Redis", () => {
     "PING\r\nECHO hello\r\n\r\nPING\r\n",
     'SET k "va\\x41l ue"\r\nGET k\r\n',
     "*0\r\n*1\r\n$4\r\nPING\r\n",
+    // Headers the parser's fast path hands to the general one, and mixed-case names.
+    "*01\r\n$4\r\nPING\r\n",
+    "*1\r\n$04\r\nPING\r\n",
+    "*1\r\n$+4\r\nPING\r\n",
+    "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
+    "*3\r\n$3\r\nsEt\r\n$1\r\nk\r\n$2\r\nv1\r\n*2\r\n$3\r\nGeT\r\n$1\r\nk\r\n*1\r\n$5\r\nPiNgX\r\n",
+    // Inline requests without quotes take the parser's own split.
+    "SET  k1 \t v1\r\nGET k1\r\nECHO a\\x41\r\n  \r\nping\n",
   ];
   for (const payload of cases) {
     test(JSON.stringify(payload), async () => {

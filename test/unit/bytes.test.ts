@@ -15,7 +15,7 @@ test("parseInteger accepts only canonical int64 text", () => {
 });
 
 test("integerBytes formats like String()", () => {
-  for (const n of [0, 1, -1, 9, 10, 99, 100, -100, 123456789, -9007199254740991, 9007199254740991]) {
+  for (const n of [0, 1, -1, 9, 10, 99, 100, -100, 123456789, -9007199254740991, 9007199254740991, 2 ** 31 - 1, 2 ** 31, 1 - 2 ** 31, -(2 ** 31), 2 ** 31 + 1, 1e15, -1e15]) {
     expect(text(integerBytes(n))).toBe(String(n));
   }
 });

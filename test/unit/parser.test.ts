@@ -2,7 +2,8 @@
 // protocol error, and a fuzz run that asserts it never throws.
 
 import { describe, expect, test } from "bun:test";
-import { ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
+import { ARG_COPY_LIMIT, ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
+import { ownBytes } from "../../src/db/bytes.ts";
 import { splitInlineArgs } from "../../src/protocol/inline.ts";
 
 const limits = { maxBulkLength: 512 * 1024 * 1024, unauthenticated: false };
@@ -50,6 +51,110 @@ describe("RequestParser", () => {
     const result = parseAll(chunks);
     expect(result.length).toBe(1);
     expect((result[0] as string[])[1]!.length).toBe(300_000);
+  });
+
+  test("whole requests (the fast path) and requests split byte by byte parse the same", () => {
+    let state = 99;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state % n;
+    };
+    const sizes = [0, 1, 3, 47, 48, 49, 200, ARG_COPY_LIMIT, ARG_COPY_LIMIT + 1, 40_000];
+    const requests: string[][] = [];
+    for (let r = 0; r < 40; r++) {
+      const argc = 1 + random(12);
+      requests.push(Array.from({ length: argc }, () => String.fromCharCode(97 + random(26)).repeat(sizes[random(sizes.length)]!)));
+    }
+    const wire = requests.map((args) => `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")).join("");
+    const input = Buffer.from(wire, "latin1");
+    expect(parseAll([input])).toEqual(requests);
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < input.length; ) {
+      const take = 1 + random(700);
+      pieces.push(input.subarray(i, i + take));
+      i += take;
+    }
+    expect(parseAll(pieces)).toEqual(requests);
+  });
+
+  test("headers the fast path leaves to the general parser", () => {
+    expect(parseAll([Buffer.from("*01\r\n$4\r\nPING\r\n")])).toEqual(["invalid multibulk length"]);
+    expect(parseAll([Buffer.from("*1\r\n$04\r\nPING\r\n")])).toEqual(["invalid bulk length"]);
+    expect(parseAll([Buffer.from("*1\r\n$+4\r\nPING\r\n")])).toEqual(["invalid bulk length"]);
+    expect(parseAll([Buffer.from("*2\r\n$4\r\nECHO\r\n$0\r\n\r\n")])).toEqual([["ECHO", ""]]);
+    expect(parseAll([Buffer.from("*2\r\n$4\r\nECHO\r\n$1234567890\r\n")])).toEqual(["invalid bulk length"]);
+    const parser = new RequestParser();
+    parser.feed(Buffer.from("*1\r\n$20000\r\n" + "a".repeat(20000) + "\r\n"));
+    expect(parser.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated bulk length"));
+    const p2 = new RequestParser();
+    p2.feed(Buffer.from("*11\r\n" + "$1\r\na\r\n".repeat(11)));
+    expect(p2.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated multibulk length"));
+    const p3 = new RequestParser();
+    p3.feed(Buffer.from("*1\r\n$200\r\n" + "a".repeat(200) + "\r\n"));
+    expect(p3.next({ ...limits, maxBulkLength: 100 })).toEqual(new ProtocolError("invalid bulk length"));
+  });
+
+  test("short arguments are standalone copies, long ones views that ownBytes copies", () => {
+    const long = "b".repeat(ARG_COPY_LIMIT + 1);
+    const medium = "m".repeat(200);
+    const chunk = Buffer.from(`*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n${long}\r\n$200\r\n${medium}\r\n`, "latin1");
+    for (const split of [false, true]) {
+      const parser = new RequestParser();
+      if (split) {
+        parser.feed(chunk.subarray(0, 20));
+        expect(parser.next(limits)).toBeNull();
+        parser.feed(chunk.subarray(20));
+      } else parser.feed(chunk);
+      const argv = parser.next(limits) as Uint8Array[];
+      expect(text(argv)).toEqual(["SET", "k", long, medium]);
+      // Plain Uint8Arrays, never Buffers (whose slice() would not copy), though the input was one.
+      for (const arg of argv) expect(Buffer.isBuffer(arg)).toBe(false);
+      const short = argv[1]!;
+      expect(short.byteOffset).toBe(0);
+      expect(short.buffer.byteLength).toBe(1);
+      expect(ownBytes(short)).toBe(short);
+      const value = argv[2]!;
+      const owned = ownBytes(value);
+      expect(owned.buffer.byteLength).toBe(long.length);
+      expect(ownBytes(argv[3]!)).toBe(argv[3]!);
+      // None shares memory with the input.
+      const copy = Buffer.from(chunk);
+      chunk.fill(0);
+      expect(text([short, owned, argv[3]!])).toEqual(["k", long, medium]);
+      copy.copy(chunk);
+    }
+  });
+
+  test("inline requests without quotes split as sdssplitargs splits them", () => {
+    let state = 7;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state % n;
+    };
+    const alphabet = [32, 32, 9, 11, 12, 13, 97, 98, 92, 120, 0, 200, 255, 36, 42];
+    for (let round = 0; round < 500; round++) {
+      const line = Buffer.from(Array.from({ length: random(40) }, () => alphabet[random(alphabet.length)]!));
+      if (line[0] === 42) line[0] = 97; // a leading '*' makes a multibulk request
+      // A CR right before the LF belongs to the line ending, as in Redis.
+      const expected = splitInlineArgs(line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line)!;
+      const parser = new RequestParser();
+      parser.feed(Buffer.concat([line, Buffer.from("\n")]));
+      const result = parser.next(limits);
+      if (expected.length === 0) expect(result).toBeNull();
+      else expect(text(result as Uint8Array[])).toEqual(text(expected));
+    }
+    expect(parseAll([Buffer.from("PING\r\n  set  a\tb\r\nECHO 'x y'\r\n")])).toEqual([["PING"], ["set", "a", "b"], ["ECHO", "x y"]]);
+  });
+
+  test("argv[0] is shared by consecutive requests naming the same bytes, and only by those", () => {
+    const parser = new RequestParser();
+    parser.feed(Buffer.from("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nping\r\n*2\r\n$4\r\nPING\r\n$1\r\nx\r\n"));
+    const [a, b, c, d] = [parser.next(limits), parser.next(limits), parser.next(limits), parser.next(limits)] as Uint8Array[][];
+    expect(b![0]).toBe(a![0]!);
+    expect(c![0]).not.toBe(a![0]!);
+    expect(text(c!)).toEqual(["ping"]);
+    expect(text(d!)).toEqual(["PING", "x"]);
+    expect(text(a!)).toEqual(["PING"]);
   });
 
   test("empty multibulk counts are skipped", () => {
