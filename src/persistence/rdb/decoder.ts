@@ -29,9 +29,17 @@ import { bytesToKey, bytesToText, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
 import { RdbFormatError } from "./errors.ts";
 import { lzfDecompress } from "./lzf.ts";
-import { decodeListpack, listpackEntryBytes, type ListpackEntry } from "./listpack.ts";
+import {
+  LISTPACK_FIRST_ENTRY,
+  decodeListpack,
+  listpackEntryBytes,
+  readListpackEntry,
+  validateListpack,
+  type ListpackEntry,
+  type ListpackEntryView,
+} from "./listpack.ts";
 import { decodeZiplist } from "./ziplist.ts";
-import { decodeIntset } from "./intset.ts";
+import { decodeIntsetMembers } from "./intset.ts";
 import { decodeZipmap } from "./zipmap.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -444,6 +452,30 @@ function parseBlob<T>(reader: RdbReader, what: string, parse: () => T): T {
   }
 }
 
+/** validateListpack with the loader's text for that blob; returns the element count. */
+function validateListpackBlob(reader: RdbReader, what: string, blob: Uint8Array): number {
+  try {
+    return validateListpack(blob);
+  } catch (error) {
+    if (error instanceof RdbFormatError) reader.fail(`${what} (${error.message})`);
+    throw error;
+  }
+}
+
+/** A listpack entry as a binary string (collection member or field). */
+function listpackEntryKey(blob: Uint8Array, entry: ListpackEntryView): string {
+  if (entry.stringStart >= 0) {
+    return Buffer.prototype.latin1Slice.call(blob, entry.stringStart, entry.stringStart + entry.stringLength) as string;
+  }
+  return entry.bigInteger === null ? String(entry.integer) : entry.bigInteger.toString();
+}
+
+/** A listpack entry as owned bytes (list element, hash value): an integer as its decimal text. */
+function listpackEntryValue(blob: Uint8Array, entry: ListpackEntryView): Uint8Array {
+  if (entry.stringStart >= 0) return blob.slice(entry.stringStart, entry.stringStart + entry.stringLength);
+  return entry.bigInteger === null ? integerText(entry.integer) : textToBytes(entry.bigInteger.toString());
+}
+
 /** C's strtod/sscanf("%lg") on a score's text: the longest numeric prefix, inf/nan words included. */
 export function parseScoreText(text: string): number | null {
   const match = /^\s*([+-]?)(inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(text);
@@ -457,7 +489,17 @@ export function parseScoreText(text: string): number | null {
 
 function listpackScore(reader: RdbReader, entry: ListpackEntry, what: string): number {
   if (typeof entry === "bigint") return Number(entry);
-  const score = parseScoreText(bytesToText(entry));
+  return scoreFromText(reader, bytesToText(entry), what);
+}
+
+function listpackEntryScore(reader: RdbReader, blob: Uint8Array, entry: ListpackEntryView, what: string): number {
+  if (entry.stringStart < 0) return entry.bigInteger === null ? entry.integer : Number(entry.bigInteger);
+  const text = bytesToText(blob.subarray(entry.stringStart, entry.stringStart + entry.stringLength));
+  return scoreFromText(reader, text, what);
+}
+
+function scoreFromText(reader: RdbReader, text: string, what: string): number {
+  const score = parseScoreText(text);
   if (score === null) reader.fail(`${what} (score is not a number)`);
   if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
   return score;
@@ -558,9 +600,16 @@ class ValueReader {
       const blob = readString(reader, false);
       if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
       // Empty listpack nodes are skipped silently, as Redis does.
-      const entries = version2
-        ? parseBlob(reader, "Listpack integrity check failed.", () => decodeListpack(blob))
-        : parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
+      if (version2) {
+        const count = validateListpackBlob(reader, "Listpack integrity check failed.", blob);
+        for (let n = 0, p = LISTPACK_FIRST_ENTRY; n < count; n++) {
+          const entry = readListpackEntry(blob, p);
+          list.pushTail(listpackEntryValue(blob, entry));
+          p = entry.next;
+        }
+        continue;
+      }
+      const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
       for (const entry of entries) list.pushTail(listpackEntryBytes(entry));
     }
     if (list.length === 0) throw new EmptyKeyError();
@@ -574,25 +623,23 @@ class ValueReader {
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
     const maxIntsetEntries = Math.min(this.limits.setMaxIntsetEntries, 1 << 30);
-    const members = new Set<string>();
+    const set = new RedisSet();
     let allIntegers = count <= maxIntsetEntries;
     for (let i = 0; i < count; i++) {
       const member = readString(reader, false);
       const key = bytesToKey(member);
-      if (members.has(key)) reader.fail("Duplicate set members detected");
-      members.add(key);
+      if (!set.add(key)) reader.fail("Duplicate set members detected");
       if (allIntegers && !isCanonicalInt64(key)) allIntegers = false;
     }
-    return buildSet(members, allIntegers ? "intset" : "hashtable");
+    set.encoding = allIntegers ? "intset" : "hashtable";
+    return set;
   }
 
   private readIntset(): RedisValue {
     const reader: RdbReader = this.reader;
     const blob = readString(reader, false);
-    const values = parseBlob(reader, "Intset integrity check failed.", () => decodeIntset(blob));
-    const members = new Set<string>();
-    for (const value of values) members.add(String(value));
-    return buildSet(members, values.length > this.limits.setMaxIntsetEntries ? "hashtable" : "intset");
+    const members = parseBlob(reader, "Intset integrity check failed.", () => decodeIntsetMembers(blob));
+    return RedisSet.fromAscendingIntegers(members, members.length > this.limits.setMaxIntsetEntries ? "hashtable" : "intset");
   }
 
   // --- sorted sets -------------------------------------------------------------
@@ -601,7 +648,7 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
-    const scores = new Map<string, number>();
+    const zset = new RedisZSet();
     let longestMember = 0;
     for (let i = 0; i < count; i++) {
       // The member may alias the read buffer: take its key before reading on.
@@ -610,29 +657,42 @@ class ValueReader {
       if (member.length > longestMember) longestMember = member.length;
       const score = binaryScores ? reader.float64LE() : readTextScore(reader);
       if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
-      if (scores.has(key)) reader.fail("Duplicate zset fields detected");
-      scores.set(key, score);
+      if (zset.has(key)) reader.fail("Duplicate zset fields detected");
+      zset.add(key, score);
     }
     // Like Redis, converted *after* loading since the file does not say which encoding it had.
-    const small = scores.size <= this.limits.zsetMaxListpackEntries && longestMember <= this.limits.zsetMaxListpackValue;
-    return buildZSet(scores, small ? "listpack" : "skiplist");
+    const small = zset.size <= this.limits.zsetMaxListpackEntries && longestMember <= this.limits.zsetMaxListpackValue;
+    return finishZSet(zset, small ? "listpack" : "skiplist");
   }
 
   private readPackedZSet(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Zset listpack integrity check failed." : "Zset ziplist integrity check failed.";
     const blob = readString(reader, false);
-    const entries = parseBlob(reader, what, () => (listpack ? decodeListpack(blob) : decodeZiplist(blob)));
-    if (entries.length % 2 !== 0) reader.fail(what);
-    const scores = new Map<string, number>();
-    for (let i = 0; i < entries.length; i += 2) {
-      const member = bytesToKey(listpackEntryBytes(entries[i]!));
-      if (scores.has(member)) reader.fail(`${what} (duplicate member)`);
-      scores.set(member, listpackScore(reader, entries[i + 1]!, what));
+    const zset = new RedisZSet();
+    if (listpack) {
+      const count = validateListpackBlob(reader, what, blob);
+      if (count % 2 !== 0) reader.fail(what);
+      for (let p = LISTPACK_FIRST_ENTRY; blob[p] !== 0xff; ) {
+        const memberEntry = readListpackEntry(blob, p);
+        const member = listpackEntryKey(blob, memberEntry);
+        const scoreEntry = readListpackEntry(blob, memberEntry.next);
+        if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
+        zset.add(member, listpackEntryScore(reader, blob, scoreEntry, what));
+        p = scoreEntry.next;
+      }
+    } else {
+      const entries = parseBlob(reader, what, () => decodeZiplist(blob));
+      if (entries.length % 2 !== 0) reader.fail(what);
+      for (let i = 0; i < entries.length; i += 2) {
+        const member = bytesToKey(listpackEntryBytes(entries[i]!));
+        if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
+        zset.add(member, listpackScore(reader, entries[i + 1]!, what));
+      }
     }
-    if (scores.size === 0) throw new EmptyKeyError();
+    if (zset.size === 0) throw new EmptyKeyError();
     // Redis checks only the entry count here, not element sizes (that would be an O(N) scan).
-    return buildZSet(scores, scores.size > this.limits.zsetMaxListpackEntries ? "skiplist" : "listpack");
+    return finishZSet(zset, zset.size > this.limits.zsetMaxListpackEntries ? "skiplist" : "listpack");
   }
 
   // --- hashes ------------------------------------------------------------------
@@ -641,7 +701,8 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
-    const fields = new Map<string, Uint8Array>();
+    const hash = new RedisHash();
+    const fields = hash.map;
     let listpack = count <= this.limits.hashMaxListpackEntries;
     for (let i = 0; i < count; i++) {
       const field = readString(reader, false);
@@ -654,7 +715,7 @@ class ValueReader {
         listpack = false;
       }
     }
-    return buildHash(fields, listpack ? "listpack" : "hashtable");
+    return finishHash(hash, listpack ? "listpack" : "hashtable");
   }
 
   private readZipmapHash(): RedisValue {
@@ -678,17 +739,31 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Hash listpack integrity check failed." : "Hash ziplist integrity check failed.";
     const blob = readString(reader, false);
-    const entries = parseBlob(reader, what, () => (listpack ? decodeListpack(blob) : decodeZiplist(blob)));
-    if (entries.length % 2 !== 0) reader.fail(what);
-    const fields = new Map<string, Uint8Array>();
-    for (let i = 0; i < entries.length; i += 2) {
-      const field = bytesToKey(listpackEntryBytes(entries[i]!));
-      if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
-      fields.set(field, listpackEntryBytes(entries[i + 1]!));
+    const hash = new RedisHash();
+    const fields = hash.map;
+    if (listpack) {
+      const count = validateListpackBlob(reader, what, blob);
+      if (count % 2 !== 0) reader.fail(what);
+      for (let p = LISTPACK_FIRST_ENTRY; blob[p] !== 0xff; ) {
+        const fieldEntry = readListpackEntry(blob, p);
+        const field = listpackEntryKey(blob, fieldEntry);
+        const valueEntry = readListpackEntry(blob, fieldEntry.next);
+        if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
+        fields.set(field, listpackEntryValue(blob, valueEntry));
+        p = valueEntry.next;
+      }
+    } else {
+      const entries = parseBlob(reader, what, () => decodeZiplist(blob));
+      if (entries.length % 2 !== 0) reader.fail(what);
+      for (let i = 0; i < entries.length; i += 2) {
+        const field = bytesToKey(listpackEntryBytes(entries[i]!));
+        if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
+        fields.set(field, listpackEntryBytes(entries[i + 1]!));
+      }
     }
     if (fields.size === 0) throw new EmptyKeyError();
     // As for zsets, only the count decides here.
-    return buildHash(fields, fields.size > this.limits.hashMaxListpackEntries ? "hashtable" : "listpack");
+    return finishHash(hash, fields.size > this.limits.hashMaxListpackEntries ? "hashtable" : "listpack");
   }
 
   // --- streams -------------------------------------------------------------------
@@ -908,21 +983,18 @@ function estimateEntriesRead(
 // (a check with no limit) before the encoding is set.
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
-function buildSet(members: Set<string>, encoding: "intset" | "hashtable"): RedisSet {
-  const set = RedisSet.fromMembers(members);
-  set.encoding = encoding;
-  return set;
-}
-
 function buildHash(fields: Map<string, Uint8Array>, encoding: "listpack" | "hashtable"): RedisHash {
   const hash = RedisHash.fromEntries(fields);
+  return finishHash(hash, encoding);
+}
+
+function finishHash(hash: RedisHash, encoding: "listpack" | "hashtable"): RedisHash {
   hash.convertIfNeeded(NO_LIMIT, NO_LIMIT);
   hash.encoding = encoding;
   return hash;
 }
 
-function buildZSet(scores: Map<string, number>, encoding: "listpack" | "skiplist"): RedisZSet {
-  const zset = RedisZSet.fromEntries(scores);
+function finishZSet(zset: RedisZSet, encoding: "listpack" | "skiplist"): RedisZSet {
   zset.convertIfNeeded(NO_LIMIT, NO_LIMIT);
   zset.encoding = encoding;
   return zset;

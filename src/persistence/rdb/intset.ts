@@ -82,3 +82,45 @@ export function decodeIntset(bytes: Uint8Array): bigint[] {
   }
   return values;
 }
+
+/**
+ * decodeIntset for the loader: the same checks, the members as their decimal
+ * text (what a set holds) in ascending order, without a bigint per element for
+ * the 16- and 32-bit encodings.
+ */
+export function decodeIntsetMembers(bytes: Uint8Array): string[] {
+  const size = bytes.length;
+  if (size < HEADER_SIZE) throw new RdbFormatError(`Invalid intset: ${size} bytes is shorter than the header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+  const width = view.getUint32(0, true);
+  if (width !== 2 && width !== 4 && width !== 8) throw new RdbFormatError(`Invalid intset: encoding ${width}`);
+  const count = view.getUint32(4, true);
+  if (HEADER_SIZE + count * width !== size) {
+    throw new RdbFormatError(`Invalid intset: ${count} elements of ${width} bytes do not fill ${size} bytes`);
+  }
+  if (count === 0) throw new RdbFormatError("Invalid intset: empty");
+
+  const members: string[] = new Array(count);
+  if (width === 8) {
+    let previous = 0n;
+    for (let i = 0, at = HEADER_SIZE; i < count; i++, at += 8) {
+      const value = view.getBigInt64(at, true);
+      if (i > 0 && value <= previous) notAscending(i);
+      previous = value;
+      members[i] = value.toString();
+    }
+  } else {
+    let previous = 0;
+    for (let i = 0, at = HEADER_SIZE; i < count; i++, at += width) {
+      const value = width === 2 ? view.getInt16(at, true) : view.getInt32(at, true);
+      if (i > 0 && value <= previous) notAscending(i);
+      previous = value;
+      members[i] = String(value);
+    }
+  }
+  return members;
+}
+
+function notAscending(index: number): never {
+  throw new RdbFormatError(`Invalid intset: element ${index} is not greater than the one before`);
+}

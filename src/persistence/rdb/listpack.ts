@@ -226,13 +226,14 @@ function corrupt(message: string, offset: number): RdbFormatError {
 }
 
 /**
- * Parse and validate a listpack. Integers come back as bigint, strings as copies
- * (they do not keep the RDB buffer alive). Throws RdbFormatError on any structural
- * problem: header total that does not match, missing terminator, unknown encoding,
- * an entry or length running past the end, a backlen that does not match its
- * entry, or an element count that disagrees with the header.
+ * Validate a listpack the way lpValidateIntegrity (deep) does and return its
+ * element count. Throws RdbFormatError on any structural problem: header total
+ * that does not match, missing terminator, unknown encoding, an entry or length
+ * running past the end, a backlen that does not match its entry, or an element
+ * count that disagrees with the header. After it returns, readListpackEntry may
+ * walk the blob from LISTPACK_FIRST_ENTRY without further checks.
  */
-export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
+export function validateListpack(bytes: Uint8Array): number {
   const size = bytes.length;
   if (size < HEADER_SIZE + 1) throw corrupt(`${size} bytes is shorter than the header`, 0);
   const declaredTotal = readUint32LE(bytes, 0);
@@ -241,76 +242,52 @@ export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
   if (bytes[last] !== END_MARKER) throw corrupt("missing 0xFF terminator", last);
   const declaredCount = bytes[4]! | (bytes[5]! << 8);
 
-  const entries: ListpackEntry[] = [];
+  let count = 0;
   let p = HEADER_SIZE;
   while (bytes[p] !== END_MARKER) {
     const encoding = bytes[p]!;
     let entryLength: number;
-    let value: ListpackEntry;
     if (encoding < 0x80) {
       entryLength = 1;
-      value = BigInt(encoding);
     } else if (encoding < 0xc0) {
-      const length = encoding & 0x3f;
-      entryLength = 1 + length;
+      entryLength = 1 + (encoding & 0x3f);
       if (p + entryLength > last) throw corrupt("string runs past the end", p);
-      value = bytes.slice(p + 1, p + 1 + length);
     } else if (encoding < 0xe0) {
       if (p + 1 >= last) throw corrupt("13-bit integer runs past the end", p);
       entryLength = 2;
-      const unsigned = ((encoding & 0x1f) << 8) | bytes[p + 1]!;
-      value = BigInt(unsigned >= 4096 ? unsigned - 8192 : unsigned);
     } else if (encoding < 0xf0) {
       if (p + 1 >= last) throw corrupt("12-bit string length runs past the end", p);
-      const length = ((encoding & 0x0f) << 8) | bytes[p + 1]!;
-      entryLength = 2 + length;
+      entryLength = 2 + (((encoding & 0x0f) << 8) | bytes[p + 1]!);
       if (p + entryLength > last) throw corrupt("string runs past the end", p);
-      value = bytes.slice(p + 2, p + 2 + length);
     } else {
       switch (encoding) {
-        case ENCODING_32BIT_STR: {
+        case ENCODING_32BIT_STR:
           if (p + 4 >= last) throw corrupt("32-bit string length runs past the end", p);
-          const length = readUint32LE(bytes, p + 1);
-          entryLength = 5 + length;
+          entryLength = 5 + readUint32LE(bytes, p + 1);
           if (p + entryLength > last) throw corrupt("string runs past the end", p);
-          value = bytes.slice(p + 5, p + 5 + length);
           break;
-        }
-        case ENCODING_16BIT_INT: {
+        case ENCODING_16BIT_INT:
           entryLength = 3;
           if (p + entryLength > last) throw corrupt("16-bit integer runs past the end", p);
-          const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8);
-          value = BigInt(unsigned >= 0x8000 ? unsigned - 0x10000 : unsigned);
           break;
-        }
-        case ENCODING_24BIT_INT: {
+        case ENCODING_24BIT_INT:
           entryLength = 4;
           if (p + entryLength > last) throw corrupt("24-bit integer runs past the end", p);
-          const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8) | (bytes[p + 3]! << 16);
-          value = BigInt(unsigned >= 0x800000 ? unsigned - 0x1000000 : unsigned);
           break;
-        }
-        case ENCODING_32BIT_INT: {
+        case ENCODING_32BIT_INT:
           entryLength = 5;
           if (p + entryLength > last) throw corrupt("32-bit integer runs past the end", p);
-          value = BigInt(readUint32LE(bytes, p + 1) | 0);
           break;
-        }
-        case ENCODING_64BIT_INT: {
+        case ENCODING_64BIT_INT:
           entryLength = 9;
           if (p + entryLength > last) throw corrupt("64-bit integer runs past the end", p);
-          const low = readUint32LE(bytes, p + 1);
-          const high = readUint32LE(bytes, p + 5) | 0;
-          value = (BigInt(high) << 32n) | BigInt(low);
           break;
-        }
         default:
           throw corrupt(`unknown encoding byte 0x${encoding.toString(16)}`, p);
       }
     }
 
-    const backlenBytes = backlenSize(entryLength);
-    const next = p + entryLength + backlenBytes;
+    const next = p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
     // The next entry (or the terminator) must still start inside the blob.
     if (next > last) throw corrupt("entry backlen runs past the end", p);
     // What lpPrev will read back must be this entry's size, or walking the listpack
@@ -318,12 +295,124 @@ export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
     if (decodeBacklen(bytes, next - 1) !== entryLength) {
       throw corrupt("backlen does not match the entry size", p + entryLength);
     }
-    entries.push(value);
+    count++;
     p = next;
   }
   if (p !== last) throw corrupt("0xFF before the end of the blob", p);
-  if (declaredCount !== UNKNOWN_ELEMENT_COUNT && declaredCount !== entries.length) {
-    throw corrupt(`header says ${declaredCount} elements, found ${entries.length}`, 4);
+  if (declaredCount !== UNKNOWN_ELEMENT_COUNT && declaredCount !== count) {
+    throw corrupt(`header says ${declaredCount} elements, found ${count}`, 4);
+  }
+  return count;
+}
+
+/** Offset of the first entry (or of the terminator of an empty listpack). */
+export const LISTPACK_FIRST_ENTRY = HEADER_SIZE;
+
+/**
+ * What readListpackEntry found. One shared object, overwritten by every call, so
+ * walking a listpack allocates nothing: copy out what you need before the next call.
+ */
+export interface ListpackEntryView {
+  /** Start of a string entry's bytes; -1 for an integer entry. */
+  stringStart: number;
+  /** Length of a string entry's bytes. */
+  stringLength: number;
+  /** An integer entry's value when it is a safe integer (always, except for some 64-bit ones). */
+  integer: number;
+  /** An integer entry's value when it is beyond 2^53, else null. */
+  bigInteger: bigint | null;
+  /** Offset of the next entry (or of the terminator). */
+  next: number;
+}
+
+export const listpackEntry: ListpackEntryView = { stringStart: -1, stringLength: 0, integer: 0, bigInteger: null, next: 0 };
+
+/**
+ * Reads the entry at `p` of a listpack that validateListpack accepted into
+ * `listpackEntry`. The caller stops when bytes[p] is the 0xFF terminator.
+ */
+export function readListpackEntry(bytes: Uint8Array, p: number): ListpackEntryView {
+  const view = listpackEntry;
+  const encoding = bytes[p]!;
+  let entryLength: number;
+  view.bigInteger = null;
+  if (encoding < 0x80) {
+    entryLength = 1;
+    view.stringStart = -1;
+    view.integer = encoding;
+  } else if (encoding < 0xc0) {
+    const length = encoding & 0x3f;
+    entryLength = 1 + length;
+    view.stringStart = p + 1;
+    view.stringLength = length;
+  } else if (encoding < 0xe0) {
+    entryLength = 2;
+    const unsigned = ((encoding & 0x1f) << 8) | bytes[p + 1]!;
+    view.stringStart = -1;
+    view.integer = unsigned >= 4096 ? unsigned - 8192 : unsigned;
+  } else if (encoding < 0xf0) {
+    const length = ((encoding & 0x0f) << 8) | bytes[p + 1]!;
+    entryLength = 2 + length;
+    view.stringStart = p + 2;
+    view.stringLength = length;
+  } else {
+    view.stringStart = -1;
+    switch (encoding) {
+      case ENCODING_32BIT_STR: {
+        const length = readUint32LE(bytes, p + 1);
+        entryLength = 5 + length;
+        view.stringStart = p + 5;
+        view.stringLength = length;
+        break;
+      }
+      case ENCODING_16BIT_INT: {
+        entryLength = 3;
+        const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8);
+        view.integer = unsigned >= 0x8000 ? unsigned - 0x10000 : unsigned;
+        break;
+      }
+      case ENCODING_24BIT_INT: {
+        entryLength = 4;
+        const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8) | (bytes[p + 3]! << 16);
+        view.integer = unsigned >= 0x800000 ? unsigned - 0x1000000 : unsigned;
+        break;
+      }
+      case ENCODING_32BIT_INT:
+        entryLength = 5;
+        view.integer = readUint32LE(bytes, p + 1) | 0;
+        break;
+      default: {
+        entryLength = 9;
+        const low = readUint32LE(bytes, p + 1);
+        const high = readUint32LE(bytes, p + 5) | 0;
+        // high * 2^32 + low is exact while |value| <= 2^53.
+        if (high >= -0x200000 && high < 0x200000) {
+          view.integer = high * TWO_POW_32 + low;
+        } else {
+          view.bigInteger = (BigInt(high) << 32n) | BigInt(low);
+          view.integer = Number(view.bigInteger);
+        }
+      }
+    }
+  }
+  view.next = p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
+  return view;
+}
+
+/**
+ * Parse and validate a listpack (see validateListpack for what is refused).
+ * Integers come back as bigint, strings as copies (they do not keep the RDB
+ * buffer alive).
+ */
+export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
+  const count = validateListpack(bytes);
+  const entries: ListpackEntry[] = new Array(count);
+  let p = HEADER_SIZE;
+  for (let i = 0; i < count; i++) {
+    const entry = readListpackEntry(bytes, p);
+    if (entry.stringStart >= 0) entries[i] = bytes.slice(entry.stringStart, entry.stringStart + entry.stringLength);
+    else entries[i] = entry.bigInteger ?? BigInt(entry.integer);
+    p = entry.next;
   }
   return entries;
 }
