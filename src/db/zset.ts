@@ -194,6 +194,16 @@ export class RedisZSet {
     }
   }
 
+  /** Calls `visit` for every element in ascending order (no iterator objects: the RDB encoder's loop). */
+  forEachAscending(visit: (member: string, score: number) => void): void {
+    for (let node: SkipNode | null = this.header.next[0]; node !== null; node = node.next[0]) visit(node.member, node.score);
+  }
+
+  /** forEachAscending from the highest element down. */
+  forEachDescending(visit: (member: string, score: number) => void): void {
+    for (let node = this.tail; node !== null; node = node.prev) visit(node.member, node.score);
+  }
+
   /** Descending: the order the RDB encoder writes ZSET_2 in. */
   *descending(): Generator<[member: string, score: number], void, undefined> {
     for (let node = this.tail; node !== null; node = node.prev) yield [node.member, node.score];

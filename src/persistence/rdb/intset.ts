@@ -17,19 +17,20 @@ const INT32_MAX = 2147483647n;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-function widthFor(value: bigint): number {
+function widthFor(value: bigint | number): number {
   if (value >= INT16_MIN && value <= INT16_MAX) return 2;
   if (value >= INT32_MIN && value <= INT32_MAX) return 4;
   return 8;
 }
 
 /**
- * Serialize a set of integers, given in strictly ascending order, with the
+ * Serialize a set of integers (bigints, or numbers that are safe integers),
+ * given in strictly ascending order, with the
  * narrowest width that holds all of them (what a freshly built Redis intset uses).
  * Throws RangeError for an empty, unsorted or out-of-int64 input: Redis never
  * writes such an intset and its loader rejects one.
  */
-export function encodeIntset(sortedValues: readonly bigint[]): Uint8Array {
+export function encodeIntset(sortedValues: readonly (bigint | number)[]): Uint8Array {
   const count = sortedValues.length;
   if (count === 0) throw new RangeError("an intset cannot be empty");
   for (let i = 1; i < count; i++) {
@@ -48,7 +49,7 @@ export function encodeIntset(sortedValues: readonly bigint[]): Uint8Array {
   for (const value of sortedValues) {
     if (width === 2) view.setInt16(at, Number(value), true);
     else if (width === 4) view.setInt32(at, Number(value), true);
-    else view.setBigInt64(at, value, true);
+    else view.setBigInt64(at, BigInt(value), true);
     at += width;
   }
   return out;

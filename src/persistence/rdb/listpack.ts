@@ -152,16 +152,167 @@ function readUint32LE(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
-/** The integer value an input element is stored as, or null if it is stored as a string. */
-function integerValueOf(entry: Uint8Array | bigint | number): number | bigint | null {
-  if (entry instanceof Uint8Array) return parseInteger(entry);
-  if (typeof entry === "bigint") {
-    if (entry < INT64_MIN || entry > INT64_MAX) throw new RangeError(`listpack integer out of int64 range: ${entry}`);
-    return entry;
+/**
+ * Redis's string2ll over a binary string (one char per byte): the canonical
+ * decimal form of an int64, as a number within 2^53 and a bigint beyond; null
+ * for anything else. The twin of bytes.ts's parseInteger for collection members.
+ */
+export function parseIntegerKey(key: string): number | bigint | null {
+  const length = key.length;
+  if (length === 0 || length > 20) return null;
+  let i = 0;
+  let negative = false;
+  if (key.charCodeAt(0) === 45 /* - */) {
+    if (length === 1) return null;
+    negative = true;
+    i = 1;
   }
-  if (!Number.isSafeInteger(entry)) throw new RangeError(`listpack integer must be a safe integer: ${entry}`);
-  return entry;
+  const first = key.charCodeAt(i);
+  if (first === 48 /* 0 */) return length === 1 ? 0 : null;
+  if (first < 49 || first > 57) return null;
+  if (length - i <= 15) {
+    let value = 0;
+    for (; i < length; i++) {
+      const c = key.charCodeAt(i);
+      if (c < 48 || c > 57) return null;
+      value = value * 10 + (c - 48);
+    }
+    return negative ? -value : value;
+  }
+  for (let j = i; j < length; j++) {
+    const c = key.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  const value = BigInt(key);
+  if (value > INT64_MAX || value < INT64_MIN) return null;
+  return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
 }
+
+/**
+ * Builds one listpack at a time in a buffer it reuses, as lpAppend would: a
+ * string that is the canonical decimal form of an int64 is stored as an integer.
+ * `finish()` returns a view of the buffer, valid until the next reset(). The RDB
+ * encoder uses one writer for every hash, zset and list node it saves, so saving a
+ * small collection allocates nothing for its listpack.
+ */
+export class ListpackWriter {
+  private buffer: Uint8Array = new Uint8Array(1024);
+  /** Write position: the next entry goes here, the terminator after the last one. */
+  private at = HEADER_SIZE;
+  private entries = 0;
+
+  reset(): void {
+    this.at = HEADER_SIZE;
+    this.entries = 0;
+  }
+
+  /** Elements appended since the last reset. */
+  get count(): number {
+    return this.entries;
+  }
+
+  /** Bytes the finished listpack takes (header and terminator included): lpBytes. */
+  get byteSize(): number {
+    return this.at + 1;
+  }
+
+  private reserve(extra: number): void {
+    const needed = this.at + extra + 1;
+    if (needed <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.buffer.subarray(0, this.at));
+    this.buffer = grown;
+  }
+
+  /** An int64 entry (RangeError for a bigint outside int64 or a number that is not a safe integer). */
+  appendInteger(value: number | bigint): void {
+    if (typeof value === "bigint") {
+      if (value < INT64_MIN || value > INT64_MAX) throw new RangeError(`listpack integer out of int64 range: ${value}`);
+    } else if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`listpack integer must be a safe integer: ${value}`);
+    }
+    const size = integerEncodingSize(value);
+    this.reserve(size + 1);
+    writeInteger(this.buffer, this.at, value, size);
+    this.at += size;
+    this.buffer[this.at++] = size; // the backlen of an integer entry is one byte
+    this.entries++;
+  }
+
+  /** A byte-string element (stored as an integer when it is one). */
+  appendBytes(bytes: Uint8Array): void {
+    const length = bytes.length;
+    if (length <= 20) {
+      const integer = parseInteger(bytes);
+      if (integer !== null) {
+        this.appendInteger(integer);
+        return;
+      }
+    }
+    const payloadAt = this.stringHeader(length);
+    const buffer = this.buffer;
+    if (length < 32) for (let i = 0; i < length; i++) buffer[payloadAt + i] = bytes[i]!;
+    else buffer.set(bytes, payloadAt);
+    this.stringBacklen(payloadAt + length, length);
+  }
+
+  /** A binary-string element (one char per byte: collection members and fields). */
+  appendKey(key: string): void {
+    const length = key.length;
+    if (length <= 20) {
+      const integer = parseIntegerKey(key);
+      if (integer !== null) {
+        this.appendInteger(integer);
+        return;
+      }
+    }
+    const payloadAt = this.stringHeader(length);
+    const buffer = this.buffer;
+    for (let i = 0; i < length; i++) buffer[payloadAt + i] = key.charCodeAt(i);
+    this.stringBacklen(payloadAt + length, length);
+  }
+
+  /** Writes a string entry's encoding bytes; returns where its payload goes. */
+  private stringHeader(length: number): number {
+    this.reserve(length + 10);
+    const buffer = this.buffer;
+    const at = this.at;
+    if (length < 64) {
+      buffer[at] = ENCODING_6BIT_STR | length;
+      return at + 1;
+    }
+    if (length < 4096) {
+      buffer[at] = ENCODING_12BIT_STR | (length >> 8);
+      buffer[at + 1] = length & 0xff;
+      return at + 2;
+    }
+    buffer[at] = ENCODING_32BIT_STR;
+    writeUint32LE(buffer, at + 1, length);
+    return at + 5;
+  }
+
+  private stringBacklen(payloadEnd: number, length: number): void {
+    this.at = writeBacklen(this.buffer, payloadEnd, stringEncodingSize(length));
+    this.entries++;
+  }
+
+  /** Header and terminator; the listpack's bytes, as a view valid until the next reset(). */
+  finish(): Uint8Array {
+    const total = this.at + 1;
+    if (total >= TWO_POW_32) throw new RangeError(`listpack too large: ${total} bytes`);
+    const buffer = this.buffer;
+    writeUint32LE(buffer, 0, total);
+    const headerCount = this.entries < UNKNOWN_ELEMENT_COUNT ? this.entries : UNKNOWN_ELEMENT_COUNT;
+    buffer[4] = headerCount & 0xff;
+    buffer[5] = headerCount >> 8;
+    buffer[this.at] = END_MARKER;
+    return buffer.subarray(0, total);
+  }
+}
+
+const sharedWriter = new ListpackWriter();
 
 /**
  * Serialize `entries` as a listpack. Byte strings that are the canonical decimal
@@ -170,55 +321,20 @@ function integerValueOf(entry: Uint8Array | bigint | number): number | bigint | 
  * Numbers and bigints must be int64 integers (RangeError otherwise).
  */
 export function encodeListpack(entries: readonly (Uint8Array | bigint | number)[]): Uint8Array {
-  const count = entries.length;
-  const integerValues: (number | bigint | null)[] = new Array(count);
-  const entrySizes = new Float64Array(count);
-  let total = HEADER_SIZE + 1;
-  for (let i = 0; i < count; i++) {
+  const writer = sharedWriter;
+  writer.reset();
+  for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
-    const integer = integerValueOf(entry);
-    integerValues[i] = integer;
-    const size =
-      integer !== null ? integerEncodingSize(integer) : stringEncodingSize((entry as Uint8Array).length);
-    entrySizes[i] = size;
-    total += size + backlenSize(size);
+    if (entry instanceof Uint8Array) writer.appendBytes(entry);
+    else writer.appendInteger(entry);
   }
-  if (total >= TWO_POW_32) throw new RangeError(`listpack too large: ${total} bytes`);
+  return writer.finish().slice();
+}
 
-  const out = new Uint8Array(total);
-  writeUint32LE(out, 0, total);
-  const headerCount = count < UNKNOWN_ELEMENT_COUNT ? count : UNKNOWN_ELEMENT_COUNT;
-  out[4] = headerCount & 0xff;
-  out[5] = headerCount >> 8;
-
-  let at = HEADER_SIZE;
-  for (let i = 0; i < count; i++) {
-    const size = entrySizes[i]!;
-    const integer = integerValues[i]!;
-    if (integer !== null) {
-      writeInteger(out, at, integer, size);
-    } else {
-      const bytes = entries[i] as Uint8Array;
-      const length = bytes.length;
-      let payloadAt: number;
-      if (length < 64) {
-        out[at] = ENCODING_6BIT_STR | length;
-        payloadAt = at + 1;
-      } else if (length < 4096) {
-        out[at] = ENCODING_12BIT_STR | (length >> 8);
-        out[at + 1] = length & 0xff;
-        payloadAt = at + 2;
-      } else {
-        out[at] = ENCODING_32BIT_STR;
-        writeUint32LE(out, at + 1, length);
-        payloadAt = at + 5;
-      }
-      out.set(bytes, payloadAt);
-    }
-    at = writeBacklen(out, at + size, size);
-  }
-  out[at] = END_MARKER;
-  return out;
+/** Bytes an element of `length` string bytes or integer `value` takes in a listpack, backlen included. */
+export function listpackEntrySize(integer: number | bigint | null, stringLength: number): number {
+  const size = integer !== null ? integerEncodingSize(integer) : stringEncodingSize(stringLength);
+  return size + (size <= 127 ? 1 : backlenSize(size));
 }
 
 function corrupt(message: string, offset: number): RdbFormatError {

@@ -1,0 +1,230 @@
+// The allocation-free paths of the RDB codec checked against the plain ones they
+// replace: %.17g via toExponential against the exact BigInt expansion, the reusable
+// ListpackWriter against byte-for-byte expectations, member strings against their
+// bytes, intset member decoding against decodeIntset, LZF into scratch against
+// lzfCompress, and the bulk constructors the loader uses.
+
+import { describe as group, expect, test } from "bun:test";
+import { keyToBytes, parseInteger } from "../../src/db/bytes.ts";
+import { RedisSet } from "../../src/db/set.ts";
+import { RedisZSet } from "../../src/db/zset.ts";
+import { RedisList } from "../../src/db/list.ts";
+import { RedisHash } from "../../src/db/hash.ts";
+import {
+  ByteWriter,
+  DEFAULT_ENCODE_OPTIONS,
+  encodeValue,
+  formatDouble17g,
+  formatDouble17gExact,
+  writeKeyString,
+  writeString,
+} from "../../src/persistence/rdb/encoder.ts";
+import { decodeValue } from "../../src/persistence/rdb/decoder.ts";
+import {
+  LISTPACK_FIRST_ENTRY,
+  ListpackWriter,
+  decodeListpack,
+  encodeListpack,
+  parseIntegerKey,
+  readListpackEntry,
+  validateListpack,
+} from "../../src/persistence/rdb/listpack.ts";
+import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/persistence/rdb/intset.ts";
+import { lzfCompress, lzfCompressToScratch, lzfOutput } from "../../src/persistence/rdb/lzf.ts";
+
+/** A deterministic PRNG (xorshift32) so failures reproduce. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}
+
+function doubleFromBits(high: number, low: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setUint32(0, high);
+  view.setUint32(4, low);
+  return view.getFloat64(0);
+}
+
+group("formatDouble17g fast path", () => {
+  test("matches the exact expansion on random bit patterns", () => {
+    const next = prng(12345);
+    for (let i = 0; i < 20000; i++) {
+      const value = doubleFromBits(next(), next());
+      if (!Number.isFinite(value) || value === 0) continue;
+      expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
+    }
+  });
+
+  test("matches on short decimals, integers, subnormals and layout boundaries", () => {
+    const next = prng(777);
+    const values: number[] = [5e-324, 2.2250738585072014e-308, 1e-5, 9.9999999999999e-6, 1e-4, 0.00011, 1e16, 1e17, 99999999999999999];
+    for (let i = 0; i < 5000; i++) {
+      values.push((next() % 100000) / 1000, (next() % 1000000) / 64, next() * 1e-9, next() * 4096 + 0.5, -(next() / 7));
+    }
+    for (const value of values) expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
+  });
+
+  test("ties at 17 digits round half to even", () => {
+    // 18 significant digits ending in 5, exactly representable.
+    for (const value of [123456789012345.625, 123456789012345.375, 2 ** 60 + 2 ** 8, 0.5 + 2 ** -52]) {
+      expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
+    }
+    expect(formatDouble17g(123456789012345.625)).toBe("123456789012345.62");
+  });
+});
+
+group("ListpackWriter", () => {
+  const strings = ["", "a", "0", "-0", "01", "12", "-12", "+1", "9223372036854775807", "9223372036854775808",
+    "-9223372036854775808", "-9223372036854775809", "12345678901234567890", "4096", "-4097", "x".repeat(63),
+    "x".repeat(64), "y".repeat(4095), "y".repeat(4096), "\u00ff\u0000\u0080"];
+
+  test("appendKey of a binary string writes what appendBytes writes for its bytes", () => {
+    for (const text of strings) {
+      const byKey = new ListpackWriter();
+      byKey.appendKey(text);
+      const byBytes = new ListpackWriter();
+      byBytes.appendBytes(keyToBytes(text));
+      expect(Array.from(byKey.finish())).toEqual(Array.from(byBytes.finish()));
+      expect(byKey.byteSize).toBe(byKey.finish().length);
+    }
+  });
+
+  test("reuse after reset gives the same bytes as a fresh encodeListpack", () => {
+    const writer = new ListpackWriter();
+    for (let round = 0; round < 3; round++) {
+      writer.reset();
+      const entries = strings.slice(round).map((text) => keyToBytes(text));
+      for (const entry of entries) writer.appendBytes(entry);
+      expect(writer.count).toBe(entries.length);
+      expect(Array.from(writer.finish())).toEqual(Array.from(encodeListpack(entries)));
+    }
+  });
+
+  test("integers out of range are refused", () => {
+    const writer = new ListpackWriter();
+    expect(() => writer.appendInteger(2n ** 63n)).toThrow(RangeError);
+    expect(() => writer.appendInteger(0.5)).toThrow(RangeError);
+  });
+
+  test("readListpackEntry walks what decodeListpack returns", () => {
+    const blob = encodeListpack([keyToBytes("abc"), 5n, -4096n, 70000n, -(2n ** 40n), 2n ** 62n, -(2n ** 63n), keyToBytes("z".repeat(300))]);
+    const decoded = decodeListpack(blob);
+    expect(validateListpack(blob)).toBe(decoded.length);
+    let p = LISTPACK_FIRST_ENTRY;
+    for (const expected of decoded) {
+      const entry = readListpackEntry(blob, p);
+      if (expected instanceof Uint8Array) {
+        expect(Array.from(blob.subarray(entry.stringStart, entry.stringStart + entry.stringLength))).toEqual(Array.from(expected));
+      } else {
+        expect(entry.stringStart).toBe(-1);
+        expect(entry.bigInteger ?? BigInt(entry.integer)).toBe(expected);
+      }
+      p = entry.next;
+    }
+    expect(blob[p]).toBe(0xff);
+  });
+});
+
+group("member strings", () => {
+  test("parseIntegerKey agrees with parseInteger on the bytes", () => {
+    const next = prng(99);
+    const samples = ["", "-", "0", "-0", "00", "7", "-7", "123456789012345", "1234567890123456", "9007199254740993",
+      "9223372036854775807", "9223372036854775808", "-9223372036854775808", "1 ", " 1", "1a", "99999999999999999999"];
+    for (let i = 0; i < 2000; i++) {
+      const length = 1 + (next() % 21);
+      let text = next() % 3 === 0 ? "-" : "";
+      for (let j = 0; j < length; j++) text += String.fromCharCode(next() % 4 === 0 ? 48 + (next() % 12) : 48 + (next() % 10));
+      samples.push(text);
+    }
+    for (const text of samples) expect(parseIntegerKey(text)).toEqual(parseInteger(keyToBytes(text)));
+  });
+
+  test("writeKeyString writes what writeString writes for the bytes", () => {
+    const samples = ["", "1", "-2147483648", "2147483648", "12345678901", "123456789012", "member", "m".repeat(20),
+      "abcabcabcabcabcabcabcabc", "q".repeat(100), "\u00e9\u0000\u00ff".repeat(10)];
+    for (const compression of [true, false]) {
+      for (const text of samples) {
+        const a = new ByteWriter();
+        writeKeyString(a, text, compression);
+        const b = new ByteWriter();
+        writeString(b, keyToBytes(text), compression);
+        expect(Array.from(a.result())).toEqual(Array.from(b.result()));
+      }
+    }
+  });
+});
+
+group("intsets and LZF", () => {
+  test("decodeIntsetMembers lists decodeIntset's values as text, with the same checks", () => {
+    for (const values of [[1n, 2n, 3n], [-40000n, 5n, 70000n], [-(2n ** 63n), 0n, 2n ** 63n - 1n], [7n]]) {
+      const blob = encodeIntset(values);
+      expect(decodeIntsetMembers(blob)).toEqual(decodeIntset(blob).map(String));
+    }
+    const unsorted = encodeIntset([1n, 2n, 3n]);
+    unsorted[10] = 9; // second element 9 > third
+    expect(() => decodeIntset(unsorted)).toThrow("element 2");
+    expect(() => decodeIntsetMembers(unsorted)).toThrow("element 2");
+    expect(() => decodeIntsetMembers(new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0]))).toThrow("empty");
+  });
+
+  test("encodeIntset takes numbers and bigints alike", () => {
+    expect(Array.from(encodeIntset([-3, 4, 70000]))).toEqual(Array.from(encodeIntset([-3n, 4n, 70000n])));
+    expect(Array.from(encodeIntset([-3, 2n ** 40n]))).toEqual(Array.from(encodeIntset([-3n, 2n ** 40n])));
+  });
+
+  test("lzfCompressToScratch writes what lzfCompress returns", () => {
+    const next = prng(5);
+    for (let i = 0; i < 500; i++) {
+      const length = 21 + (next() % 300);
+      const input = new Uint8Array(length);
+      const alphabet = 1 + (next() % 20);
+      for (let j = 0; j < length; j++) input[j] = 97 + (next() % alphabet);
+      const expected = lzfCompress(input, length - 4);
+      const written = lzfCompressToScratch(input, length - 4);
+      if (expected === null) expect(written).toBe(-1);
+      else expect(Array.from(lzfOutput.subarray(0, written))).toEqual(Array.from(expected));
+    }
+  });
+});
+
+group("bulk paths of the collections", () => {
+  test("RedisSet.fromAscendingIntegers keeps the order as the sorted view", () => {
+    const set = RedisSet.fromAscendingIntegers(["-5", "3", "40"], "intset");
+    expect(set.encoding).toBe("intset");
+    expect([...set.orderedMembers()]).toEqual(["-5", "3", "40"]);
+    set.add("1");
+    expect([...set.orderedMembers()]).toEqual(["-5", "1", "3", "40"]);
+    const big = RedisSet.fromAscendingIntegers(["1", "2"], "hashtable");
+    expect(big.encoding).toBe("hashtable");
+  });
+
+  test("RedisZSet.forEachAscending / forEachDescending visit the skiplist order", () => {
+    const zset = RedisZSet.fromEntries([["b", 2], ["a", 2], ["c", -1]]);
+    const up: string[] = [];
+    zset.forEachAscending((member, score) => up.push(`${member}:${score}`));
+    const down: string[] = [];
+    zset.forEachDescending((member, score) => down.push(`${member}:${score}`));
+    expect(up).toEqual(["c:-1", "a:2", "b:2"]);
+    expect(down).toEqual([...up].reverse());
+  });
+
+  test("values survive encodeValue/decodeValue through the fast paths", () => {
+    const hash = RedisHash.fromEntries([["f", keyToBytes("v")], ["12", keyToBytes("-3")], ["\u00ff", keyToBytes("x".repeat(30))]]);
+    const zset = RedisZSet.fromEntries([["m", 2.5], ["n", 1e17], ["o", -0], ["p", 2 ** 62 + 2048], ["q", Infinity]]);
+    const list = RedisList.fromValues(["a", "1", "", "z".repeat(5000), "-9223372036854775808"].map(keyToBytes));
+    const set = RedisSet.fromMembers(["3", "-1", "9007199254740993"]);
+    for (const value of [hash, zset, list, set]) {
+      const encoded = encodeValue(value, DEFAULT_ENCODE_OPTIONS);
+      const again = encodeValue(decodeValue(encoded.type, encoded.payload), DEFAULT_ENCODE_OPTIONS);
+      expect(again.type).toBe(encoded.type);
+      expect(Array.from(again.payload)).toEqual(Array.from(encoded.payload));
+    }
+  });
+});
