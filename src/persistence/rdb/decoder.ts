@@ -28,7 +28,7 @@ import type { PendingEntry, StreamId } from "../../db/stream.ts";
 import { bytesToKey, bytesToText, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
 import { RdbFormatError } from "./errors.ts";
-import { lzfDecompress } from "./lzf.ts";
+import { lzfDecompress, lzfDecompressRange } from "./lzf.ts";
 import {
   LISTPACK_FIRST_ENTRY,
   decodeListpack,
@@ -202,6 +202,11 @@ export function fileByteSource(path: string): RdbByteSource {
 
 const DEFAULT_READ_BUFFER = 64 * 1024;
 
+// Scratch for float64LE: bytes in, double out (the platform is little-endian, as
+// every Bun target is; the test suite loads Redis-written ZSET_2 scores through it).
+const float64Value = new Float64Array(1);
+const float64Bytes = new Uint8Array(float64Value.buffer);
+
 /**
  * Buffered reader over a file or an in-memory array. `view` results alias the
  * buffer and are valid only until the next read; `copy` results are owned.
@@ -281,6 +286,27 @@ class RdbReader {
     return this.buffer[this.position++]!;
   }
 
+  /** The read buffer: offsets from `take` index into it until the next read. */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
+  /** Whether `take(count)` may be used (it would otherwise grow the buffer to `count`). */
+  canTake(count: number): boolean {
+    return this.source === null || count <= this.bufferSize;
+  }
+
+  /**
+   * Consumes the next `count` bytes and returns their offset in `bytes`: `view`
+   * without creating a view object, for the many short strings of a file.
+   */
+  take(count: number): number {
+    this.need(count);
+    const at = this.position;
+    this.position += count;
+    return at;
+  }
+
   /** A view of the next `count` bytes, valid until the next read. */
   view(count: number): Uint8Array {
     if (count > this.remaining) this.fail(UNEXPECTED_EOF);
@@ -320,13 +346,29 @@ class RdbReader {
   }
 
   int32LE(): number {
-    const bytes = this.view(4);
-    return bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24);
+    const at = this.take(4);
+    const bytes = this.buffer;
+    return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
   }
 
   int64LE(): bigint {
-    const bytes = this.view(8);
-    return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true);
+    const at = this.take(8);
+    const bytes = this.buffer;
+    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    const high = bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24);
+    return (BigInt(high) << 32n) | BigInt(low);
+  }
+
+  /**
+   * int64LE as a number (expire times): exact within 2^53, and beyond rounded as
+   * Number(int64LE()) rounds (one correctly rounded addition of exact parts).
+   */
+  int64LENumber(): number {
+    const at = this.take(8);
+    const bytes = this.buffer;
+    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    const high = bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24);
+    return high * 4294967296 + low;
   }
 
   uint64LE(): bigint {
@@ -334,8 +376,10 @@ class RdbReader {
   }
 
   float64LE(): number {
-    const bytes = this.view(8);
-    return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+    const at = this.take(8);
+    const bytes = this.buffer;
+    for (let i = 0; i < 8; i++) float64Bytes[i] = bytes[at + i]!;
+    return float64Value[0]!;
   }
 
   /** Feeds every consumed byte to the CRC and returns its value. */
@@ -372,8 +416,9 @@ function readLengthAfter(reader: RdbReader, first: number): number {
   if (kind === 0 || kind === 3) return first & 0x3f;
   if (kind === 1) return ((first & 0x3f) << 8) | reader.u8();
   if (first === 0x80) {
-    const bytes = reader.view(4);
-    return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+    const at = reader.take(4);
+    const bytes = reader.bytes;
+    return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   }
   if (first === 0x81) {
     const bytes = reader.view(8);
@@ -400,30 +445,66 @@ function readString(reader: RdbReader, owned: boolean = true): Uint8Array {
     const length = readLengthAfter(reader, first);
     return owned ? reader.copy(length) : reader.view(length);
   }
-  switch (first & 0x3f) {
+  return readEncodedString(reader, first);
+}
+
+/**
+ * A string as a binary string (a set member, a hash field, a zset member): raw
+ * bytes are converted where they lie in the read buffer, with no copy or view.
+ */
+function readKeyString(reader: RdbReader): string {
+  const first = reader.u8();
+  if (first >> 6 !== 3) {
+    const length = readLengthAfter(reader, first);
+    if (!reader.canTake(length)) return bytesToKey(reader.copy(length));
+    const at = reader.take(length);
+    return Buffer.prototype.latin1Slice.call(reader.bytes, at, at + length) as string;
+  }
+  const encoding = first & 0x3f;
+  if (encoding !== RDB_ENC_LZF) return String(readEncodedInteger(reader, encoding));
+  return bytesToKey(readEncodedString(reader, first));
+}
+
+/** The value of an INT8/INT16/INT32 string encoding. */
+function readEncodedInteger(reader: RdbReader, encoding: number): number {
+  switch (encoding) {
     case RDB_ENC_INT8: {
       const byte = reader.u8();
-      return integerText(byte > 127 ? byte - 256 : byte);
+      return byte > 127 ? byte - 256 : byte;
     }
     case RDB_ENC_INT16: {
-      const bytes = reader.view(2);
-      return integerText(((bytes[0]! | (bytes[1]! << 8)) << 16) >> 16);
+      const at = reader.take(2);
+      const bytes = reader.bytes;
+      return ((bytes[at]! | (bytes[at + 1]! << 8)) << 16) >> 16;
     }
     case RDB_ENC_INT32:
-      return integerText(reader.int32LE());
-    case RDB_ENC_LZF: {
-      const compressedLength = readLength(reader);
-      const length = readLength(reader);
-      const compressed = reader.view(compressedLength);
-      try {
-        return lzfDecompress(compressed, length);
-      } catch (error) {
-        if (error instanceof RdbFormatError) reader.fail(`Invalid LZF compressed string (${error.message})`);
-        throw error;
-      }
-    }
+      return reader.int32LE();
     default:
-      return reader.fail(`Unknown RDB string encoding type ${first & 0x3f}`);
+      return reader.fail(`Unknown RDB string encoding type ${encoding}`);
+  }
+}
+
+/** The string after an encoding byte (`first` >> 6 === 3): an integer or LZF. */
+function readEncodedString(reader: RdbReader, first: number): Uint8Array {
+  const encoding = first & 0x3f;
+  if (encoding !== RDB_ENC_LZF) return integerText(readEncodedInteger(reader, encoding));
+  const compressedLength = readLength(reader);
+  const length = readLength(reader);
+  if (reader.canTake(compressedLength)) {
+    const at = reader.take(compressedLength);
+    try {
+      return lzfDecompressRange(reader.bytes, at, at + compressedLength, length);
+    } catch (error) {
+      if (error instanceof RdbFormatError) reader.fail(`Invalid LZF compressed string (${error.message})`);
+      throw error;
+    }
+  }
+  const compressed = reader.view(compressedLength);
+  try {
+    return lzfDecompress(compressed, length);
+  } catch (error) {
+    if (error instanceof RdbFormatError) reader.fail(`Invalid LZF compressed string (${error.message})`);
+    throw error;
   }
 }
 
@@ -626,8 +707,7 @@ class ValueReader {
     const set = new RedisSet();
     let allIntegers = count <= maxIntsetEntries;
     for (let i = 0; i < count; i++) {
-      const member = readString(reader, false);
-      const key = bytesToKey(member);
+      const key = readKeyString(reader);
       if (!set.add(key)) reader.fail("Duplicate set members detected");
       if (allIntegers && !isCanonicalInt64(key)) allIntegers = false;
     }
@@ -651,10 +731,8 @@ class ValueReader {
     const zset = new RedisZSet();
     let longestMember = 0;
     for (let i = 0; i < count; i++) {
-      // The member may alias the read buffer: take its key before reading on.
-      const member = readString(reader, false);
-      const key = bytesToKey(member);
-      if (member.length > longestMember) longestMember = member.length;
+      const key = readKeyString(reader);
+      if (key.length > longestMember) longestMember = key.length;
       const score = binaryScores ? reader.float64LE() : readTextScore(reader);
       if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
       if (zset.has(key)) reader.fail("Duplicate zset fields detected");
@@ -705,9 +783,8 @@ class ValueReader {
     const fields = hash.map;
     let listpack = count <= this.limits.hashMaxListpackEntries;
     for (let i = 0; i < count; i++) {
-      const field = readString(reader, false);
-      const fieldKey = bytesToKey(field);
-      const fieldLength = field.length;
+      const fieldKey = readKeyString(reader);
+      const fieldLength = fieldKey.length;
       const value = readString(reader);
       if (fields.has(fieldKey)) reader.fail("Duplicate hash fields detected");
       fields.set(fieldKey, value);
@@ -1102,7 +1179,7 @@ export class RdbDecoder {
           expireAtMs = reader.int32LE() * 1000;
           continue;
         case RDB_OPCODE_EXPIRETIME_MS:
-          expireAtMs = Number(reader.int64LE());
+          expireAtMs = reader.int64LENumber();
           continue;
         case RDB_OPCODE_FREQ:
           freq = reader.u8();

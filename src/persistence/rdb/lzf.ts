@@ -201,10 +201,15 @@ export function lzfCompressToScratch(input: Uint8Array, maxOutputLength: number)
  * expected - is the loader's "Invalid LZF compressed string".
  */
 export function lzfDecompress(input: Uint8Array, expectedLength: number): Uint8Array {
+  return lzfDecompressRange(input, 0, input.length, expectedLength);
+}
+
+/** lzfDecompress of input[start, end) (the loader decompresses in place in its read buffer). */
+export function lzfDecompressRange(input: Uint8Array, start: number, end: number, expectedLength: number): Uint8Array {
   if (!Number.isSafeInteger(expectedLength) || expectedLength < 0) {
     throw new RdbFormatError(`Invalid LZF uncompressed length ${expectedLength}`);
   }
-  const inputLength = input.length;
+  const inputLength = end - start;
   // Checked before allocating so a corrupt length cannot ask for gigabytes.
   if (expectedLength > inputLength * MAX_EXPANSION_RATIO) {
     throw new RdbFormatError(
@@ -218,31 +223,26 @@ export function lzfDecompress(input: Uint8Array, expectedLength: number): Uint8A
     throw new RdbFormatError(`Invalid LZF compressed string: cannot allocate ${expectedLength} bytes`);
   }
 
-  let ip = 0;
+  let ip = start;
   let op = 0;
-  while (ip < inputLength) {
+  while (ip < end) {
     const control = input[ip++]!;
     if (control < 32) {
       const runLength = control + 1;
       if (op + runLength > expectedLength) {
         throw new RdbFormatError("Invalid LZF compressed string: output longer than expected");
       }
-      if (ip + runLength > inputLength) {
+      if (ip + runLength > end) {
         throw new RdbFormatError("Invalid LZF compressed string: literal run past end of input");
       }
-      if (runLength > 16) {
-        output.set(input.subarray(ip, ip + runLength), op);
-        op += runLength;
-        ip += runLength;
-      } else {
-        for (let n = 0; n < runLength; n++) output[op++] = input[ip++]!;
-      }
+      // At most 32 bytes: a loop beats creating a subarray for TypedArray#set.
+      for (let n = 0; n < runLength; n++) output[op++] = input[ip++]!;
     } else {
       let length = control >> 5;
-      if (ip >= inputLength) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
+      if (ip >= end) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
       if (length === 7) {
         length += input[ip++]!;
-        if (ip >= inputLength) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
+        if (ip >= end) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
       }
       const ref = op - ((control & 0x1f) << 8) - 1 - input[ip++]!;
       length += 2;
