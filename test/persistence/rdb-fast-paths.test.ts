@@ -19,7 +19,11 @@ import {
   writeKeyString,
   writeString,
 } from "../../src/persistence/rdb/encoder.ts";
-import { decodeValue } from "../../src/persistence/rdb/decoder.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue } from "../../src/persistence/rdb/decoder.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { b, describe, encodeFile, fullDataset, s } from "./rdb-codec-helpers.ts";
 import {
   LISTPACK_FIRST_ENTRY,
   ListpackWriter,
@@ -227,4 +231,42 @@ group("bulk paths of the collections", () => {
       expect(Array.from(again.payload)).toEqual(Array.from(encoded.payload));
     }
   });
+});
+
+group("reading in place from the file buffer", () => {
+  for (const readBufferSize of [16, 100, 512]) {
+    test(`the full dataset, compressed, through a ${readBufferSize}-byte buffer`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "bunker-rdb-fast-"));
+      try {
+        const dataset = fullDataset();
+        // Members longer than the buffer, LZF members and values, integer-encoded members, binary scores.
+        const longMember = "member-".repeat(40);
+        const bigHash = new RedisHash();
+        for (let i = 0; i < 600; i++) bigHash.set(i % 3 === 0 ? String(i) : `${longMember}${i}`, b(`value-${"z".repeat(i % 50)}`));
+        bigHash.convertIfNeeded(512, 64);
+        const bigZSet = new RedisZSet();
+        for (let i = 0; i < 200; i++) bigZSet.add(i % 4 === 0 ? String(i * 1000) : `${longMember}${i}`, i / 7 - 3);
+        bigZSet.convertIfNeeded(128, 64);
+        const bigSet = RedisSet.fromMembers(Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? String(i - 300) : `${longMember}${i}`)));
+        bigSet.convertIfNeeded(512);
+        dataset.push(
+          { db: 15, key: "big:hash", value: bigHash, expireAtMs: 2 ** 53 + 2 },
+          { db: 15, key: "big:zset", value: bigZSet, expireAtMs: -5000 },
+          { db: 15, key: "big:set", value: bigSet, expireAtMs: 2 ** 62 },
+        );
+        const path = join(dir, "dump.rdb");
+        writeFileSync(path, encodeFile(dataset, { compression: true }));
+        const got: { key: string; value: unknown; expireAtMs: number | undefined }[] = [];
+        const summary = await RdbDecoder.fromFile(path, { ...DEFAULT_LOAD_LIMITS, readBufferSize }).load({
+          onKey: (_db, key, value, expireAtMs) => {
+            got.push({ key: s(key), value: describe(value), expireAtMs });
+          },
+        });
+        expect(summary.checksum).toBe("verified");
+        expect(got).toEqual(dataset.map((k) => ({ key: k.key, value: describe(k.value), expireAtMs: k.expireAtMs })));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
