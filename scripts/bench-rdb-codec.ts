@@ -6,6 +6,7 @@
 // the ratios against Redis come from `bun scripts/bench.ts --only persistence`.
 //
 //   bun scripts/bench-rdb-codec.ts [--keys 1000000] [--repeat 3] [--parts] [--profile-only encode|decode]
+//   bun scripts/bench-rdb-codec.ts --write DIR     (just writes DIR/dump.rdb, e.g. to time a server start-up)
 //
 // --parts also times the pieces in isolation (CRC-64 of the file, LZF of every
 // string value, listpack building, key conversions, the file write alone) so a
@@ -35,6 +36,7 @@ const KEYS = Number(option("--keys", "1000000"));
 const REPEAT = Number(option("--repeat", "3"));
 const PARTS = args.includes("--parts");
 const ONLY = option("--profile-only", "");
+const WRITE_DIR = option("--write", "");
 
 /** The values loadMixed creates, built through the same methods the command handlers use. */
 function buildDataset(count: number): { keys: string[]; values: RedisValue[] } {
@@ -128,6 +130,12 @@ async function decodeFile(path: string, collect: boolean): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (WRITE_DIR !== "") {
+    const { keys, values } = buildDataset(KEYS);
+    const size = encodeToFile(WRITE_DIR, keys, values);
+    console.log(`wrote ${join(WRITE_DIR, "dump.rdb")} (${size} bytes)`);
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "bench-rdb-codec-"));
   try {
     let started = performance.now();

@@ -448,6 +448,36 @@ function readString(reader: RdbReader, owned: boolean = true): Uint8Array {
   return readEncodedString(reader, first);
 }
 
+// Where readBlob left the blob: bytes[blobStart, blobStart + blobLength), valid
+// until the next read. Module state rather than an object per blob: the loader
+// parses hundreds of thousands of small listpacks.
+let blobBytes: Uint8Array = new Uint8Array(0);
+let blobStart = 0;
+let blobLength = 0;
+
+/**
+ * A string that is parsed at once (a listpack, an intset): a raw one stays where
+ * it lies in the read buffer (no view object), an encoded one is decoded.
+ */
+function readBlob(reader: RdbReader): void {
+  const first = reader.u8();
+  if (first >> 6 !== 3) {
+    const length = readLengthAfter(reader, first);
+    blobLength = length;
+    if (reader.canTake(length)) {
+      blobStart = reader.take(length);
+      blobBytes = reader.bytes;
+    } else {
+      blobStart = 0;
+      blobBytes = reader.copy(length);
+    }
+    return;
+  }
+  blobBytes = readEncodedString(reader, first);
+  blobStart = 0;
+  blobLength = blobBytes.length;
+}
+
 /**
  * A string as a binary string (a set member, a hash field, a zset member): raw
  * bytes are converted where they lie in the read buffer, with no copy or view.
@@ -533,10 +563,10 @@ function parseBlob<T>(reader: RdbReader, what: string, parse: () => T): T {
   }
 }
 
-/** validateListpack with the loader's text for that blob; returns the element count. */
-function validateListpackBlob(reader: RdbReader, what: string, blob: Uint8Array): number {
+/** validateListpack of bytes[start, start + size) with the loader's text for that blob; returns the element count. */
+function validateListpackBlob(reader: RdbReader, what: string, bytes: Uint8Array, start: number, size: number): number {
   try {
-    return validateListpack(blob);
+    return validateListpack(bytes, start, size);
   } catch (error) {
     if (error instanceof RdbFormatError) reader.fail(`${what} (${error.message})`);
     throw error;
@@ -678,18 +708,22 @@ class ValueReader {
         list.pushTail(element);
         continue;
       }
-      const blob = readString(reader, false);
-      if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
       // Empty listpack nodes are skipped silently, as Redis does.
       if (version2) {
-        const count = validateListpackBlob(reader, "Listpack integrity check failed.", blob);
-        for (let n = 0, p = LISTPACK_FIRST_ENTRY; n < count; n++) {
-          const entry = readListpackEntry(blob, p);
-          list.pushTail(listpackEntryValue(blob, entry));
+        readBlob(reader);
+        const bytes = blobBytes;
+        const start = blobStart;
+        if (blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+        const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, blobLength);
+        for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n++) {
+          const entry = readListpackEntry(bytes, p);
+          list.pushTail(listpackEntryValue(bytes, entry));
           p = entry.next;
         }
         continue;
       }
+      const blob = readString(reader, false);
+      if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
       const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
       for (const entry of entries) list.pushTail(listpackEntryBytes(entry));
     }
@@ -717,8 +751,14 @@ class ValueReader {
 
   private readIntset(): RedisValue {
     const reader: RdbReader = this.reader;
-    const blob = readString(reader, false);
-    const members = parseBlob(reader, "Intset integrity check failed.", () => decodeIntsetMembers(blob));
+    readBlob(reader);
+    let members: string[];
+    try {
+      members = decodeIntsetMembers(blobBytes, blobStart, blobLength);
+    } catch (error) {
+      if (error instanceof RdbFormatError) reader.fail(`Intset integrity check failed. (${error.message})`);
+      throw error;
+    }
     return RedisSet.fromAscendingIntegers(members, members.length > this.limits.setMaxIntsetEntries ? "hashtable" : "intset");
   }
 
@@ -746,20 +786,23 @@ class ValueReader {
   private readPackedZSet(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Zset listpack integrity check failed." : "Zset ziplist integrity check failed.";
-    const blob = readString(reader, false);
     const zset = new RedisZSet();
     if (listpack) {
-      const count = validateListpackBlob(reader, what, blob);
+      readBlob(reader);
+      const bytes = blobBytes;
+      const start = blobStart;
+      const count = validateListpackBlob(reader, what, bytes, start, blobLength);
       if (count % 2 !== 0) reader.fail(what);
-      for (let p = LISTPACK_FIRST_ENTRY; blob[p] !== 0xff; ) {
-        const memberEntry = readListpackEntry(blob, p);
-        const member = listpackEntryKey(blob, memberEntry);
-        const scoreEntry = readListpackEntry(blob, memberEntry.next);
+      for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
+        const memberEntry = readListpackEntry(bytes, p);
+        const member = listpackEntryKey(bytes, memberEntry);
+        const scoreEntry = readListpackEntry(bytes, memberEntry.next);
         if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
-        zset.add(member, listpackEntryScore(reader, blob, scoreEntry, what));
+        zset.add(member, listpackEntryScore(reader, bytes, scoreEntry, what));
         p = scoreEntry.next;
       }
     } else {
+      const blob = readString(reader, false);
       const entries = parseBlob(reader, what, () => decodeZiplist(blob));
       if (entries.length % 2 !== 0) reader.fail(what);
       for (let i = 0; i < entries.length; i += 2) {
@@ -815,21 +858,24 @@ class ValueReader {
   private readPackedHash(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Hash listpack integrity check failed." : "Hash ziplist integrity check failed.";
-    const blob = readString(reader, false);
     const hash = new RedisHash();
     const fields = hash.map;
     if (listpack) {
-      const count = validateListpackBlob(reader, what, blob);
+      readBlob(reader);
+      const bytes = blobBytes;
+      const start = blobStart;
+      const count = validateListpackBlob(reader, what, bytes, start, blobLength);
       if (count % 2 !== 0) reader.fail(what);
-      for (let p = LISTPACK_FIRST_ENTRY; blob[p] !== 0xff; ) {
-        const fieldEntry = readListpackEntry(blob, p);
-        const field = listpackEntryKey(blob, fieldEntry);
-        const valueEntry = readListpackEntry(blob, fieldEntry.next);
+      for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
+        const fieldEntry = readListpackEntry(bytes, p);
+        const field = listpackEntryKey(bytes, fieldEntry);
+        const valueEntry = readListpackEntry(bytes, fieldEntry.next);
         if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
-        fields.set(field, listpackEntryValue(blob, valueEntry));
+        fields.set(field, listpackEntryValue(bytes, valueEntry));
         p = valueEntry.next;
       }
     } else {
+      const blob = readString(reader, false);
       const entries = parseBlob(reader, what, () => decodeZiplist(blob));
       if (entries.length % 2 !== 0) reader.fail(what);
       for (let i = 0; i < entries.length; i += 2) {

@@ -87,12 +87,11 @@ export function decodeIntset(bytes: Uint8Array): bigint[] {
 /**
  * decodeIntset for the loader: the same checks, the members as their decimal
  * text (what a set holds) in ascending order, without a bigint per element for
- * the 16- and 32-bit encodings.
+ * the 16- and 32-bit encodings. Reads bytes[start, start + size).
  */
-export function decodeIntsetMembers(bytes: Uint8Array): string[] {
-  const size = bytes.length;
+export function decodeIntsetMembers(bytes: Uint8Array, start: number = 0, size: number = bytes.length - start): string[] {
   if (size < HEADER_SIZE) throw new RdbFormatError(`Invalid intset: ${size} bytes is shorter than the header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, size);
   const width = view.getUint32(0, true);
   if (width !== 2 && width !== 4 && width !== 8) throw new RdbFormatError(`Invalid intset: encoding ${width}`);
   const count = view.getUint32(4, true);

@@ -347,19 +347,20 @@ function corrupt(message: string, offset: number): RdbFormatError {
  * that does not match, missing terminator, unknown encoding, an entry or length
  * running past the end, a backlen that does not match its entry, or an element
  * count that disagrees with the header. After it returns, readListpackEntry may
- * walk the blob from LISTPACK_FIRST_ENTRY without further checks.
+ * walk the blob from start + LISTPACK_FIRST_ENTRY without further checks. The
+ * blob may be bytes[start, start + size) of a larger buffer (the loader checks
+ * it in place in its read buffer); offsets in messages are relative to the blob.
  */
-export function validateListpack(bytes: Uint8Array): number {
-  const size = bytes.length;
+export function validateListpack(bytes: Uint8Array, start: number = 0, size: number = bytes.length - start): number {
   if (size < HEADER_SIZE + 1) throw corrupt(`${size} bytes is shorter than the header`, 0);
-  const declaredTotal = readUint32LE(bytes, 0);
+  const declaredTotal = readUint32LE(bytes, start);
   if (declaredTotal !== size) throw corrupt(`header says ${declaredTotal} bytes, blob has ${size}`, 0);
-  const last = size - 1;
-  if (bytes[last] !== END_MARKER) throw corrupt("missing 0xFF terminator", last);
-  const declaredCount = bytes[4]! | (bytes[5]! << 8);
+  const last = start + size - 1;
+  if (bytes[last] !== END_MARKER) throw corrupt("missing 0xFF terminator", last - start);
+  const declaredCount = bytes[start + 4]! | (bytes[start + 5]! << 8);
 
   let count = 0;
-  let p = HEADER_SIZE;
+  let p = start + HEADER_SIZE;
   while (bytes[p] !== END_MARKER) {
     const encoding = bytes[p]!;
     let entryLength: number;
@@ -367,54 +368,54 @@ export function validateListpack(bytes: Uint8Array): number {
       entryLength = 1;
     } else if (encoding < 0xc0) {
       entryLength = 1 + (encoding & 0x3f);
-      if (p + entryLength > last) throw corrupt("string runs past the end", p);
+      if (p + entryLength > last) throw corrupt("string runs past the end", p - start);
     } else if (encoding < 0xe0) {
-      if (p + 1 >= last) throw corrupt("13-bit integer runs past the end", p);
+      if (p + 1 >= last) throw corrupt("13-bit integer runs past the end", p - start);
       entryLength = 2;
     } else if (encoding < 0xf0) {
-      if (p + 1 >= last) throw corrupt("12-bit string length runs past the end", p);
+      if (p + 1 >= last) throw corrupt("12-bit string length runs past the end", p - start);
       entryLength = 2 + (((encoding & 0x0f) << 8) | bytes[p + 1]!);
-      if (p + entryLength > last) throw corrupt("string runs past the end", p);
+      if (p + entryLength > last) throw corrupt("string runs past the end", p - start);
     } else {
       switch (encoding) {
         case ENCODING_32BIT_STR:
-          if (p + 4 >= last) throw corrupt("32-bit string length runs past the end", p);
+          if (p + 4 >= last) throw corrupt("32-bit string length runs past the end", p - start);
           entryLength = 5 + readUint32LE(bytes, p + 1);
-          if (p + entryLength > last) throw corrupt("string runs past the end", p);
+          if (p + entryLength > last) throw corrupt("string runs past the end", p - start);
           break;
         case ENCODING_16BIT_INT:
           entryLength = 3;
-          if (p + entryLength > last) throw corrupt("16-bit integer runs past the end", p);
+          if (p + entryLength > last) throw corrupt("16-bit integer runs past the end", p - start);
           break;
         case ENCODING_24BIT_INT:
           entryLength = 4;
-          if (p + entryLength > last) throw corrupt("24-bit integer runs past the end", p);
+          if (p + entryLength > last) throw corrupt("24-bit integer runs past the end", p - start);
           break;
         case ENCODING_32BIT_INT:
           entryLength = 5;
-          if (p + entryLength > last) throw corrupt("32-bit integer runs past the end", p);
+          if (p + entryLength > last) throw corrupt("32-bit integer runs past the end", p - start);
           break;
         case ENCODING_64BIT_INT:
           entryLength = 9;
-          if (p + entryLength > last) throw corrupt("64-bit integer runs past the end", p);
+          if (p + entryLength > last) throw corrupt("64-bit integer runs past the end", p - start);
           break;
         default:
-          throw corrupt(`unknown encoding byte 0x${encoding.toString(16)}`, p);
+          throw corrupt(`unknown encoding byte 0x${encoding.toString(16)}`, p - start);
       }
     }
 
     const next = p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
     // The next entry (or the terminator) must still start inside the blob.
-    if (next > last) throw corrupt("entry backlen runs past the end", p);
+    if (next > last) throw corrupt("entry backlen runs past the end", p - start);
     // What lpPrev will read back must be this entry's size, or walking the listpack
     // backwards (LRANGE -1, RPOP...) would land inside an entry.
     if (decodeBacklen(bytes, next - 1) !== entryLength) {
-      throw corrupt("backlen does not match the entry size", p + entryLength);
+      throw corrupt("backlen does not match the entry size", p - start + entryLength);
     }
     count++;
     p = next;
   }
-  if (p !== last) throw corrupt("0xFF before the end of the blob", p);
+  if (p !== last) throw corrupt("0xFF before the end of the blob", p - start);
   if (declaredCount !== UNKNOWN_ELEMENT_COUNT && declaredCount !== count) {
     throw corrupt(`header says ${declaredCount} elements, found ${count}`, 4);
   }
