@@ -136,6 +136,20 @@ group("ListpackWriter", () => {
   });
 });
 
+group("ByteWriter numbers", () => {
+  test("int64LE of a safe integer writes what the bigint path writes", () => {
+    const values = [0, 1, -1, 4294967295, 4294967296, -4294967296, -4294967297, 1700000000123, -1700000000123,
+      Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 40 + 12345, -(2 ** 52) - 7];
+    for (const value of values) {
+      const fast = new ByteWriter();
+      fast.int64LE(value);
+      const slow = new ByteWriter();
+      slow.int64LE(BigInt(value));
+      expect(Array.from(fast.result())).toEqual(Array.from(slow.result()));
+    }
+  });
+});
+
 group("member strings", () => {
   test("parseIntegerKey agrees with parseInteger on the bytes", () => {
     const next = prng(99);

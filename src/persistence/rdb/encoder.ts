@@ -124,6 +124,7 @@ export class ByteWriter {
   private position = 0;
   private flushedBytes = 0;
   private readonly scratch = new DataView(new ArrayBuffer(8));
+  private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
   constructor(
     private readonly chunkSize: number = 256,
@@ -202,6 +203,22 @@ export class ByteWriter {
     }
   }
 
+  /** The first `length` bytes of `source` (a scratch buffer: no view object is made for them). */
+  bytesOf(source: Uint8Array, length: number): void {
+    if (this.position + length > this.buffer.length) {
+      this.bytes(source.subarray(0, length));
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.position;
+    if (length < 64) for (let i = 0; i < length; i++) buffer[at++] = source[i]!;
+    else {
+      buffer.set(source.subarray(0, length), at);
+      at += length;
+    }
+    this.position = at;
+  }
+
   /** A binary string's chars as bytes. */
   latin1(key: string): void {
     const length = key.length;
@@ -216,13 +233,21 @@ export class ByteWriter {
   }
 
   int64LE(value: number | bigint): void {
-    this.scratch.setBigInt64(0, BigInt.asIntN(64, BigInt(value)), true);
-    this.bytes(new Uint8Array(this.scratch.buffer, 0, 8));
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      // Two's complement from the floor-divided halves (expire times take this path).
+      const high = Math.floor(value / 4294967296);
+      const low = value - high * 4294967296;
+      this.scratch.setUint32(0, low, true);
+      this.scratch.setInt32(4, high, true);
+    } else {
+      this.scratch.setBigInt64(0, BigInt.asIntN(64, BigInt(value)), true);
+    }
+    this.bytesOf(this.scratchBytes, 8);
   }
 
   float64LE(value: number): void {
     this.scratch.setFloat64(0, value, true);
-    this.bytes(new Uint8Array(this.scratch.buffer, 0, 8));
+    this.bytesOf(this.scratchBytes, 8);
   }
 
   /** Forgets what was written (non-streaming mode), keeping the buffer for reuse. */
@@ -290,7 +315,7 @@ export function writeString(out: ByteWriter, data: Uint8Array, compression: bool
       out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
       writeLength(out, compressedLength);
       writeLength(out, length);
-      out.bytes(lzfOutput.subarray(0, compressedLength));
+      out.bytesOf(lzfOutput, compressedLength);
       return;
     }
   }
@@ -351,6 +376,21 @@ const float64Words = new Uint32Array(float64Scratch.buffer);
 export function formatDouble17g(value: number): string {
   const negative = value < 0;
   const magnitude = Math.abs(value);
+  // Scores like 2.5 or 0.125 are n / 2^k for a small k: their exact expansion is
+  // the integer n * 5^k shifted k places, short enough to print without rounding.
+  let scaled = magnitude;
+  for (let fractionBits = 0; fractionBits <= 10; fractionBits++) {
+    if (Number.isInteger(scaled)) {
+      const exact = scaled * 5 ** fractionBits;
+      if (exact > Number.MAX_SAFE_INTEGER) break;
+      const all = String(exact);
+      let end = all.length;
+      while (end > 1 && all.charCodeAt(end - 1) === 48) end--;
+      const text = layoutG(all.slice(0, end), all.length - 1 - fractionBits);
+      return negative ? "-" + text : text;
+    }
+    scaled *= 2;
+  }
   // toExponential rounds the exact binary value correctly but breaks ties upwards,
   // where glibc rounds half to even. A tie at 17 digits means the exact value has
   // exactly 18 significant digits, the last a 5: then (and whenever the 18-digit
