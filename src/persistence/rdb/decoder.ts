@@ -139,6 +139,9 @@ export interface RdbLoadHandler {
    * A loaded key. Return false when the key already exists in the database: the
    * load then fails as Redis's does ("duplicated key"). Expired keys are passed
    * on too; dropping them is the server's decision (masters drop, replicas keep).
+   * `key` is valid only during the call: the decoder reuses the array for later
+   * keys of the same length (convert it with bytesToKey, or copy it, to keep it).
+   * Saves an allocation per key, which the keyspace converts to a string anyway.
    */
   onKey(
     dbIndex: number,
@@ -148,7 +151,7 @@ export interface RdbLoadHandler {
     idleSeconds?: number,
     freq?: number,
   ): void | boolean;
-  /** An empty collection (an old Redis bug could write them): Redis skips it with a warning. */
+  /** An empty collection (an old Redis bug could write them): Redis skips it with a warning. `key` as for onKey. */
   onEmptyKeySkipped?(dbIndex: number, key: Uint8Array): void;
   /**
    * A function library (FUNCTION2, or FUNCTION_PRE_GA converted to the 7.0 GA
@@ -446,6 +449,24 @@ function readString(reader: RdbReader, owned: boolean = true): Uint8Array {
     return owned ? reader.copy(length) : reader.view(length);
   }
   return readEncodedString(reader, first);
+}
+
+/** Reused key arrays by length (see RdbLoadHandler.onKey); keys longer than this are copied. */
+const KEY_SCRATCH_MAX = 64;
+const keyScratch: (Uint8Array | undefined)[] = [];
+
+/** A key's bytes, in a reused array when short (valid until the next key of that length). */
+function readKey(reader: RdbReader): Uint8Array {
+  const first = reader.u8();
+  if (first >> 6 === 3) return readEncodedString(reader, first);
+  const length = readLengthAfter(reader, first);
+  if (length > KEY_SCRATCH_MAX || !reader.canTake(length)) return reader.copy(length);
+  let key = keyScratch[length];
+  if (key === undefined) keyScratch[length] = key = new Uint8Array(length);
+  const at = reader.take(length);
+  const bytes = reader.bytes;
+  for (let i = 0; i < length; i++) key[i] = bytes[at + i]!;
+  return key;
 }
 
 // Where readBlob left the blob: bytes[blobStart, blobStart + blobLength), valid
@@ -1280,7 +1301,7 @@ export class RdbDecoder {
         }
       }
 
-      const key = readString(reader);
+      const key = readKey(reader);
       let value: RedisValue | null;
       try {
         value = values.read(type);
