@@ -112,6 +112,14 @@ group("ListpackWriter", () => {
     }
   });
 
+  test("finishInPlace leaves in `bytes` what finish() returns", () => {
+    const writer = new ListpackWriter();
+    for (const text of strings) writer.appendKey(text);
+    const viaView = Array.from(writer.finish());
+    const length = writer.finishInPlace();
+    expect(Array.from(writer.bytes.subarray(0, length))).toEqual(viaView);
+  });
+
   test("integers out of range are refused", () => {
     const writer = new ListpackWriter();
     expect(() => writer.appendInteger(2n ** 63n)).toThrow(RangeError);
@@ -196,6 +204,19 @@ group("intsets and LZF", () => {
   test("encodeIntset takes numbers and bigints alike", () => {
     expect(Array.from(encodeIntset([-3, 4, 70000]))).toEqual(Array.from(encodeIntset([-3n, 4n, 70000n])));
     expect(Array.from(encodeIntset([-3, 2n ** 40n]))).toEqual(Array.from(encodeIntset([-3n, 2n ** 40n])));
+  });
+
+  test("lzfCompressToScratch of a prefix reads only the prefix", () => {
+    const next = prng(11);
+    for (let i = 0; i < 200; i++) {
+      const buffer = new Uint8Array(400);
+      for (let j = 0; j < buffer.length; j++) buffer[j] = 97 + (next() % 3);
+      const length = 21 + (next() % 300);
+      const expected = lzfCompress(buffer.slice(0, length), length - 4);
+      const written = lzfCompressToScratch(buffer, length - 4, length);
+      if (expected === null) expect(written).toBe(-1);
+      else expect(Array.from(lzfOutput.subarray(0, written))).toEqual(Array.from(expected));
+    }
   });
 
   test("lzfCompressToScratch writes what lzfCompress returns", () => {

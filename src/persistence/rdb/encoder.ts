@@ -324,6 +324,28 @@ export function writeString(out: ByteWriter, data: Uint8Array, compression: bool
 }
 
 /**
+ * writeString of a finished listpack, read where the writer built it. A listpack
+ * is never stored as an integer (its second byte, part of a small total length,
+ * is 0, which no decimal text has), so only LZF and raw remain, as in writeString.
+ */
+function writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
+  const length = writer.finishInPlace();
+  const bytes = writer.bytes;
+  if (compression && length > 20) {
+    const compressedLength = lzfCompressToScratch(bytes, length - 4, length);
+    if (compressedLength >= 0) {
+      out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+      writeLength(out, compressedLength);
+      writeLength(out, length);
+      out.bytesOf(lzfOutput, compressedLength);
+      return;
+    }
+  }
+  writeLength(out, length);
+  out.bytesOf(bytes, length);
+}
+
+/**
  * writeString for a binary string (a collection member or field: one char per
  * byte), without making bytes of it unless LZF has to look at them.
  */
@@ -632,7 +654,7 @@ function writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions):
   }
   writeLength(out, 1);
   writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-  writeString(out, writer.finish(), options.compression);
+  writeListpack(out, writer, options.compression);
 }
 
 /** A list of several quicklist nodes: where quicklistPushTail would split, then each node. */
@@ -674,7 +696,7 @@ function writeListNodes(out: ByteWriter, elements: Uint8Array[], fill: number, o
     writer.reset();
     for (let i = starts[node]!; i < starts[node + 1]!; i++) writer.appendBytes(elements[i]!);
     writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-    writeString(out, writer.finish(), options.compression);
+    writeListpack(out, writer, options.compression);
   }
 }
 
@@ -703,7 +725,7 @@ function writeHash(out: ByteWriter, hash: RedisHash, options: RdbEncodeOptions):
       writer.appendKey(field);
       writer.appendBytes(value);
     });
-    writeString(out, writer.finish(), options.compression);
+    writeListpack(out, writer, options.compression);
     return;
   }
   writeLength(out, hash.map.size);
@@ -722,7 +744,7 @@ function writeZSet(out: ByteWriter, zset: RedisZSet, options: RdbEncodeOptions):
       writer.appendKey(member);
       appendScore(writer, score);
     });
-    writeString(out, writer.finish(), options.compression);
+    writeListpack(out, writer, options.compression);
     return;
   }
   // Redis walks the skiplist from the tail so the loader always inserts at the head.

@@ -300,6 +300,11 @@ export class ListpackWriter {
 
   /** Header and terminator; the listpack's bytes, as a view valid until the next reset(). */
   finish(): Uint8Array {
+    return this.buffer.subarray(0, this.finishInPlace());
+  }
+
+  /** finish() without the view: the listpack is bytes[0, returned length) until the next reset(). */
+  finishInPlace(): number {
     const total = this.at + 1;
     if (total >= TWO_POW_32) throw new RangeError(`listpack too large: ${total} bytes`);
     const buffer = this.buffer;
@@ -308,7 +313,12 @@ export class ListpackWriter {
     buffer[4] = headerCount & 0xff;
     buffer[5] = headerCount >> 8;
     buffer[this.at] = END_MARKER;
-    return buffer.subarray(0, total);
+    return total;
+  }
+
+  /** The buffer finishInPlace() wrote to. */
+  get bytes(): Uint8Array {
+    return this.buffer;
   }
 }
 

@@ -67,9 +67,9 @@ export let lzfOutput: Uint8Array = new Uint8Array(0);
  * is the returned length, or -1 when compressing does not fit `maxOutputLength`.
  * The RDB encoder copies them straight into its output, so a string that
  * compresses costs no allocation, and one that does not costs no more than the attempt.
+ * Only input[0, inputLength) is read (the input may be a reused, larger buffer).
  */
-export function lzfCompressToScratch(input: Uint8Array, maxOutputLength: number): number {
-  const inputLength = input.length;
+export function lzfCompressToScratch(input: Uint8Array, maxOutputLength: number, inputLength: number = input.length): number {
   // All-literal output (one control byte per 32 bytes) is the worst case; a budget
   // beyond it plus the 4-byte slack of the budget checks changes nothing, so cap it
   // rather than allocate whatever the caller asked for.
