@@ -20,7 +20,7 @@ import {
   writeKeyString,
   writeString,
 } from "../../src/persistence/rdb/encoder.ts";
-import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue } from "../../src/persistence/rdb/decoder.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue, integerText } from "../../src/persistence/rdb/decoder.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,6 +156,16 @@ group("ByteWriter numbers", () => {
       slow.int64LE(BigInt(value));
       expect(Array.from(fast.result())).toEqual(Array.from(slow.result()));
     }
+  });
+});
+
+group("integerText", () => {
+  test("digits of integers as String() writes them", () => {
+    const next = prng(3);
+    const values = [0, 1, -1, 9, 10, -10, 99, 100, 2147483647, -2147483647, -2147483648, 2147483648, 999999999, 1000000000,
+      -999999999, -1000000000, 4294967296, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let i = 0; i < 3000; i++) values.push((next() | 0) >> (next() % 31), next() * 1000 + (next() % 1000));
+    for (const value of values) expect(s(integerText(value))).toBe(String(value));
   });
 });
 

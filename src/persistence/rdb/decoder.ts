@@ -431,7 +431,22 @@ function readLengthAfter(reader: RdbReader, first: number): number {
 }
 
 /** Decimal text of an integer as fresh bytes (not bytes.ts's shared cache: values may be mutated). */
-function integerText(value: number): Uint8Array {
+export function integerText(value: number): Uint8Array {
+  if (value > -2147483648 && value < 2147483648) {
+    // The digits straight from int32 arithmetic (most integers in a file are small).
+    const negative = value < 0;
+    let rest = negative ? -value : value;
+    let digits = 1;
+    for (let bound = 10; rest >= bound && digits < 10; bound *= 10) digits++;
+    const out = new Uint8Array(negative ? digits + 1 : digits);
+    if (negative) out[0] = 45;
+    for (let at = out.length - 1; digits > 0; digits--, at--) {
+      const next = (rest / 10) | 0;
+      out[at] = 48 + rest - next * 10;
+      rest = next;
+    }
+    return out;
+  }
   const text = String(value);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
