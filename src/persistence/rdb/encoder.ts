@@ -717,43 +717,59 @@ function writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): vo
   for (const member of set.members) writeKeyString(out, member, options.compression);
 }
 
+// The per-element callbacks below are module functions reading these, rather
+// than closures made for every collection saved.
+const NO_OUTPUT = new ByteWriter(1);
+let elementsOut: ByteWriter = NO_OUTPUT;
+let elementsCompression = true;
+
+function appendHashField(value: Uint8Array, field: string): void {
+  collectionWriter.appendKey(field);
+  collectionWriter.appendBytes(value);
+}
+
+function writeHashField(value: Uint8Array, field: string): void {
+  writeKeyString(elementsOut, field, elementsCompression);
+  writeString(elementsOut, value, elementsCompression);
+}
+
+function appendZSetElement(member: string, score: number): void {
+  collectionWriter.appendKey(member);
+  appendScore(collectionWriter, score);
+}
+
+function writeZSetElement(member: string, score: number): void {
+  writeKeyString(elementsOut, member, elementsCompression);
+  elementsOut.float64LE(score);
+}
+
 function writeHash(out: ByteWriter, hash: RedisHash, options: RdbEncodeOptions): void {
   if (hash.encoding === "listpack") {
-    const writer = collectionWriter;
-    writer.reset();
-    hash.map.forEach((value, field) => {
-      writer.appendKey(field);
-      writer.appendBytes(value);
-    });
-    writeListpack(out, writer, options.compression);
+    collectionWriter.reset();
+    hash.map.forEach(appendHashField);
+    writeListpack(out, collectionWriter, options.compression);
     return;
   }
   writeLength(out, hash.map.size);
-  const compression = options.compression;
-  hash.map.forEach((value, field) => {
-    writeKeyString(out, field, compression);
-    writeString(out, value, compression);
-  });
+  elementsOut = out;
+  elementsCompression = options.compression;
+  hash.map.forEach(writeHashField);
+  elementsOut = NO_OUTPUT;
 }
 
 function writeZSet(out: ByteWriter, zset: RedisZSet, options: RdbEncodeOptions): void {
   if (zset.encoding === "listpack") {
-    const writer = collectionWriter;
-    writer.reset();
-    zset.forEachAscending((member, score) => {
-      writer.appendKey(member);
-      appendScore(writer, score);
-    });
-    writeListpack(out, writer, options.compression);
+    collectionWriter.reset();
+    zset.forEachAscending(appendZSetElement);
+    writeListpack(out, collectionWriter, options.compression);
     return;
   }
   // Redis walks the skiplist from the tail so the loader always inserts at the head.
   writeLength(out, zset.size);
-  const compression = options.compression;
-  zset.forEachDescending((member, score) => {
-    writeKeyString(out, member, compression);
-    out.float64LE(score);
-  });
+  elementsOut = out;
+  elementsCompression = options.compression;
+  zset.forEachDescending(writeZSetElement);
+  elementsOut = NO_OUTPUT;
 }
 
 // --- streams ---------------------------------------------------------------
