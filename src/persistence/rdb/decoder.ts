@@ -205,6 +205,14 @@ export function fileByteSource(path: string): RdbByteSource {
 
 const DEFAULT_READ_BUFFER = 64 * 1024;
 
+/** bytes[start, start + length) in an array of its own (a loop beats slice() for short strings). */
+function copyRange(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  if (length >= 64) return bytes.slice(start, start + length);
+  const copy = new Uint8Array(length);
+  for (let i = 0; i < length; i++) copy[i] = bytes[start + i]!;
+  return copy;
+}
+
 // Scratch for float64LE: bytes in, double out (the platform is little-endian, as
 // every Bun target is; the test suite loads Redis-written ZSET_2 scores through it).
 const float64Value = new Float64Array(1);
@@ -325,7 +333,7 @@ class RdbReader {
     if (count > this.remaining) this.fail(UNEXPECTED_EOF);
     if (this.source === null || count <= this.bufferSize) {
       this.need(count);
-      const result = this.buffer.slice(this.position, this.position + count);
+      const result = copyRange(this.buffer, this.position, count);
       this.position += count;
       return result;
     }
@@ -619,7 +627,7 @@ function listpackEntryKey(blob: Uint8Array, entry: ListpackEntryView): string {
 
 /** A listpack entry as owned bytes (list element, hash value): an integer as its decimal text. */
 function listpackEntryValue(blob: Uint8Array, entry: ListpackEntryView): Uint8Array {
-  if (entry.stringStart >= 0) return blob.slice(entry.stringStart, entry.stringStart + entry.stringLength);
+  if (entry.stringStart >= 0) return copyRange(blob, entry.stringStart, entry.stringLength);
   return entry.bigInteger === null ? integerText(entry.integer) : textToBytes(entry.bigInteger.toString());
 }
 
