@@ -120,6 +120,16 @@ group("ListpackWriter", () => {
     expect(Array.from(writer.bytes.subarray(0, length))).toEqual(viaView);
   });
 
+  test("a huge listpack's buffer is not kept after the next reset", () => {
+    const writer = new ListpackWriter();
+    writer.appendBytes(new Uint8Array(3 * 1024 * 1024));
+    expect(writer.bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+    writer.reset();
+    expect(writer.bytes.length).toBeLessThanOrEqual(1024 * 1024);
+    writer.appendKey("a");
+    expect(Array.from(writer.finish())).toEqual(Array.from(encodeListpack([keyToBytes("a")])));
+  });
+
   test("integers out of range are refused", () => {
     const writer = new ListpackWriter();
     expect(() => writer.appendInteger(2n ** 63n)).toThrow(RangeError);

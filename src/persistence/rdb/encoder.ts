@@ -250,6 +250,11 @@ export class ByteWriter {
     this.bytesOf(this.scratchBytes, 8);
   }
 
+  /** Size of the current buffer. */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
   /** Forgets what was written (non-streaming mode), keeping the buffer for reuse. */
   reset(): void {
     this.position = 0;
@@ -596,10 +601,15 @@ export function encodeValue(value: RedisValue, options: RdbEncodeOptions): Encod
   const out = encodeValueWriter;
   out.reset();
   writeValuePayload(out, value, options);
-  return { type: rdbTypeOf(value), payload: out.result() };
+  const payload = out.result();
+  // A big value (DUMP of a large string, DEBUG OBJECT) must not stay pinned by the scratch.
+  if (out.capacity > KEPT_SCRATCH_BYTES) encodeValueWriter = new ByteWriter(4096);
+  return { type: rdbTypeOf(value), payload };
 }
 
-const encodeValueWriter = new ByteWriter(4096);
+/** Scratch buffers that grew past this are dropped after use rather than kept. */
+const KEPT_SCRATCH_BYTES = 1024 * 1024;
+let encodeValueWriter = new ByteWriter(4096);
 
 /** The listpack every hash, zset and list node is built in, one after the other. */
 const collectionWriter = new ListpackWriter();

@@ -195,6 +195,9 @@ export function parseIntegerKey(key: string): number | bigint | null {
  * encoder uses one writer for every hash, zset and list node it saves, so saving a
  * small collection allocates nothing for its listpack.
  */
+/** A ListpackWriter buffer larger than this is dropped at the next reset(). */
+const KEPT_BUFFER_BYTES = 1024 * 1024;
+
 export class ListpackWriter {
   private buffer: Uint8Array = new Uint8Array(1024);
   /** Write position: the next entry goes here, the terminator after the last one. */
@@ -204,6 +207,9 @@ export class ListpackWriter {
   reset(): void {
     this.at = HEADER_SIZE;
     this.entries = 0;
+    // One huge listpack (a hash with a raised hash-max-listpack-entries) must not
+    // keep its buffer alive for good.
+    if (this.buffer.length > KEPT_BUFFER_BYTES) this.buffer = new Uint8Array(1024);
   }
 
   /** Elements appended since the last reset. */
