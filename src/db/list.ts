@@ -207,6 +207,18 @@ export class RedisList {
     return out;
   }
 
+  /**
+   * Writes the values, head to tail, into `target` from index 0 and returns how
+   * many there are: a reusable array instead of a fresh one (the RDB encoder's loop).
+   */
+  valuesInto(target: Uint8Array[]): number {
+    let at = 0;
+    for (let node = this.headNode; node !== null; node = node.next) {
+      for (let i = 0; i < node.count; i++) target[at++] = node.get(i);
+    }
+    return at;
+  }
+
   *[Symbol.iterator](): Iterator<Uint8Array> {
     for (let node = this.headNode; node !== null; node = node.next) {
       for (let i = 0; i < node.count; i++) yield node.get(i);

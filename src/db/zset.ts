@@ -24,7 +24,7 @@ const MAX_DRAWN_LEVEL = 16;
 // Templates the multi-level node arrays are sliced from (dense arrays of one element kind).
 const NULL_LINKS: (SkipNode | null)[] = [];
 const ZERO_SPANS: number[] = [];
-for (let i = 0; i < 32; i++) {
+for (let i = 0; i < MAX_LEVEL; i++) {
   NULL_LINKS.push(null);
   ZERO_SPANS.push(0);
 }

@@ -275,6 +275,31 @@ group("bulk paths of the collections", () => {
     expect(down).toEqual([...up].reverse());
   });
 
+  test("RedisList.valuesInto fills a reused array head to tail", () => {
+    const list = RedisList.fromValues(Array.from({ length: 300 }, (_, i) => keyToBytes(String(i))));
+    list.popHead();
+    list.pushHead(keyToBytes("h"));
+    const target: Uint8Array[] = [keyToBytes("stale")];
+    expect(list.valuesInto(target)).toBe(300);
+    expect(target.slice(0, 300).map(s)).toEqual(Array.from(list, s));
+    expect(RedisList.fromValues([]).valuesInto(target)).toBe(0);
+  });
+
+  test("lists of one node, several nodes and plain-sized elements encode the same after reuse", () => {
+    const lists = [
+      RedisList.fromValues(["a", "b", "1"].map(keyToBytes)),
+      RedisList.fromValues(Array.from({ length: 2000 }, (_, i) => keyToBytes(`element-${i}`))),
+      RedisList.fromValues(["x"].map(keyToBytes)),
+    ];
+    const first = lists.map((list) => Array.from(encodeValue(list, DEFAULT_ENCODE_OPTIONS).payload));
+    const again = lists.map((list) => Array.from(encodeValue(list, DEFAULT_ENCODE_OPTIONS).payload));
+    expect(again).toEqual(first);
+    for (let i = 0; i < lists.length; i++) {
+      const decoded = decodeValue(encodeValue(lists[i]!, DEFAULT_ENCODE_OPTIONS).type, new Uint8Array(first[i]!));
+      expect(Array.from(decoded as RedisList, s)).toEqual(Array.from(lists[i]!, s));
+    }
+  });
+
   test("values survive encodeValue/decodeValue through the fast paths", () => {
     const hash = RedisHash.fromEntries([["f", keyToBytes("v")], ["12", keyToBytes("-3")], ["\u00ff", keyToBytes("x".repeat(30))]]);
     const zset = RedisZSet.fromEntries([["m", 2.5], ["n", 1e17], ["o", -0], ["p", 2 ** 62 + 2048], ["q", Infinity]]);

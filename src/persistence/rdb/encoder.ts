@@ -642,8 +642,23 @@ function clampQuicklistFill(fill: number): number {
 
 function writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions): void {
   const fill = clampQuicklistFill(options.listMaxListpackSize);
-  const elements = list.range(0, list.length - 1);
-  if (elements.length === 0) {
+  const elements = listElements;
+  const count = list.valuesInto(elements);
+  try {
+    writeListElements(out, elements, count, fill, options);
+  } finally {
+    // The scratch must not keep the values alive.
+    if (count > 1024) listElements = [];
+    else elements.fill(EMPTY_ELEMENT, 0, count);
+  }
+}
+
+/** The list being saved, element by element (reused; see writeList). */
+let listElements: Uint8Array[] = [];
+const EMPTY_ELEMENT = new Uint8Array(0);
+
+function writeListElements(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
+  if (count === 0) {
     writeLength(out, 0);
     return;
   }
@@ -651,13 +666,13 @@ function writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions):
   // out to need several nodes (or a plain one) start over with the node count.
   const writer = collectionWriter;
   writer.reset();
-  for (let i = 0; i < elements.length; i++) {
+  for (let i = 0; i < count; i++) {
     const element = elements[i]!;
     if (
       element.length >= QUICKLIST_PACKED_THRESHOLD ||
       (i > 0 && !quicklistNodeAllowsInsert(writer.byteSize, writer.count, fill, element.length))
     ) {
-      writeListNodes(out, elements, fill, options);
+      writeListNodes(out, elements, count, fill, options);
       return;
     }
     writer.appendBytes(element);
@@ -668,14 +683,14 @@ function writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions):
 }
 
 /** A list of several quicklist nodes: where quicklistPushTail would split, then each node. */
-function writeListNodes(out: ByteWriter, elements: Uint8Array[], fill: number, options: RdbEncodeOptions): void {
+function writeListNodes(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
   // Node k holds elements [starts[k], starts[k + 1]); a plain node holds one element.
   const starts: number[] = [];
   const plain: boolean[] = [];
   let open = false;
   let currentBytes = 0;
   let currentCount = 0;
-  for (let i = 0; i < elements.length; i++) {
+  for (let i = 0; i < count; i++) {
     const element = elements[i]!;
     if (element.length >= QUICKLIST_PACKED_THRESHOLD) {
       starts.push(i);
@@ -694,7 +709,7 @@ function writeListNodes(out: ByteWriter, elements: Uint8Array[], fill: number, o
     currentBytes += listpackEntrySize(element);
   }
   const nodeCount = starts.length;
-  starts.push(elements.length);
+  starts.push(count);
   writeLength(out, nodeCount);
   const writer = collectionWriter;
   for (let node = 0; node < nodeCount; node++) {
@@ -710,6 +725,11 @@ function writeListNodes(out: ByteWriter, elements: Uint8Array[], fill: number, o
   }
 }
 
+/** Mixed number/bigint comparisons are exact in JS. */
+function compareIntegers(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): void {
   if (set.encoding === "intset") {
     const values: (number | bigint)[] = [];
@@ -718,8 +738,7 @@ function writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): vo
       if (parsed === null) throw new Error(`intset-encoded set holds a non-integer member`);
       values.push(parsed);
     }
-    // Mixed number/bigint comparisons are exact in JS.
-    values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    values.sort(compareIntegers);
     writeString(out, encodeIntset(values), options.compression);
     return;
   }
