@@ -314,6 +314,30 @@ group("bulk paths of the collections", () => {
   });
 });
 
+group("interned members", () => {
+  test("short members and fields decode to the right strings whatever the cache holds", () => {
+    const next = prng(2024);
+    const alphabet = "ab\u0000\u00ff";
+    for (let round = 0; round < 3000; round++) {
+      const hash = new RedisHash();
+      const set = new RedisSet();
+      const zset = new RedisZSet();
+      for (let i = 0; i < 1 + (next() % 6); i++) {
+        let member = "";
+        for (let j = next() % 18; j > 0; j--) member += alphabet[next() % alphabet.length];
+        if (next() % 4 === 0) member = String(next() % 3000 - 500);
+        hash.set(member, keyToBytes(member));
+        set.add(member);
+        zset.add(member, i);
+      }
+      for (const value of [hash, set, zset]) {
+        const encoded = encodeValue(value, DEFAULT_ENCODE_OPTIONS);
+        expect(describe(decodeValue(encoded.type, encoded.payload))).toEqual(describe(value));
+      }
+    }
+  });
+});
+
 group("reading in place from the file buffer", () => {
   for (const readBufferSize of [16, 100, 512]) {
     test(`the full dataset, compressed, through a ${readBufferSize}-byte buffer`, async () => {

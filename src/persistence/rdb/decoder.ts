@@ -522,6 +522,44 @@ function readBlob(reader: RdbReader): void {
   blobLength = blobBytes.length;
 }
 
+// Members and fields repeat across collections (every hash of a kind has the same
+// field names), so short ones are interned: a direct-mapped cache hands back the
+// string made for the same bytes before. Fewer strings to allocate and collect,
+// less memory for the loaded dataset, and a string's hash is computed once for all
+// the Maps it is a key of. A miss costs a hash of at most 16 bytes.
+const INTERN_MAX_LENGTH = 16;
+const INTERN_SLOTS = 4096;
+const internedStrings: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
+const SMALL_INTEGERS = 1024;
+const smallIntegerStrings: string[] = Array.from({ length: SMALL_INTEGERS }, (_, i) => String(i));
+
+/** bytes[start, start + length) as a binary string, shared with earlier equal ones when short. */
+function memberString(bytes: Uint8Array, start: number, length: number): string {
+  if (length > INTERN_MAX_LENGTH) return Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
+  let hash = length;
+  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ bytes[start + i]!, 16777619);
+  const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1);
+  const cached = internedStrings[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== bytes[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const made = Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
+  internedStrings[slot] = made;
+  return made;
+}
+
+/** An integer member's text, shared for small non-negative ones. */
+function integerMember(value: number): string {
+  return value >= 0 && value < SMALL_INTEGERS ? smallIntegerStrings[value]! : String(value);
+}
+
 /**
  * A string as a binary string (a set member, a hash field, a zset member): raw
  * bytes are converted where they lie in the read buffer, with no copy or view.
@@ -532,10 +570,10 @@ function readKeyString(reader: RdbReader): string {
     const length = readLengthAfter(reader, first);
     if (!reader.canTake(length)) return bytesToKey(reader.copy(length));
     const at = reader.take(length);
-    return Buffer.prototype.latin1Slice.call(reader.bytes, at, at + length) as string;
+    return memberString(reader.bytes, at, length);
   }
   const encoding = first & 0x3f;
-  if (encoding !== RDB_ENC_LZF) return String(readEncodedInteger(reader, encoding));
+  if (encoding !== RDB_ENC_LZF) return integerMember(readEncodedInteger(reader, encoding));
   return bytesToKey(readEncodedString(reader, first));
 }
 
@@ -619,10 +657,8 @@ function validateListpackBlob(reader: RdbReader, what: string, bytes: Uint8Array
 
 /** A listpack entry as a binary string (collection member or field). */
 function listpackEntryKey(blob: Uint8Array, entry: ListpackEntryView): string {
-  if (entry.stringStart >= 0) {
-    return Buffer.prototype.latin1Slice.call(blob, entry.stringStart, entry.stringStart + entry.stringLength) as string;
-  }
-  return entry.bigInteger === null ? String(entry.integer) : entry.bigInteger.toString();
+  if (entry.stringStart >= 0) return memberString(blob, entry.stringStart, entry.stringLength);
+  return entry.bigInteger === null ? integerMember(entry.integer) : entry.bigInteger.toString();
 }
 
 /** A listpack entry as owned bytes (list element, hash value): an integer as its decimal text. */
