@@ -909,8 +909,9 @@ class ValueReader {
       const fieldKey = readKeyString(reader);
       const fieldLength = fieldKey.length;
       const value = readString(reader);
-      if (fields.has(fieldKey)) reader.fail("Duplicate hash fields detected");
+      const sizeBefore = fields.size;
       fields.set(fieldKey, value);
+      if (fields.size === sizeBefore) reader.fail("Duplicate hash fields detected");
       if (fieldLength > this.limits.hashMaxListpackValue || value.length > this.limits.hashMaxListpackValue) {
         listpack = false;
       }
@@ -950,8 +951,10 @@ class ValueReader {
         const fieldEntry = readListpackEntry(bytes, p);
         const field = listpackEntryKey(bytes, fieldEntry);
         const valueEntry = readListpackEntry(bytes, fieldEntry.next);
-        if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
+        // A duplicate shows as a size that did not grow (one lookup, not has() then set()).
+        const sizeBefore = fields.size;
         fields.set(field, listpackEntryValue(bytes, valueEntry));
+        if (fields.size === sizeBefore) reader.fail(`${what} (duplicate field)`);
         p = valueEntry.next;
       }
     } else {
