@@ -78,9 +78,16 @@ function seconds(start: number): number {
   return (performance.now() - start) / 1000;
 }
 
-function best(label: string, runs: number[]): string {
+/** CPU seconds (user + system, GC threads included) of this process so far: steadier than wall time on a busy machine. */
+function cpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+function best(label: string, runs: number[], cpuRuns: number[] = []): string {
   const sorted = [...runs].sort((a, b) => a - b);
-  return `${label.padEnd(34)} best ${sorted[0]!.toFixed(3)} s   median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(3)} s`;
+  const cpu = cpuRuns.length > 0 ? `   cpu best ${Math.min(...cpuRuns).toFixed(3)} s` : "";
+  return `${label.padEnd(34)} best ${sorted[0]!.toFixed(3)} s   median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(3)} s${cpu}`;
 }
 
 const encoderOptions = { ...DEFAULT_ENCODE_OPTIONS, checksum: true };
@@ -147,37 +154,47 @@ async function main(): Promise<void> {
     const encodeNullRuns: number[] = [];
     const decodeNoopRuns: number[] = [];
     const decodeCollectRuns: number[] = [];
+    const cpu = { encode: [] as number[], encodeNull: [] as number[], decodeNoop: [] as number[], decodeCollect: [] as number[] };
+    let cpuStart = 0;
     let size = 0;
     for (let run = 0; run < REPEAT; run++) {
       if (ONLY !== "decode") {
         Bun.gc(true);
         started = performance.now();
+        cpuStart = cpuSeconds();
         size = encodeToFile(dir, keys, values);
         encodeRuns.push(seconds(started));
+        cpu.encode.push(cpuSeconds() - cpuStart);
         if (ONLY === "encode") continue;
         Bun.gc(true);
         started = performance.now();
+        cpuStart = cpuSeconds();
         encodeToNothing(keys, values, true);
         encodeNullRuns.push(seconds(started));
+        cpu.encodeNull.push(cpuSeconds() - cpuStart);
       } else if (run === 0) {
         size = encodeToFile(dir, keys, values);
       }
       Bun.gc(true);
       started = performance.now();
+      cpuStart = cpuSeconds();
       const loaded = await decodeFile(path, false);
       decodeNoopRuns.push(seconds(started));
+      cpu.decodeNoop.push(cpuSeconds() - cpuStart);
       if (loaded !== KEYS) throw new Error(`decoded ${loaded} keys, expected ${KEYS}`);
       if (ONLY === "decode") continue;
       Bun.gc(true);
       started = performance.now();
+      cpuStart = cpuSeconds();
       await decodeFile(path, true);
       decodeCollectRuns.push(seconds(started));
+      cpu.decodeCollect.push(cpuSeconds() - cpuStart);
     }
     console.log(`file: ${(size / 1048576).toFixed(1)} MiB (${size} bytes), sha ${new Bun.CryptoHasher("sha1").update(readFileSync(path)).digest("hex").slice(0, 12)}`);
-    if (encodeRuns.length > 0) console.log(best("encode to file (SAVE path)", encodeRuns));
-    if (encodeNullRuns.length > 0) console.log(best("encode, sink drops chunks", encodeNullRuns));
-    if (decodeNoopRuns.length > 0) console.log(best("decode, no-op onKey", decodeNoopRuns));
-    if (decodeCollectRuns.length > 0) console.log(best("decode, keys into a Map", decodeCollectRuns));
+    if (encodeRuns.length > 0) console.log(best("encode to file (SAVE path)", encodeRuns, cpu.encode));
+    if (encodeNullRuns.length > 0) console.log(best("encode, sink drops chunks", encodeNullRuns, cpu.encodeNull));
+    if (decodeNoopRuns.length > 0) console.log(best("decode, no-op onKey", decodeNoopRuns, cpu.decodeNoop));
+    if (decodeCollectRuns.length > 0) console.log(best("decode, keys into a Map", decodeCollectRuns, cpu.decodeCollect));
 
     if (PARTS) await parts(path, keys, values);
   } finally {
