@@ -275,6 +275,26 @@ group("bulk paths of the collections", () => {
     expect(down).toEqual([...up].reverse());
   });
 
+  test("RedisList.fromArray builds what pushTail builds", () => {
+    for (const count of [1, 4, 5, 127, 128, 129, 300, 1000]) {
+      const values = Array.from({ length: count + 3 }, (_, i) => keyToBytes(`v${i}`));
+      const bulk = RedisList.fromArray(values, count);
+      const pushed = RedisList.fromValues(values.slice(0, count));
+      expect(bulk.length).toBe(count);
+      expect(bulk.nodeCount).toBe(pushed.nodeCount);
+      expect(Array.from(bulk, s)).toEqual(Array.from(pushed, s));
+      // Later edits behave the same on both.
+      for (const list of [bulk, pushed]) {
+        list.pushHead(keyToBytes("head"));
+        list.pushTail(keyToBytes("tail"));
+        list.set(Math.floor(count / 2), keyToBytes("mid"));
+        list.popHead();
+      }
+      expect(Array.from(bulk, s)).toEqual(Array.from(pushed, s));
+      expect(bulk.nodeCount).toBe(pushed.nodeCount);
+    }
+  });
+
   test("RedisList.valuesInto fills a reused array head to tail", () => {
     const list = RedisList.fromValues(Array.from({ length: 300 }, (_, i) => keyToBytes(String(i))));
     list.popHead();

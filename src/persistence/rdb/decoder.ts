@@ -624,6 +624,10 @@ function readEncodedString(reader: RdbReader, first: number): Uint8Array {
 // Values (rdbLoadObject)
 // ---------------------------------------------------------------------------
 
+/** readQuicklist's elements, gathered before the list is built (reused between lists). */
+let listElements: Uint8Array[] = [];
+const EMPTY_ELEMENT = new Uint8Array(0);
+
 /** Thrown inside value decoding for an empty collection; load() skips the key, RESTORE refuses it. */
 class EmptyKeyError extends Error {}
 
@@ -773,42 +777,50 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const nodeCount = readLength(reader);
     if (nodeCount === 0) throw new EmptyKeyError();
-    const list = new RedisList();
-    for (let i = 0; i < nodeCount; i++) {
-      let container = QUICKLIST_NODE_CONTAINER_PACKED;
-      if (version2) {
-        container = readLength(reader);
-        if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
-          reader.fail("Quicklist integrity check failed.");
+    // The elements are gathered first, then the list is built in one go (fromArray).
+    const elements = listElements;
+    let length = 0;
+    try {
+      for (let i = 0; i < nodeCount; i++) {
+        let container = QUICKLIST_NODE_CONTAINER_PACKED;
+        if (version2) {
+          container = readLength(reader);
+          if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+            reader.fail("Quicklist integrity check failed.");
+          }
         }
-      }
-      if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
-        const element = readString(reader);
-        if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
-        list.pushTail(element);
-        continue;
-      }
-      // Empty listpack nodes are skipped silently, as Redis does.
-      if (version2) {
-        readBlob(reader);
-        const bytes = blobBytes;
-        const start = blobStart;
-        if (blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
-        const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, blobLength);
-        for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n++) {
-          const entry = readListpackEntry(bytes, p);
-          list.pushTail(listpackEntryValue(bytes, entry));
-          p = entry.next;
+        if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+          const element = readString(reader);
+          if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
+          elements[length++] = element;
+          continue;
         }
-        continue;
+        // Empty listpack nodes are skipped silently, as Redis does.
+        if (version2) {
+          readBlob(reader);
+          const bytes = blobBytes;
+          const start = blobStart;
+          if (blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+          const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, blobLength);
+          for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n++) {
+            const entry = readListpackEntry(bytes, p);
+            elements[length++] = listpackEntryValue(bytes, entry);
+            p = entry.next;
+          }
+          continue;
+        }
+        const blob = readString(reader, false);
+        if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+        const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
+        for (const entry of entries) elements[length++] = listpackEntryBytes(entry);
       }
-      const blob = readString(reader, false);
-      if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
-      const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
-      for (const entry of entries) list.pushTail(listpackEntryBytes(entry));
+      if (length === 0) throw new EmptyKeyError();
+      return RedisList.fromArray(elements, length);
+    } finally {
+      // The scratch must not keep the values alive.
+      if (length > 1024) listElements = [];
+      else elements.fill(EMPTY_ELEMENT, 0, length);
     }
-    if (list.length === 0) throw new EmptyKeyError();
-    return list;
   }
 
   // --- sets ------------------------------------------------------------------
