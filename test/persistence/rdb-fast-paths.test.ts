@@ -239,6 +239,17 @@ group("intsets and LZF", () => {
     }
   });
 
+  test("a big compressed string is not kept as lzfOutput after it is written", () => {
+    const big = new Uint8Array(3 * 1024 * 1024).fill(120);
+    const out = new ByteWriter();
+    writeString(out, big, true);
+    expect(lzfOutput.length).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const encoded = out.result();
+    expect(encoded[0]).toBe(0xc3); // LZF
+    const reencoded = encodeValue(decodeValue(0, encoded), DEFAULT_ENCODE_OPTIONS);
+    expect(Array.from(reencoded.payload.subarray(0, 16))).toEqual(Array.from(encoded.subarray(0, 16)));
+  });
+
   test("lzfCompressToScratch writes what lzfCompress returns", () => {
     const next = prng(5);
     for (let i = 0; i < 500; i++) {

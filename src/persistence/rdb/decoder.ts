@@ -499,6 +499,13 @@ let blobBytes: Uint8Array = new Uint8Array(0);
 let blobStart = 0;
 let blobLength = 0;
 
+const NO_BLOB = new Uint8Array(0);
+
+/** Drops the reference to the last blob's buffer (a RESTORE payload must not stay pinned by it). */
+function releaseBlob(): void {
+  blobBytes = NO_BLOB;
+}
+
 /**
  * A string that is parsed at once (a listpack, an intset): a raw one stays where
  * it lies in the read buffer (no view object), an encoded one is decoded.
@@ -1294,6 +1301,7 @@ export class RdbDecoder {
     } catch (error) {
       throw toLoadError(error, reader.offset);
     } finally {
+      releaseBlob();
       this.source?.close();
     }
   }
@@ -1468,5 +1476,7 @@ export function decodeValue(type: number, payload: Uint8Array, limits: RdbLoadLi
   } catch (error) {
     if (error instanceof EmptyKeyError) throw new RdbLoadError("Empty keys are not allowed", reader.offset);
     throw toLoadError(error, reader.offset);
+  } finally {
+    releaseBlob();
   }
 }

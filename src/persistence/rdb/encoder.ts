@@ -25,7 +25,10 @@ import type { RedisZSet } from "../../db/zset.ts";
 import type { RedisStream, StreamId } from "../../db/stream.ts";
 import { compareKeys, keyToBytes, parseInteger, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
-import { lzfCompressToScratch, lzfOutput } from "./lzf.ts";
+import { lzfCompressToScratch, lzfOutput, releaseLzfOutput } from "./lzf.ts";
+
+/** Inputs up to this size compress into LZF's shared scratch; bigger ones get an output that is let go after the copy. */
+const LZF_SCRATCH_BYTES = 1 << 20;
 import { ListpackWriter, encodeListpack, listpackEntrySize as listpackElementSize, parseIntegerKey } from "./listpack.ts";
 import { encodeIntset } from "./intset.ts";
 import {
@@ -321,6 +324,7 @@ export function writeString(out: ByteWriter, data: Uint8Array, compression: bool
       writeLength(out, compressedLength);
       writeLength(out, length);
       out.bytesOf(lzfOutput, compressedLength);
+      if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
       return;
     }
   }
@@ -343,6 +347,7 @@ function writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boo
       writeLength(out, compressedLength);
       writeLength(out, length);
       out.bytesOf(lzfOutput, compressedLength);
+      if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
       return;
     }
   }

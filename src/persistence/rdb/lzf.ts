@@ -62,6 +62,11 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
  */
 export let lzfOutput: Uint8Array = new Uint8Array(0);
 
+/** Points lzfOutput back at the shared scratch, so an output bigger than it is not kept alive. */
+export function releaseLzfOutput(): void {
+  lzfOutput = scratch;
+}
+
 /**
  * lzfCompress without the copy: the compressed bytes are lzfOutput[0, n) where n
  * is the returned length, or -1 when compressing does not fit `maxOutputLength`.
