@@ -128,6 +128,31 @@ export class RedisList {
     return list;
   }
 
+  /**
+   * The list of values[0, count), built node by node with the nodes pushTail would
+   * have built (same chunking and ring sizes) but without growing a ring per
+   * value: the RDB loader's constructor.
+   */
+  static fromArray(values: readonly Uint8Array[], count: number): RedisList {
+    const list = new RedisList();
+    for (let start = 0; start < count; start += NODE_CAPACITY) {
+      const end = Math.min(count, start + NODE_CAPACITY);
+      let ringSize = NODE_CAPACITY;
+      if (start === 0) {
+        // The first node starts small and doubles, as pushTail grows it.
+        ringSize = INITIAL_NODE_RING;
+        while (ringSize < end) ringSize *= 2;
+      }
+      const node = new ListNode(ringSize);
+      const items = node.items;
+      for (let i = start; i < end; i++) items[i - start] = values[i];
+      node.count = end - start;
+      list.linkAfter(node, list.tailNode);
+    }
+    list.totalCount = count;
+    return list;
+  }
+
   get length(): number {
     return this.totalCount;
   }
@@ -205,6 +230,18 @@ export class RedisList {
       offset = 0;
     }
     return out;
+  }
+
+  /**
+   * Writes the values, head to tail, into `target` from index 0 and returns how
+   * many there are: a reusable array instead of a fresh one (the RDB encoder's loop).
+   */
+  valuesInto(target: Uint8Array[]): number {
+    let at = 0;
+    for (let node = this.headNode; node !== null; node = node.next) {
+      for (let i = 0; i < node.count; i++) target[at++] = node.get(i);
+    }
+    return at;
   }
 
   *[Symbol.iterator](): Iterator<Uint8Array> {

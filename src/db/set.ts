@@ -107,6 +107,20 @@ export class RedisSet {
     return set;
   }
 
+  /**
+   * A set of the canonical integers `members`, given in strictly ascending order
+   * (an RDB intset). The order is kept as the sorted-intset cache, so SMEMBERS on
+   * a freshly loaded set does not sort it again.
+   */
+  static fromAscendingIntegers(members: readonly string[], encoding: "intset" | "hashtable"): RedisSet {
+    const set = new RedisSet();
+    const memberSet = set.memberSet;
+    for (let i = 0; i < members.length; i++) memberSet.add(members[i]!);
+    set.encoding = encoding;
+    if (encoding === "intset" && memberSet.size === members.length) memberSet.sortedCache = members.slice();
+    return set;
+  }
+
   get size(): number {
     return this.memberSet.size;
   }

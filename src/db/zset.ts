@@ -21,6 +21,14 @@ const MAX_LEVEL = 32;
 /** Levels above this are never drawn: 4^16 elements would be needed to use them. */
 const MAX_DRAWN_LEVEL = 16;
 
+// Templates the multi-level node arrays are sliced from (dense arrays of one element kind).
+const NULL_LINKS: (SkipNode | null)[] = [];
+const ZERO_SPANS: number[] = [];
+for (let i = 0; i < MAX_LEVEL; i++) {
+  NULL_LINKS.push(null);
+  ZERO_SPANS.push(0);
+}
+
 class SkipNode {
   readonly next: (SkipNode | null)[];
   readonly span: number[];
@@ -31,14 +39,14 @@ class SkipNode {
     public score: number,
     level: number,
   ) {
-    const next: (SkipNode | null)[] = [];
-    const span: number[] = [];
-    for (let i = 0; i < level; i++) {
-      next.push(null);
-      span.push(0);
+    // Three nodes in four have one level: literals are the cheapest arrays to make.
+    if (level === 1) {
+      this.next = [null];
+      this.span = [0];
+    } else {
+      this.next = NULL_LINKS.slice(0, level);
+      this.span = ZERO_SPANS.slice(0, level);
     }
-    this.next = next;
-    this.span = span;
   }
 }
 
@@ -159,7 +167,8 @@ export class RedisZSet {
   /** listpack -> skiplist as it grows; see convertIfNeeded / convertToListpackIfFits. */
   encoding: "listpack" | "skiplist" = "listpack";
 
-  private readonly header = new SkipNode("", 0, MAX_LEVEL);
+  /** Its arrays grow with `level` (insertNode): most sets never need more than a few levels. */
+  private readonly header = new SkipNode("", 0, 1);
   private tail: SkipNode | null = null;
   private level = 1;
   /** Linked nodes; differs from nodes.size only while a node is being moved. */
@@ -192,6 +201,16 @@ export class RedisZSet {
     for (let node: SkipNode | null = this.header.next[0]; node !== null; node = node.next[0]) {
       yield [node.member, node.score];
     }
+  }
+
+  /** Calls `visit` for every element in ascending order (no iterator objects: the RDB encoder's loop). */
+  forEachAscending(visit: (member: string, score: number) => void): void {
+    for (let node: SkipNode | null = this.header.next[0]; node !== null; node = node.next[0]) visit(node.member, node.score);
+  }
+
+  /** forEachAscending from the highest element down. */
+  forEachDescending(visit: (member: string, score: number) => void): void {
+    for (let node = this.tail; node !== null; node = node.prev) visit(node.member, node.score);
   }
 
   /** Descending: the order the RDB encoder writes ZSET_2 in. */
@@ -542,6 +561,11 @@ export class RedisZSet {
     }
     const level = randomLevel();
     if (level > this.level) {
+      const header = this.header;
+      while (header.next.length < level) {
+        header.next.push(null);
+        header.span.push(0);
+      }
       for (let i = this.level; i < level; i++) {
         rankScratch[i] = 0;
         updateScratch[i] = this.header;

@@ -28,10 +28,18 @@ import type { PendingEntry, StreamId } from "../../db/stream.ts";
 import { bytesToKey, bytesToText, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
 import { RdbFormatError } from "./errors.ts";
-import { lzfDecompress } from "./lzf.ts";
-import { decodeListpack, listpackEntryBytes, type ListpackEntry } from "./listpack.ts";
+import { lzfDecompress, lzfDecompressRange } from "./lzf.ts";
+import {
+  LISTPACK_FIRST_ENTRY,
+  decodeListpack,
+  listpackEntryBytes,
+  readListpackEntry,
+  validateListpack,
+  type ListpackEntry,
+  type ListpackEntryView,
+} from "./listpack.ts";
 import { decodeZiplist } from "./ziplist.ts";
-import { decodeIntset } from "./intset.ts";
+import { decodeIntsetMembers } from "./intset.ts";
 import { decodeZipmap } from "./zipmap.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -131,6 +139,9 @@ export interface RdbLoadHandler {
    * A loaded key. Return false when the key already exists in the database: the
    * load then fails as Redis's does ("duplicated key"). Expired keys are passed
    * on too; dropping them is the server's decision (masters drop, replicas keep).
+   * `key` is valid only during the call: the decoder reuses the array for later
+   * keys of the same length (convert it with bytesToKey, or copy it, to keep it).
+   * Saves an allocation per key, which the keyspace converts to a string anyway.
    */
   onKey(
     dbIndex: number,
@@ -140,7 +151,7 @@ export interface RdbLoadHandler {
     idleSeconds?: number,
     freq?: number,
   ): void | boolean;
-  /** An empty collection (an old Redis bug could write them): Redis skips it with a warning. */
+  /** An empty collection (an old Redis bug could write them): Redis skips it with a warning. `key` as for onKey. */
   onEmptyKeySkipped?(dbIndex: number, key: Uint8Array): void;
   /**
    * A function library (FUNCTION2, or FUNCTION_PRE_GA converted to the 7.0 GA
@@ -193,6 +204,19 @@ export function fileByteSource(path: string): RdbByteSource {
 }
 
 const DEFAULT_READ_BUFFER = 64 * 1024;
+
+/** bytes[start, start + length) in an array of its own (a loop beats slice() for short strings). */
+function copyRange(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  if (length >= 64) return bytes.slice(start, start + length);
+  const copy = new Uint8Array(length);
+  for (let i = 0; i < length; i++) copy[i] = bytes[start + i]!;
+  return copy;
+}
+
+// Scratch for float64LE: bytes in, double out (the platform is little-endian, as
+// every Bun target is; the test suite loads Redis-written ZSET_2 scores through it).
+const float64Value = new Float64Array(1);
+const float64Bytes = new Uint8Array(float64Value.buffer);
 
 /**
  * Buffered reader over a file or an in-memory array. `view` results alias the
@@ -273,6 +297,27 @@ class RdbReader {
     return this.buffer[this.position++]!;
   }
 
+  /** The read buffer: offsets from `take` index into it until the next read. */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
+  /** Whether `take(count)` may be used (it would otherwise grow the buffer to `count`). */
+  canTake(count: number): boolean {
+    return this.source === null || count <= this.bufferSize;
+  }
+
+  /**
+   * Consumes the next `count` bytes and returns their offset in `bytes`: `view`
+   * without creating a view object, for the many short strings of a file.
+   */
+  take(count: number): number {
+    this.need(count);
+    const at = this.position;
+    this.position += count;
+    return at;
+  }
+
   /** A view of the next `count` bytes, valid until the next read. */
   view(count: number): Uint8Array {
     if (count > this.remaining) this.fail(UNEXPECTED_EOF);
@@ -288,7 +333,7 @@ class RdbReader {
     if (count > this.remaining) this.fail(UNEXPECTED_EOF);
     if (this.source === null || count <= this.bufferSize) {
       this.need(count);
-      const result = this.buffer.slice(this.position, this.position + count);
+      const result = copyRange(this.buffer, this.position, count);
       this.position += count;
       return result;
     }
@@ -312,13 +357,29 @@ class RdbReader {
   }
 
   int32LE(): number {
-    const bytes = this.view(4);
-    return bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24);
+    const at = this.take(4);
+    const bytes = this.buffer;
+    return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
   }
 
   int64LE(): bigint {
-    const bytes = this.view(8);
-    return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true);
+    const at = this.take(8);
+    const bytes = this.buffer;
+    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    const high = bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24);
+    return (BigInt(high) << 32n) | BigInt(low);
+  }
+
+  /**
+   * int64LE as a number (expire times): exact within 2^53, and beyond rounded as
+   * Number(int64LE()) rounds (one correctly rounded addition of exact parts).
+   */
+  int64LENumber(): number {
+    const at = this.take(8);
+    const bytes = this.buffer;
+    const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    const high = bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24);
+    return high * 4294967296 + low;
   }
 
   uint64LE(): bigint {
@@ -326,8 +387,10 @@ class RdbReader {
   }
 
   float64LE(): number {
-    const bytes = this.view(8);
-    return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+    const at = this.take(8);
+    const bytes = this.buffer;
+    for (let i = 0; i < 8; i++) float64Bytes[i] = bytes[at + i]!;
+    return float64Value[0]!;
   }
 
   /** Feeds every consumed byte to the CRC and returns its value. */
@@ -364,8 +427,9 @@ function readLengthAfter(reader: RdbReader, first: number): number {
   if (kind === 0 || kind === 3) return first & 0x3f;
   if (kind === 1) return ((first & 0x3f) << 8) | reader.u8();
   if (first === 0x80) {
-    const bytes = reader.view(4);
-    return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+    const at = reader.take(4);
+    const bytes = reader.bytes;
+    return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   }
   if (first === 0x81) {
     const bytes = reader.view(8);
@@ -375,7 +439,22 @@ function readLengthAfter(reader: RdbReader, first: number): number {
 }
 
 /** Decimal text of an integer as fresh bytes (not bytes.ts's shared cache: values may be mutated). */
-function integerText(value: number): Uint8Array {
+export function integerText(value: number): Uint8Array {
+  if (value > -2147483648 && value < 2147483648) {
+    // The digits straight from int32 arithmetic (most integers in a file are small).
+    const negative = value < 0;
+    let rest = negative ? -value : value;
+    let digits = 1;
+    for (let bound = 10; rest >= bound && digits < 10; bound *= 10) digits++;
+    const out = new Uint8Array(negative ? digits + 1 : digits);
+    if (negative) out[0] = 45;
+    for (let at = out.length - 1; digits > 0; digits--, at--) {
+      const next = (rest / 10) | 0;
+      out[at] = 48 + rest - next * 10;
+      rest = next;
+    }
+    return out;
+  }
   const text = String(value);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
@@ -392,36 +471,169 @@ function readString(reader: RdbReader, owned: boolean = true): Uint8Array {
     const length = readLengthAfter(reader, first);
     return owned ? reader.copy(length) : reader.view(length);
   }
-  switch (first & 0x3f) {
-    case RDB_ENC_INT8: {
-      const byte = reader.u8();
-      return integerText(byte > 127 ? byte - 256 : byte);
+  return readEncodedString(reader, first);
+}
+
+/** Reused key arrays by length (see RdbLoadHandler.onKey); keys longer than this are copied. */
+const KEY_SCRATCH_MAX = 64;
+const keyScratch: (Uint8Array | undefined)[] = [];
+
+/** A key's bytes, in a reused array when short (valid until the next key of that length). */
+function readKey(reader: RdbReader): Uint8Array {
+  const first = reader.u8();
+  if (first >> 6 === 3) return readEncodedString(reader, first);
+  const length = readLengthAfter(reader, first);
+  if (length > KEY_SCRATCH_MAX || !reader.canTake(length)) return reader.copy(length);
+  let key = keyScratch[length];
+  if (key === undefined) keyScratch[length] = key = new Uint8Array(length);
+  const at = reader.take(length);
+  const bytes = reader.bytes;
+  for (let i = 0; i < length; i++) key[i] = bytes[at + i]!;
+  return key;
+}
+
+// Where readBlob left the blob: bytes[blobStart, blobStart + blobLength), valid
+// until the next read. Module state rather than an object per blob: the loader
+// parses hundreds of thousands of small listpacks.
+let blobBytes: Uint8Array = new Uint8Array(0);
+let blobStart = 0;
+let blobLength = 0;
+
+const NO_BLOB = new Uint8Array(0);
+
+/** Drops the reference to the last blob's buffer (a RESTORE payload must not stay pinned by it). */
+function releaseBlob(): void {
+  blobBytes = NO_BLOB;
+}
+
+/**
+ * A string that is parsed at once (a listpack, an intset): a raw one stays where
+ * it lies in the read buffer (no view object), an encoded one is decoded.
+ */
+function readBlob(reader: RdbReader): void {
+  const first = reader.u8();
+  if (first >> 6 !== 3) {
+    const length = readLengthAfter(reader, first);
+    blobLength = length;
+    if (reader.canTake(length)) {
+      blobStart = reader.take(length);
+      blobBytes = reader.bytes;
+    } else {
+      blobStart = 0;
+      blobBytes = reader.copy(length);
     }
-    case RDB_ENC_INT16: {
-      const bytes = reader.view(2);
-      return integerText(((bytes[0]! | (bytes[1]! << 8)) << 16) >> 16);
-    }
-    case RDB_ENC_INT32:
-      return integerText(reader.int32LE());
-    case RDB_ENC_LZF: {
-      const compressedLength = readLength(reader);
-      const length = readLength(reader);
-      const compressed = reader.view(compressedLength);
-      try {
-        return lzfDecompress(compressed, length);
-      } catch (error) {
-        if (error instanceof RdbFormatError) reader.fail(`Invalid LZF compressed string (${error.message})`);
-        throw error;
+    return;
+  }
+  blobBytes = readEncodedString(reader, first);
+  blobStart = 0;
+  blobLength = blobBytes.length;
+}
+
+// Members and fields repeat across collections (every hash of a kind has the same
+// field names), so short ones are interned: a direct-mapped cache hands back the
+// string made for the same bytes before. Fewer strings to allocate and collect,
+// less memory for the loaded dataset, and a string's hash is computed once for all
+// the Maps it is a key of. A miss costs a hash of at most 16 bytes.
+const INTERN_MAX_LENGTH = 16;
+const INTERN_SLOTS = 4096;
+const internedStrings: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
+const SMALL_INTEGERS = 1024;
+const smallIntegerStrings: string[] = Array.from({ length: SMALL_INTEGERS }, (_, i) => String(i));
+
+/** bytes[start, start + length) as a binary string, shared with earlier equal ones when short. */
+function memberString(bytes: Uint8Array, start: number, length: number): string {
+  if (length > INTERN_MAX_LENGTH) return Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
+  let hash = length;
+  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ bytes[start + i]!, 16777619);
+  const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1);
+  const cached = internedStrings[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== bytes[start + i]) {
+        same = false;
+        break;
       }
     }
+    if (same) return cached;
+  }
+  const made = Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
+  internedStrings[slot] = made;
+  return made;
+}
+
+/** An integer member's text, shared for small non-negative ones. */
+function integerMember(value: number): string {
+  return value >= 0 && value < SMALL_INTEGERS ? smallIntegerStrings[value]! : String(value);
+}
+
+/**
+ * A string as a binary string (a set member, a hash field, a zset member): raw
+ * bytes are converted where they lie in the read buffer, with no copy or view.
+ */
+function readKeyString(reader: RdbReader): string {
+  const first = reader.u8();
+  if (first >> 6 !== 3) {
+    const length = readLengthAfter(reader, first);
+    if (!reader.canTake(length)) return bytesToKey(reader.copy(length));
+    const at = reader.take(length);
+    return memberString(reader.bytes, at, length);
+  }
+  const encoding = first & 0x3f;
+  if (encoding !== RDB_ENC_LZF) return integerMember(readEncodedInteger(reader, encoding));
+  return bytesToKey(readEncodedString(reader, first));
+}
+
+/** The value of an INT8/INT16/INT32 string encoding. */
+function readEncodedInteger(reader: RdbReader, encoding: number): number {
+  switch (encoding) {
+    case RDB_ENC_INT8: {
+      const byte = reader.u8();
+      return byte > 127 ? byte - 256 : byte;
+    }
+    case RDB_ENC_INT16: {
+      const at = reader.take(2);
+      const bytes = reader.bytes;
+      return ((bytes[at]! | (bytes[at + 1]! << 8)) << 16) >> 16;
+    }
+    case RDB_ENC_INT32:
+      return reader.int32LE();
     default:
-      return reader.fail(`Unknown RDB string encoding type ${first & 0x3f}`);
+      return reader.fail(`Unknown RDB string encoding type ${encoding}`);
+  }
+}
+
+/** The string after an encoding byte (`first` >> 6 === 3): an integer or LZF. */
+function readEncodedString(reader: RdbReader, first: number): Uint8Array {
+  const encoding = first & 0x3f;
+  if (encoding !== RDB_ENC_LZF) return integerText(readEncodedInteger(reader, encoding));
+  const compressedLength = readLength(reader);
+  const length = readLength(reader);
+  if (reader.canTake(compressedLength)) {
+    const at = reader.take(compressedLength);
+    try {
+      return lzfDecompressRange(reader.bytes, at, at + compressedLength, length);
+    } catch (error) {
+      if (error instanceof RdbFormatError) reader.fail(`Invalid LZF compressed string (${error.message})`);
+      throw error;
+    }
+  }
+  const compressed = reader.view(compressedLength);
+  try {
+    return lzfDecompress(compressed, length);
+  } catch (error) {
+    if (error instanceof RdbFormatError) reader.fail(`Invalid LZF compressed string (${error.message})`);
+    throw error;
   }
 }
 
 // ---------------------------------------------------------------------------
 // Values (rdbLoadObject)
 // ---------------------------------------------------------------------------
+
+/** readQuicklist's elements, gathered before the list is built (reused between lists). */
+let listElements: Uint8Array[] = [];
+const EMPTY_ELEMENT = new Uint8Array(0);
 
 /** Thrown inside value decoding for an empty collection; load() skips the key, RESTORE refuses it. */
 class EmptyKeyError extends Error {}
@@ -444,6 +656,28 @@ function parseBlob<T>(reader: RdbReader, what: string, parse: () => T): T {
   }
 }
 
+/** validateListpack of bytes[start, start + size) with the loader's text for that blob; returns the element count. */
+function validateListpackBlob(reader: RdbReader, what: string, bytes: Uint8Array, start: number, size: number): number {
+  try {
+    return validateListpack(bytes, start, size);
+  } catch (error) {
+    if (error instanceof RdbFormatError) reader.fail(`${what} (${error.message})`);
+    throw error;
+  }
+}
+
+/** A listpack entry as a binary string (collection member or field). */
+function listpackEntryKey(blob: Uint8Array, entry: ListpackEntryView): string {
+  if (entry.stringStart >= 0) return memberString(blob, entry.stringStart, entry.stringLength);
+  return entry.bigInteger === null ? integerMember(entry.integer) : entry.bigInteger.toString();
+}
+
+/** A listpack entry as owned bytes (list element, hash value): an integer as its decimal text. */
+function listpackEntryValue(blob: Uint8Array, entry: ListpackEntryView): Uint8Array {
+  if (entry.stringStart >= 0) return copyRange(blob, entry.stringStart, entry.stringLength);
+  return entry.bigInteger === null ? integerText(entry.integer) : textToBytes(entry.bigInteger.toString());
+}
+
 /** C's strtod/sscanf("%lg") on a score's text: the longest numeric prefix, inf/nan words included. */
 export function parseScoreText(text: string): number | null {
   const match = /^\s*([+-]?)(inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(text);
@@ -457,7 +691,17 @@ export function parseScoreText(text: string): number | null {
 
 function listpackScore(reader: RdbReader, entry: ListpackEntry, what: string): number {
   if (typeof entry === "bigint") return Number(entry);
-  const score = parseScoreText(bytesToText(entry));
+  return scoreFromText(reader, bytesToText(entry), what);
+}
+
+function listpackEntryScore(reader: RdbReader, blob: Uint8Array, entry: ListpackEntryView, what: string): number {
+  if (entry.stringStart < 0) return entry.bigInteger === null ? entry.integer : Number(entry.bigInteger);
+  const text = bytesToText(blob.subarray(entry.stringStart, entry.stringStart + entry.stringLength));
+  return scoreFromText(reader, text, what);
+}
+
+function scoreFromText(reader: RdbReader, text: string, what: string): number {
+  const score = parseScoreText(text);
   if (score === null) reader.fail(`${what} (score is not a number)`);
   if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
   return score;
@@ -540,31 +784,50 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const nodeCount = readLength(reader);
     if (nodeCount === 0) throw new EmptyKeyError();
-    const list = new RedisList();
-    for (let i = 0; i < nodeCount; i++) {
-      let container = QUICKLIST_NODE_CONTAINER_PACKED;
-      if (version2) {
-        container = readLength(reader);
-        if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
-          reader.fail("Quicklist integrity check failed.");
+    // The elements are gathered first, then the list is built in one go (fromArray).
+    const elements = listElements;
+    let length = 0;
+    try {
+      for (let i = 0; i < nodeCount; i++) {
+        let container = QUICKLIST_NODE_CONTAINER_PACKED;
+        if (version2) {
+          container = readLength(reader);
+          if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+            reader.fail("Quicklist integrity check failed.");
+          }
         }
+        if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+          const element = readString(reader);
+          if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
+          elements[length++] = element;
+          continue;
+        }
+        // Empty listpack nodes are skipped silently, as Redis does.
+        if (version2) {
+          readBlob(reader);
+          const bytes = blobBytes;
+          const start = blobStart;
+          if (blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+          const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, blobLength);
+          for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n++) {
+            const entry = readListpackEntry(bytes, p);
+            elements[length++] = listpackEntryValue(bytes, entry);
+            p = entry.next;
+          }
+          continue;
+        }
+        const blob = readString(reader, false);
+        if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+        const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
+        for (const entry of entries) elements[length++] = listpackEntryBytes(entry);
       }
-      if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
-        const element = readString(reader);
-        if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
-        list.pushTail(element);
-        continue;
-      }
-      const blob = readString(reader, false);
-      if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
-      // Empty listpack nodes are skipped silently, as Redis does.
-      const entries = version2
-        ? parseBlob(reader, "Listpack integrity check failed.", () => decodeListpack(blob))
-        : parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
-      for (const entry of entries) list.pushTail(listpackEntryBytes(entry));
+      if (length === 0) throw new EmptyKeyError();
+      return RedisList.fromArray(elements, length);
+    } finally {
+      // The scratch must not keep the values alive.
+      if (length > 1024) listElements = [];
+      else elements.fill(EMPTY_ELEMENT, 0, length);
     }
-    if (list.length === 0) throw new EmptyKeyError();
-    return list;
   }
 
   // --- sets ------------------------------------------------------------------
@@ -574,25 +837,28 @@ class ValueReader {
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
     const maxIntsetEntries = Math.min(this.limits.setMaxIntsetEntries, 1 << 30);
-    const members = new Set<string>();
+    const set = new RedisSet();
     let allIntegers = count <= maxIntsetEntries;
     for (let i = 0; i < count; i++) {
-      const member = readString(reader, false);
-      const key = bytesToKey(member);
-      if (members.has(key)) reader.fail("Duplicate set members detected");
-      members.add(key);
+      const key = readKeyString(reader);
+      if (!set.add(key)) reader.fail("Duplicate set members detected");
       if (allIntegers && !isCanonicalInt64(key)) allIntegers = false;
     }
-    return buildSet(members, allIntegers ? "intset" : "hashtable");
+    set.encoding = allIntegers ? "intset" : "hashtable";
+    return set;
   }
 
   private readIntset(): RedisValue {
     const reader: RdbReader = this.reader;
-    const blob = readString(reader, false);
-    const values = parseBlob(reader, "Intset integrity check failed.", () => decodeIntset(blob));
-    const members = new Set<string>();
-    for (const value of values) members.add(String(value));
-    return buildSet(members, values.length > this.limits.setMaxIntsetEntries ? "hashtable" : "intset");
+    readBlob(reader);
+    let members: string[];
+    try {
+      members = decodeIntsetMembers(blobBytes, blobStart, blobLength);
+    } catch (error) {
+      if (error instanceof RdbFormatError) reader.fail(`Intset integrity check failed. (${error.message})`);
+      throw error;
+    }
+    return RedisSet.fromAscendingIntegers(members, members.length > this.limits.setMaxIntsetEntries ? "hashtable" : "intset");
   }
 
   // --- sorted sets -------------------------------------------------------------
@@ -601,38 +867,52 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
-    const scores = new Map<string, number>();
+    const zset = new RedisZSet();
     let longestMember = 0;
     for (let i = 0; i < count; i++) {
-      // The member may alias the read buffer: take its key before reading on.
-      const member = readString(reader, false);
-      const key = bytesToKey(member);
-      if (member.length > longestMember) longestMember = member.length;
+      const key = readKeyString(reader);
+      if (key.length > longestMember) longestMember = key.length;
       const score = binaryScores ? reader.float64LE() : readTextScore(reader);
       if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
-      if (scores.has(key)) reader.fail("Duplicate zset fields detected");
-      scores.set(key, score);
+      if (zset.has(key)) reader.fail("Duplicate zset fields detected");
+      zset.add(key, score);
     }
     // Like Redis, converted *after* loading since the file does not say which encoding it had.
-    const small = scores.size <= this.limits.zsetMaxListpackEntries && longestMember <= this.limits.zsetMaxListpackValue;
-    return buildZSet(scores, small ? "listpack" : "skiplist");
+    const small = zset.size <= this.limits.zsetMaxListpackEntries && longestMember <= this.limits.zsetMaxListpackValue;
+    return finishZSet(zset, small ? "listpack" : "skiplist");
   }
 
   private readPackedZSet(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Zset listpack integrity check failed." : "Zset ziplist integrity check failed.";
-    const blob = readString(reader, false);
-    const entries = parseBlob(reader, what, () => (listpack ? decodeListpack(blob) : decodeZiplist(blob)));
-    if (entries.length % 2 !== 0) reader.fail(what);
-    const scores = new Map<string, number>();
-    for (let i = 0; i < entries.length; i += 2) {
-      const member = bytesToKey(listpackEntryBytes(entries[i]!));
-      if (scores.has(member)) reader.fail(`${what} (duplicate member)`);
-      scores.set(member, listpackScore(reader, entries[i + 1]!, what));
+    const zset = new RedisZSet();
+    if (listpack) {
+      readBlob(reader);
+      const bytes = blobBytes;
+      const start = blobStart;
+      const count = validateListpackBlob(reader, what, bytes, start, blobLength);
+      if (count % 2 !== 0) reader.fail(what);
+      for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
+        const memberEntry = readListpackEntry(bytes, p);
+        const member = listpackEntryKey(bytes, memberEntry);
+        const scoreEntry = readListpackEntry(bytes, memberEntry.next);
+        if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
+        zset.add(member, listpackEntryScore(reader, bytes, scoreEntry, what));
+        p = scoreEntry.next;
+      }
+    } else {
+      const blob = readString(reader, false);
+      const entries = parseBlob(reader, what, () => decodeZiplist(blob));
+      if (entries.length % 2 !== 0) reader.fail(what);
+      for (let i = 0; i < entries.length; i += 2) {
+        const member = bytesToKey(listpackEntryBytes(entries[i]!));
+        if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
+        zset.add(member, listpackScore(reader, entries[i + 1]!, what));
+      }
     }
-    if (scores.size === 0) throw new EmptyKeyError();
+    if (zset.size === 0) throw new EmptyKeyError();
     // Redis checks only the entry count here, not element sizes (that would be an O(N) scan).
-    return buildZSet(scores, scores.size > this.limits.zsetMaxListpackEntries ? "skiplist" : "listpack");
+    return finishZSet(zset, zset.size > this.limits.zsetMaxListpackEntries ? "skiplist" : "listpack");
   }
 
   // --- hashes ------------------------------------------------------------------
@@ -641,20 +921,21 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
-    const fields = new Map<string, Uint8Array>();
+    const hash = new RedisHash();
+    const fields = hash.map;
     let listpack = count <= this.limits.hashMaxListpackEntries;
     for (let i = 0; i < count; i++) {
-      const field = readString(reader, false);
-      const fieldKey = bytesToKey(field);
-      const fieldLength = field.length;
+      const fieldKey = readKeyString(reader);
+      const fieldLength = fieldKey.length;
       const value = readString(reader);
-      if (fields.has(fieldKey)) reader.fail("Duplicate hash fields detected");
+      const sizeBefore = fields.size;
       fields.set(fieldKey, value);
+      if (fields.size === sizeBefore) reader.fail("Duplicate hash fields detected");
       if (fieldLength > this.limits.hashMaxListpackValue || value.length > this.limits.hashMaxListpackValue) {
         listpack = false;
       }
     }
-    return buildHash(fields, listpack ? "listpack" : "hashtable");
+    return finishHash(hash, listpack ? "listpack" : "hashtable");
   }
 
   private readZipmapHash(): RedisValue {
@@ -677,18 +958,37 @@ class ValueReader {
   private readPackedHash(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Hash listpack integrity check failed." : "Hash ziplist integrity check failed.";
-    const blob = readString(reader, false);
-    const entries = parseBlob(reader, what, () => (listpack ? decodeListpack(blob) : decodeZiplist(blob)));
-    if (entries.length % 2 !== 0) reader.fail(what);
-    const fields = new Map<string, Uint8Array>();
-    for (let i = 0; i < entries.length; i += 2) {
-      const field = bytesToKey(listpackEntryBytes(entries[i]!));
-      if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
-      fields.set(field, listpackEntryBytes(entries[i + 1]!));
+    const hash = new RedisHash();
+    const fields = hash.map;
+    if (listpack) {
+      readBlob(reader);
+      const bytes = blobBytes;
+      const start = blobStart;
+      const count = validateListpackBlob(reader, what, bytes, start, blobLength);
+      if (count % 2 !== 0) reader.fail(what);
+      for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
+        const fieldEntry = readListpackEntry(bytes, p);
+        const field = listpackEntryKey(bytes, fieldEntry);
+        const valueEntry = readListpackEntry(bytes, fieldEntry.next);
+        // A duplicate shows as a size that did not grow (one lookup, not has() then set()).
+        const sizeBefore = fields.size;
+        fields.set(field, listpackEntryValue(bytes, valueEntry));
+        if (fields.size === sizeBefore) reader.fail(`${what} (duplicate field)`);
+        p = valueEntry.next;
+      }
+    } else {
+      const blob = readString(reader, false);
+      const entries = parseBlob(reader, what, () => decodeZiplist(blob));
+      if (entries.length % 2 !== 0) reader.fail(what);
+      for (let i = 0; i < entries.length; i += 2) {
+        const field = bytesToKey(listpackEntryBytes(entries[i]!));
+        if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
+        fields.set(field, listpackEntryBytes(entries[i + 1]!));
+      }
     }
     if (fields.size === 0) throw new EmptyKeyError();
     // As for zsets, only the count decides here.
-    return buildHash(fields, fields.size > this.limits.hashMaxListpackEntries ? "hashtable" : "listpack");
+    return finishHash(hash, fields.size > this.limits.hashMaxListpackEntries ? "hashtable" : "listpack");
   }
 
   // --- streams -------------------------------------------------------------------
@@ -908,21 +1208,18 @@ function estimateEntriesRead(
 // (a check with no limit) before the encoding is set.
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
-function buildSet(members: Set<string>, encoding: "intset" | "hashtable"): RedisSet {
-  const set = RedisSet.fromMembers(members);
-  set.encoding = encoding;
-  return set;
-}
-
 function buildHash(fields: Map<string, Uint8Array>, encoding: "listpack" | "hashtable"): RedisHash {
   const hash = RedisHash.fromEntries(fields);
+  return finishHash(hash, encoding);
+}
+
+function finishHash(hash: RedisHash, encoding: "listpack" | "hashtable"): RedisHash {
   hash.convertIfNeeded(NO_LIMIT, NO_LIMIT);
   hash.encoding = encoding;
   return hash;
 }
 
-function buildZSet(scores: Map<string, number>, encoding: "listpack" | "skiplist"): RedisZSet {
-  const zset = RedisZSet.fromEntries(scores);
+function finishZSet(zset: RedisZSet, encoding: "listpack" | "skiplist"): RedisZSet {
   zset.convertIfNeeded(NO_LIMIT, NO_LIMIT);
   zset.encoding = encoding;
   return zset;
@@ -1004,6 +1301,7 @@ export class RdbDecoder {
     } catch (error) {
       throw toLoadError(error, reader.offset);
     } finally {
+      releaseBlob();
       this.source?.close();
     }
   }
@@ -1030,7 +1328,7 @@ export class RdbDecoder {
           expireAtMs = reader.int32LE() * 1000;
           continue;
         case RDB_OPCODE_EXPIRETIME_MS:
-          expireAtMs = Number(reader.int64LE());
+          expireAtMs = reader.int64LENumber();
           continue;
         case RDB_OPCODE_FREQ:
           freq = reader.u8();
@@ -1085,7 +1383,7 @@ export class RdbDecoder {
         }
       }
 
-      const key = readString(reader);
+      const key = readKey(reader);
       let value: RedisValue | null;
       try {
         value = values.read(type);
@@ -1178,5 +1476,7 @@ export function decodeValue(type: number, payload: Uint8Array, limits: RdbLoadLi
   } catch (error) {
     if (error instanceof EmptyKeyError) throw new RdbLoadError("Empty keys are not allowed", reader.offset);
     throw toLoadError(error, reader.offset);
+  } finally {
+    releaseBlob();
   }
 }

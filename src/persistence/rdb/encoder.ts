@@ -25,8 +25,11 @@ import type { RedisZSet } from "../../db/zset.ts";
 import type { RedisStream, StreamId } from "../../db/stream.ts";
 import { compareKeys, keyToBytes, parseInteger, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
-import { lzfCompress } from "./lzf.ts";
-import { encodeListpack } from "./listpack.ts";
+import { lzfCompressToScratch, lzfOutput, releaseLzfOutput } from "./lzf.ts";
+
+/** Inputs up to this size compress into LZF's shared scratch; bigger ones get an output that is let go after the copy. */
+const LZF_SCRATCH_BYTES = 1 << 20;
+import { ListpackWriter, encodeListpack, listpackEntrySize as listpackElementSize, parseIntegerKey } from "./listpack.ts";
 import { encodeIntset } from "./intset.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -124,6 +127,7 @@ export class ByteWriter {
   private position = 0;
   private flushedBytes = 0;
   private readonly scratch = new DataView(new ArrayBuffer(8));
+  private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
   constructor(
     private readonly chunkSize: number = 256,
@@ -202,14 +206,61 @@ export class ByteWriter {
     }
   }
 
+  /** The first `length` bytes of `source` (a scratch buffer: no view object is made for them). */
+  bytesOf(source: Uint8Array, length: number): void {
+    if (this.position + length > this.buffer.length) {
+      this.bytes(source.subarray(0, length));
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.position;
+    if (length < 64) for (let i = 0; i < length; i++) buffer[at++] = source[i]!;
+    else {
+      buffer.set(source.subarray(0, length), at);
+      at += length;
+    }
+    this.position = at;
+  }
+
+  /** A binary string's chars as bytes. */
+  latin1(key: string): void {
+    const length = key.length;
+    if (this.position + length > this.buffer.length) {
+      this.bytes(keyToBytes(key));
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.position;
+    for (let i = 0; i < length; i++) buffer[at++] = key.charCodeAt(i);
+    this.position = at;
+  }
+
   int64LE(value: number | bigint): void {
-    this.scratch.setBigInt64(0, BigInt.asIntN(64, BigInt(value)), true);
-    this.bytes(new Uint8Array(this.scratch.buffer, 0, 8));
+    if (typeof value === "number" && Number.isSafeInteger(value)) {
+      // Two's complement from the floor-divided halves (expire times take this path).
+      const high = Math.floor(value / 4294967296);
+      const low = value - high * 4294967296;
+      this.scratch.setUint32(0, low, true);
+      this.scratch.setInt32(4, high, true);
+    } else {
+      this.scratch.setBigInt64(0, BigInt.asIntN(64, BigInt(value)), true);
+    }
+    this.bytesOf(this.scratchBytes, 8);
   }
 
   float64LE(value: number): void {
     this.scratch.setFloat64(0, value, true);
-    this.bytes(new Uint8Array(this.scratch.buffer, 0, 8));
+    this.bytesOf(this.scratchBytes, 8);
+  }
+
+  /** Size of the current buffer. */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
+  /** Forgets what was written (non-streaming mode), keeping the buffer for reuse. */
+  reset(): void {
+    this.position = 0;
   }
 
   /** The bytes written (non-streaming mode). */
@@ -267,17 +318,62 @@ export function writeString(out: ByteWriter, data: Uint8Array, compression: bool
   if (compression && length > 20) {
     // Redis gives liblzf an output budget of length-4 bytes (at least four bytes
     // saved or not worth it); liblzf's own budget checks decide near the edge.
-    const compressed = lzfCompress(data, length - 4);
-    if (compressed !== null) {
+    const compressedLength = lzfCompressToScratch(data, length - 4);
+    if (compressedLength >= 0) {
       out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-      writeLength(out, compressed.length);
+      writeLength(out, compressedLength);
       writeLength(out, length);
-      out.bytes(compressed);
+      out.bytesOf(lzfOutput, compressedLength);
+      if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
       return;
     }
   }
   writeLength(out, length);
   out.bytes(data);
+}
+
+/**
+ * writeString of a finished listpack, read where the writer built it. A listpack
+ * is never stored as an integer (its second byte, part of a small total length,
+ * is 0, which no decimal text has), so only LZF and raw remain, as in writeString.
+ */
+function writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
+  const length = writer.finishInPlace();
+  const bytes = writer.bytes;
+  if (compression && length > 20) {
+    const compressedLength = lzfCompressToScratch(bytes, length - 4, length);
+    if (compressedLength >= 0) {
+      out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+      writeLength(out, compressedLength);
+      writeLength(out, length);
+      out.bytesOf(lzfOutput, compressedLength);
+      if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
+      return;
+    }
+  }
+  writeLength(out, length);
+  out.bytesOf(bytes, length);
+}
+
+/**
+ * writeString for a binary string (a collection member or field: one char per
+ * byte), without making bytes of it unless LZF has to look at them.
+ */
+export function writeKeyString(out: ByteWriter, key: string, compression: boolean): void {
+  const length = key.length;
+  if (length <= 11 && length > 0) {
+    const asInteger = parseIntegerKey(key);
+    if (typeof asInteger === "number" && asInteger >= -2147483648 && asInteger <= 2147483647) {
+      writeIntegerString(out, asInteger);
+      return;
+    }
+  }
+  if (compression && length > 20) {
+    writeString(out, keyToBytes(key), compression);
+    return;
+  }
+  writeLength(out, length);
+  out.latin1(key);
 }
 
 function writeIntegerString(out: ByteWriter, value: number): void {
@@ -310,6 +406,41 @@ const float64Words = new Uint32Array(float64Scratch.buffer);
  * differs for values such as 123456789012345.625).
  */
 export function formatDouble17g(value: number): string {
+  const negative = value < 0;
+  const magnitude = Math.abs(value);
+  // Scores like 2.5 or 0.125 are n / 2^k for a small k: their exact expansion is
+  // the integer n * 5^k shifted k places, short enough to print without rounding.
+  let scaled = magnitude;
+  for (let fractionBits = 0; fractionBits <= 10; fractionBits++) {
+    if (Number.isInteger(scaled)) {
+      const exact = scaled * 5 ** fractionBits;
+      if (exact > Number.MAX_SAFE_INTEGER) break;
+      const all = String(exact);
+      let end = all.length;
+      while (end > 1 && all.charCodeAt(end - 1) === 48) end--;
+      const text = layoutG(all.slice(0, end), all.length - 1 - fractionBits);
+      return negative ? "-" + text : text;
+    }
+    scaled *= 2;
+  }
+  // toExponential rounds the exact binary value correctly but breaks ties upwards,
+  // where glibc rounds half to even. A tie at 17 digits means the exact value has
+  // exactly 18 significant digits, the last a 5: then (and whenever the 18-digit
+  // form ends in 5) the exact digits below decide.
+  const exponential = magnitude.toExponential(16);
+  if (magnitude.toExponential(17).charCodeAt(18) !== 53 /* 5 */) {
+    let digits = exponential.charAt(0) + exponential.slice(2, 18);
+    let end = digits.length;
+    while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+    digits = digits.slice(0, end);
+    const text = layoutG(digits, Number(exponential.slice(19)));
+    return negative ? "-" + text : text;
+  }
+  return formatDouble17gExact(value);
+}
+
+/** formatDouble17g from the exact decimal expansion of the value (BigInt arithmetic). */
+export function formatDouble17gExact(value: number): string {
   const negative = value < 0;
   float64Scratch[0] = Math.abs(value);
   const low = float64Words[0]!;
@@ -353,7 +484,15 @@ export function formatDouble17g(value: number): string {
   }
   digits = digits.replace(/0+$/, "");
   if (digits === "") digits = "0";
-  const decimalExponent = pointPosition - 1;
+  const text = layoutG(digits, pointPosition - 1);
+  return negative ? "-" + text : text;
+}
+
+/**
+ * %g's layout of significant `digits` (no trailing zeros) times 10^decimalExponent
+ * (the exponent of the first digit), with precision 17.
+ */
+function layoutG(digits: string, decimalExponent: number): string {
   let text: string;
   if (decimalExponent < -4 || decimalExponent >= 17) {
     const fraction = digits.length > 1 ? "." + digits.slice(1) : "";
@@ -370,7 +509,7 @@ export function formatDouble17g(value: number): string {
   } else {
     text = "0." + "0".repeat(-decimalExponent - 1) + digits;
   }
-  return negative ? "-" + text : text;
+  return text;
 }
 
 /** 2^62: double2ll's bound ((double)(LLONG_MAX/2) rounds to it). */
@@ -391,11 +530,14 @@ export function scoreToText(score: number): string {
   return formatDouble17g(score);
 }
 
-/** A zset score as the listpack element Redis stores (an integer entry when the text is one). */
-function scoreListpackEntry(score: number): Uint8Array | number | bigint {
-  const text = textToBytes(scoreToText(score));
-  const asInteger = parseInteger(text);
-  return asInteger === null ? text : asInteger;
+/** Appends a zset score as the listpack element Redis stores (an integer entry when d2string gives one). */
+function appendScore(writer: ListpackWriter, score: number): void {
+  if (Number.isInteger(score) && score >= -DOUBLE2LL_LIMIT && score <= DOUBLE2LL_LIMIT) {
+    if (Number.isSafeInteger(score)) writer.appendInteger(score === 0 ? 0 : score);
+    else writer.appendInteger(BigInt(score));
+    return;
+  }
+  writer.appendKey(scoreToText(score));
 }
 
 // ---------------------------------------------------------------------------
@@ -404,40 +546,8 @@ function scoreListpackEntry(score: number): Uint8Array | number | bigint {
 
 /** Bytes a listpack entry takes: encoding + data + backlen (listpack.c lpEncodeBacklen). */
 function listpackEntrySize(entry: Uint8Array | number | bigint): number {
-  let encodedLength: number;
-  if (typeof entry === "number" || typeof entry === "bigint") {
-    encodedLength = listpackIntegerSize(entry);
-  } else {
-    const asInteger = entry.length <= 20 ? parseInteger(entry) : null;
-    if (asInteger !== null) {
-      encodedLength = listpackIntegerSize(asInteger);
-    } else if (entry.length < 64) {
-      encodedLength = 1 + entry.length;
-    } else if (entry.length < 4096) {
-      encodedLength = 2 + entry.length;
-    } else {
-      encodedLength = 5 + entry.length;
-    }
-  }
-  return encodedLength + listpackBacklenSize(encodedLength);
-}
-
-function listpackIntegerSize(value: number | bigint): number {
-  const v = typeof value === "bigint" ? value : BigInt(value);
-  if (v >= 0n && v <= 127n) return 1;
-  if (v >= -4096n && v <= 4095n) return 2;
-  if (v >= -32768n && v <= 32767n) return 3;
-  if (v >= -8388608n && v <= 8388607n) return 4;
-  if (v >= -2147483648n && v <= 2147483647n) return 5;
-  return 9;
-}
-
-function listpackBacklenSize(encodedLength: number): number {
-  if (encodedLength <= 127) return 1;
-  if (encodedLength < 16383) return 2;
-  if (encodedLength < 2097151) return 3;
-  if (encodedLength < 268435455) return 4;
-  return 5;
+  if (typeof entry === "number" || typeof entry === "bigint") return listpackElementSize(entry, 0);
+  return listpackElementSize(entry.length <= 20 ? parseInteger(entry) : null, entry.length);
 }
 
 /** Header (total bytes + element count) plus the end byte. */
@@ -491,10 +601,23 @@ export function writeValuePayload(out: ByteWriter, value: RedisValue, options: R
 
 /** One value's type byte and payload, as used by DUMP and by pre-encoded snapshot keys. */
 export function encodeValue(value: RedisValue, options: RdbEncodeOptions): EncodedValue {
-  const out = new ByteWriter(256);
+  // One growable buffer serves every call (values are encoded one at a time); the
+  // payload is a copy of what was written.
+  const out = encodeValueWriter;
+  out.reset();
   writeValuePayload(out, value, options);
-  return { type: rdbTypeOf(value), payload: out.result() };
+  const payload = out.result();
+  // A big value (DUMP of a large string, DEBUG OBJECT) must not stay pinned by the scratch.
+  if (out.capacity > KEPT_SCRATCH_BYTES) encodeValueWriter = new ByteWriter(4096);
+  return { type: rdbTypeOf(value), payload };
 }
+
+/** Scratch buffers that grew past this are dropped after use rather than kept. */
+const KEPT_SCRATCH_BYTES = 1024 * 1024;
+let encodeValueWriter = new ByteWriter(4096);
+
+/** The listpack every hash, zset and list node is built in, one after the other. */
+const collectionWriter = new ListpackWriter();
 
 /** quicklist's packed_threshold: elements this large get a PLAIN node of their own. */
 const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
@@ -524,79 +647,163 @@ function clampQuicklistFill(fill: number): number {
 
 function writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions): void {
   const fill = clampQuicklistFill(options.listMaxListpackSize);
-  type Node = { plain: Uint8Array } | { entries: Uint8Array[] };
-  const nodes: Node[] = [];
-  let current: Uint8Array[] | null = null;
+  const elements = listElements;
+  const count = list.valuesInto(elements);
+  try {
+    writeListElements(out, elements, count, fill, options);
+  } finally {
+    // The scratch must not keep the values alive.
+    if (count > 1024) listElements = [];
+    else elements.fill(EMPTY_ELEMENT, 0, count);
+  }
+}
+
+/** The list being saved, element by element (reused; see writeList). */
+let listElements: Uint8Array[] = [];
+const EMPTY_ELEMENT = new Uint8Array(0);
+
+function writeListElements(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
+  if (count === 0) {
+    writeLength(out, 0);
+    return;
+  }
+  // Most lists fit one node: build it straight away, and only if the list turns
+  // out to need several nodes (or a plain one) start over with the node count.
+  const writer = collectionWriter;
+  writer.reset();
+  for (let i = 0; i < count; i++) {
+    const element = elements[i]!;
+    if (
+      element.length >= QUICKLIST_PACKED_THRESHOLD ||
+      (i > 0 && !quicklistNodeAllowsInsert(writer.byteSize, writer.count, fill, element.length))
+    ) {
+      writeListNodes(out, elements, count, fill, options);
+      return;
+    }
+    writer.appendBytes(element);
+  }
+  writeLength(out, 1);
+  writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
+  writeListpack(out, writer, options.compression);
+}
+
+/** A list of several quicklist nodes: where quicklistPushTail would split, then each node. */
+function writeListNodes(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
+  // Node k holds elements [starts[k], starts[k + 1]); a plain node holds one element.
+  const starts: number[] = [];
+  const plain: boolean[] = [];
+  let open = false;
   let currentBytes = 0;
-  for (const element of list) {
+  let currentCount = 0;
+  for (let i = 0; i < count; i++) {
+    const element = elements[i]!;
     if (element.length >= QUICKLIST_PACKED_THRESHOLD) {
-      nodes.push({ plain: element });
-      current = null;
+      starts.push(i);
+      plain.push(true);
+      open = false;
       continue;
     }
-    if (current === null || !quicklistNodeAllowsInsert(currentBytes, current.length, fill, element.length)) {
-      current = [];
+    if (!open || !quicklistNodeAllowsInsert(currentBytes, currentCount, fill, element.length)) {
+      starts.push(i);
+      plain.push(false);
+      open = true;
       currentBytes = LISTPACK_EMPTY_SIZE;
-      nodes.push({ entries: current });
+      currentCount = 0;
     }
-    current.push(element);
+    currentCount++;
     currentBytes += listpackEntrySize(element);
   }
-  writeLength(out, nodes.length);
-  for (const node of nodes) {
-    if ("plain" in node) {
+  const nodeCount = starts.length;
+  starts.push(count);
+  writeLength(out, nodeCount);
+  const writer = collectionWriter;
+  for (let node = 0; node < nodeCount; node++) {
+    if (plain[node]) {
       writeLength(out, QUICKLIST_NODE_CONTAINER_PLAIN);
-      writeString(out, node.plain, options.compression);
-    } else {
-      writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-      writeString(out, encodeListpack(node.entries), options.compression);
+      writeString(out, elements[starts[node]!]!, options.compression);
+      continue;
     }
+    writer.reset();
+    for (let i = starts[node]!; i < starts[node + 1]!; i++) writer.appendBytes(elements[i]!);
+    writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
+    writeListpack(out, writer, options.compression);
   }
+}
+
+/** Mixed number/bigint comparisons are exact in JS. */
+function compareIntegers(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): void {
   if (set.encoding === "intset") {
-    const values: bigint[] = [];
+    const values: (number | bigint)[] = [];
     for (const member of set.members) {
-      const parsed = parseInteger(keyToBytes(member));
+      const parsed = parseIntegerKey(member);
       if (parsed === null) throw new Error(`intset-encoded set holds a non-integer member`);
-      values.push(BigInt(parsed));
+      values.push(parsed);
     }
-    values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    values.sort(compareIntegers);
     writeString(out, encodeIntset(values), options.compression);
     return;
   }
   writeLength(out, set.members.size);
-  for (const member of set.members) writeString(out, keyToBytes(member), options.compression);
+  for (const member of set.members) writeKeyString(out, member, options.compression);
+}
+
+// The per-element callbacks below are module functions reading these, rather
+// than closures made for every collection saved.
+const NO_OUTPUT = new ByteWriter(1);
+let elementsOut: ByteWriter = NO_OUTPUT;
+let elementsCompression = true;
+
+function appendHashField(value: Uint8Array, field: string): void {
+  collectionWriter.appendKey(field);
+  collectionWriter.appendBytes(value);
+}
+
+function writeHashField(value: Uint8Array, field: string): void {
+  writeKeyString(elementsOut, field, elementsCompression);
+  writeString(elementsOut, value, elementsCompression);
+}
+
+function appendZSetElement(member: string, score: number): void {
+  collectionWriter.appendKey(member);
+  appendScore(collectionWriter, score);
+}
+
+function writeZSetElement(member: string, score: number): void {
+  writeKeyString(elementsOut, member, elementsCompression);
+  elementsOut.float64LE(score);
 }
 
 function writeHash(out: ByteWriter, hash: RedisHash, options: RdbEncodeOptions): void {
   if (hash.encoding === "listpack") {
-    const entries: Uint8Array[] = [];
-    for (const [field, value] of hash.map) entries.push(keyToBytes(field), value);
-    writeString(out, encodeListpack(entries), options.compression);
+    collectionWriter.reset();
+    hash.map.forEach(appendHashField);
+    writeListpack(out, collectionWriter, options.compression);
     return;
   }
   writeLength(out, hash.map.size);
-  for (const [field, value] of hash.map) {
-    writeString(out, keyToBytes(field), options.compression);
-    writeString(out, value, options.compression);
-  }
+  elementsOut = out;
+  elementsCompression = options.compression;
+  hash.map.forEach(writeHashField);
+  elementsOut = NO_OUTPUT;
 }
 
 function writeZSet(out: ByteWriter, zset: RedisZSet, options: RdbEncodeOptions): void {
   if (zset.encoding === "listpack") {
-    const entries: (Uint8Array | number | bigint)[] = [];
-    for (const [member, score] of zset) entries.push(keyToBytes(member), scoreListpackEntry(score));
-    writeString(out, encodeListpack(entries), options.compression);
+    collectionWriter.reset();
+    zset.forEachAscending(appendZSetElement);
+    writeListpack(out, collectionWriter, options.compression);
     return;
   }
   // Redis walks the skiplist from the tail so the loader always inserts at the head.
   writeLength(out, zset.size);
-  for (const [member, score] of zset.descending()) {
-    writeString(out, keyToBytes(member), options.compression);
-    out.float64LE(score);
-  }
+  elementsOut = out;
+  elementsCompression = options.compression;
+  zset.forEachDescending(writeZSetElement);
+  elementsOut = NO_OUTPUT;
 }
 
 // --- streams ---------------------------------------------------------------
@@ -814,6 +1021,18 @@ export class RdbEncoder {
     this.writeKeyPrefix(expireAtMs, lru);
     this.out.byte(rdbTypeOf(value));
     writeString(this.out, key, this.options.compression);
+    writeValuePayload(this.out, value, this.options);
+    this.out.flushIfFull();
+  }
+
+  /**
+   * writeKey for a key held as a binary string (the keyspace's form): its chars
+   * are written as bytes directly, with no Buffer made for each key.
+   */
+  writeKeyFromString(key: string, value: RedisValue, expireAtMs: number | undefined, lru?: RdbKeyLru): void {
+    this.writeKeyPrefix(expireAtMs, lru);
+    this.out.byte(rdbTypeOf(value));
+    writeKeyString(this.out, key, this.options.compression);
     writeValuePayload(this.out, value, this.options);
     this.out.flushIfFull();
   }

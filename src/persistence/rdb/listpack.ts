@@ -152,16 +152,183 @@ function readUint32LE(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
-/** The integer value an input element is stored as, or null if it is stored as a string. */
-function integerValueOf(entry: Uint8Array | bigint | number): number | bigint | null {
-  if (entry instanceof Uint8Array) return parseInteger(entry);
-  if (typeof entry === "bigint") {
-    if (entry < INT64_MIN || entry > INT64_MAX) throw new RangeError(`listpack integer out of int64 range: ${entry}`);
-    return entry;
+/**
+ * Redis's string2ll over a binary string (one char per byte): the canonical
+ * decimal form of an int64, as a number within 2^53 and a bigint beyond; null
+ * for anything else. The twin of bytes.ts's parseInteger for collection members.
+ */
+export function parseIntegerKey(key: string): number | bigint | null {
+  const length = key.length;
+  if (length === 0 || length > 20) return null;
+  let i = 0;
+  let negative = false;
+  if (key.charCodeAt(0) === 45 /* - */) {
+    if (length === 1) return null;
+    negative = true;
+    i = 1;
   }
-  if (!Number.isSafeInteger(entry)) throw new RangeError(`listpack integer must be a safe integer: ${entry}`);
-  return entry;
+  const first = key.charCodeAt(i);
+  if (first === 48 /* 0 */) return length === 1 ? 0 : null;
+  if (first < 49 || first > 57) return null;
+  if (length - i <= 15) {
+    let value = 0;
+    for (; i < length; i++) {
+      const c = key.charCodeAt(i);
+      if (c < 48 || c > 57) return null;
+      value = value * 10 + (c - 48);
+    }
+    return negative ? -value : value;
+  }
+  for (let j = i; j < length; j++) {
+    const c = key.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  const value = BigInt(key);
+  if (value > INT64_MAX || value < INT64_MIN) return null;
+  return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
 }
+
+/**
+ * Builds one listpack at a time in a buffer it reuses, as lpAppend would: a
+ * string that is the canonical decimal form of an int64 is stored as an integer.
+ * `finish()` returns a view of the buffer, valid until the next reset(). The RDB
+ * encoder uses one writer for every hash, zset and list node it saves, so saving a
+ * small collection allocates nothing for its listpack.
+ */
+/** A ListpackWriter buffer larger than this is dropped at the next reset(). */
+const KEPT_BUFFER_BYTES = 1024 * 1024;
+
+export class ListpackWriter {
+  private buffer: Uint8Array = new Uint8Array(1024);
+  /** Write position: the next entry goes here, the terminator after the last one. */
+  private at = HEADER_SIZE;
+  private entries = 0;
+
+  reset(): void {
+    this.at = HEADER_SIZE;
+    this.entries = 0;
+    // One huge listpack (a hash with a raised hash-max-listpack-entries) must not
+    // keep its buffer alive for good.
+    if (this.buffer.length > KEPT_BUFFER_BYTES) this.buffer = new Uint8Array(1024);
+  }
+
+  /** Elements appended since the last reset. */
+  get count(): number {
+    return this.entries;
+  }
+
+  /** Bytes the finished listpack takes (header and terminator included): lpBytes. */
+  get byteSize(): number {
+    return this.at + 1;
+  }
+
+  private reserve(extra: number): void {
+    const needed = this.at + extra + 1;
+    if (needed <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.buffer.subarray(0, this.at));
+    this.buffer = grown;
+  }
+
+  /** An int64 entry (RangeError for a bigint outside int64 or a number that is not a safe integer). */
+  appendInteger(value: number | bigint): void {
+    if (typeof value === "bigint") {
+      if (value < INT64_MIN || value > INT64_MAX) throw new RangeError(`listpack integer out of int64 range: ${value}`);
+    } else if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`listpack integer must be a safe integer: ${value}`);
+    }
+    const size = integerEncodingSize(value);
+    this.reserve(size + 1);
+    writeInteger(this.buffer, this.at, value, size);
+    this.at += size;
+    this.buffer[this.at++] = size; // the backlen of an integer entry is one byte
+    this.entries++;
+  }
+
+  /** A byte-string element (stored as an integer when it is one). */
+  appendBytes(bytes: Uint8Array): void {
+    const length = bytes.length;
+    if (length <= 20) {
+      const integer = parseInteger(bytes);
+      if (integer !== null) {
+        this.appendInteger(integer);
+        return;
+      }
+    }
+    const payloadAt = this.stringHeader(length);
+    const buffer = this.buffer;
+    if (length < 32) for (let i = 0; i < length; i++) buffer[payloadAt + i] = bytes[i]!;
+    else buffer.set(bytes, payloadAt);
+    this.stringBacklen(payloadAt + length, length);
+  }
+
+  /** A binary-string element (one char per byte: collection members and fields). */
+  appendKey(key: string): void {
+    const length = key.length;
+    if (length <= 20) {
+      const integer = parseIntegerKey(key);
+      if (integer !== null) {
+        this.appendInteger(integer);
+        return;
+      }
+    }
+    const payloadAt = this.stringHeader(length);
+    const buffer = this.buffer;
+    for (let i = 0; i < length; i++) buffer[payloadAt + i] = key.charCodeAt(i);
+    this.stringBacklen(payloadAt + length, length);
+  }
+
+  /** Writes a string entry's encoding bytes; returns where its payload goes. */
+  private stringHeader(length: number): number {
+    this.reserve(length + 10);
+    const buffer = this.buffer;
+    const at = this.at;
+    if (length < 64) {
+      buffer[at] = ENCODING_6BIT_STR | length;
+      return at + 1;
+    }
+    if (length < 4096) {
+      buffer[at] = ENCODING_12BIT_STR | (length >> 8);
+      buffer[at + 1] = length & 0xff;
+      return at + 2;
+    }
+    buffer[at] = ENCODING_32BIT_STR;
+    writeUint32LE(buffer, at + 1, length);
+    return at + 5;
+  }
+
+  private stringBacklen(payloadEnd: number, length: number): void {
+    this.at = writeBacklen(this.buffer, payloadEnd, stringEncodingSize(length));
+    this.entries++;
+  }
+
+  /** Header and terminator; the listpack's bytes, as a view valid until the next reset(). */
+  finish(): Uint8Array {
+    return this.buffer.subarray(0, this.finishInPlace());
+  }
+
+  /** finish() without the view: the listpack is bytes[0, returned length) until the next reset(). */
+  finishInPlace(): number {
+    const total = this.at + 1;
+    if (total >= TWO_POW_32) throw new RangeError(`listpack too large: ${total} bytes`);
+    const buffer = this.buffer;
+    writeUint32LE(buffer, 0, total);
+    const headerCount = this.entries < UNKNOWN_ELEMENT_COUNT ? this.entries : UNKNOWN_ELEMENT_COUNT;
+    buffer[4] = headerCount & 0xff;
+    buffer[5] = headerCount >> 8;
+    buffer[this.at] = END_MARKER;
+    return total;
+  }
+
+  /** The buffer finishInPlace() wrote to. */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+}
+
+const sharedWriter = new ListpackWriter();
 
 /**
  * Serialize `entries` as a listpack. Byte strings that are the canonical decimal
@@ -170,55 +337,20 @@ function integerValueOf(entry: Uint8Array | bigint | number): number | bigint | 
  * Numbers and bigints must be int64 integers (RangeError otherwise).
  */
 export function encodeListpack(entries: readonly (Uint8Array | bigint | number)[]): Uint8Array {
-  const count = entries.length;
-  const integerValues: (number | bigint | null)[] = new Array(count);
-  const entrySizes = new Float64Array(count);
-  let total = HEADER_SIZE + 1;
-  for (let i = 0; i < count; i++) {
+  const writer = sharedWriter;
+  writer.reset();
+  for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
-    const integer = integerValueOf(entry);
-    integerValues[i] = integer;
-    const size =
-      integer !== null ? integerEncodingSize(integer) : stringEncodingSize((entry as Uint8Array).length);
-    entrySizes[i] = size;
-    total += size + backlenSize(size);
+    if (entry instanceof Uint8Array) writer.appendBytes(entry);
+    else writer.appendInteger(entry);
   }
-  if (total >= TWO_POW_32) throw new RangeError(`listpack too large: ${total} bytes`);
+  return writer.finish().slice();
+}
 
-  const out = new Uint8Array(total);
-  writeUint32LE(out, 0, total);
-  const headerCount = count < UNKNOWN_ELEMENT_COUNT ? count : UNKNOWN_ELEMENT_COUNT;
-  out[4] = headerCount & 0xff;
-  out[5] = headerCount >> 8;
-
-  let at = HEADER_SIZE;
-  for (let i = 0; i < count; i++) {
-    const size = entrySizes[i]!;
-    const integer = integerValues[i]!;
-    if (integer !== null) {
-      writeInteger(out, at, integer, size);
-    } else {
-      const bytes = entries[i] as Uint8Array;
-      const length = bytes.length;
-      let payloadAt: number;
-      if (length < 64) {
-        out[at] = ENCODING_6BIT_STR | length;
-        payloadAt = at + 1;
-      } else if (length < 4096) {
-        out[at] = ENCODING_12BIT_STR | (length >> 8);
-        out[at + 1] = length & 0xff;
-        payloadAt = at + 2;
-      } else {
-        out[at] = ENCODING_32BIT_STR;
-        writeUint32LE(out, at + 1, length);
-        payloadAt = at + 5;
-      }
-      out.set(bytes, payloadAt);
-    }
-    at = writeBacklen(out, at + size, size);
-  }
-  out[at] = END_MARKER;
-  return out;
+/** Bytes an element of `length` string bytes or integer `value` takes in a listpack, backlen included. */
+export function listpackEntrySize(integer: number | bigint | null, stringLength: number): number {
+  const size = integer !== null ? integerEncodingSize(integer) : stringEncodingSize(stringLength);
+  return size + (size <= 127 ? 1 : backlenSize(size));
 }
 
 function corrupt(message: string, offset: number): RdbFormatError {
@@ -226,104 +358,194 @@ function corrupt(message: string, offset: number): RdbFormatError {
 }
 
 /**
- * Parse and validate a listpack. Integers come back as bigint, strings as copies
- * (they do not keep the RDB buffer alive). Throws RdbFormatError on any structural
- * problem: header total that does not match, missing terminator, unknown encoding,
- * an entry or length running past the end, a backlen that does not match its
- * entry, or an element count that disagrees with the header.
+ * Validate a listpack the way lpValidateIntegrity (deep) does and return its
+ * element count. Throws RdbFormatError on any structural problem: header total
+ * that does not match, missing terminator, unknown encoding, an entry or length
+ * running past the end, a backlen that does not match its entry, or an element
+ * count that disagrees with the header. After it returns, readListpackEntry may
+ * walk the blob from start + LISTPACK_FIRST_ENTRY without further checks. The
+ * blob may be bytes[start, start + size) of a larger buffer (the loader checks
+ * it in place in its read buffer); offsets in messages are relative to the blob.
  */
-export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
-  const size = bytes.length;
+export function validateListpack(bytes: Uint8Array, start: number = 0, size: number = bytes.length - start): number {
   if (size < HEADER_SIZE + 1) throw corrupt(`${size} bytes is shorter than the header`, 0);
-  const declaredTotal = readUint32LE(bytes, 0);
+  const declaredTotal = readUint32LE(bytes, start);
   if (declaredTotal !== size) throw corrupt(`header says ${declaredTotal} bytes, blob has ${size}`, 0);
-  const last = size - 1;
-  if (bytes[last] !== END_MARKER) throw corrupt("missing 0xFF terminator", last);
-  const declaredCount = bytes[4]! | (bytes[5]! << 8);
+  const last = start + size - 1;
+  if (bytes[last] !== END_MARKER) throw corrupt("missing 0xFF terminator", last - start);
+  const declaredCount = bytes[start + 4]! | (bytes[start + 5]! << 8);
 
-  const entries: ListpackEntry[] = [];
-  let p = HEADER_SIZE;
+  let count = 0;
+  let p = start + HEADER_SIZE;
   while (bytes[p] !== END_MARKER) {
     const encoding = bytes[p]!;
     let entryLength: number;
-    let value: ListpackEntry;
     if (encoding < 0x80) {
       entryLength = 1;
-      value = BigInt(encoding);
     } else if (encoding < 0xc0) {
-      const length = encoding & 0x3f;
-      entryLength = 1 + length;
-      if (p + entryLength > last) throw corrupt("string runs past the end", p);
-      value = bytes.slice(p + 1, p + 1 + length);
+      entryLength = 1 + (encoding & 0x3f);
+      if (p + entryLength > last) throw corrupt("string runs past the end", p - start);
     } else if (encoding < 0xe0) {
-      if (p + 1 >= last) throw corrupt("13-bit integer runs past the end", p);
+      if (p + 1 >= last) throw corrupt("13-bit integer runs past the end", p - start);
       entryLength = 2;
-      const unsigned = ((encoding & 0x1f) << 8) | bytes[p + 1]!;
-      value = BigInt(unsigned >= 4096 ? unsigned - 8192 : unsigned);
     } else if (encoding < 0xf0) {
-      if (p + 1 >= last) throw corrupt("12-bit string length runs past the end", p);
-      const length = ((encoding & 0x0f) << 8) | bytes[p + 1]!;
-      entryLength = 2 + length;
-      if (p + entryLength > last) throw corrupt("string runs past the end", p);
-      value = bytes.slice(p + 2, p + 2 + length);
+      if (p + 1 >= last) throw corrupt("12-bit string length runs past the end", p - start);
+      entryLength = 2 + (((encoding & 0x0f) << 8) | bytes[p + 1]!);
+      if (p + entryLength > last) throw corrupt("string runs past the end", p - start);
     } else {
       switch (encoding) {
-        case ENCODING_32BIT_STR: {
-          if (p + 4 >= last) throw corrupt("32-bit string length runs past the end", p);
-          const length = readUint32LE(bytes, p + 1);
-          entryLength = 5 + length;
-          if (p + entryLength > last) throw corrupt("string runs past the end", p);
-          value = bytes.slice(p + 5, p + 5 + length);
+        case ENCODING_32BIT_STR:
+          if (p + 4 >= last) throw corrupt("32-bit string length runs past the end", p - start);
+          entryLength = 5 + readUint32LE(bytes, p + 1);
+          if (p + entryLength > last) throw corrupt("string runs past the end", p - start);
           break;
-        }
-        case ENCODING_16BIT_INT: {
+        case ENCODING_16BIT_INT:
           entryLength = 3;
-          if (p + entryLength > last) throw corrupt("16-bit integer runs past the end", p);
-          const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8);
-          value = BigInt(unsigned >= 0x8000 ? unsigned - 0x10000 : unsigned);
+          if (p + entryLength > last) throw corrupt("16-bit integer runs past the end", p - start);
           break;
-        }
-        case ENCODING_24BIT_INT: {
+        case ENCODING_24BIT_INT:
           entryLength = 4;
-          if (p + entryLength > last) throw corrupt("24-bit integer runs past the end", p);
-          const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8) | (bytes[p + 3]! << 16);
-          value = BigInt(unsigned >= 0x800000 ? unsigned - 0x1000000 : unsigned);
+          if (p + entryLength > last) throw corrupt("24-bit integer runs past the end", p - start);
           break;
-        }
-        case ENCODING_32BIT_INT: {
+        case ENCODING_32BIT_INT:
           entryLength = 5;
-          if (p + entryLength > last) throw corrupt("32-bit integer runs past the end", p);
-          value = BigInt(readUint32LE(bytes, p + 1) | 0);
+          if (p + entryLength > last) throw corrupt("32-bit integer runs past the end", p - start);
           break;
-        }
-        case ENCODING_64BIT_INT: {
+        case ENCODING_64BIT_INT:
           entryLength = 9;
-          if (p + entryLength > last) throw corrupt("64-bit integer runs past the end", p);
-          const low = readUint32LE(bytes, p + 1);
-          const high = readUint32LE(bytes, p + 5) | 0;
-          value = (BigInt(high) << 32n) | BigInt(low);
+          if (p + entryLength > last) throw corrupt("64-bit integer runs past the end", p - start);
           break;
-        }
         default:
-          throw corrupt(`unknown encoding byte 0x${encoding.toString(16)}`, p);
+          throw corrupt(`unknown encoding byte 0x${encoding.toString(16)}`, p - start);
       }
     }
 
-    const backlenBytes = backlenSize(entryLength);
-    const next = p + entryLength + backlenBytes;
+    const next = p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
     // The next entry (or the terminator) must still start inside the blob.
-    if (next > last) throw corrupt("entry backlen runs past the end", p);
+    if (next > last) throw corrupt("entry backlen runs past the end", p - start);
     // What lpPrev will read back must be this entry's size, or walking the listpack
     // backwards (LRANGE -1, RPOP...) would land inside an entry.
     if (decodeBacklen(bytes, next - 1) !== entryLength) {
-      throw corrupt("backlen does not match the entry size", p + entryLength);
+      throw corrupt("backlen does not match the entry size", p - start + entryLength);
     }
-    entries.push(value);
+    count++;
     p = next;
   }
-  if (p !== last) throw corrupt("0xFF before the end of the blob", p);
-  if (declaredCount !== UNKNOWN_ELEMENT_COUNT && declaredCount !== entries.length) {
-    throw corrupt(`header says ${declaredCount} elements, found ${entries.length}`, 4);
+  if (p !== last) throw corrupt("0xFF before the end of the blob", p - start);
+  if (declaredCount !== UNKNOWN_ELEMENT_COUNT && declaredCount !== count) {
+    throw corrupt(`header says ${declaredCount} elements, found ${count}`, 4);
+  }
+  return count;
+}
+
+/** Offset of the first entry (or of the terminator of an empty listpack). */
+export const LISTPACK_FIRST_ENTRY = HEADER_SIZE;
+
+/**
+ * What readListpackEntry found. One shared object, overwritten by every call, so
+ * walking a listpack allocates nothing: copy out what you need before the next call.
+ */
+export interface ListpackEntryView {
+  /** Start of a string entry's bytes; -1 for an integer entry. */
+  stringStart: number;
+  /** Length of a string entry's bytes. */
+  stringLength: number;
+  /** An integer entry's value when it is a safe integer (always, except for some 64-bit ones). */
+  integer: number;
+  /** An integer entry's value when it is beyond 2^53, else null. */
+  bigInteger: bigint | null;
+  /** Offset of the next entry (or of the terminator). */
+  next: number;
+}
+
+export const listpackEntry: ListpackEntryView = { stringStart: -1, stringLength: 0, integer: 0, bigInteger: null, next: 0 };
+
+/**
+ * Reads the entry at `p` of a listpack that validateListpack accepted into
+ * `listpackEntry`. The caller stops when bytes[p] is the 0xFF terminator.
+ */
+export function readListpackEntry(bytes: Uint8Array, p: number): ListpackEntryView {
+  const view = listpackEntry;
+  const encoding = bytes[p]!;
+  let entryLength: number;
+  view.bigInteger = null;
+  if (encoding < 0x80) {
+    entryLength = 1;
+    view.stringStart = -1;
+    view.integer = encoding;
+  } else if (encoding < 0xc0) {
+    const length = encoding & 0x3f;
+    entryLength = 1 + length;
+    view.stringStart = p + 1;
+    view.stringLength = length;
+  } else if (encoding < 0xe0) {
+    entryLength = 2;
+    const unsigned = ((encoding & 0x1f) << 8) | bytes[p + 1]!;
+    view.stringStart = -1;
+    view.integer = unsigned >= 4096 ? unsigned - 8192 : unsigned;
+  } else if (encoding < 0xf0) {
+    const length = ((encoding & 0x0f) << 8) | bytes[p + 1]!;
+    entryLength = 2 + length;
+    view.stringStart = p + 2;
+    view.stringLength = length;
+  } else {
+    view.stringStart = -1;
+    switch (encoding) {
+      case ENCODING_32BIT_STR: {
+        const length = readUint32LE(bytes, p + 1);
+        entryLength = 5 + length;
+        view.stringStart = p + 5;
+        view.stringLength = length;
+        break;
+      }
+      case ENCODING_16BIT_INT: {
+        entryLength = 3;
+        const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8);
+        view.integer = unsigned >= 0x8000 ? unsigned - 0x10000 : unsigned;
+        break;
+      }
+      case ENCODING_24BIT_INT: {
+        entryLength = 4;
+        const unsigned = bytes[p + 1]! | (bytes[p + 2]! << 8) | (bytes[p + 3]! << 16);
+        view.integer = unsigned >= 0x800000 ? unsigned - 0x1000000 : unsigned;
+        break;
+      }
+      case ENCODING_32BIT_INT:
+        entryLength = 5;
+        view.integer = readUint32LE(bytes, p + 1) | 0;
+        break;
+      default: {
+        entryLength = 9;
+        const low = readUint32LE(bytes, p + 1);
+        const high = readUint32LE(bytes, p + 5) | 0;
+        // high * 2^32 + low is exact while |value| <= 2^53.
+        if (high >= -0x200000 && high < 0x200000) {
+          view.integer = high * TWO_POW_32 + low;
+        } else {
+          view.bigInteger = (BigInt(high) << 32n) | BigInt(low);
+          view.integer = Number(view.bigInteger);
+        }
+      }
+    }
+  }
+  view.next = p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
+  return view;
+}
+
+/**
+ * Parse and validate a listpack (see validateListpack for what is refused).
+ * Integers come back as bigint, strings as copies (they do not keep the RDB
+ * buffer alive).
+ */
+export function decodeListpack(bytes: Uint8Array): ListpackEntry[] {
+  const count = validateListpack(bytes);
+  const entries: ListpackEntry[] = new Array(count);
+  let p = HEADER_SIZE;
+  for (let i = 0; i < count; i++) {
+    const entry = readListpackEntry(bytes, p);
+    if (entry.stringStart >= 0) entries[i] = bytes.slice(entry.stringStart, entry.stringStart + entry.stringLength);
+    else entries[i] = entry.bigInteger ?? BigInt(entry.integer);
+    p = entry.next;
   }
   return entries;
 }

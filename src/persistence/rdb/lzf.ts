@@ -52,15 +52,37 @@ function startGeneration(inputLength: number): number {
  * input.length - 4 here ("at least four bytes saved or not worth it").
  */
 export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.length - 1): Uint8Array | null {
-  const inputLength = input.length;
+  const length = lzfCompressToScratch(input, maxOutputLength);
+  return length < 0 ? null : lzfOutput.subarray(0, length).slice();
+}
+
+/**
+ * The buffer lzfCompressToScratch wrote its output to; valid until the next call.
+ * (A shared scratch array for outputs up to 1 MiB, a fresh one beyond.)
+ */
+export let lzfOutput: Uint8Array = new Uint8Array(0);
+
+/** Points lzfOutput back at the shared scratch, so an output bigger than it is not kept alive. */
+export function releaseLzfOutput(): void {
+  lzfOutput = scratch;
+}
+
+/**
+ * lzfCompress without the copy: the compressed bytes are lzfOutput[0, n) where n
+ * is the returned length, or -1 when compressing does not fit `maxOutputLength`.
+ * The RDB encoder copies them straight into its output, so a string that
+ * compresses costs no allocation, and one that does not costs no more than the attempt.
+ * Only input[0, inputLength) is read (the input may be a reused, larger buffer).
+ */
+export function lzfCompressToScratch(input: Uint8Array, maxOutputLength: number, inputLength: number = input.length): number {
   // All-literal output (one control byte per 32 bytes) is the worst case; a budget
   // beyond it plus the 4-byte slack of the budget checks changes nothing, so cap it
   // rather than allocate whatever the caller asked for.
   const worstCase = inputLength + Math.ceil(inputLength / MAX_LITERAL_RUN) + 8;
   const outputEnd = Math.min(Math.floor(maxOutputLength), worstCase);
-  if (inputLength === 0 || !(outputEnd > 0)) return null;
+  if (inputLength === 0 || !(outputEnd > 0)) return -1;
   // Table slots hold int32 positions; Redis strings stop at 512 MiB anyway.
-  if (inputLength >= MAX_INPUT_LENGTH) return null;
+  if (inputLength >= MAX_INPUT_LENGTH) return -1;
 
   let output: Uint8Array;
   if (outputEnd <= SCRATCH_LIMIT) {
@@ -69,6 +91,7 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
   } else {
     output = new Uint8Array(outputEnd);
   }
+  lzfOutput = output;
 
   const base = startGeneration(inputLength);
   const table = hashTable;
@@ -98,7 +121,7 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
       let maxLength = inputLength - ip - length;
       if (maxLength > MAX_REFERENCE_LENGTH) maxLength = MAX_REFERENCE_LENGTH;
 
-      if (op + 3 + 1 >= outputEnd && op - (literalCount === 0 ? 1 : 0) + 3 + 1 >= outputEnd) return null;
+      if (op + 3 + 1 >= outputEnd && op - (literalCount === 0 ? 1 : 0) + 3 + 1 >= outputEnd) return -1;
 
       output[op - literalCount - 1] = literalCount - 1; // close the literal run
       if (literalCount === 0) op--; // ...or drop it if it is empty
@@ -147,7 +170,7 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
       table[((hash >>> 8) - Math.imul(hash, 5)) & (HASH_SIZE - 1)] = base + ip;
       ip++;
     } else {
-      if (op >= outputEnd) return null;
+      if (op >= outputEnd) return -1;
       literalCount++;
       output[op++] = input[ip++]!;
       if (literalCount === MAX_LITERAL_RUN) {
@@ -158,7 +181,7 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
     }
   }
 
-  if (op + 3 > outputEnd) return null; // at most two literals and a control byte remain
+  if (op + 3 > outputEnd) return -1; // at most two literals and a control byte remain
 
   while (ip < inputLength) {
     literalCount++;
@@ -173,7 +196,7 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
   output[op - literalCount - 1] = literalCount - 1;
   if (literalCount === 0) op--;
 
-  return output.slice(0, op);
+  return op;
 }
 
 /**
@@ -183,10 +206,15 @@ export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.l
  * expected - is the loader's "Invalid LZF compressed string".
  */
 export function lzfDecompress(input: Uint8Array, expectedLength: number): Uint8Array {
+  return lzfDecompressRange(input, 0, input.length, expectedLength);
+}
+
+/** lzfDecompress of input[start, end) (the loader decompresses in place in its read buffer). */
+export function lzfDecompressRange(input: Uint8Array, start: number, end: number, expectedLength: number): Uint8Array {
   if (!Number.isSafeInteger(expectedLength) || expectedLength < 0) {
     throw new RdbFormatError(`Invalid LZF uncompressed length ${expectedLength}`);
   }
-  const inputLength = input.length;
+  const inputLength = end - start;
   // Checked before allocating so a corrupt length cannot ask for gigabytes.
   if (expectedLength > inputLength * MAX_EXPANSION_RATIO) {
     throw new RdbFormatError(
@@ -200,31 +228,26 @@ export function lzfDecompress(input: Uint8Array, expectedLength: number): Uint8A
     throw new RdbFormatError(`Invalid LZF compressed string: cannot allocate ${expectedLength} bytes`);
   }
 
-  let ip = 0;
+  let ip = start;
   let op = 0;
-  while (ip < inputLength) {
+  while (ip < end) {
     const control = input[ip++]!;
     if (control < 32) {
       const runLength = control + 1;
       if (op + runLength > expectedLength) {
         throw new RdbFormatError("Invalid LZF compressed string: output longer than expected");
       }
-      if (ip + runLength > inputLength) {
+      if (ip + runLength > end) {
         throw new RdbFormatError("Invalid LZF compressed string: literal run past end of input");
       }
-      if (runLength > 16) {
-        output.set(input.subarray(ip, ip + runLength), op);
-        op += runLength;
-        ip += runLength;
-      } else {
-        for (let n = 0; n < runLength; n++) output[op++] = input[ip++]!;
-      }
+      // At most 32 bytes: a loop beats creating a subarray for TypedArray#set.
+      for (let n = 0; n < runLength; n++) output[op++] = input[ip++]!;
     } else {
       let length = control >> 5;
-      if (ip >= inputLength) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
+      if (ip >= end) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
       if (length === 7) {
         length += input[ip++]!;
-        if (ip >= inputLength) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
+        if (ip >= end) throw new RdbFormatError("Invalid LZF compressed string: truncated back-reference");
       }
       const ref = op - ((control & 0x1f) << 8) - 1 - input[ip++]!;
       length += 2;

@@ -1,0 +1,428 @@
+// The allocation-free paths of the RDB codec checked against the plain ones they
+// replace: %.17g via toExponential against the exact BigInt expansion, the reusable
+// ListpackWriter against byte-for-byte expectations, member strings against their
+// bytes, intset member decoding against decodeIntset, LZF into scratch against
+// lzfCompress, and the bulk constructors the loader uses.
+
+import { describe as group, expect, test } from "bun:test";
+import { keyToBytes, parseInteger } from "../../src/db/bytes.ts";
+import { RedisSet } from "../../src/db/set.ts";
+import { RedisZSet } from "../../src/db/zset.ts";
+import { RedisList } from "../../src/db/list.ts";
+import { RedisHash } from "../../src/db/hash.ts";
+import {
+  ByteWriter,
+  DEFAULT_ENCODE_OPTIONS,
+  RdbEncoder,
+  encodeValue,
+  formatDouble17g,
+  formatDouble17gExact,
+  writeKeyString,
+  writeString,
+} from "../../src/persistence/rdb/encoder.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue, integerText } from "../../src/persistence/rdb/decoder.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { b, describe, encodeFile, fullDataset, s } from "./rdb-codec-helpers.ts";
+import {
+  LISTPACK_FIRST_ENTRY,
+  ListpackWriter,
+  decodeListpack,
+  encodeListpack,
+  parseIntegerKey,
+  readListpackEntry,
+  validateListpack,
+} from "../../src/persistence/rdb/listpack.ts";
+import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/persistence/rdb/intset.ts";
+import { lzfCompress, lzfCompressToScratch, lzfOutput } from "../../src/persistence/rdb/lzf.ts";
+
+/** A deterministic PRNG (xorshift32) so failures reproduce. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}
+
+function doubleFromBits(high: number, low: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setUint32(0, high);
+  view.setUint32(4, low);
+  return view.getFloat64(0);
+}
+
+group("formatDouble17g fast path", () => {
+  test("matches the exact expansion on random bit patterns", () => {
+    const next = prng(12345);
+    for (let i = 0; i < 20000; i++) {
+      const value = doubleFromBits(next(), next());
+      if (!Number.isFinite(value) || value === 0) continue;
+      expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
+    }
+  });
+
+  test("matches on short decimals, integers, subnormals and layout boundaries", () => {
+    const next = prng(777);
+    const values: number[] = [5e-324, 2.2250738585072014e-308, 1e-5, 9.9999999999999e-6, 1e-4, 0.00011, 1e16, 1e17, 99999999999999999];
+    for (let i = 0; i < 5000; i++) {
+      values.push((next() % 100000) / 1000, (next() % 1000000) / 64, next() * 1e-9, next() * 4096 + 0.5, -(next() / 7));
+    }
+    for (const value of values) expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
+  });
+
+  test("ties at 17 digits round half to even", () => {
+    // 18 significant digits ending in 5, exactly representable.
+    for (const value of [123456789012345.625, 123456789012345.375, 2 ** 60 + 2 ** 8, 0.5 + 2 ** -52]) {
+      expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
+    }
+    expect(formatDouble17g(123456789012345.625)).toBe("123456789012345.62");
+  });
+});
+
+group("ListpackWriter", () => {
+  const strings = ["", "a", "0", "-0", "01", "12", "-12", "+1", "9223372036854775807", "9223372036854775808",
+    "-9223372036854775808", "-9223372036854775809", "12345678901234567890", "4096", "-4097", "x".repeat(63),
+    "x".repeat(64), "y".repeat(4095), "y".repeat(4096), "\u00ff\u0000\u0080"];
+
+  test("appendKey of a binary string writes what appendBytes writes for its bytes", () => {
+    for (const text of strings) {
+      const byKey = new ListpackWriter();
+      byKey.appendKey(text);
+      const byBytes = new ListpackWriter();
+      byBytes.appendBytes(keyToBytes(text));
+      expect(Array.from(byKey.finish())).toEqual(Array.from(byBytes.finish()));
+      expect(byKey.byteSize).toBe(byKey.finish().length);
+    }
+  });
+
+  test("reuse after reset gives the same bytes as a fresh encodeListpack", () => {
+    const writer = new ListpackWriter();
+    for (let round = 0; round < 3; round++) {
+      writer.reset();
+      const entries = strings.slice(round).map((text) => keyToBytes(text));
+      for (const entry of entries) writer.appendBytes(entry);
+      expect(writer.count).toBe(entries.length);
+      expect(Array.from(writer.finish())).toEqual(Array.from(encodeListpack(entries)));
+    }
+  });
+
+  test("finishInPlace leaves in `bytes` what finish() returns", () => {
+    const writer = new ListpackWriter();
+    for (const text of strings) writer.appendKey(text);
+    const viaView = Array.from(writer.finish());
+    const length = writer.finishInPlace();
+    expect(Array.from(writer.bytes.subarray(0, length))).toEqual(viaView);
+  });
+
+  test("a huge listpack's buffer is not kept after the next reset", () => {
+    const writer = new ListpackWriter();
+    writer.appendBytes(new Uint8Array(3 * 1024 * 1024));
+    expect(writer.bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+    writer.reset();
+    expect(writer.bytes.length).toBeLessThanOrEqual(1024 * 1024);
+    writer.appendKey("a");
+    expect(Array.from(writer.finish())).toEqual(Array.from(encodeListpack([keyToBytes("a")])));
+  });
+
+  test("integers out of range are refused", () => {
+    const writer = new ListpackWriter();
+    expect(() => writer.appendInteger(2n ** 63n)).toThrow(RangeError);
+    expect(() => writer.appendInteger(0.5)).toThrow(RangeError);
+  });
+
+  test("readListpackEntry walks what decodeListpack returns", () => {
+    const blob = encodeListpack([keyToBytes("abc"), 5n, -4096n, 70000n, -(2n ** 40n), 2n ** 62n, -(2n ** 63n), keyToBytes("z".repeat(300))]);
+    const decoded = decodeListpack(blob);
+    expect(validateListpack(blob)).toBe(decoded.length);
+    let p = LISTPACK_FIRST_ENTRY;
+    for (const expected of decoded) {
+      const entry = readListpackEntry(blob, p);
+      if (expected instanceof Uint8Array) {
+        expect(Array.from(blob.subarray(entry.stringStart, entry.stringStart + entry.stringLength))).toEqual(Array.from(expected));
+      } else {
+        expect(entry.stringStart).toBe(-1);
+        expect(entry.bigInteger ?? BigInt(entry.integer)).toBe(expected);
+      }
+      p = entry.next;
+    }
+    expect(blob[p]).toBe(0xff);
+  });
+});
+
+group("ByteWriter numbers", () => {
+  test("int64LE of a safe integer writes what the bigint path writes", () => {
+    const values = [0, 1, -1, 4294967295, 4294967296, -4294967296, -4294967297, 1700000000123, -1700000000123,
+      Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 40 + 12345, -(2 ** 52) - 7];
+    for (const value of values) {
+      const fast = new ByteWriter();
+      fast.int64LE(value);
+      const slow = new ByteWriter();
+      slow.int64LE(BigInt(value));
+      expect(Array.from(fast.result())).toEqual(Array.from(slow.result()));
+    }
+  });
+});
+
+group("integerText", () => {
+  test("digits of integers as String() writes them", () => {
+    const next = prng(3);
+    const values = [0, 1, -1, 9, 10, -10, 99, 100, 2147483647, -2147483647, -2147483648, 2147483648, 999999999, 1000000000,
+      -999999999, -1000000000, 4294967296, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let i = 0; i < 3000; i++) values.push((next() | 0) >> (next() % 31), next() * 1000 + (next() % 1000));
+    for (const value of values) expect(s(integerText(value))).toBe(String(value));
+  });
+});
+
+group("member strings", () => {
+  test("parseIntegerKey agrees with parseInteger on the bytes", () => {
+    const next = prng(99);
+    const samples = ["", "-", "0", "-0", "00", "7", "-7", "123456789012345", "1234567890123456", "9007199254740993",
+      "9223372036854775807", "9223372036854775808", "-9223372036854775808", "1 ", " 1", "1a", "99999999999999999999"];
+    for (let i = 0; i < 2000; i++) {
+      const length = 1 + (next() % 21);
+      let text = next() % 3 === 0 ? "-" : "";
+      for (let j = 0; j < length; j++) text += String.fromCharCode(next() % 4 === 0 ? 48 + (next() % 12) : 48 + (next() % 10));
+      samples.push(text);
+    }
+    for (const text of samples) expect(parseIntegerKey(text)).toEqual(parseInteger(keyToBytes(text)));
+  });
+
+  test("writeKeyString writes what writeString writes for the bytes", () => {
+    const samples = ["", "1", "-2147483648", "2147483648", "12345678901", "123456789012", "member", "m".repeat(20),
+      "abcabcabcabcabcabcabcabc", "q".repeat(100), "\u00e9\u0000\u00ff".repeat(10)];
+    for (const compression of [true, false]) {
+      for (const text of samples) {
+        const a = new ByteWriter();
+        writeKeyString(a, text, compression);
+        const b = new ByteWriter();
+        writeString(b, keyToBytes(text), compression);
+        expect(Array.from(a.result())).toEqual(Array.from(b.result()));
+      }
+    }
+  });
+});
+
+group("intsets and LZF", () => {
+  test("decodeIntsetMembers lists decodeIntset's values as text, with the same checks", () => {
+    for (const values of [[1n, 2n, 3n], [-40000n, 5n, 70000n], [-(2n ** 63n), 0n, 2n ** 63n - 1n], [7n]]) {
+      const blob = encodeIntset(values);
+      expect(decodeIntsetMembers(blob)).toEqual(decodeIntset(blob).map(String));
+    }
+    const unsorted = encodeIntset([1n, 2n, 3n]);
+    unsorted[10] = 9; // second element 9 > third
+    expect(() => decodeIntset(unsorted)).toThrow("element 2");
+    expect(() => decodeIntsetMembers(unsorted)).toThrow("element 2");
+    expect(() => decodeIntsetMembers(new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0]))).toThrow("empty");
+  });
+
+  test("encodeIntset takes numbers and bigints alike", () => {
+    expect(Array.from(encodeIntset([-3, 4, 70000]))).toEqual(Array.from(encodeIntset([-3n, 4n, 70000n])));
+    expect(Array.from(encodeIntset([-3, 2n ** 40n]))).toEqual(Array.from(encodeIntset([-3n, 2n ** 40n])));
+  });
+
+  test("lzfCompressToScratch of a prefix reads only the prefix", () => {
+    const next = prng(11);
+    for (let i = 0; i < 200; i++) {
+      const buffer = new Uint8Array(400);
+      for (let j = 0; j < buffer.length; j++) buffer[j] = 97 + (next() % 3);
+      const length = 21 + (next() % 300);
+      const expected = lzfCompress(buffer.slice(0, length), length - 4);
+      const written = lzfCompressToScratch(buffer, length - 4, length);
+      if (expected === null) expect(written).toBe(-1);
+      else expect(Array.from(lzfOutput.subarray(0, written))).toEqual(Array.from(expected));
+    }
+  });
+
+  test("a big compressed string is not kept as lzfOutput after it is written", () => {
+    const big = new Uint8Array(3 * 1024 * 1024).fill(120);
+    const out = new ByteWriter();
+    writeString(out, big, true);
+    expect(lzfOutput.length).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const encoded = out.result();
+    expect(encoded[0]).toBe(0xc3); // LZF
+    const reencoded = encodeValue(decodeValue(0, encoded), DEFAULT_ENCODE_OPTIONS);
+    expect(Array.from(reencoded.payload.subarray(0, 16))).toEqual(Array.from(encoded.subarray(0, 16)));
+  });
+
+  test("lzfCompressToScratch writes what lzfCompress returns", () => {
+    const next = prng(5);
+    for (let i = 0; i < 500; i++) {
+      const length = 21 + (next() % 300);
+      const input = new Uint8Array(length);
+      const alphabet = 1 + (next() % 20);
+      for (let j = 0; j < length; j++) input[j] = 97 + (next() % alphabet);
+      const expected = lzfCompress(input, length - 4);
+      const written = lzfCompressToScratch(input, length - 4);
+      if (expected === null) expect(written).toBe(-1);
+      else expect(Array.from(lzfOutput.subarray(0, written))).toEqual(Array.from(expected));
+    }
+  });
+});
+
+group("bulk paths of the collections", () => {
+  test("RedisSet.fromAscendingIntegers keeps the order as the sorted view", () => {
+    const set = RedisSet.fromAscendingIntegers(["-5", "3", "40"], "intset");
+    expect(set.encoding).toBe("intset");
+    expect([...set.orderedMembers()]).toEqual(["-5", "3", "40"]);
+    set.add("1");
+    expect([...set.orderedMembers()]).toEqual(["-5", "1", "3", "40"]);
+    const big = RedisSet.fromAscendingIntegers(["1", "2"], "hashtable");
+    expect(big.encoding).toBe("hashtable");
+  });
+
+  test("RedisZSet.forEachAscending / forEachDescending visit the skiplist order", () => {
+    const zset = RedisZSet.fromEntries([["b", 2], ["a", 2], ["c", -1]]);
+    const up: string[] = [];
+    zset.forEachAscending((member, score) => up.push(`${member}:${score}`));
+    const down: string[] = [];
+    zset.forEachDescending((member, score) => down.push(`${member}:${score}`));
+    expect(up).toEqual(["c:-1", "a:2", "b:2"]);
+    expect(down).toEqual([...up].reverse());
+  });
+
+  test("RedisList.fromArray builds what pushTail builds", () => {
+    for (const count of [1, 4, 5, 127, 128, 129, 300, 1000]) {
+      const values = Array.from({ length: count + 3 }, (_, i) => keyToBytes(`v${i}`));
+      const bulk = RedisList.fromArray(values, count);
+      const pushed = RedisList.fromValues(values.slice(0, count));
+      expect(bulk.length).toBe(count);
+      expect(bulk.nodeCount).toBe(pushed.nodeCount);
+      expect(Array.from(bulk, s)).toEqual(Array.from(pushed, s));
+      // Later edits behave the same on both.
+      for (const list of [bulk, pushed]) {
+        list.pushHead(keyToBytes("head"));
+        list.pushTail(keyToBytes("tail"));
+        list.set(Math.floor(count / 2), keyToBytes("mid"));
+        list.popHead();
+      }
+      expect(Array.from(bulk, s)).toEqual(Array.from(pushed, s));
+      expect(bulk.nodeCount).toBe(pushed.nodeCount);
+    }
+  });
+
+  test("RedisList.valuesInto fills a reused array head to tail", () => {
+    const list = RedisList.fromValues(Array.from({ length: 300 }, (_, i) => keyToBytes(String(i))));
+    list.popHead();
+    list.pushHead(keyToBytes("h"));
+    const target: Uint8Array[] = [keyToBytes("stale")];
+    expect(list.valuesInto(target)).toBe(300);
+    expect(target.slice(0, 300).map(s)).toEqual(Array.from(list, s));
+    expect(RedisList.fromValues([]).valuesInto(target)).toBe(0);
+  });
+
+  test("lists of one node, several nodes and plain-sized elements encode the same after reuse", () => {
+    const lists = [
+      RedisList.fromValues(["a", "b", "1"].map(keyToBytes)),
+      RedisList.fromValues(Array.from({ length: 2000 }, (_, i) => keyToBytes(`element-${i}`))),
+      RedisList.fromValues(["x"].map(keyToBytes)),
+    ];
+    const first = lists.map((list) => Array.from(encodeValue(list, DEFAULT_ENCODE_OPTIONS).payload));
+    const again = lists.map((list) => Array.from(encodeValue(list, DEFAULT_ENCODE_OPTIONS).payload));
+    expect(again).toEqual(first);
+    for (let i = 0; i < lists.length; i++) {
+      const decoded = decodeValue(encodeValue(lists[i]!, DEFAULT_ENCODE_OPTIONS).type, new Uint8Array(first[i]!));
+      expect(Array.from(decoded as RedisList, s)).toEqual(Array.from(lists[i]!, s));
+    }
+  });
+
+  test("values survive encodeValue/decodeValue through the fast paths", () => {
+    const hash = RedisHash.fromEntries([["f", keyToBytes("v")], ["12", keyToBytes("-3")], ["\u00ff", keyToBytes("x".repeat(30))]]);
+    const zset = RedisZSet.fromEntries([["m", 2.5], ["n", 1e17], ["o", -0], ["p", 2 ** 62 + 2048], ["q", Infinity]]);
+    const list = RedisList.fromValues(["a", "1", "", "z".repeat(5000), "-9223372036854775808"].map(keyToBytes));
+    const set = RedisSet.fromMembers(["3", "-1", "9007199254740993"]);
+    for (const value of [hash, zset, list, set]) {
+      const encoded = encodeValue(value, DEFAULT_ENCODE_OPTIONS);
+      const again = encodeValue(decodeValue(encoded.type, encoded.payload), DEFAULT_ENCODE_OPTIONS);
+      expect(again.type).toBe(encoded.type);
+      expect(Array.from(again.payload)).toEqual(Array.from(encoded.payload));
+    }
+  });
+});
+
+group("interned members", () => {
+  test("short members and fields decode to the right strings whatever the cache holds", () => {
+    const next = prng(2024);
+    const alphabet = "ab\u0000\u00ff";
+    for (let round = 0; round < 3000; round++) {
+      const hash = new RedisHash();
+      const set = new RedisSet();
+      const zset = new RedisZSet();
+      for (let i = 0; i < 1 + (next() % 6); i++) {
+        let member = "";
+        for (let j = next() % 18; j > 0; j--) member += alphabet[next() % alphabet.length];
+        if (next() % 4 === 0) member = String(next() % 3000 - 500);
+        hash.set(member, keyToBytes(member));
+        set.add(member);
+        zset.add(member, i);
+      }
+      for (const value of [hash, set, zset]) {
+        const encoded = encodeValue(value, DEFAULT_ENCODE_OPTIONS);
+        expect(describe(decodeValue(encoded.type, encoded.payload))).toEqual(describe(value));
+      }
+    }
+  });
+});
+
+group("reading in place from the file buffer", () => {
+  for (const readBufferSize of [16, 100, 512]) {
+    test(`the full dataset, compressed, through a ${readBufferSize}-byte buffer`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "bunker-rdb-fast-"));
+      try {
+        const dataset = fullDataset();
+        // Members longer than the buffer, LZF members and values, integer-encoded members, binary scores.
+        const longMember = "member-".repeat(40);
+        const bigHash = new RedisHash();
+        for (let i = 0; i < 600; i++) bigHash.set(i % 3 === 0 ? String(i) : `${longMember}${i}`, b(`value-${"z".repeat(i % 50)}`));
+        bigHash.convertIfNeeded(512, 64);
+        const bigZSet = new RedisZSet();
+        for (let i = 0; i < 200; i++) bigZSet.add(i % 4 === 0 ? String(i * 1000) : `${longMember}${i}`, i / 7 - 3);
+        bigZSet.convertIfNeeded(128, 64);
+        const bigSet = RedisSet.fromMembers(Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? String(i - 300) : `${longMember}${i}`)));
+        bigSet.convertIfNeeded(512);
+        dataset.push(
+          { db: 15, key: "big:hash", value: bigHash, expireAtMs: 2 ** 53 + 2 },
+          { db: 15, key: "big:zset", value: bigZSet, expireAtMs: -5000 },
+          { db: 15, key: "big:set", value: bigSet, expireAtMs: 2 ** 62 },
+        );
+        const path = join(dir, "dump.rdb");
+        writeFileSync(path, encodeFile(dataset, { compression: true }));
+        const got: { key: string; value: unknown; expireAtMs: number | undefined }[] = [];
+        const summary = await RdbDecoder.fromFile(path, { ...DEFAULT_LOAD_LIMITS, readBufferSize }).load({
+          onKey: (_db, key, value, expireAtMs) => {
+            got.push({ key: s(key), value: describe(value), expireAtMs });
+          },
+        });
+        expect(summary.checksum).toBe("verified");
+        expect(got).toEqual(dataset.map((k) => ({ key: k.key, value: describe(k.value), expireAtMs: k.expireAtMs })));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+group("RdbEncoder.writeKeyFromString", () => {
+  test("writes the bytes writeKey writes for the key's bytes", () => {
+    const file = (useString: boolean): Uint8Array => {
+      const chunks: Uint8Array[] = [];
+      const encoder = new RdbEncoder((chunk) => chunks.push(chunk), { ...DEFAULT_ENCODE_OPTIONS, checksum: true, chunkSize: 64 });
+      encoder.writeHeader({ redisVer: "7.0.15", ctime: 1, usedMem: 1, aofBase: false });
+      encoder.selectDb(0, 4, 1);
+      const keys = ["k", "12345", "\u00ff\u0000key", "long-key-".repeat(20)];
+      keys.forEach((key, i) => {
+        const value = b(`value ${i} ${"v".repeat(i * 10)}`);
+        if (useString) encoder.writeKeyFromString(key, value, i === 1 ? 1700000000000 : undefined, { idleSeconds: i });
+        else encoder.writeKey(keyToBytes(key), value, i === 1 ? 1700000000000 : undefined, { idleSeconds: i });
+      });
+      encoder.finish();
+      return new Uint8Array(Buffer.concat(chunks));
+    };
+    expect(Array.from(file(true))).toEqual(Array.from(file(false)));
+  });
+});
