@@ -13,7 +13,6 @@ import { RedisHash } from "../../src/db/hash.ts";
 import {
   ByteWriter,
   DEFAULT_ENCODE_OPTIONS,
-  RdbEncoder,
   encodeValue,
   formatDouble17g,
   formatDouble17gExact,
@@ -405,24 +404,4 @@ group("reading in place from the file buffer", () => {
       }
     });
   }
-});
-
-group("RdbEncoder.writeKeyFromString", () => {
-  test("writes the bytes writeKey writes for the key's bytes", () => {
-    const file = (useString: boolean): Uint8Array => {
-      const chunks: Uint8Array[] = [];
-      const encoder = new RdbEncoder((chunk) => chunks.push(chunk), { ...DEFAULT_ENCODE_OPTIONS, checksum: true, chunkSize: 64 });
-      encoder.writeHeader({ redisVer: "7.0.15", ctime: 1, usedMem: 1, aofBase: false });
-      encoder.selectDb(0, 4, 1);
-      const keys = ["k", "12345", "\u00ff\u0000key", "long-key-".repeat(20)];
-      keys.forEach((key, i) => {
-        const value = b(`value ${i} ${"v".repeat(i * 10)}`);
-        if (useString) encoder.writeKeyFromString(key, value, i === 1 ? 1700000000000 : undefined, { idleSeconds: i });
-        else encoder.writeKey(keyToBytes(key), value, i === 1 ? 1700000000000 : undefined, { idleSeconds: i });
-      });
-      encoder.finish();
-      return new Uint8Array(Buffer.concat(chunks));
-    };
-    expect(Array.from(file(true))).toEqual(Array.from(file(false)));
-  });
 });

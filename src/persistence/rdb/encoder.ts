@@ -1025,18 +1025,6 @@ export class RdbEncoder {
     this.out.flushIfFull();
   }
 
-  /**
-   * writeKey for a key held as a binary string (the keyspace's form): its chars
-   * are written as bytes directly, with no Buffer made for each key.
-   */
-  writeKeyFromString(key: string, value: RedisValue, expireAtMs: number | undefined, lru?: RdbKeyLru): void {
-    this.writeKeyPrefix(expireAtMs, lru);
-    this.out.byte(rdbTypeOf(value));
-    writeKeyString(this.out, key, this.options.compression);
-    writeValuePayload(this.out, value, this.options);
-    this.out.flushIfFull();
-  }
-
   /** A key whose value was serialised elsewhere with encodeValue (same options). */
   writeEncodedKey(key: Uint8Array, type: number, payload: Uint8Array, expireAtMs: number | undefined, lru?: RdbKeyLru): void {
     this.writeKeyPrefix(expireAtMs, lru);
