@@ -9,6 +9,7 @@ import { Client, type ClientSocket, type ClientSocketData } from "./net/client.t
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type ChangeKind, type KeyspaceObserver } from "./db/keyspace.ts";
+import { commandBoundary } from "./db/value-arena.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
@@ -629,6 +630,7 @@ export class Server {
     const start = this.pipelineClock !== 0 && this.monitors.size === 0 ? this.pipelineClock : performance.now();
     this.pipelineClock = 0;
     if (this.commandDepth++ === 0) this.commandStart = start;
+    commandBoundary();
     client.commandsProcessed++;
     client.lastInteraction = Math.floor(this.wallClockOffset + start);
     client.lastCommandName = command.fullName;

@@ -252,6 +252,31 @@ export class KeyTable {
     return this.keys.view(location, page.keyLength[i]!);
   }
 
+  keyLengthOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.keyLength[slot & PAGE_MASK]!;
+  }
+
+  /** Copies the key of a live slot into `target` at `at` (keyLengthOf bytes; no view is made). */
+  copyKey(slot: number, target: Uint8Array, at: number): void {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const location = page.keyLocation[i]!;
+    if (location === NO_LOCATION) target.set(this.hugeKeys.get(slot)!, at);
+    else this.keys.copyOut(location, page.keyLength[i]!, target, at);
+  }
+
+  /** Byte length of an arena string (isInline). */
+  inlineLengthOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.valueLength[slot & PAGE_MASK]!;
+  }
+
+  /** Copies an arena string into `target` at `at` (no view is made). */
+  copyInlineValue(slot: number, target: Uint8Array, at: number): void {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    this.values.copyOut(page.valueLocation[i]!, page.valueLength[i]!, target, at);
+  }
+
   isLive(slot: number): boolean {
     return slot < this.slotCount && this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] !== undefined;
   }

@@ -25,6 +25,21 @@ const MAX_SEGMENTS = 4095;
 export const NO_LOCATION = 0xffffffff;
 /** Reclaiming starts only above this much garbage. */
 const MIN_GARBAGE_TO_RECLAIM = 4 * SEGMENT_SIZE;
+/** Freed byte runs up to this length are kept for reuse by a value of the same length. */
+const MAX_HOLE_LENGTH = 512;
+/** At most this many holes are remembered (16 bytes each); more become plain garbage. */
+const MAX_HOLES = 1 << 20;
+
+/**
+ * Counts commands (Server.call calls commandBoundary). Bytes freed during a command
+ * are reused only from the next one on: the command may still read them through a view.
+ */
+let commandEpoch = 0;
+
+export function commandBoundary(): void {
+  commandEpoch++;
+}
+
 /** The first segment starts this small and doubles: a database with a few keys stays small. */
 const FIRST_SEGMENT_BYTES = 256;
 
@@ -33,6 +48,14 @@ export class ValueArena {
   /** Per segment: bytes of live values, and bytes written (live + garbage). */
   private segmentLive: number[] = [];
   private segmentUsed: number[] = [];
+  /** Bumped when a segment is dropped, so holes recorded in it before are known stale. */
+  private segmentGeneration: number[] = [];
+  /** Reusable holes by exact length: [location, generation] pairs. */
+  private holes: (number[] | undefined)[] = [];
+  private holeCount = 0;
+  /** Holes freed during the current command: [location, length, generation] triples. */
+  private pending: number[] = [];
+  private pendingEpoch = -1;
   private condemned = new Uint8Array(0);
   private freeSegmentIds: number[] = [];
   private current = -1;
@@ -56,17 +79,55 @@ export class ValueArena {
   /** Copies `value` in; returns its location, or -1 when the arena is at its size limit. */
   store(value: Uint8Array): number {
     const length = value.length;
-    if (length > SEGMENT_SIZE) return -1;
-    if (this.current < 0 || this.currentEnd + length > this.segments[this.current]!.length) {
-      if (!this.makeRoom(length)) return -1;
-    }
-    const segment = this.segments[this.current]!;
-    const at = this.currentEnd;
+    const location = this.allocate(length);
+    if (location < 0) return -1;
+    const segment = this.segments[location >>> OFFSET_BITS]!;
+    const at = location & OFFSET_MASK;
     if (length < 64) {
       for (let i = 0; i < length; i++) segment[at + i] = value[i]!;
     } else {
       segment.set(value, at);
     }
+    return location;
+  }
+
+  /** Like store(), for a binary string (one byte per char). */
+  storeString(text: string): number {
+    const length = text.length;
+    const location = this.allocate(length);
+    if (location < 0) return -1;
+    const segment = this.segments[location >>> OFFSET_BITS]!;
+    const at = location & OFFSET_MASK;
+    for (let i = 0; i < length; i++) segment[at + i] = text.charCodeAt(i);
+    return location;
+  }
+
+  /**
+   * Room for `length` bytes: a hole of exactly that length freed by an earlier command
+   * (a SET over a value of the same size reuses its bytes, as malloc would), else the
+   * end of the current segment. Accounts the bytes as live.
+   */
+  private allocate(length: number): number {
+    if (length > SEGMENT_SIZE) return -1;
+    if (length <= MAX_HOLE_LENGTH) {
+      if (this.pending.length > 0 && this.pendingEpoch !== commandEpoch) this.releasePending();
+      const holes = this.holes[length];
+      while (holes !== undefined && holes.length > 0) {
+        const generation = holes.pop()!;
+        const location = holes.pop()!;
+        const id = location >>> OFFSET_BITS;
+        // A hole of a segment dropped since (and maybe reused) or condemned is stale.
+        if (this.segmentGeneration[id] !== generation || this.condemned[id] === 1) continue;
+        this.holeCount--;
+        this.segmentLive[id]! += length;
+        this.liveBytes += length;
+        return location;
+      }
+    }
+    if (this.current < 0 || this.currentEnd + length > this.segments[this.current]!.length) {
+      if (!this.makeRoom(length)) return -1;
+    }
+    const at = this.currentEnd;
     this.currentEnd = at + length;
     this.segmentLive[this.current]! += length;
     this.segmentUsed[this.current]! += length;
@@ -75,22 +136,16 @@ export class ValueArena {
     return (this.current << OFFSET_BITS) | at;
   }
 
-  /** Like store(), for a binary string (one byte per char). */
-  storeString(text: string): number {
-    const length = text.length;
-    if (length > SEGMENT_SIZE) return -1;
-    if (this.current < 0 || this.currentEnd + length > this.segments[this.current]!.length) {
-      if (!this.makeRoom(length)) return -1;
+  /** Holes freed by earlier commands become reusable: no view of their bytes is still in use. */
+  private releasePending(): void {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i += 3) {
+      const length = pending[i + 1]!;
+      if (this.holeCount >= MAX_HOLES) break;
+      (this.holes[length] ??= []).push(pending[i]!, pending[i + 2]!);
+      this.holeCount++;
     }
-    const segment = this.segments[this.current]!;
-    const at = this.currentEnd;
-    for (let i = 0; i < length; i++) segment[at + i] = text.charCodeAt(i);
-    this.currentEnd = at + length;
-    this.segmentLive[this.current]! += length;
-    this.segmentUsed[this.current]! += length;
-    this.liveBytes += length;
-    this.usedBytes += length;
-    return (this.current << OFFSET_BITS) | at;
+    pending.length = 0;
   }
 
   /** The segment holding `location` (compare in place with offsetOf, without a view). */
@@ -100,6 +155,17 @@ export class ValueArena {
 
   offsetOf(location: number): number {
     return location & OFFSET_MASK;
+  }
+
+  /** Copies the bytes at `location` into `target` (no view is made). */
+  copyOut(location: number, length: number, target: Uint8Array, at: number): void {
+    const segment = this.segments[location >>> OFFSET_BITS]!;
+    const from = location & OFFSET_MASK;
+    if (length < 64) {
+      for (let i = 0; i < length; i++) target[at + i] = segment[from + i]!;
+    } else {
+      target.set(segment.subarray(from, from + length), at);
+    }
   }
 
   view(location: number, length: number): Uint8Array {
@@ -112,7 +178,16 @@ export class ValueArena {
     const id = location >>> OFFSET_BITS;
     this.liveBytes -= length;
     const live = (this.segmentLive[id] = this.segmentLive[id]! - length);
-    if (live === 0 && id !== this.current) this.dropSegment(id);
+    if (live === 0 && id !== this.current) {
+      this.dropSegment(id);
+      return;
+    }
+    if (length === 0 || length > MAX_HOLE_LENGTH) return;
+    // The bytes may still be read through a view until this command ends (GETSET
+    // replies the old value after storing the new one): reusable from the next one.
+    if (this.pending.length > 0 && this.pendingEpoch !== commandEpoch) this.releasePending();
+    this.pendingEpoch = commandEpoch;
+    this.pending.push(location, length, this.segmentGeneration[id]!);
   }
 
   /** Whether the value at `location` must move (its segment is condemned). */
@@ -148,6 +223,11 @@ export class ValueArena {
         this.condemned[id] = 1;
         any = true;
       }
+    }
+    if (any) {
+      // Holes mostly lie in the condemned segments; the rest are found again as garbage.
+      this.holes = [];
+      this.holeCount = 0;
     }
     this.reclaiming = any;
     this.nextCheckGarbage = any ? MIN_GARBAGE_TO_RECLAIM : garbage + SEGMENT_SIZE;
@@ -187,6 +267,7 @@ export class ValueArena {
       this.segments.push(null);
       this.segmentLive.push(0);
       this.segmentUsed.push(0);
+      this.segmentGeneration.push(0);
     }
     const first = this.usedBytes === 0 && this.segments.length === 1;
     this.segments[id] = new Uint8Array(first ? Math.max(FIRST_SEGMENT_BYTES, length) : SEGMENT_SIZE);
@@ -198,6 +279,7 @@ export class ValueArena {
   }
 
   private dropSegment(id: number): void {
+    this.segmentGeneration[id]!++;
     this.usedBytes -= this.segmentUsed[id]!;
     this.segments[id] = null;
     this.segmentLive[id] = 0;

@@ -8,10 +8,12 @@
 // server -> writer
 //   ["begin", { ctime, usedMem }]                  header (AUX fields)
 //   ["db", index, keyCount, expiresCount]          SELECTDB + RESIZEDB (once per db)
-//   ["keys", db, keys[], types[], payloads[], expires[]]   a batch; expire -1 = none;
-//                                                  keys are bytes; type -1 = a
-//                                                  string value as is (the writer encodes it:
-//                                                  integer form, LZF), else an RDB type + payload
+//   ["keys", db, count, records]                   a batch of `count` keys, one byte blob
+//                                                  (KeyRecords): per key its bytes, a type
+//                                                  (-1 = a string value as is: the writer
+//                                                  encodes it, integer form or LZF; else an
+//                                                  RDB type + payload), the payload, the
+//                                                  expire time (-1 = none)
 //   ["end"]                                        EOF + checksum, fsync, rename
 // writer -> server
 //   ["progress", keysWritten, bytesWritten, rssBytes]
@@ -22,13 +24,111 @@ import { Decoder, Encoder } from "@msgpack/msgpack";
 export type ServerMessage =
   | ["begin", { ctime: number; usedMem: number }]
   | ["db", number, number, number]
-  | ["keys", number, Uint8Array[], number[], Uint8Array[], number[]]
+  | ["keys", number, number, Uint8Array]
   | ["end"];
 
 /** Type marker for a string value sent raw: the writer applies the RDB string encodings. */
 export const RAW_STRING_TYPE = -1;
 
 export type WriterMessage = ["progress", number, number, number] | ["error", string];
+
+/**
+ * The records of a "keys" batch, written into one reused buffer: the keyspace copies
+ * key and value bytes straight in from its arenas, so streaming a key allocates no
+ * object on the server (a view per key and value made the save's garbage, and its
+ * memory, grow with the dataset). Layout per key, little-endian:
+ * u32 keyLength, key, i8 type, u32 payloadLength, payload, f64 expireAt.
+ */
+export class KeyRecords {
+  private buffer = new Uint8Array(64 * 1024);
+  private view = new DataView(this.buffer.buffer);
+  length = 0;
+  count = 0;
+
+  /** Starts a record: room for the key is reserved and returned as an offset to copy it to. */
+  beginKey(keyLength: number): number {
+    this.reserve(4 + keyLength);
+    this.view.setUint32(this.length, keyLength, true);
+    const at = this.length + 4;
+    this.length = at + keyLength;
+    return at;
+  }
+
+  /** Continues the record with its type and reserves `payloadLength` bytes; returns their offset. */
+  beginPayload(type: number, payloadLength: number): number {
+    this.reserve(5 + payloadLength + 8);
+    this.view.setInt8(this.length, type);
+    this.view.setUint32(this.length + 1, payloadLength, true);
+    const at = this.length + 5;
+    this.length = at + payloadLength;
+    return at;
+  }
+
+  endKey(expireAt: number): void {
+    this.view.setFloat64(this.length, expireAt, true);
+    this.length += 8;
+    this.count++;
+  }
+
+  /** The buffer being written (valid until the next reserve). */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
+  /** The records so far; the caller must copy them (encodeFrame does) before the next clear(). */
+  contents(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.count = 0;
+    // A batch with a huge value let the buffer grow: do not keep it.
+    if (this.buffer.length > 4 * 1024 * 1024) {
+      this.buffer = new Uint8Array(64 * 1024);
+      this.view = new DataView(this.buffer.buffer);
+    }
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
+  }
+}
+
+/** Reads the records of a "keys" batch in order; key and payload are views of the blob. */
+export class KeyRecordReader {
+  private readonly view: DataView;
+  private at = 0;
+  key: Uint8Array = new Uint8Array(0);
+  type = 0;
+  payload: Uint8Array = new Uint8Array(0);
+  expireAt = -1;
+
+  constructor(private readonly records: Uint8Array) {
+    this.view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  }
+
+  /** Moves to the next record; false at the end of the blob. */
+  next(): boolean {
+    let at = this.at;
+    if (at >= this.records.length) return false;
+    const view = this.view;
+    const keyLength = view.getUint32(at, true);
+    this.key = this.records.subarray(at + 4, at + 4 + keyLength);
+    at += 4 + keyLength;
+    this.type = view.getInt8(at);
+    const payloadLength = view.getUint32(at + 1, true);
+    this.payload = this.records.subarray(at + 5, at + 5 + payloadLength);
+    at += 5 + payloadLength;
+    this.expireAt = view.getFloat64(at, true);
+    this.at = at + 8;
+    return true;
+  }
+}
 
 const encoder = new Encoder();
 

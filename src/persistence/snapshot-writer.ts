@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { RdbFileWriter, type RdbFileFailure } from "./rdb-file.ts";
 import { RdbEncoder } from "./rdb/encoder.ts";
-import { encodeFrame, FrameReader, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
+import { encodeFrame, FrameReader, KeyRecordReader, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
 import { REDIS_VERSION } from "../version.ts";
 
@@ -102,19 +102,18 @@ async function handle(message: ServerMessage): Promise<void> {
       currentDb = message[1];
       return;
     case "keys": {
-      const [, db, keys, types, payloads, expires] = message;
+      const [, db, , records] = message;
       if (db !== currentDb) {
         // Keys preserved ahead of the stream may belong to another database: a bare
         // SELECTDB switches to it (loaders accept any number of them).
         encoder.selectDbOnly(db);
         currentDb = db;
       }
-      for (let i = 0; i < keys.length; i++) {
-        const expire = expires[i]!;
-        const key = keys[i]!;
-        const type = types[i]!;
-        if (type === RAW_STRING_TYPE) encoder.writeKey(key, payloads[i]!, expire === -1 ? undefined : expire);
-        else encoder.writeEncodedKey(key, type, payloads[i]!, expire === -1 ? undefined : expire);
+      const reader = new KeyRecordReader(records);
+      while (reader.next()) {
+        const expire = reader.expireAt === -1 ? undefined : reader.expireAt;
+        if (reader.type === RAW_STRING_TYPE) encoder.writeKey(reader.key, reader.payload, expire);
+        else encoder.writeEncodedKey(reader.key, reader.type, reader.payload, expire);
         keysWritten++;
         if (keySaveDelay !== 0) await keyDelay();
         if ((keysWritten & 1023) === 1) report(false);

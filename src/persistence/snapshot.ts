@@ -23,7 +23,7 @@ import type { Server } from "../server.ts";
 import type { Database, KeyspaceObserver, ChangeKind } from "../db/keyspace.ts";
 import type { KeyTable } from "../db/keytable.ts";
 import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
-import { encodeFrame, FrameReader, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
+import { encodeFrame, FrameReader, KeyRecords, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
 import { logger } from "../log.ts";
 import { memorySnapshot } from "../info.ts";
 import type { BackgroundSaveStatus } from "./persistence.ts";
@@ -53,13 +53,6 @@ interface Source {
   announced: boolean;
 }
 
-interface Batch {
-  db: number;
-  keys: Uint8Array[];
-  types: number[];
-  payloads: Uint8Array[];
-  expires: number[];
-}
 
 export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStatus {
   readonly startedAtSec = Math.floor(Date.now() / 1000);
@@ -91,7 +84,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   private detached = false;
   private readonly options: RdbEncodeOptions;
   private readonly reader = new FrameReader();
-  private batch: Batch | null = null;
+  /** The batch being built: records of keys of database batchDb (-1: none yet). */
+  private readonly batch = new KeyRecords();
+  private batchDb = -1;
 
   constructor(private readonly server: Server) {
     this.dirtyBefore = server.dirty;
@@ -150,6 +145,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     this.proc = Bun.spawn(
       [
         process.execPath,
+        "--smol",
         WRITER_SCRIPT,
         this.socketPath,
         process.cwd(),
@@ -250,7 +246,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
           if (source.preserved.has(key) || source.bornAfter.has(key)) continue;
         }
         this.addToBatch(source.dbIndex, table, slot);
-        if (this.batch !== null && this.batch.keys.length >= BATCH_KEYS) this.flushBatch();
+        if (this.batch.count >= BATCH_KEYS) this.flushBatch();
         if (++sinceClock >= 32) {
           sinceClock = 0;
           if (performance.now() - started > SLICE_BUDGET_MS || this.outgoingBytes > HIGH_WATER_BYTES) {
@@ -269,35 +265,39 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     this.detachObservers();
   }
 
-  /** Encodes one key into the current batch; returns the bytes it takes. */
+  /**
+   * Copies one key into the current batch; returns the bytes it takes. Strings go as
+   * they are: the writer tries the integer and LZF forms, off this process's CPU.
+   */
   private addToBatch(dbIndex: number, table: KeyTable, slot: number): number {
-    if (this.batch !== null && this.batch.db !== dbIndex) this.flushBatch();
-    if (this.batch === null) this.batch = { db: dbIndex, keys: [], types: [], payloads: [], expires: [] };
-    const batch = this.batch;
-    const value = table.valueAt(slot);
-    let payload: Uint8Array;
-    if (value instanceof Uint8Array) {
-      // Strings go as they are: the writer tries the integer and LZF forms, off this
-      // process's CPU. The frame is encoded (copied) before any in-place change.
-      payload = value;
-      batch.types.push(RAW_STRING_TYPE);
-    } else {
-      const encoded = encodeValue(value, this.options);
-      payload = encoded.payload;
-      batch.types.push(encoded.type);
+    if (this.batchDb !== dbIndex) {
+      this.flushBatch();
+      this.batchDb = dbIndex;
     }
-    const key = table.keyBytesAt(slot);
-    batch.keys.push(key);
-    batch.payloads.push(payload);
-    batch.expires.push(table.expireAtOf(slot));
-    return key.length + payload.length + 16;
+    const batch = this.batch;
+    const start = batch.length;
+    const keyLength = table.keyLengthOf(slot);
+    const keyAt = batch.beginKey(keyLength);
+    table.copyKey(slot, batch.bytes, keyAt);
+    // Each begin* may move the buffer: batch.bytes is read after it.
+    if (table.isInline(slot)) {
+      const payloadAt = batch.beginPayload(RAW_STRING_TYPE, table.inlineLengthOf(slot));
+      table.copyInlineValue(slot, batch.bytes, payloadAt);
+    } else {
+      const value = table.valueAt(slot);
+      const encoded = value instanceof Uint8Array ? { type: RAW_STRING_TYPE, payload: value } : encodeValue(value, this.options);
+      const payloadAt = batch.beginPayload(encoded.type, encoded.payload.length);
+      batch.bytes.set(encoded.payload, payloadAt);
+    }
+    batch.endKey(table.expireAtOf(slot));
+    return batch.length - start;
   }
 
   private flushBatch(): void {
     const batch = this.batch;
-    if (batch === null) return;
-    this.batch = null;
-    this.send(["keys", batch.db, batch.keys, batch.types, batch.payloads, batch.expires]);
+    if (batch.count === 0) return;
+    this.send(["keys", this.batchDb, batch.count, batch.contents()]);
+    batch.clear();
   }
 
   private send(message: ServerMessage): void {
@@ -377,7 +377,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     this.streamDone = true;
     this.outgoing = [];
     this.outgoingBytes = 0;
-    this.batch = null;
+    this.batch.clear();
   }
 
   /** Stops streaming and preserving and closes the channel (the writer ended). */
@@ -387,7 +387,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     this.detachObservers();
     this.outgoing = [];
     this.outgoingBytes = 0;
-    this.batch = null;
+    this.batch.clear();
     this.socket?.end();
     this.socket = null;
     this.listener?.stop(true);

@@ -40,6 +40,12 @@ d("strings match Redis", () => {
       ["PSETEX", "k4", "-5", "v"],
       ["GETSET", "k", "nv"],
       ["GETSET", "nokey", "nv"],
+      // Same-length overwrites: the old value's bytes may be reused, but only after the reply.
+      ["SET", "same", "aaaa"],
+      ["GETSET", "same", "bbbb"],
+      ["SET", "same", "cccc", "GET"],
+      ["SET", "same", "dddd", "GET"],
+      ["GET", "same"],
       ["GETDEL", "k"],
       ["GETDEL", "k"],
       ["MSET", "a", "1", "b", "2"],
