@@ -30,8 +30,9 @@
 // page while it is small); the index grows by an incremental rehash, a few positions
 // per write and per cron tick, while lookups consult both indexes; the arenas
 // (value-arena.ts) grow a segment at a time and reclaim garbage a few slots per write.
-// Arena bytes are never overwritten in place, so a view from keyBytesAt() or valueAt()
-// keeps its bytes after any later change (GETSET replies the old value from one).
+// Freed arena bytes are reused only from the next command on, so within a command a
+// view from keyBytesAt() or valueAt() keeps its bytes after any change (GETSET replies
+// the old value from one); a view must not be kept past the command.
 
 import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
@@ -243,7 +244,7 @@ export class KeyTable {
     return Buffer.prototype.latin1Slice.call(this.keys.segmentOf(location), at, at + length) as string;
   }
 
-  /** The key of a live slot as bytes: a view that keeps its bytes (arena bytes are never overwritten). */
+  /** The key of a live slot as bytes: a view, valid until the command ends (see the header). */
   keyBytesAt(slot: number): Uint8Array {
     const page = this.pages[slot >>> PAGE_BITS]!;
     const i = slot & PAGE_MASK;

@@ -1,10 +1,13 @@
 // Where the keyspace keeps its keys and its short plain strings: fixed-size segments
 // of bytes (KeyTable has one arena for keys and one for values).
 //
-// A value is written once at the end of the current segment and never overwritten,
-// so a view of it keeps its bytes however the key changes later. Its location is one
-// 32-bit number (segment << 20 | offset). A replaced or deleted value's bytes are
-// garbage; each segment counts its live bytes and is dropped when none are left.
+// A value's location is one 32-bit number (segment << 20 | offset). A replaced or
+// deleted value's bytes become a *hole*, reused by the next value of exactly that
+// length (a SET over a same-size value reuses its bytes, as malloc would), but only
+// from the next command on (commandBoundary): until the command that freed them ends,
+// they may still be read through a view (GETSET replies the old value after storing
+// the new one). Other garbage is counted per segment; a segment with nothing live left
+// is dropped.
 //
 // Partly empty segments are reclaimed without a pause: when garbage outweighs live
 // bytes, the sparse segments are *condemned*, and the owner (KeyTable) walks its slots
