@@ -133,7 +133,8 @@ function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array
   const key = bytesToKey(keyBytes);
   const slot = db.find(key);
   const exists = slot >= 0;
-  const previous = exists ? db.valueAt(slot) : undefined;
+  // Only SET ... GET needs the old value (a view, valid for this command).
+  const previous = exists && flags & SET_GET ? db.valueAt(slot) : undefined;
   if (flags & SET_GET) {
     if (previous !== undefined && !(previous instanceof Uint8Array)) {
       replyError(client, errors.WRONGTYPE);
@@ -201,9 +202,21 @@ function psetex(client: Client, argv: Uint8Array[]): void {
 // ---- GET family ----------------------------------------------------------------------
 
 function get(client: Client, argv: Uint8Array[]): void {
-  const value = client.db.lookupRead(bytesToKey(argv[1]!));
-  if (value === undefined) client.reply.nullBulk();
-  else if (value instanceof Uint8Array) client.reply.bulk(value);
+  const db = client.db;
+  const slot = db.lookupReadSlot(argv[1]!);
+  if (slot < 0) {
+    client.reply.nullBulk();
+    return;
+  }
+  const table = db.table;
+  if (table.isInline(slot)) {
+    // Copied from the arena straight into the reply: no view object per GET.
+    const at = client.reply.bulkInto(table.inlineLengthOf(slot));
+    if (at >= 0) table.copyInlineValue(slot, client.reply.bytes, at);
+    return;
+  }
+  const value = table.valueAt(slot);
+  if (value instanceof Uint8Array) client.reply.bulk(value);
   else client.server.replyError(client, errors.WRONGTYPE);
 }
 

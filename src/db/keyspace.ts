@@ -16,6 +16,7 @@
 import { KeyTable, LFU_INIT_VAL } from "./keytable.ts";
 import { typeOf, type RedisValue } from "./types.ts";
 import { rawEncodedStrings } from "./string-encoding.ts";
+import { bytesToKey } from "./bytes.ts";
 
 /** Settings of the LFU counter (lfu-log-factor, lfu-decay-time), null when no LFU policy is set. */
 export interface LfuSettings {
@@ -114,6 +115,28 @@ export class Database {
     this.stats.hits++;
     this.touchSlot(slot);
     return this.table.valueAt(slot);
+  }
+
+  /**
+   * lookupRead for a key given as bytes, returning the slot (-1 when absent): GET reads
+   * the value from it without a key string, which is made only for a miss or expiry event.
+   */
+  lookupReadSlot(keyBytes: Uint8Array): number {
+    const table = this.table;
+    const slot = table.findBytes(keyBytes);
+    if (slot >= 0) {
+      const expireAt = table.expireAtOf(slot);
+      if (expireAt === -1 || expireAt > this.now()) {
+        this.stats.hits++;
+        this.touchSlot(slot);
+        return slot;
+      }
+      this.expireSlot(table.keyAt(slot), slot);
+    }
+    this.stats.misses++;
+    const events = this.expireEvents;
+    if (events?.onKeyMiss !== undefined) events.onKeyMiss(this, bytesToKey(keyBytes));
+    return -1;
   }
 
   /** Value that the caller is about to modify in place: the change hook runs first. */

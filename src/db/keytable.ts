@@ -36,7 +36,7 @@
 
 import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
-import { NO_LOCATION, ValueArena } from "./value-arena.ts";
+import { NO_LOCATION, ValueArena, currentCommand } from "./value-arena.ts";
 
 const PAGE_BITS = 16;
 const PAGE_SLOTS = 1 << PAGE_BITS;
@@ -162,6 +162,8 @@ export class KeyTable {
   /** Next slot each arena's reclaiming walk looks at, -1 when it is not walking. */
   private keyReclaimCursor = -1;
   private valueReclaimCursor = -1;
+  /** The last command during which valueAt handed out a view of an arena string. */
+  private viewedInCommand = -1;
 
   // ---- lookups ---------------------------------------------------------------------
 
@@ -288,6 +290,7 @@ export class KeyTable {
     const i = slot & PAGE_MASK;
     const stored = page.stored[i]!;
     if (stored !== INLINE_STRING) return stored as RedisValue;
+    this.viewedInCommand = currentCommand();
     return this.values.view(page.valueLocation[i]!, page.valueLength[i]!);
   }
 
@@ -375,7 +378,20 @@ export class KeyTable {
   setValue(slot: number, value: RedisValue): void {
     const page = this.pages[slot >>> PAGE_BITS]!;
     const i = slot & PAGE_MASK;
-    if (page.stored[i] === INLINE_STRING) this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
+    if (page.stored[i] === INLINE_STRING) {
+      // A value of the same length goes over the old bytes, unless this command holds a
+      // view of some arena string (GETSET's old value): the common SET costs no allocation.
+      if (
+        value instanceof Uint8Array &&
+        value.length === page.valueLength[i] &&
+        this.viewedInCommand !== currentCommand() &&
+        isPlainString(value)
+      ) {
+        this.values.overwrite(page.valueLocation[i]!, value);
+        return;
+      }
+      this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
+    }
     page.stored[i] = value;
     if (value instanceof Uint8Array && value.length <= INLINE_MAX && isPlainString(value)) {
       const location = this.values.store(value);

@@ -10,10 +10,21 @@
 
 import { parseInteger } from "./bytes.ts";
 
+/** Every string in either set below: one lookup tells the keyspace a string is plain. */
+const markedStrings = new WeakSet<Uint8Array>();
+
+/** A WeakSet whose members are also recorded in markedStrings. */
+class StringMarks extends WeakSet<Uint8Array> {
+  override add(value: Uint8Array): this {
+    markedStrings.add(value);
+    return super.add(value);
+  }
+}
+
 /** Strings Redis would hold with "raw" encoding although they are short. */
-export const rawEncodedStrings = new WeakSet<Uint8Array>();
+export const rawEncodedStrings: WeakSet<Uint8Array> = new StringMarks();
 /** Strings Redis creates without trying the integer form (INCRBYFLOAT results). */
-export const unencodedStrings = new WeakSet<Uint8Array>();
+export const unencodedStrings: WeakSet<Uint8Array> = new StringMarks();
 
 /** OBJECT ENCODING of a string value, as Redis 7.0 would report it. */
 export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
@@ -24,7 +35,7 @@ export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
 
 /** A string whose encoding follows from its bytes alone. */
 export function isPlainString(value: Uint8Array): boolean {
-  return !rawEncodedStrings.has(value) && !unencodedStrings.has(value);
+  return !markedStrings.has(value);
 }
 
 /** A copy of a string value that keeps what OBJECT ENCODING says of it (COPY keeps encodings). */

@@ -43,6 +43,10 @@ export function commandBoundary(): void {
   commandEpoch++;
 }
 
+export function currentCommand(): number {
+  return commandEpoch;
+}
+
 /** The first segment starts this small and doubles: a database with a few keys stays small. */
 const FIRST_SEGMENT_BYTES = 256;
 
@@ -158,6 +162,18 @@ export class ValueArena {
 
   offsetOf(location: number): number {
     return location & OFFSET_MASK;
+  }
+
+  /** Replaces the bytes at `location` with `value`'s (same length): for a value no view of which exists. */
+  overwrite(location: number, value: Uint8Array): void {
+    const segment = this.segments[location >>> OFFSET_BITS]!;
+    const at = location & OFFSET_MASK;
+    const length = value.length;
+    if (length < 64) {
+      for (let i = 0; i < length; i++) segment[at + i] = value[i]!;
+    } else {
+      segment.set(value, at);
+    }
   }
 
   /** Copies the bytes at `location` into `target` (no view is made). */

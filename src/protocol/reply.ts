@@ -183,6 +183,33 @@ export class ReplyWriter {
     this.length = pos;
   }
 
+  /**
+   * A bulk reply of `n` bytes that the caller copies into `buffer` at the returned
+   * offset right away (the keyspace copies an arena string in, with no view made).
+   * Returns -1 when replies are off (CLIENT REPLY OFF/SKIP): then nothing is copied.
+   */
+  bulkInto(n: number): number {
+    if (!this.enabled) return -1;
+    if (this.length + n + 21 > this.buffer.length) this.grow(n + 21);
+    const buf = this.buffer;
+    let pos = this.length;
+    buf[pos++] = 36; // '$'
+    pos = writeDigits(buf, pos, n);
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    const at = pos;
+    pos += n;
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    this.length = pos;
+    return at;
+  }
+
+  /** The buffer bulkInto's offset refers to (it may have grown). */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
   /** A bulk reply of a binary string. */
   bulkText(text: string): void {
     if (!this.enabled) return;

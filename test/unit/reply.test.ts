@@ -75,3 +75,20 @@ test("disabled writers write nothing; the buffer grows across many replies", () 
   }
   expect(latin1(w.buffer.subarray(0, w.length))).toBe(expected);
 });
+
+test("bulkInto: the caller's bytes land between the header and CRLF; nothing when replies are off", () => {
+  for (const size of [0, 3, 512, 100_000]) {
+    const value = Buffer.alloc(size, 0x62);
+    const text = written((w) => {
+      w.bulk(Buffer.from("before"));
+      const at = w.bulkInto(size);
+      w.bytes.set(value, at);
+      w.integer(1);
+    });
+    expect(text).toBe(`$6\r\nbefore\r\n$${size}\r\n${value.toString("latin1")}\r\n:1\r\n`);
+  }
+  const off = new ReplyWriter();
+  off.enabled = false;
+  expect(off.bulkInto(10)).toBe(-1);
+  expect(off.length).toBe(0);
+});
