@@ -75,6 +75,10 @@ class WatchRegistry implements KeyspaceObserver {
     if (kind !== "intent") this.touch(db.index, key);
   }
 
+  idle(): boolean {
+    return this.watching.size === 0;
+  }
+
   /** signalModifiedKey: transactions watching this key will fail. */
   touch(dbIndex: number, key: string): void {
     if (this.watching.size === 0) return;
@@ -209,6 +213,7 @@ export class Server {
       onNewKey: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_NEW) this.notifier.notify(NOTIFY_NEW, "new", key, db.index);
       },
+      wantsNewKeys: () => (this.notifier.flags & NOTIFY_NEW) !== 0,
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);
       },

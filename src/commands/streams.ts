@@ -872,6 +872,10 @@ class StreamKeyWatcher implements KeyspaceObserver {
 
   constructor(private readonly server: Server) {}
 
+  idle(): boolean {
+    return this.server.blocking.blockedCount === 0;
+  }
+
   beforeChange(db: Database, key: string, slot: number): void {
     if (slot >= 0 && db.valueAt(slot) instanceof RedisStream && this.server.blocking.isWaitedOn(db.index, key)) {
       this.signal(db.index, key);

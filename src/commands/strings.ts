@@ -130,6 +130,15 @@ function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expi
 /** setGenericCommand: the core of SET, SETNX, SETEX, PSETEX. */
 function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
   const db = client.db;
+  if (flags === 0 && expireAt === undefined && okReply === "ok") {
+    // Plain SET: by key bytes, with a key string only for whoever needs one.
+    db.setKeyBytes(keyBytes, ownBytes(valueBytes));
+    const server = client.server;
+    server.dirty++;
+    if (server.notifier.flags & NOTIFY_STRING) server.notifier.notify(NOTIFY_STRING, "set", bytesToKey(keyBytes), client.dbIndex);
+    client.reply.ok();
+    return;
+  }
   const key = bytesToKey(keyBytes);
   const slot = db.find(key);
   const exists = slot >= 0;
@@ -293,10 +302,10 @@ function msetGeneric(client: Client, argv: Uint8Array[], onlyIfNoneExist: boolea
     }
   }
   const server = client.server;
+  const notifier = server.notifier;
   for (let i = 1; i < argv.length; i += 2) {
-    const key = bytesToKey(argv[i]!);
-    db.setKey(key, ownBytes(argv[i + 1]!));
-    server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
+    db.setKeyBytes(argv[i]!, ownBytes(argv[i + 1]!));
+    if (notifier.flags & NOTIFY_STRING) notifier.notify(NOTIFY_STRING, "set", bytesToKey(argv[i]!), client.dbIndex);
   }
   server.dirty += (argv.length - 1) / 2;
   if (onlyIfNoneExist) client.reply.integer(1);

@@ -45,6 +45,11 @@ export type ChangeKind = "write" | "delete" | "intent";
  */
 export interface KeyspaceObserver {
   beforeChange(db: Database, key: string, slot: number, kind: ChangeKind): void;
+  /**
+   * True when beforeChange would do nothing whatever the key (nobody WATCHes, nobody
+   * waits): a write by key bytes (setKeyBytes) then makes no key string for it.
+   */
+  idle?(): boolean;
   /** Before the whole database is emptied or swapped (FLUSHDB/FLUSHALL/SWAPDB). */
   beforeClear(db: Database): void;
 }
@@ -56,6 +61,8 @@ export interface ExpireEvents {
   onKeyMiss?(db: Database, key: string): void;
   /** A key was created (the "new" keyspace event). */
   onNewKey?(db: Database, key: string): void;
+  /** Whether onNewKey does anything now (notify-keyspace-events has "n"). */
+  wantsNewKeys?(): boolean;
 }
 
 export class Database {
@@ -269,6 +276,40 @@ export class Database {
     table.setValue(slot, value);
     table.setLru(slot, Math.floor(this.now() / 1000));
     if (!keepTtl && table.expireAtOf(slot) !== -1) table.setExpire(slot, -1);
+  }
+
+  /**
+   * setKey (SET, MSET) for a key given as bytes. The key string that the hook, the
+   * "new" event and expiry want is made only when one of them will use it.
+   */
+  setKeyBytes(keyBytes: Uint8Array, value: RedisValue): void {
+    const table = this.table;
+    let slot = table.findBytes(keyBytes);
+    let key: string | null = null;
+    if (slot >= 0) {
+      const expireAt = table.expireAtOf(slot);
+      if (expireAt !== -1 && expireAt <= this.now()) {
+        key = bytesToKey(keyBytes);
+        this.expireSlot(key, slot);
+        slot = -1;
+      }
+    }
+    if (!this.observersIdle()) this.notifyChange((key ??= bytesToKey(keyBytes)), slot, "write");
+    if (slot >= 0) {
+      table.setValue(slot, value);
+      table.setLru(slot, Math.floor(this.now() / 1000));
+      if (table.expireAtOf(slot) !== -1) table.setExpire(slot, -1);
+      return;
+    }
+    table.insertBytes(keyBytes, value, -1, Math.floor(this.now() / 1000));
+    const events = this.expireEvents;
+    if (events?.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, key ?? bytesToKey(keyBytes));
+  }
+
+  private observersIdle(): boolean {
+    const observers = this.observers;
+    for (let i = 0; i < observers.length; i++) if (observers[i]!.idle?.() !== true) return false;
+    return true;
   }
 
   /** Adds a key that the caller knows does not exist (after a lookup returned nothing); returns its slot. */

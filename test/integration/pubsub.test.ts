@@ -283,6 +283,22 @@ d("keyspace notifications are delivered as Redis delivers them", () => {
     ];
     expect(await compareScript(["listener", "client"], steps)).toEqual([]);
   });
+
+  test("MSET and plain SET: 'new' for created keys, then 'set', key by key", async () => {
+    const steps: Step[] = [
+      { on: "listener", cmd: ["PSUBSCRIBE", "__key*__:*"] },
+      { on: "client", cmd: ["CONFIG", "SET", "notify-keyspace-events", "KEAn"] },
+      { on: "client", cmd: ["MSET", "a", "1", "b", "2", "a", "3"] },
+      { on: "listener", read: 10 },
+      { on: "client", cmd: ["SET", "c", "1"] },
+      { on: "client", cmd: ["SET", "c", "2"] },
+      { on: "listener", read: 6 },
+      { on: "client", cmd: ["CONFIG", "SET", "notify-keyspace-events", "E$"] },
+      { on: "client", cmd: ["MSET", "a", "9", "d", "4"] },
+      { on: "listener", read: 2 },
+    ];
+    expect(await compareScript(["listener", "client"], steps)).toEqual([]);
+  });
 });
 
 d("Pub/Sub commands are declared as in Redis", () => {

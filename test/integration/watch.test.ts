@@ -29,6 +29,13 @@ d("WATCH matches Redis", () => {
     }
   });
 
+  test("plain SET and MSET signal the keys they write, and only those", async () => {
+    const commands = [["SET", "K", "x"], ["SET", "other", "x"], ["MSET", "other", "1", "K", "2"], ["MSET", "other", "1"]];
+    for (const setup of [["SET", "K", "v"], ["PING"]]) {
+      expect(await compareWatchEffects(pair(), { setup: () => setUp(setup), watched: ["K"], probe: ["PING"] }, commands)).toEqual([]);
+    }
+  });
+
   test("commands that change nothing", async () => {
     const cases: Array<[string[], string[]]> = [
       [["ZADD", "K", "1", "m"], ["ZREM", "K", "nope"]], [["ZADD", "K", "1", "m"], ["ZADD", "K", "1", "m"]], [["ZADD", "K", "1", "m"], ["ZADD", "K", "NX", "2", "m"]],
