@@ -122,10 +122,10 @@ export class ValueArena {
       while (holes !== undefined && holes.length > 0) {
         const generation = holes.pop()!;
         const location = holes.pop()!;
+        this.holeCount--;
         const id = location >>> OFFSET_BITS;
         // A hole of a segment dropped since (and maybe reused) or condemned is stale.
         if (this.segmentGeneration[id] !== generation || this.condemned[id] === 1) continue;
-        this.holeCount--;
         this.segmentLive[id]! += length;
         this.liveBytes += length;
         return location;
