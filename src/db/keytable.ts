@@ -194,21 +194,15 @@ export class KeyTable {
       const i = slot & PAGE_MASK;
       if (page.hashes[i] !== hash || page.keyLength[i] !== length) continue;
       const location = page.keyLocation[i]!;
-      let bytes: Uint8Array;
-      let at: number;
-      if (location === NO_LOCATION) {
-        bytes = this.hugeKeys.get(slot)!;
-        at = 0;
-      } else {
-        bytes = this.keys.segmentOf(location);
-        at = this.keys.offsetOf(location);
-      }
+      const bytes = this.keySource(slot, location);
+      const at = location === NO_LOCATION ? 0 : this.keys.offsetOf(location);
       let c = 0;
       while (c < length && bytes[at + c] === key.charCodeAt(c)) c++;
       if (c === length) return slot;
     }
   }
 
+  /** probeString for a key given as bytes: a twin, not a shared loop, so each compare stays monomorphic. */
   private probeBytes(index: Int32Array, mask: number, hash: number, key: Uint8Array): number {
     const length = key.length;
     for (let position = hash & mask; ; position = (position + 1) & mask) {
@@ -220,19 +214,17 @@ export class KeyTable {
       const i = slot & PAGE_MASK;
       if (page.hashes[i] !== hash || page.keyLength[i] !== length) continue;
       const location = page.keyLocation[i]!;
-      let bytes: Uint8Array;
-      let at: number;
-      if (location === NO_LOCATION) {
-        bytes = this.hugeKeys.get(slot)!;
-        at = 0;
-      } else {
-        bytes = this.keys.segmentOf(location);
-        at = this.keys.offsetOf(location);
-      }
+      const bytes = this.keySource(slot, location);
+      const at = location === NO_LOCATION ? 0 : this.keys.offsetOf(location);
       let c = 0;
       while (c < length && bytes[at + c] === key[c]) c++;
       if (c === length) return slot;
     }
+  }
+
+  /** The bytes holding a key: its arena segment (at offsetOf(location)), or its own buffer. */
+  private keySource(slot: number, location: number): Uint8Array {
+    return location === NO_LOCATION ? this.hugeKeys.get(slot)! : this.keys.segmentOf(location);
   }
 
   /** The key of a live slot, as a binary string. */

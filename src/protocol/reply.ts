@@ -167,20 +167,8 @@ export class ReplyWriter {
   }
 
   bulk(bytes: Uint8Array): void {
-    if (!this.enabled) return;
-    const n = bytes.length;
-    // '$', up to 16 digits, CRLF, the bytes, CRLF
-    if (this.length + n + 21 > this.buffer.length) this.grow(n + 21);
-    const buf = this.buffer;
-    let pos = this.length;
-    buf[pos++] = 36; // '$'
-    pos = writeDigits(buf, pos, n);
-    buf[pos++] = CRLF_0;
-    buf[pos++] = CRLF_1;
-    pos = copyInto(buf, pos, bytes);
-    buf[pos++] = CRLF_0;
-    buf[pos++] = CRLF_1;
-    this.length = pos;
+    const at = this.bulkInto(bytes.length);
+    if (at >= 0) copyInto(this.buffer, at, bytes);
   }
 
   /**

@@ -1,19 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { seededRandom } from "../persistence/rdb-primitives-helpers.ts";
 import { INLINE_MAX, KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
 import { rawEncodedStrings, unencodedStrings } from "../../src/db/string-encoding.ts";
 import { RedisList } from "../../src/db/list.ts";
 import { Database, type ChangeKind } from "../../src/db/keyspace.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const value = (text: string) => keyToBytes(text);
 
@@ -26,7 +17,7 @@ describe("KeyTable", () => {
   });
 
   test("insert, insertBytes, find, remove and keyAt against a Map, through growth, compaction and slot reuse", () => {
-    const random = prng(7);
+    const random = seededRandom(7);
     const table = new KeyTable();
     const model = new Map<string, { slot: number; value: Uint8Array; expireAt: number }>();
     for (let step = 0; step < 60000; step++) {
@@ -61,7 +52,7 @@ describe("KeyTable", () => {
   });
 
   test("lookups, removals and re-insertions in the middle of incremental rehashes", () => {
-    const random = prng(3);
+    const random = seededRandom(3);
     const table = new KeyTable();
     const live = new Map<string, number>();
     for (let i = 0; i < 150000; i++) {

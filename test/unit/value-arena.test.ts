@@ -1,15 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { seededRandom } from "../persistence/rdb-primitives-helpers.ts";
 import { SEGMENT_SIZE, ValueArena, commandBoundary } from "../../src/db/value-arena.ts";
 import { KeyTable } from "../../src/db/keytable.ts";
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bytesOf(seed: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -63,7 +55,7 @@ describe("hole reuse", () => {
     const slots = Array.from({ length: 50000 }, (_, i) => table.insert(`k${i}`, bytesOf(i, 40), -1, 0));
     const arena = (table as unknown as { values: ValueArena }).values;
     const allocated = arena.allocatedBytes;
-    const random = prng(5);
+    const random = seededRandom(5);
     for (let i = 0; i < 500000; i++) {
       commandBoundary();
       table.setValue(slots[Math.floor(random() * slots.length)]!, bytesOf(i, 40));
@@ -74,7 +66,7 @@ describe("hole reuse", () => {
 
 describe("KeyTable value reclaiming", () => {
   test("overwrites of random sizes: values stay right, old views keep their bytes, memory stays bounded", () => {
-    const random = prng(11);
+    const random = seededRandom(11);
     const table = new KeyTable();
     const count = 20000;
     const expected: Uint8Array[] = [];
