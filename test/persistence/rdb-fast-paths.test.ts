@@ -23,7 +23,7 @@ import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue, integerText } from "../..
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { b, describe, encodeFile, fullDataset, s } from "./rdb-codec-helpers.ts";
+import { b, describe, encodeFile, fullDataset, s, seededRandom } from "./rdb-codec-helpers.ts";
 import {
   LISTPACK_FIRST_ENTRY,
   ListpackWriter,
@@ -36,17 +36,10 @@ import {
 import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/persistence/rdb/intset.ts";
 import { lzfCompress, lzfCompressToScratch, lzfOutput } from "../../src/persistence/rdb/lzf.ts";
 
-/** A deterministic PRNG (xorshift32) so failures reproduce. */
+/** seededRandom's xorshift32 states as integers, so failures reproduce. */
 function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
+  const random = seededRandom(seed);
+  return () => random() * 0x100000000;
 }
 
 function doubleFromBits(high: number, low: number): number {

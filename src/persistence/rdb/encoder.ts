@@ -315,21 +315,27 @@ export function writeString(out: ByteWriter, data: Uint8Array, compression: bool
       return;
     }
   }
-  if (compression && length > 20) {
-    // Redis gives liblzf an output budget of length-4 bytes (at least four bytes
-    // saved or not worth it); liblzf's own budget checks decide near the edge.
-    const compressedLength = lzfCompressToScratch(data, length - 4);
-    if (compressedLength >= 0) {
-      out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-      writeLength(out, compressedLength);
-      writeLength(out, length);
-      out.bytesOf(lzfOutput, compressedLength);
-      if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
-      return;
-    }
-  }
+  if (compression && writeLzfString(out, data, length)) return;
   writeLength(out, length);
   out.bytes(data);
+}
+
+/**
+ * rdbSaveLzfStringObject for the first `length` bytes of `data`, when they are long
+ * enough and compress: false (nothing written) otherwise, so the caller writes raw.
+ */
+function writeLzfString(out: ByteWriter, data: Uint8Array, length: number): boolean {
+  if (length <= 20) return false;
+  // Redis gives liblzf an output budget of length-4 bytes (at least four bytes
+  // saved or not worth it); liblzf's own budget checks decide near the edge.
+  const compressedLength = lzfCompressToScratch(data, length - 4, length);
+  if (compressedLength < 0) return false;
+  out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+  writeLength(out, compressedLength);
+  writeLength(out, length);
+  out.bytesOf(lzfOutput, compressedLength);
+  if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
+  return true;
 }
 
 /**
@@ -340,17 +346,7 @@ export function writeString(out: ByteWriter, data: Uint8Array, compression: bool
 function writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
   const length = writer.finishInPlace();
   const bytes = writer.bytes;
-  if (compression && length > 20) {
-    const compressedLength = lzfCompressToScratch(bytes, length - 4, length);
-    if (compressedLength >= 0) {
-      out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-      writeLength(out, compressedLength);
-      writeLength(out, length);
-      out.bytesOf(lzfOutput, compressedLength);
-      if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
-      return;
-    }
-  }
+  if (compression && writeLzfString(out, bytes, length)) return;
   writeLength(out, length);
   out.bytesOf(bytes, length);
 }

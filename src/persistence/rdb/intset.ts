@@ -57,16 +57,9 @@ export function encodeIntset(sortedValues: readonly (bigint | number)[]): Uint8A
 
 /** Parse and validate an intset blob; returns its values in ascending order. */
 export function decodeIntset(bytes: Uint8Array): bigint[] {
-  const size = bytes.length;
-  if (size < HEADER_SIZE) throw new RdbFormatError(`Invalid intset: ${size} bytes is shorter than the header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+  const view = intsetView(bytes, 0, bytes.length);
   const width = view.getUint32(0, true);
-  if (width !== 2 && width !== 4 && width !== 8) throw new RdbFormatError(`Invalid intset: encoding ${width}`);
   const count = view.getUint32(4, true);
-  if (HEADER_SIZE + count * width !== size) {
-    throw new RdbFormatError(`Invalid intset: ${count} elements of ${width} bytes do not fill ${size} bytes`);
-  }
-  if (count === 0) throw new RdbFormatError("Invalid intset: empty");
 
   const values: bigint[] = new Array(count);
   if (width === 8) {
@@ -90,15 +83,9 @@ export function decodeIntset(bytes: Uint8Array): bigint[] {
  * the 16- and 32-bit encodings. Reads bytes[start, start + size).
  */
 export function decodeIntsetMembers(bytes: Uint8Array, start: number = 0, size: number = bytes.length - start): string[] {
-  if (size < HEADER_SIZE) throw new RdbFormatError(`Invalid intset: ${size} bytes is shorter than the header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + start, size);
+  const view = intsetView(bytes, start, size);
   const width = view.getUint32(0, true);
-  if (width !== 2 && width !== 4 && width !== 8) throw new RdbFormatError(`Invalid intset: encoding ${width}`);
   const count = view.getUint32(4, true);
-  if (HEADER_SIZE + count * width !== size) {
-    throw new RdbFormatError(`Invalid intset: ${count} elements of ${width} bytes do not fill ${size} bytes`);
-  }
-  if (count === 0) throw new RdbFormatError("Invalid intset: empty");
 
   const members: string[] = new Array(count);
   if (width === 8) {
@@ -119,6 +106,20 @@ export function decodeIntsetMembers(bytes: Uint8Array, start: number = 0, size: 
     }
   }
   return members;
+}
+
+/** A view of the intset at bytes[start, start + size), after Redis's header checks (intsetValidateIntegrity). */
+function intsetView(bytes: Uint8Array, start: number, size: number): DataView {
+  if (size < HEADER_SIZE) throw new RdbFormatError(`Invalid intset: ${size} bytes is shorter than the header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, size);
+  const width = view.getUint32(0, true);
+  if (width !== 2 && width !== 4 && width !== 8) throw new RdbFormatError(`Invalid intset: encoding ${width}`);
+  const count = view.getUint32(4, true);
+  if (HEADER_SIZE + count * width !== size) {
+    throw new RdbFormatError(`Invalid intset: ${count} elements of ${width} bytes do not fill ${size} bytes`);
+  }
+  if (count === 0) throw new RdbFormatError("Invalid intset: empty");
+  return view;
 }
 
 function notAscending(index: number): never {
