@@ -657,6 +657,14 @@ function parseBlob<T>(reader: RdbReader, what: string, parse: () => T): T {
 }
 
 /** validateListpack of bytes[start, start + size) with the loader's text for that blob; returns the element count. */
+/** Reads and checks a listpack of pairs (hash fields and values, zset members and scores); returns its entry count. */
+function readPairsListpack(reader: RdbReader, what: string): number {
+  readBlob(reader);
+  const count = validateListpackBlob(reader, what, blobBytes, blobStart, blobLength);
+  if (count % 2 !== 0) reader.fail(what);
+  return count;
+}
+
 function validateListpackBlob(reader: RdbReader, what: string, bytes: Uint8Array, start: number, size: number): number {
   try {
     return validateListpack(bytes, start, size);
@@ -887,11 +895,9 @@ class ValueReader {
     const what = listpack ? "Zset listpack integrity check failed." : "Zset ziplist integrity check failed.";
     const zset = new RedisZSet();
     if (listpack) {
-      readBlob(reader);
+      const count = readPairsListpack(reader, what);
       const bytes = blobBytes;
       const start = blobStart;
-      const count = validateListpackBlob(reader, what, bytes, start, blobLength);
-      if (count % 2 !== 0) reader.fail(what);
       for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
         const memberEntry = readListpackEntry(bytes, p);
         const member = listpackEntryKey(bytes, memberEntry);
@@ -961,11 +967,9 @@ class ValueReader {
     const hash = new RedisHash();
     const fields = hash.map;
     if (listpack) {
-      readBlob(reader);
+      const count = readPairsListpack(reader, what);
       const bytes = blobBytes;
       const start = blobStart;
-      const count = validateListpackBlob(reader, what, bytes, start, blobLength);
-      if (count % 2 !== 0) reader.fail(what);
       for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
         const fieldEntry = readListpackEntry(bytes, p);
         const field = listpackEntryKey(bytes, fieldEntry);
