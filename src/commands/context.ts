@@ -37,6 +37,19 @@ export function touched(client: Client, notifyClass: number, event: string, key:
 }
 
 /**
+ * touched() for a key given as bytes: the key string is made only when a WATCH or a
+ * keyspace notification will use it.
+ */
+export function touchedBytes(client: Client, notifyClass: number, event: string, keyBytes: Uint8Array): void {
+  const server = client.server;
+  if (server.watches.idle() && (server.notifier.flags & notifyClass) === 0) {
+    server.dirty++;
+    return;
+  }
+  touched(client, notifyClass, event, bytesToKey(keyBytes));
+}
+
+/**
  * A change that Redis does not signal to WATCH (consumer-group metadata, XSETID): dirty
  * counter and keyspace notification only.
  */

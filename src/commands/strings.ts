@@ -4,7 +4,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argLower, bytesToKey, concatBytes, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
-import { bigIntArg, intArg, isWrongType, replyError, touched } from "./context.ts";
+import { bigIntArg, intArg, isWrongType, replyError, touched, touchedBytes } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
@@ -349,8 +349,13 @@ function append(client: Client, argv: Uint8Array[]): void {
 // ---- counters -------------------------------------------------------------------------
 
 function incrDecr(client: Client, key: string, delta: bigint): void {
+  incrDecrAt(client, key, client.db.lookupWriteIntentSlot(key), delta);
+}
+
+/** incrDecr for a key already looked up: `slot` comes from lookupWriteIntentSlot(key) (-1 when absent). */
+function incrDecrAt(client: Client, key: string, slot: number, delta: bigint): void {
   const db = client.db;
-  const existing = db.lookupWriteIntent(key);
+  const existing = slot < 0 ? undefined : db.valueAt(slot);
   if (isWrongType(client, existing, "string")) return;
   let current = 0n;
   if (existing !== undefined) {
@@ -368,31 +373,30 @@ function incrDecr(client: Client, key: string, delta: bigint): void {
   }
   const bytes = textToBytes(result.toString());
   if (existing === undefined) db.add(key, bytes);
-  else db.setKey(key, bytes, true);
+  else db.replaceValue(slot, bytes); // preserved by the lookup; touched() below tells WATCH; the TTL stays
   touched(client, NOTIFY_STRING, "incrby", key);
   client.reply.integer(result >= -9007199254740991n && result <= 9007199254740991n ? Number(result) : result);
 }
 
-/** Fast path for INCR/DECR on values within 2^53: avoids bigint arithmetic. */
+/**
+ * INCR/DECR on values within 2^53, by key bytes: the number is parsed and written where
+ * it lies in the value arena, with no bigint, no key string and no array in between.
+ */
 function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   const db = client.db;
-  const key = bytesToKey(argv[1]!);
-  const slot = db.lookupWriteIntentSlot(key);
-  const existing = slot < 0 ? undefined : db.valueAt(slot);
-  if (existing instanceof Uint8Array || existing === undefined) {
-    const parsed = existing === undefined ? 0 : parseInteger(existing);
-    if (typeof parsed === "number" && Math.abs(parsed) < 9007199254740000) {
-      const result = parsed + delta;
-      // A fresh array: stored strings may later be modified in place (SETBIT, BITFIELD).
-      const bytes = integerBytes(result);
-      if (slot < 0) db.add(key, bytes);
-      else db.replaceValue(slot, bytes); // preserved by lookupWriteIntentSlot; touched() below tells WATCH; the TTL stays
-      touched(client, NOTIFY_STRING, "incrby", key);
-      client.reply.integer(result);
-      return;
-    }
+  const keyBytes = argv[1]!;
+  const slot = db.lookupWriteIntentSlotBytes(keyBytes);
+  const current = slot < 0 ? 0 : db.inlineIntegerAt(slot);
+  if (typeof current === "number" && Math.abs(current) < 9007199254740000) {
+    const result = current + delta;
+    if (slot < 0) db.add(bytesToKey(keyBytes), integerBytes(result));
+    else db.replaceWithInteger(slot, result); // the TTL stays
+    touchedBytes(client, NOTIFY_STRING, "incrby", keyBytes);
+    client.reply.integer(result);
+    return;
   }
-  incrDecr(client, key, BigInt(delta));
+  // Not an arena string, not an integer, or beyond 2^53: the general path replies.
+  incrDecrAt(client, bytesToKey(keyBytes), slot, BigInt(delta));
 }
 
 function incr(client: Client, argv: Uint8Array[]): void {

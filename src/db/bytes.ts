@@ -93,21 +93,26 @@ export const LONG_MIN = -9223372036854775808n;
  * Numbers within 2^53 come back as number; larger magnitudes as bigint.
  */
 export function parseInteger(bytes: Uint8Array): number | bigint | null {
-  const len = bytes.length;
+  return parseIntegerIn(bytes, 0, bytes.length);
+}
+
+/** parseInteger of bytes[start, end): the keyspace parses an arena string where it lies. */
+export function parseIntegerIn(bytes: Uint8Array, start: number, end: number): number | bigint | null {
+  const len = end - start;
   if (len === 0 || len > 20) return null;
-  let i = 0;
+  let i = start;
   let negative = false;
-  if (bytes[0] === 45 /* - */) {
+  if (bytes[i] === 45 /* - */) {
     if (len === 1) return null;
     negative = true;
-    i = 1;
+    i++;
   }
   const first = bytes[i]!;
   if (first === 48 /* 0 */) return len === 1 ? 0 : null;
   if (first < 49 || first > 57) return null;
-  if (len - i <= 15) {
+  if (end - i <= 15) {
     let v = 0;
-    for (; i < len; i++) {
+    for (; i < end; i++) {
       const c = bytes[i]!;
       if (c < 48 || c > 57) return null;
       v = v * 10 + (c - 48);
@@ -115,7 +120,7 @@ export function parseInteger(bytes: Uint8Array): number | bigint | null {
     return negative ? -v : v;
   }
   let v = 0n;
-  for (; i < len; i++) {
+  for (; i < end; i++) {
     const c = bytes[i]!;
     if (c < 48 || c > 57) return null;
     v = v * 10n + BigInt(c - 48);
@@ -134,30 +139,49 @@ export function parseBigInt(bytes: Uint8Array): bigint | null {
 
 /** Decimal bytes of a safe integer, without a TextEncoder round trip (INCR's hot path). */
 export function integerBytes(n: number): Uint8Array {
-  if (n === 0) return Uint8Array.of(48);
-  const negative = n < 0;
-  let rest = negative ? -n : n;
-  let digits = 0;
+  const out = new Uint8Array(integerDigitCount(n));
+  writeIntegerDigits(out, 0, n, out.length);
+  return out;
+}
+
+/** How many bytes the decimal form of a safe integer takes (its sign included). */
+export function integerDigitCount(n: number): number {
+  if (n === 0) return 1;
+  let digits = n < 0 ? 1 : 0;
+  const rest = n < 0 ? -n : n;
   if (rest <= 0x7fffffff) {
     // int32 arithmetic: a third of the cost of Math.floor and % on doubles.
     for (let t = rest; t > 0; t = (t / 10) | 0) digits++;
-    const out = new Uint8Array(digits + (negative ? 1 : 0));
-    if (negative) out[0] = 45;
-    for (let i = out.length - 1; rest > 0; i--) {
+  } else {
+    for (let t = rest; t > 0; t = Math.floor(t / 10)) digits++;
+  }
+  return digits;
+}
+
+/** Writes the decimal form of a safe integer, `length` (integerDigitCount) bytes, at target[at]. */
+export function writeIntegerDigits(target: Uint8Array, at: number, n: number, length: number): void {
+  if (n === 0) {
+    target[at] = 48;
+    return;
+  }
+  let rest = n;
+  if (n < 0) {
+    target[at] = 45;
+    rest = -n;
+  }
+  let i = at + length - 1;
+  if (rest <= 0x7fffffff) {
+    for (; rest > 0; i--) {
       const quotient = (rest / 10) | 0;
-      out[i] = 48 + rest - quotient * 10;
+      target[i] = 48 + rest - quotient * 10;
       rest = quotient;
     }
-    return out;
+    return;
   }
-  for (let t = rest; t > 0; t = Math.floor(t / 10)) digits++;
-  const out = new Uint8Array(digits + (negative ? 1 : 0));
-  if (negative) out[0] = 45;
-  for (let i = out.length - 1; rest > 0; i--) {
-    out[i] = 48 + (rest % 10);
+  for (; rest > 0; i--) {
+    target[i] = 48 + (rest % 10);
     rest = Math.floor(rest / 10);
   }
-  return out;
 }
 
 /**

@@ -129,21 +129,29 @@ export class Database {
    * the value from it without a key string, which is made only for a miss or expiry event.
    */
   lookupReadSlot(keyBytes: Uint8Array): number {
-    const table = this.table;
-    const slot = table.findBytes(keyBytes);
+    const slot = this.findBytes(keyBytes);
     if (slot >= 0) {
-      const expireAt = table.expireAtOf(slot);
-      if (expireAt === -1 || expireAt > this.now()) {
-        this.stats.hits++;
-        this.touchSlot(slot);
-        return slot;
-      }
-      this.expireSlot(table.keyAt(slot), slot);
+      this.stats.hits++;
+      this.touchSlot(slot);
+      return slot;
     }
     this.stats.misses++;
     const events = this.expireEvents;
     if (events?.onKeyMiss !== undefined) events.onKeyMiss(this, bytesToKey(keyBytes));
     return -1;
+  }
+
+  /** find() for a key given as bytes: the key string is made only to expire the key. */
+  private findBytes(keyBytes: Uint8Array): number {
+    const table = this.table;
+    const slot = table.findBytes(keyBytes);
+    if (slot < 0) return -1;
+    const expireAt = table.expireAtOf(slot);
+    if (expireAt !== -1 && expireAt <= this.now()) {
+      this.expireSlot(table.keyAt(slot), slot);
+      return -1;
+    }
+    return slot;
   }
 
   /** Value that the caller is about to modify in place: the change hook runs first. */
@@ -165,6 +173,15 @@ export class Database {
   /** lookupWriteIntent returning the slot, whose value the caller may then replace (replaceValue). */
   lookupWriteIntentSlot(key: string): number {
     return this.slotForChange(key, "intent");
+  }
+
+  /** lookupWriteIntentSlot for a key given as bytes: a key string only for an observer that is not idle. */
+  lookupWriteIntentSlotBytes(keyBytes: Uint8Array): number {
+    const slot = this.findBytes(keyBytes);
+    if (slot < 0) return -1;
+    if (!this.observersIdle()) this.notifyChange(bytesToKey(keyBytes), slot, "intent");
+    this.touchSlot(slot);
+    return slot;
   }
 
   private slotForChange(key: string, kind: ChangeKind): number {
@@ -232,6 +249,16 @@ export class Database {
   /** Replaces the value of a slot obtained with lookupWriteIntentSlot (already preserved); the TTL stays. */
   replaceValue(slot: number, value: RedisValue): void {
     this.table.setValue(slot, value);
+  }
+
+  /** The value of a slot holding an arena string, parsed as an integer where it lies (null otherwise). */
+  inlineIntegerAt(slot: number): number | bigint | null {
+    return this.table.inlineIntegerAt(slot);
+  }
+
+  /** replaceValue with the decimal form of a safe integer (INCR), written without an intermediate array. */
+  replaceWithInteger(slot: number, n: number): void {
+    this.table.setIntegerValue(slot, n);
   }
 
   /**

@@ -36,6 +36,7 @@
 
 import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
+import { integerBytes, integerDigitCount, parseIntegerIn } from "./bytes.ts";
 import { NO_LOCATION, ValueArena, currentCommand } from "./value-arena.ts";
 
 const PAGE_BITS = 16;
@@ -286,6 +287,19 @@ export class KeyTable {
     return this.values.view(page.valueLocation[i]!, page.valueLength[i]!);
   }
 
+  /**
+   * An arena string's value read as parseInteger does, where its bytes lie (no view is
+   * made); null when it is not an integer or not an arena string.
+   */
+  inlineIntegerAt(slot: number): number | bigint | null {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    if (page.stored[i] !== INLINE_STRING) return null;
+    const location = page.valueLocation[i]!;
+    const at = this.values.offsetOf(location);
+    return parseIntegerIn(this.values.segmentOf(location), at, at + page.valueLength[i]!);
+  }
+
   /** Whether a live slot's value is a string kept in the value arena. */
   isInline(slot: number): boolean {
     return this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] === INLINE_STRING;
@@ -397,6 +411,32 @@ export class KeyTable {
         page.stored[i] = new Uint8Array(value);
       }
     }
+    if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
+  }
+
+  /**
+   * setValue() with the decimal form of a safe integer (INCR), written straight into the
+   * value arena: over the old bytes when the length is the same, as setValue does.
+   */
+  setIntegerValue(slot: number, n: number): void {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const length = integerDigitCount(n);
+    if (page.stored[i] === INLINE_STRING) {
+      if (length === page.valueLength[i] && this.viewedInCommand !== currentCommand()) {
+        this.values.overwriteInteger(page.valueLocation[i]!, n, length);
+        return;
+      }
+      this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
+    }
+    const location = this.values.storeInteger(n, length);
+    if (location < 0) {
+      page.stored[i] = integerBytes(n);
+      return;
+    }
+    page.valueLocation[i] = location;
+    page.valueLength[i] = length;
+    page.stored[i] = INLINE_STRING;
     if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
   }
 

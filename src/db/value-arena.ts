@@ -16,6 +16,8 @@
 // Growth never copies more than one segment either: Redis's allocator has no stop-the-
 // world step, and neither should this.
 
+import { writeIntegerDigits } from "./bytes.ts";
+
 const OFFSET_BITS = 20;
 export const SEGMENT_SIZE = 1 << OFFSET_BITS;
 const OFFSET_MASK = SEGMENT_SIZE - 1;
@@ -96,6 +98,18 @@ export class ValueArena {
       segment.set(value, at);
     }
     return location;
+  }
+
+  /** Like store(), for the decimal form of a safe integer (`length` = integerDigitCount(n)). */
+  storeInteger(n: number, length: number): number {
+    const location = this.allocate(length);
+    if (location >= 0) writeIntegerDigits(this.segments[location >>> OFFSET_BITS]!, location & OFFSET_MASK, n, length);
+    return location;
+  }
+
+  /** overwrite() with the decimal form of a safe integer of the same length. */
+  overwriteInteger(location: number, n: number, length: number): void {
+    writeIntegerDigits(this.segments[location >>> OFFSET_BITS]!, location & OFFSET_MASK, n, length);
   }
 
   /** Like store(), for a binary string (one byte per char). */

@@ -229,6 +229,7 @@ withRedis("point-in-time snapshot", () => {
   test("writes, deletes, expiries, RENAME, SWAPDB and FLUSHDB during a slow save do not leak into the file", async () => {
     const { server, c } = await start(["--rdb-key-save-delay", "2000"]);
     await fill(c, 400, "a");
+    for (let i = 0; i < 50; i++) await c.call("SET", `n:${i}`, String(i * 9));
     await c.call("SELECT", "1");
     await fill(c, 200, "b");
     await c.call("SET", "ttl", "gone-soon", "PX", "300");
@@ -237,6 +238,7 @@ withRedis("point-in-time snapshot", () => {
     await c.call("SELECT", "0");
     const expected = new Map<string, string>();
     for (let i = 0; i < 400; i++) expected.set(`0/a:${i}`, `v${i}`);
+    for (let i = 0; i < 50; i++) expected.set(`0/n:${i}`, String(i * 9));
     for (let i = 0; i < 200; i++) expected.set(`1/b:${i}`, `v${i}`);
     expected.set("1/ttl", "gone-soon");
     for (let i = 0; i < 100; i++) expected.set(`2/c:${i}`, `v${i}`);
@@ -245,6 +247,8 @@ withRedis("point-in-time snapshot", () => {
     // Mutations while the writer is slowly consuming the stream.
     for (let i = 0; i < 400; i += 7) await c.call("SET", `a:${i}`, "overwritten");
     for (let i = 1; i < 400; i += 11) await c.call("DEL", `a:${i}`);
+    // INCR writes its digits where the old ones lay: the snapshot must have copied them first.
+    for (let i = 0; i < 50; i++) await c.call(i % 2 ? "INCR" : "DECR", `n:${i}`);
     await c.call("SET", "created-after", "x");
     await c.call("RENAME", "a:399", "renamed");
     await c.call("APPEND", "a:398", "-appended");

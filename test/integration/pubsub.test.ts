@@ -299,6 +299,23 @@ d("keyspace notifications are delivered as Redis delivers them", () => {
     ];
     expect(await compareScript(["listener", "client"], steps)).toEqual([]);
   });
+
+  test("INCR and DECR: 'new' for a created counter, then 'incrby'; nothing once the class is off", async () => {
+    const steps: Step[] = [
+      { on: "listener", cmd: ["PSUBSCRIBE", "__key*__:*"] },
+      { on: "client", cmd: ["CONFIG", "SET", "notify-keyspace-events", "KEAn"] },
+      { on: "client", cmd: ["INCR", "n"] },
+      { on: "listener", read: 4 },
+      { on: "client", cmd: ["DECR", "n"] },
+      { on: "client", cmd: ["INCR", "n"] },
+      { on: "listener", read: 4 },
+      { on: "client", cmd: ["CONFIG", "SET", "notify-keyspace-events", "Kg"] },
+      { on: "client", cmd: ["INCR", "n"] },
+      { on: "client", cmd: ["DEL", "n"] },
+      { on: "listener", read: 1 },
+    ];
+    expect(await compareScript(["listener", "client"], steps)).toEqual([]);
+  });
 });
 
 d("Pub/Sub commands are declared as in Redis", () => {

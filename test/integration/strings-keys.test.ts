@@ -112,6 +112,58 @@ d("strings match Redis", () => {
     expect(await compareScript(pair(), script)).toEqual([]);
   });
 
+  test("counters across digit counts, signs, raw strings, TTLs and the 2^53 edge", async () => {
+    const script = [
+      ["SET", "c", "8"],
+      ["INCR", "c"],
+      ["INCR", "c"],
+      ["INCR", "c"],
+      ["GET", "c"],
+      ["SET", "c", "1"],
+      ["DECR", "c"],
+      ["DECR", "c"],
+      ["DECR", "c"],
+      ["SET", "c", "-10"],
+      ["INCR", "c"],
+      ["SET", "c", "99"],
+      ["INCR", "c"],
+      ["STRLEN", "c"],
+      ["SET", "r", "1"],
+      ["APPEND", "r", "2"],
+      ["OBJECT", "ENCODING", "r"],
+      ["INCR", "r"],
+      ["OBJECT", "ENCODING", "r"],
+      ["GET", "r"],
+      ["SET", "t", "41", "EX", "1000"],
+      ["INCR", "t"],
+      ["TTL", "t"],
+      ["SET", "big", "9007199254739998"],
+      ["INCR", "big"],
+      ["INCR", "big"],
+      ["INCR", "big"],
+      ["GET", "big"],
+      ["SET", "big", "-9007199254739998"],
+      ["DECR", "big"],
+      ["DECR", "big"],
+      ["DECR", "big"],
+      ["SET", "c", "007"],
+      ["INCR", "c"],
+      ["SET", "c", "-0"],
+      ["DECR", "c"],
+      ["SET", "c", ""],
+      ["INCR", "c"],
+      ["SET", "c", "x".repeat(600)],
+      ["INCR", "c"],
+      ["RPUSH", "l", "1"],
+      ["INCR", "l"],
+      ["DECR", "l"],
+      ["DECR", "fresh"],
+      ["INCR", "fresh2"],
+      ["OBJECT", "ENCODING", "fresh"],
+    ];
+    expect(await compareScript(pair(), script)).toEqual([]);
+  });
+
   test("ranges and LCS", async () => {
     const script = [
       ["SET", "s", "Hello World"],

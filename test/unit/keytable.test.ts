@@ -5,6 +5,7 @@ import { rawEncodedStrings, unencodedStrings } from "../../src/db/string-encodin
 import { RedisList } from "../../src/db/list.ts";
 import { Database, type ChangeKind } from "../../src/db/keyspace.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
+import { commandBoundary } from "../../src/db/value-arena.ts";
 
 const value = (text: string) => keyToBytes(text);
 
@@ -143,6 +144,49 @@ describe("KeyTable", () => {
     expect(table.isInline(table.insert("short", value("ab"), -1, 0))).toBe(true);
   });
 
+  test("integers are parsed and written where they lie in the value arena", () => {
+    const table = new KeyTable();
+    const slot = table.insert("n", value("9"), -1, 0);
+    const other = table.insert("other", value("x"), -1, 0);
+    expect(table.inlineIntegerAt(slot)).toBe(9);
+    commandBoundary();
+    table.setIntegerValue(slot, 10); // one digit more: new bytes
+    expect(table.valueAt(slot)).toEqual(value("10"));
+    commandBoundary();
+    table.setIntegerValue(slot, -99); // three bytes: a fresh place
+    table.setIntegerValue(slot, 123); // same length: over the old bytes
+    expect(table.valueAt(slot)).toEqual(value("123"));
+    // A view handed out during the command keeps its bytes: no overwrite in place.
+    commandBoundary();
+    const view = table.valueAt(slot) as Uint8Array;
+    table.setIntegerValue(slot, 124);
+    expect(view).toEqual(value("123"));
+    expect(table.valueAt(slot)).toEqual(value("124"));
+    for (const n of [0, -1, 2 ** 31, -(2 ** 31) - 1, 9007199254739999, -9007199254739999]) {
+      commandBoundary();
+      table.setIntegerValue(slot, n);
+      expect(table.valueAt(slot)).toEqual(value(String(n)));
+      expect(table.inlineIntegerAt(slot)).toBe(n);
+      expect(table.isInline(slot)).toBe(true);
+    }
+    expect(table.valueAt(other)).toEqual(value("x"));
+    // Not integers, beyond 2^53, or not an arena string.
+    for (const text of ["x", "01", "-0", " 1", "1.5", ""]) {
+      table.setValue(slot, value(text));
+      expect(table.inlineIntegerAt(slot)).toBeNull();
+    }
+    table.setValue(slot, value("9223372036854775807"));
+    expect(table.inlineIntegerAt(slot)).toBe(9223372036854775807n);
+    const raw = value("12");
+    rawEncodedStrings.add(raw);
+    table.setValue(slot, raw);
+    expect(table.inlineIntegerAt(slot)).toBeNull();
+    // An object value becomes an arena string again.
+    table.setIntegerValue(slot, 7);
+    expect(table.isInline(slot)).toBe(true);
+    expect(table.valueAt(slot)).toEqual(value("7"));
+  });
+
   test("emptying the table resets it", () => {
     const table = new KeyTable();
     const slots = Array.from({ length: 5000 }, (_, i) => table.insert(`k${i}`, value("v"), i % 2 ? 5e12 : -1, 0));
@@ -199,6 +243,28 @@ describe("Database on a KeyTable", () => {
     expect(owned).toEqual(value("hello"));
     expect(rawEncodedStrings.has(owned)).toBe(true);
     expect(kinds).toEqual([]);
+  });
+
+  test("lookups by key bytes expire lazily and make a key string only for a busy observer", () => {
+    const db = new Database(0);
+    let now = 1_000_000;
+    db.now = () => now;
+    db.add("k", value("1"), now + 10);
+    db.add("plain", value("2"));
+    expect(db.lookupWriteIntentSlotBytes(keyToBytes("plain"))).toBe(db.find("plain"));
+    const seen: string[] = [];
+    let idle = true;
+    db.observers.push({ beforeChange: (_db, key, _slot, kind) => seen.push(`${key}:${kind}`), idle: () => idle, beforeClear: () => {} });
+    expect(db.lookupWriteIntentSlotBytes(keyToBytes("plain"))).toBeGreaterThanOrEqual(0);
+    expect(seen).toEqual([]);
+    idle = false;
+    expect(db.lookupWriteIntentSlotBytes(keyToBytes("plain"))).toBeGreaterThanOrEqual(0);
+    expect(seen).toEqual(["plain:intent"]);
+    now += 10;
+    expect(db.lookupWriteIntentSlotBytes(keyToBytes("k"))).toBe(-1);
+    expect(db.lookupReadSlot(keyToBytes("k"))).toBe(-1);
+    expect(seen).toEqual(["plain:intent", "k:delete"]);
+    expect(db.stats).toEqual({ hits: 0, misses: 1, expiredKeys: 1 });
   });
 
   test("active expiry removes expired keys and keeps the rest", () => {
