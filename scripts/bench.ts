@@ -3,11 +3,14 @@
 // ratios (the machine's cores are shared with the benchmark client: absolute numbers
 // do not compare across runs, ratios within a run do).
 //
-//   bun scripts/bench.ts [--keys N] [--requests N] [--only throughput|memory|persistence|bgsave]
+//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--only throughput|memory|persistence|bgsave]
 //
 // Sections:
 //   throughput   redis-benchmark, 50 clients, -P 1 and -P 16, run alternately on both;
-//                requests/s and CPU time per request (from /proc/<pid>/stat)
+//                requests/s and CPU time per request (from /proc/<pid>/stat). Each test
+//                first runs once untimed on both servers (--warmup requests): Bun's JIT
+//                compiles a new code path over its first ~100K requests, which would
+//                otherwise count a compile, not the steady state a server runs in.
 //   memory       RSS and PSS after loading N keys of 32-byte values
 //   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
 //   bgsave       a SET load on random keys while BGSAVE runs: p99 before/during, peak
@@ -26,6 +29,7 @@ const option = (name: string, fallback: string) => {
 };
 const KEYS = Number(option("keys", "1000000"));
 const REQUESTS = Number(option("requests", "200000"));
+const WARMUP_REQUESTS = Number(option("warmup", "200000"));
 const ONLY = option("only", "all");
 const TICKS = 100; // USER_HZ on Linux
 
@@ -216,6 +220,7 @@ async function throughput(): Promise<void> {
   for (const pipeline of [1, 16]) {
     for (const test of ["ping", "set", "get", "incr", "mset", "lpush", "rpop", "sadd", "hset", "zadd"]) {
       const results: Record<string, { rps: number; cpuPerRequest: number }> = {};
+      if (WARMUP_REQUESTS > 0) for (const server of [redis, bunker]) await redisBenchmark(server.port, test, pipeline, WARMUP_REQUESTS);
       // Alternate, Redis first then Bunker, so drift in machine load affects both.
       for (const server of [redis, bunker]) {
         const before = cpuSeconds(server.proc.pid);
@@ -236,7 +241,7 @@ async function throughput(): Promise<void> {
     }
   }
   table(
-    `Throughput (redis-benchmark, 50 clients, ${REQUESTS} requests per run)`,
+    `Throughput (redis-benchmark, 50 clients, ${REQUESTS} requests per run after ${WARMUP_REQUESTS} untimed)`,
     ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
     rows,
   );
