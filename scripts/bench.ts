@@ -11,6 +11,7 @@
 //                first runs once untimed on both servers (--warmup requests): Bun's JIT
 //                compiles a new code path over its first ~100K requests, which would
 //                otherwise count a compile, not the steady state a server runs in.
+//                -P 16 runs send 5x --requests, to last as long as -P 1 runs.
 //   memory       RSS and PSS after loading N keys of 32-byte values
 //   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
 //   bgsave       a SET load on random keys while BGSAVE runs: p99 before/during, peak
@@ -30,6 +31,11 @@ const option = (name: string, fallback: string) => {
 const KEYS = Number(option("keys", "1000000"));
 const REQUESTS = Number(option("requests", "200000"));
 const WARMUP_REQUESTS = Number(option("warmup", "200000"));
+/**
+ * Pipelined runs send this many times more requests, so that they last about as long
+ * as unpipelined ones: a run of a fraction of a second is a handful of 10 ms CPU ticks.
+ */
+const PIPELINED_REQUEST_FACTOR = 5;
 const ONLY = option("only", "all");
 const TICKS = 100; // USER_HZ on Linux
 
@@ -220,13 +226,14 @@ async function throughput(): Promise<void> {
   for (const pipeline of [1, 16]) {
     for (const test of ["ping", "set", "get", "incr", "mset", "lpush", "rpop", "sadd", "hset", "zadd"]) {
       const results: Record<string, { rps: number; cpuPerRequest: number }> = {};
+      const requests = pipeline > 1 ? REQUESTS * PIPELINED_REQUEST_FACTOR : REQUESTS;
       if (WARMUP_REQUESTS > 0) for (const server of [redis, bunker]) await redisBenchmark(server.port, test, pipeline, WARMUP_REQUESTS);
       // Alternate, Redis first then Bunker, so drift in machine load affects both.
       for (const server of [redis, bunker]) {
         const before = cpuSeconds(server.proc.pid);
-        const r = await redisBenchmark(server.port, test, pipeline, REQUESTS);
+        const r = await redisBenchmark(server.port, test, pipeline, requests);
         const cpu = cpuSeconds(server.proc.pid) - before;
-        results[server.name] = { rps: r.rps, cpuPerRequest: (cpu / REQUESTS) * 1e6 };
+        results[server.name] = { rps: r.rps, cpuPerRequest: (cpu / requests) * 1e6 };
       }
       rows.push([
         test.toUpperCase(),
@@ -241,7 +248,7 @@ async function throughput(): Promise<void> {
     }
   }
   table(
-    `Throughput (redis-benchmark, 50 clients, ${REQUESTS} requests per run after ${WARMUP_REQUESTS} untimed)`,
+    `Throughput (redis-benchmark, 50 clients, ${REQUESTS} requests per run at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16, each after ${WARMUP_REQUESTS} untimed)`,
     ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
     rows,
   );
