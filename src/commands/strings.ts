@@ -127,16 +127,20 @@ function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expi
   return expireArgToAbsolute(client, argv[expireIndex]!, unit, absolute, name);
 }
 
+/** SET without options: by key bytes, with a key string only for whoever needs one. */
+function setPlain(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array): void {
+  client.db.setKeyBytes(keyBytes, ownBytes(valueBytes));
+  const server = client.server;
+  server.dirty++;
+  if (server.notifier.flags & NOTIFY_STRING) server.notifier.notify(NOTIFY_STRING, "set", bytesToKey(keyBytes), client.dbIndex);
+  client.reply.ok();
+}
+
 /** setGenericCommand: the core of SET, SETNX, SETEX, PSETEX. */
 function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
   const db = client.db;
   if (flags === 0 && expireAt === undefined && okReply === "ok") {
-    // Plain SET: by key bytes, with a key string only for whoever needs one.
-    db.setKeyBytes(keyBytes, ownBytes(valueBytes));
-    const server = client.server;
-    server.dirty++;
-    if (server.notifier.flags & NOTIFY_STRING) server.notifier.notify(NOTIFY_STRING, "set", bytesToKey(keyBytes), client.dbIndex);
-    client.reply.ok();
+    setPlain(client, keyBytes, valueBytes);
     return;
   }
   const key = bytesToKey(keyBytes);
@@ -176,13 +180,7 @@ function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array
 function set(client: Client, argv: Uint8Array[]): void {
   if (argv.length === 3) {
     // The common case without options: skip option parsing entirely.
-    const db = client.db;
-    const key = bytesToKey(argv[1]!);
-    db.setKey(key, ownBytes(argv[2]!));
-    const server = client.server;
-    server.dirty++;
-    if (server.notifier.flags !== 0) server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
-    client.reply.ok();
+    setPlain(client, argv[1]!, argv[2]!);
     return;
   }
   const options = parseSetOptions(client, argv, 3, false);
