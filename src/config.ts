@@ -504,15 +504,27 @@ class BoolSetting implements Setting {
 const UNSIGNED_STORAGE = new Set<NumericStorage>(["ulonglong", "uint", "size_t"]);
 
 class NumericSetting implements Setting {
-  /** The value as Redis's `long long` view of it (unsigned 2^64-1 reads as -1). */
-  value: bigint;
+  private current: bigint;
+  /** Number(storedView(current)): getNumber is on command paths (HSET reads the listpack limits). */
+  numberValue: number;
   readonly defaultValue: bigint;
   /** Applied after CONFIG SET changes the value, as Redis's apply functions do (hz clamps itself, as updateHZ). */
   normalize: ((value: bigint) => bigint) | null = null;
 
   constructor(readonly param: NumericParam) {
     this.defaultValue = BigInt(param.default);
-    this.value = this.defaultValue;
+    this.current = this.defaultValue;
+    this.numberValue = Number(this.storedView(this.current));
+  }
+
+  /** The value as Redis's `long long` view of it (unsigned 2^64-1 reads as -1). */
+  get value(): bigint {
+    return this.current;
+  }
+
+  set value(value: bigint) {
+    this.current = value;
+    this.numberValue = Number(this.storedView(value));
   }
 
   format(): string {
@@ -1213,6 +1225,9 @@ export class Config {
   // ---- typed access for the server ----
 
   private registered(name: string): RegisteredName {
+    // The server asks by lower-case names, on command paths: no toLowerCase for those.
+    const exact = this.names.get(name);
+    if (exact !== undefined) return exact;
     const entry = this.names.get(name.toLowerCase());
     if (entry === undefined) throw new Error(`unknown config parameter '${name}'`);
     return entry;
@@ -1226,8 +1241,7 @@ export class Config {
 
   /** A numeric parameter (memory values in bytes; a percentage such as maxmemory-clients "10%" reads as -10). */
   getNumber(name: string): number {
-    const setting = this.numeric(name);
-    return Number(setting.storedView(setting.value));
+    return this.numeric(name).numberValue;
   }
 
   /** getNumber without rounding (maxmemory can be up to 2^64-1). */
