@@ -1,10 +1,12 @@
 // Hash commands (Redis's t_hash.c): HSET/HMSET/HSETNX, HGET/HMGET/HGETALL/HKEYS/HVALS,
 // HDEL, HLEN, HEXISTS, HSTRLEN, HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN.
 //
-// Write commands look the key up with `db.entry` (no hit/miss stats, as Redis's
+// Write commands look the key up with `db.peek` (no hit/miss stats, as Redis's
 // lookupKeyWrite) and call `db.lookupWrite` only right before the hash really
 // changes: that hook dirties WATCH and feeds the snapshot, and Redis signals a
 // modified key only when something changed (HDEL of a missing field does not).
+// HSET, which always changes the hash, looks it up once with `db.lookupWriteIntent`
+// and signals WATCH through `touched` afterwards.
 // After every write the listpack -> hashtable conversion is re-checked against
 // hash-max-listpack-entries / hash-max-listpack-value.
 
@@ -72,9 +74,19 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
     return;
   }
   const key = bytesToKey(argv[1]!);
-  const existing = existingHashForWrite(client, key);
-  if (existing === null) return;
-  const hash = hashAboutToChange(client, key, existing);
+  // One lookup: HSET always changes the hash, so the snapshot may preserve it now, and
+  // touched() below signals WATCH (a WRONGTYPE reply leaves WATCH alone).
+  const value = client.db.lookupWriteIntent(key);
+  let hash: RedisHash;
+  if (value === undefined) {
+    hash = new RedisHash();
+    client.db.add(key, hash);
+  } else if (value instanceof Uint8Array || value.type !== "hash") {
+    wrongType(client);
+    return;
+  } else {
+    hash = value;
+  }
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (hash.set(bytesToKey(argv[i]!), ownBytes(argv[i + 1]!))) created++;
