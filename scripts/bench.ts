@@ -3,7 +3,7 @@
 // ratios (the machine's cores are shared with the benchmark client: absolute numbers
 // do not compare across runs, ratios within a run do).
 //
-//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--only throughput|memory|persistence|bgsave]
+//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--rounds N] [--only throughput|memory|persistence|bgsave]
 //
 // Sections:
 //   throughput   redis-benchmark, 50 clients, -P 1 and -P 16, run alternately on both;
@@ -11,7 +11,8 @@
 //                first runs once untimed on both servers (--warmup requests): Bun's JIT
 //                compiles a new code path over its first ~100K requests, which would
 //                otherwise count a compile, not the steady state a server runs in.
-//                -P 16 runs send 5x --requests, to last as long as -P 1 runs.
+//                -P 16 runs send 5x --requests, to last as long as -P 1 runs. Each
+//                server then runs each test --rounds times (2), alternating with the other.
 //   memory       RSS and PSS after loading N keys of 32-byte values
 //   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
 //   bgsave       a SET load on random keys while BGSAVE runs: p99 before/during, peak
@@ -36,6 +37,8 @@ const WARMUP_REQUESTS = Number(option("warmup", "200000"));
  * as unpipelined ones: a run of a fraction of a second is a handful of 10 ms CPU ticks.
  */
 const PIPELINED_REQUEST_FACTOR = 5;
+/** Timed runs per test and server, alternating: one run of a shared 2-core machine is noisy. */
+const ROUNDS = Math.max(1, Number(option("rounds", "2")));
 const ONLY = option("only", "all");
 const TICKS = 100; // USER_HZ on Linux
 
@@ -228,12 +231,19 @@ async function throughput(): Promise<void> {
       const results: Record<string, { rps: number; cpuPerRequest: number }> = {};
       const requests = pipeline > 1 ? REQUESTS * PIPELINED_REQUEST_FACTOR : REQUESTS;
       if (WARMUP_REQUESTS > 0) for (const server of [redis, bunker]) await redisBenchmark(server.port, test, pipeline, WARMUP_REQUESTS);
-      // Alternate, Redis first then Bunker, so drift in machine load affects both.
-      for (const server of [redis, bunker]) {
-        const before = cpuSeconds(server.proc.pid);
-        const r = await redisBenchmark(server.port, test, pipeline, requests);
-        const cpu = cpuSeconds(server.proc.pid) - before;
-        results[server.name] = { rps: r.rps, cpuPerRequest: (cpu / requests) * 1e6 };
+      const totals = { redis: { rps: 0, cpu: 0 }, bunker: { rps: 0, cpu: 0 } };
+      // Alternate, Redis first then Bunker, so drift in machine load affects both; over
+      // ROUNDS rounds: requests/s is their mean, CPU per request all CPU over all requests.
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const server of [redis, bunker]) {
+          const before = cpuSeconds(server.proc.pid);
+          const r = await redisBenchmark(server.port, test, pipeline, requests);
+          totals[server.name].cpu += cpuSeconds(server.proc.pid) - before;
+          totals[server.name].rps += r.rps;
+        }
+      }
+      for (const name of ["redis", "bunker"] as const) {
+        results[name] = { rps: totals[name].rps / ROUNDS, cpuPerRequest: (totals[name].cpu / (requests * ROUNDS)) * 1e6 };
       }
       rows.push([
         test.toUpperCase(),
@@ -248,7 +258,7 @@ async function throughput(): Promise<void> {
     }
   }
   table(
-    `Throughput (redis-benchmark, 50 clients, ${REQUESTS} requests per run at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16, each after ${WARMUP_REQUESTS} untimed)`,
+    `Throughput (redis-benchmark, 50 clients, ${ROUNDS} alternating runs of ${REQUESTS} requests at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16, after ${WARMUP_REQUESTS} untimed)`,
     ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
     rows,
   );
