@@ -76,11 +76,12 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   logger.notice(`Running mode=standalone, port=${server.port}.`);
-  logger.notice("Server initialized");
+  logger.warning("Server initialized");
   server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
   if (!loaded) process.exit(1);
+  server.logReady();
   cron.tasks.push((now) => server.persistence.cron(now));
   cron.tasks.push(() => server.persistence.runPendingShutdown());
   cron.start();

@@ -329,9 +329,15 @@ export class Server {
       }
       const listener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
       this.listeners.push(listener);
-      logger.notice(`The server is now ready to accept connections at ${unixPath}`);
     }
-    logger.notice(`Ready to accept connections tcp`);
+  }
+
+  /** Redis 7.0's last start-up lines, logged once the data is loaded. */
+  logReady(): void {
+    const unixPath = this.config.getString("unixsocket");
+    const unixListeners = unixPath === "" ? 0 : 1;
+    if (this.listeners.length > unixListeners) logger.notice("Ready to accept connections");
+    if (unixPath !== "") logger.notice(`The server is now ready to accept connections at ${unixPath}`);
   }
 
   private onOpen(socket: ClientSocket): void {

@@ -254,6 +254,12 @@ describe("process", () => {
     expect(readFileSync(join(dir, "b.pid"), "utf8").trim()).toBe(String(s.proc.pid));
     const log = readFileSync(join(dir, "b.log"), "utf8");
     expect(log).toMatch(/^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [*#.-] /m);
+    // Redis 7.0's last start-up lines, in its order and at its levels.
+    const startup = log
+      .split("\n")
+      .map((line) => line.replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ /, ""))
+      .filter((line) => /Running mode|Server initialized|accept connections/.test(line));
+    expect(startup).toEqual([`* Running mode=standalone, port=${s.port}.`, "# Server initialized", "* Ready to accept connections"]);
     const cc = await RawClient.connect(s.port);
     cc.write("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
     expect(await s.exited).toBe(0);
