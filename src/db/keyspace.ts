@@ -311,16 +311,9 @@ export class Database {
    */
   setKeyBytes(keyBytes: Uint8Array, value: RedisValue): void {
     const table = this.table;
-    let slot = table.findBytes(keyBytes);
+    // An expired key is deleted first (its "expired" event), then created anew.
+    const slot = this.findBytes(keyBytes);
     let key: string | null = null;
-    if (slot >= 0) {
-      const expireAt = table.expireAtOf(slot);
-      if (expireAt !== -1 && expireAt <= this.now()) {
-        key = bytesToKey(keyBytes);
-        this.expireSlot(key, slot);
-        slot = -1;
-      }
-    }
     if (!this.observersIdle()) this.notifyChange((key ??= bytesToKey(keyBytes)), slot, "write");
     if (slot >= 0) {
       table.setValue(slot, value);
