@@ -20,6 +20,7 @@ import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { Persistence } from "./persistence/persistence.ts";
+import { Propagation } from "./propagate.ts";
 
 export { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
 
@@ -108,6 +109,8 @@ export class Server {
   readonly watches = new WatchRegistry();
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
+  /** The effect stream of write commands (AOF, replicas and tests attach feeds). */
+  readonly propagation = new Propagation();
   readonly persistence: Persistence;
   readonly startTime = Date.now();
   readonly runId: string;

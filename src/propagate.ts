@@ -1,0 +1,112 @@
+// Propagation: the effects of write commands, in Redis 7.0's replicated form, handed
+// to whoever keeps or forwards them (the AOF, replicas, tests). Redis's propagate(),
+// alsoPropagate() and propagatePendingCommands() (server.c).
+//
+// call() records what a command changed as commands that replay it exactly: the
+// command itself when it changed the dataset (server.dirty moved), or what the
+// handler put in its place (a SET ... EX becomes SET ... PXAT, SPOP becomes SREM,
+// a lazily expired key becomes DEL). Effects accumulate while a command runs
+// (`alsoPropagate`) and are handed to the feeds when the outermost call() ends
+// (`propagatePendingCommands`), wrapped in MULTI/EXEC when one execution unit (EXEC,
+// a served blocked client, a script) produced several, so that a replica or an AOF
+// replay applies them atomically. With no feed attached nothing is recorded, as
+// Redis records nothing without an AOF or a replica (shouldPropagate).
+
+/** A receiver of the effect stream: a database index and a command, in order. */
+export interface EffectFeed {
+  /**
+   * One propagated command. `argv` may hold views of buffers that are reused after this
+   * call returns: a feed that keeps the arguments copies them (or serialises them now).
+   * MULTI and EXEC come as commands of their own; SELECT does not (see SelectTracker).
+   */
+  feed(dbIndex: number, argv: readonly Uint8Array[]): void;
+}
+
+interface PendingEffect {
+  dbIndex: number;
+  argv: Uint8Array[];
+}
+
+const encoder = new TextEncoder();
+/** Redis's shared objects for the commands propagation synthesises. */
+export const SHARED = {
+  multi: encoder.encode("MULTI"),
+  exec: encoder.encode("EXEC"),
+  select: encoder.encode("SELECT"),
+  del: encoder.encode("DEL"),
+  unlink: encoder.encode("UNLINK"),
+} as const;
+
+export class Propagation {
+  private readonly feeds: EffectFeed[] = [];
+  /** server.also_propagate: effects of the running execution unit. */
+  private pending: PendingEffect[] = [];
+  /**
+   * server.propagate_no_multi: set while effects that are independent of each other
+   * accumulate (the active expire cycle), so they are not wrapped in a transaction.
+   */
+  noMulti = false;
+
+  /** Whether anything listens (Redis's shouldPropagate): no feed, no recording. */
+  get active(): boolean {
+    return this.feeds.length > 0;
+  }
+
+  addFeed(feed: EffectFeed): void {
+    this.feeds.push(feed);
+  }
+
+  removeFeed(feed: EffectFeed): void {
+    const index = this.feeds.indexOf(feed);
+    if (index >= 0) this.feeds.splice(index, 1);
+  }
+
+  /** alsoPropagate: appends an effect of the running execution unit. */
+  alsoPropagate(dbIndex: number, argv: Uint8Array[]): void {
+    if (this.feeds.length === 0) return;
+    this.pending.push({ dbIndex, argv });
+  }
+
+  /**
+   * propagatePendingCommands: hands the accumulated effects to every feed, wrapped in
+   * MULTI/EXEC when there are several (unless `noMulti` or `unwrapped`), then forgets them.
+   * MULTI takes the first effect's database, so a feed selects it before the MULTI;
+   * EXEC takes the last one's, so no SELECT comes between the last effect and EXEC.
+   */
+  propagatePendingCommands(unwrapped = false): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    const transaction = pending.length > 1 && !this.noMulti && !unwrapped;
+    if (transaction) this.emit(pending[0]!.dbIndex, [SHARED.multi]);
+    for (const effect of pending) this.emit(effect.dbIndex, effect.argv);
+    if (transaction) this.emit(pending[pending.length - 1]!.dbIndex, [SHARED.exec]);
+  }
+
+  private emit(dbIndex: number, argv: Uint8Array[]): void {
+    const feeds = this.feeds;
+    for (let i = 0; i < feeds.length; i++) feeds[i]!.feed(dbIndex, argv);
+  }
+}
+
+/**
+ * The SELECT bookkeeping of one stream (Redis keeps one for the replication stream,
+ * `slaveseldb`, and one for the AOF, `aof_selected_db`): a feed asks, for each
+ * effect, whether a SELECT must precede it.
+ */
+export class SelectTracker {
+  /** -1: nothing selected yet, so the first effect is preceded by a SELECT. */
+  selected = -1;
+
+  /** The SELECT command to write before an effect in `dbIndex`, or null when none is needed. */
+  selectFor(dbIndex: number): Uint8Array[] | null {
+    if (dbIndex === this.selected) return null;
+    this.selected = dbIndex;
+    return [SHARED.select, encoder.encode(String(dbIndex))];
+  }
+
+  /** Forget the selection (a new replica, a new AOF file): the next effect selects again. */
+  reset(): void {
+    this.selected = -1;
+  }
+}
