@@ -45,7 +45,11 @@ export class Cron {
     const now = Date.now();
     this.cronLoops++;
     this.server.syncWallClock();
-    if (this.activeExpireEnabled && !this.server.loading) this.activeExpireCycle();
+    if (this.activeExpireEnabled && !this.server.loading) {
+      this.activeExpireCycle();
+      // An expired stream wakes its XREADGROUP readers.
+      if (this.server.blocking.keyWaiterCount > 0) this.server.handleClientsBlockedOnKeys();
+    }
     // databasesCron's incremental rehashing: an index rehash also moves on without writes.
     if (this.server.config.getBool("activerehashing")) for (const db of this.server.dbs) db.table.maintenance();
     this.clientsCron(now);
@@ -60,6 +64,19 @@ export class Cron {
    * was expired, within a time budget of 25% of the tick.
    */
   activeExpireCycle(): void {
+    // Each expired key is propagated as its own DEL (propagate_no_multi): they are
+    // independent of each other, so no transaction wraps them.
+    const propagation = this.server.propagation;
+    propagation.noMulti = true;
+    try {
+      this.expireWithinBudget();
+    } finally {
+      propagation.propagatePendingCommands();
+      propagation.noMulti = false;
+    }
+  }
+
+  private expireWithinBudget(): void {
     const hz = this.server.config.getNumber("hz");
     const budgetMs = (1000 / hz) * (SLOW_CYCLE_TIME_PERCENT / 100);
     const start = performance.now();

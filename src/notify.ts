@@ -19,6 +19,8 @@ export const NOTIFY_KEY_MISS = 1 << 11; // m
 export const NOTIFY_LOADED = 1 << 12; // module only
 export const NOTIFY_MODULE = 1 << 13; // d
 export const NOTIFY_NEW = 1 << 14; // n
+/** For keyChanged: a change that emits no keyspace event (PFCOUNT's cached cardinality). */
+export const NO_EVENT = 0;
 export const NOTIFY_ALL =
   NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE;
 

@@ -28,13 +28,45 @@ interface PendingEffect {
 }
 
 const encoder = new TextEncoder();
-/** Redis's shared objects for the commands propagation synthesises. */
+const word = (text: string): Uint8Array => encoder.encode(text);
+/**
+ * Redis's shared objects (createSharedObjects) for the commands and words propagation
+ * synthesises, spelled as Redis spells them: the effect stream is byte-compared with
+ * Redis's, and "left"/"right" really are lower case there.
+ */
 export const SHARED = {
-  multi: encoder.encode("MULTI"),
-  exec: encoder.encode("EXEC"),
-  select: encoder.encode("SELECT"),
-  del: encoder.encode("DEL"),
-  unlink: encoder.encode("UNLINK"),
+  multi: word("MULTI"),
+  exec: word("EXEC"),
+  select: word("SELECT"),
+  del: word("DEL"),
+  unlink: word("UNLINK"),
+  set: word("SET"),
+  pxat: word("PXAT"),
+  keepttl: word("KEEPTTL"),
+  absttl: word("ABSTTL"),
+  pexpireat: word("PEXPIREAT"),
+  persist: word("PERSIST"),
+  lpop: word("LPOP"),
+  rpop: word("RPOP"),
+  lmove: word("LMOVE"),
+  rpoplpush: word("RPOPLPUSH"),
+  left: word("left"),
+  right: word("right"),
+  zpopmin: word("ZPOPMIN"),
+  zpopmax: word("ZPOPMAX"),
+  hset: word("HSET"),
+  srem: word("SREM"),
+  xgroup: word("XGROUP"),
+  xclaim: word("XCLAIM"),
+  setid: word("SETID"),
+  createconsumer: word("CREATECONSUMER"),
+  time: word("TIME"),
+  retrycount: word("RETRYCOUNT"),
+  force: word("FORCE"),
+  justid: word("JUSTID"),
+  lastid: word("LASTID"),
+  entriesread: word("ENTRIESREAD"),
+  equals: word("="),
 } as const;
 
 export class Propagation {
@@ -102,7 +134,7 @@ export class SelectTracker {
   selectFor(dbIndex: number): Uint8Array[] | null {
     if (dbIndex === this.selected) return null;
     this.selected = dbIndex;
-    return [SHARED.select, encoder.encode(String(dbIndex))];
+    return [SHARED.select, word(String(dbIndex))];
   }
 
   /** Forget the selection (a new replica, a new AOF file): the next effect selects again. */

@@ -8,9 +8,9 @@ import { unlinkSync, writeFileSync } from "node:fs";
 import { Client, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
-import { Database, type ChangeKind, type KeyspaceObserver } from "./db/keyspace.ts";
+import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { commandBoundary } from "./db/value-arena.ts";
-import { argLower, bytesToKey, bytesToText, copyBytes } from "./db/bytes.ts";
+import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
@@ -20,7 +20,7 @@ import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { Persistence } from "./persistence/persistence.ts";
-import { Propagation } from "./propagate.ts";
+import { Propagation, SHARED } from "./propagate.ts";
 
 export { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
 
@@ -46,8 +46,8 @@ export interface ServerStats {
   writesProcessed: number;
 }
 
-/** Keys touched by commands: invalidates WATCH and feeds the blocking registry. */
-class WatchRegistry implements KeyspaceObserver {
+/** WATCHed keys (multi.c): which clients a change to a key makes fail their EXEC. */
+class WatchRegistry {
   /** "db\0key" -> clients watching it */
   readonly watching = new Map<string, Set<Client>>();
 
@@ -72,10 +72,6 @@ class WatchRegistry implements KeyspaceObserver {
     client.dirtyCas = false;
   }
 
-  beforeChange(db: Database, key: string, _slot: number, kind: ChangeKind): void {
-    if (kind !== "intent") this.touch(db.index, key);
-  }
-
   idle(): boolean {
     return this.watching.size === 0;
   }
@@ -88,11 +84,19 @@ class WatchRegistry implements KeyspaceObserver {
     for (const client of set) client.dirtyCas = true;
   }
 
-  beforeClear(db: Database): void {
+  /**
+   * touchAllWatchedKeysInDb, before `emptied` loses its keys (FLUSHDB, FLUSHALL) or
+   * takes those of `replacedWith` (SWAPDB): a watched key of `emptied` that exists in
+   * either changes.
+   */
+  touchAllInDb(emptied: Database, replacedWith: Database | null): void {
     if (this.watching.size === 0) return;
     for (const set of this.watching.values()) {
       for (const client of set) {
-        if (client.watchedKeys.some((w) => w.db === db.index && db.holds(w.key))) client.dirtyCas = true;
+        for (const w of client.watchedKeys) {
+          if (w.db !== emptied.index) continue;
+          if (emptied.holds(w.key) || (replacedWith !== null && replacedWith.holds(w.key))) client.dirtyCas = true;
+        }
       }
     }
   }
@@ -127,9 +131,11 @@ export class Server {
   /** CLIENT PAUSE: until (unix ms) and whether only writes are paused. */
   pausedUntil = 0;
   pauseWritesOnly = false;
-  private pausedClients = new Set<Client>();
-  private flushQueue = new Set<Client>();
-  private flushScheduled = false;
+  /** Clients whose replies wait for the before-reply stage. */
+  private pendingReplies = new Set<Client>();
+  private beforeSleepScheduled = false;
+  /** server.in_exec: EXEC is running its queue (BGSAVE inside it is scheduled instead). */
+  inExec = false;
   /** The client whose command is running (for MONITOR, CLIENT commands, errors). */
   currentClient: Client | null = null;
   shuttingDown = false;
@@ -208,15 +214,20 @@ export class Server {
   }
 
   private createDatabases(count: number): void {
-    const expireEvents = {
+    const events: KeyspaceEvents = {
+      // deleteExpiredKeyAndPropagate: after the keyspace removed the key.
       onExpired: (db: Database, key: string) => {
         this.stats.expiredKeys++;
         this.notifier.notify(NOTIFY_EXPIRED, "expired", key, db.index);
+        this.watches.touch(db.index, key);
+        this.propagateDeletion(db.index, key, this.lazyfreeLazyExpire);
       },
       onNewKey: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_NEW) this.notifier.notify(NOTIFY_NEW, "new", key, db.index);
       },
       wantsNewKeys: () => (this.notifier.flags & NOTIFY_NEW) !== 0,
+      keyWaiters: () => this.blocking.keyWaiterCount > 0,
+      onKeyReady: (db: Database, key: string) => this.blocking.signalKeyReady(db.index, key),
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);
       },
@@ -224,10 +235,24 @@ export class Server {
     for (let i = 0; i < count; i++) {
       const db = new Database(i);
       db.now = this.clock;
-      db.observers.push(this.watches);
-      db.expireEvents = expireEvents;
+      db.events = events;
       this.dbs.push(db);
     }
+  }
+
+  // lazyfree-lazy-*: Bunker frees memory the same way whatever they say, but they
+  // decide whether a deletion the server makes is replicated as DEL or as UNLINK.
+  /** Expired keys (lazy and active expiry, EXPIRE/GETEX in the past). */
+  lazyfreeLazyExpire = false;
+  /** DEL itself and GETDEL. */
+  lazyfreeLazyUserDel = false;
+  /** Deletions implied by another command (SPOP taking the whole set). */
+  lazyfreeLazyServerDel = false;
+
+  /** propagateDeletion: a key the server deleted by itself goes to the effect stream as DEL (or UNLINK). */
+  propagateDeletion(dbIndex: number, key: string, lazy: boolean): void {
+    if (!this.propagation.active) return;
+    this.propagation.alsoPropagate(dbIndex, [lazy ? SHARED.unlink : SHARED.del, keyToBytes(key)]);
   }
 
   /** Reads config values the hot path uses, and keeps them fresh on CONFIG SET. */
@@ -242,6 +267,9 @@ export class Server {
       this.slowlog.slowerThan = c.getNumber("slowlog-log-slower-than");
       this.latency.threshold = c.getNumber("latency-monitor-threshold");
       logger.level = c.getString("loglevel") as typeof logger.level;
+      this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
+      this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
+      this.lazyfreeLazyServerDel = c.getBool("lazyfree-lazy-server-del");
     };
     refresh();
     for (const name of [
@@ -253,6 +281,9 @@ export class Server {
       "slowlog-log-slower-than",
       "latency-monitor-threshold",
       "loglevel",
+      "lazyfree-lazy-expire",
+      "lazyfree-lazy-user-del",
+      "lazyfree-lazy-server-del",
     ]) {
       c.onChange(name, refresh);
     }
@@ -379,7 +410,7 @@ export class Server {
     // call() stamps lastInteraction from its own clock reading (a Date.now() per read
     // was 8% of the JS time at -P 1); input that ran no command is stamped here.
     if (client.commandsProcessed === commandsBefore) client.lastInteraction = Date.now();
-    client.flush();
+    this.replyReady(client);
   }
 
   /**
@@ -401,10 +432,6 @@ export class Server {
   processInput(client: Client): void {
     let previousEnd = 0;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
-      if (this.isClientPaused(client)) {
-        this.pausedClients.add(client);
-        return;
-      }
       if (client.parser.bufferedBytes > this.queryBufferLimit) {
         logger.warning(`Closing client that reached max query buffer length: ${this.describeClient(client)}`);
         this.stats.clientQueryBufferLimitDisconnections++;
@@ -430,7 +457,9 @@ export class Server {
       this.processCommand(client, request);
       this.pipelineClock = 0;
       previousEnd = this.lastCallEnd;
-      if (client.reply.length > 64 * 1024) {
+      // A long pipeline's replies go out as they grow, unless the before-reply stage has
+      // work: then no reply may leave before that work is done (the AOF's fsync).
+      if (client.reply.length > 64 * 1024 && this.beforeReplyHooks.length === 0) {
         client.flush();
         previousEnd = 0;
       }
@@ -441,18 +470,8 @@ export class Server {
   resumeClient(client: Client): void {
     if (!client.closed && client.blocked === null) {
       this.processInput(client);
-      client.flush();
+      this.replyReady(client);
     }
-  }
-
-  private isClientPaused(client: Client): boolean {
-    if (this.pausedUntil === 0) return false;
-    if (Date.now() >= this.pausedUntil) {
-      this.unpauseClients();
-      return false;
-    }
-    if (this.pauseWritesOnly) return false; // decided per command in processCommand
-    return true;
   }
 
   private pauseTimer: ReturnType<typeof setTimeout> | null = null;
@@ -469,29 +488,65 @@ export class Server {
     }, Math.max(0, this.pausedUntil - Date.now()));
   }
 
+  /** unpauseClients: the postponed commands run in the order they arrived, then each client's further input. */
   unpauseClients(): void {
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
     this.pausedUntil = 0;
-    this.releaseDeferred();
-    const paused = [...this.pausedClients];
-    this.pausedClients.clear();
-    for (const client of paused) this.resumeClient(client);
+    for (const [client, argv] of [...this.postponedCommands]) {
+      this.postponedCommands.delete(client);
+      this.blocking.unblock(client);
+      this.processCommand(client, argv);
+      this.resumeClient(client);
+    }
+  }
+
+  // ---- the before-reply stage (Redis's beforeSleep) ---------------------------------
+  //
+  // Replies are written once the commands of an event-loop turn have run. Work that must
+  // happen between the two registers a hook (the AOF writes its buffer and, with
+  // appendfsync always, fsyncs there: no reply of a write leaves before its effect is on
+  // disk, and one fsync covers every client of the turn). With no hook the stage is
+  // empty and a client's replies are written as soon as its input is processed.
+
+  private readonly beforeReplyHooks: Array<() => void> = [];
+
+  /** Registers work of the before-reply stage; returns the function that removes it. */
+  addBeforeReplyHook(hook: () => void): () => void {
+    this.beforeReplyHooks.push(hook);
+    return () => {
+      const index = this.beforeReplyHooks.indexOf(hook);
+      if (index >= 0) this.beforeReplyHooks.splice(index, 1);
+    };
+  }
+
+  /** A client's input was processed: its replies go out now, or after the stage when it has work. */
+  private replyReady(client: Client): void {
+    if (this.beforeReplyHooks.length === 0) client.flush();
+    else this.queueReply(client);
   }
 
   /** Queue a flush for a client written to outside its own input handling (pub/sub, unblocking). */
   scheduleFlush(client: Client): void {
     if (client === this.currentClient) return;
-    this.flushQueue.add(client);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        const queue = [...this.flushQueue];
-        this.flushQueue.clear();
-        for (const c of queue) c.flush();
-      });
-    }
+    this.queueReply(client);
+  }
+
+  private queueReply(client: Client): void {
+    this.pendingReplies.add(client);
+    if (this.beforeSleepScheduled) return;
+    this.beforeSleepScheduled = true;
+    queueMicrotask(() => this.beforeSleep());
+  }
+
+  /** beforeSleep: the stage's hooks, then every queued reply (handleClientsWithPendingWrites). */
+  beforeSleep(): void {
+    this.beforeSleepScheduled = false;
+    const hooks = this.beforeReplyHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!();
+    const clients = [...this.pendingReplies];
+    this.pendingReplies.clear();
+    for (const client of clients) client.flush();
   }
 
   onClientClosed(client: Client): void {
@@ -500,9 +555,8 @@ export class Server {
     this.pubsub.removeClient(client);
     this.blocking.unblock(client);
     this.monitors.delete(client);
-    this.pausedClients.delete(client);
-    this.deferredCommands.delete(client);
-    this.flushQueue.delete(client);
+    this.postponedCommands.delete(client);
+    this.pendingReplies.delete(client);
   }
 
   /** client-output-buffer-limit: close a client whose pending output is over the hard limit, or over the soft one for too long. */
@@ -553,7 +607,7 @@ export class Server {
       this.rejectCommand(client, command, errors.NOAUTH);
       return;
     }
-    const isExec = command.name === "exec";
+    const isExec = command.isExec;
     const writeLike = command.isWrite || (isExec && client.multiQueue.some((q) => q.command.isWrite));
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
@@ -568,6 +622,15 @@ export class Server {
       this.rejectCommand(client, command, errors.LOADING);
       return;
     }
+    if (this.pausedUntil !== 0) {
+      const mayReplicate = command.mayReplicate || (isExec && client.multiQueue.some((q) => q.command.mayReplicate));
+      if (this.isPausedFor(mayReplicate)) {
+        // blockPostponeClient: this command (and the client's later input) waits for the pause to end.
+        this.postponedCommands.set(client, argv.map(copyBytes));
+        this.blocking.blockPostponed(client, command);
+        return;
+      }
+    }
     if (client.inMulti && !MULTI_CONTROL_COMMANDS.has(command.name)) {
       if (command.noMulti) {
         this.rejectCommand(client, command, errors.NOT_ALLOWED_IN_MULTI);
@@ -577,35 +640,36 @@ export class Server {
       client.reply.simple("QUEUED");
       return;
     }
-    if (this.pausedUntil !== 0 && this.pauseWritesOnly && (writeLike || command.name === "ping") && Date.now() < this.pausedUntil) {
-      // CLIENT PAUSE WRITE: hold this command (and the client's later input) until the pause ends.
-      this.deferUntilUnpaused(client, argv);
-      return;
-    }
     this.call(client, command, argv);
-    if (this.blocking.blockedCount > 0) {
-      this.blocking.serveReadyKeys((c) => this.afterUnblock(c));
-      this.lastCallEnd = 0; // serving blocked clients took time: the next command reads the clock
-    }
+    if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
   }
 
-  /** Clients held by CLIENT PAUSE WRITE, with the write command they were about to run. */
-  private deferredCommands = new Map<Client, Uint8Array[]>();
-
-  private deferUntilUnpaused(client: Client, argv: Uint8Array[]): void {
-    this.deferredCommands.set(client, argv);
-    this.pausedClients.add(client);
-    // Marks the client as not runnable so processInput stops; unpauseClients releases it.
-    client.blocked = { timeoutAt: 0, keys: [], command: this.table.lookup("client")!, tryServe: () => false, onTimeout: () => {}, postponed: true };
+  /**
+   * handleClientsBlockedOnKeys: serves the clients whose keys the last execution unit made
+   * ready. Each served client is an execution unit of its own: its effects (LPOP for a
+   * BLPOP) are propagated before the next client is served.
+   */
+  handleClientsBlockedOnKeys(): void {
+    this.blocking.serveReadyKeys((client) => {
+      this.propagation.propagatePendingCommands();
+      this.afterUnblock(client);
+    });
+    // Lazy expiry of a ready key that turned out expired.
+    this.propagation.propagatePendingCommands();
+    this.lastCallEnd = 0; // serving blocked clients took time: the next command reads the clock
   }
 
-  private releaseDeferred(): void {
-    for (const [client, argv] of [...this.deferredCommands]) {
-      this.deferredCommands.delete(client);
-      client.blocked = null;
-      this.processCommand(client, argv);
-      this.resumeClient(client);
+  /** Clients held by CLIENT PAUSE, with the command they were about to run (a copy: argv may be a view of the input). */
+  private postponedCommands = new Map<Client, Uint8Array[]>();
+
+  /** CLIENT PAUSE holds this command: ALL holds every command, WRITE the ones that may replicate. */
+  private isPausedFor(writeLike: boolean): boolean {
+    if (this.pausedUntil === 0) return false;
+    if (Date.now() >= this.pausedUntil) {
+      this.unpauseClients();
+      return false;
     }
+    return !this.pauseWritesOnly || writeLike;
   }
 
   /** A command refused before running: counts rejected_calls and the error, flags a MULTI. */
@@ -651,16 +715,40 @@ export class Server {
     // CLIENT REPLY OFF drops every reply; SKIP drops the next command's reply only.
     client.reply.enabled = client.replyMode === "on";
     if (client.replyMode === "skip") client.replyMode = "on";
+    // The propagation state of this call (Redis keeps it in client flags and restores
+    // it after a nested call): what replaces argv in the effect stream, and whether the
+    // command's own argv is withheld (it propagated what it did with alsoPropagate).
+    const dirtyBefore = this.dirty;
+    const outerCommand = client.currentCommand;
+    client.currentCommand = command;
+    const outerArgv = client.propagateArgv;
+    const outerPrevent = client.preventPropagation;
+    const outerForce = client.forcePropagation;
+    client.propagateArgv = null;
+    client.preventPropagation = false;
+    client.forcePropagation = false;
     try {
       command.spec.handler!(client, argv);
     } catch (error) {
       this.internalError(client, command, error);
     }
+    const propagation = this.propagation;
+    if (propagation.active && (this.dirty !== dirtyBefore || client.forcePropagation) && !client.preventPropagation && !command.isExec) {
+      propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv);
+    }
+    client.currentCommand = outerCommand;
+    client.propagateArgv = outerArgv;
+    client.preventPropagation = outerPrevent;
+    client.forcePropagation = outerForce;
     const end = performance.now();
     this.lastCallEnd = end;
     const elapsed = end - start;
     // Nested calls (EXEC's queue) keep the outer command's instant, as in Redis.
-    if (--this.commandDepth === 0) this.commandTime = 0;
+    if (--this.commandDepth === 0) {
+      this.commandTime = 0;
+      // afterCommand: the outermost call hands the effects of its execution unit on.
+      propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+    }
     client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);
     command.calls++;
@@ -715,11 +803,49 @@ export class Server {
     this.blocking.signalKeyReady(db, key);
   }
 
-  /** Drops keys of every database (FLUSHALL); returns the number removed. */
-  flushAll(): number {
+  /**
+   * emptyData with signalFlushedDb: empties database `dbIndex`, or every database with
+   * -1 (FLUSHALL, DEBUG RELOAD), after failing the transactions that WATCH one of its
+   * keys. Returns the number of keys removed; the command counts them as changes.
+   */
+  emptyData(dbIndex: number): number {
     let removed = 0;
-    for (const db of this.dbs) removed += db.clear();
+    for (const db of this.dbs) {
+      if (dbIndex !== -1 && db.index !== dbIndex) continue;
+      this.scanDatabaseForDeletedStreams(db, null);
+      this.watches.touchAllInDb(db, null);
+      removed += db.clear();
+    }
     return removed;
+  }
+
+  /**
+   * dbSwapDatabases (SWAPDB): transactions watching a key of either database fail,
+   * XREADGROUP readers whose stream went away learn it, and clients blocked on a key
+   * that now holds a list, sorted set or stream are served.
+   */
+  swapDatabases(first: Database, second: Database): void {
+    this.watches.touchAllInDb(first, second);
+    this.watches.touchAllInDb(second, first);
+    this.scanDatabaseForDeletedStreams(first, second);
+    this.scanDatabaseForDeletedStreams(second, first);
+    first.swapWith(second);
+    this.scanDatabaseForReadyKeys(first);
+    this.scanDatabaseForReadyKeys(second);
+  }
+
+  /** The waited-on keys of `db` that hold a value now. */
+  private scanDatabaseForReadyKeys(db: Database): void {
+    for (const key of this.blocking.waitedKeysOf(db.index)) if (db.has(key)) this.blocking.signalKeyReady(db.index, key);
+  }
+
+  /** Waited-on keys of `emptied` holding a stream that `replacedWith` does not replace with one. */
+  private scanDatabaseForDeletedStreams(emptied: Database, replacedWith: Database | null): void {
+    if (this.blocking.countOf("stream") === 0) return;
+    const isStream = (db: Database, key: string) => db.typeOfKey(key) === "stream";
+    for (const key of this.blocking.waitedKeysOf(emptied.index)) {
+      if (isStream(emptied, key) && (replacedWith === null || !isStream(replacedWith, key))) this.blocking.signalKeyReady(emptied.index, key);
+    }
   }
 
 

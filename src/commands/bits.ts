@@ -2,18 +2,17 @@
 // BITFIELD and BITFIELD_RO. The bit arithmetic lives in db/bitops.ts; this file
 // parses arguments in Redis's order, looks keys up and accounts for changes.
 //
-// Writes follow Redis's lookupStringForBitCommand: the string is created or grown
-// (zero padded) first, and from then on it is "raw" encoded (dbUnshareStringValue),
+// Writes follow Redis's lookupStringForBitCommand: the key is opened for writing
+// (`db.lookupWriteSlot`: a running snapshot preserves it), the string is created or
+// grown (zero padded), and from then on it is "raw" encoded (dbUnshareStringValue),
 // even when no bit changes. Growing allocates a new array stored with setKey (TTL
-// kept); bits inside the current length are flipped in place, but only after
-// `db.lookupWrite`, which runs the keyspace change hook (WATCH, snapshot
-// copy-on-write). As in Redis, a write that changes nothing neither signals the key
-// nor counts in the dirty counter, so the hook runs only right before a real change.
+// kept); bits inside the current length are flipped in place. As in Redis, a write
+// that changes nothing neither signals the key nor counts in the dirty counter.
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, parseInteger } from "../db/bytes.ts";
-import { replyError, touched, wrongType } from "./context.ts";
+import { keyChanged, replyError, wrongType } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { rawEncodedStrings } from "../db/string-encoding.ts";
@@ -80,8 +79,6 @@ interface BitTarget {
   bytes: Uint8Array;
   /** The string was created or lengthened: that alone is a change. */
   grew: boolean;
-  /** True once the change hook has run for this command (creation or growth runs it too). */
-  hooked: boolean;
 }
 
 /** sdsMakeRoomFor's greedy growth: double up to 1 MB, then 1 MB at a time. */
@@ -114,12 +111,12 @@ function zeroPadded(current: Uint8Array | undefined, neededBytes: number): Uint8
  */
 function stringForBitWrite(client: Client, key: string, neededBytes: number): BitTarget | null {
   const db = client.db;
-  const slot = db.find(key);
+  const slot = db.lookupWriteSlot(key);
   if (slot < 0) {
     const created = zeroPadded(undefined, neededBytes);
     rawEncodedStrings.add(created);
     db.add(key, created);
-    return { bytes: created, grew: true, hooked: true };
+    return { bytes: created, grew: true };
   }
   const current = db.valueAt(slot);
   if (!(current instanceof Uint8Array)) {
@@ -128,19 +125,12 @@ function stringForBitWrite(client: Client, key: string, neededBytes: number): Bi
   }
   if (current.length >= neededBytes) {
     // Bits are flipped in place: the string becomes a raw object of its own.
-    return { bytes: db.unshareString(slot), grew: false, hooked: false };
+    return { bytes: db.unshareString(slot), grew: false };
   }
   const grown = zeroPadded(current, neededBytes);
   rawEncodedStrings.add(grown);
-  db.setKey(key, grown, true);
-  return { bytes: grown, grew: true, hooked: true };
-}
-
-/** Runs the change hook once, right before the first in-place modification. */
-function aboutToModify(client: Client, key: string, target: BitTarget): void {
-  if (target.hooked) return;
-  client.db.lookupWrite(key);
-  target.hooked = true;
+  db.setKeyAt(key, slot, grown, true);
+  return { bytes: grown, grew: true };
 }
 
 // ---- SETBIT / GETBIT --------------------------------------------------------------
@@ -162,9 +152,8 @@ function setbit(client: Client, argv: Uint8Array[]): void {
   if (target === null) return;
   const previous = getBit(target.bytes, offset);
   if (target.grew || previous !== on) {
-    aboutToModify(client, key, target);
     setBit(target.bytes, offset, on);
-    touched(client, NOTIFY_STRING, "setbit", key);
+    keyChanged(client, NOTIFY_STRING, "setbit", key);
   }
   client.reply.integer(previous);
 }
@@ -281,9 +270,9 @@ function bitopCommand(client: Client, argv: Uint8Array[]): void {
   if (result.length > 0) {
     rawEncodedStrings.add(result);
     db.setKey(destination, result);
-    touched(client, NOTIFY_STRING, "set", destination);
+    keyChanged(client, NOTIFY_STRING, "set", destination);
   } else if (db.remove(destination)) {
-    touched(client, NOTIFY_GENERIC, "del", destination);
+    keyChanged(client, NOTIFY_GENERIC, "del", destination);
   }
   client.reply.integer(result.length);
 }
@@ -361,7 +350,7 @@ function bitfieldGeneric(client: Client, argv: Uint8Array[], readOnlyCommand: bo
   if (writes === 0) {
     const value = stringForRead(client, key);
     if (value === null) return;
-    target = { bytes: value ?? new Uint8Array(0), grew: false, hooked: false };
+    target = { bytes: value ?? new Uint8Array(0), grew: false };
   } else {
     if (readOnlyCommand) {
       replyError(client, BITFIELD_RO_ERROR);
@@ -391,12 +380,11 @@ function bitfieldGeneric(client: Client, argv: Uint8Array[], readOnlyCommand: bo
     }
     replyBitfieldValue(client, operation.kind === "incrby" ? stored : current);
     if (target.grew || stored !== current) {
-      aboutToModify(client, key, target);
       setBits(target.bytes, operation.offset, operation.type.bits, stored);
       changes++;
     }
   }
-  if (changes > 0) touched(client, NOTIFY_STRING, "setbit", key, changes);
+  if (changes > 0) keyChanged(client, NOTIFY_STRING, "setbit", key, changes);
 }
 
 function bitfield(client: Client, argv: Uint8Array[]): void {

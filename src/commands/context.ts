@@ -30,33 +30,74 @@ export function bigIntArg(client: Client, arg: Uint8Array, message: string = err
   return typeof value === "bigint" ? value : BigInt(value);
 }
 
-/** Records a change made by a command: WATCH (signalModifiedKey), dirty counter and keyspace notification. */
-export function touched(client: Client, notifyClass: number, event: string, key: string, changes = 1): void {
-  client.server.watches.touch(client.dbIndex, key);
-  noteChange(client, notifyClass, event, key, changes);
+/**
+ * The one way a handler reports a change to a key, once, after making it: Redis's
+ * signalModifiedKey (WATCHing transactions fail), notifyKeyspaceEvent and
+ * `server.dirty += changes` (which is also what makes call() propagate the command).
+ * `dbIndex` is for changes in another database than the client's (MOVE, COPY ... DB).
+ */
+export function keyChanged(client: Client, notifyClass: number, event: string, key: string, changes = 1, dbIndex = client.dbIndex): void {
+  const server = client.server;
+  server.watches.touch(dbIndex, key);
+  server.dirty += changes;
+  server.notifier.notify(notifyClass, event, key, dbIndex);
 }
 
 /**
- * touched() for a key given as bytes: the key string is made only when a WATCH or a
+ * keyChanged for a key given as bytes: the key string is made only when a WATCH or a
  * keyspace notification will use it.
  */
-export function touchedBytes(client: Client, notifyClass: number, event: string, keyBytes: Uint8Array): void {
+export function keyChangedBytes(client: Client, notifyClass: number, event: string, keyBytes: Uint8Array, changes = 1): void {
   const server = client.server;
   if (server.watches.idle() && (server.notifier.flags & notifyClass) === 0) {
-    server.dirty++;
+    server.dirty += changes;
     return;
   }
-  touched(client, notifyClass, event, bytesToKey(keyBytes));
+  keyChanged(client, notifyClass, event, bytesToKey(keyBytes), changes);
 }
 
 /**
- * A change that Redis does not signal to WATCH (consumer-group metadata, XSETID): dirty
- * counter and keyspace notification only.
+ * A change that Redis does not signal to WATCH (consumer-group metadata, XSETID, XACK):
+ * the dirty counter and, when `event` is given, the keyspace notification.
  */
-export function noteChange(client: Client, notifyClass: number, event: string, key: string, changes = 1): void {
+export function keyChangedUnwatched(client: Client, notifyClass: number, event: string | null, key: string, changes = 1): void {
   const server = client.server;
   server.dirty += changes;
-  server.notifier.notify(notifyClass, event, key, client.dbIndex);
+  if (event !== null) server.notifier.notify(notifyClass, event, key, client.dbIndex);
+}
+
+/**
+ * A change to the dataset as a whole (FLUSHDB, FLUSHALL, SWAPDB): the dirty counter.
+ * The server's emptyData / swapDatabases already failed the WATCHing transactions.
+ */
+export function datasetChanged(client: Client, changes: number): void {
+  client.server.dirty += changes;
+}
+
+/**
+ * rewriteClientCommandVector: the effect stream gets `argv` instead of the command as
+ * sent (SET ... EX becomes SET ... PXAT). Built only when something listens.
+ */
+export function propagateAs(client: Client, build: () => Uint8Array[]): void {
+  if (client.server.propagation.active) client.propagateArgv = build();
+}
+
+/**
+ * alsoPropagate for the running command: `argv` goes to the effect stream after what
+ * was propagated so far (before the command's own argv, unless preventPropagation).
+ */
+export function alsoPropagate(client: Client, argv: Uint8Array[], dbIndex = client.dbIndex): void {
+  client.server.propagation.alsoPropagate(dbIndex, argv);
+}
+
+/** preventCommandPropagation: the command's effect was propagated with alsoPropagate. */
+export function preventPropagation(client: Client): void {
+  client.preventPropagation = true;
+}
+
+/** forceCommandPropagation: propagate the command even though it changed nothing. */
+export function forcePropagation(client: Client): void {
+  client.forcePropagation = true;
 }
 
 export function replyError(client: Client, message: string): void {

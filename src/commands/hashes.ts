@@ -1,19 +1,17 @@
 // Hash commands (Redis's t_hash.c): HSET/HMSET/HSETNX, HGET/HMGET/HGETALL/HKEYS/HVALS,
 // HDEL, HLEN, HEXISTS, HSTRLEN, HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN.
 //
-// Write commands look the key up with `db.peek` (no hit/miss stats, as Redis's
-// lookupKeyWrite) and call `db.lookupWrite` only right before the hash really
-// changes: that hook dirties WATCH and feeds the snapshot, and Redis signals a
-// modified key only when something changed (HDEL of a missing field does not).
-// HSET, which always changes the hash, looks it up once with `db.lookupWriteIntent`
-// and signals WATCH through `touched` afterwards.
-// After every write the listpack -> hashtable conversion is re-checked against
+// Write commands open the key with `db.lookupWrite` (no hit/miss stats, as Redis's
+// lookupKeyWrite; a running snapshot preserves the hash first) and report a change
+// with keyChanged only when something changed (HDEL of a missing field does not).
+// HINCRBYFLOAT is replicated as HSET of its result. After every write the listpack -> hashtable conversion is re-checked against
 // hash-max-listpack-entries / hash-max-listpack-value.
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseBigInt, parseInteger, textToBytes } from "../db/bytes.ts";
-import { bigIntArg, replyError, touched, wrongType } from "./context.ts";
+import { bigIntArg, keyChanged, propagateAs, replyError, wrongType } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
 import { RedisHash } from "../db/hash.ts";
@@ -32,12 +30,9 @@ function hashForRead(client: Client, key: string): RedisHash | undefined | null 
   return value;
 }
 
-/**
- * The hash at `key` for a command that may modify it, without running the change hook
- * yet: undefined when missing, null after replying WRONGTYPE.
- */
-function existingHashForWrite(client: Client, key: string): RedisHash | undefined | null {
-  const value = client.db.peek(key);
+/** The hash at `key`, opened for writing: undefined when missing, null after replying WRONGTYPE. */
+function hashForWrite(client: Client, key: string): RedisHash | undefined | null {
+  const value = client.db.lookupWrite(key);
   if (value === undefined) return undefined;
   if (value instanceof Uint8Array || value.type !== "hash") {
     wrongType(client);
@@ -46,15 +41,9 @@ function existingHashForWrite(client: Client, key: string): RedisHash | undefine
   return value;
 }
 
-/**
- * hashTypeLookupWriteOrCreate for a caller that is about to modify the hash: runs the
- * change hook on an existing hash, or adds a new empty one to the keyspace.
- */
-function hashAboutToChange(client: Client, key: string, existing: RedisHash | undefined): RedisHash {
-  if (existing !== undefined) {
-    client.db.lookupWrite(key);
-    return existing;
-  }
+/** hashTypeLookupWriteOrCreate's second half: the open hash, or a new empty one added to the keyspace. */
+function hashOrCreate(client: Client, key: string, existing: RedisHash | undefined): RedisHash {
+  if (existing !== undefined) return existing;
   const created = new RedisHash();
   client.db.add(key, created);
   return created;
@@ -74,19 +63,9 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
     return;
   }
   const key = bytesToKey(argv[1]!);
-  // One lookup: HSET always changes the hash, so the snapshot may preserve it now, and
-  // touched() below signals WATCH (a WRONGTYPE reply leaves WATCH alone).
-  const value = client.db.lookupWriteIntent(key);
-  let hash: RedisHash;
-  if (value === undefined) {
-    hash = new RedisHash();
-    client.db.add(key, hash);
-  } else if (value instanceof Uint8Array || value.type !== "hash") {
-    wrongType(client);
-    return;
-  } else {
-    hash = value;
-  }
+  const existing = hashForWrite(client, key);
+  if (existing === null) return;
+  const hash = hashOrCreate(client, key, existing);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (hash.set(bytesToKey(argv[i]!), ownBytes(argv[i + 1]!))) created++;
@@ -95,30 +74,30 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
   if (replyOk) client.reply.ok();
   else client.reply.integer(created);
   // Redis counts every pair written, new or not.
-  touched(client, NOTIFY_HASH, "hset", key, (argv.length - 2) / 2);
+  keyChanged(client, NOTIFY_HASH, "hset", key, (argv.length - 2) / 2);
 }
 
 function hsetnx(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
   const field = bytesToKey(argv[2]!);
-  const existing = existingHashForWrite(client, key);
+  const existing = hashForWrite(client, key);
   if (existing === null) return;
   if (existing !== undefined && existing.has(field)) {
     client.reply.integer(0);
     return;
   }
-  const hash = hashAboutToChange(client, key, existing);
+  const hash = hashOrCreate(client, key, existing);
   hash.set(field, ownBytes(argv[3]!));
   applyEncodingLimits(client, hash);
   client.reply.integer(1);
-  touched(client, NOTIFY_HASH, "hset", key);
+  keyChanged(client, NOTIFY_HASH, "hset", key);
 }
 
 function hincrby(client: Client, argv: Uint8Array[]): void {
   const increment = bigIntArg(client, argv[3]!);
   if (increment === null) return;
   const key = bytesToKey(argv[1]!);
-  const existing = existingHashForWrite(client, key);
+  const existing = hashForWrite(client, key);
   if (existing === null) return;
   const field = bytesToKey(argv[2]!);
   let current = 0n;
@@ -136,11 +115,11 @@ function hincrby(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const result = current + increment;
-  const hash = hashAboutToChange(client, key, existing);
+  const hash = hashOrCreate(client, key, existing);
   hash.set(field, textToBytes(result.toString()));
   applyEncodingLimits(client, hash);
   client.reply.integer(result);
-  touched(client, NOTIFY_HASH, "hincrby", key);
+  keyChanged(client, NOTIFY_HASH, "hincrby", key);
 }
 
 function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
@@ -155,7 +134,7 @@ function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const key = bytesToKey(argv[1]!);
-  const existing = existingHashForWrite(client, key);
+  const existing = hashForWrite(client, key);
   if (existing === null) return;
   const field = bytesToKey(argv[2]!);
   let result = increment;
@@ -173,16 +152,18 @@ function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const formatted = textToBytes(formatLongDoubleHuman(result));
-  const hash = hashAboutToChange(client, key, existing);
+  const hash = hashOrCreate(client, key, existing);
   hash.set(field, formatted);
   applyEncodingLimits(client, hash);
   client.reply.bulk(formatted);
-  touched(client, NOTIFY_HASH, "hincrbyfloat", key);
+  keyChanged(client, NOTIFY_HASH, "hincrbyfloat", key);
+  // Replicated as HSET key field <result>: replicas and the AOF never redo float arithmetic.
+  propagateAs(client, () => [SHARED.hset, argv[1]!, argv[2]!, formatted]);
 }
 
 function hdel(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const hash = existingHashForWrite(client, key);
+  const hash = hashForWrite(client, key);
   if (hash === null) return;
   if (hash === undefined) {
     client.reply.integer(0);
@@ -193,7 +174,6 @@ function hdel(client: Client, argv: Uint8Array[]): void {
   for (let i = 2; i < argv.length; i++) {
     const field = bytesToKey(argv[i]!);
     if (!hash.has(field)) continue;
-    if (deleted === 0) client.db.lookupWrite(key);
     hash.delete(field);
     deleted++;
     if (hash.size === 0) {
@@ -203,8 +183,8 @@ function hdel(client: Client, argv: Uint8Array[]): void {
     }
   }
   if (deleted > 0) {
-    touched(client, NOTIFY_HASH, "hdel", key, deleted);
-    if (keyRemoved) client.server.notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+    keyChanged(client, NOTIFY_HASH, "hdel", key, deleted);
+    if (keyRemoved) keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
   }
   client.reply.integer(deleted);
 }

@@ -4,9 +4,9 @@
 //
 // An HLL is a string, and Redis "unshares" it (dbUnshareStringValue) whenever one of
 // these commands writes or may write it, so OBJECT ENCODING reports "raw" afterwards
-// even for a short sparse value. Keys are looked up with `db.entry` for writes (no
-// hit/miss stats, as lookupKeyWrite) and the change hook runs only through setKey,
-// i.e. only when the value really changes, as Redis signals the key only then.
+// even for a short sparse value. PFADD opens its key with `db.lookupWrite*` (no
+// hit/miss stats, as lookupKeyWrite); every command reports a change with keyChanged
+// only when the value really changed, as Redis signals the key only then.
 //
 // PFDEBUG and PFSELFTEST are not implemented.
 
@@ -14,8 +14,8 @@ import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
 import { bytesToKey } from "../db/bytes.ts";
-import { replyError, touched, wrongType } from "./context.ts";
-import { NOTIFY_STRING } from "../notify.ts";
+import { keyChanged, replyError, wrongType } from "./context.ts";
+import { NO_EVENT, NOTIFY_STRING } from "../notify.ts";
 import { rawEncodedStrings } from "../db/string-encoding.ts";
 import { HllError, hllAdd, hllCount, hllCountUnion, hllCreateSparse, hllIsValid, hllMerge, HLL_WRONGTYPE_ERR } from "../db/hyperloglog.ts";
 
@@ -53,7 +53,8 @@ function hllValuesInOrder(values: Array<RedisValue | undefined>): { strings: Uin
 function pfadd(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const value = db.peek(key);
+  const slot = db.lookupWriteSlot(key);
+  const value = slot < 0 ? undefined : db.valueAt(slot);
   let current: Uint8Array;
   let created = false;
   if (value === undefined) {
@@ -71,7 +72,7 @@ function pfadd(client: Client, argv: Uint8Array[]): void {
       return;
     }
     // Redis's dbUnshareStringValue: the string is raw from here on, changed or not.
-    current = db.unshareString(db.find(key));
+    current = db.unshareString(slot);
   }
   let result: ReturnType<typeof hllAdd>;
   try {
@@ -91,7 +92,7 @@ function pfadd(client: Client, argv: Uint8Array[]): void {
     db.setKey(key, result.value, true);
   }
   const updates = result.updatedElements + (created ? 1 : 0);
-  if (updates > 0) touched(client, NOTIFY_STRING, "pfadd", key, updates);
+  if (updates > 0) keyChanged(client, NOTIFY_STRING, "pfadd", key, updates);
   client.reply.integer(updates > 0 ? 1 : 0);
 }
 
@@ -141,7 +142,7 @@ function pfcount(client: Client, argv: Uint8Array[]): void {
     // propagates (dirty++, key signalled) though it sends no keyspace event.
     rawEncodedStrings.add(result.updatedCache);
     db.setKey(key, result.updatedCache, true);
-    client.server.dirty++;
+    keyChanged(client, NO_EVENT, "", key);
   }
   client.reply.integer(result.count);
 }
@@ -181,7 +182,7 @@ function pfmerge(client: Client, argv: Uint8Array[]): void {
   rawEncodedStrings.add(merged);
   if (destination === undefined) db.add(key, merged);
   else db.setKey(key, merged, true);
-  touched(client, NOTIFY_STRING, "pfadd", key);
+  keyChanged(client, NOTIFY_STRING, "pfadd", key);
   client.reply.ok();
 }
 

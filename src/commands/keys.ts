@@ -5,8 +5,9 @@
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
-import { intArg, replyError, touched } from "./context.ts";
+import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, parseInteger } from "../db/bytes.ts";
+import { datasetChanged, forcePropagation, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC } from "../notify.ts";
 import { globMatch, isMatchAllPattern } from "../util/glob.ts";
@@ -16,13 +17,6 @@ import type { Database } from "../db/keyspace.ts";
 import { createDumpPayload, parseDumpPayload } from "../persistence/rdb/dump.ts";
 import { decodeValue } from "../persistence/rdb/decoder.ts";
 
-/** Values that blocked clients may be waiting for (lists, sorted sets, streams). */
-function signalIfBlockable(client: Client, dbIndex: number, key: string, value: RedisValue): void {
-  if (!(value instanceof Uint8Array) && (value.type === "list" || value.type === "zset" || value.type === "stream")) {
-    client.server.signalKeyReady(dbIndex, key);
-  }
-}
-
 function delGeneric(client: Client, argv: Uint8Array[]): void {
   let removed = 0;
   const db = client.db;
@@ -30,10 +24,9 @@ function delGeneric(client: Client, argv: Uint8Array[]): void {
     const key = bytesToKey(argv[i]!);
     if (db.remove(key)) {
       removed++;
-      client.server.notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+      keyChanged(client, NOTIFY_GENERIC, "del", key);
     }
   }
-  client.server.dirty += removed;
   client.reply.integer(removed);
 }
 
@@ -80,11 +73,8 @@ function renameGeneric(client: Client, argv: Uint8Array[], onlyIfAbsent: boolean
   }
   db.remove(source);
   db.add(target, value, expireAt);
-  signalIfBlockable(client, client.dbIndex, target, value);
-  const server = client.server;
-  server.notifier.notify(NOTIFY_GENERIC, "rename_from", source, client.dbIndex);
-  server.notifier.notify(NOTIFY_GENERIC, "rename_to", target, client.dbIndex);
-  server.dirty++;
+  keyChanged(client, NOTIFY_GENERIC, "rename_from", source);
+  keyChanged(client, NOTIFY_GENERIC, "rename_to", target, 0);
   if (onlyIfAbsent) client.reply.integer(1);
   else client.reply.ok();
 }
@@ -121,11 +111,8 @@ function move(client: Client, argv: Uint8Array[]): void {
   const expireAt = source.expireAtOf(slot);
   source.remove(key);
   target.add(key, value, expireAt);
-  signalIfBlockable(client, target.index, key, value);
-  const server = client.server;
-  server.notifier.notify(NOTIFY_GENERIC, "move_from", key, source.index);
-  server.notifier.notify(NOTIFY_GENERIC, "move_to", key, target.index);
-  server.dirty++;
+  keyChanged(client, NOTIFY_GENERIC, "move_from", key, 1, source.index);
+  keyChanged(client, NOTIFY_GENERIC, "move_to", key, 0, target.index);
   client.reply.integer(1);
 }
 
@@ -166,9 +153,7 @@ function copy(client: Client, argv: Uint8Array[]): void {
   }
   const value = cloneValue(sourceValue);
   target.add(targetKey, value, expireAt);
-  signalIfBlockable(client, target.index, targetKey, value);
-  client.server.notifier.notify(NOTIFY_GENERIC, "copy_to", targetKey, target.index);
-  client.server.dirty++;
+  keyChanged(client, NOTIFY_GENERIC, "copy_to", targetKey, 1, target.index);
   client.reply.integer(1);
 }
 
@@ -280,7 +265,9 @@ function flushdb(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.SYNTAX_ERROR);
     return;
   }
-  client.server.dirty += client.db.clear();
+  datasetChanged(client, client.server.emptyData(client.dbIndex));
+  // Propagated even when the database was already empty, as Redis does.
+  forcePropagation(client);
   client.reply.ok();
 }
 
@@ -301,12 +288,8 @@ function swapdb(client: Client, argv: Uint8Array[]): void {
     return;
   }
   if (first !== second) {
-    dbs[first]!.swapWith(dbs[second]!);
-    // Clients blocked on keys of either database may now find them.
-    for (const db of [dbs[first]!, dbs[second]!]) {
-      db.forEach((key, slot) => signalIfBlockable(client, db.index, key, db.valueAt(slot)));
-    }
-    client.server.dirty++;
+    client.server.swapDatabases(dbs[first]!, dbs[second]!);
+    datasetChanged(client, 1);
   }
   client.reply.ok();
 }
@@ -382,14 +365,24 @@ function expireGeneric(client: Client, argv: Uint8Array[], unitMs: number, absol
   }
   const server = client.server;
   if (when <= BigInt(Date.now()) && !server.loading) {
-    // Expire in the past: the key goes away now, as Redis deletes (and propagates DEL).
+    // Expire in the past: the key goes away now, and is replicated as DEL (or UNLINK).
     db.remove(key);
-    touched(client, NOTIFY_GENERIC, "del", key);
+    keyChanged(client, NOTIFY_GENERIC, "del", key);
+    propagateAs(client, () => [server.lazyfreeLazyExpire ? SHARED.unlink : SHARED.del, argv[1]!]);
     client.reply.integer(1);
     return;
   }
   db.setExpire(key, Number(when));
-  touched(client, NOTIFY_GENERIC, "expire", key);
+  keyChanged(client, NOTIFY_GENERIC, "expire", key);
+  // Replicated as PEXPIREAT key <absolute ms> with the same options.
+  if (unitMs !== 1 || !absolute) {
+    propagateAs(client, () => {
+      const rewritten = argv.slice();
+      rewritten[0] = SHARED.pexpireat;
+      rewritten[2] = integerBytes(Number(when));
+      return rewritten;
+    });
+  }
   client.reply.integer(1);
 }
 
@@ -418,7 +411,7 @@ function persist(client: Client, argv: Uint8Array[]): void {
     return;
   }
   db.setExpire(key, -1);
-  touched(client, NOTIFY_GENERIC, "persist", key);
+  keyChanged(client, NOTIFY_GENERIC, "persist", key);
   client.reply.integer(1);
 }
 
@@ -473,17 +466,28 @@ function restore(client: Client, argv: Uint8Array[]): void {
   const deleted = replace ? db.remove(key) : false;
   let ttl = Number(ttlRaw);
   if (ttl > 0 && !absttl) ttl += Date.now();
-  if (ttl > 0 && ttl <= Date.now()) {
-    // Already expired: nothing is created (the old key, if replaced, is gone).
-    if (deleted) touched(client, NOTIFY_GENERIC, "del", key);
+  if (ttl > 0 && ttl <= Date.now() && !client.server.loading) {
+    // Already expired: nothing is created (the old key, if replaced, is gone: replicated as DEL).
+    if (deleted) {
+      keyChanged(client, NOTIFY_GENERIC, "del", key);
+      propagateAs(client, () => [SHARED.del, argv[1]!]);
+    }
     client.reply.ok();
     return;
   }
   const slot = db.add(key, value, ttl > 0 ? ttl : -1);
   if (idle >= 0) db.setIdleSeconds(slot, idle);
   if (freq >= 0) db.setFreq(slot, freq);
-  signalIfBlockable(client, client.dbIndex, key, value);
-  touched(client, NOTIFY_GENERIC, "restore", key);
+  keyChanged(client, NOTIFY_GENERIC, "restore", key);
+  // A relative TTL is replicated as an absolute one: RESTORE key <ms> payload ... ABSTTL.
+  if (ttl > 0 && !absttl) {
+    propagateAs(client, () => {
+      const rewritten = argv.slice();
+      rewritten[2] = integerBytes(ttl);
+      rewritten.push(SHARED.absttl);
+      return rewritten;
+    });
+  }
   client.reply.ok();
 }
 
@@ -587,9 +591,9 @@ export const keyCommands: CommandSpec[] = [
   { name: "renamenx", arity: 3, flags: ["write", "fast"], firstKey: 1, lastKey: 2, keyStep: 1, ...G, since: "1.0.0", summary: "Rename a key, only if the new key does not exist", complexity: "O(1)", handler: (c, a) => renameGeneric(c, a, true) },
   { name: "move", arity: 3, flags: ["write", "fast"], ...single, ...G, since: "1.0.0", summary: "Move a key to another database", complexity: "O(1)", handler: move },
   { name: "copy", arity: -3, flags: ["write", "denyoom"], firstKey: 1, lastKey: 2, keyStep: 1, ...G, since: "6.2.0", summary: "Copy a key", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", handler: copy },
-  keyless({ name: "randomkey", arity: 1, flags: ["readonly"], ...G, since: "1.0.0", summary: "Return a random key from the keyspace", complexity: "O(1)", tips: ["request_policy:all_shards", "nondeterministic_output"], handler: randomkey }),
+  keyless({ name: "randomkey", arity: 1, flags: ["readonly"], ...G, since: "1.0.0", summary: "Return a random key from the keyspace", complexity: "O(1)", tips: ["request_policy:all_shards", "nondeterministic_output"], touchesArbitraryKeys: true, handler: randomkey }),
   keyless({ name: "keys", arity: 2, flags: ["readonly"], ...G, categories: ["keyspace", "dangerous"], since: "1.0.0", summary: "Find all keys matching the given pattern", complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", tips: ["request_policy:all_shards", "nondeterministic_output_order"], handler: keys }),
-  keyless({ name: "scan", arity: -2, flags: ["readonly"], ...G, since: "2.8.0", summary: "Incrementally iterate the keys space", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips: ["nondeterministic_output", "request_policy:special"], handler: scan }),
+  keyless({ name: "scan", arity: -2, flags: ["readonly"], ...G, since: "2.8.0", summary: "Incrementally iterate the keys space", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips: ["nondeterministic_output", "request_policy:special"], touchesArbitraryKeys: true, handler: scan }),
   keyless({ name: "dbsize", arity: 1, flags: ["readonly", "fast"], ...G, group: "server", since: "1.0.0", summary: "Return the number of keys in the selected database", complexity: "O(1)", tips: ["request_policy:all_shards", "response_policy:agg_sum"], handler: dbsize }),
   keyless({ name: "flushdb", arity: -1, flags: ["write"], ...G, categories: ["keyspace", "dangerous"], group: "server", since: "1.0.0", summary: "Remove all keys from the current database", complexity: "O(N) where N is the number of keys in the selected database", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], handler: flushdb }),
   keyless({ name: "swapdb", arity: 3, flags: ["write", "fast"], ...G, categories: ["keyspace", "dangerous"], group: "server", since: "4.0.0", summary: "Swaps two Redis databases", complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.", handler: swapdb }),

@@ -2,11 +2,12 @@
 // LSET/LINSERT/LREM/LTRIM, LPOS, LMOVE/RPOPLPUSH, LMPOP, and the blocking variants
 // BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP.
 //
-// Write commands look keys up with `db.entry` (like lookupKeyWrite: no hit/miss stats)
-// and call `db.lookupWrite` only right before they really change the list, so WATCH
-// and the snapshot hook see exactly the commands Redis reports as modifying the key.
-// A list emptied by a command is deleted (with a "del" event): Redis never keeps
-// empty lists.
+// Write commands open their keys with `db.lookupWrite` (Redis's lookupKeyWrite: no
+// hit/miss stats, a running snapshot preserves the list first) and report what they
+// changed with keyChanged, so WATCH, events and the effect stream see exactly the
+// commands Redis reports as modifying the key. A list emptied by a command is deleted
+// (with a "del" event): Redis never keeps empty lists. Blocking pops are replicated as
+// their non-blocking forms (LPOP, RPOP with a count, LMOVE, RPOPLPUSH).
 //
 // Blocking: a blocking command that finds nothing registers with the server's
 // BlockingRegistry. When a push signals a key, the registry calls back `tryServe`
@@ -21,9 +22,10 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseInteger } from "../db/bytes.ts";
 import { RedisList } from "../db/list.ts";
-import { blockingTimeoutArg, intArg, replyError, touched, wrongType } from "./context.ts";
+import { alsoPropagate, blockingTimeoutArg, intArg, keyChanged, propagateAs, replyError, wrongType } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_LIST } from "../notify.ts";
 
@@ -34,9 +36,9 @@ const POP_COUNT_RANGE_ERROR = "ERR value is out of range, must be positive";
 
 // ---- lookups and argument parsing ---------------------------------------------------
 
-/** The list at `key` for a write command; undefined when missing, null after replying WRONGTYPE. */
+/** The list at `key`, opened for writing; undefined when missing, null after replying WRONGTYPE. */
 function listForWrite(client: Client, key: string): RedisList | undefined | null {
-  const value = client.db.peek(key);
+  const value = client.db.lookupWrite(key);
   if (value === undefined) return undefined;
   if (!(value instanceof RedisList)) {
     wrongType(client);
@@ -113,7 +115,7 @@ function replyBulkArray(client: Client, values: Uint8Array[]): void {
 function deleteIfEmpty(client: Client, key: string, list: RedisList): void {
   if (list.length !== 0) return;
   client.db.remove(key);
-  touched(client, NOTIFY_GENERIC, "del", key, 0);
+  keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
 }
 
 /**
@@ -121,21 +123,25 @@ function deleteIfEmpty(client: Client, key: string, list: RedisList): void {
  * an emptied list and the dirty counter.
  */
 function elementsRemoved(client: Client, key: string, end: ListEnd, list: RedisList, count: number): void {
-  touched(client, NOTIFY_LIST, popEvent(end), key, count);
+  keyChanged(client, NOTIFY_LIST, popEvent(end), key, count);
   deleteIfEmpty(client, key, list);
 }
 
 /**
  * listPopRangeAndReplyWithKey (LMPOP, BLMPOP): pops up to `count` elements and replies
- * [key, [elements]].
+ * [key, [elements]]. Returns the pop as it is replicated: LPOP/RPOP key <popped>.
  */
-function popRangeWithKey(client: Client, key: string, list: RedisList, end: ListEnd, count: number): void {
-  client.db.lookupWrite(key);
+function popRangeWithKey(client: Client, key: string, list: RedisList, end: ListEnd, count: number): Uint8Array[] {
   const values = popRange(list, end, count);
   client.reply.arrayHeader(2);
   client.reply.bulk(keyToBytes(key));
   replyBulkArray(client, values);
   elementsRemoved(client, key, end, list, values.length);
+  return [popCommand(end), keyToBytes(key), integerBytes(values.length)];
+}
+
+function popCommand(end: ListEnd): Uint8Array {
+  return end === "left" ? SHARED.lpop : SHARED.rpop;
 }
 
 /**
@@ -143,15 +149,13 @@ function popRangeWithKey(client: Client, key: string, list: RedisList, end: List
  * its push event, and replies the element. The caller counts the move as one change.
  */
 function pushMoved(client: Client, destinationKey: string, destination: RedisList | undefined, value: Uint8Array, end: ListEnd): void {
-  const db = client.db;
   if (destination === undefined) {
     destination = new RedisList();
-    db.add(destinationKey, destination);
-  } else db.lookupWrite(destinationKey);
+    client.db.add(destinationKey, destination);
+  }
   if (end === "left") destination.pushHead(value);
   else destination.pushTail(value);
-  touched(client, NOTIFY_LIST, pushEvent(end), destinationKey, 0);
-  client.server.signalKeyReady(client.dbIndex, destinationKey);
+  keyChanged(client, NOTIFY_LIST, pushEvent(end), destinationKey, 0);
   client.reply.bulk(value);
 }
 
@@ -170,12 +174,11 @@ function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExi
     }
     list = new RedisList();
     db.add(key, list);
-  } else db.lookupWrite(key);
+  }
   if (end === "left") for (let i = 2; i < argv.length; i++) list.pushHead(ownBytes(argv[i]!));
   else for (let i = 2; i < argv.length; i++) list.pushTail(ownBytes(argv[i]!));
   client.reply.integer(list.length);
-  touched(client, NOTIFY_LIST, pushEvent(end), key, argv.length - 2);
-  client.server.signalKeyReady(client.dbIndex, key);
+  keyChanged(client, NOTIFY_LIST, pushEvent(end), key, argv.length - 2);
 }
 
 function lpush(client: Client, argv: Uint8Array[]): void {
@@ -224,7 +227,6 @@ function popGeneric(client: Client, argv: Uint8Array[], end: ListEnd): void {
     client.reply.arrayHeader(0);
     return;
   }
-  client.db.lookupWrite(key);
   if (!hasCount) {
     const value = end === "left" ? list.popHead()! : list.popTail()!;
     client.reply.bulk(value);
@@ -251,7 +253,8 @@ function mpopGeneric(client: Client, keys: Uint8Array[], end: ListEnd, count: nu
     const list = listForWrite(client, key);
     if (list === null) return;
     if (list === undefined) continue;
-    popRangeWithKey(client, key, list, end, count);
+    const replicated = popRangeWithKey(client, key, list, end, count);
+    propagateAs(client, () => replicated);
     return;
   }
   client.reply.nullArray();
@@ -372,10 +375,9 @@ function lset(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.OUT_OF_RANGE);
     return;
   }
-  client.db.lookupWrite(key);
   list.set(normalised, ownBytes(argv[3]!));
   client.reply.ok();
-  touched(client, NOTIFY_LIST, "lset", key);
+  keyChanged(client, NOTIFY_LIST, "lset", key);
 }
 
 /** LINSERT key BEFORE|AFTER pivot element: -1 when the pivot is absent, 0 when the key is. */
@@ -399,9 +401,8 @@ function linsert(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(-1);
     return;
   }
-  client.db.lookupWrite(key);
   list.insertAtIndex(before ? pivotIndex : pivotIndex + 1, ownBytes(argv[4]!));
-  touched(client, NOTIFY_LIST, "linsert", key);
+  keyChanged(client, NOTIFY_LIST, "linsert", key);
   client.reply.integer(list.length);
 }
 
@@ -422,9 +423,8 @@ function lrem(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWrite(key);
   const removed = list.remove(count, element);
-  touched(client, NOTIFY_LIST, "lrem", key, removed);
+  keyChanged(client, NOTIFY_LIST, "lrem", key, removed);
   deleteIfEmpty(client, key, list);
   client.reply.integer(removed);
 }
@@ -456,10 +456,9 @@ function ltrim(client: Client, argv: Uint8Array[]): void {
     trimHead = start;
     trimTail = length - stop - 1;
   }
-  client.db.lookupWrite(key);
   list.removeHead(trimHead);
   list.removeTail(trimTail);
-  touched(client, NOTIFY_LIST, "ltrim", key, trimHead + trimTail);
+  keyChanged(client, NOTIFY_LIST, "ltrim", key, trimHead + trimTail);
   deleteIfEmpty(client, key, list);
   client.reply.ok();
 }
@@ -476,12 +475,11 @@ function moveGeneric(client: Client, sourceKey: string, destinationKey: string, 
   }
   const destination = listForWrite(client, destinationKey);
   if (destination === null) return;
-  client.db.lookupWrite(sourceKey);
   // Pop before looking at the destination's length: with source == destination the
   // element goes round, and the list must not be deleted in between.
   const value = from === "left" ? source.popHead()! : source.popTail()!;
   pushMoved(client, destinationKey, destination, value, to);
-  touched(client, NOTIFY_LIST, popEvent(from), sourceKey, 1);
+  keyChanged(client, NOTIFY_LIST, popEvent(from), sourceKey, 1);
   deleteIfEmpty(client, sourceKey, source);
 }
 
@@ -534,45 +532,42 @@ function lmpop(client: Client, argv: Uint8Array[]): void {
 
 // ---- blocking variants --------------------------------------------------------------------
 
-/** Parks the client on `keys` (each once) until served, timed out or unblocked. */
-function blockOnKeys(client: Client, commandName: Uint8Array, keys: string[], timeoutAt: number, tryServe: (readyKey: string) => boolean): void {
-  const server = client.server;
-  const dbIndex = client.dbIndex;
-  server.blocking.block(client, {
-    timeoutAt,
-    keys: [...new Set(keys)].map((key) => ({ db: dbIndex, key })),
-    tryServe,
+/** Parks the client on `keys` until served (`serve`), timed out or unblocked. */
+function blockOnLists(client: Client, keys: string[], timeoutAt: number, serve: (readyKey: string) => boolean): void {
+  client.server.blocking.blockForKeys(client, "list", keys, timeoutAt, client.currentCommand!, {
+    serve,
     onTimeout: () => client.reply.nullArray(),
-    command: server.table.lookup(argLower(commandName))!,
   });
 }
 
 /**
  * serveClientBlockedOnList for BLPOP/BRPOP (`count` -1) and BLMPOP: false (stay
- * blocked) unless `readyKey` now holds a list.
+ * blocked) unless `readyKey` now holds a list. The pop is propagated as LPOP/RPOP.
  */
 function serveBlockedPop(client: Client, readyKey: string, end: ListEnd, count: number): boolean {
-  const list = client.db.peek(readyKey);
+  const list = client.db.lookupWrite(readyKey);
   if (!(list instanceof RedisList)) return false;
   if (count !== -1) {
-    popRangeWithKey(client, readyKey, list, end, count);
+    alsoPropagate(client, popRangeWithKey(client, readyKey, list, end, count));
     return true;
   }
-  client.db.lookupWrite(readyKey);
   const value = end === "left" ? list.popHead()! : list.popTail()!;
   client.reply.arrayHeader(2);
   client.reply.bulk(keyToBytes(readyKey));
   client.reply.bulk(value);
-  touched(client, NOTIFY_LIST, popEvent(end), readyKey, 0);
+  // The push that fed this client counted the change.
+  keyChanged(client, NOTIFY_LIST, popEvent(end), readyKey, 0);
   deleteIfEmpty(client, readyKey, list);
+  alsoPropagate(client, [popCommand(end), keyToBytes(readyKey)]);
   return true;
 }
 
 /**
- * blockingPopGenericCommand: serves from the first non-empty key, else blocks (inside
- * MULTI: a null array instead). `count` is -1 for BLPOP/BRPOP, the COUNT for BLMPOP.
+ * blockingPopGenericCommand: serves from the first non-empty key, replicated as LPOP/RPOP
+ * [count], else blocks (where the client cannot block: a null array instead). `count`
+ * is -1 for BLPOP/BRPOP, the COUNT for BLMPOP.
  */
-function blockingPopGeneric(client: Client, commandName: Uint8Array, keys: Uint8Array[], end: ListEnd, timeoutArg: Uint8Array, count: number): void {
+function blockingPopGeneric(client: Client, keys: Uint8Array[], end: ListEnd, timeoutArg: Uint8Array, count: number): void {
   const timeoutAt = blockingTimeoutArg(client, timeoutArg);
   if (timeoutAt === null) return;
   for (const keyBytes of keys) {
@@ -581,72 +576,83 @@ function blockingPopGeneric(client: Client, commandName: Uint8Array, keys: Uint8
     if (list === null) return;
     if (list === undefined) continue;
     if (count !== -1) {
-      popRangeWithKey(client, key, list, end, count);
+      const replicated = popRangeWithKey(client, key, list, end, count);
+      propagateAs(client, () => replicated);
       return;
     }
-    client.db.lookupWrite(key);
     const value = end === "left" ? list.popHead()! : list.popTail()!;
     client.reply.arrayHeader(2);
     client.reply.bulk(keyBytes);
     client.reply.bulk(value);
     elementsRemoved(client, key, end, list, 1);
+    propagateAs(client, () => [popCommand(end), keyBytes]);
     return;
   }
-  if (client.executingMulti) {
+  if (client.denyBlocking) {
     client.reply.nullArray();
     return;
   }
-  blockOnKeys(client, commandName, keys.map(bytesToKey), timeoutAt, (readyKey) => serveBlockedPop(client, readyKey, end, count));
+  blockOnLists(client, keys.map(bytesToKey), timeoutAt, (readyKey) => serveBlockedPop(client, readyKey, end, count));
 }
 
 function blpop(client: Client, argv: Uint8Array[]): void {
-  blockingPopGeneric(client, argv[0]!, argv.slice(1, -1), "left", argv[argv.length - 1]!, -1);
+  blockingPopGeneric(client, argv.slice(1, -1), "left", argv[argv.length - 1]!, -1);
 }
 
 function brpop(client: Client, argv: Uint8Array[]): void {
-  blockingPopGeneric(client, argv[0]!, argv.slice(1, -1), "right", argv[argv.length - 1]!, -1);
+  blockingPopGeneric(client, argv.slice(1, -1), "right", argv[argv.length - 1]!, -1);
 }
 
 /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] */
 function blmpop(client: Client, argv: Uint8Array[]): void {
   const parsed = parseMpopArguments(client, argv, 2);
   if (parsed === null) return;
-  blockingPopGeneric(client, argv[0]!, parsed.keys, parsed.end, argv[1]!, parsed.count);
+  blockingPopGeneric(client, parsed.keys, parsed.end, argv[1]!, parsed.count);
 }
 
 /**
- * serveClientBlockedOnList for BLMOVE/BRPOPLPUSH. A destination of another type answers
+ * serveClientBlockedOnList for BLMOVE/BRPOPLPUSH, propagated as LMOVE (with lower-case
+ * ends, as Redis writes them) or RPOPLPUSH. A destination of another type answers
  * WRONGTYPE and unblocks the client, leaving the source untouched.
  */
-function serveBlockedMove(client: Client, sourceKey: string, destinationKey: string, from: ListEnd, to: ListEnd): boolean {
-  const db = client.db;
-  const source = db.peek(sourceKey);
+function serveBlockedMove(client: Client, sourceKey: string, destinationKey: string, from: ListEnd, to: ListEnd, asRpoplpush: boolean): boolean {
+  const source = client.db.lookupWrite(sourceKey);
   if (!(source instanceof RedisList)) return false;
   const destination = listForWrite(client, destinationKey);
   if (destination === null) return true;
-  db.lookupWrite(sourceKey);
   const value = from === "left" ? source.popHead()! : source.popTail()!;
   pushMoved(client, destinationKey, destination, value, to);
-  touched(client, NOTIFY_LIST, popEvent(from), sourceKey, 0);
+  keyChanged(client, NOTIFY_LIST, popEvent(from), sourceKey, 0);
   deleteIfEmpty(client, sourceKey, source);
+  const sourceBytes = keyToBytes(sourceKey);
+  const destinationBytes = keyToBytes(destinationKey);
+  alsoPropagate(client, asRpoplpush ? [SHARED.rpoplpush, sourceBytes, destinationBytes] : [SHARED.lmove, sourceBytes, destinationBytes, endWord(from), endWord(to)]);
   return true;
 }
 
-/** blmoveGenericCommand: LMOVE when the source has elements, else block on the source. */
-function blockingMoveGeneric(client: Client, argv: Uint8Array[], from: ListEnd, to: ListEnd, timeoutAt: number): void {
+function endWord(end: ListEnd): Uint8Array {
+  return end === "left" ? SHARED.left : SHARED.right;
+}
+
+/**
+ * blmoveGenericCommand: LMOVE when the source has elements (replicated as LMOVE or
+ * RPOPLPUSH with the arguments as sent), else block on the source.
+ */
+function blockingMoveGeneric(client: Client, argv: Uint8Array[], from: ListEnd, to: ListEnd, timeoutAt: number, asRpoplpush: boolean): void {
   const sourceKey = bytesToKey(argv[1]!);
   const destinationKey = bytesToKey(argv[2]!);
   const source = listForWrite(client, sourceKey);
   if (source === null) return;
   if (source !== undefined) {
     moveGeneric(client, sourceKey, destinationKey, from, to);
+    propagateAs(client, () => (asRpoplpush ? [SHARED.rpoplpush, argv[1]!, argv[2]!] : [SHARED.lmove, argv[1]!, argv[2]!, argv[3]!, argv[4]!]));
     return;
   }
-  if (client.executingMulti) {
+  if (client.denyBlocking) {
     client.reply.nullBulk();
     return;
   }
-  blockOnKeys(client, argv[0]!, [sourceKey], timeoutAt, () => serveBlockedMove(client, sourceKey, destinationKey, from, to));
+  blockOnLists(client, [sourceKey], timeoutAt, () => serveBlockedMove(client, sourceKey, destinationKey, from, to, asRpoplpush));
 }
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */
@@ -657,14 +663,14 @@ function blmove(client: Client, argv: Uint8Array[]): void {
   if (to === null) return;
   const timeoutAt = blockingTimeoutArg(client, argv[5]!);
   if (timeoutAt === null) return;
-  blockingMoveGeneric(client, argv, from, to, timeoutAt);
+  blockingMoveGeneric(client, argv, from, to, timeoutAt, false);
 }
 
 /** BRPOPLPUSH source destination timeout */
 function brpoplpush(client: Client, argv: Uint8Array[]): void {
   const timeoutAt = blockingTimeoutArg(client, argv[3]!);
   if (timeoutAt === null) return;
-  blockingMoveGeneric(client, argv, "right", "left", timeoutAt);
+  blockingMoveGeneric(client, argv, "right", "left", timeoutAt, true);
 }
 
 // ---- declarations ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower } from "../db/bytes.ts";
-import { replyError } from "./context.ts";
+import { datasetChanged, forcePropagation, replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 
 function save(client: Client): void {
@@ -29,7 +29,7 @@ function bgsave(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.BGSAVE_IN_PROGRESS);
     return;
   }
-  if (client.executingMulti) {
+  if (client.server.inExec) {
     // Inside EXEC the save is deferred to the cron, as Redis does.
     persistence.bgsaveScheduled = true;
     client.reply.simple("Background saving scheduled");
@@ -52,8 +52,10 @@ function flushall(client: Client, argv: Uint8Array[]): void {
   const server = client.server;
   const persistence = server.persistence;
   if (persistence.background !== null) persistence.stopBackgroundSave();
-  server.dirty += server.flushAll();
+  datasetChanged(client, server.emptyData(-1));
   if (server.config.savePoints().length > 0) persistence.saveInternal();
+  // Propagated even when every database was already empty, as Redis does.
+  forcePropagation(client);
   client.reply.ok();
 }
 

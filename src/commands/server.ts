@@ -292,15 +292,16 @@ function clientUnblock(client: Client, argv: Uint8Array[]): void {
   const target = server.clients.get(id);
   const state = target?.blocked;
   // Only clients in a blocking command can be unblocked; a client held by CLIENT PAUSE cannot.
-  if (target === undefined || state == null || state.postponed === true) {
+  if (target === undefined || state == null || state.kind === "postponed") {
     client.reply.integer(0);
     return;
   }
   server.blocking.unblock(target);
   if (withError) {
-    if (state.onUnblockError) state.onUnblockError();
+    if (state.kind !== "offset" && state.onUnblockError) state.onUnblockError();
     else server.replyError(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
-  } else state.onTimeout();
+  } else if (state.kind === "offset") state.reply(server.blocking.acknowledgedBy(state.offset));
+  else state.onTimeout();
   server.afterUnblock(target);
   client.reply.integer(1);
 }

@@ -2,8 +2,9 @@
 // SPOP, SRANDMEMBER, SMOVE, SINTER/SINTERCARD/SINTERSTORE, SUNION/SUNIONSTORE,
 // SDIFF/SDIFFSTORE and SSCAN.
 //
-// As in hashes.ts, write commands find the key with `db.entry` and run the change hook
-// (`db.lookupWrite`) only when the set really changes. Results of SINTER/SUNION/SDIFF
+// As in hashes.ts, write commands open the key with `db.lookupWrite` and report a change
+// with keyChanged only when the set really changes. SPOP is replicated as the SREMs of
+// the members it took (DEL when it took the whole set). Results of SINTER/SUNION/SDIFF
 // are built in a fresh set that starts as an intset, exactly as Redis builds them, so
 // the reply order follows the result's encoding: ascending for an intset result,
 // insertion order (Redis: hash order) otherwise.
@@ -11,7 +12,8 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
-import { replyError, touched, wrongType } from "./context.ts";
+import { alsoPropagate, keyChanged, preventPropagation, propagateAs, replyError, wrongType } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_SET } from "../notify.ts";
 import { RedisSet } from "../db/set.ts";
@@ -30,12 +32,9 @@ function setForRead(client: Client, key: string): RedisSet | undefined | null {
   return value;
 }
 
-/**
- * The set at `key` for a command that may modify it (or store into it), without running
- * the change hook yet: undefined when missing, null after replying WRONGTYPE.
- */
-function existingSetForWrite(client: Client, key: string): RedisSet | undefined | null {
-  const value = client.db.peek(key);
+/** The set at `key`, opened for writing: undefined when missing, null after replying WRONGTYPE. */
+function setForWrite(client: Client, key: string): RedisSet | undefined | null {
+  const value = client.db.lookupWrite(key);
   if (value === undefined) return undefined;
   if (value instanceof Uint8Array || value.type !== "set") {
     wrongType(client);
@@ -52,7 +51,7 @@ function maxIntsetEntries(client: Client): number {
 
 function sadd(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const existing = existingSetForWrite(client, key);
+  const existing = setForWrite(client, key);
   if (existing === null) return;
   let added = 0;
   if (existing === undefined) {
@@ -64,19 +63,18 @@ function sadd(client: Client, argv: Uint8Array[]): void {
     for (let i = 2; i < argv.length; i++) {
       const member = bytesToKey(argv[i]!);
       if (existing.has(member)) continue;
-      if (added === 0) client.db.lookupWrite(key);
       existing.add(member);
       added++;
     }
     if (added > 0) existing.convertIfNeeded(maxIntsetEntries(client));
   }
-  if (added > 0) touched(client, NOTIFY_SET, "sadd", key, added);
+  if (added > 0) keyChanged(client, NOTIFY_SET, "sadd", key, added);
   client.reply.integer(added);
 }
 
 function srem(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const set = existingSetForWrite(client, key);
+  const set = setForWrite(client, key);
   if (set === null) return;
   if (set === undefined) {
     client.reply.integer(0);
@@ -87,7 +85,6 @@ function srem(client: Client, argv: Uint8Array[]): void {
   for (let i = 2; i < argv.length; i++) {
     const member = bytesToKey(argv[i]!);
     if (!set.has(member)) continue;
-    if (deleted === 0) client.db.lookupWrite(key);
     set.delete(member);
     deleted++;
     if (set.size === 0) {
@@ -97,8 +94,8 @@ function srem(client: Client, argv: Uint8Array[]): void {
     }
   }
   if (deleted > 0) {
-    touched(client, NOTIFY_SET, "srem", key, deleted);
-    if (keyRemoved) client.server.notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+    keyChanged(client, NOTIFY_SET, "srem", key, deleted);
+    if (keyRemoved) keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
   }
   client.reply.integer(deleted);
 }
@@ -108,15 +105,18 @@ function smove(client: Client, argv: Uint8Array[]): void {
   const targetKey = bytesToKey(argv[2]!);
   const member = bytesToKey(argv[3]!);
   const db = client.db;
-  const sourceValue = db.peek(sourceKey);
-  const targetValue = db.peek(targetKey);
+  const sourceValue = db.lookupWrite(sourceKey);
+  const targetValue = db.lookupWrite(targetKey);
   // A missing source answers 0 before any type check, whatever the destination holds.
   if (sourceValue === undefined) {
     client.reply.integer(0);
     return;
   }
-  const source = existingSetForWrite(client, sourceKey);
-  if (source === null || source === undefined) return;
+  if (sourceValue instanceof Uint8Array || sourceValue.type !== "set") {
+    wrongType(client);
+    return;
+  }
+  const source = sourceValue;
   let target: RedisSet | undefined;
   if (targetValue !== undefined) {
     const value = targetValue;
@@ -134,15 +134,12 @@ function smove(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  const notifier = client.server.notifier;
-  db.lookupWrite(sourceKey);
   source.delete(member);
-  notifier.notify(NOTIFY_SET, "srem", sourceKey, client.dbIndex);
+  keyChanged(client, NOTIFY_SET, "srem", sourceKey);
   if (source.size === 0) {
     db.remove(sourceKey);
-    notifier.notify(NOTIFY_GENERIC, "del", sourceKey, client.dbIndex);
+    keyChanged(client, NOTIFY_GENERIC, "del", sourceKey, 0);
   }
-  client.server.dirty++;
   let added = false;
   if (target === undefined) {
     target = new RedisSet();
@@ -151,12 +148,11 @@ function smove(client: Client, argv: Uint8Array[]): void {
     db.add(targetKey, target);
     added = true;
   } else if (!target.has(member)) {
-    db.lookupWrite(targetKey);
     target.add(member);
     target.convertIfNeeded(maxIntsetEntries(client));
     added = true;
   }
-  if (added) touched(client, NOTIFY_SET, "sadd", targetKey);
+  if (added) keyChanged(client, NOTIFY_SET, "sadd", targetKey);
   client.reply.integer(1);
 }
 
@@ -199,22 +195,21 @@ function spop(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const key = bytesToKey(argv[1]!);
-  const set = existingSetForWrite(client, key);
+  const set = setForWrite(client, key);
   if (set === null) return;
   if (set === undefined) {
     client.reply.nullBulk();
     return;
   }
-  client.db.lookupWrite(key);
   const member = set.popRandom()!;
-  const notifier = client.server.notifier;
-  notifier.notify(NOTIFY_SET, "spop", key, client.dbIndex);
+  keyChanged(client, NOTIFY_SET, "spop", key);
+  // Replicated as SREM of the member it took: a replica must not pick its own.
+  propagateAs(client, () => [SHARED.srem, argv[1]!, keyToBytes(member)]);
   client.reply.bulkText(member);
   if (set.size === 0) {
     client.db.remove(key);
-    notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+    keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
   }
-  client.server.dirty++;
 }
 
 function spopWithCount(client: Client, argv: Uint8Array[]): void {
@@ -225,7 +220,7 @@ function spopWithCount(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const key = bytesToKey(argv[1]!);
-  const set = existingSetForWrite(client, key);
+  const set = setForWrite(client, key);
   if (set === null) return;
   if (set === undefined || parsed === 0) {
     client.reply.setHeader(0);
@@ -234,18 +229,21 @@ function spopWithCount(client: Client, argv: Uint8Array[]): void {
   const size = set.size;
   // Every count a set can satisfy fits a number; larger ones take the whole set anyway.
   const count = typeof parsed === "bigint" ? Number.MAX_SAFE_INTEGER : parsed;
-  const notifier = client.server.notifier;
-  notifier.notify(NOTIFY_SET, "spop", key, client.dbIndex);
-  client.server.dirty += count >= size ? size : count;
+  keyChanged(client, NOTIFY_SET, "spop", key, count >= size ? size : count);
   if (count >= size) {
     // Redis answers through SUNION of the key: a fresh set, so an all-integer result lists ascending.
     replyMembers(client, unionOf([set], maxIntsetEntries(client)).orderedMembers());
     client.db.remove(key);
-    notifier.notify(NOTIFY_GENERIC, "del", key, client.dbIndex);
+    keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+    // Replicated as DEL of the whole set.
+    propagateAs(client, () => [SHARED.del, argv[1]!]);
     return;
   }
-  client.db.lookupWrite(key);
-  replyMembers(client, set.popRandomMembers(count));
+  const members = set.popRandomMembers(count);
+  replyMembers(client, members);
+  // Replicated as one SREM per member taken, instead of the SPOP itself.
+  if (client.server.propagation.active) for (const member of members) alsoPropagate(client, [SHARED.srem, argv[1]!, keyToBytes(member)]);
+  preventPropagation(client);
 }
 
 function srandmember(client: Client, argv: Uint8Array[]): void {
@@ -307,11 +305,11 @@ function storeResult(client: Client, destination: string, result: RedisSet, even
   if (result.size > 0) {
     db.setKey(destination, result);
     client.reply.integer(result.size);
-    touched(client, NOTIFY_SET, event, destination);
+    keyChanged(client, NOTIFY_SET, event, destination);
     return;
   }
   client.reply.integer(0);
-  if (db.remove(destination)) touched(client, NOTIFY_GENERIC, "del", destination);
+  if (db.remove(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
 }
 
 /**

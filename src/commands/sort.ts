@@ -20,7 +20,7 @@ import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { Database } from "../db/keyspace.ts";
 import { argIs, argLower, bytesToKey, compareBytes, concatBytes, keyToBytes } from "../db/bytes.ts";
-import { intArg, replyError, touched, wrongType } from "./context.ts";
+import { intArg, replyError, keyChanged, wrongType } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_LIST } from "../notify.ts";
 import { RedisList } from "../db/list.ts";
@@ -251,10 +251,9 @@ function sortGeneric(client: Client, argv: Uint8Array[], readOnly: boolean): voi
   const destination = bytesToKey(storeKey);
   if (outputLength > 0) {
     db.setKey(destination, RedisList.fromValues(stored));
-    touched(client, NOTIFY_LIST, "sortstore", destination, outputLength);
-    client.server.signalKeyReady(client.dbIndex, destination);
+    keyChanged(client, NOTIFY_LIST, "sortstore", destination, outputLength);
   } else if (db.remove(destination)) {
-    touched(client, NOTIFY_GENERIC, "del", destination);
+    keyChanged(client, NOTIFY_GENERIC, "del", destination);
   }
   client.reply.integer(outputLength);
 }

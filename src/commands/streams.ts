@@ -22,9 +22,7 @@
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import type { Server } from "../server.ts";
-import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
-import { argIs, argLower, bytesToKey, keyToBytes, ownBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
 import {
   ENTRIES_READ_UNKNOWN,
   MAX_STREAM_ID,
@@ -48,7 +46,8 @@ import {
   type StreamId,
   type StreamTrimSpec,
 } from "../db/stream.ts";
-import { replyError, touched, wrongType, noteChange } from "./context.ts";
+import { alsoPropagate, keyChanged, keyChangedUnwatched, preventPropagation, propagateAs, replyError, wrongType } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import { replyHelp } from "./keys.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_STREAM } from "../notify.ts";
@@ -183,11 +182,11 @@ function idAfter(id: StreamId): StreamId {
 // ---- lookups ----------------------------------------------------------------------------
 
 /**
- * The stream at `key` without touching stats or hooks (lookupKeyWrite); undefined when
- * missing, null after replying WRONGTYPE.
+ * The stream at `key`, opened for writing (lookupKeyWrite: no stats; a running snapshot
+ * preserves it first); undefined when missing, null after replying WRONGTYPE.
  */
-function peekStream(client: Client, key: string): RedisStream | undefined | null {
-  const value = client.db.peek(key);
+function streamForWrite(client: Client, key: string): RedisStream | undefined | null {
+  const value = client.db.lookupWrite(key);
   if (value === undefined) return undefined;
   if (!(value instanceof RedisStream)) {
     wrongType(client);
@@ -236,17 +235,60 @@ function ownedFields(args: Uint8Array[]): Uint8Array[] {
 /**
  * streamLookupConsumer + streamCreateConsumer as XREADGROUP/XCLAIM/XAUTOCLAIM use them:
  * an existing consumer's seen-time is refreshed; a new one counts as a change and emits
- * xgroup-createconsumer.
+ * xgroup-createconsumer. `announce` propagates the creation (XGROUP CREATECONSUMER),
+ * which an XREADGROUP with NOACK needs: no XCLAIM will create the consumer on a replica.
  */
-function consumerForDelivery(client: Client, key: string, stream: RedisStream, group: ConsumerGroup, name: string, now: number): StreamConsumer {
+function consumerForDelivery(client: Client, key: string, stream: RedisStream, group: ConsumerGroup, name: string, now: number, announce: StreamPropagation | null = null): StreamConsumer {
   const existing = group.consumers.get(name);
   if (existing !== undefined) {
     existing.seenTime = now;
     return existing;
   }
   const created = stream.createConsumer(group, name, now)!;
-  noteChange(client, NOTIFY_STREAM, "xgroup-createconsumer", key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xgroup-createconsumer", key);
+  if (announce !== null && client.server.propagation.active) {
+    alsoPropagate(client, [SHARED.xgroup, SHARED.createconsumer, announce.key, announce.group, keyToBytes(name)]);
+  }
   return created;
+}
+
+/** streamPropInfo: the key and group name as the command named them, for the effects it propagates. */
+interface StreamPropagation {
+  key: Uint8Array;
+  group: Uint8Array;
+}
+
+/**
+ * streamPropagateXCLAIM: a delivery or claim is replicated as an idempotent XCLAIM
+ * key group consumer 0 id TIME <ms> RETRYCOUNT <n> FORCE JUSTID LASTID <group last ID>.
+ */
+function propagateXclaim(client: Client, info: StreamPropagation, group: ConsumerGroup, pending: PendingEntry, idArg: Uint8Array | null): void {
+  if (!client.server.propagation.active) return;
+  alsoPropagate(client, [
+    SHARED.xclaim,
+    info.key,
+    info.group,
+    keyToBytes(pending.consumer),
+    ZERO,
+    // XCLAIM passes on the ID as it was given; the others as formatted.
+    idArg ?? textToBytes(formatStreamId(pending.id)),
+    SHARED.time,
+    integerBytes(pending.deliveryTime),
+    SHARED.retrycount,
+    integerBytes(pending.deliveryCount),
+    SHARED.force,
+    SHARED.justid,
+    SHARED.lastid,
+    textToBytes(formatStreamId(group.lastId)),
+  ]);
+}
+
+const ZERO = textToBytes("0");
+
+/** streamPropagateGroupID: XGROUP SETID key group <last ID> ENTRIESREAD <n>. */
+function propagateGroupId(client: Client, info: StreamPropagation, group: ConsumerGroup): void {
+  if (!client.server.propagation.active) return;
+  alsoPropagate(client, [SHARED.xgroup, SHARED.setid, info.key, info.group, textToBytes(formatStreamId(group.lastId)), SHARED.entriesread, integerBytes(group.entriesRead)]);
 }
 
 // ---- XADD / XTRIM -----------------------------------------------------------------------
@@ -260,6 +302,11 @@ interface AddOrTrimArgs {
   seqGiven: boolean;
   noMkStream: boolean;
   trim: StreamTrimSpec | null;
+  /**
+   * Index of MAXLEN's count or MINID's id when "~" preceded it: an approximate trim is
+   * replicated as an exact one ("=" and the length or first ID the trim left).
+   */
+  approxValueIndex: number;
 }
 
 /**
@@ -274,7 +321,7 @@ function parseAddOrTrimArgs(client: Client, argv: Uint8Array[], isXadd: boolean)
   let approx = false;
   let limit = 0n;
   let limitGiven = false;
-  const parsed: AddOrTrimArgs = { idIndex: argv.length, id: null, seqGiven: true, noMkStream: false, trim: null };
+  const parsed: AddOrTrimArgs = { idIndex: argv.length, id: null, seqGiven: true, noMkStream: false, trim: null, approxValueIndex: -1 };
   let i = 2;
   for (; i < argv.length; i++) {
     const moreArgs = argv.length - 1 - i;
@@ -287,10 +334,12 @@ function parseAddOrTrimArgs(client: Client, argv: Uint8Array[], isXadd: boolean)
         return null;
       }
       approx = false;
+      parsed.approxValueIndex = -1;
       const next = argv[i + 1]!;
       if (moreArgs >= 2 && next.length === 1 && (next[0] === 126 /* ~ */ || next[0] === 61) /* = */) {
         approx = next[0] === 126;
         i++;
+        if (approx) parsed.approxValueIndex = i + 1;
       }
       if (argIs(option, "maxlen")) {
         const value = longLongArg(client, argv[i + 1]!);
@@ -344,7 +393,10 @@ function parseAddOrTrimArgs(client: Client, argv: Uint8Array[], isXadd: boolean)
     return null;
   }
   let effectiveLimit = 0;
-  if (limitGiven) {
+  if (client.mustObey) {
+    // A replicated or AOF-loaded trim was made exact ("=") with its LIMIT kept: obey it.
+    effectiveLimit = 0;
+  } else if (limitGiven) {
     if (!approx) {
       replyError(client, LIMIT_WITHOUT_APPROX);
       return null;
@@ -405,9 +457,8 @@ function xadd(client: Client, argv: Uint8Array[]): void {
   }
   const key = bytesToKey(argv[1]!);
   const db = client.db;
-  let stream = peekStream(client, key);
+  let stream = streamForWrite(client, key);
   if (stream === null) return;
-  const created = stream === undefined;
   if (stream === undefined) {
     if (parsed.noMkStream) {
       client.reply.nullBulk();
@@ -431,22 +482,42 @@ function xadd(client: Client, argv: Uint8Array[]): void {
     replyError(client, ELEMENTS_TOO_LARGE);
     return;
   }
-  if (!created) db.lookupWrite(key);
   const limits = nodeLimits(client);
   stream.appendEntry(id, ownedFields(argv.slice(fieldsStart)), limits.maxEntries, limits.maxBytes);
   replyId(client, id);
-  touched(client, NOTIFY_STREAM, "xadd", key);
-  if (parsed.trim !== null && stream.trim(parsed.trim) > 0) {
-    client.server.notifier.notify(NOTIFY_STREAM, "xtrim", key, client.dbIndex);
-  }
+  keyChanged(client, NOTIFY_STREAM, "xadd", key);
+  if (parsed.trim !== null && stream.trim(parsed.trim) > 0) keyChanged(client, NOTIFY_STREAM, "xtrim", key, 0);
+  // Replicated with the ID it got ("*" and "<ms>-*" are not deterministic) and an exact trim.
+  const finalStream = stream;
+  propagateAs(client, () => {
+    const rewritten = exactTrimArgv(argv, parsed, finalStream);
+    if (parsed.id === null || !parsed.seqGiven) rewritten[parsed.idIndex] = textToBytes(formatStreamId(id));
+    return rewritten;
+  });
   client.server.signalKeyReady(client.dbIndex, key);
+}
+
+/**
+ * streamRewriteApproxSpecifier + streamRewriteTrimArgument: MAXLEN/MINID ~ <n> becomes
+ * "= <what the trim left>" (the stream's length, or its first ID), so a replica or an
+ * AOF replay trims exactly as this server did.
+ */
+function exactTrimArgv(argv: Uint8Array[], parsed: AddOrTrimArgs, stream: RedisStream): Uint8Array[] {
+  const rewritten = argv.slice();
+  const index = parsed.approxValueIndex;
+  if (index < 0 || parsed.trim === null) return rewritten;
+  rewritten[index - 1] = SHARED.equals;
+  if (parsed.trim.strategy === "maxlen") rewritten[index] = integerBytes(stream.length);
+  // streamGetEdgeID's answer for an empty stream is the largest ID.
+  else rewritten[index] = textToBytes(formatStreamId(stream.firstId() ?? MAX_STREAM_ID));
+  return rewritten;
 }
 
 function xtrim(client: Client, argv: Uint8Array[]): void {
   const parsed = parseAddOrTrimArgs(client, argv, false);
   if (parsed === null) return;
   const key = bytesToKey(argv[1]!);
-  const stream = peekStream(client, key);
+  const stream = streamForWrite(client, key);
   if (stream === null) return;
   if (stream === undefined) {
     client.reply.integer(0);
@@ -457,9 +528,11 @@ function xtrim(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWrite(key);
   const removed = stream.trim(parsed.trim!);
-  if (removed > 0) touched(client, NOTIFY_STREAM, "xtrim", key, removed);
+  if (removed > 0) {
+    keyChanged(client, NOTIFY_STREAM, "xtrim", key, removed);
+    propagateAs(client, () => exactTrimArgv(argv, parsed, stream));
+  }
   client.reply.integer(removed);
 }
 
@@ -506,7 +579,7 @@ function xrangeGeneric(client: Client, argv: Uint8Array[], reverse: boolean): vo
 
 function xdel(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const stream = peekStream(client, key);
+  const stream = streamForWrite(client, key);
   if (stream === null) return;
   if (stream === undefined) {
     client.reply.integer(0);
@@ -517,11 +590,10 @@ function xdel(client: Client, argv: Uint8Array[]): void {
   let deleted = 0;
   for (const id of ids) {
     if (stream.get(id) === undefined) continue;
-    if (deleted === 0) client.db.lookupWrite(key);
     stream.delete(id);
     deleted++;
   }
-  if (deleted > 0) touched(client, NOTIFY_STREAM, "xdel", key, deleted);
+  if (deleted > 0) keyChanged(client, NOTIFY_STREAM, "xdel", key, deleted);
   client.reply.integer(deleted);
 }
 
@@ -535,7 +607,8 @@ interface BlockedRead {
   /** Entries must be greater than this ID; replaced by the group's last ID for XREADGROUP. */
   after: Map<string, StreamId>;
   count: number;
-  group: { name: string; consumer: string; noAck: boolean } | null;
+  /** The group read's group (`arg`: its name as sent, for the propagated XCLAIMs) and consumer. */
+  group: { name: string; arg: Uint8Array; consumer: string; noAck: boolean } | null;
 }
 
 /** Keys of XREAD/XREADGROUP (COMMAND GETKEYS): the first half of the arguments after STREAMS. */
@@ -563,14 +636,19 @@ function isNewEntriesId(id: StreamId): boolean {
   return streamIdEquals(id, MAX_STREAM_ID);
 }
 
-/** xreadCommand, for XREAD and XREADGROUP. */
+/**
+ * xreadCommand, for XREAD and XREADGROUP. Never propagated itself: what a group read
+ * changes goes to the effect stream as XCLAIM / XGROUP commands.
+ */
 function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean): void {
+  preventPropagation(client);
   let timeoutAt = -1;
   let count = 0;
   let streamsAt = 0;
   let streamCount = 0;
   let noAck = false;
   let groupName: string | null = null;
+  let groupArg: Uint8Array | null = null;
   let consumerName: string | null = null;
   for (let i = 1; i < argv.length; i++) {
     const moreArgs = argv.length - i - 1;
@@ -605,7 +683,8 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
         replyError(client, GROUP_ONLY_XREADGROUP);
         return;
       }
-      groupName = bytesToKey(argv[i + 1]!);
+      groupArg = argv[i + 1]!;
+      groupName = bytesToKey(groupArg);
       consumerName = bytesToKey(argv[i + 2]!);
       i += 2;
     } else if (argIs(option, "noack")) {
@@ -707,12 +786,14 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
     } else {
       // Delivering changes the group: do it now, in key order, as Redis does. The consumer
       // only comes into existence when something is served to it.
-      client.db.lookupWriteIntent(key);
-      const consumer = consumerForDelivery(client, key, stream, group, consumerName!, now);
+      client.db.lookupWrite(key);
+      const info: StreamPropagation = { key: keyBytes, group: groupArg! };
+      const consumer = consumerForDelivery(client, key, stream, group, consumerName!, now, noAck ? info : null);
+      // History reads are not propagated, as in Redis: only new deliveries change replicas.
       const reply = history
         ? takePendingHistory(client, stream, consumer, start, count, now)
-        : deliverNewEntries(client, stream, group, consumer, start, count, noAck, now);
-      client.server.dirty++;
+        : deliverNewEntries(client, stream, group, consumer, start, count, noAck, now, info);
+      keyChangedUnwatched(client, NOTIFY_STREAM, null, key);
       served.push(() => {
         if (client.reply.resp === 2) client.reply.arrayHeader(2);
         client.reply.bulk(keyBytes);
@@ -729,19 +810,22 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
 
   if (timeoutAt !== -1) {
     // Inside MULTI (or a script) a blocking read cannot wait: it answers as if it timed out.
-    if (client.executingMulti) {
+    if (client.denyBlocking) {
       client.reply.nullArray();
       return;
     }
     const waiting: BlockedRead = {
       after: new Map(),
       count: count > 0 ? count : BLOCKED_DEFAULT_COUNT,
-      group: groupName === null ? null : { name: groupName, consumer: consumerName!, noAck },
+      group: groupName === null ? null : { name: groupName, arg: groupArg!, consumer: consumerName!, noAck },
     };
     for (let i = 0; i < streamCount; i++) {
       if (!waiting.after.has(keys[i]!)) waiting.after.set(keys[i]!, afterIds[i]!);
     }
-    blockOnStreams(client, argv[0]!, waiting, timeoutAt);
+    client.server.blocking.blockForKeys(client, "stream", waiting.after.keys(), timeoutAt, client.currentCommand!, {
+      serve: (readyKey) => serveBlockedRead(client, waiting, readyKey),
+      onTimeout: () => client.reply.nullArray(),
+    });
     return;
   }
   client.reply.nullArray();
@@ -750,7 +834,8 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
 /**
  * streamReplyWithRange for a group reading new entries: moves the group's last ID and
  * read counter and, unless NOACK, adds each entry to the PELs (an entry already pending,
- * after XGROUP SETID moved back, changes owner). Returns the writer of the reply.
+ * after XGROUP SETID moved back, changes owner). Each delivery is propagated as an
+ * XCLAIM; with NOACK, the group's new last ID as XGROUP SETID. Returns the writer of the reply.
  */
 function deliverNewEntries(
   client: Client,
@@ -761,12 +846,15 @@ function deliverNewEntries(
   count: number,
   noAck: boolean,
   now: number,
+  info: StreamPropagation,
 ): () => void {
   const entries = stream.range(start, MAX_STREAM_ID, count);
+  const lastIdBefore = group.lastId;
   for (const entry of entries) {
     stream.advanceGroup(group, entry.id);
-    if (!noAck) stream.deliverPending(group, consumer, entry.id, now);
+    if (!noAck) propagateXclaim(client, info, group, stream.deliverPending(group, consumer, entry.id, now), null);
   }
+  if (noAck && compareStreamId(group.lastId, lastIdBefore) !== 0) propagateGroupId(client, info, group);
   return () => replyEntries(client, entries);
 }
 
@@ -802,25 +890,12 @@ function takePendingHistory(client: Client, stream: RedisStream, consumer: Strea
 
 // ---- blocked readers ---------------------------------------------------------------------
 
-function blockOnStreams(client: Client, commandName: Uint8Array, waiting: BlockedRead, timeoutAt: number): void {
-  const server = client.server;
-  watchStreamKeyChanges(server);
-  const dbIndex = client.dbIndex;
-  server.blocking.block(client, {
-    timeoutAt,
-    keys: [...waiting.after.keys()].map((key) => ({ db: dbIndex, key })),
-    tryServe: (readyKey) => serveBlockedRead(client, waiting, readyKey),
-    onTimeout: () => client.reply.nullArray(),
-    command: server.table.lookup(argLower(commandName))!,
-  });
-}
-
 /**
  * serveClientsBlockedOnStreamKey for one waiter: true when it was answered (entries, or an
  * error because its key or group went away), false to keep waiting.
  */
 function serveBlockedRead(client: Client, waiting: BlockedRead, readyKey: string): boolean {
-  const stream = client.db.peek(readyKey);
+  const stream = client.db.lookupWrite(readyKey);
   if (!(stream instanceof RedisStream)) {
     // A group reader cannot be served by a future stream at this key: its group is gone.
     if (waiting.group === null) return false;
@@ -842,9 +917,10 @@ function serveBlockedRead(client: Client, waiting: BlockedRead, readyKey: string
   const now = Date.now();
   let writeEntries: () => void;
   if (group !== undefined) {
-    client.db.lookupWriteIntent(readyKey);
-    const consumer = consumerForDelivery(client, readyKey, stream, group, waiting.group!.consumer, now);
-    writeEntries = deliverNewEntries(client, stream, group, consumer, start, waiting.count, waiting.group!.noAck, now);
+    const info: StreamPropagation = { key: keyToBytes(readyKey), group: waiting.group!.arg };
+    const noAck = waiting.group!.noAck;
+    const consumer = consumerForDelivery(client, readyKey, stream, group, waiting.group!.consumer, now, noAck ? info : null);
+    writeEntries = deliverNewEntries(client, stream, group, consumer, start, waiting.count, noAck, now, info);
   } else {
     const entries = stream.range(start, MAX_STREAM_ID, waiting.count);
     writeEntries = () => replyEntries(client, entries);
@@ -858,61 +934,6 @@ function serveBlockedRead(client: Client, waiting: BlockedRead, readyKey: string
   client.reply.bulk(keyToBytes(readyKey));
   writeEntries();
   return true;
-}
-
-/**
- * signalDeletedKeyAsReady: a stream key that is deleted, overwritten, flushed or expired
- * must wake its XREADGROUP waiters (they get an error). Any change to a waited-on stream
- * key is signalled; serveBlockedRead decides from the key's state after the change.
- * Changes made by a command are served when the command ends; an expiry by the cron
- * happens outside any command, so a serving pass is also queued for right after it.
- */
-class StreamKeyWatcher implements KeyspaceObserver {
-  private servePassQueued = false;
-
-  constructor(private readonly server: Server) {}
-
-  idle(): boolean {
-    return this.server.blocking.blockedCount === 0;
-  }
-
-  beforeChange(db: Database, key: string, slot: number): void {
-    if (slot >= 0 && db.valueAt(slot) instanceof RedisStream && this.server.blocking.isWaitedOn(db.index, key)) {
-      this.signal(db.index, key);
-    }
-  }
-
-  beforeClear(db: Database): void {
-    for (const waiter of this.server.blocking.blockedClients) {
-      for (const { db: dbIndex, key } of waiter.blocked?.keys ?? []) {
-        if (dbIndex === db.index) {
-          const slot = db.table.find(key);
-          if (slot >= 0 && db.valueAt(slot) instanceof RedisStream) this.signal(dbIndex, key);
-        }
-      }
-    }
-  }
-
-  private signal(dbIndex: number, key: string): void {
-    const server = this.server;
-    server.signalKeyReady(dbIndex, key);
-    if (this.servePassQueued) return;
-    this.servePassQueued = true;
-    queueMicrotask(() => {
-      this.servePassQueued = false;
-      if (server.blocking.blockedCount > 0) server.blocking.serveReadyKeys((client) => server.afterUnblock(client));
-    });
-  }
-}
-
-const watchedServers = new WeakSet<Server>();
-
-/** Installs the StreamKeyWatcher on every database once, when the first reader blocks. */
-function watchStreamKeyChanges(server: Server): void {
-  if (watchedServers.has(server)) return;
-  watchedServers.add(server);
-  const watcher = new StreamKeyWatcher(server);
-  for (const db of server.dbs) db.observers.push(watcher);
 }
 
 // ---- XGROUP -----------------------------------------------------------------------------
@@ -960,7 +981,7 @@ function xgroupTarget(
   groupRequired: boolean,
 ): { key: string; stream: RedisStream | undefined; groupName: string; group: ConsumerGroup | undefined } | null {
   const key = bytesToKey(argv[2]!);
-  const stream = peekStream(client, key);
+  const stream = streamForWrite(client, key);
   if (stream === null) return null;
   const groupName = bytesToKey(argv[3]!);
   if (!mkStream && stream === undefined) {
@@ -1011,15 +1032,13 @@ function xgroupCreate(client: Client, argv: Uint8Array[]): void {
   if (stream === undefined) {
     stream = new RedisStream();
     client.db.add(target.key, stream);
-  } else if (target.group === undefined) {
-    client.db.lookupWriteIntent(target.key);
   }
   if (stream.createGroup(target.groupName, id, entriesRead) === null) {
     replyError(client, BUSYGROUP);
     return;
   }
   client.reply.ok();
-  noteChange(client, NOTIFY_STREAM, "xgroup-create", target.key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xgroup-create", target.key);
 }
 
 /** XGROUP SETID key group id|$ [ENTRIESREAD n] */
@@ -1048,12 +1067,11 @@ function xgroupSetid(client: Client, argv: Uint8Array[]): void {
     if (value === null) return;
     entriesRead = value;
   }
-  client.db.lookupWriteIntent(target.key);
   const group = target.group!;
   group.lastId = id;
   group.entriesRead = entriesRead;
   client.reply.ok();
-  noteChange(client, NOTIFY_STREAM, "xgroup-setid", target.key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xgroup-setid", target.key);
 }
 
 /** XGROUP DESTROY key group */
@@ -1064,10 +1082,9 @@ function xgroupDestroy(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWriteIntent(target.key);
   target.stream!.deleteGroup(target.groupName);
   client.reply.integer(1);
-  noteChange(client, NOTIFY_STREAM, "xgroup-destroy", target.key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xgroup-destroy", target.key);
   // Its blocked XREADGROUP readers get -NOGROUP.
   client.server.signalKeyReady(client.dbIndex, target.key);
 }
@@ -1081,10 +1098,9 @@ function xgroupCreateConsumer(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWriteIntent(target.key);
   target.stream!.createConsumer(target.group!, name, Date.now());
   client.reply.integer(1);
-  noteChange(client, NOTIFY_STREAM, "xgroup-createconsumer", target.key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xgroup-createconsumer", target.key);
 }
 
 /** XGROUP DELCONSUMER key group consumer: the number of pending entries it had. */
@@ -1096,10 +1112,9 @@ function xgroupDelConsumer(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.lookupWriteIntent(target.key);
   const pending = target.stream!.deleteConsumer(target.group!, name);
   client.reply.integer(pending);
-  noteChange(client, NOTIFY_STREAM, "xgroup-delconsumer", target.key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xgroup-delconsumer", target.key);
 }
 
 // ---- XACK / XPENDING / XCLAIM / XAUTOCLAIM ---------------------------------------------------
@@ -1124,13 +1139,13 @@ function xack(client: Client, argv: Uint8Array[]): void {
   const ids = strictIdArgs(client, argv, 3);
   if (ids === null) return;
   let acknowledged = 0;
+  client.db.lookupWrite(key);
   for (const id of ids) {
     if (!target.group.pending.has(streamIdKey(id))) continue;
-    if (acknowledged === 0) client.db.lookupWriteIntent(key);
     target.stream.acknowledge(target.group, id);
     acknowledged++;
   }
-  client.server.dirty += acknowledged;
+  keyChangedUnwatched(client, NOTIFY_STREAM, null, key, acknowledged);
   client.reply.integer(acknowledged);
 }
 
@@ -1252,6 +1267,7 @@ function xclaim(client: Client, argv: Uint8Array[]): void {
     if (id === null) break;
     ids.push(id);
   }
+  const idArgs = argv.slice(5, 5 + ids.length);
   const now = Date.now();
   let deliveryTime: bigint | null = null;
   let retryCount = -1n;
@@ -1289,32 +1305,32 @@ function xclaim(client: Client, argv: Uint8Array[]): void {
   // A bogus IDLE/TIME (negative, or in the future) means "now" rather than an error.
   const claimTime = deliveryTime === null || deliveryTime < 0n || deliveryTime > BigInt(now) ? now : Number(deliveryTime);
 
-  let changed = false;
-  const markChanged = () => {
-    if (!changed) client.db.lookupWriteIntent(key);
-    changed = true;
-  };
+  // XCLAIM is replicated as what it did: one XCLAIM ... FORCE JUSTID per entry claimed or
+  // dropped, or XGROUP SETID when LASTID alone moved the group.
+  preventPropagation(client);
+  const info: StreamPropagation = { key: argv[1]!, group: argv[2]! };
+  client.db.lookupWrite(key);
   // LASTID moves the group forward; it counts as a change of its own only when nothing
   // else was claimed or dropped (Redis then propagates it alone).
   let lastIdMoved = false;
   if (lastId !== null && compareStreamId(lastId, group.lastId) > 0) {
-    markChanged();
     group.lastId = lastId;
     lastIdMoved = true;
   }
   const consumerName = bytesToKey(argv[3]!);
   let consumer: StreamConsumer | null = null;
   const claimed: Array<{ id: StreamId; entry: StreamEntry }> = [];
-  for (const id of ids) {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
     const idKey = streamIdKey(id);
     let pending = group.pending.get(idKey);
     const entry = stream.get(id);
     if (entry === undefined) {
       // The entry is gone from the stream: its PEL entry is dropped, nothing is claimed.
       if (pending !== undefined) {
-        markChanged();
+        propagateXclaim(client, info, group, pending, idArgs[k]!);
         stream.acknowledge(group, id);
-        client.server.dirty++;
+        keyChangedUnwatched(client, NOTIFY_STREAM, null, key);
         lastIdMoved = false;
       }
       continue;
@@ -1326,7 +1342,6 @@ function xclaim(client: Client, argv: Uint8Array[]): void {
     } else if (minIdle !== 0n && BigInt(now - pending.deliveryTime) < minIdle) {
       continue;
     }
-    markChanged();
     if (consumer === null) consumer = consumerForDelivery(client, key, stream, group, consumerName, now);
     if (createdByForce) {
       pending = { id, consumer: consumer.name, deliveryTime: now, deliveryCount: 1 };
@@ -1338,10 +1353,14 @@ function xclaim(client: Client, argv: Uint8Array[]): void {
     if (retryCount >= 0n) pending!.deliveryCount = Number(retryCount);
     else if (!justId) pending!.deliveryCount++;
     claimed.push({ id, entry });
-    client.server.dirty++;
+    propagateXclaim(client, info, group, pending!, idArgs[k]!);
+    keyChangedUnwatched(client, NOTIFY_STREAM, null, key);
     lastIdMoved = false;
   }
-  if (lastIdMoved) client.server.dirty++;
+  if (lastIdMoved) {
+    propagateGroupId(client, info, group);
+    keyChangedUnwatched(client, NOTIFY_STREAM, null, key);
+  }
   client.reply.arrayHeader(claimed.length);
   for (const item of claimed) {
     if (justId) replyId(client, item.id);
@@ -1404,7 +1423,10 @@ function xautoclaim(client: Client, argv: Uint8Array[]): void {
   const now = Date.now();
   let attempts = count * XAUTOCLAIM_ATTEMPTS_FACTOR;
   let consumer: StreamConsumer | null = null;
-  let changed = false;
+  // Replicated as one XCLAIM ... FORCE JUSTID per entry claimed or dropped.
+  preventPropagation(client);
+  const info: StreamPropagation = { key: argv[1]!, group: argv[2]! };
+  client.db.lookupWrite(key);
   const claimed: Array<{ id: StreamId; entry: StreamEntry }> = [];
   const deletedIds: StreamId[] = [];
   // The cursor is the first PEL entry this call did not get to (0-0 when it reached the end).
@@ -1417,24 +1439,22 @@ function xautoclaim(client: Client, argv: Uint8Array[]): void {
     attempts--;
     const entry = stream.get(pending.id);
     if (entry === undefined) {
-      if (!changed) client.db.lookupWriteIntent(key);
-      changed = true;
+      propagateXclaim(client, info, group, pending, null);
       stream.acknowledge(group, pending.id);
       deletedIds.push(pending.id);
-      client.server.dirty++;
+      keyChangedUnwatched(client, NOTIFY_STREAM, null, key);
       count--;
       continue;
     }
     if (minIdle !== 0n && BigInt(now - pending.deliveryTime) < minIdle) continue;
-    if (!changed) client.db.lookupWriteIntent(key);
-    changed = true;
     if (consumer === null) consumer = consumerForDelivery(client, key, stream, group, consumerName, now);
     stream.transferPending(group, pending, consumer);
     pending.deliveryTime = now;
     if (!justId) pending.deliveryCount++;
     claimed.push({ id: pending.id, entry });
     count--;
-    client.server.dirty++;
+    propagateXclaim(client, info, group, pending, null);
+    keyChangedUnwatched(client, NOTIFY_STREAM, null, key);
   }
   const reply = client.reply;
   reply.arrayHeader(3);
@@ -1667,7 +1687,7 @@ function xsetid(client: Client, argv: Uint8Array[]): void {
     }
   }
   const key = bytesToKey(argv[1]!);
-  const stream = peekStream(client, key);
+  const stream = streamForWrite(client, key);
   if (stream === null) return;
   if (stream === undefined) {
     replyError(client, errors.NO_SUCH_KEY);
@@ -1683,12 +1703,11 @@ function xsetid(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  client.db.lookupWriteIntent(key);
   stream.lastId = id;
   if (entriesAdded !== -1n) stream.entriesAdded = entriesAdded;
   if (!isZeroStreamId(maxDeletedId)) stream.maxDeletedId = maxDeletedId;
   client.reply.ok();
-  noteChange(client, NOTIFY_STREAM, "xsetid", key);
+  keyChangedUnwatched(client, NOTIFY_STREAM, "xsetid", key);
 }
 
 // ---- declarations -------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argLower, bytesToKey, concatBytes, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
-import { bigIntArg, intArg, isWrongType, replyError, touched, touchedBytes } from "./context.ts";
+import { argIs, argLower, bytesToKey, concatBytes, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { bigIntArg, intArg, isWrongType, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
@@ -130,14 +131,12 @@ function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expi
 /** SET without options: by key bytes, with a key string only for whoever needs one. */
 function setPlain(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array): void {
   client.db.setKeyBytes(keyBytes, ownBytes(valueBytes));
-  const server = client.server;
-  server.dirty++;
-  if (server.notifier.flags & NOTIFY_STRING) server.notifier.notify(NOTIFY_STRING, "set", bytesToKey(keyBytes), client.dbIndex);
+  keyChangedBytes(client, NOTIFY_STRING, "set", keyBytes);
   client.reply.ok();
 }
 
 /** setGenericCommand: the core of SET, SETNX, SETEX, PSETEX. */
-function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
+function setGeneric(client: Client, argv: Uint8Array[], keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
   const db = client.db;
   if (flags === 0 && expireAt === undefined && okReply === "ok") {
     setPlain(client, keyBytes, valueBytes);
@@ -165,11 +164,16 @@ function setGeneric(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array
   const value = ownBytes(valueBytes);
   if (exists) db.setKeyAt(key, slot, value, (flags & SET_KEEPTTL) !== 0);
   else db.add(key, value);
-  if (expireAt !== undefined) db.setExpire(key, expireAt);
-  const server = client.server;
-  server.dirty++;
-  server.notifier.notify(NOTIFY_STRING, "set", key, client.dbIndex);
-  if (expireAt !== undefined) server.notifier.notify(NOTIFY_GENERIC, "expire", key, client.dbIndex);
+  keyChanged(client, NOTIFY_STRING, "set", key);
+  if (expireAt !== undefined) {
+    db.setExpire(key, expireAt);
+    keyChanged(client, NOTIFY_GENERIC, "expire", key, 0);
+    // Replicated as SET key value PXAT <absolute ms>, whatever form the expiry had.
+    propagateAs(client, () => [SHARED.set, keyBytes, valueBytes, SHARED.pxat, integerBytes(expireAt)]);
+  } else if (flags & SET_GET) {
+    // GET changes nothing on a replica: propagated without it (every GET word after the value).
+    propagateAs(client, () => argv.filter((arg, i) => i < 3 || !argIs(arg, "get")));
+  }
   if (flags & SET_GET) {
     if (previous !== undefined) client.reply.bulk(previous as Uint8Array);
     else client.reply.nullBulk();
@@ -187,23 +191,23 @@ function set(client: Client, argv: Uint8Array[]): void {
   if (options === null) return;
   const expireAt = expireFromFlags(client, argv, options.flags, options.expireIndex, "set");
   if (expireAt === null) return;
-  setGeneric(client, argv[1]!, argv[2]!, options.flags, expireAt, "ok");
+  setGeneric(client, argv, argv[1]!, argv[2]!, options.flags, expireAt, "ok");
 }
 
 function setnx(client: Client, argv: Uint8Array[]): void {
-  setGeneric(client, argv[1]!, argv[2]!, SET_NX, undefined, "int");
+  setGeneric(client, argv, argv[1]!, argv[2]!, SET_NX, undefined, "int");
 }
 
 function setex(client: Client, argv: Uint8Array[]): void {
   const expireAt = expireArgToAbsolute(client, argv[2]!, "s", false, "setex");
   if (expireAt === null) return;
-  setGeneric(client, argv[1]!, argv[3]!, 0, expireAt, "ok");
+  setGeneric(client, argv, argv[1]!, argv[3]!, 0, expireAt, "ok");
 }
 
 function psetex(client: Client, argv: Uint8Array[]): void {
   const expireAt = expireArgToAbsolute(client, argv[2]!, "ms", false, "psetex");
   if (expireAt === null) return;
-  setGeneric(client, argv[1]!, argv[3]!, 0, expireAt, "ok");
+  setGeneric(client, argv, argv[1]!, argv[3]!, 0, expireAt, "ok");
 }
 
 // ---- GET family ----------------------------------------------------------------------
@@ -237,7 +241,8 @@ function getdel(client: Client, argv: Uint8Array[]): void {
   }
   client.reply.bulk(value);
   client.db.remove(key);
-  touched(client, NOTIFY_GENERIC, "del", key);
+  keyChanged(client, NOTIFY_GENERIC, "del", key);
+  propagateAs(client, () => [client.server.lazyfreeLazyUserDel ? SHARED.unlink : SHARED.del, argv[1]!]);
 }
 
 function getex(client: Client, argv: Uint8Array[]): void {
@@ -254,25 +259,31 @@ function getex(client: Client, argv: Uint8Array[]): void {
   }
   client.reply.bulk(value);
   const db = client.db;
+  // GETEX itself is never propagated: its effect is DEL/UNLINK, PEXPIREAT or PERSIST.
   if (expireAt !== undefined) {
     if (expireAt <= Date.now()) {
-      // An expire in the past deletes the key, as Redis does (and propagates DEL).
+      // An expire in the past deletes the key, as Redis does.
       db.remove(key);
-      touched(client, NOTIFY_GENERIC, "del", key);
+      keyChanged(client, NOTIFY_GENERIC, "del", key);
+      propagateAs(client, () => [client.server.lazyfreeLazyExpire ? SHARED.unlink : SHARED.del, argv[1]!]);
     } else {
       db.setExpire(key, expireAt);
-      touched(client, NOTIFY_GENERIC, "expire", key);
+      keyChanged(client, NOTIFY_GENERIC, "expire", key);
+      propagateAs(client, () => [SHARED.pexpireat, argv[1]!, integerBytes(expireAt)]);
     }
   } else if (options.flags & SET_PERSIST) {
     if (db.getExpire(key) !== -1) {
       db.setExpire(key, -1);
-      touched(client, NOTIFY_GENERIC, "persist", key);
+      keyChanged(client, NOTIFY_GENERIC, "persist", key);
+      propagateAs(client, () => [SHARED.persist, argv[1]!]);
     }
   }
 }
 
 function getset(client: Client, argv: Uint8Array[]): void {
-  setGeneric(client, argv[1]!, argv[2]!, SET_GET, undefined, "ok");
+  setGeneric(client, argv, argv[1]!, argv[2]!, SET_GET, undefined, "ok");
+  // Replicated as SET key value.
+  if (client.propagateArgv !== null) client.propagateArgv = [SHARED.set, argv[1]!, argv[2]!];
 }
 
 function mget(client: Client, argv: Uint8Array[]): void {
@@ -299,13 +310,10 @@ function msetGeneric(client: Client, argv: Uint8Array[], onlyIfNoneExist: boolea
       }
     }
   }
-  const server = client.server;
-  const notifier = server.notifier;
   for (let i = 1; i < argv.length; i += 2) {
     db.setKeyBytes(argv[i]!, ownBytes(argv[i + 1]!));
-    if (notifier.flags & NOTIFY_STRING) notifier.notify(NOTIFY_STRING, "set", bytesToKey(argv[i]!), client.dbIndex);
+    keyChangedBytes(client, NOTIFY_STRING, "set", argv[i]!);
   }
-  server.dirty += (argv.length - 1) / 2;
   if (onlyIfNoneExist) client.reply.integer(1);
   else client.reply.ok();
 }
@@ -327,7 +335,7 @@ function strlen(client: Client, argv: Uint8Array[]): void {
 function append(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWriteIntent(key);
+  const existing = db.lookupWrite(key);
   if (isWrongType(client, existing, "string")) return;
   let result: Uint8Array;
   if (existing === undefined) {
@@ -340,17 +348,17 @@ function append(client: Client, argv: Uint8Array[]): void {
     rawEncodedStrings.add(result);
     db.setKey(key, result, true);
   }
-  touched(client, NOTIFY_STRING, "append", key);
+  keyChanged(client, NOTIFY_STRING, "append", key);
   client.reply.integer(result.length);
 }
 
 // ---- counters -------------------------------------------------------------------------
 
 function incrDecr(client: Client, key: string, delta: bigint): void {
-  incrDecrAt(client, key, client.db.lookupWriteIntentSlot(key), delta);
+  incrDecrAt(client, key, client.db.lookupWriteSlot(key), delta);
 }
 
-/** incrDecr for a key already looked up: `slot` comes from lookupWriteIntentSlot(key) (-1 when absent). */
+/** incrDecr for a key already looked up: `slot` comes from lookupWriteSlot(key) (-1 when absent). */
 function incrDecrAt(client: Client, key: string, slot: number, delta: bigint): void {
   const db = client.db;
   const existing = slot < 0 ? undefined : db.valueAt(slot);
@@ -371,8 +379,8 @@ function incrDecrAt(client: Client, key: string, slot: number, delta: bigint): v
   }
   const bytes = textToBytes(result.toString());
   if (existing === undefined) db.add(key, bytes);
-  else db.replaceValue(slot, bytes); // preserved by the lookup; touched() below tells WATCH; the TTL stays
-  touched(client, NOTIFY_STRING, "incrby", key);
+  else db.replaceValue(slot, bytes); // preserved by the lookup; the TTL stays
+  keyChanged(client, NOTIFY_STRING, "incrby", key);
   client.reply.integer(result >= -9007199254740991n && result <= 9007199254740991n ? Number(result) : result);
 }
 
@@ -383,13 +391,13 @@ function incrDecrAt(client: Client, key: string, slot: number, delta: bigint): v
 function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   const db = client.db;
   const keyBytes = argv[1]!;
-  const slot = db.lookupWriteIntentSlotBytes(keyBytes);
+  const slot = db.lookupWriteSlotBytes(keyBytes);
   const current = slot < 0 ? 0 : db.inlineIntegerAt(slot);
   if (typeof current === "number" && Math.abs(current) < 9007199254740000) {
     const result = current + delta;
     if (slot < 0) db.add(bytesToKey(keyBytes), integerBytes(result));
     else db.replaceWithInteger(slot, result); // the TTL stays
-    touchedBytes(client, NOTIFY_STRING, "incrby", keyBytes);
+    keyChangedBytes(client, NOTIFY_STRING, "incrby", keyBytes);
     client.reply.integer(result);
     return;
   }
@@ -424,7 +432,7 @@ function decrby(client: Client, argv: Uint8Array[]): void {
 function incrbyfloat(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWriteIntent(key);
+  const existing = db.lookupWrite(key);
   if (isWrongType(client, existing, "string")) return;
   let current = LongDouble.ZERO;
   if (existing !== undefined) {
@@ -449,8 +457,10 @@ function incrbyfloat(client: Client, argv: Uint8Array[]): void {
   unencodedStrings.add(bytes);
   if (existing === undefined) db.add(key, bytes);
   else db.setKey(key, bytes, true);
-  touched(client, NOTIFY_STRING, "incrbyfloat", key);
+  keyChanged(client, NOTIFY_STRING, "incrbyfloat", key);
   client.reply.bulk(bytes);
+  // Replicated as SET key <result> KEEPTTL: replicas and the AOF never redo float arithmetic.
+  propagateAs(client, () => [SHARED.set, argv[1]!, bytes, SHARED.keepttl]);
 }
 
 // ---- ranges -----------------------------------------------------------------------------
@@ -495,7 +505,7 @@ function setrange(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const key = bytesToKey(argv[1]!);
   const patch = argv[3]!;
-  const existing = db.lookupWriteIntent(key);
+  const existing = db.lookupWrite(key);
   if (isWrongType(client, existing, "string")) return;
   const current = existing as Uint8Array | undefined;
   if (current === undefined) {
@@ -508,7 +518,7 @@ function setrange(client: Client, argv: Uint8Array[]): void {
     created.set(patch, offset);
     rawEncodedStrings.add(created);
     db.add(key, created);
-    touched(client, NOTIFY_STRING, "setrange", key);
+    keyChanged(client, NOTIFY_STRING, "setrange", key);
     client.reply.integer(created.length);
     return;
   }
@@ -523,7 +533,7 @@ function setrange(client: Client, argv: Uint8Array[]): void {
   updated.set(patch, offset);
   rawEncodedStrings.add(updated);
   db.setKey(key, updated, true);
-  touched(client, NOTIFY_STRING, "setrange", key);
+  keyChanged(client, NOTIFY_STRING, "setrange", key);
   client.reply.integer(updated.length);
 }
 

@@ -53,6 +53,12 @@ export interface CommandSpec {
   complexity?: string;
   /** COMMAND tips (e.g. "nondeterministic_output"). */
   tips?: string[];
+  /**
+   * Redis's CMD_TOUCHES_ARBITRARY_KEYS (hidden from COMMAND, as in Redis): the command may
+   * lazily expire keys it was not given (SCAN, RANDOMKEY), and those deletions are
+   * propagated each on its own rather than wrapped in MULTI/EXEC.
+   */
+  touchesArbitraryKeys?: boolean;
   /** Key positions for commands whose keys move (numkeys, STREAMS ...): returns argv indexes. */
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
@@ -63,6 +69,8 @@ export interface CommandSpec {
 export class Command {
   readonly flags: Set<CommandFlag>;
   readonly isWrite: boolean;
+  /** Redis's is_may_replicate_command: write or may_replicate (CLIENT PAUSE WRITE holds it). */
+  readonly mayReplicate: boolean;
   readonly allowedWhileLoading: boolean;
   // Flags the dispatcher tests on every call, as fields (a Set lookup per call adds up).
   readonly noAuth: boolean;
@@ -70,6 +78,9 @@ export class Command {
   /** MONITOR shows it: neither skip_monitor nor admin. */
   readonly monitored: boolean;
   readonly skipSlowlog: boolean;
+  /** EXEC propagates nothing itself: its commands' effects are wrapped in MULTI/EXEC. */
+  readonly isExec: boolean;
+  readonly touchesArbitraryKeys: boolean;
   /** The latency monitor event its slow calls count under. */
   readonly latencyEvent: "fast-command" | "command";
   readonly subcommands = new Map<string, Command>();
@@ -86,11 +97,14 @@ export class Command {
   ) {
     this.flags = new Set(spec.flags);
     this.isWrite = this.flags.has("write");
+    this.mayReplicate = this.isWrite || this.flags.has("may_replicate");
     this.allowedWhileLoading = this.flags.has("loading");
     this.noAuth = this.flags.has("no_auth");
     this.noMulti = this.flags.has("no_multi");
     this.monitored = !this.flags.has("skip_monitor") && !this.flags.has("admin");
     this.skipSlowlog = this.flags.has("skip_slowlog");
+    this.isExec = parent === undefined && spec.name === "exec";
+    this.touchesArbitraryKeys = spec.touchesArbitraryKeys === true;
     this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);

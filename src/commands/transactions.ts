@@ -52,11 +52,16 @@ function exec(client: Client): void {
   // Keys touched by the transaction itself must not fail a later WATCH-less EXEC.
   server.watches.unwatchAll(client);
   client.reply.arrayHeader(queue.length);
-  client.executingMulti = true;
+  // The queued commands run as one execution unit: their effects are propagated as one
+  // MULTI/EXEC by the outer call() (EXEC itself is never propagated), and they cannot block.
+  const outerDeny = client.denyBlocking;
+  client.denyBlocking = true;
+  server.inExec = true;
   try {
     for (const { command, argv } of queue) server.call(client, command, argv);
   } finally {
-    client.executingMulti = false;
+    client.denyBlocking = outerDeny;
+    server.inExec = false;
   }
 }
 

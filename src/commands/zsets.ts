@@ -14,8 +14,9 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
-import { argIs, argLower, bytesToKey, keyToBytes, LONG_MAX, parseInteger } from "../db/bytes.ts";
-import { blockingTimeoutArg, intArg, replyError, touched } from "./context.ts";
+import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, LONG_MAX, parseInteger } from "../db/bytes.ts";
+import { alsoPropagate, blockingTimeoutArg, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
+import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.ts";
 import { formatDouble, parseDouble, parseScoreBound } from "../util/float.ts";
@@ -111,25 +112,21 @@ function replyScoredMembers(client: Client, items: readonly ScoredMember[], with
 function storeResult(client: Client, destination: string, result: RedisZSet, event: string): void {
   const db = client.db;
   if (result.size > 0) {
-    // Redis's setKey only wakes blocked clients when it creates the key (dbAdd).
-    if (db.has(destination)) db.setKey(destination, result);
-    else {
-      db.add(destination, result);
-      client.server.signalKeyReady(client.dbIndex, destination);
-    }
+    // Redis's setKey wakes blocked clients only when it creates the key (dbAdd).
+    db.setKey(destination, result);
     client.reply.integer(result.size);
-    touched(client, NOTIFY_ZSET, event, destination);
+    keyChanged(client, NOTIFY_ZSET, event, destination);
     return;
   }
   client.reply.integer(0);
-  if (db.remove(destination)) touched(client, NOTIFY_GENERIC, "del", destination);
+  if (db.remove(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
 }
 
 /** Removes a key that a command emptied, with Redis's "del" event (not counted as a change). */
 function removeIfEmpty(client: Client, key: string, zset: RedisZSet): void {
   if (zset.size > 0) return;
   client.db.remove(key);
-  touched(client, NOTIFY_GENERIC, "del", key, 0);
+  keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
 }
 
 // ---- ZADD, ZINCRBY, ZREM --------------------------------------------------------------
@@ -179,7 +176,7 @@ function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): 
 
   const key = bytesToKey(argv[1]!);
   const db = client.db;
-  let zset = asZset(client, db.lookupWriteIntent(key));
+  let zset = asZset(client, db.lookupWrite(key));
   if (zset === null) return;
   let added = 0;
   let updated = 0;
@@ -188,7 +185,6 @@ function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): 
   if (zset === undefined && !flags.xx) {
     zset = new RedisZSet();
     db.add(key, zset);
-    client.server.signalKeyReady(client.dbIndex, key);
   }
   if (zset !== undefined) {
     const limits = listpackLimits(client);
@@ -214,12 +210,12 @@ function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): 
   } else {
     client.reply.integer(reportChanged ? added + updated : added);
   }
-  if (added + updated > 0) touched(client, NOTIFY_ZSET, flags.incr ? "zincr" : "zadd", key, added + updated);
+  if (added + updated > 0) keyChanged(client, NOTIFY_ZSET, flags.incr ? "zincr" : "zadd", key, added + updated);
 }
 
 function zrem(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const zset = asZset(client, client.db.lookupWriteIntent(key));
+  const zset = asZset(client, client.db.lookupWrite(key));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.integer(0);
@@ -231,7 +227,7 @@ function zrem(client: Client, argv: Uint8Array[]): void {
     if (zset.size === 0) break;
   }
   if (deleted > 0) {
-    touched(client, NOTIFY_ZSET, "zrem", key, deleted);
+    keyChanged(client, NOTIFY_ZSET, "zrem", key, deleted);
     removeIfEmpty(client, key, zset);
   }
   client.reply.integer(deleted);
@@ -354,7 +350,7 @@ function zremrangeGeneric(client: Client, argv: Uint8Array[], kind: RangeKind): 
     if (lexRange === null) return;
   }
   const key = bytesToKey(argv[1]!);
-  const zset = asZset(client, client.db.lookupWriteIntent(key));
+  const zset = asZset(client, client.db.lookupWrite(key));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.integer(0);
@@ -374,7 +370,7 @@ function zremrangeGeneric(client: Client, argv: Uint8Array[], kind: RangeKind): 
     deleted = zset.deleteRangeByRank(range[0], range[1]);
   }
   if (deleted > 0) {
-    touched(client, NOTIFY_ZSET, `zremrangeby${kind}`, key, deleted);
+    keyChanged(client, NOTIFY_ZSET, `zremrangeby${kind}`, key, deleted);
     removeIfEmpty(client, key, zset);
   }
   client.reply.integer(deleted);
@@ -672,8 +668,9 @@ interface PopReplyShape {
 /**
  * The popping half of genericZpopCommand on a non-empty set; `count` -1 means the
  * single-element form. Counts one change per element, emits zpopmin/zpopmax once.
+ * Returns the pop as ZPOPMIN/ZPOPMAX replicate it: key, and the count popped if given.
  */
-function popAndReply(client: Client, key: string, zset: RedisZSet, end: PopEnd, count: number, shape: PopReplyShape): void {
+function popAndReply(client: Client, key: string, zset: RedisZSet, end: PopEnd, count: number, shape: PopReplyShape): Uint8Array[] {
   const wanted = count === -1 ? 1 : count;
   const popped = end === "min" ? zset.popMin(wanted) : zset.popMax(wanted);
   const reply = client.reply;
@@ -692,8 +689,10 @@ function popAndReply(client: Client, key: string, zset: RedisZSet, end: PopEnd, 
     reply.bulkText(member);
     reply.double(score);
   }
-  touched(client, NOTIFY_ZSET, end === "min" ? "zpopmin" : "zpopmax", key, popped.length);
+  keyChanged(client, NOTIFY_ZSET, end === "min" ? "zpopmin" : "zpopmax", key, popped.length);
   removeIfEmpty(client, key, zset);
+  const command = end === "min" ? SHARED.zpopmin : SHARED.zpopmax;
+  return count === -1 ? [command, keyToBytes(key)] : [command, keyToBytes(key), integerBytes(popped.length)];
 }
 
 /**
@@ -703,11 +702,15 @@ function popAndReply(client: Client, key: string, zset: RedisZSet, end: PopEnd, 
 function genericZpop(client: Client, keys: string[], end: PopEnd, count: number, shape: PopReplyShape, nilWhenEmpty: boolean): void {
   const db = client.db;
   for (const key of keys) {
-    const zset = asZset(client, db.lookupWriteIntent(key));
+    const zset = asZset(client, db.lookupWrite(key));
     if (zset === null) return;
     if (zset === undefined) continue;
     if (count === 0) client.reply.emptyArray();
-    else popAndReply(client, key, zset, end, count, shape);
+    else {
+      const replicated = popAndReply(client, key, zset, end, count, shape);
+      // ZMPOP is replicated as ZPOPMIN/ZPOPMAX key count; ZPOPMIN/ZPOPMAX as they are.
+      if (nilWhenEmpty) propagateAs(client, () => replicated);
+    }
     return;
   }
   if (nilWhenEmpty) client.reply.nullArray();
@@ -734,38 +737,33 @@ function zpopMinMax(client: Client, argv: Uint8Array[], end: PopEnd): void {
 }
 
 /**
- * blockingGenericZpopCommand: pops at once when a key has elements, else blocks (or, inside
- * MULTI, replies a null array). Served clients get the same reply as the non-blocking form.
+ * blockingGenericZpopCommand: pops at once when a key has elements (replicated as
+ * ZPOPMIN/ZPOPMAX), else blocks (or, where the client cannot block, replies a null
+ * array). Served clients get the same reply as the non-blocking form.
  */
-function blockingZpop(client: Client, keys: string[], end: PopEnd, timeoutArg: Uint8Array, count: number, shape: PopReplyShape, commandName: Uint8Array): void {
+function blockingZpop(client: Client, keys: string[], end: PopEnd, timeoutArg: Uint8Array, count: number, shape: PopReplyShape): void {
   const timeoutAt = blockingTimeoutArg(client, timeoutArg);
   if (timeoutAt === null) return;
   const db = client.db;
   for (const key of keys) {
-    const zset = asZset(client, db.lookupWriteIntent(key));
+    const zset = asZset(client, db.lookupWrite(key));
     if (zset === null) return;
     if (zset === undefined) continue;
-    popAndReply(client, key, zset, end, count, shape);
+    const replicated = popAndReply(client, key, zset, end, count, shape);
+    propagateAs(client, () => replicated);
     return;
   }
-  if (client.executingMulti) {
+  if (client.denyBlocking) {
     client.reply.nullArray();
     return;
   }
-  const dbIndex = client.dbIndex;
-  client.server.blocking.block(client, {
-    timeoutAt,
-    // Redis waits once per distinct key; a repeated key would leave a stale wait-list entry.
-    keys: [...new Set(keys)].map((key) => ({ db: dbIndex, key })),
-    command: client.server.table.lookup(argLower(commandName))!,
+  client.server.blocking.blockForKeys(client, "zset", keys, timeoutAt, client.currentCommand!, {
     // Served from the key signalled first, as Redis serves a client blocked on several keys.
-    tryServe: (readyKey) => {
-      const readyDb = client.server.dbs[dbIndex]!;
+    serve: (readyKey) => {
       // A key recreated with another type does not serve (nor fail) the client in Redis 7.0.
-      const value = readyDb.peek(readyKey);
+      const value = client.db.lookupWrite(readyKey);
       if (!(value instanceof RedisZSet)) return false;
-      readyDb.lookupWrite(readyKey);
-      popAndReply(client, readyKey, value, end, count, shape);
+      alsoPropagate(client, popAndReply(client, readyKey, value, end, count, shape));
       return true;
     },
     onTimeout: () => client.reply.nullArray(),
@@ -775,7 +773,7 @@ function blockingZpop(client: Client, keys: string[], end: PopEnd, timeoutArg: U
 function bzpopMinMax(client: Client, argv: Uint8Array[], end: PopEnd): void {
   const keys: string[] = [];
   for (let j = 1; j < argv.length - 1; j++) keys.push(bytesToKey(argv[j]!));
-  blockingZpop(client, keys, end, argv[argv.length - 1]!, -1, { emitKey: true, nested: false }, argv[0]!);
+  blockingZpop(client, keys, end, argv[argv.length - 1]!, -1, { emitKey: true, nested: false });
 }
 
 /** zmpopGenericCommand: ZMPOP numkeys key... MIN|MAX [COUNT n], and BZMPOP with a timeout first. */
@@ -821,7 +819,7 @@ function zmpopGeneric(client: Client, argv: Uint8Array[], blocking: boolean): vo
   const keys: string[] = [];
   for (let j = numkeysIndex + 1; j < whereIndex; j++) keys.push(bytesToKey(argv[j]!));
   const shape = { emitKey: true, nested: true };
-  if (blocking) blockingZpop(client, keys, end, argv[1]!, count, shape, argv[0]!);
+  if (blocking) blockingZpop(client, keys, end, argv[1]!, count, shape);
   else genericZpop(client, keys, end, count, shape, true);
 }
 

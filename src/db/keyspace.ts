@@ -1,10 +1,14 @@
 // One Redis database: the keys, their values and their expiry times.
 //
-// Every change to the keyspace goes through this class (setKey, add, remove,
-// lookupWrite, setExpire, clear...), and every change first calls `beforeChange`.
-// That single hook is where the background-save snapshot preserves a key's old value
-// before it is modified, and where WATCH learns that a key was touched. Command code
-// never mutates a value it did not obtain through lookupWrite.
+// Every change to the keyspace goes through this class: a command opens a key for
+// writing (lookupWrite / lookupWriteSlot, Redis's lookupKeyWrite) before it modifies
+// the value in place, or replaces it (setKey, add, remove, setExpire, clear...). Each
+// of those first calls `beforeChange`, the hook where a running background save
+// preserves the key's old value. What the change *was* is reported once, afterwards,
+// by the command (commands/context.ts `keyChanged`: WATCH, keyspace event, dirty
+// counter and, through call(), the effect stream); changes the keyspace makes by
+// itself (expiry) are reported through `events`. Command code never mutates a value
+// it did not obtain through lookupWrite.
 //
 // Keys are binary strings (see bytes.ts) in this API. They are stored in a KeyTable
 // (keytable.ts), which gives each key a stable *slot*: one hash lookup yields the slot,
@@ -33,28 +37,24 @@ function lfuIncrement(counter: number, logFactor: number): number {
 }
 
 /**
- * "write" and "delete" change the key; "intent" announces that the caller may modify
- * the value in place next: the snapshot must preserve it, but WATCH waits for the
- * command to report a real change (Redis's signalModifiedKey, our `touched`).
- */
-export type ChangeKind = "write" | "delete" | "intent";
-
-/**
- * Observer of keyspace changes. Called before the change happens, with the key's slot
- * in `db.table` as it is (-1 when the key does not exist).
+ * Observer of changes about to happen (the background save's copy-on-write). Called
+ * before a key is opened for writing, replaced, removed or given a new expiry, with
+ * the key's slot in `db.table` as it is (-1 when the key does not exist). It must not
+ * decide anything about the change itself: the command may still change nothing.
  */
 export interface KeyspaceObserver {
-  beforeChange(db: Database, key: string, slot: number, kind: ChangeKind): void;
+  beforeChange(db: Database, key: string, slot: number): void;
   /**
-   * True when beforeChange would do nothing whatever the key (nobody WATCHes, nobody
-   * waits): a write by key bytes (setKeyBytes) then makes no key string for it.
+   * True when beforeChange would do nothing whatever the key: a write by key bytes
+   * (setKeyBytes) then makes no key string for it.
    */
   idle?(): boolean;
   /** Before the whole database is emptied or swapped (FLUSHDB/FLUSHALL/SWAPDB). */
   beforeClear(db: Database): void;
 }
 
-export interface ExpireEvents {
+/** What the keyspace reports of changes it makes by itself, and of reads (the server implements it). */
+export interface KeyspaceEvents {
   /** A key was found expired and removed (lazily or by the active cycle). */
   onExpired(db: Database, key: string): void;
   /** A read found no key (the "keymiss" keyspace event). */
@@ -63,6 +63,13 @@ export interface ExpireEvents {
   onNewKey?(db: Database, key: string): void;
   /** Whether onNewKey does anything now (notify-keyspace-events has "n"). */
   wantsNewKeys?(): boolean;
+  /** Whether any client waits on keys: only then are onKeyReady calls worth making. */
+  keyWaiters(): boolean;
+  /**
+   * signalKeyAsReady: a key was created with a list, sorted set or stream (dbAdd), or a
+   * stream left its key (deleted, expired, overwritten), which XREADGROUP readers must learn.
+   */
+  onKeyReady(db: Database, key: string): void;
 }
 
 export class Database {
@@ -70,7 +77,7 @@ export class Database {
 
   observers: KeyspaceObserver[] = [];
   lfu: LfuSettings | null = null;
-  expireEvents: ExpireEvents | null = null;
+  events: KeyspaceEvents | null = null;
   /** Set while the server is loading or a replica-style context forbids lazy deletion. */
   now: () => number = Date.now;
   stats = { hits: 0, misses: 0, expiredKeys: 0 };
@@ -116,7 +123,7 @@ export class Database {
     const slot = this.find(key);
     if (slot < 0) {
       this.stats.misses++;
-      this.expireEvents?.onKeyMiss?.(this, key);
+      this.events?.onKeyMiss?.(this, key);
       return undefined;
     }
     this.stats.hits++;
@@ -136,7 +143,7 @@ export class Database {
       return slot;
     }
     this.stats.misses++;
-    const events = this.expireEvents;
+    const events = this.events;
     if (events?.onKeyMiss !== undefined) events.onKeyMiss(this, bytesToKey(keyBytes));
     return -1;
   }
@@ -154,40 +161,31 @@ export class Database {
     return slot;
   }
 
-  /** Value that the caller is about to modify in place: the change hook runs first. */
-  lookupWrite(key: string): RedisValue | undefined {
-    const slot = this.slotForChange(key, "write");
-    return slot < 0 ? undefined : this.table.valueAt(slot);
-  }
-
   /**
-   * Value that the caller may modify in place, if the command turns out to change it:
-   * the snapshot preserves it now, and WATCH is told only by the command's own report
-   * of a change (`touched`), so a failed or no-op command leaves transactions alone.
+   * Opens a key for writing (Redis's lookupKeyWrite): the value, which the caller may
+   * modify in place if the command turns out to change it. A running snapshot
+   * preserves it first; nothing is reported (the command reports what it changed with
+   * keyChanged, so a failed or no-op command leaves WATCH, events and the AOF alone).
    */
-  lookupWriteIntent(key: string): RedisValue | undefined {
-    const slot = this.slotForChange(key, "intent");
+  lookupWrite(key: string): RedisValue | undefined {
+    const slot = this.lookupWriteSlot(key);
     return slot < 0 ? undefined : this.table.valueAt(slot);
   }
 
-  /** lookupWriteIntent returning the slot, whose value the caller may then replace (replaceValue). */
-  lookupWriteIntentSlot(key: string): number {
-    return this.slotForChange(key, "intent");
-  }
-
-  /** lookupWriteIntentSlot for a key given as bytes: a key string only for an observer that is not idle. */
-  lookupWriteIntentSlotBytes(keyBytes: Uint8Array): number {
-    const slot = this.findBytes(keyBytes);
+  /** lookupWrite returning the slot (-1 when absent), whose value the caller may then replace (replaceValue). */
+  lookupWriteSlot(key: string): number {
+    const slot = this.find(key);
     if (slot < 0) return -1;
-    if (!this.observersIdle()) this.notifyChange(bytesToKey(keyBytes), slot, "intent");
+    this.notifyChange(key, slot);
     this.touchSlot(slot);
     return slot;
   }
 
-  private slotForChange(key: string, kind: ChangeKind): number {
-    const slot = this.find(key);
+  /** lookupWriteSlot for a key given as bytes: a key string only for an observer that is not idle. */
+  lookupWriteSlotBytes(keyBytes: Uint8Array): number {
+    const slot = this.findBytes(keyBytes);
     if (slot < 0) return -1;
-    this.notifyChange(key, slot, kind);
+    if (!this.observersIdle()) this.notifyChange(bytesToKey(keyBytes), slot);
     this.touchSlot(slot);
     return slot;
   }
@@ -246,7 +244,7 @@ export class Database {
     this.table.setFreq(slot, freq);
   }
 
-  /** Replaces the value of a slot obtained with lookupWriteIntentSlot (already preserved); the TTL stays. */
+  /** Replaces the value of a slot obtained with lookupWriteSlot (already preserved); the TTL stays. */
   replaceValue(slot: number, value: RedisValue): void {
     this.table.setValue(slot, value);
   }
@@ -281,9 +279,9 @@ export class Database {
 
   // ---- changes -------------------------------------------------------------
 
-  private notifyChange(key: string, slot: number, kind: ChangeKind): void {
+  private notifyChange(key: string, slot: number): void {
     const observers = this.observers;
-    for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange(this, key, slot, kind);
+    for (let i = 0; i < observers.length; i++) observers[i]!.beforeChange(this, key, slot);
   }
 
   /** SET semantics: creates or replaces the value; the TTL is dropped unless keepTtl. */
@@ -294,15 +292,24 @@ export class Database {
 
   /** setKey for a caller that just looked the key up: `slot` is find(key) (-1 when absent). */
   setKeyAt(key: string, slot: number, value: RedisValue, keepTtl = false): void {
-    this.notifyChange(key, slot, "write");
+    this.notifyChange(key, slot);
     if (slot < 0) {
       this.insert(key, value, -1);
       return;
     }
     const table = this.table;
+    this.valueLeaving(key, slot);
     table.setValue(slot, value);
     table.setLru(slot, Math.floor(this.now() / 1000));
     if (!keepTtl && table.expireAtOf(slot) !== -1) table.setExpire(slot, -1);
+  }
+
+  /** dbGenericDelete / dbOverwrite: a stream leaving its key wakes its blocked XREADGROUP readers. */
+  private valueLeaving(key: string, slot: number): void {
+    const events = this.events;
+    if (events === null || !events.keyWaiters() || this.table.isInline(slot)) return;
+    const value = this.table.valueAt(slot);
+    if (!(value instanceof Uint8Array) && value.type === "stream") events.onKeyReady(this, key);
   }
 
   /**
@@ -314,15 +321,16 @@ export class Database {
     // An expired key is deleted first (its "expired" event), then created anew.
     const slot = this.findBytes(keyBytes);
     let key: string | null = null;
-    if (!this.observersIdle()) this.notifyChange((key ??= bytesToKey(keyBytes)), slot, "write");
+    if (!this.observersIdle()) this.notifyChange((key ??= bytesToKey(keyBytes)), slot);
     if (slot >= 0) {
+      if (this.events?.keyWaiters() === true) this.valueLeaving(key ?? bytesToKey(keyBytes), slot);
       table.setValue(slot, value);
       table.setLru(slot, Math.floor(this.now() / 1000));
       if (table.expireAtOf(slot) !== -1) table.setExpire(slot, -1);
       return;
     }
     table.insertBytes(keyBytes, value, -1, Math.floor(this.now() / 1000));
-    const events = this.expireEvents;
+    const events = this.events;
     if (events?.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, key ?? bytesToKey(keyBytes));
   }
 
@@ -334,7 +342,7 @@ export class Database {
 
   /** Adds a key that the caller knows does not exist (after a lookup returned nothing); returns its slot. */
   add(key: string, value: RedisValue, expireAt = -1): number {
-    this.notifyChange(key, -1, "write");
+    this.notifyChange(key, -1);
     return this.insert(key, value, expireAt);
   }
 
@@ -347,9 +355,14 @@ export class Database {
     return this.table.insertBytes(key, value, expireAt, Math.floor(this.now() / 1000));
   }
 
+  /** dbAdd: the "new" event, and a key that blocked clients may be waiting for is signalled. */
   private insert(key: string, value: RedisValue, expireAt: number): number {
     const slot = this.table.insert(key, value, expireAt, Math.floor(this.now() / 1000));
-    this.expireEvents?.onNewKey?.(this, key);
+    const events = this.events;
+    if (events !== null) {
+      events.onNewKey?.(this, key);
+      if (!(value instanceof Uint8Array) && events.keyWaiters()) events.onKeyReady(this, key);
+    }
     return slot;
   }
 
@@ -357,7 +370,8 @@ export class Database {
   remove(key: string): boolean {
     const slot = this.find(key);
     if (slot < 0) return false;
-    this.notifyChange(key, slot, "delete");
+    this.notifyChange(key, slot);
+    this.valueLeaving(key, slot);
     this.table.remove(slot);
     return true;
   }
@@ -366,7 +380,7 @@ export class Database {
   setExpire(key: string, expireAt: number): boolean {
     const slot = this.find(key);
     if (slot < 0) return false;
-    this.notifyChange(key, slot, "write");
+    this.notifyChange(key, slot);
     this.table.setExpire(slot, expireAt);
     return true;
   }
@@ -394,11 +408,13 @@ export class Database {
     other.table = mine;
   }
 
+  /** deleteExpiredKeyAndPropagate: the events report it (notification, WATCH, DEL in the effect stream). */
   private expireSlot(key: string, slot: number): void {
-    this.notifyChange(key, slot, "delete");
+    this.notifyChange(key, slot);
+    this.valueLeaving(key, slot);
     this.table.remove(slot);
     this.stats.expiredKeys++;
-    this.expireEvents?.onExpired(this, key);
+    this.events?.onExpired(this, key);
   }
 
   // ---- iteration -------------------------------------------------------------

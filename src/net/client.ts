@@ -13,6 +13,7 @@ import { ReplyWriter } from "../protocol/reply.ts";
 import type { Command } from "../commands/table.ts";
 import type { Server } from "../server.ts";
 import type { Database } from "../db/keyspace.ts";
+import type { BlockedState } from "../blocking.ts";
 
 export interface ClientSocketData {
   client: Client | null;
@@ -49,8 +50,11 @@ export class Client {
   /** A WATCHed key was touched: EXEC answers null. */
   dirtyCas = false;
   watchedKeys: Array<{ db: number; key: string }> = [];
-  /** Set while EXEC runs the queue (commands see they are inside a transaction). */
-  executingMulti = false;
+  /**
+   * CLIENT_DENY_BLOCKING: the client runs commands in a context that cannot wait (EXEC's
+   * queue, later a script): a blocking command answers as if it timed out at once.
+   */
+  denyBlocking = false;
 
   // Pub/Sub
   channels = new Set<string>();
@@ -62,7 +66,23 @@ export class Client {
   replyMode: "on" | "off" | "skip" = "on";
   noEvict = false;
 
-  /** Blocking commands park their state here (BLPOP, XREAD BLOCK, WAIT...). */
+  // Propagation of the running command (Redis's c->argv rewrites and CLIENT_PREVENT_PROP /
+  // CLIENT_FORCE_* flags): call() resets them for each command and restores them after.
+  /** What the effect stream gets instead of the command's argv (SET ... EX -> SET ... PXAT). */
+  propagateArgv: Uint8Array[] | null = null;
+  /** The command propagated its effects itself (alsoPropagate): its argv is not propagated. */
+  preventPropagation = false;
+  /** Propagated even though nothing changed (FLUSHALL and FLUSHDB on empty databases). */
+  forcePropagation = false;
+
+  /**
+   * mustObeyClient: the client replays commands another server already accepted (the AOF
+   * loader, a replication master), so limits meant for users do not apply (XADD's LIMIT).
+   */
+  mustObey = false;
+  /** The command call() is running for this client (blocking commands record it). */
+  currentCommand: Command | null = null;
+  /** Blocked or suspended: set and cleared by the server's BlockingRegistry only. */
   blocked: BlockedState | null = null;
 
   private pending: Uint8Array[] = [];
@@ -174,25 +194,4 @@ export class Client {
     this.server.onClientClosed(this);
     this.socket?.end();
   }
-}
-
-export interface BlockedState {
-  /** Absolute unix ms when the wait times out, 0 for forever. */
-  timeoutAt: number;
-  keys: Array<{ db: number; key: string }>;
-  /**
-   * Re-runs the blocked command against `readyKey`, the key that became ready (a client
-   * blocked on several keys is served from the key signalled first, as in Redis);
-   * returns true when it was served (the client unblocks).
-   */
-  tryServe: (readyKey: string) => boolean;
-  /** Replies to a timeout (null reply) or CLIENT UNBLOCK. */
-  onTimeout: () => void;
-  /** CLIENT UNBLOCK ... ERROR */
-  onUnblockError?: () => void;
-  /** Held by CLIENT PAUSE rather than waiting on keys: CLIENT UNBLOCK does not apply. */
-  postponed?: boolean;
-  /** Cleanup when the client disconnects or is unblocked. */
-  dispose?: () => void;
-  command: Command;
 }

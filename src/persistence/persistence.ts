@@ -303,7 +303,7 @@ export class Persistence {
       server.replyError(client, "ERR");
       return;
     }
-    if (flush) server.flushAll();
+    if (flush) server.emptyData(-1);
     let size: number;
     try {
       size = statSync(this.dbPath).size;
@@ -324,9 +324,10 @@ export class Persistence {
 
   debugReload(client: Client, options: Uint8Array[]): void {
     // The load yields to the event loop; hold the client's further input until it is done.
-    client.blocked = { timeoutAt: 0, keys: [], command: this.server.table.lookup("debug")!, tryServe: () => false, onTimeout: () => {}, postponed: true };
+    const blocking = this.server.blocking;
+    blocking.blockPostponed(client, client.currentCommand!);
     void this.debugReloadAsync(client, options).finally(() => {
-      client.blocked = null;
+      blocking.unblock(client);
       this.server.afterUnblock(client);
     });
   }

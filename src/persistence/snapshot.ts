@@ -20,7 +20,7 @@ import { existsSync, unlinkSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "../server.ts";
-import type { Database, KeyspaceObserver, ChangeKind } from "../db/keyspace.ts";
+import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
 import type { KeyTable } from "../db/keytable.ts";
 import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { encodeFrame, FrameReader, KeyRecords, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
@@ -174,7 +174,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
 
   // ---- the copy-on-write hook ------------------------------------------------------
 
-  beforeChange(db: Database, key: string, slot: number, _kind: ChangeKind): void {
+  beforeChange(db: Database, key: string, slot: number): void {
     const source = this.sourceByTable.get(db.table);
     if (source === undefined) return; // a database created or emptied after the epoch
     if (slot < 0) {

@@ -3,7 +3,7 @@ import { seededRandom } from "../persistence/rdb-primitives-helpers.ts";
 import { INLINE_MAX, KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
 import { rawEncodedStrings, unencodedStrings } from "../../src/db/string-encoding.ts";
 import { RedisList } from "../../src/db/list.ts";
-import { Database, type ChangeKind } from "../../src/db/keyspace.ts";
+import { Database } from "../../src/db/keyspace.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
 import { commandBoundary } from "../../src/db/value-arena.ts";
 
@@ -204,15 +204,15 @@ describe("Database on a KeyTable", () => {
     const db = new Database(0);
     let now = 1_000_000;
     db.now = () => now;
-    const seen: [string, number, ChangeKind][] = [];
-    db.observers.push({ beforeChange: (_db, key, slot, kind) => seen.push([key, slot, kind]), beforeClear: () => {} });
+    const seen: [string, number][] = [];
+    db.observers.push({ beforeChange: (_db, key, slot) => seen.push([key, slot]), beforeClear: () => {} });
     db.add("a", value("1"));
     db.add("b", value("2"), now + 10);
     expect(db.lookupRead("b")).toEqual(value("2"));
     now += 10;
     expect(db.lookupRead("b")).toBeUndefined();
     expect(db.stats).toEqual({ hits: 1, misses: 1, expiredKeys: 1 });
-    expect(seen.map(([key, , kind]) => `${key}:${kind}`)).toEqual(["a:write", "b:write", "b:delete"]);
+    expect(seen.map(([key]) => key)).toEqual(["a", "b", "b"]);
     expect(seen[0]![1]).toBe(-1);
 
     for (let i = 0; i < 1000; i++) db.add(`s${i}`, value("x"));
@@ -232,9 +232,9 @@ describe("Database on a KeyTable", () => {
 
   test("unshareString copies an arena string out as a raw object, keeping its bytes and the change hook quiet", () => {
     const db = new Database(0);
-    const kinds: ChangeKind[] = [];
+    const kinds: string[] = [];
     db.add("s", value("hello"));
-    db.observers.push({ beforeChange: (_db, _key, _slot, kind) => kinds.push(kind), beforeClear: () => {} });
+    db.observers.push({ beforeChange: (_db, key) => kinds.push(key), beforeClear: () => {} });
     const slot = db.find("s");
     expect(db.table.isInline(slot)).toBe(true);
     const owned = db.unshareString(slot);
@@ -251,19 +251,19 @@ describe("Database on a KeyTable", () => {
     db.now = () => now;
     db.add("k", value("1"), now + 10);
     db.add("plain", value("2"));
-    expect(db.lookupWriteIntentSlotBytes(keyToBytes("plain"))).toBe(db.find("plain"));
+    expect(db.lookupWriteSlotBytes(keyToBytes("plain"))).toBe(db.find("plain"));
     const seen: string[] = [];
     let idle = true;
-    db.observers.push({ beforeChange: (_db, key, _slot, kind) => seen.push(`${key}:${kind}`), idle: () => idle, beforeClear: () => {} });
-    expect(db.lookupWriteIntentSlotBytes(keyToBytes("plain"))).toBeGreaterThanOrEqual(0);
+    db.observers.push({ beforeChange: (_db, key, slot) => seen.push(`${key}:${slot >= 0}`), idle: () => idle, beforeClear: () => {} });
+    expect(db.lookupWriteSlotBytes(keyToBytes("plain"))).toBeGreaterThanOrEqual(0);
     expect(seen).toEqual([]);
     idle = false;
-    expect(db.lookupWriteIntentSlotBytes(keyToBytes("plain"))).toBeGreaterThanOrEqual(0);
-    expect(seen).toEqual(["plain:intent"]);
+    expect(db.lookupWriteSlotBytes(keyToBytes("plain"))).toBeGreaterThanOrEqual(0);
+    expect(seen).toEqual(["plain:true"]);
     now += 10;
-    expect(db.lookupWriteIntentSlotBytes(keyToBytes("k"))).toBe(-1);
+    expect(db.lookupWriteSlotBytes(keyToBytes("k"))).toBe(-1);
     expect(db.lookupReadSlot(keyToBytes("k"))).toBe(-1);
-    expect(seen).toEqual(["plain:intent", "k:delete"]);
+    expect(seen).toEqual(["plain:true", "k:true"]);
     expect(db.stats).toEqual({ hits: 0, misses: 1, expiredKeys: 1 });
   });
 
