@@ -616,7 +616,7 @@ function debug(client: Client, argv: Uint8Array[]): void {
       "    Prints this help.",
     ]);
   } else {
-    replyError(client, `ERR unknown subcommand '${bytesToKey(argv[1]!)}'. Try DEBUG HELP.`);
+    replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), "debug"));
   }
 }
 
