@@ -35,7 +35,9 @@
 // overhead is what matters. Measured on Bun 1.4.5 per 20-byte input: node:crypto
 // createHash 300-380 ns, a reused Bun.CryptoHasher 170 ns, Bun.SHA1.hash into a
 // reused output 72 ns. Passing a subarray view adds about 50 ns, so short inputs are
-// copied into a scratch array of their exact length instead.
+// copied into a scratch array of their exact length instead. DEBUG DIGEST of 1M keys
+// "key:N" -> "value:N" then takes 0.6-1.0 s (with createHash: about 5 times as long);
+// redis-server 7.0.15 took 2.5-3 s for the same data on the same (busy) machine.
 
 import type { Database } from "./keyspace.ts";
 import type { KeyTable } from "./keytable.ts";
