@@ -39,6 +39,12 @@ export function unknownSubcommand(sub: string, container: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
+/** addReplySubcommandSyntaxError: an unknown subcommand, or a known one with the wrong arguments. */
+export function subcommandSyntaxError(sub: string, container: string): string {
+  const nul = sub.indexOf("\0");
+  return `ERR unknown subcommand or wrong number of arguments for '${(nul === -1 ? sub : sub.slice(0, nul)).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
+
 export function pubsubContext(name: string): string {
   return `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
 }

@@ -12,6 +12,7 @@ import { Server } from "../server.ts";
 import { validateClientName } from "./connection.ts";
 import { replyHelp } from "./keys.ts";
 import { valueEncoding, serializedLengthEstimate } from "../db/values.ts";
+import { computeDatasetDigest, computeValueDigest, digestToHex } from "../db/digest.ts";
 import { globMatch } from "../util/glob.ts";
 import { keyToBytes } from "../db/bytes.ts";
 
@@ -602,9 +603,19 @@ function debug(client: Client, argv: Uint8Array[]): void {
     );
   } else if (sub === "reload") {
     server.persistence.debugReload(client, argv.slice(2));
+  } else if (sub === "digest" && argv.length === 2) {
+    client.reply.simple(digestToHex(computeDatasetDigest(server.dbs)));
+  } else if (sub === "digest-value") {
+    // Logically expired keys count, as in Redis: the digest does not look keys up.
+    client.reply.arrayHeader(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) client.reply.simple(digestToHex(computeValueDigest(client.db, argv[i]!)));
   } else if (sub === "help") {
     replyHelp(client, [
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DIGEST",
+      "    A hex SHA1 signature of the whole dataset (every database).",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    A hex SHA1 signature of each key's value in the current database.",
       "OBJECT <key>",
       "    Show low level info about the `key` and associated value.",
       "RELOAD [option ...]",
@@ -617,7 +628,7 @@ function debug(client: Client, argv: Uint8Array[]): void {
       "    Prints this help.",
     ]);
   } else {
-    replyError(client, `ERR unknown subcommand '${bytesToKey(argv[1]!)}'. Try DEBUG HELP.`);
+    replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), "debug"));
   }
 }
 

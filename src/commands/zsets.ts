@@ -6,7 +6,8 @@
 // Replies, errors, dirty counts and keyspace events follow Redis 7.0's t_zset.c,
 // including two encoding quirks that are visible to clients:
 // - a listpack stores a score as text, and Redis 7.0 prints -0 as "0" there, so a -0
-//   score written while the set is a listpack reads back as 0 (a skiplist keeps -0);
+//   score written while the set is a listpack reads back as 0 (a skiplist keeps -0, until
+//   it becomes a listpack: RedisZSet.convertToListpackIfFits);
 // - a listpack overflows *before* the element that does not fit is inserted, so that
 //   element already lands in the skiplist (and keeps its -0).
 // addMember() is the one place that reproduces both.
@@ -84,13 +85,7 @@ function addMember(zset: RedisZSet, member: string, score: number, flags: ZAddFl
 /** zsetConvertToListpackIfNeeded for a result built as a skiplist (STORE commands). */
 function convertResultToListpackIfFits(zset: RedisZSet, limits: ListpackLimits): void {
   zset.convertIfNeeded(limits.maxEntries, limits.maxValueBytes);
-  if (!zset.convertToListpackIfFits(limits.maxEntries, limits.maxValueBytes)) return;
-  const negativeZeros: string[] = [];
-  for (const [member, score] of zset) if (Object.is(score, -0)) negativeZeros.push(member);
-  for (const member of negativeZeros) {
-    zset.delete(member);
-    zset.add(member, 0);
-  }
+  zset.convertToListpackIfFits(limits.maxEntries, limits.maxValueBytes);
 }
 
 /** Elements with optional scores: flat in RESP2, [member, score] pairs in RESP3. */

@@ -281,11 +281,16 @@ export class RedisZSet {
   /**
    * skiplist -> listpack when everything fits (Redis's zsetConvertToListpackIfNeeded, used for
    * ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE/ZRANGESTORE results and when loading). True when it converted.
+   * A listpack stores an integral score as an integer (zzlInsertAt), so a -0 score becomes 0;
+   * the order is unchanged, as 0 and -0 compare equal.
    */
   convertToListpackIfFits(maxEntries: number, maxValueBytes: number): boolean {
     if (this.encoding === "listpack" || this.nodes.size > maxEntries) return false;
     for (const member of this.nodes.keys()) if (member.length > maxValueBytes) return false;
     this.encoding = "listpack";
+    for (let node: SkipNode | null = this.header.next[0]; node !== null; node = node.next[0]) {
+      if (Object.is(node.score, -0)) node.score = 0;
+    }
     return true;
   }
 

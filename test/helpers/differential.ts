@@ -30,8 +30,11 @@ export async function startPair(args: string[] = []): Promise<Pair> {
   };
 }
 
+/** A command's arguments: strings are sent as UTF-8, byte arrays as they are. */
+export type CommandArgs = Array<string | Uint8Array>;
+
 /** Sends one command to both; returns [bunkerBytes, redisBytes]. */
-export async function both(pair: Pair, ...args: string[]): Promise<[string, string]> {
+export async function both(pair: Pair, ...args: CommandArgs): Promise<[string, string]> {
   return Promise.all([pair.b.callRaw(...args), pair.r.callRaw(...args)]);
 }
 
@@ -39,11 +42,14 @@ export async function both(pair: Pair, ...args: string[]): Promise<[string, stri
  * Runs a script of commands on both servers and returns the list of mismatches as
  * readable lines (empty when every reply is byte-identical).
  */
-export async function compareScript(pair: Pair, script: string[][]): Promise<string[]> {
+export async function compareScript(pair: Pair, script: CommandArgs[]): Promise<string[]> {
   const mismatches: string[] = [];
   for (const command of script) {
     const [ours, theirs] = await both(pair, ...command);
-    if (ours !== theirs) mismatches.push(`${JSON.stringify(command)}\n   bunker: ${JSON.stringify(ours)}\n   redis:  ${JSON.stringify(theirs)}`);
+    if (ours !== theirs) {
+      const shown = command.map((arg) => (typeof arg === "string" ? arg : Buffer.from(arg).toString("latin1")));
+      mismatches.push(`${JSON.stringify(shown)}\n   bunker: ${JSON.stringify(ours)}\n   redis:  ${JSON.stringify(theirs)}`);
+    }
   }
   return mismatches;
 }

@@ -876,18 +876,17 @@ class ValueReader {
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
     const zset = new RedisZSet();
-    let longestMember = 0;
     for (let i = 0; i < count; i++) {
       const key = readKeyString(reader);
-      if (key.length > longestMember) longestMember = key.length;
       const score = binaryScores ? reader.float64LE() : readTextScore(reader);
       if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
       if (zset.has(key)) reader.fail("Duplicate zset fields detected");
       zset.add(key, score);
     }
-    // Like Redis, converted *after* loading since the file does not say which encoding it had.
-    const small = zset.size <= this.limits.zsetMaxListpackEntries && longestMember <= this.limits.zsetMaxListpackValue;
-    return finishZSet(zset, small ? "listpack" : "skiplist");
+    // Like Redis, converted *after* loading since the file does not say which encoding it had
+    // (and, as in Redis, a -0 score of a set that becomes a listpack is then 0).
+    finishZSet(zset, "skiplist").convertToListpackIfFits(this.limits.zsetMaxListpackEntries, this.limits.zsetMaxListpackValue);
+    return zset;
   }
 
   private readPackedZSet(listpack: boolean): RedisValue {
