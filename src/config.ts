@@ -25,6 +25,7 @@ import { createHash } from "node:crypto";
 import { bytesToKey, keyToBytes, parseInteger } from "./db/bytes.ts";
 import { splitInlineArgs } from "./protocol/inline.ts";
 import { globMatch } from "./util/glob.ts";
+import { sdscatrepr } from "./util/repr.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -256,24 +257,6 @@ function formatPercentile(value: number): string {
   let text = (Object.is(value, -0) ? "-" : "") + value.toFixed(6);
   if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text;
-}
-
-/** Redis sdscatrepr: a double-quoted, escaped form that sdssplitargs reads back. */
-export function reprString(binary: string): string {
-  let out = '"';
-  for (let i = 0; i < binary.length; i++) {
-    const c = binary.charCodeAt(i);
-    if (c === 0x5c) out += "\\\\";
-    else if (c === 0x22) out += '\\"';
-    else if (c === 0x0a) out += "\\n";
-    else if (c === 0x0d) out += "\\r";
-    else if (c === 0x09) out += "\\t";
-    else if (c === 0x07) out += "\\a";
-    else if (c === 0x08) out += "\\b";
-    else if (c >= 0x20 && c <= 0x7e) out += binary[i];
-    else out += "\\x" + c.toString(16).padStart(2, "0");
-  }
-  return out + '"';
 }
 
 /** sdstrim with Redis's " \t\r\n" set. */
@@ -702,7 +685,7 @@ class StringSetting implements Setting {
       return;
     }
     const force = this.param.emptyIsNull || this.value !== this.param.default;
-    state.rewriteLine(name, `${name} ${reprString(this.value)}`, force);
+    state.rewriteLine(name, sdscatrepr(`${name} `, this.value), force);
   }
 }
 
@@ -802,7 +785,7 @@ class DirSetting implements Setting {
     return null;
   }
   rewrite(state: RewriteState, name: string): void {
-    state.rewriteLine(name, `${name} ${reprString(this.value)}`, true);
+    state.rewriteLine(name, sdscatrepr(`${name} `, this.value), true);
   }
 }
 
@@ -948,7 +931,7 @@ class NotifyKeyspaceEventsSetting implements Setting {
     return null;
   }
   rewrite(state: RewriteState, name: string): void {
-    state.rewriteLine(name, `${name} ${reprString(this.format())}`, this.flags !== 0);
+    state.rewriteLine(name, sdscatrepr(`${name} `, this.format()), this.flags !== 0);
   }
 }
 
@@ -1179,7 +1162,7 @@ export class Config {
           lastOptionHasValue = true;
         }
       } else {
-        commandLine += reprString(arg) + " ";
+        commandLine = sdscatrepr(commandLine, arg) + " ";
         lastOptionHasValue = true;
       }
     }
