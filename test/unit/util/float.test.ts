@@ -15,6 +15,7 @@ import {
   parseDouble,
   parseLongDouble,
   parseScoreBound,
+  splitDouble,
 } from "../../../src/util/float.ts";
 import { Random } from "../../../src/util/random.ts";
 import { OracleError, RedisOracle, latin1, redisServerPath } from "./redis-oracle.ts";
@@ -320,13 +321,7 @@ describe("formatDouble (addReplyDouble, %.17g)", () => {
  * fast paths are checked against.
  */
 function exact17g(value: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(value));
-  const high = view.getUint32(0);
-  const biased = (high >>> 20) & 0x7ff;
-  let significand = (BigInt(high & 0xfffff) << 32n) | BigInt(view.getUint32(4));
-  if (biased !== 0) significand |= 1n << 52n;
-  const exponent = biased === 0 ? -1074 : biased - 1075;
+  const { significand, exponent } = splitDouble(value);
   // The exact value is digits × 10^(pointPosition - digits.length).
   let digits = exponent >= 0 ? (significand << BigInt(exponent)).toString() : (significand * 5n ** BigInt(-exponent)).toString();
   let pointPosition = exponent >= 0 ? digits.length : digits.length + exponent;
@@ -354,6 +349,21 @@ function exact17g(value: number): string {
   }
   return value < 0 ? "-" + text : text;
 }
+
+describe("splitDouble", () => {
+  test("significand * 2^exponent is the magnitude, exactly", () => {
+    const cases: [number, bigint, number][] = [
+      [1, 1n << 52n, -52],
+      [-2, 1n << 52n, -51],
+      [0.1, 0x1999999999999an, -56],
+      [5e-324, 1n, -1074],
+      [2 ** -1022, 1n << 52n, -1074],
+      [Number.MAX_VALUE, (1n << 53n) - 1n, 971],
+      [0, 0n, -1074],
+    ];
+    for (const [value, significand, exponent] of cases) expect(splitDouble(value)).toEqual({ significand, exponent });
+  });
+});
 
 describe("formatDouble against the exact decimal expansion", () => {
   const random = new Random(12345);
