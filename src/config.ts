@@ -26,6 +26,7 @@ import { bytesToKey, keyToBytes, parseInteger } from "./db/bytes.ts";
 import { splitInlineArgs } from "./protocol/inline.ts";
 import { globMatch } from "./util/glob.ts";
 import { sdscatrepr } from "./util/repr.ts";
+import { REDIS_VERSION } from "./version.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -44,8 +45,6 @@ import {
   type SpecialParam,
   type StringParam,
 } from "./config-table.ts";
-
-export const REDIS_VERSION = "7.0.15";
 
 /** A refused configuration value; `message` is the reason text Redis prints. */
 export class ConfigError extends Error {}
