@@ -27,6 +27,7 @@ import { splitInlineArgs } from "./protocol/inline.ts";
 import { globMatch } from "./util/glob.ts";
 import { sdscatrepr } from "./util/repr.ts";
 import { REDIS_VERSION } from "./version.ts";
+import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -294,92 +295,6 @@ function formatMemoryForRewrite(bytes: bigint): string {
 /** Redis pathIsBaseName. */
 function isBaseName(path: string): boolean {
   return !path.includes("/") && !path.includes("\\");
-}
-
-// ---- notify-keyspace-events flags --------------------------------------------------
-
-const NOTIFY_KEYSPACE = 1 << 0;
-const NOTIFY_KEYEVENT = 1 << 1;
-const NOTIFY_GENERIC = 1 << 2;
-const NOTIFY_STRING = 1 << 3;
-const NOTIFY_LIST = 1 << 4;
-const NOTIFY_SET = 1 << 5;
-const NOTIFY_HASH = 1 << 6;
-const NOTIFY_ZSET = 1 << 7;
-const NOTIFY_EXPIRED = 1 << 8;
-const NOTIFY_EVICTED = 1 << 9;
-const NOTIFY_STREAM = 1 << 10;
-const NOTIFY_KEY_MISS = 1 << 11;
-const NOTIFY_MODULE = 1 << 13;
-const NOTIFY_NEW = 1 << 14;
-const NOTIFY_ALL =
-  NOTIFY_GENERIC |
-  NOTIFY_STRING |
-  NOTIFY_LIST |
-  NOTIFY_SET |
-  NOTIFY_HASH |
-  NOTIFY_ZSET |
-  NOTIFY_EXPIRED |
-  NOTIFY_EVICTED |
-  NOTIFY_STREAM |
-  NOTIFY_MODULE;
-
-const NOTIFY_LETTERS: Record<string, number> = {
-  A: NOTIFY_ALL,
-  g: NOTIFY_GENERIC,
-  $: NOTIFY_STRING,
-  l: NOTIFY_LIST,
-  s: NOTIFY_SET,
-  h: NOTIFY_HASH,
-  z: NOTIFY_ZSET,
-  x: NOTIFY_EXPIRED,
-  e: NOTIFY_EVICTED,
-  K: NOTIFY_KEYSPACE,
-  E: NOTIFY_KEYEVENT,
-  t: NOTIFY_STREAM,
-  m: NOTIFY_KEY_MISS,
-  d: NOTIFY_MODULE,
-  n: NOTIFY_NEW,
-};
-
-function parseKeyspaceEvents(text: string): number | null {
-  let flags = 0;
-  for (const letter of text) {
-    const bit = NOTIFY_LETTERS[letter];
-    if (bit === undefined) return null;
-    flags |= bit;
-  }
-  return flags;
-}
-
-/**
- * keyspaceEventsFlagsToString. Note Redis prints "n" only when not all of "A" is set,
- * so "An" reads back as "A" (the flag itself stays set).
- */
-function formatKeyspaceEvents(flags: number): string {
-  let out = "";
-  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) {
-    out += "A";
-  } else {
-    const ordered: Array<[string, number]> = [
-      ["g", NOTIFY_GENERIC],
-      ["$", NOTIFY_STRING],
-      ["l", NOTIFY_LIST],
-      ["s", NOTIFY_SET],
-      ["h", NOTIFY_HASH],
-      ["z", NOTIFY_ZSET],
-      ["x", NOTIFY_EXPIRED],
-      ["e", NOTIFY_EVICTED],
-      ["t", NOTIFY_STREAM],
-      ["d", NOTIFY_MODULE],
-      ["n", NOTIFY_NEW],
-    ];
-    for (const [letter, bit] of ordered) if (flags & bit) out += letter;
-  }
-  if (flags & NOTIFY_KEYSPACE) out += "K";
-  if (flags & NOTIFY_KEYEVENT) out += "E";
-  if (flags & NOTIFY_KEY_MISS) out += "m";
-  return out;
 }
 
 // ---- CONFIG REWRITE state ------------------------------------------------------------
@@ -920,11 +835,11 @@ class NotifyKeyspaceEventsSetting implements Setting {
   flags = 0;
   constructor(readonly param: SpecialParam) {}
   format(): string {
-    return formatKeyspaceEvents(this.flags);
+    return keyspaceEventsFlagsToString(this.flags);
   }
   assign(args: string[]): string | null {
     if (args.length !== 1) return "wrong number of arguments";
-    const flags = parseKeyspaceEvents(args[0]!);
+    const flags = keyspaceEventsStringToFlags(args[0]!);
     if (flags === null) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
     this.flags = flags;
     return null;
