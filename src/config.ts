@@ -28,6 +28,7 @@ import { globMatch } from "./util/glob.ts";
 import { sdscatrepr } from "./util/repr.ts";
 import { REDIS_VERSION } from "./version.ts";
 import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
+import { errorText } from "./persistence/errors-text.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -123,33 +124,6 @@ function configSetFailed(name: string, reason: string | null): string {
 }
 
 // ---- C library behaviours the parameters depend on -------------------------------------
-
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  ENOTDIR: "Not a directory",
-  EACCES: "Permission denied",
-  EPERM: "Operation not permitted",
-  EISDIR: "Is a directory",
-  ENAMETOOLONG: "File name too long",
-  ELOOP: "Too many levels of symbolic links",
-  EROFS: "Read-only file system",
-  ENOSPC: "No space left on device",
-  EEXIST: "File exists",
-  EIO: "Input/output error",
-  EMFILE: "Too many open files",
-  ENFILE: "Too many open files in system",
-  EBUSY: "Device or resource busy",
-  EXDEV: "Invalid cross-device link",
-  EINVAL: "Invalid argument",
-  EDQUOT: "Disk quota exceeded",
-};
-
-/** strerror() text for a Node/Bun file system error (Redis prints strerror(errno)). */
-export function strerror(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && ERRNO_TEXT[code] !== undefined) return ERRNO_TEXT[code];
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** File system paths are bytes; Node wants text, so decode them as UTF-8. */
 function pathText(binary: string): string {
@@ -689,11 +663,11 @@ class DirSetting implements Setting {
     if (args.length !== 1) return "wrong number of arguments";
     const target = args[0]!;
     // chdir("") fails with ENOENT in C; Node refuses it with its own error.
-    if (target === "") return ERRNO_TEXT.ENOENT!;
+    if (target === "") return errorText({ code: "ENOENT" });
     try {
       process.chdir(pathText(target));
     } catch (error) {
-      return strerror(error);
+      return errorText(error);
     }
     this.value = textToBinary(process.cwd());
     return null;
@@ -1108,7 +1082,7 @@ export class Config {
       try {
         content += bytesToKey(new Uint8Array(fs.readFileSync(resolveFrom(baseDir, pathText(file)))));
       } catch (error) {
-        throw new FatalConfigError(`Fatal error, can't open config file '${pathText(file)}': ${strerror(error)}`, true);
+        throw new FatalConfigError(`Fatal error, can't open config file '${pathText(file)}': ${errorText(error)}`, true);
       }
     }
     return content;
@@ -1324,7 +1298,7 @@ export class Config {
     try {
       state = this.readOldConfig(path);
     } catch (error) {
-      return `ERR Rewriting config file: ${strerror(error)}`;
+      return `ERR Rewriting config file: ${errorText(error)}`;
     }
 
     for (const param of CONFIG_TABLE) this.settings.get(param.name)!.rewrite(state, param.name);
@@ -1342,7 +1316,7 @@ export class Config {
     try {
       writeFileAtomically(path, Buffer.from(state.content(), "latin1"));
     } catch (error) {
-      return `ERR Rewriting config file: ${strerror(error)}`;
+      return `ERR Rewriting config file: ${errorText(error)}`;
     }
     return null;
   }
@@ -1494,7 +1468,7 @@ class ConfigFileLoader {
       try {
         fs.closeSync(fs.openSync(resolveFrom(this.currentDir(), pathText(logfile)), "a"));
       } catch (error) {
-        throw new FatalConfigError(fatalReport(`Can't open the log file: ${strerror(error)}`, null), false);
+        throw new FatalConfigError(fatalReport(`Can't open the log file: ${errorText(error)}`, null), false);
       }
     }
     if (this.config.getBool("cluster-enabled") && this.config.replicaOf() !== null) {
