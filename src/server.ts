@@ -23,8 +23,6 @@ import { Persistence } from "./persistence/persistence.ts";
 import { Propagation } from "./propagate.ts";
 import { sdscatrepr } from "./util/repr.ts";
 
-export { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
-
 export interface ServerStats {
   totalConnections: number;
   totalCommands: number;
