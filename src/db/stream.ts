@@ -358,6 +358,32 @@ export class RedisStream {
   /** The next append starts a node even if the last one has room (set by sealLastNode). */
   private lastNodeSealed = false;
 
+  /**
+   * A deep copy (COPY): the entries, the ID and counter fields, and every consumer group
+   * with its consumers and PEL (a pending entry stays shared between the group's PEL and
+   * its owner's). The entries are appended afresh, so the copy's nodes are those of
+   * the default stream-node-max-entries and -bytes.
+   */
+  clone(): RedisStream {
+    const copy = new RedisStream();
+    for (const entry of this) {
+      const fields = entry.fields.map((part) => part.slice());
+      copy.appendEntry({ ...entry.id }, fields, DEFAULT_NODE_MAX_ENTRIES, DEFAULT_NODE_MAX_BYTES);
+    }
+    copy.lastId = { ...this.lastId };
+    copy.maxDeletedId = { ...this.maxDeletedId };
+    copy.entriesAdded = this.entriesAdded;
+    for (const group of this.groups.values()) {
+      const groupCopy = copy.createGroup(group.name, { ...group.lastId }, group.entriesRead)!;
+      for (const [key, pending] of group.pending) groupCopy.pending.set(key, { ...pending, id: { ...pending.id } });
+      for (const consumer of group.consumers.values()) {
+        const consumerCopy = copy.createConsumer(groupCopy, consumer.name, consumer.seenTime)!;
+        for (const key of consumer.pending.keys()) consumerCopy.pending.set(key, groupCopy.pending.get(key)!);
+      }
+    }
+    return copy;
+  }
+
   get length(): number {
     return this.liveCount;
   }

@@ -494,6 +494,11 @@ export function encodeValue(value: RedisValue, options: RdbEncodeOptions): Encod
   return { type: rdbTypeOf(value), payload };
 }
 
+/** rdbSavedObjectLen: the value's size in an RDB file (DEBUG OBJECT's serializedlength). */
+export function rdbSavedObjectLen(value: RedisValue): number {
+  return encodeValue(value, DEFAULT_ENCODE_OPTIONS).payload.length;
+}
+
 /** Scratch buffers that grew past this are dropped after use rather than kept. */
 const KEPT_SCRATCH_BYTES = 1024 * 1024;
 let encodeValueWriter = new ByteWriter(4096);
