@@ -299,6 +299,16 @@ class StreamNode {
     this.lastAppendedId = entry.id;
   }
 
+  /** A copy holding the same entries (fields in arrays of their own), tombstones and size. */
+  clone(): StreamNode {
+    const copy = new StreamNode({ ...this.masterId }, this.masterFields.map((field) => field.slice()));
+    copy.entries = this.entries.map((entry) => ({ id: { ...entry.id }, fields: entry.fields.map((part) => part.slice()) }));
+    copy.deleted = this.deleted;
+    copy.lastAppendedId = { ...this.lastAppendedId };
+    copy.bodyBytes = this.bodyBytes;
+    return copy;
+  }
+
   /** Index of the first live entry with id >= `id` (entries.length when none). */
   lowerBound(id: StreamId): number {
     let low = 0;
@@ -359,17 +369,16 @@ export class RedisStream {
   private lastNodeSealed = false;
 
   /**
-   * A deep copy (COPY): the entries, the ID and counter fields, and every consumer group
-   * with its consumers and PEL (a pending entry stays shared between the group's PEL and
-   * its owner's). The entries are appended afresh, so the copy's nodes are those of
-   * the default stream-node-max-entries and -bytes.
+   * A deep copy (COPY), as Redis's streamDup makes it: the same nodes (tombstones
+   * included, so XINFO's radix-tree numbers and the next append's node match the
+   * source's), the ID and counter fields, and every consumer group with its consumers
+   * and PEL (a pending entry stays shared between the group's PEL and its owner's).
    */
   clone(): RedisStream {
     const copy = new RedisStream();
-    for (const entry of this) {
-      const fields = entry.fields.map((part) => part.slice());
-      copy.appendEntry({ ...entry.id }, fields, DEFAULT_NODE_MAX_ENTRIES, DEFAULT_NODE_MAX_BYTES);
-    }
+    copy.nodes = this.nodes.map((node) => node.clone());
+    copy.liveCount = this.liveCount;
+    copy.lastNodeSealed = this.lastNodeSealed;
     copy.lastId = { ...this.lastId };
     copy.maxDeletedId = { ...this.maxDeletedId };
     copy.entriesAdded = this.entriesAdded;

@@ -1,8 +1,11 @@
 // cloneValue (COPY's deep copy) checked against what it used to be: the value's RDB
 // serialisation read back with its encoding restored. Everything a client can observe
-// (content, order, OBJECT ENCODING, SCAN pages, XINFO's node numbers, groups and PELs)
-// and what decides later behaviour (the next append, conversions) must be the same,
-// and the copy must share no bytes with the source.
+// (content, order, OBJECT ENCODING, SCAN pages, groups and PELs) and what decides later
+// behaviour (conversions) must be the same, and the copy must share no bytes with the
+// source. Streams are the exception: the round trip rebuilt their nodes without the
+// tombstones, while Redis's streamDup (and now clone()) copies them node for node, so a
+// stream copy is compared with the source itself, XINFO's node numbers and the node
+// the next append lands in included.
 
 import { describe, expect, test } from "bun:test";
 import { cloneValue, valueEncoding } from "../../../src/db/values.ts";
@@ -241,17 +244,24 @@ describe("cloneValue gives what the RDB round trip gave", () => {
       const bob = stream.createConsumer(group, "bob", 2000)!;
       stream.createConsumer(group, "carol", 3000);
       for (const entry of [...stream].slice(0, 20)) stream.deliverPending(group, random.nextInt(2) === 0 ? alice : bob, entry.id, 5000 + random.nextInt(100));
-      expectSameCopy(stream);
-
-      // The next appends land in the same nodes.
+      const before = observe(stream);
       const copy = cloneValue(stream) as RedisStream;
-      const reference = roundTripCopy(stream) as RedisStream;
-      for (let i = 1; i <= 120; i++) {
-        const id = { ms: stream.lastId.ms + BigInt(i), seq: 0n };
-        copy.appendEntry(id, [keyToBytes("f"), keyToBytes("v")]);
-        reference.appendEntry(id, [keyToBytes("f"), keyToBytes("v")]);
+      expect(observe(copy)).toEqual(before);
+      const shared = new Set(byteArrays(stream));
+      for (const bytes of byteArrays(copy)) expect(shared.has(bytes)).toBe(false);
+      // Apart from the node layout, the copy is what the round trip made.
+      const layoutFree = (value: RedisStream) => (observe(value) as unknown[]).filter((_, i) => i < 3 || i > 5);
+      expect(layoutFree(copy)).toEqual(layoutFree(roundTripCopy(stream) as RedisStream));
+
+      // The copy goes on as the source does, and changing it leaves the source alone.
+      const lastId = stream.lastId.ms;
+      for (const value of [stream, copy]) {
+        for (let i = 1; i <= 120; i++) value.appendEntry({ ms: lastId + BigInt(i), seq: 0n }, [keyToBytes("f"), keyToBytes("v")]);
+        value.delete([...value][0]!.id);
       }
-      expect(observe(copy)).toEqual(observe(reference));
+      expect(observe(copy)).toEqual(observe(stream));
+      copy.deleteGroup("readers");
+      expect(stream.groups.has("readers")).toBe(true);
     }
   });
 });
