@@ -26,6 +26,7 @@ import { bytesToKey, keyToBytes, parseInteger } from "./db/bytes.ts";
 import { splitInlineArgs } from "./protocol/inline.ts";
 import { globMatch } from "./util/glob.ts";
 import { sdscatrepr } from "./util/repr.ts";
+import { isCSpace, parseDouble } from "./util/float.ts";
 import { REDIS_VERSION } from "./version.ts";
 import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
 import { errorText } from "./persistence/errors-text.ts";
@@ -134,10 +135,6 @@ function textToBinary(text: string): string {
   return Buffer.from(text, "utf8").toString("latin1");
 }
 
-function isCSpace(code: number): boolean {
-  return code === 32 || (code >= 9 && code <= 13);
-}
-
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
@@ -206,24 +203,6 @@ function memtoull(text: string): bigint | null {
   let value = digitsEnd === 0 ? 0n : BigInt(text.slice(0, digitsEnd));
   if (value > 18446744073709551615n) value = 18446744073709551615n;
   return BigInt.asUintN(64, value * multiplier);
-}
-
-/** Redis string2d (strtod over the whole text, no leading space, no NaN). */
-function string2d(text: string): number | null {
-  if (text.length === 0 || isCSpace(text.charCodeAt(0))) return null;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
-  if (/^[+-]?(inf|infinity)$/i.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(text);
-  if (hex !== null) {
-    const whole = hex[2] ?? "";
-    const fraction = hex[3] ?? "";
-    if (whole.length === 0 && fraction.length === 0) return null;
-    let value = whole.length > 0 ? parseInt(whole, 16) : 0;
-    for (let i = 0; i < fraction.length; i++) value += parseInt(fraction[i]!, 16) / 16 ** (i + 1);
-    if (hex[4] !== undefined) value *= 2 ** Number(hex[4]);
-    return hex[1] === "-" ? -value : value;
-  }
-  return null;
 }
 
 /** printf("%f") followed by Redis's trimDoubleString (drop trailing zeros and dot). */
@@ -886,7 +865,7 @@ class LatencyPercentilesSetting implements Setting {
     const values = args.length === 1 && args[0] === "" ? [] : args;
     const parsed: number[] = [];
     for (const arg of values) {
-      const percentile = string2d(arg);
+      const percentile = parseDouble(keyToBytes(arg));
       if (percentile === null) return "Invalid latency-tracking-info-percentiles parameters";
       if (percentile > 100 || percentile < 0) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
       parsed.push(percentile);
