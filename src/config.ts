@@ -25,6 +25,11 @@ import { createHash } from "node:crypto";
 import { bytesToKey, keyToBytes, parseInteger } from "./db/bytes.ts";
 import { splitInlineArgs } from "./protocol/inline.ts";
 import { globMatch } from "./util/glob.ts";
+import { sdscatrepr } from "./util/repr.ts";
+import { isCSpace, parseDouble } from "./util/float.ts";
+import { REDIS_VERSION } from "./version.ts";
+import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
+import { errorText } from "./persistence/errors-text.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -43,8 +48,6 @@ import {
   type SpecialParam,
   type StringParam,
 } from "./config-table.ts";
-
-export const REDIS_VERSION = "7.0.15";
 
 /** A refused configuration value; `message` is the reason text Redis prints. */
 export class ConfigError extends Error {}
@@ -123,33 +126,6 @@ function configSetFailed(name: string, reason: string | null): string {
 
 // ---- C library behaviours the parameters depend on -------------------------------------
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  ENOTDIR: "Not a directory",
-  EACCES: "Permission denied",
-  EPERM: "Operation not permitted",
-  EISDIR: "Is a directory",
-  ENAMETOOLONG: "File name too long",
-  ELOOP: "Too many levels of symbolic links",
-  EROFS: "Read-only file system",
-  ENOSPC: "No space left on device",
-  EEXIST: "File exists",
-  EIO: "Input/output error",
-  EMFILE: "Too many open files",
-  ENFILE: "Too many open files in system",
-  EBUSY: "Device or resource busy",
-  EXDEV: "Invalid cross-device link",
-  EINVAL: "Invalid argument",
-  EDQUOT: "Disk quota exceeded",
-};
-
-/** strerror() text for a Node/Bun file system error (Redis prints strerror(errno)). */
-export function strerror(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && ERRNO_TEXT[code] !== undefined) return ERRNO_TEXT[code];
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** File system paths are bytes; Node wants text, so decode them as UTF-8. */
 function pathText(binary: string): string {
   return Buffer.from(binary, "latin1").toString("utf8");
@@ -157,10 +133,6 @@ function pathText(binary: string): string {
 
 function textToBinary(text: string): string {
   return Buffer.from(text, "utf8").toString("latin1");
-}
-
-function isCSpace(code: number): boolean {
-  return code === 32 || (code >= 9 && code <= 13);
 }
 
 function isDigit(code: number): boolean {
@@ -233,47 +205,11 @@ function memtoull(text: string): bigint | null {
   return BigInt.asUintN(64, value * multiplier);
 }
 
-/** Redis string2d (strtod over the whole text, no leading space, no NaN). */
-function string2d(text: string): number | null {
-  if (text.length === 0 || isCSpace(text.charCodeAt(0))) return null;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
-  if (/^[+-]?(inf|infinity)$/i.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(text);
-  if (hex !== null) {
-    const whole = hex[2] ?? "";
-    const fraction = hex[3] ?? "";
-    if (whole.length === 0 && fraction.length === 0) return null;
-    let value = whole.length > 0 ? parseInt(whole, 16) : 0;
-    for (let i = 0; i < fraction.length; i++) value += parseInt(fraction[i]!, 16) / 16 ** (i + 1);
-    if (hex[4] !== undefined) value *= 2 ** Number(hex[4]);
-    return hex[1] === "-" ? -value : value;
-  }
-  return null;
-}
-
 /** printf("%f") followed by Redis's trimDoubleString (drop trailing zeros and dot). */
 function formatPercentile(value: number): string {
   let text = (Object.is(value, -0) ? "-" : "") + value.toFixed(6);
   if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text;
-}
-
-/** Redis sdscatrepr: a double-quoted, escaped form that sdssplitargs reads back. */
-export function reprString(binary: string): string {
-  let out = '"';
-  for (let i = 0; i < binary.length; i++) {
-    const c = binary.charCodeAt(i);
-    if (c === 0x5c) out += "\\\\";
-    else if (c === 0x22) out += '\\"';
-    else if (c === 0x0a) out += "\\n";
-    else if (c === 0x0d) out += "\\r";
-    else if (c === 0x09) out += "\\t";
-    else if (c === 0x07) out += "\\a";
-    else if (c === 0x08) out += "\\b";
-    else if (c >= 0x20 && c <= 0x7e) out += binary[i];
-    else out += "\\x" + c.toString(16).padStart(2, "0");
-  }
-  return out + '"';
 }
 
 /** sdstrim with Redis's " \t\r\n" set. */
@@ -312,92 +248,6 @@ function formatMemoryForRewrite(bytes: bigint): string {
 /** Redis pathIsBaseName. */
 function isBaseName(path: string): boolean {
   return !path.includes("/") && !path.includes("\\");
-}
-
-// ---- notify-keyspace-events flags --------------------------------------------------
-
-const NOTIFY_KEYSPACE = 1 << 0;
-const NOTIFY_KEYEVENT = 1 << 1;
-const NOTIFY_GENERIC = 1 << 2;
-const NOTIFY_STRING = 1 << 3;
-const NOTIFY_LIST = 1 << 4;
-const NOTIFY_SET = 1 << 5;
-const NOTIFY_HASH = 1 << 6;
-const NOTIFY_ZSET = 1 << 7;
-const NOTIFY_EXPIRED = 1 << 8;
-const NOTIFY_EVICTED = 1 << 9;
-const NOTIFY_STREAM = 1 << 10;
-const NOTIFY_KEY_MISS = 1 << 11;
-const NOTIFY_MODULE = 1 << 13;
-const NOTIFY_NEW = 1 << 14;
-const NOTIFY_ALL =
-  NOTIFY_GENERIC |
-  NOTIFY_STRING |
-  NOTIFY_LIST |
-  NOTIFY_SET |
-  NOTIFY_HASH |
-  NOTIFY_ZSET |
-  NOTIFY_EXPIRED |
-  NOTIFY_EVICTED |
-  NOTIFY_STREAM |
-  NOTIFY_MODULE;
-
-const NOTIFY_LETTERS: Record<string, number> = {
-  A: NOTIFY_ALL,
-  g: NOTIFY_GENERIC,
-  $: NOTIFY_STRING,
-  l: NOTIFY_LIST,
-  s: NOTIFY_SET,
-  h: NOTIFY_HASH,
-  z: NOTIFY_ZSET,
-  x: NOTIFY_EXPIRED,
-  e: NOTIFY_EVICTED,
-  K: NOTIFY_KEYSPACE,
-  E: NOTIFY_KEYEVENT,
-  t: NOTIFY_STREAM,
-  m: NOTIFY_KEY_MISS,
-  d: NOTIFY_MODULE,
-  n: NOTIFY_NEW,
-};
-
-function parseKeyspaceEvents(text: string): number | null {
-  let flags = 0;
-  for (const letter of text) {
-    const bit = NOTIFY_LETTERS[letter];
-    if (bit === undefined) return null;
-    flags |= bit;
-  }
-  return flags;
-}
-
-/**
- * keyspaceEventsFlagsToString. Note Redis prints "n" only when not all of "A" is set,
- * so "An" reads back as "A" (the flag itself stays set).
- */
-function formatKeyspaceEvents(flags: number): string {
-  let out = "";
-  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) {
-    out += "A";
-  } else {
-    const ordered: Array<[string, number]> = [
-      ["g", NOTIFY_GENERIC],
-      ["$", NOTIFY_STRING],
-      ["l", NOTIFY_LIST],
-      ["s", NOTIFY_SET],
-      ["h", NOTIFY_HASH],
-      ["z", NOTIFY_ZSET],
-      ["x", NOTIFY_EXPIRED],
-      ["e", NOTIFY_EVICTED],
-      ["t", NOTIFY_STREAM],
-      ["d", NOTIFY_MODULE],
-      ["n", NOTIFY_NEW],
-    ];
-    for (const [letter, bit] of ordered) if (flags & bit) out += letter;
-  }
-  if (flags & NOTIFY_KEYSPACE) out += "K";
-  if (flags & NOTIFY_KEYEVENT) out += "E";
-  if (flags & NOTIFY_KEY_MISS) out += "m";
-  return out;
 }
 
 // ---- CONFIG REWRITE state ------------------------------------------------------------
@@ -702,7 +552,7 @@ class StringSetting implements Setting {
       return;
     }
     const force = this.param.emptyIsNull || this.value !== this.param.default;
-    state.rewriteLine(name, `${name} ${reprString(this.value)}`, force);
+    state.rewriteLine(name, sdscatrepr(`${name} `, this.value), force);
   }
 }
 
@@ -792,17 +642,17 @@ class DirSetting implements Setting {
     if (args.length !== 1) return "wrong number of arguments";
     const target = args[0]!;
     // chdir("") fails with ENOENT in C; Node refuses it with its own error.
-    if (target === "") return ERRNO_TEXT.ENOENT!;
+    if (target === "") return errorText({ code: "ENOENT" });
     try {
       process.chdir(pathText(target));
     } catch (error) {
-      return strerror(error);
+      return errorText(error);
     }
     this.value = textToBinary(process.cwd());
     return null;
   }
   rewrite(state: RewriteState, name: string): void {
-    state.rewriteLine(name, `${name} ${reprString(this.value)}`, true);
+    state.rewriteLine(name, sdscatrepr(`${name} `, this.value), true);
   }
 }
 
@@ -938,17 +788,17 @@ class NotifyKeyspaceEventsSetting implements Setting {
   flags = 0;
   constructor(readonly param: SpecialParam) {}
   format(): string {
-    return formatKeyspaceEvents(this.flags);
+    return keyspaceEventsFlagsToString(this.flags);
   }
   assign(args: string[]): string | null {
     if (args.length !== 1) return "wrong number of arguments";
-    const flags = parseKeyspaceEvents(args[0]!);
+    const flags = keyspaceEventsStringToFlags(args[0]!);
     if (flags === null) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
     this.flags = flags;
     return null;
   }
   rewrite(state: RewriteState, name: string): void {
-    state.rewriteLine(name, `${name} ${reprString(this.format())}`, this.flags !== 0);
+    state.rewriteLine(name, sdscatrepr(`${name} `, this.format()), this.flags !== 0);
   }
 }
 
@@ -1015,7 +865,7 @@ class LatencyPercentilesSetting implements Setting {
     const values = args.length === 1 && args[0] === "" ? [] : args;
     const parsed: number[] = [];
     for (const arg of values) {
-      const percentile = string2d(arg);
+      const percentile = parseDouble(keyToBytes(arg));
       if (percentile === null) return "Invalid latency-tracking-info-percentiles parameters";
       if (percentile > 100 || percentile < 0) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
       parsed.push(percentile);
@@ -1179,7 +1029,7 @@ export class Config {
           lastOptionHasValue = true;
         }
       } else {
-        commandLine += reprString(arg) + " ";
+        commandLine = sdscatrepr(commandLine, arg) + " ";
         lastOptionHasValue = true;
       }
     }
@@ -1211,7 +1061,7 @@ export class Config {
       try {
         content += bytesToKey(new Uint8Array(fs.readFileSync(resolveFrom(baseDir, pathText(file)))));
       } catch (error) {
-        throw new FatalConfigError(`Fatal error, can't open config file '${pathText(file)}': ${strerror(error)}`, true);
+        throw new FatalConfigError(`Fatal error, can't open config file '${pathText(file)}': ${errorText(error)}`, true);
       }
     }
     return content;
@@ -1427,7 +1277,7 @@ export class Config {
     try {
       state = this.readOldConfig(path);
     } catch (error) {
-      return `ERR Rewriting config file: ${strerror(error)}`;
+      return `ERR Rewriting config file: ${errorText(error)}`;
     }
 
     for (const param of CONFIG_TABLE) this.settings.get(param.name)!.rewrite(state, param.name);
@@ -1445,7 +1295,7 @@ export class Config {
     try {
       writeFileAtomically(path, Buffer.from(state.content(), "latin1"));
     } catch (error) {
-      return `ERR Rewriting config file: ${strerror(error)}`;
+      return `ERR Rewriting config file: ${errorText(error)}`;
     }
     return null;
   }
@@ -1597,7 +1447,7 @@ class ConfigFileLoader {
       try {
         fs.closeSync(fs.openSync(resolveFrom(this.currentDir(), pathText(logfile)), "a"));
       } catch (error) {
-        throw new FatalConfigError(fatalReport(`Can't open the log file: ${strerror(error)}`, null), false);
+        throw new FatalConfigError(fatalReport(`Can't open the log file: ${errorText(error)}`, null), false);
       }
     }
     if (this.config.getBool("cluster-enabled") && this.config.replicaOf() !== null) {

@@ -5,7 +5,8 @@
 
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
-import { BUNKER_VERSION, REDIS_VERSION } from "./server.ts";
+import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
+import { memorySnapshot, usedMemoryPeak } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
@@ -22,16 +23,6 @@ export function bytesToHuman(n: number): string {
     i++;
   }
   return `${value.toFixed(2)}${units[i]}`;
-}
-
-/** Peak memory is sampled by the cron and on each INFO. */
-let usedMemoryPeak = 0;
-
-export function memorySnapshot(): { used: number; rss: number; heap: number; external: number } {
-  const usage = process.memoryUsage();
-  const used = usage.heapUsed + usage.external;
-  if (used > usedMemoryPeak) usedMemoryPeak = used;
-  return { used, rss: usage.rss, heap: usage.heapUsed, external: usage.external };
 }
 
 function sectionServer(server: Server): string[] {
@@ -90,6 +81,7 @@ function sectionClients(server: Server): string[] {
 
 function sectionMemory(server: Server): string[] {
   const mem = memorySnapshot();
+  const peak = usedMemoryPeak();
   const startup = server.usedMemoryStartup;
   const dataset = Math.max(0, mem.used - startup);
   const maxmemory = server.config.getNumber("maxmemory");
@@ -101,9 +93,9 @@ function sectionMemory(server: Server): string[] {
     `used_memory_human:${bytesToHuman(mem.used)}`,
     `used_memory_rss:${mem.rss}`,
     `used_memory_rss_human:${bytesToHuman(mem.rss)}`,
-    `used_memory_peak:${usedMemoryPeak}`,
-    `used_memory_peak_human:${bytesToHuman(usedMemoryPeak)}`,
-    `used_memory_peak_perc:${((mem.used / Math.max(1, usedMemoryPeak)) * 100).toFixed(2)}%`,
+    `used_memory_peak:${peak}`,
+    `used_memory_peak_human:${bytesToHuman(peak)}`,
+    `used_memory_peak_perc:${((mem.used / Math.max(1, peak)) * 100).toFixed(2)}%`,
     `used_memory_overhead:${startup + clientsNormal}`,
     `used_memory_startup:${startup}`,
     `used_memory_dataset:${dataset}`,

@@ -2,7 +2,8 @@
 // Entry point: `bun src/main.ts [/path/to/redis.conf] [--name value ...]`, like redis-server.
 
 import { Config, FatalConfigError } from "./config.ts";
-import { Server, BUNKER_VERSION, REDIS_VERSION } from "./server.ts";
+import { Server } from "./server.ts";
+import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
 import { registerAllCommands } from "./commands/index.ts";
 import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";

@@ -21,8 +21,7 @@ import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { Persistence } from "./persistence/persistence.ts";
 import { Propagation, SHARED } from "./propagate.ts";
-
-export { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
+import { sdscatrepr } from "./util/repr.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -784,7 +783,7 @@ export class Server {
     const micros = String((now % 1000) * 1000).padStart(6, "0");
     const origin = client.isUnixSocket ? `unix:${this.config.getString("unixsocket")}` : client.address;
     let line = `${seconds}.${micros} [${client.dbIndex} ${origin}]`;
-    for (const arg of argv) line += ` "${escapeMonitorArg(arg)}"`;
+    for (const arg of argv) line = sdscatrepr(line + " ", arg);
     for (const monitor of this.monitors) {
       if (monitor === client) continue;
       monitor.reply.simple(line);
@@ -911,21 +910,4 @@ function isLoopback(address: string): boolean {
 function formatHost(address: string): string {
   if (address.startsWith("::ffff:")) return address.slice(7);
   return address;
-}
-
-/** MONITOR prints arguments with sdscatrepr-style escaping. */
-export function escapeMonitorArg(arg: Uint8Array): string {
-  let out = "";
-  for (const c of arg) {
-    if (c === 92) out += "\\\\";
-    else if (c === 34) out += '\\"';
-    else if (c === 10) out += "\\n";
-    else if (c === 13) out += "\\r";
-    else if (c === 9) out += "\\t";
-    else if (c === 7) out += "\\a";
-    else if (c === 8) out += "\\b";
-    else if (c >= 32 && c < 127) out += String.fromCharCode(c);
-    else out += "\\x" + c.toString(16).padStart(2, "0");
-  }
-  return out;
 }

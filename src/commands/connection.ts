@@ -5,7 +5,7 @@ import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { bytesToKey, copyBytes, parseInteger } from "../db/bytes.ts";
 import * as errors from "../errors.ts";
-import { REDIS_VERSION } from "../server.ts";
+import { REDIS_VERSION } from "../version.ts";
 
 function ping(client: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) {

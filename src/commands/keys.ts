@@ -1,6 +1,10 @@
-// Generic keyspace commands: DEL, UNLINK, EXISTS, TOUCH, TYPE, RENAME(NX), MOVE, COPY,
-// RANDOMKEY, KEYS, SCAN, OBJECT, the EXPIRE family, TTL family, PERSIST, DBSIZE,
-// FLUSHDB, SWAPDB. FLUSHALL is in persistence-aware server.ts (it may save).
+// The generic keyspace commands (in Redis: db.c, expire.c, object.c; DUMP/RESTORE in cluster.c):
+// DEL, UNLINK, EXISTS, TOUCH, TYPE, RENAME(NX), MOVE, COPY, RANDOMKEY, KEYS, SCAN,
+// DBSIZE, FLUSHDB, SWAPDB; EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST; TTL, PTTL,
+// EXPIRETIME, PEXPIRETIME; DUMP, RESTORE; OBJECT ENCODING/REFCOUNT/IDLETIME/FREQ/HELP.
+// FLUSHALL is in persistence.ts (it may save).
+// Also the helpers other families share: parseCursor and parseScanOptions (HSCAN,
+// SSCAN, ZSCAN) and replyHelp (every HELP subcommand).
 
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";

@@ -238,6 +238,15 @@ export class RedisHash {
     return hash;
   }
 
+  /** A deep copy (COPY): the fields in their order, values in arrays of their own, the same encoding. */
+  clone(): RedisHash {
+    const copy = new RedisHash();
+    for (const [field, value] of this.fields) copy.fields.set(field, value.slice());
+    copy.fields.longestWrittenSinceCheck = 0;
+    copy.encoding = this.encoding;
+    return copy;
+  }
+
   get size(): number {
     return this.fields.size;
   }

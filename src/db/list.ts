@@ -153,6 +153,13 @@ export class RedisList {
     return list;
   }
 
+  /** A deep copy (COPY): the same values, in arrays of their own. */
+  clone(): RedisList {
+    const values = this.toArray();
+    for (let i = 0; i < values.length; i++) values[i] = values[i]!.slice();
+    return RedisList.fromArray(values, values.length);
+  }
+
   get length(): number {
     return this.totalCount;
   }

@@ -121,6 +121,17 @@ export class RedisSet {
     return set;
   }
 
+  /**
+   * A deep copy (COPY) with the same encoding. An intset copy holds its members in
+   * ascending order, as Redis copies the intset's bytes.
+   */
+  clone(): RedisSet {
+    if (this.encoding === "intset") return RedisSet.fromAscendingIntegers(this.orderedMembers(), "intset");
+    const copy = RedisSet.fromMembers(this.memberSet);
+    copy.encoding = "hashtable";
+    return copy;
+  }
+
   get size(): number {
     return this.memberSet.size;
   }

@@ -299,6 +299,16 @@ class StreamNode {
     this.lastAppendedId = entry.id;
   }
 
+  /** A copy holding the same entries (fields in arrays of their own), tombstones and size. */
+  clone(): StreamNode {
+    const copy = new StreamNode({ ...this.masterId }, this.masterFields.map((field) => field.slice()));
+    copy.entries = this.entries.map((entry) => ({ id: { ...entry.id }, fields: entry.fields.map((part) => part.slice()) }));
+    copy.deleted = this.deleted;
+    copy.lastAppendedId = { ...this.lastAppendedId };
+    copy.bodyBytes = this.bodyBytes;
+    return copy;
+  }
+
   /** Index of the first live entry with id >= `id` (entries.length when none). */
   lowerBound(id: StreamId): number {
     let low = 0;
@@ -357,6 +367,31 @@ export class RedisStream {
   private liveCount = 0;
   /** The next append starts a node even if the last one has room (set by sealLastNode). */
   private lastNodeSealed = false;
+
+  /**
+   * A deep copy (COPY), as Redis's streamDup makes it: the same nodes (tombstones
+   * included, so XINFO's radix-tree numbers and the next append's node match the
+   * source's), the ID and counter fields, and every consumer group with its consumers
+   * and PEL (a pending entry stays shared between the group's PEL and its owner's).
+   */
+  clone(): RedisStream {
+    const copy = new RedisStream();
+    copy.nodes = this.nodes.map((node) => node.clone());
+    copy.liveCount = this.liveCount;
+    copy.lastNodeSealed = this.lastNodeSealed;
+    copy.lastId = { ...this.lastId };
+    copy.maxDeletedId = { ...this.maxDeletedId };
+    copy.entriesAdded = this.entriesAdded;
+    for (const group of this.groups.values()) {
+      const groupCopy = copy.createGroup(group.name, { ...group.lastId }, group.entriesRead)!;
+      for (const [key, pending] of group.pending) groupCopy.pending.set(key, { ...pending, id: { ...pending.id } });
+      for (const consumer of group.consumers.values()) {
+        const consumerCopy = copy.createConsumer(groupCopy, consumer.name, consumer.seenTime)!;
+        for (const key of consumer.pending.keys()) consumerCopy.pending.set(key, groupCopy.pending.get(key)!);
+      }
+    }
+    return copy;
+  }
 
   get length(): number {
     return this.liveCount;

@@ -184,6 +184,20 @@ export class RedisZSet {
     return zset;
   }
 
+  /**
+   * A deep copy (COPY) with the same encoding. As Redis's zsetDup, a skiplist is copied
+   * from the highest element down; a listpack copy has no -0 (a listpack holds scores
+   * as text, where -0 is "0").
+   */
+  clone(): RedisZSet {
+    const copy = new RedisZSet();
+    if (this.encoding === "listpack") this.forEachAscending((member, score) => copy.add(member, score === 0 ? 0 : score));
+    else this.forEachDescending((member, score) => copy.add(member, score));
+    copy.longestAddedSinceCheck = 0;
+    copy.encoding = this.encoding;
+    return copy;
+  }
+
   get size(): number {
     return this.nodes.size;
   }

@@ -1,4 +1,5 @@
-// strerror-style text for Node's error codes, so log lines read like Redis's.
+// strerror-style text for Node's error codes, so log lines, CONFIG errors and start-up
+// failures read like Redis's (which prints strerror(errno)).
 
 const MESSAGES: Record<string, string> = {
   ENOENT: "No such file or directory",
@@ -17,6 +18,10 @@ const MESSAGES: Record<string, string> = {
   ENAMETOOLONG: "File name too long",
   EDQUOT: "Disk quota exceeded",
   EFBIG: "File too large",
+  ELOOP: "Too many levels of symbolic links",
+  ENFILE: "Too many open files in system",
+  EBUSY: "Device or resource busy",
+  EINVAL: "Invalid argument",
 };
 
 export function errorText(error: unknown): string {

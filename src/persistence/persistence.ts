@@ -15,7 +15,7 @@ import { RdbEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { RdbDecoder, RdbLoadError, type RdbLoadLimits } from "./rdb/decoder.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
-import { memorySnapshot } from "../info.ts";
+import { memorySnapshot } from "../memory.ts";
 import { errorText } from "./errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
 import { RdbFileWriter } from "./rdb-file.ts";

@@ -25,7 +25,7 @@ import type { KeyTable } from "../db/keytable.ts";
 import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { encodeFrame, FrameReader, KeyRecords, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
 import { logger } from "../log.ts";
-import { memorySnapshot } from "../info.ts";
+import { memorySnapshot } from "../memory.ts";
 import type { BackgroundSaveStatus } from "./persistence.ts";
 
 const WRITER_SCRIPT = join(import.meta.dir, "snapshot-writer.ts");

@@ -535,6 +535,25 @@ export function formatDouble(d: number): string {
 }
 
 // ---------------------------------------------------------------------------
+// The exact value of a double
+
+const doubleBits = new DataView(new ArrayBuffer(8));
+
+/**
+ * |d| = significand * 2^exponent exactly, for a finite d: the 52 stored fraction
+ * bits plus the implicit leading 1 of a normal number, or exponent -1074 for
+ * subnormals and zero. The sign is left to the caller.
+ */
+export function splitDouble(d: number): { significand: bigint; exponent: number } {
+  doubleBits.setFloat64(0, d);
+  const high = doubleBits.getUint32(0);
+  const biased = (high >>> 20) & 0x7ff;
+  const fraction = (BigInt(high & 0xfffff) << 32n) | BigInt(doubleBits.getUint32(4));
+  if (biased === 0) return { significand: fraction, exponent: -1074 };
+  return { significand: fraction | (1n << 52n), exponent: biased - 1075 };
+}
+
+// ---------------------------------------------------------------------------
 // Long doubles
 
 const enum LongDoubleKind {
@@ -564,19 +583,7 @@ export class LongDouble {
     if (d !== d) return new LongDouble(LongDoubleKind.NaN, false, 0n, 0);
     if (d === Infinity || d === -Infinity) return new LongDouble(LongDoubleKind.Infinite, d < 0, 0n, 0);
     const negative = d < 0 || (d === 0 && 1 / d < 0);
-    const view = new DataView(new ArrayBuffer(8));
-    view.setFloat64(0, d);
-    const high = view.getUint32(0);
-    const low = view.getUint32(4);
-    const biased = (high >>> 20) & 0x7ff;
-    let significand = (BigInt(high & 0xfffff) << 32n) | BigInt(low);
-    let exponent: number;
-    if (biased === 0) {
-      exponent = -1074;
-    } else {
-      significand |= 1n << 52n;
-      exponent = biased - 1075;
-    }
+    const { significand, exponent } = splitDouble(d);
     return new LongDouble(LongDoubleKind.Finite, negative, significand, exponent);
   }
 

@@ -142,6 +142,9 @@ describe("SLOWLOG, LATENCY, MONITOR, COMMAND", () => {
     await c.call("SET", "watched", "va\"lue");
     const line = await monitor.readRawReply();
     expect(line).toMatch(/^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "watched" "va\\"lue"\r\n$/);
+    // Binary arguments are quoted as sdscatrepr does (test/unit/util/repr.test.ts checks it against Redis).
+    await c.call("ECHO", new Uint8Array([0, 7, 8, 9, 10, 13, 0x22, 0x5c, 0x41, 0x7f, 0xff]));
+    expect(await monitor.readRawReply()).toEndWith(' "ECHO" "\\x00\\a\\b\\t\\n\\r\\"\\\\A\\x7f\\xff"\r\n');
     monitor.close();
   });
 

@@ -273,6 +273,33 @@ d("stream commands match Redis", () => {
     expect(await compare(script)).toEqual([]);
   });
 
+  test("COPY keeps the nodes (tombstones included), counters, groups, consumers and PELs", async () => {
+    await both(pair(), "FLUSHALL");
+    const adds = Array.from({ length: 150 }, (_, i) => ["XADD", "s", `${i + 1}-0`, "f", "v"]);
+    const deletes = Array.from({ length: 50 }, (_, i) => ["XDEL", "s", `${i + 1}-0`]);
+    const script = [
+      ...adds,
+      ...deletes,
+      ...words(`
+        XGROUP CREATE s g 0
+        XGROUP CREATECONSUMER s g idle
+        XREADGROUP GROUP g alice COUNT 3 STREAMS s >
+        XREADGROUP GROUP g bob COUNT 2 STREAMS s >
+        COPY s c
+        XINFO STREAM c
+        XINFO STREAM c FULL
+        XPENDING c g
+        XADD c 151-0 f v
+        XADD c 152-0 other field
+        XINFO STREAM c
+        XACK c g 51-0
+        XPENDING s g
+        XINFO STREAM s
+      `),
+    ];
+    expect(await compare(script, true)).toEqual([]);
+  });
+
   test("XREAD without BLOCK (and with BLOCK when data is there)", async () => {
     await both(pair(), "FLUSHALL");
     const script = words(`

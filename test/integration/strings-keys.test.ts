@@ -252,6 +252,48 @@ d("keys match Redis", () => {
     expect(await compareScript(pair(), script)).toEqual([]);
   });
 
+  test("COPY keeps every type's encoding and content, and the copy is independent", async () => {
+    const big = Array.from({ length: 600 }, (_, i) => String(i));
+    const script = [
+      ["FLUSHALL"],
+      ["SET", "str:int", "12345"],
+      ["SET", "str:embstr", "hello"],
+      ["APPEND", "str:raw", "short"],
+      ["INCRBYFLOAT", "str:float", "3"],
+      ["RPUSH", "list", "a", "1", "b"],
+      ["HSET", "hash:lp", "f1", "v1", "f2", "2"],
+      ["HSET", "hash:ht", "f", "x".repeat(100)],
+      ["SADD", "set:int", "3", "-1", "2"],
+      ["SADD", "set:ht", "a", "b", "1"],
+      ["SADD", "set:bigint", ...big],
+      ["ZADD", "zset:lp", "1", "a", "-0", "z", "2.5", "b"],
+      ["ZADD", "zset:sl", "1", "a", "inf", "x".repeat(100)],
+      ...["str:int", "str:embstr", "str:raw", "str:float", "list", "hash:lp", "hash:ht", "set:int", "set:ht", "set:bigint", "zset:lp", "zset:sl"].flatMap((key) => [
+        ["COPY", key, `copy:${key}`],
+        ["OBJECT", "ENCODING", `copy:${key}`],
+      ]),
+      ...["str:int", "str:embstr", "str:raw", "str:float"].map((key) => ["GET", `copy:${key}`]),
+      ["LRANGE", "copy:list", "0", "-1"],
+      ["HGETALL", "copy:hash:lp"],
+      ["SMEMBERS", "copy:set:int"],
+      ["HGETALL", "copy:hash:ht"],
+      ["SCARD", "copy:set:ht"],
+      ["SISMEMBER", "copy:set:ht", "b"],
+      ["SCARD", "copy:set:bigint"],
+      ["SISMEMBER", "copy:set:bigint", "599"],
+      ["ZRANGE", "copy:zset:lp", "0", "-1", "WITHSCORES"],
+      ["ZRANGE", "copy:zset:sl", "0", "-1", "WITHSCORES"],
+      ["RPUSH", "copy:list", "c"],
+      ["HSET", "copy:hash:lp", "f1", "changed"],
+      ["SADD", "copy:set:int", "x"],
+      ["OBJECT", "ENCODING", "copy:set:int"],
+      ["OBJECT", "ENCODING", "set:int"],
+      ["LRANGE", "list", "0", "-1"],
+      ["HGET", "hash:lp", "f1"],
+    ];
+    expect(await compareScript(pair(), script)).toEqual([]);
+  });
+
   test("expiry commands", async () => {
     const script = [
       ["SET", "k", "v"],

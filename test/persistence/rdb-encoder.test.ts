@@ -6,12 +6,12 @@ import { RedisSet } from "../../src/db/set.ts";
 import { RedisZSet } from "../../src/db/zset.ts";
 import { RedisStream } from "../../src/db/stream.ts";
 import { crc64 } from "../../src/persistence/rdb/crc64.ts";
+import { formatDouble } from "../../src/util/float.ts";
 import {
   ByteWriter,
   DEFAULT_ENCODE_OPTIONS,
   RdbEncoder,
   encodeValue,
-  formatDouble17g,
   scoreToText,
   writeLength,
   writeLengthBig,
@@ -106,7 +106,7 @@ group("string encoding", () => {
 });
 
 group("doubles", () => {
-  test("%.17g with glibc's round-half-even", () => {
+  test("%.17g (formatDouble, which listpack scores use) with glibc's round-half-even", () => {
     const cases: [number, string][] = [
       [0.1, "0.10000000000000001"],
       [1 / 3, "0.33333333333333331"],
@@ -123,7 +123,7 @@ group("doubles", () => {
       [12345678901234567890, "1.2345678901234567e+19"],
       [0.000123, "0.00012300000000000001"],
     ];
-    for (const [value, text] of cases) expect(formatDouble17g(value)).toBe(text);
+    for (const [value, text] of cases) expect(formatDouble(value)).toBe(text);
   });
 
   test("listpack zset scores follow 7.0.15's d2string (integers within 2^62)", () => {

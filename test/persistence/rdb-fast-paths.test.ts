@@ -1,8 +1,7 @@
 // The allocation-free paths of the RDB codec checked against the plain ones they
-// replace: %.17g via toExponential against the exact BigInt expansion, the reusable
-// ListpackWriter against byte-for-byte expectations, member strings against their
-// bytes, intset member decoding against decodeIntset, LZF into scratch against
-// lzfCompress, and the bulk constructors the loader uses.
+// replace: the reusable ListpackWriter against byte-for-byte expectations, member
+// strings against their bytes, intset member decoding against decodeIntset, LZF
+// into scratch against lzfCompress, and the bulk constructors the loader uses.
 
 import { describe as group, expect, test } from "bun:test";
 import { keyToBytes, parseInteger } from "../../src/db/bytes.ts";
@@ -14,8 +13,6 @@ import {
   ByteWriter,
   DEFAULT_ENCODE_OPTIONS,
   encodeValue,
-  formatDouble17g,
-  formatDouble17gExact,
   writeKeyString,
   writeString,
 } from "../../src/persistence/rdb/encoder.ts";
@@ -41,41 +38,6 @@ function prng(seed: number): () => number {
   const random = seededRandom(seed);
   return () => random() * 0x100000000;
 }
-
-function doubleFromBits(high: number, low: number): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setUint32(0, high);
-  view.setUint32(4, low);
-  return view.getFloat64(0);
-}
-
-group("formatDouble17g fast path", () => {
-  test("matches the exact expansion on random bit patterns", () => {
-    const next = prng(12345);
-    for (let i = 0; i < 20000; i++) {
-      const value = doubleFromBits(next(), next());
-      if (!Number.isFinite(value) || value === 0) continue;
-      expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
-    }
-  });
-
-  test("matches on short decimals, integers, subnormals and layout boundaries", () => {
-    const next = prng(777);
-    const values: number[] = [5e-324, 2.2250738585072014e-308, 1e-5, 9.9999999999999e-6, 1e-4, 0.00011, 1e16, 1e17, 99999999999999999];
-    for (let i = 0; i < 5000; i++) {
-      values.push((next() % 100000) / 1000, (next() % 1000000) / 64, next() * 1e-9, next() * 4096 + 0.5, -(next() / 7));
-    }
-    for (const value of values) expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
-  });
-
-  test("ties at 17 digits round half to even", () => {
-    // 18 significant digits ending in 5, exactly representable.
-    for (const value of [123456789012345.625, 123456789012345.375, 2 ** 60 + 2 ** 8, 0.5 + 2 ** -52]) {
-      expect(formatDouble17g(value)).toBe(formatDouble17gExact(value));
-    }
-    expect(formatDouble17g(123456789012345.625)).toBe("123456789012345.62");
-  });
-});
 
 group("ListpackWriter", () => {
   const strings = ["", "a", "0", "-0", "01", "12", "-12", "+1", "9223372036854775807", "9223372036854775808",

@@ -816,6 +816,13 @@ describe("Config without a real server", () => {
     expect(config.getString("oom-score-adj")).toBe("yes");
     expect(config.set([["latency-tracking-info-percentiles", "1.50000 2e1 0x10"]])).toBeNull();
     expect(config.getString("latency-tracking-info-percentiles")).toBe("1.5 20 16");
+    // string2d refuses what strtod overflows or underflows (ERANGE), as Redis does.
+    for (const value of ["1e999", "1e-999", "0x", " 5"]) {
+      expect(config.set([["latency-tracking-info-percentiles", value]])).toBe(
+        "ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles') - Invalid latency-tracking-info-percentiles parameters",
+      );
+    }
+    expect(config.getString("latency-tracking-info-percentiles")).toBe("1.5 20 16");
     expect(config.set([["hz", "1000"]])).toBeNull();
     expect(config.getNumber("hz")).toBe(500);
     expect(config.set([["hz", "0"]])).toBeNull();

@@ -31,6 +31,7 @@ import { lzfCompressToScratch, lzfOutput, releaseLzfOutput } from "./lzf.ts";
 const LZF_SCRATCH_BYTES = 1 << 20;
 import { ListpackWriter, encodeListpack, listpackEntrySize as listpackElementSize, parseIntegerKey } from "./listpack.ts";
 import { encodeIntset } from "./intset.ts";
+import { formatDouble } from "../../util/float.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
   QUICKLIST_NODE_CONTAINER_PLAIN,
@@ -390,123 +391,8 @@ function writeIntegerString(out: ByteWriter, value: number): void {
 }
 
 // ---------------------------------------------------------------------------
-// Doubles as Redis prints them
+// Zset scores as Redis stores them
 // ---------------------------------------------------------------------------
-
-const float64Scratch = new Float64Array(1);
-const float64Words = new Uint32Array(float64Scratch.buffer);
-
-/**
- * C's printf("%.17g") for a finite non-zero double, with glibc's exact
- * round-half-even on the binary value (JS toPrecision rounds ties up, which
- * differs for values such as 123456789012345.625).
- */
-export function formatDouble17g(value: number): string {
-  const negative = value < 0;
-  const magnitude = Math.abs(value);
-  // Scores like 2.5 or 0.125 are n / 2^k for a small k: their exact expansion is
-  // the integer n * 5^k shifted k places, short enough to print without rounding.
-  let scaled = magnitude;
-  for (let fractionBits = 0; fractionBits <= 10; fractionBits++) {
-    if (Number.isInteger(scaled)) {
-      const exact = scaled * 5 ** fractionBits;
-      if (exact > Number.MAX_SAFE_INTEGER) break;
-      const all = String(exact);
-      let end = all.length;
-      while (end > 1 && all.charCodeAt(end - 1) === 48) end--;
-      const text = layoutG(all.slice(0, end), all.length - 1 - fractionBits);
-      return negative ? "-" + text : text;
-    }
-    scaled *= 2;
-  }
-  // toExponential rounds the exact binary value correctly but breaks ties upwards,
-  // where glibc rounds half to even. A tie at 17 digits means the exact value has
-  // exactly 18 significant digits, the last a 5: then (and whenever the 18-digit
-  // form ends in 5) the exact digits below decide.
-  const exponential = magnitude.toExponential(16);
-  if (magnitude.toExponential(17).charCodeAt(18) !== 53 /* 5 */) {
-    let digits = exponential.charAt(0) + exponential.slice(2, 18);
-    let end = digits.length;
-    while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
-    digits = digits.slice(0, end);
-    const text = layoutG(digits, Number(exponential.slice(19)));
-    return negative ? "-" + text : text;
-  }
-  return formatDouble17gExact(value);
-}
-
-/** formatDouble17g from the exact decimal expansion of the value (BigInt arithmetic). */
-export function formatDouble17gExact(value: number): string {
-  const negative = value < 0;
-  float64Scratch[0] = Math.abs(value);
-  const low = float64Words[0]!;
-  const high = float64Words[1]!;
-  const exponentBits = (high >>> 20) & 0x7ff;
-  let mantissa = (BigInt(high & 0xfffff) << 32n) | BigInt(low);
-  let exponent: number;
-  if (exponentBits === 0) {
-    exponent = -1074;
-  } else {
-    mantissa |= 1n << 52n;
-    exponent = exponentBits - 1075;
-  }
-  // The exact value is digits × 10^(pointPosition - digits.length).
-  let digits: string;
-  let pointPosition: number;
-  if (exponent >= 0) {
-    digits = (mantissa << BigInt(exponent)).toString();
-    pointPosition = digits.length;
-  } else {
-    digits = (mantissa * 5n ** BigInt(-exponent)).toString();
-    pointPosition = digits.length + exponent;
-  }
-  if (digits.length > 17) {
-    const kept = digits.slice(0, 17);
-    const firstDropped = digits.charCodeAt(17) - 48;
-    let roundUp = firstDropped > 5;
-    if (firstDropped === 5) {
-      roundUp = /[1-9]/.test(digits.slice(18)) || (kept.charCodeAt(16) - 48) % 2 === 1;
-    }
-    if (roundUp) {
-      let incremented = (BigInt(kept) + 1n).toString();
-      if (incremented.length > 17) {
-        incremented = incremented.slice(0, 17);
-        pointPosition += 1;
-      }
-      digits = incremented;
-    } else {
-      digits = kept;
-    }
-  }
-  digits = digits.replace(/0+$/, "");
-  if (digits === "") digits = "0";
-  const text = layoutG(digits, pointPosition - 1);
-  return negative ? "-" + text : text;
-}
-
-/**
- * %g's layout of significant `digits` (no trailing zeros) times 10^decimalExponent
- * (the exponent of the first digit), with precision 17.
- */
-function layoutG(digits: string, decimalExponent: number): string {
-  let text: string;
-  if (decimalExponent < -4 || decimalExponent >= 17) {
-    const fraction = digits.length > 1 ? "." + digits.slice(1) : "";
-    const sign = decimalExponent < 0 ? "-" : "+";
-    const magnitude = Math.abs(decimalExponent);
-    text = digits[0] + fraction + "e" + sign + (magnitude < 10 ? "0" : "") + magnitude;
-  } else if (decimalExponent >= 0) {
-    const integerDigits = decimalExponent + 1;
-    if (digits.length <= integerDigits) {
-      text = digits + "0".repeat(integerDigits - digits.length);
-    } else {
-      text = digits.slice(0, integerDigits) + "." + digits.slice(integerDigits);
-    }
-  } else {
-    text = "0." + "0".repeat(-decimalExponent - 1) + digits;
-  }
-  return text;
-}
 
 /** 2^62: double2ll's bound ((double)(LLONG_MAX/2) rounds to it). */
 const DOUBLE2LL_LIMIT = 4611686018427387904;
@@ -523,7 +409,7 @@ export function scoreToText(score: number): string {
   if (Number.isInteger(score) && score >= -DOUBLE2LL_LIMIT && score <= DOUBLE2LL_LIMIT) {
     return Number.isSafeInteger(score) ? String(score === 0 ? 0 : score) : BigInt(score).toString();
   }
-  return formatDouble17g(score);
+  return formatDouble(score);
 }
 
 /** Appends a zset score as the listpack element Redis stores (an integer entry when d2string gives one). */
@@ -606,6 +492,11 @@ export function encodeValue(value: RedisValue, options: RdbEncodeOptions): Encod
   // A big value (DUMP of a large string, DEBUG OBJECT) must not stay pinned by the scratch.
   if (out.capacity > KEPT_SCRATCH_BYTES) encodeValueWriter = new ByteWriter(4096);
   return { type: rdbTypeOf(value), payload };
+}
+
+/** rdbSavedObjectLen: the value's size in an RDB file (DEBUG OBJECT's serializedlength). */
+export function rdbSavedObjectLen(value: RedisValue): number {
+  return encodeValue(value, DEFAULT_ENCODE_OPTIONS).payload.length;
 }
 
 /** Scratch buffers that grew past this are dropped after use rather than kept. */

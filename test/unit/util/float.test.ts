@@ -15,6 +15,7 @@ import {
   parseDouble,
   parseLongDouble,
   parseScoreBound,
+  splitDouble,
 } from "../../../src/util/float.ts";
 import { Random } from "../../../src/util/random.ts";
 import { OracleError, RedisOracle, latin1, redisServerPath } from "./redis-oracle.ts";
@@ -311,6 +312,88 @@ describe("formatDouble (addReplyDouble, %.17g)", () => {
     expect(formatDouble(2 ** -25)).toBe("2.9802322387695312e-08");
     // 3 * 2^-25 = 8.9406967163085937|5e-8: the even neighbour is the upper one.
     expect(formatDouble(3 * 2 ** -25)).toBe("8.9406967163085938e-08");
+  });
+});
+
+/**
+ * printf("%.17g") of a finite non-zero double from its exact decimal expansion
+ * (BigInt arithmetic, glibc's round half to even): the reference formatDouble's
+ * fast paths are checked against.
+ */
+function exact17g(value: number): string {
+  const { significand, exponent } = splitDouble(value);
+  // The exact value is digits × 10^(pointPosition - digits.length).
+  let digits = exponent >= 0 ? (significand << BigInt(exponent)).toString() : (significand * 5n ** BigInt(-exponent)).toString();
+  let pointPosition = exponent >= 0 ? digits.length : digits.length + exponent;
+  if (digits.length > 17) {
+    const kept = digits.slice(0, 17);
+    const firstDropped = digits.charCodeAt(17) - 48;
+    const roundUp = firstDropped > 5 || (firstDropped === 5 && (/[1-9]/.test(digits.slice(18)) || (kept.charCodeAt(16) - 48) % 2 === 1));
+    digits = roundUp ? (BigInt(kept) + 1n).toString() : kept;
+    if (digits.length > 17) {
+      digits = digits.slice(0, 17);
+      pointPosition += 1;
+    }
+  }
+  digits = digits.replace(/0+$/, "") || "0";
+  const decimalExponent = pointPosition - 1;
+  let text: string;
+  if (decimalExponent < -4 || decimalExponent >= 17) {
+    const magnitude = Math.abs(decimalExponent);
+    text = `${digits[0]}${digits.length > 1 ? "." + digits.slice(1) : ""}e${decimalExponent < 0 ? "-" : "+"}${magnitude < 10 ? "0" : ""}${magnitude}`;
+  } else if (decimalExponent >= 0) {
+    const integerDigits = decimalExponent + 1;
+    text = digits.length <= integerDigits ? digits + "0".repeat(integerDigits - digits.length) : digits.slice(0, integerDigits) + "." + digits.slice(integerDigits);
+  } else {
+    text = "0." + "0".repeat(-decimalExponent - 1) + digits;
+  }
+  return value < 0 ? "-" + text : text;
+}
+
+describe("splitDouble", () => {
+  test("significand * 2^exponent is the magnitude, exactly", () => {
+    const cases: [number, bigint, number][] = [
+      [1, 1n << 52n, -52],
+      [-2, 1n << 52n, -51],
+      [0.1, 0x1999999999999an, -56],
+      [5e-324, 1n, -1074],
+      [2 ** -1022, 1n << 52n, -1074],
+      [Number.MAX_VALUE, (1n << 53n) - 1n, 971],
+      [0, 0n, -1074],
+    ];
+    for (const [value, significand, exponent] of cases) expect(splitDouble(value)).toEqual({ significand, exponent });
+  });
+});
+
+describe("formatDouble against the exact decimal expansion", () => {
+  const random = new Random(12345);
+
+  test("random bit patterns", () => {
+    const view = new DataView(new ArrayBuffer(8));
+    for (let i = 0; i < 20000; i++) {
+      view.setUint32(0, random.nextUint32());
+      view.setUint32(4, random.nextUint32());
+      const value = view.getFloat64(0);
+      if (!Number.isFinite(value) || value === 0) continue;
+      expect(formatDouble(value)).toBe(exact17g(value));
+    }
+  });
+
+  test("short decimals, binary fractions, integers, subnormals and layout boundaries", () => {
+    const values: number[] = [5e-324, 2.2250738585072014e-308, 1e-5, 9.9999999999999e-6, 1e-4, 0.00011, 1e16, 1e17, 99999999999999999, 2 ** 62 + 2 ** 10, 1e300];
+    for (let i = 0; i < 5000; i++) {
+      const draw = random.nextUint32();
+      values.push((draw % 100000) / 1000, (draw % 1000000) / 64, draw * 1e-9, draw * 4096 + 0.5, -(draw / 7), (draw % 2 ** 20) * 2 ** -25);
+    }
+    for (const value of values) expect(formatDouble(value)).toBe(exact17g(value));
+  });
+
+  test("ties at 17 digits round half to even", () => {
+    // 18 significant digits ending in 5, exactly representable.
+    for (const value of [123456789012345.625, 123456789012345.375, 2 ** 60 + 2 ** 8, 0.5 + 2 ** -52, 2 ** -25, 3 * 2 ** -25]) {
+      expect(formatDouble(value)).toBe(exact17g(value));
+    }
+    expect(formatDouble(123456789012345.625)).toBe("123456789012345.62");
   });
 });
 

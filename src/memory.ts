@@ -1,0 +1,19 @@
+// Memory as Bunker measures it, under Redis's names (zmalloc.c's used memory and RSS):
+// used memory is the JS heap in use plus external (ArrayBuffer) memory, RSS is the
+// process's. INFO memory, the RDB header's used-mem field and used_memory_startup
+// read it here.
+
+/** used_memory_peak: the most used memory any memorySnapshot() has seen. */
+let peak = 0;
+
+export function memorySnapshot(): { used: number; rss: number; heap: number; external: number } {
+  const usage = process.memoryUsage();
+  const used = usage.heapUsed + usage.external;
+  if (used > peak) peak = used;
+  return { used, rss: usage.rss, heap: usage.heapUsed, external: usage.external };
+}
+
+/** INFO's used_memory_peak (sampled on each INFO and each save, not by the cron). */
+export function usedMemoryPeak(): number {
+  return peak;
+}
