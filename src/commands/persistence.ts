@@ -9,7 +9,7 @@ import * as errors from "../errors.ts";
 
 function save(client: Client): void {
   const persistence = client.server.persistence;
-  if (persistence.background !== null) {
+  if (persistence.childSlot.hasActiveRdbChild()) {
     replyError(client, errors.BGSAVE_IN_PROGRESS);
     return;
   }
@@ -25,7 +25,7 @@ function bgsave(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const persistence = client.server.persistence;
-  if (persistence.background !== null) {
+  if (persistence.childSlot.hasActiveRdbChild()) {
     replyError(client, errors.BGSAVE_IN_PROGRESS);
     return;
   }
@@ -35,7 +35,7 @@ function bgsave(client: Client, argv: Uint8Array[]): void {
     client.reply.simple("Background saving scheduled");
     return;
   }
-  if (persistence.startBackgroundSave()) client.reply.simple("Background saving started");
+  if (persistence.rdbSaveBackground()) client.reply.simple("Background saving started");
   else replyError(client, "ERR");
 }
 
@@ -51,7 +51,7 @@ function flushall(client: Client, argv: Uint8Array[]): void {
   }
   const server = client.server;
   const persistence = server.persistence;
-  if (persistence.background !== null) persistence.stopBackgroundSave();
+  persistence.killRDBChild();
   server.dirty += server.flushAll();
   if (server.config.savePoints().length > 0) persistence.saveInternal();
   client.reply.ok();
