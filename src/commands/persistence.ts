@@ -29,8 +29,13 @@ function bgsave(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.BGSAVE_IN_PROGRESS);
     return;
   }
-  if (client.executingMulti) {
-    // Inside EXEC the save is deferred to the cron, as Redis does.
+  if (persistence.childSlot.hasActiveChildProcess() || client.executingMulti) {
+    // Inside EXEC, or with SCHEDULE while another kind of child runs, the save is
+    // deferred to the cron, as Redis does.
+    if (!schedule && !client.executingMulti) {
+      replyError(client, errors.BGSAVE_OTHER_CHILD);
+      return;
+    }
     persistence.bgsaveScheduled = true;
     client.reply.simple("Background saving scheduled");
     return;
