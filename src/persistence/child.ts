@@ -149,6 +149,8 @@ export class ChildSlot {
 
   /** Registers the done-handler of a kind; a kind without one cannot be started. */
   onDone<K extends ChildKind>(kind: K, handler: DoneHandler<K>): void {
+    // TypeScript cannot relate a generic key to its value type on a write; the
+    // signature above is what keeps each handler with its own kind.
     (this.doneHandlers as Record<K, DoneHandler<K>>)[kind] = handler;
   }
 
