@@ -184,7 +184,7 @@ describe("the server with a child of another kind", () => {
     return text.split("\r\n").find((line) => line.startsWith(field + ":"))?.slice(field.length + 1);
   }
 
-  test("an AOF-rewrite child: BGSAVE refused with Redis's text, SCHEDULE deferred; serverCron reaps it by kind", async () => {
+  test("an AOF-rewrite child: BGSAVE refused with Redis's text, SCHEDULE deferred; serverCron reaps it by kind, then starts the save", async () => {
     const { server, send } = setup();
     const persistence = server.persistence;
     const slot = persistence.childSlot;
@@ -207,19 +207,35 @@ describe("the server with a child of another kind", () => {
     expect(infoField(info, "current_save_keys_total")).toBe("8");
     expect(infoField(info, "current_fork_perc")).toBe("25.00");
 
-    // The scheduled save itself is not run here (it would write dump.rdb into the
-    // working directory); bgsave.test.ts runs one from the cron.
-    persistence.bgsaveScheduled = false;
     slot.killChild();
     const cron = new Cron(server);
-    await waitFor(() => {
-      cron.serverCron();
-      return aofDone.length > 0;
-    });
-    expect(aofDone).toEqual([{ exitCode: -1, bySignal: 10 }]);
-    expect(slot.hasActiveChildProcess()).toBe(false);
-    // The RDB done-handler was not called: it would have set the last save's duration.
-    expect(persistence.lastBgsaveTimeSec).toBe(-1);
+    // The tick that reaps the AOF child starts the scheduled save, which writes dump.rdb
+    // in the working directory: a scratch one for this test.
+    const home = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), "bunker-child-"));
+    process.chdir(dir);
+    try {
+      await waitFor(() => {
+        cron.serverCron();
+        return aofDone.length > 0;
+      });
+      expect(aofDone).toEqual([{ exitCode: -1, bySignal: 10 }]);
+      // The RDB done-handler was not called for it: it sets the last save's duration.
+      expect(persistence.lastBgsaveTimeSec).toBe(-1);
+      expect(slot.hasActiveRdbChild()).toBe(true);
+      expect(persistence.bgsaveScheduled).toBe(false);
+      expect(persistence.rdbSaves).toBe(1);
+      await waitFor(() => {
+        cron.serverCron();
+        return !slot.hasActiveChildProcess();
+      });
+      expect(persistence.lastBgsaveTimeSec).toBeGreaterThanOrEqual(0);
+      expect(persistence.lastBgsaveStatus).toBe("ok");
+      expect(existsSync(join(dir, "dump.rdb"))).toBe(true);
+    } finally {
+      process.chdir(home);
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(infoField(send("INFO", "persistence"), "current_save_keys_total")).toBe("0");
   });
 
