@@ -1,7 +1,7 @@
 // serverCron: the server's one periodic loop, run `hz` times a second as in Redis.
 // Each tick: active expiry, client timeouts, blocked-client timeouts, stats sampling,
-// and the persistence duties (reap the snapshot writer, save points, scheduled BGSAVE,
-// pending shutdown), in that order.
+// and the persistence duties (checkChildrenDone, save points, scheduled BGSAVE,
+// pending shutdown), in that order. main.ts starts it once the data is loaded.
 
 import type { Server } from "./server.ts";
 
@@ -12,20 +12,21 @@ const SLOW_CYCLE_TIME_PERCENT = 25;
 export class Cron {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private expireDbCursor = 0;
+  private running = false;
   activeExpireEnabled = true;
   cronLoops = 0;
-  /** Extra duties (persistence) run at the end of each tick. */
-  readonly tasks: Array<(now: number) => void> = [];
 
   constructor(private readonly server: Server) {}
 
+  /** Ticks until stop() or a completed shutdown, as Redis's time event. */
   start(): void {
+    this.running = true;
     const tick = () => {
       this.timer = null;
       try {
-        this.run();
+        this.serverCron();
       } finally {
-        if (!this.server.shuttingDown || this.tasks.length > 0) this.schedule(tick);
+        if (this.running && !this.server.shuttingDown) this.schedule(tick);
       }
     };
     this.schedule(tick);
@@ -37,25 +38,41 @@ export class Cron {
   }
 
   stop(): void {
+    this.running = false;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  run(): void {
+  /**
+   * One tick. The persistence duties follow Redis's serverCron: checkChildrenDone reaps
+   * a child that has exited and calls the done-handler of its kind; then, when no child
+   * is active, the save points and a scheduled BGSAVE may start one. A child reaped in
+   * this tick lets the save points be checked in the same tick (Redis's else-branch
+   * waits for the next one). Redis checks a signal's pending shutdown near the start of
+   * the tick; Bunker does it last, after the child was reaped.
+   */
+  serverCron(): void {
+    const server = this.server;
     const now = Date.now();
     this.cronLoops++;
-    this.server.syncWallClock();
-    if (this.activeExpireEnabled && !this.server.loading) {
+    server.syncWallClock();
+    if (this.activeExpireEnabled && !server.loading) {
       this.activeExpireCycle();
       // An expired stream wakes its XREADGROUP readers.
-      if (this.server.blocking.keyWaiterCount > 0) this.server.handleClientsBlockedOnKeys();
+      if (server.blocking.keyWaiterCount > 0) server.handleClientsBlockedOnKeys();
     }
     // databasesCron's incremental rehashing: an index rehash also moves on without writes.
-    if (this.server.config.getBool("activerehashing")) for (const db of this.server.dbs) db.table.maintenance();
+    if (server.config.getBool("activerehashing")) for (const db of server.dbs) db.table.maintenance();
     this.clientsCron(now);
-    this.server.expireBlockedClients();
+    server.expireBlockedClients();
     this.sampleStats(now);
-    for (const task of this.tasks) task(now);
+
+    const persistence = server.persistence;
+    const children = persistence.childSlot;
+    if (children.hasActiveChildProcess()) children.checkChildrenDone();
+    if (!children.hasActiveChildProcess() && !server.loading) persistence.checkSavePoints(now);
+    if (!children.hasActiveChildProcess() && !server.loading) persistence.runScheduledBgsave(now);
+    persistence.runPendingShutdown();
   }
 
   /**

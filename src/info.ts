@@ -190,8 +190,8 @@ function sectionStats(server: Server): string[] {
     `pubsub_channels:${server.pubsub.channels.size}`,
     `pubsub_patterns:${server.pubsub.patterns.size}`,
     `pubsubshard_channels:${server.pubsub.shardChannels.size}`,
-    `latest_fork_usec:${persistence.latestForkMicros}`,
-    `total_forks:${persistence.totalForks}`,
+    `latest_fork_usec:${persistence.childSlot.latestForkMicros}`,
+    `total_forks:${persistence.childSlot.totalForks}`,
     "migrate_cached_sockets:0",
     "slave_expires_tracked_keys:0",
     "active_defrag_hits:0",
@@ -235,7 +235,7 @@ function sectionReplication(server: Server): string[] {
 
 function sectionCpu(server: Server): string[] {
   const usage = process.cpuUsage();
-  const children = server.persistence.childrenCpu;
+  const children = server.persistence.childSlot.childrenCpu;
   const seconds = (micros: number) => (micros / 1e6).toFixed(6);
   return [
     `used_cpu_sys:${seconds(usage.system)}`,

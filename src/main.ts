@@ -83,8 +83,6 @@ async function main(argv: string[]): Promise<void> {
   const loaded = await server.persistence.loadAtStartup();
   if (!loaded) process.exit(1);
   server.logReady();
-  cron.tasks.push((now) => server.persistence.cron(now));
-  cron.tasks.push(() => server.persistence.runPendingShutdown());
   cron.start();
 }
 

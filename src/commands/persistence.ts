@@ -9,7 +9,7 @@ import * as errors from "../errors.ts";
 
 function save(client: Client): void {
   const persistence = client.server.persistence;
-  if (persistence.background !== null) {
+  if (persistence.childSlot.hasActiveRdbChild()) {
     replyError(client, errors.BGSAVE_IN_PROGRESS);
     return;
   }
@@ -25,17 +25,22 @@ function bgsave(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const persistence = client.server.persistence;
-  if (persistence.background !== null) {
+  if (persistence.childSlot.hasActiveRdbChild()) {
     replyError(client, errors.BGSAVE_IN_PROGRESS);
     return;
   }
-  if (client.server.inExec) {
-    // Inside EXEC the save is deferred to the cron, as Redis does.
+  if (persistence.childSlot.hasActiveChildProcess() || client.server.inExec) {
+    // Inside EXEC, or with SCHEDULE while another kind of child runs, the save is
+    // deferred to the cron, as Redis does.
+    if (!schedule && !client.server.inExec) {
+      replyError(client, errors.BGSAVE_OTHER_CHILD);
+      return;
+    }
     persistence.bgsaveScheduled = true;
     client.reply.simple("Background saving scheduled");
     return;
   }
-  if (persistence.startBackgroundSave()) client.reply.simple("Background saving started");
+  if (persistence.rdbSaveBackground()) client.reply.simple("Background saving started");
   else replyError(client, "ERR");
 }
 
@@ -51,7 +56,7 @@ function flushall(client: Client, argv: Uint8Array[]): void {
   }
   const server = client.server;
   const persistence = server.persistence;
-  if (persistence.background !== null) persistence.stopBackgroundSave();
+  persistence.killRDBChild();
   datasetChanged(client, server.emptyData(-1));
   if (server.config.savePoints().length > 0) persistence.saveInternal();
   // Propagated even when every database was already empty, as Redis does.

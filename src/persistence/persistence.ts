@@ -1,12 +1,16 @@
-// Persistence state and the foreground paths: SAVE (rdbSave), loading at start-up
-// (rdbLoad), DEBUG RELOAD, the FLUSHALL save, and the shutdown sequence
-// (prepareForShutdown). The background save lives in snapshot.ts and reports here.
+// Persistence state and the RDB paths, as Redis's rdb.c: SAVE (rdbSave), loading at
+// start-up (rdbLoad), DEBUG RELOAD, the FLUSHALL save, the shutdown sequence
+// (prepareForShutdown), and the RDB kind of background child: rdbSaveBackground starts
+// it in the child slot (child.ts) with the snapshot coordinator (snapshot.ts) as its
+// producer, killRDBChild stops it, and backgroundSaveDoneHandler is what serverCron's
+// checkChildrenDone calls when it has exited. serverCron (cron.ts) also asks
+// checkSavePoints and runScheduledBgsave to start one.
 //
 // The counters are the ones Redis keeps in `server` (lastsave, dirty, bgsave status,
 // rdb_saves...), and the MISCONF condition is computed from them.
 
-import { statSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync, unlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Server } from "../server.ts";
 import type { Client } from "../net/client.ts";
 import { MISCONF_RDB } from "../errors.ts";
@@ -19,7 +23,11 @@ import { memorySnapshot } from "../memory.ts";
 import { errorText } from "./errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
 import { RdbFileWriter } from "./rdb-file.ts";
+import { ChildSlot, childProgressPercent, isRdbChildKind, type Child, type ChildExit } from "./child.ts";
 import { constants as osConstants } from "node:os";
+
+/** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed save, automatic ones wait this long (s). */
+const BGSAVE_RETRY_DELAY = 5;
 
 export interface LoadingState {
   startTime: number; // unix seconds
@@ -38,8 +46,8 @@ export class Persistence {
   /** Seconds the last background save took, -1 before the first. */
   lastBgsaveTimeSec = -1;
   rdbSaves = 0;
-  totalForks = 0;
-  latestForkMicros = 0;
+  /** `dirty` when the running background save started: a success subtracts it. */
+  dirtyBeforeBgsave = 0;
   /** Why the last background save failed (Bunker's addition to INFO). */
   lastBgsaveError = "";
   rdbLastLoadKeysLoaded = 0;
@@ -48,12 +56,13 @@ export class Persistence {
   /** BGSAVE SCHEDULE / BGSAVE inside EXEC waiting for its turn. */
   bgsaveScheduled = false;
   loadingState: LoadingState | null = null;
-  /** CPU used by finished writer processes (INFO used_cpu_*_children), microseconds. */
-  childrenCpu = { user: 0, system: 0 };
-  /** The running background save (snapshot.ts), null when none. */
-  background: SnapshotCoordinator | null = null;
+  /** The one background child (Redis's child_pid/child_type) and its fork stats. */
+  readonly childSlot: ChildSlot;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.childSlot = new ChildSlot((event, ms) => server.latency.sample(event, ms));
+    this.childSlot.onDone("rdb", (child, exit) => this.backgroundSaveDoneHandler(child, exit));
+  }
 
   get dbPath(): string {
     return join(process.cwd(), this.server.config.getString("dbfilename"));
@@ -332,128 +341,124 @@ export class Persistence {
     });
   }
 
-  // ---- background save (rdbSaveBackground) and its reaping --------------------------
+  // ---- background save (rdbSaveBackground) and its done-handler -------------------
 
   /**
-   * Starts a background save: counts the attempt, spawns the writer and begins the
-   * snapshot. Returns false when the writer could not be started (status err, as a
-   * failed fork in Redis).
+   * Redis's rdbSaveBackground, called by BGSAVE, save points and a scheduled BGSAVE:
+   * counts the attempt, then starts an "rdb" child in the slot with a snapshot
+   * coordinator as its producer. Returns false when a child is active, or when the
+   * writer could not be started (status err, as a failed fork in Redis).
    */
-  startBackgroundSave(): boolean {
-    const server = this.server;
-    if (this.background !== null) return false;
+  rdbSaveBackground(): boolean {
+    if (this.childSlot.hasActiveChildProcess()) return false;
     this.rdbSaves++;
+    this.dirtyBeforeBgsave = this.server.dirty;
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
-    const started = performance.now();
-    const coordinator = new SnapshotCoordinator(server);
+    let child: Child<"rdb">;
     try {
-      coordinator.start();
+      child = this.childSlot.spawnChild("rdb", new SnapshotCoordinator(this.server), { type: "file", path: this.dbPath });
     } catch (error) {
-      coordinator.detach();
       this.lastBgsaveStatus = "err";
       this.lastBgsaveError = `spawn: ${errorText(error)}`;
       logger.warning(`Can't save in background: fork: ${errorText(error)}`);
       return false;
     }
-    const elapsedMs = performance.now() - started;
-    this.latestForkMicros = Math.max(1, Math.round(elapsedMs * 1000));
-    this.totalForks++;
-    server.latency.sample("fork", elapsedMs);
-    logger.notice(`Background saving started by pid ${coordinator.writerPid}`);
-    this.background = coordinator;
+    logger.notice(`Background saving started by pid ${child.pid}`);
     return true;
   }
 
-  /** killRDBChild: SIGUSR1 to the writer; the cron reaps it and removes its temp file. */
-  private killWriter(): void {
-    const coordinator = this.background;
-    if (coordinator === null) return;
-    coordinator.stoppedOnPurpose = true;
-    coordinator.stopStreaming();
-    coordinator.proc?.kill("SIGUSR1");
+  /**
+   * Redis's killRDBChild (FLUSHALL, SHUTDOWN): SIGUSR1 to the writer. The cleanup (temp
+   * file, status) is left to checkChildrenDone, which reaps it as "terminated by signal
+   * 10" and leaves the status alone.
+   */
+  killRDBChild(): void {
+    if (this.childSlot.hasActiveRdbChild()) this.childSlot.killChild();
   }
 
   /**
-   * checkChildrenDone + backgroundSaveDoneHandler: reads the writer's exit code and
-   * signal (polled, not awaited) and updates the status, dirty counter and lastsave.
+   * Redis's backgroundSaveDoneHandler, the done-handler of an "rdb" child, called by
+   * checkChildrenDone once the writer has exited: success moves dirty and lastsave on, an
+   * error exit sets status err (MISCONF when save points exist), a signal removes the
+   * temp file and sets status err unless it was SIGUSR1.
    */
-  reapBackgroundSave(): void {
-    const coordinator = this.background;
-    if (coordinator === null) return;
-    const exit = coordinator.exitState();
-    if (exit === null) return;
-    let bySignal = 0;
-    let exitCode = exit.code ?? -1;
-    if (exit.signal !== null) bySignal = signalNumber(exit.signal);
-    else if (exitCode === 255 || (coordinator.stoppedOnPurpose && exitCode !== 0)) {
-      // The writer exits 255 when stopped with SIGUSR1, as Redis's child does (or it may
-      // see its stream end first when the server stopped it on purpose).
-      bySignal = osConstants.signals.SIGUSR1;
-      exitCode = 1;
-    }
+  backgroundSaveDoneHandler(child: Child<"rdb">, exit: ChildExit): void {
+    const snapshot = child.producer;
     const now = Math.floor(Date.now() / 1000);
-    if (bySignal === 0 && exitCode === 0) {
+    if (exit.bySignal === 0 && exit.exitCode === 0) {
       logger.notice("Background saving terminated with success");
-      this.server.dirty = Math.max(0, this.server.dirty - coordinator.dirtyBefore);
+      this.server.dirty = Math.max(0, this.server.dirty - this.dirtyBeforeBgsave);
       this.lastSave = now;
       this.lastBgsaveStatus = "ok";
       this.lastBgsaveError = "";
-      this.rdbLastCowSize = coordinator.cowPeak;
-      logger.notice(
-        `Fork CoW for RDB: current ${coordinator.cowSize >> 20} MB, peak ${coordinator.cowPeak >> 20} MB, average ${coordinator.cowPeak >> 21} MB`,
-      );
+      this.rdbLastCowSize = snapshot.cowPeak;
+      logger.notice(`Fork CoW for RDB: current ${snapshot.cowSize >> 20} MB, peak ${snapshot.cowPeak >> 20} MB, average ${snapshot.cowPeak >> 21} MB`);
       // Bunker's own line: what the writer process itself used (Redis's child has no equivalent).
-      logger.verbose(`Snapshot writer: ${coordinator.keysProcessed} keys, ${coordinator.bytesWritten} bytes written, RSS ${coordinator.writerRss >> 20} MB`);
-    } else if (bySignal === 0) {
+      logger.verbose(`Snapshot writer: ${snapshot.keysProcessed} keys, ${snapshot.bytesWritten} bytes written, RSS ${snapshot.writerRss >> 20} MB`);
+    } else if (exit.bySignal === 0) {
       logger.warning("Background saving error");
       this.lastBgsaveStatus = "err";
-      this.lastBgsaveError = coordinator.failureCause || `writer exited with code ${exitCode}`;
+      this.lastBgsaveError = snapshot.failureCause || `writer exited with code ${exit.exitCode}`;
     } else {
-      logger.warning(`Background saving terminated by signal ${bySignal}`);
+      logger.warning(`Background saving terminated by signal ${exit.bySignal}`);
       const started = performance.now();
-      coordinator.removeTempFile();
+      this.rdbRemoveTempFile(child);
       this.server.latency.sample("rdb-unlink-temp-file", performance.now() - started);
-      if (bySignal !== osConstants.signals.SIGUSR1) {
+      // SIGUSR1 is how the server stops a writer on purpose: not an error.
+      if (exit.bySignal !== osConstants.signals.SIGUSR1) {
         this.lastBgsaveStatus = "err";
-        this.lastBgsaveError = `writer killed by signal ${bySignal}`;
+        this.lastBgsaveError = `writer killed by signal ${exit.bySignal}`;
       }
     }
-    this.lastBgsaveTimeSec = now - coordinator.startedAtSec;
-    coordinator.detach();
-    const usage = coordinator.proc?.resourceUsage();
-    if (usage) {
-      this.childrenCpu.user += Number(usage.cpuTime.user);
-      this.childrenCpu.system += Number(usage.cpuTime.system);
-    }
-    this.background = null;
+    this.lastBgsaveTimeSec = now - child.startedAtSec;
   }
 
-  /** The persistence part of serverCron: reap the writer, save points, scheduled BGSAVE. */
-  cron(nowMs: number): void {
-    this.reapBackgroundSave();
-    if (this.background !== null || this.server.loading) return;
+  /** Redis's rdbRemoveTempFile: temp-<writer pid>.rdb beside the output, if it is there. */
+  private rdbRemoveTempFile(child: Child): void {
+    if (child.output.type !== "file") return;
+    const path = join(dirname(child.output.path), `temp-${child.pid}.rdb`);
+    if (!existsSync(path)) return;
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      logger.warning(`Unable to remove the temp file ${path} of a killed writer: ${(error as Error).message}`);
+    }
+  }
+
+  /** The 5 s retry rule: after a failed save, automatic and scheduled ones wait. */
+  private bgsaveRetryAllowed(nowSec: number): boolean {
+    return nowSec - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveStatus === "ok";
+  }
+
+  /**
+   * serverCron's save points, checked when no child is active: the first point with
+   * enough changes and old enough lastsave starts a background save.
+   */
+  checkSavePoints(nowMs: number): void {
     const now = Math.floor(nowMs / 1000);
-    const retryAllowed = now - this.lastBgsaveTry > 5 || this.lastBgsaveStatus === "ok";
+    if (!this.bgsaveRetryAllowed(now)) return;
     for (const point of this.server.config.savePoints()) {
-      if (this.server.dirty >= point.changes && now - this.lastSave > point.seconds && retryAllowed) {
+      if (this.server.dirty >= point.changes && now - this.lastSave > point.seconds) {
         logger.notice(`${point.changes} changes in ${point.seconds} seconds. Saving...`);
-        this.startBackgroundSave();
+        this.rdbSaveBackground();
         return;
       }
     }
-    if (this.bgsaveScheduled && retryAllowed) {
-      if (this.startBackgroundSave()) this.bgsaveScheduled = false;
-    }
+  }
+
+  /**
+   * serverCron's scheduled BGSAVE (BGSAVE SCHEDULE, BGSAVE inside EXEC), when no child is
+   * active: the flag is cleared only when the save starts.
+   */
+  runScheduledBgsave(nowMs: number): void {
+    if (!this.bgsaveScheduled || !this.bgsaveRetryAllowed(Math.floor(nowMs / 1000))) return;
+    if (this.rdbSaveBackground()) this.bgsaveScheduled = false;
   }
 
   // ---- shutdown (prepareForShutdown) -------------------------------------------------
 
   /** A SIGTERM/SIGINT asked for a shutdown that the next cron tick performs. */
   shutdownPending: "SIGTERM" | "SIGINT" | null = null;
-  /** FLUSHALL's killRDBChild: stop a running writer (status unchanged). */
-  stopBackgroundSave(): void {
-    this.killWriter();
-  }
 
   /**
    * The last steps before exit: stop a running writer, save when save points exist
@@ -465,11 +470,12 @@ export class Persistence {
     logger.warning("User requested shutdown...");
     let nosave = flags.nosave;
     if (server.loading) nosave = true;
-    if (this.background !== null) {
+    const child = this.childSlot.activeChild();
+    if (child !== null && isRdbChildKind(child.kind)) {
       logger.warning("There is a child saving an .rdb. Killing it!");
-      const coordinator = this.background;
-      this.killWriter();
-      coordinator.removeTempFile();
+      this.killRDBChild();
+      // The process exits before a cron tick could reap the writer: remove its file now.
+      this.rdbRemoveTempFile(child);
     }
     const savePoints = server.config.savePoints().length > 0;
     if ((savePoints && !nosave) || flags.save) {
@@ -525,25 +531,26 @@ export class Persistence {
 
   infoFields(): string[] {
     const server = this.server;
-    const bg = this.background;
+    const child = this.childSlot.activeChild();
+    // What the running child reports (any kind, as Redis's current_* fields).
+    const info = child?.producer;
+    const rdbChild = child !== null && isRdbChildKind(child.kind) ? child : null;
     const now = Date.now();
-    const keysTotal = bg?.keysTotal ?? 0;
-    const keysProcessed = bg?.keysProcessed ?? 0;
     const lines = [
       `loading:${server.loading ? 1 : 0}`,
       "async_loading:0",
-      `current_cow_peak:${bg?.cowPeak ?? 0}`,
-      `current_cow_size:${bg?.cowSize ?? 0}`,
-      `current_cow_size_age:${bg && bg.cowUpdatedAt > 0 ? Math.floor((now - bg.cowUpdatedAt) / 1000) : 0}`,
-      `current_fork_perc:${keysTotal > 0 ? ((keysProcessed / keysTotal) * 100).toFixed(2) : "0.00"}`,
-      `current_save_keys_processed:${keysProcessed}`,
-      `current_save_keys_total:${keysTotal}`,
+      `current_cow_peak:${info?.cowPeak ?? 0}`,
+      `current_cow_size:${info?.cowSize ?? 0}`,
+      `current_cow_size_age:${info && info.cowUpdatedAt > 0 ? Math.floor((now - info.cowUpdatedAt) / 1000) : 0}`,
+      `current_fork_perc:${info ? childProgressPercent(info).toFixed(2) : "0.00"}`,
+      `current_save_keys_processed:${info?.keysProcessed ?? 0}`,
+      `current_save_keys_total:${info?.keysTotal ?? 0}`,
       `rdb_changes_since_last_save:${server.dirty}`,
-      `rdb_bgsave_in_progress:${bg ? 1 : 0}`,
+      `rdb_bgsave_in_progress:${rdbChild ? 1 : 0}`,
       `rdb_last_save_time:${this.lastSave}`,
       `rdb_last_bgsave_status:${this.lastBgsaveStatus}`,
       `rdb_last_bgsave_time_sec:${this.lastBgsaveTimeSec}`,
-      `rdb_current_bgsave_time_sec:${bg ? Math.floor(now / 1000) - bg.startedAtSec : -1}`,
+      `rdb_current_bgsave_time_sec:${rdbChild ? Math.floor(now / 1000) - rdbChild.startedAtSec : -1}`,
       `rdb_saves:${this.rdbSaves}`,
       `rdb_last_cow_size:${this.rdbLastCowSize}`,
       `rdb_last_bgsave_error:${this.lastBgsaveError}`,
@@ -580,16 +587,6 @@ export class Persistence {
   }
 }
 
-/** What the background-save coordinator exposes while a writer runs. */
-export interface BackgroundSaveStatus {
-  startedAtSec: number;
-  keysTotal: number;
-  keysProcessed: number;
-  cowSize: number;
-  cowPeak: number;
-  cowUpdatedAt: number;
-}
-
 /** Logs a failed load the way Redis reports it before exiting. */
 export function reportLoadFailure(error: Error, dbfilename: string): void {
   if (!(error instanceof RdbLoadError)) {
@@ -613,12 +610,6 @@ export function reportLoadFailure(error: Error, dbfilename: string): void {
   process.stdout.write(
     `[offset 0] Checking RDB file ${dbfilename}\n--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${reason}\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`,
   );
-}
-
-/** Signal name or number -> number (Bun reports names such as "SIGKILL"). */
-function signalNumber(signal: string | number): number {
-  if (typeof signal === "number") return signal;
-  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
 }
 
 function removeQuietly(path: string): void {

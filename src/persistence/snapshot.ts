@@ -1,7 +1,9 @@
 // The background save without fork(): a point-in-time copy made by the server itself.
 //
-// BGSAVE records an epoch and spawns the writer process (snapshot-writer.ts). The
-// server then streams every database to it in slices between client events, and a
+// This is the producer of an "rdb" child (child.ts): rdbSaveBackground creates it, the
+// child slot starts it (the epoch) and spawns the writer process (snapshot-writer.ts)
+// with the command line it returns, and releases it once the writer has exited. The
+// server streams every database to it in slices between client events, and a
 // keyspace observer preserves copy-on-write per key: before any change to a key that
 // has not been streamed yet, its value as of the epoch is encoded and sent first.
 // The file is therefore exactly the dataset at the moment BGSAVE was accepted.
@@ -15,26 +17,22 @@
 // exchanges tables between two databases, so sources are found by table identity, not
 // by db index.
 
-import type { Subprocess } from "bun";
-import { existsSync, unlinkSync } from "node:fs";
-import { setPriority, tmpdir } from "node:os";
+import { unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "../server.ts";
 import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
 import type { KeyTable } from "../db/keytable.ts";
 import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { encodeFrame, FrameReader, KeyRecords, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
-import { logger } from "../log.ts";
 import { memorySnapshot } from "../memory.ts";
-import type { BackgroundSaveStatus } from "./persistence.ts";
+import type { ChildProducer } from "./child.ts";
 
 const WRITER_SCRIPT = join(import.meta.dir, "snapshot-writer.ts");
 /** One slice of streaming may hold the event loop for about this long. */
 const SLICE_BUDGET_MS = 0.5;
 /** Stop producing stream slices while this much is waiting for the writer. */
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
-/** Scheduling priority of the writer process (higher = nicer to the server). */
-const WRITER_NICENESS = 5;
 /** Keys per "keys" frame. */
 const BATCH_KEYS = 512;
 
@@ -54,9 +52,9 @@ interface Source {
 }
 
 
-export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStatus {
-  readonly startedAtSec = Math.floor(Date.now() / 1000);
-  readonly startedAtMs = Date.now();
+export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
+  /** The epoch: when start() ran (ms). */
+  private epochMs = 0;
   keysTotal = 0;
   keysProcessed = 0;
   cowSize = 0;
@@ -66,9 +64,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   preservedBytes = 0;
   writerRss = 0;
   bytesWritten = 0;
+  /** Why the writer failed, as it reported it ("rename: Is a directory"). */
   failureCause = "";
-  readonly dirtyBefore: number;
-  proc: Subprocess | null = null;
 
   private readonly sources: Source[] = [];
   private readonly sourceByTable = new Map<KeyTable, Source>();
@@ -81,7 +78,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   private outgoingBytes = 0;
   private streamScheduled = false;
   private streamDone = false;
-  private detached = false;
+  private released = false;
   private readonly options: RdbEncodeOptions;
   private readonly reader = new FrameReader();
   /** The batch being built: records of keys of database batchDb (-1: none yet). */
@@ -89,9 +86,18 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   private batchDb = -1;
 
   constructor(private readonly server: Server) {
-    this.dirtyBefore = server.dirty;
     this.options = server.persistence.encodeOptions();
     this.socketPath = join(tmpdir(), `bunker-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}.sock`);
+  }
+
+  /**
+   * Records the epoch, begins observing every database and listens for the writer;
+   * returns the writer's command line (the child slot spawns it). From here on every
+   * change passes through beforeChange. Cost: constant in the dataset size.
+   */
+  start(): string[] {
+    const server = this.server;
+    this.epochMs = Date.now();
     for (const db of server.dbs) {
       if (db.size === 0) continue;
       const source: Source = {
@@ -108,21 +114,14 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
       this.sourceByTable.set(db.table, source);
       this.keysTotal += db.size;
     }
-  }
-
-  /**
-   * Starts the writer and begins streaming. The epoch is this call: from here on every
-   * change passes through beforeChange. Cost: constant in the dataset size.
-   */
-  start(): void {
     // Frames queue until the writer connects; "begin" must be the first of them.
-    this.send(["begin", { ctime: Math.floor(this.startedAtMs / 1000), usedMem: memorySnapshot().used }]);
-    for (const db of this.server.dbs) db.observers.push(this);
+    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used }]);
+    for (const db of server.dbs) db.observers.push(this);
     this.listener = Bun.listen<undefined>({
       unix: this.socketPath,
       socket: {
         open: (socket) => {
-          if (this.socket !== null || this.detached) {
+          if (this.socket !== null || this.released) {
             socket.end();
             return;
           }
@@ -136,40 +135,26 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
         close: () => {
           this.socket = null;
           // The writer went away: nothing more can be sent; stop preserving values.
-          this.detach();
+          this.release();
         },
-        error: () => this.detach(),
+        error: () => this.release(),
       },
     });
-    const config = this.server.config;
-    this.proc = Bun.spawn(
-      [
-        process.execPath,
-        "--smol",
-        WRITER_SCRIPT,
-        this.socketPath,
-        process.cwd(),
-        config.getString("dbfilename"),
-        config.getBool("rdbchecksum") ? "1" : "0",
-        config.getBool("rdb-save-incremental-fsync") ? "1" : "0",
-        String(config.getNumber("rdb-key-save-delay")),
-        config.getString("logfile"),
-        config.getString("loglevel"),
-        config.getBool("rdbcompression") ? "1" : "0",
-      ],
-      { stdin: "ignore", stdout: "inherit", stderr: "inherit", cwd: process.cwd() },
-    );
-    // The writer yields the CPU to the server: on a busy machine clients keep their
-    // latency and the save takes a little longer (Redis's child competes as an equal).
-    try {
-      setPriority(this.proc.pid, WRITER_NICENESS);
-    } catch {
-      // Not permitted here: the writer runs at the server's priority.
-    }
-  }
-
-  get writerPid(): number {
-    return this.proc?.pid ?? 0;
+    const config = server.config;
+    return [
+      process.execPath,
+      "--smol",
+      WRITER_SCRIPT,
+      this.socketPath,
+      process.cwd(),
+      config.getString("dbfilename"),
+      config.getBool("rdbchecksum") ? "1" : "0",
+      config.getBool("rdb-save-incremental-fsync") ? "1" : "0",
+      String(config.getNumber("rdb-key-save-delay")),
+      config.getString("logfile"),
+      config.getString("loglevel"),
+      config.getBool("rdbcompression") ? "1" : "0",
+    ];
   }
 
   // ---- the copy-on-write hook ------------------------------------------------------
@@ -207,7 +192,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   // ---- streaming ----------------------------------------------------------------------
 
   private scheduleStream(): void {
-    if (this.streamScheduled || this.streamDone || this.detached) return;
+    if (this.streamScheduled || this.streamDone || this.released) return;
     this.streamScheduled = true;
     setImmediate(() => {
       this.streamScheduled = false;
@@ -219,7 +204,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   private slices = 0;
 
   private streamSlice(): void {
-    if (this.detached || this.streamDone) return;
+    if (this.released || this.streamDone) return;
     // Encoding leaves short-lived garbage; an eden collection now and then keeps it from
     // growing the heap (the save's memory cost) before the collector would run anyway.
     if (++this.slices % 16 === 0) Bun.gc(false);
@@ -301,7 +286,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   }
 
   private send(message: ServerMessage): void {
-    if (this.detached) return;
+    if (this.released) return;
     const frame = encodeFrame(message);
     if (this.socket !== null && this.outgoingBytes === 0) {
       const written = this.socket.write(frame);
@@ -365,14 +350,11 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
     this.preservedBytes = 0;
   }
 
-  /** Set when the server stops the writer on purpose (FLUSHALL, SHUTDOWN): SIGUSR1 semantics. */
-  stoppedOnPurpose = false;
-
   /**
    * Stops streaming and preserving but keeps the connection, so a writer being stopped
    * with SIGUSR1 exits through its signal handler (255), not through a closed stream.
    */
-  stopStreaming(): void {
+  stop(): void {
     this.detachObservers();
     this.streamDone = true;
     this.outgoing = [];
@@ -381,9 +363,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
   }
 
   /** Stops streaming and preserving and closes the channel (the writer ended). */
-  detach(): void {
-    if (this.detached) return;
-    this.detached = true;
+  release(): void {
+    if (this.released) return;
+    this.released = true;
     this.detachObservers();
     this.outgoing = [];
     this.outgoingBytes = 0;
@@ -396,29 +378,6 @@ export class SnapshotCoordinator implements KeyspaceObserver, BackgroundSaveStat
       unlinkSync(this.socketPath);
     } catch {
       // Already removed.
-    }
-  }
-
-  /** Writer exit state, polled by the cron: null while it runs. */
-  exitState(): { code: number | null; signal: string | number | null } | null {
-    const proc = this.proc;
-    if (proc === null) return { code: 1, signal: null };
-    if (proc.exitCode === null && proc.signalCode === null) return null;
-    return { code: proc.exitCode, signal: proc.signalCode };
-  }
-
-  tempFilePath(): string {
-    return join(process.cwd(), `temp-${this.writerPid}.rdb`);
-  }
-
-  removeTempFile(): void {
-    const path = this.tempFilePath();
-    if (existsSync(path)) {
-      try {
-        unlinkSync(path);
-      } catch (error) {
-        logger.warning(`Unable to remove the temp file ${path} of a killed writer: ${(error as Error).message}`);
-      }
     }
   }
 }

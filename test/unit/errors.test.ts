@@ -12,4 +12,6 @@ const binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p)
   expect(text.includes(`-${errors.protectedModeDenied()}\r\n`)).toBe(true);
   expect(text.includes(`-${errors.MAX_CLIENTS}\r\n`)).toBe(true);
   expect(text.includes(`-${errors.MISCONF_RDB}\r\n`) || text.includes(errors.MISCONF_RDB)).toBe(true);
+  // addReplyError adds the "-ERR " itself: the binary holds the text after it.
+  expect(text.includes(errors.BGSAVE_OTHER_CHILD.slice("ERR ".length))).toBe(true);
 });
