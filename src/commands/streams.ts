@@ -196,8 +196,8 @@ function streamForWrite(client: Client, key: string): RedisStream | undefined | 
 }
 
 /** The stream at `key` for a read (lookupKeyRead: counts keyspace hits/misses). */
-function readStream(client: Client, key: string): RedisStream | undefined | null {
-  const value = client.db.lookupRead(key);
+function readStream(client: Client, key: string, forWrite = false): RedisStream | undefined | null {
+  const value = forWrite ? client.db.lookupReadWrite(key) : client.db.lookupRead(key);
   if (value === undefined) return undefined;
   if (!(value instanceof RedisStream)) {
     wrongType(client);
@@ -752,7 +752,7 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
   const served: Array<() => void> = [];
   for (let i = 0; i < streamCount; i++) {
     const key = keys[i]!;
-    const stream = readStream(client, key);
+    const stream = readStream(client, key, groupName !== null);
     if (stream === undefined || stream === null) continue;
     let after = afterIds[i]!;
     let serve = false;
@@ -786,7 +786,6 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
     } else {
       // Delivering changes the group: do it now, in key order, as Redis does. The consumer
       // only comes into existence when something is served to it.
-      client.db.lookupWrite(key);
       const info: StreamPropagation = { key: keyBytes, group: groupArg! };
       const consumer = consumerForDelivery(client, key, stream, group, consumerName!, now, noAck ? info : null);
       // History reads are not propagated, as in Redis: only new deliveries change replicas.
@@ -1119,9 +1118,12 @@ function xgroupDelConsumer(client: Client, argv: Uint8Array[]): void {
 
 // ---- XACK / XPENDING / XCLAIM / XAUTOCLAIM ---------------------------------------------------
 
-/** The key's group for XACK-like commands: undefined when the key or group is missing, null after WRONGTYPE. */
-function groupOf(client: Client, key: string, groupArg: Uint8Array): { stream: RedisStream; group: ConsumerGroup } | undefined | null {
-  const stream = readStream(client, key);
+/**
+ * The key's group for XACK-like commands (`forWrite`: the command may change the group):
+ * undefined when the key or group is missing, null after WRONGTYPE.
+ */
+function groupOf(client: Client, key: string, groupArg: Uint8Array, forWrite: boolean): { stream: RedisStream; group: ConsumerGroup } | undefined | null {
+  const stream = readStream(client, key, forWrite);
   if (stream === null) return null;
   const group = stream?.groups.get(bytesToKey(groupArg));
   return group === undefined ? undefined : { stream: stream!, group };
@@ -1130,7 +1132,7 @@ function groupOf(client: Client, key: string, groupArg: Uint8Array): { stream: R
 /** XACK key group id [id ...] */
 function xack(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const target = groupOf(client, key, argv[2]!);
+  const target = groupOf(client, key, argv[2]!, true);
   if (target === null) return;
   if (target === undefined) {
     client.reply.integer(0);
@@ -1139,7 +1141,6 @@ function xack(client: Client, argv: Uint8Array[]): void {
   const ids = strictIdArgs(client, argv, 3);
   if (ids === null) return;
   let acknowledged = 0;
-  client.db.lookupWrite(key);
   for (const id of ids) {
     if (!target.group.pending.has(streamIdKey(id))) continue;
     target.stream.acknowledge(target.group, id);
@@ -1186,7 +1187,7 @@ function xpending(client: Client, argv: Uint8Array[]): void {
   }
   const key = bytesToKey(argv[1]!);
   const groupName = bytesToKey(argv[2]!);
-  const target = groupOf(client, key, argv[2]!);
+  const target = groupOf(client, key, argv[2]!, false);
   if (target === null) return;
   if (target === undefined) {
     replyError(client, noKeyOrGroup(key, groupName));
@@ -1248,7 +1249,7 @@ function xpending(client: Client, argv: Uint8Array[]): void {
 /** XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] [RETRYCOUNT n] [FORCE] [JUSTID] [LASTID id] */
 function xclaim(client: Client, argv: Uint8Array[]): void {
   const key = bytesToKey(argv[1]!);
-  const target = groupOf(client, key, argv[2]!);
+  const target = groupOf(client, key, argv[2]!, true);
   if (target === null) return;
   if (target === undefined) {
     replyError(client, noKeyOrGroup(key, bytesToKey(argv[2]!)));
@@ -1309,7 +1310,6 @@ function xclaim(client: Client, argv: Uint8Array[]): void {
   // dropped, or XGROUP SETID when LASTID alone moved the group.
   preventPropagation(client);
   const info: StreamPropagation = { key: argv[1]!, group: argv[2]! };
-  client.db.lookupWrite(key);
   // LASTID moves the group forward; it counts as a change of its own only when nothing
   // else was claimed or dropped (Redis then propagates it alone).
   let lastIdMoved = false;
@@ -1408,7 +1408,7 @@ function xautoclaim(client: Client, argv: Uint8Array[]): void {
     }
   }
   const key = bytesToKey(argv[1]!);
-  const target = groupOf(client, key, argv[2]!);
+  const target = groupOf(client, key, argv[2]!, true);
   if (target === null) return;
   if (target === undefined) {
     replyError(client, noKeyOrGroup(key, bytesToKey(argv[2]!)));
@@ -1426,7 +1426,6 @@ function xautoclaim(client: Client, argv: Uint8Array[]): void {
   // Replicated as one XCLAIM ... FORCE JUSTID per entry claimed or dropped.
   preventPropagation(client);
   const info: StreamPropagation = { key: argv[1]!, group: argv[2]! };
-  client.db.lookupWrite(key);
   const claimed: Array<{ id: StreamId; entry: StreamEntry }> = [];
   const deletedIds: StreamId[] = [];
   // The cursor is the first PEL entry this call did not get to (0-0 when it reached the end).

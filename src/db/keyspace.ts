@@ -132,6 +132,17 @@ export class Database {
   }
 
   /**
+   * lookupRead for a command that may then modify the value in place (Redis's consumer-group
+   * commands read their stream with lookupKeyRead): hits and misses count as for a read,
+   * and a running snapshot preserves the value first, as lookupWrite does.
+   */
+  lookupReadWrite(key: string): RedisValue | undefined {
+    const value = this.lookupRead(key);
+    if (value !== undefined && this.observers.length > 0) this.notifyChange(key, this.table.find(key));
+    return value;
+  }
+
+  /**
    * lookupRead for a key given as bytes, returning the slot (-1 when absent): GET reads
    * the value from it without a key string, which is made only for a miss or expiry event.
    */
