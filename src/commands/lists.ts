@@ -10,8 +10,8 @@
 // their non-blocking forms (LPOP, RPOP with a count, LMOVE, RPOPLPUSH).
 //
 // Blocking: a blocking command that finds nothing registers with the server's
-// BlockingRegistry. When a push signals a key, the registry calls back `tryServe`
-// with that key; the callback re-checks the key and serves the client, as Redis 7.0's
+// BlockingRegistry (blockForKeys). When the key is created, the registry calls back
+// `serve` with it; the callback re-checks the key and serves the client, as Redis 7.0's
 // serveClientBlockedOnList does. Redis 7.0 quirks kept on purpose:
 // - a client blocked on a key that becomes another type stays blocked (no WRONGTYPE),
 //   except BLMOVE whose destination has the wrong type: it is answered WRONGTYPE;

@@ -4,20 +4,23 @@
 // several apply), same replies in RESP2 and RESP3, same dirty-counter increments and
 // keyspace events.
 //
-// The data model is RedisStream (db/stream.ts). Handlers inspect a stream with
-// `db.entry` (no hooks) and call `db.lookupWrite` only right before they change it, so
-// a failed command neither copies the key for a running snapshot nor breaks a WATCH.
-// Consumer-group bookkeeping (PEL, last-delivered ID, seen-time) changes the key too: a
-// running snapshot must copy it first, so it also goes through lookupWrite. That
-// invalidates a WATCH on the key, which Redis (it does not signal those changes) would
-// not do: the one known difference from Redis here.
+// The data model is RedisStream (db/stream.ts). Writers open the key with
+// `db.lookupWrite` (consumer-group commands, which Redis reads with lookupKeyRead, with
+// `lookupReadWrite`), so a running snapshot copies it before it changes. Consumer-group
+// bookkeeping (PEL, last-delivered ID, seen-time) is reported with keyChangedUnwatched:
+// dirty counter and events, but no WATCH signal, as in Redis.
+//
+// Propagation follows t_stream.c: XADD with the ID it got and an exact trim ("=" and the
+// resulting length or first ID); XREADGROUP, XCLAIM and XAUTOCLAIM never as themselves
+// but as one idempotent XCLAIM ... FORCE JUSTID LASTID per delivery or claim, XGROUP
+// SETID for a NOACK read or a LASTID alone, XGROUP CREATECONSUMER for a NOACK consumer.
 //
 // Blocking: XREAD/XREADGROUP with BLOCK park the client in the server's
 // BlockingRegistry with one "greater than" ID per key. XADD signals the key; the
 // registry then calls `serveBlockedRead`, which replies with that key's new entries as
 // serveClientsBlockedOnStreamKey does. XREADGROUP waiters must also learn that their
-// key was deleted, overwritten or expired (Redis answers them with an error at once), so
-// a keyspace observer signals any change to a stream key that a client waits on.
+// key was deleted, overwritten, expired or flushed (Redis answers them with an error at
+// once): the keyspace signals a stream that leaves its key.
 
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";

@@ -226,7 +226,7 @@ export class Database {
     return this.table.find(key) >= 0;
   }
 
-  // ---- a live slot's fields (slots come from find/add/lookupWriteIntentSlot) -------
+  // ---- a live slot's fields (slots come from find/add/lookupWriteSlot) -------
 
   valueAt(slot: number): RedisValue {
     return this.table.valueAt(slot);
