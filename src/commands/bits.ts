@@ -12,7 +12,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, parseInteger } from "../db/bytes.ts";
-import { keyChanged, replyError, wrongType } from "./context.ts";
+import { checkType, keyChanged, replyError, wrongType } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { rawEncodedStrings } from "../db/string-encoding.ts";
@@ -68,10 +68,7 @@ function unitArg(client: Client, arg: Uint8Array): BitUnit | null {
 
 /** A string for a read command: undefined when missing, null after replying WRONGTYPE. */
 function stringForRead(client: Client, key: string): Uint8Array | undefined | null {
-  const value = client.db.lookupRead(key);
-  if (value === undefined || value instanceof Uint8Array) return value;
-  wrongType(client);
-  return null;
+  return checkType(client, client.db.lookupRead(key), Uint8Array);
 }
 
 /** Where a write command's bits live once the string is large enough. */

@@ -6,6 +6,7 @@ import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
 import { bytesToKey, parseInteger } from "../db/bytes.ts";
 import * as errors from "../errors.ts";
+import { NOTIFY_GENERIC } from "../notify.ts";
 
 
 /** Integer argument or null after replying `ERR value is not an integer or out of range` (or `message`). */
@@ -67,6 +68,23 @@ export function keyChangedUnwatched(client: Client, notifyClass: number, event: 
 }
 
 /**
+ * The end of a *STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE...): a non-empty
+ * result replaces the destination (setKey: any old value and TTL go) with its event, an
+ * empty one deletes it ("del"). Replies the result's size.
+ */
+export function storeResult(client: Client, destination: string, result: RedisValue, size: number, notifyClass: number, event: string): void {
+  const db = client.db;
+  if (size > 0) {
+    db.setKey(destination, result);
+    client.reply.integer(size);
+    keyChanged(client, notifyClass, event, destination);
+    return;
+  }
+  client.reply.integer(0);
+  if (db.remove(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
+}
+
+/**
  * A change to the dataset as a whole (FLUSHDB, FLUSHALL, SWAPDB): the dirty counter.
  * The server's emptyData / swapDatabases already failed the WATCHing transactions.
  */
@@ -106,6 +124,17 @@ export function replyError(client: Client, message: string): void {
 
 export function wrongType(client: Client): void {
   client.server.replyError(client, errors.WRONGTYPE);
+}
+
+/**
+ * checkType: a looked-up value as the type the command works on (a value class, or
+ * Uint8Array for strings): undefined when the key is absent, null after replying WRONGTYPE.
+ */
+export function checkType<T>(client: Client, value: RedisValue | undefined, type: abstract new (...args: never[]) => T): T | undefined | null {
+  if (value === undefined) return undefined;
+  if (value instanceof type) return value;
+  wrongType(client);
+  return null;
 }
 
 /** Type guard helper: true when the value exists and is not of the wanted kind (after replying WRONGTYPE). */

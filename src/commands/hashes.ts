@@ -10,7 +10,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseBigInt, parseInteger, textToBytes } from "../db/bytes.ts";
-import { bigIntArg, keyChanged, propagateAs, replyError, wrongType } from "./context.ts";
+import { bigIntArg, checkType, keyChanged, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
@@ -21,24 +21,12 @@ import { parseCursor, parseScanOptions } from "./keys.ts";
 
 /** The hash at `key` for a read command: undefined when missing, null after replying WRONGTYPE. */
 function hashForRead(client: Client, key: string): RedisHash | undefined | null {
-  const value = client.db.lookupRead(key);
-  if (value === undefined) return undefined;
-  if (value instanceof Uint8Array || value.type !== "hash") {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupRead(key), RedisHash);
 }
 
 /** The hash at `key`, opened for writing: undefined when missing, null after replying WRONGTYPE. */
 function hashForWrite(client: Client, key: string): RedisHash | undefined | null {
-  const value = client.db.lookupWrite(key);
-  if (value === undefined) return undefined;
-  if (value instanceof Uint8Array || value.type !== "hash") {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupWrite(key), RedisHash);
 }
 
 /** hashTypeLookupWriteOrCreate's second half: the open hash, or a new empty one added to the keyspace. */

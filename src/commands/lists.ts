@@ -24,7 +24,7 @@ import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseInteger } from "../db/bytes.ts";
 import { RedisList } from "../db/list.ts";
-import { alsoPropagate, blockingTimeoutArg, intArg, keyChanged, propagateAs, replyError, wrongType } from "./context.ts";
+import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_LIST } from "../notify.ts";
@@ -38,24 +38,12 @@ const POP_COUNT_RANGE_ERROR = "ERR value is out of range, must be positive";
 
 /** The list at `key`, opened for writing; undefined when missing, null after replying WRONGTYPE. */
 function listForWrite(client: Client, key: string): RedisList | undefined | null {
-  const value = client.db.lookupWrite(key);
-  if (value === undefined) return undefined;
-  if (!(value instanceof RedisList)) {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupWrite(key), RedisList);
 }
 
 /** The list at `key` for a read command (counts keyspace hits/misses); null after WRONGTYPE. */
 function listForRead(client: Client, key: string): RedisList | undefined | null {
-  const value = client.db.lookupRead(key);
-  if (value === undefined) return undefined;
-  if (!(value instanceof RedisList)) {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupRead(key), RedisList);
 }
 
 /**

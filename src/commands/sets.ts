@@ -12,7 +12,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
-import { alsoPropagate, keyChanged, preventPropagation, propagateAs, replyError, wrongType } from "./context.ts";
+import { alsoPropagate, checkType, keyChanged, preventPropagation, propagateAs, replyError, storeResult, wrongType } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_SET } from "../notify.ts";
@@ -23,24 +23,12 @@ import { randomCountArg, replyEmptyScan } from "./hashes.ts";
 
 /** The set at `key` for a read command: undefined when missing, null after replying WRONGTYPE. */
 function setForRead(client: Client, key: string): RedisSet | undefined | null {
-  const value = client.db.lookupRead(key);
-  if (value === undefined) return undefined;
-  if (value instanceof Uint8Array || value.type !== "set") {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupRead(key), RedisSet);
 }
 
 /** The set at `key`, opened for writing: undefined when missing, null after replying WRONGTYPE. */
 function setForWrite(client: Client, key: string): RedisSet | undefined | null {
-  const value = client.db.lookupWrite(key);
-  if (value === undefined) return undefined;
-  if (value instanceof Uint8Array || value.type !== "set") {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupWrite(key), RedisSet);
 }
 
 function maxIntsetEntries(client: Client): number {
@@ -299,19 +287,6 @@ function sourceSets(client: Client, keys: Uint8Array[]): (RedisSet | null)[] | u
   return sets;
 }
 
-/** Store variants: the result replaces the destination, or deletes it when empty. */
-function storeResult(client: Client, destination: string, result: RedisSet, event: string): void {
-  const db = client.db;
-  if (result.size > 0) {
-    db.setKey(destination, result);
-    client.reply.integer(result.size);
-    keyChanged(client, NOTIFY_SET, event, destination);
-    return;
-  }
-  client.reply.integer(0);
-  if (db.remove(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
-}
-
 /**
  * sinterGenericCommand: SINTER (destination null, limit ignored), SINTERSTORE and
  * SINTERCARD (cardinalityOnly, limit 0 = none).
@@ -321,7 +296,7 @@ function sinterGeneric(client: Client, keys: Uint8Array[], destination: string |
   if (found === undefined) return;
   const reply = client.reply;
   if (found.includes(null)) {
-    if (destination !== null) storeResult(client, destination, new RedisSet(), "sinterstore");
+    if (destination !== null) storeResult(client, destination, new RedisSet(), 0, NOTIFY_SET, "sinterstore");
     else if (cardinalityOnly) reply.integer(0);
     else reply.setHeader(0);
     return;
@@ -347,7 +322,7 @@ function sinterGeneric(client: Client, keys: Uint8Array[], destination: string |
   const result = new RedisSet();
   for (const member of common) result.add(member);
   result.convertIfNeeded(maxIntsetEntries(client));
-  storeResult(client, destination, result, "sinterstore");
+  storeResult(client, destination, result, result.size, NOTIFY_SET, "sinterstore");
 }
 
 /** The union of `sets` in a fresh set, added in iteration order. */
@@ -414,7 +389,7 @@ function sunionDiffGeneric(client: Client, keys: Uint8Array[], destination: stri
   const maxIntset = maxIntsetEntries(client);
   const result = operation === "union" ? unionOf(sets, maxIntset) : differenceOf(sets, maxIntset);
   if (destination === null) replyMembers(client, result.orderedMembers());
-  else storeResult(client, destination, result, operation === "union" ? "sunionstore" : "sdiffstore");
+  else storeResult(client, destination, result, result.size, NOTIFY_SET, operation === "union" ? "sunionstore" : "sdiffstore");
 }
 
 function sintercard(client: Client, argv: Uint8Array[]): void {

@@ -49,7 +49,7 @@ import {
   type StreamId,
   type StreamTrimSpec,
 } from "../db/stream.ts";
-import { alsoPropagate, keyChanged, keyChangedUnwatched, preventPropagation, propagateAs, replyError, wrongType } from "./context.ts";
+import { alsoPropagate, checkType, keyChanged, keyChangedUnwatched, preventPropagation, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import { replyHelp } from "./keys.ts";
 import * as errors from "../errors.ts";
@@ -189,24 +189,12 @@ function idAfter(id: StreamId): StreamId {
  * preserves it first); undefined when missing, null after replying WRONGTYPE.
  */
 function streamForWrite(client: Client, key: string): RedisStream | undefined | null {
-  const value = client.db.lookupWrite(key);
-  if (value === undefined) return undefined;
-  if (!(value instanceof RedisStream)) {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupWrite(key), RedisStream);
 }
 
 /** The stream at `key` for a read (lookupKeyRead: counts keyspace hits/misses). */
 function readStream(client: Client, key: string, forWrite = false): RedisStream | undefined | null {
-  const value = forWrite ? client.db.lookupReadWrite(key) : client.db.lookupRead(key);
-  if (value === undefined) return undefined;
-  if (!(value instanceof RedisStream)) {
-    wrongType(client);
-    return null;
-  }
-  return value;
+  return checkType(client, forWrite ? client.db.lookupReadWrite(key) : client.db.lookupRead(key), RedisStream);
 }
 
 // ---- replies ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, concatBytes, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
-import { bigIntArg, intArg, isWrongType, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
+import { bigIntArg, checkType, intArg, isWrongType, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
@@ -27,13 +27,7 @@ function checkStringLength(client: Client, size: number): boolean {
 
 /** Reads a string value for a read command; replies WRONGTYPE and returns null for other types. */
 function readString(client: Client, key: string): Uint8Array | undefined | null {
-  const value = client.db.lookupRead(key);
-  if (value === undefined) return undefined;
-  if (!(value instanceof Uint8Array)) {
-    client.server.replyError(client, errors.WRONGTYPE);
-    return null;
-  }
-  return value;
+  return checkType(client, client.db.lookupRead(key), Uint8Array);
 }
 
 // ---- expiry option parsing (SET, GETEX, SETEX, PSETEX) ----------------------------

@@ -16,7 +16,7 @@ import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
 import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, LONG_MAX, parseInteger } from "../db/bytes.ts";
-import { alsoPropagate, blockingTimeoutArg, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
+import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propagateAs, replyError, storeResult } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.ts";
@@ -51,10 +51,7 @@ function listpackLimits(client: Client): ListpackLimits {
 
 /** The value as a sorted set: undefined when missing, null after replying WRONGTYPE. */
 function asZset(client: Client, value: RedisValue | undefined): RedisZSet | undefined | null {
-  if (value === undefined) return undefined;
-  if (value instanceof RedisZSet) return value;
-  replyError(client, errors.WRONGTYPE);
-  return null;
+  return checkType(client, value, RedisZSet);
 }
 
 /**
@@ -98,23 +95,6 @@ function replyScoredMembers(client: Client, items: readonly ScoredMember[], with
     reply.bulkText(member);
     if (withScores) reply.double(score);
   }
-}
-
-/**
- * Stores a STORE command's result at `destination` (setKey semantics: any old value and
- * its TTL are replaced) or, for an empty result, deletes the destination. Replies the size.
- */
-function storeResult(client: Client, destination: string, result: RedisZSet, event: string): void {
-  const db = client.db;
-  if (result.size > 0) {
-    // Redis's setKey wakes blocked clients only when it creates the key (dbAdd).
-    db.setKey(destination, result);
-    client.reply.integer(result.size);
-    keyChanged(client, NOTIFY_ZSET, event, destination);
-    return;
-  }
-  client.reply.integer(0);
-  if (db.remove(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
 }
 
 /** Removes a key that a command emptied, with Redis's "del" event (not counted as a change). */
@@ -471,7 +451,7 @@ function zrangeGeneric(
   const limits = listpackLimits(client);
   if (rangeKind === "rank" && items.length > limits.maxEntries) result.encoding = "skiplist";
   for (const [member, score] of items) addMember(result, member, score, {}, limits);
-  storeResult(client, destination, result, "zrangestore");
+  storeResult(client, destination, result, result.size, NOTIFY_ZSET, "zrangestore");
 }
 
 // ---- ZUNION / ZINTER / ZDIFF (and STORE), ZINTERCARD --------------------------------------
@@ -646,7 +626,7 @@ function zsetOperation(client: Client, argv: Uint8Array[], destinationIndex: num
     return;
   }
   convertResultToListpackIfFits(result, listpackLimits(client));
-  storeResult(client, bytesToKey(argv[destinationIndex]!), result, `z${operation}store`);
+  storeResult(client, bytesToKey(argv[destinationIndex]!), result, result.size, NOTIFY_ZSET, `z${operation}store`);
 }
 
 // ---- pops ----------------------------------------------------------------------------------
