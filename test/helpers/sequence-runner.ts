@@ -14,7 +14,7 @@ import { Server } from "../../src/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
 import type { EffectFeed } from "../../src/propagate.ts";
-import { keyToBytes } from "../../src/db/bytes.ts";
+import { bytesToKey, keyToBytes } from "../../src/db/bytes.ts";
 
 export interface InProcessBunker {
   server: Server;
@@ -131,6 +131,22 @@ export async function runSequence(port: number, steps: SequenceStep[], options: 
     blocker.close();
   }
   return { replies, startMs, durationMs: Date.now() - startMs };
+}
+
+/**
+ * A stream command as a normal client may send it. Redis writes an approximate trim
+ * (`~`) into the stream as an exact one (`=`) and keeps its LIMIT, which only a client
+ * that obeys (the AOF loader, a replica's master link) is allowed to send, and which
+ * it then ignores; for anyone else LIMIT needs `~`. Dropping the LIMIT keeps the
+ * meaning. (Bunker has no obeying client yet: its replays go through a normal one.)
+ */
+export function forNormalClient(argv: Uint8Array[]): Uint8Array[] {
+  const name = bytesToKey(argv[0]!).toLowerCase();
+  if (name !== "xadd" && name !== "xtrim") return argv;
+  const words = argv.map((arg) => bytesToKey(arg).toUpperCase());
+  const strategy = words.findIndex((word, i) => i >= 2 && (word === "MAXLEN" || word === "MINID"));
+  if (strategy < 0 || words[strategy + 1] !== "=" || words[strategy + 3] !== "LIMIT") return argv;
+  return [...argv.slice(0, strategy + 3), ...argv.slice(strategy + 5)];
 }
 
 /** Sends commands one after another (a recorded stream, SELECTs included); returns the error replies. */

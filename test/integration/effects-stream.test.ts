@@ -5,7 +5,9 @@
 //   a. the two streams, normalised (absolute times, clock-generated stream ids), are
 //      identical line by line;
 //   b. Bunker's stream replayed into a fresh Bunker rebuilds the same dataset;
-//   c. Bunker's stream loaded by redis-server as its AOF rebuilds the same dataset.
+//   c. Bunker's stream loaded by redis-server as its AOF rebuilds the same dataset;
+//   d. (independent of Bunker's propagation) Redis's stream replayed into Bunker
+//      rebuilds Redis's dataset: Bunker as a replica of Redis.
 // Datasets are compared by DEBUG DIGEST where both servers have it, and always by a
 // canonical dump read through commands (sequence-runner.ts). Two self-checks run the
 // harness on Redis alone, so that a failure of a, b or c is Bunker's: a second Redis
@@ -39,6 +41,7 @@ import {
   argBytes,
   canonicalDump,
   datasetDigest,
+  forNormalClient,
   replayCommands,
   runSequence,
   startInProcessBunker,
@@ -242,15 +245,30 @@ d("the effect stream of random write sequences", () => {
         const recorded = bunker.feed.commands.slice();
         const replica = await startInProcessBunker();
         started.push(replica);
-        // A normal client replays the stream; Redis would apply it as its AOF or a
-        // replica link does, which obey (see startRedisFromAof): errors are reported.
-        const errors = await replayCommands(replica.port, recorded);
+        // A normal client replays the stream (see forNormalClient); errors are reported.
+        const errors = await replayCommands(replica.port, recorded.map(forNormalClient));
         const [original, replayed] = await Promise.all([canonicalDump(bunker.bunker.port), canonicalDump(replica.port)]);
         const difference = dumpDifference(original, replayed, ["original", "replayed"]);
         if (difference !== "") throw new Error(`seed ${seed}: ${difference}\nreplay errors: ${JSON.stringify(errors.slice(0, 10))}`);
         const [digestOriginal, digestReplayed] = await Promise.all([datasetDigest(bunker.bunker.port), datasetDigest(replica.port)]);
         if (digestOriginal !== null && digestReplayed !== null) expect(digestReplayed).toBe(digestOriginal);
         expect(original.length).toBeGreaterThan(0);
+      }, 120000);
+
+      test("d. Redis's stream replayed into Bunker rebuilds Redis's dataset", async () => {
+        // Bunker applying what a Redis master sends its replicas (XCLAIM ... FORCE JUSTID
+        // LASTID, XGROUP SETID ... ENTRIESREAD, PXAT, ABSTTL...): independent of Bunker's
+        // own propagation, so it passes before call() feeds anything.
+        const { redis } = await both();
+        const commands = [["SELECT", "0"].map(argBytes), START_MARKER.map(argBytes), ...redis.lines.map(parseRenderedLine)];
+        const replica = await startInProcessBunker();
+        started.push(replica);
+        const errors = await replayCommands(replica.port, commands.map(forNormalClient));
+        const [original, replayed] = await Promise.all([canonicalDump(redis.redis.port), canonicalDump(replica.port)]);
+        const difference = dumpDifference(original, replayed, ["redis", "bunker"]);
+        if (difference !== "") throw new Error(`seed ${seed}: ${difference}\nreplay errors: ${JSON.stringify(errors.slice(0, 10))}`);
+        const [digestOriginal, digestReplayed] = await Promise.all([datasetDigest(redis.redis.port), datasetDigest(replica.port)]);
+        if (digestOriginal !== null && digestReplayed !== null) expect(digestReplayed).toBe(digestOriginal);
       }, 120000);
 
       test("c. Bunker's stream loaded by redis-server as its AOF rebuilds the dataset", async () => {
