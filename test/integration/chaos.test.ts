@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 let server: RunningServer;
 let client: RawClient;
@@ -29,18 +30,6 @@ const WORDS = [
   "BYTE", "IDX", "LEN", "MINMATCHLEN", "WITHMATCHLEN", "REPLACE", "DB", "ABSTTL", "FREQ", "IDLETIME", "SCHEDULE",
 ];
 
-/** A deterministic PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Left out of the random mix: commands that end or stall the connection or the server,
 // and the unsubscribe family, which answers once per channel.
 const EXCLUDED = new Set(["shutdown", "quit", "monitor", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "debug", "client", "save", "bgsave", "flushall", "reset", "hello", "auth", "blpop", "brpop", "blmove", "brpoplpush", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "xread", "xreadgroup", "exec", "multi", "wait", "config"]);
@@ -53,7 +42,7 @@ test("random commands always get a reply and never reach an internal error", asy
     ["ZADD", "zset", "1", "member", "2", "b"], ["XADD", "stream", "1-1", "f", "v"], ["SET", "str", "hello"], ["SET", "key", "5"],
   ]) await client.call(...setup);
   await client.call("XGROUP", "CREATE", "stream", "g", "0");
-  const random = prng(20261124);
+  const random = seededRandom(20261124);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   for (let i = 0; i < 6000; i++) {
     const [name, sub] = pick(commands);

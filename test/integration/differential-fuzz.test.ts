@@ -5,21 +5,11 @@
 
 import { describe, expect, test } from "bun:test";
 import { both, haveRedis, usePair } from "../helpers/differential.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 const d = haveRedis ? describe : describe.skip;
 
 const pair = usePair();
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ["a", "b", "c", "l", "h", "z"];
 const VALUES = ["1", "2", "-3", "10", "x", "hello", "", "3.5", "abc", "100000000000"];
@@ -67,7 +57,7 @@ d("random command sequences match Redis byte for byte", () => {
   for (const seed of [1, 2, 3]) {
     test(`seed ${seed}`, async () => {
       await Promise.all([pair().b.call("FLUSHALL"), pair().r.call("FLUSHALL"), pair().b.call("SELECT", "0"), pair().r.call("SELECT", "0")]);
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
       const commands = generators(pick);
       const mismatches: string[] = [];

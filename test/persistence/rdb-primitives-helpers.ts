@@ -12,6 +12,9 @@ import { expect } from "bun:test";
 import { parseInteger } from "../../src/db/bytes.ts";
 import { crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { RdbFormatError } from "../../src/persistence/rdb/errors.ts";
+import { seededRandom } from "../helpers/random.ts";
+
+export { seededRandom };
 
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, "");
@@ -41,18 +44,6 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** mulberry32: small, fast, good enough to make fuzz runs reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomInt(random: () => number, maxExclusive: number): number {

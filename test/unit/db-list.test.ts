@@ -1,21 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { RedisList } from "../../src/db/list.ts";
 import { bytesToText, textToBytes } from "../../src/db/bytes.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 const b = (text: string): Uint8Array => textToBytes(text);
 const texts = (values: Iterable<Uint8Array>): string[] => [...values].map(bytesToText);
-
-/** Deterministic PRNG (mulberry32) so a failing random sequence can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("RedisList basics", () => {
   test("an empty list", () => {
@@ -189,7 +178,7 @@ describe("RedisList commands' helpers", () => {
 
 describe("RedisList at scale", () => {
   test.each([42, 7, 20240601])("random operations match a plain array model (seed %d)", (seed) => {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const list = new RedisList();
     const model: string[] = [];
     let counter = 0;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { LEX_MAX, LEX_MIN, RedisZSet, parseLexBound, type LexBound } from "../../src/db/zset.ts";
 import { textToBytes } from "../../src/db/bytes.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 const lex = (text: string): LexBound => {
   const bound = parseLexBound(textToBytes(text));
@@ -8,17 +9,6 @@ const lex = (text: string): LexBound => {
   return bound;
 };
 const members = (pairs: [string, number][]): string[] => pairs.map(([member]) => member);
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Members a..e all with score 0, plus the classic 1/2/3 set. */
 function sample(): RedisZSet {
@@ -356,7 +346,7 @@ describe("RedisZSet encodings", () => {
 
 describe("RedisZSet against a sorted-array model", () => {
   test("100k random operations keep ranks, ranges and counts exact", () => {
-    const random = prng(7);
+    const random = seededRandom(7);
     const zset = new RedisZSet();
     const model = new Map<string, number>();
     const sortedModel = () =>

@@ -24,6 +24,7 @@ import {
   murmurHash64A,
   type HllCardinality,
 } from "../../src/db/hyperloglog.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 // ---------------------------------------------------------------------------
 // A minimal RESP2 client that keeps bulk strings as bytes.
@@ -242,18 +243,6 @@ const encoder = new TextEncoder();
 const bytesOf = (text: string): Uint8Array => encoder.encode(text);
 const hex = (bytes: Uint8Array | null | undefined): string => (bytes ? Buffer.from(bytes).toString("hex") : "(nil)");
 
-/** Deterministic PRNG (mulberry32) so a failing scenario can be replayed. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomBytes(random: () => number, maxLength: number): Uint8Array {
   const out = new Uint8Array(Math.floor(random() * (maxLength + 1)));
   for (let i = 0; i < out.length; i++) out[i] = Math.floor(random() * 256);
@@ -400,7 +389,7 @@ describe("values created and grown by PFADD", () => {
 
   test("binary elements, including empty ones and every byte value", async () => {
     const model = new ModelServer();
-    const random = randomSource(7);
+    const random = seededRandom(7);
     const key = freshKey("binary");
     const elements: Uint8Array[] = [new Uint8Array(0)];
     for (let byte = 0; byte < 256; byte++) elements.push(new Uint8Array([byte]), new Uint8Array([byte, 0, byte]));
@@ -411,7 +400,7 @@ describe("values created and grown by PFADD", () => {
 
   test("element lengths 0..64 exercise every hash tail length", async () => {
     const model = new ModelServer();
-    const random = randomSource(99);
+    const random = seededRandom(99);
     const key = freshKey("tails");
     for (let length = 0; length <= 64; length++) {
       const element = new Uint8Array(length);
@@ -576,7 +565,7 @@ describe("PFMERGE", () => {
 
   test("random sparse values of every opcode shape merge identically", async () => {
     const model = new ModelServer();
-    const random = randomSource(2024);
+    const random = seededRandom(2024);
     for (let round = 0; round < 30; round++) {
       const a = freshKey("ra");
       const b = freshKey("rb");
@@ -629,7 +618,7 @@ describe("PFADD on hand-made sparse values", () => {
 
   test("random valid sparse values: every PFADD gives the same bytes", async () => {
     const model = new ModelServer();
-    const random = randomSource(31337);
+    const random = seededRandom(31337);
     for (let round = 0; round < 40; round++) {
       const key = freshKey("fuzz");
       await bothSet(model, key, randomValidSparse(random, 0.2 + random() * 0.7));
@@ -720,7 +709,7 @@ describe("invalid and corrupted values", () => {
 
   test("random bytes after a sparse header behave the same on both sides", async () => {
     const model = new ModelServer();
-    const random = randomSource(4242);
+    const random = seededRandom(4242);
     for (let round = 0; round < 60; round++) {
       const key = freshKey("garbage");
       const body = randomBytes(random, 80);
