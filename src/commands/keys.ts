@@ -291,10 +291,9 @@ function swapdb(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.INVALID_DB);
     return;
   }
-  if (first !== second) {
-    client.server.swapDatabases(dbs[first]!, dbs[second]!);
-    datasetChanged(client, 1);
-  }
+  if (first !== second) client.server.swapDatabases(dbs[first]!, dbs[second]!);
+  // Counted (and so propagated) even for SWAPDB n n, as Redis does.
+  datasetChanged(client, 1);
   client.reply.ok();
 }
 

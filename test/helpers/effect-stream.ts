@@ -20,7 +20,7 @@
 //   REDIS_CAPTURE_ARGS.
 
 import type { Subprocess } from "bun";
-import { reprString } from "../../src/config.ts";
+import { sdscatrepr } from "../../src/util/repr.ts";
 import { bytesToKey, keyToBytes } from "../../src/db/bytes.ts";
 import { splitInlineArgs } from "../../src/protocol/inline.ts";
 import { SelectTracker, type EffectFeed } from "../../src/propagate.ts";
@@ -37,7 +37,7 @@ export function endMarker(tag: string | number): string[] {
 
 /** One command in redis-cli's CSV form. */
 export function renderCommand(argv: readonly (Uint8Array | string)[]): string {
-  return argv.map((arg) => reprString(typeof arg === "string" ? arg : bytesToKey(arg))).join(",");
+  return argv.map((arg) => sdscatrepr("", arg)).join(",");
 }
 
 /**
