@@ -274,6 +274,23 @@ export class RawClient {
     return this.pending();
   }
 
+  /**
+   * The replies the server sent before now that were not read yet (pub/sub messages,
+   * keyspace events): sends PING and collects every reply ahead of its answer. A server
+   * handles one connection's input in order and queues a notification while it runs the
+   * command that caused it, so everything caused by commands already answered is there.
+   */
+  async drainBeforePing(): Promise<string> {
+    this.write(encodeCommand(["PING"]));
+    let before = "";
+    for (;;) {
+      const reply = await this.readRawReply();
+      // RESP2 in subscribed mode answers PING with a pong message.
+      if (reply === "+PONG\r\n" || reply === "*2\r\n$4\r\npong\r\n$0\r\n\r\n") return before;
+      before += reply;
+    }
+  }
+
   pending(): string {
     return this.buffer.toString("latin1");
   }
