@@ -50,6 +50,8 @@ export interface RunningServer {
   output(): string;
   /** Everything the server printed, once it has exited and its output is closed. */
   finalOutput(): Promise<string>;
+  /** Waits until the server has printed `expected` (its output is read asynchronously). */
+  waitForOutput(expected: string | RegExp): Promise<void>;
   stop(): Promise<void>;
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number>;
@@ -119,6 +121,14 @@ async function start(command: string[], port: number, dir: string, options: Star
       await exited;
       await closed;
       return output();
+    },
+    async waitForOutput(expected) {
+      const printed = () => (typeof expected === "string" ? output().includes(expected) : expected.test(output()));
+      try {
+        await waitFor(printed, { what: `${expected} in the server's output` });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; it printed:\n${output()}`);
+      }
     },
     exited,
     async stop() {
