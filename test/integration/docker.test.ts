@@ -317,9 +317,11 @@ describe("healthcheck", () => {
     expect(refused.code).toBe(1);
     expect(refused.out).toContain("authentication required");
     expect(check(locked.port, { BUNKER_PASSWORD: "s3cret" })).toEqual({ code: 0, out: "PONG" });
-    const conf = join(mkdtempSync(join(tmpdir(), "conf-")), "bunker.conf");
+    const confDir = mkdtempSync(join(tmpdir(), "conf-"));
+    const conf = join(confDir, "bunker.conf");
     writeFileSync(conf, `port ${locked.port}\nrequirepass "s3cret"\n`);
     expect(check(0, { BUNKER_PORT: "", BUNKER_CONFIG: conf })).toEqual({ code: 0, out: "PONG" });
+    rmSync(confDir, { recursive: true, force: true });
     const down = check(freePort());
     expect(down.code).toBe(1);
     expect(down.out).toContain("cannot reach the server");

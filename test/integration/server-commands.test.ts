@@ -270,5 +270,6 @@ describe("process", () => {
     expect(await s.exited).toBe(0);
     expect(existsSync(join(dir, "b.pid"))).toBe(false);
     await s.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
