@@ -120,8 +120,11 @@ function fillStage(root: string): Stage {
   copyForEveryone(join(ROOT, "package.json"), join(stage.app, "package.json"));
   copyForEveryone(join(ROOT, "src"), join(stage.app, "src"));
   for (const name of runtimePackages()) {
-    mkdirSync(dirname(join(stage.app, "node_modules", name)), { recursive: true, mode: 0o755 });
-    copyForEveryone(join(ROOT, "node_modules", name), join(stage.app, "node_modules", name));
+    const target = join(stage.app, "node_modules", name);
+    mkdirSync(dirname(target), { recursive: true });
+    // node_modules and a @scope folder: made under the umask, opened to everyone.
+    for (let dir = dirname(target); dir !== stage.app; dir = dirname(dir)) chmodSync(dir, 0o755);
+    copyForEveryone(join(ROOT, "node_modules", name), target);
   }
   return stage;
 }
