@@ -4,6 +4,7 @@
 
 import { RawClient } from "./server.ts";
 import { dirtyOf } from "./differential.ts";
+import { waitFor } from "./wait.ts";
 
 export type Step =
   /** Sends a command whose reply may come later (a blocking command); the reply is recorded when it arrives. */
@@ -12,7 +13,10 @@ export type Step =
   | { c: number; call: string[] }
   /** Sends a command and waits for its reply, which is not recorded (set-up noise). */
   | { c: number; quiet: string[] }
+  /** Lets time pass (for something that must not happen meanwhile, such as a timeout firing). */
   | { sleep: number }
+  /** Waits until INFO's blocked_clients is this: waiters' timeouts have fired, say. Not recorded. */
+  | { untilBlockedClients: number }
   /** Records INFO's blocked_clients. */
   | { blockedClients: true }
   /** Records how much the dirty counter grew since the scenario began. */
@@ -33,12 +37,32 @@ export interface ScenarioOptions {
   mapReply?: (reply: string) => string;
 }
 
-/** Runs the steps on `port`. Arguments "$id<N>" become client N's CLIENT ID. */
+/** INFO's blocked_clients of the server `client` is connected to. */
+export async function blockedClientsOf(client: RawClient): Promise<number> {
+  const info = String(await client.call("INFO", "clients"));
+  return Number(/blocked_clients:(\d+)/.exec(info)![1]);
+}
+
+/** Waits until the server has `count` blocked clients (asking on `client`, which must not be one of them). */
+export async function waitBlockedClients(client: RawClient, count: number): Promise<void> {
+  await waitFor(async () => (await blockedClientsOf(client)) === count, { what: `blocked_clients:${count}` });
+}
+
+/**
+ * Runs the steps on `port`. Arguments "$id<N>" become client N's CLIENT ID.
+ *
+ * A step waits for the server to have acted on it before the next one runs, so that the
+ * transcript does not depend on the machine's speed: `send` until its command was
+ * answered or its client is blocked (flag b in CLIENT LIST), `close` until the server
+ * has dropped the client.
+ * Those checks go through a connection of their own, not one of the scenario's clients.
+ */
 export async function runScenario(port: number, steps: Step[], options: ScenarioOptions): Promise<Transcript> {
   const map = options.mapReply ?? ((reply: string) => reply);
   const clients = await Promise.all(Array.from({ length: options.clients }, () => RawClient.connect(port)));
   const ids: string[] = [];
   for (const client of clients) ids.push(String(await client.call("CLIENT", "ID")));
+  const control = await RawClient.connect(port);
   // Dirty probes are relative to the start: the two servers' histories differ.
   const dirtyBase = await dirtyOf(clients[0]!);
   const outstanding: Array<Promise<void> | null> = clients.map(() => null);
@@ -54,11 +78,14 @@ export async function runScenario(port: number, steps: Step[], options: Scenario
     for (const step of steps) {
       if ("send" in step) {
         await settle(step.c);
+        let answered = false;
         outstanding[step.c] = clients[step.c]!.callRaw(...resolveArgs(step.send)).then(
           (reply) => void replies[step.c]!.push(map(reply)),
           () => void replies[step.c]!.push("<connection closed>"),
         );
-        await Bun.sleep(30);
+        void outstanding[step.c]!.then(() => (answered = true));
+        const blocked = async () => /flags=\S*b/.test(String(await control.call("CLIENT", "LIST", "ID", ids[step.c]!)));
+        await waitFor(async () => answered || (await blocked()), { what: `${step.send.join(" ")} to be answered or to block` });
       } else if ("call" in step) {
         await settle(step.c);
         replies[step.c]!.push(map(await clients[step.c]!.callRaw(...resolveArgs(step.call))));
@@ -67,20 +94,23 @@ export async function runScenario(port: number, steps: Step[], options: Scenario
         await clients[step.c]!.callRaw(...resolveArgs(step.quiet));
       } else if ("sleep" in step) {
         await Bun.sleep(step.sleep);
+      } else if ("untilBlockedClients" in step) {
+        await waitBlockedClients(control, step.untilBlockedClients);
       } else if ("blockedClients" in step) {
-        const info = String(await clients[0]!.call("INFO", "clients"));
-        probes.push(/blocked_clients:(\d+)/.exec(info)![1]!);
+        probes.push(String(await blockedClientsOf(clients[0]!)));
       } else if ("dirty" in step) {
         probes.push(String((await dirtyOf(clients[0]!)) - dirtyBase));
       } else {
         clients[step.close]!.close();
         outstanding[step.close] = null;
-        await Bun.sleep(30);
+        const gone = `id=${ids[step.close]} `;
+        await waitFor(async () => !String(await control.call("CLIENT", "LIST")).includes(gone), { what: `client ${step.close} to be dropped` });
       }
     }
     for (let c = 0; c < clients.length; c++) await settle(c);
   } finally {
     for (const client of clients) client.close();
+    control.close();
   }
   return { replies, probes };
 }

@@ -1,21 +1,37 @@
 // Test helpers: start Bunker (or the real redis-server) as a child process on a free
 // port in a temp directory, and talk to it with raw RESP over a socket.
 
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { DEADLINE_MS, waitFor } from "./wait.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 export const MAIN = join(ROOT, "src/main.ts");
 
-let nextPort = 20000 + Math.floor(Math.random() * 20000);
+/**
+ * The ports tests listen on: below the kernel's ephemeral range where there is room, so
+ * that the outgoing connections of the tests themselves (and of anything else running on
+ * the machine) cannot take a port between the probe and the server's bind.
+ */
+const PORT_RANGE = ((): { low: number; high: number } => {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+  } catch {
+    // Not Linux: assume the IANA/Linux default start of the ephemeral range.
+  }
+  return ephemeralLow > 12000 ? { low: 10000, high: ephemeralLow - 1 } : { low: 20000, high: 60000 };
+})();
+
+let nextPort = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
 
 /** A port nobody listens on right now (probed by binding it). */
 export function freePort(): number {
   for (;;) {
     const port = nextPort++;
-    if (nextPort > 60000) nextPort = 20000;
+    if (nextPort > PORT_RANGE.high) nextPort = PORT_RANGE.low;
     try {
       const probe = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
       probe.stop(true);
@@ -32,6 +48,10 @@ export interface RunningServer {
   proc: Subprocess;
   /** Everything the server printed so far (stdout + stderr). */
   output(): string;
+  /** Everything the server printed, once it has exited and its output is closed. */
+  finalOutput(): Promise<string>;
+  /** Waits until the server has printed `expected` (its output is read asynchronously). */
+  waitForOutput(expected: string | RegExp): Promise<void>;
   stop(): Promise<void>;
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number>;
@@ -45,41 +65,47 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-async function waitForPort(port: number, proc: Subprocess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited early (${proc.exitCode ?? proc.signalCode})`);
-    try {
-      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      socket.end();
-      return;
-    } catch {
-      await Bun.sleep(20);
-    }
-  }
-  throw new Error(`server on port ${port} did not start in ${timeoutMs} ms`);
+/** Waits until `port` accepts a connection; gives up at once if `proc` exits. */
+async function waitForPort(port: number, proc: Subprocess): Promise<void> {
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited early (${proc.exitCode ?? proc.signalCode})`);
+      try {
+        const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+        socket.end();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { what: `the server to listen on port ${port}` },
+  );
 }
 
-function collect(proc: Subprocess): () => string {
+/** Collects a process's stdout and stderr: the text so far, and a promise of the end. */
+function collect(proc: Subprocess): { text: () => string; closed: Promise<unknown> } {
   let text = "";
+  const readers: Promise<void>[] = [];
   for (const stream of [proc.stdout, proc.stderr]) {
     if (stream instanceof ReadableStream) {
-      void (async () => {
-        const decoder = new TextDecoder();
-        for await (const chunk of stream) text += decoder.decode(chunk as Uint8Array);
-      })();
+      readers.push(
+        (async () => {
+          const decoder = new TextDecoder();
+          for await (const chunk of stream) text += decoder.decode(chunk as Uint8Array);
+        })(),
+      );
     }
   }
-  return () => text;
+  return { text: () => text, closed: Promise.all(readers) };
 }
 
 async function start(command: string[], port: number, dir: string, options: StartOptions, ownDir: boolean): Promise<RunningServer> {
   const proc = Bun.spawn(command, { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...(options.env ?? {}) } });
-  const output = collect(proc);
+  const { text: output, closed } = collect(proc);
   const exited = proc.exited;
   if (options.waitReady !== false) {
     try {
-      await waitForPort(port, proc, 15000);
+      await waitForPort(port, proc);
     } catch (error) {
       proc.kill("SIGKILL");
       await exited;
@@ -91,6 +117,19 @@ async function start(command: string[], port: number, dir: string, options: Star
     dir,
     proc,
     output,
+    async finalOutput() {
+      await exited;
+      await closed;
+      return output();
+    },
+    async waitForOutput(expected) {
+      const printed = () => (typeof expected === "string" ? output().includes(expected) : expected.test(output()));
+      try {
+        await waitFor(printed, { what: `${expected} in the server's output` });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; it printed:\n${output()}`);
+      }
+    },
     exited,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -102,6 +141,15 @@ async function start(command: string[], port: number, dir: string, options: Star
   };
 }
 
+/**
+ * Runs `command`, a server that listens on `port`, in `dir` (which stays the caller's),
+ * and waits until it accepts connections: for servers started some other way than
+ * startBunker's (another command line, a wrapper script).
+ */
+export function startProcess(command: string[], port: number, dir: string, options: StartOptions = {}): Promise<RunningServer> {
+  return start(command, port, dir, options, false);
+}
+
 /** Starts Bunker with `--port <free> --save ""` plus `args` (later args win, as in Redis). */
 export async function startBunker(options: StartOptions = {}): Promise<RunningServer> {
   const port = freePort();
@@ -111,7 +159,8 @@ export async function startBunker(options: StartOptions = {}): Promise<RunningSe
   return start([process.execPath, MAIN, ...args], port, dir, options, ownDir);
 }
 
-export const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+/** The real redis-server: the one on PATH, else the usual install locations. */
+export const REDIS_SERVER = Bun.which("redis-server") ?? ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
 
 /** Starts the real redis-server 7.0 the same way (tests skip when it is not installed). */
 export async function startRedis(options: StartOptions = {}): Promise<RunningServer> {
@@ -199,7 +248,7 @@ export class RawClient {
   private async waitData(): Promise<void> {
     if (this.closed) throw new Error("connection closed");
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("timeout waiting for reply")), 10000);
+      const timer = setTimeout(() => reject(new Error("timeout waiting for reply")), DEADLINE_MS);
       this.waiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -226,13 +275,30 @@ export class RawClient {
     return parseReply(Buffer.from(raw, "latin1"), 0)[0];
   }
 
-  /** Resolves when the server closes the connection (with what arrived before). */
-  async waitClosed(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) {
-      await Promise.race([this.waitData().catch(() => {}), Bun.sleep(50)]);
+  /**
+   * Resolves when the server closes the connection, or when `timeoutMs` passed (check
+   * `closed`), with what arrived before.
+   */
+  async waitClosed(timeoutMs = DEADLINE_MS): Promise<string> {
+    await waitFor(() => this.closed, { timeoutMs, what: "the server to close the connection" }).catch(() => {});
+    return this.pending();
+  }
+
+  /**
+   * The replies the server sent before now that were not read yet (pub/sub messages,
+   * keyspace events): sends PING and collects every reply ahead of its answer. A server
+   * handles one connection's input in order and queues a notification while it runs the
+   * command that caused it, so everything caused by commands already answered is there.
+   */
+  async drainBeforePing(): Promise<string> {
+    this.write(encodeCommand(["PING"]));
+    let before = "";
+    for (;;) {
+      const reply = await this.readRawReply();
+      // RESP2 in subscribed mode answers PING with a pong message.
+      if (reply === "+PONG\r\n" || reply === "*2\r\n$4\r\npong\r\n$0\r\n\r\n") return before;
+      before += reply;
     }
-    return this.buffer.toString("latin1");
   }
 
   pending(): string {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RawClient, startBunker, startRedis, REDIS_SERVER, type RunningServer } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const MISCONF =
   "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n";
@@ -30,32 +31,18 @@ async function info(c: RawClient, field: string): Promise<string> {
   return line.slice(field.length + 1);
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await Bun.sleep(50);
-  }
-  throw new Error("condition not reached in time");
-}
-
 async function waitSaveDone(c: RawClient): Promise<void> {
-  await waitFor(async () => (await info(c, "rdb_bgsave_in_progress")) === "0");
+  await waitFor(async () => (await info(c, "rdb_bgsave_in_progress")) === "0", { what: "the background save to end" });
 }
 
 function tempFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => /^temp-\d+\.rdb$/.test(f));
 }
 
+/** The writer's pid, once it has created its temp file (it is at work). */
 async function writerPid(dir: string): Promise<number> {
-  let pid = 0;
-  await waitFor(async () => {
-    const files = tempFiles(dir);
-    if (files.length === 0) return false;
-    pid = Number(/temp-(\d+)\.rdb/.exec(files[0]!)![1]);
-    return true;
-  });
-  return pid;
+  const file = await waitFor(() => tempFiles(dir)[0], { what: "the writer's temp file" });
+  return Number(/temp-(\d+)\.rdb/.exec(file)![1]);
 }
 
 async function fill(c: RawClient, count: number, prefix = "key"): Promise<void> {
@@ -85,7 +72,7 @@ describe("BGSAVE", () => {
       expect(check.exitCode).toBe(0);
       expect(check.stdout.toString()).toContain("Checksum OK");
     }
-    expect(server.output()).toContain("Background saving terminated with success");
+    await server.waitForOutput("Background saving terminated with success");
   });
 
   test("a slow save: in-progress errors, INFO, temp file, writes during the save stay dirty", async () => {
@@ -101,7 +88,7 @@ describe("BGSAVE", () => {
     expect(await info(c, "current_save_keys_total")).toBe("20");
     expect(existsSync(join(server.dir, `temp-${pid}.rdb`))).toBe(true);
     // The writer reports its progress like Redis's child info pipe (first at key 1).
-    await waitFor(async () => Number(await info(c, "current_save_keys_processed")) >= 1, 3000);
+    await waitFor(async () => Number(await info(c, "current_save_keys_processed")) >= 1, { what: "the writer's first progress report" });
     expect(Number(await info(c, "current_fork_perc"))).toBeGreaterThan(0);
     await c.call("SET", "during1", "x");
     await c.call("SET", "key:1", "changed");
@@ -142,7 +129,7 @@ describe("BGSAVE", () => {
     expect(await c.callRaw("SAVE")).toBe("+OK\r\n");
     expect(await info(c, "rdb_last_bgsave_status")).toBe("ok");
     expect(await c.callRaw("SET", "a", "1")).toBe("+OK\r\n");
-    expect(server.output()).toContain("Background saving terminated by signal 9");
+    await server.waitForOutput("Background saving terminated by signal 9");
   });
 
   test("EXEC is refused when MISCONF appears after the writes were queued", async () => {
@@ -168,8 +155,8 @@ describe("BGSAVE", () => {
     expect(await info(c, "rdb_last_bgsave_status")).toBe("ok");
     expect(tempFiles(server.dir)).toEqual([]);
     expect(await c.callRaw("SET", "a", "1")).toBe("+OK\r\n");
-    expect(server.output()).toContain("Received SIGUSR1 in child, exiting now.");
-    expect(server.output()).toContain("Background saving terminated by signal 10");
+    await server.waitForOutput("Received SIGUSR1 in child, exiting now.");
+    await server.waitForOutput("Background saving terminated by signal 10");
   });
 
   test("rename failure (dump.rdb is a directory): exit 1 handling, MISCONF, recovery", async () => {
@@ -185,8 +172,8 @@ describe("BGSAVE", () => {
     expect(await info(c, "rdb_last_bgsave_error")).toMatch(/^rename: /);
     expect(await c.callRaw("SET", "a", "1")).toBe(MISCONF);
     expect(tempFiles(server.dir)).toEqual([]);
-    expect(server.output()).toContain("Background saving error");
-    expect(server.output()).toContain("Error moving temp DB file");
+    await server.waitForOutput("Background saving error");
+    await server.waitForOutput("Error moving temp DB file");
     rmSync(join(server.dir, "dump.rdb"), { recursive: true });
     expect(await c.callRaw("BGSAVE")).toBe("+Background saving started\r\n");
     await waitSaveDone(c);
@@ -200,24 +187,29 @@ describe("BGSAVE", () => {
     await c.call("MULTI");
     expect(await c.callRaw("BGSAVE")).toBe("+QUEUED\r\n");
     expect(await c.callRaw("EXEC")).toBe("*1\r\n+Background saving scheduled\r\n");
-    await waitFor(async () => (await info(c, "rdb_saves")) === "1", 3000);
+    await waitFor(async () => (await info(c, "rdb_saves")) === "1", { what: "the scheduled save" });
     await waitSaveDone(c);
     expect(await info(c, "rdb_last_bgsave_status")).toBe("ok");
   });
 
   test("save points start a background save; FLUSHALL stops a running writer", async () => {
-    const { c } = await start(["--save", "1 1"]);
+    const { server, c } = await start(["--save", "1 1"]);
     await c.call("SET", "a", "1");
-    await waitFor(async () => Number(await info(c, "rdb_saves")) >= 1, 5000);
+    await waitFor(async () => Number(await info(c, "rdb_saves")) >= 1, { what: "the save point's save" });
     await waitSaveDone(c);
     expect(await info(c, "rdb_changes_since_last_save")).toBe("0");
+    const firstSave = readFileSync(join(server.dir, "dump.rdb"));
     await c.call("CONFIG", "SET", "save", "");
-    await c.call("CONFIG", "SET", "rdb-key-save-delay", "100000");
+    // 21 keys at 1 s each: left alone, this save would go on for 21 s and write a new file.
+    await c.call("CONFIG", "SET", "rdb-key-save-delay", "1000000");
     await fill(c, 20);
     await c.call("BGSAVE");
-    await Bun.sleep(300);
+    await writerPid(server.dir);
     expect(await c.callRaw("FLUSHALL")).toBe("+OK\r\n");
-    await waitFor(async () => (await info(c, "rdb_bgsave_in_progress")) === "0", 1500);
+    await waitSaveDone(c);
+    // Stopped, not finished: no new file (FLUSHALL saves only with save points).
+    expect(readFileSync(join(server.dir, "dump.rdb")).equals(firstSave)).toBe(true);
+    expect(tempFiles(server.dir)).toEqual([]);
     expect(await info(c, "rdb_last_bgsave_status")).toBe("ok");
     expect(await c.callRaw("SET", "b", "1")).toBe("+OK\r\n");
   });
@@ -293,8 +285,9 @@ describe("shutdown and signals", () => {
     await fill(c, 50);
     server.proc.kill("SIGTERM");
     expect(await server.exited).toBe(0);
-    expect(server.output()).toContain("Received SIGTERM scheduling shutdown...");
-    expect(server.output()).toContain("Saving the final RDB snapshot before exiting.");
+    const output = await server.finalOutput();
+    expect(output).toContain("Received SIGTERM scheduling shutdown...");
+    expect(output).toContain("Saving the final RDB snapshot before exiting.");
     const again = await startBunker({ dir: server.dir, args: ["--save", "3600 1"] });
     running.push(again);
     const c2 = await RawClient.connect(again.port);
@@ -310,7 +303,7 @@ describe("shutdown and signals", () => {
     c.write("*1\r\n$8\r\nSHUTDOWN\r\n");
     expect(await server.exited).toBe(0);
     expect(tempFiles(server.dir)).toEqual([]);
-    expect(server.output()).toContain("There is a child saving an .rdb. Killing it!");
+    expect(await server.finalOutput()).toContain("There is a child saving an .rdb. Killing it!");
     const again = await startBunker({ dir: server.dir });
     running.push(again);
     const c2 = await RawClient.connect(again.port);

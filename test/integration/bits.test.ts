@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
 import { RawClient, startBunker, startRedis, type RunningServer } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
@@ -420,14 +421,14 @@ d("in-place bit writes during a background save", () => {
         else await c.call("BITOP", "NOT", key, key);
       }
       await c.call("PFADD", "hll", ...Array.from({ length: 100 }, (_, i) => `x${i}`));
-      for (;;) {
-        const persistence = (await c.call("INFO", "persistence")) as string;
-        if (persistence.includes("rdb_bgsave_in_progress:0")) {
-          expect(persistence).toContain("rdb_last_bgsave_status:ok");
-          break;
-        }
-        await Bun.sleep(50);
-      }
+      const persistence = await waitFor(
+        async () => {
+          const text = (await c.call("INFO", "persistence")) as string;
+          return text.includes("rdb_bgsave_in_progress:0") && text;
+        },
+        { what: "the background save to end" },
+      );
+      expect(persistence).toContain("rdb_last_bgsave_status:ok");
       c.close();
 
       const redisDir = join(server.dir, "redis");

@@ -2,10 +2,11 @@
 // SLOWLOG, LATENCY, MONITOR, active expiry, pidfile/logfile, --help/--version.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, MAIN, RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
+import { freePort, MAIN, RawClient, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { compareCommandInfo, compareScript, haveRedis, usePair } from "../helpers/differential.ts";
 
 let server: RunningServer;
@@ -86,7 +87,7 @@ describe("CLIENT", () => {
     expect(list.split("\n").filter((l) => l !== "").length).toBeGreaterThanOrEqual(2);
     expect(await c.callRaw("CLIENT", "LIST", "TYPE", "bogus")).toBe("-ERR Unknown client type 'bogus'\r\n");
     expect(await c.callRaw("CLIENT", "KILL", "ID", String(id))).toBe(":1\r\n");
-    await other.waitClosed(2000);
+    await other.waitClosed();
     expect(other.closed).toBe(true);
     expect(await c.callRaw("CLIENT", "KILL", "1.2.3.4:5")).toBe("-ERR No such client\r\n");
     // REPLY OFF silences, ON answers again.
@@ -100,17 +101,27 @@ describe("CLIENT", () => {
 
   test("CLIENT PAUSE holds commands until it ends", async () => {
     const other = await RawClient.connect(server.port);
-    expect(await c.callRaw("CLIENT", "PAUSE", "300", "ALL")).toBe("+OK\r\n");
+    // ALL: a command waits for the end of the pause, which is at least 300 ms after `started`.
     const started = Date.now();
+    expect(await c.callRaw("CLIENT", "PAUSE", "300", "ALL")).toBe("+OK\r\n");
     expect(await other.callRaw("PING")).toBe("+PONG\r\n");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
-    expect(await c.callRaw("CLIENT", "PAUSE", "300", "WRITE")).toBe("+OK\r\n");
-    const readStart = Date.now();
-    expect(await other.callRaw("GET", "nokey")).toBe("$-1\r\n");
-    expect(Date.now() - readStart).toBeLessThan(200);
-    const writeStart = Date.now();
-    expect(await other.callRaw("SET", "paused", "1")).toBe("+OK\r\n");
-    expect(Date.now() - writeStart).toBeGreaterThanOrEqual(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    // WRITE: reads are answered during the pause, writes once it ends. The pause is long
+    // (UNPAUSE ends it), so a slow machine cannot see it run out before the checks.
+    expect(await c.callRaw("CLIENT", "PAUSE", "60000", "WRITE")).toBe("+OK\r\n");
+    let write: Promise<string> | undefined;
+    let writeAnswered = false;
+    try {
+      expect(await other.callRaw("GET", "nokey")).toBe("$-1\r\n");
+      write = other.callRaw("SET", "paused", "1");
+      void write.then(() => (writeAnswered = true));
+      // Time for the server to answer the write, which it must not do while paused.
+      await Bun.sleep(200);
+      expect(writeAnswered).toBe(false);
+    } finally {
+      expect(await c.callRaw("CLIENT", "UNPAUSE")).toBe("+OK\r\n");
+    }
+    expect(await write).toBe("+OK\r\n");
     other.close();
   });
 });
@@ -171,10 +182,10 @@ describe("expiry", () => {
     for (let i = 0; i < 500; i++) await c.readRawReply();
     const before = fields((await c.call("INFO", "keyspace")) as string).get("db0")!;
     expect(before).toContain("expires=500");
-    await Bun.sleep(1500);
+    // INFO reads no key: only the active cycle can expire them.
+    await waitFor(async () => Number(fields((await c.call("INFO", "stats")) as string).get("expired_keys")) >= 490, { what: "the active expire cycle" });
     const after = fields((await c.call("INFO", "keyspace")) as string).get("db0") ?? "";
     expect(after).not.toContain("expires=500");
-    expect(Number(fields((await c.call("INFO", "stats")) as string).get("expired_keys"))).toBeGreaterThanOrEqual(490);
   });
 });
 
@@ -235,20 +246,14 @@ describe("process", () => {
 
   test("embedded defaults: loopback only, protected mode on", async () => {
     const port = freePort();
-    const proc = Bun.spawn([process.execPath, MAIN, "--port", String(port), "--save", ""], { cwd: mkdtempSync(join(tmpdir(), "defaults-")), stdout: "ignore", stderr: "ignore" });
-    let client: RawClient | undefined;
-    for (let i = 0; i < 100 && client === undefined; i++) {
-      try {
-        client = await RawClient.connect(port);
-      } catch {
-        await Bun.sleep(50);
-      }
-    }
-    expect(await client!.call("CONFIG", "GET", "bind")).toEqual(["bind", "127.0.0.1 -::1"]);
-    expect(await client!.call("CONFIG", "GET", "protected-mode")).toEqual(["protected-mode", "yes"]);
-    client!.close();
-    proc.kill("SIGKILL");
-    await proc.exited;
+    const dir = mkdtempSync(join(tmpdir(), "defaults-"));
+    const defaults = await startProcess([process.execPath, MAIN, "--port", String(port), "--save", ""], port, dir);
+    const client = await RawClient.connect(port);
+    expect(await client.call("CONFIG", "GET", "bind")).toEqual(["bind", "127.0.0.1 -::1"]);
+    expect(await client.call("CONFIG", "GET", "protected-mode")).toEqual(["protected-mode", "yes"]);
+    client.close();
+    await defaults.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("pidfile and logfile", async () => {
@@ -268,5 +273,6 @@ describe("process", () => {
     expect(await s.exited).toBe(0);
     expect(existsSync(join(dir, "b.pid"))).toBe(false);
     await s.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

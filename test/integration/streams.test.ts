@@ -9,7 +9,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { both, haveRedis, dirtyOf, usePair } from "../helpers/differential.ts";
-import { runScenario, type Step, type Transcript } from "../helpers/scenario.ts";
+import { runScenario, waitBlockedClients, type Step, type Transcript } from "../helpers/scenario.ts";
 import { RawClient } from "../helpers/server.ts";
 import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
@@ -930,12 +930,11 @@ d("side effects match Redis", () => {
       await Promise.all([pair().b.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA"), pair().r.callRaw("CONFIG", "SET", "notify-keyspace-events", "KEA")]);
       await Promise.all([subB.callRaw("PSUBSCRIBE", "__key*__:*"), subR.callRaw("PSUBSCRIBE", "__key*__:*")]);
       expect(await compare(script, true)).toEqual([]);
-      await Bun.sleep(100);
-      const ours = subB.pending();
+      const [ours, theirs] = await Promise.all([subB.drainBeforePing(), subR.drainBeforePing()]);
       for (const event of ["xadd", "xtrim", "xdel", "xgroup-create", "xgroup-createconsumer", "xgroup-setid", "xgroup-delconsumer", "xgroup-destroy", "xsetid"]) {
         expect(ours).toContain(`__keyevent@0__:${event}\r\n`);
       }
-      expect(ours).toEqual(subR.pending());
+      expect(ours).toEqual(theirs);
     } finally {
       subB.close();
       subR.close();
@@ -1058,11 +1057,10 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
         await control.call("FLUSHALL");
         await control.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
         const reply = waiter.callRaw("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">");
-        await Bun.sleep(30);
+        await waitBlockedClients(control, 1);
         await control.call("PEXPIRE", "s", "50");
-        // The active expiry cycle removes the key; nobody sends a command meanwhile.
-        await Bun.sleep(500);
-        outcomes.push(await Promise.race([reply, Bun.sleep(20).then(() => "<still blocked>")]));
+        // The active expiry cycle removes the key and answers the waiter; nobody sends a command meanwhile.
+        outcomes.push(await reply);
       } finally {
         control.close();
         waiter.close();
@@ -1096,7 +1094,7 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
       { c: 0, call: ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"] },
       { c: 0, call: ["EXEC"] },
       { c: 1, send: ["XREAD", "BLOCK", "100", "STREAMS", "s", "$"] },
-      { sleep: 200 },
+      { untilBlockedClients: 0 },
       { blockedClients: true },
       { c: 1, send: ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"] },
       { c: 0, call: ["CLIENT", "UNBLOCK", "$id1"] },
@@ -1120,7 +1118,7 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
       { c: 1, send: ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"] },
       { c: 0, call: ["XADD", "s", "2-0", "b", "2"] },
       { c: 1, send: ["XREAD", "BLOCK", "50", "STREAMS", "s", "$"] },
-      { sleep: 150 },
+      { untilBlockedClients: 0 },
     ];
     await both(pair(), "FLUSHALL");
     const options = { clients: CLIENTS, mapReply: maskTimes };

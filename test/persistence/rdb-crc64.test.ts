@@ -117,9 +117,13 @@ describe("crc64", () => {
     const data = new Uint8Array(16 * 1024 * 1024);
     for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
     crc64(data.subarray(0, 1 << 20)); // warm up the JIT
-    const started = performance.now();
-    crc64(data);
-    const seconds = (performance.now() - started) / 1000;
+    // The fastest of three: on a busy machine one run can lose its CPU for a while.
+    let seconds = Infinity;
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      crc64(data);
+      seconds = Math.min(seconds, (performance.now() - started) / 1000);
+    }
     expect(16 / seconds).toBeGreaterThan(150);
   });
 });

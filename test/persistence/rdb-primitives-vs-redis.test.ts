@@ -11,10 +11,11 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort } from "../helpers/server.ts";
+import { DEADLINE_MS } from "../helpers/wait.ts";
 import { decodeIntset, encodeIntset } from "../../src/persistence/rdb/intset.ts";
 import { type ListpackEntry, decodeListpack, encodeListpack, listpackEntryBytes } from "../../src/persistence/rdb/listpack.ts";
 import { RdbFormatError } from "../../src/persistence/rdb/errors.ts";
@@ -128,18 +129,6 @@ class RespClient {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const redisServer = Bun.which("redis-server");
 let redisProcess: Subprocess | null = null;
 let redisDir = "";
@@ -148,7 +137,7 @@ let client: RespClient;
 async function startRedis(): Promise<void> {
   redisDir = realpathSync(mkdtempSync(join(tmpdir(), "bunker-rdb-primitives-")));
   for (let attempt = 0; attempt < 10; attempt++) {
-    const port = await freePort();
+    const port = freePort();
     const process = Bun.spawn(
       [
         redisServer!, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -157,7 +146,7 @@ async function startRedis(): Promise<void> {
       ],
       { stdout: "ignore", stderr: "ignore" },
     );
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + DEADLINE_MS;
     while (Date.now() < deadline && process.exitCode === null) {
       try {
         const candidate = await RespClient.open(port);

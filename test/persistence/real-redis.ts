@@ -4,6 +4,7 @@
 
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { freePort } from "../helpers/server.ts";
+import { DEADLINE_MS } from "../helpers/wait.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -138,7 +139,7 @@ export class RespConnection {
     if (this.closed) throw new Error("connection closed");
     const reply = new Promise<Resp>((resolve, reject) => {
       this.waiting = resolve;
-      setTimeout(() => reject(new Error(`timeout waiting for reply to ${String(args[0])}`)), 20_000);
+      setTimeout(() => reject(new Error(`timeout waiting for reply to ${String(args[0])}`)), DEADLINE_MS);
     });
     const bytes = encodeCommand(args);
     let written = 0;
@@ -186,7 +187,7 @@ export class RealRedis {
         ],
         { stdout: "ignore", stderr: "ignore" },
       );
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + DEADLINE_MS;
       while (Date.now() < deadline && process.exitCode === null) {
         try {
           const connection = await RespConnection.open(port);

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Config, ConfigError, FatalConfigError } from "../../src/config.ts";
 import { CONFIG_TABLE, type ConfigParam } from "../../src/config-table.ts";
+import { freePort } from "../helpers/server.ts";
+import { DEADLINE_MS } from "../helpers/wait.ts";
 
 // Starting redis-server processes and probing thousands of values takes seconds.
 setDefaultTimeout(60_000);
@@ -69,7 +71,7 @@ class RespClient {
     let encoded = `*${args.length}\r\n`;
     for (const arg of args) encoded += `$${arg.length}\r\n${arg}\r\n`;
     const reply = new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to ${args.join(" ")}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`no reply to ${args.join(" ")}`)), DEADLINE_MS);
       this.waiting.push({
         resolve: (value) => {
           clearTimeout(timer);
@@ -146,14 +148,14 @@ class RealRedis {
   static async start(cwd: string, args: (port: number) => string[], options: { stdin?: string; password?: string } = {}): Promise<RealRedis> {
     let lastExit: number | null = null;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const port = 20000 + Math.floor(Math.random() * 40000);
+      const port = freePort();
       const child = Bun.spawn([redisServerPath!, ...args(port)], {
         cwd,
         stdin: options.stdin === undefined ? "ignore" : Buffer.from(options.stdin, "latin1"),
         stdout: "ignore",
         stderr: "ignore",
       });
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + DEADLINE_MS;
       while (Date.now() < deadline && child.exitCode === null) {
         let client: RespClient;
         try {
@@ -207,7 +209,7 @@ class RealRedis {
 /** Runs redis-server expecting it to refuse its configuration. */
 async function runFailingRedis(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = Bun.spawn([redisServerPath!, ...args], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
   const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
   const code = await child.exited;
   clearTimeout(timer);

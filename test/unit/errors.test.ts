@@ -2,10 +2,9 @@
 // refused by protected mode, maxclients) must equal the ones compiled into redis-server.
 
 import { expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as errors from "../../src/errors.ts";
-
-const binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+import { REDIS_SERVER as binary } from "../helpers/server.ts";
 
 (binary ? test : test.skip)("protected-mode DENIED and maxclients texts equal redis-server's", () => {
   const text = readFileSync(binary!).toString("latin1");

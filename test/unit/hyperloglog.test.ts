@@ -5,10 +5,8 @@
 // exact bytes of GET: an HLL is a string, so any byte of difference is a bug.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Socket } from "bun";
+import { startRedis, type RunningServer } from "../helpers/server.ts";
 import {
   HLL_DENSE_SIZE,
   HLL_INVALID_ERR,
@@ -135,46 +133,18 @@ function parseReply(buffer: Uint8Array, start: number): { reply: Reply; next: nu
 // ---------------------------------------------------------------------------
 // The real server.
 
-let redisProcess: ReturnType<typeof Bun.spawn> | null = null;
-let redisDir = "";
+let redisServer: RunningServer | null = null;
 const redis = new RespClient();
 
-async function startRedis(): Promise<void> {
-  redisDir = mkdtempSync(join(tmpdir(), "bunker-hll-"));
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    const proc = Bun.spawn(
-      ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir],
-      { stdout: "ignore", stderr: "ignore" },
-    );
-    for (let wait = 0; wait < 50; wait++) {
-      await Bun.sleep(50);
-      if (proc.exitCode !== null) break;
-      try {
-        await redis.connect(port);
-        redisProcess = proc;
-        return;
-      } catch {
-        // not listening yet
-      }
-    }
-    proc.kill();
-  }
-  throw new Error("could not start redis-server");
-}
-
 beforeAll(async () => {
-  await startRedis();
+  redisServer = await startRedis();
+  await redis.connect(redisServer.port);
   expect(await redis.command("PING")).toBe("PONG");
 });
 
 afterAll(async () => {
   redis.close();
-  if (redisProcess !== null) {
-    redisProcess.kill();
-    await redisProcess.exited;
-  }
-  rmSync(redisDir, { recursive: true, force: true });
+  await redisServer?.stop();
 });
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
+import { freePort } from "../../helpers/server.ts";
+import { DEADLINE_MS } from "../../helpers/wait.ts";
 
 export type OracleReply = string | bigint | null | OracleError | OracleReply[];
 
@@ -91,12 +93,12 @@ export class RedisOracle {
     if (redisServerPath === null) throw new Error("redis-server is not installed");
     const dir = mkdtempSync(join(tmpdir(), "bunker-oracle-"));
     for (let attempt = 0; attempt < 20; attempt++) {
-      const port = 20000 + Math.floor(Math.random() * 40000);
+      const port = freePort();
       const process = Bun.spawn(
         [redisServerPath, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
         { stdout: "ignore", stderr: "ignore" },
       );
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + DEADLINE_MS;
       while (Date.now() < deadline && process.exitCode === null) {
         try {
           let oracle: RedisOracle | null = null;
