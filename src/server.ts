@@ -16,6 +16,7 @@ import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
 import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
 import { BlockingRegistry } from "./blocking.ts";
+import { WatchRegistry } from "./watch.ts";
 import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
@@ -43,62 +44,6 @@ export interface ServerStats {
   clientOutputBufferLimitDisconnections: number;
   readsProcessed: number;
   writesProcessed: number;
-}
-
-/** WATCHed keys (multi.c): which clients a change to a key makes fail their EXEC. */
-class WatchRegistry {
-  /** "db\0key" -> clients watching it */
-  readonly watching = new Map<string, Set<Client>>();
-
-  watch(client: Client, db: number, key: string): void {
-    if (client.watchedKeys.some((w) => w.db === db && w.key === key)) return;
-    client.watchedKeys.push({ db, key });
-    const name = db + "\u0000" + key;
-    let set = this.watching.get(name);
-    if (set === undefined) this.watching.set(name, (set = new Set()));
-    set.add(client);
-  }
-
-  unwatchAll(client: Client): void {
-    for (const { db, key } of client.watchedKeys) {
-      const name = db + "\u0000" + key;
-      const set = this.watching.get(name);
-      if (set === undefined) continue;
-      set.delete(client);
-      if (set.size === 0) this.watching.delete(name);
-    }
-    client.watchedKeys = [];
-    client.dirtyCas = false;
-  }
-
-  idle(): boolean {
-    return this.watching.size === 0;
-  }
-
-  /** signalModifiedKey: transactions watching this key will fail. */
-  touch(dbIndex: number, key: string): void {
-    if (this.watching.size === 0) return;
-    const set = this.watching.get(dbIndex + "\u0000" + key);
-    if (set === undefined) return;
-    for (const client of set) client.dirtyCas = true;
-  }
-
-  /**
-   * touchAllWatchedKeysInDb, before `emptied` loses its keys (FLUSHDB, FLUSHALL) or
-   * takes those of `replacedWith` (SWAPDB): a watched key of `emptied` that exists in
-   * either changes.
-   */
-  touchAllInDb(emptied: Database, replacedWith: Database | null): void {
-    if (this.watching.size === 0) return;
-    for (const set of this.watching.values()) {
-      for (const client of set) {
-        for (const w of client.watchedKeys) {
-          if (w.db !== emptied.index) continue;
-          if (emptied.holds(w.key) || (replacedWith !== null && replacedWith.holds(w.key))) client.dirtyCas = true;
-        }
-      }
-    }
-  }
 }
 
 export class Server {
@@ -218,7 +163,7 @@ export class Server {
       onExpired: (db: Database, key: string) => {
         this.stats.expiredKeys++;
         this.notifier.notify(NOTIFY_EXPIRED, "expired", key, db.index);
-        this.watches.touch(db.index, key);
+        this.watches.touch(db, key);
         this.propagateDeletion(db.index, key, this.lazyfreeLazyExpire);
       },
       onNewKey: (db: Database, key: string) => {
@@ -550,7 +495,7 @@ export class Server {
 
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
-    this.watches.unwatchAll(client);
+    this.watches.unwatchAllKeys(client);
     this.pubsub.removeClient(client);
     this.blocking.unblock(client);
     this.monitors.delete(client);
@@ -680,7 +625,8 @@ export class Server {
       client.inMulti = false;
       client.multiQueue = [];
       client.multiAborted = false;
-      this.watches.unwatchAll(client);
+      client.dirtyCas = false;
+      this.watches.unwatchAllKeys(client);
     }
     this.replyError(client, message);
   }

@@ -268,7 +268,7 @@ function bitopCommand(client: Client, argv: Uint8Array[]): void {
     rawEncodedStrings.add(result);
     db.setKey(destination, result);
     keyChanged(client, NOTIFY_STRING, "set", destination);
-  } else if (db.remove(destination)) {
+  } else if (db.dbDelete(destination)) {
     keyChanged(client, NOTIFY_GENERIC, "del", destination);
   }
   client.reply.integer(result.length);

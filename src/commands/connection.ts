@@ -40,7 +40,8 @@ function reset(client: Client): void {
     client.multiQueue = [];
     client.multiAborted = false;
   }
-  server.watches.unwatchAll(client);
+  server.watches.unwatchAllKeys(client);
+  client.dirtyCas = false;
   server.pubsub.removeClient(client);
   server.monitors.delete(client);
   client.monitor = false;

@@ -39,7 +39,7 @@ export function bigIntArg(client: Client, arg: Uint8Array, message: string = err
  */
 export function keyChanged(client: Client, notifyClass: number, event: string, key: string, changes = 1, dbIndex = client.dbIndex): void {
   const server = client.server;
-  server.watches.touch(dbIndex, key);
+  server.watches.touch(server.dbs[dbIndex]!, key);
   server.dirty += changes;
   server.notifier.notify(notifyClass, event, key, dbIndex);
 }
@@ -81,7 +81,7 @@ export function storeResult(client: Client, destination: string, result: RedisVa
     return;
   }
   client.reply.integer(0);
-  if (db.remove(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
+  if (db.dbDelete(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
 }
 
 /**

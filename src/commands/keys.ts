@@ -466,7 +466,7 @@ function restore(client: Client, argv: Uint8Array[]): void {
     if ((error as Error).name === "DumpPayloadError") return replyError(client, "ERR DUMP payload version or checksum are wrong");
     return replyError(client, "ERR Bad data format");
   }
-  const deleted = replace ? db.remove(key) : false;
+  const deleted = replace ? db.dbDelete(key) : false;
   let ttl = Number(ttlRaw);
   if (ttl > 0 && !absttl) ttl += Date.now();
   if (ttl > 0 && ttl <= Date.now() && !client.server.loading) {

@@ -252,7 +252,7 @@ function sortGeneric(client: Client, argv: Uint8Array[], readOnly: boolean): voi
   if (outputLength > 0) {
     db.setKey(destination, RedisList.fromValues(stored));
     keyChanged(client, NOTIFY_LIST, "sortstore", destination, outputLength);
-  } else if (db.remove(destination)) {
+  } else if (db.dbDelete(destination)) {
     keyChanged(client, NOTIFY_GENERIC, "del", destination);
   }
   client.reply.integer(outputLength);

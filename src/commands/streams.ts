@@ -499,8 +499,8 @@ function exactTrimArgv(argv: Uint8Array[], parsed: AddOrTrimArgs, stream: RedisS
   if (index < 0 || parsed.trim === null) return rewritten;
   rewritten[index - 1] = SHARED.equals;
   if (parsed.trim.strategy === "maxlen") rewritten[index] = integerBytes(stream.length);
-  // streamGetEdgeID's answer for an empty stream is the largest ID.
-  else rewritten[index] = textToBytes(formatStreamId(stream.firstId() ?? MAX_STREAM_ID));
+  // The oldest entry kept, deleted ones included; for an empty stream, the largest ID.
+  else rewritten[index] = textToBytes(formatStreamId(stream.firstStoredId() ?? MAX_STREAM_ID));
   return rewritten;
 }
 

@@ -9,11 +9,13 @@ import { bytesToKey } from "../db/bytes.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 
+/** discardTransaction: the MULTI state, the dirty flag and every watch go. */
 function endTransaction(client: Client): void {
   client.inMulti = false;
   client.multiQueue = [];
   client.multiAborted = false;
-  client.server.watches.unwatchAll(client);
+  client.dirtyCas = false;
+  client.server.watches.unwatchAllKeys(client);
 }
 
 function multi(client: Client): void {
@@ -38,19 +40,16 @@ function exec(client: Client): void {
     replyError(client, errors.EXECABORT);
     return;
   }
-  // A watched key that expired since WATCH counts as modified (Redis's isWatchedKeyExpired):
-  // looking it up deletes it, which the watch registry sees.
-  for (const { db, key } of client.watchedKeys) server.dbs[db]!.find(key);
-  if (client.dirtyCas) {
+  // A watched key that expired since WATCH counts as modified (isWatchedKeyExpired); it
+  // is not deleted here: EXEC itself must have no effect.
+  if (client.dirtyCas || server.watches.isWatchedKeyExpired(client, server.dbs)) {
     endTransaction(client);
     client.reply.nullArray();
     return;
   }
   const queue = client.multiQueue;
-  client.inMulti = false;
-  client.multiQueue = [];
   // Keys touched by the transaction itself must not fail a later WATCH-less EXEC.
-  server.watches.unwatchAll(client);
+  endTransaction(client);
   client.reply.arrayHeader(queue.length);
   // The queued commands run as one execution unit: their effects are propagated as one
   // MULTI/EXEC by the outer call() (EXEC itself is never propagated), and they cannot block.
@@ -79,19 +78,16 @@ function watch(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR WATCH inside MULTI is not allowed");
     return;
   }
-  // A key that is already logically expired counts as touched when it is later
-  // found expired; Redis 7.0 checks that at EXEC. Looking it up now removes it, so
-  // the watch starts from "absent", which is what the client saw.
-  for (let i = 1; i < argv.length; i++) {
-    const key = bytesToKey(argv[i]!);
-    client.db.find(key);
-    client.server.watches.watch(client, client.dbIndex, key);
+  // No point in watching more once a watched key changed.
+  if (!client.dirtyCas) {
+    for (let i = 1; i < argv.length; i++) client.server.watches.watch(client, client.db, bytesToKey(argv[i]!));
   }
   client.reply.ok();
 }
 
 function unwatch(client: Client): void {
-  client.server.watches.unwatchAll(client);
+  client.server.watches.unwatchAllKeys(client);
+  client.dirtyCas = false;
   client.reply.ok();
 }
 

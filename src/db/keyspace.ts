@@ -221,6 +221,14 @@ export class Database {
     return this.find(key) >= 0;
   }
 
+  /** keyIsExpired: the table holds the key and its time has passed (nothing is deleted). */
+  isExpired(key: string): boolean {
+    const slot = this.table.find(key);
+    if (slot < 0) return false;
+    const expireAt = this.table.expireAtOf(slot);
+    return expireAt !== -1 && expireAt <= this.now();
+  }
+
   /** Whether the table holds the key, expired or not (no lazy expiry). */
   holds(key: string): boolean {
     return this.table.find(key) >= 0;
@@ -380,6 +388,21 @@ export class Database {
   /** Deletes a key if present (expired keys count as absent). Returns whether a live key was removed. */
   remove(key: string): boolean {
     const slot = this.find(key);
+    if (slot < 0) return false;
+    this.notifyChange(key, slot);
+    this.valueLeaving(key, slot);
+    this.table.remove(slot);
+    return true;
+  }
+
+  /**
+   * dbDelete: removes whatever the table holds under the key, logically expired or not,
+   * without expiring it first (so no "expired" event and no DEL of its own in the effect
+   * stream). For a command that deletes a key it did not look up (the destination of an
+   * empty *STORE result, RESTORE ... REPLACE): the deletion is the command's.
+   */
+  dbDelete(key: string): boolean {
+    const slot = this.table.find(key);
     if (slot < 0) return false;
     this.notifyChange(key, slot);
     this.valueLeaving(key, slot);

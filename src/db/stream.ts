@@ -419,6 +419,15 @@ export class RedisStream {
     return undefined;
   }
 
+  /**
+   * streamGetEdgeID(first, with tombstones): the oldest entry the listpacks still hold,
+   * deleted or not. Entries are only appended to a node, so that is the first node's
+   * master ID. Undefined when no node is left.
+   */
+  firstStoredId(): StreamId | undefined {
+    return this.nodes[0]?.masterId;
+  }
+
   /** ID of the newest live entry (what XINFO calls last-entry), undefined when empty. */
   lastEntryId(): StreamId | undefined {
     for (let i = this.nodes.length - 1; i >= 0; i--) {

@@ -14,6 +14,7 @@ import type { Command } from "../commands/table.ts";
 import type { Server } from "../server.ts";
 import type { Database } from "../db/keyspace.ts";
 import type { BlockedState } from "../blocking.ts";
+import type { WatchedKey } from "../watch.ts";
 
 export interface ClientSocketData {
   client: Client | null;
@@ -49,7 +50,7 @@ export class Client {
   multiAborted = false;
   /** A WATCHed key was touched: EXEC answers null. */
   dirtyCas = false;
-  watchedKeys: Array<{ db: number; key: string }> = [];
+  watchedKeys: WatchedKey[] = [];
   /**
    * CLIENT_DENY_BLOCKING: the client runs commands in a context that cannot wait (EXEC's
    * queue, later a script): a blocking command answers as if it timed out at once.
