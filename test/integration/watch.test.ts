@@ -5,10 +5,11 @@
 
 import { describe, expect, test } from "bun:test";
 import { both, compareWatchEffects, haveRedis, usePair } from "../helpers/differential.ts";
+import { RawClient } from "../helpers/server.ts";
 
 const d = haveRedis ? describe : describe.skip;
 
-const pair = usePair();
+const pair = usePair(["--enable-debug-command", "yes"]);
 
 async function setUp(...commands: string[][]): Promise<void> {
   await both(pair(), "FLUSHALL");
@@ -48,6 +49,37 @@ d("WATCH matches Redis", () => {
     for (const [setup, command] of cases) {
       expect(await compareWatchEffects(pair(), { setup: () => setUp(setup), watched: ["K"], probe: ["PING"] }, [command])).toEqual([]);
     }
+  });
+
+  test("keys that expire: watched already expired (a lazy deletion is no change), or expiring after WATCH (EXEC fails)", async () => {
+    const p = pair();
+    const outcomes: string[][] = [];
+    // [TTL in ms at SET time, command of the other client after the key expired]
+    const cases: Array<[number, string[]]> = [[1, ["GET", "K"]], [1, ["SET", "K", "new"]], [1, ["PING"]], [1, ["EXISTS", "K"]], [200, ["PING"]], [200, ["GET", "K"]]];
+    for (const [ttl, command] of cases) {
+      const replies: string[] = [];
+      for (const [watcher, port] of [[p.b, p.bunker.port], [p.r, p.redis.port]] as const) {
+        await watcher.call("FLUSHALL");
+        await watcher.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        await watcher.call("SET", "K", "v", "PX", String(ttl));
+        const setAt = Date.now();
+        // An expiry must pass: a key set to live `ttl` ms is past it after ttl + 50 ms.
+        if (ttl === 1) await Bun.sleep(50);
+        await watcher.call("WATCH", "K");
+        if (ttl > 1) await Bun.sleep(Math.max(0, setAt + ttl + 50 - Date.now()));
+        const other = await RawClient.connect(port);
+        await other.call(...command);
+        other.close();
+        await watcher.call("MULTI");
+        await watcher.call("PING");
+        replies.push(await watcher.callRaw("EXEC"));
+        await watcher.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+      }
+      outcomes.push([`${ttl} ms, ${command.join(" ")}`, ...replies]);
+    }
+    for (const [label, bunker, redis] of outcomes) expect(`${label}: ${bunker}`).toBe(`${label}: ${redis}`);
+    // The cases do tell the two behaviours apart.
+    expect(new Set(outcomes.map(([, , redis]) => redis)).size).toBe(2);
   });
 
   test("stream consumer-group commands", async () => {
