@@ -5,6 +5,7 @@
 // propagation feed, which a Bunker child process would not.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { DEADLINE_MS, waitFor } from "./wait.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RawClient, ReplyError, encodeCommand, startRedis, type Reply, type RunningServer } from "./server.ts";
@@ -75,20 +76,12 @@ async function blockedClients(client: RawClient): Promise<number> {
   return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? "0");
 }
 
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(2);
-  }
-}
-
 /**
  * Runs `steps` on the server at `port` with two connections: client 0 runs the
  * sequence, client 1 runs the blocking commands of `block` steps.
  */
 export async function runSequence(port: number, steps: SequenceStep[], options: RunOptions = {}): Promise<RunResult> {
-  const waitTimeoutMs = options.waitTimeoutMs ?? 20000;
+  const waitTimeoutMs = options.waitTimeoutMs ?? DEADLINE_MS;
   const main = await RawClient.connect(port);
   const blocker = await RawClient.connect(port);
   const payloads: Array<Uint8Array | null> = [];
@@ -113,7 +106,7 @@ export async function runSequence(port: number, steps: SequenceStep[], options: 
         blockedReply = blocker.callRaw(...resolve(step.block));
         void blockedReply.then(() => (answered = true), () => (answered = true));
         // A blocking command that finds data answers at once: both servers would do the same.
-        await waitUntil(async () => answered || (await blockedClients(main)) > 0, waitTimeoutMs, `client 1 to block (step ${index}: ${describeStep(step)})`);
+        await waitFor(async () => answered || (await blockedClients(main)) > 0, { timeoutMs: waitTimeoutMs, intervalMs: 2, what: `client 1 to block (step ${index}: ${describeStep(step)})` });
       } else if ("served" in step) {
         if (blockedReply === null) throw new Error(`step ${index}: no blocked command to collect`);
         reply = await blockedReply;
@@ -121,7 +114,7 @@ export async function runSequence(port: number, steps: SequenceStep[], options: 
       } else {
         // The key is looked up only once its TTL has run out: PTTL answers -2 then (and
         // deletes it lazily, which both servers propagate alike).
-        await waitUntil(async () => (await main.call("PTTL", argBytes(step.waitExpired))) === -2, waitTimeoutMs, `${step.waitExpired} to expire`);
+        await waitFor(async () => (await main.call("PTTL", argBytes(step.waitExpired))) === -2, { timeoutMs: waitTimeoutMs, intervalMs: 2, what: `${step.waitExpired} to expire` });
       }
       replies.push(reply);
       options.afterStep?.(index);
@@ -293,7 +286,7 @@ export async function startRedisFromAof(commands: readonly Uint8Array[][], args:
   try {
     // INFO may answer loading:0 between two files of the AOF: wait until a command that
     // is refused while loading runs.
-    await waitUntil(async () => !((await client.call("EXISTS", "k")) instanceof ReplyError), 20000, "redis-server to load the AOF");
+    await waitFor(async () => !((await client.call("EXISTS", "k")) instanceof ReplyError), { what: "redis-server to load the AOF" });
   } finally {
     client.close();
   }

@@ -45,8 +45,12 @@ export type SequenceStep =
 export interface SequenceOptions {
   /** About how many steps the random part has (episodes may overshoot it a little). */
   length: number;
-  /** The databases the random part works in (0..databases-1); the episodes use 8 and 9. */
+  /** The databases the random part works in (firstDatabase..firstDatabase+databases-1); the episodes use 8 and 9. */
   databases?: number;
+  /** The first of them (default 0): a test may keep database 0 for data of its own. */
+  firstDatabase?: number;
+  /** Leave FLUSHALL out (it would stop a background save under way). */
+  noFlushAll?: boolean;
 }
 
 const STRINGS = ["s1", "s2", "s3", "k\xe9,\"q"];
@@ -91,10 +95,14 @@ class Generator {
   private inMulti = false;
   private readonly random: () => number;
   private readonly databases: number;
+  private readonly firstDatabase: number;
+  private readonly noFlushAll: boolean;
 
-  constructor(seed: number, databases: number) {
+  constructor(seed: number, options: SequenceOptions) {
     this.random = seededRandom(seed);
-    this.databases = databases;
+    this.databases = options.databases ?? 4;
+    this.firstDatabase = options.firstDatabase ?? 0;
+    this.noFlushAll = options.noFlushAll === true;
   }
 
   // ---- choices ----------------------------------------------------------------------
@@ -118,8 +126,12 @@ class Generator {
   value(): string {
     return this.pick(VALUES);
   }
+  /** One of the databases the random part works in. */
+  randomDb(): number {
+    return this.firstDatabase + this.int(0, this.databases - 1);
+  }
   dbIndex(): string {
-    return String(this.int(0, this.databases - 1));
+    return String(this.randomDb());
   }
   /** Optional words: each present with probability p. */
   maybe(p: number, ...words: string[]): string[] {
@@ -249,7 +261,7 @@ class Generator {
       case 10:
         return this.chance(0.3) ? ["FLUSHDB", ...this.maybe(0.5, this.pick(["ASYNC", "SYNC"]))] : ["DEL", k()];
       case 11:
-        return this.chance(0.05) ? ["FLUSHALL", ...this.maybe(0.5, "ASYNC")] : ["UNLINK", k()];
+        return this.chance(0.05) && !this.noFlushAll ? ["FLUSHALL", ...this.maybe(0.5, "ASYNC")] : ["UNLINK", k()];
       case 12:
       case 13:
         return this.restore();
@@ -537,7 +549,7 @@ class Generator {
       this.call("MULTI");
       for (let i = this.int(2, 5); i > 0; i--) {
         if (this.chance(0.15)) {
-          const db = this.int(0, this.databases - 1);
+          const db = this.randomDb();
           this.call("SELECT", String(db));
           this.db = db;
         } else this.call(...(this.chance(0.2) ? this.blockingCommandInMulti() : this.randomCommand()));
@@ -766,6 +778,7 @@ class Generator {
   generate(length: number): SequenceStep[] {
     this.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
     this.call(...START_MARKER);
+    if (this.firstDatabase !== 0) this.select(this.firstDatabase);
     const lazyExpiryAt = [Math.floor(length / 3), Math.floor((2 * length) / 3)];
     while (this.steps.length < length) {
       if (lazyExpiryAt.length > 0 && this.steps.length >= lazyExpiryAt[0]!) {
@@ -779,7 +792,7 @@ class Generator {
       else if (action < 0.9) this.blockingEpisode();
       else if (action < 0.915) this.streamEpisode();
       else if (action < 0.92) this.historyReadEpisode();
-      else if (action < 0.95) this.select(this.int(0, this.databases - 1));
+      else if (action < 0.95) this.select(this.randomDb());
       else if (action < 0.975) this.dump();
       else this.call(...this.restore());
     }
@@ -793,7 +806,7 @@ class Generator {
  * and the start marker, last `SELECT 0` and the end marker (endMarker(seed)).
  */
 export function generateWriteSequence(seed: number, options: SequenceOptions): SequenceStep[] {
-  const generator = new Generator(seed, options.databases ?? 4);
+  const generator = new Generator(seed, options);
   const steps = generator.generate(options.length);
   steps.push({ call: endMarker(seed) });
   return steps;
