@@ -529,19 +529,24 @@ export class Server {
 
   /** processCommand: the checks Redis applies before running a command, in Redis's order. */
   processCommand(client: Client, argv: Uint8Array[]): void {
+    // c->lastcmd (CLIENT LIST cmd=) is the command looked up, whether it then runs, is
+    // refused, queued or postponed; EXEC's queued commands do not change it.
     let command = this.lookupCommand(argv[0]!);
     if (command === undefined) {
+      client.lastCommandName = "NULL";
       this.rejectCommand(client, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
       return;
     }
     if (command.subcommands.size > 0 && argv.length >= 2) {
       const sub = command.subcommands.get(argLower(argv[1]!));
       if (sub === undefined) {
+        client.lastCommandName = "NULL";
         this.rejectCommand(client, command, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
         return;
       }
       command = sub;
     }
+    client.lastCommandName = command.fullName;
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       this.rejectCommand(client, command, errors.wrongArgs(command.fullName));
@@ -656,7 +661,6 @@ export class Server {
     commandBoundary();
     client.commandsProcessed++;
     client.lastInteraction = Math.floor(this.wallClockOffset + start);
-    client.lastCommandName = command.fullName;
     // CLIENT REPLY OFF drops every reply; SKIP drops the next command's reply only.
     client.reply.enabled = client.replyMode === "on";
     if (client.replyMode === "skip") client.replyMode = "on";

@@ -192,6 +192,47 @@ describe("expiry", () => {
 const d = haveRedis ? describe : describe.skip;
 d("server command errors match Redis", () => {
   const pair = usePair();
+  test("CLIENT LIST cmd= is the command last looked up: refused ones too, not EXEC's queued ones", async () => {
+    const seen: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const subject = await RawClient.connect(port);
+      const observer = await RawClient.connect(port);
+      await subject.call("CLIENT", "SETNAME", "subject");
+      const cmdOf = async () => /cmd=(\S+)/.exec(String(await observer.call("CLIENT", "LIST")).split("\n").find((l) => l.includes("name=subject "))!)![1]!;
+      const row: string[] = [];
+      for (const command of [["MULTI"], ["SET", "a", "1"], ["EXEC"], ["CLIENT", "NOSUCH"], ["NOSUCH"], ["GET"], ["OBJECT", "ENCODING", "a"]]) {
+        await subject.callRaw(...command);
+        row.push(`${command.join(" ")} -> ${await cmdOf()}`);
+      }
+      seen.push(row);
+      subject.close();
+      observer.close();
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+  });
+
+  test("CLIENT PAUSE WRITE postpones writes as blocked clients (INFO, CLIENT LIST) and lets PING through", async () => {
+    const seen: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const control = await RawClient.connect(port);
+      const writer = await RawClient.connect(port);
+      expect(await control.callRaw("CLIENT", "PAUSE", "60000", "WRITE")).toBe("+OK\r\n");
+      const held = writer.callRaw("SET", "paused", "1");
+      try {
+        const blocked = await waitFor(async () => /blocked_clients:(\d+)/.exec(String(await control.call("INFO", "clients")))?.[1] === "1" || null, { what: "the paused write to count as a blocked client" });
+        const line = String(await control.call("CLIENT", "LIST")).split("\n").find((l) => l.includes("cmd=set")) ?? "";
+        seen.push([String(blocked), /flags=(\w+)/.exec(line)?.[1] ?? "", await control.callRaw("PING")]);
+      } finally {
+        expect(await control.callRaw("CLIENT", "UNPAUSE")).toBe("+OK\r\n");
+      }
+      expect(await held).toBe("+OK\r\n");
+      control.close();
+      writer.close();
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[1]).toEqual(["true", "b", "+PONG\r\n"]);
+  });
+
   test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
     const names = ((await pair().b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
     expect(names.length).toBeGreaterThan(190);
