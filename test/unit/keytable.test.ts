@@ -5,7 +5,6 @@ import { rawEncodedStrings, unencodedStrings } from "../../src/db/string-encodin
 import { RedisList } from "../../src/db/list.ts";
 import { Database } from "../../src/db/keyspace.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
-import { commandBoundary } from "../../src/db/value-arena.ts";
 
 const value = (text: string) => keyToBytes(text);
 
@@ -149,21 +148,21 @@ describe("KeyTable", () => {
     const slot = table.insert("n", value("9"), -1, 0);
     const other = table.insert("other", value("x"), -1, 0);
     expect(table.inlineIntegerAt(slot)).toBe(9);
-    commandBoundary();
+    table.epoch.boundary();
     table.setIntegerValue(slot, 10); // one digit more: new bytes
     expect(table.valueAt(slot)).toEqual(value("10"));
-    commandBoundary();
+    table.epoch.boundary();
     table.setIntegerValue(slot, -99); // three bytes: a fresh place
     table.setIntegerValue(slot, 123); // same length: over the old bytes
     expect(table.valueAt(slot)).toEqual(value("123"));
     // A view handed out during the command keeps its bytes: no overwrite in place.
-    commandBoundary();
+    table.epoch.boundary();
     const view = table.valueAt(slot) as Uint8Array;
     table.setIntegerValue(slot, 124);
     expect(view).toEqual(value("123"));
     expect(table.valueAt(slot)).toEqual(value("124"));
     for (const n of [0, -1, 2 ** 31, -(2 ** 31) - 1, 9007199254739999, -9007199254739999]) {
-      commandBoundary();
+      table.epoch.boundary();
       table.setIntegerValue(slot, n);
       expect(table.valueAt(slot)).toEqual(value(String(n)));
       expect(table.inlineIntegerAt(slot)).toBe(n);
