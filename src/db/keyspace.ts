@@ -20,7 +20,7 @@
 import { KeyTable, LFU_INIT_VAL } from "./keytable.ts";
 import { CommandEpoch } from "./value-arena.ts";
 import { typeOf, type RedisValue } from "./types.ts";
-import { rawEncodedStrings } from "./string-encoding.ts";
+import { RawString, markRaw } from "./string-encoding.ts";
 import { bytesToKey } from "./bytes.ts";
 
 /** Settings of the LFU counter (lfu-log-factor, lfu-decay-time), null when no LFU policy is set. */
@@ -288,12 +288,9 @@ export class Database {
   unshareString(slot: number): Uint8Array {
     const table = this.table;
     const value = table.valueAt(slot) as Uint8Array;
-    if (!table.isInline(slot)) {
-      rawEncodedStrings.add(value);
-      return value;
-    }
-    const owned = new Uint8Array(value);
-    rawEncodedStrings.add(owned);
+    if (value instanceof RawString) return value;
+    // An object of its own is marked where it lies; an arena string is copied out.
+    const owned = table.isInline(slot) ? new RawString(value) : markRaw(value);
     table.setValue(slot, owned);
     return owned;
   }
