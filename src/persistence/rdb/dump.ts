@@ -6,9 +6,8 @@
 // version or with a wrong checksum with one message, which RESTORE sends as
 // "-ERR " + DUMP_PAYLOAD_INVALID.
 
-import type { RedisValue } from "../../db/types.ts";
 import { crc64 } from "./crc64.ts";
-import { encodeValue, type RdbEncodeOptions } from "./encoder.ts";
+import type { EncodedValue } from "./encoder.ts";
 import { RDB_VERSION } from "./opcodes.ts";
 
 export const DUMP_PAYLOAD_INVALID = "DUMP payload version or checksum are wrong";
@@ -25,9 +24,11 @@ export class DumpPayloadError extends Error {
 /** The type byte and 10 bytes of footer. */
 const FOOTER_LENGTH = 10;
 
-/** DUMP's reply for a value, byte-identical to Redis 7.0's for the same value and options. */
-export function createDumpPayload(value: RedisValue, options: RdbEncodeOptions): Uint8Array {
-  const { type, payload } = encodeValue(value, options);
+/**
+ * DUMP's reply for an encoded value (ValueEncoder.encode), byte-identical to Redis 7.0's
+ * for the same value and options.
+ */
+export function createDumpPayload({ type, payload }: EncodedValue): Uint8Array {
   const dump = new Uint8Array(1 + payload.length + FOOTER_LENGTH);
   dump[0] = type;
   dump.set(payload, 1);

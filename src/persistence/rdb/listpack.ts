@@ -328,17 +328,15 @@ export class ListpackWriter {
   }
 }
 
-const sharedWriter = new ListpackWriter();
-
 /**
  * Serialize `entries` as a listpack. Byte strings that are the canonical decimal
  * form of an int64 (Redis's string2ll) are stored as integers, exactly as lpAppend
  * does, so a hash built by HSET serializes to the bytes Redis would write.
- * Numbers and bigints must be int64 integers (RangeError otherwise).
+ * Numbers and bigints must be int64 integers (RangeError otherwise). (The RDB encoder
+ * builds its listpacks in a ListpackWriter of its own, without this copy.)
  */
 export function encodeListpack(entries: readonly (Uint8Array | bigint | number)[]): Uint8Array {
-  const writer = sharedWriter;
-  writer.reset();
+  const writer = new ListpackWriter();
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry instanceof Uint8Array) writer.appendBytes(entry);

@@ -17,9 +17,10 @@ import { RedisZSet } from "../../../src/db/zset.ts";
 import { RedisStream, type StreamId } from "../../../src/db/stream.ts";
 import { bytesToKey, keyToBytes } from "../../../src/db/bytes.ts";
 import { copyStringValue, markRaw, markUnencoded } from "../../../src/db/string-encoding.ts";
-import { DEFAULT_ENCODE_OPTIONS, encodeValue } from "../../../src/persistence/rdb/encoder.ts";
-import { decodeValue, DEFAULT_LOAD_LIMITS } from "../../../src/persistence/rdb/decoder.ts";
+import { DEFAULT_ENCODE_OPTIONS } from "../../../src/persistence/rdb/encoder.ts";
+import { DEFAULT_LOAD_LIMITS } from "../../../src/persistence/rdb/decoder.ts";
 import { Random } from "../../../src/util/random.ts";
+import { decodeValue, encodeValue } from "../../persistence/rdb-codec-helpers.ts";
 
 /** cloneValue as it was: through the RDB codec, keeping the source's encoding. */
 function roundTripCopy(value: RedisValue): RedisValue {
