@@ -130,6 +130,8 @@ export class KeyRecordReader {
   }
 }
 
+// msgpack's encoder reuses its buffer: encodeFrame copies the body out before it returns,
+// and nothing runs in between, so one encoder serves every frame.
 const encoder = new Encoder();
 
 export function encodeFrame(message: ServerMessage | WriterMessage): Uint8Array {

@@ -442,6 +442,8 @@ export const LISTPACK_FIRST_ENTRY = HEADER_SIZE;
 /**
  * What readListpackEntry found. One shared object, overwritten by every call, so
  * walking a listpack allocates nothing: copy out what you need before the next call.
+ * Module state, and safe as such: walkers read it right after the call and call out to
+ * nothing before they have (no other walk can start in between).
  */
 export interface ListpackEntryView {
   /** Start of a string entry's bytes; -1 for an integer entry. */
