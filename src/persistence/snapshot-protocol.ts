@@ -1,7 +1,7 @@
 // The wire format between the server and the snapshot writer process.
 //
 // Frames are a 4-byte big-endian length followed by one msgpack value. Keys travel
-// already RDB-encoded (type byte + payload, as encodeValue produces them): the server
+// already RDB-encoded (type byte + payload, as ValueEncoder.encode produces them): the server
 // has to serialise a value anyway to preserve it before a change, and the writer then
 // only frames, checksums and writes bytes.
 //

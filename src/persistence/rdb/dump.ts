@@ -43,7 +43,7 @@ export function createDumpPayload({ type, payload }: EncodedValue): Uint8Array {
 /**
  * Checks the footer of a RESTORE payload and splits it. Throws DumpPayloadError
  * for a payload too short to hold a footer, an RDB version above ours, or a CRC
- * mismatch; the value itself is decoded by decoder.ts decodeValue(type, payload).
+ * mismatch; the value itself is decoded by decoder.ts ValueDecoder.decode(type, payload).
  */
 export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Uint8Array } {
   // verifyDumpPayload: at least the 10-byte footer must be there.
@@ -53,7 +53,7 @@ export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Ui
   if (version > RDB_VERSION) throw new DumpPayloadError();
   const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
   if (crc64(bytes.subarray(0, footer + 2)) !== stored) throw new DumpPayloadError();
-  // A payload that is only a footer has no type byte; decodeValue reports it as bad data.
+  // A payload that is only a footer has no type byte; ValueDecoder.decode reports it as bad data.
   if (footer === 0) return { type: -1, payload: new Uint8Array(0) };
   return { type: bytes[0]!, payload: bytes.subarray(1, footer) };
 }
