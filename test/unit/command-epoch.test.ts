@@ -3,26 +3,15 @@
 // databases make, bumped by every call() (nested ones included).
 
 import { expect, test } from "bun:test";
-import { Server } from "../../src/server.ts";
-import { Client } from "../../src/net/client.ts";
-import { Config } from "../../src/config.ts";
-import { CommandTable } from "../../src/commands/table.ts";
-import { registerAllCommands } from "../../src/commands/index.ts";
 import type { ValueArena } from "../../src/db/value-arena.ts";
 import type { KeyTable } from "../../src/db/keytable.ts";
+import { inProcessServer } from "../helpers/in-process.ts";
 
 function startServer() {
-  const table = new CommandTable();
-  registerAllCommands(table);
-  const server = new Server(Config.defaults(), table);
-  const client = new Client(1, server, null, "127.0.0.1:40001", "127.0.0.1:6379");
-  const run = (...args: string[]) => {
-    server.processCommand(client, args.map((a) => new Uint8Array(Buffer.from(a, "latin1"))));
-    return Buffer.from(client.reply.take()).toString("latin1");
-  };
+  const started = inProcessServer();
   // No save points: FLUSHALL would otherwise write dump.rdb in the working directory.
-  run("config", "set", "save", "");
-  return { server, run };
+  started.run("config", "set", "save", "");
+  return started;
 }
 
 const valueArena = (table: KeyTable) => (table as unknown as { values: ValueArena }).values;

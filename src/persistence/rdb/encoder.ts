@@ -300,6 +300,17 @@ export function writeLengthBig(out: ByteWriter, length: bigint): void {
   for (let shift = 56n; shift >= 0n; shift -= 8n) out.byte(Number((value >> shift) & 0xffn));
 }
 
+/**
+ * rdbTryIntegerEncoding, for the value a string of at most 11 characters parsed to (null
+ * when it is not a canonical integer): the INT8/16/32 form when it fits 32 bits; false
+ * (nothing written) otherwise.
+ */
+function writeIfInt32(out: ByteWriter, value: number | bigint | null): boolean {
+  if (typeof value !== "number" || value < -2147483648 || value > 2147483647) return false;
+  writeIntegerString(out, value);
+  return true;
+}
+
 function writeIntegerString(out: ByteWriter, value: number): void {
   if (value >= -128 && value <= 127) {
     out.byte((RDB_ENCVAL << 6) | RDB_ENC_INT8);
@@ -607,20 +618,15 @@ export class ValueEncoder {
     }
     switch (value.type) {
       case "list":
-        this.writeList(out, value, options);
-        return;
+        return this.writeList(out, value, options);
       case "set":
-        this.writeSet(out, value, options);
-        return;
+        return this.writeSet(out, value, options);
       case "zset":
-        this.writeZSet(out, value, options);
-        return;
+        return this.writeZSet(out, value, options);
       case "hash":
-        this.writeHash(out, value, options);
-        return;
+        return this.writeHash(out, value, options);
       case "stream":
-        this.writeStream(out, value, options);
-        return;
+        return this.writeStream(out, value, options);
     }
   }
 
@@ -632,13 +638,7 @@ export class ValueEncoder {
    */
   writeString(out: ByteWriter, data: Uint8Array, compression: boolean): void {
     const length = data.length;
-    if (length <= 11 && length > 0) {
-      const asInteger = parseInteger(data);
-      if (typeof asInteger === "number" && asInteger >= -2147483648 && asInteger <= 2147483647) {
-        writeIntegerString(out, asInteger);
-        return;
-      }
-    }
+    if (length <= 11 && length > 0 && writeIfInt32(out, parseInteger(data))) return;
     if (compression && this.writeLzfString(out, data, length)) return;
     writeLength(out, length);
     out.bytes(data);
@@ -650,13 +650,7 @@ export class ValueEncoder {
    */
   writeKeyString(out: ByteWriter, key: string, compression: boolean): void {
     const length = key.length;
-    if (length <= 11 && length > 0) {
-      const asInteger = parseIntegerKey(key);
-      if (typeof asInteger === "number" && asInteger >= -2147483648 && asInteger <= 2147483647) {
-        writeIntegerString(out, asInteger);
-        return;
-      }
-    }
+    if (length <= 11 && length > 0 && writeIfInt32(out, parseIntegerKey(key))) return;
     if (compression && length > 20) {
       this.writeString(out, keyToBytes(key), compression);
       return;
