@@ -21,7 +21,7 @@ import { RedisList } from "../src/db/list.ts";
 import { RedisSet } from "../src/db/set.ts";
 import { RedisZSet } from "../src/db/zset.ts";
 import { bytesToKey, textToBytes } from "../src/db/bytes.ts";
-import { DEFAULT_ENCODE_OPTIONS, RdbEncoder, encodeValue } from "../src/persistence/rdb/encoder.ts";
+import { DEFAULT_ENCODE_OPTIONS, RdbEncoder, ValueEncoder } from "../src/persistence/rdb/encoder.ts";
 import { DEFAULT_LOAD_LIMITS, RdbDecoder } from "../src/persistence/rdb/decoder.ts";
 import { Crc64 } from "../src/persistence/rdb/crc64.ts";
 import { lzfCompress } from "../src/persistence/rdb/lzf.ts";
@@ -227,8 +227,9 @@ async function parts(path: string, keys: string[], values: RedisValue[]): Promis
   time("Buffer.from(key, latin1) for every key", () => {
     for (const key of keys) Buffer.from(key, "latin1");
   });
+  const valueEncoder = new ValueEncoder();
   time("encodeValue of every collection", () => {
-    for (const value of values) if (!(value instanceof Uint8Array)) encodeValue(value, DEFAULT_ENCODE_OPTIONS);
+    for (const value of values) if (!(value instanceof Uint8Array)) valueEncoder.encode(value, DEFAULT_ENCODE_OPTIONS);
   });
   const keyBytes = keys.map((key) => Buffer.from(key, "latin1"));
   time("bytesToKey for every key", () => {

@@ -67,4 +67,8 @@ export class Logger {
   }
 }
 
+/**
+ * The process's log (Redis's logfile and verbosity, set from the config). Process-wide
+ * by nature, like the pid in every line and the standard output it may write to.
+ */
 export const logger = new Logger();

@@ -3,7 +3,10 @@
 // process's. INFO memory, the RDB header's used-mem field and used_memory_startup
 // read it here.
 
-/** used_memory_peak: the most used memory any memorySnapshot() has seen. */
+/**
+ * used_memory_peak: the most used memory any memorySnapshot() has seen. Process-wide by
+ * nature, as the heap it measures is: two servers in one process would report the same.
+ */
 let peak = 0;
 
 export function memorySnapshot(): { used: number; rss: number; heap: number; external: number } {

@@ -9,7 +9,7 @@ import { Client, type ClientSocket, type ClientSocketData } from "./net/client.t
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
-import { commandBoundary } from "./db/value-arena.ts";
+import { CommandEpoch } from "./db/value-arena.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config } from "./config.ts";
 import { logger } from "./log.ts";
@@ -95,6 +95,11 @@ export class Server {
    */
   private commandTime = 0;
   private commandDepth = 0;
+  /**
+   * Counts the commands call() runs, nested ones included, for the databases' value
+   * arenas (the rule on views of arena bytes is at CommandEpoch).
+   */
+  readonly commandEpoch = new CommandEpoch();
   /** performance.now() when the outermost running call() started. */
   private commandStart = 0;
   /**
@@ -177,7 +182,7 @@ export class Server {
       },
     };
     for (let i = 0; i < count; i++) {
-      const db = new Database(i);
+      const db = new Database(i, this.commandEpoch);
       db.now = this.clock;
       db.events = events;
       this.dbs.push(db);
@@ -658,7 +663,7 @@ export class Server {
     const start = this.pipelineClock !== 0 && this.monitors.size === 0 ? this.pipelineClock : performance.now();
     this.pipelineClock = 0;
     if (this.commandDepth++ === 0) this.commandStart = start;
-    commandBoundary();
+    this.commandEpoch.boundary();
     client.commandsProcessed++;
     client.lastInteraction = Math.floor(this.wallClockOffset + start);
     // CLIENT REPLY OFF drops every reply; SKIP drops the next command's reply only.

@@ -15,7 +15,7 @@ import { argIs, argLower, bytesToKey, parseInteger } from "../db/bytes.ts";
 import { checkType, keyChanged, replyError, wrongType } from "./context.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
-import { rawEncodedStrings } from "../db/string-encoding.ts";
+import { RawString, markRaw } from "../db/string-encoding.ts";
 import {
   bitcount,
   bitfieldIncrBy,
@@ -82,22 +82,22 @@ interface BitTarget {
 const SDS_MAX_PREALLOC = 1024 * 1024;
 
 /**
- * ArrayBuffers allocated below with spare room past the string. Only views made here
- * ever cover them and those are never written beyond their length, so the spare bytes
- * are still zero: a later growth can hand out a longer view instead of copying. Without
- * this, setting bits at increasing offsets would copy the whole string every byte.
+ * A raw string made below, over an ArrayBuffer with spare room past its end. Only the
+ * strings made here ever cover such a buffer and they are never written beyond their
+ * length, so the spare bytes are still zero: a later growth can hand out a longer view
+ * instead of copying. Without this, setting bits at increasing offsets would copy the
+ * whole string every byte. (The class is the mark, as for RawString: a copy of the
+ * string, COPY's or a snapshot's, is an ordinary one.)
  */
-const growableBuffers = new WeakSet<ArrayBuffer>();
+class PaddedRawString extends RawString {}
 
 /** The string zero-padded to `neededBytes` (a new view: the argument is not modified). */
-function zeroPadded(current: Uint8Array | undefined, neededBytes: number): Uint8Array {
-  if (current !== undefined && growableBuffers.has(current.buffer as ArrayBuffer) && current.byteOffset + neededBytes <= current.buffer.byteLength) {
-    return new Uint8Array(current.buffer, current.byteOffset, neededBytes);
+function zeroPadded(current: Uint8Array | undefined, neededBytes: number): PaddedRawString {
+  if (current instanceof PaddedRawString && current.byteOffset + neededBytes <= current.buffer.byteLength) {
+    return new PaddedRawString(current.buffer, current.byteOffset, neededBytes);
   }
   const capacity = neededBytes < SDS_MAX_PREALLOC ? neededBytes * 2 : neededBytes + SDS_MAX_PREALLOC;
-  const buffer = new ArrayBuffer(capacity);
-  growableBuffers.add(buffer);
-  const grown = new Uint8Array(buffer, 0, neededBytes);
+  const grown = new PaddedRawString(new ArrayBuffer(capacity), 0, neededBytes);
   if (current !== undefined) grown.set(current);
   return grown;
 }
@@ -111,7 +111,6 @@ function stringForBitWrite(client: Client, key: string, neededBytes: number): Bi
   const slot = db.lookupWriteSlot(key);
   if (slot < 0) {
     const created = zeroPadded(undefined, neededBytes);
-    rawEncodedStrings.add(created);
     db.add(key, created);
     return { bytes: created, grew: true };
   }
@@ -125,7 +124,6 @@ function stringForBitWrite(client: Client, key: string, neededBytes: number): Bi
     return { bytes: db.unshareString(slot), grew: false };
   }
   const grown = zeroPadded(current, neededBytes);
-  rawEncodedStrings.add(grown);
   db.setKeyAt(key, slot, grown, true);
   return { bytes: grown, grew: true };
 }
@@ -265,8 +263,7 @@ function bitopCommand(client: Client, argv: Uint8Array[]): void {
   const destination = bytesToKey(argv[2]!);
   const db = client.db;
   if (result.length > 0) {
-    rawEncodedStrings.add(result);
-    db.setKey(destination, result);
+    db.setKey(destination, markRaw(result));
     keyChanged(client, NOTIFY_STRING, "set", destination);
   } else if (db.dbDelete(destination)) {
     keyChanged(client, NOTIFY_GENERIC, "del", destination);

@@ -16,7 +16,7 @@ import type { RedisValue } from "../db/types.ts";
 import { bytesToKey } from "../db/bytes.ts";
 import { keyChanged, replyError, wrongType } from "./context.ts";
 import { NO_EVENT, NOTIFY_STRING } from "../notify.ts";
-import { rawEncodedStrings } from "../db/string-encoding.ts";
+import { markRaw } from "../db/string-encoding.ts";
 import { HllError, hllAdd, hllCount, hllCountUnion, hllCreateSparse, hllIsValid, hllMerge, HLL_WRONGTYPE_ERR } from "../db/hyperloglog.ts";
 
 function sparseMaxBytes(client: Client): number {
@@ -58,9 +58,8 @@ function pfadd(client: Client, argv: Uint8Array[]): void {
   let current: Uint8Array;
   let created = false;
   if (value === undefined) {
-    current = hllCreateSparse();
+    current = markRaw(hllCreateSparse());
     created = true;
-    rawEncodedStrings.add(current);
     db.add(key, current);
   } else {
     if (!(value instanceof Uint8Array)) {
@@ -81,15 +80,13 @@ function pfadd(client: Client, argv: Uint8Array[]): void {
     // Redis edits in place: registers raised before the corruption was met stay set,
     // although nothing is signalled or counted.
     if (error instanceof HllError && error.partialValue !== undefined) {
-      rawEncodedStrings.add(error.partialValue);
-      db.setKey(key, error.partialValue, true);
+      db.setKey(key, markRaw(error.partialValue), true);
     }
     replyHllError(client, error);
     return;
   }
   if (result.changed) {
-    rawEncodedStrings.add(result.value);
-    db.setKey(key, result.value, true);
+    db.setKey(key, markRaw(result.value), true);
   }
   const updates = result.updatedElements + (created ? 1 : 0);
   if (updates > 0) keyChanged(client, NOTIFY_STRING, "pfadd", key, updates);
@@ -140,8 +137,7 @@ function pfcount(client: Client, argv: Uint8Array[]): void {
   if (result.updatedCache !== undefined) {
     // The cached cardinality is part of the value: writing it back is a change Redis
     // propagates (dirty++, key signalled) though it sends no keyspace event.
-    rawEncodedStrings.add(result.updatedCache);
-    db.setKey(key, result.updatedCache, true);
+    db.setKey(key, markRaw(result.updatedCache), true);
     keyChanged(client, NO_EVENT, "", key);
   }
   client.reply.integer(result.count);
@@ -179,9 +175,9 @@ function pfmerge(client: Client, argv: Uint8Array[]): void {
     replyHllError(client, error);
     return;
   }
-  rawEncodedStrings.add(merged);
-  if (destination === undefined) db.add(key, merged);
-  else db.setKey(key, merged, true);
+  const stored = markRaw(merged);
+  if (destination === undefined) db.add(key, stored);
+  else db.setKey(key, stored, true);
   keyChanged(client, NOTIFY_STRING, "pfadd", key);
   client.reply.ok();
 }

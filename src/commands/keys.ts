@@ -19,7 +19,6 @@ import { typeOf, type RedisValue } from "../db/types.ts";
 import { cloneValue, valueEncoding } from "../db/values.ts";
 import type { Database } from "../db/keyspace.ts";
 import { createDumpPayload, parseDumpPayload } from "../persistence/rdb/dump.ts";
-import { decodeValue } from "../persistence/rdb/decoder.ts";
 
 function delGeneric(client: Client, argv: Uint8Array[]): void {
   let removed = 0;
@@ -426,7 +425,8 @@ function dump(client: Client, argv: Uint8Array[]): void {
     client.reply.nullBulk();
     return;
   }
-  client.reply.bulk(createDumpPayload(value, client.server.persistence.encodeOptions()));
+  const persistence = client.server.persistence;
+  client.reply.bulk(createDumpPayload(persistence.valueEncoder.encode(value, persistence.encodeOptions())));
 }
 
 /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
@@ -461,7 +461,8 @@ function restore(client: Client, argv: Uint8Array[]): void {
   let value: RedisValue;
   try {
     const { type, payload } = parseDumpPayload(argv[3]!);
-    value = decodeValue(type, payload, client.server.persistence.loadLimits());
+    const persistence = client.server.persistence;
+    value = persistence.valueDecoder.decode(type, payload, persistence.loadLimits());
   } catch (error) {
     if ((error as Error).name === "DumpPayloadError") return replyError(client, "ERR DUMP payload version or checksum are wrong");
     return replyError(client, "ERR Bad data format");

@@ -3,14 +3,14 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, concatBytes, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { argIs, argLower, bytesToKey, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
 import { bigIntArg, checkType, intArg, isWrongType, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
 import { lcs, lcsTableBytes } from "../db/lcs.ts";
-import { rawEncodedStrings, unencodedStrings } from "../db/string-encoding.ts";
+import { RawString, markUnencoded } from "../db/string-encoding.ts";
 
 
 const INT64_MAX = 9223372036854775807n;
@@ -338,8 +338,10 @@ function append(client: Client, argv: Uint8Array[]): void {
   } else {
     const current = existing as Uint8Array;
     if (!checkStringLength(client, current.length + argv[2]!.length)) return;
-    result = concatBytes([current, argv[2]!]);
-    rawEncodedStrings.add(result);
+    const suffix = argv[2]!;
+    result = new RawString(current.length + suffix.length);
+    result.set(current);
+    result.set(suffix, current.length);
     db.setKey(key, result, true);
   }
   keyChanged(client, NOTIFY_STRING, "append", key);
@@ -447,8 +449,7 @@ function incrbyfloat(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR increment would produce NaN or Infinity");
     return;
   }
-  const bytes = textToBytes(formatLongDoubleHuman(result));
-  unencodedStrings.add(bytes);
+  const bytes = markUnencoded(textToBytes(formatLongDoubleHuman(result)));
   if (existing === undefined) db.add(key, bytes);
   else db.setKey(key, bytes, true);
   keyChanged(client, NOTIFY_STRING, "incrbyfloat", key);
@@ -508,9 +509,8 @@ function setrange(client: Client, argv: Uint8Array[]): void {
       return;
     }
     if (!checkStringLength(client, offset + patch.length)) return;
-    const created = new Uint8Array(offset + patch.length);
+    const created = new RawString(offset + patch.length);
     created.set(patch, offset);
-    rawEncodedStrings.add(created);
     db.add(key, created);
     keyChanged(client, NOTIFY_STRING, "setrange", key);
     client.reply.integer(created.length);
@@ -522,10 +522,9 @@ function setrange(client: Client, argv: Uint8Array[]): void {
   }
   if (!checkStringLength(client, offset + patch.length)) return;
   const size = Math.max(current.length, offset + patch.length);
-  const updated = new Uint8Array(size);
+  const updated = new RawString(size);
   updated.set(current);
   updated.set(patch, offset);
-  rawEncodedStrings.add(updated);
   db.setKey(key, updated, true);
   keyChanged(client, NOTIFY_STRING, "setrange", key);
   client.reply.integer(updated.length);

@@ -78,6 +78,8 @@ const MURMUR_M_LO_HIGH16 = MURMUR_M_LO >>> 16;
 const MURMUR_SEED = 0xadc83b19;
 
 // Results of multiplyByM / hashElement, kept in module scope so the hot path allocates nothing.
+// Safe as module state: each is read back right after the call that wrote it, and these
+// leaf functions call out to nothing, so no other hashing can run in between.
 let productHi = 0;
 let productLo = 0;
 
@@ -142,7 +144,8 @@ export function murmurHash64A(data: Uint8Array): bigint {
   return (BigInt(hashHi) << 32n) | BigInt(hashLo);
 }
 
-// hllPatLen results: the register an element maps to and the length of its 0...01 run.
+// hllPatLen results: the register an element maps to and the length of its 0...01 run
+// (module state for the reason productHi/productLo are: read right after patternOf).
 let patternIndex = 0;
 let patternCount = 0;
 
@@ -292,6 +295,7 @@ function sparseToDense(sparse: Uint8Array, sparseLength: number): Uint8Array | n
   return index === HLL_REGISTERS ? dense : null;
 }
 
+/** Where a sparse register split is assembled before it is copied into the value (per-call scratch of sparseSet). */
 const SPLIT_SEQUENCE = new Uint8Array(5);
 
 function valOpcode(registerValue: number, runLength: number): number {

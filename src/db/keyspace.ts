@@ -18,8 +18,9 @@
 // save can keep streaming from the table it started with.
 
 import { KeyTable, LFU_INIT_VAL } from "./keytable.ts";
+import { CommandEpoch } from "./value-arena.ts";
 import { typeOf, type RedisValue } from "./types.ts";
-import { rawEncodedStrings } from "./string-encoding.ts";
+import { RawString, markRaw } from "./string-encoding.ts";
 import { bytesToKey } from "./bytes.ts";
 
 /** Settings of the LFU counter (lfu-log-factor, lfu-decay-time), null when no LFU policy is set. */
@@ -73,7 +74,7 @@ export interface KeyspaceEvents {
 }
 
 export class Database {
-  table = new KeyTable();
+  table: KeyTable;
 
   observers: KeyspaceObserver[] = [];
   lfu: LfuSettings | null = null;
@@ -82,7 +83,16 @@ export class Database {
   now: () => number = Date.now;
   stats = { hits: 0, misses: 0, expiredKeys: 0 };
 
-  constructor(readonly index: number) {}
+  /**
+   * `epoch`: the command counter of the server running commands against this database
+   * (value-arena.ts), handed to every table it makes; a standalone database counts its own.
+   */
+  constructor(
+    readonly index: number,
+    readonly epoch: CommandEpoch = new CommandEpoch(),
+  ) {
+    this.table = new KeyTable(epoch);
+  }
 
   get size(): number {
     return this.table.size;
@@ -286,12 +296,9 @@ export class Database {
   unshareString(slot: number): Uint8Array {
     const table = this.table;
     const value = table.valueAt(slot) as Uint8Array;
-    if (!table.isInline(slot)) {
-      rawEncodedStrings.add(value);
-      return value;
-    }
-    const owned = new Uint8Array(value);
-    rawEncodedStrings.add(owned);
+    if (value instanceof RawString) return value;
+    // An object of its own is marked where it lies; an arena string is copied out.
+    const owned = table.isInline(slot) ? new RawString(value) : markRaw(value);
     table.setValue(slot, owned);
     return owned;
   }
@@ -429,7 +436,7 @@ export class Database {
     for (const observer of this.observers) observer.beforeClear(this);
     const removed = this.table.size;
     // A new table: a background save may still be streaming from the old one.
-    this.table = new KeyTable();
+    this.table = new KeyTable(this.epoch);
     return removed;
   }
 

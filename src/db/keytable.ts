@@ -37,7 +37,7 @@
 import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
 import { integerBytes, integerDigitCount, parseIntegerIn } from "./bytes.ts";
-import { NO_LOCATION, ValueArena, currentCommand } from "./value-arena.ts";
+import { CommandEpoch, NO_LOCATION, ValueArena } from "./value-arena.ts";
 
 const PAGE_BITS = 16;
 const PAGE_SLOTS = 1 << PAGE_BITS;
@@ -156,15 +156,21 @@ export class KeyTable {
   private oldIndexMask = 0;
   private rehashPosition = 0;
 
-  private keys = new ValueArena();
+  private keys: ValueArena;
   /** Keys too long for an arena segment (keyLocation NO_LOCATION). */
   private hugeKeys = new Map<number, Uint8Array>();
-  private values = new ValueArena();
+  private values: ValueArena;
   /** Next slot each arena's reclaiming walk looks at, -1 when it is not walking. */
   private keyReclaimCursor = -1;
   private valueReclaimCursor = -1;
   /** The last command during which valueAt handed out a view of an arena string. */
   private viewedInCommand = -1;
+
+  /** `epoch`: the owner's command counter (value-arena.ts), shared with both arenas. */
+  constructor(readonly epoch: CommandEpoch = new CommandEpoch()) {
+    this.keys = new ValueArena(epoch);
+    this.values = new ValueArena(epoch);
+  }
 
   // ---- lookups ---------------------------------------------------------------------
 
@@ -283,7 +289,7 @@ export class KeyTable {
     const i = slot & PAGE_MASK;
     const stored = page.stored[i]!;
     if (stored !== INLINE_STRING) return stored as RedisValue;
-    this.viewedInCommand = currentCommand();
+    this.viewedInCommand = this.epoch.value;
     return this.values.view(page.valueLocation[i]!, page.valueLength[i]!);
   }
 
@@ -390,7 +396,7 @@ export class KeyTable {
       if (
         value instanceof Uint8Array &&
         value.length === page.valueLength[i] &&
-        this.viewedInCommand !== currentCommand() &&
+        this.viewedInCommand !== this.epoch.value &&
         isPlainString(value)
       ) {
         this.values.overwrite(page.valueLocation[i]!, value);
@@ -423,7 +429,7 @@ export class KeyTable {
     const i = slot & PAGE_MASK;
     const length = integerDigitCount(n);
     if (page.stored[i] === INLINE_STRING) {
-      if (length === page.valueLength[i] && this.viewedInCommand !== currentCommand()) {
+      if (length === page.valueLength[i] && this.viewedInCommand !== this.epoch.value) {
         this.values.overwriteInteger(page.valueLocation[i]!, n, length);
         return;
       }
@@ -496,7 +502,7 @@ export class KeyTable {
   /** Back to an empty table, letting the big arrays go. */
   private reset(): void {
     const avgTtl = this.avgTtl;
-    Object.assign(this, new KeyTable());
+    Object.assign(this, new KeyTable(this.epoch));
     this.avgTtl = avgTtl;
   }
 

@@ -104,6 +104,7 @@ export function formatStreamId(id: StreamId): string {
   return `${id.ms}-${id.seq}`;
 }
 
+// Per-call scratch of streamIdKey: filled and read within the call, which calls out to nothing.
 const idKeyView = new DataView(new ArrayBuffer(16));
 const idKeyBytes = new Uint8Array(idKeyView.buffer);
 

@@ -2,46 +2,66 @@
 //
 // Redis's encoding of a string (int / embstr / raw) mostly follows from its bytes, but
 // not always: APPEND, SETRANGE, SETBIT and HyperLogLog results are "raw" even when
-// short, and INCRBYFLOAT results are never "int". Those strings are remembered by
-// identity here (a WeakSet costs nothing for values never put in it), so they are
-// stored as their own Uint8Array; every other string is "plain" and the keyspace may
-// keep its bytes in its value arena (keytable.ts), where the encoding is derived again
-// from the bytes.
+// short, and INCRBYFLOAT results are never "int". Those strings carry the mark in their
+// class (RawString, UnencodedString), so they are stored as their own objects; every
+// other string is "plain" and the keyspace may keep its bytes in its value arena
+// (keytable.ts), where the encoding is derived again from the bytes.
+//
+// The mark is the value's class rather than an entry in a process-wide set: it goes
+// wherever the value goes (RENAME, MOVE, SWAPDB, a snapshot's preserved copy), needs no
+// registry that two servers in a process, or a load running beside commands, would
+// share, and the plain-string test on SET's path is one `instanceof`.
 
 import { parseInteger } from "./bytes.ts";
 
-/** Every string in either set below: one lookup tells the keyspace a string is plain. */
-const markedStrings = new WeakSet<Uint8Array>();
-
-/** A WeakSet whose members are also recorded in markedStrings. */
-class StringMarks extends WeakSet<Uint8Array> {
-  override add(value: Uint8Array): this {
-    markedStrings.add(value);
-    return super.add(value);
+/**
+ * A string whose encoding does not follow from its bytes. Derived arrays (subarray,
+ * slice, map...) are plain Uint8Arrays (Symbol.species), so a range read out of a
+ * marked string and stored elsewhere is not marked by accident.
+ */
+export abstract class MarkedString extends Uint8Array {
+  static get [Symbol.species](): Uint8ArrayConstructor {
+    return Uint8Array;
   }
 }
 
-/** Strings Redis would hold with "raw" encoding although they are short. */
-export const rawEncodedStrings: WeakSet<Uint8Array> = new StringMarks();
-/** Strings Redis creates without trying the integer form (INCRBYFLOAT results). */
-export const unencodedStrings: WeakSet<Uint8Array> = new StringMarks();
+/** A string Redis would hold with "raw" encoding although it is short. */
+export class RawString extends MarkedString {}
+
+/** A string Redis creates without trying the integer form (an INCRBYFLOAT result). */
+export class UnencodedString extends MarkedString {}
+
+/**
+ * `bytes` as a RawString: itself when it is one already, else a RawString over the same
+ * memory (no copy: the caller stores the result in place of `bytes`). `bytes` must be
+ * the caller's own array, never a view of the keyspace's value arena.
+ */
+export function markRaw(bytes: Uint8Array): RawString {
+  if (bytes instanceof RawString) return bytes;
+  return new RawString(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
+}
+
+/** markRaw for UnencodedString (a raw string stays raw: raw is what OBJECT ENCODING reports first). */
+export function markUnencoded(bytes: Uint8Array): MarkedString {
+  if (bytes instanceof MarkedString) return bytes;
+  return new UnencodedString(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
+}
 
 /** OBJECT ENCODING of a string value, as Redis 7.0 would report it. */
 export function stringEncoding(value: Uint8Array): "int" | "embstr" | "raw" {
-  if (rawEncodedStrings.has(value)) return "raw";
-  if (value.length <= 20 && !unencodedStrings.has(value) && parseInteger(value) !== null) return "int";
+  if (value instanceof RawString) return "raw";
+  if (value.length <= 20 && !(value instanceof UnencodedString) && parseInteger(value) !== null) return "int";
   return value.length <= 44 ? "embstr" : "raw";
 }
 
-/** A string whose encoding follows from its bytes alone. */
+/** A string whose encoding follows from its bytes alone (a Buffer is plain too). */
 export function isPlainString(value: Uint8Array): boolean {
-  return !markedStrings.has(value);
+  return !(value instanceof MarkedString);
 }
 
 /** A copy of a string value that keeps what OBJECT ENCODING says of it (COPY keeps encodings). */
 export function copyStringValue(value: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(value);
-  if (rawEncodedStrings.has(value)) rawEncodedStrings.add(copy);
-  if (unencodedStrings.has(value)) unencodedStrings.add(copy);
-  return copy;
+  if (value instanceof RawString) return new RawString(value);
+  if (value instanceof UnencodedString) return new UnencodedString(value);
+  return new Uint8Array(value);
 }

@@ -4,7 +4,7 @@
 // A value's location is one 32-bit number (segment << 20 | offset). A replaced or
 // deleted value's bytes become a *hole*, reused by the next value of exactly that
 // length (a SET over a same-size value reuses its bytes, as malloc would), but only
-// from the next command on (commandBoundary): until the command that freed them ends,
+// from the next command on (CommandEpoch): until the command that freed them ends,
 // they may still be read through a view (GETSET replies the old value after storing
 // the new one). Other garbage is counted per segment; a segment with nothing live left
 // is dropped.
@@ -36,23 +36,36 @@ const MAX_HOLE_LENGTH = 512;
 const MAX_HOLES = 1 << 20;
 
 /**
- * Counts commands (Server.call calls commandBoundary). Bytes freed during a command
- * are reused only from the next one on: the command may still read them through a view.
+ * The command counter of one server (Server.call calls boundary() as each command
+ * starts), shared by its databases' tables and arenas: bytes freed during a command are
+ * reused only from the next one on, since the command may still read them through a view.
+ *
+ * The rule: a view read in a command stays valid until that command ends. A nested
+ * call() (EXEC running its queue; a script's redis.call, when scripting comes) is a
+ * command of its own and starts with a boundary too, so the bytes one queued command
+ * frees are reused by the next (a long transaction leaves no garbage behind and can
+ * overwrite in place). The price: the outer command's views end when it runs another
+ * command, so a command that runs others must copy what it reads from the keyspace
+ * (a reply, a script's value, is a copy) before it does.
+ *
+ * One per server, never module state: two servers in a process, or a table built by a
+ * tool or a test, count their own commands. A standalone KeyTable or Database gets one of
+ * its own; whoever runs commands against it calls boundary().
  */
-let commandEpoch = 0;
+export class CommandEpoch {
+  value = 0;
 
-export function commandBoundary(): void {
-  commandEpoch++;
-}
-
-export function currentCommand(): number {
-  return commandEpoch;
+  boundary(): void {
+    this.value++;
+  }
 }
 
 /** The first segment starts this small and doubles: a database with a few keys stays small. */
 const FIRST_SEGMENT_BYTES = 256;
 
 export class ValueArena {
+  constructor(private readonly epoch: CommandEpoch = new CommandEpoch()) {}
+
   private segments: (Uint8Array | null)[] = [];
   /** Per segment: bytes of live values, and bytes written (live + garbage). */
   private segmentLive: number[] = [];
@@ -131,7 +144,7 @@ export class ValueArena {
   private allocate(length: number): number {
     if (length > SEGMENT_SIZE) return -1;
     if (length <= MAX_HOLE_LENGTH) {
-      if (this.pending.length > 0 && this.pendingEpoch !== commandEpoch) this.releasePending();
+      if (this.pending.length > 0 && this.pendingEpoch !== this.epoch.value) this.releasePending();
       const holes = this.holes[length];
       while (holes !== undefined && holes.length > 0) {
         const generation = holes.pop()!;
@@ -218,8 +231,9 @@ export class ValueArena {
     if (length === 0 || length > MAX_HOLE_LENGTH) return;
     // The bytes may still be read through a view until this command ends (GETSET
     // replies the old value after storing the new one): reusable from the next one.
-    if (this.pending.length > 0 && this.pendingEpoch !== commandEpoch) this.releasePending();
-    this.pendingEpoch = commandEpoch;
+    const epoch = this.epoch.value;
+    if (this.pending.length > 0 && this.pendingEpoch !== epoch) this.releasePending();
+    this.pendingEpoch = epoch;
     this.pending.push(location, length, this.segmentGeneration[id]!);
   }
 

@@ -66,7 +66,8 @@ function nodeBefore(node: SkipNode, score: number, member: string): boolean {
   return node.score < score || (node.score === score && node.member < member);
 }
 
-// Scratch vectors for insert/delete paths: operations never nest, so one set serves all sets.
+// Scratch vectors for insert/delete paths: operations never nest (they call out to nothing),
+// so one set serves all sets.
 // Filled up front so they stay dense arrays of one element kind.
 const scratchFiller = new SkipNode("", 0, 1);
 const updateScratch: SkipNode[] = [];

@@ -15,8 +15,8 @@ import type { Server } from "../server.ts";
 import type { Client } from "../net/client.ts";
 import { MISCONF_RDB } from "../errors.ts";
 import { logger } from "../log.ts";
-import { RdbEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
-import { RdbDecoder, RdbLoadError, type RdbLoadLimits } from "./rdb/decoder.ts";
+import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
+import { RdbDecoder, RdbLoadError, type RdbLoadLimits, ValueDecoder } from "./rdb/decoder.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { memorySnapshot } from "../memory.ts";
@@ -58,6 +58,13 @@ export class Persistence {
   loadingState: LoadingState | null = null;
   /** The one background child (Redis's child_pid/child_type) and its fork stats. */
   readonly childSlot: ChildSlot;
+  /**
+   * The working memory of the values commands encode and decode on their own: DUMP and
+   * DEBUG OBJECT, RESTORE. Commands run one at a time and these codecs call out to
+   * nothing, so one of each serves them all; a load, a save and a snapshot have their own.
+   */
+  readonly valueEncoder = new ValueEncoder();
+  readonly valueDecoder = new ValueDecoder();
 
   constructor(private readonly server: Server) {
     this.childSlot = new ChildSlot((event, ms) => server.latency.sample(event, ms));

@@ -1,7 +1,7 @@
 // The wire format between the server and the snapshot writer process.
 //
 // Frames are a 4-byte big-endian length followed by one msgpack value. Keys travel
-// already RDB-encoded (type byte + payload, as encodeValue produces them): the server
+// already RDB-encoded (type byte + payload, as ValueEncoder.encode produces them): the server
 // has to serialise a value anyway to preserve it before a change, and the writer then
 // only frames, checksums and writes bytes.
 //
@@ -130,6 +130,8 @@ export class KeyRecordReader {
   }
 }
 
+// msgpack's encoder reuses its buffer: encodeFrame copies the body out before it returns,
+// and nothing runs in between, so one encoder serves every frame.
 const encoder = new Encoder();
 
 export function encodeFrame(message: ServerMessage | WriterMessage): Uint8Array {

@@ -9,6 +9,8 @@
 // file and exits 1; SIGUSR1 exits 255 at once (the server treats it as a deliberate
 // stop); a server that disappears before "end" leaves no file behind (exit 1).
 //
+// This module is the child's program: its top-level state is that one process's.
+//
 // argv: socketPath dir dbfilename checksum(0|1) incrementalFsync(0|1) keySaveDelayMicros logfile loglevel compression(0|1)
 
 import { readFileSync } from "node:fs";

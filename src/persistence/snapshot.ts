@@ -23,7 +23,7 @@ import { join } from "node:path";
 import type { Server } from "../server.ts";
 import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
 import type { KeyTable } from "../db/keytable.ts";
-import { encodeValue, type RdbEncodeOptions } from "./rdb/encoder.ts";
+import { ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { encodeFrame, FrameReader, KeyRecords, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
 import { memorySnapshot } from "../memory.ts";
 import type { ChildProducer } from "./child.ts";
@@ -80,6 +80,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private streamDone = false;
   private released = false;
   private readonly options: RdbEncodeOptions;
+  /** Encodes the old values preserved ahead of the stream (its own: see ValueEncoder). */
+  private readonly values = new ValueEncoder();
   private readonly reader = new FrameReader();
   /** The batch being built: records of keys of database batchDb (-1: none yet). */
   private readonly batch = new KeyRecords();
@@ -270,7 +272,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
       table.copyInlineValue(slot, batch.bytes, payloadAt);
     } else {
       const value = table.valueAt(slot);
-      const encoded = value instanceof Uint8Array ? { type: RAW_STRING_TYPE, payload: value } : encodeValue(value, this.options);
+      const encoded = value instanceof Uint8Array ? { type: RAW_STRING_TYPE, payload: value } : this.values.encode(value, this.options);
       const payloadAt = batch.beginPayload(encoded.type, encoded.payload.length);
       batch.bytes.set(encoded.payload, payloadAt);
     }

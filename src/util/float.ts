@@ -33,7 +33,8 @@ const enum ScanKind {
 
 /**
  * Fields of the last scan. The scanner writes them instead of returning an
- * object so that ZADD's hot path allocates nothing while validating.
+ * object so that ZADD's hot path allocates nothing while validating. Module state, and
+ * safe as such: the caller reads them right after the scan, which calls out to nothing.
  */
 const scanned = {
   kind: ScanKind.None as ScanKind,
@@ -220,7 +221,7 @@ export function bitLength(value: bigint): number {
   return hex.length * 4 - (Math.clz32(parseInt(hex[0]!, 16)) - 28);
 }
 
-/** Result of roundBinary: value = significand * 2^lsbExponent. */
+/** Result of roundBinary: value = significand * 2^lsbExponent (read right after the call, as `scanned`). */
 const rounded = { significand: 0n, lsbExponent: 0 };
 
 /**
@@ -537,6 +538,7 @@ export function formatDouble(d: number): string {
 // ---------------------------------------------------------------------------
 // The exact value of a double
 
+/** Per-call scratch: written and read within one call that calls out to nothing. */
 const doubleBits = new DataView(new ArrayBuffer(8));
 
 /**

@@ -9,13 +9,43 @@ import { RedisSet } from "../../src/db/set.ts";
 import { RedisZSet } from "../../src/db/zset.ts";
 import { RedisStream, type StreamId } from "../../src/db/stream.ts";
 import { bytesToKey } from "../../src/db/bytes.ts";
-import { DEFAULT_ENCODE_OPTIONS, RdbEncoder, type RdbEncoderOptions } from "../../src/persistence/rdb/encoder.ts";
+import {
+  DEFAULT_ENCODE_OPTIONS,
+  RdbEncoder,
+  ValueEncoder,
+  type EncodedValue,
+  type RdbEncodeOptions,
+  type RdbEncoderOptions,
+} from "../../src/persistence/rdb/encoder.ts";
 import {
   DEFAULT_LOAD_LIMITS,
   RdbDecoder,
+  ValueDecoder,
   type RdbDecoderOptions,
+  type RdbLoadLimits,
   type RdbLoadSummary,
 } from "../../src/persistence/rdb/decoder.ts";
+import { createDumpPayload } from "../../src/persistence/rdb/dump.ts";
+
+// The stand-alone codecs as the server uses them: one encoder and one decoder, reused
+// from call to call (the tests run one at a time), so reuse is exercised too.
+export const valueEncoder = new ValueEncoder();
+export const valueDecoder = new ValueDecoder();
+
+/** ValueEncoder.encode with the shared test encoder. */
+export function encodeValue(value: RedisValue, options: RdbEncodeOptions): EncodedValue {
+  return valueEncoder.encode(value, options);
+}
+
+/** ValueDecoder.decode with the shared test decoder. */
+export function decodeValue(type: number, payload: Uint8Array, limits: RdbLoadLimits = DEFAULT_LOAD_LIMITS): RedisValue {
+  return valueDecoder.decode(type, payload, limits);
+}
+
+/** DUMP's reply for a value. */
+export function dumpPayload(value: RedisValue, options: RdbEncodeOptions): Uint8Array {
+  return createDumpPayload(encodeValue(value, options));
+}
 
 export function b(text: string): Uint8Array {
   return Buffer.from(text, "latin1");

@@ -8,19 +8,13 @@ import { RedisSet } from "../../src/db/set.ts";
 import { RedisList } from "../../src/db/list.ts";
 import { RedisStream } from "../../src/db/stream.ts";
 import { crc64 } from "../../src/persistence/rdb/crc64.ts";
-import { DEFAULT_ENCODE_OPTIONS, encodeValue } from "../../src/persistence/rdb/encoder.ts";
+import { DEFAULT_ENCODE_OPTIONS } from "../../src/persistence/rdb/encoder.ts";
 import { encodeListpack } from "../../src/persistence/rdb/listpack.ts";
 import { encodeIntset } from "../../src/persistence/rdb/intset.ts";
 import { parseDumpPayload } from "../../src/persistence/rdb/dump.ts";
-import {
-  DEFAULT_LOAD_LIMITS,
-  RdbDecoder,
-  RdbLoadError,
-  decodeValue,
-  parseScoreText,
-} from "../../src/persistence/rdb/decoder.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder, RdbLoadError, parseScoreText } from "../../src/persistence/rdb/decoder.ts";
 import * as rdb from "../../src/persistence/rdb/opcodes.ts";
-import { b, describe, encodeFile, fullDataset, keyMap, loadBytes, s, type KeySpec } from "./rdb-codec-helpers.ts";
+import { b, decodeValue, describe, encodeFile, encodeValue, fullDataset, keyMap, loadBytes, s, type KeySpec } from "./rdb-codec-helpers.ts";
 import { REDIS_DUMPS, buildZiplist, buildZipmap, concat, rdbLength } from "./rdb-primitives-helpers.ts";
 
 const FIXTURES = new URL("../fixtures", import.meta.url).pathname;

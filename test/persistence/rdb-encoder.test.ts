@@ -7,28 +7,19 @@ import { RedisZSet } from "../../src/db/zset.ts";
 import { RedisStream } from "../../src/db/stream.ts";
 import { crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { formatDouble } from "../../src/util/float.ts";
-import {
-  ByteWriter,
-  DEFAULT_ENCODE_OPTIONS,
-  RdbEncoder,
-  encodeValue,
-  scoreToText,
-  writeLength,
-  writeLengthBig,
-  writeString,
-} from "../../src/persistence/rdb/encoder.ts";
-import { createDumpPayload, parseDumpPayload, DUMP_PAYLOAD_INVALID, DumpPayloadError } from "../../src/persistence/rdb/dump.ts";
+import { ByteWriter, DEFAULT_ENCODE_OPTIONS, RdbEncoder, scoreToText, writeLength, writeLengthBig } from "../../src/persistence/rdb/encoder.ts";
+import { parseDumpPayload, DUMP_PAYLOAD_INVALID, DumpPayloadError } from "../../src/persistence/rdb/dump.ts";
 import { decodeListpack } from "../../src/persistence/rdb/listpack.ts";
 import { lzfDecompress } from "../../src/persistence/rdb/lzf.ts";
 import * as rdb from "../../src/persistence/rdb/opcodes.ts";
-import { b, encodeFile, fullDataset, loadBytes, s } from "./rdb-codec-helpers.ts";
+import { b, dumpPayload, encodeFile, encodeValue, fullDataset, loadBytes, s, valueEncoder } from "./rdb-codec-helpers.ts";
 import { HASH_FIELDS_AND_VALUES, LIST_ELEMENTS, REDIS_DUMPS, ZSET_MEMBERS_AND_SCORES, toHex } from "./rdb-primitives-helpers.ts";
 
 const NO_COMPRESSION = { ...DEFAULT_ENCODE_OPTIONS, compression: false };
 
 function stringBytes(data: Uint8Array, compression = true): string {
   const out = new ByteWriter();
-  writeString(out, data, compression);
+  valueEncoder.writeString(out, data, compression);
   return toHex(out.result());
 }
 
@@ -93,7 +84,7 @@ group("string encoding", () => {
   test("an LZF string decompresses back to the input", () => {
     const text = b("the quick brown fox jumps over the lazy dog. ".repeat(30));
     const out = new ByteWriter();
-    writeString(out, text, true);
+    valueEncoder.writeString(out, text, true);
     const bytes = out.result();
     expect(bytes[0]).toBe(0xc3);
     // c3 <clen 14-bit> <len 14-bit> <data>
@@ -176,26 +167,26 @@ group("values", () => {
     const pairs: [string, Uint8Array][] = [];
     for (let i = 0; i < HASH_FIELDS_AND_VALUES.length; i += 2) pairs.push([HASH_FIELDS_AND_VALUES[i]!, b(HASH_FIELDS_AND_VALUES[i + 1]!)]);
     const hash = RedisHash.fromEntries(pairs);
-    expect(toHex(createDumpPayload(hash, NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.hash));
-    expect(toHex(createDumpPayload(hash, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.hashLzf));
+    expect(toHex(dumpPayload(hash, NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.hash));
+    expect(toHex(dumpPayload(hash, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.hashLzf));
 
     const zpairs: [string, number][] = [];
     for (let i = 0; i < ZSET_MEMBERS_AND_SCORES.length; i += 2) zpairs.push([ZSET_MEMBERS_AND_SCORES[i]!, Number(ZSET_MEMBERS_AND_SCORES[i + 1])]);
-    expect(toHex(createDumpPayload(RedisZSet.fromEntries(zpairs), NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.zset));
+    expect(toHex(dumpPayload(RedisZSet.fromEntries(zpairs), NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.zset));
 
-    expect(toHex(createDumpPayload(RedisSet.fromMembers(["1", "2", "3", "-32768", "32767"]), NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.intset16));
-    expect(toHex(createDumpPayload(RedisSet.fromMembers(["5", "70000", "-2147483648"]), NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.intset32));
+    expect(toHex(dumpPayload(RedisSet.fromMembers(["1", "2", "3", "-32768", "32767"]), NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.intset16));
+    expect(toHex(dumpPayload(RedisSet.fromMembers(["5", "70000", "-2147483648"]), NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.intset32));
     const int64 = RedisSet.fromMembers(["7", "2147483648", "-9223372036854775808", "9223372036854775807"]);
-    expect(toHex(createDumpPayload(int64, NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.intset64));
-    expect(toHex(createDumpPayload(int64, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.intset64Lzf));
+    expect(toHex(dumpPayload(int64, NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.intset64));
+    expect(toHex(dumpPayload(int64, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.intset64Lzf));
 
     const list = RedisList.fromValues(LIST_ELEMENTS.map(b));
-    expect(toHex(createDumpPayload(list, NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.list));
-    expect(toHex(createDumpPayload(list, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.listLzf));
+    expect(toHex(dumpPayload(list, NO_COMPRESSION))).toBe(toHex(REDIS_DUMPS.list));
+    expect(toHex(dumpPayload(list, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.listLzf));
 
     const table = RedisHash.fromEntries([["other", b("abc".repeat(9))], ["field", b("a".repeat(100))]]);
     table.encoding = "hashtable";
-    expect(toHex(createDumpPayload(table, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.hashtableLzf));
+    expect(toHex(dumpPayload(table, DEFAULT_ENCODE_OPTIONS))).toBe(toHex(REDIS_DUMPS.hashtableLzf));
   });
 });
 
@@ -397,7 +388,7 @@ group("file encoder", () => {
 
 group("DUMP payload framing", () => {
   test("type, payload, version 10 LE, CRC-64 LE over everything before", () => {
-    const dump = createDumpPayload(b("hello"), DEFAULT_ENCODE_OPTIONS);
+    const dump = dumpPayload(b("hello"), DEFAULT_ENCODE_OPTIONS);
     expect(toHex(dump.subarray(0, 8))).toBe("000568656c6c6f0a".slice(0, 16));
     expect(toHex(dump.subarray(7, 9))).toBe("0a00");
     const crc = new DataView(dump.buffer, dump.byteOffset + 9, 8).getBigUint64(0, true);
@@ -406,7 +397,7 @@ group("DUMP payload framing", () => {
   });
 
   test("a newer version, a wrong CRC or a short payload are refused with Redis's text", () => {
-    const dump = createDumpPayload(b("hello"), DEFAULT_ENCODE_OPTIONS);
+    const dump = dumpPayload(b("hello"), DEFAULT_ENCODE_OPTIONS);
     const newer = dump.slice();
     newer[7] = 11;
     const badCrc = dump.slice();

@@ -9,18 +9,12 @@ import { RedisSet } from "../../src/db/set.ts";
 import { RedisZSet } from "../../src/db/zset.ts";
 import { RedisList } from "../../src/db/list.ts";
 import { RedisHash } from "../../src/db/hash.ts";
-import {
-  ByteWriter,
-  DEFAULT_ENCODE_OPTIONS,
-  encodeValue,
-  writeKeyString,
-  writeString,
-} from "../../src/persistence/rdb/encoder.ts";
-import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue, integerText } from "../../src/persistence/rdb/decoder.ts";
+import { ByteWriter, DEFAULT_ENCODE_OPTIONS } from "../../src/persistence/rdb/encoder.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder, integerText } from "../../src/persistence/rdb/decoder.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { b, describe, encodeFile, fullDataset, s, seededRandom } from "./rdb-codec-helpers.ts";
+import { b, decodeValue, describe, encodeFile, encodeValue, fullDataset, s, seededRandom, valueEncoder } from "./rdb-codec-helpers.ts";
 import {
   LISTPACK_FIRST_ENTRY,
   ListpackWriter,
@@ -31,7 +25,7 @@ import {
   validateListpack,
 } from "../../src/persistence/rdb/listpack.ts";
 import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/persistence/rdb/intset.ts";
-import { lzfCompress, lzfCompressToScratch, lzfOutput } from "../../src/persistence/rdb/lzf.ts";
+import { lzfCompress, lzfCompressInto, lzfOutputBound } from "../../src/persistence/rdb/lzf.ts";
 
 /** seededRandom's xorshift32 states as integers, so failures reproduce. */
 function prng(seed: number): () => number {
@@ -153,9 +147,9 @@ group("member strings", () => {
     for (const compression of [true, false]) {
       for (const text of samples) {
         const a = new ByteWriter();
-        writeKeyString(a, text, compression);
+        valueEncoder.writeKeyString(a, text, compression);
         const b = new ByteWriter();
-        writeString(b, keyToBytes(text), compression);
+        valueEncoder.writeString(b, keyToBytes(text), compression);
         expect(Array.from(a.result())).toEqual(Array.from(b.result()));
       }
     }
@@ -180,41 +174,48 @@ group("intsets and LZF", () => {
     expect(Array.from(encodeIntset([-3, 2n ** 40n]))).toEqual(Array.from(encodeIntset([-3n, 2n ** 40n])));
   });
 
-  test("lzfCompressToScratch of a prefix reads only the prefix", () => {
+  test("lzfCompressInto of a prefix reads only the prefix", () => {
     const next = prng(11);
+    const output = new Uint8Array(lzfOutputBound(400, 400));
     for (let i = 0; i < 200; i++) {
       const buffer = new Uint8Array(400);
       for (let j = 0; j < buffer.length; j++) buffer[j] = 97 + (next() % 3);
       const length = 21 + (next() % 300);
       const expected = lzfCompress(buffer.slice(0, length), length - 4);
-      const written = lzfCompressToScratch(buffer, length - 4, length);
+      const written = lzfCompressInto(output, buffer, length - 4, length);
       if (expected === null) expect(written).toBe(-1);
-      else expect(Array.from(lzfOutput.subarray(0, written))).toEqual(Array.from(expected));
+      else expect(Array.from(output.subarray(0, written))).toEqual(Array.from(expected));
     }
   });
 
-  test("a big compressed string is not kept as lzfOutput after it is written", () => {
+  test("lzfCompressInto refuses an output array smaller than lzfOutputBound", () => {
+    const input = new Uint8Array(100).fill(97);
+    expect(() => lzfCompressInto(new Uint8Array(lzfOutputBound(100, 96) - 1), input, 96)).toThrow(RangeError);
+  });
+
+  test("a big compressed string's LZF output is not kept by the encoder after it is written", () => {
     const big = new Uint8Array(3 * 1024 * 1024).fill(120);
     const out = new ByteWriter();
-    writeString(out, big, true);
-    expect(lzfOutput.length).toBeLessThanOrEqual(2 * 1024 * 1024);
+    valueEncoder.writeString(out, big, true);
+    expect((valueEncoder as unknown as { lzfOutput: Uint8Array }).lzfOutput.length).toBeLessThanOrEqual(2 * 1024 * 1024);
     const encoded = out.result();
     expect(encoded[0]).toBe(0xc3); // LZF
     const reencoded = encodeValue(decodeValue(0, encoded), DEFAULT_ENCODE_OPTIONS);
     expect(Array.from(reencoded.payload.subarray(0, 16))).toEqual(Array.from(encoded.subarray(0, 16)));
   });
 
-  test("lzfCompressToScratch writes what lzfCompress returns", () => {
+  test("lzfCompressInto writes what lzfCompress returns", () => {
     const next = prng(5);
+    const output = new Uint8Array(lzfOutputBound(320, 320));
     for (let i = 0; i < 500; i++) {
       const length = 21 + (next() % 300);
       const input = new Uint8Array(length);
       const alphabet = 1 + (next() % 20);
       for (let j = 0; j < length; j++) input[j] = 97 + (next() % alphabet);
       const expected = lzfCompress(input, length - 4);
-      const written = lzfCompressToScratch(input, length - 4);
+      const written = lzfCompressInto(output, input, length - 4);
       if (expected === null) expect(written).toBe(-1);
-      else expect(Array.from(lzfOutput.subarray(0, written))).toEqual(Array.from(expected));
+      else expect(Array.from(output.subarray(0, written))).toEqual(Array.from(expected));
     }
   });
 });

@@ -11,9 +11,9 @@ import { RedisList } from "../../src/db/list.ts";
 import { RedisHash } from "../../src/db/hash.ts";
 import { RedisSet } from "../../src/db/set.ts";
 import { RedisZSet } from "../../src/db/zset.ts";
-import { DEFAULT_ENCODE_OPTIONS, encodeValue } from "../../src/persistence/rdb/encoder.ts";
-import { DEFAULT_LOAD_LIMITS, RdbDecoder, RdbLoadError, decodeValue } from "../../src/persistence/rdb/decoder.ts";
-import { b, buildStream, encodeFile, seededRandom, type KeySpec } from "./rdb-codec-helpers.ts";
+import { DEFAULT_ENCODE_OPTIONS } from "../../src/persistence/rdb/encoder.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder, RdbLoadError } from "../../src/persistence/rdb/decoder.ts";
+import { b, buildStream, decodeValue, encodeFile, encodeValue, seededRandom, type KeySpec } from "./rdb-codec-helpers.ts";
 
 type Mutation = { name: string; bytes: Uint8Array; changedFrom: number };
 

@@ -10,10 +10,10 @@ import type { RedisValue } from "../../src/db/types.ts";
 import { RedisStream } from "../../src/db/stream.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
 import { DEFAULT_ENCODE_OPTIONS } from "../../src/persistence/rdb/encoder.ts";
-import { createDumpPayload, parseDumpPayload } from "../../src/persistence/rdb/dump.ts";
-import { DEFAULT_LOAD_LIMITS, RdbDecoder, decodeValue } from "../../src/persistence/rdb/decoder.ts";
+import { parseDumpPayload } from "../../src/persistence/rdb/dump.ts";
+import { DEFAULT_LOAD_LIMITS, RdbDecoder } from "../../src/persistence/rdb/decoder.ts";
 import { RealRedis, RespError, redisCheckRdbPath, redisServerPath, text, type Resp } from "./real-redis.ts";
-import { b, describe, encodeFile, fullDataset, type KeySpec } from "./rdb-codec-helpers.ts";
+import { b, decodeValue, describe, dumpPayload, encodeFile, fullDataset, type KeySpec } from "./rdb-codec-helpers.ts";
 
 const available = redisServerPath !== null && redisCheckRdbPath !== null;
 if (!available) {
@@ -143,7 +143,7 @@ group.skipIf(!available)("with a real redis-server 7.0", () => {
       if (!dumpIsDeterministic(spec)) continue;
       await ok(source, "SELECT", String(spec.db));
       const real = (await ok(source, "DUMP", spec.key)) as Uint8Array;
-      const ours = createDumpPayload(spec.value, DEFAULT_ENCODE_OPTIONS);
+      const ours = dumpPayload(spec.value, DEFAULT_ENCODE_OPTIONS);
       expect(`${spec.key}: ${Buffer.from(ours).toString("hex")}`).toBe(`${spec.key}: ${Buffer.from(real).toString("hex")}`);
       compared++;
     }
@@ -153,7 +153,7 @@ group.skipIf(!available)("with a real redis-server 7.0", () => {
     await ok(source, "CONFIG", "SET", "rdbcompression", "no");
     const real = (await ok(source, "DUMP", "str:lzf-text")) as Uint8Array;
     await ok(source, "CONFIG", "SET", "rdbcompression", "yes");
-    const ours = createDumpPayload(dataset.find((k) => k.key === "str:lzf-text")!.value, { ...DEFAULT_ENCODE_OPTIONS, compression: false });
+    const ours = dumpPayload(dataset.find((k) => k.key === "str:lzf-text")!.value, { ...DEFAULT_ENCODE_OPTIONS, compression: false });
     expect(Buffer.from(ours).toString("hex")).toBe(Buffer.from(real).toString("hex"));
   });
 

@@ -12,7 +12,7 @@ import { RedisHash } from "../../src/db/hash.ts";
 import { RedisZSet } from "../../src/db/zset.ts";
 import { RedisStream } from "../../src/db/stream.ts";
 import { keyToBytes, textToBytes } from "../../src/db/bytes.ts";
-import { rawEncodedStrings } from "../../src/db/string-encoding.ts";
+import { markRaw } from "../../src/db/string-encoding.ts";
 
 const ZEROS = "0".repeat(40);
 
@@ -119,8 +119,7 @@ describe("DEBUG DIGEST construction", () => {
       const asObject = [new Database(0)];
       inArena[0]!.add(`key-${text}`, textToBytes(text));
       // A raw-marked string is never put in the arena (string-encoding.ts).
-      const marked = textToBytes(text);
-      rawEncodedStrings.add(marked);
+      const marked = markRaw(textToBytes(text));
       asObject[0]!.add(`key-${text}`, marked);
       expect(inArena[0]!.table.isInline(0)).toBe(length <= 512);
       expect(asObject[0]!.table.isInline(0)).toBe(false);

@@ -1,11 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { seededRandom } from "../persistence/rdb-primitives-helpers.ts";
 import { INLINE_MAX, KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
-import { rawEncodedStrings, unencodedStrings } from "../../src/db/string-encoding.ts";
+import { RawString, isPlainString, markRaw, markUnencoded } from "../../src/db/string-encoding.ts";
 import { RedisList } from "../../src/db/list.ts";
 import { Database } from "../../src/db/keyspace.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
-import { commandBoundary } from "../../src/db/value-arena.ts";
 
 const value = (text: string) => keyToBytes(text);
 
@@ -130,10 +129,8 @@ describe("KeyTable", () => {
 
   test("raw-marked, INCRBYFLOAT and long strings and collections stay objects", () => {
     const table = new KeyTable();
-    const raw = value("ab");
-    rawEncodedStrings.add(raw);
-    const unencoded = value("1.5");
-    unencodedStrings.add(unencoded);
+    const raw = markRaw(value("ab"));
+    const unencoded = markUnencoded(value("1.5"));
     const long = new Uint8Array(INLINE_MAX + 1);
     const list = new RedisList();
     for (const [key, v] of [["raw", raw], ["unencoded", unencoded], ["long", long], ["list", list]] as const) {
@@ -142,6 +139,10 @@ describe("KeyTable", () => {
       expect(table.valueAt(slot)).toBe(v);
     }
     expect(table.isInline(table.insert("short", value("ab"), -1, 0))).toBe(true);
+    // A Buffer is a Uint8Array subclass but carries no mark; a range of a marked string is plain.
+    expect(isPlainString(Buffer.from("ab"))).toBe(true);
+    expect(table.isInline(table.insert("buffer", Buffer.from("ab"), -1, 0))).toBe(true);
+    expect(table.isInline(table.insert("range", raw.subarray(0, 1), -1, 0))).toBe(true);
   });
 
   test("integers are parsed and written where they lie in the value arena", () => {
@@ -149,21 +150,21 @@ describe("KeyTable", () => {
     const slot = table.insert("n", value("9"), -1, 0);
     const other = table.insert("other", value("x"), -1, 0);
     expect(table.inlineIntegerAt(slot)).toBe(9);
-    commandBoundary();
+    table.epoch.boundary();
     table.setIntegerValue(slot, 10); // one digit more: new bytes
     expect(table.valueAt(slot)).toEqual(value("10"));
-    commandBoundary();
+    table.epoch.boundary();
     table.setIntegerValue(slot, -99); // three bytes: a fresh place
     table.setIntegerValue(slot, 123); // same length: over the old bytes
     expect(table.valueAt(slot)).toEqual(value("123"));
     // A view handed out during the command keeps its bytes: no overwrite in place.
-    commandBoundary();
+    table.epoch.boundary();
     const view = table.valueAt(slot) as Uint8Array;
     table.setIntegerValue(slot, 124);
     expect(view).toEqual(value("123"));
     expect(table.valueAt(slot)).toEqual(value("124"));
     for (const n of [0, -1, 2 ** 31, -(2 ** 31) - 1, 9007199254739999, -9007199254739999]) {
-      commandBoundary();
+      table.epoch.boundary();
       table.setIntegerValue(slot, n);
       expect(table.valueAt(slot)).toEqual(value(String(n)));
       expect(table.inlineIntegerAt(slot)).toBe(n);
@@ -177,8 +178,7 @@ describe("KeyTable", () => {
     }
     table.setValue(slot, value("9223372036854775807"));
     expect(table.inlineIntegerAt(slot)).toBe(9223372036854775807n);
-    const raw = value("12");
-    rawEncodedStrings.add(raw);
+    const raw = markRaw(value("12"));
     table.setValue(slot, raw);
     expect(table.inlineIntegerAt(slot)).toBeNull();
     // An object value becomes an arena string again.
@@ -234,6 +234,8 @@ describe("Database on a KeyTable", () => {
     const db = new Database(0);
     const kinds: string[] = [];
     db.add("s", value("hello"));
+    const long = new Uint8Array(INLINE_MAX + 1).fill(7);
+    db.add("long", long);
     db.observers.push({ beforeChange: (_db, key) => kinds.push(key), beforeClear: () => {} });
     const slot = db.find("s");
     expect(db.table.isInline(slot)).toBe(true);
@@ -241,7 +243,14 @@ describe("Database on a KeyTable", () => {
     expect(db.table.isInline(slot)).toBe(false);
     expect(db.valueAt(slot)).toBe(owned);
     expect(owned).toEqual(value("hello"));
-    expect(rawEncodedStrings.has(owned)).toBe(true);
+    expect(owned).toBeInstanceOf(RawString);
+    expect(db.unshareString(slot)).toBe(owned);
+    // A string that is an object already is marked where it lies, and the table holds the mark.
+    const longSlot = db.find("long");
+    const unshared = db.unshareString(longSlot);
+    expect(unshared).toBeInstanceOf(RawString);
+    expect(unshared.buffer).toBe(long.buffer);
+    expect(db.valueAt(longSlot)).toBe(unshared);
     expect(kinds).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { seededRandom } from "../persistence/rdb-primitives-helpers.ts";
-import { SEGMENT_SIZE, ValueArena, commandBoundary } from "../../src/db/value-arena.ts";
+import { SEGMENT_SIZE, ValueArena } from "../../src/db/value-arena.ts";
 import { KeyTable } from "../../src/db/keytable.ts";
 
 function bytesOf(seed: number, length: number): Uint8Array {
@@ -29,20 +29,20 @@ describe("ValueArena", () => {
 describe("hole reuse", () => {
   test("bytes freed by a command are reused by a later command's value of the same length, never by the same command", () => {
     const table = new KeyTable();
-    commandBoundary();
+    table.epoch.boundary();
     const slot = table.insert("k", bytesOf(1, 32), -1, 0);
-    commandBoundary();
+    table.epoch.boundary();
     // One command: read the old value through a view, store a new one of the same length.
     const previous = table.valueAt(slot) as Uint8Array;
     table.setValue(slot, bytesOf(2, 32));
     table.setValue(slot, bytesOf(3, 32));
     expect(previous).toEqual(bytesOf(1, 32));
-    commandBoundary();
+    table.epoch.boundary();
     const arena = (table as unknown as { values: ValueArena }).values;
     const allocated = arena.allocatedBytes;
     // Later commands overwriting with same-length values cycle through the freed holes: no growth.
     for (let i = 0; i < 100000; i++) {
-      commandBoundary();
+      table.epoch.boundary();
       table.setValue(slot, bytesOf(i, 32));
       expect(table.valueAt(slot)).toEqual(bytesOf(i, 32));
     }
@@ -57,7 +57,7 @@ describe("hole reuse", () => {
     const allocated = arena.allocatedBytes;
     const random = seededRandom(5);
     for (let i = 0; i < 500000; i++) {
-      commandBoundary();
+      table.epoch.boundary();
       table.setValue(slots[Math.floor(random() * slots.length)]!, bytesOf(i, 40));
     }
     expect(arena.allocatedBytes).toBeLessThanOrEqual(allocated + SEGMENT_SIZE);

@@ -14,6 +14,7 @@ const SLICES = 8;
 
 // tableLo[k * 256 + b] / tableHi[k * 256 + b]: low / high 32 bits of the CRC
 // contribution of byte value b when it sits k bytes before the end of an 8-byte block.
+// Filled once when the module loads, read-only after: constants, not state.
 const tableLo = new Uint32Array(SLICES * 256);
 const tableHi = new Uint32Array(SLICES * 256);
 

@@ -204,6 +204,7 @@ export function fileByteSource(path: string): RdbByteSource {
 }
 
 const DEFAULT_READ_BUFFER = 64 * 1024;
+const NO_BLOB = new Uint8Array(0);
 
 /** bytes[start, start + length) in an array of its own (a loop beats slice() for short strings). */
 function copyRange(bytes: Uint8Array, start: number, length: number): Uint8Array {
@@ -215,6 +216,7 @@ function copyRange(bytes: Uint8Array, start: number, length: number): Uint8Array
 
 // Scratch for float64LE: bytes in, double out (the platform is little-endian, as
 // every Bun target is; the test suite loads Redis-written ZSET_2 scores through it).
+// Module state, and safe as such: written and read within one call that calls nothing.
 const float64Value = new Float64Array(1);
 const float64Bytes = new Uint8Array(float64Value.buffer);
 
@@ -230,6 +232,14 @@ class RdbReader {
   private base = 0;
   /** buffer[crcFrom..position) has not been fed to the CRC yet. */
   private crcFrom = 0;
+  /**
+   * Where readBlob left the last blob: blobBytes[blobStart, blobStart + blobLength),
+   * valid until the next read. Fields rather than an object per blob: a load parses
+   * hundreds of thousands of small listpacks.
+   */
+  blobBytes: Uint8Array = NO_BLOB;
+  blobStart = 0;
+  blobLength = 0;
 
   constructor(
     private readonly source: RdbByteSource | null,
@@ -474,93 +484,59 @@ function readString(reader: RdbReader, owned: boolean = true): Uint8Array {
   return readEncodedString(reader, first);
 }
 
-/** Reused key arrays by length (see RdbLoadHandler.onKey); keys longer than this are copied. */
+/** Keys up to this long are read into reused arrays (see RdbLoadHandler.onKey); longer ones are copied. */
 const KEY_SCRATCH_MAX = 64;
-const keyScratch: (Uint8Array | undefined)[] = [];
 
 /** A key's bytes, in a reused array when short (valid until the next key of that length). */
-function readKey(reader: RdbReader): Uint8Array {
+function readKey(reader: RdbReader, decoder: ValueDecoder): Uint8Array {
   const first = reader.u8();
   if (first >> 6 === 3) return readEncodedString(reader, first);
   const length = readLengthAfter(reader, first);
   if (length > KEY_SCRATCH_MAX || !reader.canTake(length)) return reader.copy(length);
-  let key = keyScratch[length];
-  if (key === undefined) keyScratch[length] = key = new Uint8Array(length);
+  const keys = decoder.keys;
+  let key = keys[length];
+  if (key === undefined) keys[length] = key = new Uint8Array(length);
   const at = reader.take(length);
   const bytes = reader.bytes;
   for (let i = 0; i < length; i++) key[i] = bytes[at + i]!;
   return key;
 }
 
-// Where readBlob left the blob: bytes[blobStart, blobStart + blobLength), valid
-// until the next read. Module state rather than an object per blob: the loader
-// parses hundreds of thousands of small listpacks.
-let blobBytes: Uint8Array = new Uint8Array(0);
-let blobStart = 0;
-let blobLength = 0;
-
-const NO_BLOB = new Uint8Array(0);
-
-/** Drops the reference to the last blob's buffer (a RESTORE payload must not stay pinned by it). */
-function releaseBlob(): void {
-  blobBytes = NO_BLOB;
-}
-
 /**
- * A string that is parsed at once (a listpack, an intset): a raw one stays where
- * it lies in the read buffer (no view object), an encoded one is decoded.
+ * A string that is parsed at once (a listpack, an intset), left in reader.blobBytes
+ * and its neighbours: a raw one stays where it lies in the read buffer (no view
+ * object), an encoded one is decoded.
  */
 function readBlob(reader: RdbReader): void {
   const first = reader.u8();
   if (first >> 6 !== 3) {
     const length = readLengthAfter(reader, first);
-    blobLength = length;
+    reader.blobLength = length;
     if (reader.canTake(length)) {
-      blobStart = reader.take(length);
-      blobBytes = reader.bytes;
+      reader.blobStart = reader.take(length);
+      reader.blobBytes = reader.bytes;
     } else {
-      blobStart = 0;
-      blobBytes = reader.copy(length);
+      reader.blobStart = 0;
+      reader.blobBytes = reader.copy(length);
     }
     return;
   }
-  blobBytes = readEncodedString(reader, first);
-  blobStart = 0;
-  blobLength = blobBytes.length;
+  const decoded = readEncodedString(reader, first);
+  reader.blobBytes = decoded;
+  reader.blobStart = 0;
+  reader.blobLength = decoded.length;
 }
 
 // Members and fields repeat across collections (every hash of a kind has the same
-// field names), so short ones are interned: a direct-mapped cache hands back the
-// string made for the same bytes before. Fewer strings to allocate and collect,
-// less memory for the loaded dataset, and a string's hash is computed once for all
-// the Maps it is a key of. A miss costs a hash of at most 16 bytes.
+// field names), so short ones are interned (ValueDecoder.memberString): a direct-mapped
+// cache hands back the string made for the same bytes before. Fewer strings to allocate
+// and collect, less memory for the loaded dataset, and a string's hash is computed once
+// for all the Maps it is a key of. A miss costs a hash of at most 16 bytes.
 const INTERN_MAX_LENGTH = 16;
 const INTERN_SLOTS = 4096;
-const internedStrings: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
+/** A constant table, filled once. */
 const SMALL_INTEGERS = 1024;
 const smallIntegerStrings: string[] = Array.from({ length: SMALL_INTEGERS }, (_, i) => String(i));
-
-/** bytes[start, start + length) as a binary string, shared with earlier equal ones when short. */
-function memberString(bytes: Uint8Array, start: number, length: number): string {
-  if (length > INTERN_MAX_LENGTH) return Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
-  let hash = length;
-  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ bytes[start + i]!, 16777619);
-  const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1);
-  const cached = internedStrings[slot];
-  if (cached !== undefined && cached.length === length) {
-    let same = true;
-    for (let i = 0; i < length; i++) {
-      if (cached.charCodeAt(i) !== bytes[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return cached;
-  }
-  const made = Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
-  internedStrings[slot] = made;
-  return made;
-}
 
 /** An integer member's text, shared for small non-negative ones. */
 function integerMember(value: number): string {
@@ -571,13 +547,13 @@ function integerMember(value: number): string {
  * A string as a binary string (a set member, a hash field, a zset member): raw
  * bytes are converted where they lie in the read buffer, with no copy or view.
  */
-function readKeyString(reader: RdbReader): string {
+function readKeyString(reader: RdbReader, decoder: ValueDecoder): string {
   const first = reader.u8();
   if (first >> 6 !== 3) {
     const length = readLengthAfter(reader, first);
     if (!reader.canTake(length)) return bytesToKey(reader.copy(length));
     const at = reader.take(length);
-    return memberString(reader.bytes, at, length);
+    return decoder.memberString(reader.bytes, at, length);
   }
   const encoding = first & 0x3f;
   if (encoding !== RDB_ENC_LZF) return integerMember(readEncodedInteger(reader, encoding));
@@ -631,8 +607,6 @@ function readEncodedString(reader: RdbReader, first: number): Uint8Array {
 // Values (rdbLoadObject)
 // ---------------------------------------------------------------------------
 
-/** readQuicklist's elements, gathered before the list is built (reused between lists). */
-let listElements: Uint8Array[] = [];
 const EMPTY_ELEMENT = new Uint8Array(0);
 
 /** Thrown inside value decoding for an empty collection; load() skips the key, RESTORE refuses it. */
@@ -660,7 +634,7 @@ function parseBlob<T>(reader: RdbReader, what: string, parse: () => T): T {
 /** Reads and checks a listpack of pairs (hash fields and values, zset members and scores); returns its entry count. */
 function readPairsListpack(reader: RdbReader, what: string): number {
   readBlob(reader);
-  const count = validateListpackBlob(reader, what, blobBytes, blobStart, blobLength);
+  const count = validateListpackBlob(reader, what, reader.blobBytes, reader.blobStart, reader.blobLength);
   if (count % 2 !== 0) reader.fail(what);
   return count;
 }
@@ -675,8 +649,8 @@ function validateListpackBlob(reader: RdbReader, what: string, bytes: Uint8Array
 }
 
 /** A listpack entry as a binary string (collection member or field). */
-function listpackEntryKey(blob: Uint8Array, entry: ListpackEntryView): string {
-  if (entry.stringStart >= 0) return memberString(blob, entry.stringStart, entry.stringLength);
+function listpackEntryKey(decoder: ValueDecoder, blob: Uint8Array, entry: ListpackEntryView): string {
+  if (entry.stringStart >= 0) return decoder.memberString(blob, entry.stringStart, entry.stringLength);
   return entry.bigInteger === null ? integerMember(entry.integer) : entry.bigInteger.toString();
 }
 
@@ -715,10 +689,12 @@ function scoreFromText(reader: RdbReader, text: string, what: string): number {
   return score;
 }
 
+/** Reads the values of one stream of RDB bytes (a file, a DUMP payload) with a decoder's working memory. */
 class ValueReader {
   constructor(
     private readonly reader: RdbReader,
     private readonly limits: RdbLoadLimits,
+    private readonly decoder: ValueDecoder,
   ) {}
 
   read(type: number): RedisValue {
@@ -793,7 +769,7 @@ class ValueReader {
     const nodeCount = readLength(reader);
     if (nodeCount === 0) throw new EmptyKeyError();
     // The elements are gathered first, then the list is built in one go (fromArray).
-    const elements = listElements;
+    const elements = this.decoder.listElements;
     let length = 0;
     try {
       for (let i = 0; i < nodeCount; i++) {
@@ -813,10 +789,10 @@ class ValueReader {
         // Empty listpack nodes are skipped silently, as Redis does.
         if (version2) {
           readBlob(reader);
-          const bytes = blobBytes;
-          const start = blobStart;
-          if (blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
-          const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, blobLength);
+          const bytes = reader.blobBytes;
+          const start = reader.blobStart;
+          if (reader.blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+          const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, reader.blobLength);
           for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n++) {
             const entry = readListpackEntry(bytes, p);
             elements[length++] = listpackEntryValue(bytes, entry);
@@ -833,7 +809,7 @@ class ValueReader {
       return RedisList.fromArray(elements, length);
     } finally {
       // The scratch must not keep the values alive.
-      if (length > 1024) listElements = [];
+      if (length > 1024) this.decoder.listElements = [];
       else elements.fill(EMPTY_ELEMENT, 0, length);
     }
   }
@@ -848,7 +824,7 @@ class ValueReader {
     const set = new RedisSet();
     let allIntegers = count <= maxIntsetEntries;
     for (let i = 0; i < count; i++) {
-      const key = readKeyString(reader);
+      const key = readKeyString(reader, this.decoder);
       if (!set.add(key)) reader.fail("Duplicate set members detected");
       if (allIntegers && !isCanonicalInt64(key)) allIntegers = false;
     }
@@ -861,7 +837,7 @@ class ValueReader {
     readBlob(reader);
     let members: string[];
     try {
-      members = decodeIntsetMembers(blobBytes, blobStart, blobLength);
+      members = decodeIntsetMembers(reader.blobBytes, reader.blobStart, reader.blobLength);
     } catch (error) {
       if (error instanceof RdbFormatError) reader.fail(`Intset integrity check failed. (${error.message})`);
       throw error;
@@ -877,7 +853,7 @@ class ValueReader {
     if (count === 0) throw new EmptyKeyError();
     const zset = new RedisZSet();
     for (let i = 0; i < count; i++) {
-      const key = readKeyString(reader);
+      const key = readKeyString(reader, this.decoder);
       const score = binaryScores ? reader.float64LE() : readTextScore(reader);
       if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
       if (zset.has(key)) reader.fail("Duplicate zset fields detected");
@@ -895,11 +871,11 @@ class ValueReader {
     const zset = new RedisZSet();
     if (listpack) {
       const count = readPairsListpack(reader, what);
-      const bytes = blobBytes;
-      const start = blobStart;
+      const bytes = reader.blobBytes;
+      const start = reader.blobStart;
       for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
         const memberEntry = readListpackEntry(bytes, p);
-        const member = listpackEntryKey(bytes, memberEntry);
+        const member = listpackEntryKey(this.decoder, bytes, memberEntry);
         const scoreEntry = readListpackEntry(bytes, memberEntry.next);
         if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
         zset.add(member, listpackEntryScore(reader, bytes, scoreEntry, what));
@@ -930,7 +906,7 @@ class ValueReader {
     const fields = hash.map;
     let listpack = count <= this.limits.hashMaxListpackEntries;
     for (let i = 0; i < count; i++) {
-      const fieldKey = readKeyString(reader);
+      const fieldKey = readKeyString(reader, this.decoder);
       const fieldLength = fieldKey.length;
       const value = readString(reader);
       const sizeBefore = fields.size;
@@ -967,11 +943,11 @@ class ValueReader {
     const fields = hash.map;
     if (listpack) {
       const count = readPairsListpack(reader, what);
-      const bytes = blobBytes;
-      const start = blobStart;
+      const bytes = reader.blobBytes;
+      const start = reader.blobStart;
       for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
         const fieldEntry = readListpackEntry(bytes, p);
-        const field = listpackEntryKey(bytes, fieldEntry);
+        const field = listpackEntryKey(this.decoder, bytes, fieldEntry);
         const valueEntry = readListpackEntry(bytes, fieldEntry.next);
         // A duplicate shows as a size that did not grow (one lookup, not has() then set()).
         const sizeBefore = fields.size;
@@ -1304,7 +1280,6 @@ export class RdbDecoder {
     } catch (error) {
       throw toLoadError(error, reader.offset);
     } finally {
-      releaseBlob();
       this.source?.close();
     }
   }
@@ -1314,7 +1289,10 @@ export class RdbDecoder {
     const version = readHeader(reader);
     const databases = options.databases ?? 16;
     const progressInterval = Math.max(1, options.progressIntervalBytes ?? 2 * 1024 * 1024);
-    const values = new ValueReader(reader, options);
+    // This load's own working memory: while it awaits onProgress, commands run, and
+    // one may decode (RESTORE) or load (DEBUG RELOAD) with theirs.
+    const decoder = new ValueDecoder();
+    const values = new ValueReader(reader, options, decoder);
     let lastProgress = 0;
     let dbIndex = 0;
     let expireAtMs: number | undefined;
@@ -1386,7 +1364,7 @@ export class RdbDecoder {
         }
       }
 
-      const key = readKey(reader);
+      const key = readKey(reader, decoder);
       let value: RedisValue | null;
       try {
         value = values.read(type);
@@ -1467,19 +1445,56 @@ function readPreGaFunction(reader: RdbReader): Uint8Array {
 }
 
 /**
- * One value from a DUMP payload (RESTORE): `type` is the payload's first byte and
- * `payload` what follows it, without the version and CRC footer. Throws
- * RdbLoadError on bad data, including an empty collection (RESTORE answers
- * "Bad data format" for all of them). Bytes after the value are ignored, as in Redis.
+ * Decodes values, with the working memory that takes: the short key arrays handed to
+ * onKey, the cache of interned member strings, a list's elements gathered before the
+ * list is built. Each RdbDecoder load makes its own; the server keeps one for RESTORE
+ * (Persistence.valueDecoder). Never one shared by the whole process: a load awaits
+ * between chunks while commands run, and a handler (onKey) runs while its key array is
+ * in use, so whatever decodes meanwhile must not write into the same memory.
  */
-export function decodeValue(type: number, payload: Uint8Array, limits: RdbLoadLimits = DEFAULT_LOAD_LIMITS): RedisValue {
-  const reader = new RdbReader(null, payload, null);
-  try {
-    return new ValueReader(reader, limits).read(type);
-  } catch (error) {
-    if (error instanceof EmptyKeyError) throw new RdbLoadError("Empty keys are not allowed", reader.offset);
-    throw toLoadError(error, reader.offset);
-  } finally {
-    releaseBlob();
+export class ValueDecoder {
+  /** Reused key arrays by length (readKey). */
+  readonly keys: (Uint8Array | undefined)[] = [];
+  /** readQuicklist's elements, gathered before the list is built (reused between lists). */
+  listElements: Uint8Array[] = [];
+  private readonly interned: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
+
+  /**
+   * One value from a DUMP payload (RESTORE): `type` is the payload's first byte and
+   * `payload` what follows it, without the version and CRC footer. Throws
+   * RdbLoadError on bad data, including an empty collection (RESTORE answers
+   * "Bad data format" for all of them). Bytes after the value are ignored, as in Redis.
+   */
+  decode(type: number, payload: Uint8Array, limits: RdbLoadLimits = DEFAULT_LOAD_LIMITS): RedisValue {
+    const reader = new RdbReader(null, payload, null);
+    try {
+      return new ValueReader(reader, limits, this).read(type);
+    } catch (error) {
+      if (error instanceof EmptyKeyError) throw new RdbLoadError("Empty keys are not allowed", reader.offset);
+      throw toLoadError(error, reader.offset);
+    }
+  }
+
+  /** bytes[start, start + length) as a binary string, shared with earlier equal ones when short. */
+  memberString(bytes: Uint8Array, start: number, length: number): string {
+    if (length > INTERN_MAX_LENGTH) return Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
+    let hash = length;
+    for (let i = 0; i < length; i++) hash = Math.imul(hash ^ bytes[start + i]!, 16777619);
+    const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1);
+    const interned = this.interned;
+    const cached = interned[slot];
+    if (cached !== undefined && cached.length === length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (cached.charCodeAt(i) !== bytes[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const made = Buffer.prototype.latin1Slice.call(bytes, start, start + length) as string;
+    interned[slot] = made;
+    return made;
   }
 }

@@ -6,9 +6,8 @@
 // version or with a wrong checksum with one message, which RESTORE sends as
 // "-ERR " + DUMP_PAYLOAD_INVALID.
 
-import type { RedisValue } from "../../db/types.ts";
 import { crc64 } from "./crc64.ts";
-import { encodeValue, type RdbEncodeOptions } from "./encoder.ts";
+import type { EncodedValue } from "./encoder.ts";
 import { RDB_VERSION } from "./opcodes.ts";
 
 export const DUMP_PAYLOAD_INVALID = "DUMP payload version or checksum are wrong";
@@ -25,9 +24,11 @@ export class DumpPayloadError extends Error {
 /** The type byte and 10 bytes of footer. */
 const FOOTER_LENGTH = 10;
 
-/** DUMP's reply for a value, byte-identical to Redis 7.0's for the same value and options. */
-export function createDumpPayload(value: RedisValue, options: RdbEncodeOptions): Uint8Array {
-  const { type, payload } = encodeValue(value, options);
+/**
+ * DUMP's reply for an encoded value (ValueEncoder.encode), byte-identical to Redis 7.0's
+ * for the same value and options.
+ */
+export function createDumpPayload({ type, payload }: EncodedValue): Uint8Array {
   const dump = new Uint8Array(1 + payload.length + FOOTER_LENGTH);
   dump[0] = type;
   dump.set(payload, 1);
@@ -42,7 +43,7 @@ export function createDumpPayload(value: RedisValue, options: RdbEncodeOptions):
 /**
  * Checks the footer of a RESTORE payload and splits it. Throws DumpPayloadError
  * for a payload too short to hold a footer, an RDB version above ours, or a CRC
- * mismatch; the value itself is decoded by decoder.ts decodeValue(type, payload).
+ * mismatch; the value itself is decoded by decoder.ts ValueDecoder.decode(type, payload).
  */
 export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Uint8Array } {
   // verifyDumpPayload: at least the 10-byte footer must be there.
@@ -52,7 +53,7 @@ export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Ui
   if (version > RDB_VERSION) throw new DumpPayloadError();
   const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
   if (crc64(bytes.subarray(0, footer + 2)) !== stored) throw new DumpPayloadError();
-  // A payload that is only a footer has no type byte; decodeValue reports it as bad data.
+  // A payload that is only a footer has no type byte; ValueDecoder.decode reports it as bad data.
   if (footer === 0) return { type: -1, payload: new Uint8Array(0) };
   return { type: bytes[0]!, payload: bytes.subarray(1, footer) };
 }

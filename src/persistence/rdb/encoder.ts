@@ -1,5 +1,5 @@
 // The RDB v10 writer: the snapshot file (RdbEncoder) and the per-value
-// serialisation shared with DUMP (encodeValue).
+// serialisation shared with DUMP (ValueEncoder).
 //
 // Every choice mirrors what Redis 7.0's rdb.c writes for the same data, so that a
 // file from Bunker is accepted by redis-check-rdb and loaded by Redis 7.0, and a
@@ -25,11 +25,8 @@ import type { RedisZSet } from "../../db/zset.ts";
 import type { RedisStream, StreamId } from "../../db/stream.ts";
 import { compareKeys, keyToBytes, parseInteger, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
-import { lzfCompressToScratch, lzfOutput, releaseLzfOutput } from "./lzf.ts";
-
-/** Inputs up to this size compress into LZF's shared scratch; bigger ones get an output that is let go after the copy. */
-const LZF_SCRATCH_BYTES = 1 << 20;
-import { ListpackWriter, encodeListpack, listpackEntrySize as listpackElementSize, parseIntegerKey } from "./listpack.ts";
+import { lzfCompressInto, lzfOutputBound } from "./lzf.ts";
+import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "./listpack.ts";
 import { encodeIntset } from "./intset.ts";
 import { formatDouble } from "../../util/float.ts";
 import {
@@ -304,73 +301,14 @@ export function writeLengthBig(out: ByteWriter, length: bigint): void {
 }
 
 /**
- * rdbSaveRawString: integer form, then LZF, then raw, as Redis tries them.
- * `compression` is rdbcompression.
+ * rdbTryIntegerEncoding, for the value a string of at most 11 characters parsed to (null
+ * when it is not a canonical integer): the INT8/16/32 form when it fits 32 bits; false
+ * (nothing written) otherwise.
  */
-export function writeString(out: ByteWriter, data: Uint8Array, compression: boolean): void {
-  const length = data.length;
-  if (length <= 11 && length > 0) {
-    const asInteger = parseInteger(data);
-    if (typeof asInteger === "number" && asInteger >= -2147483648 && asInteger <= 2147483647) {
-      writeIntegerString(out, asInteger);
-      return;
-    }
-  }
-  if (compression && writeLzfString(out, data, length)) return;
-  writeLength(out, length);
-  out.bytes(data);
-}
-
-/**
- * rdbSaveLzfStringObject for the first `length` bytes of `data`, when they are long
- * enough and compress: false (nothing written) otherwise, so the caller writes raw.
- */
-function writeLzfString(out: ByteWriter, data: Uint8Array, length: number): boolean {
-  if (length <= 20) return false;
-  // Redis gives liblzf an output budget of length-4 bytes (at least four bytes
-  // saved or not worth it); liblzf's own budget checks decide near the edge.
-  const compressedLength = lzfCompressToScratch(data, length - 4, length);
-  if (compressedLength < 0) return false;
-  out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-  writeLength(out, compressedLength);
-  writeLength(out, length);
-  out.bytesOf(lzfOutput, compressedLength);
-  if (length > LZF_SCRATCH_BYTES) releaseLzfOutput();
+function writeIfInt32(out: ByteWriter, value: number | bigint | null): boolean {
+  if (typeof value !== "number" || value < -2147483648 || value > 2147483647) return false;
+  writeIntegerString(out, value);
   return true;
-}
-
-/**
- * writeString of a finished listpack, read where the writer built it. A listpack
- * is never stored as an integer (its second byte, part of a small total length,
- * is 0, which no decimal text has), so only LZF and raw remain, as in writeString.
- */
-function writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
-  const length = writer.finishInPlace();
-  const bytes = writer.bytes;
-  if (compression && writeLzfString(out, bytes, length)) return;
-  writeLength(out, length);
-  out.bytesOf(bytes, length);
-}
-
-/**
- * writeString for a binary string (a collection member or field: one char per
- * byte), without making bytes of it unless LZF has to look at them.
- */
-export function writeKeyString(out: ByteWriter, key: string, compression: boolean): void {
-  const length = key.length;
-  if (length <= 11 && length > 0) {
-    const asInteger = parseIntegerKey(key);
-    if (typeof asInteger === "number" && asInteger >= -2147483648 && asInteger <= 2147483647) {
-      writeIntegerString(out, asInteger);
-      return;
-    }
-  }
-  if (compression && length > 20) {
-    writeString(out, keyToBytes(key), compression);
-    return;
-  }
-  writeLength(out, length);
-  out.latin1(key);
 }
 
 function writeIntegerString(out: ByteWriter, value: number): void {
@@ -456,56 +394,6 @@ export function rdbTypeOf(value: RedisValue): number {
   }
 }
 
-/** Writes the value's payload (what follows the key). */
-export function writeValuePayload(out: ByteWriter, value: RedisValue, options: RdbEncodeOptions): void {
-  if (value instanceof Uint8Array) {
-    writeString(out, value, options.compression);
-    return;
-  }
-  switch (value.type) {
-    case "list":
-      writeList(out, value, options);
-      return;
-    case "set":
-      writeSet(out, value, options);
-      return;
-    case "zset":
-      writeZSet(out, value, options);
-      return;
-    case "hash":
-      writeHash(out, value, options);
-      return;
-    case "stream":
-      writeStream(out, value, options);
-      return;
-  }
-}
-
-/** One value's type byte and payload, as used by DUMP and by pre-encoded snapshot keys. */
-export function encodeValue(value: RedisValue, options: RdbEncodeOptions): EncodedValue {
-  // One growable buffer serves every call (values are encoded one at a time); the
-  // payload is a copy of what was written.
-  const out = encodeValueWriter;
-  out.reset();
-  writeValuePayload(out, value, options);
-  const payload = out.result();
-  // A big value (DUMP of a large string, DEBUG OBJECT) must not stay pinned by the scratch.
-  if (out.capacity > KEPT_SCRATCH_BYTES) encodeValueWriter = new ByteWriter(4096);
-  return { type: rdbTypeOf(value), payload };
-}
-
-/** rdbSavedObjectLen: the value's size in an RDB file (DEBUG OBJECT's serializedlength). */
-export function rdbSavedObjectLen(value: RedisValue): number {
-  return encodeValue(value, DEFAULT_ENCODE_OPTIONS).payload.length;
-}
-
-/** Scratch buffers that grew past this are dropped after use rather than kept. */
-const KEPT_SCRATCH_BYTES = 1024 * 1024;
-let encodeValueWriter = new ByteWriter(4096);
-
-/** The listpack every hash, zset and list node is built in, one after the other. */
-const collectionWriter = new ListpackWriter();
-
 /** quicklist's packed_threshold: elements this large get a PLAIN node of their own. */
 const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
 /** quicklist's SIZE_SAFETY_LIMIT, the node byte cap when the fill is a count. */
@@ -532,165 +420,9 @@ function clampQuicklistFill(fill: number): number {
   return fill;
 }
 
-function writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions): void {
-  const fill = clampQuicklistFill(options.listMaxListpackSize);
-  const elements = listElements;
-  const count = list.valuesInto(elements);
-  try {
-    writeListElements(out, elements, count, fill, options);
-  } finally {
-    // The scratch must not keep the values alive.
-    if (count > 1024) listElements = [];
-    else elements.fill(EMPTY_ELEMENT, 0, count);
-  }
-}
-
-/** The list being saved, element by element (reused; see writeList). */
-let listElements: Uint8Array[] = [];
-const EMPTY_ELEMENT = new Uint8Array(0);
-
-function writeListElements(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
-  if (count === 0) {
-    writeLength(out, 0);
-    return;
-  }
-  // Most lists fit one node: build it straight away, and only if the list turns
-  // out to need several nodes (or a plain one) start over with the node count.
-  const writer = collectionWriter;
-  writer.reset();
-  for (let i = 0; i < count; i++) {
-    const element = elements[i]!;
-    if (
-      element.length >= QUICKLIST_PACKED_THRESHOLD ||
-      (i > 0 && !quicklistNodeAllowsInsert(writer.byteSize, writer.count, fill, element.length))
-    ) {
-      writeListNodes(out, elements, count, fill, options);
-      return;
-    }
-    writer.appendBytes(element);
-  }
-  writeLength(out, 1);
-  writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-  writeListpack(out, writer, options.compression);
-}
-
-/** A list of several quicklist nodes: where quicklistPushTail would split, then each node. */
-function writeListNodes(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
-  // Node k holds elements [starts[k], starts[k + 1]); a plain node holds one element.
-  const starts: number[] = [];
-  const plain: boolean[] = [];
-  let open = false;
-  let currentBytes = 0;
-  let currentCount = 0;
-  for (let i = 0; i < count; i++) {
-    const element = elements[i]!;
-    if (element.length >= QUICKLIST_PACKED_THRESHOLD) {
-      starts.push(i);
-      plain.push(true);
-      open = false;
-      continue;
-    }
-    if (!open || !quicklistNodeAllowsInsert(currentBytes, currentCount, fill, element.length)) {
-      starts.push(i);
-      plain.push(false);
-      open = true;
-      currentBytes = LISTPACK_EMPTY_SIZE;
-      currentCount = 0;
-    }
-    currentCount++;
-    currentBytes += listpackEntrySize(element);
-  }
-  const nodeCount = starts.length;
-  starts.push(count);
-  writeLength(out, nodeCount);
-  const writer = collectionWriter;
-  for (let node = 0; node < nodeCount; node++) {
-    if (plain[node]) {
-      writeLength(out, QUICKLIST_NODE_CONTAINER_PLAIN);
-      writeString(out, elements[starts[node]!]!, options.compression);
-      continue;
-    }
-    writer.reset();
-    for (let i = starts[node]!; i < starts[node + 1]!; i++) writer.appendBytes(elements[i]!);
-    writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-    writeListpack(out, writer, options.compression);
-  }
-}
-
 /** Mixed number/bigint comparisons are exact in JS. */
 function compareIntegers(a: number | bigint, b: number | bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): void {
-  if (set.encoding === "intset") {
-    const values: (number | bigint)[] = [];
-    for (const member of set.members) {
-      const parsed = parseIntegerKey(member);
-      if (parsed === null) throw new Error(`intset-encoded set holds a non-integer member`);
-      values.push(parsed);
-    }
-    values.sort(compareIntegers);
-    writeString(out, encodeIntset(values), options.compression);
-    return;
-  }
-  writeLength(out, set.members.size);
-  for (const member of set.members) writeKeyString(out, member, options.compression);
-}
-
-// The per-element callbacks below are module functions reading these, rather
-// than closures made for every collection saved.
-const NO_OUTPUT = new ByteWriter(1);
-let elementsOut: ByteWriter = NO_OUTPUT;
-let elementsCompression = true;
-
-function appendHashField(value: Uint8Array, field: string): void {
-  collectionWriter.appendKey(field);
-  collectionWriter.appendBytes(value);
-}
-
-function writeHashField(value: Uint8Array, field: string): void {
-  writeKeyString(elementsOut, field, elementsCompression);
-  writeString(elementsOut, value, elementsCompression);
-}
-
-function appendZSetElement(member: string, score: number): void {
-  collectionWriter.appendKey(member);
-  appendScore(collectionWriter, score);
-}
-
-function writeZSetElement(member: string, score: number): void {
-  writeKeyString(elementsOut, member, elementsCompression);
-  elementsOut.float64LE(score);
-}
-
-function writeHash(out: ByteWriter, hash: RedisHash, options: RdbEncodeOptions): void {
-  if (hash.encoding === "listpack") {
-    collectionWriter.reset();
-    hash.map.forEach(appendHashField);
-    writeListpack(out, collectionWriter, options.compression);
-    return;
-  }
-  writeLength(out, hash.map.size);
-  elementsOut = out;
-  elementsCompression = options.compression;
-  hash.map.forEach(writeHashField);
-  elementsOut = NO_OUTPUT;
-}
-
-function writeZSet(out: ByteWriter, zset: RedisZSet, options: RdbEncodeOptions): void {
-  if (zset.encoding === "listpack") {
-    collectionWriter.reset();
-    zset.forEachAscending(appendZSetElement);
-    writeListpack(out, collectionWriter, options.compression);
-    return;
-  }
-  // Redis walks the skiplist from the tail so the loader always inserts at the head.
-  writeLength(out, zset.size);
-  elementsOut = out;
-  elementsCompression = options.compression;
-  zset.forEachDescending(writeZSetElement);
-  elementsOut = NO_OUTPUT;
 }
 
 // --- streams ---------------------------------------------------------------
@@ -794,40 +526,347 @@ function sortedByKey<V>(map: Map<string, V>): [string, V][] {
   return Array.from(map).sort((a, b) => compareKeys(a[0], b[0]));
 }
 
-function writeStream(out: ByteWriter, stream: RedisStream, options: RdbEncodeOptions): void {
-  const nodes = buildStreamNodes(stream, options);
-  writeLength(out, nodes.length);
-  for (const node of nodes) {
-    writeString(out, streamIdBytes(node.master), options.compression);
-    writeString(out, encodeListpack([BigInt(node.count), ...node.elements]), options.compression);
+// ---------------------------------------------------------------------------
+// The value writer and its working memory
+// ---------------------------------------------------------------------------
+
+/** Scratch buffers that grew past this are dropped after use rather than kept. */
+const KEPT_SCRATCH_BYTES = 1024 * 1024;
+/** What ValueEncoder's element callbacks write to between collections. */
+const NO_OUTPUT = new ByteWriter(1);
+const EMPTY_ELEMENT = new Uint8Array(0);
+
+/**
+ * Writes values as rdbSaveObject does (writePayload, and the string rules every blob
+ * goes through), with the working memory that takes: the listpack every hash, zset,
+ * list node and stream node is built in, one after the other; the list being saved;
+ * LZF's output; the buffer encode() writes a stand-alone payload to. So saving a small
+ * collection or compressing a string allocates nothing.
+ *
+ * That memory is in use while a value is written, and an RdbEncoder's sink runs in
+ * the middle of a value (whenever a chunk fills): whatever the sink does then (a
+ * command that DUMPs, another save) must not find the listpack or the LZF output it
+ * would reset. Hence one ValueEncoder per RdbEncoder, one per snapshot coordinator, and
+ * one the server keeps for the encodings commands make (DUMP, DEBUG OBJECT), which run
+ * one at a time and call out to nothing; never one shared by the whole process.
+ */
+export class ValueEncoder {
+  private readonly listpack = new ListpackWriter();
+  /** The list being saved, element by element (see writeList). */
+  private listElements: Uint8Array[] = [];
+  /** LZF's output, copied from into the file (writeLzfString). */
+  private lzfOutput = new Uint8Array(4096);
+  /** encode()'s output, reused: the payload handed out is a copy. */
+  private payloadOut = new ByteWriter(4096);
+  /** Where the element callbacks below write, for the collection being saved. */
+  private elementsOut: ByteWriter = NO_OUTPUT;
+  private elementsCompression = true;
+
+  // The per-element callbacks of forEach, made once per encoder rather than a closure
+  // per collection saved.
+  private readonly appendHashField = (value: Uint8Array, field: string): void => {
+    this.listpack.appendKey(field);
+    this.listpack.appendBytes(value);
+  };
+
+  private readonly writeHashField = (value: Uint8Array, field: string): void => {
+    this.writeKeyString(this.elementsOut, field, this.elementsCompression);
+    this.writeString(this.elementsOut, value, this.elementsCompression);
+  };
+
+  private readonly appendZSetElement = (member: string, score: number): void => {
+    this.listpack.appendKey(member);
+    appendScore(this.listpack, score);
+  };
+
+  private readonly writeZSetElement = (member: string, score: number): void => {
+    this.writeKeyString(this.elementsOut, member, this.elementsCompression);
+    this.elementsOut.float64LE(score);
+  };
+
+  /** One value's type byte and payload, as used by DUMP and by pre-encoded snapshot keys. */
+  encode(value: RedisValue, options: RdbEncodeOptions): EncodedValue {
+    const payload = this.writeToScratch(value, options).result();
+    this.dropLargeScratch();
+    return { type: rdbTypeOf(value), payload };
   }
-  writeLength(out, stream.length);
-  writeStreamId(out, stream.lastId);
-  writeStreamId(out, stream.firstId() ?? { ms: 0n, seq: 0n });
-  writeStreamId(out, stream.maxDeletedId);
-  writeLengthBig(out, stream.entriesAdded);
-  // Groups, consumers and PELs live in radix trees in Redis, so they are written in key order.
-  const groups = sortedByKey(stream.groups);
-  writeLength(out, groups.length);
-  for (const [name, group] of groups) {
-    writeString(out, keyToBytes(name), options.compression);
-    writeStreamId(out, group.lastId);
-    writeLengthBig(out, BigInt(group.entriesRead));
-    const pending = sortedByKey(group.pending);
-    writeLength(out, pending.length);
-    for (const [idKey, entry] of pending) {
-      out.bytes(keyToBytes(idKey));
-      out.int64LE(entry.deliveryTime);
-      writeLength(out, entry.deliveryCount);
+
+  /** rdbSavedObjectLen: the value's size in an RDB file (DEBUG OBJECT's serializedlength). */
+  savedLength(value: RedisValue): number {
+    const length = this.writeToScratch(value, DEFAULT_ENCODE_OPTIONS).totalBytes;
+    this.dropLargeScratch();
+    return length;
+  }
+
+  private writeToScratch(value: RedisValue, options: RdbEncodeOptions): ByteWriter {
+    const out = this.payloadOut;
+    out.reset();
+    this.writePayload(out, value, options);
+    return out;
+  }
+
+  /** A big value (DUMP of a large string, DEBUG OBJECT) must not stay pinned by the scratch. */
+  private dropLargeScratch(): void {
+    if (this.payloadOut.capacity > KEPT_SCRATCH_BYTES) this.payloadOut = new ByteWriter(4096);
+  }
+
+  /** Writes the value's payload (what follows the key). */
+  writePayload(out: ByteWriter, value: RedisValue, options: RdbEncodeOptions): void {
+    if (value instanceof Uint8Array) {
+      this.writeString(out, value, options.compression);
+      return;
     }
-    const consumers = sortedByKey(group.consumers);
-    writeLength(out, consumers.length);
-    for (const [consumerName, consumer] of consumers) {
-      writeString(out, keyToBytes(consumerName), options.compression);
-      out.int64LE(consumer.seenTime);
-      const owned = Array.from(consumer.pending.keys()).sort(compareKeys);
-      writeLength(out, owned.length);
-      for (const idKey of owned) out.bytes(keyToBytes(idKey));
+    switch (value.type) {
+      case "list":
+        return this.writeList(out, value, options);
+      case "set":
+        return this.writeSet(out, value, options);
+      case "zset":
+        return this.writeZSet(out, value, options);
+      case "hash":
+        return this.writeHash(out, value, options);
+      case "stream":
+        return this.writeStream(out, value, options);
+    }
+  }
+
+  // --- strings (rdbSaveRawString) ------------------------------------------------
+
+  /**
+   * rdbSaveRawString: integer form, then LZF, then raw, as Redis tries them.
+   * `compression` is rdbcompression.
+   */
+  writeString(out: ByteWriter, data: Uint8Array, compression: boolean): void {
+    const length = data.length;
+    if (length <= 11 && length > 0 && writeIfInt32(out, parseInteger(data))) return;
+    if (compression && this.writeLzfString(out, data, length)) return;
+    writeLength(out, length);
+    out.bytes(data);
+  }
+
+  /**
+   * writeString for a binary string (a collection member or field: one char per
+   * byte), without making bytes of it unless LZF has to look at them.
+   */
+  writeKeyString(out: ByteWriter, key: string, compression: boolean): void {
+    const length = key.length;
+    if (length <= 11 && length > 0 && writeIfInt32(out, parseIntegerKey(key))) return;
+    if (compression && length > 20) {
+      this.writeString(out, keyToBytes(key), compression);
+      return;
+    }
+    writeLength(out, length);
+    out.latin1(key);
+  }
+
+  /**
+   * rdbSaveLzfStringObject for the first `length` bytes of `data`, when they are long
+   * enough and compress: false (nothing written) otherwise, so the caller writes raw.
+   */
+  private writeLzfString(out: ByteWriter, data: Uint8Array, length: number): boolean {
+    if (length <= 20) return false;
+    // Redis gives liblzf an output budget of length-4 bytes (at least four bytes
+    // saved or not worth it); liblzf's own budget checks decide near the edge.
+    const budget = length - 4;
+    const bound = lzfOutputBound(length, budget);
+    let output = this.lzfOutput;
+    if (output.length < bound) {
+      // The reused array grows up to KEPT_SCRATCH_BYTES; a bigger output is let go after the copy.
+      output = bound <= KEPT_SCRATCH_BYTES ? (this.lzfOutput = new Uint8Array(Math.max(bound, output.length * 2))) : new Uint8Array(bound);
+    }
+    const compressedLength = lzfCompressInto(output, data, budget, length);
+    if (compressedLength < 0) return false;
+    out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+    writeLength(out, compressedLength);
+    writeLength(out, length);
+    out.bytesOf(output, compressedLength);
+    return true;
+  }
+
+  /**
+   * writeString of a finished listpack, read where the writer built it. A listpack
+   * is never stored as an integer (its second byte, part of a small total length,
+   * is 0, which no decimal text has), so only LZF and raw remain, as in writeString.
+   */
+  private writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
+    const length = writer.finishInPlace();
+    const bytes = writer.bytes;
+    if (compression && this.writeLzfString(out, bytes, length)) return;
+    writeLength(out, length);
+    out.bytesOf(bytes, length);
+  }
+
+  // --- lists -----------------------------------------------------------------------
+
+  private writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions): void {
+    const fill = clampQuicklistFill(options.listMaxListpackSize);
+    const elements = this.listElements;
+    const count = list.valuesInto(elements);
+    try {
+      this.writeListElements(out, elements, count, fill, options);
+    } finally {
+      // The scratch must not keep the values alive.
+      if (count > 1024) this.listElements = [];
+      else elements.fill(EMPTY_ELEMENT, 0, count);
+    }
+  }
+
+  private writeListElements(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
+    if (count === 0) {
+      writeLength(out, 0);
+      return;
+    }
+    // Most lists fit one node: build it straight away, and only if the list turns
+    // out to need several nodes (or a plain one) start over with the node count.
+    const writer = this.listpack;
+    writer.reset();
+    for (let i = 0; i < count; i++) {
+      const element = elements[i]!;
+      if (
+        element.length >= QUICKLIST_PACKED_THRESHOLD ||
+        (i > 0 && !quicklistNodeAllowsInsert(writer.byteSize, writer.count, fill, element.length))
+      ) {
+        this.writeListNodes(out, elements, count, fill, options);
+        return;
+      }
+      writer.appendBytes(element);
+    }
+    writeLength(out, 1);
+    writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
+    this.writeListpack(out, writer, options.compression);
+  }
+
+  private writeListNodes(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
+    // Node k holds elements [starts[k], starts[k + 1]); a plain node holds one element.
+    const starts: number[] = [];
+    const plain: boolean[] = [];
+    let open = false;
+    let currentBytes = 0;
+    let currentCount = 0;
+    for (let i = 0; i < count; i++) {
+      const element = elements[i]!;
+      if (element.length >= QUICKLIST_PACKED_THRESHOLD) {
+        starts.push(i);
+        plain.push(true);
+        open = false;
+        continue;
+      }
+      if (!open || !quicklistNodeAllowsInsert(currentBytes, currentCount, fill, element.length)) {
+        starts.push(i);
+        plain.push(false);
+        open = true;
+        currentBytes = LISTPACK_EMPTY_SIZE;
+        currentCount = 0;
+      }
+      currentCount++;
+      currentBytes += listpackEntrySize(element);
+    }
+    const nodeCount = starts.length;
+    starts.push(count);
+    writeLength(out, nodeCount);
+    const writer = this.listpack;
+    for (let node = 0; node < nodeCount; node++) {
+      if (plain[node]) {
+        writeLength(out, QUICKLIST_NODE_CONTAINER_PLAIN);
+        this.writeString(out, elements[starts[node]!]!, options.compression);
+        continue;
+      }
+      writer.reset();
+      for (let i = starts[node]!; i < starts[node + 1]!; i++) writer.appendBytes(elements[i]!);
+      writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
+      this.writeListpack(out, writer, options.compression);
+    }
+  }
+
+  // --- sets, hashes, sorted sets, streams ------------------------------------------
+
+  private writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): void {
+    if (set.encoding === "intset") {
+      const values: (number | bigint)[] = [];
+      for (const member of set.members) {
+        const parsed = parseIntegerKey(member);
+        if (parsed === null) throw new Error(`intset-encoded set holds a non-integer member`);
+        values.push(parsed);
+      }
+      values.sort(compareIntegers);
+      this.writeString(out, encodeIntset(values), options.compression);
+      return;
+    }
+    writeLength(out, set.members.size);
+    for (const member of set.members) this.writeKeyString(out, member, options.compression);
+  }
+
+  private writeHash(out: ByteWriter, hash: RedisHash, options: RdbEncodeOptions): void {
+    if (hash.encoding === "listpack") {
+      this.listpack.reset();
+      hash.map.forEach(this.appendHashField);
+      this.writeListpack(out, this.listpack, options.compression);
+      return;
+    }
+    writeLength(out, hash.map.size);
+    this.elementsOut = out;
+    this.elementsCompression = options.compression;
+    hash.map.forEach(this.writeHashField);
+    this.elementsOut = NO_OUTPUT;
+  }
+
+  private writeZSet(out: ByteWriter, zset: RedisZSet, options: RdbEncodeOptions): void {
+    if (zset.encoding === "listpack") {
+      this.listpack.reset();
+      zset.forEachAscending(this.appendZSetElement);
+      this.writeListpack(out, this.listpack, options.compression);
+      return;
+    }
+    // Redis walks the skiplist from the tail so the loader always inserts at the head.
+    writeLength(out, zset.size);
+    this.elementsOut = out;
+    this.elementsCompression = options.compression;
+    zset.forEachDescending(this.writeZSetElement);
+    this.elementsOut = NO_OUTPUT;
+  }
+
+  private writeStream(out: ByteWriter, stream: RedisStream, options: RdbEncodeOptions): void {
+    const nodes = buildStreamNodes(stream, options);
+    writeLength(out, nodes.length);
+    for (const node of nodes) {
+      this.writeString(out, streamIdBytes(node.master), options.compression);
+      const writer = this.listpack;
+      writer.reset();
+      writer.appendInteger(BigInt(node.count));
+      for (const element of node.elements) {
+        if (element instanceof Uint8Array) writer.appendBytes(element);
+        else writer.appendInteger(element);
+      }
+      this.writeListpack(out, writer, options.compression);
+    }
+    writeLength(out, stream.length);
+    writeStreamId(out, stream.lastId);
+    writeStreamId(out, stream.firstId() ?? { ms: 0n, seq: 0n });
+    writeStreamId(out, stream.maxDeletedId);
+    writeLengthBig(out, stream.entriesAdded);
+    // Groups, consumers and PELs live in radix trees in Redis, so they are written in key order.
+    const groups = sortedByKey(stream.groups);
+    writeLength(out, groups.length);
+    for (const [name, group] of groups) {
+      this.writeString(out, keyToBytes(name), options.compression);
+      writeStreamId(out, group.lastId);
+      writeLengthBig(out, BigInt(group.entriesRead));
+      const pending = sortedByKey(group.pending);
+      writeLength(out, pending.length);
+      for (const [idKey, entry] of pending) {
+        out.bytes(keyToBytes(idKey));
+        out.int64LE(entry.deliveryTime);
+        writeLength(out, entry.deliveryCount);
+      }
+      const consumers = sortedByKey(group.consumers);
+      writeLength(out, consumers.length);
+      for (const [consumerName, consumer] of consumers) {
+        this.writeString(out, keyToBytes(consumerName), options.compression);
+        out.int64LE(consumer.seenTime);
+        const owned = Array.from(consumer.pending.keys()).sort(compareKeys);
+        writeLength(out, owned.length);
+        for (const idKey of owned) out.bytes(keyToBytes(idKey));
+      }
     }
   }
 }
@@ -843,6 +882,8 @@ function writeStream(out: ByteWriter, stream: RedisStream, options: RdbEncodeOpt
  */
 export class RdbEncoder {
   private readonly out: ByteWriter;
+  /** This file's value writer: its sink may encode other values mid-value (see ValueEncoder). */
+  private readonly values = new ValueEncoder();
   private readonly crc: Crc64 | null;
   private finished = false;
 
@@ -881,8 +922,8 @@ export class RdbEncoder {
   /** One AUX field; values go through the string rules, so numbers end up integer-encoded. */
   writeAux(name: string, value: string | Uint8Array): void {
     this.out.byte(RDB_OPCODE_AUX);
-    writeString(this.out, textToBytes(name), this.options.compression);
-    writeString(this.out, typeof value === "string" ? textToBytes(value) : value, this.options.compression);
+    this.values.writeString(this.out, textToBytes(name), this.options.compression);
+    this.values.writeString(this.out, typeof value === "string" ? textToBytes(value) : value, this.options.compression);
   }
 
   /** SELECTDB then RESIZEDB; call only for databases that have keys. */
@@ -907,16 +948,16 @@ export class RdbEncoder {
   writeKey(key: Uint8Array, value: RedisValue, expireAtMs: number | undefined, lru?: RdbKeyLru): void {
     this.writeKeyPrefix(expireAtMs, lru);
     this.out.byte(rdbTypeOf(value));
-    writeString(this.out, key, this.options.compression);
-    writeValuePayload(this.out, value, this.options);
+    this.values.writeString(this.out, key, this.options.compression);
+    this.values.writePayload(this.out, value, this.options);
     this.out.flushIfFull();
   }
 
-  /** A key whose value was serialised elsewhere with encodeValue (same options). */
+  /** A key whose value was serialised elsewhere with ValueEncoder.encode (same options). */
   writeEncodedKey(key: Uint8Array, type: number, payload: Uint8Array, expireAtMs: number | undefined, lru?: RdbKeyLru): void {
     this.writeKeyPrefix(expireAtMs, lru);
     this.out.byte(type);
-    writeString(this.out, key, this.options.compression);
+    this.values.writeString(this.out, key, this.options.compression);
     this.out.bytes(payload);
     this.out.flushIfFull();
   }

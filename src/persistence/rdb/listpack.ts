@@ -328,17 +328,15 @@ export class ListpackWriter {
   }
 }
 
-const sharedWriter = new ListpackWriter();
-
 /**
  * Serialize `entries` as a listpack. Byte strings that are the canonical decimal
  * form of an int64 (Redis's string2ll) are stored as integers, exactly as lpAppend
  * does, so a hash built by HSET serializes to the bytes Redis would write.
- * Numbers and bigints must be int64 integers (RangeError otherwise).
+ * Numbers and bigints must be int64 integers (RangeError otherwise). (The RDB encoder
+ * builds its listpacks in a ListpackWriter of its own, without this copy.)
  */
 export function encodeListpack(entries: readonly (Uint8Array | bigint | number)[]): Uint8Array {
-  const writer = sharedWriter;
-  writer.reset();
+  const writer = new ListpackWriter();
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry instanceof Uint8Array) writer.appendBytes(entry);
@@ -444,6 +442,8 @@ export const LISTPACK_FIRST_ENTRY = HEADER_SIZE;
 /**
  * What readListpackEntry found. One shared object, overwritten by every call, so
  * walking a listpack allocates nothing: copy out what you need before the next call.
+ * Module state, and safe as such: walkers read it right after the call and call out to
+ * nothing before they have (no other walk can start in between).
  */
 export interface ListpackEntryView {
   /** Start of a string entry's bytes; -1 for an integer entry. */

@@ -27,13 +27,12 @@ const MAX_INPUT_LENGTH = 0x40000000;
 // The match table is shared across calls and never cleared: slots hold
 // `generationBase + position`, and a slot written before this call's base is
 // simply "empty". Zeroing 256 KiB for every 21-byte string Redis-style code
-// compresses would cost more than compressing it.
+// compresses would cost more than compressing it. Module state, and safe as such:
+// it is scratch of one synchronous call that calls out to nothing (no other
+// compression can start while one runs), and what a call leaves in it is "empty" to
+// the next. The output, which outlives the call, is the caller's (lzfCompressInto).
 const hashTable = new Int32Array(HASH_SIZE);
 let generationBase = 0;
-
-// Output scratch reused across calls; results are copied out of it.
-const SCRATCH_LIMIT = 1 << 20;
-let scratch = new Uint8Array(4096);
 
 function startGeneration(inputLength: number): number {
   if (generationBase + inputLength + 1 >= 0x7fffffff) {
@@ -52,46 +51,37 @@ function startGeneration(inputLength: number): number {
  * input.length - 4 here ("at least four bytes saved or not worth it").
  */
 export function lzfCompress(input: Uint8Array, maxOutputLength: number = input.length - 1): Uint8Array | null {
-  const length = lzfCompressToScratch(input, maxOutputLength);
-  return length < 0 ? null : lzfOutput.subarray(0, length).slice();
+  const output = new Uint8Array(lzfOutputBound(input.length, maxOutputLength));
+  const length = lzfCompressInto(output, input, maxOutputLength);
+  return length < 0 ? null : output.slice(0, length);
 }
 
 /**
- * The buffer lzfCompressToScratch wrote its output to; valid until the next call.
- * (A shared scratch array for outputs up to 1 MiB, a fresh one beyond.)
+ * How many bytes lzfCompressInto may write for `inputLength` bytes of input and this
+ * budget: the size its output array must have. All-literal output (one control byte per
+ * 32 bytes) is the worst case; a budget beyond it plus the 4-byte slack of the budget
+ * checks changes nothing, so it is capped there rather than be whatever the caller asked.
  */
-export let lzfOutput: Uint8Array = new Uint8Array(0);
-
-/** Points lzfOutput back at the shared scratch, so an output bigger than it is not kept alive. */
-export function releaseLzfOutput(): void {
-  lzfOutput = scratch;
-}
-
-/**
- * lzfCompress without the copy: the compressed bytes are lzfOutput[0, n) where n
- * is the returned length, or -1 when compressing does not fit `maxOutputLength`.
- * The RDB encoder copies them straight into its output, so a string that
- * compresses costs no allocation, and one that does not costs no more than the attempt.
- * Only input[0, inputLength) is read (the input may be a reused, larger buffer).
- */
-export function lzfCompressToScratch(input: Uint8Array, maxOutputLength: number, inputLength: number = input.length): number {
-  // All-literal output (one control byte per 32 bytes) is the worst case; a budget
-  // beyond it plus the 4-byte slack of the budget checks changes nothing, so cap it
-  // rather than allocate whatever the caller asked for.
+export function lzfOutputBound(inputLength: number, maxOutputLength: number): number {
   const worstCase = inputLength + Math.ceil(inputLength / MAX_LITERAL_RUN) + 8;
   const outputEnd = Math.min(Math.floor(maxOutputLength), worstCase);
-  if (inputLength === 0 || !(outputEnd > 0)) return -1;
+  return outputEnd > 0 ? outputEnd : 0;
+}
+
+/**
+ * lzfCompress into the caller's array (of at least lzfOutputBound bytes): the compressed
+ * bytes are output[0, n) where n is the returned length, or -1 when compressing does not
+ * fit `maxOutputLength`. The RDB encoder reuses one output array and copies from it
+ * straight into its file, so a string that compresses costs no allocation, and one that
+ * does not costs no more than the attempt. Only input[0, inputLength) is read (the input
+ * may be a reused, larger buffer).
+ */
+export function lzfCompressInto(output: Uint8Array, input: Uint8Array, maxOutputLength: number, inputLength: number = input.length): number {
+  const outputEnd = lzfOutputBound(inputLength, maxOutputLength);
+  if (inputLength === 0 || outputEnd === 0) return -1;
   // Table slots hold int32 positions; Redis strings stop at 512 MiB anyway.
   if (inputLength >= MAX_INPUT_LENGTH) return -1;
-
-  let output: Uint8Array;
-  if (outputEnd <= SCRATCH_LIMIT) {
-    if (scratch.length < outputEnd) scratch = new Uint8Array(Math.max(outputEnd, scratch.length * 2));
-    output = scratch;
-  } else {
-    output = new Uint8Array(outputEnd);
-  }
-  lzfOutput = output;
+  if (output.length < outputEnd) throw new RangeError(`LZF output array of ${output.length} bytes, ${outputEnd} needed`);
 
   const base = startGeneration(inputLength);
   const table = hashTable;

@@ -16,10 +16,11 @@ import { RedisSet } from "../../../src/db/set.ts";
 import { RedisZSet } from "../../../src/db/zset.ts";
 import { RedisStream, type StreamId } from "../../../src/db/stream.ts";
 import { bytesToKey, keyToBytes } from "../../../src/db/bytes.ts";
-import { copyStringValue, rawEncodedStrings } from "../../../src/db/string-encoding.ts";
-import { DEFAULT_ENCODE_OPTIONS, encodeValue } from "../../../src/persistence/rdb/encoder.ts";
-import { decodeValue, DEFAULT_LOAD_LIMITS } from "../../../src/persistence/rdb/decoder.ts";
+import { copyStringValue, markRaw, markUnencoded } from "../../../src/db/string-encoding.ts";
+import { DEFAULT_ENCODE_OPTIONS } from "../../../src/persistence/rdb/encoder.ts";
+import { DEFAULT_LOAD_LIMITS } from "../../../src/persistence/rdb/decoder.ts";
 import { Random } from "../../../src/util/random.ts";
+import { decodeValue, encodeValue } from "../../persistence/rdb-codec-helpers.ts";
 
 /** cloneValue as it was: through the RDB codec, keeping the source's encoding. */
 function roundTripCopy(value: RedisValue): RedisValue {
@@ -157,9 +158,14 @@ function randomScore(): number {
 describe("cloneValue gives what the RDB round trip gave", () => {
   test("strings keep their bytes and their encoding marks", () => {
     for (const text of ["", "12", "-7", "hello", "x".repeat(100)]) expectSameCopy(keyToBytes(text));
-    const raw = keyToBytes("raw");
-    rawEncodedStrings.add(raw);
+    const raw = markRaw(keyToBytes("raw"));
     expect(valueEncoding(cloneValue(raw))).toBe("raw");
+    const unencoded = markUnencoded(keyToBytes("15"));
+    expect(valueEncoding(unencoded)).toBe("embstr");
+    expect(valueEncoding(cloneValue(unencoded))).toBe("embstr");
+    // A range of a marked string is plain (Symbol.species): "int" when its bytes say so.
+    expect(valueEncoding(markRaw(keyToBytes("12345")).subarray(1))).toBe("int");
+    expect(valueEncoding(unencoded.slice())).toBe("int");
   });
 
   test("lists", () => {
