@@ -79,18 +79,21 @@ export class Propagation {
    */
   noMulti = false;
 
-  /** Whether anything listens (Redis's shouldPropagate): no feed, no recording. */
-  get active(): boolean {
-    return this.feeds.length > 0;
-  }
+  /**
+   * Whether anything listens (Redis's shouldPropagate): no feed, no recording. A field
+   * rather than a getter: call() reads it for every command.
+   */
+  active = false;
 
   addFeed(feed: EffectFeed): void {
     this.feeds.push(feed);
+    this.active = true;
   }
 
   removeFeed(feed: EffectFeed): void {
     const index = this.feeds.indexOf(feed);
     if (index >= 0) this.feeds.splice(index, 1);
+    this.active = this.feeds.length > 0;
   }
 
   /** alsoPropagate: appends an effect of the running execution unit. */

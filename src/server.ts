@@ -701,7 +701,7 @@ export class Server {
     if (--this.commandDepth === 0) {
       this.commandTime = 0;
       // afterCommand: the outermost call hands the effects of its execution unit on.
-      propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+      if (propagation.active) propagation.propagatePendingCommands(command.touchesArbitraryKeys);
     }
     client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);

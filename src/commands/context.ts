@@ -39,7 +39,7 @@ export function bigIntArg(client: Client, arg: Uint8Array, message: string = err
  */
 export function keyChanged(client: Client, notifyClass: number, event: string, key: string, changes = 1, dbIndex = client.dbIndex): void {
   const server = client.server;
-  server.watches.touch(server.dbs[dbIndex]!, key);
+  if (!server.watches.idle()) server.watches.touch(server.dbs[dbIndex]!, key);
   server.dirty += changes;
   server.notifier.notify(notifyClass, event, key, dbIndex);
 }
