@@ -22,6 +22,7 @@ import { REDIS_VERSION } from "../version.ts";
 import { memorySnapshot } from "../memory.ts";
 import { errorText } from "./errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
+import { AppendOnlyFile } from "./aof/aof.ts";
 import { RdbFileWriter } from "./rdb-file.ts";
 import { ChildSlot, childProgressPercent, isRdbChildKind, type Child, type ChildExit } from "./child.ts";
 import { constants as osConstants } from "node:os";
@@ -65,10 +66,13 @@ export class Persistence {
    */
   readonly valueEncoder = new ValueEncoder();
   readonly valueDecoder = new ValueDecoder();
+  /** The append-only file (aof/aof.ts): off unless appendonly yes. */
+  readonly aof: AppendOnlyFile;
 
   constructor(private readonly server: Server) {
     this.childSlot = new ChildSlot((event, ms) => server.latency.sample(event, ms));
     this.childSlot.onDone("rdb", (child, exit) => this.backgroundSaveDoneHandler(child, exit));
+    this.aof = new AppendOnlyFile(server);
   }
 
   get dbPath(): string {
@@ -76,15 +80,16 @@ export class Persistence {
   }
 
   /**
-   * The MISCONF condition: stop-writes-on-bgsave-error, save points configured and the
-   * last background save failed. Returns the error text, or null when writes may go on.
+   * The MISCONF condition (writeCommandsDeniedByDiskError): stop-writes-on-bgsave-error,
+   * save points configured and the last background save failed; else the AOF on and its
+   * last write or fsync failed. Returns the error text, or null when writes may go on.
    */
   diskErrorMessage(): string | null {
-    if (this.lastBgsaveStatus === "ok") return null;
-    const config = this.server.config;
-    if (!config.getBool("stop-writes-on-bgsave-error")) return null;
-    if (config.savePoints().length === 0) return null;
-    return MISCONF_RDB;
+    if (this.lastBgsaveStatus === "err") {
+      const config = this.server.config;
+      if (config.getBool("stop-writes-on-bgsave-error") && config.savePoints().length > 0) return MISCONF_RDB;
+    }
+    return this.aof.diskErrorMessage();
   }
 
   encodeOptions(): RdbEncodeOptions {
@@ -563,19 +568,12 @@ export class Persistence {
       `rdb_last_bgsave_error:${this.lastBgsaveError}`,
       `rdb_last_load_keys_expired:${this.rdbLastLoadKeysExpired}`,
       `rdb_last_load_keys_loaded:${this.rdbLastLoadKeysLoaded}`,
-      "aof_enabled:0",
-      "aof_rewrite_in_progress:0",
-      "aof_rewrite_scheduled:0",
-      "aof_last_rewrite_time_sec:-1",
-      "aof_current_rewrite_time_sec:-1",
-      "aof_last_bgrewrite_status:ok",
-      "aof_rewrites:0",
-      "aof_rewrites_consecutive_failures:0",
-      "aof_last_write_status:ok",
-      "aof_last_cow_size:0",
+      ...this.aof.infoFields(),
       "module_fork_in_progress:0",
       "module_fork_last_cow_size:0",
     ];
+    // aof_enabled is the state (a rewrite turning it on counts); these follow the setting.
+    if (server.config.getBool("appendonly")) lines.push(...this.aof.infoFieldsWhenEnabled());
     const loading = this.loadingState;
     if (server.loading && loading !== null) {
       const elapsed = (now - loading.startedAtMs) / 1000;

@@ -45,7 +45,7 @@ describe("INFO", () => {
     expect(f.get("role")).toBe("master");
   });
 
-  test("persistence section has exactly Redis's fresh-server fields (plus Bunker's error field)", async () => {
+  test("persistence section has exactly Redis's fresh-server fields (plus Bunker's error fields)", async () => {
     const text = (await c.call("INFO", "persistence")) as string;
     const names = [...fields(text).keys()];
     expect(names).toEqual([
@@ -55,7 +55,7 @@ describe("INFO", () => {
       "rdb_last_cow_size", "rdb_last_bgsave_error", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded", "aof_enabled",
       "aof_rewrite_in_progress", "aof_rewrite_scheduled", "aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec",
       "aof_last_bgrewrite_status", "aof_rewrites", "aof_rewrites_consecutive_failures", "aof_last_write_status",
-      "aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size",
+      "aof_last_cow_size", "aof_last_bgrewrite_error", "aof_last_write_error", "module_fork_in_progress", "module_fork_last_cow_size",
     ]);
   });
 
