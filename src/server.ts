@@ -485,8 +485,14 @@ export class Server {
     this.pendingReplies.add(client);
     if (this.beforeSleepScheduled) return;
     this.beforeSleepScheduled = true;
-    queueMicrotask(() => this.beforeSleep());
+    // Bun drains microtasks after each socket callback, but runs immediates once the
+    // callbacks of the whole poll are done: with work in the stage (an fsync), that is
+    // what makes it once per turn for every client that had input, as Redis's beforeSleep.
+    if (this.beforeReplyHooks.length > 0) setImmediate(this.beforeSleepTask);
+    else queueMicrotask(this.beforeSleepTask);
   }
+
+  private readonly beforeSleepTask = (): void => this.beforeSleep();
 
   /** beforeSleep: the stage's hooks, then every queued reply (handleClientsWithPendingWrites). */
   beforeSleep(): void {
