@@ -69,9 +69,17 @@ export class Cron {
 
     const persistence = server.persistence;
     const children = persistence.childSlot;
+    const aof = persistence.aof;
+    // A rewrite BGREWRITEAOF scheduled while another child ran.
+    if (!server.loading) aof.runScheduledRewrite();
     if (children.hasActiveChildProcess()) children.checkChildrenDone();
-    if (!children.hasActiveChildProcess() && !server.loading) persistence.checkSavePoints(now);
+    if (!children.hasActiveChildProcess() && !server.loading) {
+      persistence.checkSavePoints(now);
+      aof.checkAutoRewrite();
+    }
     if (!children.hasActiveChildProcess() && !server.loading) persistence.runScheduledBgsave(now);
+    // A write postponed behind a slow fsync, and (once a second) one that failed.
+    aof.retryWrites(now);
     persistence.runPendingShutdown();
   }
 

@@ -483,6 +483,14 @@ export class Server {
 
   private queueReply(client: Client): void {
     this.pendingReplies.add(client);
+    this.requestBeforeSleep();
+  }
+
+  /**
+   * Makes sure the stage runs this turn: a hook with work of its own that no reply asked
+   * for (the AOF's buffer after the cron expired keys) calls it.
+   */
+  requestBeforeSleep(): void {
     if (this.beforeSleepScheduled) return;
     this.beforeSleepScheduled = true;
     // Bun drains microtasks after each socket callback, but runs immediates once the

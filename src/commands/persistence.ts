@@ -1,4 +1,4 @@
-// Persistence commands: SAVE, BGSAVE, LASTSAVE, FLUSHALL (which may save), SHUTDOWN.
+// Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, FLUSHALL (which may save), SHUTDOWN.
 
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
@@ -42,6 +42,13 @@ function bgsave(client: Client, argv: Uint8Array[]): void {
   }
   if (persistence.rdbSaveBackground()) client.reply.simple("Background saving started");
   else replyError(client, "ERR");
+}
+
+/** BGREWRITEAOF: a new AOF BASE from a snapshot, now or once the running child is done. */
+function bgrewriteaof(client: Client): void {
+  const outcome = client.server.persistence.aof.bgrewriteaof();
+  if ("status" in outcome) client.reply.simple(outcome.status);
+  else replyError(client, outcome.error);
 }
 
 function lastsave(client: Client): void {
@@ -104,6 +111,7 @@ const P = { categories: [] as string[], group: "server" };
 
 export const persistenceCommands: CommandSpec[] = [
   keyless({ name: "save", arity: 1, flags: ["admin", "noscript", "no_async_loading", "no_multi"], ...P, since: "1.0.0", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", handler: save }),
+  keyless({ name: "bgrewriteaof", arity: 1, flags: ["admin", "noscript", "no_async_loading"], ...P, since: "1.0.0", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)", handler: bgrewriteaof }),
   keyless({ name: "bgsave", arity: -1, flags: ["admin", "noscript", "no_async_loading"], ...P, since: "1.0.0", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave }),
   keyless({ name: "lastsave", arity: 1, flags: ["loading", "stale", "fast"], ...P, categories: ["admin", "dangerous"], since: "1.0.0", summary: "Get the UNIX time stamp of the last successful save to disk", complexity: "O(1)", tips: ["nondeterministic_output"], handler: lastsave }),
   keyless({ name: "flushall", arity: -1, flags: ["write"], ...P, categories: ["keyspace", "dangerous"], since: "1.0.0", summary: "Remove all keys from all databases", complexity: "O(N) where N is the total number of keys in all databases", tips: ["request_policy:all_shards", "response_policy:all_succeeded"], handler: flushall }),

@@ -23,6 +23,7 @@ import { memorySnapshot } from "../memory.ts";
 import { errorText } from "./errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
 import { AppendOnlyFile } from "./aof/aof.ts";
+import { ConfigError } from "../config.ts";
 import { RdbFileWriter } from "./rdb-file.ts";
 import { ChildSlot, childProgressPercent, isRdbChildKind, type Child, type ChildExit } from "./child.ts";
 import { constants as osConstants } from "node:os";
@@ -73,6 +74,17 @@ export class Persistence {
     this.childSlot = new ChildSlot((event, ms) => server.latency.sample(event, ms));
     this.childSlot.onDone("rdb", (child, exit) => this.backgroundSaveDoneHandler(child, exit));
     this.aof = new AppendOnlyFile(server);
+    this.childSlot.onDone("aof-rewrite", (child, exit) => this.aof.backgroundRewriteDoneHandler(child, exit));
+    // updateAppendonly: CONFIG SET appendonly turns the AOF on (through a rewrite) or off.
+    server.config.onChange("appendonly", (value) => {
+      const aof = this.aof;
+      if (value === "no" && aof.state !== "off") aof.stopAppendOnly();
+      else if (value === "yes" && aof.state === "off" && !aof.startAppendOnly()) throw new ConfigError("Unable to turn on AOF. Check server logs.");
+    });
+    // updateAofAutoGCEnabled: turning the collection back on deletes the history now.
+    server.config.onChange("aof-disable-auto-gc", (value) => {
+      if (value === "no") this.aof.deleteHistory();
+    });
   }
 
   get dbPath(): string {
@@ -489,6 +501,20 @@ export class Persistence {
       // The process exits before a cron tick could reap the writer: remove its file now.
       this.rdbRemoveTempFile(child);
     }
+    const aof = this.aof;
+    if (child !== null && child.kind === "aof-rewrite") {
+      // With the AOF still waiting for its first BASE, exiting would lose the dataset.
+      if (aof.state === "wait-rewrite") {
+        if (!flags.force) {
+          logger.warning("Writing initial AOF, can't exit.");
+          return false;
+        }
+        logger.warning("Writing initial AOF. Exit anyway.");
+      }
+      logger.warning("There is a child rewriting the AOF. Killing it!");
+      aof.killAppendOnlyChild();
+    }
+    aof.shutdownFsync();
     const savePoints = server.config.savePoints().length > 0;
     if ((savePoints && !nosave) || flags.save) {
       logger.notice("Saving the final RDB snapshot before exiting.");

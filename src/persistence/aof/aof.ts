@@ -35,6 +35,25 @@ import { ReplyWriter } from "../../protocol/reply.ts";
 import { logger } from "../../log.ts";
 import { errorText } from "../errors-text.ts";
 import type { Child, ChildExit } from "../child.ts";
+import { renameSync, unlink } from "node:fs";
+import { constants as osConstants } from "node:os";
+import {
+  AofManifest,
+  aofDelHistoryFiles,
+  aofDelTempIncrAofFile,
+  aofRemoveTempFile,
+  dirCreateIfMissing,
+  getAppendOnlyFileSize,
+  getLastIncrAofName,
+  getNewBaseFileNameAndMarkPreAsHistory,
+  getNewIncrAofName,
+  getTempIncrAofName,
+  lastDirError,
+  markRewrittenIncrAofAsHistory,
+  persistAofManifest,
+  type AofNames,
+} from "./manifest.ts";
+import { createAofRewriteProducer, rewriteAppendOnlyFile } from "./rewrite.ts";
 /** Redis's aof_state. */
 export type AofState = "off" | "on" | "wait-rewrite";
 
@@ -149,6 +168,8 @@ export class AppendOnlyFile implements EffectFeed {
     buffer.arrayHeader(argv.length);
     for (let i = 0; i < argv.length; i++) buffer.bulk(argv[i]!);
     if (!keep) buffer.length = start;
+    // Effects made outside a client's command (the cron's expiry) have no reply to wait for.
+    else this.server.requestBeforeSleep();
   }
 
   /** aof_buffer_length */
@@ -362,15 +383,38 @@ export class AppendOnlyFile implements EffectFeed {
     return this.rewriteTimeStart === -1 ? -1 : unixSeconds() - this.rewriteTimeStart;
   }
 
-  // ---- opening and closing ----------------------------------------------------------
+  // ---- the files (manifest.ts) ---------------------------------------------------------
 
-  /** Appends to `path` from now on (O_APPEND), `size` bytes already in it. */
-  protected openIncr(path: string, truncate: boolean): number {
-    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (truncate ? fsConstants.O_TRUNC : fsConstants.O_APPEND);
-    return openSync(path, flags, 0o644);
+  /** server.aof_manifest: the BASE, INCR and history files the dataset is made of. */
+  manifest: AofManifest = new AofManifest();
+
+  private get names(): AofNames {
+    const config = this.server.config;
+    return { dir: this.dir, fileName: config.getString("appendfilename"), rdbPreamble: config.getBool("aof-use-rdb-preamble") };
   }
 
-  protected switchIncr(fd: number, size: number): void {
+  private pathOf(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /**
+   * While the AOF is not off it receives the effect stream, and the before-reply stage
+   * writes what it received (Redis's propagate feeds the AOF only when aof_state is not off).
+   */
+  private setWriting(writing: boolean): void {
+    if (writing && this.removeHook === null) {
+      this.server.propagation.addFeed(this);
+      this.removeHook = this.server.addBeforeReplyHook(() => this.flushAppendOnlyFile(false));
+    }
+    if (!writing && this.removeHook !== null) {
+      this.server.propagation.removeFeed(this);
+      this.removeHook();
+      this.removeHook = null;
+    }
+  }
+
+  /** Appends to the INCR file `name` from now on; `size` bytes are in it already. */
+  private useIncr(fd: number, size: number): void {
     // The old file is fsynced and closed off the event loop: with everysec a late fsync
     // is fine as long as it happens; with always it is synced already.
     if (this.fd !== -1) {
@@ -382,52 +426,325 @@ export class AppendOnlyFile implements EffectFeed {
     this.lastIncrFsyncOffset = size;
   }
 
-  /** Writes the buffer out, fsyncs and closes the file (stopAppendOnly, shutdown). */
-  protected flushAndClose(): void {
-    if (this.fd === -1) return;
-    this.flushAppendOnlyFile(true);
+  // ---- start-up (aofOpenIfNeededOnServerStart) ---------------------------------------------
+
+  /**
+   * After the data was loaded, with appendonly yes: a dataset with no AOF gets its first
+   * BASE written now (rewriteAppendOnlyFile, synchronously), the last INCR file is
+   * opened for appending (or created), and the manifest is persisted. Any failure ends
+   * the process, as in Redis. `sizes` are what loading found.
+   */
+  openOnServerStart(sizes: { current: number; base: number }): void {
+    const names = this.names;
+    if (!dirCreateIfMissing(names.dir)) {
+      logger.warning(`Can't open or create append-only dir ${this.server.config.getString("appenddirname")}: ${errorText(lastDirError())}`);
+      process.exit(1);
+    }
+    const hadFiles = this.manifest.base !== null || this.manifest.incrs.length > 0;
+    if (!hadFiles) {
+      const baseName = getNewBaseFileNameAndMarkPreAsHistory(this.manifest, names);
+      if (!rewriteAppendOnlyFile(this.server, this.pathOf(baseName))) process.exit(1);
+      logger.notice(`Creating AOF base file ${baseName} on server start`);
+    }
+    const incrName = getLastIncrAofName(this.manifest, names);
+    let fd: number;
     try {
-      fdatasyncSync(this.fd);
-      this.lastFsync = unixSeconds();
+      fd = openSync(this.pathOf(incrName), fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
     } catch (error) {
-      logger.warning(`Fail to fsync the AOF file: ${errorText(error)}`);
+      logger.warning(`Can't open the append-only file ${incrName}: ${errorText(error)}`);
+      process.exit(1);
     }
-    closeSync(this.fd);
+    if (!persistAofManifest(this.manifest, names)) process.exit(1);
+    this.useIncr(fd, getAppendOnlyFileSize(names, incrName));
+    this.currentSize = sizes.current;
+    this.baseSize = sizes.base;
+    this.state = "on";
+    this.setWriting(true);
+    logger.notice(hadFiles && this.manifest.incrs.length > 0 ? `Opening AOF incr file ${incrName} on server start` : `Creating AOF incr file ${incrName} on server start`);
+  }
+
+  // ---- CONFIG SET appendonly (startAppendOnly / stopAppendOnly) --------------------------
+
+  /**
+   * startAppendOnly: the AOF is on once a rewrite has written its first BASE; until then
+   * (WAIT_REWRITE) effects go to a temporary INCR file. Returns false when no rewrite
+   * could start (CONFIG SET then fails).
+   */
+  startAppendOnly(): boolean {
+    this.state = "wait-rewrite";
+    this.setWriting(true);
+    const slot = this.server.persistence.childSlot;
+    const child = slot.activeChild();
+    if (child !== null && child.kind !== "aof-rewrite") {
+      this.rewriteScheduled = true;
+      logger.warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+    } else if (this.server.inExec) {
+      this.rewriteScheduled = true;
+      logger.warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
+    } else {
+      if (child !== null) {
+        logger.warning("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+        this.killAppendOnlyChild();
+      }
+      if (!this.rewriteAppendOnlyFileBackground()) {
+        this.state = "off";
+        this.setWriting(false);
+        logger.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+        return false;
+      }
+    }
+    this.lastFsync = unixSeconds();
+    if (this.bioFsyncStatus === "err") {
+      logger.warning("AOF reopen, just ignore the AOF fsync error in bio job");
+      this.bioFsyncStatus = "ok";
+    }
+    if (this.lastWriteStatus === "err") {
+      logger.warning("AOF reopen, just ignore the last error.");
+      this.lastWriteStatus = "ok";
+    }
+    return true;
+  }
+
+  /** stopAppendOnly: written out, fsynced and closed; a rewrite under way is stopped. */
+  stopAppendOnly(): void {
+    this.flushAppendOnlyFile(true);
+    if (this.fd !== -1) {
+      try {
+        fdatasyncSync(this.fd);
+        this.lastFsync = unixSeconds();
+      } catch (error) {
+        logger.warning(`Fail to fsync the AOF file: ${errorText(error)}`);
+      }
+      closeSync(this.fd);
+    }
     this.fd = -1;
-  }
-
-  /** The before-reply stage writes while the AOF is not off. */
-  protected setWriting(writing: boolean): void {
-    if (writing && this.removeHook === null) this.removeHook = this.server.addBeforeReplyHook(() => this.flushAppendOnlyFile(false));
-    if (!writing && this.removeHook !== null) {
-      this.removeHook();
-      this.removeHook = null;
-    }
-  }
-
-  protected resetSelectedDb(): void {
     this.selectedDb = -1;
-  }
-
-  protected dropBuffer(): void {
+    this.state = "off";
+    this.setWriting(false);
+    this.rewriteScheduled = false;
+    this.lastIncrSize = 0;
+    this.lastIncrFsyncOffset = 0;
+    this.killAppendOnlyChild();
     this.buffer.take();
   }
 
-  protected rewriteStarted(): void {
-    this.rewriteScheduled = false;
-    this.rewriteTimeStart = unixSeconds();
+  /** The AOF part of prepareForShutdown: its buffer written and fsynced before exit. */
+  shutdownFsync(): void {
+    if (this.state === "off") return;
+    logger.notice("Calling fsync() on the AOF file.");
+    this.flushAppendOnlyFile(true);
+    if (this.fd === -1) return;
+    try {
+      fdatasyncSync(this.fd);
+    } catch (error) {
+      logger.warning(`Fail to fsync the AOF file: ${errorText(error)}.`);
+    }
   }
 
-  protected rewriteEnded(): void {
-    this.rewriteTimeLast = unixSeconds() - this.rewriteTimeStart;
+  // ---- rewriting (rewriteAppendOnlyFileBackground and its done-handler) -------------------
+
+  /**
+   * openNewIncrAofForAppend: from now on effects go to a new INCR file (a temporary one
+   * while the AOF waits for its first BASE), and the manifest says so before anything
+   * is written to it. All or nothing: on failure nothing changes.
+   */
+  private openNewIncrAofForAppend(): boolean {
+    if (this.state === "off") return true;
+    const names = this.names;
+    let edited: AofManifest | null = null;
+    let name: string;
+    if (this.state === "wait-rewrite") name = getTempIncrAofName(names);
+    else {
+      edited = this.manifest.dup();
+      name = getNewIncrAofName(edited, names);
+    }
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(name), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_CREAT, 0o644);
+    } catch (error) {
+      logger.warning(`Can't open the append-only file ${name}: ${errorText(error)}`);
+      return false;
+    }
+    if (edited !== null && !persistAofManifest(edited, names)) {
+      closeSync(fd);
+      return false;
+    }
+    logger.notice(`Creating AOF incr file ${name} on background rewrite`);
+    this.useIncr(fd, 0);
+    if (edited !== null) this.manifest = edited;
+    return true;
+  }
+
+  /**
+   * rewriteAppendOnlyFileBackground (BGREWRITEAOF, the automatic rewrite, the rewrite
+   * that turns the AOF on): a new INCR file takes the effects from now on, and the
+   * snapshot writer, in the child slot, writes a new BASE of the dataset as it is now.
+   */
+  rewriteAppendOnlyFileBackground(): boolean {
+    const slot = this.server.persistence.childSlot;
+    if (slot.hasActiveChildProcess()) return false;
+    const names = this.names;
+    if (!dirCreateIfMissing(names.dir)) {
+      logger.warning(`Can't open or create append-only dir ${this.server.config.getString("appenddirname")}: ${errorText(lastDirError())}`);
+      this.rewriteFailedToStart(`mkdir: ${errorText(lastDirError())}`);
+      return false;
+    }
+    // The next effect, in the new INCR file, starts with a SELECT.
+    this.selectedDb = -1;
+    this.flushAppendOnlyFile(true);
+    if (!this.openNewIncrAofForAppend()) {
+      this.rewriteFailedToStart("could not open a new INCR file");
+      return false;
+    }
+    this.rewrites++;
+    let child: Child<"aof-rewrite">;
+    try {
+      child = slot.spawnChild("aof-rewrite", createAofRewriteProducer(this.server), { type: "file", path: this.dir });
+    } catch (error) {
+      logger.warning(`Can't rewrite append only file in background: fork: ${errorText(error)}`);
+      this.rewriteFailedToStart(`spawn: ${errorText(error)}`);
+      return false;
+    }
+    logger.notice(`Background append only file rewriting started by pid ${child.pid}`);
+    this.rewriteScheduled = false;
+    this.rewriteTimeStart = unixSeconds();
+    return true;
+  }
+
+  private rewriteFailedToStart(reason: string): void {
+    this.lastBgrewriteStatus = "err";
+    this.lastBgrewriteError = reason;
+  }
+
+  /** BGREWRITEAOF's reply, as bgrewriteaofCommand decides it. */
+  bgrewriteaof(): { status: string } | { error: string } {
+    const slot = this.server.persistence.childSlot;
+    if (slot.activeChild()?.kind === "aof-rewrite") return { error: "ERR Background append only file rewriting already in progress" };
+    if (slot.hasActiveChildProcess() || this.server.inExec) {
+      this.rewriteScheduled = true;
+      // A manual rewrite is not held back by earlier failures.
+      this.consecutiveRewriteFailures = 0;
+      return { status: "Background append only file rewriting scheduled" };
+    }
+    if (this.rewriteAppendOnlyFileBackground()) return { status: "Background append only file rewriting started" };
+    return { error: "ERR Can't execute an AOF background rewriting. Please check the server logs for more information." };
+  }
+
+  /** killAppendOnlyChild: a rewrite under way is stopped and its temp files removed. */
+  killAppendOnlyChild(): void {
+    const slot = this.server.persistence.childSlot;
+    const child = slot.activeChild();
+    if (child === null || child.kind !== "aof-rewrite") return;
+    logger.notice(`Killing running AOF rewrite child: ${child.pid}`);
+    slot.killChild();
+    aofRemoveTempFile(child.pid);
     this.rewriteTimeStart = -1;
   }
+
+  /**
+   * backgroundRewriteDoneHandler: on success the new BASE moves into the AOF directory,
+   * the old BASE and the INCR files before the current one become history, the manifest
+   * is persisted (atomically: until then the old files are the dataset), and the history
+   * is deleted. On failure the files stay as they were and the cron retries.
+   */
+  backgroundRewriteDoneHandler(child: Child<"aof-rewrite">, exit: ChildExit): void {
+    const names = this.names;
+    if (exit.bySignal === 0 && exit.exitCode === 0) this.installRewrittenBase(child, names);
+    else if (exit.bySignal === 0) {
+      this.lastBgrewriteStatus = "err";
+      this.lastBgrewriteError = child.producer.failureCause || `rewrite child exited with code ${exit.exitCode}`;
+      this.consecutiveRewriteFailures++;
+      logger.warning("Background AOF rewrite terminated with error");
+    } else {
+      // SIGUSR1 is how the server stops a rewrite on purpose: no error.
+      if (exit.bySignal !== osConstants.signals.SIGUSR1) {
+        this.lastBgrewriteStatus = "err";
+        this.lastBgrewriteError = `rewrite child killed by signal ${exit.bySignal}`;
+        this.consecutiveRewriteFailures++;
+      }
+      logger.warning(`Background AOF rewrite terminated by signal ${exit.bySignal}`);
+    }
+    aofRemoveTempFile(child.pid);
+    if (this.state === "wait-rewrite") {
+      // The temporary INCR file was not made the first one: its effects are in no BASE.
+      this.buffer.take();
+      aofDelTempIncrAofFile(names);
+    }
+    this.rewriteTimeLast = unixSeconds() - this.rewriteTimeStart;
+    this.rewriteTimeStart = -1;
+    this.lastCowSize = child.producer.cowPeak;
+    // Still waiting to turn on: try again.
+    if (this.state === "wait-rewrite") this.rewriteScheduled = true;
+  }
+
+  private installRewrittenBase(child: Child<"aof-rewrite">, names: AofNames): void {
+    const started = performance.now();
+    logger.notice("Background AOF rewrite terminated with success");
+    const tempFile = join(process.cwd(), `temp-rewriteaof-bg-${child.pid}.aof`);
+    const edited = this.manifest.dup();
+    const baseName = getNewBaseFileNameAndMarkPreAsHistory(edited, names);
+    const basePath = this.pathOf(baseName);
+    const failed = (reason: string) => {
+      this.lastBgrewriteStatus = "err";
+      this.lastBgrewriteError = reason;
+      this.consecutiveRewriteFailures++;
+    };
+    try {
+      renameSync(tempFile, basePath);
+    } catch (error) {
+      logger.warning(`Error trying to rename the temporary AOF base file ${tempFile} into ${basePath}: ${errorText(error)}`);
+      failed(`rename: ${errorText(error)}`);
+      return;
+    }
+    logger.notice(`Successfully renamed the temporary AOF base file ${tempFile} into ${baseName}`);
+    let incrPath: string | null = null;
+    if (this.state === "wait-rewrite") {
+      const tempIncrName = getTempIncrAofName(names);
+      const incrName = getNewIncrAofName(edited, names);
+      incrPath = this.pathOf(incrName);
+      try {
+        renameSync(this.pathOf(tempIncrName), incrPath);
+      } catch (error) {
+        logger.warning(`Error trying to rename the temporary AOF incr file ${this.pathOf(tempIncrName)} into ${incrPath}: ${errorText(error)}`);
+        unlink(basePath, () => {});
+        failed(`rename: ${errorText(error)}`);
+        return;
+      }
+      logger.notice(`Successfully renamed the temporary AOF incr file ${tempIncrName} into ${incrName}`);
+    }
+    markRewrittenIncrAofAsHistory(edited, this.fd !== -1);
+    if (!persistAofManifest(edited, names)) {
+      unlink(basePath, () => {});
+      if (incrPath !== null) unlink(incrPath, () => {});
+      failed("could not persist the manifest");
+      return;
+    }
+    this.manifest = edited;
+    if (this.state !== "off") {
+      this.currentSize = getAppendOnlyFileSize(names, baseName) + this.lastIncrSize;
+      this.baseSize = this.currentSize;
+    }
+    aofDelHistoryFiles(this.manifest, names, this.server.config.getBool("aof-disable-auto-gc"));
+    this.lastBgrewriteStatus = "ok";
+    this.lastBgrewriteError = "";
+    this.consecutiveRewriteFailures = 0;
+    logger.notice("Background AOF rewrite finished successfully");
+    if (this.state === "wait-rewrite") this.state = "on";
+    logger.verbose(`Background AOF rewrite signal handler took ${Math.round((performance.now() - started) * 1000)}us`);
+  }
+
+  /** aofDelHistoryFiles, for CONFIG SET aof-disable-auto-gc no. */
+  deleteHistory(): void {
+    aofDelHistoryFiles(this.manifest, this.names, this.server.config.getBool("aof-disable-auto-gc"));
+  }
+
+  // ---- serverCron's AOF duties ------------------------------------------------------------
 
   /**
    * aofRewriteLimited: after three failures in a row, automatic rewrites wait 1, 2, 4...
    * up to 60 minutes (a manual BGREWRITEAOF still runs at once).
    */
-  rewriteLimited(): boolean {
+  private rewriteLimited(): boolean {
     if (this.consecutiveRewriteFailures < REWRITE_LIMIT_THRESHOLD) {
       this.nextRewriteDelayMinutes = 0;
       this.nextRewriteTime = 0;
@@ -445,16 +762,34 @@ export class AppendOnlyFile implements EffectFeed {
     return true;
   }
 
-  /** Status of a finished rewrite child (the non-success branches of backgroundRewriteDoneHandler). */
-  protected rewriteFailed(reason: string, countsAsFailure: boolean): void {
-    if (!countsAsFailure) return;
-    this.lastBgrewriteStatus = "err";
-    this.lastBgrewriteError = reason;
-    this.consecutiveRewriteFailures++;
+  /** A rewrite the user scheduled (BGSAVE was running, EXEC): started once the slot is free. */
+  runScheduledRewrite(): void {
+    if (this.rewriteScheduled && !this.server.persistence.childSlot.hasActiveChildProcess() && !this.rewriteLimited()) this.rewriteAppendOnlyFileBackground();
   }
 
-  /** For the done-handler: the child and how it ended. */
-  protected describeExit(child: Child, exit: ChildExit): string {
-    return exit.bySignal !== 0 ? `rewrite child ${child.pid} killed by signal ${exit.bySignal}` : `rewrite child ${child.pid} exited with code ${exit.exitCode}`;
+  /** The automatic rewrite: auto-aof-rewrite-percentage growth over auto-aof-rewrite-min-size. */
+  checkAutoRewrite(): void {
+    if (this.state !== "on" || this.server.persistence.childSlot.hasActiveChildProcess()) return;
+    const config = this.server.config;
+    const percentage = config.getNumber("auto-aof-rewrite-percentage");
+    if (percentage === 0 || this.currentSize <= config.getNumber("auto-aof-rewrite-min-size")) return;
+    const base = this.baseSize === 0 ? 1 : this.baseSize;
+    const growth = Math.floor((this.currentSize * 100) / base) - 100;
+    if (growth >= percentage && !this.rewriteLimited()) {
+      logger.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+      this.rewriteAppendOnlyFileBackground();
+    }
   }
+
+  /** A postponed everysec write, and (once a second) a write that failed, are tried again. */
+  retryWrites(tick: number): void {
+    if (this.state === "off") return;
+    if (this.flushPostponedStart !== 0) this.flushAppendOnlyFile(false);
+    if (this.lastWriteStatus === "err" && tick - this.lastRetry >= 1000) {
+      this.lastRetry = tick;
+      this.flushAppendOnlyFile(false);
+    }
+  }
+
+  private lastRetry = 0;
 }
