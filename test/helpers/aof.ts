@@ -14,7 +14,7 @@ import { CommandTable } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
 import { logger } from "../../src/log.ts";
 import { aofLoadManifestFromDisk } from "../../src/persistence/aof/manifest.ts";
-import { AOF_FAILED, AOF_OPEN_ERR, type AofStatus } from "../../src/persistence/aof/manifest.ts";
+import { AOF_FAILED, AOF_OPEN_ERR, type AofManifest, type AofStatus } from "../../src/persistence/aof/manifest.ts";
 import { loadAppendOnlyFiles, type AofLoadResult } from "../../src/persistence/aof/load.ts";
 
 /** A command as the AOF holds it. */
@@ -163,6 +163,8 @@ export async function captureLog<T>(action: () => Promise<T> | T): Promise<{ res
 
 export interface BunkerLoad {
   server: Server;
+  /** The manifest read (and changed by an upgrade), null when it could not be read. */
+  manifest: AofManifest | null;
   /** null when the manifest could not be read (Redis exits there). */
   load: AofLoadResult | null;
   status: AofStatus | null;
@@ -173,14 +175,15 @@ export interface BunkerLoad {
 
 /** What Bunker's start-up would do with `dir`: read the manifest, then load the AOF into a fresh server. */
 export async function bunkerLoadAof(dir: string, args: string[] = [], server = newServer(args)): Promise<BunkerLoad> {
+  let manifest: AofManifest | null = null;
   const { result: load, messages } = await captureLog(async () => {
-    const manifest = aofLoadManifestFromDisk({ config: server.config, dir });
+    manifest = aofLoadManifestFromDisk({ config: server.config, dir });
     if (manifest === null) return null;
     return loadAppendOnlyFiles(server, manifest, { dir });
   });
   const status = load === null ? null : load.status;
   const exitCode = status === null || status === AOF_FAILED || status === AOF_OPEN_ERR ? 1 : null;
-  return { server, load, status, exitCode, messages };
+  return { server, manifest, load, status, exitCode, messages };
 }
 
 /** One command on an in-process server, its reply as RESP text. */
