@@ -62,3 +62,17 @@ export function protectedModeDenied(): string {
     "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
   );
 }
+
+/** The ERR errors Redis sends as shared objects (createSharedObjects), "-ERR" prefix included. */
+const SHARED_ERR_OBJECTS = new Set([NO_SUCH_KEY, SYNTAX_ERROR, "ERR source and destination objects are the same", OUT_OF_RANGE]);
+
+/**
+ * An error reply as Redis's afterErrorReply sees it, for the log lines that quote it
+ * ("== CRITICAL == This server is sending an error to its AOF-loading-client: ..."):
+ * a shared error object, or an error with a code of its own, starts with "-CODE"; an
+ * ERR error added with addReplyError has no prefix (the "-ERR " is added on the wire).
+ */
+export function errorAsPassedToReply(message: string): string {
+  if (!message.startsWith("ERR ") || SHARED_ERR_OBJECTS.has(message)) return `-${message}`;
+  return message.slice(4);
+}

@@ -21,6 +21,17 @@ export function formatTimestamp(date: Date): string {
   );
 }
 
+/** Redis's LOG_MAX_LEN: serverLog formats a message into a buffer of this many bytes, NUL included. */
+const LOG_MAX_LEN = 1024;
+
+/** A message cut as serverLog's buffer cuts it: at LOG_MAX_LEN - 1 bytes (of its UTF-8 form). */
+function fitLogMax(message: string): string {
+  // Up to a third of the limit in UTF-16 units is within the limit in UTF-8 bytes.
+  if (message.length <= (LOG_MAX_LEN - 1) / 3) return message;
+  const bytes = Buffer.from(message, "utf8");
+  return bytes.length < LOG_MAX_LEN ? message : bytes.subarray(0, LOG_MAX_LEN - 1).toString("utf8");
+}
+
 export class Logger {
   level: LogLevel = "notice";
   /** Empty string = standard output, as Redis's `logfile ""`. */
@@ -31,7 +42,7 @@ export class Logger {
 
   log(level: LogLevel, message: string): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
-    this.write(`${process.pid}:${this.role} ${formatTimestamp(new Date())} ${LEVEL_MARK[level]} ${message}\n`);
+    this.write(`${process.pid}:${this.role} ${formatTimestamp(new Date())} ${LEVEL_MARK[level]} ${fitLogMax(message)}\n`);
   }
 
   /** A line without the prefix (Redis's LL_RAW), for the start-up banner and reports. */

@@ -80,25 +80,34 @@ export class Propagation {
   noMulti = false;
 
   /**
-   * Whether anything listens (Redis's shouldPropagate): no feed, no recording. A field
-   * rather than a getter: call() reads it for every command.
+   * Whether anything listens (Redis's shouldPropagate): no feed, no recording; nor while
+   * the server loads, whose commands replay effects that were propagated already. A
+   * field rather than a getter: call() reads it for every command.
    */
   active = false;
+  /** server.loading, as set with setLoading. */
+  private loading = false;
 
   addFeed(feed: EffectFeed): void {
     this.feeds.push(feed);
-    this.active = true;
+    this.active = !this.loading;
   }
 
   removeFeed(feed: EffectFeed): void {
     const index = this.feeds.indexOf(feed);
     if (index >= 0) this.feeds.splice(index, 1);
-    this.active = this.feeds.length > 0;
+    this.active = this.feeds.length > 0 && !this.loading;
+  }
+
+  /** Nothing is propagated while the server loads (Server.setLoading). */
+  setLoading(loading: boolean): void {
+    this.loading = loading;
+    this.active = this.feeds.length > 0 && !loading;
   }
 
   /** alsoPropagate: appends an effect of the running execution unit. */
   alsoPropagate(dbIndex: number, argv: Uint8Array[]): void {
-    if (this.feeds.length === 0) return;
+    if (!this.active) return;
     this.pending.push({ dbIndex, argv });
   }
 

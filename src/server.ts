@@ -5,7 +5,7 @@
 
 import type { TCPSocketListener, UnixSocketListener } from "bun";
 import { unlinkSync, writeFileSync } from "node:fs";
-import { Client, type ClientSocket, type ClientSocketData } from "./net/client.ts";
+import { Client, CLIENT_ID_AOF, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
@@ -70,6 +70,7 @@ export class Server {
   stats: ServerStats = Server.emptyStats();
   /** rdb_changes_since_last_save */
   dirty = 0;
+  /** server.loading: an RDB or AOF load runs (set with setLoading). */
   loading = false;
   monitors = new Set<Client>();
   /** CLIENT PAUSE: until (unix ms) and whether only writes are paused. */
@@ -177,6 +178,7 @@ export class Server {
       wantsNewKeys: () => (this.notifier.flags & NOTIFY_NEW) !== 0,
       keyWaiters: () => this.blocking.keyWaiterCount > 0,
       onKeyReady: (db: Database, key: string) => this.blocking.signalKeyReady(db.index, key),
+      isLoading: () => this.loading,
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);
       },
@@ -248,6 +250,15 @@ export class Server {
     c.onChange("logfile", (value) => {
       logger.file = value;
     });
+  }
+
+  /**
+   * startLoading / stopLoading's flag: while set, commands without the `loading` flag
+   * get -LOADING, no key expires (keyIsExpired), and nothing is propagated.
+   */
+  setLoading(loading: boolean): void {
+    this.loading = loading;
+    this.propagation.setLoading(loading);
   }
 
   authRequired(): boolean {
@@ -659,6 +670,17 @@ export class Server {
   replyError(client: Client, message: string): void {
     this.countError(message);
     client.reply.error(message);
+    if (client.id === CLIENT_ID_AOF) this.errorToAofClient(client, message);
+  }
+
+  /**
+   * afterErrorReply for the AOF loader's client: a command the AOF holds failed, which
+   * the server that wrote it did not expect. Logged, counted, and loading goes on.
+   */
+  private errorToAofClient(client: Client, message: string): void {
+    const text = errors.errorAsPassedToReply(message).slice(0, 4096);
+    logger.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${text}' after processing the command '${client.lastCommandName}'`);
+    this.stats.unexpectedErrorReplies++;
   }
 
   private countError(message: string): void {
@@ -668,8 +690,12 @@ export class Server {
     this.stats.errorCounts.set(code, (this.stats.errorCounts.get(code) ?? 0) + 1);
   }
 
-  /** call(): runs a command with its accounting (commandstats, slowlog, MONITOR, errors). */
-  call(client: Client, command: Command, argv: Uint8Array[]): void {
+  /**
+   * call(): runs a command with its accounting (commandstats, slowlog, MONITOR, errors).
+   * `flags` (Redis's CMD_CALL_*): EXEC run by the AOF loader passes CMD_CALL_NONE, and
+   * its commands then count in total_commands_processed and failed_calls only.
+   */
+  call(client: Client, command: Command, argv: Uint8Array[], flags = CMD_CALL_FULL): void {
     if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const previous = this.currentClient;
     this.currentClient = client;
@@ -719,14 +745,43 @@ export class Server {
     }
     client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);
-    command.calls++;
-    command.microseconds += micros;
+    if (flags & CMD_CALL_STATS) {
+      command.calls++;
+      command.microseconds += micros;
+    }
     if (this.stats.totalErrorReplies > errorsBefore) command.failedCalls++;
     this.stats.totalCommands++;
-    // The guards of record() and sample(), here so that the usual call costs no call.
-    const slowlog = this.slowlog;
-    if (!command.skipSlowlog && slowlog.slowerThan >= 0 && micros >= slowlog.slowerThan) slowlog.record(micros, argv, client);
-    if (this.latency.threshold > 0) this.latency.sample("command", elapsed, command.latencyEvent);
+    if (flags & CMD_CALL_SLOWLOG) {
+      // The guards of record() and sample(), here so that the usual call costs no call.
+      const slowlog = this.slowlog;
+      if (!command.skipSlowlog && slowlog.slowerThan >= 0 && micros >= slowlog.slowerThan) slowlog.record(micros, argv, client);
+      if (this.latency.threshold > 0) this.latency.sample("command", elapsed, command.latencyEvent);
+    }
+    this.currentClient = previous;
+  }
+
+  /**
+   * Runs a command the AOF loader read, as loadSingleAppendOnlyFile does with cmd->proc
+   * (not call()): the command gets its own fixed clock and arena epoch, as under call(),
+   * and runs as `client`'s current command; nothing is accounted (commandstats,
+   * total_commands_processed, slowlog, MONITOR) and, the server loading, nothing is
+   * propagated. EXEC's queued commands then go through call() with CMD_CALL_NONE.
+   */
+  runCommandForLoader(client: Client, command: Command, argv: Uint8Array[]): void {
+    const previous = this.currentClient;
+    this.currentClient = client;
+    if (this.commandDepth++ === 0) this.commandStart = performance.now();
+    this.commandEpoch.boundary();
+    client.lastCommandName = command.fullName;
+    const outerCommand = client.currentCommand;
+    client.currentCommand = command;
+    try {
+      command.spec.handler!(client, argv);
+    } catch (error) {
+      this.internalError(client, command, error);
+    }
+    client.currentCommand = outerCommand;
+    if (--this.commandDepth === 0) this.commandTime = 0;
     this.currentClient = previous;
   }
 
@@ -863,6 +918,15 @@ export class Server {
   }
 
 }
+
+// call() flags (Redis's CMD_CALL_*): what a command's run is accounted in.
+/** No commandstats calls/usec (failed_calls and total_commands_processed still count). */
+export const CMD_CALL_NONE = 0;
+/** commandstats calls and usec. */
+export const CMD_CALL_STATS = 1 << 0;
+/** The slowlog and the latency monitor. */
+export const CMD_CALL_SLOWLOG = 1 << 1;
+export const CMD_CALL_FULL = CMD_CALL_STATS | CMD_CALL_SLOWLOG;
 
 /** Requests with more arguments than this read the clock for their own start (their parse is not negligible). */
 const PIPELINE_CLOCK_MAX_ARGS = 32;

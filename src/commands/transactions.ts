@@ -4,7 +4,8 @@
 
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
-import type { Client } from "../net/client.ts";
+import { CLIENT_ID_AOF, type Client } from "../net/client.ts";
+import { CMD_CALL_FULL, CMD_CALL_NONE } from "../server.ts";
 import { bytesToKey } from "../db/bytes.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
@@ -56,8 +57,10 @@ function exec(client: Client): void {
   const outerDeny = client.denyBlocking;
   client.denyBlocking = true;
   server.inExec = true;
+  // The AOF loader's transactions are not accounted as commands users ran.
+  const callFlags = client.id === CLIENT_ID_AOF ? CMD_CALL_NONE : CMD_CALL_FULL;
   try {
-    for (const { command, argv } of queue) server.call(client, command, argv);
+    for (const { command, argv } of queue) server.call(client, command, argv, callFlags);
   } finally {
     client.denyBlocking = outerDeny;
     server.inExec = false;

@@ -58,6 +58,11 @@ export interface KeyspaceObserver {
 export interface KeyspaceEvents {
   /** A key was found expired and removed (lazily or by the active cycle). */
   onExpired(db: Database, key: string): void;
+  /**
+   * server.loading: keys past their expiry time are live while a load runs (Redis's
+   * keyIsExpired), so a replayed AOF sees the data its writer saw; they expire after it.
+   */
+  isLoading?(): boolean;
   /** A read found no key (the "keymiss" keyspace event). */
   onKeyMiss?(db: Database, key: string): void;
   /** A key was created (the "new" keyspace event). */
@@ -116,6 +121,7 @@ export class Database {
     if (slot < 0) return -1;
     const expireAt = table.expireAtOf(slot);
     if (expireAt !== -1 && expireAt <= this.now()) {
+      if (this.expiryHeld()) return slot;
       this.expireSlot(key, slot);
       return -1;
     }
@@ -176,10 +182,16 @@ export class Database {
     if (slot < 0) return -1;
     const expireAt = table.expireAtOf(slot);
     if (expireAt !== -1 && expireAt <= this.now()) {
+      if (this.expiryHeld()) return slot;
       this.expireSlot(table.keyAt(slot), slot);
       return -1;
     }
     return slot;
+  }
+
+  /** keyIsExpired's loading rule: nothing expires while the server loads. Asked only of keys past their time. */
+  private expiryHeld(): boolean {
+    return this.events?.isLoading?.() === true;
   }
 
   /**
@@ -236,7 +248,7 @@ export class Database {
     const slot = this.table.find(key);
     if (slot < 0) return false;
     const expireAt = this.table.expireAtOf(slot);
-    return expireAt !== -1 && expireAt <= this.now();
+    return expireAt !== -1 && expireAt <= this.now() && !this.expiryHeld();
   }
 
   /** Whether the table holds the key, expired or not (no lazy expiry). */

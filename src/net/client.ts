@@ -27,6 +27,12 @@ export interface QueuedCommand {
   argv: Uint8Array[];
 }
 
+/**
+ * CLIENT_ID_AOF: the id of the client the AOF loader runs commands in (Redis's is
+ * UINT64_MAX, which no connection ever gets); EXEC and the error log look for it.
+ */
+export const CLIENT_ID_AOF = Number.MAX_SAFE_INTEGER;
+
 /** Reading pauses while more than this many reply bytes wait for the socket. */
 const PAUSE_READ_PENDING_BYTES = 4 * 1024 * 1024;
 

@@ -16,7 +16,7 @@ import type { Client } from "../net/client.ts";
 import { MISCONF_RDB } from "../errors.ts";
 import { logger } from "../log.ts";
 import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
-import { RdbDecoder, RdbLoadError, type RdbLoadLimits, ValueDecoder } from "./rdb/decoder.ts";
+import { RdbDecoder, RdbLoadError, fileByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { memorySnapshot } from "../memory.ts";
@@ -240,47 +240,79 @@ export class Persistence {
    * Returns true or the error.
    */
   async loadFile(path: string, size: number, merge: boolean): Promise<true | RdbLoadError | Error> {
+    this.startLoading(size);
+    let lastProgressLog = performance.now();
+    try {
+      const result = await this.rdbLoadRio(path, { merge, aofPreamble: false }, (bytesRead) => {
+        this.loadingState!.loadedBytes = bytesRead;
+        if (performance.now() - lastProgressLog > 2000) {
+          lastProgressLog = performance.now();
+          const perc = size > 0 ? ((bytesRead / size) * 100).toFixed(2) : "0.00";
+          logger.notice(`Loading RDB: ${perc}% (${bytesRead} of ${size} bytes), keys loaded so far: ${this.rdbLastLoadKeysLoaded}`);
+        }
+      });
+      return result instanceof Error ? result : true;
+    } finally {
+      this.stopLoading();
+    }
+  }
+
+  /**
+   * startLoading: the server is loading `totalBytes` of files (INFO's loading_* fields,
+   * -LOADING replies, no expiry, no propagation) and the last load's key counts restart.
+   */
+  startLoading(totalBytes: number): void {
+    const now = Date.now();
+    this.loadingState = { startTime: Math.floor(now / 1000), totalBytes, loadedBytes: 0, rdbUsedMem: 0, startedAtMs: now };
+    this.rdbLastLoadKeysLoaded = 0;
+    this.rdbLastLoadKeysExpired = 0;
+    this.server.setLoading(true);
+  }
+
+  stopLoading(): void {
+    this.server.setLoading(false);
+    this.loadingState = null;
+  }
+
+  /**
+   * rdbLoadRio: reads the RDB at the start of the file at `path` into the databases, for
+   * a load the caller started (startLoading). `merge`: file keys replace existing ones
+   * (DEBUG RELOAD MERGE). `aofPreamble`: the RDB is an AOF's base or preamble, whose keys
+   * are all loaded (a master drops keys already expired only from a plain RDB).
+   * `onProgress` gets the bytes read so far between chunks; the event loop runs after
+   * each (clients get -LOADING, INFO works). Counts rdb_last_load_keys_loaded/expired.
+   * Returns what the decoder read (the RDB's length in the file), or the error.
+   */
+  async rdbLoadRio(
+    path: string | Buffer,
+    flags: { merge: boolean; aofPreamble: boolean },
+    onProgress: (bytesRead: number) => void,
+  ): Promise<RdbLoadSummary | Error> {
     const server = this.server;
     const config = server.config;
     const now = Date.now();
-    let loaded = 0;
-    let expired = 0;
-    let ctime = 0;
     const keyLoadDelay = config.getNumber("key-load-delay");
-    this.loadingState = { startTime: Math.floor(now / 1000), totalBytes: size, loadedBytes: 0, rdbUsedMem: 0, startedAtMs: now };
-    server.loading = true;
-    let lastProgressLog = performance.now();
+    const dropExpired = !flags.aofPreamble;
     try {
-      const decoder = RdbDecoder.fromFile(path, {
+      const decoder = RdbDecoder.fromSource(fileByteSource(path), {
         ...this.loadLimits(),
         verifyChecksum: config.getBool("rdbchecksum"),
         progressIntervalBytes: config.getNumber("loading-process-events-interval-bytes"),
         databases: server.dbs.length,
       });
-      await decoder.load({
-        onAux: (name, value) => {
-          const text = bytesToText(value);
-          if (name === "redis-ver") logger.notice(`Loading RDB produced by version ${text}`);
-          else if (name === "ctime") {
-            ctime = Number(text);
-            logger.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - ctime)} seconds`);
-          } else if (name === "used-mem") {
-            const usedMem = Number(text);
-            this.loadingState!.rdbUsedMem = usedMem;
-            logger.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
-          }
-        },
+      const summary = await decoder.load({
+        onAux: (name, value) => this.logRdbAuxField(name, value, now),
         onKey: (dbIndex, keyBytes, value, expireAtMs, idleSeconds, freq) => {
           const db = server.dbs[dbIndex]!;
           if (keyLoadDelay > 0) busyWaitMicros(keyLoadDelay);
-          if (expireAtMs !== undefined && expireAtMs < Date.now()) {
-            expired++;
+          if (dropExpired && expireAtMs !== undefined && expireAtMs < Date.now()) {
+            this.rdbLastLoadKeysExpired++;
             return true;
           }
           let slot = db.loadKey(keyBytes, value, expireAtMs ?? -1);
           if (slot < 0) {
             const key = bytesToKey(keyBytes);
-            if (!merge) {
+            if (!flags.merge) {
               logger.warning(`RDB has duplicated key '${key}' in DB ${dbIndex}`);
               return false;
             }
@@ -290,30 +322,37 @@ export class Persistence {
           // OBJECT IDLETIME / FREQ survive a save and load, as Redis keeps them (IDLE/FREQ opcodes).
           if (freq !== undefined) db.setFreq(slot, freq);
           if (idleSeconds !== undefined) db.setIdleSeconds(slot, idleSeconds);
-          loaded++;
+          this.rdbLastLoadKeysLoaded++;
           return true;
         },
         onProgress: async (bytesRead) => {
-          this.loadingState!.loadedBytes = bytesRead;
-          if (performance.now() - lastProgressLog > 2000) {
-            lastProgressLog = performance.now();
-            const perc = size > 0 ? ((bytesRead / size) * 100).toFixed(2) : "0.00";
-            logger.notice(`Loading RDB: ${perc}% (${bytesRead} of ${size} bytes), keys loaded so far: ${loaded}`);
-          }
+          onProgress(bytesRead);
           // Let the event loop run: clients get -LOADING, INFO works.
           await new Promise<void>((resolve) => setImmediate(resolve));
         },
       });
+      logger.notice(`Done loading RDB, keys loaded: ${this.rdbLastLoadKeysLoaded}, keys expired: ${this.rdbLastLoadKeysExpired}.`);
+      return summary;
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
-    } finally {
-      server.loading = false;
-      this.loadingState = null;
     }
-    this.rdbLastLoadKeysLoaded = loaded;
-    this.rdbLastLoadKeysExpired = expired;
-    logger.notice(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
-    return true;
+  }
+
+  /** The AUX fields rdbLoadRio logs (or keeps: used-mem for INFO's loading_rdb_used_mem). */
+  private logRdbAuxField(name: string, value: Uint8Array, now: number): void {
+    const text = bytesToText(value);
+    if (name.startsWith("%")) logger.notice(`RDB '${name}': ${text}`);
+    else if (name === "redis-ver") logger.notice(`Loading RDB produced by version ${text}`);
+    else if (name === "ctime") logger.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - Number(text))} seconds`);
+    else if (name === "used-mem") {
+      const usedMem = Number(text);
+      if (this.loadingState !== null) this.loadingState.rdbUsedMem = usedMem;
+      logger.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
+    } else if (name === "aof-preamble") {
+      if (parseLeadingInteger(text) !== 0) logger.notice("RDB has an AOF tail");
+    } else if (name === "aof-base") {
+      if (parseLeadingInteger(text) !== 0) logger.notice("RDB is base AOF");
+    }
   }
 
   /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] */
@@ -651,8 +690,14 @@ function removeQuietly(path: string): void {
   }
 }
 
+/** strtoll(text, NULL, 10) of an AUX value: its leading integer, 0 when there is none. */
+function parseLeadingInteger(text: string): number {
+  const match = /^\s*[+-]?\d+/.exec(text);
+  return match === null ? 0 : Number(match[0]);
+}
+
 /** key-load-delay (microseconds per key): slows loading for tests, as Redis's debugDelay. */
-function busyWaitMicros(micros: number): void {
+export function busyWaitMicros(micros: number): void {
   const until = performance.now() + micros / 1000;
   while (performance.now() < until) {
     // spin: the delay must hold the event loop, like Redis's usleep in the loader

@@ -187,7 +187,7 @@ export interface RdbByteSource {
 }
 
 /** A file opened with fs.openSync, read with readSync. */
-export function fileByteSource(path: string): RdbByteSource {
+export function fileByteSource(path: string | Buffer): RdbByteSource {
   const fd = openSync(path, "r");
   let size: number;
   try {
