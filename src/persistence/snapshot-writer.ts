@@ -226,20 +226,31 @@ const STREAM_CLOSED: RdbFileFailure = {
 
 // Messages are processed in order, asynchronously: the event loop runs between
 // batches (signals, progress). While the queue is long, reading pauses so the server
-// feels the writer's pace through the socket.
+// feels the writer's pace through the socket. "Long" is in bytes as well as messages:
+// a batch of 512 large values is megabytes, and counting messages alone let the writer
+// take in the whole stream (its memory) while the server, seeing no backpressure,
+// finished streaming and stopped preserving values at once.
+const QUEUE_HIGH_MESSAGES = 32;
+const QUEUE_HIGH_BYTES = 1024 * 1024;
 const reader = new FrameReader();
 const queue: ServerMessage[] = [];
+let queuedBytes = 0;
 let processing = false;
 let paused = false;
 let streamClosed = false;
+
+function messageBytes(message: ServerMessage): number {
+  return message[0] === "keys" ? message[3].length : 0;
+}
 
 async function processQueue(): Promise<void> {
   processing = true;
   try {
     while (queue.length > 0) {
       const message = queue.shift()!;
+      queuedBytes -= messageBytes(message);
       await handle(message);
-      if (paused && queue.length < 8) {
+      if (paused && queue.length < QUEUE_HIGH_MESSAGES / 4 && queuedBytes < QUEUE_HIGH_BYTES / 4) {
         paused = false;
         socket?.resume();
       }
@@ -257,8 +268,11 @@ socket = await Bun.connect({
   unix: args.socketPath,
   socket: {
     data(sock, chunk) {
-      for (const message of reader.push(chunk)) queue.push(message as ServerMessage);
-      if (queue.length > 32 && !paused) {
+      for (const message of reader.push(chunk) as ServerMessage[]) {
+        queue.push(message);
+        queuedBytes += messageBytes(message);
+      }
+      if ((queue.length > QUEUE_HIGH_MESSAGES || queuedBytes > QUEUE_HIGH_BYTES) && !paused) {
         paused = true;
         sock.pause();
       }
