@@ -139,9 +139,12 @@ export class Persistence {
     return true;
   }
 
-  /** Header, every non-empty database with its keys, EOF and checksum. */
-  writeDataset(encoder: RdbEncoder): void {
-    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase: false });
+  /**
+   * Header, every non-empty database with its keys, EOF and checksum. `aofBase`: the
+   * file is an AOF base (the RDB preamble of rewriteAppendOnlyFile): aux aof-base is 1.
+   */
+  writeDataset(encoder: RdbEncoder, aofBase = false): void {
+    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase });
     const now = Date.now();
     const policy = this.server.config.getString("maxmemory-policy");
     const lruPolicy = policy.includes("lru");
