@@ -74,6 +74,8 @@ const WORDS = {
  */
 export class AofRewriteWriter {
   private readonly digits = new Uint8Array(24);
+  /** The variadic command being written (startBatches / nextItem). */
+  private readonly batch = { name: RPUSH, key: RPUSH, width: 1, remaining: 0, filled: 0 };
 
   constructor(private readonly out: ByteWriter) {}
 
@@ -139,52 +141,39 @@ export class AofRewriteWriter {
   // ---- collections ------------------------------------------------------------------
 
   private list(key: Uint8Array, list: RedisList): void {
-    let remaining = list.length;
-    let inCommand = 0;
+    this.startBatches(RPUSH, key, list.length, 1);
     for (const element of list) {
-      if (inCommand === 0) this.variadicHeader(RPUSH, key, Math.min(remaining, AOF_REWRITE_ITEMS_PER_CMD), 1);
+      this.nextItem();
       this.bulk(element);
-      if (++inCommand === AOF_REWRITE_ITEMS_PER_CMD) inCommand = 0;
-      remaining--;
     }
   }
 
   private set(key: Uint8Array, set: RedisSet): void {
     // An intset iterates ascending; a hashtable in Redis's dict order (ours: insertion).
-    const members = set.encoding === "intset" ? set.orderedMembers() : set.members;
-    let remaining = set.size;
-    let inCommand = 0;
-    for (const member of members) {
-      if (inCommand === 0) this.variadicHeader(SADD, key, Math.min(remaining, AOF_REWRITE_ITEMS_PER_CMD), 1);
+    this.startBatches(SADD, key, set.size, 1);
+    for (const member of set.encoding === "intset" ? set.orderedMembers() : set.members) {
+      this.nextItem();
       this.bulkLatin1(member);
-      if (++inCommand === AOF_REWRITE_ITEMS_PER_CMD) inCommand = 0;
-      remaining--;
     }
   }
 
   private zset(key: Uint8Array, zset: RedisZSet): void {
     // A listpack holds scores as text or integers, where -0 is 0: Redis reads 0 back.
     const listpack = zset.encoding === "listpack";
-    let remaining = zset.size;
-    let inCommand = 0;
+    this.startBatches(ZADD, key, zset.size, 2);
     zset.forEachAscending((member, score) => {
-      if (inCommand === 0) this.variadicHeader(ZADD, key, Math.min(remaining, AOF_REWRITE_ITEMS_PER_CMD), 2);
+      this.nextItem();
       this.bulkLatin1(formatDouble(listpack && score === 0 ? 0 : score));
       this.bulkLatin1(member);
-      if (++inCommand === AOF_REWRITE_ITEMS_PER_CMD) inCommand = 0;
-      remaining--;
     });
   }
 
   private hash(key: Uint8Array, hash: RedisHash): void {
-    let remaining = hash.size;
-    let inCommand = 0;
+    this.startBatches(HMSET, key, hash.size, 2);
     for (const [field, value] of hash.map) {
-      if (inCommand === 0) this.variadicHeader(HMSET, key, Math.min(remaining, AOF_REWRITE_ITEMS_PER_CMD), 2);
+      this.nextItem();
       this.bulkLatin1(field);
       this.bulk(value);
-      if (++inCommand === AOF_REWRITE_ITEMS_PER_CMD) inCommand = 0;
-      remaining--;
     }
   }
 
@@ -256,11 +245,29 @@ export class AofRewriteWriter {
 
   // ---- RESP -------------------------------------------------------------------------
 
-  /** `*<2 + items * width>` COMMAND key: the start of one batch of a variadic command. */
-  private variadicHeader(name: Uint8Array, key: Uint8Array, items: number, width: 1 | 2): void {
-    this.arrayHeader(2 + items * width);
-    this.bulk(name);
-    this.bulk(key);
+  /**
+   * A variadic command for `items` items of `width` arguments each, in commands of at
+   * most AOF_REWRITE_ITEMS_PER_CMD items: call nextItem() before writing each item.
+   */
+  private startBatches(name: Uint8Array, key: Uint8Array, items: number, width: 1 | 2): void {
+    const batch = this.batch;
+    batch.name = name;
+    batch.key = key;
+    batch.width = width;
+    batch.remaining = items;
+    batch.filled = 0;
+  }
+
+  /** Opens the next command of the batch when the last one is full (Redis's count/items). */
+  private nextItem(): void {
+    const batch = this.batch;
+    if (batch.filled === 0) {
+      this.arrayHeader(2 + Math.min(batch.remaining, AOF_REWRITE_ITEMS_PER_CMD) * batch.width);
+      this.bulk(batch.name);
+      this.bulk(batch.key);
+    }
+    if (++batch.filled === AOF_REWRITE_ITEMS_PER_CMD) batch.filled = 0;
+    batch.remaining--;
   }
 
   private command(argv: readonly Uint8Array[]): void {
