@@ -118,23 +118,10 @@ export class Persistence {
   writeSnapshotFile(): boolean {
     const config = this.server.config;
     const file = new RdbFileWriter(process.cwd(), config.getString("dbfilename"), process.pid, config.getBool("rdb-save-incremental-fsync"));
-    const openFailure = file.open();
-    if (openFailure !== null) {
-      logger.warning(openFailure.logLine);
-      return false;
-    }
-    try {
-      const encoder = new RdbEncoder((chunk) => file.write(chunk), { ...this.encodeOptions(), checksum: config.getBool("rdbchecksum") });
-      this.writeDataset(encoder);
-    } catch (error) {
-      logger.warning(file.writeFailure("rdbSaveRio", error).logLine);
-      return false;
-    }
-    const failure = file.commit();
-    if (failure !== null) {
-      logger.warning(failure.logLine);
-      return false;
-    }
+    const saved = file.writeWhole("rdbSaveRio", () => {
+      this.writeDataset(new RdbEncoder((chunk) => file.write(chunk), { ...this.encodeOptions(), checksum: config.getBool("rdbchecksum") }));
+    });
+    if (!saved) return false;
     logger.notice("DB saved on disk");
     return true;
   }

@@ -13,6 +13,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { errorText } from "./errors-text.ts";
+import { logger } from "../log.ts";
 
 /** Redis's REDIS_AUTOSYNC_BYTES. */
 const INCREMENTAL_FSYNC_BYTES = 4 * 1024 * 1024;
@@ -117,6 +118,31 @@ class SaveFileWriter {
       return { logLine: this.messages.write("fsyncFileDir", errorText(error)), cause: `fsyncFileDir: ${errorText(error)}` };
     }
     return null;
+  }
+
+  /**
+   * A whole save in this process (SAVE, rewriteAppendOnlyFile): open, `write` the
+   * contents through write(), commit. Logs Redis's line and returns false on a failure
+   * (`stage` names the writing step in it).
+   */
+  writeWhole(stage: string, write: () => void): boolean {
+    const openFailure = this.open();
+    if (openFailure !== null) {
+      logger.warning(openFailure.logLine);
+      return false;
+    }
+    try {
+      write();
+    } catch (error) {
+      logger.warning(this.writeFailure(stage, error).logLine);
+      return false;
+    }
+    const failure = this.commit();
+    if (failure !== null) {
+      logger.warning(failure.logLine);
+      return false;
+    }
+    return true;
   }
 
   /** Closes and removes the temp file after a failure. */

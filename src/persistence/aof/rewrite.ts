@@ -13,7 +13,6 @@
 // A failure logs Redis's line, removes the temp file and returns false.
 
 import type { Server } from "../../server.ts";
-import { logger } from "../../log.ts";
 import { ByteWriter, RdbEncoder } from "../rdb/encoder.ts";
 import { AofRewriteFileWriter } from "../rdb-file.ts";
 import { AofRewriteWriter } from "./rewrite-commands.ts";
@@ -26,12 +25,7 @@ import { AofRewriteWriter } from "./rewrite-commands.ts";
 export function rewriteAppendOnlyFile(server: Server, path: string): boolean {
   const config = server.config;
   const file = new AofRewriteFileWriter(process.cwd(), path, process.pid, config.getBool("aof-rewrite-incremental-fsync"));
-  const openFailure = file.open();
-  if (openFailure !== null) {
-    logger.warning(openFailure.logLine);
-    return false;
-  }
-  try {
+  return file.writeWhole("rewriteAppendOnlyFileRio", () => {
     if (config.getBool("aof-use-rdb-preamble")) {
       const encoder = new RdbEncoder((chunk) => file.write(chunk), { ...server.persistence.encodeOptions(), checksum: config.getBool("rdbchecksum") });
       server.persistence.writeDataset(encoder, true);
@@ -40,16 +34,7 @@ export function rewriteAppendOnlyFile(server: Server, path: string): boolean {
       writeDatasetAsCommands(server, new AofRewriteWriter(out), config.getBool("aof-timestamp-enabled"));
       out.flush();
     }
-  } catch (error) {
-    logger.warning(file.writeFailure("rewriteAppendOnlyFileRio", error).logLine);
-    return false;
-  }
-  const failure = file.commit();
-  if (failure !== null) {
-    logger.warning(failure.logLine);
-    return false;
-  }
-  return true;
+  });
 }
 
 /** rewriteAppendOnlyFileRio: every stored key (logically expired ones too, as Redis). */
