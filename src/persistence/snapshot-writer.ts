@@ -22,7 +22,7 @@
 import { readFileSync } from "node:fs";
 import { AofRewriteFileWriter, aofRewriteChildFileName, RdbFileWriter, type RdbFileFailure } from "./rdb-file.ts";
 import { ByteWriter, RdbEncoder } from "./rdb/encoder.ts";
-import { ValueDecoder } from "./rdb/decoder.ts";
+import { ValueDecoder, type RdbLoadLimits } from "./rdb/decoder.ts";
 import { AofRewriteWriter } from "./aof/rewrite-commands.ts";
 import { encodeFrame, FrameReader, KeyRecordReader, parseWriterArgv, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
@@ -111,6 +111,17 @@ function commandContents(timestamp: boolean): FileContents {
   const commands = new AofRewriteWriter(out);
   // One value at a time: decoded, written as commands, dropped.
   const decoder = new ValueDecoder();
+  // Decoded as sent: no value is made smaller than its payload's encoding, where a load
+  // would convert it. A skiplist zset then keeps a -0 score (a listpack would make it 0,
+  // but Redis writes the -0 of its skiplist), and a hashtable set of integers keeps its
+  // order (an intset would sort it): the commands follow the server's value.
+  const asSent: RdbLoadLimits = {
+    hashMaxListpackEntries: 0,
+    hashMaxListpackValue: 0,
+    zsetMaxListpackEntries: 0,
+    zsetMaxListpackValue: 0,
+    setMaxIntsetEntries: 0,
+  };
   // SELECT only when the database changes: keys preserved ahead of the stream may have
   // switched to a database before its turn came.
   let selected = -1;
@@ -128,7 +139,7 @@ function commandContents(timestamp: boolean): FileContents {
     startDb: select,
     switchDb: select,
     key: (record) => {
-      const value = record.type === RAW_STRING_TYPE ? record.payload : decoder.decode(record.type, record.payload);
+      const value = record.type === RAW_STRING_TYPE ? record.payload : decoder.decode(record.type, record.payload, asSent);
       commands.key(record.key, value, record.expireAt);
     },
     end: () => out.flush(),
