@@ -102,6 +102,14 @@ function keySpecs(): KeySpec[] {
     { key: "zset:lp-65", commands: [["ZADD", "zset:lp-65", ...numbered(65, (i) => [String((i % 13) / 4), `m${i}`])]] },
     { key: "zset:skiplist", commands: [["ZADD", "zset:skiplist", ...numbered(200, (i) => [String(i * 1.5 - 40), `m${i}`])]], unorderedEncoding: "skiplist" },
     { key: "zset:long-member", commands: [["ZADD", "zset:long-member", "-0", "w".repeat(100), "2", "b", "0.3", "c"]], unorderedEncoding: "skiplist" },
+    // Small enough for a listpack again, but a skiplist (Redis does not convert back): its -0 stays -0.
+    {
+      key: "zset:shrunk",
+      commands: [["ZADD", "zset:shrunk", "1", "w".repeat(100)], ["ZADD", "zset:shrunk", "-0", "a", "2", "b"], ["ZREM", "zset:shrunk", "w".repeat(100)]],
+      unorderedEncoding: "skiplist",
+    },
+    // Integers only, but a hashtable since it held a string.
+    { key: "set:ints-in-hashtable", commands: [["SADD", "set:ints-in-hashtable", "30", "10", "x", "20"], ["SREM", "set:ints-in-hashtable", "x"]], unorderedEncoding: "hashtable" },
     {
       key: "hash:lp",
       commands: [
@@ -169,11 +177,19 @@ function spec(key: string): KeySpec {
   return found;
 }
 
-/** Every spec in database 0, and a few keys in databases 1, 5 and 15. */
-function fullDataset(): Command[] {
+/**
+ * Keys whose value Redis itself does not keep through a rewrite and a load: a skiplist
+ * zset small enough for a listpack is loaded as one, where -0 becomes 0.
+ */
+const NOT_ROUND_TRIPPED = ["zset:shrunk"];
+
+/** Every spec in database 0 (`except` some), and a few keys in databases 1, 5 and 15. */
+function fullDataset(except: readonly string[] = []): Command[] {
   return [
     ["SELECT", "0"],
-    ...keySpecs().flatMap((s) => s.commands),
+    ...keySpecs()
+      .filter((s) => !except.includes(s.key))
+      .flatMap((s) => s.commands),
     ["SELECT", "1"],
     ["SET", "db1:string", "one"],
     ["RPUSH", "db1:list", "a", "b"],
@@ -450,15 +466,13 @@ function withoutHashOrder(commands: string[][]): unknown {
   return { batches, elements: elements.sort() };
 }
 
-function describeDiff(ours: Buffer, theirs: Buffer): string {
+/** Throws, showing where they part, unless `ours` and `theirs` (named `theirName`) are the same bytes. */
+function expectSameBytes(ours: Buffer, theirs: Buffer, theirName = "redis"): void {
+  if (ours.equals(theirs)) return;
   let at = 0;
   while (at < ours.length && at < theirs.length && ours[at] === theirs[at]) at++;
   const show = (b: Buffer) => JSON.stringify(b.subarray(Math.max(0, at - 60), at + 60).toString("latin1"));
-  return `first difference at byte ${at} of ${ours.length} / ${theirs.length}:\n ours:  ${show(ours)}\n redis: ${show(theirs)}`;
-}
-
-function expectSameBytes(ours: Buffer, theirs: Buffer): void {
-  if (!ours.equals(theirs)) throw new Error(describeDiff(ours, theirs));
+  throw new Error(`first difference at byte ${at} of ${ours.length} / ${theirs.length}:\n ours:  ${show(ours)}\n ${theirName}: ${show(theirs)}`);
 }
 
 // ---- the tests --------------------------------------------------------------------------
@@ -493,7 +507,7 @@ describe("the commands form (aof-use-rdb-preamble no)", () => {
     const fromChild = childBase(await rewriteInChild(bunker.server));
     expect(rewriteAppendOnlyFile(bunker.server, "in-process.aof")).toBe(true);
     // The child (keys decoded from the stream) and the server (live values) write the same bytes.
-    expectSameBytes(readFileSync("in-process.aof"), fromChild);
+    expectSameBytes(readFileSync("in-process.aof"), fromChild, "child");
 
     const ours = commandsByKey(parseAof(fromChild).commands);
     expect(ours.selects).toEqual(theirs.selects);
@@ -540,7 +554,7 @@ describe("both forms load in redis-server 7.0.15 as the base of an appendonlydir
   for (const preamble of [true, false]) {
     const form = preamble ? "RDB preamble" : "commands";
     withRedis(`${form}: from the rewrite child and from rewriteAppendOnlyFile, the same dataset`, async () => {
-      const { bunker } = await bunkerWith(fullDataset());
+      const { bunker } = await bunkerWith(fullDataset(NOT_ROUND_TRIPPED));
       await setFormat(bunker.port, preamble);
       const fromChild = childBase(await rewriteInChild(bunker.server));
       expect(rewriteAppendOnlyFile(bunker.server, "in-process.base")).toBe(true);
@@ -615,7 +629,7 @@ describe("point in time", () => {
     const form = preamble ? "RDB preamble" : "commands";
     withRedis(`${form}: writes during a slow rewrite leave the base as the dataset was when it started`, async () => {
       // The sequence writes to databases after the padding, keys not streamed yet.
-      const { bunker } = await bunkerWith([...fullDataset().map((c) => (c[0] === "SELECT" && c[1] === "0" ? ["SELECT", "2"] : c)), ...padding()]);
+      const { bunker } = await bunkerWith([...fullDataset(NOT_ROUND_TRIPPED).map((c) => (c[0] === "SELECT" && c[1] === "0" ? ["SELECT", "2"] : c)), ...padding()]);
       await runSequence(bunker.port, generateWriteSequence(7, { length: 600, firstDatabase: 3 }));
       await setFormat(bunker.port, preamble);
       await apply(bunker.port, [["CONFIG", "SET", "rdb-key-save-delay", "1000"]]);
