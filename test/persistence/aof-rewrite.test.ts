@@ -108,6 +108,11 @@ function keySpecs(): KeySpec[] {
       commands: [["ZADD", "zset:shrunk", "1", "w".repeat(100)], ["ZADD", "zset:shrunk", "-0", "a", "2", "b"], ["ZREM", "zset:shrunk", "w".repeat(100)]],
       unorderedEncoding: "skiplist",
     },
+    // 0 * -1 is -0, which a listpack holds as 0.
+    {
+      key: "zset:weighted",
+      commands: [["ZADD", "zset:weighted:source", "0", "a", "1", "b"], ["ZUNIONSTORE", "zset:weighted", "1", "zset:weighted:source", "WEIGHTS", "-1"], ["DEL", "zset:weighted:source"], ["ZINCRBY", "zset:weighted", "-0", "c"]],
+    },
     // Integers only, but a hashtable since it held a string.
     { key: "set:ints-in-hashtable", commands: [["SADD", "set:ints-in-hashtable", "30", "10", "x", "20"], ["SREM", "set:ints-in-hashtable", "x"]], unorderedEncoding: "hashtable" },
     {

@@ -158,7 +158,8 @@ export class AofRewriteWriter {
   }
 
   private zset(key: Uint8Array, zset: RedisZSet): void {
-    // A listpack holds scores as text or integers, where -0 is 0: Redis reads 0 back.
+    // A listpack holds an integral score as an integer, where -0 is 0 (Redis reads 0 back,
+    // and the RDB encoder writes 0): the same here, whichever path left a -0 in one.
     const listpack = zset.encoding === "listpack";
     this.startBatches(ZADD, key, zset.size, 2);
     zset.forEachAscending((member, score) => {
