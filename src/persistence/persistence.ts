@@ -135,30 +135,20 @@ export class Persistence {
   writeSnapshotFile(): boolean {
     const config = this.server.config;
     const file = new RdbFileWriter(process.cwd(), config.getString("dbfilename"), process.pid, config.getBool("rdb-save-incremental-fsync"));
-    const openFailure = file.open();
-    if (openFailure !== null) {
-      logger.warning(openFailure.logLine);
-      return false;
-    }
-    try {
-      const encoder = new RdbEncoder((chunk) => file.write(chunk), { ...this.encodeOptions(), checksum: config.getBool("rdbchecksum") });
-      this.writeDataset(encoder);
-    } catch (error) {
-      logger.warning(file.writeFailure("rdbSaveRio", error).logLine);
-      return false;
-    }
-    const failure = file.commit();
-    if (failure !== null) {
-      logger.warning(failure.logLine);
-      return false;
-    }
+    const saved = file.writeWhole("rdbSaveRio", () => {
+      this.writeDataset(new RdbEncoder((chunk) => file.write(chunk), { ...this.encodeOptions(), checksum: config.getBool("rdbchecksum") }));
+    });
+    if (!saved) return false;
     logger.notice("DB saved on disk");
     return true;
   }
 
-  /** Header, every non-empty database with its keys, EOF and checksum. */
-  writeDataset(encoder: RdbEncoder): void {
-    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase: false });
+  /**
+   * Header, every non-empty database with its keys, EOF and checksum. `aofBase`: the
+   * file is an AOF base (the RDB preamble of rewriteAppendOnlyFile): aux aof-base is 1.
+   */
+  writeDataset(encoder: RdbEncoder, aofBase = false): void {
+    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase });
     const now = Date.now();
     const policy = this.server.config.getString("maxmemory-policy");
     const lruPolicy = policy.includes("lru");

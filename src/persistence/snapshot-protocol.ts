@@ -18,8 +18,80 @@
 // writer -> server
 //   ["progress", keysWritten, bytesWritten, rssBytes]
 //   ["error", cause]                               just before a failing exit
+//
+// The writer's command line (WriterArgs: writerArgv builds it, parseWriterArgv reads it)
+// says where it connects, what it writes and with which settings.
 
 import { Decoder, Encoder } from "@msgpack/msgpack";
+
+/**
+ * What the writer produces.
+ * - "rdb": dump.rdb (BGSAVE): temp-<pid>.rdb renamed over `dbfilename`.
+ * - "aof-base": an AOF rewrite's base file (BGREWRITEAOF): temp-rewriteaof-<pid>.aof
+ *   renamed to temp-rewriteaof-bg-<pid>.aof, for the parent to move into the AOF
+ *   directory. `preamble` (aof-use-rdb-preamble): an RDB file with aux aof-base=1, else
+ *   the commands of rewriteAppendOnlyFileRio, `#TS:` first when `timestamp`
+ *   (aof-timestamp-enabled).
+ */
+export type WriterOutput = { kind: "rdb"; dbfilename: string } | { kind: "aof-base"; preamble: boolean; timestamp: boolean };
+
+export interface WriterArgs {
+  /** The coordinator's Unix socket. */
+  socketPath: string;
+  /** Where the files go (the server's working directory, Redis's `dir`). */
+  dir: string;
+  output: WriterOutput;
+  /** rdbchecksum (RDB output and the preamble). */
+  checksum: boolean;
+  /** rdbcompression (RDB output and the preamble). */
+  compression: boolean;
+  /** rdb-save-incremental-fsync, or aof-rewrite-incremental-fsync for an AOF base. */
+  incrementalFsync: boolean;
+  /** rdb-key-save-delay (microseconds per key; negative: see the writer). */
+  keySaveDelayMicros: number;
+  logfile: string;
+  loglevel: string;
+}
+
+/** The writer's arguments (after the script), in the order parseWriterArgv reads them. */
+export function writerArgv(args: WriterArgs): string[] {
+  const output = args.output;
+  return [
+    args.socketPath,
+    args.dir,
+    output.kind === "rdb" ? "rdb" : output.preamble ? "aof-base-rdb" : "aof-base-commands",
+    output.kind === "rdb" ? output.dbfilename : "",
+    output.kind === "aof-base" && output.timestamp ? "1" : "0",
+    args.checksum ? "1" : "0",
+    args.compression ? "1" : "0",
+    args.incrementalFsync ? "1" : "0",
+    String(args.keySaveDelayMicros),
+    args.logfile,
+    args.loglevel,
+  ];
+}
+
+/** Reads writerArgv's output; throws on a command line it did not make. */
+export function parseWriterArgv(argv: readonly string[]): WriterArgs {
+  if (argv.length !== 11) throw new Error(`snapshot writer: expected 11 arguments, got ${argv.length}`);
+  const [socketPath, dir, kind, dbfilename, timestamp, checksum, compression, incrementalFsync, delay, logfile, loglevel] = argv as string[];
+  let output: WriterOutput;
+  if (kind === "rdb") output = { kind: "rdb", dbfilename: dbfilename! };
+  else if (kind === "aof-base-rdb" || kind === "aof-base-commands") {
+    output = { kind: "aof-base", preamble: kind === "aof-base-rdb", timestamp: timestamp === "1" };
+  } else throw new Error(`snapshot writer: unknown output ${kind}`);
+  return {
+    socketPath: socketPath!,
+    dir: dir!,
+    output,
+    checksum: checksum === "1",
+    compression: compression === "1",
+    incrementalFsync: incrementalFsync === "1",
+    keySaveDelayMicros: Number(delay),
+    logfile: logfile!,
+    loglevel: loglevel!,
+  };
+}
 
 export type ServerMessage =
   | ["begin", { ctime: number; usedMem: number }]

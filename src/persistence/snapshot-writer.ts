@@ -1,9 +1,15 @@
 #!/usr/bin/env bun
 // The snapshot writer: the child process of a background save (Redis's
-// `redis-rdb-bgsave`). It connects back to the server over a Unix socket, receives the
-// keyspace as RDB-encoded records (snapshot-protocol.ts), and writes
-// temp-<own pid>.rdb in `dir`: header, keys, EOF, CRC64. Then fsync, rename over
-// dbfilename, fsync the directory, exit 0.
+// `redis-rdb-bgsave`) and of an AOF rewrite (`redis-aof-rewrite`). It connects back to
+// the server over a Unix socket, receives the keyspace as RDB-encoded records
+// (snapshot-protocol.ts) and writes, in `dir`, one of (WriterOutput):
+//   rdb                 temp-<pid>.rdb: header, keys, EOF, CRC64; fsync, rename over
+//                       dbfilename, fsync the directory, exit 0
+//   aof-base, preamble  temp-rewriteaof-<pid>.aof: the same RDB with aux aof-base=1
+//   aof-base, commands  temp-rewriteaof-<pid>.aof: each key decoded and written as the
+//                       commands that rebuild it (aof/rewrite-commands.ts)
+// an AOF base then being fsynced and renamed to temp-rewriteaof-bg-<pid>.aof, which the
+// server's done-handler moves into the AOF directory.
 //
 // Failure handling mirrors Redis's child: an I/O error logs the cause, removes the temp
 // file and exits 1; SIGUSR1 exits 255 at once (the server treats it as a deliberate
@@ -11,22 +17,28 @@
 //
 // This module is the child's program: its top-level state is that one process's.
 //
-// argv: socketPath dir dbfilename checksum(0|1) incrementalFsync(0|1) keySaveDelayMicros logfile loglevel compression(0|1)
+// argv: see WriterArgs (writerArgv / parseWriterArgv).
 
 import { readFileSync } from "node:fs";
-import { RdbFileWriter, type RdbFileFailure } from "./rdb-file.ts";
-import { RdbEncoder } from "./rdb/encoder.ts";
-import { encodeFrame, FrameReader, KeyRecordReader, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
+import { AofRewriteFileWriter, aofRewriteChildFileName, RdbFileWriter, type RdbFileFailure } from "./rdb-file.ts";
+import { ByteWriter, RdbEncoder } from "./rdb/encoder.ts";
+import { ValueDecoder, type RdbLoadLimits } from "./rdb/decoder.ts";
+import { AofRewriteWriter } from "./aof/rewrite-commands.ts";
+import { encodeFrame, FrameReader, KeyRecordReader, parseWriterArgv, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
 import { REDIS_VERSION } from "../version.ts";
 
-const [socketPath, dir, dbfilename, checksumArg, incrementalArg, delayArg, logfile, loglevel, compressionArg] = process.argv.slice(2);
+const args = parseWriterArgv(process.argv.slice(2));
+const output = args.output;
 logger.role = "C";
-logger.file = logfile ?? "";
-logger.level = (loglevel as LogLevel) ?? "notice";
+logger.file = args.logfile;
+logger.level = (args.loglevel as LogLevel) || "notice";
 
-const file = new RdbFileWriter(dir!, dbfilename!, process.pid, incrementalArg === "1");
-const keySaveDelay = Number(delayArg ?? 0);
+const file =
+  output.kind === "rdb"
+    ? new RdbFileWriter(args.dir, output.dbfilename, process.pid, args.incrementalFsync)
+    : new AofRewriteFileWriter(args.dir, aofRewriteChildFileName(process.pid), process.pid, args.incrementalFsync);
+const keySaveDelay = args.keySaveDelayMicros;
 
 process.on("SIGUSR1", () => {
   logger.warning("Received SIGUSR1 in child, exiting now.");
@@ -55,14 +67,88 @@ function fail(failure: RdbFileFailure): never {
 const openFailure = file.open();
 if (openFailure !== null) fail(openFailure);
 
-const encoder = new RdbEncoder((chunk) => file.write(chunk), {
-  // Collections arrive encoded; string values (and keys) are encoded here with rdbcompression.
-  compression: compressionArg === "1",
-  listMaxListpackSize: -2,
-  streamNodeMaxBytes: 4096,
-  streamNodeMaxEntries: 100,
-  checksum: checksumArg === "1",
-});
+/** What the messages become in the file: an RDB (dump.rdb or a preamble) or commands. */
+interface FileContents {
+  readonly bytesWritten: number;
+  begin(ctime: number, usedMem: number): void;
+  /** The start of a database's keys (RDB: SELECTDB + RESIZEDB). */
+  startDb(index: number, keyCount: number, expiresCount: number): void;
+  /** Keys of another database come next (preserved ahead of the stream). */
+  switchDb(index: number): void;
+  key(record: KeyRecordReader): void;
+  /** Everything is out to the file (RDB: EOF and checksum). */
+  end(): void;
+}
+
+function rdbContents(aofBase: boolean): FileContents {
+  const encoder = new RdbEncoder((chunk) => file.write(chunk), {
+    // Collections arrive encoded; string values (and keys) are encoded here with rdbcompression.
+    compression: args.compression,
+    listMaxListpackSize: -2,
+    streamNodeMaxBytes: 4096,
+    streamNodeMaxEntries: 100,
+    checksum: args.checksum,
+  });
+  return {
+    get bytesWritten() {
+      return encoder.bytesWritten;
+    },
+    begin: (ctime, usedMem) => encoder.writeHeader({ redisVer: REDIS_VERSION, ctime, usedMem, aofBase }),
+    startDb: (index, keyCount, expiresCount) => encoder.selectDb(index, keyCount, expiresCount),
+    // Loaders (Redis's included) accept any number of SELECTDB opcodes.
+    switchDb: (index) => encoder.selectDbOnly(index),
+    key: (record) => {
+      const expire = record.expireAt === -1 ? undefined : record.expireAt;
+      if (record.type === RAW_STRING_TYPE) encoder.writeKey(record.key, record.payload, expire);
+      else encoder.writeEncodedKey(record.key, record.type, record.payload, expire);
+    },
+    end: () => encoder.finish(),
+  };
+}
+
+function commandContents(timestamp: boolean): FileContents {
+  const out = new ByteWriter(64 * 1024, (chunk) => file.write(chunk));
+  const commands = new AofRewriteWriter(out);
+  // One value at a time: decoded, written as commands, dropped.
+  const decoder = new ValueDecoder();
+  // Decoded as sent: no value is made smaller than its payload's encoding, where a load
+  // would convert it. A skiplist zset then keeps a -0 score (a listpack would make it 0,
+  // but Redis writes the -0 of its skiplist), and a hashtable set of integers keeps its
+  // order (an intset would sort it): the commands follow the server's value.
+  const asSent: RdbLoadLimits = {
+    hashMaxListpackEntries: 0,
+    hashMaxListpackValue: 0,
+    zsetMaxListpackEntries: 0,
+    zsetMaxListpackValue: 0,
+    setMaxIntsetEntries: 0,
+  };
+  // SELECT only when the database changes: keys preserved ahead of the stream may have
+  // switched to a database before its turn came.
+  let selected = -1;
+  const select = (index: number): void => {
+    if (index !== selected) commands.select(index);
+    selected = index;
+  };
+  return {
+    get bytesWritten() {
+      return commands.bytesWritten;
+    },
+    begin: (ctime) => {
+      if (timestamp) commands.timestampAnnotation(ctime);
+    },
+    startDb: select,
+    switchDb: select,
+    key: (record) => {
+      const value = record.type === RAW_STRING_TYPE ? record.payload : decoder.decode(record.type, record.payload, asSent);
+      commands.key(record.key, value, record.expireAt);
+    },
+    end: () => out.flush(),
+  };
+}
+
+/** Redis's name for the writing step, in a failure's cause. */
+const WRITE_STAGE = output.kind === "rdb" ? "rdbSaveRio" : "rewriteAppendOnlyFileRio";
+const contents = output.kind === "rdb" ? rdbContents(false) : output.preamble ? rdbContents(true) : commandContents(output.timestamp);
 
 /**
  * rdb-key-save-delay: `micros` per key, as Redis's debugDelay (negative n: 1 µs with
@@ -89,7 +175,7 @@ function report(force: boolean): void {
   const now = performance.now();
   if (!force && now - lastReport < 1000) return;
   lastReport = now;
-  socket?.write(encodeFrame(["progress", keysWritten, encoder.bytesWritten, residentBytes()]));
+  socket?.write(encodeFrame(["progress", keysWritten, contents.bytesWritten, residentBytes()]));
 }
 
 let currentDb = -1;
@@ -97,25 +183,21 @@ let currentDb = -1;
 async function handle(message: ServerMessage): Promise<void> {
   switch (message[0]) {
     case "begin":
-      encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: message[1].ctime, usedMem: message[1].usedMem, aofBase: false });
+      contents.begin(message[1].ctime, message[1].usedMem);
       return;
     case "db":
-      encoder.selectDb(message[1], message[2], message[3]);
+      contents.startDb(message[1], message[2], message[3]);
       currentDb = message[1];
       return;
     case "keys": {
       const [, db, , records] = message;
       if (db !== currentDb) {
-        // Keys preserved ahead of the stream may belong to another database: a bare
-        // SELECTDB switches to it (loaders accept any number of them).
-        encoder.selectDbOnly(db);
+        contents.switchDb(db);
         currentDb = db;
       }
       const reader = new KeyRecordReader(records);
       while (reader.next()) {
-        const expire = reader.expireAt === -1 ? undefined : reader.expireAt;
-        if (reader.type === RAW_STRING_TYPE) encoder.writeKey(reader.key, reader.payload, expire);
-        else encoder.writeEncodedKey(reader.key, reader.type, reader.payload, expire);
+        contents.key(reader);
         keysWritten++;
         if (keySaveDelay !== 0) await keyDelay();
         if ((keysWritten & 1023) === 1) report(false);
@@ -130,13 +212,14 @@ async function handle(message: ServerMessage): Promise<void> {
 
 function finish(): void {
   try {
-    encoder.finish();
+    contents.end();
   } catch (error) {
-    fail(file.writeFailure("rdbSaveRio", error));
+    fail(file.writeFailure(WRITE_STAGE, error));
   }
   const failure = file.commit();
   if (failure !== null) fail(failure);
-  logger.notice("DB saved on disk");
+  if (output.kind === "rdb") logger.notice("DB saved on disk");
+  else logger.notice(`Successfully created the temporary AOF base file ${aofRewriteChildFileName(process.pid)}`);
   finished = true;
   report(true);
   socket?.flush();
@@ -145,26 +228,40 @@ function finish(): void {
   setTimeout(() => process.exit(0), 5);
 }
 
-// Messages are processed in order, asynchronously: the event loop runs between
-// batches (signals, progress). While the queue is long, reading pauses so the server
-// feels the writer's pace through the socket.
+/** How the log lines of an aborted run name it. */
+const WHAT_RUNS = output.kind === "rdb" ? "Background save" : "Background AOF rewrite";
 const STREAM_CLOSED: RdbFileFailure = {
-  logLine: "Background save aborted: the server closed the snapshot stream before its end.",
+  logLine: `${WHAT_RUNS} aborted: the server closed the snapshot stream before its end.`,
   cause: "server closed the snapshot stream",
 };
+
+// Messages are processed in order, asynchronously: the event loop runs between
+// batches (signals, progress). While the queue is long, reading pauses so the server
+// feels the writer's pace through the socket. "Long" is in bytes as well as messages:
+// a batch of 512 large values is megabytes, and counting messages alone let the writer
+// take in the whole stream (its memory) while the server, seeing no backpressure,
+// finished streaming and stopped preserving values at once.
+const QUEUE_HIGH_MESSAGES = 32;
+const QUEUE_HIGH_BYTES = 1024 * 1024;
 const reader = new FrameReader();
 const queue: ServerMessage[] = [];
+let queuedBytes = 0;
 let processing = false;
 let paused = false;
 let streamClosed = false;
+
+function messageBytes(message: ServerMessage): number {
+  return message[0] === "keys" ? message[3].length : 0;
+}
 
 async function processQueue(): Promise<void> {
   processing = true;
   try {
     while (queue.length > 0) {
       const message = queue.shift()!;
+      queuedBytes -= messageBytes(message);
       await handle(message);
-      if (paused && queue.length < 8) {
+      if (paused && queue.length < QUEUE_HIGH_MESSAGES / 4 && queuedBytes < QUEUE_HIGH_BYTES / 4) {
         paused = false;
         socket?.resume();
       }
@@ -172,18 +269,21 @@ async function processQueue(): Promise<void> {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch (error) {
-    fail(file.writeFailure("rdbSaveRio", error));
+    fail(file.writeFailure(WRITE_STAGE, error));
   }
   processing = false;
   if (streamClosed && !finished) fail(STREAM_CLOSED);
 }
 
 socket = await Bun.connect({
-  unix: socketPath!,
+  unix: args.socketPath,
   socket: {
     data(sock, chunk) {
-      for (const message of reader.push(chunk)) queue.push(message as ServerMessage);
-      if (queue.length > 32 && !paused) {
+      for (const message of reader.push(chunk) as ServerMessage[]) {
+        queue.push(message);
+        queuedBytes += messageBytes(message);
+      }
+      if ((queue.length > QUEUE_HIGH_MESSAGES || queuedBytes > QUEUE_HIGH_BYTES) && !paused) {
         paused = true;
         sock.pause();
       }
@@ -195,7 +295,7 @@ socket = await Bun.connect({
       if (!processing && !finished && !queue.some((m) => m[0] === "end")) fail(STREAM_CLOSED);
     },
     error(_socket, error) {
-      if (!finished) fail({ logLine: `Background save aborted: snapshot stream error: ${error.message}`, cause: `stream: ${error.message}` });
+      if (!finished) fail({ logLine: `${WHAT_RUNS} aborted: snapshot stream error: ${error.message}`, cause: `stream: ${error.message}` });
     },
   },
 });

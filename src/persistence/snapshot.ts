@@ -9,6 +9,10 @@
 // The file is therefore exactly the dataset at the moment BGSAVE was accepted.
 // docs/persistence.md explains the algorithm.
 //
+// The same producer serves an AOF rewrite (an "aof-rewrite" child, output "aof-base"):
+// the stream and the copy-on-write are the same, and the writer writes the rewrite's
+// base file instead of dump.rdb (an RDB preamble or commands).
+//
 // Source bookkeeping. A "source" is one database's KeyTable as it was at the epoch
 // (keytable.ts: every key has a stable slot; SCAN relies on the same). A key is still
 // to be streamed when its slot is at or after the source's cursor, it was not preserved
@@ -24,7 +28,16 @@ import type { Server } from "../server.ts";
 import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
 import type { KeyTable } from "../db/keytable.ts";
 import { ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
-import { encodeFrame, FrameReader, KeyRecords, RAW_STRING_TYPE, type ServerMessage, type WriterMessage } from "./snapshot-protocol.ts";
+import {
+  encodeFrame,
+  FrameReader,
+  KeyRecords,
+  RAW_STRING_TYPE,
+  writerArgv,
+  type ServerMessage,
+  type WriterArgs,
+  type WriterMessage,
+} from "./snapshot-protocol.ts";
 import { memorySnapshot } from "../memory.ts";
 import type { ChildProducer } from "./child.ts";
 
@@ -35,6 +48,9 @@ const SLICE_BUDGET_MS = 0.5;
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
 /** Keys per "keys" frame. */
 const BATCH_KEYS = 512;
+
+/** What the writer writes: see WriterOutput in snapshot-protocol.ts. */
+export type SnapshotOutput = "rdb" | "aof-base";
 
 interface Source {
   /** The database index the keys had at the epoch (where they go in the file). */
@@ -87,7 +103,20 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private readonly batch = new KeyRecords();
   private batchDb = -1;
 
-  constructor(private readonly server: Server) {
+  /** What the writer makes of the stream: dump.rdb, or an AOF rewrite's base file. */
+  readonly output: SnapshotOutput;
+
+  /**
+   * `options.output`: "rdb" (the default) for a BGSAVE's dump.rdb, the producer of an
+   * "rdb" child; "aof-base" for the base file of an AOF rewrite, the producer of an
+   * "aof-rewrite" child (its format, RDB preamble or commands, is read from the config
+   * when it starts, as Redis's child reads aof-use-rdb-preamble at the fork).
+   */
+  constructor(
+    private readonly server: Server,
+    options: { output?: SnapshotOutput } = {},
+  ) {
+    this.output = options.output ?? "rdb";
     this.options = server.persistence.encodeOptions();
     this.socketPath = join(tmpdir(), `bunker-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}.sock`);
   }
@@ -143,20 +172,21 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
       },
     });
     const config = server.config;
-    return [
-      process.execPath,
-      "--smol",
-      WRITER_SCRIPT,
-      this.socketPath,
-      process.cwd(),
-      config.getString("dbfilename"),
-      config.getBool("rdbchecksum") ? "1" : "0",
-      config.getBool("rdb-save-incremental-fsync") ? "1" : "0",
-      String(config.getNumber("rdb-key-save-delay")),
-      config.getString("logfile"),
-      config.getString("loglevel"),
-      config.getBool("rdbcompression") ? "1" : "0",
-    ];
+    const aofBase = this.output === "aof-base";
+    const writerArgs: WriterArgs = {
+      socketPath: this.socketPath,
+      dir: process.cwd(),
+      output: aofBase
+        ? { kind: "aof-base", preamble: config.getBool("aof-use-rdb-preamble"), timestamp: config.getBool("aof-timestamp-enabled") }
+        : { kind: "rdb", dbfilename: config.getString("dbfilename") },
+      checksum: config.getBool("rdbchecksum"),
+      compression: config.getBool("rdbcompression"),
+      incrementalFsync: config.getBool(aofBase ? "aof-rewrite-incremental-fsync" : "rdb-save-incremental-fsync"),
+      keySaveDelayMicros: config.getNumber("rdb-key-save-delay"),
+      logfile: config.getString("logfile"),
+      loglevel: config.getString("loglevel"),
+    };
+    return [process.execPath, "--smol", WRITER_SCRIPT, ...writerArgv(writerArgs)];
   }
 
   // ---- the copy-on-write hook ------------------------------------------------------

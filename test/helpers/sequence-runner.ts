@@ -25,13 +25,14 @@ export interface InProcessBunker {
 
 /**
  * A Bunker Server in this process, listening on a free loopback port, with `feed` (if
- * any) attached to its propagation before the first command. No cron runs: nothing
+ * any) attached to its propagation before the first command, and `args` after the
+ * defaults (no --dir: it would change this process's directory). No cron runs: nothing
  * expires actively, and persistence never starts by itself.
  */
-export async function startInProcessBunker(feed?: EffectFeed): Promise<InProcessBunker> {
+export async function startInProcessBunker(feed?: EffectFeed, args: string[] = []): Promise<InProcessBunker> {
   const table = new CommandTable();
   registerAllCommands(table);
-  const { config } = Config.fromArgs(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--enable-debug-command", "yes"], process.cwd());
+  const { config } = Config.fromArgs(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--enable-debug-command", "yes", ...args], process.cwd());
   const server = new Server(config, table);
   if (feed !== undefined) server.propagation.addFeed(feed);
   await server.listen();
@@ -183,13 +184,38 @@ function fields(flat: Reply, drop: readonly string[]): Record<string, Reply> {
  * XREADGROUP ... NOACK (XREADGROUP that delivers nothing creates one on the master only).
  */
 function replicatedStreamState(full: Reply): unknown {
-  const stream = fields(full, ["radix-tree-keys", "radix-tree-nodes"]);
-  const groups = (stream.groups as Reply[]).map((flat) => {
-    const group = fields(flat, ["entries-read", "lag"]);
-    const consumers = (group.consumers as Reply[]).map((consumer) => fields(consumer, ["seen-time"])).filter((consumer) => consumer["pel-count"] !== 0);
-    return { ...group, consumers };
+  const { groups, ...stream } = fullStreamState(full);
+  const replicated = groups.map(({ group, consumers }) => {
+    const { "entries-read": _read, lag: _lag, ...kept } = group;
+    return { ...kept, consumers: consumers.filter((consumer) => consumer["pel-count"] !== 0) };
   });
-  return { ...stream, groups };
+  return { ...stream.stream, groups: replicated };
+}
+
+interface StreamState {
+  stream: Record<string, Reply>;
+  groups: { group: Record<string, Reply>; consumers: Record<string, Reply>[] }[];
+}
+
+/**
+ * XINFO STREAM FULL without the radix tree's shape (the implementation's) and the
+ * consumers' seen-time (a clock): what a stream rebuilt elsewhere (an AOF, a file) keeps.
+ */
+function fullStreamState(full: Reply): StreamState {
+  const { groups, ...stream } = fields(full, ["radix-tree-keys", "radix-tree-nodes"]);
+  return {
+    stream,
+    groups: (groups as Reply[]).map((flat) => {
+      const { consumers, ...group } = fields(flat, []);
+      return { group, consumers: (consumers as Reply[]).map((consumer) => fields(consumer, ["seen-time"])) };
+    }),
+  };
+}
+
+/** fullStreamState as one value, in XINFO's field order. */
+function fullStreamValue(full: Reply): unknown {
+  const { stream, groups } = fullStreamState(full);
+  return { ...stream, groups: groups.map(({ group, consumers }) => ({ ...group, consumers })) };
 }
 
 function pairs(flat: Reply[]): string[] {
@@ -206,9 +232,12 @@ function canonicalJson(value: unknown): string {
  * The dataset of every database as lines of text, independent of hash order and of
  * encodings: per key its type, absolute expire time (PEXPIRETIME) and value (streams
  * with their consumer groups and pending entries). Two servers hold the same data when
- * their dumps are equal.
+ * their dumps are equal. Streams are compared as replication keeps them, or with
+ * `fullStreams` as a file keeps them (entries-read, lag and consumers without pending
+ * entries too).
  */
-export async function canonicalDump(port: number, databases = 16): Promise<string[]> {
+export async function canonicalDump(port: number, databases = 16, options: { fullStreams?: boolean } = {}): Promise<string[]> {
+  const streamState = options.fullStreams === true ? fullStreamValue : replicatedStreamState;
   const client = await RawClient.connect(port);
   const lines: string[] = [];
   try {
@@ -227,7 +256,7 @@ export async function canonicalDump(port: number, databases = 16): Promise<strin
         else if (type === "hash") value = pairs((await client.call("HGETALL", key)) as Reply[]);
         else if (type === "set") value = ((await client.call("SMEMBERS", key)) as string[]).sort();
         else if (type === "zset") value = await client.call("ZRANGE", key, "0", "-1", "WITHSCORES");
-        else if (type === "stream") value = replicatedStreamState(await client.call("XINFO", "STREAM", key, "FULL", "COUNT", "0"));
+        else if (type === "stream") value = streamState(await client.call("XINFO", "STREAM", key, "FULL", "COUNT", "0"));
         else value = `<${type}>`;
         lines.push(canonicalJson([db, name, type, expireAt, value]));
       }
