@@ -84,7 +84,7 @@ export interface ChildProducer extends ChildInfo {
 /** The producer of each kind; the done-handler of a kind receives its own. */
 export interface ChildProducers {
   rdb: SnapshotCoordinator;
-  "aof-rewrite": ChildProducer;
+  "aof-rewrite": SnapshotCoordinator;
   "rdb-to-disk": ChildProducer;
   "rdb-to-socket": ChildProducer;
 }

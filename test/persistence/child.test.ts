@@ -83,7 +83,7 @@ describe("ChildSlot", () => {
   test("a second child of any kind cannot start while one is active", async () => {
     const { slot, done } = recordingSlot();
     const first = new FakeProducer(LONG_RUNNING);
-    const child = slot.spawnChild("aof-rewrite", first, OUTPUT);
+    const child = slot.spawnChild("aof-rewrite", first as unknown as SnapshotCoordinator, OUTPUT);
     expect(child.pid).toBeGreaterThan(0);
     expect(slot.hasActiveChildProcess()).toBe(true);
     expect(slot.hasActiveRdbChild()).toBe(false);
@@ -93,7 +93,7 @@ describe("ChildSlot", () => {
 
     for (const kind of ["rdb-to-socket", "rdb-to-disk", "aof-rewrite"] as const) {
       const second = new FakeProducer(LONG_RUNNING);
-      expect(() => slot.spawnChild(kind, second, OUTPUT)).toThrow(ChildSlotBusyError);
+      expect(() => slot.spawnChild(kind, second as unknown as SnapshotCoordinator, OUTPUT)).toThrow(ChildSlotBusyError);
       expect(second.calls).toEqual([]);
     }
     const rdb = new FakeProducer(LONG_RUNNING);
@@ -142,7 +142,7 @@ describe("ChildSlot", () => {
     // it creates `ready` once the trap is in place.
     const ready = join(mkdtempSync(join(tmpdir(), "bunker-child-")), "ready");
     const producer = new FakeProducer(["sh", "-c", `trap 'exit 1' USR1; touch '${ready}'; while :; do sleep 0.05; done`]);
-    slot.spawnChild("aof-rewrite", producer, OUTPUT);
+    slot.spawnChild("aof-rewrite", producer as unknown as SnapshotCoordinator, OUTPUT);
     await waitFor(() => existsSync(ready));
     rmSync(dirname(ready), { recursive: true });
     slot.killChild();
@@ -154,12 +154,12 @@ describe("ChildSlot", () => {
     const slot = new ChildSlot();
     slots.push(slot);
     const unhandled = new FakeProducer(LONG_RUNNING);
-    expect(() => slot.spawnChild("aof-rewrite", unhandled, OUTPUT)).toThrow("no done-handler for a aof-rewrite child");
+    expect(() => slot.spawnChild("aof-rewrite", unhandled as unknown as SnapshotCoordinator, OUTPUT)).toThrow("no done-handler for a aof-rewrite child");
     expect(unhandled.calls).toEqual([]);
 
     slot.onDone("aof-rewrite", () => {});
     const missing = new FakeProducer(["/nonexistent-bunker-dir/no-such-program"]);
-    expect(() => slot.spawnChild("aof-rewrite", missing, OUTPUT)).toThrow();
+    expect(() => slot.spawnChild("aof-rewrite", missing as unknown as SnapshotCoordinator, OUTPUT)).toThrow();
     expect(missing.calls).toEqual(["start", "release"]);
     expect(slot.hasActiveChildProcess()).toBe(false);
     expect(slot.totalForks).toBe(0);
@@ -193,7 +193,7 @@ describe("the server with a child of another kind", () => {
     const producer = new FakeProducer(LONG_RUNNING);
     producer.keysTotal = 8;
     producer.keysProcessed = 2;
-    slot.spawnChild("aof-rewrite", producer, OUTPUT);
+    slot.spawnChild("aof-rewrite", producer as unknown as SnapshotCoordinator, OUTPUT);
 
     expect(send("BGSAVE")).toBe(
       "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",

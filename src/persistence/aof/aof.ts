@@ -35,25 +35,26 @@ import { ReplyWriter } from "../../protocol/reply.ts";
 import { logger } from "../../log.ts";
 import { errorText } from "../errors-text.ts";
 import type { Child, ChildExit } from "../child.ts";
-import { renameSync, unlink } from "node:fs";
+import { renameSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import {
   AofManifest,
   aofDelHistoryFiles,
-  aofDelTempIncrAofFile,
-  aofRemoveTempFile,
+  aofDirName,
+  aofPath,
   dirCreateIfMissing,
   getAppendOnlyFileSize,
   getLastIncrAofName,
   getNewBaseFileNameAndMarkPreAsHistory,
   getNewIncrAofName,
   getTempIncrAofName,
-  lastDirError,
+  bgUnlink,
+  logName,
   markRewrittenIncrAofAsHistory,
   persistAofManifest,
-  type AofNames,
 } from "./manifest.ts";
-import { createAofRewriteProducer, rewriteAppendOnlyFile } from "./rewrite.ts";
+import { rewriteAppendOnlyFile } from "./rewrite.ts";
+import { SnapshotCoordinator } from "../snapshot.ts";
 /** Redis's aof_state. */
 export type AofState = "off" | "on" | "wait-rewrite";
 
@@ -388,13 +389,9 @@ export class AppendOnlyFile implements EffectFeed {
   /** server.aof_manifest: the BASE, INCR and history files the dataset is made of. */
   manifest: AofManifest = new AofManifest();
 
-  private get names(): AofNames {
-    const config = this.server.config;
-    return { dir: this.dir, fileName: config.getString("appendfilename"), rdbPreamble: config.getBool("aof-use-rdb-preamble") };
-  }
-
-  private pathOf(name: string): string {
-    return join(this.dir, name);
+  /** A file of the AOF directory (a binary-string name), as a path. */
+  private pathOf(name: string): Buffer {
+    return aofPath(this.server, aofDirName(this.server), name);
   }
 
   /**
@@ -413,7 +410,7 @@ export class AppendOnlyFile implements EffectFeed {
     }
   }
 
-  /** Appends to the INCR file `name` from now on; `size` bytes are in it already. */
+  /** Appends to the INCR file open as `fd` from now on; `size` bytes are in it already. */
   private useIncr(fd: number, size: number): void {
     // The old file is fsynced and closed off the event loop: with everysec a late fsync
     // is fine as long as it happens; with always it is synced already.
@@ -426,41 +423,46 @@ export class AppendOnlyFile implements EffectFeed {
     this.lastIncrFsyncOffset = size;
   }
 
+  /** dirCreateIfMissing for the AOF directory, with Redis's log line when it fails. */
+  private createDir(): string | null {
+    const failure = dirCreateIfMissing(aofPath(this.server, aofDirName(this.server)));
+    if (failure !== null) logger.warning(`Can't open or create append-only dir ${logName(aofDirName(this.server))}: ${failure}`);
+    return failure;
+  }
+
   // ---- start-up (aofOpenIfNeededOnServerStart) ---------------------------------------------
 
   /**
    * After the data was loaded, with appendonly yes: a dataset with no AOF gets its first
    * BASE written now (rewriteAppendOnlyFile, synchronously), the last INCR file is
    * opened for appending (or created), and the manifest is persisted. Any failure ends
-   * the process, as in Redis. `sizes` are what loading found.
+   * the process, as in Redis. `sizes` are what loading found (aof_current_size and
+   * aof_rewrite_base_size).
    */
-  openOnServerStart(sizes: { current: number; base: number }): void {
-    const names = this.names;
-    if (!dirCreateIfMissing(names.dir)) {
-      logger.warning(`Can't open or create append-only dir ${this.server.config.getString("appenddirname")}: ${errorText(lastDirError())}`);
-      process.exit(1);
+  openOnServerStart(manifest: AofManifest, sizes: { currentSize: number; baseSize: number }): void {
+    this.manifest = manifest;
+    if (this.createDir() !== null) process.exit(1);
+    const hadIncrs = manifest.incrs.length > 0;
+    if (manifest.base === null && !hadIncrs) {
+      const baseName = getNewBaseFileNameAndMarkPreAsHistory(this.server, manifest);
+      if (!rewriteAppendOnlyFile(this.server, this.pathOf(baseName).toString("latin1"))) process.exit(1);
+      logger.notice(`Creating AOF base file ${logName(baseName)} on server start`);
     }
-    const hadFiles = this.manifest.base !== null || this.manifest.incrs.length > 0;
-    if (!hadFiles) {
-      const baseName = getNewBaseFileNameAndMarkPreAsHistory(this.manifest, names);
-      if (!rewriteAppendOnlyFile(this.server, this.pathOf(baseName))) process.exit(1);
-      logger.notice(`Creating AOF base file ${baseName} on server start`);
-    }
-    const incrName = getLastIncrAofName(this.manifest, names);
+    const incrName = getLastIncrAofName(this.server, manifest);
     let fd: number;
     try {
       fd = openSync(this.pathOf(incrName), fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
     } catch (error) {
-      logger.warning(`Can't open the append-only file ${incrName}: ${errorText(error)}`);
+      logger.warning(`Can't open the append-only file ${logName(incrName)}: ${errorText(error)}`);
       process.exit(1);
     }
-    if (!persistAofManifest(this.manifest, names)) process.exit(1);
-    this.useIncr(fd, getAppendOnlyFileSize(names, incrName));
-    this.currentSize = sizes.current;
-    this.baseSize = sizes.base;
+    if (!persistAofManifest(this.server, manifest)) process.exit(1);
+    this.useIncr(fd, getAppendOnlyFileSize(this.server, incrName).size);
+    this.currentSize = sizes.currentSize;
+    this.baseSize = sizes.baseSize;
     this.state = "on";
     this.setWriting(true);
-    logger.notice(hadFiles && this.manifest.incrs.length > 0 ? `Opening AOF incr file ${incrName} on server start` : `Creating AOF incr file ${incrName} on server start`);
+    logger.notice(`${hadIncrs ? "Opening" : "Creating"} AOF incr file ${logName(incrName)} on server start`);
   }
 
   // ---- CONFIG SET appendonly (startAppendOnly / stopAppendOnly) --------------------------
@@ -550,26 +552,25 @@ export class AppendOnlyFile implements EffectFeed {
    */
   private openNewIncrAofForAppend(): boolean {
     if (this.state === "off") return true;
-    const names = this.names;
     let edited: AofManifest | null = null;
     let name: string;
-    if (this.state === "wait-rewrite") name = getTempIncrAofName(names);
+    if (this.state === "wait-rewrite") name = getTempIncrAofName(this.server);
     else {
       edited = this.manifest.dup();
-      name = getNewIncrAofName(edited, names);
+      name = getNewIncrAofName(this.server, edited);
     }
     let fd: number;
     try {
       fd = openSync(this.pathOf(name), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_CREAT, 0o644);
     } catch (error) {
-      logger.warning(`Can't open the append-only file ${name}: ${errorText(error)}`);
+      logger.warning(`Can't open the append-only file ${logName(name)}: ${errorText(error)}`);
       return false;
     }
-    if (edited !== null && !persistAofManifest(edited, names)) {
+    if (edited !== null && !persistAofManifest(this.server, edited)) {
       closeSync(fd);
       return false;
     }
-    logger.notice(`Creating AOF incr file ${name} on background rewrite`);
+    logger.notice(`Creating AOF incr file ${logName(name)} on background rewrite`);
     this.useIncr(fd, 0);
     if (edited !== null) this.manifest = edited;
     return true;
@@ -583,10 +584,9 @@ export class AppendOnlyFile implements EffectFeed {
   rewriteAppendOnlyFileBackground(): boolean {
     const slot = this.server.persistence.childSlot;
     if (slot.hasActiveChildProcess()) return false;
-    const names = this.names;
-    if (!dirCreateIfMissing(names.dir)) {
-      logger.warning(`Can't open or create append-only dir ${this.server.config.getString("appenddirname")}: ${errorText(lastDirError())}`);
-      this.rewriteFailedToStart(`mkdir: ${errorText(lastDirError())}`);
+    const dirFailure = this.createDir();
+    if (dirFailure !== null) {
+      this.rewriteFailedToStart(`mkdir: ${dirFailure}`);
       return false;
     }
     // The next effect, in the new INCR file, starts with a SELECT.
@@ -599,7 +599,7 @@ export class AppendOnlyFile implements EffectFeed {
     this.rewrites++;
     let child: Child<"aof-rewrite">;
     try {
-      child = slot.spawnChild("aof-rewrite", createAofRewriteProducer(this.server), { type: "file", path: this.dir });
+      child = slot.spawnChild("aof-rewrite", new SnapshotCoordinator(this.server, { output: "aof-base" }), { type: "file", path: aofPath(this.server, aofDirName(this.server)).toString("latin1") });
     } catch (error) {
       logger.warning(`Can't rewrite append only file in background: fork: ${errorText(error)}`);
       this.rewriteFailedToStart(`spawn: ${errorText(error)}`);
@@ -637,8 +637,21 @@ export class AppendOnlyFile implements EffectFeed {
     if (child === null || child.kind !== "aof-rewrite") return;
     logger.notice(`Killing running AOF rewrite child: ${child.pid}`);
     slot.killChild();
-    aofRemoveTempFile(child.pid);
+    this.removeTempFiles(child.pid);
     this.rewriteTimeStart = -1;
+  }
+
+  /** aofRemoveTempFile: a rewrite writer's temp files (in the working directory), removed in the background. */
+  private removeTempFiles(pid: number): void {
+    bgUnlink(join(process.cwd(), `temp-rewriteaof-bg-${pid}.aof`));
+    bgUnlink(join(process.cwd(), `temp-rewriteaof-${pid}.aof`));
+  }
+
+  /** aofDelTempIncrAofFile: the INCR file of a rewrite that was to turn the AOF on. */
+  private deleteTempIncr(): void {
+    const name = getTempIncrAofName(this.server);
+    logger.notice(`Removing the temp incr aof file ${logName(name)} in the background`);
+    bgUnlink(this.pathOf(name));
   }
 
   /**
@@ -648,27 +661,20 @@ export class AppendOnlyFile implements EffectFeed {
    * is deleted. On failure the files stay as they were and the cron retries.
    */
   backgroundRewriteDoneHandler(child: Child<"aof-rewrite">, exit: ChildExit): void {
-    const names = this.names;
-    if (exit.bySignal === 0 && exit.exitCode === 0) this.installRewrittenBase(child, names);
+    if (exit.bySignal === 0 && exit.exitCode === 0) this.installRewrittenBase(child);
     else if (exit.bySignal === 0) {
-      this.lastBgrewriteStatus = "err";
-      this.lastBgrewriteError = child.producer.failureCause || `rewrite child exited with code ${exit.exitCode}`;
-      this.consecutiveRewriteFailures++;
+      this.rewriteFailed(child.producer.failureCause || `rewrite child exited with code ${exit.exitCode}`);
       logger.warning("Background AOF rewrite terminated with error");
     } else {
       // SIGUSR1 is how the server stops a rewrite on purpose: no error.
-      if (exit.bySignal !== osConstants.signals.SIGUSR1) {
-        this.lastBgrewriteStatus = "err";
-        this.lastBgrewriteError = `rewrite child killed by signal ${exit.bySignal}`;
-        this.consecutiveRewriteFailures++;
-      }
+      if (exit.bySignal !== osConstants.signals.SIGUSR1) this.rewriteFailed(`rewrite child killed by signal ${exit.bySignal}`);
       logger.warning(`Background AOF rewrite terminated by signal ${exit.bySignal}`);
     }
-    aofRemoveTempFile(child.pid);
+    this.removeTempFiles(child.pid);
     if (this.state === "wait-rewrite") {
-      // The temporary INCR file was not made the first one: its effects are in no BASE.
+      // The temporary INCR file did not become the first one: its effects are in no BASE.
       this.buffer.take();
-      aofDelTempIncrAofFile(names);
+      this.deleteTempIncr();
     }
     this.rewriteTimeLast = unixSeconds() - this.rewriteTimeStart;
     this.rewriteTimeStart = -1;
@@ -677,54 +683,57 @@ export class AppendOnlyFile implements EffectFeed {
     if (this.state === "wait-rewrite") this.rewriteScheduled = true;
   }
 
-  private installRewrittenBase(child: Child<"aof-rewrite">, names: AofNames): void {
+  private rewriteFailed(reason: string): void {
+    this.lastBgrewriteStatus = "err";
+    this.lastBgrewriteError = reason;
+    this.consecutiveRewriteFailures++;
+  }
+
+  private installRewrittenBase(child: Child<"aof-rewrite">): void {
     const started = performance.now();
     logger.notice("Background AOF rewrite terminated with success");
-    const tempFile = join(process.cwd(), `temp-rewriteaof-bg-${child.pid}.aof`);
+    const tempFile = `temp-rewriteaof-bg-${child.pid}.aof`;
     const edited = this.manifest.dup();
-    const baseName = getNewBaseFileNameAndMarkPreAsHistory(edited, names);
+    const baseName = getNewBaseFileNameAndMarkPreAsHistory(this.server, edited);
     const basePath = this.pathOf(baseName);
-    const failed = (reason: string) => {
-      this.lastBgrewriteStatus = "err";
-      this.lastBgrewriteError = reason;
-      this.consecutiveRewriteFailures++;
-    };
     try {
-      renameSync(tempFile, basePath);
+      renameSync(join(process.cwd(), tempFile), basePath);
     } catch (error) {
-      logger.warning(`Error trying to rename the temporary AOF base file ${tempFile} into ${basePath}: ${errorText(error)}`);
-      failed(`rename: ${errorText(error)}`);
+      logger.warning(`Error trying to rename the temporary AOF base file ${tempFile} into ${logName(`${aofDirName(this.server)}/${baseName}`)}: ${errorText(error)}`);
+      this.rewriteFailed(`rename: ${errorText(error)}`);
       return;
     }
-    logger.notice(`Successfully renamed the temporary AOF base file ${tempFile} into ${baseName}`);
-    let incrPath: string | null = null;
+    logger.notice(`Successfully renamed the temporary AOF base file ${tempFile} into ${logName(baseName)}`);
+    let incrPath: Buffer | null = null;
     if (this.state === "wait-rewrite") {
-      const tempIncrName = getTempIncrAofName(names);
-      const incrName = getNewIncrAofName(edited, names);
+      const tempIncrName = getTempIncrAofName(this.server);
+      const incrName = getNewIncrAofName(this.server, edited);
       incrPath = this.pathOf(incrName);
       try {
         renameSync(this.pathOf(tempIncrName), incrPath);
       } catch (error) {
-        logger.warning(`Error trying to rename the temporary AOF incr file ${this.pathOf(tempIncrName)} into ${incrPath}: ${errorText(error)}`);
-        unlink(basePath, () => {});
-        failed(`rename: ${errorText(error)}`);
+        const dir = aofDirName(this.server);
+        logger.warning(`Error trying to rename the temporary AOF incr file ${logName(`${dir}/${tempIncrName}`)} into ${logName(`${dir}/${incrName}`)}: ${errorText(error)}`);
+        bgUnlink(basePath);
+        this.rewriteFailed(`rename: ${errorText(error)}`);
         return;
       }
-      logger.notice(`Successfully renamed the temporary AOF incr file ${tempIncrName} into ${incrName}`);
+      logger.notice(`Successfully renamed the temporary AOF incr file ${logName(tempIncrName)} into ${logName(incrName)}`);
     }
     markRewrittenIncrAofAsHistory(edited, this.fd !== -1);
-    if (!persistAofManifest(edited, names)) {
-      unlink(basePath, () => {});
-      if (incrPath !== null) unlink(incrPath, () => {});
-      failed("could not persist the manifest");
+    if (!persistAofManifest(this.server, edited)) {
+      bgUnlink(basePath);
+      if (incrPath !== null) bgUnlink(incrPath);
+      this.rewriteFailed("could not persist the manifest");
       return;
     }
     this.manifest = edited;
     if (this.state !== "off") {
-      this.currentSize = getAppendOnlyFileSize(names, baseName) + this.lastIncrSize;
+      this.currentSize = getAppendOnlyFileSize(this.server, baseName).size + this.lastIncrSize;
       this.baseSize = this.currentSize;
     }
-    aofDelHistoryFiles(this.manifest, names, this.server.config.getBool("aof-disable-auto-gc"));
+    // A history file left behind is no harm: the manifest no longer names it.
+    aofDelHistoryFiles(this.server, this.manifest);
     this.lastBgrewriteStatus = "ok";
     this.lastBgrewriteError = "";
     this.consecutiveRewriteFailures = 0;
@@ -735,7 +744,7 @@ export class AppendOnlyFile implements EffectFeed {
 
   /** aofDelHistoryFiles, for CONFIG SET aof-disable-auto-gc no. */
   deleteHistory(): void {
-    aofDelHistoryFiles(this.manifest, this.names, this.server.config.getBool("aof-disable-auto-gc"));
+    aofDelHistoryFiles(this.server, this.manifest);
   }
 
   // ---- serverCron's AOF duties ------------------------------------------------------------

@@ -505,7 +505,7 @@ export function aofDelHistoryFiles(ctx: AofContext, am: AofManifest): boolean {
   const dirName = aofDirName(ctx);
   for (const info of am.history) {
     logger.notice(`Removing the history file ${logName(info.fileName)} in the background`);
-    backgroundUnlink(aofPath(ctx, dirName, info.fileName));
+    bgUnlink(aofPath(ctx, dirName, info.fileName));
   }
   am.history = [];
   am.dirty = true;
@@ -513,7 +513,7 @@ export function aofDelHistoryFiles(ctx: AofContext, am: AofManifest): boolean {
 }
 
 /** bg_unlink: unlink now, free the data when the descriptor opened first closes in the background. */
-function backgroundUnlink(path: Buffer): void {
+export function bgUnlink(path: Buffer | string): void {
   let fd = -1;
   try {
     fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
