@@ -603,6 +603,8 @@ function debug(client: Client, argv: Uint8Array[]): void {
     );
   } else if (sub === "reload") {
     server.persistence.debugReload(client, argv.slice(2));
+  } else if (sub === "loadaof") {
+    server.persistence.debugLoadAof(client);
   } else if (sub === "digest" && argv.length === 2) {
     client.reply.simple(digestToHex(computeDatasetDigest(server.dbs)));
   } else if (sub === "digest-value") {
@@ -616,6 +618,8 @@ function debug(client: Client, argv: Uint8Array[]): void {
       "    A hex SHA1 signature of the whole dataset (every database).",
       "DIGEST-VALUE <key> [<key> ...]",
       "    A hex SHA1 signature of each key's value in the current database.",
+      "LOADAOF",
+      "    Flush the AOF buffers on disk and reload the AOF in memory.",
       "OBJECT <key>",
       "    Show low level info about the `key` and associated value.",
       "RELOAD [option ...]",

@@ -23,6 +23,8 @@ import { memorySnapshot } from "../memory.ts";
 import { errorText } from "./errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
 import { AppendOnlyFile } from "./aof/aof.ts";
+import { AOF_EMPTY, AOF_FAILED, AOF_NOT_EXIST, AOF_OK, AOF_OPEN_ERR, aofLoadManifestFromDisk } from "./aof/manifest.ts";
+import { loadAppendOnlyFiles } from "./aof/load.ts";
 import { ConfigError } from "../config.ts";
 import { RdbFileWriter } from "./rdb-file.ts";
 import { ChildSlot, childProgressPercent, isRdbChildKind, type Child, type ChildExit } from "./child.ts";
@@ -200,10 +202,32 @@ export class Persistence {
   // ---- loading (rdbLoad) ------------------------------------------------------------
 
   /**
-   * Loads dir/dbfilename at start-up. A missing file is an empty start; any other
+   * loadDataFromDisk, at start-up: the AOF manifest is read in any case (a later CONFIG
+   * SET appendonly yes continues its sequence numbers); with appendonly yes the AOF is
+   * the dataset and is opened for appending afterwards (aofOpenIfNeededOnServerStart),
+   * else dir/dbfilename is loaded. Then history files a crash left are deleted. A fatal
    * problem logs Redis's lines and returns false (main exits with code 1).
    */
   async loadAtStartup(): Promise<boolean> {
+    const server = this.server;
+    const manifest = aofLoadManifestFromDisk(server);
+    if (manifest === null) return false;
+    this.aof.manifest = manifest;
+    if (server.config.getBool("appendonly")) {
+      const started = performance.now();
+      const result = await loadAppendOnlyFiles(server, manifest);
+      if (result.status === AOF_FAILED || result.status === AOF_OPEN_ERR) return false;
+      if (result.status !== AOF_NOT_EXIST) logger.notice(`DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+      // CONFIG SET appendonly no while loading: then there is nothing to open.
+      if (server.config.getBool("appendonly")) this.aof.openOnServerStart(manifest, result.sizes ?? { currentSize: 0, baseSize: 0 });
+    } else if (!(await this.loadRdbAtStartup())) return false;
+    this.aof.deleteHistory();
+    server.usedMemoryStartup = Math.min(server.usedMemoryStartup, memorySnapshot().used);
+    return true;
+  }
+
+  /** rdbLoad of dir/dbfilename at start-up: a missing file is an empty start. */
+  private async loadRdbAtStartup(): Promise<boolean> {
     const path = this.dbPath;
     let size: number;
     try {
@@ -220,7 +244,6 @@ export class Persistence {
       return false;
     }
     logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
-    this.server.usedMemoryStartup = Math.min(this.server.usedMemoryStartup, memorySnapshot().used);
     return true;
   }
 
@@ -385,10 +408,47 @@ export class Persistence {
   }
 
   debugReload(client: Client, options: Uint8Array[]): void {
-    // The load yields to the event loop; hold the client's further input until it is done.
+    this.holdClientWhile(client, () => this.debugReloadAsync(client, options));
+  }
+
+  /**
+   * DEBUG LOADAOF: the AOF buffer written, the dataset emptied and loaded again from
+   * the AOF directory (the manifest re-read, history deleted). Anything but a clean or
+   * empty load ends the process, as in Redis.
+   */
+  debugLoadAof(client: Client): void {
+    this.holdClientWhile(client, () => this.debugLoadAofAsync(client));
+  }
+
+  private async debugLoadAofAsync(client: Client): Promise<void> {
+    const server = this.server;
+    const aof = this.aof;
+    if (aof.state !== "off") aof.flushAppendOnlyFile(true);
+    server.emptyData(-1);
+    const manifest = aofLoadManifestFromDisk(server);
+    if (manifest === null) {
+      server.onExit(1);
+      return;
+    }
+    aof.manifest = manifest;
+    aof.deleteHistory();
+    const result = await loadAppendOnlyFiles(server, manifest);
+    if (result.status !== AOF_OK && result.status !== AOF_EMPTY) {
+      server.onExit(1);
+      return;
+    }
+    if (result.sizes !== null) aof.loadedSizes(result.sizes);
+    // What was loaded is no change to propagate or to count toward a save point.
+    server.dirty = 0;
+    logger.warning("Append Only File loaded by DEBUG LOADAOF");
+    client.reply.ok();
+  }
+
+  /** A load yields to the event loop: the client's further input waits until it is done. */
+  private holdClientWhile(client: Client, task: () => Promise<void>): void {
     const blocking = this.server.blocking;
     blocking.blockPostponed(client, client.currentCommand!);
-    void this.debugReloadAsync(client, options).finally(() => {
+    void task().finally(() => {
       blocking.unblock(client);
       this.server.afterUnblock(client);
     });

@@ -458,11 +458,16 @@ export class AppendOnlyFile implements EffectFeed {
     }
     if (!persistAofManifest(this.server, manifest)) process.exit(1);
     this.useIncr(fd, getAppendOnlyFileSize(this.server, incrName).size);
-    this.currentSize = sizes.currentSize;
-    this.baseSize = sizes.baseSize;
+    this.loadedSizes(sizes);
     this.state = "on";
     this.setWriting(true);
     logger.notice(`${hadIncrs ? "Opening" : "Creating"} AOF incr file ${logName(incrName)} on server start`);
+  }
+
+  /** What a load that got through every file measured: aof_current_size and aof_rewrite_base_size. */
+  loadedSizes(sizes: { currentSize: number; baseSize: number }): void {
+    this.currentSize = sizes.currentSize;
+    this.baseSize = sizes.baseSize;
   }
 
   // ---- CONFIG SET appendonly (startAppendOnly / stopAppendOnly) --------------------------
