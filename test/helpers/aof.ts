@@ -2,7 +2,8 @@
 // redis-server (the reference: its log and exit status) and by an in-process Bunker with
 // the AOF loader, so a test compares what the two logged, returned and loaded.
 
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { afterAll, test } from "bun:test";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeCommand, freePort, REDIS_SERVER, startProcess, type RunningServer } from "./server.ts";
@@ -16,6 +17,32 @@ import { logger } from "../../src/log.ts";
 import { aofLoadManifestFromDisk } from "../../src/persistence/aof/manifest.ts";
 import { AOF_FAILED, AOF_OPEN_ERR, type AofManifest, type AofStatus } from "../../src/persistence/aof/manifest.ts";
 import { loadAppendOnlyFiles, type AofLoadResult } from "../../src/persistence/aof/load.ts";
+
+/** A test that needs redis-server, the reference (skipped where it is not installed). */
+export const withRedis = REDIS_SERVER !== undefined ? test : test.skip;
+
+/**
+ * The temp directories and servers of a test file, removed and stopped once its tests
+ * ran: `track(dir)` returns the dir, `keep(server)` the server.
+ */
+export function useCleanup(): { track(dir: string): string; keep(server: RunningServer): RunningServer } {
+  const dirs: string[] = [];
+  const servers: RunningServer[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    track(dir) {
+      dirs.push(dir);
+      return dir;
+    },
+    keep(server) {
+      servers.push(server);
+      return server;
+    },
+  };
+}
 
 /** A command as the AOF holds it. */
 export function resp(...args: Array<string | Uint8Array>): Uint8Array {

@@ -5,10 +5,10 @@
 // corrupt, missing, unfinished MULTI, a 6.x single file) give Redis's log lines, exit
 // status, files and data. Each directory is copied for each server: both may change it.
 
-import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RawClient, REDIS_SERVER, type RunningServer } from "../helpers/server.ts";
+import { RawClient } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { canonicalDump } from "../helpers/sequence-runner.ts";
 import {
@@ -22,6 +22,8 @@ import {
   run,
   startRedisOnAof,
   tempDir,
+  useCleanup,
+  withRedis,
   writeAofDir,
   type BunkerLoad,
   type RedisStart,
@@ -40,27 +42,14 @@ import {
 } from "../../src/persistence/aof/manifest.ts";
 import type { Server } from "../../src/server.ts";
 
-const haveRedis = REDIS_SERVER !== undefined;
-const withRedis = haveRedis ? test : test.skip;
-
-const cleanup: string[] = [];
-const running: RunningServer[] = [];
-afterAll(async () => {
-  for (const server of running) await server.stop();
-  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
-});
-
-function track(dir: string): string {
-  cleanup.push(dir);
-  return dir;
-}
+const { track, keep } = useCleanup();
 
 /** Redis on one copy of `dir`, Bunker on another. */
 async function loadBoth(dir: string, args: string[] = []): Promise<{ redis: RedisStart; bunker: BunkerLoad; redisDir: string; bunkerDir: string }> {
   const redisDir = track(copyDir(dir));
   const bunkerDir = track(copyDir(dir));
   const redis = await startRedisOnAof(redisDir, args);
-  if (redis.server !== null) running.push(redis.server);
+  if (redis.server !== null) keep(redis.server);
   const bunker = await bunkerLoadAof(bunkerDir, args);
   return { redis, bunker, redisDir, bunkerDir };
 }
@@ -194,7 +183,7 @@ async function produce(preamble: boolean, killedRewrite: boolean): Promise<Produ
   const args = ["--aof-use-rdb-preamble", preamble ? "yes" : "no", "--aof-timestamp-enabled", "yes", "--appendfsync", "always", "--auto-aof-rewrite-percentage", "0"];
   const start = await startRedisOnAof(dir, args);
   const server = start.server!;
-  running.push(server);
+  keep(server);
   const client = await RawClient.connect(server.port);
   await runWrites(client, writes(1));
   const finished = () => occurrences(server.output(), "Background AOF rewrite finished successfully");

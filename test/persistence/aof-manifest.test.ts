@@ -3,7 +3,7 @@
 // history order its rewrites leave, the quoting of odd names, the history removal, and
 // the writing of the manifest.
 
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Config } from "../../src/config.ts";
@@ -31,24 +31,11 @@ import {
   persistAofManifest,
   type AofContext,
 } from "../../src/persistence/aof/manifest.ts";
-import { RawClient, REDIS_SERVER, type RunningServer } from "../helpers/server.ts";
+import { RawClient, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { bunkerLoadAof, captureLog, copyDir, listing, logMessages, readManifest, resp, startRedisOnAof, tempDir, writeAofDir } from "../helpers/aof.ts";
+import { bunkerLoadAof, captureLog, copyDir, listing, logMessages, readManifest, resp, startRedisOnAof, tempDir, useCleanup, withRedis, writeAofDir } from "../helpers/aof.ts";
 
-const haveRedis = REDIS_SERVER !== undefined;
-const withRedis = haveRedis ? test : test.skip;
-
-const cleanup: string[] = [];
-const running: RunningServer[] = [];
-afterAll(async () => {
-  for (const server of running) await server.stop();
-  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
-});
-
-function track(dir: string): string {
-  cleanup.push(dir);
-  return dir;
-}
+const { track, keep } = useCleanup();
 
 function context(args: string[] = [], dir = track(tempDir())): AofContext & { dir: string } {
   return { config: Config.fromArgs(args, process.cwd()).config, dir };
@@ -119,7 +106,7 @@ describe("parsing the manifest", () => {
     withRedis(`${c.name}: what redis-server logs and whether it starts`, async () => {
       const dir = track(writeAofDir(c.files ?? {}, c.manifest));
       const redis = await startRedisOnAof(track(copyDir(dir)));
-      if (redis.server !== null) running.push(redis.server);
+      if (redis.server !== null) keep(redis.server);
       const bunker = await bunkerLoadAof(dir);
       expect(bunker.messages).toEqual(redis.messages);
       expect(bunker.exitCode).toBe(redis.exitCode);
@@ -158,6 +145,20 @@ describe("parsing the manifest", () => {
 // (No backslash: Redis refuses a name with one as a path, in the manifest as in appendfilename.)
 const ODD_NAMES = ["a b.aof", 'q"uote.aof', "bell\x07\x08.aof", "new\nline.aof", "tab\t\r.aof", "\xff\x01\x7f.aof", "it's.aof", "plain.aof"];
 
+/**
+ * redis-server's first start with appendonly yes and a config file of `configText` in a
+ * new dir, and the context of a Bunker config read from the same file.
+ */
+async function firstStartWithConfig(configText: string): Promise<{ dir: string; configFile: string; ctx: AofContext & { dir: string } }> {
+  const dir = track(tempDir());
+  const configFile = join(dir, "redis.conf");
+  writeFileSync(configFile, configText);
+  const redis = await startRedisOnAof(dir, [], configFile);
+  expect(redis.exitCode).toBeNull();
+  await redis.server!.stop();
+  return { dir, configFile, ctx: { config: Config.fromArgs([configFile], process.cwd()).config, dir } };
+}
+
 describe("formatting the manifest", () => {
   test("base, then history, then INCR files; odd names quoted; what is written parses back the same", () => {
     const am = new AofManifest();
@@ -184,14 +185,8 @@ describe("formatting the manifest", () => {
   });
 
   withRedis("an odd appendfilename: the names and the manifest are the ones redis-server writes", async () => {
-    const dir = track(tempDir());
     // One config file for both servers: a space, a quote, a tab and a non-ASCII byte.
-    const configFile = join(dir, "redis.conf");
-    writeFileSync(configFile, 'appendfilename "odd \\"name\\t \\xff.aof"\n');
-    const redis = await startRedisOnAof(dir, [], configFile);
-    expect(redis.exitCode).toBeNull();
-    await redis.server!.stop();
-    const ctx = { config: Config.fromArgs([configFile], process.cwd()).config, dir };
+    const { dir, ctx } = await firstStartWithConfig('appendfilename "odd \\"name\\t \\xff.aof"\n');
     expect(ctx.config.getString("appendfilename")).toBe('odd "name\t \xff.aof');
     // A first start: a base file, then an INCR file.
     const am = new AofManifest();
@@ -205,12 +200,7 @@ describe("formatting the manifest", () => {
   });
 
   withRedis("a name with a single quote: Redis 7.0.15 cannot read the manifest it writes, the one Bunker writes it reads", async () => {
-    const dir = track(tempDir());
-    const configFile = join(dir, "redis.conf");
-    writeFileSync(configFile, "appendfilename \"it's.aof\"\n");
-    const first = await startRedisOnAof(dir, [], configFile);
-    expect(first.exitCode).toBeNull();
-    await first.server!.stop();
+    const { dir, ctx, configFile } = await firstStartWithConfig("appendfilename \"it's.aof\"\n");
     const redisManifest = readManifest(dir, "appendonlydir", "it's.aof");
     expect(redisManifest).toBe("file it's.aof.1.base.rdb seq 1 type b\nfile it's.aof.1.incr.aof seq 1 type i\n");
     const again = await startRedisOnAof(dir, [], configFile);
@@ -218,7 +208,6 @@ describe("formatting the manifest", () => {
     expect(again.messages).toContain("Invalid AOF manifest file format\n");
     // Bunker quotes the name; redis-server then starts from that manifest.
     const am = manifestOf("file \"it's.aof.1.base.rdb\" seq 1 type b\nfile \"it's.aof.1.incr.aof\" seq 1 type i\n");
-    const ctx = { config: Config.fromArgs([configFile], process.cwd()).config, dir };
     am.dirty = true;
     expect(persistAofManifest(ctx, am)).toBe(true);
     expect(readManifest(dir, "appendonlydir", "it's.aof")).toBe(getAofManifestAsString(am));
@@ -261,7 +250,7 @@ describe("names, rewrites and history files", () => {
     const dir = track(tempDir());
     const redis = await startRedisOnAof(dir, ["--aof-disable-auto-gc", "yes"]);
     const server = redis.server!;
-    running.push(server);
+    keep(server);
     const client = await RawClient.connect(server.port);
     await client.call("SET", "k", "v");
     await rewriteOnRedis(server, client);
@@ -297,7 +286,7 @@ describe("names, rewrites and history files", () => {
     const dir = track(tempDir());
     const redis = await startRedisOnAof(dir);
     const server = redis.server!;
-    running.push(server);
+    keep(server);
     const client = await RawClient.connect(server.port);
     await rewriteOnRedis(server, client);
     client.close();

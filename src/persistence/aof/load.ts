@@ -173,8 +173,9 @@ export async function loadAppendOnlyFiles(server: Server, am: AofManifest, optio
 
 /**
  * loadSingleAppendOnlyFile: one file of the AOF directory into the databases (see the
- * top of this file). `isLast`: the last file of the manifest, the only one a truncation
- * may be repaired in (Redis decides that after truncating; Bunker before).
+ * top of this file), for loadAppendOnlyFiles, which has started the load (no expiry, no
+ * propagation, the loading_* fields). `isLast`: the last file of the manifest, the only
+ * one a truncation may be repaired in (Redis decides that after truncating; Bunker before).
  */
 export async function loadSingleAppendOnlyFile(server: Server, ctx: AofContext, fileName: string, isLast: boolean): Promise<AofStatus> {
   const name = logName(fileName);
