@@ -78,8 +78,7 @@ export class Cron {
       aof.checkAutoRewrite();
     }
     if (!children.hasActiveChildProcess() && !server.loading) persistence.runScheduledBgsave(now);
-    // A write postponed behind a slow fsync, and (once a second) one that failed.
-    aof.retryWrites(now);
+    aof.flushFromCron();
     persistence.runPendingShutdown();
   }
 

@@ -423,6 +423,13 @@ export class AppendOnlyFile implements EffectFeed {
     this.lastIncrFsyncOffset = size;
   }
 
+  /** The INCR file is closed (a rewrite that was to turn the AOF on could not start). */
+  private closeIncr(): void {
+    if (this.fd === -1) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
   /** dirCreateIfMissing for the AOF directory, with Redis's log line when it fails. */
   private createDir(): string | null {
     const failure = dirCreateIfMissing(aofPath(this.server, aofDirName(this.server)));
@@ -496,6 +503,7 @@ export class AppendOnlyFile implements EffectFeed {
       if (!this.rewriteAppendOnlyFileBackground()) {
         this.state = "off";
         this.setWriting(false);
+        this.closeIncr();
         logger.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
         return false;
       }
@@ -795,15 +803,14 @@ export class AppendOnlyFile implements EffectFeed {
     }
   }
 
-  /** A postponed everysec write, and (once a second) a write that failed, are tried again. */
-  retryWrites(tick: number): void {
-    if (this.state === "off") return;
-    if (this.flushPostponedStart !== 0) this.flushAppendOnlyFile(false);
-    if (this.lastWriteStatus === "err" && tick - this.lastRetry >= 1000) {
-      this.lastRetry = tick;
-      this.flushAppendOnlyFile(false);
-    }
+  /**
+   * The cron's share of beforeSleep. Redis runs flushAppendOnlyFile before every sleep
+   * of its event loop, which wakes at least hz times a second; Bunker's before-reply
+   * stage runs only in a turn that fed the AOF. So the cron runs it too: an everysec
+   * fsync still owed after the last write of a second, a write postponed behind a slow
+   * fsync, and a write that failed are done here when no command comes.
+   */
+  flushFromCron(): void {
+    if (this.state !== "off") this.flushAppendOnlyFile(false);
   }
-
-  private lastRetry = 0;
 }
