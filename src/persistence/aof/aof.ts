@@ -566,7 +566,10 @@ export class AppendOnlyFile implements EffectFeed {
     }
     let fd: number;
     try {
-      fd = openSync(this.pathOf(name), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_CREAT, 0o644);
+      // O_APPEND, as at start-up (Redis 7.0 opens this one without it): after a short
+      // write is cut back with ftruncate, the next write must land at the new end, not
+      // at the offset the short write reached, which would leave a hole of NUL bytes.
+      fd = openSync(this.pathOf(name), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_CREAT | fsConstants.O_APPEND, 0o644);
     } catch (error) {
       logger.warning(`Can't open the append-only file ${logName(name)}: ${errorText(error)}`);
       return false;
