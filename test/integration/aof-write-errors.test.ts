@@ -15,7 +15,8 @@
 //   removed, the old base and INCR files still the dataset.
 //
 // - Where Redis 7.0.15 itself loses data here, Bunker does not follow it (each test
-//   says what Redis does): a short write in an INCR file opened by a rewrite.
+//   says what Redis does): a short write in an INCR file opened by a rewrite, and a
+//   rewrite started while the buffer still holds a write that failed.
 //
 // Mounting a tmpfs needs root: the tests are skipped otherwise.
 
@@ -391,5 +392,31 @@ describe("what Redis 7.0.15 gets wrong on a full disk", () => {
     const { before, after, value } = await restarted(server, dir, "big");
     expect(after).toBe(before);
     expect(value).toBe(bulk("x".repeat(10000)));
+  }, 60_000);
+
+  withTmpfs("no rewrite starts while a failed write waits in the buffer (Redis: the new base holds it and the new INCR file again)", async () => {
+    const dir = tmpfs();
+    const server = await startOn("bunker", dir, ["--appendfsync", "everysec"]);
+    const client = await RawClient.connect(server.port);
+    await client.call("SET", "a", "1");
+    // 48 KB free: a transaction of 100 KB cannot be written, a base of two keys could.
+    fill(dir, 48 * 1024);
+    for (const call of [["MULTI"], ["SET", "pad", "x".repeat(100_000)], ["DEL", "pad"], ["INCR", "n"]]) await client.call(...call);
+    expect(await client.callRaw("EXEC")).toBe("*3\r\n+OK\r\n:1\r\n:1\r\n");
+    expect((await info(client)).aof_last_write_status).toBe("err");
+    // Were the rewrite to start, its base would hold n = 1 and the buffer, written to the
+    // INCR file it opens, INCR n once more.
+    expect(await client.callRaw("BGREWRITEAOF")).toBe("-ERR Can't execute an AOF background rewriting. Please check the server logs for more information.\r\n");
+    await server.waitForOutput("Can't rewrite append only file in background: the AOF buffer could not be written");
+    expect((await info(client)).aof_last_bgrewrite_status).toBe("err");
+    unfill(dir);
+    await server.waitForOutput("AOF write error looks solved, Redis can write again.");
+    // The rewrite runs once the buffer is written.
+    expect(await client.callRaw("BGREWRITEAOF")).toBe("+Background append only file rewriting started\r\n");
+    await server.waitForOutput("Background AOF rewrite finished successfully");
+    client.close();
+    const { before, after, value } = await restarted(server, dir, "n");
+    expect(value).toBe(bulk("1"));
+    expect(after).toBe(before);
   }, 60_000);
 });

@@ -597,9 +597,21 @@ export class AppendOnlyFile implements EffectFeed {
       this.rewriteFailedToStart(`mkdir: ${dirFailure}`);
       return false;
     }
+    this.flushAppendOnlyFile(true);
+    // A write that failed is still in the buffer: it belongs before the new INCR file,
+    // and the new base will hold its effect already, so written after the base it would
+    // be applied twice (INCR counted twice on load). Redis 7.0.15 starts the rewrite anyway.
+    if (this.buffer.length > 0) {
+      const now = unixSeconds();
+      if (now - this.rewriteRefusedLog > WRITE_ERROR_LOG_RATE) {
+        this.rewriteRefusedLog = now;
+        logger.warning("Can't rewrite append only file in background: the AOF buffer could not be written");
+      }
+      this.rewriteFailedToStart(`the AOF buffer could not be written: ${this.lastWriteErrno}`);
+      return false;
+    }
     // The next effect, in the new INCR file, starts with a SELECT.
     this.selectedDb = -1;
-    this.flushAppendOnlyFile(true);
     if (!this.openNewIncrAofForAppend()) {
       this.rewriteFailedToStart("could not open a new INCR file");
       return false;
@@ -618,6 +630,9 @@ export class AppendOnlyFile implements EffectFeed {
     this.rewriteTimeStart = unixSeconds();
     return true;
   }
+
+  /** When a rewrite was last refused for a buffer that could not be written (logged every WRITE_ERROR_LOG_RATE s). */
+  private rewriteRefusedLog = 0;
 
   private rewriteFailedToStart(reason: string): void {
     this.lastBgrewriteStatus = "err";
