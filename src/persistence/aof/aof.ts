@@ -813,14 +813,23 @@ export class AppendOnlyFile implements EffectFeed {
     }
   }
 
-  /** A postponed everysec write, and (once a second) a write that failed, are tried again. */
+  /**
+   * A postponed everysec write, and (once a second) a write that failed, are tried again;
+   * else an fsync still owed for bytes already written is done: everysec's for a write
+   * made in the second of the last fsync, always's for writes no-appendfsync-on-rewrite
+   * held back while a child ran. Redis's beforeSleep does that after every cron tick;
+   * here the before-reply stage runs only when a client was served, so without this an
+   * idle server would leave those bytes unsynced.
+   */
   retryWrites(tick: number): void {
     if (this.state === "off") return;
     if (this.flushPostponedStart !== 0) this.flushAppendOnlyFile(false);
-    if (this.lastWriteStatus === "err" && tick - this.lastRetry >= 1000) {
-      this.lastRetry = tick;
-      this.flushAppendOnlyFile(false);
-    }
+    if (this.lastWriteStatus === "err") {
+      if (tick - this.lastRetry >= 1000) {
+        this.lastRetry = tick;
+        this.flushAppendOnlyFile(false);
+      }
+    } else if (this.buffer.length === 0) this.flushAppendOnlyFile(false);
   }
 
   private lastRetry = 0;
