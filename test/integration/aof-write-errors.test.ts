@@ -9,6 +9,8 @@
 //   short write is cut back, so the file never holds part of a command. Once there is
 //   room again the cron's retry writes the buffer (`AOF write error looks solved, Redis
 //   can write again.`) and nothing acknowledged is lost, across a restart too.
+// - A transaction queued before the failure is refused at EXEC; CONFIG SET appendonly
+//   no lifts the refusals (the status stays err), turning it on again resets it.
 // - appendfsync always: the server exits with status 1, logging what Redis logs,
 //   without replying to that write.
 // - A rewrite that runs out of space: aof_last_bgrewrite_status:err and why, temp files
@@ -276,6 +278,47 @@ describe("a full disk under appendfsync everysec and no", () => {
       expect(value).toBe(bulk("x".repeat(10000)));
     }, 60_000);
   }
+});
+
+describe("the error state", () => {
+  withTmpfs("a transaction queued before it is refused at EXEC; appendonly no lifts it (status kept), appendonly yes resets it: as redis-server", async () => {
+    const runs: Record<Kind, string[]> = { bunker: [], redis: [] };
+    for (const kind of ["redis", "bunker"] as const) {
+      const dir = tmpfs();
+      const server = await startOn(kind, dir, ["--appendfsync", "everysec"]);
+      const [client, other] = [await RawClient.connect(server.port), await RawClient.connect(server.port)];
+      const out = runs[kind];
+      const fields = async (names: string[]) => {
+        const all = await info(client);
+        return names.map((name) => `${name}:${all[name]}`).join(" ");
+      };
+      out.push(await client.callRaw("SET", "a", "1"), await other.callRaw("MULTI"), await other.callRaw("SET", "q", "1"));
+      fill(dir);
+      await noFsyncRunning(client);
+      out.push(await client.callRaw(...["SET", "big", "x".repeat(10000)]), await other.callRaw("EXEC"));
+      out.push(await client.callRaw("CONFIG", "SET", "appendonly", "no"), await client.callRaw("SET", "c", "1"), await client.callRaw("PING"));
+      out.push(await fields(["aof_enabled", "aof_last_write_status"]));
+      unfill(dir);
+      out.push(await client.callRaw("CONFIG", "SET", "appendonly", "yes"));
+      await server.waitForOutput("Background AOF rewrite finished successfully");
+      out.push(await fields(["aof_enabled", "aof_last_write_status", "aof_buffer_length"]));
+      out.push(logMessages(server.output()).find((m) => m.startsWith("AOF reopen")) ?? "");
+      client.close();
+      other.close();
+    }
+    expect(runs.bunker).toEqual(runs.redis);
+    expect(runs.bunker.slice(3)).toEqual([
+      "+OK\r\n",
+      "-EXECABORT Transaction discarded because of: MISCONF Errors writing to the AOF file: No space left on device\r\n",
+      "+OK\r\n",
+      "+OK\r\n",
+      "+PONG\r\n",
+      "aof_enabled:0 aof_last_write_status:err",
+      "+OK\r\n",
+      "aof_enabled:1 aof_last_write_status:ok aof_buffer_length:0",
+      "AOF reopen, just ignore the last error.",
+    ]);
+  }, 60_000);
 });
 
 describe("a full disk under appendfsync always", () => {
