@@ -15,7 +15,7 @@
 // otherwise.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -98,7 +98,7 @@ class Trace {
     await waitFor(
       () => {
         if (proc.exitCode !== null) throw new Error(`strace exited: ${trace.text}`);
-        const tasks = Bun.spawnSync(["ls", `/proc/${pid}/task`]).stdout.toString().trim().split(/\s+/);
+        const tasks = readdirSync(`/proc/${pid}/task`);
         return tasks.every((task) => /TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${pid}/task/${task}/status`, "latin1")));
       },
       { what: `strace to attach to ${pid}` },
