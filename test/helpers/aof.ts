@@ -90,6 +90,23 @@ export function listing(dir: string): string[] {
   return out.sort();
 }
 
+/** redis-check-aof on the manifest of `dir`'s AOF directory: its exit status and output. */
+export async function checkAof(dir: string, dirName = "appendonlydir", fileName = "appendonly.aof"): Promise<{ code: number; output: string }> {
+  const proc = Bun.spawn(["redis-check-aof", join(dir, dirName, `${fileName}.manifest`)], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, output: stdout + stderr };
+}
+
+/** The fields of an INFO reply, by name. */
+export function infoFields(info: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of info.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && !line.startsWith("#")) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
 export function readManifest(dir: string, dirName = "appendonlydir", fileName = "appendonly.aof"): string {
   return readFileSync(join(dir, dirName, `${fileName}.manifest`), "latin1");
 }

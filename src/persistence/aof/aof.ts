@@ -574,7 +574,10 @@ export class AppendOnlyFile implements EffectFeed {
     }
     let fd: number;
     try {
-      fd = openSync(this.pathOf(name), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_CREAT, 0o644);
+      // O_APPEND, as at start-up (Redis 7.0 opens this one without it): after a short
+      // write is cut back with ftruncate, the next write must land at the new end, not
+      // at the offset the short write reached, which would leave a hole of NUL bytes.
+      fd = openSync(this.pathOf(name), fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_CREAT | fsConstants.O_APPEND, 0o644);
     } catch (error) {
       logger.warning(`Can't open the append-only file ${logName(name)}: ${errorText(error)}`);
       return false;
@@ -602,9 +605,21 @@ export class AppendOnlyFile implements EffectFeed {
       this.rewriteFailedToStart(`mkdir: ${dirFailure}`);
       return false;
     }
+    this.flushAppendOnlyFile(true);
+    // A write that failed is still in the buffer: it belongs before the new INCR file,
+    // and the new base will hold its effect already, so written after the base it would
+    // be applied twice (INCR counted twice on load). Redis 7.0.15 starts the rewrite anyway.
+    if (this.buffer.length > 0) {
+      const now = unixSeconds();
+      if (now - this.rewriteRefusedLog > WRITE_ERROR_LOG_RATE) {
+        this.rewriteRefusedLog = now;
+        logger.warning("Can't rewrite append only file in background: the AOF buffer could not be written");
+      }
+      this.rewriteFailedToStart(`the AOF buffer could not be written: ${this.lastWriteErrno}`);
+      return false;
+    }
     // The next effect, in the new INCR file, starts with a SELECT.
     this.selectedDb = -1;
-    this.flushAppendOnlyFile(true);
     if (!this.openNewIncrAofForAppend()) {
       this.rewriteFailedToStart("could not open a new INCR file");
       return false;
@@ -623,6 +638,9 @@ export class AppendOnlyFile implements EffectFeed {
     this.rewriteTimeStart = unixSeconds();
     return true;
   }
+
+  /** When a rewrite was last refused for a buffer that could not be written (logged every WRITE_ERROR_LOG_RATE s). */
+  private rewriteRefusedLog = 0;
 
   private rewriteFailedToStart(reason: string): void {
     this.lastBgrewriteStatus = "err";
