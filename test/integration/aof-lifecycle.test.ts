@@ -24,7 +24,9 @@ afterEach(async () => {
 });
 
 async function start(flavor: Flavor, args: string[] = [], dir?: string): Promise<{ server: RunningServer; client: RawClient }> {
-  const server = await startFlavor(flavor, args, dir === undefined ? {} : { dir });
+  // appendfsync always unless a test says otherwise: with everysec a write may wait in
+  // memory while an fsync runs (Redis postpones it too), so the files would lag the replies.
+  const server = await startFlavor(flavor, ["--appendfsync", "always", ...args], dir === undefined ? {} : { dir });
   running.push(server);
   return { server, client: await RawClient.connect(server.port) };
 }
@@ -97,7 +99,7 @@ for (const flavor of FLAVORS) {
       await rewriteFinished(server, 2);
       expect(server.output()).toContain("Successfully renamed the temporary AOF incr file temp-appendonly.aof.incr into appendonly.aof.2.incr.aof");
       expect(server.output()).toContain("Removing the history file appendonly.aof.1.incr.aof in the background");
-      expect(server.output()).toContain("Removing the history file appendonly.aof.1.base.rdb in the background");
+      await server.waitForOutput("Removing the history file appendonly.aof.1.base.rdb in the background");
       await waitFor(() => aofDirFiles(server.dir).length === 3, { what: "the history files to go" });
       expect(aofDirFiles(server.dir)).toEqual(["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]);
       expect(manifestOf(server.dir)).toBe(MANIFEST_2);
@@ -107,6 +109,79 @@ for (const flavor of FLAVORS) {
       const after = await restart(flavor, server, ["--appendonly", "yes"]);
       expect(await after.client.call("DEBUG", "DIGEST")).toBe(digest);
       expect(await after.client.call("MGET", "a", "b", "c", "d")).toEqual(["1", "2", "3", "4"]);
+    });
+
+    test("appendonly yes while a BGREWRITEAOF runs: that child is killed and a new rewrite starts at once", async () => {
+      const { server, client } = await start(flavor);
+      await fill(client, 100);
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "10000")).toBe("OK");
+      expect(await client.call("BGREWRITEAOF")).toBe("Background append only file rewriting started");
+      const first = (await waitFor(() => rewritePids(server)[0], { what: "the first rewrite" }))!;
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "0")).toBe("OK");
+      expect(await client.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+      await server.waitForOutput("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+      await server.waitForOutput(`Killing running AOF rewrite child: ${first}`);
+      expect(rewritePids(server).length).toBe(2);
+      await rewriteFinished(server);
+      const fields = await info(client, "persistence");
+      expect(fields.get("aof_enabled")).toBe("1");
+      expect(fields.get("aof_rewrites")).toBe("2");
+      expect(fields.get("aof_last_bgrewrite_status")).toBe("ok");
+      expect(fields.get("aof_rewrites_consecutive_failures")).toBe("0");
+      // The killed child was not reaped as a failure of its own.
+      expect(server.output()).not.toContain("Background AOF rewrite terminated by signal");
+      expect(manifestOf(server.dir)).toBe(MANIFEST_1);
+      await waitFor(() => rewriteTempFiles(server.dir).length === 0, { what: "the killed child's temp files to go" });
+      client.close();
+    });
+
+    test("appendonly no during the first rewrite, then yes again at once: a new rewrite; the killed one is no rewrite time", async () => {
+      const { server, client } = await start(flavor);
+      await fill(client, 100);
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "10000")).toBe("OK");
+      expect(await client.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+      const first = (await waitFor(() => rewritePids(server)[0], { what: "the first rewrite" }))!;
+      expect(await client.call("CONFIG", "SET", "appendonly", "no")).toBe("OK");
+      await server.waitForOutput(`Killing running AOF rewrite child: ${first}`);
+      let fields = await info(client, "persistence");
+      expect(fields.get("aof_enabled")).toBe("0");
+      expect(fields.get("aof_rewrite_in_progress")).toBe("0");
+      expect(fields.get("aof_last_rewrite_time_sec")).toBe("-1");
+      expect(fields.get("aof_current_rewrite_time_sec")).toBe("-1");
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "0")).toBe("OK");
+      expect(await client.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+      await rewriteFinished(server);
+      fields = await info(client, "persistence");
+      expect(fields.get("aof_rewrites")).toBe("2");
+      expect(fields.get("aof_last_bgrewrite_status")).toBe("ok");
+      expect(Number(fields.get("aof_last_rewrite_time_sec"))).toBeLessThan(60);
+      expect(manifestOf(server.dir)).toBe(MANIFEST_1);
+      client.close();
+    });
+
+    test("appendonly yes during a BGSAVE: scheduled, the rewrite runs once the save is over", async () => {
+      const { server, client } = await start(flavor);
+      await fill(client, 100);
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "5000")).toBe("OK");
+      expect(await client.call("BGSAVE")).toBe("Background saving started");
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "0")).toBe("OK");
+      expect(await client.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+      await server.waitForOutput("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+      const fields = await info(client, "persistence");
+      expect(fields.get("aof_enabled")).toBe("1");
+      expect(fields.get("aof_rewrite_scheduled")).toBe("1");
+      expect(fields.get("aof_rewrite_in_progress")).toBe("0");
+      // Writes meanwhile are in the BASE the rewrite makes (it starts after them).
+      await client.call("SET", "during-save", "x");
+      await rewriteFinished(server);
+      const log = server.output();
+      expect(log.indexOf("Background saving terminated with success")).toBeLessThan(log.indexOf("Background append only file rewriting started by pid"));
+      expect(manifestOf(server.dir)).toBe(MANIFEST_1);
+      const digest = await client.call("DEBUG", "DIGEST");
+      client.close();
+      const after = await restart(flavor, server, ["--appendonly", "yes"]);
+      expect(await after.client.call("DEBUG", "DIGEST")).toBe(digest);
+      expect(await after.client.call("GET", "during-save")).toBe("x");
     });
 
     test("BGREWRITEAOF with appendonly no: a manifest with only the BASE, the previous BASE removed", async () => {
@@ -252,7 +327,7 @@ for (const flavor of FLAVORS) {
       expect(manifestOf(server.dir)).toBe(MANIFEST_2);
       await waitFor(() => aofDirFiles(server.dir).length === 3, { what: "the history files to go" });
       expect(aofDirFiles(server.dir)).toEqual(["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]);
-      expect(server.output()).toContain("Removing the history file appendonly.aof.1.base.rdb in the background");
+      await server.waitForOutput("Removing the history file appendonly.aof.1.base.rdb in the background");
       client.close();
     });
   });
@@ -264,7 +339,7 @@ for (const flavor of FLAVORS) {
       // One read holds both: the server exits before it replies to either.
       client.write(Buffer.concat([encodeCommand(["SET", "last", "written"]), encodeCommand(["SHUTDOWN"])]));
       expect(await server.exited).toBe(0);
-      expect(server.output()).toContain("Calling fsync() on the AOF file.");
+      expect(await server.finalOutput()).toContain("Calling fsync() on the AOF file.");
       const after = await restart(flavor, server, args);
       expect(await after.client.call("GET", "last")).toBe("written");
     });
@@ -289,7 +364,7 @@ for (const flavor of FLAVORS) {
       expect(await client.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
       const pid = (await waitFor(() => rewritePids(server)[0], { what: "the first rewrite" }))!;
       expect(await client.callRaw("SHUTDOWN")).toBe("-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
-      expect(server.output()).toContain("Writing initial AOF, can't exit.");
+      await server.waitForOutput("Writing initial AOF, can't exit.");
       expect(await client.call("PING")).toBe("PONG");
       expect((await info(client, "persistence")).get("aof_rewrite_in_progress")).toBe("1");
       client.write(encodeCommand(["SHUTDOWN", "FORCE"]));
@@ -316,7 +391,7 @@ for (const flavor of FLAVORS) {
       const digest = await client.call("DEBUG", "DIGEST");
       expect(Number((await info(client, "persistence")).get("rdb_changes_since_last_save"))).toBeGreaterThan(0);
       expect(await client.callRaw("DEBUG", "LOADAOF")).toBe("+OK\r\n");
-      expect(server.output()).toContain("Append Only File loaded by DEBUG LOADAOF");
+      await server.waitForOutput("Append Only File loaded by DEBUG LOADAOF");
       expect(await client.call("DEBUG", "DIGEST")).toBe(digest);
       expect((await info(client, "persistence")).get("rdb_changes_since_last_save")).toBe("0");
       // Writes go on to the same INCR file, once each.
