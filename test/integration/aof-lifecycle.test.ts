@@ -11,7 +11,7 @@
 // sizes as reported are compared.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeCommand, RawClient, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -378,6 +378,55 @@ for (const flavor of FLAVORS) {
       // The child is gone and took its temp files with it; the temp INCR file stays.
       await waitFor(() => rewriteTempFiles(server.dir).length === 0, { what: "the rewrite's temp files to go" });
       expect(aofDirFiles(server.dir)).toEqual(["temp-appendonly.aof.incr"]);
+    });
+  });
+
+  describe(`${flavor}: shutting down during a rewrite`, () => {
+    test("SHUTDOWN with the AOF on kills a BGREWRITEAOF child; the new INCR file it opened keeps the writes", async () => {
+      const { server, client } = await start(flavor, ["--appendonly", "yes"]);
+      await fill(client, 100);
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "10000")).toBe("OK");
+      expect(await client.call("BGREWRITEAOF")).toBe("Background append only file rewriting started");
+      const pid = (await waitFor(() => rewritePids(server)[0], { what: "the rewrite" }))!;
+      await client.call("SET", "after-rewrite-start", "x");
+      const digest = await client.call("DEBUG", "DIGEST");
+      client.write(encodeCommand(["SHUTDOWN"]));
+      expect(await server.exited).toBe(0);
+      const log = await server.finalOutput();
+      expect(log).toContain("There is a child rewriting the AOF. Killing it!");
+      expect(log).toContain(`Killing running AOF rewrite child: ${pid}`);
+      await waitFor(() => rewriteTempFiles(server.dir).length === 0, { what: "the rewrite's temp files to go" });
+      expect(manifestOf(server.dir)).toBe(`${MANIFEST_1}file appendonly.aof.2.incr.aof seq 2 type i\n`);
+      const after = await restart(flavor, server, ["--appendonly", "yes"]);
+      expect(await after.client.call("DEBUG", "DIGEST")).toBe(digest);
+    });
+
+    test("SIGTERM while the first rewrite runs: the shutdown fails and the server goes on", async () => {
+      const { server, client } = await start(flavor);
+      await fill(client, 200);
+      expect(await client.call("CONFIG", "SET", "rdb-key-save-delay", "10000")).toBe("OK");
+      expect(await client.call("CONFIG", "SET", "appendonly", "yes")).toBe("OK");
+      await waitFor(() => rewritePids(server)[0], { what: "the first rewrite" });
+      server.proc.kill("SIGTERM");
+      await server.waitForOutput("Errors trying to shut down the server. Check the logs for more information.");
+      expect(server.output()).toContain("Writing initial AOF, can't exit.");
+      expect(await client.call("PING")).toBe("PONG");
+      expect((await info(client, "persistence")).get("aof_rewrite_in_progress")).toBe("1");
+      client.close();
+    });
+  });
+
+  describe(`${flavor}: a rewrite that cannot start`, () => {
+    test("appenddirname is a file: BGREWRITEAOF is refused, status err, no failure counted", async () => {
+      const { server, client } = await start(flavor);
+      writeFileSync(join(server.dir, "appendonlydir"), "not a directory");
+      expect(await client.callRaw("BGREWRITEAOF")).toBe("-ERR Can't execute an AOF background rewriting. Please check the server logs for more information.\r\n");
+      await server.waitForOutput("Can't open or create append-only dir appendonlydir: Not a directory");
+      const fields = await info(client, "persistence");
+      expect(fields.get("aof_last_bgrewrite_status")).toBe("err");
+      expect(fields.get("aof_rewrites")).toBe("0");
+      expect(fields.get("aof_rewrites_consecutive_failures")).toBe("0");
+      client.close();
     });
   });
 
