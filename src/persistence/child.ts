@@ -227,6 +227,30 @@ export class ChildSlot {
   }
 
   /**
+   * Stops the active child and frees the slot at once, without its done-handler: what
+   * Redis's killAppendOnlyChild does with kill(SIGUSR1), a blocking waitpid and
+   * resetChildState, so that the caller can start another child right away (CONFIG SET
+   * appendonly yes during a rewrite). Bun cannot wait for a process synchronously, so
+   * the process is left to exit on its SIGUSR1 in the background; `onExited` runs then
+   * (the caller's cleanup of what it may have left, such as its temp file), and its CPU
+   * time is counted then. Returns the child that was stopped, null when none was active.
+   */
+  stopChildNow(onExited: (child: ActiveChild) => void): ActiveChild | null {
+    const child = this.child;
+    if (child === null) return null;
+    child.stoppedOnPurpose = true;
+    child.producer.stop();
+    child.proc.kill("SIGUSR1");
+    child.producer.release();
+    this.child = null;
+    void child.proc.exited.then(() => {
+      this.addChildrenCpu(child);
+      onExited(child);
+    });
+    return child;
+  }
+
+  /**
    * Redis's checkChildrenDone, called by serverCron each tick: when the active child has
    * exited, maps its exit state as waitpid's status is mapped (see ChildExit), calls the
    * done-handler of its kind, then resets the slot. The exit state is polled: Bun sets
@@ -260,12 +284,17 @@ export class ChildSlot {
   /** Redis's resetChildState: the slot is empty again; the child's CPU goes to the stats. */
   private resetChildState(child: ActiveChild): void {
     child.producer.release();
+    this.addChildrenCpu(child);
+    this.child = null;
+  }
+
+  /** INFO used_cpu_*_children: what an exited child used. */
+  private addChildrenCpu(child: ActiveChild): void {
     const usage = child.proc.resourceUsage();
     if (usage) {
       this.childrenCpu.user += Number(usage.cpuTime.user);
       this.childrenCpu.system += Number(usage.cpuTime.system);
     }
-    this.child = null;
   }
 }
 

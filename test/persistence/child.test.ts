@@ -150,6 +150,26 @@ describe("ChildSlot", () => {
     expect(done).toEqual(["aof-rewrite 1 10"]);
   });
 
+  test("stopChildNow (killAppendOnlyChild): the slot is free at once, no done-handler; onExited once the process is gone", async () => {
+    const { slot, done } = recordingSlot();
+    const producer = new FakeProducer(LONG_RUNNING);
+    const child = slot.spawnChild("aof-rewrite", producer as unknown as SnapshotCoordinator, OUTPUT);
+    const exited: number[] = [];
+    expect(slot.stopChildNow((stopped) => exited.push(stopped.pid))?.pid).toBe(child.pid);
+    expect(slot.hasActiveChildProcess()).toBe(false);
+    expect(producer.calls).toEqual(["start", "stop", "release"]);
+    // Another child may start right away.
+    const next = slot.spawnChild("aof-rewrite", new FakeProducer(LONG_RUNNING) as unknown as SnapshotCoordinator, OUTPUT);
+    await waitFor(() => exited.length === 1);
+    expect(exited).toEqual([child.pid]);
+    expect(child.proc.signalCode).toBe("SIGUSR1");
+    slot.checkChildrenDone();
+    expect(done).toEqual([]);
+    expect(slot.activeChild()?.pid).toBe(next.pid);
+    expect(slot.stopChildNow(() => {})).not.toBeNull();
+    expect(slot.stopChildNow(() => {})).toBeNull();
+  });
+
   test("a kind without a done-handler, or a process that cannot start, leaves the slot empty", () => {
     const slot = new ChildSlot();
     slots.push(slot);

@@ -661,13 +661,19 @@ export class AppendOnlyFile implements EffectFeed {
     return { error: "ERR Can't execute an AOF background rewriting. Please check the server logs for more information." };
   }
 
-  /** killAppendOnlyChild: a rewrite under way is stopped and its temp files removed. */
+  /**
+   * killAppendOnlyChild: a rewrite under way is stopped and its temp files removed. As in
+   * Redis the slot is free when this returns (a new rewrite may start at once) and the
+   * killed child is no rewrite that ended: no done-handler, no status, no rewrite time.
+   * Its temp files are removed now and again once it has exited (it may still be
+   * creating one).
+   */
   killAppendOnlyChild(): void {
     const slot = this.server.persistence.childSlot;
     const child = slot.activeChild();
     if (child === null || child.kind !== "aof-rewrite") return;
     logger.notice(`Killing running AOF rewrite child: ${child.pid}`);
-    slot.killChild();
+    slot.stopChildNow((stopped) => this.removeTempFiles(stopped.pid));
     this.removeTempFiles(child.pid);
     this.rewriteTimeStart = -1;
   }
