@@ -301,6 +301,8 @@ describe("process", () => {
     const dir = mkdtempSync(join(tmpdir(), "pidlog-"));
     const s = await startBunker({ dir, args: ["--pidfile", join(dir, "b.pid"), "--logfile", join(dir, "b.log")] });
     expect(readFileSync(join(dir, "b.pid"), "utf8").trim()).toBe(String(s.proc.pid));
+    // The port accepts connections before the data is loaded; the last start-up line follows.
+    await waitFor(() => readFileSync(join(dir, "b.log"), "utf8").includes("Ready to accept connections"), { what: "the ready line in the logfile" });
     const log = readFileSync(join(dir, "b.log"), "utf8");
     expect(log).toMatch(/^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [*#.-] /m);
     // Redis 7.0's last start-up lines, in its order and at its levels.
