@@ -176,8 +176,7 @@ export class AppendOnlyFile implements EffectFeed {
       buffer.bulkText(String(dbIndex));
       this.selectedDb = dbIndex;
     }
-    buffer.arrayHeader(argv.length);
-    for (let i = 0; i < argv.length; i++) buffer.bulk(argv[i]!);
+    buffer.command(argv);
     if (!keep) buffer.length = start;
     // Effects made outside a client's command (the cron's expiry) have no reply to wait for.
     else this.server.requestBeforeSleep();
