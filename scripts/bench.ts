@@ -135,7 +135,13 @@ function pss(pid: number): number {
 
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process ended meanwhile (a child that just exited)
+  }
+  for (const task of tasks) {
     try {
       const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
       if (text) out.push(...text.split(" ").map(Number));
