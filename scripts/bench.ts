@@ -3,7 +3,7 @@
 // ratios (the machine's cores are shared with the benchmark client: absolute numbers
 // do not compare across runs, ratios within a run do).
 //
-//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--rounds N] [--only throughput|memory|persistence|bgsave]
+//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--rounds N] [--only throughput|memory|persistence|bgsave|aof]
 //
 // Sections:
 //   throughput   redis-benchmark, 50 clients, -P 1 and -P 16, run alternately on both;
@@ -17,6 +17,23 @@
 //   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
 //   bgsave       a SET load on random keys while BGSAVE runs: p99 before/during, peak
 //                PSS (server + children) against before, latest_fork_usec, save time
+//                (from BGSAVE to rdb_bgsave_in_progress:0, polled every 20 ms)
+//   aof          the AOF's write path and its rewrite, appendonly yes on both servers
+//                (each in its own temp dir, the same config otherwise):
+//                - per appendfsync policy (always, everysec, no; a fresh pair of servers
+//                  each): SET, INCR and LPUSH+HSET (two redis-benchmark processes of 25
+//                  clients at once, their requests over the wall time of both) at -P 1
+//                  and -P 16, warmed up and alternated as in throughput; requests/s,
+//                  CPU per request, bunker/redis. auto-aof-rewrite-percentage is 0 here:
+//                  the runs write hundreds of MiB and a rewrite would fall into some
+//                  runs of one server only. A goal line per policy: the lowest
+//                  bunker/redis against the issue's goal (>= 1.0 for always, where
+//                  group commit decides, >= 0.9 for everysec and no).
+//                - BGREWRITEAOF of --keys keys under the bgsave section's SET load, as
+//                  that section measures BGSAVE: p99 before/during, peak PSS of server +
+//                  children against before, latest_fork_usec, rewrite time (to
+//                  aof_rewrite_in_progress:0), aof_last_bgrewrite_status. Redis forks;
+//                  Bunker streams its snapshot to a spawned writer.
 
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,10 +77,15 @@ async function waitReady(port: number): Promise<void> {
   throw new Error(`server on ${port} not ready`);
 }
 
-async function startServer(name: "bunker" | "redis", dir?: string, extra: string[] = []): Promise<Server> {
+/**
+ * Starts a server with the benchmark's config (no save points, no AOF) in its own temp
+ * dir; `config` adds or replaces parameters (`{ appendonly: "yes" }`), the same for both.
+ */
+async function startServer(name: "bunker" | "redis", dir?: string, config: Record<string, string> = {}): Promise<Server> {
   const port = nextPort++;
   const workDir = dir ?? mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const common = ["--port", String(port), "--save", "", "--bind", "127.0.0.1", "--appendonly", "no", ...extra];
+  const parameters: Record<string, string> = { port: String(port), save: "", bind: "127.0.0.1", appendonly: "no", ...config };
+  const common = Object.entries(parameters).flatMap(([parameter, value]) => [`--${parameter}`, value]);
   const command =
     name === "redis" ? ["redis-server", ...common, "--dir", workDir] : [process.execPath, join(ROOT, "src/main.ts"), ...common];
   const proc = Bun.spawn(command, { cwd: workDir, stdout: "ignore", stderr: "ignore" });
@@ -113,7 +135,13 @@ function pss(pid: number): number {
 
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process ended meanwhile (a child that just exited)
+  }
+  for (const task of tasks) {
     try {
       const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
       if (text) out.push(...text.split(" ").map(Number));
@@ -136,13 +164,13 @@ interface BenchResult {
 }
 
 /** Runs redis-benchmark without blocking this process's event loop (the memory sampler runs meanwhile). */
-async function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = []): Promise<BenchResult> {
+async function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = [], clients = 50): Promise<BenchResult> {
   const proc = Bun.spawn([
     "redis-benchmark",
     "-p",
     String(port),
     "-c",
-    "50",
+    String(clients),
     "-n",
     String(requests),
     "-P",
@@ -222,39 +250,53 @@ function table(title: string, header: string[], rows: string[][]): void {
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);
 }
 
+interface Measured {
+  rps: number;
+  cpuPerRequest: number;
+}
+
+/**
+ * One test on both servers: once untimed on each (--warmup requests), then ROUNDS timed
+ * runs alternating, Redis first then Bunker, so drift in machine load affects both.
+ * requests/s is the mean of the rounds, CPU per request all CPU over all requests.
+ * `run` sends `requests` requests to a port and returns the requests/s it measured.
+ */
+async function alternate(redis: Server, bunker: Server, requests: number, run: (port: number, requests: number) => Promise<number>): Promise<Record<"redis" | "bunker", Measured>> {
+  if (WARMUP_REQUESTS > 0) for (const server of [redis, bunker]) await run(server.port, WARMUP_REQUESTS);
+  const totals = { redis: { rps: 0, cpu: 0 }, bunker: { rps: 0, cpu: 0 } };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const server of [redis, bunker]) {
+      const before = cpuSeconds(server.proc.pid);
+      const rps = await run(server.port, requests);
+      totals[server.name].cpu += cpuSeconds(server.proc.pid) - before;
+      totals[server.name].rps += rps;
+    }
+  }
+  const result = (name: "redis" | "bunker"): Measured => ({ rps: totals[name].rps / ROUNDS, cpuPerRequest: (totals[name].cpu / (requests * ROUNDS)) * 1e6 });
+  return { redis: result("redis"), bunker: result("bunker") };
+}
+
+/** A table row of alternate()'s results: requests/s and CPU per request of both, and their ratios. */
+function comparisonCells(results: Record<"redis" | "bunker", Measured>): string[] {
+  return [
+    results.redis.rps.toFixed(0),
+    results.bunker.rps.toFixed(0),
+    ratio(results.bunker.rps, results.redis.rps),
+    results.redis.cpuPerRequest.toFixed(2),
+    results.bunker.cpuPerRequest.toFixed(2),
+    ratio(results.bunker.cpuPerRequest, results.redis.cpuPerRequest),
+  ];
+}
+
 async function throughput(): Promise<void> {
   const bunker = await startServer("bunker");
   const redis = await startServer("redis");
   const rows: string[][] = [];
   for (const pipeline of [1, 16]) {
     for (const test of ["ping", "set", "get", "incr", "mset", "lpush", "rpop", "sadd", "hset", "zadd"]) {
-      const results: Record<string, { rps: number; cpuPerRequest: number }> = {};
       const requests = pipeline > 1 ? REQUESTS * PIPELINED_REQUEST_FACTOR : REQUESTS;
-      if (WARMUP_REQUESTS > 0) for (const server of [redis, bunker]) await redisBenchmark(server.port, test, pipeline, WARMUP_REQUESTS);
-      const totals = { redis: { rps: 0, cpu: 0 }, bunker: { rps: 0, cpu: 0 } };
-      // Alternate, Redis first then Bunker, so drift in machine load affects both; over
-      // ROUNDS rounds: requests/s is their mean, CPU per request all CPU over all requests.
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const server of [redis, bunker]) {
-          const before = cpuSeconds(server.proc.pid);
-          const r = await redisBenchmark(server.port, test, pipeline, requests);
-          totals[server.name].cpu += cpuSeconds(server.proc.pid) - before;
-          totals[server.name].rps += r.rps;
-        }
-      }
-      for (const name of ["redis", "bunker"] as const) {
-        results[name] = { rps: totals[name].rps / ROUNDS, cpuPerRequest: (totals[name].cpu / (requests * ROUNDS)) * 1e6 };
-      }
-      rows.push([
-        test.toUpperCase(),
-        String(pipeline),
-        results.redis!.rps.toFixed(0),
-        results.bunker!.rps.toFixed(0),
-        ratio(results.bunker!.rps, results.redis!.rps),
-        results.redis!.cpuPerRequest.toFixed(2),
-        results.bunker!.cpuPerRequest.toFixed(2),
-        ratio(results.bunker!.cpuPerRequest, results.redis!.cpuPerRequest),
-      ]);
+      const results = await alternate(redis, bunker, requests, async (port, n) => (await redisBenchmark(port, test, pipeline, n)).rps);
+      rows.push([test.toUpperCase(), String(pipeline), ...comparisonCells(results)]);
     }
   }
   table(
@@ -312,43 +354,77 @@ async function persistence(): Promise<void> {
   table(`SAVE and start-up load of ${KEYS} mixed keys`, ["server", "keys loaded", "SAVE s", "load s (start to PONG)", "file MiB"], rows);
 }
 
+/** One INFO field, read without blocking this process (the load and the sampler run meanwhile). */
+async function infoAsync(port: number, section: string, field: string): Promise<string> {
+  const proc = Bun.spawn(["redis-cli", "-p", String(port), "INFO", section], { stdout: "pipe", stderr: "ignore" });
+  const text = await new Response(proc.stdout).text();
+  await proc.exited;
+  const line = text.split(/\r?\n/).find((l) => l.startsWith(field + ":"));
+  return line ? line.slice(field.length + 1) : "";
+}
+
+interface BackgroundJobResult {
+  before: BenchResult;
+  during: BenchResult;
+  memBefore: number;
+  peak: number;
+  seconds: number;
+}
+
+/**
+ * A background job (BGSAVE, BGREWRITEAOF) on a server holding --keys keys, under a SET
+ * load on random keys (50 clients, 32-byte values): the load's p99 before and during
+ * the job, PSS of the server and its children before and at its peak (sampled every
+ * 50 ms), and the job's time, from the command to `inProgress` (an INFO persistence
+ * field) reading 0 (polled every 20 ms).
+ */
+async function backgroundJobUnderLoad(server: Server, command: string, inProgress: string): Promise<BackgroundJobResult> {
+  const requests = Math.max(20000, Math.floor(REQUESTS / 2));
+  const load = ["-r", String(KEYS), "-d", "32"];
+  const before = await redisBenchmark(server.port, "set", 1, requests, load);
+  const memBefore = treePss(server.proc.pid);
+  let peak = memBefore;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, treePss(server.proc.pid));
+      await Bun.sleep(50);
+    }
+  })();
+  const started = performance.now();
+  cli(server.port, command);
+  const finished = (async () => {
+    while ((await infoAsync(server.port, "persistence", inProgress)) === "1") await Bun.sleep(20);
+    return performance.now();
+  })();
+  const during = await redisBenchmark(server.port, "set", 1, requests, load);
+  const seconds = ((await finished) - started) / 1000;
+  await Bun.sleep(100);
+  sampling = false;
+  await sampler;
+  return { before, during, memBefore, peak, seconds };
+}
+
+/** The cells bgsave and the AOF rewrite share: p99 before/during, memory before/peak. */
+function backgroundJobCells(result: BackgroundJobResult): string[] {
+  return [
+    result.before.p99.toFixed(3),
+    result.during.p99.toFixed(3),
+    ratio(result.during.p99, result.before.p99),
+    (result.memBefore / 1048576).toFixed(0),
+    (result.peak / 1048576).toFixed(0),
+    ratio(result.peak, result.memBefore),
+  ];
+}
+
 async function bgsave(): Promise<void> {
   const rows: string[][] = [];
   for (const name of ["redis", "bunker"] as const) {
     const server = await startServer(name);
     await loadStrings(server.port, KEYS);
     await Bun.sleep(500);
-    const requests = Math.max(20000, Math.floor(REQUESTS / 2));
-    const before = await redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
-    const memBefore = treePss(server.proc.pid);
-    let peak = memBefore;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, treePss(server.proc.pid));
-        await Bun.sleep(50);
-      }
-    })();
-    const saveStart = performance.now();
-    cli(server.port, "BGSAVE");
-    const during = await redisBenchmark(server.port, "set", 1, requests, ["-r", String(KEYS), "-d", "32"]);
-    while (info(server.port, "rdb_bgsave_in_progress") === "1") await Bun.sleep(20);
-    await Bun.sleep(100);
-    const saveSeconds = (performance.now() - saveStart) / 1000;
-    sampling = false;
-    await sampler;
-    rows.push([
-      name,
-      before.p99.toFixed(3),
-      during.p99.toFixed(3),
-      ratio(during.p99, before.p99),
-      (memBefore / 1048576).toFixed(0),
-      (peak / 1048576).toFixed(0),
-      ratio(peak, memBefore),
-      info(server.port, "latest_fork_usec"),
-      saveSeconds.toFixed(2),
-      info(server.port, "rdb_last_bgsave_status"),
-    ]);
+    const result = await backgroundJobUnderLoad(server, "BGSAVE", "rdb_bgsave_in_progress");
+    rows.push([name, ...backgroundJobCells(result), info(server.port, "latest_fork_usec"), result.seconds.toFixed(2), info(server.port, "rdb_last_bgsave_status")]);
     await stopServer(server);
   }
   table(
@@ -358,8 +434,88 @@ async function bgsave(): Promise<void> {
   );
 }
 
+/** What the issue asks of Bunker's AOF throughput, per appendfsync policy (bunker/redis, every test). */
+const AOF_GOALS: Record<string, number> = { always: 1.0, everysec: 0.9, no: 0.9 };
+
+/**
+ * LPUSH and HSET at once: two redis-benchmark processes of 25 clients each, their
+ * requests over the wall time of both.
+ */
+async function mixedLpushHset(port: number, pipeline: number, requests: number): Promise<number> {
+  const half = Math.floor(requests / 2);
+  const started = performance.now();
+  await Promise.all(["lpush", "hset"].map((test) => redisBenchmark(port, test, pipeline, half, [], 25)));
+  return (2 * half) / ((performance.now() - started) / 1000);
+}
+
+async function aof(): Promise<void> {
+  // No automatic rewrite while the write path is measured: the runs write hundreds of
+  // MiB, and a rewrite (of a list of millions of LPUSHed elements) would land in some
+  // runs of one server and not the other's. The rewrite is measured on its own below.
+  const common = { appendonly: "yes", "auto-aof-rewrite-percentage": "0" };
+  const rows: string[][] = [];
+  const goals: string[] = [];
+  for (const policy of ["always", "everysec", "no"]) {
+    const config = { ...common, appendfsync: policy };
+    const bunker = await startServer("bunker", undefined, config);
+    const redis = await startServer("redis", undefined, config);
+    let worst = { ratio: Infinity, test: "" };
+    for (const pipeline of [1, 16]) {
+      const requests = pipeline > 1 ? REQUESTS * PIPELINED_REQUEST_FACTOR : REQUESTS;
+      const tests: Array<[string, (port: number, n: number) => Promise<number>]> = [
+        ["SET", async (port, n) => (await redisBenchmark(port, "set", pipeline, n)).rps],
+        ["INCR", async (port, n) => (await redisBenchmark(port, "incr", pipeline, n)).rps],
+        ["LPUSH+HSET", (port, n) => mixedLpushHset(port, pipeline, n)],
+      ];
+      for (const [test, run] of tests) {
+        const results = await alternate(redis, bunker, requests, run);
+        const measured = results.bunker.rps / results.redis.rps;
+        if (measured < worst.ratio) worst = { ratio: measured, test: `${test} -P ${pipeline}` };
+        rows.push([policy, test, String(pipeline), ...comparisonCells(results)]);
+      }
+    }
+    for (const server of [bunker, redis]) {
+      const status = info(server.port, "aof_last_write_status");
+      if (status !== "ok") throw new Error(`${server.name}: aof_last_write_status ${status} with appendfsync ${policy}`);
+    }
+    const goal = AOF_GOALS[policy]!;
+    goals.push(`goal appendfsync ${policy}: bunker/redis >= ${goal.toFixed(2)} on every test; lowest ${worst.ratio.toFixed(2)} (${worst.test}): ${worst.ratio >= goal ? "met" : "NOT met"}`);
+    await stopServer(bunker);
+    await stopServer(redis);
+  }
+  table(
+    `AOF throughput (appendonly yes, redis-benchmark, 50 clients, ${ROUNDS} alternating runs of ${REQUESTS} requests at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16, after ${WARMUP_REQUESTS} untimed)`,
+    ["appendfsync", "test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
+    rows,
+  );
+  console.log("");
+  for (const line of goals) console.log(line);
+
+  const rewriteRows: string[][] = [];
+  for (const name of ["redis", "bunker"] as const) {
+    const server = await startServer(name, undefined, common);
+    await loadStrings(server.port, KEYS);
+    await Bun.sleep(500);
+    const result = await backgroundJobUnderLoad(server, "BGREWRITEAOF", "aof_rewrite_in_progress");
+    rewriteRows.push([
+      name,
+      ...backgroundJobCells(result),
+      info(server.port, "latest_fork_usec"),
+      result.seconds.toFixed(2),
+      info(server.port, "aof_last_bgrewrite_status"),
+    ]);
+    await stopServer(server);
+  }
+  table(
+    `BGREWRITEAOF of ${KEYS} keys (appendfsync everysec, RDB preamble) under a SET load on random keys (50 clients)`,
+    ["server", "p99 before ms", "p99 during ms", "p99 ratio", "PSS before MiB", "peak PSS MiB", "memory ratio", "latest_fork_usec", "rewrite s", "status"],
+    rewriteRows,
+  );
+}
+
 console.log(`# Bunker vs Redis (${Bun.spawnSync(["redis-server", "--version"]).stdout.toString().trim()})`);
 if (ONLY === "all" || ONLY === "throughput") await throughput();
 if (ONLY === "all" || ONLY === "memory") await memory();
 if (ONLY === "all" || ONLY === "persistence") await persistence();
 if (ONLY === "all" || ONLY === "bgsave") await bgsave();
+if (ONLY === "all" || ONLY === "aof") await aof();

@@ -4,17 +4,28 @@
 // single change can be compared before/after with little noise (the machine is shared).
 //
 //   bun scripts/hotpath-bench.ts [--pipeline 16] [--requests 2000000] [--only set,get]
+//                                [--clients 1] [--aof always|everysec|no]
 //
 // Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them
 // (keys drawn from 100k, as redis-benchmark -r would not: it uses key:__rand_int__
 // without -r, i.e. one key; here a small key set keeps the keyspace realistic).
 // The socket is a stub whose write() takes everything.
+//
+// --aof runs with appendonly yes and that appendfsync policy, the AOF in a temp dir
+// (real write(2)s and fsyncs: with always, the disk's fdatasync dominates). An event-loop
+// turn is then one read from each of --clients clients followed by the before-reply
+// stage (Server.beforeSleep: the AOF's write, fsync by policy, the replies), which the
+// bench lets run as an immediate, as Bun's loop runs it once per poll; without --aof
+// replies go out per read as usual.
 
 import { Server } from "../src/server.ts";
 import { Client, type ClientSocket } from "../src/net/client.ts";
 import { Config } from "../src/config.ts";
 import { CommandTable } from "../src/commands/table.ts";
 import { registerAllCommands } from "../src/commands/index.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -25,6 +36,8 @@ const PIPELINE = Number(option("pipeline", "16"));
 const REQUESTS = Number(option("requests", "2000000"));
 const ONLY = option("only", "ping,set,get,incr,mset");
 const ROUNDS = Number(option("rounds", "3"));
+const CLIENTS = Math.max(1, Number(option("clients", "1")));
+const AOF = option("aof", "");
 
 function resp(...parts: string[]): string {
   let out = `*${parts.length}\r\n`;
@@ -50,7 +63,12 @@ const requests: Record<string, () => string> = {
 
 const table = new CommandTable();
 registerAllCommands(table);
-const server = new Server(Config.defaults(), table);
+const home = process.cwd();
+const aofDir = AOF === "" ? "" : mkdtempSync(join(tmpdir(), "hotpath-aof-"));
+if (aofDir !== "") process.chdir(aofDir);
+const config = AOF === "" ? Config.defaults() : Config.fromArgs(["--appendonly", "yes", "--appendfsync", AOF, "--auto-aof-rewrite-percentage", "0"], aofDir).config;
+const server = new Server(config, table);
+if (AOF !== "" && !(await server.persistence.loadAtStartup())) throw new Error("could not open the AOF");
 let written = 0;
 const socket = {
   write(data: Uint8Array) {
@@ -62,26 +80,38 @@ const socket = {
   resume() {},
   data: { client: null },
 } as unknown as ClientSocket;
-const client = new Client(1, server, socket, "127.0.0.1:1", "127.0.0.1:6379");
-server.clients.set(client.id, client);
+const clients: Client[] = [];
+for (let id = 1; id <= CLIENTS; id++) {
+  const client = new Client(id, server, socket, `127.0.0.1:${id}`, "127.0.0.1:6379");
+  server.clients.set(client.id, client);
+  clients.push(client);
+}
 
 for (const name of ONLY.split(",")) {
   const make = requests[name];
   if (make === undefined) throw new Error(`unknown test ${name}`);
   const text = make().repeat(PIPELINE);
   const chunk = Buffer.from(text, "latin1");
-  const reads = Math.ceil(REQUESTS / PIPELINE);
+  const turns = Math.ceil(REQUESTS / (PIPELINE * CLIENTS));
   const results: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = performance.now();
-    for (let i = 0; i < reads; i++) {
+    for (let i = 0; i < turns; i++) {
       // Bun hands every data callback a fresh buffer; copy so the parser may keep it.
-      server.onData(client, new Uint8Array(chunk));
+      for (let c = 0; c < CLIENTS; c++) server.onData(clients[c]!, new Uint8Array(chunk));
+      // The server's before-reply stage is an immediate queued during the reads: it runs
+      // before this one, as in Bun's loop after a poll (fsync completions run too).
+      if (AOF !== "") await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const elapsed = performance.now() - start;
-    results.push((elapsed * 1e6) / (reads * PIPELINE));
+    results.push((elapsed * 1e6) / (turns * CLIENTS * PIPELINE));
   }
   results.sort((a, b) => a - b);
-  console.log(`${name.padEnd(6)} -P ${PIPELINE}: ${results.map((r) => r.toFixed(0)).join(" / ")} ns/request (best ${results[0]!.toFixed(0)})`);
+  console.log(`${name.padEnd(6)} -P ${PIPELINE}${CLIENTS > 1 ? ` x${CLIENTS} clients` : ""}${AOF === "" ? "" : ` aof ${AOF}`}: ${results.map((r) => r.toFixed(0)).join(" / ")} ns/request (best ${results[0]!.toFixed(0)})`);
 }
 if (written === 0) throw new Error("no replies written");
+if (aofDir !== "") {
+  process.chdir(home);
+  rmSync(aofDir, { recursive: true, force: true });
+}
+process.exit(0);

@@ -22,11 +22,6 @@ export interface EffectFeed {
   feed(dbIndex: number, argv: readonly Uint8Array[]): void;
 }
 
-interface PendingEffect {
-  dbIndex: number;
-  argv: Uint8Array[];
-}
-
 const encoder = new TextEncoder();
 const word = (text: string): Uint8Array => encoder.encode(text);
 /**
@@ -69,10 +64,18 @@ export const SHARED = {
   equals: word("="),
 } as const;
 
+/** The commands that wrap an execution unit's effects (feeds never modify argv). */
+const MULTI: readonly Uint8Array[] = [SHARED.multi];
+const EXEC: readonly Uint8Array[] = [SHARED.exec];
+
 export class Propagation {
   private readonly feeds: EffectFeed[] = [];
-  /** server.also_propagate: effects of the running execution unit. */
-  private pending: PendingEffect[] = [];
+  /**
+   * server.also_propagate: effects of the running execution unit, as two parallel
+   * arrays (no object per effect: with an AOF every write command records one).
+   */
+  private pendingDbs: number[] = [];
+  private pendingArgvs: Uint8Array[][] = [];
   /**
    * server.propagate_no_multi: set while effects that are independent of each other
    * accumulate (the active expire cycle), so they are not wrapped in a transaction.
@@ -108,7 +111,8 @@ export class Propagation {
   /** alsoPropagate: appends an effect of the running execution unit. */
   alsoPropagate(dbIndex: number, argv: Uint8Array[]): void {
     if (!this.active) return;
-    this.pending.push({ dbIndex, argv });
+    this.pendingDbs.push(dbIndex);
+    this.pendingArgvs.push(argv);
   }
 
   /**
@@ -118,16 +122,29 @@ export class Propagation {
    * EXEC takes the last one's, so no SELECT comes between the last effect and EXEC.
    */
   propagatePendingCommands(unwrapped = false): void {
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    this.pending = [];
-    const transaction = pending.length > 1 && !this.noMulti && !unwrapped;
-    if (transaction) this.emit(pending[0]!.dbIndex, [SHARED.multi]);
-    for (const effect of pending) this.emit(effect.dbIndex, effect.argv);
-    if (transaction) this.emit(pending[pending.length - 1]!.dbIndex, [SHARED.exec]);
+    const count = this.pendingArgvs.length;
+    if (count === 0) return;
+    // The effects are taken out before any feed runs, so whatever a feed causes starts a
+    // unit of its own. The usual unit, one command, reuses the arrays.
+    if (count === 1) {
+      const dbIndex = this.pendingDbs[0]!;
+      const argv = this.pendingArgvs[0]!;
+      this.pendingDbs.length = 0;
+      this.pendingArgvs.length = 0;
+      this.emit(dbIndex, argv);
+      return;
+    }
+    const dbs = this.pendingDbs;
+    const argvs = this.pendingArgvs;
+    this.pendingDbs = [];
+    this.pendingArgvs = [];
+    const transaction = !this.noMulti && !unwrapped;
+    if (transaction) this.emit(dbs[0]!, MULTI);
+    for (let i = 0; i < count; i++) this.emit(dbs[i]!, argvs[i]!);
+    if (transaction) this.emit(dbs[count - 1]!, EXEC);
   }
 
-  private emit(dbIndex: number, argv: Uint8Array[]): void {
+  private emit(dbIndex: number, argv: readonly Uint8Array[]): void {
     const feeds = this.feeds;
     for (let i = 0; i < feeds.length; i++) feeds[i]!.feed(dbIndex, argv);
   }

@@ -76,8 +76,13 @@ export class Server {
   /** CLIENT PAUSE: until (unix ms) and whether only writes are paused. */
   pausedUntil = 0;
   pauseWritesOnly = false;
-  /** Clients whose replies wait for the before-reply stage. */
-  private pendingReplies = new Set<Client>();
+  /**
+   * Clients whose replies wait for the before-reply stage, each once (Client.replyQueued),
+   * in the order they were queued. An array and a flag rather than a Set: with a hook
+   * every read queues its client, and the stage swaps this with `flushingReplies`.
+   */
+  private pendingReplies: Client[] = [];
+  private flushingReplies: Client[] = [];
   private beforeSleepScheduled = false;
   /** server.in_exec: EXEC is running its queue (BGSAVE inside it is scheduled instead). */
   inExec = false;
@@ -493,7 +498,10 @@ export class Server {
   }
 
   private queueReply(client: Client): void {
-    this.pendingReplies.add(client);
+    if (!client.replyQueued) {
+      client.replyQueued = true;
+      this.pendingReplies.push(client);
+    }
     this.requestBeforeSleep();
   }
 
@@ -518,9 +526,16 @@ export class Server {
     this.beforeSleepScheduled = false;
     const hooks = this.beforeReplyHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i]!();
-    const clients = [...this.pendingReplies];
-    this.pendingReplies.clear();
-    for (const client of clients) client.flush();
+    // Clients queued while these are flushed wait for the next stage, as with a copy.
+    const clients = this.pendingReplies;
+    this.pendingReplies = this.flushingReplies;
+    for (let i = 0; i < clients.length; i++) {
+      const client = clients[i]!;
+      client.replyQueued = false;
+      client.flush();
+    }
+    clients.length = 0;
+    this.flushingReplies = clients;
   }
 
   onClientClosed(client: Client): void {
@@ -530,7 +545,7 @@ export class Server {
     this.blocking.unblock(client);
     this.monitors.delete(client);
     this.postponedCommands.delete(client);
-    this.pendingReplies.delete(client);
+    // A closed client left in pendingReplies is skipped by its flush().
   }
 
   /** client-output-buffer-limit: close a client whose pending output is over the hard limit, or over the soft one for too long. */

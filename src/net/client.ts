@@ -48,6 +48,8 @@ export class Client {
   /** Close once the pending output is written (QUIT, protocol errors). */
   closeAfterReply = false;
   closed = false;
+  /** In the server's list of replies waiting for the before-reply stage. */
+  replyQueued = false;
 
   // MULTI/EXEC
   inMulti = false;

@@ -42,6 +42,13 @@ function writeDigits(buf: Uint8Array, pos: number, value: number): number {
     buf[pos] = 48 + value;
     return pos + 1;
   }
+  if (value < 100) {
+    // Bulk lengths of keys and short values: no digit-counting loop.
+    const tens = (value / 10) | 0;
+    buf[pos] = 48 + tens;
+    buf[pos + 1] = 48 + value - tens * 10;
+    return pos + 2;
+  }
   if (value <= 0x7fffffff) {
     // int32 arithmetic: a third of the cost of Math.floor and % on doubles.
     let digits = 1;
@@ -204,6 +211,37 @@ export class ReplyWriter {
     this.header(36 /* '$' */, text.length);
     this.text(text);
     this.crlf();
+  }
+
+  /**
+   * A command as a client sends it, a RESP array of bulk strings (Redis's
+   * catAppendOnlyGenericCommand): what the AOF and the replication stream carry. One
+   * pass with one bounds check: the AOF writes one per effect of every write command.
+   */
+  command(argv: readonly Uint8Array[]): void {
+    if (!this.enabled) return;
+    const count = argv.length;
+    // '*' or '$', up to 16 digits, CRLF, and the argument's CRLF: 21 bytes at most each.
+    let size = 19;
+    for (let i = 0; i < count; i++) size += argv[i]!.length + 21;
+    if (this.length + size > this.buffer.length) this.grow(size);
+    const buf = this.buffer;
+    let pos = this.length;
+    buf[pos++] = 42; // '*'
+    pos = writeDigits(buf, pos, count);
+    buf[pos++] = CRLF_0;
+    buf[pos++] = CRLF_1;
+    for (let i = 0; i < count; i++) {
+      const arg = argv[i]!;
+      buf[pos++] = 36; // '$'
+      pos = writeDigits(buf, pos, arg.length);
+      buf[pos++] = CRLF_0;
+      buf[pos++] = CRLF_1;
+      pos = copyInto(buf, pos, arg);
+      buf[pos++] = CRLF_0;
+      buf[pos++] = CRLF_1;
+    }
+    this.length = pos;
   }
 
   /** `<type><count>\r\n` for a non-negative count (aggregate and bulk headers). */

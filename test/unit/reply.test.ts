@@ -92,3 +92,26 @@ test("bulkInto: the caller's bytes land between the header and CRLF; nothing whe
   expect(off.bulkInto(10)).toBe(-1);
   expect(off.length).toBe(0);
 });
+
+test("command(): a RESP array of bulk strings, as arrayHeader + bulk write it, across sizes and buffer growth", () => {
+  const sizes = [0, 1, 9, 10, 31, 32, 33, 99, 100, 1000, 5000, 40_000];
+  const argvs: Uint8Array[][] = [[], [new Uint8Array(Buffer.from("PING"))]];
+  for (const size of sizes) argvs.push([new Uint8Array(Buffer.from("SET")), new Uint8Array(Buffer.from("k")), new Uint8Array(size).fill(0x61 + (size % 26))]);
+  for (const count of [9, 10, 11, 99, 100, 101]) argvs.push(Array.from({ length: count }, (_, i) => new Uint8Array(Buffer.from(`a${i}`))));
+  // Appended after other bytes, so a growth copies what was there.
+  for (const argv of argvs) {
+    const expected = written((w) => {
+      w.simple("x".repeat(16_000));
+      w.arrayHeader(argv.length);
+      for (const arg of argv) w.bulk(arg);
+    });
+    expect(written((w) => {
+      w.simple("x".repeat(16_000));
+      w.command(argv);
+    })).toBe(expected);
+  }
+  const off = new ReplyWriter();
+  off.enabled = false;
+  off.command([new Uint8Array(3)]);
+  expect(off.length).toBe(0);
+});

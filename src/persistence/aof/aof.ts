@@ -65,8 +65,6 @@ const REWRITE_LIMIT_THRESHOLD = 3;
 const REWRITE_LIMIT_MAX_MINUTES = 60;
 /** AOF_WRITE_LOG_ERROR_RATE: seconds between two logs of a failing write. */
 const WRITE_ERROR_LOG_RATE = 30;
-/** A buffer that grew past this is dropped after a write rather than kept for reuse. */
-const BUFFER_KEEP_BYTES = 4000;
 
 const SELECT = new TextEncoder().encode("SELECT");
 
@@ -126,13 +124,25 @@ export class AppendOnlyFile implements EffectFeed {
 
   private removeHook: (() => void) | null = null;
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    const config = server.config;
+    const refresh = (): void => {
+      this.fsyncPolicy = config.getString("appendfsync") as FsyncPolicy;
+      this.timestampEnabled = config.getBool("aof-timestamp-enabled");
+    };
+    refresh();
+    config.onChange("appendfsync", refresh);
+    config.onChange("aof-timestamp-enabled", refresh);
+  }
 
   // ---- configuration read on every write ----------------------------------------------
 
-  private get fsyncPolicy(): FsyncPolicy {
-    return this.server.config.getString("appendfsync") as FsyncPolicy;
-  }
+  /**
+   * appendfsync and aof-timestamp-enabled, kept fresh by CONFIG SET: the feed reads one
+   * per effect and a config lookup by name cost more than encoding a short effect.
+   */
+  private fsyncPolicy: FsyncPolicy = "everysec";
+  private timestampEnabled = false;
 
   get dir(): string {
     return join(process.cwd(), this.server.config.getString("appenddirname"));
@@ -153,7 +163,7 @@ export class AppendOnlyFile implements EffectFeed {
     const keep = this.state === "on" || (this.state === "wait-rewrite" && this.server.persistence.childSlot.activeChild()?.kind === "aof-rewrite");
     const buffer = this.buffer;
     const start = buffer.length;
-    if (this.server.config.getBool("aof-timestamp-enabled")) {
+    if (this.timestampEnabled) {
       const now = unixSeconds();
       if (this.currentTimestamp < now) {
         this.currentTimestamp = now;
@@ -166,8 +176,7 @@ export class AppendOnlyFile implements EffectFeed {
       buffer.bulkText(String(dbIndex));
       this.selectedDb = dbIndex;
     }
-    buffer.arrayHeader(argv.length);
-    for (let i = 0; i < argv.length; i++) buffer.bulk(argv[i]!);
+    buffer.command(argv);
     if (!keep) buffer.length = start;
     // Effects made outside a client's command (the cron's expiry) have no reply to wait for.
     else this.server.requestBeforeSleep();
@@ -229,8 +238,10 @@ export class AppendOnlyFile implements EffectFeed {
     }
     this.currentSize += written;
     this.lastIncrSize += written;
-    if (this.buffer.buffer.length <= BUFFER_KEEP_BYTES) this.buffer.reset();
-    else this.buffer.take();
+    // Reused for the next turn: ReplyWriter.reset drops a buffer that grew past 1 MiB
+    // (Redis frees an aof_buf of 4000 bytes or more; a copy per write to let go of a
+    // 16 KiB buffer cost more than it saved).
+    this.buffer.reset();
     this.fsyncByPolicy(policy, now, syncInProgress);
   }
 
