@@ -5,7 +5,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REDIS_SERVER, startBunker, startRedis, type RunningServer, type StartOptions } from "./server.ts";
+import { REDIS_SERVER, startBunker, startRedis, type RawClient, type RunningServer, type StartOptions } from "./server.ts";
 
 export type Flavor = "bunker" | "redis";
 
@@ -51,4 +51,16 @@ export function rewriteTempFiles(dir: string): string[] {
 export function manifestOf(dir: string, dirName = "appendonlydir", fileName = "appendonly.aof"): string | null {
   const path = join(dir, dirName, `${fileName}.manifest`);
   return existsSync(path) ? readFileSync(path, "latin1") : null;
+}
+
+/** `count` keys, pipelined. */
+export async function fill(client: RawClient, count: number, prefix = "key"): Promise<void> {
+  let batch = "";
+  for (let i = 0; i < count; i++) {
+    const key = `${prefix}:${i}`;
+    const value = `value-${i}`;
+    batch += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
+  }
+  client.write(batch);
+  for (let i = 0; i < count; i++) await client.readRawReply();
 }

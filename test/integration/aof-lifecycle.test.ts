@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { encodeCommand, RawClient, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { info } from "../helpers/info.ts";
-import { FLAVORS, aofDirFiles, logCount, manifestOf, rewritePids, rewriteTempFiles, startFlavor, type Flavor } from "../helpers/aof-servers.ts";
+import { FLAVORS, aofDirFiles, logCount, manifestOf, rewritePids, fill, rewriteTempFiles, startFlavor, type Flavor } from "../helpers/aof-servers.ts";
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -38,17 +38,6 @@ async function restart(flavor: Flavor, server: RunningServer, args: string[]): P
     await server.exited;
   }
   return start(flavor, args, server.dir);
-}
-
-async function fill(client: RawClient, count: number, prefix = "key"): Promise<void> {
-  let batch = "";
-  for (let i = 0; i < count; i++) {
-    const key = `${prefix}:${i}`;
-    const value = `value-${i}`;
-    batch += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
-  }
-  client.write(batch);
-  for (let i = 0; i < count; i++) await client.readRawReply();
 }
 
 /** Waits for the nth "Background AOF rewrite finished successfully" in the log. */

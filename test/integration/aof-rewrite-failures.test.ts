@@ -10,7 +10,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { RawClient, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { info, waitInfo } from "../helpers/info.ts";
-import { FLAVORS, aofDirFiles, logCount, manifestOf, rewritePids, rewriteTempFiles, startFlavor, type Flavor } from "../helpers/aof-servers.ts";
+import { FLAVORS, aofDirFiles, logCount, manifestOf, rewritePids, fill, rewriteTempFiles, startFlavor, type Flavor } from "../helpers/aof-servers.ts";
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -23,18 +23,6 @@ async function start(flavor: Flavor, args: string[], dir?: string): Promise<{ se
   const server = await startFlavor(flavor, ["--appendfsync", "always", ...args], dir === undefined ? {} : { dir });
   running.push(server);
   return { server, client: await RawClient.connect(server.port) };
-}
-
-/** `count` keys, pipelined. */
-async function fill(client: RawClient, count: number, prefix = "key"): Promise<void> {
-  let batch = "";
-  for (let i = 0; i < count; i++) {
-    const key = `${prefix}:${i}`;
-    const value = `value-${i}`;
-    batch += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
-  }
-  client.write(batch);
-  for (let i = 0; i < count; i++) await client.readRawReply();
 }
 
 /**
