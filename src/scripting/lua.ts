@@ -1,0 +1,437 @@
+// The Lua 5.1 virtual machine scripts run in, and the thin layer over its C API that the
+// rest of src/scripting/ uses.
+//
+// The VM is the real Lua 5.1 (the version Redis embeds), compiled to WebAssembly by the
+// `wasmoon-lua5.1` package; we use only its raw C API (lua_*, luaL_*), not its
+// JavaScript object bridge. Functions the scripts call (redis.call, cjson.encode...)
+// are C functions written in TypeScript: `pushFunction` puts a JS function into the
+// module's function table, and it reads its arguments and pushes its results on the
+// Lua stack through this class. Everything crosses as bytes: a Lua string is any byte
+// sequence, and so is a Redis value.
+//
+// Two things differ from calling C:
+// - The WebAssembly memory grows: a view of it taken before a call that may allocate
+//   (any push) is stale afterwards. Read `this.heap` afresh after pushing.
+// - lua_error unwinds with a JS exception (emscripten's longjmp is `throw Infinity`).
+//   A function that raises a Lua error must let that exception pass; any other
+//   exception escaping into the VM would leave it inconsistent, so `pushFunction`
+//   turns one into a Lua error.
+
+import { LuaApi } from "wasmoon-lua5.1";
+
+export const LUA_REGISTRYINDEX = -10000;
+export const LUA_ENVIRONINDEX = -10001;
+export const LUA_GLOBALSINDEX = -10002;
+export const LUA_MULTRET = -1;
+
+export const LUA_TNONE = -1;
+export const LUA_TNIL = 0;
+export const LUA_TBOOLEAN = 1;
+export const LUA_TLIGHTUSERDATA = 2;
+export const LUA_TNUMBER = 3;
+export const LUA_TSTRING = 4;
+export const LUA_TTABLE = 5;
+export const LUA_TFUNCTION = 6;
+export const LUA_TUSERDATA = 7;
+export const LUA_TTHREAD = 8;
+
+/** lua_pcall / lua_load results. */
+export const LUA_OK = 0;
+export const LUA_ERRRUN = 2;
+export const LUA_ERRSYNTAX = 3;
+export const LUA_ERRMEM = 4;
+export const LUA_ERRERR = 5;
+
+export const LUA_MASKCOUNT = 1 << 3;
+export const LUA_MASKLINE = 1 << 2;
+
+export const LUA_GCCOLLECT = 2;
+export const LUA_GCCOUNT = 3;
+export const LUA_GCCOUNTB = 4;
+
+/** A C function: reads its arguments from the stack of `L`, pushes results, returns their count. */
+export type LuaCFunction = (L: number) => number;
+
+/** The emscripten module's exports this file uses (the package ships no types for them). */
+interface LuaModule {
+  HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
+  HEAPF64: Float64Array;
+  addFunction(fn: (...args: number[]) => number | void, signature: string): number;
+  removeFunction(pointer: number): void;
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  [name: `_lua${string}`]: (...args: number[]) => number;
+}
+
+const api = await LuaApi.initialize();
+const M = api.module as unknown as LuaModule;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** True for the exception emscripten's longjmp throws (lua_error unwinding). */
+function isLuaUnwind(error: unknown): boolean {
+  return typeof error === "number";
+}
+
+/**
+ * One Lua state and the helpers to talk to it. Redis keeps one for EVAL and one for
+ * functions; so does the server (src/scripting/eval.ts, functions.ts).
+ */
+export class LuaState {
+  readonly L: number;
+  /** Scratch memory for strings passed into the VM, grown on demand and kept. */
+  private scratch = 0;
+  private scratchSize = 0;
+  /** A 4-byte cell for size_t out-parameters (lua_tolstring's length). */
+  private readonly lengthCell: number;
+  /** Function-table slots this state registered, released by close(). */
+  private readonly functionPointers: number[] = [];
+
+  constructor() {
+    this.L = M._luaL_newstate();
+    if (this.L === 0) throw new Error("cannot create a Lua state");
+    this.lengthCell = M._malloc(8);
+  }
+
+  get module(): LuaModule {
+    return M;
+  }
+
+  /** The VM's memory as bytes; stale after anything that may allocate. */
+  get heap(): Uint8Array {
+    return M.HEAPU8;
+  }
+
+  close(): void {
+    M._lua_close(this.L);
+    for (const pointer of this.functionPointers) M.removeFunction(pointer);
+    this.functionPointers.length = 0;
+    if (this.scratch !== 0) M._free(this.scratch);
+    M._free(this.lengthCell);
+  }
+
+  /** Copies `bytes` into scratch memory and returns its address (valid until the next copy). */
+  private copyIn(bytes: Uint8Array, extra = 0): number {
+    const needed = bytes.length + extra;
+    if (needed > this.scratchSize) {
+      if (this.scratch !== 0) M._free(this.scratch);
+      this.scratchSize = Math.max(needed, 256, this.scratchSize * 2);
+      this.scratch = M._malloc(this.scratchSize);
+      if (this.scratch === 0) throw new Error("out of memory in the Lua VM");
+    }
+    M.HEAPU8.set(bytes, this.scratch);
+    return this.scratch;
+  }
+
+  /** A NUL-terminated copy of `text` for the C functions that take a `const char *`. */
+  private cString(text: string): number {
+    const bytes = encoder.encode(text);
+    const pointer = this.copyIn(bytes, 1);
+    M.HEAPU8[pointer + bytes.length] = 0;
+    return pointer;
+  }
+
+  // ---- the stack -------------------------------------------------------------------
+
+  top(L = this.L): number {
+    return M._lua_gettop(L);
+  }
+
+  setTop(index: number, L = this.L): void {
+    M._lua_settop(L, index);
+  }
+
+  pop(count: number, L = this.L): void {
+    M._lua_settop(L, -count - 1);
+  }
+
+  type(index: number, L = this.L): number {
+    return M._lua_type(L, index);
+  }
+
+  pushValue(index: number, L = this.L): void {
+    M._lua_pushvalue(L, index);
+  }
+
+  insert(index: number, L = this.L): void {
+    M._lua_insert(L, index);
+  }
+
+  remove(index: number, L = this.L): void {
+    M._lua_remove(L, index);
+  }
+
+  checkStack(extra: number, L = this.L): boolean {
+    return M._lua_checkstack(L, extra) !== 0;
+  }
+
+  pushNil(L = this.L): void {
+    M._lua_pushnil(L);
+  }
+
+  pushNumber(value: number, L = this.L): void {
+    M._lua_pushnumber(L, value);
+  }
+
+  pushBoolean(value: boolean, L = this.L): void {
+    M._lua_pushboolean(L, value ? 1 : 0);
+  }
+
+  pushBytes(bytes: Uint8Array, L = this.L): void {
+    M._lua_pushlstring(L, bytes.length === 0 ? 0 : this.copyIn(bytes), bytes.length);
+  }
+
+  pushString(text: string, L = this.L): void {
+    this.pushBytes(encoder.encode(text), L);
+  }
+
+  /** Pushes a JS function as a Lua C function (registered once; keep the closure for reuse). */
+  pushFunction(fn: LuaCFunction, L = this.L): void {
+    M._lua_pushcclosure(L, this.functionPointer(fn), 0);
+  }
+
+  /** The function-table slot for `fn`, wrapped so that a JS exception becomes a Lua error. */
+  functionPointer(fn: LuaCFunction): number {
+    const pointer = M.addFunction((L: number) => {
+      try {
+        return fn(L);
+      } catch (error) {
+        if (isLuaUnwind(error)) throw error;
+        return this.raise(error instanceof Error ? error.message : String(error), L);
+      }
+    }, "ii");
+    this.functionPointers.push(pointer);
+    return pointer;
+  }
+
+  /** The value at `index` as bytes (a copy), or null when it is neither a string nor a number. */
+  toBytes(index: number, L = this.L): Uint8Array | null {
+    const pointer = M._lua_tolstring(L, index, this.lengthCell);
+    if (pointer === 0) return null;
+    const length = M.HEAP32[this.lengthCell >> 2]!;
+    return M.HEAPU8.slice(pointer, pointer + length);
+  }
+
+  /** The value at `index` as text (UTF-8 decoded), or null. */
+  toText(index: number, L = this.L): string | null {
+    const bytes = this.toBytes(index, L);
+    return bytes === null ? null : decoder.decode(bytes);
+  }
+
+  toNumber(index: number, L = this.L): number {
+    return M._lua_tonumber(L, index);
+  }
+
+  isNumber(index: number, L = this.L): boolean {
+    return M._lua_isnumber(L, index) !== 0;
+  }
+
+  /** lua_isstring: a string, or a number (convertible). */
+  isString(index: number, L = this.L): boolean {
+    return M._lua_isstring(L, index) !== 0;
+  }
+
+  toBoolean(index: number, L = this.L): boolean {
+    return M._lua_toboolean(L, index) !== 0;
+  }
+
+  /** The `#` length of a string or table (lua_objlen). */
+  length(index: number, L = this.L): number {
+    return M._lua_objlen(L, index);
+  }
+
+  toPointer(index: number, L = this.L): number {
+    return M._lua_topointer(L, index);
+  }
+
+  // ---- tables ----------------------------------------------------------------------
+
+  newTable(arrayHint = 0, recordHint = 0, L = this.L): void {
+    M._lua_createtable(L, arrayHint, recordHint);
+  }
+
+  /** t[name] = top of stack (popped), t at `index`; may call metamethods. */
+  setField(index: number, name: string, L = this.L): void {
+    M._lua_setfield(L, index, this.cString(name));
+  }
+
+  /** Pushes t[name], t at `index`; may call metamethods. */
+  getField(index: number, name: string, L = this.L): void {
+    M._lua_getfield(L, index, this.cString(name));
+  }
+
+  /** t[key] = value with key and value on top of the stack (both popped), no metamethods. */
+  rawSet(index: number, L = this.L): void {
+    M._lua_rawset(L, index);
+  }
+
+  /** Pushes t[key] for the key on top of the stack (popped), no metamethods. */
+  rawGet(index: number, L = this.L): void {
+    M._lua_rawget(L, index);
+  }
+
+  rawSetI(index: number, n: number, L = this.L): void {
+    M._lua_rawseti(L, index, n);
+  }
+
+  rawGetI(index: number, n: number, L = this.L): void {
+    M._lua_rawgeti(L, index, n);
+  }
+
+  /** lua_next: pops a key, pushes the next key and value; false at the end. */
+  next(index: number, L = this.L): boolean {
+    return M._lua_next(L, index) !== 0;
+  }
+
+  setMetatable(index: number, L = this.L): void {
+    M._lua_setmetatable(L, index);
+  }
+
+  getMetatable(index: number, L = this.L): boolean {
+    return M._lua_getmetatable(L, index) !== 0;
+  }
+
+  /** A global (t[name] in the globals table), pushed. */
+  getGlobal(name: string, L = this.L): void {
+    this.getField(LUA_GLOBALSINDEX, name, L);
+  }
+
+  /** Pops the top of the stack into the global `name`. */
+  setGlobal(name: string, L = this.L): void {
+    this.setField(LUA_GLOBALSINDEX, name, L);
+  }
+
+  /** Sets field `name` of the table on top of the stack to the function `fn`. */
+  setFunctionField(name: string, fn: LuaCFunction, L = this.L): void {
+    this.pushFunction(fn, L);
+    this.setField(-2, name, L);
+  }
+
+  // ---- references, loading, calling ------------------------------------------------
+
+  /** Pops the top of the stack into the registry and returns its reference. */
+  ref(L = this.L): number {
+    return M._luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+
+  unref(reference: number, L = this.L): void {
+    M._luaL_unref(L, LUA_REGISTRYINDEX, reference);
+  }
+
+  pushRef(reference: number, L = this.L): void {
+    M._lua_rawgeti(L, LUA_REGISTRYINDEX, reference);
+  }
+
+  /** luaL_loadbuffer: compiles `source` as a chunk named `chunkName` and pushes it (or the error). */
+  load(source: Uint8Array, chunkName: string, L = this.L): number {
+    const nameBytes = encoder.encode(chunkName);
+    // One scratch area holds the source, then the NUL-terminated name.
+    const base = this.copyIn(source, nameBytes.length + 1);
+    const heap = M.HEAPU8;
+    heap.set(nameBytes, base + source.length);
+    heap[base + source.length + nameBytes.length] = 0;
+    return M._luaL_loadbuffer(L, base, source.length, base + source.length);
+  }
+
+  /** lua_pcall: the status (LUA_OK or an error code with the error value on the stack). */
+  pcall(argumentCount: number, resultCount: number, handlerIndex = 0, L = this.L): number {
+    return M._lua_pcall(L, argumentCount, resultCount, handlerIndex);
+  }
+
+  /** Raises a Lua error with `message` as the error value (no position added). Never returns. */
+  raise(message: string | Uint8Array, L = this.L): never {
+    if (typeof message === "string") this.pushString(message, L);
+    else this.pushBytes(message, L);
+    M._lua_error(L);
+    throw new Error("lua_error returned");
+  }
+
+  /** Raises the value on top of the stack as the error. Never returns. */
+  raiseTop(L = this.L): never {
+    M._lua_error(L);
+    throw new Error("lua_error returned");
+  }
+
+  /**
+   * luaL_error: raises `message` prefixed with the position of the Lua code that called
+   * the running C function ("user_script:1: "), as Lua's own errors are. Never returns.
+   */
+  raiseWithPosition(message: string, L = this.L): never {
+    M._luaL_where(L, 1);
+    this.pushString(message, L);
+    M._lua_concat(L, 2);
+    return this.raiseTop(L);
+  }
+
+  /** luaL_argerror's text: "bad argument #n to 'name' (message)", with position. */
+  argumentError(position: number, message: string, L = this.L): never {
+    M._luaL_argerror(L, position, this.cString(message));
+    throw new Error("luaL_argerror returned");
+  }
+
+  /** luaL_checklstring: the argument as bytes, or the Lua error "string expected, got ...". */
+  checkBytes(position: number, L = this.L): Uint8Array {
+    const pointer = M._luaL_checklstring(L, position, this.lengthCell);
+    const length = M.HEAP32[this.lengthCell >> 2]!;
+    return M.HEAPU8.slice(pointer, pointer + length);
+  }
+
+  /** luaL_checknumber. */
+  checkNumber(position: number, L = this.L): number {
+    return M._luaL_checknumber(L, position);
+  }
+
+  /** luaL_optnumber. */
+  optNumber(position: number, fallback: number, L = this.L): number {
+    return M._luaL_optnumber(L, position, fallback);
+  }
+
+  /** luaL_checktype. */
+  checkType(position: number, type: number, L = this.L): void {
+    M._luaL_checktype(L, position, type);
+  }
+
+  /** luaL_checkany. */
+  checkAny(position: number, L = this.L): void {
+    M._luaL_checkany(L, position);
+  }
+
+  setHook(hook: number, mask: number, count: number, L = this.L): void {
+    M._lua_sethook(L, hook, mask, count);
+  }
+
+  /** A hook function's slot (signature void(lua_State*, lua_Debug*)). */
+  hookPointer(fn: (L: number) => void): number {
+    const pointer = M.addFunction((L: number) => {
+      fn(L);
+    }, "vii");
+    this.functionPointers.push(pointer);
+    return pointer;
+  }
+
+  gc(what: number, data = 0): number {
+    return M._lua_gc(this.L, what, data);
+  }
+
+  /** The VM's memory in use, in bytes (collectgarbage("count") * 1024). */
+  memoryBytes(): number {
+    return this.gc(LUA_GCCOUNT) * 1024 + this.gc(LUA_GCCOUNTB);
+  }
+
+  /** Opens one of the VM's own libraries (luaopen_base, _table, _string, _math, _debug). */
+  openLibrary(name: "base" | "table" | "string" | "math" | "debug"): void {
+    M._lua_pushcclosure(this.L, this.libraryOpener(name), 0);
+    this.pushString(name === "base" ? "" : name);
+    M._lua_call(this.L, 1, 0);
+  }
+
+  /** The C function pointer of a luaopen_* function, from the module's function table. */
+  private libraryOpener(name: string): number {
+    const exported = (M as unknown as Record<string, unknown>)[`_luaopen_${name}`];
+    if (typeof exported !== "function") throw new Error(`no luaopen_${name} in the Lua module`);
+    // luaopen_* must run through lua_call (it expects a fresh C frame): wrap it as a C function.
+    return this.functionPointer((L) => (exported as (L: number) => number)(L));
+  }
+}
