@@ -12,8 +12,18 @@
 // replay applies them atomically. With no feed attached nothing is recorded, as
 // Redis records nothing without an AOF or a replica (shouldPropagate).
 
+/** Where an effect goes (Redis's PROPAGATE_AOF / PROPAGATE_REPL; a script's redis.set_repl narrows it). */
+export const PROPAGATE_AOF = 1;
+export const PROPAGATE_REPL = 2;
+export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL;
+
 /** A receiver of the effect stream: a database index and a command, in order. */
 export interface EffectFeed {
+  /**
+   * Which effects it takes (PROPAGATE_AOF for the AOF, PROPAGATE_REPL for replicas);
+   * all when absent. MULTI and EXEC go to every feed, as in Redis.
+   */
+  readonly targets?: number;
   /**
    * One propagated command. `argv` may hold views of buffers that are reused after this
    * call returns: a feed that keeps the arguments copies them (or serialises them now).
@@ -76,6 +86,7 @@ export class Propagation {
    */
   private pendingDbs: number[] = [];
   private pendingArgvs: Uint8Array[][] = [];
+  private pendingTargets: number[] = [];
   /**
    * server.propagate_no_multi: set while effects that are independent of each other
    * accumulate (the active expire cycle), so they are not wrapped in a transaction.
@@ -109,10 +120,11 @@ export class Propagation {
   }
 
   /** alsoPropagate: appends an effect of the running execution unit. */
-  alsoPropagate(dbIndex: number, argv: Uint8Array[]): void {
-    if (!this.active) return;
+  alsoPropagate(dbIndex: number, argv: Uint8Array[], targets = PROPAGATE_ALL): void {
+    if (!this.active || targets === 0) return;
     this.pendingDbs.push(dbIndex);
     this.pendingArgvs.push(argv);
+    this.pendingTargets.push(targets);
   }
 
   /**
@@ -129,24 +141,31 @@ export class Propagation {
     if (count === 1) {
       const dbIndex = this.pendingDbs[0]!;
       const argv = this.pendingArgvs[0]!;
+      const targets = this.pendingTargets[0]!;
       this.pendingDbs.length = 0;
       this.pendingArgvs.length = 0;
-      this.emit(dbIndex, argv);
+      this.pendingTargets.length = 0;
+      this.emit(dbIndex, argv, targets);
       return;
     }
     const dbs = this.pendingDbs;
     const argvs = this.pendingArgvs;
+    const targets = this.pendingTargets;
     this.pendingDbs = [];
     this.pendingArgvs = [];
+    this.pendingTargets = [];
     const transaction = !this.noMulti && !unwrapped;
-    if (transaction) this.emit(dbs[0]!, MULTI);
-    for (let i = 0; i < count; i++) this.emit(dbs[i]!, argvs[i]!);
-    if (transaction) this.emit(dbs[count - 1]!, EXEC);
+    if (transaction) this.emit(dbs[0]!, MULTI, PROPAGATE_ALL);
+    for (let i = 0; i < count; i++) this.emit(dbs[i]!, argvs[i]!, targets[i]!);
+    if (transaction) this.emit(dbs[count - 1]!, EXEC, PROPAGATE_ALL);
   }
 
-  private emit(dbIndex: number, argv: readonly Uint8Array[]): void {
+  private emit(dbIndex: number, argv: readonly Uint8Array[], targets: number): void {
     const feeds = this.feeds;
-    for (let i = 0; i < feeds.length; i++) feeds[i]!.feed(dbIndex, argv);
+    for (let i = 0; i < feeds.length; i++) {
+      const feed = feeds[i]!;
+      if (targets === PROPAGATE_ALL || ((feed.targets ?? PROPAGATE_ALL) & targets) !== 0) feed.feed(dbIndex, argv);
+    }
   }
 }
 

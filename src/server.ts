@@ -21,7 +21,8 @@ import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
 import { Persistence } from "./persistence/persistence.ts";
-import { Propagation, SHARED } from "./propagate.ts";
+import { Propagation, PROPAGATE_ALL, SHARED } from "./propagate.ts";
+import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
 
 export interface ServerStats {
@@ -59,6 +60,8 @@ export class Server {
   readonly latency = new LatencyMonitor();
   /** The effect stream of write commands (AOF, replicas and tests attach feeds). */
   readonly propagation = new Propagation();
+  /** Lua scripts: the EVAL state and cache, the running script. */
+  readonly scripting: Scripting;
   readonly persistence: Persistence;
   readonly startTime = Date.now();
   readonly runId: string;
@@ -143,6 +146,7 @@ export class Server {
     this.applyConfig();
     this.blocking.onTimer = () => this.expireBlockedClients();
     this.persistence = new Persistence(this);
+    this.scripting = new Scripting(this);
   }
 
   static emptyStats(): ServerStats {
@@ -296,6 +300,7 @@ export class Server {
         socket.data.client?.close();
       },
     };
+    this.socketHandlers = handlers;
     if (port !== 0 || this.config.getString("unixsocket") === "") {
       const binds = this.config.getString("bind").split(" ").filter((b) => b !== "");
       for (const raw of binds.length > 0 ? binds : ["*"]) {
@@ -339,7 +344,55 @@ export class Server {
     if (unixPath !== "") logger.notice(`The server is now ready to accept connections at ${unixPath}`);
   }
 
+  /** The listening sockets' descriptors: a busy script accepts connections from them itself (busy.ts). */
+  listenerDescriptors(): number[] {
+    return this.listeners.map((listener) => (listener as unknown as { fd: number }).fd);
+  }
+
+  /**
+   * A client whose connection was accepted while a script was busy, served until now
+   * through its descriptor (busy.ts), joins Bun's event loop.
+   */
+  adoptConnection(client: Client, fd: number): void {
+    const handlers = this.socketHandlers!;
+    // Bun.connect takes an open descriptor (FdSocketOptions), which this bun-types does not declare.
+    const connect = Bun.connect as unknown as (options: { fd: number; socket: typeof handlers; data: ClientSocketData }) => Promise<ClientSocket>;
+    connect({ fd, socket: handlers, data: { client } }).catch(() => {
+      if (!client.closed) {
+        client.closed = true;
+        this.onClientClosed(client);
+      }
+    });
+  }
+
+  private socketHandlers: Parameters<typeof Bun.listen<ClientSocketData>>[0]["socket"] | null = null;
+
+  /** A client that has no socket yet: its connection was accepted during a busy script. */
+  addPendingClient(address: string, localAddress: string, isUnix: boolean): Client | string {
+    if (this.clients.size >= this.config.getNumber("maxclients")) {
+      this.stats.rejectedConnections++;
+      return `-${errors.MAX_CLIENTS}\r\n`;
+    }
+    const host = address.slice(0, address.lastIndexOf(":"));
+    if (!isUnix && this.config.getBool("protected-mode") && !this.authRequired() && !isLoopback(host)) {
+      this.stats.rejectedConnections++;
+      return `-${errors.protectedModeDenied()}\r\n`;
+    }
+    const client = new Client(this.nextClientId++, this, null, address, localAddress, isUnix);
+    this.clients.set(client.id, client);
+    this.stats.totalConnections++;
+    return client;
+  }
+
   private onOpen(socket: ClientSocket): void {
+    const adopted = socket.data?.client;
+    if (adopted) {
+      adopted.socket = socket;
+      socket.setNoDelay?.(true);
+      adopted.drain();
+      this.resumeClient(adopted);
+      return;
+    }
     const remote = socket.remoteAddress ?? "";
     const isUnix = remote === "" || remote.startsWith("/");
     const local = (socket as unknown as { localAddress?: string }).localAddress ?? "";
@@ -616,6 +669,11 @@ export class Server {
       this.rejectCommand(client, command, errors.LOADING);
       return;
     }
+    // A script past busy-reply-threshold (commands read from inside its hook, busy.ts).
+    if (this.scripting.runner.timedOut && !command.flags.has("allow_busy")) {
+      this.rejectCommand(client, command, this.scripting.runner.busyError());
+      return;
+    }
     if (this.pausedUntil !== 0) {
       const mayReplicate = command.mayReplicate || (isExec && client.multiQueue.some((q) => q.command.mayReplicate));
       if (this.isPausedFor(mayReplicate)) {
@@ -698,7 +756,7 @@ export class Server {
     this.stats.unexpectedErrorReplies++;
   }
 
-  private countError(message: string): void {
+  countError(message: string): void {
     const space = message.indexOf(" ");
     const code = space < 0 ? message : message.slice(0, space);
     this.stats.totalErrorReplies++;
@@ -710,7 +768,7 @@ export class Server {
    * `flags` (Redis's CMD_CALL_*): EXEC run by the AOF loader passes CMD_CALL_NONE, and
    * its commands then count in total_commands_processed and failed_calls only.
    */
-  call(client: Client, command: Command, argv: Uint8Array[], flags = CMD_CALL_FULL): void {
+  call(client: Client, command: Command, argv: Uint8Array[], flags = CMD_CALL_FULL, targets = PROPAGATE_ALL): void {
     if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const previous = this.currentClient;
     this.currentClient = client;
@@ -743,7 +801,7 @@ export class Server {
     }
     const propagation = this.propagation;
     if (propagation.active && (this.dirty !== dirtyBefore || client.forcePropagation) && !client.preventPropagation && !command.isExec) {
-      propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv);
+      propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv, targets);
     }
     client.currentCommand = outerCommand;
     client.propagateArgv = outerArgv;
@@ -816,7 +874,8 @@ export class Server {
     this.blocking.expireTimeouts(Date.now(), (c) => this.afterUnblock(c));
   }
 
-  private feedMonitors(client: Client, argv: Uint8Array[]): void {
+  /** replicationFeedMonitors: the command as MONITOR shows it (EVAL feeds itself before its script's commands). */
+  feedMonitors(client: Client, argv: Uint8Array[]): void {
     const now = Date.now();
     const seconds = Math.floor(now / 1000);
     const micros = String((now % 1000) * 1000).padStart(6, "0");

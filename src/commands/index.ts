@@ -16,6 +16,7 @@ import { pubsubCommands } from "./pubsub.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
 import { sortCommands } from "./sort.ts";
 import { streamCommands } from "./streams.ts";
+import { scriptingCommands } from "./scripting.ts";
 
 export function registerAllCommands(table: CommandTable): void {
   table.register(connectionCommands);
@@ -33,4 +34,5 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(hyperloglogCommands);
   table.register(sortCommands);
   table.register(streamCommands);
+  table.register(scriptingCommands);
 }

@@ -100,6 +100,12 @@ function shutdown(client: Client, argv: Uint8Array[]): void {
     client.reply.ok();
     return;
   }
+  // A busy script (past busy-reply-threshold) lets the server stop only without saving.
+  const runner = client.server.scripting.runner;
+  if (!flags.nosave && runner.timedOut) {
+    replyError(client, runner.busyError());
+    return;
+  }
   if (persistence.prepareForShutdown(flags)) {
     client.server.onExit(0);
     return;

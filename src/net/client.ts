@@ -107,8 +107,9 @@ export class Client {
   constructor(
     readonly id: number,
     readonly server: Server,
-    readonly socket: ClientSocket | null,
-    readonly address: string,
+    /** Replaced once, when a connection accepted during a busy script is handed to Bun (busy.ts). */
+    public socket: ClientSocket | null,
+    public address: string,
     readonly localAddress: string,
     readonly isUnixSocket = false,
   ) {

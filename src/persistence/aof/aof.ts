@@ -30,7 +30,7 @@
 import { closeSync, fdatasyncSync, fsync, close, ftruncateSync, openSync, writeSync, constants as fsConstants } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "../../server.ts";
-import type { EffectFeed } from "../../propagate.ts";
+import { PROPAGATE_AOF, type EffectFeed } from "../../propagate.ts";
 import { ReplyWriter } from "../../protocol/reply.ts";
 import { logger } from "../../log.ts";
 import { errorText } from "../errors-text.ts";
@@ -71,6 +71,8 @@ const SELECT = new TextEncoder().encode("SELECT");
 const unixSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export class AppendOnlyFile implements EffectFeed {
+  /** The AOF takes the effects meant for it (a script's redis.set_repl may exclude it). */
+  readonly targets = PROPAGATE_AOF;
   state: AofState = "off";
   /** The INCR file being appended to, -1 when none is open. */
   private fd = -1;

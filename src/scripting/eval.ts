@@ -1,0 +1,234 @@
+// EVAL, EVALSHA and the script cache (Redis's eval.c).
+//
+// A script is compiled once, when first seen (EVAL or SCRIPT LOAD), into a Lua function
+// kept in the registry under its SHA1, as Redis keeps its f_<sha> functions; EVALSHA
+// and every later EVAL of the same body call that function. The Lua state holds
+// Redis 7.0's globals behind the protection of sandbox.ts; SCRIPT FLUSH throws the state
+// away with every script in it and builds a new one.
+
+import { LuaState, LUA_OK } from "./lua.ts";
+import { protectGlobals } from "./sandbox.ts";
+import { ERROR_HANDLER_SOURCE, callLuaFunction, killScriptFromHook, registerRedisApi, sha1hex, type ScriptHost } from "./script-lua.ts";
+import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
+import { openScriptLibraries } from "./lib/index.ts";
+import type { Client } from "../net/client.ts";
+import { splitInlineArgs } from "../protocol/inline.ts";
+import { parseInteger } from "../db/bytes.ts";
+import * as errors from "../errors.ts";
+
+interface CachedScript {
+  /** Registry reference of the compiled function. */
+  readonly ref: number;
+  readonly body: Uint8Array;
+  readonly flags: number;
+}
+
+const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+
+/** Lua 5.1 globals Redis 7.0 does not give scripts (its deny list, and what its Lua build leaves out). */
+const REMOVED_GLOBALS = ["print", "dofile", "loadfile", "getfenv", "setfenv", "newproxy"];
+
+/** The Lua state of EVAL scripts and its cache of compiled scripts. */
+export class EvalScripts {
+  private lua!: LuaState;
+  private scripts = new Map<string, CachedScript>();
+  /** Registry references: the error handler, the hidden globals (KEYS/ARGV go there). */
+  private errorHandlerRef = 0;
+  private hiddenGlobalsRef = 0;
+  private hook = 0;
+  /** Bytes the cache holds (lua_scripts_mem): SHA and body strings, as Redis counts their sds. */
+  private scriptsMemory = 0;
+
+  constructor(private readonly host: ScriptHost & { onBusyHook(lua: LuaState, L: number): boolean }) {
+    this.init();
+  }
+
+  /** scriptingInit: a new Lua state with Redis's globals, protected. */
+  private init(): void {
+    const lua = new LuaState();
+    this.lua = lua;
+    for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
+    openScriptLibraries(lua);
+    for (const name of REMOVED_GLOBALS) {
+      lua.pushNil();
+      lua.setGlobal(name);
+    }
+    registerRedisApi(lua, this.host, { evalMode: true });
+    if (lua.load(new TextEncoder().encode(ERROR_HANDLER_SOURCE), "@err_handler_def") !== LUA_OK || lua.pcall(0, 0) !== LUA_OK) {
+      throw new Error(`cannot define the scripts' error handler: ${lua.toText(-1)}`);
+    }
+    lua.getGlobal("__redis__err__handler");
+    this.errorHandlerRef = lua.ref();
+    this.hiddenGlobalsRef = protectGlobals(lua);
+    this.hook = lua.hookPointer((L) => {
+      if (this.host.onBusyHook(lua, L)) killScriptFromHook(lua, L, this.hook);
+    });
+    this.scripts = new Map();
+    this.scriptsMemory = 0;
+  }
+
+  /** scriptingReset (SCRIPT FLUSH): every script goes with the state. */
+  reset(): void {
+    this.lua.close();
+    this.init();
+  }
+
+  get count(): number {
+    return this.scripts.size;
+  }
+
+  /** used_memory_vm_eval: the Lua state's memory. */
+  get vmMemory(): number {
+    return this.lua.memoryBytes();
+  }
+
+  /** used_memory_scripts_eval (evalScriptsMemory): the cache's strings and entries. */
+  get cacheMemory(): number {
+    return this.scriptsMemory + this.scripts.size * 64;
+  }
+
+  has(sha: string): boolean {
+    return this.scripts.has(sha);
+  }
+
+  /**
+   * luaCreateFunction: compiles `body` into the cache (once per SHA) and returns its SHA,
+   * or null after replying the error to `client`.
+   */
+  createFunction(client: Client, body: Uint8Array): string | null {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return sha;
+    const shebang = extractShebangFlags(body);
+    if (typeof shebang === "string") {
+      this.host.server.replyError(client, `ERR ${shebang}`);
+      return null;
+    }
+    const lua = this.lua;
+    // The shebang line is skipped but its line feed kept, so line numbers stay the user's.
+    if (lua.load(body.subarray(shebang.length), "@user_script") !== LUA_OK) {
+      const message = lua.toText(-1) ?? "";
+      lua.pop(1);
+      this.host.server.replyError(client, `ERR Error compiling script (new function): ${message}`);
+      return null;
+    }
+    const ref = lua.ref();
+    this.scripts.set(sha, { ref, body, flags: shebang.flags });
+    this.scriptsMemory += 48 + sdsAllocation(body.length);
+    return sha;
+  }
+
+  /** The flags of the script `argv` names (evalGetCommandFlags), or null when unknown. */
+  scriptFlagsFor(argv: Uint8Array[], isEvalsha: boolean): number | null {
+    const script = argv[1]!;
+    if (isEvalsha) {
+      if (script.length !== 40) return null;
+      return this.scripts.get(Buffer.from(script).toString("latin1").toLowerCase())?.flags ?? null;
+    }
+    const cached = this.scripts.get(sha1hex(script));
+    if (cached !== undefined) return cached.flags;
+    const shebang = extractShebangFlags(script);
+    return typeof shebang === "string" ? null : shebang.flags;
+  }
+
+  /** evalGenericCommand: EVAL, EVALSHA and their _RO forms. */
+  eval(client: Client, argv: Uint8Array[], isEvalsha: boolean, readOnly: boolean): void {
+    const server = this.host.server;
+    const numkeys = parseInteger(argv[2]!);
+    if (numkeys === null || typeof numkeys === "bigint") {
+      server.replyError(client, errors.NOT_INTEGER);
+      return;
+    }
+    if (numkeys > argv.length - 3) {
+      server.replyError(client, "ERR Number of keys can't be greater than number of args");
+      return;
+    }
+    if (numkeys < 0) {
+      server.replyError(client, "ERR Number of keys can't be negative");
+      return;
+    }
+    let sha: string;
+    if (isEvalsha) {
+      if (argv[1]!.length !== 40) {
+        server.replyError(client, NOSCRIPT);
+        return;
+      }
+      sha = Buffer.from(argv[1]!).toString("latin1").toLowerCase();
+      if (!this.scripts.has(sha)) {
+        server.replyError(client, NOSCRIPT);
+        return;
+      }
+    } else {
+      const created = this.createFunction(client, argv[1]!);
+      if (created === null) return;
+      sha = created;
+    }
+    const script = this.scripts.get(sha)!;
+    const runner: ScriptRunner = this.host.runner;
+    const run = runner.prepare(client, sha, script.flags, readOnly, true);
+    if (run === null) return;
+    const lua = this.lua;
+    lua.pushRef(this.errorHandlerRef);
+    lua.pushRef(script.ref);
+    // KEYS and ARGV are globals of EVAL scripts, set where the protection does not look.
+    lua.pushRef(this.hiddenGlobalsRef);
+    pushArray(lua, argv, 3, 3 + numkeys);
+    lua.setField(-2, "KEYS");
+    pushArray(lua, argv, 3 + numkeys, argv.length);
+    lua.setField(-2, "ARGV");
+    lua.pop(1);
+    try {
+      callLuaFunction(lua, run, server, 0, server.config.getNumber("busy-reply-threshold") > 0 ? this.hook : 0);
+    } finally {
+      lua.setTop(0);
+      runner.reset(run);
+    }
+  }
+}
+
+function pushArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
+  lua.newTable(to - from, 0);
+  for (let i = from; i < to; i++) {
+    lua.pushBytes(argv[i]!);
+    lua.rawSetI(-2, i - from + 1);
+  }
+}
+
+/** The allocation jemalloc gives an sds of `length` bytes (header, NUL, size class), roughly. */
+function sdsAllocation(length: number): number {
+  const needed = length + (length < 256 ? 3 : length < 65536 ? 5 : 9) + 1;
+  if (needed <= 8) return 8;
+  if (needed <= 128) return Math.ceil(needed / 16) * 16;
+  const power = 2 ** Math.floor(Math.log2(needed - 1));
+  const step = power / 4;
+  return Math.ceil(needed / step) * step;
+}
+
+/**
+ * evalExtractShebangFlags: a body starting with "#!" must be "#!lua" with optional
+ * "flags=a,b" on its first line. Returns the flags and the shebang's length, or the
+ * error text.
+ */
+export function extractShebangFlags(body: Uint8Array): { flags: number; length: number } | string {
+  if (body.length < 2 || body[0] !== 35 || body[1] !== 33) return { flags: SCRIPT_FLAG_EVAL_COMPAT_MODE, length: 0 };
+  const end = body.indexOf(10);
+  if (end < 0) return "Invalid script shebang";
+  const parts = splitInlineArgs(body.subarray(0, end));
+  if (parts === null || parts.length === 0) return "Invalid engine in script shebang";
+  const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
+  // strcmp: the C string ends at a NUL byte.
+  const engine = text(parts[0]!).split("\0")[0]!;
+  if (engine !== "#!lua") return `Unexpected engine in script shebang: ${engine}`;
+  let flags = 0;
+  for (let j = 1; j < parts.length; j++) {
+    const part = text(parts[j]!);
+    if (!part.startsWith("flags=")) return `Unknown lua shebang option: ${part.split("\0")[0]}`;
+    const list = part.slice(6);
+    if (list.length === 0) continue;
+    for (const name of list.split(",")) {
+      const known = SCRIPT_FLAG_NAMES.find(([flagName]) => flagName === name.split("\0")[0] && !name.includes("\0"));
+      if (known === undefined) return `Unexpected flag in script shebang: ${name.split("\0")[0]}`;
+      flags |= known[1];
+    }
+  }
+  return { flags, length: end };
+}

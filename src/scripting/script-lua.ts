@@ -1,0 +1,652 @@
+// The Lua side of scripting (Redis's script_lua.c): the `redis` table scripts call,
+// the conversions between Redis replies and Lua values in both directions, and the
+// call of a compiled script with Redis's error reporting.
+//
+// redis.call runs the command in the script client through ScriptRunner.call and reads
+// the reply back from that client's buffer, RESP bytes turned into Lua values as
+// Redis's redisProtocolToLuaType does; a script's result is written to the caller the
+// other way (luaReplyToRedisReply). Errors travel as Redis 7.0's error tables
+// ({err = "CODE message"}), which the error handler completes with the script's
+// source and line for the final "script: <sha>, on @user_script:<line>." text.
+
+import { createHash } from "node:crypto";
+import { type LuaState, LUA_TBOOLEAN, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
+import type { ScriptRun, ScriptRunner } from "./script.ts";
+import { PROPAGATE_AOF, PROPAGATE_REPL } from "../propagate.ts";
+import type { Client } from "../net/client.ts";
+import type { Server } from "../server.ts";
+import { REDIS_VERSION } from "../version.ts";
+import { formatDouble } from "../util/float.ts";
+import { logger } from "../log.ts";
+
+const encoder = new TextEncoder();
+const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+const latin1Bytes = (text: string): Uint8Array => Buffer.from(text, "latin1");
+
+/** Redis's log levels as redis.log takes them (LL_DEBUG...LL_WARNING). */
+const LOG_LEVELS = ["debug", "verbose", "notice", "warning"] as const;
+
+const REDIS_VERSION_NUM = REDIS_VERSION.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+
+/** Redis's shared error for a nested redis.call that Lua debug hooks could trigger. */
+const CALL_OUTSIDE_SCRIPT = "redis.call/pcall can only be called inside a script invocation";
+
+export function sha1hex(bytes: Uint8Array): string {
+  return createHash("sha1").update(bytes).digest("hex");
+}
+
+/**
+ * What redis.* needs from the server, per Lua state: the running script (null between
+ * runs: a function called at load time, or from a hook, finds none).
+ */
+export interface ScriptHost {
+  readonly server: Server;
+  readonly runner: ScriptRunner;
+}
+
+/**
+ * luaPushError: pushes Redis's error table for `error`. "-CODE message" keeps its code;
+ * a plain message gets ERR. A trailing CR/LF is trimmed.
+ */
+export function pushErrorTable(lua: LuaState, error: string, L: number): void {
+  let code = "ERR";
+  let message = error;
+  if (error.startsWith("-")) {
+    const space = error.indexOf(" ");
+    if (space < 0) message = error.slice(1);
+    else {
+      code = error.slice(1, space);
+      message = error.slice(space + 1);
+    }
+  }
+  message = message.replace(/^[\r\n]+|[\r\n]+$/g, "");
+  lua.newTable(0, 1, L);
+  lua.pushBytes(latin1Bytes(`${code} ${message}`), L);
+  lua.setField(-2, "err", L);
+}
+
+/** Marks the error table on top: its error was counted when the command replied it. */
+function markStatsCounted(lua: LuaState, L: number): void {
+  lua.pushBoolean(true, L);
+  lua.setField(-2, "ignore_error_stats_update", L);
+}
+
+/** Registers the `redis` table (and Redis's pcall) in the globals of `lua`. */
+export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { evalMode: boolean }): void {
+  const { server, runner } = host;
+
+  // Redis's pcall: an error table caught by pcall comes back as its err string.
+  lua.pushFunction((L) => {
+    const argc = lua.top(L);
+    lua.pushBoolean(true, L);
+    lua.insert(1, L);
+    if (lua.pcall(argc - 1, -1, 0, L) !== 0) {
+      lua.remove(1, L);
+      if (lua.type(-1, L) === LUA_TTABLE) {
+        lua.getField(-1, "err", L);
+        if (lua.isString(-1, L)) lua.module._lua_replace(L, -2);
+        else lua.pop(1, L);
+      }
+      lua.pushBoolean(false, L);
+      lua.insert(1, L);
+    }
+    return lua.top(L);
+  });
+  lua.setGlobal("pcall");
+
+  lua.newTable();
+  const redis = lua.top();
+
+  const argvFromStack = (L: number): Uint8Array[] | string => {
+    const argc = lua.top(L);
+    if (argc === 0) return "Please specify at least one argument for this redis lib call";
+    const argv: Uint8Array[] = new Array(argc);
+    for (let j = 1; j <= argc; j++) {
+      const type = lua.type(j, L);
+      if (type === LUA_TNUMBER) argv[j - 1] = encoder.encode(formatDouble(lua.toNumber(j, L)));
+      else if (type === LUA_TSTRING) argv[j - 1] = lua.toBytes(j, L)!;
+      else {
+        lua.setTop(0, L);
+        return "Lua redis lib command arguments must be strings or integers";
+      }
+    }
+    lua.setTop(0, L);
+    return argv;
+  };
+
+  let inUse = false;
+  const genericCommand = (L: number, raiseError: boolean): number => {
+    const run = runner.current;
+    if (run === null) {
+      pushErrorTable(lua, CALL_OUTSIDE_SCRIPT, L);
+      return lua.raiseTop(L);
+    }
+    const argv = argvFromStack(L);
+    if (typeof argv === "string") {
+      pushErrorTable(lua, argv, L);
+      return raiseError ? lua.raiseTop(L) : 1;
+    }
+    if (inUse) {
+      const warning = "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?";
+      logger.warning(warning);
+      pushErrorTable(lua, warning, L);
+      return 1;
+    }
+    inUse = true;
+    let failed: boolean;
+    try {
+      const error = runner.call(run, argv);
+      const client = run.scriptClient;
+      if (error !== null) {
+        client.reply.length = 0;
+        // Rejected before running: counted as the command's rejection, and the error is counted here.
+        server.countError(error.startsWith("-") ? error.slice(1) : `ERR ${error}`);
+        pushErrorTable(lua, error, L);
+        markStatsCounted(lua, L);
+        failed = true;
+      } else {
+        const reply = client.reply;
+        failed = reply.length > 0 && reply.buffer[0] === 45; // '-'
+        pushReply(lua, L, reply.buffer, 0, true);
+        reply.length = 0;
+      }
+    } finally {
+      inUse = false;
+    }
+    return raiseError && failed ? lua.raiseTop(L) : 1;
+  };
+  lua.setFunctionField("call", (L) => genericCommand(L, true));
+  lua.setFunctionField("pcall", (L) => genericCommand(L, false));
+
+  lua.setFunctionField("log", (L) => {
+    const argc = lua.top(L);
+    if (argc < 2) return raiseErrorTable(lua, "redis.log() requires two arguments or more.", L);
+    if (!lua.isNumber(1, L)) return raiseErrorTable(lua, "First argument must be a number (log level).", L);
+    const level = Math.trunc(lua.toNumber(1, L));
+    if (level < 0 || level > 3) return raiseErrorTable(lua, "Invalid debug level.", L);
+    const parts: string[] = [];
+    for (let j = 2; j <= argc; j++) {
+      const bytes = lua.toBytes(j, L);
+      if (bytes !== null) parts.push(latin1(bytes));
+    }
+    logger.log(LOG_LEVELS[level]!, parts.join(" "));
+    return 0;
+  });
+  for (let level = 0; level < LOG_LEVELS.length; level++) {
+    lua.pushNumber(level);
+    lua.setField(redis, `LOG_${LOG_LEVELS[level]!.toUpperCase()}`);
+  }
+  lua.pushNumber(REDIS_VERSION_NUM);
+  lua.setField(redis, "REDIS_VERSION_NUM");
+  lua.pushString(REDIS_VERSION);
+  lua.setField(redis, "REDIS_VERSION");
+
+  lua.setFunctionField("setresp", (L) => {
+    const run = runner.current;
+    if (run === null) return raiseErrorTable(lua, "redis.setresp can only be called inside a script invocation", L);
+    if (lua.top(L) !== 1) return raiseErrorTable(lua, "redis.setresp() requires one argument.", L);
+    const resp = Math.trunc(lua.toNumber(1, L));
+    if (resp !== 2 && resp !== 3) return raiseErrorTable(lua, "RESP version must be 2 or 3.", L);
+    run.scriptClient.reply.resp = resp;
+    return 0;
+  });
+
+  lua.setFunctionField("sha1hex", (L) => {
+    if (lua.top(L) !== 1) return raiseErrorTable(lua, "wrong number of arguments", L);
+    lua.pushString(sha1hex(lua.toBytes(1, L) ?? new Uint8Array(0)), L);
+    return 1;
+  });
+
+  lua.setFunctionField("error_reply", (L) => {
+    if (lua.top(L) !== 1 || lua.type(-1, L) !== LUA_TSTRING) {
+      pushErrorTable(lua, "wrong number or type of arguments", L);
+      return 1;
+    }
+    const text = latin1(lua.toBytes(-1, L)!);
+    // Like Redis's lua_tostring + sdsnew, the text ends at its first NUL byte.
+    const cString = text.split("\0")[0]!;
+    pushErrorTable(lua, cString.startsWith("-") ? cString : `-${cString}`, L);
+    return 1;
+  });
+  lua.setFunctionField("status_reply", (L) => {
+    if (lua.top(L) !== 1 || lua.type(-1, L) !== LUA_TSTRING) {
+      pushErrorTable(lua, "wrong number or type of arguments", L);
+      return 1;
+    }
+    lua.newTable(0, 1, L);
+    lua.pushValue(-2, L);
+    lua.setField(-2, "ok", L);
+    return 1;
+  });
+
+  lua.setFunctionField("set_repl", (L) => {
+    const run = runner.current;
+    if (run === null) return raiseErrorTable(lua, "redis.set_repl can only be called inside a script invocation", L);
+    if (lua.top(L) !== 1) return raiseErrorTable(lua, "redis.set_repl() requires two arguments.", L);
+    const flags = Math.trunc(lua.toNumber(-1, L));
+    if ((flags & ~(PROPAGATE_AOF | PROPAGATE_REPL)) !== 0) {
+      return raiseErrorTable(lua, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.", L);
+    }
+    run.replicationTargets = flags;
+    return 0;
+  });
+  const replConstants: Array<[string, number]> = [
+    ["REPL_NONE", 0],
+    ["REPL_AOF", PROPAGATE_AOF],
+    ["REPL_SLAVE", PROPAGATE_REPL],
+    ["REPL_REPLICA", PROPAGATE_REPL],
+    ["REPL_ALL", PROPAGATE_AOF | PROPAGATE_REPL],
+  ];
+  for (const [name, value] of replConstants) {
+    lua.pushNumber(value);
+    lua.setField(redis, name);
+  }
+
+  lua.setFunctionField("acl_check_cmd", (L) => {
+    const run = runner.current;
+    if (run === null) return raiseErrorTable(lua, "redis.acl_check_cmd can only be called inside a script invocation", L);
+    const argv = argvFromStack(L);
+    if (typeof argv === "string") return raiseErrorTable(lua, argv, L);
+    if (server.table.lookupBytes(argv[0]!) === undefined) return raiseErrorTable(lua, "Invalid command passed to redis.acl_check_cmd()", L);
+    // No ACL users yet: the default user may run every command.
+    lua.pushBoolean(true, L);
+    return 1;
+  });
+
+  if (options.evalMode) {
+    // Outside a debugging session (SCRIPT DEBUG is not supported): breakpoint says
+    // false and debug logs nothing, as in Redis without an active debugger.
+    lua.setFunctionField("breakpoint", (L) => {
+      lua.pushBoolean(false, L);
+      return 1;
+    });
+    lua.setFunctionField("debug", () => 0);
+    lua.setFunctionField("replicate_commands", (L) => {
+      lua.pushBoolean(true, L);
+      return 1;
+    });
+  }
+  lua.setGlobal("redis");
+}
+
+/** luaPushError + luaError: raises Redis's error table for `message`. */
+function raiseErrorTable(lua: LuaState, message: string, L: number): never {
+  pushErrorTable(lua, message, L);
+  return lua.raiseTop(L);
+}
+
+// ---- Redis reply -> Lua value ----------------------------------------------------
+
+/**
+ * redisProtocolToLuaType: pushes the reply at `at` in `buffer` as a Lua value and
+ * returns the position after it. `push` false parses without pushing (attributes).
+ */
+export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: number, push: boolean): number {
+  const type = buffer[at]!;
+  const lineEnd = buffer.indexOf(13, at);
+  const line = (): string => latin1(buffer.subarray(at + 1, lineEnd));
+  const next = lineEnd + 2;
+  if (push) lua.checkStack(4, L);
+  switch (type) {
+    case 58: // ':'
+      if (push) lua.pushNumber(Number(line()), L);
+      return next;
+    case 36: {
+      // '$'
+      const length = Number(line());
+      if (length < 0) {
+        if (push) lua.pushBoolean(false, L);
+        return next;
+      }
+      if (push) lua.pushBytes(buffer.subarray(next, next + length), L);
+      return next + length + 2;
+    }
+    case 43: // '+'
+      if (push) {
+        lua.newTable(0, 1, L);
+        lua.pushBytes(buffer.subarray(at + 1, lineEnd), L);
+        lua.setField(-2, "ok", L);
+      }
+      return next;
+    case 45: // '-'
+      if (push) {
+        pushErrorTable(lua, "-" + line(), L);
+        markStatsCounted(lua, L);
+      }
+      return next;
+    case 42: {
+      // '*'
+      const count = Number(line());
+      if (count < 0) {
+        if (push) lua.pushBoolean(false, L);
+        return next;
+      }
+      if (push) lua.newTable(count, 0, L);
+      let position = next;
+      for (let j = 0; j < count; j++) {
+        position = pushReply(lua, L, buffer, position, push);
+        if (push) lua.rawSetI(-2, j + 1, L);
+      }
+      return position;
+    }
+    case 37: {
+      // '%'
+      const count = Number(line());
+      if (push) {
+        lua.newTable(0, 1, L);
+        lua.newTable(0, count, L);
+      }
+      let position = next;
+      for (let j = 0; j < count; j++) {
+        position = pushReply(lua, L, buffer, position, push);
+        position = pushReply(lua, L, buffer, position, push);
+        if (push) lua.module._lua_settable(L, -3);
+      }
+      if (push) lua.setField(-2, "map", L);
+      return position;
+    }
+    case 126: {
+      // '~'
+      const count = Number(line());
+      if (push) {
+        lua.newTable(0, 1, L);
+        lua.newTable(0, count, L);
+      }
+      let position = next;
+      for (let j = 0; j < count; j++) {
+        position = pushReply(lua, L, buffer, position, push);
+        if (push) {
+          lua.pushBoolean(true, L);
+          lua.module._lua_settable(L, -3);
+        }
+      }
+      if (push) lua.setField(-2, "set", L);
+      return position;
+    }
+    case 95: // '_'
+      if (push) lua.pushNil(L);
+      return next;
+    case 35: // '#'
+      if (push) lua.pushBoolean(buffer[at + 1] === 116, L);
+      return next;
+    case 44: // ','
+      if (push) {
+        lua.newTable(0, 1, L);
+        lua.pushNumber(parseRespDouble(line()), L);
+        lua.setField(-2, "double", L);
+      }
+      return next;
+    case 40: // '('
+      if (push) {
+        lua.newTable(0, 1, L);
+        lua.pushBytes(buffer.subarray(at + 1, lineEnd), L);
+        lua.setField(-2, "big_number", L);
+      }
+      return next;
+    case 61: {
+      // '=': verbatim, "fmt:text"
+      const length = Number(line());
+      if (push) {
+        lua.newTable(0, 1, L);
+        lua.newTable(0, 2, L);
+        lua.pushBytes(buffer.subarray(next + 4, next + length), L);
+        lua.setField(-2, "string", L);
+        lua.pushBytes(buffer.subarray(next, next + 3), L);
+        lua.setField(-2, "format", L);
+        lua.setField(-2, "verbatim_string", L);
+      }
+      return next + length + 2;
+    }
+    case 124: {
+      // '|': attributes are skipped, the reply follows
+      const count = Number(line());
+      let position = next;
+      for (let j = 0; j < 2 * count; j++) position = pushReply(lua, L, buffer, position, false);
+      return pushReply(lua, L, buffer, position, push);
+    }
+    default:
+      throw new Error(`unexpected reply type ${String.fromCharCode(type)} from a command called by a script`);
+  }
+}
+
+function parseRespDouble(text: string): number {
+  if (text === "inf") return Infinity;
+  if (text === "-inf") return -Infinity;
+  if (text === "nan") return NaN;
+  return Number(text);
+}
+
+// ---- Lua value -> Redis reply ----------------------------------------------------
+
+/**
+ * luaReplyToRedisReply: writes the value on top of the stack (consumed) as the reply
+ * to `client`. `scriptResp` is the protocol the script chose (redis.setresp): it
+ * decides what a boolean means, the caller's decides how replies are encoded.
+ */
+export function replyFromLua(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
+  const reply = client.reply;
+  if (!lua.checkStack(4, L)) {
+    server.replyError(client, "ERR reached lua stack limit");
+    lua.pop(1, L);
+    return;
+  }
+  switch (lua.type(-1, L)) {
+    case LUA_TSTRING:
+      reply.bulk(lua.toBytes(-1, L)!);
+      break;
+    case LUA_TBOOLEAN:
+      if (scriptResp === 2) {
+        if (lua.toBoolean(-1, L)) reply.integer(1);
+        else reply.nullBulk();
+      } else reply.boolean(lua.toBoolean(-1, L));
+      break;
+    case LUA_TNUMBER:
+      reply.integer(luaNumberToLongLong(lua.toNumber(-1, L)));
+      break;
+    case LUA_TTABLE:
+      replyTable(lua, L, client, server, scriptResp);
+      return;
+    default:
+      reply.nullBulk();
+  }
+  lua.pop(1, L);
+}
+
+/** (long long) of a Lua number as C casts it on x86-64: NaN and out-of-range values become LLONG_MIN. */
+function luaNumberToLongLong(n: number): number | bigint {
+  if (Number.isNaN(n) || n >= 9223372036854775808 || n < -9223372036854775808) return -9223372036854775808n;
+  const truncated = Math.trunc(n);
+  return Number.isSafeInteger(truncated) ? truncated : BigInt(truncated);
+}
+
+/** The table on top of the stack as a reply (consumed): error, status, double, ..., or an array. */
+function replyTable(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
+  const reply = client.reply;
+  const field = (name: string): number => {
+    lua.pushString(name, L);
+    lua.rawGet(-2, L);
+    return lua.type(-1, L);
+  };
+  if (field("err") === LUA_TSTRING) {
+    lua.pop(1, L);
+    const info = errorInformation(lua, L);
+    if (info.statsCounted) client.reply.error(info.message);
+    else server.replyError(client, info.message);
+    lua.pop(1, L);
+    return;
+  }
+  lua.pop(1, L);
+  if (field("ok") === LUA_TSTRING) {
+    // Like sdsnew, the status ends at a NUL byte; CR and LF become spaces.
+    const text = latin1(lua.toBytes(-1, L)!).split("\0")[0]!.replace(/[\r\n]/g, " ");
+    reply.simple(text);
+    lua.pop(2, L);
+    return;
+  }
+  lua.pop(1, L);
+  if (field("double") === LUA_TNUMBER) {
+    reply.double(lua.toNumber(-1, L));
+    lua.pop(2, L);
+    return;
+  }
+  lua.pop(1, L);
+  if (field("big_number") === LUA_TSTRING) {
+    const text = latin1(lua.toBytes(-1, L)!).replace(/[\r\n]/g, " ");
+    if (reply.resp === 3) reply.raw(latin1Bytes(`(${text}\r\n`));
+    else reply.bulk(latin1Bytes(text));
+    lua.pop(2, L);
+    return;
+  }
+  lua.pop(1, L);
+  if (field("verbatim_string") === LUA_TTABLE) {
+    if (field("format") === LUA_TSTRING) {
+      const format = latin1(lua.toBytes(-1, L)!).split("\0")[0]!;
+      lua.pushString("string", L);
+      lua.rawGet(-3, L);
+      if (lua.type(-1, L) === LUA_TSTRING) {
+        const text = lua.toBytes(-1, L)!;
+        if (reply.resp === 3) {
+          reply.raw(latin1Bytes(`=${text.length + 4}\r\n${format.slice(0, 3).padEnd(3, "\0")}:`));
+          reply.raw(text);
+          reply.raw(latin1Bytes("\r\n"));
+        } else reply.bulk(text);
+        lua.pop(4, L);
+        return;
+      }
+      lua.pop(1, L);
+    }
+    lua.pop(1, L);
+  }
+  lua.pop(1, L);
+  if (field("map") === LUA_TTABLE) {
+    let count = 0;
+    lua.pushNil(L);
+    while (lua.next(-2, L)) {
+      lua.pop(1, L);
+      count++;
+    }
+    reply.mapHeader(count);
+    lua.pushNil(L);
+    while (lua.next(-2, L)) {
+      lua.pushValue(-2, L);
+      replyFromLua(lua, L, client, server, scriptResp);
+      replyFromLua(lua, L, client, server, scriptResp);
+    }
+    lua.pop(2, L);
+    return;
+  }
+  lua.pop(1, L);
+  if (field("set") === LUA_TTABLE) {
+    let count = 0;
+    lua.pushNil(L);
+    while (lua.next(-2, L)) {
+      lua.pop(1, L);
+      count++;
+    }
+    reply.setHeader(count);
+    lua.pushNil(L);
+    while (lua.next(-2, L)) {
+      lua.pop(1, L);
+      lua.pushValue(-1, L);
+      replyFromLua(lua, L, client, server, scriptResp);
+    }
+    lua.pop(2, L);
+    return;
+  }
+  lua.pop(1, L);
+  // An array: elements 1, 2, ... up to the first nil.
+  let length = 0;
+  for (;;) {
+    lua.rawGetI(-1, length + 1, L);
+    const type = lua.type(-1, L);
+    lua.pop(1, L);
+    if (type === LUA_TNIL) break;
+    length++;
+  }
+  reply.arrayHeader(length);
+  for (let j = 1; j <= length; j++) {
+    lua.rawGetI(-1, j, L);
+    replyFromLua(lua, L, client, server, scriptResp);
+  }
+  lua.pop(1, L);
+}
+
+/** luaExtractErrorInformation of the error table on top of the stack (left there). */
+function errorInformation(lua: LuaState, L: number): { message: string; source: string | null; line: string | null; statsCounted: boolean } {
+  const text = (name: string): string | null => {
+    lua.getField(-1, name, L);
+    const value = lua.isString(-1, L) ? latin1(lua.toBytes(-1, L)!).split("\0")[0]! : null;
+    lua.pop(1, L);
+    return value;
+  };
+  lua.getField(-1, "ignore_error_stats_update", L);
+  const statsCounted = lua.type(-1, L) === LUA_TBOOLEAN && lua.toBoolean(-1, L);
+  lua.pop(1, L);
+  return { message: text("err") ?? "", source: text("source"), line: text("line"), statsCounted };
+}
+
+// ---- calling a compiled script ---------------------------------------------------
+
+/** Redis's error handler, defined in Lua as Redis defines it: it completes an error with where it happened. */
+export const ERROR_HANDLER_SOURCE = `local dbg = debug
+debug = nil
+function __redis__err__handler(err)
+  local i = dbg.getinfo(2,'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(3,'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+`;
+
+/** Instructions between two checks of a running script (Redis's count hook period). */
+const HOOK_PERIOD = 100_000;
+
+/**
+ * luaCallFunction: with the error handler and the function on the stack (and, for a
+ * function call, its KEYS and ARGV tables), runs it and replies the result or the
+ * error to the caller. `onHook` runs every HOOK_PERIOD instructions and answers
+ * whether to stop the script (SCRIPT KILL).
+ */
+export function callLuaFunction(
+  lua: LuaState,
+  run: ScriptRun,
+  server: Server,
+  argumentCount: number,
+  hook: number,
+): void {
+  const caller = run.caller;
+  if (hook !== 0) lua.setHook(hook, LUA_MASKCOUNT, HOOK_PERIOD);
+  const status = lua.pcall(argumentCount, 1, -(argumentCount + 2));
+  if (hook !== 0) lua.setHook(0, 0, 0);
+  if (status !== 0) {
+    if (lua.type(-1) !== LUA_TTABLE) {
+      const message = lua.isString(-1) ? latin1(lua.toBytes(-1)!) : "execution failure";
+      server.replyError(caller, `ERR Error running script ${run.functionName}, ${message.slice(0, 100)}`);
+    } else {
+      const info = errorInformation(lua, lua.L);
+      let message = info.message;
+      if (info.line !== null && info.source !== null) message += ` script: ${run.functionName}, on ${info.source}:${info.line}.`;
+      if (info.statsCounted) caller.reply.error(message);
+      else server.replyError(caller, message);
+    }
+    lua.pop(1);
+  } else {
+    replyFromLua(lua, lua.L, caller, server, run.scriptClient.reply.resp);
+  }
+}
+
+/** The hook that makes a busy script kill-able: after SCRIPT KILL it fires on every line so pcall cannot catch it for long. */
+export function killScriptFromHook(lua: LuaState, L: number, hook: number): never {
+  logger.warning("Lua script killed by user with SCRIPT KILL.");
+  lua.setHook(hook, LUA_MASKLINE, 0, L);
+  pushErrorTable(lua, "Script killed by user with SCRIPT KILL...", L);
+  return lua.raiseTop(L);
+}
