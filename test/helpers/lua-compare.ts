@@ -50,9 +50,13 @@ export class LuaComparison {
     readonly client: RawClient,
   ) {}
 
+  /** How many snippets of the last `mismatches` run Redis answered with an error. */
+  lastErrorCount = 0;
+
   /** Runs `snippets` on Redis (pipelined) and here; describes every outcome that differs. */
   async mismatches(snippets: string[]): Promise<string[]> {
     const theirs = await this.onRedis(snippets);
+    this.lastErrorCount = theirs.filter((outcome) => "error" in outcome).length;
     const differences: string[] = [];
     snippets.forEach((source, i) => {
       const ours = runLua(this.lua, source);
