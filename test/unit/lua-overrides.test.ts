@@ -11,6 +11,10 @@ import { libraryState, runLua } from "../helpers/lua.ts";
 import { seededRandom } from "../helpers/random.ts";
 
 const d = haveRedis ? describe : describe.skip;
+
+function pick<T>(random: () => number, items: T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
 const comparison = useLuaComparison(openLuaOverrides);
 
 const NUMBERS = [
@@ -184,6 +188,28 @@ d("string.format matches Redis", () => {
     }
     expect(await comparison().mismatches(snippets)).toEqual([]);
     expect(comparison().lastErrorCount).toBeLessThan(snippets.length / 3);
+  });
+
+  test("%f: halfway cases, negative zero, flags and widths", async () => {
+    const random = seededRandom(0xf1f1);
+    const snippets: string[] = [];
+    for (let n = 0; n < 2500; n++) {
+      const precision = Math.floor(random() * (random() < 0.1 ? 100 : 12));
+      const tie = Math.floor(random() * 2 ** (10 + Math.floor(random() * 40))) / 2 ** (precision + 1);
+      const x = pick(random, [
+        tie,
+        -tie,
+        Math.round(random() * 10 ** Math.floor(random() * 10)) / 10 ** Math.floor(random() * 10),
+        (random() - 0.5) * 10 ** Math.floor(random() * 44 - 22),
+        -(random() * 10 ** -precision),
+        pick(random, [0, -0, 1e21, 999999999999999900000, 1e21 - 65536, 0.5, 1.5, 2.5, -2.5, 1.005, 2.675]),
+      ]);
+      const flags = ["", "-", "+", " ", "#", "0", "+0", "-#", " 0"][Math.floor(random() * 9)];
+      const width = random() < 0.5 ? "" : String(Math.floor(random() * 30));
+      const spec = `%${flags}${width}${random() < 0.2 ? "" : `.${precision}`}f`;
+      snippets.push(`return string.format('[${spec}]', ${luaNumber(x)})`);
+    }
+    expect(await comparison().mismatches(snippets)).toEqual([]);
   });
 
   test("generated floating-point conversions", async () => {

@@ -11,7 +11,7 @@
 // which they always do for a non-number).
 
 import { type LuaState, LUA_TNUMBER, LUA_TNONE } from "../lua.ts";
-import { checkNumberLayout, numberLowWord } from "./lua-raw.ts";
+import { checkNumberLayout, numberLowWord, pushByteArray } from "./lua-raw.ts";
 
 /** 2^52 + 2^51: adding it leaves the integer part of n in the low bits of the sum. */
 const TOBIT_BIAS = 6755399441055744;
@@ -94,7 +94,7 @@ export function openBit(lua: LuaState): void {
       hexBuffer[i] = digits.charCodeAt(bits & 15);
       bits >>>= 4;
     }
-    lua.pushBytes(hexBuffer.subarray(0, width), L);
+    pushByteArray(lua, L, hexBuffer, width);
     return 1;
   });
   lua.setGlobal("bit");

@@ -22,7 +22,8 @@
 import { type LuaState, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING } from "../lua.ts";
 import { isCSpace, parseLuaNumber } from "../../util/float.ts";
 import { TWO_POW_64, toCInt, toCIntViaLong, toCLong, toCUnsignedLong } from "./lp64.ts";
-import { checkNumberLayout, pushNumberWords, raiseWithPositionBytes } from "./lua-raw.ts";
+import { ByteOutput } from "./byte-output.ts";
+import { checkNumberLayout, checkString, pushNumberWords, raiseWithPositionBytes, stringAt, stringView } from "./lua-raw.ts";
 
 export function openLuaOverrides(lua: LuaState): void {
   checkNumberLayout(lua);
@@ -64,44 +65,6 @@ function isDigit(byte: number): boolean {
   return byte >= 0x30 && byte <= 0x39;
 }
 
-/** A growable byte buffer, kept between calls. */
-class Output {
-  bytes = new Uint8Array(256);
-  length = 0;
-
-  reserve(extra: number): void {
-    const needed = this.length + extra;
-    if (needed <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
-  }
-
-  byte(value: number): void {
-    this.reserve(1);
-    this.bytes[this.length++] = value;
-  }
-
-  append(source: Uint8Array): void {
-    this.reserve(source.length);
-    this.bytes.set(source, this.length);
-    this.length += source.length;
-  }
-
-  /** ASCII text (digits, signs, padding). */
-  text(value: string): void {
-    this.reserve(value.length);
-    for (let i = 0; i < value.length; i++) this.bytes[this.length++] = value.charCodeAt(i);
-  }
-
-  repeat(value: number, count: number): void {
-    if (count <= 0) return;
-    this.reserve(count);
-    this.bytes.fill(value, this.length, this.length + count);
-    this.length += count;
-  }
-}
-
 const SPACE = 0x20;
 const ZERO = 0x30;
 
@@ -109,7 +72,7 @@ const ZERO = 0x30;
  * printf's integer conversions: `digits` is the magnitude, `sign` "-", "+", " " or "",
  * `prefix` the "0x"/"0X" of %#x, `leadingZero` %#o's demand that the first digit be a 0.
  */
-function addInteger(output: Output, digits: string, sign: string, prefix: string, flags: number, width: number, precision: number, leadingZero = false): void {
+function addInteger(output: ByteOutput, digits: string, sign: string, prefix: string, flags: number, width: number, precision: number, leadingZero = false): void {
   if (precision >= 0) {
     // An explicit precision is a minimum number of digits, and 0 prints nothing for 0.
     if (precision === 0 && digits === "0") digits = "";
@@ -134,12 +97,50 @@ function addInteger(output: Output, digits: string, sign: string, prefix: string
   if (padding > 0 && (flags & FLAG_MINUS) !== 0) output.repeat(SPACE, padding);
 }
 
-/** Pads `bytes` to `width` with spaces, as printf's %s and %c do (the 0 flag is ignored). */
-function addPadded(output: Output, bytes: Uint8Array, flags: number, width: number): void {
-  const padding = width - bytes.length;
+/** source[start, end) padded to `width` with spaces, as printf's %s and %c do (the 0 flag is ignored). */
+function addPadded(output: ByteOutput, source: Uint8Array, start: number, end: number, flags: number, width: number): void {
+  const padding = width - (end - start);
   if (padding > 0 && (flags & FLAG_MINUS) === 0) output.repeat(SPACE, padding);
-  output.append(bytes);
+  output.copyFrom(source, start, end);
   if (padding > 0 && (flags & FLAG_MINUS) !== 0) output.repeat(SPACE, padding);
+}
+
+/**
+ * printf's %f for the common case, without the trip to the C printf: a finite number
+ * below 1e21, where JavaScript's toFixed is exact (it rounds the double's exact value).
+ * Only a tie differs: toFixed rounds it away from zero, printf to even. The exact
+ * decimal expansion of a double M * 2^E (M odd, E < 0) has -E digits after the point
+ * and ends in 5, so a tie at `precision` digits is exactly E = -(precision + 1): x times
+ * 2^(precision + 1) is an odd integer. Returns false when the C printf must do it.
+ */
+function addFixed(output: ByteOutput, n: number, flags: number, width: number, precision: number): boolean {
+  const magnitude = Math.abs(n);
+  if (!(magnitude < 1e21)) return false;
+  if (precision < 0) precision = 6;
+  let digits = magnitude.toFixed(precision);
+  const scaled = magnitude * 2 ** (precision + 1);
+  if (scaled % 2 === 1) {
+    // A tie, rounded up: when that made the last digit odd, even is one below.
+    const last = digits.charCodeAt(digits.length - 1);
+    if ((last & 1) === 1) digits = digits.slice(0, -1) + String.fromCharCode(last - 1);
+  }
+  if (precision === 0 && (flags & FLAG_HASH) !== 0) digits += ".";
+  // The sign of -0 and of negatives that round to zero is printed too.
+  const sign = n < 0 || Object.is(n, -0) ? "-" : (flags & FLAG_PLUS) !== 0 ? "+" : (flags & FLAG_SPACE) !== 0 ? " " : "";
+  const padding = width - sign.length - digits.length;
+  if (padding > 0 && (flags & FLAG_MINUS) === 0) {
+    if ((flags & FLAG_ZERO) !== 0) {
+      output.text(sign);
+      output.repeat(ZERO, padding);
+      output.text(digits);
+      return true;
+    }
+    output.repeat(SPACE, padding);
+  }
+  output.text(sign);
+  output.text(digits);
+  if (padding > 0 && (flags & FLAG_MINUS) !== 0) output.repeat(SPACE, padding);
+  return true;
 }
 
 const unsignedWords = new Uint32Array(2);
@@ -160,29 +161,32 @@ function signedMagnitude(value: number): string {
 const oneByte = new Uint8Array(1);
 
 function openStringFormat(lua: LuaState): void {
+  const M = lua.module;
   lua.getGlobal("string");
   lua.getField(-1, "format");
   // The VM's own string.format, kept to format floating-point items.
   const cFormat = lua.ref();
-  const output = new Output();
+  const output = new ByteOutput();
 
-  /** Appends `spec` (a "%...f" item) applied to argument `arg` by the C printf. */
-  const addFloat = (L: number, spec: Uint8Array, arg: number): void => {
+  /** Appends the item `spec` (a "%...f" at [start, end) of the VM's memory) applied to argument `arg` by the C printf. */
+  const addFloat = (L: number, start: number, end: number, arg: number): void => {
     lua.pushRef(cFormat, L);
-    lua.pushBytes(spec, L);
+    M._lua_pushlstring(L, start, end - start);
     lua.pushValue(arg, L);
-    lua.module._lua_call(L, 2, 1);
-    const address = lua.module._lua_tolstring(L, -1, 0);
-    output.append(lua.heap.subarray(address, address + lua.length(-1, L)));
+    M._lua_call(L, 2, 1);
+    const address = stringAt(lua, L, -1);
+    output.copyFrom(M.HEAPU8, address, address + stringView.length);
     lua.pop(1, L);
   };
 
   /** %q: the string in double quotes, escaped so that Lua reads it back. */
   const addQuoted = (L: number, arg: number): void => {
-    const text = lua.checkBytes(arg, L);
+    const start = checkString(lua, L, arg);
+    const end = start + stringView.length;
+    const heap = M.HEAPU8;
     output.byte(0x22);
-    for (let i = 0; i < text.length; i++) {
-      const byte = text[i]!;
+    for (let i = start; i < end; i++) {
+      const byte = heap[i]!;
       switch (byte) {
         case 0x22: // "
         case 0x5c: // backslash
@@ -205,22 +209,22 @@ function openStringFormat(lua: LuaState): void {
 
   const format = (L: number): number => {
     const top = lua.top(L);
-    const template = lua.checkBytes(1, L);
-    const end = template.length;
-    /** The byte at `at`, or the NUL that ends every Lua string. */
-    const at = (index: number): number => (index < end ? template[index]! : 0);
+    // The template is read in place. Like every Lua string it is followed by a NUL, which
+    // ends a conversion cut short exactly as it does in C.
+    const template = checkString(lua, L, 1);
+    const end = template + stringView.length;
+    // Fetched again after each argument conversion, which may grow the memory.
+    let heap = M.HEAPU8;
     output.length = 0;
     let arg = 1;
-    let i = 0;
+    let i = template;
     while (i < end) {
-      const percent = template.indexOf(PERCENT, i);
-      if (percent < 0) {
-        output.append(template.subarray(i));
-        break;
+      const byte = heap[i++]!;
+      if (byte !== PERCENT) {
+        output.byte(byte);
+        continue;
       }
-      if (percent > i) output.append(template.subarray(i, percent));
-      i = percent + 1;
-      if (at(i) === PERCENT) {
+      if (heap[i] === PERCENT) {
         output.byte(PERCENT);
         i++;
         continue;
@@ -229,20 +233,20 @@ function openStringFormat(lua: LuaState): void {
       if (++arg > top) lua.argumentError(arg, "no value", L);
       const specStart = i;
       let flags = 0;
-      while (flagBit(at(i)) !== 0) flags |= flagBit(template[i++]!);
-      if (i - specStart >= MAX_FLAGS + 1) lua.raiseWithPosition("invalid format (repeated flags)", L);
+      for (let flag = flagBit(heap[i]!); flag !== 0; flag = flagBit(heap[++i]!)) flags |= flag;
+      if (i - specStart > MAX_FLAGS) lua.raiseWithPosition("invalid format (repeated flags)", L);
       let width = 0;
-      if (isDigit(at(i))) width = template[i++]! - 0x30;
-      if (isDigit(at(i))) width = width * 10 + template[i++]! - 0x30;
+      if (isDigit(heap[i]!)) width = heap[i++]! - 0x30;
+      if (isDigit(heap[i]!)) width = width * 10 + heap[i++]! - 0x30;
       let precision = -1;
-      if (at(i) === DOT) {
+      if (heap[i] === DOT) {
         i++;
         precision = 0;
-        if (isDigit(at(i))) precision = template[i++]! - 0x30;
-        if (isDigit(at(i))) precision = precision * 10 + template[i++]! - 0x30;
+        if (isDigit(heap[i]!)) precision = heap[i++]! - 0x30;
+        if (isDigit(heap[i]!)) precision = precision * 10 + heap[i++]! - 0x30;
       }
-      if (isDigit(at(i))) lua.raiseWithPosition("invalid format (width or precision too long)", L);
-      const conversion = at(i++);
+      if (isDigit(heap[i]!)) lua.raiseWithPosition("invalid format (width or precision too long)", L);
+      const conversion = heap[i++]!;
       switch (conversion) {
         case 0x64: // d
         case 0x69: {
@@ -276,33 +280,40 @@ function openStringFormat(lua: LuaState): void {
           if (oneByte[0] === 0) {
             if ((flags & FLAG_MINUS) === 0) output.repeat(SPACE, width - 1);
           } else {
-            addPadded(output, oneByte, flags, width);
+            addPadded(output, oneByte, 0, 1, flags, width);
           }
+          break;
+        }
+        case 0x66: {
+          // f
+          const n = lua.checkNumber(arg, L);
+          if (!addFixed(output, n, flags, width, precision)) addFloat(L, specStart - 1, i, arg);
           break;
         }
         case 0x65: // e
         case 0x45: // E
-        case 0x66: // f
         case 0x67: // g
         case 0x47: // G
           lua.checkNumber(arg, L); // the error, with this function's name and position
-          addFloat(L, template.subarray(specStart - 1, i), arg);
+          addFloat(L, specStart - 1, i, arg);
           break;
         case 0x71: // q
           addQuoted(L, arg);
           break;
         case 0x73: {
           // s
-          const text = lua.checkBytes(arg, L);
-          if (precision < 0 && text.length >= LONG_STRING) {
-            output.append(text);
+          const start = checkString(lua, L, arg);
+          const length = stringView.length;
+          heap = M.HEAPU8;
+          if (precision < 0 && length >= LONG_STRING) {
+            output.copyFrom(heap, start, start + length);
             break;
           }
           // printf reads a C string: up to the first NUL, then at most `precision` bytes.
-          const nul = text.indexOf(0);
-          let length = nul < 0 ? text.length : nul;
-          if (precision >= 0 && precision < length) length = precision;
-          addPadded(output, text.subarray(0, length), flags, width);
+          let stop = start;
+          const limit = start + (precision >= 0 && precision < length ? precision : length);
+          while (stop < limit && heap[stop] !== 0) stop++;
+          addPadded(output, heap, start, stop, flags, width);
           break;
         }
         default: {
@@ -311,8 +322,9 @@ function openStringFormat(lua: LuaState): void {
           raiseWithPositionBytes(lua, L, new Uint8Array(message));
         }
       }
+      heap = M.HEAPU8;
     }
-    lua.pushBytes(output.bytes.subarray(0, output.length), L);
+    output.push(lua, L);
     return 1;
   };
 
@@ -335,26 +347,27 @@ const ULONG_MAX = (1n << 64n) - 1n;
 
 /**
  * glibc's strtoul with a 64-bit unsigned long, then the check luaB_tonumber makes: the
- * number of `text` (a C string: it ends at a NUL) in `base`, or null when no digit was
- * read or something other than white space follows the digits.
+ * number in `base` of the C string at bytes[start, end) (it ends at a NUL if it has one),
+ * or null when no digit was read or something other than white space follows the digits.
  */
-function parseUnsignedLong(text: Uint8Array, base: number): number | null {
-  const nul = text.indexOf(0);
-  const end = nul < 0 ? text.length : nul;
-  let i = 0;
-  while (i < end && isCSpace(text[i]!)) i++;
+function parseUnsignedLong(bytes: Uint8Array, start: number, end: number, base: number): number | null {
+  let i = start;
+  while (i < end && bytes[i] !== 0) i++;
+  end = i;
+  i = start;
+  while (i < end && isCSpace(bytes[i]!)) i++;
   let negative = false;
-  if (i < end && (text[i] === 0x2d || text[i] === 0x2b)) negative = text[i++] === 0x2d;
+  if (i < end && (bytes[i] === 0x2d || bytes[i] === 0x2b)) negative = bytes[i++] === 0x2d;
   // "0x" before base-16 digits. Without digits after it strtoul stops at the "x",
   // which is not white space, so the answer is nil either way.
-  if (base === 16 && i + 1 < end && text[i] === 0x30 && (text[i + 1]! | 0x20) === 0x78) i += 2;
+  if (base === 16 && i + 1 < end && bytes[i] === 0x30 && (bytes[i + 1]! | 0x20) === 0x78) i += 2;
   const firstDigit = i;
   // Exact in a double while below 2^53; a BigInt takes over beyond.
   let value = 0;
   let big: bigint | null = null;
   let overflow = false;
   for (; i < end; i++) {
-    const digit = digitValue(text[i]!);
+    const digit = digitValue(bytes[i]!);
     if (digit >= base) break;
     if (big === null) {
       const next = value * base + digit;
@@ -370,7 +383,7 @@ function parseUnsignedLong(text: Uint8Array, base: number): number | null {
     }
   }
   if (i === firstDigit) return null;
-  while (i < end && isCSpace(text[i]!)) i++;
+  while (i < end && isCSpace(bytes[i]!)) i++;
   if (i < end) return null;
   if (overflow) return Number(ULONG_MAX);
   if (big === null) return negative && value !== 0 ? TWO_POW_64 - value : value;
@@ -410,9 +423,9 @@ function openToNumber(lua: LuaState): void {
       else pushNumberWords(lua, L, 0, startsWithMinus(lua.toBytes(1, L)!) ? 0xfff80000 : 0x7ff80000);
       return 1;
     }
-    const text = lua.checkBytes(1, L);
+    const text = checkString(lua, L, 1);
     if (base < 2 || base > 36) lua.argumentError(2, "base out of range", L);
-    const value = parseUnsignedLong(text, base);
+    const value = parseUnsignedLong(lua.module.HEAPU8, text, text + stringView.length, base);
     if (value === null) lua.pushNil(L);
     else lua.pushNumber(value, L);
     return 1;

@@ -1,5 +1,13 @@
 // What the C libraries need from the VM beyond LuaState's API: the exact bits of a
-// number on the stack, and argument errors whose text holds arbitrary bytes.
+// number on the stack, argument errors whose text holds arbitrary bytes, and strings read
+// and pushed without making a typed array per call.
+//
+// That last one is for speed. LuaState.checkBytes copies a string out with slice() and
+// pushBytes takes a Uint8Array; in JavaScriptCore creating a typed array (slice, subarray)
+// costs as much as a whole crossing into the VM, and the libraries here run on scripts'
+// hot paths. So they read a string's bytes where it lies in the VM's memory (a string on
+// the stack never moves; only the memory's view must be fetched again after anything
+// that may allocate) and push results from a buffer of their own.
 //
 // Exact bits, because JavaScriptCore turns every NaN that reaches JavaScript into one
 // canonical NaN (lua_tonumber's result, a Float64Array read, alike), while in Redis a NaN
@@ -94,4 +102,51 @@ export function raiseWithPositionBytes(lua: LuaState, L: number, message: Uint8A
   lua.pushBytes(message, L);
   lua.module._lua_concat(L, 2);
   return lua.raiseTop(L);
+}
+
+/** Where the last string `checkString`/`stringAt` found lies in the VM's memory. */
+export const stringView = { address: 0, length: 0 };
+let lengthCell = 0;
+
+/** luaL_checklstring, without a copy: fills `stringView` and returns the address. */
+export function checkString(lua: LuaState, L: number, index: number): number {
+  const M = lua.module;
+  if (lengthCell === 0) lengthCell = M._malloc(8);
+  stringView.address = M._luaL_checklstring(L, index, lengthCell);
+  stringView.length = M.HEAP32[lengthCell >> 2]!;
+  return stringView.address;
+}
+
+/** lua_tolstring, without a copy: fills `stringView` and returns the address (0 when not a string or number). */
+export function stringAt(lua: LuaState, L: number, index: number): number {
+  const M = lua.module;
+  if (lengthCell === 0) lengthCell = M._malloc(8);
+  stringView.address = M._lua_tolstring(L, index, lengthCell);
+  stringView.length = stringView.address === 0 ? 0 : M.HEAP32[lengthCell >> 2]!;
+  return stringView.address;
+}
+
+/** A buffer in the VM's memory that results are copied to before lua_pushlstring. */
+let pushBuffer = 0;
+let pushBufferSize = 0;
+
+/** Pushes the first `length` bytes of `bytes` as a Lua string. */
+export function pushByteArray(lua: LuaState, L: number, bytes: Uint8Array, length: number): void {
+  const M = lua.module;
+  if (length > pushBufferSize) {
+    if (pushBuffer !== 0) M._free(pushBuffer);
+    pushBufferSize = Math.max(length, pushBufferSize * 2, 256);
+    pushBuffer = M._malloc(pushBufferSize);
+    if (pushBuffer === 0) {
+      pushBufferSize = 0;
+      throw new Error("out of memory in the Lua VM");
+    }
+  }
+  const heap = M.HEAPU8;
+  if (length <= 32) {
+    for (let i = 0; i < length; i++) heap[pushBuffer + i] = bytes[i]!;
+  } else {
+    heap.set(length === bytes.length ? bytes : bytes.subarray(0, length), pushBuffer);
+  }
+  M._lua_pushlstring(L, pushBuffer, length);
 }

@@ -27,7 +27,8 @@
 
 import { type LuaState, LUA_TNIL, LUA_TNONE, LUA_TNUMBER } from "../lua.ts";
 import { toCLong, toCSize, toCUnsignedLong } from "./lp64.ts";
-import { argumentErrorBytes, checkNumberLayout, numberHighWord, numberLowWord, pushNumberWords } from "./lua-raw.ts";
+import { ByteOutput } from "./byte-output.ts";
+import { argumentErrorBytes, checkNumberLayout, checkString, numberHighWord, numberLowWord, pushNumberWords, stringView } from "./lua-raw.ts";
 
 const BIG = 0;
 const LITTLE = 1;
@@ -51,43 +52,18 @@ function isAlphanumeric(byte: number): boolean {
   return isDigit(byte) || ((byte | 0x20) >= 97 && (byte | 0x20) <= 122);
 }
 
-/** A growable byte buffer, kept between calls. */
-class Output {
-  bytes = new Uint8Array(256);
-  length = 0;
-
-  reserve(extra: number): void {
-    const needed = this.length + extra;
-    if (needed <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
-  }
-
-  zeros(count: number): void {
-    this.reserve(count);
-    this.bytes.fill(0, this.length, this.length + count);
-    this.length += count;
-  }
-
-  append(source: Uint8Array, count: number): void {
-    this.reserve(count);
-    this.bytes.set(count === source.length ? source : source.subarray(0, count), this.length);
-    this.length += count;
-  }
-}
-
 const scratch = new DataView(new ArrayBuffer(8));
 const scratchBytes = new Uint8Array(scratch.buffer);
 const longWords = new Uint32Array(2);
 
 export function openStruct(lua: LuaState): void {
   checkNumberLayout(lua);
-  const output = new Output();
+  const output = new ByteOutput();
 
   // The parsing state of the format being read: shared by the three functions, which
-  // never run inside one another.
-  let format: Uint8Array = new Uint8Array(0);
+  // never run inside one another. The format is copied out of the VM (it is short, and
+  // packing may grow the VM's memory while it is being read).
+  let format = new Uint8Array(64);
   let formatEnd = 0;
   let cursor = 0;
   let endian = NATIVE;
@@ -95,9 +71,17 @@ export function openStruct(lua: LuaState): void {
 
   /** Reads argument 1 as a C string. */
   const startFormat = (L: number): void => {
-    format = lua.checkBytes(1, L);
-    const nul = format.indexOf(0);
-    formatEnd = nul < 0 ? format.length : nul;
+    const start = checkString(lua, L, 1);
+    const length = stringView.length;
+    if (length > format.length) format = new Uint8Array(Math.max(length, format.length * 2));
+    const heap = lua.module.HEAPU8;
+    let i = 0;
+    for (; i < length; i++) {
+      const byte = heap[start + i]!;
+      if (byte === 0) break;
+      format[i] = byte;
+    }
+    formatEnd = i;
     cursor = 0;
     endian = NATIVE;
     align = 1;
@@ -221,7 +205,7 @@ export function openStruct(lua: LuaState): void {
         scratch.setUint32(little ? 0 : 4, low, little);
       }
     }
-    output.append(scratchBytes, size);
+    output.copyFrom(scratchBytes, 0, size);
   };
 
   const pack = (L: number): number => {
@@ -236,7 +220,7 @@ export function openStruct(lua: LuaState): void {
       let size = optionSize(L, option);
       const pad = padding(total, option, size);
       total += pad;
-      output.zeros(pad);
+      output.repeat(0, pad);
       switch (option) {
         case 0x62: // b
         case 0x42: // B
@@ -250,7 +234,7 @@ export function openStruct(lua: LuaState): void {
           packInteger(L, arg++, size);
           break;
         case 0x78: // x
-          output.zeros(1);
+          output.byte(0);
           break;
         case 0x66: // f
         case 0x64: // d
@@ -259,13 +243,14 @@ export function openStruct(lua: LuaState): void {
         case 0x63: // c
         case 0x73: {
           // s
-          const text = lua.checkBytes(arg++, L);
-          if (size === 0) size = text.length;
+          const text = checkString(lua, L, arg++);
+          const length = stringView.length;
+          if (size === 0) size = length;
           // struct.c checks after moving on to the next argument, and names that one.
-          if (text.length < size) lua.argumentError(arg, "string too short", L);
-          output.append(text, size);
+          if (length < size) lua.argumentError(arg, "string too short", L);
+          output.copyFrom(lua.module.HEAPU8, text, text + size);
           if (option === 0x73) {
-            output.zeros(1);
+            output.byte(0);
             size++;
           }
           break;
@@ -275,7 +260,7 @@ export function openStruct(lua: LuaState): void {
       }
       total += size;
     }
-    lua.pushBytes(output.bytes.subarray(0, output.length), L);
+    output.push(lua, L);
     return 1;
   };
 
@@ -328,9 +313,8 @@ export function openStruct(lua: LuaState): void {
   const unpack = (L: number): number => {
     startFormat(L);
     // The data stays on the stack (argument 2), so its bytes are read in place.
-    if (!lua.isString(2, L)) lua.checkBytes(2, L); // raises luaL_checklstring's error
-    const dataAddress = lua.module._lua_tolstring(L, 2, 0);
-    const dataLength = lua.length(2, L);
+    const dataAddress = checkString(lua, L, 2);
+    const dataLength = stringView.length;
     let start = 1;
     const offsetType = lua.type(3, L);
     if (offsetType !== LUA_TNONE && offsetType !== LUA_TNIL) start = toCLong(lua.checkNumber(3, L));
@@ -377,17 +361,20 @@ export function openStruct(lua: LuaState): void {
             results--;
             if (!(size <= dataLength && position <= dataLength - size)) lua.argumentError(2, "data string too short", L);
           }
-          lua.pushBytes(lua.heap.subarray(dataAddress + position, dataAddress + position + size), L);
+          lua.module._lua_pushlstring(L, dataAddress + position, size);
           results++;
           break;
         }
         case 0x73: {
           // s
           const heap = lua.heap;
-          const nul = heap.subarray(dataAddress + position, dataAddress + dataLength).indexOf(0);
-          if (nul < 0) lua.raiseWithPosition("unfinished string in data", L);
-          size = nul + 1;
-          lua.pushBytes(heap.subarray(dataAddress + position, dataAddress + position + nul), L);
+          const start = dataAddress + position;
+          const end = dataAddress + dataLength;
+          let nul = start;
+          while (nul < end && heap[nul] !== 0) nul++;
+          if (nul === end) lua.raiseWithPosition("unfinished string in data", L);
+          size = nul - start + 1;
+          lua.module._lua_pushlstring(L, start, nul - start);
           results++;
           break;
         }
