@@ -403,8 +403,8 @@ function openToNumber(lua: LuaState): void {
     const baseType = lua.type(2, L);
     const base = baseType === LUA_TNONE || baseType === LUA_TNIL ? 10 : toCIntViaLong(lua.checkNumber(2, L));
     if (base === 10) {
-      lua.checkAny(1, L);
       const type = lua.type(1, L);
+      if (type === LUA_TNONE) lua.checkAny(1, L); // raises "value expected"
       if (type === LUA_TNUMBER) {
         lua.pushValue(1, L);
         return 1;

@@ -19,6 +19,11 @@
 //   lua_State: { next: 4 bytes, tt, marked, status: 1 byte each, (pad), top @8, base @12 }
 //   TValue:    { value: 8 bytes (the double), tt: int, (pad) } = 16 bytes
 
+//
+// The buffers below live in the VM's memory and are allocated once: there is one VM
+// module per process (lua.ts), shared by every Lua state, and a buffer is never in use
+// by two calls at once.
+
 import { type LuaState, LUA_TNUMBER } from "../lua.ts";
 
 const TOP_OFFSET = 8;

@@ -2,7 +2,8 @@
 // scripts: struct.pack(fmt, ...), struct.unpack(fmt, data [, pos]), struct.size(fmt).
 //
 // A format is a sequence of options, each with an optional count:
-//   > < (=, !)   big / little endian; "!n" aligns to n (a power of 2; "!" alone = 8)
+//   > <          big / little endian (little, the machine's order, until told)
+//   ! [n]        align items to n bytes (a power of 2; "!" alone is 8)
 //   b B h H      signed / unsigned char (1 byte) and short (2)
 //   l L T        long, unsigned long, size_t: 8 bytes, as on 64-bit Redis
 //   i I [n]      int of n bytes (default 4, at most 32)
@@ -32,7 +33,7 @@ import { argumentErrorBytes, checkNumberLayout, checkString, numberHighWord, num
 
 const BIG = 0;
 const LITTLE = 1;
-/** The machine's own order (x86-64); packing "=" or no option uses it. */
+/** The machine's own order (x86-64), used until a format says otherwise. */
 const NATIVE = LITTLE;
 
 /** The largest integer option, "i32". */
@@ -368,13 +369,13 @@ export function openStruct(lua: LuaState): void {
         case 0x73: {
           // s
           const heap = lua.heap;
-          const start = dataAddress + position;
+          const from = dataAddress + position;
           const end = dataAddress + dataLength;
-          let nul = start;
+          let nul = from;
           while (nul < end && heap[nul] !== 0) nul++;
           if (nul === end) lua.raiseWithPosition("unfinished string in data", L);
-          size = nul - start + 1;
-          lua.module._lua_pushlstring(L, start, nul - start);
+          size = nul - from + 1;
+          lua.module._lua_pushlstring(L, from, nul - from);
           results++;
           break;
         }
