@@ -415,6 +415,28 @@ export function parseSortWeight(bytes: Uint8Array): number | null {
   return hexIsExactly(bytes, magnitude) ? value : null;
 }
 
+/**
+ * Lua 5.1's luaO_str2d over glibc strtod, which is how Redis's Lua reads a numeric string
+ * (tonumber, the lexer, arithmetic on strings): a C string (it ends at the first NUL),
+ * white space allowed before and after the number and nothing else; overflow gives
+ * +-inf, underflow 0, "nan" NaN (its sign is the text's; JavaScript cannot carry it).
+ * luaO_str2d retries with strtoul when strtod stops at an "x", but glibc's strtod reads
+ * hex itself, so the retry can only stop at that same "x": it never turns a failure
+ * into a number. Returns null for text that is not a number.
+ */
+export function parseLuaNumber(bytes: Uint8Array): number | null {
+  let to = bytes.indexOf(0);
+  if (to < 0) to = bytes.length;
+  let start = 0;
+  while (start < to && isCSpace(bytes[start]!)) start++;
+  scanStrtod(bytes, start, to);
+  if (scanned.kind === ScanKind.None) return null;
+  let end = scanned.end;
+  while (end < to && isCSpace(bytes[end]!)) end++;
+  if (end !== to) return null;
+  return scannedToDouble(bytes, start);
+}
+
 /** Whether the scanned hex literal equals `magnitude` (a subnormal) exactly. */
 function hexIsExactly(bytes: Uint8Array, magnitude: number): boolean {
   const { digits, exponent, sticky } = hexMantissa(bytes);

@@ -36,7 +36,11 @@ export function runLua(lua: LuaState, source: string): LuaOutcome {
  * Lua raised ("user_script:1: boom"), which is what runLua reports for the same error.
  */
 export async function redisLua(client: RawClient, source: string): Promise<LuaOutcome> {
-  const raw = await client.callRaw("EVAL", source, "0");
+  return luaOutcomeOfReply(await client.callRaw("EVAL", source, "0"));
+}
+
+/** EVAL's raw reply (see redisLua) as a LuaOutcome. */
+export function luaOutcomeOfReply(raw: string): LuaOutcome {
   if (raw.startsWith("-")) {
     const message = raw.slice(1, -2).replace(/^ERR /, "");
     return { error: message.replace(/ script: [0-9a-f]{40}, on @user_script:\d+\.$/, "") };
