@@ -24,6 +24,11 @@ export const LUA_ENVIRONINDEX = -10001;
 export const LUA_GLOBALSINDEX = -10002;
 export const LUA_MULTRET = -1;
 
+/** lua_upvalueindex: the pseudo-index of a C closure's upvalue `n` (from 1). */
+export function luaUpvalueIndex(n: number): number {
+  return LUA_GLOBALSINDEX - n;
+}
+
 export const LUA_TNONE = -1;
 export const LUA_TNIL = 0;
 export const LUA_TBOOLEAN = 1;
@@ -88,6 +93,8 @@ export class LuaState {
   private readonly lengthCell: number;
   /** Function-table slots this state registered, released by close(). */
   private readonly functionPointers: number[] = [];
+  /** NULL-terminated `const char *[]` option lists for luaL_checkoption, by their joined names. */
+  private readonly optionLists = new Map<string, number>();
 
   constructor() {
     this.L = M._luaL_newstate();
@@ -110,18 +117,25 @@ export class LuaState {
     this.functionPointers.length = 0;
     if (this.scratch !== 0) M._free(this.scratch);
     M._free(this.lengthCell);
+    for (const list of this.optionLists.values()) M._free(list);
+    this.optionLists.clear();
   }
 
   /** Copies `bytes` into scratch memory and returns its address (valid until the next copy). */
   private copyIn(bytes: Uint8Array, extra = 0): number {
-    const needed = bytes.length + extra;
+    const pointer = this.reserveScratch(bytes.length + extra);
+    M.HEAPU8.set(bytes, pointer);
+    return pointer;
+  }
+
+  /** The scratch memory's address, with room for `needed` bytes. */
+  private reserveScratch(needed: number): number {
     if (needed > this.scratchSize) {
       if (this.scratch !== 0) M._free(this.scratch);
       this.scratchSize = Math.max(needed, 256, this.scratchSize * 2);
       this.scratch = M._malloc(this.scratchSize);
       if (this.scratch === 0) throw new Error("out of memory in the Lua VM");
     }
-    M.HEAPU8.set(bytes, this.scratch);
     return this.scratch;
   }
 
@@ -183,6 +197,16 @@ export class LuaState {
     M._lua_pushlstring(L, bytes.length === 0 ? 0 : this.copyIn(bytes), bytes.length);
   }
 
+  /** Pushes bytes[from, to) as a string; short ones are copied byte by byte, cheaper than a subarray. */
+  pushByteRange(bytes: Uint8Array, from: number, to: number, L = this.L): void {
+    const length = to - from;
+    if (length >= 64) return this.pushBytes(bytes.subarray(from, to), L);
+    const pointer = this.reserveScratch(length);
+    const heap = M.HEAPU8;
+    for (let i = 0; i < length; i++) heap[pointer + i] = bytes[from + i]!;
+    M._lua_pushlstring(L, length === 0 ? 0 : pointer, length);
+  }
+
   pushString(text: string, L = this.L): void {
     this.pushBytes(encoder.encode(text), L);
   }
@@ -190,6 +214,25 @@ export class LuaState {
   /** Pushes a JS function as a Lua C function (registered once; keep the closure for reuse). */
   pushFunction(fn: LuaCFunction, L = this.L): void {
     M._lua_pushcclosure(L, this.functionPointer(fn), 0);
+  }
+
+  /** lua_pushcclosure: a C function (a functionPointer slot) with the top `upvalueCount` values as upvalues. */
+  pushClosure(pointer: number, upvalueCount: number, L = this.L): void {
+    M._lua_pushcclosure(L, pointer, upvalueCount);
+  }
+
+  pushLightUserdata(pointer: number, L = this.L): void {
+    M._lua_pushlightuserdata(L, pointer);
+  }
+
+  /** lua_newuserdata: pushes a new full userdata of `size` bytes and returns its address. */
+  newUserdata(size: number, L = this.L): number {
+    return M._lua_newuserdata(L, size);
+  }
+
+  /** lua_touserdata: the address of a (light or full) userdata, 0 for anything else. */
+  toUserdata(index: number, L = this.L): number {
+    return M._lua_touserdata(L, index);
   }
 
   /** The function-table slot for `fn`, wrapped so that a JS exception becomes a Lua error. */
@@ -212,6 +255,22 @@ export class LuaState {
     if (pointer === 0) return null;
     const length = M.HEAP32[this.lengthCell >> 2]!;
     return M.HEAPU8.slice(pointer, pointer + length);
+  }
+
+  /**
+   * lua_tolstring without the copy, for hot paths: the address in `heap` of the bytes of
+   * the string at `index` (0 when it is neither a string nor a number; a number is
+   * converted in place), their count then in `lastLength`. Valid until the VM next
+   * allocates. (Not a subarray view: JSC takes ~150 ns to make one, more than reading a
+   * short string costs.)
+   */
+  toAddress(index: number, L = this.L): number {
+    return M._lua_tolstring(L, index, this.lengthCell);
+  }
+
+  /** The byte count of the string toAddress or checkAddress last returned. */
+  get lastLength(): number {
+    return M.HEAP32[this.lengthCell >> 2]!;
   }
 
   /** The value at `index` as text (UTF-8 decoded), or null. */
@@ -376,6 +435,39 @@ export class LuaState {
     const pointer = M._luaL_checklstring(L, position, this.lengthCell);
     const length = M.HEAP32[this.lengthCell >> 2]!;
     return M.HEAPU8.slice(pointer, pointer + length);
+  }
+
+  /** luaL_checklstring without the copy: the address, the length then in `lastLength` (see toAddress). */
+  checkAddress(position: number, L = this.L): number {
+    return M._luaL_checklstring(L, position, this.lengthCell);
+  }
+
+  /**
+   * luaL_checkoption with no default: the index in `options` of the string argument, or
+   * the Lua error "bad argument #n to 'f' (invalid option 'x')". The C list is built once
+   * per distinct `options` and kept until close().
+   */
+  checkOption(position: number, options: readonly string[], L = this.L): number {
+    const key = options.join("\0");
+    let list = this.optionLists.get(key);
+    if (list === undefined) {
+      // The pointer array, then the NUL-terminated names it points to.
+      const names = options.map((option) => encoder.encode(option));
+      const pointersSize = (names.length + 1) * 4;
+      const address = M._malloc(pointersSize + names.reduce((total, name) => total + name.length + 1, 0));
+      if (address === 0) throw new Error("out of memory in the Lua VM");
+      let text = address + pointersSize;
+      names.forEach((name, i) => {
+        M.HEAP32[(address >> 2) + i] = text;
+        M.HEAPU8.set(name, text);
+        M.HEAPU8[text + name.length] = 0;
+        text += name.length + 1;
+      });
+      M.HEAP32[(address >> 2) + names.length] = 0;
+      this.optionLists.set(key, address);
+      list = address;
+    }
+    return M._luaL_checkoption(L, position, 0, list);
   }
 
   /** luaL_checknumber. */

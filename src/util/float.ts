@@ -10,8 +10,12 @@
 //   - zslParseRange (ZRANGEBYSCORE & co.): plain strtod on the C string, so
 //     leading spaces, "" (zero) and overflow are accepted, and parsing stops at
 //     an embedded NUL.
+//   - Lua cjson's decoder: strtod at a number in the JSON text, carrying on
+//     after whatever it consumed (strtodPrefix), errno ignored.
 // Writing:
 //   - addReplyDouble: printf "%.17g" (glibc rounds ties to even), "inf"/"-inf".
+//   - Lua cjson's encoder: printf "%.14g" (the format of Lua's tostring) or
+//     another precision the script sets (formatDoubleG).
 //   - ld2string LD_STR_HUMAN: printf "%.17Lf" of the long double, trailing
 //     zeros and a trailing '.' removed, "-0" turned into "0".
 //
@@ -337,6 +341,28 @@ function scannedToDouble(bytes: Uint8Array, from: number): number {
   }
 }
 
+/** What strtodPrefix read: the value and one past the last byte converted. */
+export interface StrtodResult {
+  value: number;
+  /** Equals the `from` passed in when nothing converts (the value is then 0). */
+  end: number;
+}
+
+/**
+ * glibc strtod on bytes[from, to) with no white space skipped and no errno
+ * check: the longest prefix that converts (decimal, hex float, "inf",
+ * "infinity", "nan", "nan(chars)", with an optional sign), overflow giving
+ * +-inf and underflow 0. For Lua cjson's decoder, which hands strtod the text
+ * at a number and carries on after whatever it consumed. A NaN's sign is lost
+ * (JS has one NaN): a caller that needs it checks for a leading '-'.
+ */
+export function strtodPrefix(bytes: Uint8Array, from: number, to: number, result: StrtodResult): StrtodResult {
+  scanStrtod(bytes, from, to);
+  result.end = scanned.end;
+  result.value = scannedToDouble(bytes, from);
+  return result;
+}
+
 // ---------------------------------------------------------------------------
 // Parsing doubles
 
@@ -537,8 +563,17 @@ export function formatDouble(d: number): string {
     if ((last & 1) === 1) digits = digits.slice(0, 16) + String.fromCharCode(48 + last - 1);
   }
 
+  return layoutG(negative, digits, exponent, 17);
+}
+
+/**
+ * The "%g" layout of `precision` significant `digits` (already rounded) times
+ * 10^exponent: fixed notation when -4 <= exponent < precision, else
+ * "d.ddde+XX"; trailing zeros and a bare '.' dropped (no '#' flag).
+ */
+function layoutG(negative: boolean, digits: string, exponent: number, precision: number): string {
   const sign = negative ? "-" : "";
-  if (exponent < -4 || exponent >= 17) {
+  if (exponent < -4 || exponent >= precision) {
     const fraction = stripTrailingZeros(digits.slice(1));
     const absExponent = exponent < 0 ? -exponent : exponent;
     return (
@@ -555,6 +590,93 @@ export function formatDouble(d: number): string {
     return sign + digits.slice(0, exponent + 1) + (fraction.length > 0 ? "." + fraction : "");
   }
   return sign + "0." + "0".repeat(-exponent - 1) + stripTrailingZeros(digits);
+}
+
+/** 10^n for n = 0..17, exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 18 }, (_, n) => 10 ** n);
+
+/**
+ * printf "%.<precision>g" of a double as glibc prints it, for precision 1..17:
+ * Lua's tostring and cjson's numbers use "%.14g" (0.1 -> "0.1", 2^53 ->
+ * "9.007199254741e+15", 1e300 -> "1e+300", -0 -> "-0"). "inf", "-inf" and
+ * "nan" as glibc spells them; glibc's "-nan" for a NaN with the sign bit set
+ * cannot be told apart here (JS does not expose a NaN's sign), so callers that
+ * care handle NaN themselves.
+ *
+ * JS's toExponential rounds exact ties away from zero, glibc to even
+ * (100000000000005 is "1e+14" at precision 14), so ties are found and
+ * settled here, as formatDouble does for 17 digits.
+ */
+export function formatDoubleG(d: number, precision: number): string {
+  if (d !== d) return "nan";
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  const negative = d < 0 || (d === 0 && 1 / d < 0);
+  const magnitude = negative ? -d : d;
+  // Integers with at most `precision` digits print as themselves: the common case. (Only
+  // below 2^53 does String() give every digit; above it prints the shortest round trip.)
+  if (Number.isSafeInteger(magnitude) && magnitude < POWERS_OF_TEN[precision]!) return negative ? "-" + magnitude : String(magnitude);
+
+  if (precision <= 14 && magnitude >= SMALLEST_NORMAL_DOUBLE) {
+    // The shortest text that reads back as a normal double (toExponential() without
+    // digits) is within half an ulp of it, far closer than half a step between 15-digit
+    // decimals: when it has at most `precision` digits, it is the rounded value. And a
+    // tie, a (precision + 1)-digit decimal exactly, is its own shortest text.
+    const shortest = magnitude.toExponential();
+    const ePosition = shortest.indexOf("e");
+    const digits = ePosition === 1 ? shortest[0]! : shortest[0]! + shortest.slice(2, ePosition);
+    const exponent = Number(shortest.slice(ePosition + 1));
+    if (digits.length <= precision) return layoutG(negative, digits.padEnd(precision, "0"), exponent, precision);
+    if (
+      digits.length === precision + 1 &&
+      digits.charCodeAt(precision) === 53 /* 5 */ &&
+      (digits.charCodeAt(precision - 1) & 1) === 0 &&
+      isExactDecimal(magnitude, digits, exponent)
+    ) {
+      // Half way, and the truncated digits end even: glibc keeps them, JS rounds up.
+      return layoutG(negative, digits.slice(0, precision), exponent, precision);
+    }
+  }
+
+  const text = magnitude.toExponential(precision - 1);
+  const ePosition = text.indexOf("e");
+  let digits = precision === 1 ? text[0]! : text[0]! + text.slice(2, ePosition);
+  let exponent = Number(text.slice(ePosition + 1));
+  if (precision > 14) {
+    const longer = magnitude.toExponential(precision);
+    const longerE = longer.indexOf("e");
+    const longerDigits = longer[0]! + longer.slice(2, longerE);
+    const longerExponent = Number(longer.slice(longerE + 1));
+    if (
+      longerDigits.charCodeAt(precision) === 53 /* 5 */ &&
+      (longerDigits.charCodeAt(precision - 1) & 1) === 0 &&
+      isExactDecimal(magnitude, longerDigits, longerExponent)
+    ) {
+      digits = longerDigits.slice(0, precision);
+      exponent = longerExponent;
+    }
+  }
+  return layoutG(negative, digits, exponent, precision);
+}
+
+/**
+ * Whether the decimal d.ddd * 10^exponent (`digits` with the point after the first)
+ * is exactly `magnitude`. Only a multiple of 2^-25 can equal a decimal of at most 18
+ * significant digits (m / 2^k has m * 5^k for digits, so k <= 25): the rest is ruled
+ * out before the exact comparison.
+ */
+function isExactDecimal(magnitude: number, digits: string, exponent: number): boolean {
+  if (!Number.isInteger(magnitude) && !Number.isInteger(magnitude * TWO_POW_25)) return false;
+  // digits * 10^(exponent - length + 1) against significand * 2^binaryExponent, in integers.
+  const { significand, exponent: binaryExponent } = splitDouble(magnitude);
+  let binarySide = significand;
+  let decimalSide = BigInt(digits);
+  if (binaryExponent >= 0) binarySide <<= BigInt(binaryExponent);
+  else decimalSide <<= BigInt(-binaryExponent);
+  const decimalExponent = exponent - digits.length + 1;
+  if (decimalExponent >= 0) decimalSide *= 10n ** BigInt(decimalExponent);
+  else binarySide *= 10n ** BigInt(-decimalExponent);
+  return binarySide === decimalSide;
 }
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import {
   LongDouble,
   formatDouble,
+  formatDoubleG,
   formatLongDoubleHuman,
   parseDouble,
   parseLongDouble,
@@ -316,29 +317,30 @@ describe("formatDouble (addReplyDouble, %.17g)", () => {
 });
 
 /**
- * printf("%.17g") of a finite non-zero double from its exact decimal expansion
- * (BigInt arithmetic, glibc's round half to even): the reference formatDouble's
- * fast paths are checked against.
+ * printf("%.<precision>g") of a finite non-zero double from its exact decimal expansion
+ * (BigInt arithmetic, glibc's round half to even): the reference formatDouble's and
+ * formatDoubleG's fast paths are checked against.
  */
-function exact17g(value: number): string {
+function exactG(value: number, precision: number): string {
   const { significand, exponent } = splitDouble(value);
   // The exact value is digits × 10^(pointPosition - digits.length).
   let digits = exponent >= 0 ? (significand << BigInt(exponent)).toString() : (significand * 5n ** BigInt(-exponent)).toString();
   let pointPosition = exponent >= 0 ? digits.length : digits.length + exponent;
-  if (digits.length > 17) {
-    const kept = digits.slice(0, 17);
-    const firstDropped = digits.charCodeAt(17) - 48;
-    const roundUp = firstDropped > 5 || (firstDropped === 5 && (/[1-9]/.test(digits.slice(18)) || (kept.charCodeAt(16) - 48) % 2 === 1));
+  if (digits.length > precision) {
+    const kept = digits.slice(0, precision);
+    const firstDropped = digits.charCodeAt(precision) - 48;
+    const roundUp =
+      firstDropped > 5 || (firstDropped === 5 && (/[1-9]/.test(digits.slice(precision + 1)) || (kept.charCodeAt(precision - 1) - 48) % 2 === 1));
     digits = roundUp ? (BigInt(kept) + 1n).toString() : kept;
-    if (digits.length > 17) {
-      digits = digits.slice(0, 17);
+    if (digits.length > precision) {
+      digits = digits.slice(0, precision);
       pointPosition += 1;
     }
   }
   digits = digits.replace(/0+$/, "") || "0";
   const decimalExponent = pointPosition - 1;
   let text: string;
-  if (decimalExponent < -4 || decimalExponent >= 17) {
+  if (decimalExponent < -4 || decimalExponent >= precision) {
     const magnitude = Math.abs(decimalExponent);
     text = `${digits[0]}${digits.length > 1 ? "." + digits.slice(1) : ""}e${decimalExponent < 0 ? "-" : "+"}${magnitude < 10 ? "0" : ""}${magnitude}`;
   } else if (decimalExponent >= 0) {
@@ -348,6 +350,10 @@ function exact17g(value: number): string {
     text = "0." + "0".repeat(-decimalExponent - 1) + digits;
   }
   return value < 0 ? "-" + text : text;
+}
+
+function exact17g(value: number): string {
+  return exactG(value, 17);
 }
 
 describe("splitDouble", () => {
@@ -394,6 +400,68 @@ describe("formatDouble against the exact decimal expansion", () => {
       expect(formatDouble(value)).toBe(exact17g(value));
     }
     expect(formatDouble(123456789012345.625)).toBe("123456789012345.62");
+  });
+});
+
+describe("formatDoubleG (printf %.<precision>g: Lua's tostring, cjson)", () => {
+  const random = new Random(4242);
+
+  test("examples at %.14g", () => {
+    const cases: [number, string][] = [
+      [0, "0"],
+      [-0, "-0"],
+      [0.1, "0.1"],
+      [1 / 3, "0.33333333333333"],
+      [1e300, "1e+300"],
+      [2 ** 53, "9.007199254741e+15"],
+      [123456789012345, "1.2345678901234e+14"],
+      [100000000000005, "1e+14"],
+      [100000000000015, "1.0000000000002e+14"],
+      [1e-5, "1e-05"],
+      [0.0001, "0.0001"],
+      [5e-324, "4.9406564584125e-324"],
+      [Infinity, "inf"],
+      [-Infinity, "-inf"],
+      [NaN, "nan"],
+    ];
+    for (const [value, expected] of cases) expect(formatDoubleG(value, 14)).toBe(expected);
+  });
+
+  test("ties round half to even at every precision", () => {
+    expect(formatDoubleG(2.5, 1)).toBe("2");
+    expect(formatDoubleG(3.5, 1)).toBe("4");
+    expect(formatDoubleG(9.5, 1)).toBe("1e+01");
+    expect(formatDoubleG(0.125, 2)).toBe("0.12");
+    expect(formatDoubleG(1.5e20, 1)).toBe("2e+20");
+    for (let precision = 1; precision <= 17; precision++) {
+      for (let i = 0; i < 300; i++) {
+        // An integer of precision + 1 digits ending in 5, scaled by a power of two or ten
+        // that keeps it exact: a tie at `precision`.
+        const digits = Math.floor(random.nextUint32() / 2 ** 32 * 10 ** Math.min(precision, 15)) * 10 + 5;
+        for (const value of [digits, digits / 2 ** (random.nextUint32() % 20), digits * 10 ** (random.nextUint32() % 8)]) {
+          if (!Number.isFinite(value)) continue;
+          expect(formatDoubleG(value, precision)).toBe(exactG(value, precision));
+          expect(formatDoubleG(-value, precision)).toBe(exactG(-value, precision));
+        }
+      }
+    }
+  });
+
+  test("random bit patterns, binary fractions and subnormals at every precision", () => {
+    const view = new DataView(new ArrayBuffer(8));
+    const values: number[] = [5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, Number.MAX_VALUE, 1e14, 1e15, 99999999999999.99];
+    for (let i = 0; i < 3000; i++) {
+      view.setUint32(0, random.nextUint32());
+      view.setUint32(4, random.nextUint32());
+      const value = view.getFloat64(0);
+      if (Number.isFinite(value) && value !== 0) values.push(value);
+      const draw = random.nextUint32();
+      values.push((draw % 100000) / 1000, (draw % 1000000) / 64, draw * 1e-9, draw * 4096 + 0.5, (draw % 2 ** 20) * 2 ** -25, draw * 2 ** -1074);
+    }
+    for (const value of values) {
+      for (let precision = 1; precision <= 17; precision++) expect(formatDoubleG(value, precision)).toBe(exactG(value, precision));
+    }
+    for (const value of values.slice(0, 2000)) expect(formatDoubleG(value, 17)).toBe(formatDouble(value));
   });
 });
 
