@@ -75,6 +75,19 @@ const M = api.module as unknown as LuaModule;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * The address of the number at stack `index` of L (pseudo-indices are not on the stack).
+ * In this wasm32 build lua_State keeps `top` at byte 8 and `base` at byte 12 (after
+ * next, tt, marked, status), and a TValue is 16 bytes: the 8-byte value, then the type
+ * tag. The tag check catches a build laid out otherwise.
+ */
+function numberSlot(L: number, index: number): number {
+  if (index === 0 || index <= LUA_REGISTRYINDEX) throw new Error(`not a stack index: ${index}`);
+  const slot = index > 0 ? M.HEAP32[(L + 12) >> 2]! + (index - 1) * 16 : M.HEAP32[(L + 8) >> 2]! + index * 16;
+  if (M.HEAP32[(slot + 8) >> 2] !== LUA_TNUMBER) throw new Error("not a number, or an unexpected Lua stack layout");
+  return slot;
+}
+
 /** True for the exception emscripten's longjmp throws (lua_error unwinding). */
 function isLuaUnwind(error: unknown): boolean {
   return typeof error === "number";
@@ -181,6 +194,12 @@ export class LuaState {
     return M._lua_checkstack(L, extra) !== 0;
   }
 
+  /** luaL_checkstack: room for `extra` more values, or the Lua error "stack overflow (message)". */
+  ensureStack(extra: number, message: string, L = this.L): void {
+    // The message is copied into the VM only when it is needed: this runs per value.
+    if (M._lua_checkstack(L, extra) === 0) M._luaL_checkstack(L, extra, this.cString(message));
+  }
+
   pushNil(L = this.L): void {
     M._lua_pushnil(L);
   }
@@ -281,6 +300,21 @@ export class LuaState {
 
   toNumber(index: number, L = this.L): number {
     return M._lua_tonumber(L, index);
+  }
+
+  /**
+   * The IEEE 754 bits of the number at stack `index` as the VM holds them. lua_tonumber
+   * cannot give these for a NaN: the JS engine canonicalises a NaN leaving WebAssembly,
+   * losing the sign and payload that Redis's libraries write out byte for byte.
+   */
+  toNumberBits(index: number, L = this.L): bigint {
+    return new DataView(M.HEAPU8.buffer).getBigUint64(numberSlot(L, index), true);
+  }
+
+  /** Pushes the number whose IEEE 754 bits are `bits` (a NaN keeps its sign and payload). */
+  pushNumberBits(bits: bigint, L = this.L): void {
+    M._lua_pushnumber(L, 0);
+    new DataView(M.HEAPU8.buffer).setBigUint64(numberSlot(L, -1), bits, true);
   }
 
   isNumber(index: number, L = this.L): boolean {
