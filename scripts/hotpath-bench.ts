@@ -18,6 +18,7 @@
 // bench lets run as an immediate, as Bun's loop runs it once per poll; without --aof
 // replies go out per read as usual.
 
+import { createHash } from "node:crypto";
 import { Server } from "../src/server.ts";
 import { Client, type ClientSocket } from "../src/net/client.ts";
 import { Config } from "../src/config.ts";
@@ -46,6 +47,8 @@ function resp(...parts: string[]): string {
 }
 
 const VALUE = "x".repeat(3); // redis-benchmark's default -d 3
+const EVALSHA_SCRIPT = "return redis.call('incr', KEYS[1])";
+const EVALSHA_SCRIPT_SHA = createHash("sha1").update(EVALSHA_SCRIPT).digest("hex");
 const requests: Record<string, () => string> = {
   ping: () => "*1\r\n$4\r\nPING\r\n",
   set: () => resp("SET", "key:__rand_int__", VALUE),
@@ -59,6 +62,8 @@ const requests: Record<string, () => string> = {
   lpush: () => resp("LPUSH", "mylist", VALUE),
   hset: () => resp("HSET", "myhash", "element:__rand_int__", VALUE),
   zadd: () => resp("ZADD", "myzset", "0", "element:__rand_int__"),
+  // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
+  evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
 };
 
 const table = new CommandTable();
@@ -86,6 +91,8 @@ for (let id = 1; id <= CLIENTS; id++) {
   server.clients.set(client.id, client);
   clients.push(client);
 }
+
+server.onData(clients[0]!, Buffer.from(resp("SCRIPT", "LOAD", EVALSHA_SCRIPT), "latin1"));
 
 for (const name of ONLY.split(",")) {
   const make = requests[name];

@@ -48,7 +48,7 @@ export class EvalScripts {
     const lua = new LuaState();
     this.lua = lua;
     for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
-    openScriptLibraries(lua);
+    openScriptLibraries(lua, () => true);
     for (const name of REMOVED_GLOBALS) {
       lua.pushNil();
       lua.setGlobal(name);
@@ -117,12 +117,32 @@ export class EvalScripts {
     return sha;
   }
 
+  /** The last SHA argument EVALSHA was given, as sent and as the cache's key (the same script comes again and again). */
+  private lastShaArgument = new Uint8Array(0);
+  private lastSha = "";
+
+  /** A 40-byte SHA argument as the cache's key: lower case. */
+  private shaOf(argument: Uint8Array): string {
+    const last = this.lastShaArgument;
+    let same = last.length === 40;
+    for (let i = 0; same && i < 40; i++) same = last[i] === argument[i];
+    if (same) return this.lastSha;
+    let sha = "";
+    for (let i = 0; i < 40; i++) {
+      const c = argument[i]!;
+      sha += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+    }
+    this.lastShaArgument = argument.slice();
+    this.lastSha = sha;
+    return sha;
+  }
+
   /** The flags of the script `argv` names (evalGetCommandFlags), or null when unknown. */
   scriptFlagsFor(argv: Uint8Array[], isEvalsha: boolean): number | null {
     const script = argv[1]!;
     if (isEvalsha) {
       if (script.length !== 40) return null;
-      return this.scripts.get(Buffer.from(script).toString("latin1").toLowerCase())?.flags ?? null;
+      return this.scripts.get(this.shaOf(script))?.flags ?? null;
     }
     const cached = this.scripts.get(sha1hex(script));
     if (cached !== undefined) return cached.flags;
@@ -152,7 +172,7 @@ export class EvalScripts {
         server.replyError(client, NOSCRIPT);
         return;
       }
-      sha = Buffer.from(argv[1]!).toString("latin1").toLowerCase();
+      sha = this.shaOf(argv[1]!);
       if (!this.scripts.has(sha)) {
         server.replyError(client, NOSCRIPT);
         return;

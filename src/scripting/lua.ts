@@ -69,8 +69,38 @@ interface LuaModule {
   [name: `_lua${string}`]: (...args: number[]) => number;
 }
 
-const api = await LuaApi.initialize();
-const M = api.module as unknown as LuaModule;
+const M = await loadLuaModule();
+
+/**
+ * Loads the VM. The package's module calls every export through a checking wrapper
+ * (about 30-45 ns a call, a debug build's assertions); a script's run makes dozens of
+ * calls, so the module's _lua* functions are pointed at the raw WebAssembly exports,
+ * caught as the module instantiates them.
+ */
+async function loadLuaModule(): Promise<LuaModule> {
+  let rawExports: Record<string, unknown> | null = null;
+  const instantiate = WebAssembly.instantiate;
+  const capture = async (...args: Parameters<typeof WebAssembly.instantiate>): Promise<unknown> => {
+    const result = (await (instantiate as (...a: unknown[]) => Promise<unknown>)(...args)) as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource;
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    rawExports ??= instance.exports as Record<string, unknown>;
+    return result;
+  };
+  (WebAssembly as { instantiate: unknown }).instantiate = capture;
+  let api: LuaApi;
+  try {
+    api = await LuaApi.initialize();
+  } finally {
+    (WebAssembly as { instantiate: unknown }).instantiate = instantiate;
+  }
+  const module = api.module as unknown as LuaModule & Record<string, unknown>;
+  if (rawExports !== null) {
+    for (const [name, value] of Object.entries(rawExports)) {
+      if (typeof value === "function" && typeof module[`_${name}`] === "function" && /^(lua|luaL)_/.test(name)) module[`_${name}`] = value;
+    }
+  }
+  return module;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -86,6 +116,18 @@ function numberSlot(L: number, index: number): number {
   const slot = index > 0 ? M.HEAP32[(L + 12) >> 2]! + (index - 1) * 16 : M.HEAP32[(L + 8) >> 2]! + index * 16;
   if (M.HEAP32[(slot + 8) >> 2] !== LUA_TNUMBER) throw new Error("not a number, or an unexpected Lua stack layout");
   return slot;
+}
+
+/**
+ * A copy of `length` bytes of VM memory at `pointer`. Short strings (keys, arguments)
+ * are copied byte by byte: slicing a view of the VM's large memory costs far more here.
+ */
+function copyOut(pointer: number, length: number): Uint8Array {
+  const heap = M.HEAPU8;
+  if (length > 64) return heap.slice(pointer, pointer + length);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = heap[pointer + i]!;
+  return out;
 }
 
 /** True for the exception emscripten's longjmp throws (lua_error unwinding). */
@@ -130,6 +172,8 @@ export class LuaState {
     this.functionPointers.length = 0;
     if (this.scratch !== 0) M._free(this.scratch);
     M._free(this.lengthCell);
+    for (const pointer of this.fieldNames.values()) M._free(pointer);
+    this.fieldNames.clear();
     for (const list of this.optionLists.values()) M._free(list);
     this.optionLists.clear();
   }
@@ -153,6 +197,24 @@ export class LuaState {
   }
 
   /** A NUL-terminated copy of `text` for the C functions that take a `const char *`. */
+  /**
+   * Field names (KEYS, ARGV, err, ok...) as C strings, each copied into the VM once and
+   * kept for the state's life: they are few, and getField/setField run on every script.
+   */
+  private readonly fieldNames = new Map<string, number>();
+
+  private fieldName(name: string): number {
+    let pointer = this.fieldNames.get(name);
+    if (pointer === undefined) {
+      const bytes = encoder.encode(name);
+      pointer = M._malloc(bytes.length + 1);
+      M.HEAPU8.set(bytes, pointer);
+      M.HEAPU8[pointer + bytes.length] = 0;
+      this.fieldNames.set(name, pointer);
+    }
+    return pointer;
+  }
+
   private cString(text: string): number {
     const bytes = encoder.encode(text);
     const pointer = this.copyIn(bytes, 1);
@@ -273,7 +335,7 @@ export class LuaState {
     const pointer = M._lua_tolstring(L, index, this.lengthCell);
     if (pointer === 0) return null;
     const length = M.HEAP32[this.lengthCell >> 2]!;
-    return M.HEAPU8.slice(pointer, pointer + length);
+    return copyOut(pointer, length);
   }
 
   /**
@@ -347,12 +409,12 @@ export class LuaState {
 
   /** t[name] = top of stack (popped), t at `index`; may call metamethods. */
   setField(index: number, name: string, L = this.L): void {
-    M._lua_setfield(L, index, this.cString(name));
+    M._lua_setfield(L, index, this.fieldName(name));
   }
 
   /** Pushes t[name], t at `index`; may call metamethods. */
   getField(index: number, name: string, L = this.L): void {
-    M._lua_getfield(L, index, this.cString(name));
+    M._lua_getfield(L, index, this.fieldName(name));
   }
 
   /** t[key] = value with key and value on top of the stack (both popped), no metamethods. */

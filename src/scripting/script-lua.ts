@@ -286,14 +286,15 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
   const lineEnd = buffer.indexOf(13, at);
   const line = (): string => latin1(buffer.subarray(at + 1, lineEnd));
   const next = lineEnd + 2;
+  const lineNumber = (): number => integerBetween(buffer, at + 1, lineEnd);
   if (push) lua.checkStack(4, L);
   switch (type) {
     case 58: // ':'
-      if (push) lua.pushNumber(Number(line()), L);
+      if (push) lua.pushNumber(lineNumber(), L);
       return next;
     case 36: {
       // '$'
-      const length = Number(line());
+      const length = lineNumber();
       if (length < 0) {
         if (push) lua.pushBoolean(false, L);
         return next;
@@ -316,7 +317,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       return next;
     case 42: {
       // '*'
-      const count = Number(line());
+      const count = lineNumber();
       if (count < 0) {
         if (push) lua.pushBoolean(false, L);
         return next;
@@ -331,7 +332,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     }
     case 37: {
       // '%'
-      const count = Number(line());
+      const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
         lua.newTable(0, count, L);
@@ -347,7 +348,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     }
     case 126: {
       // '~'
-      const count = Number(line());
+      const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
         lua.newTable(0, count, L);
@@ -385,7 +386,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       return next;
     case 61: {
       // '=': verbatim, "fmt:text"
-      const length = Number(line());
+      const length = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
         lua.newTable(0, 2, L);
@@ -399,7 +400,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     }
     case 124: {
       // '|': attributes are skipped, the reply follows
-      const count = Number(line());
+      const count = lineNumber();
       let position = next;
       for (let j = 0; j < 2 * count; j++) position = pushReply(lua, L, buffer, position, false);
       return pushReply(lua, L, buffer, position, push);
@@ -407,6 +408,16 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     default:
       throw new Error(`unexpected reply type ${String.fromCharCode(type)} from a command called by a script`);
   }
+}
+
+/** The decimal integer in buffer[start, end): digit by digit while exact, else through a string. */
+function integerBetween(buffer: Uint8Array, start: number, end: number): number {
+  const negative = buffer[start] === 45;
+  const first = negative ? start + 1 : start;
+  if (end - first > 15) return Number(latin1(buffer.subarray(start, end)));
+  let value = 0;
+  for (let i = first; i < end; i++) value = value * 10 + (buffer[i]! - 48);
+  return negative ? -value : value;
 }
 
 function parseRespDouble(text: string): number {
