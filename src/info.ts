@@ -81,6 +81,11 @@ function sectionClients(server: Server): string[] {
 
 function sectionMemory(server: Server): string[] {
   const mem = memorySnapshot();
+  const scripting = server.scripting;
+  const vmEval = scripting.evalScripts.vmMemory;
+  const scriptsEval = scripting.evalScripts.cacheMemory;
+  const vmFunctions = scripting.functions.vmMemory;
+  const functionsOverhead = scripting.functions.overheadMemory;
   const peak = usedMemoryPeak();
   const startup = server.usedMemoryStartup;
   const dataset = Math.max(0, mem.used - startup);
@@ -105,19 +110,19 @@ function sectionMemory(server: Server): string[] {
     `allocator_resident:${mem.rss}`,
     `total_system_memory:${totalmem()}`,
     `total_system_memory_human:${bytesToHuman(totalmem())}`,
-    "used_memory_lua:0",
-    "used_memory_vm_eval:0",
-    "used_memory_lua_human:0B",
-    "used_memory_scripts_eval:0",
-    "number_of_cached_scripts:0",
-    "number_of_functions:0",
-    "number_of_libraries:0",
-    "used_memory_vm_functions:0",
-    "used_memory_vm_total:0",
-    "used_memory_vm_total_human:0B",
-    "used_memory_functions:0",
-    "used_memory_scripts:0",
-    "used_memory_scripts_human:0B",
+    `used_memory_lua:${vmEval}`,
+    `used_memory_vm_eval:${vmEval}`,
+    `used_memory_lua_human:${bytesToHuman(vmEval)}`,
+    `used_memory_scripts_eval:${scriptsEval}`,
+    `number_of_cached_scripts:${scripting.evalScripts.count}`,
+    `number_of_functions:${scripting.functions.functionCount}`,
+    `number_of_libraries:${scripting.functions.libraries.size}`,
+    `used_memory_vm_functions:${vmFunctions}`,
+    `used_memory_vm_total:${vmEval + vmFunctions}`,
+    `used_memory_vm_total_human:${bytesToHuman(vmEval + vmFunctions)}`,
+    `used_memory_functions:${functionsOverhead}`,
+    `used_memory_scripts:${scriptsEval + functionsOverhead}`,
+    `used_memory_scripts_human:${bytesToHuman(scriptsEval + functionsOverhead)}`,
     `maxmemory:${maxmemory}`,
     `maxmemory_human:${bytesToHuman(maxmemory)}`,
     `maxmemory_policy:${server.config.getString("maxmemory-policy")}`,

@@ -904,8 +904,10 @@ export class Server {
    * emptyData with signalFlushedDb: empties database `dbIndex`, or every database with
    * -1 (FLUSHALL, DEBUG RELOAD), after failing the transactions that WATCH one of its
    * keys. Returns the number of keys removed; the command counts them as changes.
+   * `withFunctions`: the function libraries go too (a reload; FLUSHALL keeps them).
    */
-  emptyData(dbIndex: number): number {
+  emptyData(dbIndex: number, withFunctions = false): number {
+    if (withFunctions) this.scripting.functions.flush();
     let removed = 0;
     for (const db of this.dbs) {
       if (dbIndex !== -1 && db.index !== dbIndex) continue;

@@ -151,6 +151,7 @@ export class Persistence {
    */
   writeDataset(encoder: RdbEncoder, aofBase = false): void {
     encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase });
+    for (const code of this.server.scripting.functions.codes()) encoder.writeFunction(code);
     const now = Date.now();
     const policy = this.server.config.getString("maxmemory-policy");
     const lruPolicy = policy.includes("lru");
@@ -315,6 +316,14 @@ export class Persistence {
       });
       const summary = await decoder.load({
         onAux: (name, value) => this.logRdbAuxField(name, value, now),
+        // rdbFunctionLoad: a library that does not load fails the whole load, as in Redis.
+        onFunction: (code) => {
+          const error = server.scripting.functions.loadFromRdb(code, flags.merge);
+          if (error !== null) {
+            logger.warning(`Failed loading library, ${error}`);
+            throw new RdbLoadError(`Failed loading library, ${error}`, 0);
+          }
+        },
         onKey: (dbIndex, keyBytes, value, expireAtMs, idleSeconds, freq) => {
           const db = server.dbs[dbIndex]!;
           if (keyLoadDelay > 0) busyWaitMicros(keyLoadDelay);
@@ -388,7 +397,7 @@ export class Persistence {
       server.replyError(client, "ERR");
       return;
     }
-    if (flush) server.emptyData(-1);
+    if (flush) server.emptyData(-1, true);
     let size: number;
     try {
       size = statSync(this.dbPath).size;
@@ -424,7 +433,7 @@ export class Persistence {
     const server = this.server;
     const aof = this.aof;
     if (aof.state !== "off") aof.flushAppendOnlyFile(true);
-    server.emptyData(-1);
+    server.emptyData(-1, true);
     const manifest = aofLoadManifestFromDisk(server);
     if (manifest === null) {
       server.onExit(1);

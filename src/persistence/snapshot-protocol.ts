@@ -6,7 +6,7 @@
 // only frames, checksums and writes bytes.
 //
 // server -> writer
-//   ["begin", { ctime, usedMem }]                  header (AUX fields)
+//   ["begin", { ctime, usedMem, functions }]       header (AUX fields), function libraries
 //   ["db", index, keyCount, expiresCount]          SELECTDB + RESIZEDB (once per db)
 //   ["keys", db, count, records]                   a batch of `count` keys, one byte blob
 //                                                  (KeyRecords): per key its bytes, a type
@@ -94,7 +94,7 @@ export function parseWriterArgv(argv: readonly string[]): WriterArgs {
 }
 
 export type ServerMessage =
-  | ["begin", { ctime: number; usedMem: number }]
+  | ["begin", { ctime: number; usedMem: number; functions: Uint8Array[] }]
   | ["db", number, number, number]
   | ["keys", number, number, Uint8Array]
   | ["end"];

@@ -70,7 +70,7 @@ if (openFailure !== null) fail(openFailure);
 /** What the messages become in the file: an RDB (dump.rdb or a preamble) or commands. */
 interface FileContents {
   readonly bytesWritten: number;
-  begin(ctime: number, usedMem: number): void;
+  begin(ctime: number, usedMem: number, functions: readonly Uint8Array[]): void;
   /** The start of a database's keys (RDB: SELECTDB + RESIZEDB). */
   startDb(index: number, keyCount: number, expiresCount: number): void;
   /** Keys of another database come next (preserved ahead of the stream). */
@@ -93,7 +93,10 @@ function rdbContents(aofBase: boolean): FileContents {
     get bytesWritten() {
       return encoder.bytesWritten;
     },
-    begin: (ctime, usedMem) => encoder.writeHeader({ redisVer: REDIS_VERSION, ctime, usedMem, aofBase }),
+    begin: (ctime, usedMem, functions) => {
+      encoder.writeHeader({ redisVer: REDIS_VERSION, ctime, usedMem, aofBase });
+      for (const code of functions) encoder.writeFunction(code);
+    },
     startDb: (index, keyCount, expiresCount) => encoder.selectDb(index, keyCount, expiresCount),
     // Loaders (Redis's included) accept any number of SELECTDB opcodes.
     switchDb: (index) => encoder.selectDbOnly(index),
@@ -133,8 +136,9 @@ function commandContents(timestamp: boolean): FileContents {
     get bytesWritten() {
       return commands.bytesWritten;
     },
-    begin: (ctime) => {
+    begin: (ctime, _usedMem, functions) => {
       if (timestamp) commands.timestampAnnotation(ctime);
+      for (const code of functions) commands.functionLoad(code);
     },
     startDb: select,
     switchDb: select,
@@ -183,7 +187,7 @@ let currentDb = -1;
 async function handle(message: ServerMessage): Promise<void> {
   switch (message[0]) {
     case "begin":
-      contents.begin(message[1].ctime, message[1].usedMem);
+      contents.begin(message[1].ctime, message[1].usedMem, message[1].functions);
       return;
     case "db":
       contents.startDb(message[1], message[2], message[3]);

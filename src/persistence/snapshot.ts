@@ -146,7 +146,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
       this.keysTotal += db.size;
     }
     // Frames queue until the writer connects; "begin" must be the first of them.
-    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used }]);
+    // The libraries at the snapshot's instant: a library's code never changes (FUNCTION
+    // LOAD REPLACE makes a new one), so the list taken now is the point-in-time one.
+    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used, functions: this.server.scripting.functions.codes() }]);
     for (const db of server.dbs) db.observers.push(this);
     this.listener = Bun.listen<undefined>({
       unix: this.socketPath,

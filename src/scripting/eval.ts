@@ -59,7 +59,7 @@ export class EvalScripts {
     }
     lua.getGlobal("__redis__err__handler");
     this.errorHandlerRef = lua.ref();
-    this.hiddenGlobalsRef = protectGlobals(lua);
+    this.hiddenGlobalsRef = protectGlobals(lua).hiddenGlobals;
     this.hook = lua.hookPointer((L) => {
       if (this.host.onBusyHook(lua, L)) killScriptFromHook(lua, L, this.hook);
     });
@@ -184,7 +184,7 @@ export class EvalScripts {
     }
     const script = this.scripts.get(sha)!;
     const runner: ScriptRunner = this.host.runner;
-    const run = runner.prepare(client, sha, script.flags, readOnly, true);
+    const run = runner.prepare(client, argv, sha, script.flags, readOnly, true);
     if (run === null) return;
     const lua = this.lua;
     lua.pushRef(this.errorHandlerRef);

@@ -28,13 +28,22 @@ import { type LuaState, LUA_GLOBALSINDEX, LUA_TNIL, LUA_TSTRING, LUA_TNUMBER, LU
 
 export const READONLY_ERROR = "Attempt to modify a readonly table";
 
+/** Registry references protectGlobals hands back. */
+export interface ProtectedGlobals {
+  /** The hidden globals table: where the server sets KEYS and ARGV (Redis lifts the read-only flag for that). */
+  hiddenGlobals: number;
+  /**
+   * The globals proxy's metatable: its __index is the hidden globals, and a function
+   * library's load code runs with it pointed at the load-time API instead.
+   */
+  globalsMetatable: number;
+}
+
 /**
  * Builds the protection over the globals of `lua`: call once the globals hold every
- * library and function scripts may see. Returns the registry reference of the hidden
- * globals table, where the server sets KEYS and ARGV (Redis lifts the read-only flag
- * for that).
+ * library and function scripts may see.
  */
-export function protectGlobals(lua: LuaState): number {
+export function protectGlobals(lua: LuaState): ProtectedGlobals {
   // registry[hiddenOf] = { [proxy] = hidden }, and registry[proxyOf] = { [metatable] = proxy }.
   const weakTable = (): number => {
     lua.newTable();
@@ -251,6 +260,8 @@ export function protectGlobals(lua: LuaState): number {
   protect();
   pushHidden(-1, lua.L);
   const hiddenGlobals = lua.ref();
+  lua.module._lua_getmetatable(lua.L, -1);
+  const globalsMetatable = lua.ref();
   lua.pop(1);
-  return hiddenGlobals;
+  return { hiddenGlobals, globalsMetatable };
 }

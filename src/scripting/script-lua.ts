@@ -158,28 +158,7 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
   lua.setFunctionField("call", (L) => genericCommand(L, true));
   lua.setFunctionField("pcall", (L) => genericCommand(L, false));
 
-  lua.setFunctionField("log", (L) => {
-    const argc = lua.top(L);
-    if (argc < 2) return raiseErrorTable(lua, "redis.log() requires two arguments or more.", L);
-    if (!lua.isNumber(1, L)) return raiseErrorTable(lua, "First argument must be a number (log level).", L);
-    const level = Math.trunc(lua.toNumber(1, L));
-    if (level < 0 || level > 3) return raiseErrorTable(lua, "Invalid debug level.", L);
-    const parts: string[] = [];
-    for (let j = 2; j <= argc; j++) {
-      const bytes = lua.toBytes(j, L);
-      if (bytes !== null) parts.push(latin1(bytes));
-    }
-    logger.log(LOG_LEVELS[level]!, parts.join(" "));
-    return 0;
-  });
-  for (let level = 0; level < LOG_LEVELS.length; level++) {
-    lua.pushNumber(level);
-    lua.setField(redis, `LOG_${LOG_LEVELS[level]!.toUpperCase()}`);
-  }
-  lua.pushNumber(REDIS_VERSION_NUM);
-  lua.setField(redis, "REDIS_VERSION_NUM");
-  lua.pushString(REDIS_VERSION);
-  lua.setField(redis, "REDIS_VERSION");
+  registerLogAndVersion(lua);
 
   lua.setFunctionField("setresp", (L) => {
     const run = runner.current;
@@ -267,6 +246,38 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
     });
   }
   lua.setGlobal("redis");
+}
+
+/**
+ * redis.log, the LOG_* levels and REDIS_VERSION(_NUM) on the table on top of the stack
+ * (luaRegisterLogFunction, luaRegisterVersion): part of the `redis` table, and of the
+ * API a function library's load code sees.
+ */
+export function registerLogAndVersion(lua: LuaState): void {
+  const table = lua.top();
+  lua.setFunctionField("log", (L) => {
+    const argc = lua.top(L);
+    if (argc < 2) return raiseErrorTable(lua, "redis.log() requires two arguments or more.", L);
+    if (!lua.isNumber(1, L)) return raiseErrorTable(lua, "First argument must be a number (log level).", L);
+    const level = Math.trunc(lua.toNumber(1, L));
+    if (level < 0 || level > 3) return raiseErrorTable(lua, "Invalid debug level.", L);
+    const parts: string[] = [];
+    for (let j = 2; j <= argc; j++) {
+      const bytes = lua.toBytes(j, L);
+      if (bytes !== null) parts.push(latin1(bytes));
+    }
+    logger.log(LOG_LEVELS[level]!, parts.join(" "));
+    return 0;
+  });
+  for (let level = 0; level < LOG_LEVELS.length; level++) {
+    lua.pushNumber(level);
+    lua.setField(table, `LOG_${LOG_LEVELS[level]!.toUpperCase()}`);
+  }
+  lua.pushNumber(REDIS_VERSION_NUM);
+  lua.setField(table, "REDIS_VERSION_NUM");
+  lua.pushString(REDIS_VERSION);
+  lua.setField(table, "REDIS_VERSION");
+
 }
 
 /** luaPushError + luaError: raises Redis's error table for `message`. */

@@ -56,6 +56,8 @@ export class ScriptRun {
 
   constructor(
     readonly caller: Client,
+    /** The caller's command (FUNCTION STATS shows it). */
+    readonly callerArgv: Uint8Array[],
     readonly scriptClient: Client,
     /** The script's SHA (EVAL) or the function's name (FCALL). */
     readonly functionName: string,
@@ -115,7 +117,7 @@ export class ScriptRunner {
    * scriptPrepareForRun: refuses the run with Redis's error (replied to the caller) or
    * starts it. `readOnlyCommand`: EVAL_RO, EVALSHA_RO, FCALL_RO.
    */
-  prepare(caller: Client, functionName: string, scriptFlags: number, readOnlyCommand: boolean, evalMode: boolean): ScriptRun | null {
+  prepare(caller: Client, argv: Uint8Array[], functionName: string, scriptFlags: number, readOnlyCommand: boolean, evalMode: boolean): ScriptRun | null {
     const server = this.server;
     if ((scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) === 0) {
       if ((scriptFlags & SCRIPT_FLAG_NO_WRITES) === 0) {
@@ -135,7 +137,7 @@ export class ScriptRunner {
     client.reply.resp = 2;
     client.reply.length = 0;
     client.mustObey = caller.mustObey;
-    const run = new ScriptRun(caller, client, functionName, evalMode);
+    const run = new ScriptRun(caller, argv, client, functionName, evalMode);
     if (readOnlyCommand || ((scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) === 0 && (scriptFlags & SCRIPT_FLAG_NO_WRITES) !== 0)) {
       run.flags |= RUN_READ_ONLY;
     }

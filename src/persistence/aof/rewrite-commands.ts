@@ -40,6 +40,8 @@ export const AOF_REWRITE_ITEMS_PER_CMD = 64;
 
 const CRLF = textToBytes("\r\n");
 /** The fixed beginnings, written as Redis writes them (rioWrite of a literal). */
+const FUNCTION_WORD = textToBytes("FUNCTION");
+const LOAD_WORD = textToBytes("LOAD");
 const SELECT_PREFIX = textToBytes("*2\r\n$6\r\nSELECT\r\n");
 const SET_PREFIX = textToBytes("*3\r\n$3\r\nSET\r\n");
 const PEXPIREAT_PREFIX = textToBytes("*3\r\n$9\r\nPEXPIREAT\r\n");
@@ -87,6 +89,11 @@ export class AofRewriteWriter {
   /** `#TS:<unix seconds>` (aof-timestamp-enabled): the rewrite's first line, as Redis's. */
   timestampAnnotation(unixSeconds: number): void {
     this.out.bytes(textToBytes(`#TS:${Math.floor(unixSeconds)}\r\n`));
+  }
+
+  /** rewriteFunctions: FUNCTION LOAD of each library, before the databases. */
+  functionLoad(code: Uint8Array): void {
+    this.command([FUNCTION_WORD, LOAD_WORD, code]);
   }
 
   /** SELECT n: before the keys of each database (and whenever the database changes). */

@@ -40,6 +40,7 @@ export function rewriteAppendOnlyFile(server: Server, path: string): boolean {
 /** rewriteAppendOnlyFileRio: every stored key (logically expired ones too, as Redis). */
 function writeDatasetAsCommands(server: Server, commands: AofRewriteWriter, timestamp: boolean): void {
   if (timestamp) commands.timestampAnnotation(Date.now() / 1000);
+  for (const code of server.scripting.functions.codes()) commands.functionLoad(code);
   for (const db of server.dbs) {
     if (db.size === 0) continue;
     commands.select(db.index);

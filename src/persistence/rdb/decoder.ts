@@ -1431,6 +1431,26 @@ function readHeader(reader: RdbReader): number {
   return version;
 }
 
+/**
+ * The libraries of a FUNCTION DUMP payload (the footer already checked): RDB function
+ * opcodes, each with its code, until the 10-byte footer. Returns the codes, or the
+ * error FUNCTION RESTORE replies.
+ */
+export function readFunctionLibraries(payload: Uint8Array): Uint8Array[] | string {
+  const reader = new RdbReader(null, payload, null);
+  const codes: Uint8Array[] = [];
+  while (payload.length - reader.offset > 10) {
+    const type = reader.u8();
+    if (type !== RDB_OPCODE_FUNCTION2 && type !== RDB_OPCODE_FUNCTION_PRE_GA) return "given type is not a function";
+    try {
+      codes.push(type === RDB_OPCODE_FUNCTION2 ? readString(reader) : readPreGaFunction(reader));
+    } catch {
+      return "failed loading the given functions payload";
+    }
+  }
+  return codes;
+}
+
 /** RDB_OPCODE_FUNCTION (7.0-rc1/rc2): name, engine, optional description, code -> the GA payload. */
 function readPreGaFunction(reader: RdbReader): Uint8Array {
   const name = bytesToText(readString(reader, false));

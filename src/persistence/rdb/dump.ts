@@ -7,8 +7,9 @@
 // "-ERR " + DUMP_PAYLOAD_INVALID.
 
 import { crc64 } from "./crc64.ts";
-import type { EncodedValue } from "./encoder.ts";
-import { RDB_VERSION } from "./opcodes.ts";
+import { ByteWriter, ValueEncoder, type EncodedValue } from "./encoder.ts";
+import { RDB_OPCODE_FUNCTION2, RDB_VERSION } from "./opcodes.ts";
+import { readFunctionLibraries } from "./decoder.ts";
 
 export const DUMP_PAYLOAD_INVALID = "DUMP payload version or checksum are wrong";
 
@@ -56,4 +57,48 @@ export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Ui
   // A payload that is only a footer has no type byte; ValueDecoder.decode reports it as bad data.
   if (footer === 0) return { type: -1, payload: new Uint8Array(0) };
   return { type: bytes[0]!, payload: bytes.subarray(1, footer) };
+}
+
+/** Appends the version and CRC footer to `body`. */
+function withFooter(body: Uint8Array): Uint8Array {
+  const dump = new Uint8Array(body.length + FOOTER_LENGTH);
+  dump.set(body);
+  dump[body.length] = RDB_VERSION & 0xff;
+  dump[body.length + 1] = (RDB_VERSION >> 8) & 0xff;
+  new DataView(dump.buffer).setBigUint64(body.length + 2, crc64(dump.subarray(0, body.length + 2)), true);
+  return dump;
+}
+
+/**
+ * FUNCTION DUMP's payload: each library as an RDB file holds it (RDB_OPCODE_FUNCTION2 and
+ * its code, LZF-compressed under rdbcompression as rdbSaveRawString does), then the footer.
+ */
+export function createFunctionsPayload(codes: readonly Uint8Array[], compression: boolean): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const out = new ByteWriter(64 * 1024, (chunk) => parts.push(chunk.slice()));
+  const values = new ValueEncoder();
+  for (const code of codes) {
+    out.byte(RDB_OPCODE_FUNCTION2);
+    values.writeString(out, code, compression);
+  }
+  out.flush();
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const body = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    body.set(part, at);
+    at += part.length;
+  }
+  return withFooter(body);
+}
+
+/** FUNCTION RESTORE's payload: the libraries' codes, or the error to reply (without its ERR code). */
+export function parseFunctionsPayload(bytes: Uint8Array): Uint8Array[] | string {
+  if (bytes.length < FOOTER_LENGTH) return DUMP_PAYLOAD_INVALID;
+  const footer = bytes.length - FOOTER_LENGTH;
+  const version = bytes[footer]! | (bytes[footer + 1]! << 8);
+  if (version > RDB_VERSION) return DUMP_PAYLOAD_INVALID;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
+  if (crc64(bytes.subarray(0, footer + 2)) !== stored) return DUMP_PAYLOAD_INVALID;
+  return readFunctionLibraries(bytes);
 }

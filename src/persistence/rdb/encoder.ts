@@ -38,6 +38,7 @@ import {
   RDB_ENC_LZF,
   RDB_ENCVAL,
   RDB_OPCODE_AUX,
+  RDB_OPCODE_FUNCTION2,
   RDB_OPCODE_EOF,
   RDB_OPCODE_EXPIRETIME_MS,
   RDB_OPCODE_FREQ,
@@ -924,6 +925,12 @@ export class RdbEncoder {
     this.out.byte(RDB_OPCODE_AUX);
     this.values.writeString(this.out, textToBytes(name), this.options.compression);
     this.values.writeString(this.out, typeof value === "string" ? textToBytes(value) : value, this.options.compression);
+  }
+
+  /** A function library (rdbSaveFunctions): RDB_OPCODE_FUNCTION2 and its code. */
+  writeFunction(code: Uint8Array): void {
+    this.out.byte(RDB_OPCODE_FUNCTION2);
+    this.values.writeString(this.out, code, this.options.compression);
   }
 
   /** SELECTDB then RESIZEDB; call only for databases that have keys. */
