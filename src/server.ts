@@ -655,7 +655,11 @@ export class Server {
       return;
     }
     const isExec = command.isExec;
-    const writeLike = command.isWrite || (isExec && client.multiQueue.some((q) => q.command.isWrite));
+    // A script with a shebang or a function declares what it does (evalGetCommandFlags,
+    // fcallGetCommandFlags): its flags replace the command's write and may-replicate.
+    const declared = command.spec.scriptFlags === undefined ? null : command.spec.scriptFlags(this, argv);
+    const commandWrites = declared === null ? command.isWrite : declared.write;
+    const writeLike = commandWrites || (isExec && client.multiQueue.some((q) => q.command.isWrite));
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
       this.rejectCommand(client, command, isExec ? `EXECABORT Transaction discarded because of: ${diskError}` : diskError, isExec);
@@ -675,7 +679,8 @@ export class Server {
       return;
     }
     if (this.pausedUntil !== 0) {
-      const mayReplicate = command.mayReplicate || (isExec && client.multiQueue.some((q) => q.command.mayReplicate));
+      const commandMayReplicate = declared === null ? command.mayReplicate : declared.write;
+      const mayReplicate = commandMayReplicate || (isExec && client.multiQueue.some((q) => q.command.mayReplicate));
       if (this.isPausedFor(mayReplicate)) {
         // blockPostponeClient: this command (and the client's later input) waits for the pause to end.
         this.postponedCommands.set(client, argv.map(copyBytes));

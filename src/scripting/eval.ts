@@ -19,7 +19,6 @@ import * as errors from "../errors.ts";
 interface CachedScript {
   /** Registry reference of the compiled function. */
   readonly ref: number;
-  readonly body: Uint8Array;
   readonly flags: number;
 }
 
@@ -96,7 +95,7 @@ export class EvalScripts {
    * or null after replying the error to `client`.
    */
   createFunction(client: Client, body: Uint8Array): string | null {
-    const sha = sha1hex(body);
+    const sha = this.shaOfBody(body);
     if (this.scripts.has(sha)) return sha;
     const shebang = extractShebangFlags(body);
     if (typeof shebang === "string") {
@@ -112,7 +111,7 @@ export class EvalScripts {
       return null;
     }
     const ref = lua.ref();
-    this.scripts.set(sha, { ref, body, flags: shebang.flags });
+    this.scripts.set(sha, { ref, flags: shebang.flags });
     this.scriptsMemory += 48 + sdsAllocation(body.length);
     return sha;
   }
@@ -137,6 +136,18 @@ export class EvalScripts {
     return sha;
   }
 
+  /** The body whose SHA was computed last: processCommand's flag check and EVAL both ask for it (c->cur_script). */
+  private lastBody: Uint8Array | null = null;
+  private lastBodySha = "";
+
+  private shaOfBody(body: Uint8Array): string {
+    if (body !== this.lastBody) {
+      this.lastBody = body;
+      this.lastBodySha = sha1hex(body);
+    }
+    return this.lastBodySha;
+  }
+
   /** The flags of the script `argv` names (evalGetCommandFlags), or null when unknown. */
   scriptFlagsFor(argv: Uint8Array[], isEvalsha: boolean): number | null {
     const script = argv[1]!;
@@ -144,7 +155,7 @@ export class EvalScripts {
       if (script.length !== 40) return null;
       return this.scripts.get(this.shaOf(script))?.flags ?? null;
     }
-    const cached = this.scripts.get(sha1hex(script));
+    const cached = this.scripts.get(this.shaOfBody(script));
     if (cached !== undefined) return cached.flags;
     const shebang = extractShebangFlags(script);
     return typeof shebang === "string" ? null : shebang.flags;

@@ -177,7 +177,8 @@ export class Functions {
     let old = target.libraries.get(metadata.name);
     if (old !== undefined && !replace) return { error: `Library '${metadata.name}' already exists` };
     if (old !== undefined) target.unlink(old);
-    const library: LibraryInfo = { name: metadata.name, engine: ENGINE_NAME, code, functions: new Map() };
+    // The code is kept (FUNCTION LIST WITHCODE, DUMP, the RDB): a copy, as the argument may view the input buffer.
+    const library: LibraryInfo = { name: metadata.name, engine: ENGINE_NAME, code: code.slice(), functions: new Map() };
     const fail = (error: string): { error: string } => {
       this.release(library);
       if (old !== undefined) target.link(old);
