@@ -82,6 +82,8 @@ export class Command {
   // Flags the dispatcher tests on every call, as fields (a Set lookup per call adds up).
   readonly noAuth: boolean;
   readonly noMulti: boolean;
+  /** CMD_NOSCRIPT: refused inside scripts. */
+  readonly noScript: boolean;
   /** MONITOR shows it: neither skip_monitor nor admin. */
   readonly monitored: boolean;
   readonly skipSlowlog: boolean;
@@ -108,6 +110,7 @@ export class Command {
     this.allowedWhileLoading = this.flags.has("loading");
     this.noAuth = this.flags.has("no_auth");
     this.noMulti = this.flags.has("no_multi");
+    this.noScript = this.flags.has("noscript");
     this.monitored = !this.flags.has("skip_monitor") && !this.flags.has("admin");
     this.skipSlowlog = this.flags.has("skip_slowlog");
     this.isExec = parent === undefined && spec.name === "exec";

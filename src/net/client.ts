@@ -61,7 +61,7 @@ export class Client {
   watchedKeys: WatchedKey[] = [];
   /**
    * CLIENT_DENY_BLOCKING: the client runs commands in a context that cannot wait (EXEC's
-   * queue, later a script): a blocking command answers as if it timed out at once.
+   * queue, a script): a blocking command answers as if it timed out at once.
    */
   denyBlocking = false;
 

@@ -292,13 +292,14 @@ function raiseErrorTable(lua: LuaState, message: string, L: number): never {
  * redisProtocolToLuaType: pushes the reply at `at` in `buffer` as a Lua value and
  * returns the position after it. `push` false parses without pushing (attributes).
  */
-export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: number, push: boolean): number {
+export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: number, push: boolean, depth = 0): number {
   const type = buffer[at]!;
   const lineEnd = buffer.indexOf(13, at);
   const line = (): string => latin1(buffer.subarray(at + 1, lineEnd));
   const next = lineEnd + 2;
   const lineNumber = (): number => integerBetween(buffer, at + 1, lineEnd);
-  if (push) lua.checkStack(4, L);
+  // A C function has LUA_MINSTACK (20) free slots: only nested aggregates need more.
+  if (push && depth > 4) lua.checkStack(4, L);
   switch (type) {
     case 58: // ':'
       if (push) lua.pushNumber(lineNumber(), L);
@@ -336,7 +337,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       if (push) lua.newTable(count, 0, L);
       let position = next;
       for (let j = 0; j < count; j++) {
-        position = pushReply(lua, L, buffer, position, push);
+        position = pushReply(lua, L, buffer, position, push, depth + 1);
         if (push) lua.rawSetI(-2, j + 1, L);
       }
       return position;
@@ -350,8 +351,8 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       }
       let position = next;
       for (let j = 0; j < count; j++) {
-        position = pushReply(lua, L, buffer, position, push);
-        position = pushReply(lua, L, buffer, position, push);
+        position = pushReply(lua, L, buffer, position, push, depth + 1);
+        position = pushReply(lua, L, buffer, position, push, depth + 1);
         if (push) lua.module._lua_settable(L, -3);
       }
       if (push) lua.setField(-2, "map", L);
@@ -366,7 +367,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       }
       let position = next;
       for (let j = 0; j < count; j++) {
-        position = pushReply(lua, L, buffer, position, push);
+        position = pushReply(lua, L, buffer, position, push, depth + 1);
         if (push) {
           lua.pushBoolean(true, L);
           lua.module._lua_settable(L, -3);
@@ -413,8 +414,8 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       // '|': attributes are skipped, the reply follows
       const count = lineNumber();
       let position = next;
-      for (let j = 0; j < 2 * count; j++) position = pushReply(lua, L, buffer, position, false);
-      return pushReply(lua, L, buffer, position, push);
+      for (let j = 0; j < 2 * count; j++) position = pushReply(lua, L, buffer, position, false, depth + 1);
+      return pushReply(lua, L, buffer, position, push, depth + 1);
     }
     default:
       throw new Error(`unexpected reply type ${String.fromCharCode(type)} from a command called by a script`);

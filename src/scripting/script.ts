@@ -175,7 +175,7 @@ export class ScriptRunner {
     if (command === undefined) return "Unknown Redis command called from script";
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return "Wrong number of args calling Redis command from script";
-    if (command.flags.has("noscript")) return "This Redis command is not allowed from script";
+    if (command.noScript) return "This Redis command is not allowed from script";
     if ((run.flags & RUN_READ_ONLY) !== 0 && command.mayReplicate) return "Write commands are not allowed from read-only scripts.";
     if (command.isWrite && (run.flags & RUN_WRITE_DIRTY) === 0) {
       const diskError = server.persistence.diskErrorMessage();
