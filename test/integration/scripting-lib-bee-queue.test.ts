@@ -32,7 +32,7 @@ d("bee-queue", () => {
       let worker: BeeQueue<JobData> | undefined;
       try {
         await producer.ready();
-        const consumer = new BeeQueue<JobData>("tasks", { redis, getEvents: false, activateDelayedJobs: true, stallInterval: 5_000 });
+        const consumer = new BeeQueue<JobData>("tasks", { redis, getEvents: false, activateDelayedJobs: true, stallInterval: 120_000 });
         worker = consumer;
         await consumer.ready();
         const attempts = new Map<string, number>();
@@ -110,7 +110,10 @@ d("bee-queue", () => {
         );
         await producer.removeJob(jobs[0]!.id);
         const afterRemove = await producer.checkHealth();
+        // How many EVALSHAs ran depends on timers (stalled-job checks, delayed-job
+        // polling): their failures are compared, not their number.
         const stats = await withIoredis(port, scriptingCommandStats);
+        stats.evalsha = stats.evalsha!.replace(/calls=\d+/, "calls=*");
         return {
           ids: jobs.map((job) => job.id),
           duplicateId: duplicate.id,
