@@ -92,3 +92,11 @@ export async function scriptingCommandStats(client: Redis): Promise<Record<strin
   }
   return stats;
 }
+
+/** INFO errorstats as a record: error prefix to count (NOSCRIPT, ERR, WRONGTYPE...). */
+export async function errorStats(client: Redis): Promise<Record<string, number>> {
+  const text = await client.info("errorstats");
+  const stats: Record<string, number> = {};
+  for (const match of text.matchAll(/^errorstat_([^:]+):count=(\d+)/gm)) stats[match[1]!] = Number(match[2]);
+  return stats;
+}

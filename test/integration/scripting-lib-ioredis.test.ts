@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
 import { haveRedis } from "../helpers/differential.ts";
-import { describeError, ioredisClient, scriptingCommandStats, useLibraryServers } from "../helpers/library-pair.ts";
+import { describeError, errorStats, ioredisClient, scriptingCommandStats, useLibraryServers } from "../helpers/library-pair.ts";
 
 const onBoth = useLibraryServers();
 const d = haveRedis ? describe : describe.skip;
@@ -73,7 +73,7 @@ d("ioredis defineCommand", () => {
         replies.push(await settle(client.errorReply("k1")));
         replies.push(await settle(client.addAndEcho("str", 1)));
         replies.push(await client.script("EXISTS", "0000000000000000000000000000000000000000"));
-        return { replies, stats: await scriptingCommandStats(client) };
+        return { replies, stats: await scriptingCommandStats(client), errors: await errorStats(client) };
       } finally {
         client.disconnect();
       }
@@ -82,6 +82,8 @@ d("ioredis defineCommand", () => {
     // What ioredis sent, as Redis counted it: EVAL once per script per connection (and
     // after NOSCRIPT), EVALSHA otherwise.
     expect(outcome.redis.stats["evalsha"]).toMatch(/^calls=\d+ rejected=0 failed=[1-9]/);
+    // One NOSCRIPT: the EVALSHA right after SCRIPT FLUSH, which ioredis then sent as EVAL.
+    expect(outcome.redis.errors["NOSCRIPT"]).toBe(1);
   });
 
   test("a second connection loads its own copy: EVALSHA works from the start once the script is cached", async () => {
