@@ -3,7 +3,8 @@
 // ratios (the machine's cores are shared with the benchmark client: absolute numbers
 // do not compare across runs, ratios within a run do).
 //
-//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--rounds N] [--only throughput|memory|persistence|bgsave|aof]
+//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--rounds N] [--jobs N]
+//                        [--only throughput|memory|persistence|bgsave|aof|scripting]
 //
 // Sections:
 //   throughput   redis-benchmark, 50 clients, -P 1 and -P 16, run alternately on both;
@@ -34,6 +35,19 @@
 //                  children against before, latest_fork_usec, rewrite time (to
 //                  aof_rewrite_in_progress:0), aof_last_bgrewrite_status. Redis forks;
 //                  Bunker streams its snapshot to a spawned writer.
+//   scripting    Lua scripts, both servers started once:
+//                - EVALSHA of a cached one-command script (`return redis.call('incr',
+//                  KEYS[1])`, loaded with SCRIPT LOAD) and EVAL of the same body (a
+//                  SHA1 of the body and a cache lookup per call), through redis-benchmark
+//                  at -P 1 and -P 16, warmed up and alternated as in throughput.
+//                - BullMQ: --jobs jobs (5000) added with Queue.addBulk in batches of
+//                  500, then processed by one Worker of concurrency 50 with a processor
+//                  that returns at once; jobs added per second and processed per second
+//                  (to the Worker's last "completed" event), with the servers' CPU per
+//                  job, for both. The client (BullMQ, ioredis) runs in this process: it
+//                  takes one of the two cores, as an application's would. A round of
+//                  --jobs / 5 jobs on each server first, untimed; then --rounds rounds,
+//                  alternating, each on a flushed server.
 
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,6 +71,8 @@ const PIPELINED_REQUEST_FACTOR = 5;
 /** Timed runs per test and server, alternating: one run of a shared 2-core machine is noisy. */
 const ROUNDS = Math.max(1, Number(option("rounds", "2")));
 const ONLY = option("only", "all");
+/** BullMQ jobs per round in the scripting section. */
+const JOBS = Number(option("jobs", "5000"));
 const TICKS = 100; // USER_HZ on Linux
 
 interface Server {
@@ -163,7 +179,10 @@ interface BenchResult {
   p99: number;
 }
 
-/** Runs redis-benchmark without blocking this process's event loop (the memory sampler runs meanwhile). */
+/**
+ * Runs redis-benchmark without blocking this process's event loop (the memory sampler runs
+ * meanwhile). `test` "" runs no -t test: `extra` then ends with a command of its own.
+ */
 async function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = [], clients = 50): Promise<BenchResult> {
   const proc = Bun.spawn([
     "redis-benchmark",
@@ -175,16 +194,17 @@ async function redisBenchmark(port: number, test: string, pipeline: number, requ
     String(requests),
     "-P",
     String(pipeline),
-    "-t",
-    test,
+    ...(test === "" ? [] : ["-t", test]),
     "--csv",
     ...extra,
   ], { stdout: "pipe", stderr: "ignore" });
   const output = await new Response(proc.stdout).text();
   await proc.exited;
   const lines = output.trim().split("\n");
+  // Fields counted from the end: the first, the test's name, is a custom command's
+  // text when there is one, commas included.
   const row = lines[lines.length - 1]!.split(",").map((f) => f.replace(/"/g, ""));
-  return { rps: Number(row[1]), p99: Number(row[6]) };
+  return { rps: Number(row[row.length - 7]), p99: Number(row[row.length - 2]) };
 }
 
 /** Loads `count` keys "key:<n>" with 32-byte values through pipelined MSETs. */
@@ -513,9 +533,126 @@ async function aof(): Promise<void> {
   );
 }
 
+/** The script the scripting section runs: one INCR, as redis-benchmark's INCR test does. */
+const INCR_SCRIPT = "return redis.call('incr', KEYS[1])";
+
+/** redis-benchmark running one command of our own instead of its -t tests. */
+async function commandBenchmark(port: number, pipeline: number, requests: number, command: string[]): Promise<number> {
+  return (await redisBenchmark(port, "", pipeline, requests, command)).rps;
+}
+
+interface JobsRound {
+  addedPerSecond: number;
+  processedPerSecond: number;
+  cpuPerJobAdd: number;
+  cpuPerJobProcess: number;
+}
+
+/**
+ * One BullMQ round on a flushed server: `jobs` jobs added with Queue.addBulk (batches
+ * of 500), then one Worker of concurrency 50 started, timed to its last "completed"
+ * event. Server CPU is read around each phase.
+ */
+async function bullmqRound(server: Server, jobs: number): Promise<JobsRound> {
+  const { Queue, Worker } = await import("bullmq");
+  cli(server.port, "FLUSHALL");
+  const connection = { host: "127.0.0.1", port: server.port, maxRetriesPerRequest: null };
+  const queue = new Queue("bench", { connection });
+  await queue.waitUntilReady();
+  const batch = 500;
+  let cpu = cpuSeconds(server.proc.pid);
+  let started = performance.now();
+  for (let i = 0; i < jobs; i += batch) {
+    const count = Math.min(batch, jobs - i);
+    await queue.addBulk(Array.from({ length: count }, (_, j) => ({ name: "job", data: { n: i + j } })));
+  }
+  const addSeconds = (performance.now() - started) / 1000;
+  const addCpu = cpuSeconds(server.proc.pid) - cpu;
+
+  let completed = 0;
+  let allDone!: () => void;
+  const done = new Promise<void>((resolve) => (allDone = resolve));
+  const worker = new Worker("bench", async (job) => job.data.n, { connection, concurrency: 50, autorun: false });
+  worker.on("completed", () => {
+    if (++completed === jobs) allDone();
+  });
+  await worker.waitUntilReady();
+  cpu = cpuSeconds(server.proc.pid);
+  started = performance.now();
+  void worker.run();
+  await done;
+  const processSeconds = (performance.now() - started) / 1000;
+  const processCpu = cpuSeconds(server.proc.pid) - cpu;
+  const counts = await queue.getJobCounts("completed");
+  if (counts.completed !== jobs) throw new Error(`${server.name}: ${counts.completed} of ${jobs} BullMQ jobs completed`);
+  await worker.close();
+  await queue.close();
+  return {
+    addedPerSecond: jobs / addSeconds,
+    processedPerSecond: jobs / processSeconds,
+    cpuPerJobAdd: (addCpu / jobs) * 1e6,
+    cpuPerJobProcess: (processCpu / jobs) * 1e6,
+  };
+}
+
+async function scripting(): Promise<void> {
+  const bunker = await startServer("bunker");
+  const redis = await startServer("redis");
+  const sha = cli(redis.port, "SCRIPT", "LOAD", INCR_SCRIPT);
+  if (cli(bunker.port, "SCRIPT", "LOAD", INCR_SCRIPT) !== sha) throw new Error("the servers disagree on the script's SHA1");
+  const rows: string[][] = [];
+  for (const [name, command] of [
+    ["EVALSHA", ["EVALSHA", sha, "1", "counter:__rand_int__"]],
+    ["EVAL", ["EVAL", INCR_SCRIPT, "1", "counter:__rand_int__"]],
+  ] as const) {
+    for (const pipeline of [1, 16]) {
+      const requests = pipeline > 1 ? REQUESTS * PIPELINED_REQUEST_FACTOR : REQUESTS;
+      const results = await alternate(redis, bunker, requests, (port, n) => commandBenchmark(port, pipeline, n, [...command]));
+      rows.push([name, String(pipeline), ...comparisonCells(results)]);
+    }
+  }
+  table(
+    `Scripting (redis-benchmark, 50 clients, ${ROUNDS} alternating runs of ${REQUESTS} requests at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16, after ${WARMUP_REQUESTS} untimed; script: ${INCR_SCRIPT})`,
+    ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
+    rows,
+  );
+
+  for (const server of [redis, bunker]) await bullmqRound(server, Math.max(100, Math.floor(JOBS / 5)));
+  const totals: Record<"redis" | "bunker", JobsRound> = {
+    redis: { addedPerSecond: 0, processedPerSecond: 0, cpuPerJobAdd: 0, cpuPerJobProcess: 0 },
+    bunker: { addedPerSecond: 0, processedPerSecond: 0, cpuPerJobAdd: 0, cpuPerJobProcess: 0 },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const server of [redis, bunker]) {
+      const result = await bullmqRound(server, JOBS);
+      for (const field of Object.keys(result) as Array<keyof JobsRound>) totals[server.name][field] += result[field] / ROUNDS;
+    }
+  }
+  const jobRows = [
+    ["added/s (addBulk)", totals.redis.addedPerSecond, totals.bunker.addedPerSecond, totals.redis.cpuPerJobAdd, totals.bunker.cpuPerJobAdd],
+    ["processed/s (Worker, concurrency 50)", totals.redis.processedPerSecond, totals.bunker.processedPerSecond, totals.redis.cpuPerJobProcess, totals.bunker.cpuPerJobProcess],
+  ].map(([label, redisRate, bunkerRate, redisCpu, bunkerCpu]) => [
+    String(label),
+    (redisRate as number).toFixed(0),
+    (bunkerRate as number).toFixed(0),
+    ratio(bunkerRate as number, redisRate as number),
+    (redisCpu as number).toFixed(1),
+    (bunkerCpu as number).toFixed(1),
+    ratio(bunkerCpu as number, redisCpu as number),
+  ]);
+  table(
+    `BullMQ (${JOBS} jobs per round, ${ROUNDS} alternating rounds after one of ${Math.max(100, Math.floor(JOBS / 5))} untimed)`,
+    ["jobs", "redis jobs/s", "bunker jobs/s", "bunker/redis", "redis CPU µs/job", "bunker CPU µs/job", "CPU ratio"],
+    jobRows,
+  );
+  await stopServer(bunker);
+  await stopServer(redis);
+}
+
 console.log(`# Bunker vs Redis (${Bun.spawnSync(["redis-server", "--version"]).stdout.toString().trim()})`);
 if (ONLY === "all" || ONLY === "throughput") await throughput();
 if (ONLY === "all" || ONLY === "memory") await memory();
 if (ONLY === "all" || ONLY === "persistence") await persistence();
 if (ONLY === "all" || ONLY === "bgsave") await bgsave();
 if (ONLY === "all" || ONLY === "aof") await aof();
+if (ONLY === "all" || ONLY === "scripting") await scripting();
