@@ -288,6 +288,11 @@ export class LuaState {
     M._lua_pushlstring(L, length === 0 ? 0 : pointer, length);
   }
 
+  /** Pushes a constant name (a field name): copied into the VM once, then pushed from there. */
+  pushName(name: string, L = this.L): void {
+    M._lua_pushstring(L, this.fieldName(name));
+  }
+
   pushString(text: string, L = this.L): void {
     this.pushBytes(encoder.encode(text), L);
   }

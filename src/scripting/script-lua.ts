@@ -17,6 +17,7 @@ import type { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { formatDouble } from "../util/float.ts";
+import { integerBytes } from "../db/bytes.ts";
 import { logger } from "../log.ts";
 
 const encoder = new TextEncoder();
@@ -103,7 +104,11 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
     const argv: Uint8Array[] = new Array(argc);
     for (let j = 1; j <= argc; j++) {
       const type = lua.type(j, L);
-      if (type === LUA_TNUMBER) argv[j - 1] = encoder.encode(formatDouble(lua.toNumber(j, L)));
+      if (type === LUA_TNUMBER) {
+        // %.17g, as Redis formats a number argument: a safe integer prints as its digits.
+        const n = lua.toNumber(j, L);
+        argv[j - 1] = Number.isSafeInteger(n) && !Object.is(n, -0) ? integerBytes(n) : encoder.encode(formatDouble(n));
+      }
       else if (type === LUA_TSTRING) argv[j - 1] = lua.toBytes(j, L)!;
       else {
         lua.setTop(0, L);
@@ -486,7 +491,7 @@ function luaNumberToLongLong(n: number): number | bigint {
 function replyTable(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
   const reply = client.reply;
   const field = (name: string): number => {
-    lua.pushString(name, L);
+    lua.pushName(name, L);
     lua.rawGet(-2, L);
     return lua.type(-1, L);
   };
@@ -524,7 +529,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
   if (field("verbatim_string") === LUA_TTABLE) {
     if (field("format") === LUA_TSTRING) {
       const format = latin1(lua.toBytes(-1, L)!).split("\0")[0]!;
-      lua.pushString("string", L);
+      lua.pushName("string", L);
       lua.rawGet(-3, L);
       if (lua.type(-1, L) === LUA_TSTRING) {
         const text = lua.toBytes(-1, L)!;
