@@ -756,9 +756,31 @@ export class Server {
     this.stats.unexpectedErrorReplies++;
   }
 
+  /** Redis's prev_err_count: total_error_replies when commandStatsOnError last looked. */
+  private errorsCheckpoint = 0;
+
+  /**
+   * incrCommandStatsOnError: counts a failed (or rejected) call of `command` when errors
+   * were replied since the last look, which call() takes at its start and end. So, as in
+   * Redis, an error inside a nested call (a script's redis.call, EXEC's commands) counts
+   * for the nested command only, not again for EVAL or EXEC. Returns whether it counted.
+   */
+  commandStatsOnError(command: Command | null, rejected: boolean): boolean {
+    let counted = false;
+    if (command !== null && this.stats.totalErrorReplies > this.errorsCheckpoint) {
+      if (rejected) command.rejectedCalls++;
+      else command.failedCalls++;
+      counted = true;
+    }
+    this.errorsCheckpoint = this.stats.totalErrorReplies;
+    return counted;
+  }
+
   countError(message: string): void {
+    // afterErrorReply looks for the code's end in the first 32 bytes of "-<message>" only;
+    // an error without a space there (a script's {err = "oops"}) counts as ERR.
     const space = message.indexOf(" ");
-    const code = space < 0 ? message : message.slice(0, space);
+    const code = space < 0 || space > 30 ? "ERR" : message.slice(0, space);
     this.stats.totalErrorReplies++;
     this.stats.errorCounts.set(code, (this.stats.errorCounts.get(code) ?? 0) + 1);
   }
@@ -772,7 +794,7 @@ export class Server {
     if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const previous = this.currentClient;
     this.currentClient = client;
-    const errorsBefore = this.stats.totalErrorReplies;
+    this.errorsCheckpoint = this.stats.totalErrorReplies;
     const start = this.pipelineClock !== 0 && this.monitors.size === 0 ? this.pipelineClock : performance.now();
     this.pipelineClock = 0;
     if (this.commandDepth++ === 0) this.commandStart = start;
@@ -822,7 +844,7 @@ export class Server {
       command.calls++;
       command.microseconds += micros;
     }
-    if (this.stats.totalErrorReplies > errorsBefore) command.failedCalls++;
+    this.commandStatsOnError(command, false);
     this.stats.totalCommands++;
     if (flags & CMD_CALL_SLOWLOG) {
       // The guards of record() and sample(), here so that the usual call costs no call.

@@ -366,7 +366,8 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.arrayHeader(10);
   reply.bulkText(command.fullName);
   reply.integer(spec.arity);
-  const flags = [...spec.flags];
+  // Redis hides may_replicate on purpose (its flag table comments it out).
+  const flags = spec.flags.filter((flag) => flag !== "may_replicate");
   if (spec.getKeys && !flags.includes("movablekeys")) flags.push("movablekeys");
   // Redis lists flags in the order of its flag table, whatever the declaration's order.
   flags.sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b));

@@ -103,7 +103,7 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
     const argv: Uint8Array[] = new Array(argc);
     for (let j = 1; j <= argc; j++) {
       const type = lua.type(j, L);
-      if (type === LUA_TNUMBER) argv[j - 1] = encoder.encode(formatDouble(lua.toNumber(j, L)));
+      if (type === LUA_TNUMBER) argv[j - 1] = encoder.encode(numberText(lua, j, L));
       else if (type === LUA_TSTRING) argv[j - 1] = lua.toBytes(j, L)!;
       else {
         lua.setTop(0, L);
@@ -139,8 +139,7 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
       const client = run.scriptClient;
       if (error !== null) {
         client.reply.length = 0;
-        // Rejected before running: counted as the command's rejection, and the error is counted here.
-        server.countError(error.startsWith("-") ? error.slice(1) : `ERR ${error}`);
+        // Rejected before running: ScriptRunner.call counted the error and the rejection.
         pushErrorTable(lua, error, L);
         markStatsCounted(lua, L);
         failed = true;
@@ -275,6 +274,16 @@ function raiseErrorTable(lua: LuaState, message: string, L: number): never {
   return lua.raiseTop(L);
 }
 
+/**
+ * A Lua number as Redis writes it into a command's arguments ("%.17g"): a NaN keeps the
+ * sign the VM gave it ("-nan" for 0/0 on x86), which lua_tonumber loses leaving WebAssembly.
+ */
+function numberText(lua: LuaState, index: number, L: number): string {
+  const value = lua.toNumber(index, L);
+  if (!Number.isNaN(value)) return formatDouble(value);
+  return lua.toNumberBits(index, L) >> 63n === 1n ? "-nan" : "nan";
+}
+
 // ---- Redis reply -> Lua value ----------------------------------------------------
 
 /**
@@ -322,7 +331,9 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
         if (push) lua.pushBoolean(false, L);
         return next;
       }
-      if (push) lua.newTable(count, 0, L);
+      // Grown one element at a time from an empty table, as Redis builds it: the table's
+      // layout decides what `#` says when a RESP3 null left a hole, and the order of pairs.
+      if (push) lua.newTable(0, 0, L);
       let position = next;
       for (let j = 0; j < count; j++) {
         position = pushReply(lua, L, buffer, position, push);
@@ -335,7 +346,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
-        lua.newTable(0, count, L);
+        lua.newTable(0, 0, L); // as Redis: the hash part's history decides the order of pairs
       }
       let position = next;
       for (let j = 0; j < count; j++) {
@@ -351,7 +362,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
-        lua.newTable(0, count, L);
+        lua.newTable(0, 0, L); // as Redis: the hash part's history decides the order of pairs
       }
       let position = next;
       for (let j = 0; j < count; j++) {
@@ -481,8 +492,10 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
   if (field("err") === LUA_TSTRING) {
     lua.pop(1, L);
     const info = errorInformation(lua, L);
-    if (info.statsCounted) client.reply.error(info.message);
-    else server.replyError(client, info.message);
+    // addReplyErrorFormatEx("-%s"): trailing CR/LF trimmed, the others become spaces.
+    const message = info.message.replace(/[\r\n]+$/, "");
+    if (info.statsCounted) replyCountedError(client, message);
+    else server.replyError(client, message);
     lua.pop(1, L);
     return;
   }
@@ -496,7 +509,13 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
   }
   lua.pop(1, L);
   if (field("double") === LUA_TNUMBER) {
-    reply.double(lua.toNumber(-1, L));
+    const value = lua.toNumber(-1, L);
+    if (Number.isNaN(value)) {
+      // printf's "%.17g" shows the NaN's sign (0/0 is -nan on x86), which JavaScript loses.
+      const text = numberText(lua, -1, L);
+      if (reply.resp === 3) reply.raw(latin1Bytes(`,${text}\r\n`));
+      else reply.bulk(latin1Bytes(text));
+    } else reply.double(value);
     lua.pop(2, L);
     return;
   }
@@ -517,7 +536,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
       if (lua.type(-1, L) === LUA_TSTRING) {
         const text = lua.toBytes(-1, L)!;
         if (reply.resp === 3) {
-          reply.raw(latin1Bytes(`=${text.length + 4}\r\n${format.slice(0, 3).padEnd(3, "\0")}:`));
+          reply.raw(latin1Bytes(`=${text.length + 4}\r\n${format.slice(0, 3).padEnd(3, " ")}:`)); // addReplyVerbatim pads a short format with spaces
           reply.raw(text);
           reply.raw(latin1Bytes("\r\n"));
         } else reply.bulk(text);
@@ -580,6 +599,16 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     replyFromLua(lua, L, client, server, scriptResp);
   }
   lua.pop(1, L);
+}
+
+/**
+ * An error a command called by the script replied, and which was counted then
+ * (ERR_REPLY_FLAG_NO_STATS_UPDATE): not counted again, but the script's command
+ * (EVAL, FCALL...) still counts as failed.
+ */
+function replyCountedError(client: Client, message: string): void {
+  client.reply.error(message);
+  if (client.currentCommand !== null) client.currentCommand.failedCalls++;
 }
 
 /** luaExtractErrorInformation of the error table on top of the stack (left there). */
@@ -645,7 +674,7 @@ export function callLuaFunction(
       const info = errorInformation(lua, lua.L);
       let message = info.message;
       if (info.line !== null && info.source !== null) message += ` script: ${run.functionName}, on ${info.source}:${info.line}.`;
-      if (info.statsCounted) caller.reply.error(message);
+      if (info.statsCounted) replyCountedError(caller, message);
       else server.replyError(caller, message);
     }
     lua.pop(1);
