@@ -639,7 +639,8 @@ export class Server {
       const sub = command.subcommands.get(argLower(argv[1]!));
       if (sub === undefined) {
         client.lastCommandName = "NULL";
-        this.rejectCommand(client, command, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
+        // lookupCommand finds no command here: no rejected_calls is counted, not even the container's.
+        this.rejectCommand(client, undefined, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
         return;
       }
       command = sub;

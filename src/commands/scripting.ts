@@ -41,8 +41,8 @@ function scriptLoad(client: Client, argv: Uint8Array[]): void {
 function scriptExists(client: Client, argv: Uint8Array[]): void {
   const scripts = client.server.scripting.evalScripts;
   client.reply.arrayHeader(argv.length - 2);
-  // The cache is keyed by lower-case SHAs; Redis looks the argument up as given.
-  for (let i = 2; i < argv.length; i++) client.reply.integer(scripts.has(bytesToKey(argv[i]!)) ? 1 : 0);
+  // Redis's script dict compares keys case-insensitively; the cache is keyed by lower-case SHAs.
+  for (let i = 2; i < argv.length; i++) client.reply.integer(scripts.has(bytesToKey(argv[i]!).toLowerCase()) ? 1 : 0);
 }
 
 function scriptFlush(client: Client, argv: Uint8Array[]): void {

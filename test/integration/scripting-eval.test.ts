@@ -495,3 +495,217 @@ async function commandstats(p: Pair): Promise<string[]> {
   const b = strip(theirs);
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [`bunker: ${a.join(" ")}`, `redis:  ${b.join(" ")}`];
 }
+
+d("EVAL, EVALSHA and SCRIPT: arguments and replies", () => {
+  const RETURN_ONE_SHA = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
+
+  test("numkeys, unknown and malformed SHAs, arity", async () => {
+    const p = pair();
+    await reset(p);
+    const commands: CommandArgs[] = [];
+    for (const name of ["EVAL", "EVAL_RO"]) {
+      commands.push(
+        [name, "return 1", "x"],
+        [name, "return 1", ""],
+        [name, "return 1", "1.5"],
+        [name, "return 1", "-1"],
+        [name, "return 1", "-1", "a"],
+        [name, "return 1", "2", "a"],
+        [name, "return 1", "1"],
+        [name, "return 1", "99999999999999999999"],
+        [name, "return 1", " 1", "a"],
+        [name, "return 1", "01", "a"],
+        [name, "return 1", "+1", "a"],
+        [name, "return 1"],
+        [name],
+        [name, "return {KEYS, ARGV}", "1", "a", "b"],
+        [name, "return (", "x"],
+        [name, "return (", "-1"],
+      );
+    }
+    for (const name of ["EVALSHA", "EVALSHA_RO"]) {
+      commands.push(
+        [name, RETURN_ONE_SHA, "0"],
+        [name, "abc", "0"],
+        [name, "", "0"],
+        [name, RETURN_ONE_SHA + "0", "0"],
+        [name, RETURN_ONE_SHA, "x"],
+        [name, RETURN_ONE_SHA, "-1"],
+        [name, RETURN_ONE_SHA, "1"],
+        [name, RETURN_ONE_SHA],
+      );
+    }
+    commands.push(
+      ["SCRIPT", "LOAD", "return 1"],
+      ["EVALSHA", RETURN_ONE_SHA, "0"],
+      ["EVALSHA", RETURN_ONE_SHA.toUpperCase(), "0"],
+      ["EVALSHA_RO", RETURN_ONE_SHA.toUpperCase(), "0"],
+      ["EVALSHA", RETURN_ONE_SHA.slice(0, 39), "0"],
+      ["EVALSHA", RETURN_ONE_SHA, "x"],
+      ["EVALSHA", RETURN_ONE_SHA, "-1"],
+      ["EVALSHA", RETURN_ONE_SHA, "2", "a"],
+      ["EVALSHA", RETURN_ONE_SHA, "1", "a", "b"],
+      ["SCRIPT", "EXISTS", RETURN_ONE_SHA, RETURN_ONE_SHA.toUpperCase(), "abc", ""],
+    );
+    expect(await compareScript(p, commands)).toEqual([]);
+  });
+
+  test("SCRIPT LOAD, EXISTS, FLUSH, KILL, HELP and unknown subcommands", async () => {
+    const p = pair();
+    await reset(p);
+    const commands: CommandArgs[] = [
+      ["SCRIPT"],
+      ["SCRIPT", "HELP", "x"],
+      ["SCRIPT", "NOSUCH"],
+      ["SCRIPT", "NOSUCH", "a", "b"],
+      ["SCRIPT", "LOAD"],
+      ["SCRIPT", "LOAD", "a", "b"],
+      ["SCRIPT", "LOAD", "return 1"],
+      ["SCRIPT", "LOAD", "return 1"],
+      ["SCRIPT", "LOAD", ""],
+      ["SCRIPT", "LOAD", "return ("],
+      ["SCRIPT", "LOAD", "#!lua flags=bogus\nreturn 1"],
+      ["SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 1"],
+      ["SCRIPT", "LOAD", Buffer.from("return '\xff\0'", "latin1")],
+      ["SCRIPT", "EXISTS"],
+      ["SCRIPT", "EXISTS", RETURN_ONE_SHA],
+      ["SCRIPT", "EXISTS", RETURN_ONE_SHA, "da39a3ee5e6b4b0d3255bfef95601890afd80709", "nope"],
+      ["EVAL", "return 2", "0"],
+      ["SCRIPT", "EXISTS", "7f923f79fe76194c868d7e1d0820de36700eb649"],
+      ["SCRIPT", "KILL"],
+      ["SCRIPT", "KILL", "x"],
+      ["SCRIPT", "FLUSH", "x"],
+      ["SCRIPT", "FLUSH", "SYNC", "x"],
+      ["SCRIPT", "FLUSH", "sync"],
+      ["SCRIPT", "EXISTS", RETURN_ONE_SHA],
+      ["SCRIPT", "LOAD", "return 1"],
+      ["SCRIPT", "FLUSH", "ASYNC"],
+      ["SCRIPT", "EXISTS", RETURN_ONE_SHA],
+      ["SCRIPT", "LOAD", "return 1"],
+      ["SCRIPT", "FLUSH"],
+      ["EVALSHA", RETURN_ONE_SHA, "0"],
+      ["INFO", "errorstats"],
+    ];
+    expect(await compareScript(p, commands)).toEqual([]);
+    expect(await commandstats(p)).toEqual([]);
+  });
+
+  test("SCRIPT HELP is Redis's without SCRIPT DEBUG, which answers as an unknown subcommand", async () => {
+    const p = pair();
+    // SCRIPT DEBUG (the Lua debugger) is deliberately not implemented: its help lines go too.
+    const [ours, theirs] = await both(p, "SCRIPT", "HELP");
+    const withoutDebug = theirs.replace("*17\r\n", "*15\r\n").replace("+DEBUG (YES|SYNC|NO)\r\n+    Set the debug mode for subsequent scripts executed.\r\n", "");
+    expect(ours).toBe(withoutDebug);
+    expect(await p.b.callRaw("SCRIPT", "DEBUG", "YES")).toBe("-ERR unknown subcommand 'DEBUG'. Try SCRIPT HELP.\r\n");
+    expect(await p.b.callRaw("SCRIPT", "debug", "no")).toBe("-ERR unknown subcommand 'debug'. Try SCRIPT HELP.\r\n");
+    expect(await p.r.callRaw("SCRIPT", "DEBUGX", "YES")).toBe("-ERR unknown subcommand 'DEBUGX'. Try SCRIPT HELP.\r\n");
+  });
+
+  test("a script's globals do not survive SCRIPT FLUSH, and scripts run with the state they left", async () => {
+    const p = pair();
+    await reset(p);
+    expect(
+      await compareScript(p, [
+        ...evals(
+          "local t = {}; for i = 1, 100 do t[i] = i end; return #t",
+          "return math.random(1000)",
+          "math.randomseed(7); return math.random(1000)",
+          "return math.random(1000)",
+        ),
+        ["SCRIPT", "FLUSH"],
+        ...evals("return math.random(1000)", "return math.random(1000)"),
+      ]),
+    ).toEqual([]);
+  });
+});
+
+d("EVAL: shebang flags", () => {
+  test("#!lua lines: flags, unknown flags, options and engines, missing newline", async () => {
+    const p = pair();
+    await reset(p, ["SET", "k", "v"]);
+    const bodies = [
+      "#!lua\nreturn 1",
+      "#!lua\nreturn redis.call('get', 'k')",
+      "#!lua\nreturn redis.call('set', 'k', 'w')",
+      "#!lua flags=no-writes\nreturn redis.call('get', 'k')",
+      "#!lua flags=no-writes\nreturn redis.call('set', 'k', 'w')",
+      "#!lua flags=no-writes\nreturn redis.pcall('set', 'k', 'w')",
+      "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'x')",
+      "#!lua flags=no-writes\nreturn redis.call('incr', 'counter')",
+      "#!lua flags=no-writes,allow-oom\nreturn 1",
+      "#!lua flags=allow-oom\nreturn redis.call('set', 'k', 'w')",
+      "#!lua flags=allow-stale\nreturn 1",
+      "#!lua flags=no-cluster\nreturn 1",
+      "#!lua flags=allow-cross-slot-keys\nreturn redis.call('mset', 'a', '1', 'b', '2')",
+      "#!lua flags=no-writes,allow-stale,no-cluster,allow-cross-slot-keys,allow-oom\nreturn 1",
+      "#!lua flags=\nreturn 1",
+      "#!lua flags=,\nreturn 1",
+      "#!lua flags=no-writes,\nreturn 1",
+      "#!lua flags=bogus\nreturn 1",
+      "#!lua flags=no-writes,bogus\nreturn 1",
+      "#!lua flags=NO-WRITES\nreturn 1",
+      "#!lua flags=no-writes flags=allow-oom\nreturn 1",
+      "#!lua  flags=no-writes\nreturn 1",
+      "#!lua\tflags=no-writes\nreturn 1",
+      "#!lua name=x\nreturn 1",
+      "#!lua bogus\nreturn 1",
+      "#!lua \"flags=no-writes\"\nreturn 1",
+      "#!lua 'unbalanced\nreturn 1",
+      "#!python\nreturn 1",
+      "#!LUA\nreturn 1",
+      "#!\nreturn 1",
+      "#! lua\nreturn 1",
+      "#!lua",
+      "#!lua flags=no-writes",
+      "#!lua\n",
+      "#!lua\r\nreturn 1",
+      "#!lua flags=no-writes\r\nreturn 1",
+      "#!lua\n\n\nerror('line 4')",
+      "#!lua\nreturn redis.call('nosuch')",
+      "#! lua\n",
+      "#lua\nreturn 1",
+      " #!lua\nreturn 1",
+      "#!lua\n#!lua\nreturn 1",
+    ];
+    for (const command of ["EVAL", "EVAL_RO"]) {
+      expect(await compareScript(p, bodies.map((body) => [command, body, "0"]))).toEqual([]);
+    }
+    expect(await compareScript(p, bodies.map((body) => ["SCRIPT", "LOAD", body]))).toEqual([]);
+    const shas: CommandArgs[] = [];
+    for (const body of bodies) {
+      const [reply] = await both(p, "SCRIPT", "LOAD", body);
+      if (reply.startsWith("$")) shas.push(["EVALSHA", reply.split("\r\n")[1]!, "0"], ["EVALSHA_RO", reply.split("\r\n")[1]!, "0"]);
+    }
+    expect(await compareScript(p, [...shas, ["GET", "k"], ["INFO", "errorstats"]])).toEqual([]);
+    expect(await commandstats(p)).toEqual([]);
+  });
+
+  test("read-only scripts: EVAL_RO, EVALSHA_RO and no-writes refuse writes, and write flags refuse _RO", async () => {
+    const p = pair();
+    await reset(p, ["SET", "k", "v"]);
+    const commands: CommandArgs[] = [
+      ["EVAL_RO", "return redis.call('get', 'k')", "1", "k"],
+      ["EVAL_RO", "return redis.call('set', 'k', 'x')", "1", "k"],
+      ["EVAL_RO", "return redis.call('del', 'k')", "0"],
+      ["EVAL_RO", "return redis.call('publish', 'ch', 'x')", "0"],
+      ["EVAL_RO", "return redis.pcall('expire', 'k', '100')", "0"],
+      ["EVAL_RO", "redis.pcall('set', 'k', 'x'); return redis.call('get', 'k')", "0"],
+      ["EVAL_RO", "return redis.call('eval', 'return 1', 0)", "0"],
+      ["EVAL_RO", "#!lua\nreturn 1", "0"],
+      ["EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get', 'k')", "0"],
+      ["EVAL_RO", "#!lua flags=allow-oom\nreturn 1", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('flushall')", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('script', 'flush')", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('pfcount', 'k')", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('spublish', 'ch', 'x')", "0"],
+      ["SCRIPT", "LOAD", "#!lua\nreturn 1"],
+      ["EVALSHA_RO", "f76ca4cb33dfd48e5f9c0e9bbaa0a0c1e5a0b2ff", "0"],
+      ["GET", "k"],
+      ["INFO", "errorstats"],
+    ];
+    expect(await compareScript(p, commands)).toEqual([]);
+    const [sha] = await both(p, "SCRIPT", "LOAD", "#!lua\nreturn 1");
+    expect(await compareScript(p, [["EVALSHA_RO", sha.split("\r\n")[1]!, "0"]])).toEqual([]);
+    expect(await commandstats(p)).toEqual([]);
+  });
+});
