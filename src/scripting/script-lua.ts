@@ -18,6 +18,7 @@ import type { Server } from "../server.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { formatDouble } from "../util/float.ts";
 import { logger } from "../log.ts";
+import { argLower } from "../db/bytes.ts";
 
 const encoder = new TextEncoder();
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
@@ -246,7 +247,10 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
     if (run === null) return raiseErrorTable(lua, "redis.acl_check_cmd can only be called inside a script invocation", L);
     const argv = argvFromStack(L);
     if (typeof argv === "string") return raiseErrorTable(lua, argv, L);
-    if (server.table.lookupBytes(argv[0]!) === undefined) return raiseErrorTable(lua, "Invalid command passed to redis.acl_check_cmd()", L);
+    // lookupCommand: a container's unknown subcommand is no command either.
+    const command = server.table.lookupBytes(argv[0]!);
+    const known = command !== undefined && (command.subcommands.size === 0 || argv.length < 2 || command.subcommands.has(argLower(argv[1]!)));
+    if (!known) return raiseErrorTable(lua, "Invalid command passed to redis.acl_check_cmd()", L);
     // No ACL users yet: the default user may run every command.
     lua.pushBoolean(true, L);
     return 1;
