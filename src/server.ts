@@ -656,7 +656,7 @@ export class Server {
       return;
     }
     const isExec = command.isExec;
-    const writeLike = command.isWrite || (isExec && client.multiQueue.some((q) => q.command.isWrite));
+    const writeLike = this.isWriteCommand(command, argv) || (isExec && client.multiQueue.some((q) => this.isWriteCommand(q.command, q.argv)));
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
       this.rejectCommand(client, command, isExec ? `EXECABORT Transaction discarded because of: ${diskError}` : diskError, isExec);
@@ -676,7 +676,7 @@ export class Server {
       return;
     }
     if (this.pausedUntil !== 0) {
-      const mayReplicate = command.mayReplicate || (isExec && client.multiQueue.some((q) => q.command.mayReplicate));
+      const mayReplicate = this.isMayReplicateCommand(command, argv) || (isExec && client.multiQueue.some((q) => this.isMayReplicateCommand(q.command, q.argv)));
       if (this.isPausedFor(mayReplicate)) {
         // blockPostponeClient: this command (and the client's later input) waits for the pause to end.
         this.postponedCommands.set(client, argv.map(copyBytes));
@@ -695,6 +695,18 @@ export class Server {
     }
     this.call(client, command, argv);
     if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
+  }
+
+  /** getCommandFlags' write flag: a script's shebang decides it for EVAL and EVALSHA. */
+  private isWriteCommand(command: Command, argv: Uint8Array[]): boolean {
+    if (command.spec.group !== "scripting") return command.isWrite;
+    return this.scripting.writeFlagsOf(command, argv)?.write ?? command.isWrite;
+  }
+
+  /** is_may_replicate_command: write or may_replicate, the script's shebang deciding for EVAL and EVALSHA. */
+  private isMayReplicateCommand(command: Command, argv: Uint8Array[]): boolean {
+    if (command.spec.group !== "scripting") return command.mayReplicate;
+    return this.scripting.writeFlagsOf(command, argv)?.mayReplicate ?? command.mayReplicate;
   }
 
   /**
@@ -792,7 +804,6 @@ export class Server {
    * its commands then count in total_commands_processed and failed_calls only.
    */
   call(client: Client, command: Command, argv: Uint8Array[], flags = CMD_CALL_FULL, targets = PROPAGATE_ALL): void {
-    if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const previous = this.currentClient;
     this.currentClient = client;
     this.errorsCheckpoint = this.stats.totalErrorReplies;
@@ -822,6 +833,9 @@ export class Server {
     } catch (error) {
       this.internalError(client, command, error);
     }
+    // MONITOR sees the command once it ran, with the database it left selected (so the
+    // commands EXEC or a script ran come before EXEC itself; EVAL feeds itself first).
+    if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const propagation = this.propagation;
     if (propagation.active && (this.dirty !== dirtyBefore || client.forcePropagation) && !client.preventPropagation && !command.isExec) {
       propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv, targets);

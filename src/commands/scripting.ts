@@ -17,19 +17,28 @@ function evalKeys(argv: Uint8Array[]): number[] {
   return keys;
 }
 
+/** EVAL is skip_monitor: it feeds MONITOR itself, before the commands its script runs. */
+function feedMonitors(client: Client, argv: Uint8Array[]): void {
+  if (client.server.monitors.size > 0) client.server.feedMonitors(client, argv);
+}
+
 function evalCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, false);
 }
 
 function evalRoCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, true);
 }
 
 function evalShaCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, false);
 }
 
 function evalShaRoCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, true);
 }
 

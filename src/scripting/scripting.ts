@@ -4,8 +4,9 @@
 
 import type { Server } from "../server.ts";
 import type { LuaState } from "./lua.ts";
+import type { Command } from "../commands/table.ts";
 import { EvalScripts } from "./eval.ts";
-import { ScriptRunner } from "./script.ts";
+import { SCRIPT_FLAG_EVAL_COMPAT_MODE, ScriptRunner, scriptCommandFlags } from "./script.ts";
 import { whileScriptBusy } from "./busy.ts";
 
 export class Scripting {
@@ -19,5 +20,21 @@ export class Scripting {
       runner: this.runner,
       onBusyHook: (_lua: LuaState, _L: number) => whileScriptBusy(server, this.runner),
     });
+  }
+
+  /**
+   * getCommandFlags for EVAL and EVALSHA (evalGetCommandFlags): a script whose shebang
+   * declares flags is a write command unless it says no-writes, and may replicate only
+   * then; processCommand refuses it (MISCONF, CLIENT PAUSE WRITE...) as such. null for
+   * other commands, and for scripts without flags or not known: the declaration holds.
+   */
+  writeFlagsOf(command: Command, argv: Uint8Array[]): { write: boolean; mayReplicate: boolean } | null {
+    const name = command.name;
+    const isEvalsha = name === "evalsha" || name === "evalsha_ro";
+    if (!isEvalsha && name !== "eval" && name !== "eval_ro") return null;
+    const flags = this.evalScripts.scriptFlagsFor(argv, isEvalsha);
+    if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return null;
+    const { write } = scriptCommandFlags(flags);
+    return { write, mayReplicate: write };
   }
 }
