@@ -632,7 +632,7 @@ export class Server {
     let command = this.lookupCommand(argv[0]!);
     if (command === undefined) {
       client.lastCommandName = "NULL";
-      this.rejectCommand(client, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
+      this.rejectCommand(client, argv, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
       return;
     }
     if (command.subcommands.size > 0 && argv.length >= 2) {
@@ -640,7 +640,7 @@ export class Server {
       if (sub === undefined) {
         client.lastCommandName = "NULL";
         // lookupCommand finds no command here: no rejected_calls is counted, not even the container's.
-        this.rejectCommand(client, undefined, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
+        this.rejectCommand(client, argv, undefined, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
         return;
       }
       command = sub;
@@ -648,31 +648,31 @@ export class Server {
     client.lastCommandName = command.fullName;
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-      this.rejectCommand(client, command, errors.wrongArgs(command.fullName));
+      this.rejectCommand(client, argv, command, errors.wrongArgs(command.fullName));
       return;
     }
     if (!client.authenticated && !command.noAuth) {
-      this.rejectCommand(client, command, errors.NOAUTH);
+      this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
     }
     const isExec = command.isExec;
     const writeLike = this.isWriteCommand(command, argv) || (isExec && client.multiQueue.some((q) => this.isWriteCommand(q.command, q.argv)));
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
-      this.rejectCommand(client, command, isExec ? `EXECABORT Transaction discarded because of: ${diskError}` : diskError, isExec);
+      this.rejectCommand(client, argv, command, diskError);
       return;
     }
     if (client.inPubSubContext && !PUBSUB_CONTEXT_COMMANDS.has(command.fullName)) {
-      this.rejectCommand(client, command, errors.pubsubContext(command.fullName));
+      this.rejectCommand(client, argv, command, errors.pubsubContext(command.fullName));
       return;
     }
     if (this.loading && !command.allowedWhileLoading) {
-      this.rejectCommand(client, command, errors.LOADING);
+      this.rejectCommand(client, argv, command, errors.LOADING);
       return;
     }
     // A script past busy-reply-threshold (commands read from inside its hook, busy.ts).
     if (this.scripting.runner.timedOut && !command.flags.has("allow_busy")) {
-      this.rejectCommand(client, command, this.scripting.runner.busyError());
+      this.rejectCommand(client, argv, command, this.scripting.runner.busyError());
       return;
     }
     if (this.pausedUntil !== 0) {
@@ -686,7 +686,7 @@ export class Server {
     }
     if (client.inMulti && !MULTI_CONTROL_COMMANDS.has(command.name)) {
       if (command.noMulti) {
-        this.rejectCommand(client, command, errors.NOT_ALLOWED_IN_MULTI);
+        this.rejectCommand(client, argv, command, errors.NOT_ALLOWED_IN_MULTI);
         return;
       }
       client.multiQueue.push({ command, argv: argv.map(copyBytes) });
@@ -737,18 +737,27 @@ export class Server {
     return !this.pauseWritesOnly || writeLike;
   }
 
-  /** A command refused before running: counts rejected_calls and the error, flags a MULTI. */
-  private rejectCommand(client: Client, command: Command | undefined, message: string, keepMultiState = false): void {
+  /**
+   * rejectCommand: a command refused before running counts in rejected_calls, its error
+   * is counted, and a MULTI it was meant for fails. A refused EXEC (BUSY, MISCONF, wrong
+   * arity...) ends the transaction instead (execCommandAbort), inside MULTI or not, and
+   * MONITOR sees it.
+   */
+  private rejectCommand(client: Client, argv: Uint8Array[], command: Command | undefined, message: string): void {
     if (command !== undefined) command.rejectedCalls++;
-    if (client.inMulti && !keepMultiState) client.multiAborted = true;
-    if (keepMultiState && client.inMulti) {
-      // EXEC rejected by MISCONF: the transaction is over.
+    if (command?.isExec) {
       client.inMulti = false;
       client.multiQueue = [];
       client.multiAborted = false;
       client.dirtyCas = false;
       this.watches.unwatchAllKeys(client);
+      // Redis's own text of the reason has no ERR code (its format strings have none).
+      const reason = message.startsWith("ERR ") ? message.slice(4) : message;
+      this.replyError(client, `EXECABORT Transaction discarded because of: ${reason}`);
+      if (this.monitors.size > 0) this.feedMonitors(client, argv);
+      return;
     }
+    if (client.inMulti) client.multiAborted = true;
     this.replyError(client, message);
   }
 
