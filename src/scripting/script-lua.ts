@@ -445,16 +445,50 @@ function parseRespDouble(text: string): number {
 // ---- Lua value -> Redis reply ----------------------------------------------------
 
 /**
+ * An aggregate luaReplyToRedisReply is writing: an array (its table on the stack, the
+ * next index), a map (the outer table, the map and the current key on the stack; `next`
+ * is 1 while the key's value is still to write) or a set (likewise).
+ */
+const AGGREGATE_ARRAY = 0;
+const AGGREGATE_MAP = 1;
+const AGGREGATE_SET = 2;
+interface AggregateFrame {
+  kind: number;
+  next: number;
+  length: number;
+}
+
+/**
  * luaReplyToRedisReply: writes the value on top of the stack (consumed) as the reply
  * to `client`. `scriptResp` is the protocol the script chose (redis.setresp): it
  * decides what a boolean means, the caller's decides how replies are encoded.
+ *
+ * Redis recurses into nested tables until its Lua stack is full ("reached lua stack
+ * limit", some 8000 levels down); JavaScript's stack is shallower than that, so the
+ * nesting is followed with a list of open aggregates instead, the Lua stack holding
+ * their tables as Redis's recursion holds them (and so failing at the same depth).
  */
 export function replyFromLua(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
+  let open: AggregateFrame[] | null = null;
+  for (;;) {
+    const frame = replyValue(lua, L, client, server, scriptResp);
+    if (frame !== null) (open ??= []).push(frame);
+    // Push the next value of the innermost open aggregate, closing those that are done.
+    for (;;) {
+      if (open === null || open.length === 0) return;
+      if (nextOfAggregate(lua, L, open[open.length - 1]!)) break;
+      open.pop();
+    }
+  }
+}
+
+/** Writes the value on top (consumed), or the header of an aggregate, whose frame it returns. */
+function replyValue(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): AggregateFrame | null {
   const reply = client.reply;
   if (!lua.checkStack(4, L)) {
     server.replyError(client, "ERR reached lua stack limit");
     lua.pop(1, L);
-    return;
+    return null;
   }
   switch (lua.type(-1, L)) {
     case LUA_TSTRING:
@@ -470,12 +504,46 @@ export function replyFromLua(lua: LuaState, L: number, client: Client, server: S
       reply.integer(luaNumberToLongLong(lua.toNumber(-1, L)));
       break;
     case LUA_TTABLE:
-      replyTable(lua, L, client, server, scriptResp);
-      return;
+      return replyTable(lua, L, client, server);
     default:
       reply.nullBulk();
   }
   lua.pop(1, L);
+  return null;
+}
+
+/** Pushes the aggregate's next value to write and returns true, or pops its tables and returns false. */
+function nextOfAggregate(lua: LuaState, L: number, frame: AggregateFrame): boolean {
+  switch (frame.kind) {
+    case AGGREGATE_ARRAY:
+      if (frame.next <= frame.length) {
+        lua.rawGetI(-1, frame.next++, L);
+        return true;
+      }
+      lua.pop(1, L);
+      return false;
+    case AGGREGATE_MAP:
+      // [outer, map, key, value] once the key is written: the value is next.
+      if (frame.next === 1) {
+        frame.next = 0;
+        return true;
+      }
+      if (lua.next(-2, L)) {
+        lua.pushValue(-2, L);
+        frame.next = 1;
+        return true;
+      }
+      lua.pop(2, L);
+      return false;
+    default:
+      if (lua.next(-2, L)) {
+        lua.pop(1, L);
+        lua.pushValue(-1, L);
+        return true;
+      }
+      lua.pop(2, L);
+      return false;
+  }
 }
 
 /** (long long) of a Lua number as C casts it on x86-64: NaN and out-of-range values become LLONG_MIN. */
@@ -485,8 +553,8 @@ function luaNumberToLongLong(n: number): number | bigint {
   return Number.isSafeInteger(truncated) ? truncated : BigInt(truncated);
 }
 
-/** The table on top of the stack as a reply (consumed): error, status, double, ..., or an array. */
-function replyTable(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
+/** The table on top of the stack as a reply (consumed): error, status, double, ..., or an aggregate's header and frame. */
+function replyTable(lua: LuaState, L: number, client: Client, server: Server): AggregateFrame | null {
   const reply = client.reply;
   const field = (name: string): number => {
     lua.pushString(name, L);
@@ -501,7 +569,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     if (info.statsCounted) replyCountedError(client, message);
     else server.replyError(client, message);
     lua.pop(1, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("ok") === LUA_TSTRING) {
@@ -509,7 +577,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     const text = latin1(lua.toBytes(-1, L)!).split("\0")[0]!.replace(/[\r\n]/g, " ");
     reply.simple(text);
     lua.pop(2, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("double") === LUA_TNUMBER) {
@@ -521,7 +589,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
       else reply.bulk(latin1Bytes(text));
     } else reply.double(value);
     lua.pop(2, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("big_number") === LUA_TSTRING) {
@@ -529,7 +597,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     if (reply.resp === 3) reply.raw(latin1Bytes(`(${text}\r\n`));
     else reply.bulk(latin1Bytes(text));
     lua.pop(2, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("verbatim_string") === LUA_TTABLE) {
@@ -545,7 +613,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
           reply.raw(latin1Bytes("\r\n"));
         } else reply.bulk(text);
         lua.pop(4, L);
-        return;
+        return null;
       }
       lua.pop(1, L);
     }
@@ -561,13 +629,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     }
     reply.mapHeader(count);
     lua.pushNil(L);
-    while (lua.next(-2, L)) {
-      lua.pushValue(-2, L);
-      replyFromLua(lua, L, client, server, scriptResp);
-      replyFromLua(lua, L, client, server, scriptResp);
-    }
-    lua.pop(2, L);
-    return;
+    return { kind: AGGREGATE_MAP, next: 0, length: 0 };
   }
   lua.pop(1, L);
   if (field("set") === LUA_TTABLE) {
@@ -579,13 +641,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     }
     reply.setHeader(count);
     lua.pushNil(L);
-    while (lua.next(-2, L)) {
-      lua.pop(1, L);
-      lua.pushValue(-1, L);
-      replyFromLua(lua, L, client, server, scriptResp);
-    }
-    lua.pop(2, L);
-    return;
+    return { kind: AGGREGATE_SET, next: 0, length: 0 };
   }
   lua.pop(1, L);
   // An array: elements 1, 2, ... up to the first nil.
@@ -598,11 +654,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     length++;
   }
   reply.arrayHeader(length);
-  for (let j = 1; j <= length; j++) {
-    lua.rawGetI(-1, j, L);
-    replyFromLua(lua, L, client, server, scriptResp);
-  }
-  lua.pop(1, L);
+  return { kind: AGGREGATE_ARRAY, next: 1, length };
 }
 
 /**

@@ -251,6 +251,37 @@ d("EVAL: Lua values as Redis replies", () => {
     }
   });
 
+  test("edges: deep nesting, long arrays, integers past 2^53, signed zeros and NaNs", async () => {
+    const p = pair();
+    await reset(p);
+    const edges = [
+      "local t = {} local c = t for i = 1, 1000 do c[1] = {} c = c[1] end return t",
+      "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return t",
+      "local t = {} for i = 1, 100000 do t[i] = i end return t",
+      "local t = {} local c = t for i = 1, 5000 do local n = {} c.map = {k = n} c = n end return t",
+      "local t = {} local c = t for i = 1, 5000 do local n = {} c.set = {[n] = true} c = n end return t",
+      "return {map = {a = {map = {b = {set = {c = true}}}}, [1] = {1, 2}}}",
+      "redis.call('set', 'big', '9007199254740993'); return redis.call('incrby', 'big', 0)",
+      "return redis.call('incrby', 'big2', 2^62)",
+      "redis.call('zadd', 'zz', '-0', 'm'); return redis.call('zscore', 'zz', 'm')",
+      "redis.setresp(3); redis.call('zadd', 'zz', '-0', 'm'); return redis.call('zscore', 'zz', 'm')",
+      "redis.setresp(3); redis.call('zadd', 'zz', '-inf', 'n'); return redis.call('zscore', 'zz', 'n')",
+      "return {double = -0.0}",
+      "return {double = -(0/0)}",
+      "return {double = 1e300 * 1e10}",
+      "return {1e15, 1e16, 123456789.123}",
+      "return {tostring(0/0), tostring(-(0/0)), tostring(-0), tostring(1e100)}",
+      "return redis.call('echo', -(0/0))",
+      "redis.setresp(3); return {redis.call('lpos', 'nolist', 'x')}",
+      "redis.setresp(3); return redis.call('config', 'get', 'nosuch*')",
+      "redis.setresp(3); return redis.call('hrandfield', 'nohash', 2, 'withvalues')",
+    ];
+    for (const hello of ["2", "3", "2"]) {
+      await both(p, "HELLO", hello);
+      expect(await compareScript(p, evals(...edges))).toEqual([]);
+    }
+  });
+
   test("KEYS and ARGV", async () => {
     const p = pair();
     const script = "return {KEYS, ARGV, #KEYS, #ARGV}";
