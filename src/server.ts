@@ -656,9 +656,8 @@ export class Server {
       return;
     }
     const isExec = command.isExec;
-    const writeLike = this.isWriteCommand(command, argv) || (isExec && client.multiQueue.some((q) => this.isWriteCommand(q.command, q.argv)));
     const diskError = this.persistence.diskErrorMessage();
-    if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
+    if (diskError !== null && (this.isWriteLike(client, command, argv) || command.name === "ping") && !(isExec && client.multiAborted)) {
       this.rejectCommand(client, argv, command, diskError);
       return;
     }
@@ -695,6 +694,11 @@ export class Server {
     }
     this.call(client, command, argv);
     if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
+  }
+
+  /** is_write_command: the command writes, or it is EXEC of a queue that does. */
+  private isWriteLike(client: Client, command: Command, argv: Uint8Array[]): boolean {
+    return this.isWriteCommand(command, argv) || (command.isExec && client.multiQueue.some((q) => this.isWriteCommand(q.command, q.argv)));
   }
 
   /** getCommandFlags' write flag: a script's shebang decides it for EVAL and EVALSHA. */
