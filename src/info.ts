@@ -266,7 +266,9 @@ function sectionCommandstats(server: Server): string[] {
 
 function sectionErrorstats(server: Server): string[] {
   const lines: string[] = [];
-  for (const [code, count] of server.stats.errorCounts) lines.push(`errorstat_${code}:count=${count}`);
+  // Redis keeps the codes in a radix tree: listed in byte order, not in order of appearance.
+  const codes = [...server.stats.errorCounts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const code of codes) lines.push(`errorstat_${code}:count=${server.stats.errorCounts.get(code)}`);
   return lines;
 }
 

@@ -632,14 +632,15 @@ export class Server {
     let command = this.lookupCommand(argv[0]!);
     if (command === undefined) {
       client.lastCommandName = "NULL";
-      this.rejectCommand(client, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
+      this.rejectCommand(client, argv, undefined, errors.unknownCommand(bytesToKey(argv[0]!), argv.slice(1).map(bytesToKey)));
       return;
     }
     if (command.subcommands.size > 0 && argv.length >= 2) {
       const sub = command.subcommands.get(argLower(argv[1]!));
       if (sub === undefined) {
         client.lastCommandName = "NULL";
-        this.rejectCommand(client, command, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
+        // lookupCommand finds no command here: no rejected_calls is counted, not even the container's.
+        this.rejectCommand(client, argv, undefined, errors.unknownSubcommand(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
         return;
       }
       command = sub;
@@ -647,40 +648,34 @@ export class Server {
     client.lastCommandName = command.fullName;
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-      this.rejectCommand(client, command, errors.wrongArgs(command.fullName));
+      this.rejectCommand(client, argv, command, errors.wrongArgs(command.fullName));
       return;
     }
     if (!client.authenticated && !command.noAuth) {
-      this.rejectCommand(client, command, errors.NOAUTH);
+      this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
     }
     const isExec = command.isExec;
-    // A script with a shebang or a function declares what it does (evalGetCommandFlags,
-    // fcallGetCommandFlags): its flags replace the command's write and may-replicate.
-    const declared = command.spec.scriptFlags === undefined ? null : command.spec.scriptFlags(this, argv);
-    const commandWrites = declared === null ? command.isWrite : declared.write;
-    const writeLike = commandWrites || (isExec && client.multiQueue.some((q) => q.command.isWrite));
     const diskError = this.persistence.diskErrorMessage();
-    if (diskError !== null && (writeLike || command.name === "ping") && !(isExec && client.multiAborted)) {
-      this.rejectCommand(client, command, isExec ? `EXECABORT Transaction discarded because of: ${diskError}` : diskError, isExec);
+    if (diskError !== null && (this.isWriteLike(client, command, argv) || command.name === "ping") && !(isExec && client.multiAborted)) {
+      this.rejectCommand(client, argv, command, diskError);
       return;
     }
     if (client.inPubSubContext && !PUBSUB_CONTEXT_COMMANDS.has(command.fullName)) {
-      this.rejectCommand(client, command, errors.pubsubContext(command.fullName));
+      this.rejectCommand(client, argv, command, errors.pubsubContext(command.fullName));
       return;
     }
     if (this.loading && !command.allowedWhileLoading) {
-      this.rejectCommand(client, command, errors.LOADING);
+      this.rejectCommand(client, argv, command, errors.LOADING);
       return;
     }
     // A script past busy-reply-threshold (commands read from inside its hook, busy.ts).
     if (this.scripting.runner.timedOut && !command.flags.has("allow_busy")) {
-      this.rejectCommand(client, command, this.scripting.runner.busyError());
+      this.rejectCommand(client, argv, command, this.scripting.runner.busyError());
       return;
     }
     if (this.pausedUntil !== 0) {
-      const commandMayReplicate = declared === null ? command.mayReplicate : declared.write;
-      const mayReplicate = commandMayReplicate || (isExec && client.multiQueue.some((q) => q.command.mayReplicate));
+      const mayReplicate = this.isMayReplicateCommand(command, argv) || (isExec && client.multiQueue.some((q) => this.isMayReplicateCommand(q.command, q.argv)));
       if (this.isPausedFor(mayReplicate)) {
         // blockPostponeClient: this command (and the client's later input) waits for the pause to end.
         this.postponedCommands.set(client, argv.map(copyBytes));
@@ -690,7 +685,7 @@ export class Server {
     }
     if (client.inMulti && !MULTI_CONTROL_COMMANDS.has(command.name)) {
       if (command.noMulti) {
-        this.rejectCommand(client, command, errors.NOT_ALLOWED_IN_MULTI);
+        this.rejectCommand(client, argv, command, errors.NOT_ALLOWED_IN_MULTI);
         return;
       }
       client.multiQueue.push({ command, argv: argv.map(copyBytes) });
@@ -699,6 +694,23 @@ export class Server {
     }
     this.call(client, command, argv);
     if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
+  }
+
+  /** is_write_command: the command writes, or it is EXEC of a queue that does. */
+  private isWriteLike(client: Client, command: Command, argv: Uint8Array[]): boolean {
+    return this.isWriteCommand(command, argv) || (command.isExec && client.multiQueue.some((q) => this.isWriteCommand(q.command, q.argv)));
+  }
+
+  /** getCommandFlags' write flag: a script's shebang decides it for EVAL and EVALSHA. */
+  private isWriteCommand(command: Command, argv: Uint8Array[]): boolean {
+    if (command.spec.group !== "scripting") return command.isWrite;
+    return this.scripting.writeFlagsOf(command, argv)?.write ?? command.isWrite;
+  }
+
+  /** is_may_replicate_command: write or may_replicate, the script's shebang deciding for EVAL and EVALSHA. */
+  private isMayReplicateCommand(command: Command, argv: Uint8Array[]): boolean {
+    if (command.spec.group !== "scripting") return command.mayReplicate;
+    return this.scripting.writeFlagsOf(command, argv)?.mayReplicate ?? command.mayReplicate;
   }
 
   /**
@@ -729,18 +741,27 @@ export class Server {
     return !this.pauseWritesOnly || writeLike;
   }
 
-  /** A command refused before running: counts rejected_calls and the error, flags a MULTI. */
-  private rejectCommand(client: Client, command: Command | undefined, message: string, keepMultiState = false): void {
+  /**
+   * rejectCommand: a command refused before running counts in rejected_calls, its error
+   * is counted, and a MULTI it was meant for fails. A refused EXEC (BUSY, MISCONF, wrong
+   * arity...) ends the transaction instead (execCommandAbort), inside MULTI or not, and
+   * MONITOR sees it.
+   */
+  private rejectCommand(client: Client, argv: Uint8Array[], command: Command | undefined, message: string): void {
     if (command !== undefined) command.rejectedCalls++;
-    if (client.inMulti && !keepMultiState) client.multiAborted = true;
-    if (keepMultiState && client.inMulti) {
-      // EXEC rejected by MISCONF: the transaction is over.
+    if (command?.isExec) {
       client.inMulti = false;
       client.multiQueue = [];
       client.multiAborted = false;
       client.dirtyCas = false;
       this.watches.unwatchAllKeys(client);
+      // Redis's own text of the reason has no ERR code (its format strings have none).
+      const reason = message.startsWith("ERR ") ? message.slice(4) : message;
+      this.replyError(client, `EXECABORT Transaction discarded because of: ${reason}`);
+      if (this.monitors.size > 0) this.feedMonitors(client, argv);
+      return;
     }
+    if (client.inMulti) client.multiAborted = true;
     this.replyError(client, message);
   }
 
@@ -761,9 +782,31 @@ export class Server {
     this.stats.unexpectedErrorReplies++;
   }
 
+  /** Redis's prev_err_count: total_error_replies when commandStatsOnError last looked. */
+  private errorsCheckpoint = 0;
+
+  /**
+   * incrCommandStatsOnError: counts a failed (or rejected) call of `command` when errors
+   * were replied since the last look, which call() takes at its start and end. So, as in
+   * Redis, an error inside a nested call (a script's redis.call, EXEC's commands) counts
+   * for the nested command only, not again for EVAL or EXEC. Returns whether it counted.
+   */
+  commandStatsOnError(command: Command | null, rejected: boolean): boolean {
+    let counted = false;
+    if (command !== null && this.stats.totalErrorReplies > this.errorsCheckpoint) {
+      if (rejected) command.rejectedCalls++;
+      else command.failedCalls++;
+      counted = true;
+    }
+    this.errorsCheckpoint = this.stats.totalErrorReplies;
+    return counted;
+  }
+
   countError(message: string): void {
+    // afterErrorReply looks for the code's end in the first 32 bytes of "-<message>" only;
+    // an error without a space there (a script's {err = "oops"}) counts as ERR.
     const space = message.indexOf(" ");
-    const code = space < 0 ? message : message.slice(0, space);
+    const code = space < 0 || space > 30 ? "ERR" : message.slice(0, space);
     this.stats.totalErrorReplies++;
     this.stats.errorCounts.set(code, (this.stats.errorCounts.get(code) ?? 0) + 1);
   }
@@ -774,10 +817,9 @@ export class Server {
    * its commands then count in total_commands_processed and failed_calls only.
    */
   call(client: Client, command: Command, argv: Uint8Array[], flags = CMD_CALL_FULL, targets = PROPAGATE_ALL): void {
-    if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const previous = this.currentClient;
     this.currentClient = client;
-    const errorsBefore = this.stats.totalErrorReplies;
+    this.errorsCheckpoint = this.stats.totalErrorReplies;
     const start = this.pipelineClock !== 0 && this.monitors.size === 0 ? this.pipelineClock : performance.now();
     this.pipelineClock = 0;
     if (this.commandDepth++ === 0) this.commandStart = start;
@@ -804,6 +846,9 @@ export class Server {
     } catch (error) {
       this.internalError(client, command, error);
     }
+    // MONITOR sees the command once it ran, with the database it left selected (so the
+    // commands EXEC or a script ran come before EXEC itself; EVAL feeds itself first).
+    if (this.monitors.size > 0 && command.monitored) this.feedMonitors(client, argv);
     const propagation = this.propagation;
     if (propagation.active && (this.dirty !== dirtyBefore || client.forcePropagation) && !client.preventPropagation && !command.isExec) {
       propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv, targets);
@@ -827,7 +872,7 @@ export class Server {
       command.calls++;
       command.microseconds += micros;
     }
-    if (this.stats.totalErrorReplies > errorsBefore) command.failedCalls++;
+    this.commandStatsOnError(command, false);
     this.stats.totalCommands++;
     if (flags & CMD_CALL_SLOWLOG) {
       // The guards of record() and sample(), here so that the usual call costs no call.

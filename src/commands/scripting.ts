@@ -8,8 +8,7 @@ import { argIs, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
 import { datasetChanged, replyError } from "./context.ts";
 import { replyHelp } from "./keys.ts";
 import { globMatch } from "../util/glob.ts";
-import { BUSY_SCRIPT, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, scriptCommandFlags } from "../scripting/script.ts";
-import type { Server } from "../server.ts";
+import { BUSY_SCRIPT, SCRIPT_FLAG_NAMES } from "../scripting/script.ts";
 import { FUNCTION_LOAD_TIMEOUT_MS } from "../scripting/functions.ts";
 import { createFunctionsPayload, parseFunctionsPayload } from "../persistence/rdb/dump.ts";
 
@@ -23,36 +22,28 @@ function evalKeys(argv: Uint8Array[]): number[] {
   return keys;
 }
 
-/** evalGetCommandFlags: the flags of a script with a shebang (cached, or read from the body). */
-function evalDeclaredFlags(isEvalsha: boolean) {
-  return (server: Server, argv: Uint8Array[]): { write: boolean } | null => {
-    if (argv.length < 2) return null;
-    const flags = server.scripting.evalScripts.scriptFlagsFor(argv, isEvalsha);
-    if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return null;
-    return { write: scriptCommandFlags(flags).write };
-  };
-}
-
-/** fcallGetCommandFlags: the flags the function was registered with. */
-function fcallDeclaredFlags(server: Server, argv: Uint8Array[]): { write: boolean } | null {
-  if (argv.length < 2) return null;
-  const fn = server.scripting.functions.find(bytesToKey(argv[1]!));
-  return fn === undefined ? null : { write: scriptCommandFlags(fn.flags).write };
+/** EVAL is skip_monitor: it feeds MONITOR itself, before the commands its script runs. */
+function feedMonitors(client: Client, argv: Uint8Array[]): void {
+  if (client.server.monitors.size > 0) client.server.feedMonitors(client, argv);
 }
 
 function evalCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, false);
 }
 
 function evalRoCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, true);
 }
 
 function evalShaCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, false);
 }
 
 function evalShaRoCommand(client: Client, argv: Uint8Array[]): void {
+  feedMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, true);
 }
 
@@ -64,8 +55,8 @@ function scriptLoad(client: Client, argv: Uint8Array[]): void {
 function scriptExists(client: Client, argv: Uint8Array[]): void {
   const scripts = client.server.scripting.evalScripts;
   client.reply.arrayHeader(argv.length - 2);
-  // The cache is keyed by lower-case SHAs; Redis looks the argument up as given.
-  for (let i = 2; i < argv.length; i++) client.reply.integer(scripts.has(bytesToKey(argv[i]!)) ? 1 : 0);
+  // Redis's script dict compares keys case-insensitively; the cache is keyed by lower-case SHAs.
+  for (let i = 2; i < argv.length; i++) client.reply.integer(scripts.has(bytesToKey(argv[i]!).toLowerCase()) ? 1 : 0);
 }
 
 function scriptFlush(client: Client, argv: Uint8Array[]): void {
@@ -110,10 +101,10 @@ const EVAL_FLAGS = ["noscript", "stale", "skip_monitor", "may_replicate", "no_ma
 const EVAL_RO_FLAGS = ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys"] as const;
 
 export const scriptingCommands: CommandSpec[] = [
-  { name: "eval", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, scriptFlags: evalDeclaredFlags(false), ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", handler: evalCommand },
-  { name: "evalsha", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, scriptFlags: evalDeclaredFlags(true), ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", handler: evalShaCommand },
-  { name: "eval_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, scriptFlags: evalDeclaredFlags(false), ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", handler: evalRoCommand },
-  { name: "evalsha_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, scriptFlags: evalDeclaredFlags(true), ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", handler: evalShaRoCommand },
+  { name: "eval", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", handler: evalCommand },
+  { name: "evalsha", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", handler: evalShaCommand },
+  { name: "eval_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", handler: evalRoCommand },
+  { name: "evalsha_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", handler: evalShaRoCommand },
   keyless({
     name: "script", arity: -2, flags: [], categories: [], group: "scripting", since: "2.6.0", summary: "A container for Lua scripts management commands", complexity: "Depends on subcommand.",
     subcommands: [
@@ -373,8 +364,8 @@ const FCALL_RO_FLAGS = ["readonly", "noscript", "stale", "skip_monitor", "no_man
 const ALL_SHARDS = ["request_policy:all_shards", "response_policy:all_succeeded"];
 
 scriptingCommands.push(
-  { name: "fcall", arity: -3, flags: [...FCALL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, scriptFlags: fcallDeclaredFlags, ...S, since: "7.0.0", summary: "Invoke a function", complexity: "Depends on the function that is executed.", handler: (c, a) => fcallGeneric(c, a, false) },
-  { name: "fcall_ro", arity: -3, flags: [...FCALL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, scriptFlags: fcallDeclaredFlags, ...S, since: "7.0.0", summary: "Invoke a read-only function", complexity: "Depends on the function that is executed.", handler: (c, a) => fcallGeneric(c, a, true) },
+  { name: "fcall", arity: -3, flags: [...FCALL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Invoke a function", complexity: "Depends on the function that is executed.", handler: (c, a) => fcallGeneric(c, a, false) },
+  { name: "fcall_ro", arity: -3, flags: [...FCALL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Invoke a read-only function", complexity: "Depends on the function that is executed.", handler: (c, a) => fcallGeneric(c, a, true) },
   keyless({
     name: "function", arity: -2, flags: [], categories: [], group: "scripting", since: "7.0.0", summary: "A container for function commands", complexity: "Depends on subcommand.",
     subcommands: [

@@ -351,10 +351,10 @@ const CLIENT_HELP = [
   "    Prints this help.",
 ];
 
-/** Redis's command flag table order (COMMAND INFO prints flags in it; may_replicate is hidden, as Redis hides it). */
+/** Redis's command flag table order (COMMAND INFO prints flags in it). */
 const FLAG_ORDER = [
   "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking", "loading", "stale", "skip_monitor",
-  "skip_slowlog", "asking", "fast", "no_auth", "sentinel", "only_sentinel", "no_mandatory_keys",
+  "skip_slowlog", "asking", "fast", "no_auth", "may_replicate", "sentinel", "only_sentinel", "no_mandatory_keys",
   "protected", "no_async_loading", "no_multi", "movablekeys", "allow_busy",
 ];
 
@@ -366,7 +366,8 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.arrayHeader(10);
   reply.bulkText(command.fullName);
   reply.integer(spec.arity);
-  const flags = spec.flags.filter((flag) => FLAG_ORDER.includes(flag));
+  // Redis hides may_replicate on purpose (its flag table comments it out).
+  const flags = spec.flags.filter((flag) => flag !== "may_replicate");
   if (spec.getKeys && !flags.includes("movablekeys")) flags.push("movablekeys");
   // Redis lists flags in the order of its flag table, whatever the declaration's order.
   flags.sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b));

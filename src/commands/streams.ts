@@ -645,6 +645,11 @@ function xreadGeneric(client: Client, argv: Uint8Array[], isGroupRead: boolean):
     const moreArgs = argv.length - i - 1;
     const option = argv[i]!;
     if (argIs(option, "block") && moreArgs > 0) {
+      // Redis refuses BLOCK in scripts outright (older scripts relied on it), before parsing it.
+      if (client === client.server.scripting.runner.current?.scriptClient) {
+        replyError(client, `ERR ${bytesToKey(argv[0]!)} command is not allowed with BLOCK option from scripts`);
+        return;
+      }
       i++;
       const timeout = longLongArg(client, argv[i]!, TIMEOUT_NOT_INTEGER);
       if (timeout === null) return;

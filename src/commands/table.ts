@@ -5,7 +5,6 @@
 // (loading flag) and INFO commandstats.
 
 import type { Client } from "../net/client.ts";
-import type { Server } from "../server.ts";
 
 export type CommandFlag =
   | "write"
@@ -64,12 +63,6 @@ export interface CommandSpec {
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
-  /**
-   * EVAL and FCALL: what the script or function `argv` names declares, which replaces the
-   * command's own write flag in processCommand's checks; null when it declares nothing
-   * (an EVAL script without a shebang, an unknown script or function).
-   */
-  scriptFlags?: (server: Server, argv: Uint8Array[]) => { write: boolean } | null;
 }
 
 /** A resolved, ready-to-dispatch command with its stats. */

@@ -7,7 +7,7 @@
 // away with every script in it and builds a new one.
 
 import { LuaState, LUA_OK } from "./lua.ts";
-import { protectGlobals } from "./sandbox.ts";
+import { allowListGlobals, protectGlobals } from "./sandbox.ts";
 import { ERROR_HANDLER_SOURCE, callLuaFunction, killScriptFromHook, registerRedisApi, sha1hex, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import { openScriptLibraries } from "./lib/index.ts";
@@ -23,9 +23,6 @@ interface CachedScript {
 }
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
-
-/** Lua 5.1 globals Redis 7.0 does not give scripts (its deny list, and what its Lua build leaves out). */
-const REMOVED_GLOBALS = ["print", "dofile", "loadfile", "getfenv", "setfenv", "newproxy"];
 
 /** The Lua state of EVAL scripts and its cache of compiled scripts. */
 export class EvalScripts {
@@ -46,19 +43,17 @@ export class EvalScripts {
   private init(): void {
     const lua = new LuaState();
     this.lua = lua;
+    // Globals Redis does not give scripts (print, dofile...) are never added (sandbox.ts).
+    allowListGlobals(lua);
     for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
     openScriptLibraries(lua, () => true);
-    for (const name of REMOVED_GLOBALS) {
-      lua.pushNil();
-      lua.setGlobal(name);
-    }
     registerRedisApi(lua, this.host, { evalMode: true });
     if (lua.load(new TextEncoder().encode(ERROR_HANDLER_SOURCE), "@err_handler_def") !== LUA_OK || lua.pcall(0, 0) !== LUA_OK) {
       throw new Error(`cannot define the scripts' error handler: ${lua.toText(-1)}`);
     }
     lua.getGlobal("__redis__err__handler");
     this.errorHandlerRef = lua.ref();
-    this.hiddenGlobalsRef = protectGlobals(lua).hiddenGlobals;
+    this.hiddenGlobalsRef = protectGlobals(lua);
     this.hook = lua.hookPointer((L) => {
       if (this.host.onBusyHook(lua, L)) killScriptFromHook(lua, L, this.hook);
     });

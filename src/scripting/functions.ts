@@ -15,8 +15,8 @@
 // string), in the AOF's base, and they propagate as the FUNCTION commands that changed
 // them.
 
-import { LuaState, LUA_OK, LUA_TFUNCTION, LUA_TNIL, LUA_TSTRING, LUA_TNUMBER, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
-import { protectGlobals } from "./sandbox.ts";
+import { LuaState, LUA_GLOBALSINDEX, LUA_OK, LUA_TFUNCTION, LUA_TNIL, LUA_TSTRING, LUA_TNUMBER, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
+import { allowListGlobals, protectGlobals } from "./sandbox.ts";
 import { callLuaFunction, ERROR_HANDLER_SOURCE, killScriptFromHook, pushErrorTable, registerRedisApi, registerLogAndVersion, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import { openScriptLibraries } from "./lib/index.ts";
@@ -42,6 +42,8 @@ export interface LibraryInfo {
 }
 
 const ENGINE_NAME = "LUA";
+/** Where the load-time API waits in the globals until protectGlobals has covered it. */
+const LIBRARY_API_NAME = "__LIBRARY_API__";
 /** How long a library's load code may run (LOAD_TIMEOUT_MS); no limit for the AOF or a master. */
 export const FUNCTION_LOAD_TIMEOUT_MS = 500;
 const INVALID_NAME = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
@@ -88,15 +90,15 @@ export class Functions {
   constructor(private readonly host: ScriptHost & { onBusyHook(lua: LuaState, L: number): boolean }) {
     const lua = new LuaState();
     this.lua = lua;
+    allowListGlobals(lua);
     for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
     openScriptLibraries(lua, () => host.runner.current !== null);
-    for (const name of ["print", "dofile", "loadfile", "getfenv", "setfenv", "newproxy"]) {
-      lua.pushNil();
-      lua.setGlobal(name);
-    }
     registerRedisApi(lua, host, { evalMode: false });
 
-    // The load-time API, built as a global so that the protection covers it, then moved out.
+    // The load-time API, set as a global (raw: it is on no allow list) so that the
+    // protection covers it, then taken out of the globals.
+    lua.pushValue(LUA_GLOBALSINDEX);
+    lua.pushString(LIBRARY_API_NAME);
     lua.newTable();
     lua.newTable();
     lua.setFunctionField("register_function", (L) => this.registerFunction(L));
@@ -104,7 +106,8 @@ export class Functions {
     setErrorMetatable(lua);
     lua.setField(-2, "redis");
     setErrorMetatable(lua);
-    lua.setGlobal("__LIBRARY_API__");
+    lua.rawSet(-3);
+    lua.pop(1);
 
     // The error handler lives in the registry here (no global of that name for functions).
     const handlerSource = ERROR_HANDLER_SOURCE.replace("function __redis__err__handler(err)", "local error_handler = function (err)") + "return error_handler\n";
@@ -113,13 +116,16 @@ export class Functions {
     }
     this.errorHandlerRef = lua.ref();
 
-    const globals = protectGlobals(lua);
-    this.hiddenGlobalsRef = globals.hiddenGlobals;
-    this.globalsMetatableRef = globals.globalsMetatable;
+    // After protectGlobals the thread's globals are the proxy; its metatable's __index
+    // (the globals table) is what a library's load switches to the load-time API.
+    this.hiddenGlobalsRef = protectGlobals(lua);
+    lua.module._lua_getmetatable(lua.L, LUA_GLOBALSINDEX);
+    this.globalsMetatableRef = lua.ref();
     lua.pushRef(this.hiddenGlobalsRef);
-    lua.getField(-1, "__LIBRARY_API__");
+    lua.pushString(LIBRARY_API_NAME);
+    lua.rawGet(-2);
     this.libraryApiRef = lua.ref();
-    lua.pushString("__LIBRARY_API__");
+    lua.pushString(LIBRARY_API_NAME);
     lua.pushNil();
     lua.rawSet(-3);
     lua.pop(1);

@@ -17,8 +17,8 @@ import type { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { formatDouble } from "../util/float.ts";
-import { integerBytes } from "../db/bytes.ts";
 import { logger } from "../log.ts";
+import { argLower, integerBytes } from "../db/bytes.ts";
 
 const encoder = new TextEncoder();
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
@@ -107,7 +107,7 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
       if (type === LUA_TNUMBER) {
         // %.17g, as Redis formats a number argument: a safe integer prints as its digits.
         const n = lua.toNumber(j, L);
-        argv[j - 1] = Number.isSafeInteger(n) && !Object.is(n, -0) ? integerBytes(n) : encoder.encode(formatDouble(n));
+        argv[j - 1] = Number.isSafeInteger(n) && !Object.is(n, -0) ? integerBytes(n) : encoder.encode(numberText(lua, j, L));
       }
       else if (type === LUA_TSTRING) argv[j - 1] = lua.toBytes(j, L)!;
       else {
@@ -144,8 +144,7 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
       const client = run.scriptClient;
       if (error !== null) {
         client.reply.length = 0;
-        // Rejected before running: counted as the command's rejection, and the error is counted here.
-        server.countError(error.startsWith("-") ? error.slice(1) : `ERR ${error}`);
+        // Rejected before running: ScriptRunner.call counted the error and the rejection.
         pushErrorTable(lua, error, L);
         markStatsCounted(lua, L);
         failed = true;
@@ -231,7 +230,10 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
     if (run === null) return raiseErrorTable(lua, "redis.acl_check_cmd can only be called inside a script invocation", L);
     const argv = argvFromStack(L);
     if (typeof argv === "string") return raiseErrorTable(lua, argv, L);
-    if (server.table.lookupBytes(argv[0]!) === undefined) return raiseErrorTable(lua, "Invalid command passed to redis.acl_check_cmd()", L);
+    // lookupCommand: a container's unknown subcommand is no command either.
+    const command = server.table.lookupBytes(argv[0]!);
+    const known = command !== undefined && (command.subcommands.size === 0 || argv.length < 2 || command.subcommands.has(argLower(argv[1]!)));
+    if (!known) return raiseErrorTable(lua, "Invalid command passed to redis.acl_check_cmd()", L);
     // No ACL users yet: the default user may run every command.
     lua.pushBoolean(true, L);
     return 1;
@@ -291,6 +293,16 @@ function raiseErrorTable(lua: LuaState, message: string, L: number): never {
   return lua.raiseTop(L);
 }
 
+/**
+ * A Lua number as Redis writes it into a command's arguments ("%.17g"): a NaN keeps the
+ * sign the VM gave it ("-nan" for 0/0 on x86), which lua_tonumber loses leaving WebAssembly.
+ */
+function numberText(lua: LuaState, index: number, L: number): string {
+  const value = lua.toNumber(index, L);
+  if (!Number.isNaN(value)) return formatDouble(value);
+  return lua.toNumberBits(index, L) >> 63n === 1n ? "-nan" : "nan";
+}
+
 // ---- Redis reply -> Lua value ----------------------------------------------------
 
 /**
@@ -339,7 +351,9 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
         if (push) lua.pushBoolean(false, L);
         return next;
       }
-      if (push) lua.newTable(count, 0, L);
+      // Grown one element at a time from an empty table, as Redis builds it: the table's
+      // layout decides what `#` says when a RESP3 null left a hole, and the order of pairs.
+      if (push) lua.newTable(0, 0, L);
       let position = next;
       for (let j = 0; j < count; j++) {
         position = pushReply(lua, L, buffer, position, push, depth + 1);
@@ -352,7 +366,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
-        lua.newTable(0, count, L);
+        lua.newTable(0, 0, L); // as Redis: the hash part's history decides the order of pairs
       }
       let position = next;
       for (let j = 0; j < count; j++) {
@@ -368,7 +382,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
-        lua.newTable(0, count, L);
+        lua.newTable(0, 0, L); // as Redis: the hash part's history decides the order of pairs
       }
       let position = next;
       for (let j = 0; j < count; j++) {
@@ -447,16 +461,50 @@ function parseRespDouble(text: string): number {
 // ---- Lua value -> Redis reply ----------------------------------------------------
 
 /**
+ * An aggregate luaReplyToRedisReply is writing: an array (its table on the stack, the
+ * next index), a map (the outer table, the map and the current key on the stack; `next`
+ * is 1 while the key's value is still to write) or a set (likewise).
+ */
+const AGGREGATE_ARRAY = 0;
+const AGGREGATE_MAP = 1;
+const AGGREGATE_SET = 2;
+interface AggregateFrame {
+  kind: number;
+  next: number;
+  length: number;
+}
+
+/**
  * luaReplyToRedisReply: writes the value on top of the stack (consumed) as the reply
  * to `client`. `scriptResp` is the protocol the script chose (redis.setresp): it
  * decides what a boolean means, the caller's decides how replies are encoded.
+ *
+ * Redis recurses into nested tables until its Lua stack is full ("reached lua stack
+ * limit", some 8000 levels down); JavaScript's stack is shallower than that, so the
+ * nesting is followed with a list of open aggregates instead, the Lua stack holding
+ * their tables as Redis's recursion holds them (and so failing at the same depth).
  */
 export function replyFromLua(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
+  let open: AggregateFrame[] | null = null;
+  for (;;) {
+    const frame = replyValue(lua, L, client, server, scriptResp);
+    if (frame !== null) (open ??= []).push(frame);
+    // Push the next value of the innermost open aggregate, closing those that are done.
+    for (;;) {
+      if (open === null || open.length === 0) return;
+      if (nextOfAggregate(lua, L, open[open.length - 1]!)) break;
+      open.pop();
+    }
+  }
+}
+
+/** Writes the value on top (consumed), or the header of an aggregate, whose frame it returns. */
+function replyValue(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): AggregateFrame | null {
   const reply = client.reply;
   if (!lua.checkStack(4, L)) {
     server.replyError(client, "ERR reached lua stack limit");
     lua.pop(1, L);
-    return;
+    return null;
   }
   switch (lua.type(-1, L)) {
     case LUA_TSTRING:
@@ -472,12 +520,46 @@ export function replyFromLua(lua: LuaState, L: number, client: Client, server: S
       reply.integer(luaNumberToLongLong(lua.toNumber(-1, L)));
       break;
     case LUA_TTABLE:
-      replyTable(lua, L, client, server, scriptResp);
-      return;
+      return replyTable(lua, L, client, server);
     default:
       reply.nullBulk();
   }
   lua.pop(1, L);
+  return null;
+}
+
+/** Pushes the aggregate's next value to write and returns true, or pops its tables and returns false. */
+function nextOfAggregate(lua: LuaState, L: number, frame: AggregateFrame): boolean {
+  switch (frame.kind) {
+    case AGGREGATE_ARRAY:
+      if (frame.next <= frame.length) {
+        lua.rawGetI(-1, frame.next++, L);
+        return true;
+      }
+      lua.pop(1, L);
+      return false;
+    case AGGREGATE_MAP:
+      // [outer, map, key, value] once the key is written: the value is next.
+      if (frame.next === 1) {
+        frame.next = 0;
+        return true;
+      }
+      if (lua.next(-2, L)) {
+        lua.pushValue(-2, L);
+        frame.next = 1;
+        return true;
+      }
+      lua.pop(2, L);
+      return false;
+    default:
+      if (lua.next(-2, L)) {
+        lua.pop(1, L);
+        lua.pushValue(-1, L);
+        return true;
+      }
+      lua.pop(2, L);
+      return false;
+  }
 }
 
 /** (long long) of a Lua number as C casts it on x86-64: NaN and out-of-range values become LLONG_MIN. */
@@ -487,8 +569,8 @@ function luaNumberToLongLong(n: number): number | bigint {
   return Number.isSafeInteger(truncated) ? truncated : BigInt(truncated);
 }
 
-/** The table on top of the stack as a reply (consumed): error, status, double, ..., or an array. */
-function replyTable(lua: LuaState, L: number, client: Client, server: Server, scriptResp: number): void {
+/** The table on top of the stack as a reply (consumed): error, status, double, ..., or an aggregate's header and frame. */
+function replyTable(lua: LuaState, L: number, client: Client, server: Server): AggregateFrame | null {
   const reply = client.reply;
   const field = (name: string): number => {
     lua.pushName(name, L);
@@ -498,10 +580,12 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
   if (field("err") === LUA_TSTRING) {
     lua.pop(1, L);
     const info = errorInformation(lua, L);
-    if (info.statsCounted) client.reply.error(info.message);
-    else server.replyError(client, info.message);
+    // addReplyErrorFormatEx("-%s"): trailing CR/LF trimmed, the others become spaces.
+    const message = info.message.replace(/[\r\n]+$/, "");
+    if (info.statsCounted) replyCountedError(client, message);
+    else server.replyError(client, message);
     lua.pop(1, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("ok") === LUA_TSTRING) {
@@ -509,13 +593,19 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     const text = latin1(lua.toBytes(-1, L)!).split("\0")[0]!.replace(/[\r\n]/g, " ");
     reply.simple(text);
     lua.pop(2, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("double") === LUA_TNUMBER) {
-    reply.double(lua.toNumber(-1, L));
+    const value = lua.toNumber(-1, L);
+    if (Number.isNaN(value)) {
+      // printf's "%.17g" shows the NaN's sign (0/0 is -nan on x86), which JavaScript loses.
+      const text = numberText(lua, -1, L);
+      if (reply.resp === 3) reply.raw(latin1Bytes(`,${text}\r\n`));
+      else reply.bulk(latin1Bytes(text));
+    } else reply.double(value);
     lua.pop(2, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("big_number") === LUA_TSTRING) {
@@ -523,7 +613,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     if (reply.resp === 3) reply.raw(latin1Bytes(`(${text}\r\n`));
     else reply.bulk(latin1Bytes(text));
     lua.pop(2, L);
-    return;
+    return null;
   }
   lua.pop(1, L);
   if (field("verbatim_string") === LUA_TTABLE) {
@@ -534,12 +624,12 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
       if (lua.type(-1, L) === LUA_TSTRING) {
         const text = lua.toBytes(-1, L)!;
         if (reply.resp === 3) {
-          reply.raw(latin1Bytes(`=${text.length + 4}\r\n${format.slice(0, 3).padEnd(3, "\0")}:`));
+          reply.raw(latin1Bytes(`=${text.length + 4}\r\n${format.slice(0, 3).padEnd(3, " ")}:`)); // addReplyVerbatim pads a short format with spaces
           reply.raw(text);
           reply.raw(latin1Bytes("\r\n"));
         } else reply.bulk(text);
         lua.pop(4, L);
-        return;
+        return null;
       }
       lua.pop(1, L);
     }
@@ -555,13 +645,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     }
     reply.mapHeader(count);
     lua.pushNil(L);
-    while (lua.next(-2, L)) {
-      lua.pushValue(-2, L);
-      replyFromLua(lua, L, client, server, scriptResp);
-      replyFromLua(lua, L, client, server, scriptResp);
-    }
-    lua.pop(2, L);
-    return;
+    return { kind: AGGREGATE_MAP, next: 0, length: 0 };
   }
   lua.pop(1, L);
   if (field("set") === LUA_TTABLE) {
@@ -573,13 +657,7 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     }
     reply.setHeader(count);
     lua.pushNil(L);
-    while (lua.next(-2, L)) {
-      lua.pop(1, L);
-      lua.pushValue(-1, L);
-      replyFromLua(lua, L, client, server, scriptResp);
-    }
-    lua.pop(2, L);
-    return;
+    return { kind: AGGREGATE_SET, next: 0, length: 0 };
   }
   lua.pop(1, L);
   // An array: elements 1, 2, ... up to the first nil.
@@ -592,11 +670,17 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server, sc
     length++;
   }
   reply.arrayHeader(length);
-  for (let j = 1; j <= length; j++) {
-    lua.rawGetI(-1, j, L);
-    replyFromLua(lua, L, client, server, scriptResp);
-  }
-  lua.pop(1, L);
+  return { kind: AGGREGATE_ARRAY, next: 1, length };
+}
+
+/**
+ * An error a command called by the script replied, and which was counted then
+ * (ERR_REPLY_FLAG_NO_STATS_UPDATE): not counted again, but the script's command
+ * (EVAL, FCALL...) still counts as failed.
+ */
+function replyCountedError(client: Client, message: string): void {
+  client.reply.error(message);
+  if (client.currentCommand !== null) client.currentCommand.failedCalls++;
 }
 
 /** luaExtractErrorInformation of the error table on top of the stack (left there). */
@@ -662,7 +746,7 @@ export function callLuaFunction(
       const info = errorInformation(lua, lua.L);
       let message = info.message;
       if (info.line !== null && info.source !== null) message += ` script: ${run.functionName}, on ${info.source}:${info.line}.`;
-      if (info.statsCounted) caller.reply.error(message);
+      if (info.statsCounted) replyCountedError(caller, message);
       else server.replyError(caller, message);
     }
     lua.pop(1);

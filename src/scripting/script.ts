@@ -163,7 +163,8 @@ export class ScriptRunner {
 
   /**
    * scriptCall: runs `argv` for the script, or returns the error the script gets
-   * instead (the command is then not run). The reply is in the script client's buffer.
+   * instead (the command is then not run; the error is counted in errorstats). The
+   * reply is in the script client's buffer.
    */
   call(run: ScriptRun, argv: Uint8Array[]): string | null {
     const server = this.server;
@@ -172,18 +173,35 @@ export class ScriptRunner {
     if (command !== undefined && command.subcommands.size > 0 && argv.length >= 2) {
       command = command.subcommands.get(argLower(argv[1]!)) ?? undefined;
     }
-    if (command === undefined) return "Unknown Redis command called from script";
+    if (command === undefined) return this.reject(null, "Unknown Redis command called from script");
+    const refusal = this.refusal(run, command, argv);
+    if (refusal !== null) return this.reject(command, refusal);
+    if (command.isWrite) run.flags |= RUN_WRITE_DIRTY;
+    client.lastCommandName = command.fullName;
+    server.call(client, command, argv, CMD_CALL_FULL, run.replicationTargets);
+    return null;
+  }
+
+  /**
+   * scriptCall's error path (afterErrorReply + incrCommandStatsOnError(cmd,
+   * ERROR_COMMAND_REJECTED)): the error is counted, and the refused command's rejected_calls.
+   */
+  private reject(command: Command | null, error: string): string {
+    this.server.countError(error.startsWith("-") ? error.slice(1) : `ERR ${error}`);
+    this.server.commandStatsOnError(command, true);
+    return error;
+  }
+
+  /** Why scriptCall refuses to run the known `command` for the script, or null. */
+  private refusal(run: ScriptRun, command: Command, argv: Uint8Array[]): string | null {
     const arity = command.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return "Wrong number of args calling Redis command from script";
     if (command.noScript) return "This Redis command is not allowed from script";
     if ((run.flags & RUN_READ_ONLY) !== 0 && command.mayReplicate) return "Write commands are not allowed from read-only scripts.";
     if (command.isWrite && (run.flags & RUN_WRITE_DIRTY) === 0) {
-      const diskError = server.persistence.diskErrorMessage();
+      const diskError = this.server.persistence.diskErrorMessage();
       if (diskError !== null && !run.caller.mustObey) return "-" + diskError;
     }
-    if (command.isWrite) run.flags |= RUN_WRITE_DIRTY;
-    client.lastCommandName = command.fullName;
-    server.call(client, command, argv, CMD_CALL_FULL, run.replicationTargets);
     return null;
   }
 

@@ -4,9 +4,10 @@
 
 import type { Server } from "../server.ts";
 import type { LuaState } from "./lua.ts";
+import type { Command } from "../commands/table.ts";
 import { EvalScripts } from "./eval.ts";
 import { Functions } from "./functions.ts";
-import { ScriptRunner } from "./script.ts";
+import { SCRIPT_FLAG_EVAL_COMPAT_MODE, ScriptRunner, scriptCommandFlags } from "./script.ts";
 import { whileScriptBusy } from "./busy.ts";
 
 export class Scripting {
@@ -23,5 +24,30 @@ export class Scripting {
     };
     this.evalScripts = new EvalScripts(host);
     this.functions = new Functions(host);
+  }
+
+  /**
+   * getCommandFlags for EVAL, EVALSHA (evalGetCommandFlags) and FCALL
+   * (fcallGetCommandFlags): a script whose shebang or a function whose registration
+   * declares flags is a write command unless it says no-writes, and may replicate only
+   * then; processCommand refuses it (MISCONF, CLIENT PAUSE WRITE...) as such. null for
+   * other commands, and for scripts without flags or not known: the declaration holds.
+   */
+  writeFlagsOf(command: Command, argv: Uint8Array[]): { write: boolean; mayReplicate: boolean } | null {
+    const name = command.name;
+    if (argv.length < 2) return null;
+    if (name === "fcall" || name === "fcall_ro") {
+      // fcallGetCommandFlags: the flags the function was registered with.
+      const fn = this.functions.find(Buffer.from(argv[1]!).toString("latin1"));
+      if (fn === undefined) return null;
+      const { write } = scriptCommandFlags(fn.flags);
+      return { write, mayReplicate: write };
+    }
+    const isEvalsha = name === "evalsha" || name === "evalsha_ro";
+    if (!isEvalsha && name !== "eval" && name !== "eval_ro") return null;
+    const flags = this.evalScripts.scriptFlagsFor(argv, isEvalsha);
+    if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return null;
+    const { write } = scriptCommandFlags(flags);
+    return { write, mayReplicate: write };
   }
 }

@@ -62,7 +62,7 @@ export function openBit(lua: LuaState): void {
     return returnBits(L, operation(bits, count));
   };
 
-  lua.newTable();
+  lua.newTable(0, 12); // sized as luaL_register sizes it: the layout decides the order of pairs
   lua.setFunctionField("tobit", (L) => returnBits(L, bitArgument(L, 1)));
   lua.setFunctionField("bnot", (L) => returnBits(L, ~bitArgument(L, 1)));
   lua.setFunctionField("band", fold((a, b) => a & b));

@@ -406,7 +406,7 @@ export function openStruct(lua: LuaState): void {
     return 1;
   };
 
-  lua.newTable();
+  lua.newTable(0, 3); // sized as luaL_register sizes it: the layout decides the order of pairs
   lua.setFunctionField("pack", pack);
   lua.setFunctionField("unpack", unpack);
   lua.setFunctionField("size", size);
