@@ -1,7 +1,7 @@
 // Server commands: INFO, CONFIG, CLIENT, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR, TIME.
 // Persistence commands (SAVE, BGSAVE, LASTSAVE, FLUSHALL, SHUTDOWN) are in persistence.ts.
 
-import type { CommandSpec, Command } from "./table.ts";
+import type { CommandArgument, CommandSpec, Command } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, copyBytes, parseInteger } from "../db/bytes.ts";
@@ -443,6 +443,36 @@ function commandCount(client: Client): void {
   client.reply.integer(client.server.table.commands.size);
 }
 
+/** addReplyCommandArgList: each argument as a map, its fields in Redis's order. */
+function replyCommandArguments(client: Client, args: readonly CommandArgument[]): void {
+  const reply = client.reply;
+  reply.arrayHeader(args.length);
+  for (const arg of args) {
+    const fields: Array<[string, () => void]> = [
+      ["name", () => reply.bulkText(arg.name)],
+      ["type", () => reply.bulkText(arg.type)],
+    ];
+    if (arg.keySpecIndex !== undefined) fields.push(["key_spec_index", () => reply.integer(arg.keySpecIndex!)]);
+    if (arg.token !== undefined) fields.push(["token", () => reply.bulkText(arg.token!)]);
+    if (arg.since !== undefined) fields.push(["since", () => reply.bulkText(arg.since!)]);
+    if (arg.flags !== undefined) {
+      fields.push([
+        "flags",
+        () => {
+          reply.setHeader(arg.flags!.length);
+          for (const flag of arg.flags!) reply.simple(flag);
+        },
+      ]);
+    }
+    if (arg.arguments !== undefined) fields.push(["arguments", () => replyCommandArguments(client, arg.arguments!)]);
+    reply.mapHeader(fields.length);
+    for (const [name, write] of fields) {
+      reply.bulkText(name);
+      write();
+    }
+  }
+}
+
 function replyCommandDocs(client: Client, command: Command): void {
   const reply = client.reply;
   const spec = command.spec;
@@ -452,6 +482,22 @@ function replyCommandDocs(client: Client, command: Command): void {
     ["group", () => reply.bulkText(spec.group)],
   ];
   if (spec.complexity) fields.push(["complexity", () => reply.bulkText(spec.complexity!)]);
+  const history = spec.history;
+  if (history !== undefined) {
+    fields.push([
+      "history",
+      () => {
+        reply.arrayHeader(history.length);
+        for (const [version, change] of history) {
+          reply.arrayHeader(2);
+          reply.bulkText(version);
+          reply.bulkText(change);
+        }
+      },
+    ]);
+  }
+  const args = spec.arguments;
+  if (args !== undefined) fields.push(["arguments", () => replyCommandArguments(client, args)]);
   if (command.subcommands.size > 0) {
     fields.push([
       "subcommands",

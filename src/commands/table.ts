@@ -63,6 +63,21 @@ export interface CommandSpec {
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
+  /** COMMAND DOCS's history: [version, what changed]. */
+  history?: Array<[string, string]>;
+  /** COMMAND DOCS's arguments, as Redis's command JSON declares them. */
+  arguments?: CommandArgument[];
+}
+
+/** One argument of a command, for COMMAND DOCS (Redis's redisCommandArg). */
+export interface CommandArgument {
+  name: string;
+  type: "string" | "integer" | "double" | "key" | "pattern" | "unix-time" | "pure-token" | "oneof" | "block";
+  keySpecIndex?: number;
+  token?: string;
+  since?: string;
+  flags?: Array<"optional" | "multiple" | "multiple_token">;
+  arguments?: CommandArgument[];
 }
 
 /** A resolved, ready-to-dispatch command with its stats. */
