@@ -361,9 +361,12 @@ d("the AOF", () => {
       } else {
         expect(result.bunker!.base.includes(Buffer.from("lib2"))).toBe(true);
       }
-      // Redis loads Bunker's rewritten directory.
+      // Redis loads Bunker's rewritten directory, and Bunker Redis's.
       const redis = await start("redis", args, copyOf(result.bunker!.server.dir));
       expect(await libraries(redis.client)).toBe(result.redis!.list);
+      const bunker = await start("bunker", args, copyOf(result.redis!.server.dir));
+      expect(await libraries(bunker.client)).toBe(result.redis!.list);
+      expect(await bunker.client.call("FCALL", "f1", "1", "k")).toBe("v");
       expect(existsSync(join(result.bunker!.server.dir, "appendonlydir"))).toBe(true);
     });
   }
