@@ -257,12 +257,12 @@ function functionRestore(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  const codes = parseFunctionsPayload(argv[2]!);
-  if (typeof codes === "string") {
-    replyError(client, `ERR ${codes}`);
+  const payload = parseFunctionsPayload(argv[2]!);
+  if (typeof payload === "string") {
+    replyError(client, `ERR ${payload}`);
     return;
   }
-  const error = client.server.scripting.functions.restore(codes, policy);
+  const error = client.server.scripting.functions.restore(payload.codes, policy, payload.error);
   if (error !== null) {
     replyError(client, `ERR ${error}`);
     return;

@@ -359,10 +359,12 @@ export class Functions {
   }
 
   /**
-   * FUNCTION RESTORE's and the RDB loader's work: loads `codes` into a new set of
-   * libraries, then joins it with the current ones by `policy`. Returns null or the error.
+   * FUNCTION RESTORE's work: loads `codes` into a new set of libraries, then joins it
+   * with the current ones by `policy`. `payloadError`: what was wrong in the payload
+   * after `codes`, reported if they all load (Redis loads each library as it reads it).
+   * Returns null or the error.
    */
-  restore(codes: Uint8Array[], policy: "flush" | "append" | "replace"): string | null {
+  restore(codes: Uint8Array[], policy: "flush" | "append" | "replace", payloadError: string | null = null): string | null {
     const incoming = new FunctionLibraries();
     const discard = (): void => {
       for (const library of incoming.libraries.values()) this.release(library);
@@ -373,6 +375,10 @@ export class Functions {
         discard();
         return created.error;
       }
+    }
+    if (payloadError !== null) {
+      discard();
+      return payloadError;
     }
     if (policy === "flush") {
       this.flush();

@@ -10,6 +10,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { both, compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair, type CommandArgs } from "../helpers/differential.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { RawClient, type Reply } from "../helpers/server.ts";
 
 const pair = usePair();
@@ -779,6 +780,50 @@ d("DUMP and RESTORE", () => {
       ["FUNCTION", "RESTORE", dumpA],
       ["FUNCTION", "RESTORE", dumpA, "REPLACE"],
       ["FCALL", "fa", "0"],
+    ];
+    expect(await compare(script)).toEqual([]);
+  });
+
+  test("RESTORE of crafted payloads: records that do not load, cut, foreign or pre-GA", async () => {
+    /** An RDB string: 6- or 14-bit length, then the bytes. */
+    const rdbString = (text: string) => Buffer.concat([Buffer.from(text.length < 64 ? [text.length] : [0x40 | (text.length >> 8), text.length & 0xff]), Buffer.from(text, "latin1")]);
+    const function2 = (code: string) => Buffer.concat([Buffer.from([0xf5]), rdbString(code)]);
+    /** The records, then the RDB version and the CRC64 of all that. */
+    const payload = (...parts: Buffer[]) => {
+      const body = Buffer.concat([...parts, Buffer.from([10, 0])]);
+      const checksum = Buffer.alloc(8);
+      checksum.writeBigUInt64LE(crc64(body));
+      return Buffer.concat([body, checksum]);
+    };
+    const one = (name: string, fn: string) => lib(name, `redis.register_function('${fn}', function() return '${name}' end)`);
+    const preGa = (name: string, engine: string, description: string | null, code: string) =>
+      Buffer.concat([Buffer.from([0xf6]), rdbString(name), rdbString(engine), Buffer.from([description === null ? 0 : 1]), description === null ? Buffer.alloc(0) : rdbString(description), rdbString(code)]);
+    const script: CommandArgs[] = [
+      ["FUNCTION", "RESTORE", payload(function2(one("a", "x")), function2(one("a", "y")))],
+      ["FUNCTION", "RESTORE", payload(function2(one("a", "x")), function2(one("b", "X")))],
+      ["FUNCTION", "RESTORE", payload(function2("#!lua name=c\nerror('boom')"))],
+      ["FUNCTION", "RESTORE", payload(function2("return 1"))],
+      ["FUNCTION", "RESTORE", payload(function2("#!lua name=d\n"))],
+      ["FUNCTION", "RESTORE", payload(Buffer.from([0, 1, 0x41]))],
+      ["FUNCTION", "RESTORE", payload(function2(one("g", "g")), Buffer.from([1, 2, 3]))],
+      // A library that fails is reported before a bad record after it (each loads as it is read).
+      ["FUNCTION", "RESTORE", payload(function2("#!lua name=c\nerror('boom')"), Buffer.from([0]))],
+      ["FUNCTION", "RESTORE", payload(function2(one("h", "h")).subarray(0, 20))],
+      ["FUNCTION", "RESTORE", payload()],
+      // RDB_OPCODE_FUNCTION of 7.0's release candidates, and each of its parts cut.
+      ["FUNCTION", "RESTORE", payload(preGa("pg", "LUA", null, "redis.register_function('pgf', function() return 1 end)"))],
+      ["FUNCTION", "RESTORE", payload(preGa("pg2", "lua", "a description", "redis.register_function('pgf2', function() return 2 end)"))],
+      ["FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "pg"],
+      ["FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "pg2"],
+      ["FCALL", "pgf2", "0"],
+      ["FUNCTION", "RESTORE", payload(Buffer.from([0xf6]))],
+      ["FUNCTION", "RESTORE", payload(Buffer.from([0xf6]), rdbString("n"))],
+      ["FUNCTION", "RESTORE", payload(Buffer.from([0xf6]), rdbString("n"), rdbString("LUA"), Buffer.from([0xc0]))],
+      ["FUNCTION", "RESTORE", payload(Buffer.from([0xf6]), rdbString("n"), rdbString("LUA"), Buffer.from([1]))],
+      ["FUNCTION", "RESTORE", payload(Buffer.from([0xf6]), rdbString("n"), rdbString("LUA"), Buffer.from([0]))],
+      ["FUNCTION", "RESTORE", payload(preGa("pg3", "nope", null, "redis.register_function('pgf3', function() return 1 end)"))],
+      ["FUNCTION", "RESTORE", payload(function2(lib("z", "redis.register_function('ZZ', function() end)")))],
+      ["FUNCTION", "RESTORE", payload(function2(lib("y", "redis.register_function('zz', function() end)")))],
     ];
     expect(await compare(script)).toEqual([]);
   });
