@@ -22,19 +22,31 @@ function evalKeys(argv: Uint8Array[]): number[] {
   return keys;
 }
 
+/**
+ * EVAL and EVALSHA (skip_monitor) feed monitors themselves, first, so that MONITOR shows
+ * the script's commands after it (evalCommand, evalShaCommand), whatever happens next.
+ */
+function feedScriptToMonitors(client: Client, argv: Uint8Array[]): void {
+  if (client.server.monitors.size > 0) client.server.feedMonitors(client, argv);
+}
+
 function evalCommand(client: Client, argv: Uint8Array[]): void {
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, false);
 }
 
 function evalRoCommand(client: Client, argv: Uint8Array[]): void {
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, true);
 }
 
 function evalShaCommand(client: Client, argv: Uint8Array[]): void {
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, false);
 }
 
 function evalShaRoCommand(client: Client, argv: Uint8Array[]): void {
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, true);
 }
 

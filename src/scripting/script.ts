@@ -173,13 +173,18 @@ export class ScriptRunner {
       command = command.subcommands.get(argLower(argv[1]!)) ?? undefined;
     }
     if (command === undefined) return "Unknown Redis command called from script";
+    // A known command refused here counts in its rejected_calls (incrCommandStatsOnError).
+    const reject = (error: string): string => {
+      command!.rejectedCalls++;
+      return error;
+    };
     const arity = command.spec.arity;
-    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return "Wrong number of args calling Redis command from script";
-    if (command.flags.has("noscript")) return "This Redis command is not allowed from script";
-    if ((run.flags & RUN_READ_ONLY) !== 0 && command.mayReplicate) return "Write commands are not allowed from read-only scripts.";
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return reject("Wrong number of args calling Redis command from script");
+    if (command.flags.has("noscript")) return reject("This Redis command is not allowed from script");
+    if ((run.flags & RUN_READ_ONLY) !== 0 && command.mayReplicate) return reject("Write commands are not allowed from read-only scripts.");
     if (command.isWrite && (run.flags & RUN_WRITE_DIRTY) === 0) {
       const diskError = server.persistence.diskErrorMessage();
-      if (diskError !== null && !run.caller.mustObey) return "-" + diskError;
+      if (diskError !== null && !run.caller.mustObey) return reject("-" + diskError);
     }
     if (command.isWrite) run.flags |= RUN_WRITE_DIRTY;
     client.lastCommandName = command.fullName;

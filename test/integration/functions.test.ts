@@ -639,6 +639,44 @@ d("DELETE, FLUSH, LIST, STATS, KILL, HELP", () => {
     expect(transcripts[1]!.filter((reply) => reply.startsWith("-UNKILLABLE")).length).toBe(2);
   });
 
+  test("MONITOR shows FCALL and EVAL before the commands they run; commandstats count both", async () => {
+    const code = lib("mon", "redis.register_function('w', function(keys, args) redis.call('SET', keys[1], args[1]) return redis.pcall('INCR', keys[1]) end)");
+    const transcripts: string[][] = [];
+    for (const [port, client] of [[pair().bunker.port, pair().b], [pair().redis.port, pair().r]] as const) {
+      const monitor = await RawClient.connect(port);
+      try {
+        expect(await monitor.call("MONITOR")).toBe("OK");
+        await client.call("CONFIG", "RESETSTAT");
+        for (const command of [
+          ["FUNCTION", "LOAD", code],
+          ["FCALL", "w", "1", "k", "v"],
+          ["FCALL_RO", "w", "1", "k", "v"],
+          ["FCALL", "nosuch", "0"],
+          ["FCALL", "w", "x"],
+          ["EVAL", "return redis.call('GET', KEYS[1])", "1", "k"],
+          ["EVAL", "return redis.call('GET', KEYS[1])", "-1"],
+          ["EVALSHA", "0000000000000000000000000000000000000000", "0"],
+          ["EVALSHA", "short", "0"],
+          ["EVAL_RO", "return redis.call('SET', KEYS[1], 'x')", "1", "k"],
+          ["ECHO", "end"],
+        ]) {
+          await client.call(...command);
+        }
+        await waitFor(() => monitor.pending().includes('"ECHO" "end"'), { what: "the monitor to see the last command" });
+        const lines = monitor.pending().split("\r\n").filter((line) => line !== "");
+        // "+<time> [<db> <address>] ...": the time and the address differ.
+        transcripts.push(lines.map((line) => line.replace(/^\+\d+\.\d+ \[(\d+) [^\]]+\]/, "+<time> [$1 <client>]")));
+        const stats = String(await client.call("INFO", "commandstats"));
+        transcripts.push(stats.split("\r\n").filter((line) => line.startsWith("cmdstat_")).map((line) => line.replace(/usec=\d+,usec_per_call=[\d.]+,/, "")).sort());
+      } finally {
+        monitor.close();
+      }
+    }
+    expect(transcripts[0]).toEqual(transcripts[2]!);
+    expect(transcripts[1]).toEqual(transcripts[3]!);
+    expect(transcripts[2]).toContain('+<time> [0 lua] "SET" "k" "v"');
+  });
+
   test("the dirty counter after each FUNCTION command and FCALL", async () => {
     const code = lib("dirty", "redis.register_function('w', function(keys) redis.call('SET', keys[1], 'x') return redis.call('SET', keys[2], 'y') end)\nredis.register_function('r', function(keys) return redis.call('GET', keys[1]) end)");
     const commands: CommandArgs[] = [
