@@ -664,8 +664,8 @@ d("DELETE, FLUSH, LIST, STATS, KILL, HELP", () => {
         }
         await waitFor(() => monitor.pending().includes('"ECHO" "end"'), { what: "the monitor to see the last command" });
         const lines = monitor.pending().split("\r\n").filter((line) => line !== "");
-        // "+<time> [<db> <address>] ...": the time and the address differ.
-        transcripts.push(lines.map((line) => line.replace(/^\+\d+\.\d+ \[(\d+) [^\]]+\]/, "+<time> [$1 <client>]")));
+        // "+<time> [<db> <address>] ...": the time and the address differ ("lua" stays).
+        transcripts.push(lines.map((line) => line.replace(/^\+\d+\.\d+ /, "+<time> ").replace(/^\+<time> \[(\d+) (?!lua\])[^\]]+\]/, "+<time> [$1 <client>]")));
         const stats = String(await client.call("INFO", "commandstats"));
         transcripts.push(stats.split("\r\n").filter((line) => line.startsWith("cmdstat_")).map((line) => line.replace(/usec=\d+,usec_per_call=[\d.]+,/, "")).sort());
       } finally {
