@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
   server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
-  if (!loaded) process.exit(1);
+  if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   server.logReady();
   cron.start();
 }

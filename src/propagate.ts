@@ -101,15 +101,20 @@ export class Propagation {
   active = false;
   /** server.loading, as set with setLoading. */
   private loading = false;
+  /** The targets some feed takes (the union of the feeds' targets). */
+  private feedTargets = 0;
 
   addFeed(feed: EffectFeed): void {
     this.feeds.push(feed);
+    this.feedTargets |= feed.targets ?? PROPAGATE_ALL;
     this.active = !this.loading;
   }
 
   removeFeed(feed: EffectFeed): void {
     const index = this.feeds.indexOf(feed);
     if (index >= 0) this.feeds.splice(index, 1);
+    this.feedTargets = 0;
+    for (const other of this.feeds) this.feedTargets |= other.targets ?? PROPAGATE_ALL;
     this.active = this.feeds.length > 0 && !this.loading;
   }
 
@@ -119,9 +124,14 @@ export class Propagation {
     this.active = this.feeds.length > 0 && !loading;
   }
 
-  /** alsoPropagate: appends an effect of the running execution unit. */
+  /**
+   * alsoPropagate: appends an effect of the running execution unit. An effect for
+   * targets no feed takes is not recorded at all (shouldPropagate(target)): a script's
+   * REPL_AOF write with only replicas listening, or REPL_REPLICA with only the AOF, does
+   * not count toward the unit's MULTI/EXEC wrapping, as in Redis.
+   */
   alsoPropagate(dbIndex: number, argv: Uint8Array[], targets = PROPAGATE_ALL): void {
-    if (!this.active || targets === 0) return;
+    if (!this.active || (targets & this.feedTargets) === 0) return;
     this.pendingDbs.push(dbIndex);
     this.pendingArgvs.push(argv);
     this.pendingTargets.push(targets);

@@ -22,28 +22,31 @@ function evalKeys(argv: Uint8Array[]): number[] {
   return keys;
 }
 
-/** EVAL is skip_monitor: it feeds MONITOR itself, before the commands its script runs. */
-function feedMonitors(client: Client, argv: Uint8Array[]): void {
+/**
+ * EVAL and EVALSHA (skip_monitor) feed monitors themselves, first, so that MONITOR shows
+ * the script's commands after it (evalCommand, evalShaCommand), whatever happens next.
+ */
+function feedScriptToMonitors(client: Client, argv: Uint8Array[]): void {
   if (client.server.monitors.size > 0) client.server.feedMonitors(client, argv);
 }
 
 function evalCommand(client: Client, argv: Uint8Array[]): void {
-  feedMonitors(client, argv);
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, false);
 }
 
 function evalRoCommand(client: Client, argv: Uint8Array[]): void {
-  feedMonitors(client, argv);
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, false, true);
 }
 
 function evalShaCommand(client: Client, argv: Uint8Array[]): void {
-  feedMonitors(client, argv);
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, false);
 }
 
 function evalShaRoCommand(client: Client, argv: Uint8Array[]): void {
-  feedMonitors(client, argv);
+  feedScriptToMonitors(client, argv);
   client.server.scripting.evalScripts.eval(client, argv, true, true);
 }
 
@@ -281,12 +284,12 @@ function functionRestore(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  const codes = parseFunctionsPayload(argv[2]!);
-  if (typeof codes === "string") {
-    replyError(client, `ERR ${codes}`);
+  const payload = parseFunctionsPayload(argv[2]!);
+  if (typeof payload === "string") {
+    replyError(client, `ERR ${payload}`);
     return;
   }
-  const error = client.server.scripting.functions.restore(codes, policy);
+  const error = client.server.scripting.functions.restore(payload.codes, policy, payload.error);
   if (error !== null) {
     replyError(client, `ERR ${error}`);
     return;

@@ -577,7 +577,13 @@ function commandGetkeys(client: Client, argv: Uint8Array[]): void {
   }
   const indexes = command.keyIndexes(args);
   if (indexes.length === 0) {
-    replyError(client, "ERR The command has no key arguments");
+    // Redis tells a command without keys from a call that names none: EVAL and FCALL
+    // with numkeys 0 (no_mandatory_keys) have an empty list of keys, ZUNION with a bad
+    // numkeys has invalid arguments.
+    const hasKeys = command.spec.getKeys !== undefined || command.spec.firstKey > 0;
+    if (!hasKeys) replyError(client, "ERR The command has no key arguments");
+    else if (command.flags.has("no_mandatory_keys")) client.reply.arrayHeader(0);
+    else replyError(client, "ERR Invalid arguments specified for command");
     return;
   }
   client.reply.arrayHeader(indexes.length);

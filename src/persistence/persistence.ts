@@ -209,7 +209,7 @@ export class Persistence {
    * else dir/dbfilename is loaded. Then history files a crash left are deleted. A fatal
    * problem logs Redis's lines and returns false (main exits with code 1).
    */
-  async loadAtStartup(): Promise<boolean> {
+  async loadAtStartup(): Promise<boolean | { exitCode: number }> {
     const server = this.server;
     const manifest = aofLoadManifestFromDisk(server);
     if (manifest === null) return false;
@@ -221,14 +221,21 @@ export class Persistence {
       if (result.status !== AOF_NOT_EXIST) logger.notice(`DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
       // CONFIG SET appendonly no while loading: then there is nothing to open.
       if (server.config.getBool("appendonly")) this.aof.openOnServerStart(manifest, result.sizes ?? { currentSize: 0, baseSize: 0 });
-    } else if (!(await this.loadRdbAtStartup())) return false;
+    } else {
+      const loaded = await this.loadRdbAtStartup();
+      if (loaded !== true) return loaded;
+    }
     this.aof.deleteHistory();
     server.usedMemoryStartup = Math.min(server.usedMemoryStartup, memorySnapshot().used);
     return true;
   }
 
-  /** rdbLoad of dir/dbfilename at start-up: a missing file is an empty start. */
-  private async loadRdbAtStartup(): Promise<boolean> {
+  /**
+   * rdbLoad of dir/dbfilename at start-up: a missing file is an empty start. A library
+   * that does not load ends the start-up with the exit status of Redis's checker (see
+   * checkRdbAfterLibraryFailure).
+   */
+  private async loadRdbAtStartup(): Promise<boolean | { exitCode: number }> {
     const path = this.dbPath;
     let size: number;
     try {
@@ -240,12 +247,50 @@ export class Persistence {
     }
     const started = performance.now();
     const result = await this.loadFile(path, size, false);
+    if (result instanceof LibraryLoadError) {
+      reportLoadFailure(result, this.server.config.getString("dbfilename"), false, false);
+      return { exitCode: await this.checkRdbAfterLibraryFailure(path) };
+    }
     if (result !== true) {
       reportLoadFailure(result, this.server.config.getString("dbfilename"));
       return false;
     }
     logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
     return true;
+  }
+
+  /**
+   * After a load failure Redis runs redis-check-rdb on the file and exits with its
+   * status. The checker reads a library's code without loading it, so a file that failed
+   * only because of a library (one that does not compile, or is there twice) passes: it
+   * reports the file OK and Redis 7.0 exits with status 0. This reads the file the same
+   * way (libraries skipped, keys counted), prints the checker's verdict and returns the
+   * exit status.
+   */
+  private async checkRdbAfterLibraryFailure(path: string): Promise<number> {
+    const name = this.server.config.getString("dbfilename");
+    let keys = 0;
+    let expires = 0;
+    try {
+      const decoder = RdbDecoder.fromSource(fileByteSource(path), { ...this.loadLimits(), verifyChecksum: true, databases: this.server.dbs.length });
+      const summary = await decoder.load({
+        onFunction: () => {},
+        onKey: (_db, _key, _value, expireAtMs) => {
+          keys++;
+          if (expireAtMs !== undefined) expires++;
+          return true;
+        },
+      });
+      process.stdout.write(
+        `[offset 0] Checking RDB file ${name}\n[offset ${summary.bytesRead}] \\o/ RDB looks OK! \\o/\n[info] ${keys} keys read\n[info] ${expires} expires\n[info] 0 already expired\n`,
+      );
+      return 0;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const offset = error instanceof RdbLoadError ? (error.offset ?? 0) : 0;
+      process.stdout.write(`[offset 0] Checking RDB file ${name}\n--- RDB ERROR DETECTED ---\n[offset ${offset}] ${reason}\n[additional info] Reading RDB file: ${name}\n--- RDB ERROR DETECTED ---\n`);
+      return 1;
+    }
   }
 
   /**
@@ -316,12 +361,14 @@ export class Persistence {
       });
       const summary = await decoder.load({
         onAux: (name, value) => this.logRdbAuxField(name, value, now),
-        // rdbFunctionLoad: a library that does not load fails the whole load, as in Redis.
+        // rdbFunctionLoad: a library that does not load fails the whole load, as in Redis,
+        // which logs why and then takes its "unexpected EOF" exit from the loader (eoferr):
+        // the error reported after this line is that one.
         onFunction: (code) => {
           const error = server.scripting.functions.loadFromRdb(code, flags.merge);
           if (error !== null) {
             logger.warning(`Failed loading library, ${error}`);
-            throw new RdbLoadError(`Failed loading library, ${error}`, 0);
+            throw new LibraryLoadError("Unexpected EOF reading RDB file", 0);
           }
         },
         onKey: (dbIndex, keyBytes, value, expireAtMs, idleSeconds, freq) => {
@@ -407,8 +454,10 @@ export class Persistence {
     }
     const result = await this.loadFile(this.dbPath, size, merge);
     if (result !== true) {
-      reportLoadFailure(result, server.config.getString("dbfilename"));
-      if (result instanceof RdbLoadError) server.onExit(1);
+      // Redis 7.0 does not exit here: with a client running a command, rdbReportError
+      // logs at verbose level and returns (isRestoreContext), and DEBUG RELOAD answers
+      // an error with whatever was loaded before the failure still in memory.
+      reportLoadFailure(result, server.config.getString("dbfilename"), true);
       server.replyError(client, "ERR Error trying to load the RDB dump");
       return;
     }
@@ -716,16 +765,23 @@ export class Persistence {
   }
 }
 
-/** Logs a failed load the way Redis reports it before exiting. */
-export function reportLoadFailure(error: Error, dbfilename: string): void {
+/** A library in the RDB that did not load (rdbFunctionLoad failed): see checkRdbAfterLibraryFailure. */
+class LibraryLoadError extends RdbLoadError {}
+
+/**
+ * Logs a failed load the way Redis reports it before exiting; `inCommand`: the load of
+ * a command (DEBUG RELOAD), which Redis reports without exiting: the loader's own
+ * warnings, the "Internal error" line at verbose level, no checker report.
+ */
+export function reportLoadFailure(error: Error, dbfilename: string, inCommand = false, checkerReport = true): void {
   if (!(error instanceof RdbLoadError)) {
-    logger.warning(`Fatal error loading the DB: ${error.message}. Exiting.`);
+    if (!inCommand) logger.warning(`Fatal error loading the DB: ${error.message}. Exiting.`);
     return;
   }
   const message = error.message;
   if (message.startsWith("Wrong signature") || message.startsWith("Can't handle RDB format version")) {
     logger.warning(message);
-    logger.warning("Fatal error loading the DB: Invalid argument. Exiting.");
+    if (!inCommand) logger.warning("Fatal error loading the DB: Invalid argument. Exiting.");
     return;
   }
   let reason = message;
@@ -734,7 +790,13 @@ export function reportLoadFailure(error: Error, dbfilename: string): void {
     logger.warning(message);
     reason = "RDB CRC error";
   }
-  logger.warning(`Internal error in RDB reading offset ${error.offset ?? 0}, function at rdb.c:0 -> ${reason}`);
+  const internal = `Internal error in RDB reading offset ${error.offset ?? 0}, function at rdb.c:0 -> ${reason}`;
+  if (inCommand) {
+    logger.verbose(internal);
+    return;
+  }
+  logger.warning(internal);
+  if (!checkerReport) return;
   // Redis then runs its RDB checker, whose report goes to standard output.
   process.stdout.write(
     `[offset 0] Checking RDB file ${dbfilename}\n--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${reason}\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`,

@@ -58,19 +58,32 @@ function isValidName(name: string): boolean {
 /**
  * The libraries and their functions (functionsLibCtx): libraries by name, and every
  * library's functions in one namespace (a function name is unique across libraries).
+ * That namespace ignores case (Redis's functionDictType compares names with
+ * strcasecmp): FCALL finds "myFunc" as "MYFUNC", and a library cannot register "F"
+ * while another has "f". Library names, and names within a library, keep their case.
  */
 export class FunctionLibraries {
   readonly libraries = new Map<string, LibraryInfo>();
+  /** By lower-cased name (see above). */
   readonly functions = new Map<string, FunctionInfo>();
 
   link(library: LibraryInfo): void {
     this.libraries.set(library.name, library);
-    for (const [name, fn] of library.functions) this.functions.set(name, fn);
+    for (const [name, fn] of library.functions) this.functions.set(name.toLowerCase(), fn);
   }
 
   unlink(library: LibraryInfo): void {
     this.libraries.delete(library.name);
-    for (const name of library.functions.keys()) this.functions.delete(name);
+    for (const name of library.functions.keys()) this.functions.delete(name.toLowerCase());
+  }
+
+  /** A function by name, whatever its case. */
+  find(name: string): FunctionInfo | undefined {
+    return this.functions.get(name.toLowerCase());
+  }
+
+  hasFunction(name: string): boolean {
+    return this.functions.has(name.toLowerCase());
   }
 }
 
@@ -146,12 +159,15 @@ export class Functions {
     return this.current.libraries;
   }
 
+  /** The engine's n_functions: every library's own count (Redis adds dictSize(li->functions)). */
   get functionCount(): number {
-    return this.current.functions.size;
+    let count = 0;
+    for (const library of this.current.libraries.values()) count += library.functions.size;
+    return count;
   }
 
   find(name: string): FunctionInfo | undefined {
-    return this.current.functions.get(name);
+    return this.current.find(name);
   }
 
   /** used_memory_vm_functions: the functions' Lua state. */
@@ -194,7 +210,7 @@ export class Functions {
     if (loadError !== null) return fail(loadError);
     if (library.functions.size === 0) return fail("No functions registered");
     for (const name of library.functions.keys()) {
-      if (target.functions.has(name)) return fail(`Function ${name} already exists`);
+      if (target.hasFunction(name)) return fail(`Function ${name} already exists`);
     }
     target.link(library);
     if (old !== undefined) {
@@ -318,8 +334,7 @@ export class Functions {
       lua.setTop(2, L);
       ref = lua.ref(L);
     }
-    // The C code reads the name as a C string: it ends at a NUL byte.
-    name = name.split("\0")[0]!;
+    // The name is binary-safe (luaGetStringSds): a NUL byte in it makes it invalid.
     const functions = loading.library.functions;
     if (!isValidName(name)) {
       dropRef();
@@ -351,10 +366,12 @@ export class Functions {
   }
 
   /**
-   * FUNCTION RESTORE's and the RDB loader's work: loads `codes` into a new set of
-   * libraries, then joins it with the current ones by `policy`. Returns null or the error.
+   * FUNCTION RESTORE's work: loads `codes` into a new set of libraries, then joins it
+   * with the current ones by `policy`. `payloadError`: what was wrong in the payload
+   * after `codes`, reported if they all load (Redis loads each library as it reads it).
+   * Returns null or the error.
    */
-  restore(codes: Uint8Array[], policy: "flush" | "append" | "replace"): string | null {
+  restore(codes: Uint8Array[], policy: "flush" | "append" | "replace", payloadError: string | null = null): string | null {
     const incoming = new FunctionLibraries();
     const discard = (): void => {
       for (const library of incoming.libraries.values()) this.release(library);
@@ -365,6 +382,10 @@ export class Functions {
         discard();
         return created.error;
       }
+    }
+    if (payloadError !== null) {
+      discard();
+      return payloadError;
     }
     if (policy === "flush") {
       this.flush();
@@ -384,8 +405,9 @@ export class Functions {
       this.current.unlink(existing);
       replaced.push(existing);
     }
-    for (const name of incoming.functions.keys()) {
-      if (this.current.functions.has(name)) {
+    for (const fn of incoming.functions.values()) {
+      const name = fn.name;
+      if (this.current.hasFunction(name)) {
         for (const old of replaced) this.current.link(old);
         discard();
         return `Function ${name} already exists`;
@@ -499,20 +521,23 @@ function errorMessage(lua: LuaState): string {
 export function extractLibraryMetadata(code: Uint8Array): { engine: string; name: string; codeStart: number } | { error: string } {
   if (code.length < 2 || code[0] !== 35 || code[1] !== 33) return { error: "Missing library metadata" };
   const end = code.indexOf(10);
-  if (end < 0) return { error: "Invalid library metadata" };
+  // Redis looks for the newline with strchr: a NUL byte before it ends the search.
+  if (end < 0 || code.subarray(0, end).includes(0)) return { error: "Invalid library metadata" };
   const parts = splitInlineArgs(code.subarray(0, end));
   if (parts === null || parts.length === 0) return { error: "Invalid library metadata" };
-  const text = (bytes: Uint8Array): string => latin1(bytes).split("\0")[0]!;
-  const engine = text(parts[0]!).slice(2);
+  // The engine and the name are binary-safe (sds): a NUL byte quoted into them ("\x00")
+  // makes an unknown engine or an invalid name. Only the "name=" prefix check and the
+  // error about another value read them as C strings.
+  const engine = latin1(parts[0]!).slice(2);
   let name: string | null = null;
   for (let i = 1; i < parts.length; i++) {
-    const part = text(parts[i]!);
-    if (part.slice(0, 5).toLowerCase() === "name=") {
+    const part = latin1(parts[i]!);
+    if (part.split("\0")[0]!.slice(0, 5).toLowerCase() === "name=") {
       if (name !== null) return { error: "Invalid metadata value, name argument was given multiple times" };
       name = part.slice(5);
       continue;
     }
-    return { error: `Invalid metadata value given: ${part}` };
+    return { error: `Invalid metadata value given: ${part.split("\0")[0]!}` };
   }
   if (name === null) return { error: "Library name was not given" };
   return { engine, name, codeStart: end };

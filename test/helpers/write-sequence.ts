@@ -3,8 +3,9 @@
 // existing keys, keys of the wrong type and empty results), in several databases, in
 // and out of MULTI (with one write, none, an error when queueing, WATCH), RESTOREs of
 // payloads DUMPed earlier, plus scripted episodes with random parts: clients served
-// after blocking, keys expiring lazily, consumer-group traffic on a stream, and
-// XREADGROUP reading a consumer's history.
+// after blocking, keys expiring lazily, consumer-group traffic on a stream,
+// XREADGROUP reading a consumer's history, and scripts (EVAL, EVALSHA, FCALL) running
+// random commands, with the FUNCTION commands that manage their libraries.
 //
 // The same sequence runs on Bunker and on the real Redis, and their effect streams are
 // compared line by line, so nothing in it may depend on what the two servers do not
@@ -26,6 +27,7 @@
 
 import { seededRandom } from "./random.ts";
 import { START_MARKER, endMarker } from "./effect-stream.ts";
+import { crc64 } from "../../src/persistence/rdb/crc64.ts";
 
 /** An argument: bytes, or the payload of an earlier DUMP step (by slot). */
 export type SeqArg = string | Uint8Array | { payload: number };
@@ -82,6 +84,52 @@ const BLOCK_LISTS = ["bk:l1", "bk:l2"];
 const BLOCK_ZSETS = ["bk:z1", "bk:z2"];
 const BLOCK_STREAM = "bk:x";
 const BLOCK_SCRATCH = "bk:tmp";
+/**
+ * The scripts of the scripting episode: ARGV holds commands, each as its argument count
+ * then its arguments, which the script runs in order with redis.pcall (errors are
+ * collected, the rest still runs) or redis.call (the first error ends the script, the
+ * writes before it stay).
+ */
+const RUN_COMMANDS = (call: "call" | "pcall") =>
+  [
+    "local i, out = 1, {}",
+    "while i <= #ARGV do",
+    "  local n = tonumber(ARGV[i])",
+    `  local r = redis.${call}(unpack(ARGV, i + 1, i + n))`,
+    "  if type(r) == 'table' and r.err then r = 'error: ' .. r.err end",
+    "  out[#out + 1] = r",
+    "  i = i + n + 1",
+    "end",
+    "return out",
+  ].join("\n");
+const RUNNER_LIBRARY = [
+  "#!lua name=runner",
+  `redis.register_function('prun', function(keys, ARGV) ${RUN_COMMANDS("pcall").replace(/\n/g, " ")} end)`,
+  `redis.register_function('crun', function(keys, ARGV) ${RUN_COMMANDS("call").replace(/\n/g, " ")} end)`,
+].join("\n");
+const OTHER_LIBRARIES = [
+  "#!lua name=other\nredis.register_function('other', function() return 1 end)",
+  "#!lua name=other\nredis.register_function{function_name='other2', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}",
+  "#!lua name=clash\nredis.register_function('PRUN', function() return 1 end)",
+];
+
+/** A FUNCTION DUMP payload of `codes` (FUNCTION2 records, RDB version 10, CRC64). */
+function functionsPayload(codes: readonly string[]): Uint8Array {
+  const parts: number[] = [];
+  for (const code of codes) {
+    parts.push(0xf5);
+    if (code.length < 64) parts.push(code.length);
+    else parts.push(0x40 | (code.length >> 8), code.length & 0xff);
+    for (let i = 0; i < code.length; i++) parts.push(code.charCodeAt(i));
+  }
+  parts.push(10, 0);
+  const body = Uint8Array.from(parts);
+  const out = new Uint8Array(body.length + 8);
+  out.set(body);
+  new DataView(out.buffer).setBigUint64(body.length, crc64(body), true);
+  return out;
+}
+
 /** Databases of the lazy-expiry episode. */
 const EXPIRY_DB = 8;
 const RANDOMKEY_DB = 9;
@@ -773,6 +821,58 @@ class Generator {
     this.select(back);
   }
 
+  /**
+   * Scripts running random commands (see RUN_COMMANDS), so that what a script propagates
+   * is checked on every kind of write: EVAL, EVALSHA and FCALL, a SELECT inside the
+   * script now and then, in and out of MULTI, with pcall or with call (an error ends the
+   * script, the writes before it stay). Then the FUNCTION commands on the libraries.
+   */
+  scriptingEpisode(): void {
+    this.call("FUNCTION", "LOAD", "REPLACE", RUNNER_LIBRARY);
+    this.call("SCRIPT", "LOAD", RUN_COMMANDS("pcall"));
+    this.call("SCRIPT", "LOAD", RUN_COMMANDS("call"));
+    const commands = (): SeqArg[] => {
+      const argv: SeqArg[] = [];
+      for (let i = this.int(1, 4); i > 0; i--) {
+        const command = this.chance(0.1) ? ["SELECT", this.dbIndex()] : this.randomCommand();
+        argv.push(String(command.length), ...command);
+      }
+      return argv;
+    };
+    for (let i = this.int(2, 5); i > 0; i--) {
+      const call = this.chance(0.7) ? "pcall" : "call";
+      const kind = this.int(0, 3);
+      const inMulti = !this.inMulti && this.chance(0.2);
+      if (inMulti) this.call("MULTI");
+      if (kind === 0) this.call("EVAL", RUN_COMMANDS(call), "0", ...commands());
+      else if (kind === 1) this.call("EVALSHA", sha1(RUN_COMMANDS(call)), "0", ...commands());
+      else this.call("FCALL", call === "pcall" ? "prun" : "crun", "0", ...commands());
+      if (inMulti) {
+        if (this.chance(0.5)) this.call(...this.randomCommand());
+        this.call("EXEC");
+      }
+    }
+    // The libraries: loaded, replaced, deleted, restored, flushed (each propagated itself).
+    for (let i = this.int(1, 3); i > 0; i--) {
+      switch (this.int(0, 5)) {
+        case 0:
+          this.call("FUNCTION", "LOAD", ...this.maybe(0.5, "REPLACE"), this.pick(OTHER_LIBRARIES));
+          break;
+        case 1:
+          this.call("FUNCTION", "DELETE", this.pick(["other", "clash", "runner", "nosuch"]));
+          break;
+        case 2:
+          this.call("FUNCTION", "RESTORE", functionsPayload(this.some(() => this.pick(OTHER_LIBRARIES), 0, 2)), ...this.maybe(0.7, this.pick(["APPEND", "REPLACE", "FLUSH"])));
+          break;
+        case 3:
+          this.call("FUNCTION", "FLUSH", ...this.maybe(0.5, this.pick(["ASYNC", "SYNC"])));
+          break;
+        default:
+          this.call("FCALL", "other2", "1", this.pick(STRINGS));
+      }
+    }
+  }
+
   // ---- the whole sequence ------------------------------------------------------------------
 
   generate(length: number): SequenceStep[] {
@@ -780,10 +880,16 @@ class Generator {
     this.call(...START_MARKER);
     if (this.firstDatabase !== 0) this.select(this.firstDatabase);
     const lazyExpiryAt = [Math.floor(length / 3), Math.floor((2 * length) / 3)];
+    const scriptingAt = [Math.floor(length / 6), Math.floor(length / 2), Math.floor((5 * length) / 6)];
     while (this.steps.length < length) {
       if (lazyExpiryAt.length > 0 && this.steps.length >= lazyExpiryAt[0]!) {
         lazyExpiryAt.shift();
         this.lazyExpiryEpisode();
+        continue;
+      }
+      if (scriptingAt.length > 0 && this.steps.length >= scriptingAt[0]!) {
+        scriptingAt.shift();
+        this.scriptingEpisode();
         continue;
       }
       const action = this.random();
@@ -812,6 +918,10 @@ export function generateWriteSequence(seed: number, options: SequenceOptions): S
   return steps;
 }
 
+function sha1(text: string): string {
+  return new Bun.CryptoHasher("sha1").update(text).digest("hex");
+}
+
 /** A step as one readable line (for failure reports). */
 export function describeStep(step: SequenceStep): string {
   const show = (args: SeqArg[]) =>
@@ -828,7 +938,7 @@ export function commandsUsed(steps: SequenceStep[]): Set<string> {
   const names = new Set<string>();
   const add = (argv: SeqArg[]) => {
     const name = String(argv[0]).toLowerCase();
-    names.add(name === "xgroup" ? `${name}|${String(argv[1]).toLowerCase()}` : name);
+    names.add(name === "xgroup" || name === "function" ? `${name}|${String(argv[1]).toLowerCase()}` : name);
   };
   for (const step of steps) {
     if ("call" in step) add(step.call);

@@ -1433,29 +1433,42 @@ function readHeader(reader: RdbReader): number {
 
 /**
  * The libraries of a FUNCTION DUMP payload (the footer already checked): RDB function
- * opcodes, each with its code, until the 10-byte footer. Returns the codes, or the
- * error FUNCTION RESTORE replies.
+ * opcodes, each with its code, until the 10-byte footer. Returns the codes read, and
+ * the error FUNCTION RESTORE replies for what follows them (null when all were read).
+ * Redis creates each library as soon as it has read it, so a library that fails to
+ * load is reported before a bad record after it: the caller creates `codes` first.
  */
-export function readFunctionLibraries(payload: Uint8Array): Uint8Array[] | string {
+export function readFunctionLibraries(payload: Uint8Array): { codes: Uint8Array[]; error: string | null } {
   const reader = new RdbReader(null, payload, null);
   const codes: Uint8Array[] = [];
   while (payload.length - reader.offset > 10) {
     const type = reader.u8();
-    if (type !== RDB_OPCODE_FUNCTION2 && type !== RDB_OPCODE_FUNCTION_PRE_GA) return "given type is not a function";
+    if (type !== RDB_OPCODE_FUNCTION2 && type !== RDB_OPCODE_FUNCTION_PRE_GA) return { codes, error: "given type is not a function" };
+    // rdbFunctionLoad's error for the part it could not read.
+    const stage = { error: "Failed loading library payload" };
     try {
-      codes.push(type === RDB_OPCODE_FUNCTION2 ? readString(reader) : readPreGaFunction(reader));
+      codes.push(type === RDB_OPCODE_FUNCTION2 ? readString(reader) : readPreGaFunction(reader, stage));
     } catch {
-      return "failed loading the given functions payload";
+      return { codes, error: stage.error };
     }
   }
-  return codes;
+  return { codes, error: null };
 }
 
-/** RDB_OPCODE_FUNCTION (7.0-rc1/rc2): name, engine, optional description, code -> the GA payload. */
-function readPreGaFunction(reader: RdbReader): Uint8Array {
+/**
+ * RDB_OPCODE_FUNCTION (7.0-rc1/rc2): name, engine, optional description, code -> the GA
+ * payload. `stage.error` names the part being read (Redis's error when it is cut).
+ */
+function readPreGaFunction(reader: RdbReader, stage: { error: string } = { error: "" }): Uint8Array {
+  stage.error = "Failed loading library name";
   const name = bytesToText(readString(reader, false));
+  stage.error = "Failed loading engine name";
   const engine = bytesToText(readString(reader, false));
-  if (readLength(reader) !== 0) readString(reader, false);
+  stage.error = "Failed loading library description indicator";
+  const hasDescription = readLength(reader) !== 0;
+  stage.error = "Failed loading library description";
+  if (hasDescription) readString(reader, false);
+  stage.error = "Failed loading library blob";
   const code = readString(reader);
   const prefix = textToBytes(`#!${engine} name=${name}\n`);
   const payload = new Uint8Array(prefix.length + code.length);

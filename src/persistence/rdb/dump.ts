@@ -92,8 +92,12 @@ export function createFunctionsPayload(codes: readonly Uint8Array[], compression
   return withFooter(body);
 }
 
-/** FUNCTION RESTORE's payload: the libraries' codes, or the error to reply (without its ERR code). */
-export function parseFunctionsPayload(bytes: Uint8Array): Uint8Array[] | string {
+/**
+ * FUNCTION RESTORE's payload: the libraries' codes and the error found after them (see
+ * readFunctionLibraries), or the error to reply when the footer is wrong (without its
+ * ERR code).
+ */
+export function parseFunctionsPayload(bytes: Uint8Array): { codes: Uint8Array[]; error: string | null } | string {
   if (bytes.length < FOOTER_LENGTH) return DUMP_PAYLOAD_INVALID;
   const footer = bytes.length - FOOTER_LENGTH;
   const version = bytes[footer]! | (bytes[footer + 1]! << 8);
