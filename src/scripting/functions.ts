@@ -22,6 +22,7 @@ import { SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import { openScriptLibraries } from "./lib/index.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
 import type { Client } from "../net/client.ts";
+import { bytesToKey } from "../db/bytes.ts";
 
 export interface FunctionInfo {
   readonly name: string;
@@ -48,7 +49,6 @@ const LIBRARY_API_NAME = "__LIBRARY_API__";
 export const FUNCTION_LOAD_TIMEOUT_MS = 500;
 const INVALID_NAME = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
 
-const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
 
 /** functionsVerifyName: [a-zA-Z0-9_]+ */
 function isValidName(name: string): boolean {
@@ -284,13 +284,13 @@ export class Functions {
           dropRef();
           return raise(lua, L, "named argument key given to redis.register_function is not a string");
         }
-        const key = latin1(lua.toBytes(-2, L)!).split("\0")[0]!.toLowerCase();
+        const key = bytesToKey(lua.toBytes(-2, L)!).split("\0")[0]!.toLowerCase();
         if (key === "function_name") {
           if (!lua.isString(-1, L)) {
             dropRef();
             return raise(lua, L, "function_name argument given to redis.register_function must be a string");
           }
-          name = latin1(lua.toBytes(-1, L)!);
+          name = bytesToKey(lua.toBytes(-1, L)!);
         } else if (key === "description") {
           if (!lua.isString(-1, L)) {
             dropRef();
@@ -330,7 +330,7 @@ export class Functions {
     } else {
       if (!lua.isString(1, L)) return raise(lua, L, "first argument to redis.register_function must be a string");
       if (lua.type(2, L) !== LUA_TFUNCTION) return raise(lua, L, "second argument to redis.register_function must be a function");
-      name = latin1(lua.toBytes(1, L)!);
+      name = bytesToKey(lua.toBytes(1, L)!);
       lua.setTop(2, L);
       ref = lua.ref(L);
     }
@@ -473,7 +473,7 @@ function setErrorMetatable(lua: LuaState): void {
   lua.pushFunction((L) => {
     const type = lua.type(-1, L);
     if (type !== LUA_TSTRING && type !== LUA_TNUMBER) return lua.raiseWithPosition("Second argument to luaProtectedTableError must be a string or number", L);
-    return lua.raiseWithPosition(`Script attempted to access nonexistent global variable '${latin1(lua.toBytes(-1, L)!)}'`, L);
+    return lua.raiseWithPosition(`Script attempted to access nonexistent global variable '${bytesToKey(lua.toBytes(-1, L)!)}'`, L);
   });
   lua.setField(-2, "__index");
   lua.setMetatable(-2);
@@ -494,7 +494,7 @@ function readFlags(lua: LuaState, L: number): number | null {
       lua.pop(1, L);
       return null;
     }
-    const name = latin1(lua.toBytes(-1, L)!).split("\0")[0]!.toLowerCase();
+    const name = bytesToKey(lua.toBytes(-1, L)!).split("\0")[0]!.toLowerCase();
     lua.pop(1, L);
     const known = SCRIPT_FLAG_NAMES.find(([flagName]) => flagName === name);
     if (known === undefined) return null;
@@ -507,7 +507,7 @@ function errorMessage(lua: LuaState): string {
   if (lua.type(-1) === LUA_TSTRING || lua.type(-1) === LUA_TNUMBER) return `ERR ${lua.toText(-1)}`;
   if (lua.type(-1) === LUA_TTABLE) {
     lua.getField(-1, "err");
-    const message = lua.isString(-1) ? latin1(lua.toBytes(-1)!).split("\0")[0]! : "";
+    const message = lua.isString(-1) ? bytesToKey(lua.toBytes(-1)!).split("\0")[0]! : "";
     lua.pop(1);
     return message;
   }
@@ -528,10 +528,10 @@ export function extractLibraryMetadata(code: Uint8Array): { engine: string; name
   // The engine and the name are binary-safe (sds): a NUL byte quoted into them ("\x00")
   // makes an unknown engine or an invalid name. Only the "name=" prefix check and the
   // error about another value read them as C strings.
-  const engine = latin1(parts[0]!).slice(2);
+  const engine = bytesToKey(parts[0]!).slice(2);
   let name: string | null = null;
   for (let i = 1; i < parts.length; i++) {
-    const part = latin1(parts[i]!);
+    const part = bytesToKey(parts[i]!);
     if (part.split("\0")[0]!.slice(0, 5).toLowerCase() === "name=") {
       if (name !== null) return { error: "Invalid metadata value, name argument was given multiple times" };
       name = part.slice(5);
