@@ -8,7 +8,7 @@
 
 import { LuaState, LUA_OK } from "./lua.ts";
 import { allowListGlobals, protectGlobals } from "./sandbox.ts";
-import { ERROR_HANDLER_SOURCE, callLuaFunction, killScriptFromHook, registerRedisApi, sha1hex, type ScriptHost } from "./script-lua.ts";
+import { ERROR_HANDLER_SOURCE, killScriptFromHook, registerRedisApi, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import { openScriptLibraries } from "./lib/index.ts";
 import type { Client } from "../net/client.ts";
@@ -197,25 +197,12 @@ export class EvalScripts {
     lua.pushRef(script.ref);
     // KEYS and ARGV are globals of EVAL scripts, set where the protection does not look.
     lua.pushRef(this.hiddenGlobalsRef);
-    pushArray(lua, argv, 3, 3 + numkeys);
+    pushArgumentArray(lua, argv, 3, 3 + numkeys);
     lua.setField(-2, "KEYS");
-    pushArray(lua, argv, 3 + numkeys, argv.length);
+    pushArgumentArray(lua, argv, 3 + numkeys, argv.length);
     lua.setField(-2, "ARGV");
     lua.pop(1);
-    try {
-      callLuaFunction(lua, run, server, 0, server.config.getNumber("busy-reply-threshold") > 0 ? this.hook : 0);
-    } finally {
-      lua.setTop(0);
-      runner.reset(run);
-    }
-  }
-}
-
-function pushArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
-  lua.newTable(to - from, 0);
-  for (let i = from; i < to; i++) {
-    lua.pushBytes(argv[i]!);
-    lua.rawSetI(-2, i - from + 1);
+    runLuaFunction(lua, run, this.host, 0, this.hook);
   }
 }
 

@@ -17,7 +17,7 @@
 
 import { LuaState, LUA_GLOBALSINDEX, LUA_OK, LUA_TFUNCTION, LUA_TNIL, LUA_TSTRING, LUA_TNUMBER, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
 import { allowListGlobals, protectGlobals } from "./sandbox.ts";
-import { callLuaFunction, ERROR_HANDLER_SOURCE, killScriptFromHook, pushErrorTable, registerRedisApi, registerLogAndVersion, type ScriptHost } from "./script-lua.ts";
+import { ERROR_HANDLER_SOURCE, killScriptFromHook, pushErrorTable, registerRedisApi, pushArgumentArray, runLuaFunction, registerLogAndVersion, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import { openScriptLibraries } from "./lib/index.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
@@ -443,22 +443,9 @@ export class Functions {
     const lua = this.lua;
     lua.pushRef(this.errorHandlerRef);
     lua.pushRef(fn.ref);
-    pushArray(lua, argv, 3, 3 + numkeys);
-    pushArray(lua, argv, 3 + numkeys, argv.length);
-    try {
-      callLuaFunction(lua, run, this.host.server, 2, this.host.server.config.getNumber("busy-reply-threshold") > 0 ? this.callHook : 0);
-    } finally {
-      lua.setTop(0);
-      runner.reset(run);
-    }
-  }
-}
-
-function pushArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
-  lua.newTable(to - from, 0);
-  for (let i = from; i < to; i++) {
-    lua.pushBytes(argv[i]!);
-    lua.rawSetI(-2, i - from + 1);
+    pushArgumentArray(lua, argv, 3, 3 + numkeys);
+    pushArgumentArray(lua, argv, 3 + numkeys, argv.length);
+    runLuaFunction(lua, run, this.host, 2, this.callHook);
   }
 }
 

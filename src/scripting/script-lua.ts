@@ -635,25 +635,13 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server): A
   }
   lua.pop(1, L);
   if (field("map") === LUA_TTABLE) {
-    let count = 0;
-    lua.pushNil(L);
-    while (lua.next(-2, L)) {
-      lua.pop(1, L);
-      count++;
-    }
-    reply.mapHeader(count);
+    reply.mapHeader(countEntries(lua, L));
     lua.pushNil(L);
     return { kind: AGGREGATE_MAP, next: 0, length: 0 };
   }
   lua.pop(1, L);
   if (field("set") === LUA_TTABLE) {
-    let count = 0;
-    lua.pushNil(L);
-    while (lua.next(-2, L)) {
-      lua.pop(1, L);
-      count++;
-    }
-    reply.setHeader(count);
+    reply.setHeader(countEntries(lua, L));
     lua.pushNil(L);
     return { kind: AGGREGATE_SET, next: 0, length: 0 };
   }
@@ -669,6 +657,17 @@ function replyTable(lua: LuaState, L: number, client: Client, server: Server): A
   }
   reply.arrayHeader(length);
   return { kind: AGGREGATE_ARRAY, next: 1, length };
+}
+
+/** The number of entries of the table on top of the stack (a map or set reply's length). */
+function countEntries(lua: LuaState, L: number): number {
+  let count = 0;
+  lua.pushNil(L);
+  while (lua.next(-2, L)) {
+    lua.pop(1, L);
+    count++;
+  }
+  return count;
 }
 
 /**
@@ -750,6 +749,30 @@ export function callLuaFunction(
     lua.pop(1);
   } else {
     replyFromLua(lua, lua.L, caller, server, run.scriptClient.reply.resp);
+  }
+}
+
+/** luaCreateArray: argv[from, to) as a Lua array on top of the stack (KEYS, ARGV). */
+export function pushArgumentArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
+  lua.newTable(to - from, 0);
+  for (let i = from; i < to; i++) {
+    lua.pushBytes(argv[i]!);
+    lua.rawSetI(-2, i - from + 1);
+  }
+}
+
+/**
+ * Runs a prepared script (error handler, function and `argumentCount` arguments on the
+ * stack) with the busy hook when busy-reply-threshold is set, then ends the run
+ * (scriptResetRun) whatever happened.
+ */
+export function runLuaFunction(lua: LuaState, run: ScriptRun, host: ScriptHost, argumentCount: number, hook: number): void {
+  const server = host.server;
+  try {
+    callLuaFunction(lua, run, server, argumentCount, server.config.getNumber("busy-reply-threshold") > 0 ? hook : 0);
+  } finally {
+    lua.setTop(0);
+    host.runner.reset(run);
   }
 }
 
