@@ -1,4 +1,4 @@
-// What every script run shares, whatever started it (EVAL now, FCALL later): Redis's
+// What every script run shares, whatever started it (EVAL or FCALL): Redis's
 // script.c. A run has a context (the caller, the script's own client, its flags);
 // commands a script calls go through scriptCall, which applies the checks Redis
 // applies inside scripts and then runs the command through the server's call(), so the
@@ -34,7 +34,6 @@ export const SCRIPT_FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
   ["no-cluster", SCRIPT_FLAG_NO_CLUSTER],
   ["allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT],
 ];
-
 
 /** Redis's shared slowevalerr and slowscripterr. */
 export const BUSY_SCRIPT = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
