@@ -326,13 +326,13 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
         if (push) lua.pushBoolean(false, L);
         return next;
       }
-      if (push) lua.pushBytes(buffer.subarray(next, next + length), L);
+      if (push) lua.pushByteRange(buffer, next, next + length, L);
       return next + length + 2;
     }
     case 43: // '+'
       if (push) {
         lua.newTable(0, 1, L);
-        lua.pushBytes(buffer.subarray(at + 1, lineEnd), L);
+        lua.pushByteRange(buffer, at + 1, lineEnd, L);
         lua.setField(-2, "ok", L);
       }
       return next;
