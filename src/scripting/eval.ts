@@ -7,13 +7,12 @@
 // away with every script in it and builds a new one.
 
 import { LuaState, LUA_OK } from "./lua.ts";
-import { allowListGlobals, protectGlobals } from "./sandbox.ts";
-import { ERROR_HANDLER_SOURCE, killScriptFromHook, registerRedisApi, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
+import { protectGlobals } from "./sandbox.ts";
+import { ERROR_HANDLER_SOURCE, killScriptFromHook, newScriptState, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
-import { openScriptLibraries } from "./lib/index.ts";
 import type { Client } from "../net/client.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
-import { parseInteger } from "../db/bytes.ts";
+import { bytesToKey, parseInteger } from "../db/bytes.ts";
 import * as errors from "../errors.ts";
 
 interface CachedScript {
@@ -41,13 +40,8 @@ export class EvalScripts {
 
   /** scriptingInit: a new Lua state with Redis's globals, protected. */
   private init(): void {
-    const lua = new LuaState();
+    const lua = newScriptState(this.host, { evalMode: true });
     this.lua = lua;
-    // Globals Redis does not give scripts (print, dofile...) are never added (sandbox.ts).
-    allowListGlobals(lua);
-    for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
-    openScriptLibraries(lua, () => true);
-    registerRedisApi(lua, this.host, { evalMode: true });
     if (lua.load(new TextEncoder().encode(ERROR_HANDLER_SOURCE), "@err_handler_def") !== LUA_OK || lua.pcall(0, 0) !== LUA_OK) {
       throw new Error(`cannot define the scripts' error handler: ${lua.toText(-1)}`);
     }
@@ -227,7 +221,7 @@ export function extractShebangFlags(body: Uint8Array): { flags: number; length: 
   if (end < 0) return "Invalid script shebang";
   const parts = splitInlineArgs(body.subarray(0, end));
   if (parts === null || parts.length === 0) return "Invalid engine in script shebang";
-  const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
+  const text = bytesToKey;
   // strcmp: the C string ends at a NUL byte.
   const engine = text(parts[0]!).split("\0")[0]!;
   if (engine !== "#!lua") return `Unexpected engine in script shebang: ${engine}`;

@@ -16,10 +16,9 @@
 // them.
 
 import { LuaState, LUA_GLOBALSINDEX, LUA_OK, LUA_TFUNCTION, LUA_TNIL, LUA_TSTRING, LUA_TNUMBER, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
-import { allowListGlobals, protectGlobals } from "./sandbox.ts";
-import { ERROR_HANDLER_SOURCE, killScriptFromHook, pushErrorTable, registerRedisApi, pushArgumentArray, runLuaFunction, registerLogAndVersion, type ScriptHost } from "./script-lua.ts";
+import { protectGlobals, setErrorMetatable } from "./sandbox.ts";
+import { ERROR_HANDLER_SOURCE, killScriptFromHook, pushErrorTable, newScriptState, pushArgumentArray, runLuaFunction, registerLogAndVersion, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
-import { openScriptLibraries } from "./lib/index.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
 import type { Client } from "../net/client.ts";
 import { bytesToKey } from "../db/bytes.ts";
@@ -101,12 +100,8 @@ export class Functions {
   private readonly callHook: number;
 
   constructor(private readonly host: ScriptHost & { onBusyHook(lua: LuaState, L: number): boolean }) {
-    const lua = new LuaState();
+    const lua = newScriptState(host, { evalMode: false });
     this.lua = lua;
-    allowListGlobals(lua);
-    for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
-    openScriptLibraries(lua, () => host.runner.current !== null);
-    registerRedisApi(lua, host, { evalMode: false });
 
     // The load-time API, set as a global (raw: it is on no allow list) so that the
     // protection covers it, then taken out of the globals.
@@ -452,18 +447,6 @@ export class Functions {
 function raise(lua: LuaState, L: number, message: string): never {
   pushErrorTable(lua, message, L);
   return lua.raiseTop(L);
-}
-
-/** luaSetErrorMetatable: reading a missing field of the table on top is an error. */
-function setErrorMetatable(lua: LuaState): void {
-  lua.newTable();
-  lua.pushFunction((L) => {
-    const type = lua.type(-1, L);
-    if (type !== LUA_TSTRING && type !== LUA_TNUMBER) return lua.raiseWithPosition("Second argument to luaProtectedTableError must be a string or number", L);
-    return lua.raiseWithPosition(`Script attempted to access nonexistent global variable '${bytesToKey(lua.toBytes(-1, L)!)}'`, L);
-  });
-  lua.setField(-2, "__index");
-  lua.setMetatable(-2);
 }
 
 /** luaRegisterFunctionReadFlags: the flags table on top of the stack, or null for an unknown flag. */

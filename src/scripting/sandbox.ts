@@ -38,6 +38,7 @@
 import { type LuaState, LUA_GLOBALSINDEX, LUA_TNIL, LUA_TSTRING, LUA_TNUMBER, LUA_TTABLE } from "./lua.ts";
 import { toCIntViaLong } from "./lib/lp64.ts";
 import { logger } from "../log.ts";
+import { bytesToKey } from "../db/bytes.ts";
 
 export const READONLY_ERROR = "Attempt to modify a readonly table";
 
@@ -74,7 +75,7 @@ export function allowListGlobals(lua: LuaState): void {
     // (table, key, value): a new key of the globals.
     const type = lua.type(2, L);
     if (type !== LUA_TSTRING && type !== LUA_TNUMBER) return lua.raiseWithPosition("Second argument to luaNewIndexAllowList must be a string or number", L);
-    const name = Buffer.from(lua.toBytes(2, L)!).toString("latin1");
+    const name = bytesToKey(lua.toBytes(2, L)!);
     if (GLOBALS_ALLOW_LIST.has(name)) {
       lua.setTop(3, L);
       lua.rawSet(1, L);
@@ -314,17 +315,9 @@ export function protectGlobals(lua: LuaState): number {
   lua.setField(-2, "insert");
   lua.pop(1);
 
-  // The globals' metatable: reading a missing global is an error (Redis's luaSetErrorMetatable).
+  // The globals' metatable: reading a missing global is an error.
   lua.pushValue(LUA_GLOBALSINDEX);
-  lua.newTable();
-  lua.pushFunction((L) => {
-    const type = lua.type(-1, L);
-    if (type !== LUA_TSTRING && type !== LUA_TNUMBER) return lua.raiseWithPosition("Second argument to luaProtectedTableError must be a string or number", L);
-    const name = Buffer.from(lua.toBytes(-1, L)!).toString("latin1");
-    return lua.raiseWithPosition(`Script attempted to access nonexistent global variable '${name}'`, L);
-  });
-  lua.setField(-2, "__index");
-  lua.setMetatable(-2);
+  setErrorMetatable(lua);
 
   // The globals, then the strings' metatable (its __index is the string library, by then
   // behind its proxy); the globals' proxy becomes the thread's globals.
@@ -338,4 +331,20 @@ export function protectGlobals(lua: LuaState): number {
   lua.pop(1);
   lua.unref(proxies);
   return globalsRef;
+}
+
+/**
+ * luaSetErrorMetatable: reading a missing field of the table on top of the stack raises
+ * "Script attempted to access nonexistent global variable" (the globals, and the
+ * load-time API of function libraries).
+ */
+export function setErrorMetatable(lua: LuaState): void {
+  lua.newTable();
+  lua.pushFunction((L) => {
+    const type = lua.type(-1, L);
+    if (type !== LUA_TSTRING && type !== LUA_TNUMBER) return lua.raiseWithPosition("Second argument to luaProtectedTableError must be a string or number", L);
+    return lua.raiseWithPosition(`Script attempted to access nonexistent global variable '${bytesToKey(lua.toBytes(-1, L)!)}'`, L);
+  });
+  lua.setField(-2, "__index");
+  lua.setMetatable(-2);
 }

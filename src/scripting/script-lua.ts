@@ -9,8 +9,10 @@
 // ({err = "CODE message"}), which the error handler completes with the script's
 // source and line for the final "script: <sha>, on @user_script:<line>." text.
 
-import { type LuaState, LUA_TBOOLEAN, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
+import { LuaState, LUA_TBOOLEAN, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_MASKCOUNT, LUA_MASKLINE } from "./lua.ts";
 import type { ScriptRun, ScriptRunner } from "./script.ts";
+import { allowListGlobals } from "./sandbox.ts";
+import { openScriptLibraries } from "./lib/index.ts";
 import { PROPAGATE_AOF, PROPAGATE_REPL } from "../propagate.ts";
 import type { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
@@ -68,6 +70,21 @@ export function pushErrorTable(lua: LuaState, error: string, L: number): void {
 function markStatsCounted(lua: LuaState, L: number): void {
   lua.pushBoolean(true, L);
   lua.setField(-2, "ignore_error_stats_update", L);
+}
+
+/**
+ * A Lua state with what EVAL scripts and function libraries both see, not yet protected
+ * (scriptingInit, luaEngineInitEngine): Lua's libraries and Redis's (the globals Redis
+ * does not give scripts are never added), and the `redis` table. math.randomseed may be
+ * called only while a script runs (FUNCTION LOAD's code is not one).
+ */
+export function newScriptState(host: ScriptHost, options: { evalMode: boolean }): LuaState {
+  const lua = new LuaState();
+  allowListGlobals(lua);
+  for (const name of ["base", "table", "string", "math", "debug"] as const) lua.openLibrary(name);
+  openScriptLibraries(lua, () => host.runner.current !== null);
+  registerRedisApi(lua, host, options);
+  return lua;
 }
 
 /** Registers the `redis` table (and Redis's pcall) in the globals of `lua`. */

@@ -3,6 +3,7 @@
 // script runs too long is in busy.ts.
 
 import type { Server } from "../server.ts";
+import { bytesToKey } from "../db/bytes.ts";
 import type { LuaState } from "./lua.ts";
 import type { Command } from "../commands/table.ts";
 import { EvalScripts } from "./eval.ts";
@@ -38,7 +39,7 @@ export class Scripting {
     if (argv.length < 2) return null;
     if (name === "fcall" || name === "fcall_ro") {
       // fcallGetCommandFlags: the flags the function was registered with.
-      const fn = this.functions.find(Buffer.from(argv[1]!).toString("latin1"));
+      const fn = this.functions.find(bytesToKey(argv[1]!));
       if (fn === undefined) return null;
       const { write } = scriptCommandFlags(fn.flags);
       return { write, mayReplicate: write };
