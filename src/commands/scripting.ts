@@ -7,6 +7,7 @@ import type { Client } from "../net/client.ts";
 import { argIs, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
 import { datasetChanged, replyError } from "./context.ts";
 import { replyHelp } from "./keys.ts";
+import * as errors from "../errors.ts";
 import { globMatch } from "../util/glob.ts";
 import { BUSY_SCRIPT, SCRIPT_FLAG_NAMES } from "../scripting/script.ts";
 import { FUNCTION_LOAD_TIMEOUT_MS } from "../scripting/functions.ts";
@@ -23,8 +24,8 @@ function evalKeys(argv: Uint8Array[]): number[] {
 }
 
 /**
- * EVAL and EVALSHA (skip_monitor) feed monitors themselves, first, so that MONITOR shows
- * the script's commands after it (evalCommand, evalShaCommand), whatever happens next.
+ * EVAL, EVALSHA and FCALL (skip_monitor) feed monitors themselves, first, so that MONITOR shows
+ * the script's commands after it (evalCommand, fcallCommandGeneric), whatever happens next.
  */
 function feedScriptToMonitors(client: Client, argv: Uint8Array[]): void {
   if (client.server.monitors.size > 0) client.server.feedMonitors(client, argv);
@@ -140,7 +141,7 @@ export const scriptingCommands: CommandSpec[] = [
 function fcallGeneric(client: Client, argv: Uint8Array[], readOnly: boolean): void {
   const server = client.server;
   // Functions are fed to monitors before the commands they run.
-  if (server.monitors.size > 0) server.feedMonitors(client, argv);
+  feedScriptToMonitors(client, argv);
   const functions = server.scripting.functions;
   const fn = functions.find(bytesToKey(argv[1]!));
   if (fn === undefined) {
@@ -200,7 +201,7 @@ function functionDelete(client: Client, argv: Uint8Array[]): void {
 
 function functionFlush(client: Client, argv: Uint8Array[]): void {
   if (argv.length > 3) {
-    replyError(client, `ERR unknown subcommand or wrong number of arguments for '${bytesToKey(argv[1]!)}'. Try FUNCTION HELP.`);
+    replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
     return;
   }
   if (argv.length === 3 && !argIs(argv[2]!, "sync") && !argIs(argv[2]!, "async")) {
@@ -270,7 +271,7 @@ function functionDump(client: Client): void {
 
 function functionRestore(client: Client, argv: Uint8Array[]): void {
   if (argv.length > 4) {
-    replyError(client, `ERR unknown subcommand or wrong number of arguments for '${bytesToKey(argv[1]!)}'. Try FUNCTION HELP.`);
+    replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), bytesToKey(argv[0]!)));
     return;
   }
   let policy: "flush" | "append" | "replace" = "append";
