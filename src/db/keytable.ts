@@ -39,9 +39,9 @@ import { isPlainString } from "./string-encoding.ts";
 import { integerBytes, integerDigitCount, parseIntegerIn } from "./bytes.ts";
 import { CommandEpoch, NO_LOCATION, ValueArena } from "./value-arena.ts";
 
-const PAGE_BITS = 16;
+export const PAGE_BITS = 16;
 const PAGE_SLOTS = 1 << PAGE_BITS;
-const PAGE_MASK = PAGE_SLOTS - 1;
+export const PAGE_MASK = PAGE_SLOTS - 1;
 /** The first page starts this small and doubles: a database with a few keys stays small. */
 const FIRST_PAGE_SLOTS = 16;
 const MIN_INDEX = 32;
@@ -89,10 +89,43 @@ function finalizeHash(h: number): number {
   return h | 0;
 }
 
+/** SlotPage.kind: what a slot holds, for a reader that cannot see `stored` (the snapshot worker). */
+export const SLOT_FREE = 0;
+/** A key in the key arena with its string value in the value arena: readable from the shared arrays alone. */
+export const SLOT_ARENA_RECORD = 1;
+/** Any other live key: its value (or its key) is a JS object only this thread can read. */
+export const SLOT_OBJECT = 2;
+
+/**
+ * The fields of a page that a snapshot worker reads (snapshot-worker.ts), each over a
+ * SharedArrayBuffer so that the worker thread sees them without a copy.
+ */
+export interface SharedSlotFields {
+  kind: Uint8Array;
+  keyLocation: Uint32Array;
+  keyLength: Uint32Array;
+  expireAt: Float64Array;
+  valueLocation: Uint32Array;
+  valueLength: Uint16Array;
+}
+
+/** The key table's memory as a snapshot worker reads it: pages and both arenas' segments. */
+export interface SharedTableView {
+  pages: SharedSlotFields[];
+  keySegments: (Uint8Array | null)[];
+  valueSegments: (Uint8Array | null)[];
+  slotCount: number;
+}
+
+function sharedArray<T>(make: new (buffer: SharedArrayBuffer) => T, bytesPerElement: number, length: number): T {
+  return new make(new SharedArrayBuffer(bytesPerElement * length));
+}
+
 /** The fields of PAGE_SLOTS slots (fewer for a small first page). */
-class SlotPage {
+class SlotPage implements SharedSlotFields {
   stored: (Stored | undefined)[];
   hashes: Int32Array;
+  kind: Uint8Array;
   keyLocation: Uint32Array;
   keyLength: Uint32Array;
   expireAt: Float64Array;
@@ -106,14 +139,21 @@ class SlotPage {
   constructor(readonly capacity: number) {
     this.stored = new Array<Stored | undefined>(capacity).fill(undefined);
     this.hashes = new Int32Array(capacity);
-    this.keyLocation = new Uint32Array(capacity);
-    this.keyLength = new Uint32Array(capacity);
-    this.expireAt = new Float64Array(capacity);
+    this.kind = sharedArray(Uint8Array, 1, capacity);
+    this.keyLocation = sharedArray(Uint32Array, 4, capacity);
+    this.keyLength = sharedArray(Uint32Array, 4, capacity);
+    this.expireAt = sharedArray(Float64Array, 8, capacity);
     this.lru = new Uint32Array(capacity);
     this.freq = new Uint8Array(capacity);
-    this.valueLocation = new Uint32Array(capacity);
-    this.valueLength = new Uint16Array(capacity);
+    this.valueLocation = sharedArray(Uint32Array, 4, capacity);
+    this.valueLength = sharedArray(Uint16Array, 2, capacity);
     this.volatilePosition = new Int32Array(capacity);
+  }
+
+  /** The shared fields alone (what is posted to a worker). */
+  sharedFields(): SharedSlotFields {
+    const { kind, keyLocation, keyLength, expireAt, valueLocation, valueLength } = this;
+    return { kind, keyLocation, keyLength, expireAt, valueLocation, valueLength };
   }
 
   /** A copy with more room (the first page only, so at most one page is ever copied). */
@@ -121,6 +161,7 @@ class SlotPage {
     const page = new SlotPage(capacity);
     for (let i = 0; i < this.capacity; i++) page.stored[i] = this.stored[i];
     page.hashes.set(this.hashes);
+    page.kind.set(this.kind);
     page.keyLocation.set(this.keyLocation);
     page.keyLength.set(this.keyLength);
     page.expireAt.set(this.expireAt);
@@ -306,6 +347,11 @@ export class KeyTable {
     return parseIntegerIn(this.values.segmentOf(location), at, at + page.valueLength[i]!);
   }
 
+  /** SLOT_FREE, SLOT_ARENA_RECORD or SLOT_OBJECT (below slotCount). */
+  kindOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.kind[slot & PAGE_MASK]!;
+  }
+
   /** Whether a live slot's value is a string kept in the value arena. */
   isInline(slot: number): boolean {
     return this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] === INLINE_STRING;
@@ -417,7 +463,12 @@ export class KeyTable {
         page.stored[i] = new Uint8Array(value);
       }
     }
+    this.noteKind(page, i);
     if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
+  }
+
+  private noteKind(page: SlotPage, i: number): void {
+    page.kind[i] = page.stored[i] === INLINE_STRING && page.keyLocation[i] !== NO_LOCATION ? SLOT_ARENA_RECORD : SLOT_OBJECT;
   }
 
   /**
@@ -438,11 +489,13 @@ export class KeyTable {
     const location = this.values.storeInteger(n, length);
     if (location < 0) {
       page.stored[i] = integerBytes(n);
+      page.kind[i] = SLOT_OBJECT;
       return;
     }
     page.valueLocation[i] = location;
     page.valueLength[i] = length;
     page.stored[i] = INLINE_STRING;
+    this.noteKind(page, i);
     if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
   }
 
@@ -454,11 +507,12 @@ export class KeyTable {
     if (page.expireAt[i] !== -1) this.setExpire(slot, -1);
     if (page.stored[i] === INLINE_STRING) this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
     page.stored[i] = undefined;
+    page.kind[i] = SLOT_FREE;
     const keyLocation = page.keyLocation[i]!;
     if (keyLocation === NO_LOCATION) this.hugeKeys.delete(slot);
     else this.keys.release(keyLocation, page.keyLength[i]!);
     this.size--;
-    if (this.size === 0) {
+    if (this.size === 0 && this.snapshotHolds === 0) {
       this.reset();
       return;
     }
@@ -499,6 +553,35 @@ export class KeyTable {
     this.rehashStep(REHASH_POSITIONS_PER_WRITE * 64);
   }
 
+  // ---- a snapshot worker's view ----------------------------------------------------------
+
+  /** Snapshots reading this table's shared memory from another thread (holdForSnapshot). */
+  private snapshotHolds = 0;
+
+  /**
+   * The table's memory for a snapshot worker to read while this thread goes on changing
+   * it. Until releaseSnapshotHold, the table keeps three promises that make the slots
+   * below `slotCount` (the epoch's) safe to read from there: a freed slot is not given to
+   * a new key (new keys get slots from slotCount up, which the worker never visits), no
+   * arena bytes are relocated, and the table is not reset when it empties. Everything
+   * else that changes an epoch key is preceded by the copy-on-write hook, which claims
+   * the slot first (snapshot.ts).
+   */
+  holdForSnapshot(): SharedTableView {
+    this.snapshotHolds++;
+    return {
+      pages: this.pages.map((page) => page.sharedFields()),
+      keySegments: this.keys.sharedSegments(),
+      valueSegments: this.values.sharedSegments(),
+      slotCount: this.slotCount,
+    };
+  }
+
+  releaseSnapshotHold(): void {
+    if (this.snapshotHolds === 0) return;
+    if (--this.snapshotHolds === 0 && this.size === 0) this.reset();
+  }
+
   /** Back to an empty table, letting the big arrays go. */
   private reset(): void {
     const avgTtl = this.avgTtl;
@@ -509,7 +592,7 @@ export class KeyTable {
   // ---- slots -------------------------------------------------------------------------
 
   private allocateSlot(): number {
-    if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
+    if (this.freeSlots.length > 0 && this.snapshotHolds === 0) return this.freeSlots.pop()!;
     const slot = this.slotCount++;
     const pageIndex = slot >>> PAGE_BITS;
     if (pageIndex === this.pages.length) this.pages.push(new SlotPage(PAGE_SLOTS));
@@ -599,6 +682,8 @@ export class KeyTable {
    * writes make, and no write pays for more than a few slots.
    */
   private reclaimStep(keys: boolean): void {
+    // Moving bytes would change locations a snapshot worker is reading: wait for it.
+    if (this.snapshotHolds > 0) return;
     const arena = keys ? this.keys : this.values;
     let cursor = keys ? this.keyReclaimCursor : this.valueReclaimCursor;
     if (cursor < 0) cursor = 0;

@@ -18,9 +18,9 @@
 
 import { writeIntegerDigits } from "./bytes.ts";
 
-const OFFSET_BITS = 20;
+export const OFFSET_BITS = 20;
 export const SEGMENT_SIZE = 1 << OFFSET_BITS;
-const OFFSET_MASK = SEGMENT_SIZE - 1;
+export const OFFSET_MASK = SEGMENT_SIZE - 1;
 /**
  * Locations are 32-bit: 4095 segments of 1 MiB (so no location is 0xffffffff, which
  * KeyTable uses as "not in the arena"). Past that, the owner keeps bytes elsewhere.
@@ -60,6 +60,14 @@ export class CommandEpoch {
   }
 }
 
+/**
+ * Segments are SharedArrayBuffers: a snapshot worker thread reads keys and values where
+ * they lie (snapshot-worker.ts). Reads and writes cost the same as on a plain buffer.
+ */
+function sharedSegment(size: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(size));
+}
+
 /** The first segment starts this small and doubles: a database with a few keys stays small. */
 const FIRST_SEGMENT_BYTES = 256;
 
@@ -90,6 +98,14 @@ export class ValueArena {
   reclaiming = false;
   /** After a check that found no sparse segment, the next one waits for this much garbage. */
   private nextCheckGarbage = MIN_GARBAGE_TO_RECLAIM;
+
+  /**
+   * The segments as they are now, for a snapshot worker (keytable.ts holdForSnapshot): a
+   * copy of the list, so segments added, grown or dropped later leave the worker's alone.
+   */
+  sharedSegments(): (Uint8Array | null)[] {
+    return this.segments.slice();
+  }
 
   /** Bytes the segments take (capacity, garbage included). */
   get allocatedBytes(): number {
@@ -296,7 +312,7 @@ export class ValueArena {
     const current = this.current >= 0 ? this.segments[this.current]! : null;
     // The current segment doubles (copying at most half a segment) until it is full size.
     if (current !== null && current.length < SEGMENT_SIZE && this.currentEnd + length <= SEGMENT_SIZE) {
-      const grown = new Uint8Array(Math.min(SEGMENT_SIZE, Math.max(current.length * 2, this.currentEnd + length)));
+      const grown = sharedSegment(Math.min(SEGMENT_SIZE, Math.max(current.length * 2, this.currentEnd + length)));
       grown.set(current.subarray(0, this.currentEnd));
       this.segments[this.current] = grown;
       return true;
@@ -317,7 +333,7 @@ export class ValueArena {
       this.segmentGeneration.push(0);
     }
     const first = this.usedBytes === 0 && this.segments.length === 1;
-    this.segments[id] = new Uint8Array(first ? Math.max(FIRST_SEGMENT_BYTES, length) : SEGMENT_SIZE);
+    this.segments[id] = sharedSegment(first ? Math.max(FIRST_SEGMENT_BYTES, length) : SEGMENT_SIZE);
     this.segmentLive[id] = 0;
     this.segmentUsed[id] = 0;
     this.current = id;

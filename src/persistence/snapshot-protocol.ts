@@ -105,6 +105,27 @@ export const RAW_STRING_TYPE = -1;
 export type WriterMessage = ["progress", number, number, number] | ["error", string];
 
 /**
+ * A save's claim on each slot of a source that existed at the epoch (one byte per slot,
+ * shared between the server thread and the snapshot worker, changed only with Atomics).
+ * Whoever moves a slot out of UNCLAIMED decides who writes its epoch value to the file:
+ * the worker (READING, then STREAMED) or the server thread (PRESERVED: its copy-on-write
+ * hook, or its own stream of the values the worker cannot read). The hook may take a
+ * slot the worker is READING; the worker then drops what it read (snapshot-worker.ts).
+ */
+export const CLAIM_UNCLAIMED = 0;
+export const CLAIM_READING = 1;
+export const CLAIM_STREAMED = 2;
+export const CLAIM_PRESERVED = 3;
+
+/** Indexes of the Int32 control cells a save shares with the snapshot worker. */
+export const CONTROL_CANCEL = 0;
+/** Bytes the server thread has queued for the writer socket (it stores it; the worker waits on it). */
+export const CONTROL_QUEUED = 1;
+/** Bytes the worker posted that the server thread has not taken yet. */
+export const CONTROL_POSTED = 2;
+export const CONTROL_CELLS = 3;
+
+/**
  * The records of a "keys" batch, written into one reused buffer: the keyspace copies
  * key and value bytes straight in from its arenas, so streaming a key allocates no
  * object on the server (a view per key and value made the save's garbage, and its
@@ -150,6 +171,12 @@ export class KeyRecords {
   /** The records so far; the caller must copy them (encodeFrame does) before the next clear(). */
   contents(): Uint8Array {
     return this.buffer.subarray(0, this.length);
+  }
+
+  /** Drops the records after the first `count` ones, which end at byte `length`. */
+  truncate(length: number, count: number): void {
+    this.length = length;
+    this.count = count;
   }
 
   clear(): void {

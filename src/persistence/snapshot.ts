@@ -13,22 +13,38 @@
 // the stream and the copy-on-write are the same, and the writer writes the rewrite's
 // base file instead of dump.rdb (an RDB preamble or commands).
 //
+// Two producers stream the keys. The snapshot worker (snapshot-worker.ts), a thread,
+// reads the keys whose key and value lie in the table's arenas (shared memory) and
+// posts ready-made frames, which this thread only hands to the writer's socket; this
+// thread streams the values only it can read (collections, long strings) in slices
+// between client events, and the epoch values its copy-on-write hook preserves.
+//
 // Source bookkeeping. A "source" is one database's KeyTable as it was at the epoch
-// (keytable.ts: every key has a stable slot; SCAN relies on the same). A key is still
-// to be streamed when its slot is at or after the source's cursor, it was not preserved
-// already, and it was not created after the epoch. FLUSHDB gives a database a new
-// table, so the old one becomes frozen and is streamed as it is, with no copy; SWAPDB
-// exchanges tables between two databases, so sources are found by table identity, not
-// by db index.
+// (keytable.ts: every key has a stable slot; SCAN relies on the same), held for the
+// save (holdForSnapshot: new keys get new slots, no arena bytes move). One claim byte
+// per epoch slot says who writes its key to the file (snapshot-protocol.ts): a key is
+// still to be streamed while its claim is UNCLAIMED, or READING by the worker, whose
+// read the hook then overrides. Keys created after the epoch have slots past the epoch's
+// and are never visited. FLUSHDB gives a database a new table, so the old one becomes
+// frozen and is streamed as it is, with no copy; SWAPDB exchanges tables between two
+// databases, so sources are found by table identity, not by db index.
 
 import { unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "../server.ts";
 import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
-import type { KeyTable } from "../db/keytable.ts";
+import { SLOT_OBJECT, type KeyTable, type SharedTableView } from "../db/keytable.ts";
 import { ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import {
+  CLAIM_PRESERVED,
+  CLAIM_READING,
+  CLAIM_STREAMED,
+  CLAIM_UNCLAIMED,
+  CONTROL_CANCEL,
+  CONTROL_CELLS,
+  CONTROL_POSTED,
+  CONTROL_QUEUED,
   encodeFrame,
   FrameReader,
   KeyRecords,
@@ -39,9 +55,31 @@ import {
   type WriterMessage,
 } from "./snapshot-protocol.ts";
 import { memorySnapshot } from "../memory.ts";
+import { logger } from "../log.ts";
 import type { ChildProducer } from "./child.ts";
+import type { WorkerJob, WorkerReply } from "./snapshot-worker.ts";
 
 const WRITER_SCRIPT = join(import.meta.dir, "snapshot-writer.ts");
+
+/**
+ * The snapshot worker thread, started by the first save and kept (idle, unref'd) for
+ * the next ones: a thread takes tens of milliseconds to start, which would count in
+ * latest_fork_usec. Jobs of coordinators in flight, by job number.
+ */
+let snapshotWorker: Worker | null = null;
+let lastJob = 0;
+const jobs = new Map<number, SnapshotCoordinator>();
+
+function postJob(coordinator: SnapshotCoordinator, job: WorkerJob): void {
+  if (snapshotWorker === null) {
+    snapshotWorker = new Worker(join(import.meta.dir, "snapshot-worker.ts"));
+    snapshotWorker.onmessage = (event: MessageEvent<WorkerReply>) => jobs.get(event.data.job)?.onWorkerReply(event.data);
+    snapshotWorker.unref();
+  }
+  jobs.set(job.job, coordinator);
+  snapshotWorker.postMessage(job);
+}
+
 /** One slice of streaming may hold the event loop for about this long. */
 const SLICE_BUDGET_MS = 0.5;
 /** Stop producing stream slices while this much is waiting for the writer. */
@@ -56,15 +94,14 @@ interface Source {
   /** The database index the keys had at the epoch (where they go in the file). */
   dbIndex: number;
   table: KeyTable;
-  /** Slots below this were streamed. */
+  /** This thread's walk for the values the worker cannot read: slots below were visited. */
   cursor: number;
   keyCount: number;
   expiresCount: number;
-  /** Keys sent ahead of the stream because they were about to change. */
-  preserved: Set<string>;
-  /** Keys that did not exist at the epoch. */
-  bornAfter: Set<string>;
-  announced: boolean;
+  /** Slots the table had at the epoch: later ones hold keys created since. */
+  epochSlotCount: number;
+  /** One claim byte per epoch slot (CLAIM_*), shared with the worker. */
+  claims: Uint8Array;
 }
 
 
@@ -93,8 +130,19 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private outgoingOffset = 0;
   private outgoingBytes = 0;
   private streamScheduled = false;
+  /** Per source, the epoch's view of its table (what the worker reads). */
+  private readonly views: SharedTableView[] = [];
+  /** For the source being streamed: this thread's walk is over; the worker's job is over. */
+  private walkDone = false;
+  private workerDone = false;
   private streamDone = false;
   private released = false;
+  private holdsReleased = false;
+  private flushScheduled = false;
+  /** The worker's job number and the cells it shares (CONTROL_*). */
+  private job = 0;
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * 4));
+  private relayedFrames = 0;
   private readonly options: RdbEncodeOptions;
   /** Encodes the old values preserved ahead of the stream (its own: see ValueEncoder). */
   private readonly values = new ValueEncoder();
@@ -131,25 +179,28 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.epochMs = Date.now();
     for (const db of server.dbs) {
       if (db.size === 0) continue;
+      const view = db.table.holdForSnapshot();
       const source: Source = {
         dbIndex: db.index,
         table: db.table,
         cursor: 0,
         keyCount: db.size,
         expiresCount: db.expiresCount,
-        preserved: new Set(),
-        bornAfter: new Set(),
-        announced: false,
+        epochSlotCount: view.slotCount,
+        // Zero-filled pages from the kernel: allocating it costs nothing per slot.
+        claims: new Uint8Array(new SharedArrayBuffer(view.slotCount)),
       };
       this.sources.push(source);
       this.sourceByTable.set(db.table, source);
       this.keysTotal += db.size;
+      this.views.push(view);
     }
     // Frames queue until the writer connects; "begin" must be the first of them.
     // The libraries at the snapshot's instant: a library's code never changes (FUNCTION
     // LOAD REPLACE makes a new one), so the list taken now is the point-in-time one.
     this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used, functions: this.server.scripting.functions.codes() }]);
     for (const db of server.dbs) db.observers.push(this);
+    this.beginSource();
     this.listener = Bun.listen<undefined>({
       unix: this.socketPath,
       socket: {
@@ -193,19 +244,28 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
 
   // ---- the copy-on-write hook ------------------------------------------------------
 
-  beforeChange(db: Database, key: string, slot: number): void {
+  beforeChange(db: Database, _key: string, slot: number): void {
     const source = this.sourceByTable.get(db.table);
     if (source === undefined) return; // a database created or emptied after the epoch
-    if (slot < 0) {
-      // The key did not exist at the epoch or was removed since (then already preserved).
-      if (!source.preserved.has(key)) source.bornAfter.add(key);
-      return;
+    // A key being created, or created after the epoch (its slot is a new one).
+    if (slot < 0 || slot >= source.epochSlotCount) return;
+    const claims = source.claims;
+    for (;;) {
+      const claim = Atomics.load(claims, slot);
+      if (claim !== CLAIM_UNCLAIMED && claim !== CLAIM_READING) return; // streamed or preserved already
+      // Taken from the worker too if it is reading the slot: it drops what it read.
+      if (Atomics.compareExchange(claims, slot, claim, CLAIM_PRESERVED) === claim) break;
     }
-    if (!this.isPending(source, key, slot)) return;
-    source.preserved.add(key);
-    const bytes = this.addToBatch(source.dbIndex, source.table, slot);
-    this.preservedBytes += bytes;
-    this.flushBatch();
+    this.preservedBytes += this.addToBatch(source.dbIndex, source.table, slot);
+    // The copy is made; sending it can wait for the end of this event-loop turn.
+    if (this.batch.count >= BATCH_KEYS) this.flushBatch();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushBatch();
+      });
+    }
     this.updateCow();
   }
 
@@ -215,18 +275,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     void db;
   }
 
-  private isPending(source: Source, key: string, slot: number): boolean {
-    if (source.preserved.has(key) || source.bornAfter.has(key)) return false;
-    const order = this.sources.indexOf(source);
-    if (order < this.streamIndex) return false;
-    if (order > this.streamIndex) return true;
-    return slot >= source.cursor;
-  }
-
   // ---- streaming ----------------------------------------------------------------------
 
   private scheduleStream(): void {
-    if (this.streamScheduled || this.streamDone || this.released) return;
+    if (this.streamScheduled || this.walkDone || this.streamDone || this.released) return;
     this.streamScheduled = true;
     setImmediate(() => {
       this.streamScheduled = false;
@@ -234,54 +286,115 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     });
   }
 
-  /** Streams keys for about SLICE_BUDGET_MS, then yields to clients. */
+  /** Streams the values only this thread can read for about SLICE_BUDGET_MS, then yields to clients. */
   private slices = 0;
 
   private streamSlice(): void {
-    if (this.released || this.streamDone) return;
+    if (this.released || this.walkDone || this.streamDone) return;
     // Encoding leaves short-lived garbage; an eden collection now and then keeps it from
     // growing the heap (the save's memory cost) before the collector would run anyway.
     if (++this.slices % 16 === 0) Bun.gc(false);
     const started = performance.now();
     let sinceClock = 0;
-    while (this.streamIndex < this.sources.length) {
-      if (this.outgoingBytes > HIGH_WATER_BYTES) {
-        this.flushBatch();
-        return; // resumed by drain()
-      }
-      const source = this.sources[this.streamIndex]!;
-      if (!source.announced) {
-        this.flushBatch();
-        this.send(["db", source.dbIndex, source.keyCount, source.expiresCount]);
-        source.announced = true;
-      }
-      const table = source.table;
-      const checkSets = source.preserved.size > 0 || source.bornAfter.size > 0;
-      while (source.cursor < table.slotCount) {
-        const slot = source.cursor++;
-        if (!table.isLive(slot)) continue;
-        if (checkSets) {
-          const key = table.keyAt(slot);
-          if (source.preserved.has(key) || source.bornAfter.has(key)) continue;
-        }
+    if (this.outgoingBytes > HIGH_WATER_BYTES) {
+      this.flushBatch();
+      return; // resumed by drain()
+    }
+    const source = this.sources[this.streamIndex]!;
+    const table = source.table;
+    const claims = source.claims;
+    while (source.cursor < source.epochSlotCount) {
+      const slot = source.cursor++;
+      // An unclaimed slot still holds its epoch key: the worker reads arena records.
+      if (Atomics.load(claims, slot) === CLAIM_UNCLAIMED && table.kindOf(slot) === SLOT_OBJECT) {
+        Atomics.store(claims, slot, CLAIM_STREAMED);
         this.addToBatch(source.dbIndex, table, slot);
         if (this.batch.count >= BATCH_KEYS) this.flushBatch();
-        if (++sinceClock >= 32) {
-          sinceClock = 0;
-          if (performance.now() - started > SLICE_BUDGET_MS || this.outgoingBytes > HIGH_WATER_BYTES) {
-            this.flushBatch();
-            this.scheduleStream();
-            return;
-          }
+        sinceClock += 32;
+      }
+      // Skipping a slot costs a few nanoseconds, encoding a value far more.
+      if (++sinceClock >= 1024) {
+        sinceClock = 0;
+        if (performance.now() - started > SLICE_BUDGET_MS || this.outgoingBytes > HIGH_WATER_BYTES) {
+          this.flushBatch();
+          this.scheduleStream();
+          return;
         }
       }
-      this.flushBatch();
-      this.streamIndex++;
     }
+    this.flushBatch();
+    this.walkDone = true;
+    this.nextSourceIfDone();
+  }
+
+  /**
+   * Starts streaming the next source: its SELECTDB + RESIZEDB, the worker's job over its
+   * arena records, this thread's walk over its other values. One database at a time, so
+   * that the file lists each database's keys together as Redis's does (only keys
+   * preserved ahead of the stream switch databases in between). Past the last source,
+   * the file ends.
+   */
+  private beginSource(): void {
+    if (this.streamIndex >= this.sources.length) {
+      this.finish();
+      return;
+    }
+    const source = this.sources[this.streamIndex]!;
+    this.flushBatch();
+    this.send(["db", source.dbIndex, source.keyCount, source.expiresCount]);
+    this.walkDone = false;
+    this.workerDone = false;
+    this.job = ++lastJob;
+    postJob(this, { job: this.job, source: { dbIndex: source.dbIndex, view: this.views[this.streamIndex]!, claims: source.claims }, control: this.control });
+    this.scheduleStream();
+  }
+
+  private nextSourceIfDone(): void {
+    if (!this.walkDone || !this.workerDone || this.streamDone || this.released) return;
+    this.flushBatch();
+    this.streamIndex++;
+    this.beginSource();
+  }
+
+  /** Every source is streamed: the file can end, and the tables go back to normal. */
+  private finish(): void {
     this.flushBatch();
     this.send(["end"]);
     this.streamDone = true;
     this.detachObservers();
+    this.releaseHolds();
+  }
+
+  /** What the worker posts: a frame to relay, the end of its job, or why it failed. */
+  onWorkerReply(reply: WorkerReply): void {
+    if ("frame" in reply) {
+      Atomics.sub(this.control, CONTROL_POSTED, reply.frame.length);
+      if (this.released || this.streamDone) return;
+      this.sendFrame(reply.frame);
+      // The frames are garbage once written: an eden collection now and then keeps
+      // them from growing the heap before the collector would run anyway.
+      if (++this.relayedFrames % 32 === 0) Bun.gc(false);
+      return;
+    }
+    jobs.delete(reply.job);
+    if (reply.job !== this.job) return;
+    if ("error" in reply) {
+      this.failureCause = `snapshot worker: ${reply.error}`;
+      logger.warning(`Background save aborted: ${this.failureCause}`);
+      this.release();
+      return;
+    }
+    this.workerDone = true;
+    this.nextSourceIfDone();
+  }
+
+  /** Stops the worker's job (it notices between slots) and gives the tables back. */
+  private releaseHolds(): void {
+    if (this.holdsReleased) return;
+    this.holdsReleased = true;
+    Atomics.store(this.control, CONTROL_CANCEL, 1);
+    Atomics.notify(this.control, CONTROL_QUEUED);
+    for (const source of this.sources) source.table.releaseSnapshotHold();
   }
 
   /**
@@ -321,7 +434,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
 
   private send(message: ServerMessage): void {
     if (this.released) return;
-    const frame = encodeFrame(message);
+    this.sendFrame(encodeFrame(message));
+  }
+
+  private sendFrame(frame: Uint8Array): void {
     if (this.socket !== null && this.outgoingBytes === 0) {
       const written = this.socket.write(frame);
       if (written >= frame.length) return;
@@ -357,6 +473,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
 
   /** What the server holds for the save: preserved values plus bytes queued for the writer. */
   private updateCow(): void {
+    // The worker waits while too much is queued: it is woken when the queue shrinks.
+    const control = this.control;
+    const queuedBefore = Atomics.exchange(control, CONTROL_QUEUED, this.outgoingBytes);
+    if (this.outgoingBytes < queuedBefore) Atomics.notify(control, CONTROL_QUEUED);
     const cow = this.preservedBytes + this.outgoingBytes;
     this.cowSize = cow;
     this.cowUpdatedAt = Date.now();
@@ -390,6 +510,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
    */
   stop(): void {
     this.detachObservers();
+    this.releaseHolds();
     this.streamDone = true;
     this.outgoing = [];
     this.outgoingBytes = 0;
@@ -401,6 +522,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     if (this.released) return;
     this.released = true;
     this.detachObservers();
+    this.releaseHolds();
+    jobs.delete(this.job);
     this.outgoing = [];
     this.outgoingBytes = 0;
     this.batch.clear();
