@@ -38,7 +38,6 @@ const file =
   output.kind === "rdb"
     ? new RdbFileWriter(args.dir, output.dbfilename, process.pid, args.incrementalFsync)
     : new AofRewriteFileWriter(args.dir, aofRewriteChildFileName(process.pid), process.pid, args.incrementalFsync);
-const keySaveDelay = args.keySaveDelayMicros;
 
 process.on("SIGUSR1", () => {
   logger.warning("Received SIGUSR1 in child, exiting now.");
@@ -155,15 +154,38 @@ const WRITE_STAGE = output.kind === "rdb" ? "rdbSaveRio" : "rewriteAppendOnlyFil
 const contents = output.kind === "rdb" ? rdbContents(false) : output.preamble ? rdbContents(true) : commandContents(output.timestamp);
 
 /**
- * rdb-key-save-delay: `micros` per key, as Redis's debugDelay (negative n: 1 µs with
- * probability 1/|n|). The wait is asynchronous so a SIGUSR1 is handled between keys:
- * Redis's child exits "at once" on it, and a JS signal handler only runs when the
+ * rdb-key-save-delay, Redis's debugDelay per key: n > 0 is n µs per key, n < 0 is 1 µs
+ * with probability 1/-n. Bun's timers have millisecond resolution (Bun.sleep of a
+ * fraction of a millisecond returns at once), so the delay is owed per key and slept in
+ * whole milliseconds once at least one is owed. What a sleep overran is credited against
+ * the next keys, so the real time tracks the owed total; the credit is capped at one
+ * millisecond, so a writer held up (SIGSTOP, a loaded machine) does not then rush through
+ * keys with no delay at all. The wait is asynchronous so a SIGUSR1 is handled between
+ * keys: Redis's child exits "at once" on it, and a JS signal handler only runs when the
  * event loop does.
  */
-async function keyDelay(): Promise<void> {
-  if (keySaveDelay > 0) await Bun.sleep(keySaveDelay / 1000);
-  else if (keySaveDelay < 0 && Math.random() < 1 / -keySaveDelay) await Bun.sleep(0.001);
+class KeySaveDelay {
+  private owedMicros = 0;
+
+  constructor(private readonly perKeyMicros: number) {}
+
+  /** After each key: a promise to await when a whole millisecond is owed, else null. */
+  afterKey(): Promise<void> | null {
+    const n = this.perKeyMicros;
+    if (n > 0) this.owedMicros += n;
+    // Redis: usec = (rand() % -usec) == 0 ? 1 : 0.
+    else if (n < 0 && Math.floor(Math.random() * -n) === 0) this.owedMicros += 1;
+    return this.owedMicros >= 1000 ? this.sleepOwed() : null;
+  }
+
+  private async sleepOwed(): Promise<void> {
+    const started = performance.now();
+    await Bun.sleep(Math.floor(this.owedMicros / 1000));
+    this.owedMicros = Math.max(-1000, this.owedMicros - (performance.now() - started) * 1000);
+  }
 }
+
+const keySaveDelay = args.keySaveDelayMicros !== 0 ? new KeySaveDelay(args.keySaveDelayMicros) : null;
 
 function residentBytes(): number {
   try {
@@ -203,7 +225,8 @@ async function handle(message: ServerMessage): Promise<void> {
       while (reader.next()) {
         contents.key(reader);
         keysWritten++;
-        if (keySaveDelay !== 0) await keyDelay();
+        const delay = keySaveDelay?.afterKey();
+        if (delay) await delay;
         if ((keysWritten & 1023) === 1) report(false);
       }
       return;
