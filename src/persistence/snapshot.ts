@@ -33,6 +33,7 @@ import {
   FrameReader,
   KeyRecords,
   RAW_STRING_TYPE,
+  WRITER_WINDOW_BYTES,
   writerArgv,
   type ServerMessage,
   type WriterArgs,
@@ -89,9 +90,12 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private readonly socketPath: string;
   private listener: import("bun").UnixSocketListener<undefined> | null = null;
   private socket: import("bun").Socket<undefined> | null = null;
+  /** Frames not yet handed to the socket (the head maybe in part: outgoingOffset). */
   private outgoing: Uint8Array[] = [];
   private outgoingOffset = 0;
   private outgoingBytes = 0;
+  /** Bytes of frames handed to the socket that the writer has not reported consumed. */
+  private unconsumedBytes = 0;
   private streamScheduled = false;
   private streamDone = false;
   private released = false;
@@ -162,7 +166,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
           this.drain();
         },
         data: (_socket, chunk) => {
-          for (const message of this.reader.push(chunk)) this.onWriterMessage(message as WriterMessage);
+          this.reader.push(chunk, (message) => this.onWriterMessage(message as WriterMessage));
         },
         drain: () => this.drain(),
         close: () => {
@@ -322,37 +326,44 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private send(message: ServerMessage): void {
     if (this.released) return;
     const frame = encodeFrame(message);
-    if (this.socket !== null && this.outgoingBytes === 0) {
-      const written = this.socket.write(frame);
-      if (written >= frame.length) return;
-      const rest = frame.subarray(Math.max(0, written));
-      this.outgoing.push(rest);
-      this.outgoingBytes += rest.length;
-    } else {
-      this.outgoing.push(frame);
-      this.outgoingBytes += frame.length;
-    }
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    this.writeOutgoing();
     this.updateCow();
   }
 
-  private drain(): void {
+  /**
+   * Hands queued frames to the socket while the kernel takes them and the writer's window
+   * has room; returns true when nothing is left queued. A frame once started is finished
+   * whatever the window: the writer consumes (and reports) whole frames only.
+   */
+  private writeOutgoing(): boolean {
     const socket = this.socket;
-    if (socket === null) return;
+    if (socket === null) return false;
     while (this.outgoing.length > 0) {
       const head = this.outgoing[0]!;
-      const chunk = this.outgoingOffset === 0 ? head : head.subarray(this.outgoingOffset);
+      const starting = this.outgoingOffset === 0;
+      if (starting && this.unconsumedBytes >= WRITER_WINDOW_BYTES) return false;
+      const chunk = starting ? head : head.subarray(this.outgoingOffset);
       const written = socket.write(chunk);
-      if (written <= 0) return;
+      if (written <= 0) return false;
+      if (starting) this.unconsumedBytes += head.length;
       this.outgoingBytes -= written;
       if (written < chunk.length) {
         this.outgoingOffset += written;
-        return;
+        return false;
       }
       this.outgoing.shift();
       this.outgoingOffset = 0;
     }
+    return true;
+  }
+
+  /** The socket took what it could not before, or the writer's window reopened. */
+  private drain(): void {
+    const empty = this.writeOutgoing();
     this.updateCow();
-    this.scheduleStream();
+    if (empty) this.scheduleStream();
   }
 
   /** What the server holds for the save: preserved values plus bytes queued for the writer. */
@@ -364,7 +375,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   }
 
   private onWriterMessage(message: WriterMessage): void {
-    if (message[0] === "progress") {
+    if (message[0] === "consumed") {
+      this.unconsumedBytes -= message[1];
+      this.drain();
+    } else if (message[0] === "progress") {
       this.keysProcessed = message[1];
       this.bytesWritten = message[2];
       this.writerRss = message[3];
