@@ -154,6 +154,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     // LOAD REPLACE makes a new one), so the list taken now is the point-in-time one.
     this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used, functions: this.server.scripting.functions.codes() }]);
     for (const db of server.dbs) db.observers.push(this);
+    // An exit before the writer connects (SHUTDOWN, a fatal error) would leave the file.
+    process.once("exit", this.removeSocketFile);
     this.listener = Bun.listen<undefined>({
       unix: this.socketPath,
       socket: {
@@ -163,6 +165,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
             return;
           }
           this.socket = socket;
+          this.closeListener();
           this.drain();
         },
         data: (_socket, chunk) => {
@@ -403,6 +406,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
    * with SIGUSR1 exits through its signal handler (255), not through a closed stream.
    */
   stop(): void {
+    this.closeListener();
     this.detachObservers();
     this.streamDone = true;
     this.outgoing = [];
@@ -420,12 +424,26 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.batch.clear();
     this.socket?.end();
     this.socket = null;
-    this.listener?.stop(true);
+    this.closeListener();
+  }
+
+  /**
+   * The socket file is only where the writer finds the server: it is removed as soon as
+   * the writer has connected (the connection does not need it) or never will, so that
+   * no end of the server, not even SIGKILL, leaves it in the temp dir. Idempotent.
+   */
+  private closeListener(): void {
+    process.off("exit", this.removeSocketFile);
+    this.listener?.stop(false);
     this.listener = null;
+    this.removeSocketFile();
+  }
+
+  private readonly removeSocketFile = (): void => {
     try {
       unlinkSync(this.socketPath);
     } catch {
-      // Already removed.
+      // Already removed, or never created.
     }
-  }
+  };
 }

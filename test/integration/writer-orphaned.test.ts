@@ -1,11 +1,14 @@
 // The snapshot writer does not outlive its server. kill -9 of the server during a slow
 // BGSAVE or AOF rewrite: the writer notices at once that its stream closed (in the middle
 // of its rdb-key-save-delay, with more keys queued than it could write in minutes),
-// removes its temp file and exits. Redis's forked child would go on and finish its file;
-// a Bunker writer without its server can never receive the rest of the dataset.
+// removes its temp file and exits. Nor is the channel's Unix socket file left in the temp
+// dir: it is removed once the writer has connected. Redis's forked child would go on and
+// finish its file; a Bunker writer without its server can never receive the rest of the
+// dataset.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RawClient, startBunker, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -37,6 +40,11 @@ function exited(pid: number): boolean {
   }
 }
 
+/** The channel sockets a server of that pid made in the temp dir (bunker-<pid>-*.sock). */
+function channelSockets(serverPid: number): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith(`bunker-${serverPid}-`) && name.endsWith(".sock"));
+}
+
 const KINDS = [
   { command: "BGSAVE", inProgress: "rdb_bgsave_in_progress", tempFile: /^temp-(\d+)\.rdb$/, aborted: "Background save aborted" },
   { command: "BGREWRITEAOF", inProgress: "aof_rewrite_in_progress", tempFile: /^temp-rewriteaof-(\d+)\.aof$/, aborted: "Background AOF rewrite aborted" },
@@ -44,7 +52,7 @@ const KINDS = [
 
 describe("the server killed during a background save", () => {
   for (const kind of KINDS) {
-    test(`${kind.command}: the writer exits at once, removing its temp file`, async () => {
+    test(`${kind.command}: the writer exits at once, removing its temp file; no socket file is left`, async () => {
       // 100 ms a key: the writer's queue alone would take minutes.
       const server = await startBunker({ args: ["--rdb-key-save-delay", "100000"] });
       running.push(server);
@@ -68,11 +76,14 @@ describe("the server killed during a background save", () => {
         { what: "the writer to write keys" },
       );
       client.close();
+      // Connected: the socket file has done its work already.
+      expect(channelSockets(server.proc.pid)).toEqual([]);
 
       server.proc.kill("SIGKILL");
       await server.exited;
       await waitFor(() => exited(writerPid), { timeoutMs: EXIT_DEADLINE_MS, what: `writer ${writerPid} to exit` });
       await waitFor(() => !existsSync(join(server.dir, tempFile)), { timeoutMs: EXIT_DEADLINE_MS, what: `${tempFile} to be removed` });
+      expect(channelSockets(server.proc.pid)).toEqual([]);
       await waitFor(() => server.output().includes(`${kind.aborted}: the server closed the snapshot stream before its end.`), {
         timeoutMs: EXIT_DEADLINE_MS,
         what: "the writer's log line",
