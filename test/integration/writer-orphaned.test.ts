@@ -40,9 +40,13 @@ function exited(pid: number): boolean {
   }
 }
 
-/** The channel sockets a server of that pid made in the temp dir (bunker-<pid>-*.sock). */
-function channelSockets(serverPid: number): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith(`bunker-${serverPid}-`) && name.endsWith(".sock"));
+/**
+ * The channel sockets of a server of that pid in the temp dir (bunker-<pid>-*.sock) that
+ * are not in `before`: a server killed earlier may have left one under a pid that is this
+ * server's now.
+ */
+function channelSockets(serverPid: number, before: readonly string[] = []): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith(`bunker-${serverPid}-`) && name.endsWith(".sock") && !before.includes(name));
 }
 
 const KINDS = [
@@ -64,6 +68,7 @@ describe("the server killed during a background save", () => {
         for (let j = i; j < i + 100; j++) args.push(`key:${j}`, value);
         expect(await client.call("MSET", ...args)).toBe("OK");
       }
+      const staleSockets = channelSockets(server.proc.pid);
       expect(String(await client.call(kind.command))).toMatch(/started/);
       const tempFile = await waitFor(() => readdirSync(server.dir).find((name) => kind.tempFile.test(name)), { what: "the writer's temp file" });
       const writerPid = Number(kind.tempFile.exec(tempFile)![1]);
@@ -77,13 +82,13 @@ describe("the server killed during a background save", () => {
       );
       client.close();
       // Connected: the socket file has done its work already.
-      expect(channelSockets(server.proc.pid)).toEqual([]);
+      expect(channelSockets(server.proc.pid, staleSockets)).toEqual([]);
 
       server.proc.kill("SIGKILL");
       await server.exited;
       await waitFor(() => exited(writerPid), { timeoutMs: EXIT_DEADLINE_MS, what: `writer ${writerPid} to exit` });
       await waitFor(() => !existsSync(join(server.dir, tempFile)), { timeoutMs: EXIT_DEADLINE_MS, what: `${tempFile} to be removed` });
-      expect(channelSockets(server.proc.pid)).toEqual([]);
+      expect(channelSockets(server.proc.pid, staleSockets)).toEqual([]);
       await waitFor(() => server.output().includes(`${kind.aborted}: the server closed the snapshot stream before its end.`), {
         timeoutMs: EXIT_DEADLINE_MS,
         what: "the writer's log line",
