@@ -404,12 +404,14 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   /**
    * Stops streaming and preserving but keeps the connection, so a writer being stopped
    * with SIGUSR1 exits through its signal handler (255), not through a closed stream.
+   * No writer connects any more: one that had not yet will fail to, and exit.
    */
   stop(): void {
     this.closeListener();
     this.detachObservers();
     this.streamDone = true;
     this.outgoing = [];
+    this.outgoingOffset = 0;
     this.outgoingBytes = 0;
     this.batch.clear();
   }
@@ -420,6 +422,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.released = true;
     this.detachObservers();
     this.outgoing = [];
+    this.outgoingOffset = 0;
     this.outgoingBytes = 0;
     this.batch.clear();
     this.socket?.end();
