@@ -16,8 +16,17 @@
 //                                                  expire time (-1 = none)
 //   ["end"]                                        EOF + checksum, fsync, rename
 // writer -> server
+//   ["consumed", bytes]                            frames of that many bytes (on the wire)
+//                                                  were processed: the window reopens
 //   ["progress", keysWritten, bytesWritten, rssBytes]
 //   ["error", cause]                               just before a failing exit
+//
+// Flow control is a window, not the writer pausing its reads: the server starts a frame
+// only while less than WRITER_WINDOW_BYTES of what it sent is unreported. A paused Bun
+// socket does not see its peer close (that is noticed on a read), so a writer that held
+// the server back by pausing would, its server dead, go on writing a queue of keys
+// slowed by rdb-key-save-delay for many seconds. Reading always, it exits as soon as the
+// channel closes.
 //
 // The writer's command line (WriterArgs: writerArgv builds it, parseWriterArgv reads it)
 // says where it connects, what it writes and with which settings.
@@ -102,7 +111,16 @@ export type ServerMessage =
 /** Type marker for a string value sent raw: the writer applies the RDB string encodings. */
 export const RAW_STRING_TYPE = -1;
 
-export type WriterMessage = ["progress", number, number, number] | ["error", string];
+export type WriterMessage = ["consumed", number] | ["progress", number, number, number] | ["error", string];
+
+/**
+ * The most bytes of frames the server has sent and the writer not yet reported consumed
+ * (a frame once started goes out whole, so one large frame may exceed it). This is the
+ * writer's memory for frames waiting to be written, and how far the stream may run ahead
+ * of the file: the server feels a slow writer (rdb-key-save-delay, a slow disk) within
+ * this many bytes, and keeps preserving the keys it has not streamed yet.
+ */
+export const WRITER_WINDOW_BYTES = 1024 * 1024;
 
 /**
  * A save's claim on each slot of a source that existed at the epoch (one byte per slot,
@@ -247,7 +265,8 @@ export class FrameReader {
   private buffer = new Uint8Array(0);
   private readonly decoder = new Decoder();
 
-  push(chunk: Uint8Array): unknown[] {
+  /** Adds `chunk`; calls `onFrame` with each whole frame's message and its size on the wire. */
+  push(chunk: Uint8Array, onFrame: (message: unknown, frameBytes: number) => void): void {
     if (this.buffer.length === 0) this.buffer = chunk.slice();
     else {
       const merged = new Uint8Array(this.buffer.length + chunk.length);
@@ -255,15 +274,14 @@ export class FrameReader {
       merged.set(chunk, this.buffer.length);
       this.buffer = merged;
     }
-    const messages: unknown[] = [];
     let offset = 0;
     while (this.buffer.length - offset >= 4) {
       const length = new DataView(this.buffer.buffer, this.buffer.byteOffset + offset, 4).getUint32(0);
       if (this.buffer.length - offset - 4 < length) break;
-      messages.push(this.decoder.decode(this.buffer.subarray(offset + 4, offset + 4 + length)));
+      const message = this.decoder.decode(this.buffer.subarray(offset + 4, offset + 4 + length));
       offset += 4 + length;
+      onFrame(message, 4 + length);
     }
     this.buffer = offset === this.buffer.length ? new Uint8Array(0) : this.buffer.subarray(offset);
-    return messages;
   }
 }

@@ -13,7 +13,9 @@
 //
 // Failure handling mirrors Redis's child: an I/O error logs the cause, removes the temp
 // file and exits 1; SIGUSR1 exits 255 at once (the server treats it as a deliberate
-// stop); a server that disappears before "end" leaves no file behind (exit 1).
+// stop). Unlike Redis's child, the writer cannot finish without its server: when the
+// stream closes before "end" (the server stopped it, exited or was killed) it removes
+// its temp file and exits 1 at once.
 //
 // This module is the child's program: its top-level state is that one process's.
 //
@@ -24,7 +26,15 @@ import { AofRewriteFileWriter, aofRewriteChildFileName, RdbFileWriter, type RdbF
 import { ByteWriter, RdbEncoder } from "./rdb/encoder.ts";
 import { ValueDecoder, type RdbLoadLimits } from "./rdb/decoder.ts";
 import { AofRewriteWriter } from "./aof/rewrite-commands.ts";
-import { encodeFrame, FrameReader, KeyRecordReader, parseWriterArgv, RAW_STRING_TYPE, type ServerMessage } from "./snapshot-protocol.ts";
+import {
+  encodeFrame,
+  FrameReader,
+  KeyRecordReader,
+  parseWriterArgv,
+  RAW_STRING_TYPE,
+  WRITER_WINDOW_BYTES,
+  type ServerMessage,
+} from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
 import { REDIS_VERSION } from "../version.ts";
 
@@ -38,7 +48,6 @@ const file =
   output.kind === "rdb"
     ? new RdbFileWriter(args.dir, output.dbfilename, process.pid, args.incrementalFsync)
     : new AofRewriteFileWriter(args.dir, aofRewriteChildFileName(process.pid), process.pid, args.incrementalFsync);
-const keySaveDelay = args.keySaveDelayMicros;
 
 process.on("SIGUSR1", () => {
   logger.warning("Received SIGUSR1 in child, exiting now.");
@@ -155,15 +164,38 @@ const WRITE_STAGE = output.kind === "rdb" ? "rdbSaveRio" : "rewriteAppendOnlyFil
 const contents = output.kind === "rdb" ? rdbContents(false) : output.preamble ? rdbContents(true) : commandContents(output.timestamp);
 
 /**
- * rdb-key-save-delay: `micros` per key, as Redis's debugDelay (negative n: 1 µs with
- * probability 1/|n|). The wait is asynchronous so a SIGUSR1 is handled between keys:
- * Redis's child exits "at once" on it, and a JS signal handler only runs when the
+ * rdb-key-save-delay, Redis's debugDelay per key: n > 0 is n µs per key, n < 0 is 1 µs
+ * with probability 1/-n. Bun's timers have millisecond resolution (Bun.sleep of a
+ * fraction of a millisecond returns at once), so the delay is owed per key and slept in
+ * whole milliseconds once at least one is owed. What a sleep overran is credited against
+ * the next keys, so the real time tracks the owed total; the credit is capped at one
+ * millisecond, so a writer held up (SIGSTOP, a loaded machine) does not then rush through
+ * keys with no delay at all. The wait is asynchronous so a SIGUSR1 is handled between
+ * keys: Redis's child exits "at once" on it, and a JS signal handler only runs when the
  * event loop does.
  */
-async function keyDelay(): Promise<void> {
-  if (keySaveDelay > 0) await Bun.sleep(keySaveDelay / 1000);
-  else if (keySaveDelay < 0 && Math.random() < 1 / -keySaveDelay) await Bun.sleep(0.001);
+class KeySaveDelay {
+  private owedMicros = 0;
+
+  constructor(private readonly perKeyMicros: number) {}
+
+  /** After each key: a promise to await when a whole millisecond is owed, else null. */
+  afterKey(): Promise<void> | null {
+    const n = this.perKeyMicros;
+    if (n > 0) this.owedMicros += n;
+    // Redis: usec = (rand() % -usec) == 0 ? 1 : 0.
+    else if (n < 0 && Math.floor(Math.random() * -n) === 0) this.owedMicros += 1;
+    return this.owedMicros >= 1000 ? this.sleepOwed() : null;
+  }
+
+  private async sleepOwed(): Promise<void> {
+    const started = performance.now();
+    await Bun.sleep(Math.floor(this.owedMicros / 1000));
+    this.owedMicros = Math.max(-1000, this.owedMicros - (performance.now() - started) * 1000);
+  }
 }
+
+const keySaveDelay = args.keySaveDelayMicros !== 0 ? new KeySaveDelay(args.keySaveDelayMicros) : null;
 
 function residentBytes(): number {
   try {
@@ -203,7 +235,8 @@ async function handle(message: ServerMessage): Promise<void> {
       while (reader.next()) {
         contents.key(reader);
         keysWritten++;
-        if (keySaveDelay !== 0) await keyDelay();
+        const delay = keySaveDelay?.afterKey();
+        if (delay) await delay;
         if ((keysWritten & 1023) === 1) report(false);
       }
       return;
@@ -239,35 +272,28 @@ const STREAM_CLOSED: RdbFileFailure = {
   cause: "server closed the snapshot stream",
 };
 
-// Messages are processed in order, asynchronously: the event loop runs between
-// batches (signals, progress). While the queue is long, reading pauses so the server
-// feels the writer's pace through the socket. "Long" is in bytes as well as messages:
-// a batch of 512 large values is megabytes, and counting messages alone let the writer
-// take in the whole stream (its memory) while the server, seeing no backpressure,
-// finished streaming and stopped preserving values at once.
-const QUEUE_HIGH_MESSAGES = 32;
-const QUEUE_HIGH_BYTES = 1024 * 1024;
+// Messages are processed in order, asynchronously: the event loop runs between batches
+// and during key-save delays (signals, progress, the stream's close). The socket is read
+// all the time; the server keeps what it sends within WRITER_WINDOW_BYTES of what was
+// reported consumed (snapshot-protocol.ts), which bounds this queue and lets the server
+// feel the writer's pace. Consumption is reported in quarters of the window, and
+// whenever the queue runs dry, so the server never waits on a writer with nothing to do.
+const CONSUMED_REPORT_BYTES = WRITER_WINDOW_BYTES / 4;
 const reader = new FrameReader();
-const queue: ServerMessage[] = [];
-let queuedBytes = 0;
+const queue: { message: ServerMessage; frameBytes: number }[] = [];
+let unreportedBytes = 0;
 let processing = false;
-let paused = false;
-let streamClosed = false;
-
-function messageBytes(message: ServerMessage): number {
-  return message[0] === "keys" ? message[3].length : 0;
-}
 
 async function processQueue(): Promise<void> {
   processing = true;
   try {
     while (queue.length > 0) {
-      const message = queue.shift()!;
-      queuedBytes -= messageBytes(message);
+      const { message, frameBytes } = queue.shift()!;
       await handle(message);
-      if (paused && queue.length < QUEUE_HIGH_MESSAGES / 4 && queuedBytes < QUEUE_HIGH_BYTES / 4) {
-        paused = false;
-        socket?.resume();
+      unreportedBytes += frameBytes;
+      if (!finished && (unreportedBytes >= CONSUMED_REPORT_BYTES || queue.length === 0)) {
+        socket?.write(encodeFrame(["consumed", unreportedBytes]));
+        unreportedBytes = 0;
       }
       // Let signals and socket events in between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -276,30 +302,40 @@ async function processQueue(): Promise<void> {
     fail(file.writeFailure(WRITE_STAGE, error));
   }
   processing = false;
-  if (streamClosed && !finished) fail(STREAM_CLOSED);
 }
 
-socket = await Bun.connect({
-  unix: args.socketPath,
-  socket: {
-    data(sock, chunk) {
-      for (const message of reader.push(chunk) as ServerMessage[]) {
-        queue.push(message);
-        queuedBytes += messageBytes(message);
-      }
-      if ((queue.length > QUEUE_HIGH_MESSAGES || queuedBytes > QUEUE_HIGH_BYTES) && !paused) {
-        paused = true;
-        sock.pause();
-      }
-      if (!processing) void processQueue();
+/**
+ * The server closed the stream, or went away (its socket closes with it, even if it was
+ * killed). Without "end" the file can never be complete: it is removed at once, whatever
+ * is still queued or however long a key-save delay has to run. With "end" received the
+ * stream is whole and the file is finished.
+ */
+function streamClosed(): void {
+  if (finished || queue.some((frame) => frame.message[0] === "end")) return;
+  fail(STREAM_CLOSED);
+}
+
+try {
+  await Bun.connect({
+    unix: args.socketPath,
+    socket: {
+      // Set here, not from the connect's result: frames may arrive, and consumption be
+      // reported, before the await resumes.
+      open(sock) {
+        socket = sock;
+      },
+      data(_socket, chunk) {
+        reader.push(chunk, (message, frameBytes) => queue.push({ message: message as ServerMessage, frameBytes }));
+        if (!processing) void processQueue();
+      },
+      end: streamClosed,
+      close: streamClosed,
+      error(_socket, error) {
+        if (!finished) fail({ logLine: `${WHAT_RUNS} aborted: snapshot stream error: ${error.message}`, cause: `stream: ${error.message}` });
+      },
     },
-    close() {
-      streamClosed = true;
-      // Whatever arrived before the close is still written; without "end" it is a failure.
-      if (!processing && !finished && !queue.some((m) => m[0] === "end")) fail(STREAM_CLOSED);
-    },
-    error(_socket, error) {
-      if (!finished) fail({ logLine: `${WHAT_RUNS} aborted: snapshot stream error: ${error.message}`, cause: `stream: ${error.message}` });
-    },
-  },
-});
+  });
+} catch (error) {
+  // The server went away before the writer could connect.
+  fail({ logLine: `${WHAT_RUNS} aborted: cannot connect to the server: ${(error as Error).message}`, cause: `connect: ${(error as Error).message}` });
+}

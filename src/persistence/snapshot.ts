@@ -49,6 +49,7 @@ import {
   FrameReader,
   KeyRecords,
   RAW_STRING_TYPE,
+  WRITER_WINDOW_BYTES,
   writerArgv,
   type ServerMessage,
   type WriterArgs,
@@ -126,9 +127,12 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private readonly socketPath: string;
   private listener: import("bun").UnixSocketListener<undefined> | null = null;
   private socket: import("bun").Socket<undefined> | null = null;
+  /** Frames not yet handed to the socket (the head maybe in part: outgoingOffset). */
   private outgoing: Uint8Array[] = [];
   private outgoingOffset = 0;
   private outgoingBytes = 0;
+  /** Bytes of frames handed to the socket that the writer has not reported consumed. */
+  private unconsumedBytes = 0;
   private streamScheduled = false;
   /** Per source, the epoch's view of its table (what the worker reads). */
   private readonly views: SharedTableView[] = [];
@@ -200,6 +204,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     // LOAD REPLACE makes a new one), so the list taken now is the point-in-time one.
     this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used, functions: this.server.scripting.functions.codes() }]);
     for (const db of server.dbs) db.observers.push(this);
+    // An exit before the writer connects (SHUTDOWN, a fatal error) would leave the file.
+    process.once("exit", this.removeSocketFile);
     this.beginSource();
     this.listener = Bun.listen<undefined>({
       unix: this.socketPath,
@@ -210,10 +216,11 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
             return;
           }
           this.socket = socket;
+          this.closeListener();
           this.drain();
         },
         data: (_socket, chunk) => {
-          for (const message of this.reader.push(chunk)) this.onWriterMessage(message as WriterMessage);
+          this.reader.push(chunk, (message) => this.onWriterMessage(message as WriterMessage));
         },
         drain: () => this.drain(),
         close: () => {
@@ -438,37 +445,44 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   }
 
   private sendFrame(frame: Uint8Array): void {
-    if (this.socket !== null && this.outgoingBytes === 0) {
-      const written = this.socket.write(frame);
-      if (written >= frame.length) return;
-      const rest = frame.subarray(Math.max(0, written));
-      this.outgoing.push(rest);
-      this.outgoingBytes += rest.length;
-    } else {
-      this.outgoing.push(frame);
-      this.outgoingBytes += frame.length;
-    }
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    this.writeOutgoing();
     this.updateCow();
   }
 
-  private drain(): void {
+  /**
+   * Hands queued frames to the socket while the kernel takes them and the writer's window
+   * has room; returns true when nothing is left queued. A frame once started is finished
+   * whatever the window: the writer consumes (and reports) whole frames only.
+   */
+  private writeOutgoing(): boolean {
     const socket = this.socket;
-    if (socket === null) return;
+    if (socket === null) return false;
     while (this.outgoing.length > 0) {
       const head = this.outgoing[0]!;
-      const chunk = this.outgoingOffset === 0 ? head : head.subarray(this.outgoingOffset);
+      const starting = this.outgoingOffset === 0;
+      if (starting && this.unconsumedBytes >= WRITER_WINDOW_BYTES) return false;
+      const chunk = starting ? head : head.subarray(this.outgoingOffset);
       const written = socket.write(chunk);
-      if (written <= 0) return;
+      if (written <= 0) return false;
+      if (starting) this.unconsumedBytes += head.length;
       this.outgoingBytes -= written;
       if (written < chunk.length) {
         this.outgoingOffset += written;
-        return;
+        return false;
       }
       this.outgoing.shift();
       this.outgoingOffset = 0;
     }
+    return true;
+  }
+
+  /** The socket took what it could not before, or the writer's window reopened. */
+  private drain(): void {
+    const empty = this.writeOutgoing();
     this.updateCow();
-    this.scheduleStream();
+    if (empty) this.scheduleStream();
   }
 
   /** What the server holds for the save: preserved values plus bytes queued for the writer. */
@@ -484,7 +498,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   }
 
   private onWriterMessage(message: WriterMessage): void {
-    if (message[0] === "progress") {
+    if (message[0] === "consumed") {
+      this.unconsumedBytes -= message[1];
+      this.drain();
+    } else if (message[0] === "progress") {
       this.keysProcessed = message[1];
       this.bytesWritten = message[2];
       this.writerRss = message[3];
@@ -507,12 +524,15 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   /**
    * Stops streaming and preserving but keeps the connection, so a writer being stopped
    * with SIGUSR1 exits through its signal handler (255), not through a closed stream.
+   * No writer connects any more: one that had not yet will fail to, and exit.
    */
   stop(): void {
+    this.closeListener();
     this.detachObservers();
     this.releaseHolds();
     this.streamDone = true;
     this.outgoing = [];
+    this.outgoingOffset = 0;
     this.outgoingBytes = 0;
     this.batch.clear();
   }
@@ -525,16 +545,31 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.releaseHolds();
     jobs.delete(this.job);
     this.outgoing = [];
+    this.outgoingOffset = 0;
     this.outgoingBytes = 0;
     this.batch.clear();
     this.socket?.end();
     this.socket = null;
-    this.listener?.stop(true);
+    this.closeListener();
+  }
+
+  /**
+   * The socket file is only where the writer finds the server: it is removed as soon as
+   * the writer has connected (the connection does not need it) or never will, so that
+   * no end of the server, not even SIGKILL, leaves it in the temp dir. Idempotent.
+   */
+  private closeListener(): void {
+    process.off("exit", this.removeSocketFile);
+    this.listener?.stop(false);
     this.listener = null;
+    this.removeSocketFile();
+  }
+
+  private readonly removeSocketFile = (): void => {
     try {
       unlinkSync(this.socketPath);
     } catch {
-      // Already removed.
+      // Already removed, or never created.
     }
-  }
+  };
 }

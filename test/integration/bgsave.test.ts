@@ -99,6 +99,20 @@ describe("BGSAVE", () => {
     expect(tempFiles(server.dir)).toEqual([]);
   });
 
+  test("rdb-key-save-delay under a millisecond still delays each key: 2000 keys at 500 µs take a second", async () => {
+    // Bun.sleep(0.5) returns at once: summed per key, this save used to take milliseconds.
+    const { c } = await start(["--rdb-key-save-delay", "500"]);
+    await fill(c, 2000);
+    const started = performance.now();
+    expect(await c.callRaw("BGSAVE")).toBe("+Background saving started\r\n");
+    await waitSaveDone(c);
+    const elapsedMs = performance.now() - started;
+    expect(await info(c, "rdb_last_bgsave_status")).toBe("ok");
+    expect(elapsedMs).toBeGreaterThanOrEqual(900);
+    // Only a bound that no loaded machine reaches: the point is the lower one.
+    expect(elapsedMs).toBeLessThan(30_000);
+  });
+
   test("writer killed with SIGKILL: status err, temp file removed, MISCONF for writes and PING, reads go on", async () => {
     const { server, c } = await start(["--rdb-key-save-delay", "100000", "--save", "3600 1"]);
     await fill(c, 20);

@@ -694,6 +694,18 @@ describe("the writer's files and exits", () => {
     expect(preamble.incrementalFsync).toBe(false);
   });
 
+  test("the channel's socket file is gone when the producer stops or is released before the writer connected", async () => {
+    const { bunker } = await bunkerWith([["SET", "k", "v"]]);
+    for (const end of ["stop", "release"] as const) {
+      const producer = new SnapshotCoordinator(bunker.server, { output: "aof-base" });
+      const { socketPath } = parseWriterArgv(producer.start().slice(3));
+      expect(existsSync(socketPath)).toBe(true);
+      producer[end]();
+      expect(existsSync(socketPath)).toBe(false);
+      producer.release();
+    }
+  });
+
   test("success: temp-rewriteaof-bg-<pid>.aof in dir, Redis's log line, nothing else left", async () => {
     const dir = scratchDir("bunker-aof-log-");
     const logfile = join(dir, "writer.log");

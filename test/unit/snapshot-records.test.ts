@@ -32,7 +32,16 @@ describe("KeyRecords", () => {
     const records = new KeyRecords();
     for (let slot = 0; slot < table.slotCount; slot++) addFromTable(records, table, slot);
     expect(records.count).toBe(3000);
-    const [message] = new FrameReader().push(encodeFrame(["keys", 0, records.count, records.contents()])) as [["keys", number, number, Uint8Array]];
+    const frame = encodeFrame(["keys", 0, records.count, records.contents()]);
+    const frames: [unknown, number][] = [];
+    // In two chunks: a frame is whole only once its last byte arrived.
+    const frameReader = new FrameReader();
+    frameReader.push(frame.subarray(0, 1000), (message, frameBytes) => frames.push([message, frameBytes]));
+    expect(frames).toEqual([]);
+    frameReader.push(frame.subarray(1000), (message, frameBytes) => frames.push([message, frameBytes]));
+    expect(frames.length).toBe(1);
+    expect(frames[0]![1]).toBe(frame.length);
+    const message = frames[0]![0] as ["keys", number, number, Uint8Array];
     const reader = new KeyRecordReader(message[3]);
     let i = 0;
     while (reader.next()) {
