@@ -3,8 +3,12 @@
 // ratios (the machine's cores are shared with the benchmark client: absolute numbers
 // do not compare across runs, ratios within a run do).
 //
-//   bun scripts/bench.ts [--keys N] [--requests N] [--warmup N] [--rounds N] [--jobs N]
+//   bun scripts/bench.ts [--keys N[,N...]] [--requests N] [--warmup N] [--rounds N] [--jobs N]
+//                        [--hash-fields N] [--svg PATH]
 //                        [--only throughput|memory|persistence|bgsave|aof|scripting]
+//
+// --keys: the bgsave section runs once per count of a comma list (default 1000000,5000000);
+// every other section uses the first count (default 1000000).
 //
 // Sections:
 //   throughput   redis-benchmark, 50 clients, -P 1 and -P 16, run alternately on both;
@@ -16,9 +20,21 @@
 //                server then runs each test --rounds times (2), alternating with the other.
 //   memory       RSS and PSS after loading N keys of 32-byte values
 //   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
-//   bgsave       a SET load on random keys while BGSAVE runs: p99 before/during, peak
-//                PSS (server + children) against before, latest_fork_usec, save time
-//                (from BGSAVE to rdb_bgsave_in_progress:0, polled every 20 ms)
+//   bgsave       BGSAVE under a write load, per dataset and server (Redis, then Bunker,
+//                a fresh server each): --keys string keys of 32-byte values (1M and 5M),
+//                each under SET of 32-byte values at random keys among them, and one hash
+//                of --hash-fields fields (1M; 0 skips it) under HSET at random fields.
+//                The load (latency-timeline.ts) is redis-benchmark's -c 20 -P 1 -r N,
+//                recording every request's completion time and latency. After the data
+//                loads and settles (1 s), the load runs 1 s untimed (Bunker's JIT), 2 s
+//                "before", then BGSAVE; INFO persistence is polled every 20 ms, and
+//                "during" is exactly from BGSAVE to the reply that reads
+//                rdb_bgsave_in_progress:0; the load goes on 2 s more. PSS of the server
+//                and its children is sampled every 50 ms. Per row: p99 and p50 before
+//                and during, the worst request during, PSS before (mean of the before
+//                window) and peak, latest_fork_usec, save time, rdb_last_bgsave_status.
+//                Also draws docs/bench/bgsave.svg (--svg PATH): per dataset, p50 and p99
+//                per 100 ms window and PSS over time, both servers, x from BGSAVE.
 //   aof          the AOF's write path and its rewrite, appendonly yes on both servers
 //                (each in its own temp dir, the same config otherwise):
 //                - per appendfsync policy (always, everysec, no; a fresh pair of servers
@@ -30,9 +46,9 @@
 //                  runs of one server only. A goal line per policy: the lowest
 //                  bunker/redis against the issue's goal (>= 1.0 for always, where
 //                  group commit decides, >= 0.9 for everysec and no).
-//                - BGREWRITEAOF of --keys keys under the bgsave section's SET load, as
-//                  that section measures BGSAVE: p99 before/during, peak PSS of server +
-//                  children against before, latest_fork_usec, rewrite time (to
+//                - BGREWRITEAOF of --keys keys under the bgsave section's SET load and
+//                  phases, with its columns: latency before/during, PSS before and peak
+//                  (server + children), latest_fork_usec, rewrite time (to
 //                  aof_rewrite_in_progress:0), aof_last_bgrewrite_status. Redis forks;
 //                  Bunker streams its snapshot to a spawned writer.
 //   scripting    Lua scripts, both servers started once:
@@ -49,10 +65,13 @@
 //                  --jobs / 5 jobs on each server first, untimed; then --rounds rounds,
 //                  alternating, each on a flushed server.
 
-import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { RawClient, ReplyError } from "../test/helpers/server.ts";
+import { RunningWriteLoad, type LatencySummary, type LatencyTimeline, type WriteLoad } from "./latency-timeline.ts";
+import { renderBgsaveChart, type ChartDataset, type ChartSeries } from "./bgsave-chart.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const args = process.argv.slice(2);
@@ -60,7 +79,24 @@ const option = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const KEYS = Number(option("keys", "1000000"));
+/**
+ * --keys: a count, or a comma list of counts. The bgsave section runs once per count
+ * (1M and 5M by default); the other sections use the first (1M by default).
+ */
+const KEY_COUNTS = option("keys", "")
+  .split(",")
+  .filter((text) => text !== "")
+  .map((text) => {
+    const count = Number(text);
+    if (!Number.isSafeInteger(count) || count <= 0) throw new Error(`--keys: ${text} is not a key count`);
+    return count;
+  });
+const KEYS = KEY_COUNTS[0] ?? 1000000;
+const BGSAVE_KEY_COUNTS = KEY_COUNTS.length > 0 ? KEY_COUNTS : [1000000, 5000000];
+/** Fields of the one hash the bgsave section's large-collection variant writes to; 0 skips it. */
+const HASH_FIELDS = Number(option("hash-fields", "1000000"));
+/** Where the bgsave section draws its latency and memory timelines. */
+const SVG_PATH = resolve(option("svg", join(ROOT, "docs/bench/bgsave.svg")));
 const REQUESTS = Number(option("requests", "200000"));
 const WARMUP_REQUESTS = Number(option("warmup", "200000"));
 /**
@@ -120,7 +156,11 @@ function cli(port: number, ...command: string[]): string {
 }
 
 function info(port: number, field: string): string {
-  const text = cli(port, "INFO", "everything");
+  return infoField(cli(port, "INFO", "everything"), field);
+}
+
+/** One field of an INFO reply's text; "" when absent. */
+function infoField(text: string, field: string): string {
   const line = text.split(/\r?\n/).find((l) => l.startsWith(field + ":"));
   return line ? line.slice(field.length + 1) : "";
 }
@@ -180,8 +220,8 @@ interface BenchResult {
 }
 
 /**
- * Runs redis-benchmark without blocking this process's event loop (the memory sampler runs
- * meanwhile). `test` "" runs no -t test: `extra` then ends with a command of its own.
+ * Runs redis-benchmark without blocking this process's event loop. `test` "" runs no -t
+ * test: `extra` then ends with a command of its own.
  */
 async function redisBenchmark(port: number, test: string, pipeline: number, requests: number, extra: string[] = [], clients = 50): Promise<BenchResult> {
   const proc = Bun.spawn([
@@ -207,12 +247,15 @@ async function redisBenchmark(port: number, test: string, pipeline: number, requ
   return { rps: Number(row[row.length - 7]), p99: Number(row[row.length - 2]) };
 }
 
-/** Loads `count` keys "key:<n>" with 32-byte values through pipelined MSETs. */
-async function loadStrings(port: number, count: number, prefix = "key:"): Promise<void> {
-  const value = "x".repeat(32);
-  const perCommand = 100;
+/** The value every string key and hash field of the bgsave and AOF sections holds (redis-benchmark's -d 32). */
+const VALUE_32 = "x".repeat(32);
+
+/**
+ * Sends `count` items to a server through redis-cli --pipe, `perCommand` items per
+ * command: `command(first, n)` returns the RESP text of the command for items first..first+n-1.
+ */
+async function pipeInBatches(port: number, count: number, perCommand: number, command: (first: number, n: number) => string): Promise<void> {
   let payload: string[] = [];
-  let commands = 0;
   const flush = async () => {
     if (payload.length === 0) return;
     const proc = Bun.spawn(["redis-cli", "-p", String(port), "--pipe"], { stdin: "pipe", stdout: "ignore" });
@@ -220,19 +263,41 @@ async function loadStrings(port: number, count: number, prefix = "key:"): Promis
     await proc.stdin.end();
     await proc.exited;
     payload = [];
-    commands = 0;
   };
   for (let i = 0; i < count; i += perCommand) {
-    const n = Math.min(perCommand, count - i);
-    let cmd = `*${1 + 2 * n}\r\n$4\r\nMSET\r\n`;
-    for (let j = 0; j < n; j++) {
-      const key = prefix + String(i + j).padStart(12, "0");
-      cmd += `$${key.length}\r\n${key}\r\n$32\r\n${value}\r\n`;
-    }
-    payload.push(cmd);
-    if (++commands >= 2000) await flush();
+    payload.push(command(i, Math.min(perCommand, count - i)));
+    if (payload.length >= 2000) await flush();
   }
   await flush();
+}
+
+/** `prefix` and n as redis-benchmark's -r writes it (`key:__rand_int__`): 12 digits, zero-padded. */
+function randIntName(prefix: string, n: number): string {
+  return prefix + String(n).padStart(12, "0");
+}
+
+/** Loads `count` keys "key:<n>" with 32-byte values through pipelined MSETs. */
+async function loadStrings(port: number, count: number, prefix = "key:"): Promise<void> {
+  await pipeInBatches(port, count, 100, (first, n) => {
+    let cmd = `*${1 + 2 * n}\r\n$4\r\nMSET\r\n`;
+    for (let j = 0; j < n; j++) {
+      const key = randIntName(prefix, first + j);
+      cmd += `$${key.length}\r\n${key}\r\n$32\r\n${VALUE_32}\r\n`;
+    }
+    return cmd;
+  });
+}
+
+/** Loads one hash `key` of `count` fields "field:<n>" with 32-byte values through pipelined HSETs. */
+async function loadHash(port: number, key: string, count: number): Promise<void> {
+  await pipeInBatches(port, count, 100, (first, n) => {
+    let cmd = `*${2 + 2 * n}\r\n$4\r\nHSET\r\n$${key.length}\r\n${key}\r\n`;
+    for (let j = 0; j < n; j++) {
+      const field = randIntName("field:", first + j);
+      cmd += `$${field.length}\r\n${field}\r\n$32\r\n${VALUE_32}\r\n`;
+    }
+    return cmd;
+  });
 }
 
 /** A mixed dataset: 70% strings, 10% hashes, 10% lists, 5% sets, 5% sorted sets. */
@@ -374,84 +439,204 @@ async function persistence(): Promise<void> {
   table(`SAVE and start-up load of ${KEYS} mixed keys`, ["server", "keys loaded", "SAVE s", "load s (start to PONG)", "file MiB"], rows);
 }
 
-/** One INFO field, read without blocking this process (the load and the sampler run meanwhile). */
-async function infoAsync(port: number, section: string, field: string): Promise<string> {
-  const proc = Bun.spawn(["redis-cli", "-p", String(port), "INFO", section], { stdout: "pipe", stderr: "ignore" });
-  const text = await new Response(proc.stdout).text();
-  await proc.exited;
-  const line = text.split(/\r?\n/).find((l) => l.startsWith(field + ":"));
-  return line ? line.slice(field.length + 1) : "";
+/** The phases of a background job under load, in milliseconds. */
+const JOB_LOAD_WARMUP_MS = 1000; // load sent before the "before" window: Bunker's JIT compiles SET's path
+const JOB_BEFORE_MS = 2000; // the "before" window, ending at the command
+const JOB_AFTER_MS = 2000; // the load goes on this long after the job ended
+const JOB_MEMORY_SAMPLE_MS = 50;
+const JOB_POLL_MS = 20;
+/** The chart's latency windows. */
+const JOB_WINDOW_MS = 100;
+/** Connections of the load, as in the issue's redis-benchmark -c 20. */
+const JOB_LOAD_CONNECTIONS = 20;
+
+/** A SET of 32-byte values on random keys among `keys` (redis-benchmark -t set -r keys -d 32). */
+function setLoad(keys: number): WriteLoad {
+  return { command: ["SET", "key:__rand_int__", VALUE_32], range: keys };
 }
 
-interface BackgroundJobResult {
-  before: BenchResult;
-  during: BenchResult;
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A command on the control connection; an error reply throws. */
+async function controlCall(control: RawClient, ...command: string[]): Promise<string> {
+  const reply = await control.call(...command);
+  if (reply instanceof ReplyError) throw new Error(`${command.join(" ")}: ${reply.message}`);
+  return String(reply);
+}
+
+interface MemorySample {
+  /** Epoch ms. */
+  at: number;
+  /** PSS of the server and its children. */
+  bytes: number;
+}
+
+interface BackgroundJobRun {
+  timeline: LatencyTimeline;
+  memory: MemorySample[];
+  /** Epoch ms: the command's write, and the INFO reply that first read the job as done. */
+  commandAt: number;
+  doneAt: number;
+  /** Epoch ms: the load's stop (the last requests complete a moment later). */
+  endAt: number;
+  before: LatencySummary;
+  during: LatencySummary;
   memBefore: number;
   peak: number;
   seconds: number;
 }
 
 /**
- * A background job (BGSAVE, BGREWRITEAOF) on a server holding --keys keys, under a SET
- * load on random keys (50 clients, 32-byte values): the load's p99 before and during
- * the job, PSS of the server and its children before and at its peak (sampled every
- * 50 ms), and the job's time, from the command to `inProgress` (an INFO persistence
- * field) reading 0 (polled every 20 ms).
+ * A background job (BGSAVE, BGREWRITEAOF) on a loaded server, under a write load of
+ * 20 unpipelined connections (latency-timeline.ts): the load runs JOB_LOAD_WARMUP_MS,
+ * then JOB_BEFORE_MS (the "before" window), then the command is sent on a connection
+ * of its own and INFO persistence polled every 20 ms until `inProgress` reads 0 (the
+ * "during" window: exactly from the command to that reply), then JOB_AFTER_MS more.
+ * PSS of the server and its children is sampled every 50 ms throughout: memory before
+ * is the mean of the samples in the before window, the peak the largest from the
+ * command to 100 ms after the job's end.
  */
-async function backgroundJobUnderLoad(server: Server, command: string, inProgress: string): Promise<BackgroundJobResult> {
-  const requests = Math.max(20000, Math.floor(REQUESTS / 2));
-  const load = ["-r", String(KEYS), "-d", "32"];
-  const before = await redisBenchmark(server.port, "set", 1, requests, load);
-  const memBefore = treePss(server.proc.pid);
-  let peak = memBefore;
+async function backgroundJobUnderLoad(server: Server, command: string, inProgress: string, writeLoad: WriteLoad): Promise<BackgroundJobRun> {
+  const control = await RawClient.connect(server.port);
+  const memory: MemorySample[] = [];
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, treePss(server.proc.pid));
-      await Bun.sleep(50);
+      const at = epochNow();
+      memory.push({ at, bytes: treePss(server.proc.pid) });
+      await Bun.sleep(JOB_MEMORY_SAMPLE_MS);
     }
   })();
-  const started = performance.now();
-  cli(server.port, command);
-  const finished = (async () => {
-    while ((await infoAsync(server.port, "persistence", inProgress)) === "1") await Bun.sleep(20);
-    return performance.now();
-  })();
-  const during = await redisBenchmark(server.port, "set", 1, requests, load);
-  const seconds = ((await finished) - started) / 1000;
-  await Bun.sleep(100);
+  const load = await RunningWriteLoad.start(server.port, writeLoad, JOB_LOAD_CONNECTIONS);
+  await Bun.sleep(JOB_LOAD_WARMUP_MS + JOB_BEFORE_MS);
+  const commandAt = epochNow();
+  await controlCall(control, command);
+  let doneAt: number;
+  for (;;) {
+    const text = await controlCall(control, "INFO", "persistence");
+    if (infoField(text, inProgress) === "0") {
+      doneAt = epochNow();
+      break;
+    }
+    await Bun.sleep(JOB_POLL_MS);
+  }
+  await Bun.sleep(JOB_AFTER_MS);
+  const endAt = epochNow();
+  const timeline = await load.stop();
   sampling = false;
   await sampler;
-  return { before, during, memBefore, peak, seconds };
+  control.close();
+  if (timeline.errors > 0) throw new Error(`${server.name}: ${timeline.errors} error replies to the load during ${command}`);
+
+  const inBefore = memory.filter((sample) => sample.at >= commandAt - JOB_BEFORE_MS && sample.at < commandAt);
+  const memBefore = inBefore.reduce((sum, sample) => sum + sample.bytes, 0) / Math.max(1, inBefore.length);
+  const peak = memory.filter((sample) => sample.at >= commandAt && sample.at <= doneAt + 100).reduce((max, sample) => Math.max(max, sample.bytes), memBefore);
+  return {
+    timeline,
+    memory,
+    commandAt,
+    doneAt,
+    endAt,
+    before: timeline.summary(commandAt - JOB_BEFORE_MS, commandAt),
+    during: timeline.summary(commandAt, doneAt),
+    memBefore,
+    peak,
+    seconds: (doneAt - commandAt) / 1000,
+  };
 }
 
-/** The cells bgsave and the AOF rewrite share: p99 before/during, memory before/peak. */
-function backgroundJobCells(result: BackgroundJobResult): string[] {
+/** The columns bgsave and the AOF rewrite share (backgroundJobCells). */
+const BACKGROUND_JOB_HEADER = ["p99 before ms", "p99 during ms", "p99 ratio", "p50 before ms", "p50 during ms", "max during ms", "PSS before MiB", "peak PSS MiB", "memory ratio"];
+
+function backgroundJobCells(run: BackgroundJobRun): string[] {
   return [
-    result.before.p99.toFixed(3),
-    result.during.p99.toFixed(3),
-    ratio(result.during.p99, result.before.p99),
-    (result.memBefore / 1048576).toFixed(0),
-    (result.peak / 1048576).toFixed(0),
-    ratio(result.peak, result.memBefore),
+    run.before.p99.toFixed(3),
+    run.during.p99.toFixed(3),
+    ratio(run.during.p99, run.before.p99),
+    run.before.p50.toFixed(3),
+    run.during.p50.toFixed(3),
+    run.during.max.toFixed(1),
+    (run.memBefore / 1048576).toFixed(0),
+    (run.peak / 1048576).toFixed(0),
+    ratio(run.peak, run.memBefore),
   ];
+}
+
+/** What a run shows on the chart: 100 ms latency windows and memory, seconds from the command. */
+function chartSeries(name: "redis" | "bunker", run: BackgroundJobRun, forkUsec: number): ChartSeries {
+  const from = run.commandAt - JOB_BEFORE_MS;
+  return {
+    server: name,
+    windows: run.timeline.windows(from, run.endAt, JOB_WINDOW_MS).map((w) => ({ ...w, start: (w.start - run.commandAt) / 1000 })),
+    memory: run.memory.filter((sample) => sample.at >= from).map((sample) => ({ at: (sample.at - run.commandAt) / 1000, mib: sample.bytes / 1048576 })),
+    saveSeconds: run.seconds,
+    forkMs: forkUsec / 1000,
+    p99Before: run.before.p99,
+    p99During: run.during.p99,
+  };
+}
+
+/** A dataset of the bgsave section: how to fill a server, and the load that writes to it. */
+interface BgsaveDataset {
+  label: string;
+  fill(port: number): Promise<void>;
+  load: WriteLoad;
+}
+
+function countLabel(n: number): string {
+  return n % 1000000 === 0 ? `${n / 1000000}M` : n % 1000 === 0 ? `${n / 1000}K` : String(n);
+}
+
+function bgsaveDatasets(): BgsaveDataset[] {
+  const datasets: BgsaveDataset[] = BGSAVE_KEY_COUNTS.map((keys) => ({
+    label: `${countLabel(keys)} keys, SET`,
+    fill: (port) => loadStrings(port, keys),
+    load: setLoad(keys),
+  }));
+  if (HASH_FIELDS > 0) {
+    datasets.push({
+      label: `1 hash of ${countLabel(HASH_FIELDS)} fields, HSET`,
+      fill: (port) => loadHash(port, "bighash", HASH_FIELDS),
+      load: { command: ["HSET", "bighash", "field:__rand_int__", VALUE_32], range: HASH_FIELDS },
+    });
+  }
+  return datasets;
 }
 
 async function bgsave(): Promise<void> {
   const rows: string[][] = [];
-  for (const name of ["redis", "bunker"] as const) {
-    const server = await startServer(name);
-    await loadStrings(server.port, KEYS);
-    await Bun.sleep(500);
-    const result = await backgroundJobUnderLoad(server, "BGSAVE", "rdb_bgsave_in_progress");
-    rows.push([name, ...backgroundJobCells(result), info(server.port, "latest_fork_usec"), result.seconds.toFixed(2), info(server.port, "rdb_last_bgsave_status")]);
-    await stopServer(server);
+  const chart: ChartDataset[] = [];
+  for (const dataset of bgsaveDatasets()) {
+    const series: ChartSeries[] = [];
+    for (const name of ["redis", "bunker"] as const) {
+      console.error(`bgsave: ${dataset.label}: ${name}`);
+      const server = await startServer(name);
+      await dataset.fill(server.port);
+      await Bun.sleep(1000); // let the load's garbage be collected before "before"
+      const run = await backgroundJobUnderLoad(server, "BGSAVE", "rdb_bgsave_in_progress", dataset.load);
+      const forkUsec = info(server.port, "latest_fork_usec");
+      rows.push([dataset.label, name, ...backgroundJobCells(run), forkUsec, run.seconds.toFixed(2), info(server.port, "rdb_last_bgsave_status")]);
+      series.push(chartSeries(name, run, Number(forkUsec)));
+      await stopServer(server);
+    }
+    chart.push({ label: dataset.label, series });
   }
   table(
-    `BGSAVE of ${KEYS} keys under a SET load on random keys (50 clients)`,
-    ["server", "p99 before ms", "p99 during ms", "p99 ratio", "PSS before MiB", "peak PSS MiB", "memory ratio", "latest_fork_usec", "save s", "status"],
+    `BGSAVE under a write load (${JOB_LOAD_CONNECTIONS} connections, -P 1, 32-byte values at random keys or fields): before = ${JOB_BEFORE_MS / 1000} s before BGSAVE, during = BGSAVE to rdb_bgsave_in_progress:0`,
+    ["dataset", "server", ...BACKGROUND_JOB_HEADER, "latest_fork_usec", "save s", "status"],
     rows,
   );
+  mkdirSync(dirname(SVG_PATH), { recursive: true });
+  writeFileSync(
+    SVG_PATH,
+    renderBgsaveChart(chart, {
+      title: `BGSAVE under a write load: Redis ${redisVersion()} vs Bunker`,
+      subtitle: `${JOB_LOAD_CONNECTIONS} connections writing 32-byte values at random keys (or fields of the one hash), unpipelined; latency per ${JOB_WINDOW_MS} ms window; PSS of the server and its children every ${JOB_MEMORY_SAMPLE_MS} ms`,
+    }),
+  );
+  console.log(`\nChart: ${SVG_PATH}`);
 }
 
 /** What the issue asks of Bunker's AOF throughput, per appendfsync policy (bunker/redis, every test). */
@@ -515,20 +700,14 @@ async function aof(): Promise<void> {
   for (const name of ["redis", "bunker"] as const) {
     const server = await startServer(name, undefined, common);
     await loadStrings(server.port, KEYS);
-    await Bun.sleep(500);
-    const result = await backgroundJobUnderLoad(server, "BGREWRITEAOF", "aof_rewrite_in_progress");
-    rewriteRows.push([
-      name,
-      ...backgroundJobCells(result),
-      info(server.port, "latest_fork_usec"),
-      result.seconds.toFixed(2),
-      info(server.port, "aof_last_bgrewrite_status"),
-    ]);
+    await Bun.sleep(1000);
+    const run = await backgroundJobUnderLoad(server, "BGREWRITEAOF", "aof_rewrite_in_progress", setLoad(KEYS));
+    rewriteRows.push([name, ...backgroundJobCells(run), info(server.port, "latest_fork_usec"), run.seconds.toFixed(2), info(server.port, "aof_last_bgrewrite_status")]);
     await stopServer(server);
   }
   table(
-    `BGREWRITEAOF of ${KEYS} keys (appendfsync everysec, RDB preamble) under a SET load on random keys (50 clients)`,
-    ["server", "p99 before ms", "p99 during ms", "p99 ratio", "PSS before MiB", "peak PSS MiB", "memory ratio", "latest_fork_usec", "rewrite s", "status"],
+    `BGREWRITEAOF of ${KEYS} keys (appendfsync everysec, RDB preamble) under a SET load on random keys (${JOB_LOAD_CONNECTIONS} connections, -P 1): before = ${JOB_BEFORE_MS / 1000} s before the command, during = to aof_rewrite_in_progress:0`,
+    ["server", ...BACKGROUND_JOB_HEADER, "latest_fork_usec", "rewrite s", "status"],
     rewriteRows,
   );
 }
@@ -647,6 +826,10 @@ async function scripting(): Promise<void> {
   );
   await stopServer(bunker);
   await stopServer(redis);
+}
+
+function redisVersion(): string {
+  return /v=(\S+)/.exec(Bun.spawnSync(["redis-server", "--version"]).stdout.toString())?.[1] ?? "?";
 }
 
 console.log(`# Bunker vs Redis (${Bun.spawnSync(["redis-server", "--version"]).stdout.toString().trim()})`);
