@@ -135,13 +135,56 @@ export const CLAIM_READING = 1;
 export const CLAIM_STREAMED = 2;
 export const CLAIM_PRESERVED = 3;
 
-/** Indexes of the Int32 control cells a save shares with the snapshot worker. */
+/**
+ * The worker's frames travel in a pool of shared buffers, not as new ones: a frame per
+ * 512 keys made as many ArrayBuffers as the dataset has bytes, and collecting them
+ * stalled the server thread for milliseconds at a time. The worker fills a free buffer
+ * and posts its index; the server thread frees it once the socket has taken the frame.
+ * Busy buffers are the worker's flow control: it waits for one to come back.
+ */
+export const POOL_BUFFERS = 8;
+export const POOL_BUFFER_BYTES = 256 * 1024;
+/** A batch is posted once its records pass this size (a record is at most ~66 KB: one still fits). */
+export const POOL_BATCH_BYTES = POOL_BUFFER_BYTES / 2;
+
+/** Int32 control cells a save shares with the snapshot worker: a stop flag... */
 export const CONTROL_CANCEL = 0;
-/** Bytes the server thread has queued for the writer socket (it stores it; the worker waits on it). */
-export const CONTROL_QUEUED = 1;
-/** Bytes the worker posted that the server thread has not taken yet. */
-export const CONTROL_POSTED = 2;
-export const CONTROL_CELLS = 3;
+/** ...a count of buffers freed so far (the worker waits on it)... */
+export const CONTROL_FREED = 1;
+/** ...and from here, one cell per pool buffer: 1 while it holds a frame. */
+export const CONTROL_POOL = 2;
+
+/** The control cells of a save with a pool of `buffers` buffers. */
+export function newControlCells(buffers: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer((CONTROL_POOL + buffers) * 4));
+}
+
+/**
+ * Writes the frame of ["keys", db, count, records] into `target` without an allocation
+ * (the integers in their 32-bit msgpack form, which any decoder reads); returns its
+ * length. Throws when it does not fit.
+ */
+export function writeKeysFrame(target: Uint8Array, db: number, count: number, records: Uint8Array): number {
+  // msgpack: fixarray(4), fixstr "keys", uint32 db, uint32 count, bin32 records.
+  const bodyLength = 1 + 5 + 5 + 5 + 5 + records.length;
+  if (4 + bodyLength > target.length) throw new Error(`a frame of ${4 + bodyLength} bytes does not fit a ${target.length}-byte buffer`);
+  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+  view.setUint32(0, bodyLength);
+  target[4] = 0x94;
+  target[5] = 0xa4;
+  target[6] = 0x6b; // k
+  target[7] = 0x65; // e
+  target[8] = 0x79; // y
+  target[9] = 0x73; // s
+  target[10] = 0xce;
+  view.setUint32(11, db);
+  target[15] = 0xce;
+  view.setUint32(16, count);
+  target[20] = 0xc6;
+  view.setUint32(21, records.length);
+  target.set(records, 25);
+  return 4 + bodyLength;
+}
 
 /**
  * The records of a "keys" batch, written into one reused buffer: the keyspace copies

@@ -7,8 +7,9 @@
 // database's table): its shared arrays as they were at the epoch, and one claim byte
 // per epoch slot.
 // The worker walks the slots and, for each arena record it can claim, copies key, value
-// and expiry into a batch of records; full batches go back as ready-made "keys" frames,
-// which the server thread only hands to the writer's socket. Values that are JS objects
+// and expiry into a batch of records; full batches go back as ready-made "keys" frames
+// in a pool of shared buffers (snapshot-protocol.ts), which the server thread only hands
+// to the writer's socket. Values that are JS objects
 // (collections, long strings, keys too long for the arena) are left to the server
 // thread, which walks the same slots for them.
 //
@@ -22,22 +23,26 @@
 //   epoch key, value and expiry where the job's arrays say;
 // - segments dropped or replaced later are the server's business: the job keeps the
 //   epoch's list, whose buffers stay alive as long as it holds them.
-// Flow control: the worker waits (Atomics.wait) while the bytes it posted and the bytes
-// the server thread queued for the writer exceed HIGH_WATER_BYTES.
+// Flow control: when no pool buffer is free, the worker waits (Atomics.wait) for the
+// server thread to free one, which it does once the writer's socket took its frame.
 //
 // This module is the worker's program: its top-level state is that one thread's.
 
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import type { SharedTableView } from "../db/keytable.ts";
+import { CHILD_NICENESS } from "./child.ts";
 import {
   CLAIM_READING,
   CLAIM_STREAMED,
   CLAIM_UNCLAIMED,
   CONTROL_CANCEL,
-  CONTROL_POSTED,
-  CONTROL_QUEUED,
-  encodeFrame,
+  CONTROL_FREED,
+  CONTROL_POOL,
   KeyRecords,
+  POOL_BATCH_BYTES,
   RAW_STRING_TYPE,
+  writeKeysFrame,
 } from "./snapshot-protocol.ts";
 import { PAGE_BITS, PAGE_MASK, SLOT_ARENA_RECORD } from "../db/keytable.ts";
 import { OFFSET_BITS, OFFSET_MASK } from "../db/value-arena.ts";
@@ -53,20 +58,29 @@ export interface WorkerSource {
 export interface WorkerJob {
   job: number;
   source: WorkerSource;
-  /** CONTROL_* cells (snapshot-protocol.ts). */
+  /** CONTROL_* cells (snapshot-protocol.ts), with one per pool buffer. */
   control: Int32Array;
+  /** The pool's buffers (SharedArrayBuffers). */
+  pool: Uint8Array[];
 }
 
 export type WorkerReply =
-  | { job: number; frame: Uint8Array }
+  /** A frame in pool buffer `buffer`, `length` bytes. */
+  | { job: number; buffer: number; length: number }
   | { job: number; done: true; keys: number }
   | { job: number; error: string };
 
 const BATCH_KEYS = 512;
-/** As the server thread's own stream (snapshot.ts): beyond this, wait for the writer. */
-const HIGH_WATER_BYTES = 2 * 1024 * 1024;
 
 declare const self: Worker;
+
+// Linux nice values are per thread: the worker takes the children's (child.ts), so that a
+// busy server thread is never made to wait for it. Not permitted somewhere: full speed.
+try {
+  setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), CHILD_NICENESS);
+} catch {
+  // No /proc, or not allowed.
+}
 
 self.onmessage = (event: MessageEvent<WorkerJob>) => {
   const job = event.data;
@@ -78,21 +92,31 @@ self.onmessage = (event: MessageEvent<WorkerJob>) => {
   }
 };
 
+/** Takes a free pool buffer (its index), waiting for one; -1 when the job is cancelled meanwhile. */
+function takeBuffer(job: WorkerJob): number {
+  const { control, pool } = job;
+  for (;;) {
+    const freed = Atomics.load(control, CONTROL_FREED);
+    for (let i = 0; i < pool.length; i++) {
+      if (Atomics.compareExchange(control, CONTROL_POOL + i, 0, 1) === 0) return i;
+    }
+    if (Atomics.load(control, CONTROL_CANCEL) !== 0) return -1;
+    Atomics.wait(control, CONTROL_FREED, freed, 50);
+  }
+}
+
 function runJob(job: WorkerJob): number {
   const { control } = job;
   const batch = new KeyRecords();
   let streamed = 0;
   const post = (dbIndex: number): void => {
     if (batch.count === 0) return;
-    const frame = encodeFrame(["keys", dbIndex, batch.count, batch.contents()]);
-    batch.clear();
-    Atomics.add(control, CONTROL_POSTED, frame.length);
-    self.postMessage({ job: job.job, frame } satisfies WorkerReply, [frame.buffer as ArrayBuffer]);
-    for (;;) {
-      const queued = Atomics.load(control, CONTROL_QUEUED);
-      if (queued + Atomics.load(control, CONTROL_POSTED) <= HIGH_WATER_BYTES || Atomics.load(control, CONTROL_CANCEL) !== 0) break;
-      Atomics.wait(control, CONTROL_QUEUED, queued, 50);
+    const buffer = takeBuffer(job);
+    if (buffer >= 0) {
+      const length = writeKeysFrame(job.pool[buffer]!, dbIndex, batch.count, batch.contents());
+      self.postMessage({ job: job.job, buffer, length } satisfies WorkerReply);
     }
+    batch.clear();
   };
   const source = job.source;
   const { pages, keySegments, valueSegments, slotCount } = source.view;
@@ -113,7 +137,7 @@ function runJob(job: WorkerJob): number {
     }
     if (!complete) throw new Error(`slot ${slot} of db ${source.dbIndex} points outside the arenas`);
     streamed++;
-    if (batch.count >= BATCH_KEYS) post(source.dbIndex);
+    if (batch.count >= BATCH_KEYS || batch.length >= POOL_BATCH_BYTES) post(source.dbIndex);
   }
   post(source.dbIndex);
   return streamed;

@@ -42,10 +42,12 @@ import {
   CLAIM_STREAMED,
   CLAIM_UNCLAIMED,
   CONTROL_CANCEL,
-  CONTROL_CELLS,
-  CONTROL_POSTED,
-  CONTROL_QUEUED,
+  CONTROL_FREED,
+  CONTROL_POOL,
   encodeFrame,
+  newControlCells,
+  POOL_BUFFER_BYTES,
+  POOL_BUFFERS,
   FrameReader,
   KeyRecords,
   RAW_STRING_TYPE,
@@ -129,6 +131,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private socket: import("bun").Socket<undefined> | null = null;
   /** Frames not yet handed to the socket (the head maybe in part: outgoingOffset). */
   private outgoing: Uint8Array[] = [];
+  /** Per frame in `outgoing`, the pool buffer it lies in (-1: a frame of this thread's). */
+  private outgoingPoolBuffers: number[] = [];
   private outgoingOffset = 0;
   private outgoingBytes = 0;
   /** Bytes of frames handed to the socket that the writer has not reported consumed. */
@@ -143,10 +147,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   private released = false;
   private holdsReleased = false;
   private flushScheduled = false;
-  /** The worker's job number and the cells it shares (CONTROL_*). */
+  /** The worker's job number, the cells it shares (CONTROL_*) and the buffers its frames come in. */
   private job = 0;
-  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * 4));
-  private relayedFrames = 0;
+  private readonly control = newControlCells(POOL_BUFFERS);
+  private readonly pool = Array.from({ length: POOL_BUFFERS }, () => new Uint8Array(new SharedArrayBuffer(POOL_BUFFER_BYTES)));
   private readonly options: RdbEncodeOptions;
   /** Encodes the old values preserved ahead of the stream (its own: see ValueEncoder). */
   private readonly values = new ValueEncoder();
@@ -352,7 +356,12 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.walkDone = false;
     this.workerDone = false;
     this.job = ++lastJob;
-    postJob(this, { job: this.job, source: { dbIndex: source.dbIndex, view: this.views[this.streamIndex]!, claims: source.claims }, control: this.control });
+    postJob(this, {
+      job: this.job,
+      source: { dbIndex: source.dbIndex, view: this.views[this.streamIndex]!, claims: source.claims },
+      control: this.control,
+      pool: this.pool,
+    });
     this.scheduleStream();
   }
 
@@ -374,13 +383,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
 
   /** What the worker posts: a frame to relay, the end of its job, or why it failed. */
   onWorkerReply(reply: WorkerReply): void {
-    if ("frame" in reply) {
-      Atomics.sub(this.control, CONTROL_POSTED, reply.frame.length);
-      if (this.released || this.streamDone) return;
-      this.sendFrame(reply.frame);
-      // The frames are garbage once written: an eden collection now and then keeps
-      // them from growing the heap before the collector would run anyway.
-      if (++this.relayedFrames % 32 === 0) Bun.gc(false);
+    if ("buffer" in reply) {
+      if (this.released || this.streamDone) this.freePoolBuffer(reply.buffer);
+      else this.sendFrame(this.pool[reply.buffer]!.subarray(0, reply.length), reply.buffer);
       return;
     }
     jobs.delete(reply.job);
@@ -400,7 +405,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     if (this.holdsReleased) return;
     this.holdsReleased = true;
     Atomics.store(this.control, CONTROL_CANCEL, 1);
-    Atomics.notify(this.control, CONTROL_QUEUED);
+    Atomics.notify(this.control, CONTROL_FREED);
     for (const source of this.sources) source.table.releaseSnapshotHold();
   }
 
@@ -444,8 +449,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.sendFrame(encodeFrame(message));
   }
 
-  private sendFrame(frame: Uint8Array): void {
+  private sendFrame(frame: Uint8Array, poolBuffer = -1): void {
     this.outgoing.push(frame);
+    this.outgoingPoolBuffers.push(poolBuffer);
     this.outgoingBytes += frame.length;
     this.writeOutgoing();
     this.updateCow();
@@ -473,9 +479,28 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
         return false;
       }
       this.outgoing.shift();
+      this.freePoolBuffer(this.outgoingPoolBuffers.shift()!);
       this.outgoingOffset = 0;
     }
     return true;
+  }
+
+  /** The socket took a worker's frame (or it will not be sent): its buffer can take another. */
+  private freePoolBuffer(buffer: number): void {
+    if (buffer < 0) return;
+    const control = this.control;
+    Atomics.store(control, CONTROL_POOL + buffer, 0);
+    Atomics.add(control, CONTROL_FREED, 1);
+    Atomics.notify(control, CONTROL_FREED);
+  }
+
+  /** Drops what waits for the socket; the worker's buffers among it are free again. */
+  private dropOutgoing(): void {
+    for (const buffer of this.outgoingPoolBuffers) this.freePoolBuffer(buffer);
+    this.outgoing = [];
+    this.outgoingPoolBuffers = [];
+    this.outgoingOffset = 0;
+    this.outgoingBytes = 0;
   }
 
   /** The socket took what it could not before, or the writer's window reopened. */
@@ -487,10 +512,6 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
 
   /** What the server holds for the save: preserved values plus bytes queued for the writer. */
   private updateCow(): void {
-    // The worker waits while too much is queued: it is woken when the queue shrinks.
-    const control = this.control;
-    const queuedBefore = Atomics.exchange(control, CONTROL_QUEUED, this.outgoingBytes);
-    if (this.outgoingBytes < queuedBefore) Atomics.notify(control, CONTROL_QUEUED);
     const cow = this.preservedBytes + this.outgoingBytes;
     this.cowSize = cow;
     this.cowUpdatedAt = Date.now();
@@ -531,9 +552,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.detachObservers();
     this.releaseHolds();
     this.streamDone = true;
-    this.outgoing = [];
-    this.outgoingOffset = 0;
-    this.outgoingBytes = 0;
+    this.dropOutgoing();
     this.batch.clear();
   }
 
@@ -544,9 +563,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.detachObservers();
     this.releaseHolds();
     jobs.delete(this.job);
-    this.outgoing = [];
-    this.outgoingOffset = 0;
-    this.outgoingBytes = 0;
+    this.dropOutgoing();
     this.batch.clear();
     this.socket?.end();
     this.socket = null;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { KeyRecordReader, KeyRecords, RAW_STRING_TYPE, encodeFrame, FrameReader } from "../../src/persistence/snapshot-protocol.ts";
+import { KeyRecordReader, KeyRecords, RAW_STRING_TYPE, encodeFrame, FrameReader, writeKeysFrame } from "../../src/persistence/snapshot-protocol.ts";
 import { KeyTable } from "../../src/db/keytable.ts";
 import { keyToBytes } from "../../src/db/bytes.ts";
 
@@ -55,5 +55,19 @@ describe("KeyRecords", () => {
     records.clear();
     expect(records.count).toBe(0);
     expect(records.contents().length).toBe(0);
+  });
+});
+
+describe("writeKeysFrame", () => {
+  test("reads back as the keys message, whatever the database and count; refuses a buffer too small", () => {
+    for (const [db, count, size] of [[0, 1, 0], [15, 512, 70_000], [9, 300, 127]] as const) {
+      const records = new Uint8Array(size).map((_, i) => (i * 7) & 0xff);
+      const target = new Uint8Array(new SharedArrayBuffer(128 * 1024));
+      const length = writeKeysFrame(target, db, count, records);
+      const messages: unknown[] = [];
+      new FrameReader().push(target.slice(0, length), (message) => messages.push(message));
+      expect(messages).toEqual([["keys", db, count, records]]);
+    }
+    expect(() => writeKeysFrame(new Uint8Array(100), 0, 1, new Uint8Array(90))).toThrow("does not fit");
   });
 });

@@ -10,10 +10,9 @@ import {
   CLAIM_PRESERVED,
   CLAIM_READING,
   CLAIM_UNCLAIMED,
-  CONTROL_CELLS,
-  CONTROL_QUEUED,
   FrameReader,
   KeyRecordReader,
+  newControlCells,
 } from "../../src/persistence/snapshot-protocol.ts";
 import type { WorkerJob, WorkerReply } from "../../src/persistence/snapshot-worker.ts";
 
@@ -26,19 +25,21 @@ const WORKER = new URL("../../src/persistence/snapshot-worker.ts", import.meta.u
 async function racedSave(table: KeyTable, count: number): Promise<number> {
   const view = table.holdForSnapshot();
   const claims = new Uint8Array(new SharedArrayBuffer(view.slotCount));
-  const control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * 4));
-  // This thread takes no message until the chase is over: the worker must not wait for it.
-  Atomics.store(control, CONTROL_QUEUED, -2_000_000_000);
+  // This thread takes no message until the chase is over, so frees no buffer: the pool
+  // has a buffer for every frame of the table (512 short keys each), so that the worker
+  // never waits for one.
+  const pool = Array.from({ length: Math.ceil(count / 512) + 8 }, () => new Uint8Array(new SharedArrayBuffer(32 * 1024)));
+  const control = newControlCells(pool.length);
 
   const worker = new Worker(WORKER);
   const frames: Uint8Array[] = [];
   const done = new Promise<WorkerReply>((resolve) => {
     worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      if ("frame" in event.data) frames.push(event.data.frame);
+      if ("buffer" in event.data) frames.push(pool[event.data.buffer]!.slice(0, event.data.length));
       else resolve(event.data);
     };
   });
-  worker.postMessage({ job: 1, source: { dbIndex: 0, view, claims }, control } satisfies WorkerJob);
+  worker.postMessage({ job: 1, source: { dbIndex: 0, view, claims }, control, pool } satisfies WorkerJob);
 
   const preserved = new Set<number>();
   let caughtReading = 0;
