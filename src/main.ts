@@ -8,6 +8,7 @@ import { registerAllCommands } from "./commands/index.ts";
 import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
+import { startSnapshotWorker } from "./persistence/snapshot.ts";
 
 const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
        bun run server - (read config from stdin)
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   server.logReady();
+  startSnapshotWorker();
   cron.start();
 }
 

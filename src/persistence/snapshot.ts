@@ -65,22 +65,28 @@ import type { WorkerJob, WorkerReply } from "./snapshot-worker.ts";
 const WRITER_SCRIPT = join(import.meta.dir, "snapshot-writer.ts");
 
 /**
- * The snapshot worker thread, started by the first save and kept (idle, unref'd) for
- * the next ones: a thread takes tens of milliseconds to start, which would count in
- * latest_fork_usec. Jobs of coordinators in flight, by job number.
+ * The snapshot worker thread, kept (idle, unref'd) from one save to the next. Creating
+ * it and loading its modules holds this thread for milliseconds, which a save's start
+ * (latest_fork_usec) should not pay: the server starts it once it is ready
+ * (startSnapshotWorker); a save starts it if it is not there. Jobs of coordinators in
+ * flight, by job number.
  */
 let snapshotWorker: Worker | null = null;
 let lastJob = 0;
 const jobs = new Map<number, SnapshotCoordinator>();
 
-function postJob(coordinator: SnapshotCoordinator, job: WorkerJob): void {
+export function startSnapshotWorker(): Worker {
   if (snapshotWorker === null) {
     snapshotWorker = new Worker(join(import.meta.dir, "snapshot-worker.ts"));
     snapshotWorker.onmessage = (event: MessageEvent<WorkerReply>) => jobs.get(event.data.job)?.onWorkerReply(event.data);
     snapshotWorker.unref();
   }
+  return snapshotWorker;
+}
+
+function postJob(coordinator: SnapshotCoordinator, job: WorkerJob): void {
   jobs.set(job.job, coordinator);
-  snapshotWorker.postMessage(job);
+  startSnapshotWorker().postMessage(job);
 }
 
 /** One slice of streaming may hold the event loop for about this long. */
