@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { haveRedis, compareCommandInfo, usePair } from "../helpers/differential.ts";
 import { RawClient } from "../helpers/server.ts";
+import { seededRandom } from "../helpers/random.ts";
 import { compareNotifications, compareSteps, resetBoth, type ScriptEntry } from "./hash-set-harness.ts";
 
 
@@ -104,6 +105,26 @@ d("SORT matches Redis", () => {
       ["SORT", "words", "ALPHA", "DESC", "STORE", "sorted"],
       ["LRANGE", "sorted", "0", "-1"],
       ["OBJECT", "ENCODING", "sorted"],
+    ];
+    expect(await compareSteps(pair(), script)).toEqual([]);
+  });
+
+  test("ALPHA over thousands of elements, duplicates and every byte, with LIMIT, DESC and STORE", async () => {
+    const random = seededRandom(1515);
+    const alphabet = ["a", "b", "\xff", "\x7f", "A", "0"];
+    const element = (): string => Array.from({ length: Math.floor(random() * 4) }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
+    const plain = Array.from({ length: 3000 }, element);
+    // A NUL ends the C-string collation without STORE, not with it.
+    const withNul = plain.map((text, i) => (i % 7 === 0 ? `${text}\x00${element()}` : text));
+    const script: ScriptEntry[] = [
+      ["RPUSH", "plain", ...plain],
+      ["RPUSH", "nul", ...withNul],
+      ["SORT", "plain", "ALPHA"],
+      ["SORT", "plain", "ALPHA", "DESC", "LIMIT", "100", "50"],
+      ["SORT", "plain", "ALPHA", "STORE", "sorted"],
+      ["LRANGE", "sorted", "0", "-1"],
+      ["SORT", "nul", "ALPHA", "DESC", "STORE", "sorted"],
+      ["LRANGE", "sorted", "0", "-1"],
     ];
     expect(await compareSteps(pair(), script)).toEqual([]);
   });
