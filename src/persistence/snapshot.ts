@@ -79,6 +79,13 @@ export function startSnapshotWorker(): Worker {
   if (snapshotWorker === null) {
     snapshotWorker = new Worker(join(import.meta.dir, "snapshot-worker.ts"));
     snapshotWorker.onmessage = (event: MessageEvent<WorkerReply>) => jobs.get(event.data.job)?.onWorkerReply(event.data);
+    // A worker that dies (it could not load, say) answers no job: its saves fail with the
+    // reason, and the next save starts a new worker.
+    snapshotWorker.onerror = (event: ErrorEvent) => {
+      snapshotWorker?.terminate();
+      snapshotWorker = null;
+      for (const [job, coordinator] of [...jobs]) coordinator.onWorkerReply({ job, error: event.message || "the snapshot worker stopped" });
+    };
     snapshotWorker.unref();
   }
   return snapshotWorker;
@@ -398,7 +405,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     if (reply.job !== this.job) return;
     if ("error" in reply) {
       this.failureCause = `snapshot worker: ${reply.error}`;
-      logger.warning(`Background save aborted: ${this.failureCause}`);
+      logger.warning(`${this.output === "rdb" ? "Background save" : "Background AOF rewrite"} aborted: ${this.failureCause}`);
       this.release();
       return;
     }
