@@ -25,6 +25,11 @@
 // reused. SCAN walks slots, which is how a key present for a whole scan is returned;
 // the background save streams slots in order and keeps its own cursor over them.
 //
+// The fields a background save needs (kind, key and value locations and lengths,
+// expiry) and both arenas' segments are SharedArrayBuffers: the snapshot worker thread
+// reads keys and values where they lie while this thread goes on (holdForSnapshot says
+// what the table promises meanwhile). Access costs the same as on plain buffers.
+//
 // Nothing here pauses in proportion to the dataset, as Redis's incremental rehashing
 // does not: the slot arrays grow a page at a time (never copied, but for the first
 // page while it is small); the index grows by an incremental rehash, a few positions

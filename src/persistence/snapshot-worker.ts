@@ -5,11 +5,10 @@
 // arenas, whose pages and segments are SharedArrayBuffers (keytable.ts, value-arena.ts).
 // For a save, the coordinator (snapshot.ts) posts this thread a job per source (one
 // database's table): its shared arrays as they were at the epoch, and one claim byte
-// per epoch slot.
-// The worker walks the slots and, for each arena record it can claim, copies key, value
-// and expiry into a batch of records; full batches go back as ready-made "keys" frames
-// in a pool of shared buffers (snapshot-protocol.ts), which the server thread only hands
-// to the writer's socket. Values that are JS objects
+// per epoch slot. The worker walks the slots and, for each arena record it can claim,
+// copies key, value and expiry into a batch of records; full batches go back as
+// ready-made "keys" frames in a pool of shared buffers (snapshot-protocol.ts), which the
+// server thread only hands to the writer's socket. Values that are JS objects
 // (collections, long strings, keys too long for the arena) are left to the server
 // thread, which walks the same slots for them.
 //
@@ -30,7 +29,8 @@
 
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
-import type { SharedTableView } from "../db/keytable.ts";
+import { PAGE_BITS, PAGE_MASK, SLOT_ARENA_RECORD, type SharedTableView } from "../db/keytable.ts";
+import { OFFSET_BITS, OFFSET_MASK } from "../db/value-arena.ts";
 import { CHILD_NICENESS } from "./child.ts";
 import {
   CLAIM_READING,
@@ -44,8 +44,6 @@ import {
   RAW_STRING_TYPE,
   writeKeysFrame,
 } from "./snapshot-protocol.ts";
-import { PAGE_BITS, PAGE_MASK, SLOT_ARENA_RECORD } from "../db/keytable.ts";
-import { OFFSET_BITS, OFFSET_MASK } from "../db/value-arena.ts";
 
 export interface WorkerSource {
   dbIndex: number;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { seededRandom } from "../persistence/rdb-primitives-helpers.ts";
-import { INLINE_MAX, KeyTable, hashBytes, hashKey } from "../../src/db/keytable.ts";
+import { INLINE_MAX, KeyTable, SLOT_ARENA_RECORD, SLOT_FREE, SLOT_OBJECT, hashBytes, hashKey } from "../../src/db/keytable.ts";
 import { RawString, isPlainString, markRaw, markUnencoded } from "../../src/db/string-encoding.ts";
 import { RedisList } from "../../src/db/list.ts";
 import { Database } from "../../src/db/keyspace.ts";
@@ -196,6 +196,33 @@ describe("KeyTable", () => {
     expect(table.volatileCount).toBe(0);
     expect(table.insert("again", value("v"), -1, 0)).toBe(0);
     expect(table.find("again")).toBe(0);
+  });
+});
+
+describe("KeyTable held for a snapshot", () => {
+  test("new keys get slots past the epoch's, the emptied table is not reset, and the kinds say what the worker may read", () => {
+    const table = new KeyTable();
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    for (let i = 0; i < 100; i++) table.insert(`k${i}`, bytes(`v${i}`), -1, 0);
+    table.insert("long", new Uint8Array(INLINE_MAX + 1), -1, 0);
+    table.insert("list", new RedisList(), -1, 0);
+    expect(table.kindOf(table.find("k1"))).toBe(SLOT_ARENA_RECORD);
+    expect(table.kindOf(table.find("long"))).toBe(SLOT_OBJECT);
+    expect(table.kindOf(table.find("list"))).toBe(SLOT_OBJECT);
+
+    const view = table.holdForSnapshot();
+    expect(view.slotCount).toBe(102);
+    const freed = table.find("k5");
+    table.remove(freed);
+    expect(table.kindOf(freed)).toBe(SLOT_FREE);
+    // Without the hold the freed slot would be reused at once.
+    expect(table.insert("new", bytes("n"), -1, 0)).toBeGreaterThanOrEqual(view.slotCount);
+    for (let slot = 0; slot < table.slotCount; slot++) if (table.isLive(slot)) table.remove(slot);
+    expect(table.size).toBe(0);
+    expect(table.slotCount).toBe(103);
+    table.releaseSnapshotHold();
+    expect(table.slotCount).toBe(0);
+    expect(table.insert("again", bytes("a"), -1, 0)).toBe(0);
   });
 });
 
