@@ -494,7 +494,7 @@ export class KeyTable {
     const location = this.values.storeInteger(n, length);
     if (location < 0) {
       page.stored[i] = integerBytes(n);
-      page.kind[i] = SLOT_OBJECT;
+      this.noteKind(page, i);
       return;
     }
     page.valueLocation[i] = location;

@@ -144,6 +144,8 @@ export const CLAIM_PRESERVED = 3;
  */
 export const POOL_BUFFERS = 8;
 export const POOL_BUFFER_BYTES = 256 * 1024;
+/** Keys per "keys" frame, from either producer. */
+export const BATCH_KEYS = 512;
 /** A batch is posted once its records pass this size (a record is at most ~66 KB: one still fits). */
 export const POOL_BATCH_BYTES = POOL_BUFFER_BYTES / 2;
 

@@ -36,6 +36,7 @@ import {
   CLAIM_READING,
   CLAIM_STREAMED,
   CLAIM_UNCLAIMED,
+  BATCH_KEYS,
   CONTROL_CANCEL,
   CONTROL_FREED,
   CONTROL_POOL,
@@ -67,8 +68,6 @@ export type WorkerReply =
   | { job: number; buffer: number; length: number }
   | { job: number; done: true; keys: number }
   | { job: number; error: string };
-
-const BATCH_KEYS = 512;
 
 declare const self: Worker;
 

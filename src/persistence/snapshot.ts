@@ -37,6 +37,7 @@ import type { Database, KeyspaceObserver } from "../db/keyspace.ts";
 import { SLOT_OBJECT, type KeyTable, type SharedTableView } from "../db/keytable.ts";
 import { ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import {
+  BATCH_KEYS,
   CLAIM_PRESERVED,
   CLAIM_READING,
   CLAIM_STREAMED,
@@ -100,8 +101,6 @@ function postJob(coordinator: SnapshotCoordinator, job: WorkerJob): void {
 const SLICE_BUDGET_MS = 0.5;
 /** Stop producing stream slices while this much is waiting for the writer. */
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
-/** Keys per "keys" frame. */
-const BATCH_KEYS = 512;
 
 /** What the writer writes: see WriterOutput in snapshot-protocol.ts. */
 export type SnapshotOutput = "rdb" | "aof-base";
@@ -114,8 +113,11 @@ interface Source {
   cursor: number;
   keyCount: number;
   expiresCount: number;
-  /** Slots the table had at the epoch: later ones hold keys created since. */
-  epochSlotCount: number;
+  /**
+   * The table as the worker reads it, taken at the epoch; its slotCount is the epoch's:
+   * later slots hold keys created since.
+   */
+  view: SharedTableView;
   /** One claim byte per epoch slot (CLAIM_*), shared with the worker. */
   claims: Uint8Array;
 }
@@ -151,8 +153,6 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
   /** Bytes of frames handed to the socket that the writer has not reported consumed. */
   private unconsumedBytes = 0;
   private streamScheduled = false;
-  /** Per source, the epoch's view of its table (what the worker reads). */
-  private readonly views: SharedTableView[] = [];
   /** For the source being streamed: this thread's walk is over; the worker's job is over. */
   private walkDone = false;
   private workerDone = false;
@@ -207,14 +207,13 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
         cursor: 0,
         keyCount: db.size,
         expiresCount: db.expiresCount,
-        epochSlotCount: view.slotCount,
+        view,
         // Zero-filled pages from the kernel: allocating it costs nothing per slot.
         claims: new Uint8Array(new SharedArrayBuffer(view.slotCount)),
       };
       this.sources.push(source);
       this.sourceByTable.set(db.table, source);
       this.keysTotal += db.size;
-      this.views.push(view);
     }
     // Frames queue until the writer connects; "begin" must be the first of them.
     // The libraries at the snapshot's instant: a library's code never changes (FUNCTION
@@ -272,7 +271,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     const source = this.sourceByTable.get(db.table);
     if (source === undefined) return; // a database created or emptied after the epoch
     // A key being created, or created after the epoch (its slot is a new one).
-    if (slot < 0 || slot >= source.epochSlotCount) return;
+    if (slot < 0 || slot >= source.view.slotCount) return;
     const claims = source.claims;
     for (;;) {
       const claim = Atomics.load(claims, slot);
@@ -327,7 +326,8 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     const source = this.sources[this.streamIndex]!;
     const table = source.table;
     const claims = source.claims;
-    while (source.cursor < source.epochSlotCount) {
+    const epochSlotCount = source.view.slotCount;
+    while (source.cursor < epochSlotCount) {
       const slot = source.cursor++;
       // An unclaimed slot still holds its epoch key: the worker reads arena records.
       if (Atomics.load(claims, slot) === CLAIM_UNCLAIMED && table.kindOf(slot) === SLOT_OBJECT) {
@@ -371,7 +371,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     this.job = ++lastJob;
     postJob(this, {
       job: this.job,
-      source: { dbIndex: source.dbIndex, view: this.views[this.streamIndex]!, claims: source.claims },
+      source: { dbIndex: source.dbIndex, view: source.view, claims: source.claims },
       control: this.control,
       pool: this.pool,
     });
