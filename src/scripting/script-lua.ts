@@ -376,8 +376,10 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       }
       return position;
     }
-    case 37: {
-      // '%'
+    case 37: // '%': {map = {key = value...}}
+    case 126: {
+      // '~': {set = {member = true...}}
+      const isMap = type === 37;
       const count = lineNumber();
       if (push) {
         lua.newTable(0, 1, L);
@@ -386,28 +388,11 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       let position = next;
       for (let j = 0; j < count; j++) {
         position = pushReply(lua, L, buffer, position, push, depth + 1);
-        position = pushReply(lua, L, buffer, position, push, depth + 1);
+        if (isMap) position = pushReply(lua, L, buffer, position, push, depth + 1);
+        else if (push) lua.pushBoolean(true, L);
         if (push) lua.module._lua_settable(L, -3);
       }
-      if (push) lua.setField(-2, "map", L);
-      return position;
-    }
-    case 126: {
-      // '~'
-      const count = lineNumber();
-      if (push) {
-        lua.newTable(0, 1, L);
-        lua.newTable(0, 0, L); // as Redis: the hash part's history decides the order of pairs
-      }
-      let position = next;
-      for (let j = 0; j < count; j++) {
-        position = pushReply(lua, L, buffer, position, push, depth + 1);
-        if (push) {
-          lua.pushBoolean(true, L);
-          lua.module._lua_settable(L, -3);
-        }
-      }
-      if (push) lua.setField(-2, "set", L);
+      if (push) lua.setField(-2, isMap ? "map" : "set", L);
       return position;
     }
     case 95: // '_'
