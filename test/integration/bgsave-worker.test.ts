@@ -14,6 +14,7 @@ import { RawClient, REDIS_SERVER, encodeCommand, startBunker, startRedis, type R
 import { datasetDigest } from "../helpers/sequence-runner.ts";
 import { seededRandom } from "../helpers/random.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { infoField } from "../helpers/info.ts";
 
 const KEYS = 150_000;
 /** Small enough for one socket write to take a chunk whole. */
@@ -23,11 +24,6 @@ const running: RunningServer[] = [];
 afterEach(async () => {
   while (running.length > 0) await running.pop()!.stop();
 });
-
-async function info(client: RawClient, field: string): Promise<string> {
-  const text = String(await client.call("INFO", "persistence"));
-  return new RegExp(`${field}:(.*)\r`).exec(text)?.[1] ?? "";
-}
 
 /** A chunk of writes over the populated keys: overwrites, deletes, expiries, new keys, collections. */
 function writeChunk(random: () => number, round: number, chunk: number): Uint8Array {
@@ -71,8 +67,8 @@ withRedis("a save at full speed under pipelined writes holds exactly the dataset
         if (reply.startsWith("-")) throw new Error(`write refused: ${reply}`);
       }
     }
-    await waitFor(async () => (await info(client, "rdb_bgsave_in_progress")) === "0", { timeoutMs: 120_000, what: "the background save to end" });
-    expect(await info(client, "rdb_last_bgsave_status")).toBe("ok");
+    await waitFor(async () => (await infoField(client, "rdb_bgsave_in_progress", "persistence")) === "0", { timeoutMs: 120_000, what: "the background save to end" });
+    expect(await infoField(client, "rdb_last_bgsave_status", "persistence")).toBe("ok");
 
     const redisDir = mkdtempSync(join(tmpdir(), "redis-bgsave-worker-"));
     copyFileSync(join(bunker.dir, "dump.rdb"), join(redisDir, "dump.rdb"));
