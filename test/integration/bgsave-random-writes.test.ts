@@ -17,6 +17,7 @@ import { RawClient, REDIS_SERVER, startBunker, startRedis, type Reply, type Runn
 import { generateWriteSequence } from "../helpers/write-sequence.ts";
 import { datasetDigest, runSequence } from "../helpers/sequence-runner.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { infoField } from "../helpers/info.ts";
 
 const PADDING_KEYS = 6000;
 const PADDING_VALUE = "p".repeat(2048);
@@ -27,10 +28,7 @@ afterEach(async () => {
   while (running.length > 0) await running.pop()!.stop();
 });
 
-async function info(client: RawClient, field: string): Promise<string> {
-  const text = String(await client.call("INFO", "persistence"));
-  return new RegExp(`${field}:(.*)\r`).exec(text)?.[1] ?? "";
-}
+const info = (client: RawClient, field: string): Promise<string> => infoField(client, field, "persistence");
 
 const withRedis = REDIS_SERVER === undefined ? test.skip : test;
 
