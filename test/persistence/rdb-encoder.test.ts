@@ -9,7 +9,7 @@ import { crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { formatDouble } from "../../src/util/float.ts";
 import { ByteWriter, DEFAULT_ENCODE_OPTIONS, RdbEncoder, scoreToText, writeLength, writeLengthBig } from "../../src/persistence/rdb/encoder.ts";
 import { parseDumpPayload, DUMP_PAYLOAD_INVALID, DumpPayloadError } from "../../src/persistence/rdb/dump.ts";
-import { decodeListpack } from "../../src/persistence/rdb/listpack.ts";
+import { decodeListpack } from "../../src/db/listpack.ts";
 import { lzfDecompress } from "../../src/persistence/rdb/lzf.ts";
 import * as rdb from "../../src/persistence/rdb/opcodes.ts";
 import { b, dumpPayload, encodeFile, encodeValue, fullDataset, loadBytes, s, valueEncoder } from "./rdb-codec-helpers.ts";

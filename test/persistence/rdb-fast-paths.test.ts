@@ -23,8 +23,8 @@ import {
   parseIntegerKey,
   readListpackEntry,
   validateListpack,
-} from "../../src/persistence/rdb/listpack.ts";
-import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/persistence/rdb/intset.ts";
+} from "../../src/db/listpack.ts";
+import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/db/intset.ts";
 import { lzfCompress, lzfCompressInto, lzfOutputBound } from "../../src/persistence/rdb/lzf.ts";
 
 /** seededRandom's xorshift32 states as integers, so failures reproduce. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeIntset, encodeIntset } from "../../src/persistence/rdb/intset.ts";
+import { decodeIntset, encodeIntset } from "../../src/db/intset.ts";
 import {
   REDIS_DUMPS,
   concat,

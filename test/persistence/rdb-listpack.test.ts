@@ -4,7 +4,7 @@ import {
   decodeListpack,
   encodeListpack,
   listpackEntryBytes,
-} from "../../src/persistence/rdb/listpack.ts";
+} from "../../src/db/listpack.ts";
 import {
   HASH_FIELDS_AND_VALUES,
   LIST_ELEMENTS,

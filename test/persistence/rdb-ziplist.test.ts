@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { listpackEntryBytes } from "../../src/persistence/rdb/listpack.ts";
+import { listpackEntryBytes } from "../../src/db/listpack.ts";
 import { decodeZiplist } from "../../src/persistence/rdb/ziplist.ts";
 import {
   ascii,

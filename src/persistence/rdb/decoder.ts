@@ -37,9 +37,9 @@ import {
   validateListpack,
   type ListpackEntry,
   type ListpackEntryView,
-} from "./listpack.ts";
+} from "../../db/listpack.ts";
 import { decodeZiplist } from "./ziplist.ts";
-import { decodeIntsetMembers } from "./intset.ts";
+import { decodeIntsetMembers } from "../../db/intset.ts";
 import { decodeZipmap } from "./zipmap.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,

@@ -26,8 +26,8 @@ import type { RedisStream, StreamId } from "../../db/stream.ts";
 import { compareKeys, keyToBytes, parseInteger, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
 import { lzfCompressInto, lzfOutputBound } from "./lzf.ts";
-import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "./listpack.ts";
-import { encodeIntset } from "./intset.ts";
+import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "../../db/listpack.ts";
+import { encodeIntset } from "../../db/intset.ts";
 import { formatDouble } from "../../util/float.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,

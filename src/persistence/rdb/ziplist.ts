@@ -20,7 +20,7 @@
 // to the previous entry's size, count matching the header.
 
 import { RdbFormatError } from "./errors.ts";
-import type { ListpackEntry } from "./listpack.ts";
+import type { ListpackEntry } from "../../db/listpack.ts";
 
 const HEADER_SIZE = 10;
 const END_MARKER = 0xff;

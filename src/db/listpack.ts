@@ -1,4 +1,4 @@
-// Redis 7.0 listpack (listpack.c): the serialized form of small hashes, sorted sets
+// Redis 7.0 listpack (listpack.c): the byte layout of small hashes, sorted sets
 // and list nodes (RDB types 16, 17, 18) and of stream nodes.
 //
 //   <total_bytes u32 LE> <num_elements u16 LE, 65535 = "count by walking"> <entry>* 0xFF
@@ -18,8 +18,8 @@
 // (lpValidateIntegrity with deep=1, used by redis-check-rdb and by
 // `sanitize-dump-payload yes`).
 
-import { parseInteger } from "../../db/bytes.ts";
-import { RdbFormatError } from "./errors.ts";
+import { parseInteger } from "./bytes.ts";
+import { RdbFormatError } from "../persistence/rdb/errors.ts";
 
 /** A decoded listpack element: a byte string, or an integer stored in an integer encoding. */
 export type ListpackEntry = Uint8Array | bigint;

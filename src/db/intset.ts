@@ -7,7 +7,7 @@
 // never narrows an intset after removals, so a wider encoding than the values need
 // is valid and accepted.
 
-import { RdbFormatError } from "./errors.ts";
+import { RdbFormatError } from "../persistence/rdb/errors.ts";
 
 const HEADER_SIZE = 8;
 const INT16_MIN = -32768n;
