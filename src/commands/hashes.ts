@@ -227,10 +227,10 @@ function hgetallGeneric(client: Client, argv: Uint8Array[], withFields: boolean,
   if (withFields && withValues) reply.mapHeader(size);
   else reply.arrayHeader(size);
   if (hash === undefined) return;
-  for (const [field, value] of hash.map) {
-    if (withFields) reply.bulkText(field);
-    if (withValues) reply.bulk(value);
-  }
+  hash.forEachPosition((position) => {
+    if (withFields) reply.bulkText(hash.fieldAt(position));
+    if (withValues) reply.bulk(hash.valueAt(position));
+  });
 }
 
 // ---- HRANDFIELD -----------------------------------------------------------------------
@@ -274,9 +274,9 @@ function hrandfield(client: Client, argv: Uint8Array[]): void {
   }
   const hash = hashForRead(client, bytesToKey(argv[1]!));
   if (hash === null) return;
-  const field = hash?.randomField();
-  if (field === undefined) client.reply.nullBulk();
-  else client.reply.bulkText(field);
+  const position = hash === undefined ? -1 : hash.randomPosition();
+  if (position < 0) client.reply.nullBulk();
+  else client.reply.bulkText(hash!.fieldAt(position));
 }
 
 function hrandfieldWithCount(client: Client, key: string, count: bigint, withValues: boolean): void {
@@ -289,39 +289,26 @@ function hrandfieldWithCount(client: Client, key: string, count: bigint, withVal
   }
   const resp3Pairs = withValues && reply.resp === 3;
   const flatPairs = withValues && reply.resp !== 3;
-  const writeField = (field: string): void => {
+  const writeField = (position: number): void => {
     if (resp3Pairs) reply.arrayHeader(2);
-    reply.bulkText(field);
-    if (withValues) reply.bulk(hash.get(field)!);
+    reply.bulkText(hash.fieldAt(position));
+    if (withValues) reply.bulk(hash.valueAt(position));
   };
   const unique = count > 0n;
   // Beyond 2^53 no reply could be built anyway; Number() only loses precision there.
   const wanted = Number(unique ? count : -count);
 
-  // Negative count: independent picks, repetitions allowed, random order.
+  // Negative count: independent picks, repetitions allowed, random order, written as drawn.
   if (!unique || wanted === 1) {
-    // Picked before the header is written, so a failure cannot leave half a reply.
-    const picks = hash.randomFieldsWithRepetition(wanted);
     reply.arrayHeader(flatPairs ? wanted * 2 : wanted);
-    for (const field of picks) writeField(field);
+    hash.forEachRandomPosition(wanted, writeField);
     return;
   }
   const size = hash.size;
   const replied = wanted < size ? wanted : size;
   reply.arrayHeader(flatPairs ? replied * 2 : replied);
-  if (wanted >= size) {
-    for (const field of hash.map.keys()) writeField(field);
-    return;
-  }
-  const picked = hash.randomFields(wanted);
-  if (hash.encoding === "listpack" && wanted * 3 <= size) {
-    // Redis samples a few fields of a listpack with lpRandomPairsUnique, which keeps
-    // listpack (insertion) order; larger samples go through a dict, in no useful order.
-    const chosen = new Set(picked);
-    for (const field of hash.map.keys()) if (chosen.has(field)) writeField(field);
-    return;
-  }
-  for (const field of picked) writeField(field);
+  if (wanted >= size) hash.forEachPosition(writeField);
+  else hash.forEachRandomDistinctPosition(wanted, writeField);
 }
 
 // ---- HSCAN ----------------------------------------------------------------------------
@@ -345,16 +332,19 @@ function hscan(client: Client, argv: Uint8Array[]): void {
   }
   const options = parseScanOptions(client, argv, 3, false);
   if (options === null) return;
-  const page = hash.scan(cursor, options.count);
   const pattern = options.pattern;
-  const fields = pattern === null ? page.keys : page.keys.filter((field) => globMatch(pattern, keyToBytes(field)));
+  // Positions first, replies after: the reply's length must be known before its elements.
+  const positions: number[] = [];
+  const nextCursor = hash.scan(cursor, options.count, (position) => {
+    if (pattern === null || globMatch(pattern, keyToBytes(hash.fieldAt(position)))) positions.push(position);
+  });
   const reply = client.reply;
   reply.arrayHeader(2);
-  reply.bulkText(String(page.cursor));
-  reply.arrayHeader(fields.length * 2);
-  for (const field of fields) {
-    reply.bulkText(field);
-    reply.bulk(hash.get(field)!);
+  reply.bulkText(String(nextCursor));
+  reply.arrayHeader(positions.length * 2);
+  for (const position of positions) {
+    reply.bulkText(hash.fieldAt(position));
+    reply.bulk(hash.valueAt(position));
   }
 }
 

@@ -227,7 +227,7 @@ function spopWithCount(client: Client, argv: Uint8Array[]): void {
     propagateAs(client, () => [SHARED.del, argv[1]!]);
     return;
   }
-  const members = set.popRandomMembers(count);
+  const members = set.popRandomMembers(count, maxIntsetEntries(client));
   replyMembers(client, members);
   // Replicated as one SREM per member taken, instead of the SPOP itself.
   if (client.server.propagation.active) for (const member of members) alsoPropagate(client, [SHARED.srem, argv[1]!, keyToBytes(member)]);
@@ -262,13 +262,20 @@ function srandmemberWithCount(client: Client, argv: Uint8Array[]): void {
   }
   const unique = count > 0n;
   const wanted = Number(unique ? count : -count);
-  // Repetitions allowed (negative count), so the reply is an array even in RESP3.
-  let members: readonly string[];
-  if (!unique || wanted === 1) members = set.randomMembersWithRepetition(wanted);
-  else if (wanted >= set.size) members = set.orderedMembers();
-  else members = set.randomMembers(wanted);
-  reply.arrayHeader(members.length);
-  for (const member of members) reply.bulkText(member);
+  const writeMember = (position: number): void => reply.bulkText(set.memberAt(position));
+  // Repetitions allowed (negative count): written as drawn, an array even in RESP3.
+  if (!unique || wanted === 1) {
+    reply.arrayHeader(wanted);
+    set.forEachRandomPosition(wanted, writeMember);
+    return;
+  }
+  if (wanted >= set.size) {
+    reply.arrayHeader(set.size);
+    set.forEachPosition(writeMember);
+    return;
+  }
+  reply.arrayHeader(wanted);
+  set.forEachRandomDistinctPosition(wanted, writeMember);
 }
 
 // ---- algebra --------------------------------------------------------------------------
@@ -446,14 +453,16 @@ function sscan(client: Client, argv: Uint8Array[]): void {
   }
   const options = parseScanOptions(client, argv, 3, false);
   if (options === null) return;
-  const page = set.scan(cursor, options.count);
   const pattern = options.pattern;
-  const members = pattern === null ? page.keys : page.keys.filter((member) => globMatch(pattern, keyToBytes(member)));
+  const positions: number[] = [];
+  const nextCursor = set.scan(cursor, options.count, (position) => {
+    if (pattern === null || globMatch(pattern, set.memberBytesAt(position))) positions.push(position);
+  });
   const reply = client.reply;
   reply.arrayHeader(2);
-  reply.bulkText(String(page.cursor));
-  reply.arrayHeader(members.length);
-  for (const member of members) reply.bulkText(member);
+  reply.bulkText(String(nextCursor));
+  reply.arrayHeader(positions.length);
+  for (const position of positions) reply.bulkText(set.memberAt(position));
 }
 
 // ---- declarations ---------------------------------------------------------------------

@@ -471,7 +471,7 @@ function* operandEntries(value: RedisZSet | RedisSet): Generator<readonly [strin
     yield* value;
     return;
   }
-  for (const member of value.members) yield [member, 1];
+  for (const member of value.orderedMembers()) yield [member, 1];
 }
 
 function operandScore(value: RedisZSet | RedisSet | null, member: string): number | undefined {

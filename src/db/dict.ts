@@ -354,6 +354,38 @@ export class Dict {
     return this.nthLiveSlot(Math.floor(Math.random() * this.count));
   }
 
+  /** `count` independent uniform picks (repetitions allowed), each visited as it is drawn. */
+  forEachRandomSlot(count: number, visit: (slot: number) => void): void {
+    if (this.count === 0) return;
+    if (this.count * 4 < this.slotHighWater && count > RANDOM_PROBES) {
+      // Mostly free slots: draw from a list of the live ones instead of retrying.
+      const live = this.liveSlots();
+      for (let i = 0; i < count; i++) visit(live[Math.floor(Math.random() * live.length)]!);
+      return;
+    }
+    for (let i = 0; i < count; i++) visit(this.randomSlot());
+  }
+
+  /**
+   * `count` distinct live slots (count < size), each visited once, in random order. Like
+   * Redis's SRANDMEMBER/HRANDFIELD: when most entries are wanted, a partial shuffle of all
+   * of them; otherwise draws with rejection, remembering drawn slots in one byte per slot.
+   */
+  forEachRandomDistinctSlot(count: number, visit: (slot: number) => void): void {
+    if (count * 3 > this.count) {
+      forEachRandomDistinct(this.liveSlots(), count, visit);
+      return;
+    }
+    const drawn = new Uint8Array(this.slotHighWater);
+    for (let picked = 0; picked < count; ) {
+      const slot = this.randomSlot();
+      if (drawn[slot] !== 0) continue;
+      drawn[slot] = 1;
+      picked++;
+      visit(slot);
+    }
+  }
+
   /** The live slot with `n` live slots below it. */
   private nthLiveSlot(n: number): number {
     const lengths = this.keyLength;
@@ -530,4 +562,35 @@ function grownUint32(array: Uint32Array, capacity: number): Uint32Array {
   const grown = new Uint32Array(capacity);
   grown.set(array);
   return grown;
+}
+
+/**
+ * Visit `count` distinct elements of `positions` (count <= length) in random order:
+ * the first steps of a Fisher-Yates shuffle, which reorders `positions`.
+ */
+export function forEachRandomDistinct(positions: Int32Array, count: number, visit: (position: number) => void): void {
+  const length = positions.length;
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (length - i));
+    const picked = positions[j]!;
+    positions[j] = positions[i]!;
+    positions[i] = picked;
+    visit(picked);
+  }
+}
+
+/**
+ * Visit `count` distinct elements of `positions` (count <= length) in their order, each
+ * subset equally likely (selection sampling, Knuth's Algorithm S): what lpRandomPairsUnique
+ * gives, a sample in listpack order.
+ */
+export function forEachRandomDistinctInOrder(positions: Int32Array, count: number, visit: (position: number) => void): void {
+  let needed = count;
+  const length = positions.length;
+  for (let i = 0; i < length && needed > 0; i++) {
+    if (Math.random() * (length - i) < needed) {
+      visit(positions[i]!);
+      needed--;
+    }
+  }
 }

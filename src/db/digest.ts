@@ -144,15 +144,15 @@ class Digester {
           for (const element of value) this.mix(digest, element);
           break;
         case "set":
-          for (const member of value.members) this.xor(digest, this.binaryBytes(member));
+          value.forEachPosition((position) => this.xor(digest, value.memberBytesAt(position)));
           break;
         case "hash":
-          for (const [field, fieldValue] of value.map) {
+          value.forEachPosition((position) => {
             const element = this.element.fill(0);
-            this.mix(element, this.binaryBytes(field));
-            this.mix(element, fieldValue);
+            this.mix(element, value.fieldBytesAt(position));
+            this.mix(element, value.valueAt(position));
             this.xor(digest, element);
-          }
+          });
           break;
         case "zset":
           value.forEachAscending((member, score) => {

@@ -1,18 +1,36 @@
-// The hash value, and the cursor index shared by the unordered collections.
+// The hash value (Redis's t_hash.c), and KeyOrderIndex, the cursor index the sorted
+// set still uses.
 //
-// A hash is a Map from field (binary string) to value bytes. Map keeps insertion
-// order, updates keep a field's place and a deleted-then-re-added field moves to
-// the end: exactly what a Redis listpack does, so HGETALL on a small hash lists
-// fields in the same order as Redis.
+// A small hash is one listpack of field, value, field, value... (Redis's own layout,
+// listpack.ts), edited where it lies as hashTypeSet edits it: a new field is appended
+// with its value, an update replaces the value in place, HDEL deletes the pair. HGETALL
+// lists the listpack in order, which is exactly what Redis shows. Past
+// hash-max-listpack-entries fields, or once a field or value longer than
+// hash-max-listpack-value is written, the pairs move to a Dict (dict.ts) for good, in
+// listpack order, as hashTypeConvert does. Neither keeps a JS object per field: a
+// listpack hash is one Uint8Array, a hashtable hash a handful of typed arrays.
 //
-// SCAN cursors and random picks need positions, which a Map does not expose.
-// KeyOrderIndex (below) keeps a side array of keys in insertion order, each tagged
-// with a sequence number that never changes; a cursor is "the next sequence number
-// to visit". It is built lazily (the first HSCAN/HRANDFIELD on a hash), then kept
-// up to date by a Map subclass that sees every set/delete, including the ones the
-// RDB loader makes straight on `map`. Chosen over a reverse-binary cursor over our
-// own hash table because JS Maps are fast and compact and this costs ~16 bytes per
-// key only for collections that are scanned.
+// Saving copies a listpack hash's bytes as the RDB listpack blob; loading keeps a
+// validated blob's bytes as the hash's listpack (decoder.ts).
+
+import { Dict, forEachRandomDistinct, forEachRandomDistinctInOrder } from "./dict.ts";
+import { integerBytes, textToBytes } from "./bytes.ts";
+import {
+  lpAppend,
+  lpBytes,
+  lpDeleteRange,
+  lpFind,
+  lpFirst,
+  lpGet,
+  lpGetBytes,
+  lpGetKey,
+  lpLength,
+  lpNew,
+  lpNext,
+  lpReplace,
+  lpSeek,
+  lpShrinkToFit,
+} from "./listpack.ts";
 
 const RANDOM_RETRIES_BEFORE_COMPACTION = 64;
 
@@ -21,6 +39,11 @@ export interface ScanPage {
   cursor: number;
   keys: string[];
 }
+
+// KeyOrderIndex: SCAN cursors and random picks over a JS Map's keys, which a Map does
+// not give by position. It keeps a side array of keys in insertion order, each tagged
+// with a sequence number that never changes; a cursor is "the next sequence number to
+// visit". The sorted set uses it until its member index moves to a Dict.
 
 /**
  * Insertion-ordered index of a collection's keys with stable sequence numbers.
@@ -186,139 +209,266 @@ export class KeyOrderIndex {
   }
 }
 
-/**
- * The Map behind RedisHash.map: a real Map that also keeps the cursor index (when one
- * exists) and the longest field/value written since the last encoding check, whoever
- * writes to it.
- */
-class HashFieldMap extends Map<string, Uint8Array> {
-  orderIndex: KeyOrderIndex | null = null;
-  longestWrittenSinceCheck = 0;
 
-  override set(field: string, value: Uint8Array): this {
-    const longest = field.length > value.length ? field.length : value.length;
-    // Guarded: Map's constructor may call set() before the fields above are initialised.
-    if (longest > this.longestWrittenSinceCheck) this.longestWrittenSinceCheck = longest;
-    if (this.orderIndex && !super.has(field)) {
-      super.set(field, value);
-      this.orderIndex.noteAdded(field);
-      return this;
-    }
-    return super.set(field, value);
-  }
+// ---- the hash ------------------------------------------------------------------------
 
-  override delete(field: string): boolean {
-    const removed = super.delete(field);
-    if (removed && this.orderIndex) this.orderIndex.noteRemoved(field);
-    return removed;
-  }
-
-  override clear(): void {
-    super.clear();
-    if (this.orderIndex) this.orderIndex.noteCleared();
-  }
-}
+/** lpSafeToAdd's bound: a listpack never grows past 1 GiB; beyond, the hash converts. */
+const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
+/** Room a new hash's listpack starts with: a few short fields without growing. */
+const NEW_LISTPACK_BYTES = 64;
 
 export class RedisHash {
   readonly type = "hash" as const;
-  /** What OBJECT ENCODING reports; listpack -> hashtable only, see convertIfNeeded. */
-  encoding: "listpack" | "hashtable" = "listpack";
-  /** field (binary string) -> value bytes, in insertion order. Writes here are tracked. */
-  readonly map: Map<string, Uint8Array>;
-  private readonly fields: HashFieldMap;
+  /** The pairs field, value, field, value... while the encoding is listpack (else empty). */
+  private listpack: Uint8Array = EMPTY_LISTPACK;
+  /** field -> value while the encoding is hashtable. */
+  private dict: Dict | null = null;
+  /** The longest field or value written since the last convertIfNeeded. */
+  private longestWrittenSinceCheck = 0;
 
   constructor() {
-    this.fields = new HashFieldMap();
-    this.map = this.fields;
+    this.listpack = lpNew(NEW_LISTPACK_BYTES);
+  }
+
+  /**
+   * A hash over a listpack of field/value pairs as loaded (validated, pairs, no duplicate
+   * fields: the loader checked). The array is kept as it is, not copied.
+   */
+  static fromListpack(listpack: Uint8Array): RedisHash {
+    const hash = new RedisHash();
+    hash.listpack = listpack;
+    return hash;
+  }
+
+  /** A hashtable-encoded hash over a dict the loader filled (valueKind "bytes"). */
+  static fromDict(dict: Dict): RedisHash {
+    const hash = new RedisHash();
+    hash.listpack = EMPTY_LISTPACK;
+    hash.dict = dict;
+    return hash;
   }
 
   static fromEntries(entries: Iterable<readonly [string, Uint8Array]>): RedisHash {
     const hash = new RedisHash();
-    for (const [field, value] of entries) hash.fields.set(field, value);
+    for (const [field, value] of entries) hash.set(field, value);
     return hash;
   }
 
-  /** A deep copy (COPY): the fields in their order, values in arrays of their own, the same encoding. */
+  /** A deep copy (COPY): the same fields in the same order, the same encoding. */
   clone(): RedisHash {
     const copy = new RedisHash();
-    for (const [field, value] of this.fields) copy.fields.set(field, value.slice());
-    copy.fields.longestWrittenSinceCheck = 0;
-    copy.encoding = this.encoding;
+    if (this.dict !== null) {
+      copy.listpack = EMPTY_LISTPACK;
+      copy.dict = this.dict.clone();
+    } else copy.listpack = lpShrinkToFit(this.listpack).slice();
     return copy;
   }
 
-  get size(): number {
-    return this.fields.size;
+  /** What OBJECT ENCODING reports; listpack -> hashtable only, see convertIfNeeded. */
+  get encoding(): "listpack" | "hashtable" {
+    return this.dict !== null ? "hashtable" : "listpack";
   }
 
+  /** Setting "hashtable" converts (a test or tool building a value of that encoding); there is no way back. */
+  set encoding(encoding: "listpack" | "hashtable") {
+    if (encoding === "hashtable") this.convert();
+    else if (this.dict !== null) throw new Error("a hashtable-encoded hash does not convert back to a listpack");
+  }
+
+  get size(): number {
+    return this.dict !== null ? this.dict.size : lpLength(this.listpack) >>> 1;
+  }
+
+  /** The value of `field`: a copy from a listpack, a view (see Dict.valueAt) from a hashtable. */
   get(field: string): Uint8Array | undefined {
-    return this.fields.get(field);
+    const dict = this.dict;
+    if (dict !== null) {
+      const slot = dict.find(field);
+      return slot < 0 ? undefined : dict.valueAt(slot);
+    }
+    const p = this.findField(field);
+    return p < 0 ? undefined : lpGetBytes(this.listpack, lpNext(this.listpack, p));
   }
 
   has(field: string): boolean {
-    return this.fields.has(field);
+    return this.dict !== null ? this.dict.find(field) >= 0 : this.findField(field) >= 0;
   }
 
   /** Set a field; true when the field is new (HSET counts those). */
   set(field: string, value: Uint8Array): boolean {
-    const before = this.fields.size;
-    this.fields.set(field, value);
-    return this.fields.size !== before;
+    const longest = field.length > value.length ? field.length : value.length;
+    if (longest > this.longestWrittenSinceCheck) this.longestWrittenSinceCheck = longest;
+    const dict = this.dict;
+    if (dict !== null) {
+      let slot = dict.find(field);
+      const created = slot < 0;
+      if (created) slot = dict.add(field);
+      dict.setValue(slot, value);
+      return created;
+    }
+    // As hashTypeSet: the value replaced where it is, or the pair appended at the tail.
+    const p = this.findField(field);
+    if (p >= 0) {
+      this.listpack = lpReplace(this.listpack, lpNext(this.listpack, p), value);
+      return false;
+    }
+    this.listpack = lpAppend(lpAppend(this.listpack, field), value);
+    return true;
   }
 
   delete(field: string): boolean {
-    return this.fields.delete(field);
+    if (this.dict !== null) return this.dict.delete(field);
+    const p = this.findField(field);
+    if (p < 0) return false;
+    this.listpack = lpDeleteRange(this.listpack, p, 2);
+    return true;
+  }
+
+  private findField(field: string): number {
+    const listpack = this.listpack;
+    return lpFind(listpack, lpFirst(listpack), field, 1);
   }
 
   /**
    * Convert listpack -> hashtable when the hash now has more than `maxEntries` fields
    * (hash-max-listpack-entries) or a field or value written since the previous check is
    * longer than `maxValueBytes` (hash-max-listpack-value). Like Redis, which checks the
-   * arguments of each write, elements written before an earlier check are not re-examined.
-   * Call it after every write (and once after loading). Returns true when it converted.
+   * arguments of each write (hashTypeTryConversion, and hashTypeSet for HINCRBY*), fields
+   * written before an earlier check are not re-examined. Converting after the write
+   * instead of before leaves the same hash: the pairs keep their order either way.
+   * Call it after every write. Returns true when it converted.
    */
   convertIfNeeded(maxEntries: number, maxValueBytes: number): boolean {
-    const longest = this.fields.longestWrittenSinceCheck;
-    this.fields.longestWrittenSinceCheck = 0;
-    if (this.encoding !== "listpack") return false;
-    if (this.fields.size > maxEntries || longest > maxValueBytes) {
-      this.encoding = "hashtable";
+    const longest = this.longestWrittenSinceCheck;
+    this.longestWrittenSinceCheck = 0;
+    if (this.dict !== null) return false;
+    if (this.size > maxEntries || longest > maxValueBytes || lpBytes(this.listpack) > LISTPACK_MAX_SAFETY_SIZE) {
+      this.convert();
       return true;
     }
     return false;
   }
 
-  /** HRANDFIELD without count: one random field, undefined when empty. */
-  randomField(): string | undefined {
-    return this.index().randomKey();
+  /** hashTypeConvert: the pairs into a dict, in listpack order (so slot order is the old order). */
+  convert(): void {
+    if (this.dict !== null) return;
+    const listpack = this.listpack;
+    const dict = new Dict("bytes", this.size);
+    for (let p = lpFirst(listpack); p >= 0; ) {
+      const slot = addEntryKey(dict, listpack, p);
+      const valueAt = lpNext(listpack, p);
+      setEntryValue(dict, slot, listpack, valueAt);
+      p = lpNext(listpack, valueAt);
+    }
+    this.dict = dict;
+    this.listpack = EMPTY_LISTPACK;
   }
 
-  /** HRANDFIELD with a positive count: up to `count` distinct fields. */
-  randomFields(count: number): string[] {
-    return this.index().randomDistinct(count);
+  /** The listpack's bytes (header to terminator) while listpack-encoded, for RDB and DUMP: a view. */
+  listpackBytes(): Uint8Array | null {
+    return this.dict !== null ? null : this.listpack.subarray(0, lpBytes(this.listpack));
   }
 
-  /** HRANDFIELD with a negative count: exactly `count` picks, repetitions allowed. */
-  randomFieldsWithRepetition(count: number): string[] {
-    return this.index().randomWithRepetition(count);
+  // ---- walking the hash --------------------------------------------------------------
+  //
+  // A position is a number that stays valid until the next write: a listpack offset (of
+  // the field entry) or a dict slot. Readers go through fieldAt/valueAt, so no object
+  // per element is made unless the reader asks for one.
+
+  fieldAt(position: number): string {
+    return this.dict !== null ? this.dict.keyAt(position) : lpGetKey(this.listpack, position);
+  }
+
+  /** The field's bytes: a view from a hashtable, a copy from a listpack. */
+  fieldBytesAt(position: number): Uint8Array {
+    return this.dict !== null ? this.dict.keyBytesAt(position) : lpGetBytes(this.listpack, position);
+  }
+
+  valueAt(position: number): Uint8Array {
+    if (this.dict !== null) return this.dict.valueAt(position);
+    return lpGetBytes(this.listpack, lpNext(this.listpack, position));
+  }
+
+  /** Every position, in HGETALL order: listpack order, or slot order for a hashtable. */
+  forEachPosition(visit: (position: number) => void): void {
+    const dict = this.dict;
+    if (dict !== null) {
+      const bound = dict.slotCount;
+      for (let slot = 0; slot < bound; slot++) if (dict.isLive(slot)) visit(slot);
+      return;
+    }
+    const listpack = this.listpack;
+    for (let p = lpFirst(listpack); p >= 0; p = lpNext(listpack, lpNext(listpack, p))) visit(p);
+  }
+
+  /** Every pair in HGETALL order. */
+  forEach(visit: (field: string, value: Uint8Array) => void): void {
+    this.forEachPosition((position) => visit(this.fieldAt(position), this.valueAt(position)));
+  }
+
+  /** The position of a uniformly random field, -1 when empty (HRANDFIELD without count). */
+  randomPosition(): number {
+    if (this.dict !== null) return this.dict.randomSlot();
+    const size = this.size;
+    return size === 0 ? -1 : lpSeek(this.listpack, 2 * Math.floor(Math.random() * size));
+  }
+
+  /** HRANDFIELD with a negative count: `count` independent picks, each visited as drawn. */
+  forEachRandomPosition(count: number, visit: (position: number) => void): void {
+    if (this.dict !== null) {
+      this.dict.forEachRandomSlot(count, visit);
+      return;
+    }
+    const positions = this.fieldPositions();
+    if (positions.length === 0) return;
+    for (let i = 0; i < count; i++) visit(positions[Math.floor(Math.random() * positions.length)]!);
   }
 
   /**
-   * HSCAN step. A listpack hash is returned whole with cursor 0, as Redis does; a
-   * hashtable hash is walked through the cursor index (about `count` fields per call).
+   * HRANDFIELD with a positive count below the size: `count` distinct fields. A listpack
+   * sampled for at most a third of its fields answers in listpack order, as Redis's
+   * lpRandomPairsUnique does; otherwise the order is random (Redis's is a dict's order).
    */
-  scan(cursor: number, count: number): ScanPage {
-    if (this.encoding === "listpack") return { cursor: 0, keys: [...this.fields.keys()] };
-    return this.index().scan(cursor, count);
+  forEachRandomDistinctPosition(count: number, visit: (position: number) => void): void {
+    if (this.dict !== null) {
+      this.dict.forEachRandomDistinctSlot(count, visit);
+      return;
+    }
+    const positions = this.fieldPositions();
+    if (count * 3 <= positions.length) forEachRandomDistinctInOrder(positions, count, visit);
+    else forEachRandomDistinct(positions, count, visit);
   }
 
-  private index(): KeyOrderIndex {
-    let index = this.fields.orderIndex;
-    if (index === null) {
-      const fields = this.fields;
-      index = new KeyOrderIndex((field) => fields.has(field), fields.keys());
-      fields.orderIndex = index;
-    }
-    return index;
+  private fieldPositions(): Int32Array {
+    const positions = new Int32Array(this.size);
+    let n = 0;
+    this.forEachPosition((p) => (positions[n++] = p));
+    return positions;
   }
+
+  /**
+   * HSCAN step: visits positions and returns the cursor to continue with. A listpack
+   * hash is visited whole with cursor 0, as Redis does; a hashtable hash about `count`
+   * fields from slot `cursor` on.
+   */
+  scan(cursor: number, count: number, visit: (position: number) => void): number {
+    if (this.dict !== null) return this.dict.scan(cursor, count, visit);
+    this.forEachPosition(visit);
+    return 0;
+  }
+}
+
+const EMPTY_LISTPACK = lpNew(0);
+
+/** Adds the listpack entry at p as a key of `dict`; returns its slot. */
+export function addEntryKey(dict: Dict, listpack: Uint8Array, p: number): number {
+  const entry = lpGet(listpack, p);
+  if (entry.stringStart >= 0) return dict.addBytes(listpack, entry.stringStart, entry.stringStart + entry.stringLength);
+  return dict.add(entry.bigInteger !== null ? entry.bigInteger.toString() : String(entry.integer));
+}
+
+function setEntryValue(dict: Dict, slot: number, listpack: Uint8Array, p: number): void {
+  const entry = lpGet(listpack, p);
+  if (entry.stringStart >= 0) dict.setValue(slot, listpack, entry.stringStart, entry.stringStart + entry.stringLength);
+  else dict.setValue(slot, entry.bigInteger !== null ? textToBytes(entry.bigInteger.toString()) : integerBytes(entry.integer));
 }

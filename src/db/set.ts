@@ -1,226 +1,265 @@
-// The set value.
-//
-// Members are binary strings in a JS Set. The encoding is only a label, but it
-// changes what users see, so it follows Redis 7.0 exactly:
+// The set value (Redis's t_set.c). Two encodings, as in Redis 7.0 (which has no
+// listpack sets), with its conversion rules:
 //   - "intset" while every member is a canonical signed 64-bit integer (Redis's
 //     string2ll: no '+', no leading zeros, no "-0") and the size is at most
-//     set-max-intset-entries; an intset is listed in ascending numeric order
-//     (SMEMBERS, SSCAN, SRANDMEMBER with count >= size);
-//   - "hashtable" after that, for good (7.0 has no listpack sets).
+//     set-max-intset-entries: one intset (intset.ts, Redis's layout), edited in place,
+//     listed in ascending numeric order (SMEMBERS, SSCAN);
+//   - "hashtable" after that, for good: a Dict (dict.ts) of the members, listed in
+//     slot order.
 // Adding a non-integer converts at once (no config is involved); the size limit is
 // applied by convertIfNeeded(maxIntsetEntries), which callers run after adding.
-// Random picks and SSCAN cursors on hashtable sets go through KeyOrderIndex.
+// Neither encoding keeps a JS object per member. Saving copies an intset's bytes as the
+// RDB intset blob; loading keeps a validated blob's bytes (decoder.ts).
 
-import { KeyOrderIndex, type ScanPage } from "./hash.ts";
+import { Dict, forEachRandomDistinct } from "./dict.ts";
+import { integerBytes, textToBytes } from "./bytes.ts";
+import { parseIntegerKey } from "./listpack.ts";
+import { intsetAdd, intsetBlobLen, intsetFind, intsetGet, intsetLen, intsetNew, intsetRemove, intsetShrinkToFit } from "./intset.ts";
 
-const INT64_MAX_DIGITS = "9223372036854775807";
-const INT64_MIN_DIGITS = "9223372036854775808";
-
-/**
- * True when the binary string is the canonical decimal form of a signed 64-bit integer,
- * i.e. what Redis's string2ll accepts (and so what an intset can hold).
- */
-export function isCanonicalInt64(member: string): boolean {
-  const length = member.length;
-  if (length === 0 || length > 20) return false;
-  let i = 0;
-  const negative = member.charCodeAt(0) === 45; /* - */
-  if (negative) {
-    if (length === 1) return false;
-    i = 1;
-  }
-  const first = member.charCodeAt(i);
-  if (first === 48 /* 0 */) return length === 1;
-  if (first < 49 || first > 57) return false;
-  for (let j = i + 1; j < length; j++) {
-    const c = member.charCodeAt(j);
-    if (c < 48 || c > 57) return false;
-  }
-  const digits = length - i;
-  if (digits < 19) return true;
-  if (digits > 19) return false;
-  // 19 digits: compare against the int64 bounds as strings of equal length.
-  const body = negative ? member.slice(1) : member;
-  return body <= (negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS);
-}
-
-/** Numeric value of a canonical integer member, exact (bigint beyond 2^53). */
-function integerValue(member: string): number | bigint {
-  const asNumber = Number(member);
-  return Number.isSafeInteger(asNumber) ? asNumber : BigInt(member);
-}
-
-/**
- * The Set behind RedisSet.members: a real Set that also converts the owner out of
- * intset on a non-integer member and keeps the cursor index and the sorted-intset
- * cache current, whoever writes to it.
- */
-class SetMembers extends Set<string> {
-  orderIndex: KeyOrderIndex | null = null;
-  sortedCache: string[] | null = null;
-
-  constructor(private readonly owner: RedisSet) {
-    super();
-  }
-
-  override add(member: string): this {
-    if (super.has(member)) return this;
-    super.add(member);
-    if (this.owner.encoding === "intset" && !isCanonicalInt64(member)) this.owner.encoding = "hashtable";
-    this.sortedCache = null;
-    if (this.orderIndex) this.orderIndex.noteAdded(member);
-    return this;
-  }
-
-  override delete(member: string): boolean {
-    const removed = super.delete(member);
-    if (removed) {
-      this.sortedCache = null;
-      if (this.orderIndex) this.orderIndex.noteRemoved(member);
-    }
-    return removed;
-  }
-
-  override clear(): void {
-    super.clear();
-    this.sortedCache = null;
-    if (this.orderIndex) this.orderIndex.noteCleared();
-  }
-}
+/** SPOP with count pops one by one while count * this < size (SPOP_MOVE_STRATEGY_MUL). */
+const SPOP_MOVE_STRATEGY_MUL = 5;
+/** Redis caps set-max-intset-entries here (intset internals). */
+const MAX_INTSET_ENTRIES = 1 << 30;
 
 export class RedisSet {
   readonly type = "set" as const;
-  /** intset -> hashtable only. A new set is an intset until a non-integer arrives. */
-  encoding: "intset" | "hashtable" = "intset";
-  /** Members as binary strings. Writes here are tracked (encoding, cursor index). */
-  readonly members: Set<string>;
-  private readonly memberSet: SetMembers;
+  /** The members while intset-encoded. */
+  private intset: Uint8Array;
+  /** The members while hashtable-encoded. */
+  private dict: Dict | null = null;
 
   constructor() {
-    this.memberSet = new SetMembers(this);
-    this.members = this.memberSet;
+    this.intset = intsetNew();
+  }
+
+  /** A set over an intset as loaded (validated); the array is kept, not copied. */
+  static fromIntset(intset: Uint8Array): RedisSet {
+    const set = new RedisSet();
+    set.intset = intset;
+    return set;
+  }
+
+  /** A hashtable-encoded set over a dict the loader filled (valueKind "none"). */
+  static fromDict(dict: Dict): RedisSet {
+    const set = new RedisSet();
+    set.intset = EMPTY_INTSET;
+    set.dict = dict;
+    return set;
   }
 
   static fromMembers(members: Iterable<string>): RedisSet {
     const set = new RedisSet();
-    for (const member of members) set.memberSet.add(member);
+    for (const member of members) set.add(member);
     return set;
   }
 
-  /**
-   * A set of the canonical integers `members`, given in strictly ascending order
-   * (an RDB intset). The order is kept as the sorted-intset cache, so SMEMBERS on
-   * a freshly loaded set does not sort it again.
-   */
-  static fromAscendingIntegers(members: readonly string[], encoding: "intset" | "hashtable"): RedisSet {
-    const set = new RedisSet();
-    const memberSet = set.memberSet;
-    for (let i = 0; i < members.length; i++) memberSet.add(members[i]!);
-    set.encoding = encoding;
-    if (encoding === "intset" && memberSet.size === members.length) memberSet.sortedCache = members.slice();
-    return set;
-  }
-
-  /**
-   * A deep copy (COPY) with the same encoding. An intset copy holds its members in
-   * ascending order, as Redis copies the intset's bytes.
-   */
+  /** A deep copy (COPY) with the same encoding: an intset's bytes, or the dict's arrays. */
   clone(): RedisSet {
-    if (this.encoding === "intset") return RedisSet.fromAscendingIntegers(this.orderedMembers(), "intset");
-    const copy = RedisSet.fromMembers(this.memberSet);
-    copy.encoding = "hashtable";
+    const copy = new RedisSet();
+    if (this.dict !== null) {
+      copy.intset = EMPTY_INTSET;
+      copy.dict = this.dict.clone();
+    } else copy.intset = intsetShrinkToFit(this.intset).slice();
     return copy;
   }
 
+  /** intset -> hashtable only (SPOP with a large count may leave a fresh intset, as Redis does). */
+  get encoding(): "intset" | "hashtable" {
+    return this.dict !== null ? "hashtable" : "intset";
+  }
+
+  /** Setting "hashtable" converts (a test or tool building a value of that encoding); there is no way back. */
+  set encoding(encoding: "intset" | "hashtable") {
+    if (encoding === "hashtable") this.convert();
+    else if (this.dict !== null) throw new Error("a hashtable-encoded set does not convert back to an intset");
+  }
+
   get size(): number {
-    return this.memberSet.size;
+    return this.dict !== null ? this.dict.size : intsetLen(this.intset);
   }
 
   has(member: string): boolean {
-    return this.memberSet.has(member);
+    if (this.dict !== null) return this.dict.find(member) >= 0;
+    const value = parseIntegerKey(member);
+    return value !== null && intsetFind(this.intset, value);
   }
 
   /** Add a member; true when it was not there. A non-integer member turns an intset into a hashtable. */
   add(member: string): boolean {
-    const before = this.memberSet.size;
-    this.memberSet.add(member);
-    return this.memberSet.size !== before;
+    const dict = this.dict;
+    if (dict !== null) {
+      if (dict.find(member) >= 0) return false;
+      dict.add(member);
+      return true;
+    }
+    const value = parseIntegerKey(member);
+    if (value === null) {
+      this.convert();
+      this.dict!.add(member);
+      return true;
+    }
+    const grown = intsetAdd(this.intset, value);
+    if (grown === null) return false;
+    this.intset = grown;
+    return true;
   }
 
   delete(member: string): boolean {
-    return this.memberSet.delete(member);
+    if (this.dict !== null) return this.dict.delete(member);
+    const value = parseIntegerKey(member);
+    return value !== null && intsetRemove(this.intset, value);
   }
 
   /** Apply set-max-intset-entries after adding. Returns true when it converted. */
   convertIfNeeded(maxIntsetEntries: number): boolean {
-    if (this.encoding === "intset" && this.memberSet.size > maxIntsetEntries) {
-      this.encoding = "hashtable";
+    const limit = maxIntsetEntries < MAX_INTSET_ENTRIES ? maxIntsetEntries : MAX_INTSET_ENTRIES;
+    if (this.dict === null && intsetLen(this.intset) > limit) {
+      this.convert();
       return true;
     }
     return false;
   }
 
-  /**
-   * Members in the order Redis lists them: ascending numeric for an intset,
-   * insertion order for a hashtable (Redis's is arbitrary). The array is shared
-   * with an internal cache: do not modify it.
-   */
-  orderedMembers(): readonly string[] {
-    if (this.encoding !== "intset") return [...this.memberSet];
-    let sorted = this.memberSet.sortedCache;
-    if (sorted === null) {
-      const decorated = [...this.memberSet].map((member) => ({ member, value: integerValue(member) }));
-      // Mixed number/bigint comparisons are exact in JS.
-      decorated.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      sorted = decorated.map((d) => d.member);
-      this.memberSet.sortedCache = sorted;
+  /** setTypeConvert: the integers, ascending, into a dict sized for them. */
+  convert(): void {
+    if (this.dict !== null) return;
+    const intset = this.intset;
+    const length = intsetLen(intset);
+    const dict = new Dict("none", length + 1);
+    for (let i = 0; i < length; i++) dict.add(String(intsetGet(intset, i)));
+    this.dict = dict;
+    this.intset = EMPTY_INTSET;
+  }
+
+  /** The dict of a hashtable-encoded set, for the loader to go on filling: null for an intset. */
+  dictForLoading(): Dict | null {
+    return this.dict;
+  }
+
+  /** The intset's bytes while intset-encoded, for RDB and DUMP: a view. */
+  intsetBytes(): Uint8Array | null {
+    return this.dict !== null ? null : this.intset.subarray(0, intsetBlobLen(this.intset));
+  }
+
+  // ---- walking the set -----------------------------------------------------------------
+  //
+  // A position is an intset index or a dict slot, valid until the next write.
+
+  memberAt(position: number): string {
+    return this.dict !== null ? this.dict.keyAt(position) : String(intsetGet(this.intset, position));
+  }
+
+  /** The member's bytes: a view from a hashtable, fresh decimal text from an intset. */
+  memberBytesAt(position: number): Uint8Array {
+    if (this.dict !== null) return this.dict.keyBytesAt(position);
+    const value = intsetGet(this.intset, position);
+    return typeof value === "number" ? integerBytes(value) : textToBytes(value.toString());
+  }
+
+  /** Every position in the order Redis lists the set: ascending for an intset, slot order for a hashtable. */
+  forEachPosition(visit: (position: number) => void): void {
+    const dict = this.dict;
+    if (dict !== null) {
+      const bound = dict.slotCount;
+      for (let slot = 0; slot < bound; slot++) if (dict.isLive(slot)) visit(slot);
+      return;
     }
-    return sorted;
+    const length = intsetLen(this.intset);
+    for (let i = 0; i < length; i++) visit(i);
+  }
+
+  forEach(visit: (member: string) => void): void {
+    this.forEachPosition((position) => visit(this.memberAt(position)));
+  }
+
+  /** The members in the order Redis lists them (a fresh array). */
+  orderedMembers(): string[] {
+    const out: string[] = new Array(this.size);
+    let n = 0;
+    this.forEachPosition((position) => (out[n++] = this.memberAt(position)));
+    return out;
+  }
+
+  /** A uniformly random position, -1 when empty. */
+  randomPosition(): number {
+    if (this.dict !== null) return this.dict.randomSlot();
+    const length = intsetLen(this.intset);
+    return length === 0 ? -1 : Math.floor(Math.random() * length);
   }
 
   /** One random member (SRANDMEMBER / SPOP without count), undefined when empty. */
   randomMember(): string | undefined {
-    return this.index().randomKey();
+    const position = this.randomPosition();
+    return position < 0 ? undefined : this.memberAt(position);
   }
 
-  /** Up to `count` distinct random members (SRANDMEMBER with positive count, SPOP with count). */
-  randomMembers(count: number): string[] {
-    if (count >= this.memberSet.size) return [...this.orderedMembers()];
-    return this.index().randomDistinct(count);
+  /** SRANDMEMBER with a negative count: `count` independent picks, each visited as drawn. */
+  forEachRandomPosition(count: number, visit: (position: number) => void): void {
+    if (this.dict !== null) {
+      this.dict.forEachRandomSlot(count, visit);
+      return;
+    }
+    const length = intsetLen(this.intset);
+    if (length === 0) return;
+    for (let i = 0; i < count; i++) visit(Math.floor(Math.random() * length));
   }
 
-  /** Exactly `count` random members, repetitions allowed (SRANDMEMBER with negative count). */
-  randomMembersWithRepetition(count: number): string[] {
-    return this.index().randomWithRepetition(count);
+  /** SRANDMEMBER with a positive count below the size: `count` distinct members, random order. */
+  forEachRandomDistinctPosition(count: number, visit: (position: number) => void): void {
+    if (this.dict !== null) {
+      this.dict.forEachRandomDistinctSlot(count, visit);
+      return;
+    }
+    const length = intsetLen(this.intset);
+    const positions = new Int32Array(length);
+    for (let i = 0; i < length; i++) positions[i] = i;
+    forEachRandomDistinct(positions, count, visit);
   }
 
   /** SPOP: remove and return one random member. */
   popRandom(): string | undefined {
     const member = this.randomMember();
-    if (member !== undefined) this.memberSet.delete(member);
+    if (member !== undefined) this.delete(member);
     return member;
   }
 
-  /** SPOP with count: remove and return up to `count` distinct random members. */
-  popRandomMembers(count: number): string[] {
-    const picked = this.randomMembers(count);
-    for (const member of picked) this.memberSet.delete(member);
-    return picked;
-  }
-
-  /** SSCAN step: an intset comes back whole and sorted with cursor 0, as in Redis. */
-  scan(cursor: number, count: number): ScanPage {
-    if (this.encoding === "intset") return { cursor: 0, keys: [...this.orderedMembers()] };
-    return this.index().scan(cursor, count);
-  }
-
-  private index(): KeyOrderIndex {
-    let index = this.memberSet.orderIndex;
-    if (index === null) {
-      const members = this.memberSet;
-      index = new KeyOrderIndex((member) => members.has(member), members.values());
-      members.orderIndex = index;
+  /**
+   * SPOP with a count, as spopWithCountCommand (count >= size takes everything, in order): for a small count, members are
+   * popped one by one (returned in the order drawn); otherwise the members that stay are
+   * drawn into a fresh set (which may be an intset again), and the ones left behind are
+   * returned in the old set's order, and the fresh set becomes this set.
+   */
+  popRandomMembers(count: number, maxIntsetEntries: number): string[] {
+    const size = this.size;
+    if (count >= size) {
+      const all = this.orderedMembers();
+      this.intset = intsetNew();
+      this.dict = null;
+      return all;
     }
-    return index;
+    if (count * SPOP_MOVE_STRATEGY_MUL < size) {
+      const popped: string[] = [];
+      for (let i = 0; i < count; i++) popped.push(this.popRandom()!);
+      return popped;
+    }
+    const remaining = new RedisSet();
+    for (let i = size - count; i > 0; i--) {
+      const member = this.popRandom()!;
+      remaining.add(member);
+      remaining.convertIfNeeded(maxIntsetEntries);
+    }
+    const popped = this.orderedMembers();
+    this.intset = remaining.intset;
+    this.dict = remaining.dict;
+    return popped;
+  }
+
+  /** SSCAN step: an intset is visited whole with cursor 0, as in Redis; a hashtable about `count` members per call. */
+  scan(cursor: number, count: number, visit: (position: number) => void): number {
+    if (this.dict !== null) return this.dict.scan(cursor, count, visit);
+    this.forEachPosition(visit);
+    return 0;
   }
 }
+
+const EMPTY_INTSET = intsetNew(8);

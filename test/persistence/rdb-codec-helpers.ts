@@ -66,10 +66,11 @@ export function describe(value: RedisValue): unknown {
     case "list":
       return { list: Array.from(value, s) };
     case "set":
-      return { set: [...value.members].sort(), encoding: value.encoding };
+      return { set: value.orderedMembers().sort(), encoding: value.encoding };
     case "hash": {
       // A listpack's order is part of the value (HGETALL shows it); a hashtable's is arbitrary.
-      const fields = [...value.map].map(([f, v]) => [f, s(v)]);
+      const fields: string[][] = [];
+      value.forEach((f, v) => fields.push([f, s(v)]));
       if (value.encoding === "hashtable") fields.sort((x, y) => (x[0]! < y[0]! ? -1 : 1));
       return { hash: fields, encoding: value.encoding };
     }

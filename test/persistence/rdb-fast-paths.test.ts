@@ -1,6 +1,6 @@
 // The allocation-free paths of the RDB codec checked against the plain ones they
 // replace: the reusable ListpackWriter against byte-for-byte expectations, member
-// strings against their bytes, intset member decoding against decodeIntset, LZF
+// strings against their bytes, loaded intsets against decodeIntset, LZF
 // into scratch against lzfCompress, and the bulk constructors the loader uses.
 
 import { describe as group, expect, test } from "bun:test";
@@ -24,7 +24,7 @@ import {
   readListpackEntry,
   validateListpack,
 } from "../../src/db/listpack.ts";
-import { decodeIntset, decodeIntsetMembers, encodeIntset } from "../../src/db/intset.ts";
+import { decodeIntset, encodeIntset, intsetFromBlob, intsetGet, intsetLen } from "../../src/db/intset.ts";
 import { lzfCompress, lzfCompressInto, lzfOutputBound } from "../../src/persistence/rdb/lzf.ts";
 
 /** seededRandom's xorshift32 states as integers, so failures reproduce. */
@@ -157,16 +157,20 @@ group("member strings", () => {
 });
 
 group("intsets and LZF", () => {
-  test("decodeIntsetMembers lists decodeIntset's values as text, with the same checks", () => {
+  test("intsetFromBlob keeps the blob's bytes, whose values are decodeIntset's, with the same checks", () => {
     for (const values of [[1n, 2n, 3n], [-40000n, 5n, 70000n], [-(2n ** 63n), 0n, 2n ** 63n - 1n], [7n]]) {
       const blob = encodeIntset(values);
-      expect(decodeIntsetMembers(blob)).toEqual(decodeIntset(blob).map(String));
+      const intset = intsetFromBlob(blob, 0, blob.length);
+      expect(intset).toEqual(blob);
+      const loaded: bigint[] = [];
+      for (let i = 0; i < intsetLen(intset); i++) loaded.push(BigInt(intsetGet(intset, i)));
+      expect(loaded).toEqual(decodeIntset(blob));
     }
     const unsorted = encodeIntset([1n, 2n, 3n]);
     unsorted[10] = 9; // second element 9 > third
     expect(() => decodeIntset(unsorted)).toThrow("element 2");
-    expect(() => decodeIntsetMembers(unsorted)).toThrow("element 2");
-    expect(() => decodeIntsetMembers(new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0]))).toThrow("empty");
+    expect(() => intsetFromBlob(unsorted, 0, unsorted.length)).toThrow("element 2");
+    expect(() => intsetFromBlob(new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0]), 0, 8)).toThrow("empty");
   });
 
   test("encodeIntset takes numbers and bigints alike", () => {
@@ -221,14 +225,14 @@ group("intsets and LZF", () => {
 });
 
 group("bulk paths of the collections", () => {
-  test("RedisSet.fromAscendingIntegers keeps the order as the sorted view", () => {
-    const set = RedisSet.fromAscendingIntegers(["-5", "3", "40"], "intset");
+  test("RedisSet.fromIntset keeps the intset's bytes and order", () => {
+    const blob = encodeIntset([-5, 3, 40]);
+    const set = RedisSet.fromIntset(blob);
     expect(set.encoding).toBe("intset");
+    expect(set.intsetBytes()).toEqual(blob);
     expect([...set.orderedMembers()]).toEqual(["-5", "3", "40"]);
     set.add("1");
     expect([...set.orderedMembers()]).toEqual(["-5", "1", "3", "40"]);
-    const big = RedisSet.fromAscendingIntegers(["1", "2"], "hashtable");
-    expect(big.encoding).toBe("hashtable");
   });
 
   test("RedisZSet.forEachAscending / forEachDescending visit the skiplist order", () => {

@@ -45,10 +45,10 @@ function commandsFor(spec: KeySpec): (string | Uint8Array)[][] {
     const all = Array.from(value);
     for (let i = 0; i < all.length; i += 500) commands.push(["RPUSH", key, ...all.slice(i, i + 500)]);
   } else if (value.type === "set") {
-    commands.push(["SADD", key, ...[...value.members].map(keyToBytes)]);
+    commands.push(["SADD", key, ...value.orderedMembers().map(keyToBytes)]);
   } else if (value.type === "hash") {
     const args: Uint8Array[] = [];
-    for (const [field, v] of value.map) args.push(keyToBytes(field), v);
+    value.forEach((field, v) => args.push(keyToBytes(field), v));
     commands.push(["HSET", key, ...args]);
   } else if (value.type === "zset") {
     const args: string[] = [];

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { KeyOrderIndex, RedisHash } from "../../src/db/hash.ts";
-import { bytesToText, textToBytes } from "../../src/db/bytes.ts";
+import { bytesToKey, bytesToText, textToBytes } from "../../src/db/bytes.ts";
+import { encodeListpack, validateListpack } from "../../src/db/listpack.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 const b = (text: string): Uint8Array => textToBytes(text);
 
@@ -19,6 +21,25 @@ function fullScan(scanStep: (cursor: number) => { cursor: number; keys: string[]
   return { seen, rounds: round };
 }
 
+/** One HSCAN step as the fields it returns. */
+function scanFields(hash: RedisHash, cursor: number, count: number): { cursor: number; keys: string[] } {
+  const keys: string[] = [];
+  const next = hash.scan(cursor, count, (position) => keys.push(hash.fieldAt(position)));
+  return { cursor: next, keys };
+}
+
+function pairsOf(hash: RedisHash): [string, string][] {
+  const pairs: [string, string][] = [];
+  hash.forEach((field, value) => pairs.push([field, bytesToKey(value)]));
+  return pairs;
+}
+
+function collect(visitAll: (visit: (position: number) => void) => void, hash: RedisHash): string[] {
+  const out: string[] = [];
+  visitAll((position) => out.push(hash.fieldAt(position)));
+  return out;
+}
+
 describe("RedisHash", () => {
   test("empty hash", () => {
     const hash = new RedisHash();
@@ -27,32 +48,36 @@ describe("RedisHash", () => {
     expect(hash.size).toBe(0);
     expect(hash.get("f")).toBeUndefined();
     expect(hash.delete("f")).toBe(false);
-    expect(hash.randomField()).toBeUndefined();
-    expect(hash.randomFields(3)).toEqual([]);
-    expect(hash.randomFieldsWithRepetition(3)).toEqual([]);
-    expect(hash.scan(0, 10)).toEqual({ cursor: 0, keys: [] });
+    expect(hash.randomPosition()).toBe(-1);
+    expect(collect((v) => hash.forEachRandomPosition(3, v), hash)).toEqual([]);
+    expect(scanFields(hash, 0, 10)).toEqual({ cursor: 0, keys: [] });
   });
 
-  test("set reports new fields; updates keep the insertion position", () => {
+  test("set reports new fields; updates keep the position; the listpack is Redis's", () => {
     const hash = new RedisHash();
     expect(hash.set("a", b("1"))).toBe(true);
-    expect(hash.set("b", b("2"))).toBe(true);
-    expect(hash.set("a", b("3"))).toBe(false);
-    expect([...hash.map.keys()]).toEqual(["a", "b"]);
-    expect(bytesToText(hash.get("a")!)).toBe("3");
-    expect(hash.delete("a")).toBe(true);
-    hash.set("a", b("4"));
-    // Like a listpack: a deleted-then-re-added field goes to the end.
-    expect([...hash.map.keys()]).toEqual(["b", "a"]);
-    expect(hash.has("a")).toBe(true);
+    expect(hash.set("b", b("hello"))).toBe(true);
+    expect(hash.set("a", b("three"))).toBe(false);
+    expect(pairsOf(hash)).toEqual([["a", "three"], ["b", "hello"]]);
+    // The bytes a fresh listpack of the same pairs has (integers as integer entries).
+    expect(hash.listpackBytes()).toEqual(encodeListpack([b("a"), b("three"), b("b"), b("hello")]));
+    hash.delete("a");
+    hash.set("a", b("12"));
+    expect(pairsOf(hash)).toEqual([["b", "hello"], ["a", "12"]]);
+    expect(hash.listpackBytes()).toEqual(encodeListpack([b("b"), b("hello"), b("a"), 12n]));
   });
 
-  test("binary field names are kept exactly", () => {
+  test("binary field names and values are kept exactly, integers as their text", () => {
     const hash = new RedisHash();
-    const field = String.fromCharCode(0, 255, 128, 10);
-    hash.set(field, new Uint8Array([1, 2]));
-    expect(hash.get(field)).toEqual(new Uint8Array([1, 2]));
-    expect(hash.scan(0, 10).keys).toEqual([field]);
+    const field = "\u0000\u00ff\u0080\u009f";
+    hash.set(field, new Uint8Array([0, 255, 128]));
+    hash.set("n", b("-9223372036854775808"));
+    hash.set("not-canonical", b("007"));
+    expect(hash.get(field)).toEqual(new Uint8Array([0, 255, 128]));
+    expect(bytesToText(hash.get("n")!)).toBe("-9223372036854775808");
+    expect(bytesToText(hash.get("not-canonical")!)).toBe("007");
+    expect(hash.has(field)).toBe(true);
+    expect(hash.has("\u0000")).toBe(false);
   });
 
   test("convertIfNeeded: entries limit", () => {
@@ -60,63 +85,91 @@ describe("RedisHash", () => {
     for (let i = 0; i < 128; i++) hash.set(`f${i}`, b("v"));
     expect(hash.convertIfNeeded(128, 64)).toBe(false);
     expect(hash.encoding).toBe("listpack");
-    hash.set("one-more", b("v"));
+    hash.set("f128", b("v"));
     expect(hash.convertIfNeeded(128, 64)).toBe(true);
     expect(hash.encoding).toBe("hashtable");
-    // One way: shrinking does not convert back.
-    for (let i = 0; i < 128; i++) hash.delete(`f${i}`);
+    // Listpack order survives the conversion (slot order).
+    expect(pairsOf(hash).map(([f]) => f)).toEqual(Array.from({ length: 129 }, (_, i) => `f${i}`));
+    for (let i = 0; i < 129; i++) hash.delete(`f${i}`);
+    hash.set("x", b("y"));
     expect(hash.convertIfNeeded(128, 64)).toBe(false);
-    expect(hash.encoding).toBe("hashtable");
+    expect(hash.encoding).toBe("hashtable"); // one way
   });
 
   test("convertIfNeeded: a long field or a long value", () => {
-    const longValue = new Uint8Array(65);
-    const byValue = new RedisHash();
-    byValue.set("f", new Uint8Array(64));
-    expect(byValue.convertIfNeeded(128, 64)).toBe(false);
-    byValue.set("g", longValue);
-    expect(byValue.convertIfNeeded(128, 64)).toBe(true);
-
-    const byField = new RedisHash();
-    byField.set("x".repeat(65), b("v"));
-    expect(byField.convertIfNeeded(128, 64)).toBe(true);
-    expect(byField.encoding).toBe("hashtable");
-  });
-
-  test("convertIfNeeded sees writes made straight on .map (the loader's path)", () => {
-    const hash = new RedisHash();
-    hash.map.set("f", new Uint8Array(100));
-    expect(hash.convertIfNeeded(128, 64)).toBe(true);
+    const longField = new RedisHash();
+    longField.set("f".repeat(65), b("v"));
+    expect(longField.convertIfNeeded(128, 64)).toBe(true);
+    const longValue = new RedisHash();
+    longValue.set("f", b("v".repeat(65)));
+    expect(longValue.convertIfNeeded(128, 64)).toBe(true);
+    const exact = new RedisHash();
+    exact.set("f".repeat(64), b("v".repeat(64)));
+    expect(exact.convertIfNeeded(128, 64)).toBe(false);
   });
 
   test("convertIfNeeded only examines elements written since the last check, as Redis does", () => {
     const hash = new RedisHash();
-    hash.set("f", new Uint8Array(50));
+    hash.set("f", b("v".repeat(100)));
+    expect(hash.convertIfNeeded(128, 200)).toBe(false);
+    // The limit is lowered later (CONFIG SET): the old long value is not re-examined.
+    hash.set("g", b("short"));
     expect(hash.convertIfNeeded(128, 64)).toBe(false);
-    // The limit was lowered (CONFIG SET) after the long value went in: a later small write
-    // does not convert, exactly as Redis checks only the arguments of the write.
-    hash.set("g", b("x"));
-    expect(hash.convertIfNeeded(128, 10)).toBe(false);
-    hash.set("h", new Uint8Array(11));
-    expect(hash.convertIfNeeded(128, 10)).toBe(true);
+    expect(hash.encoding).toBe("listpack");
   });
+
+  for (const seed of [1, 2, 3]) {
+    test(`random operations agree with a Map across the conversion (seed ${seed})`, () => {
+      const random = seededRandom(seed);
+      const maxEntries = 8 + Math.floor(random() * 40);
+      const maxValue = 16 + Math.floor(random() * 30);
+      const hash = new RedisHash();
+      const reference = new Map<string, string>();
+      let converted = false;
+      for (let step = 0; step < 4000; step++) {
+        const field = random() < 0.2 ? String(Math.floor(random() * 200) - 100) : `f${Math.floor(random() * (step < 2000 ? 60 : 400))}`;
+        const roll = random();
+        if (roll < 0.6) {
+          const length = random() < 0.02 ? maxValue + 1 : Math.floor(random() * maxValue);
+          const value = random() < 0.3 ? String(Math.floor(random() * 1e6)) : "v".repeat(length);
+          expect(hash.set(field, b(value))).toBe(!reference.has(field));
+          reference.set(field, value);
+          if (hash.convertIfNeeded(maxEntries, maxValue)) converted = true;
+        } else if (roll < 0.9) {
+          expect(hash.delete(field)).toBe(reference.delete(field));
+        } else {
+          const got = hash.get(field);
+          expect(got === undefined ? undefined : bytesToKey(got)).toBe(reference.get(field));
+        }
+        expect(hash.size).toBe(reference.size);
+        expect(hash.encoding).toBe(converted ? "hashtable" : "listpack");
+        if (!converted) {
+          // Listpack order is Map order: both append new keys and update in place.
+          if (step % 50 === 0) expect(pairsOf(hash)).toEqual([...reference]);
+          if (step % 50 === 0) expect(validateListpack(hash.listpackBytes()!)).toBe(2 * reference.size);
+        }
+      }
+      expect(new Map(pairsOf(hash))).toEqual(reference);
+      expect(converted).toBe(true);
+    });
+  }
 
   test("HSCAN on a listpack hash returns everything at once with cursor 0", () => {
     const hash = new RedisHash();
     for (let i = 0; i < 20; i++) hash.set(`f${i}`, b("v"));
-    const page = hash.scan(0, 5);
+    const page = scanFields(hash, 0, 5);
     expect(page.cursor).toBe(0);
-    expect(page.keys).toEqual(Array.from({ length: 20 }, (_, i) => `f${i}`));
+    expect(page.keys.length).toBe(20);
   });
 
   test("HSCAN on a hashtable hash pages through every field once", () => {
     const hash = new RedisHash();
     for (let i = 0; i < 1000; i++) hash.set(`f${i}`, b("v"));
     hash.convertIfNeeded(128, 64);
-    const { seen, rounds } = fullScan((cursor) => hash.scan(cursor, 10));
-    expect(rounds).toBeGreaterThan(50);
+    const { seen, rounds } = fullScan((cursor) => scanFields(hash, cursor, 10));
     expect(seen.length).toBe(1000);
     expect(new Set(seen).size).toBe(1000);
+    expect(rounds).toBeGreaterThan(50);
   });
 
   test("HSCAN guarantee: fields present throughout are returned despite churn between calls", () => {
@@ -126,12 +179,13 @@ describe("RedisHash", () => {
     hash.convertIfNeeded(128, 64);
     let added = 0;
     const { seen } = fullScan(
-      (cursor) => hash.scan(cursor, 50),
+      (cursor) => scanFields(hash, cursor, 50),
       (round) => {
-        // Delete many, re-add some deleted ones and add new ones: forces compactions.
-        // (Fewer additions than the page size, or the scan would chase them forever.)
+        // Delete many, re-add some deleted ones (into freed slots) and add new ones, with
+        // values long enough that the arena is compacted along the way. (Fewer additions
+        // than the page size, or the scan would chase them forever.)
         for (let k = 0; k < 40; k++) hash.delete(`churn${(round * 40 + k) % 2000}`);
-        for (let k = 0; k < 20; k++) hash.set(`churn${(round * 40 + k) % 2000}`, b("again"));
+        for (let k = 0; k < 20; k++) hash.set(`churn${(round * 40 + k) % 2000}`, b("again".repeat(10)));
         for (let k = 0; k < 10; k++) hash.set(`new${added++}`, b("v"));
       },
     );
@@ -141,60 +195,51 @@ describe("RedisHash", () => {
     for (const field of seenSet) expect(/^(stable|churn|new)\d+$/.test(field)).toBe(true);
   });
 
-  test("HRANDFIELD helpers: distinct picks, whole hash, repetitions", () => {
-    const hash = new RedisHash();
-    for (let i = 0; i < 300; i++) hash.set(`f${i}`, b("v"));
-    hash.convertIfNeeded(128, 64);
-    for (const count of [1, 5, 99, 100, 101, 299]) {
-      const picks = hash.randomFields(count);
-      expect(picks.length).toBe(count);
-      expect(new Set(picks).size).toBe(count);
-      for (const field of picks) expect(hash.has(field)).toBe(true);
-    }
-    expect(hash.randomFields(300).length).toBe(300);
-    expect(hash.randomFields(1000).length).toBe(300);
-    const repeated = hash.randomFieldsWithRepetition(1000);
-    expect(repeated.length).toBe(1000);
-    for (const field of repeated) expect(hash.has(field)).toBe(true);
-    // 1000 picks among 300 fields repeat by the pigeonhole principle.
-    expect(new Set(repeated).size).toBeLessThan(1000);
-  });
+  for (const encoding of ["listpack", "hashtable"] as const) {
+    test(`HRANDFIELD walks (${encoding}): distinct picks, repetitions, listpack order for small samples`, () => {
+      const hash = new RedisHash();
+      for (let i = 0; i < 30; i++) hash.set(`f${String(i).padStart(2, "0")}`, b(`v${i}`));
+      hash.encoding = encoding;
+      for (const count of [1, 5, 10, 11, 29]) {
+        const picked = collect((v) => hash.forEachRandomDistinctPosition(count, v), hash);
+        expect(picked.length).toBe(count);
+        expect(new Set(picked).size).toBe(count);
+        for (const field of picked) expect(hash.has(field)).toBe(true);
+        // lpRandomPairsUnique: at most a third of a listpack comes back in listpack order.
+        if (encoding === "listpack" && count * 3 <= 30) expect(picked).toEqual([...picked].sort());
+      }
+      const repeated = collect((v) => hash.forEachRandomPosition(200, v), hash);
+      expect(repeated.length).toBe(200);
+      expect(new Set(repeated).size).toBeGreaterThan(20);
+      expect(hash.valueAt(hash.randomPosition()).length).toBeGreaterThan(1);
+    });
+  }
 
-  test("random picks are fair after deletions and re-additions", () => {
+  test("random picks are fair after deletions (hashtable)", () => {
     const hash = new RedisHash();
-    for (let i = 0; i < 10; i++) hash.set(`f${i}`, b("v"));
-    hash.randomField(); // build the index, then churn
-    for (let round = 0; round < 5; round++) {
-      for (let i = 0; i < 5; i++) hash.delete(`f${i}`);
-      for (let i = 0; i < 5; i++) hash.set(`f${i}`, b("v"));
-    }
+    for (let i = 0; i < 1000; i++) hash.set(`f${i}`, b("v"));
+    hash.convertIfNeeded(128, 64);
+    for (let i = 0; i < 990; i++) hash.delete(`f${i}`);
     const counts = new Map<string, number>();
-    const draws = 50_000;
-    for (let i = 0; i < draws; i++) {
-      const field = hash.randomField()!;
+    for (let i = 0; i < 10000; i++) {
+      const field = hash.fieldAt(hash.randomPosition());
       counts.set(field, (counts.get(field) ?? 0) + 1);
     }
     expect(counts.size).toBe(10);
-    // Each field expects 5000 draws; a re-added field counted twice would get ~9000.
-    for (const count of counts.values()) {
-      expect(count).toBeGreaterThan(4200);
-      expect(count).toBeLessThan(5800);
-    }
+    for (const count of counts.values()) expect(count).toBeGreaterThan(700);
   });
 
-  test("the cursor index follows writes made straight on .map", () => {
-    const hash = new RedisHash();
-    hash.encoding = "hashtable";
-    hash.set("a", b("1"));
-    hash.scan(0, 10); // builds the index
-    hash.map.set("b", b("2"));
-    hash.map.delete("a");
-    expect(fullScan((cursor) => hash.scan(cursor, 1)).seen).toEqual(["b"]);
-    hash.map.clear();
-    expect(hash.size).toBe(0);
-    expect(hash.randomField()).toBeUndefined();
-    hash.map.set("c", b("3"));
-    expect(hash.randomField()).toBe("c");
+  test("a clone shares nothing and keeps order and encoding", () => {
+    for (const encoding of ["listpack", "hashtable"] as const) {
+      const hash = new RedisHash();
+      for (let i = 0; i < 10; i++) hash.set(`f${i}`, b(`v${i}`));
+      hash.encoding = encoding;
+      const copy = hash.clone();
+      hash.set("f1", b("changed"));
+      hash.delete("f2");
+      expect(copy.encoding).toBe(encoding);
+      expect(pairsOf(copy)).toEqual(Array.from({ length: 10 }, (_, i) => [`f${i}`, `v${i}`]));
+    }
   });
 });
 

@@ -1,20 +1,41 @@
 import { describe, expect, test } from "bun:test";
-import { RedisSet, isCanonicalInt64 } from "../../src/db/set.ts";
+import { RedisSet } from "../../src/db/set.ts";
+import { parseIntegerKey } from "../../src/db/listpack.ts";
+import { decodeIntset, encodeIntset } from "../../src/db/intset.ts";
+import { seededRandom } from "../helpers/random.ts";
 
-describe("isCanonicalInt64 (Redis string2ll)", () => {
+describe("what an intset can hold: parseIntegerKey (Redis string2ll)", () => {
   test("accepts canonical int64 text", () => {
     for (const text of ["0", "1", "-1", "42", "9223372036854775807", "-9223372036854775808", "1000000000000000000"]) {
-      expect(isCanonicalInt64(text)).toBe(true);
+      expect(parseIntegerKey(text)).not.toBeNull();
     }
   });
 
   test("refuses everything else", () => {
     for (const text of ["", "-", "-0", "01", "+1", " 1", "1 ", "1.0", "1e3", "9223372036854775808",
       "-9223372036854775809", "99999999999999999999", "abc", "0x10", "12a"]) {
-      expect(isCanonicalInt64(text)).toBe(false);
+      expect(parseIntegerKey(text)).toBeNull();
     }
   });
 });
+
+/** One SSCAN step as the members it returns. */
+function scanMembers(set: RedisSet, cursor: number, count: number): { cursor: number; keys: string[] } {
+  const keys: string[] = [];
+  const next = set.scan(cursor, count, (position) => keys.push(set.memberAt(position)));
+  return { cursor: next, keys };
+}
+
+function collect(set: RedisSet, visitAll: (visit: (position: number) => void) => void): string[] {
+  const out: string[] = [];
+  visitAll((position) => out.push(set.memberAt(position)));
+  return out;
+}
+
+/** Ascending numeric order of integer text, exactly (bigints beyond 2^53). */
+function numericOrder(members: string[]): string[] {
+  return [...members].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+}
 
 describe("RedisSet", () => {
   test("an empty set", () => {
@@ -24,9 +45,8 @@ describe("RedisSet", () => {
     expect(set.size).toBe(0);
     expect(set.randomMember()).toBeUndefined();
     expect(set.popRandom()).toBeUndefined();
-    expect(set.randomMembers(5)).toEqual([]);
-    expect(set.randomMembersWithRepetition(5)).toEqual([]);
-    expect(set.scan(0, 10)).toEqual({ cursor: 0, keys: [] });
+    expect(collect(set, (v) => set.forEachRandomPosition(5, v))).toEqual([]);
+    expect(scanMembers(set, 0, 10)).toEqual({ cursor: 0, keys: [] });
   });
 
   test("add/delete report changes", () => {
@@ -34,6 +54,8 @@ describe("RedisSet", () => {
     expect(set.add("1")).toBe(true);
     expect(set.add("1")).toBe(false);
     expect(set.has("1")).toBe(true);
+    expect(set.has("01")).toBe(false);
+    expect(set.delete("01")).toBe(false);
     expect(set.delete("1")).toBe(true);
     expect(set.delete("1")).toBe(false);
   });
@@ -46,16 +68,10 @@ describe("RedisSet", () => {
     expect(set.encoding).toBe("intset");
     set.add("007"); // not canonical: Redis stores it as a string
     expect(set.encoding).toBe("hashtable");
+    expect(set.has("3")).toBe(true);
+    expect(set.has("007")).toBe(true);
     set.delete("007");
     expect(set.encoding).toBe("hashtable"); // one way
-  });
-
-  test("writes straight on .members convert too (the loader's path)", () => {
-    const set = new RedisSet();
-    set.members.add("10");
-    expect(set.encoding).toBe("intset");
-    set.members.add("ten");
-    expect(set.encoding).toBe("hashtable");
   });
 
   test("convertIfNeeded applies set-max-intset-entries", () => {
@@ -66,22 +82,57 @@ describe("RedisSet", () => {
     expect(set.convertIfNeeded(512)).toBe(true);
     expect(set.encoding).toBe("hashtable");
     expect(set.convertIfNeeded(512)).toBe(false);
+    // setTypeConvert adds the integers ascending: slot order is their order.
+    expect(set.orderedMembers()).toEqual(Array.from({ length: 513 }, (_, i) => String(i)));
   });
 
-  test("an intset lists members in ascending numeric order, bigints included", () => {
+  test("an intset lists members in ascending numeric order, bigints included; its bytes are intset.c's", () => {
     const set = RedisSet.fromMembers(["10", "-3", "2", "9223372036854775807", "-9223372036854775808", "9007199254740993", "9007199254740992"]);
     expect(set.encoding).toBe("intset");
     const expected = ["-9223372036854775808", "-3", "2", "10", "9007199254740992", "9007199254740993", "9223372036854775807"];
-    expect([...set.orderedMembers()]).toEqual(expected);
-    const page = set.scan(0, 2);
+    expect(set.orderedMembers()).toEqual(expected);
+    const page = scanMembers(set, 0, 2);
     expect(page.cursor).toBe(0);
     expect(page.keys).toEqual(expected);
-    // The cache is refreshed after a change.
+    expect(set.intsetBytes()).toEqual(encodeIntset(expected.map(BigInt)));
     set.add("0");
     expect(set.orderedMembers()[2]).toBe("0");
     set.delete("-3");
-    expect([...set.orderedMembers()].slice(0, 3)).toEqual(["-9223372036854775808", "0", "2"]);
+    expect(set.orderedMembers().slice(0, 3)).toEqual(["-9223372036854775808", "0", "2"]);
   });
+
+  for (const seed of [1, 2, 3]) {
+    test(`random operations agree with a Set across widths and the conversion (seed ${seed})`, () => {
+      const random = seededRandom(seed);
+      const maxEntries = 20 + Math.floor(random() * 100);
+      const set = new RedisSet();
+      const reference = new Set<string>();
+      const magnitudes = [100, 40_000, 3e9, 2 ** 62];
+      for (let step = 0; step < 3000; step++) {
+        // Widths grow over time (16, 32, 64 bits), as intsetUpgradeAndAdd sees them.
+        const magnitude = magnitudes[Math.min(3, Math.floor(step / 500))]!;
+        const integer = BigInt(Math.floor((random() - 0.5) * 2 * Math.min(magnitude, 2 ** 52))) * (magnitude > 2 ** 52 ? 1024n : 1n);
+        const member = step > 2500 && random() < 0.05 ? `s${step}` : String(integer);
+        const roll = random();
+        if (roll < 0.6) {
+          expect(set.add(member)).toBe(!reference.has(member));
+          reference.add(member);
+          set.convertIfNeeded(maxEntries);
+        } else if (roll < 0.8) {
+          const victim = random() < 0.5 && reference.size > 0 ? [...reference][Math.floor(random() * reference.size)]! : member;
+          expect(set.delete(victim)).toBe(reference.delete(victim));
+        } else expect(set.has(member)).toBe(reference.has(member));
+        expect(set.size).toBe(reference.size);
+        if (set.encoding === "intset" && step % 25 === 0) {
+          expect(set.orderedMembers()).toEqual(numericOrder([...reference]));
+          const bytes = set.intsetBytes()!;
+          if (reference.size > 0) expect(decodeIntset(bytes).map(String)).toEqual(numericOrder([...reference]));
+        }
+      }
+      expect(new Set(set.orderedMembers())).toEqual(reference);
+      expect(set.encoding).toBe("hashtable");
+    });
+  }
 
   test("a hashtable set scans with a cursor and keeps the guarantee across changes", () => {
     const set = new RedisSet();
@@ -92,7 +143,7 @@ describe("RedisSet", () => {
     let rounds = 0;
     let extra = 0;
     do {
-      const page = set.scan(cursor, 100);
+      const page = scanMembers(set, cursor, 100);
       for (const member of page.keys) seen.add(member);
       cursor = page.cursor;
       rounds++;
@@ -104,53 +155,56 @@ describe("RedisSet", () => {
     for (let i = 0; i < 1500; i++) expect(seen.has(`m${i}`)).toBe(true);
   });
 
-  test("random members: distinct, bounded, or with repetition", () => {
-    const set = new RedisSet();
-    for (let i = 0; i < 100; i++) set.add(`m${i}`);
-    for (const count of [1, 10, 33, 34, 99]) {
-      const picks = set.randomMembers(count);
-      expect(picks.length).toBe(count);
-      expect(new Set(picks).size).toBe(count);
-      for (const member of picks) expect(set.has(member)).toBe(true);
+  for (const kind of ["intset", "hashtable"] as const) {
+    test(`random members (${kind}): distinct, or with repetition`, () => {
+      const set = new RedisSet();
+      for (let i = 0; i < 100; i++) set.add(kind === "intset" ? String(i * 7) : `m${i}`);
+      expect(set.encoding).toBe(kind);
+      for (const count of [1, 10, 33, 34, 99]) {
+        const picks = collect(set, (v) => set.forEachRandomDistinctPosition(count, v));
+        expect(picks.length).toBe(count);
+        expect(new Set(picks).size).toBe(count);
+        for (const member of picks) expect(set.has(member)).toBe(true);
+      }
+      const repeated = collect(set, (v) => set.forEachRandomPosition(300, v));
+      expect(repeated.length).toBe(300);
+      expect(new Set(repeated).size).toBeLessThan(300);
+    });
+  }
+
+  test("SPOP with a count: both strategies remove what they return; a large one may leave an intset", () => {
+    for (const count of [5, 30, 49, 50, 100]) {
+      const set = new RedisSet();
+      for (let i = 0; i < 50; i++) set.add(String(i));
+      set.encoding = "hashtable";
+      const popped = set.popRandomMembers(count, 512);
+      expect(new Set(popped).size).toBe(Math.min(count, 50));
+      for (const member of popped) expect(set.has(member)).toBe(false);
+      expect(set.size).toBe(Math.max(0, 50 - count));
+      // spopWithCountCommand's CASE 3 moves the members that stay into a fresh set
+      // (an intset here) and replies the others in the old set's order.
+      if (count * 5 >= 50 && count < 50) {
+        expect(set.encoding as string).toBe("intset");
+        expect(popped).toEqual([...popped].sort((a, b) => Number(a) - Number(b)));
+      }
+      if (count * 5 < 50) expect(set.encoding).toBe("hashtable");
     }
-    expect(new Set(set.randomMembers(500)).size).toBe(100);
-    const repeated = set.randomMembersWithRepetition(300);
-    expect(repeated.length).toBe(300);
-    expect(new Set(repeated).size).toBeLessThan(300);
-  });
-
-  test("SRANDMEMBER with count >= size on an intset returns it sorted", () => {
-    const set = RedisSet.fromMembers(["5", "1", "3"]);
-    expect(set.randomMembers(10)).toEqual(["1", "3", "5"]);
-  });
-
-  test("popRandom and popRandomMembers remove what they return", () => {
-    const set = new RedisSet();
-    for (let i = 0; i < 50; i++) set.add(String(i));
-    const one = set.popRandom()!;
-    expect(set.has(one)).toBe(false);
-    expect(set.size).toBe(49);
-    const several = set.popRandomMembers(20);
-    expect(new Set(several).size).toBe(20);
-    for (const member of several) expect(set.has(member)).toBe(false);
-    expect(set.size).toBe(29);
-    const rest = set.popRandomMembers(100);
-    expect(rest.length).toBe(29);
-    expect(set.size).toBe(0);
   });
 
   test("random picks are roughly uniform", () => {
-    const set = new RedisSet();
-    for (let i = 0; i < 20; i++) set.add(`m${i}`);
-    const counts = new Map<string, number>();
-    for (let i = 0; i < 40_000; i++) {
-      const member = set.randomMember()!;
-      counts.set(member, (counts.get(member) ?? 0) + 1);
-    }
-    expect(counts.size).toBe(20);
-    for (const count of counts.values()) {
-      expect(count).toBeGreaterThan(1600);
-      expect(count).toBeLessThan(2400);
+    for (const kind of ["intset", "hashtable"] as const) {
+      const set = new RedisSet();
+      for (let i = 0; i < 20; i++) set.add(kind === "intset" ? String(i) : `m${i}`);
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 40_000; i++) {
+        const member = set.randomMember()!;
+        counts.set(member, (counts.get(member) ?? 0) + 1);
+      }
+      expect(counts.size).toBe(20);
+      for (const count of counts.values()) {
+        expect(count).toBeGreaterThan(1600);
+        expect(count).toBeLessThan(2400);
+      }
     }
   });
 
@@ -165,7 +219,7 @@ describe("RedisSet", () => {
     let total = 0;
     let cursor = 0;
     do {
-      const page = set.scan(cursor, 1000);
+      const page = scanMembers(set, cursor, 1000);
       total += page.keys.length;
       cursor = page.cursor;
     } while (cursor !== 0);

@@ -156,12 +156,12 @@ export class AofRewriteWriter {
   }
 
   private set(key: Uint8Array, set: RedisSet): void {
-    // An intset iterates ascending; a hashtable in Redis's dict order (ours: insertion).
+    // An intset iterates ascending; a hashtable in Redis's dict order (ours: slot order).
     this.startBatches(SADD, key, set.size, 1);
-    for (const member of set.encoding === "intset" ? set.orderedMembers() : set.members) {
+    set.forEachPosition((position) => {
       this.nextItem();
-      this.bulkLatin1(member);
-    }
+      this.bulk(set.memberBytesAt(position));
+    });
   }
 
   private zset(key: Uint8Array, zset: RedisZSet): void {
@@ -178,11 +178,11 @@ export class AofRewriteWriter {
 
   private hash(key: Uint8Array, hash: RedisHash): void {
     this.startBatches(HMSET, key, hash.size, 2);
-    for (const [field, value] of hash.map) {
+    hash.forEachPosition((position) => {
       this.nextItem();
-      this.bulkLatin1(field);
-      this.bulk(value);
-    }
+      this.bulk(hash.fieldBytesAt(position));
+      this.bulk(hash.valueAt(position));
+    });
   }
 
   private stream(key: Uint8Array, stream: RedisStream): void {

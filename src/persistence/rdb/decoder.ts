@@ -21,11 +21,12 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { RedisValue } from "../../db/types.ts";
 import { RedisList } from "../../db/list.ts";
 import { RedisHash } from "../../db/hash.ts";
-import { RedisSet, isCanonicalInt64 } from "../../db/set.ts";
+import { RedisSet } from "../../db/set.ts";
+import { intsetAdd, intsetFromBlob, intsetLen, intsetNew, intsetShrinkToFit } from "../../db/intset.ts";
 import { RedisZSet } from "../../db/zset.ts";
 import { RedisStream, streamIdKey } from "../../db/stream.ts";
 import type { PendingEntry, StreamId } from "../../db/stream.ts";
-import { bytesToKey, bytesToText, textToBytes } from "../../db/bytes.ts";
+import { bytesToKey, bytesToText, parseIntegerIn, textToBytes } from "../../db/bytes.ts";
 import { Crc64 } from "./crc64.ts";
 import { RdbFormatError } from "./errors.ts";
 import { lzfDecompress, lzfDecompressRange } from "./lzf.ts";
@@ -35,11 +36,19 @@ import {
   listpackEntryBytes,
   readListpackEntry,
   validateListpack,
+  lpAppend,
+  lpFind,
+  lpFirst,
+  lpGet,
+  lpGetKey,
+  lpNew,
+  lpNext,
+  lpShrinkToFit,
   type ListpackEntry,
   type ListpackEntryView,
 } from "../../db/listpack.ts";
+import { Dict } from "../../db/dict.ts";
 import { decodeZiplist } from "./ziplist.ts";
-import { decodeIntsetMembers } from "../../db/intset.ts";
 import { decodeZipmap } from "./zipmap.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -821,28 +830,48 @@ class ValueReader {
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
     const maxIntsetEntries = Math.min(this.limits.setMaxIntsetEntries, 1 << 30);
-    const set = new RedisSet();
-    let allIntegers = count <= maxIntsetEntries;
+    // As rdbLoadObject: an intset while the count allows one and the members are
+    // integers, else a dict filled from where the members lie in the file.
+    let intset: Uint8Array | null = count <= maxIntsetEntries ? intsetNew(8 + 2 * count) : null;
+    let dict: Dict | null = intset === null ? new Dict("none", count) : null;
     for (let i = 0; i < count; i++) {
-      const key = readKeyString(reader, this.decoder);
-      if (!set.add(key)) reader.fail("Duplicate set members detected");
-      if (allIntegers && !isCanonicalInt64(key)) allIntegers = false;
+      readBlob(reader);
+      const bytes = reader.blobBytes;
+      const start = reader.blobStart;
+      const end = start + reader.blobLength;
+      if (intset !== null) {
+        const value = parseIntegerIn(bytes, start, end);
+        if (value !== null) {
+          const grown = intsetAdd(intset, value);
+          if (grown === null) reader.fail("Duplicate set members detected");
+          intset = grown;
+          continue;
+        }
+        const converted = RedisSet.fromIntset(intset);
+        converted.convert();
+        dict = converted.dictForLoading()!;
+        intset = null;
+      }
+      if (dict!.findBytes(bytes, start, end) >= 0) reader.fail("Duplicate set members detected");
+      dict!.addBytes(bytes, start, end);
     }
-    set.encoding = allIntegers ? "intset" : "hashtable";
-    return set;
+    return intset !== null ? RedisSet.fromIntset(intsetShrinkToFit(intset)) : RedisSet.fromDict(dict!);
   }
 
   private readIntset(): RedisValue {
     const reader: RdbReader = this.reader;
     readBlob(reader);
-    let members: string[];
+    let intset: Uint8Array;
     try {
-      members = decodeIntsetMembers(reader.blobBytes, reader.blobStart, reader.blobLength);
+      intset = intsetFromBlob(reader.blobBytes, reader.blobStart, reader.blobLength);
     } catch (error) {
       if (error instanceof RdbFormatError) reader.fail(`Intset integrity check failed. (${error.message})`);
       throw error;
     }
-    return RedisSet.fromAscendingIntegers(members, members.length > this.limits.setMaxIntsetEntries ? "hashtable" : "intset");
+    // Kept as it comes; converted only when it holds more than set-max-intset-entries.
+    const set = RedisSet.fromIntset(intset);
+    if (intsetLen(intset) > this.limits.setMaxIntsetEntries) set.convert();
+    return set;
   }
 
   // --- sorted sets -------------------------------------------------------------
@@ -902,72 +931,74 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
-    const hash = new RedisHash();
-    const fields = hash.map;
-    let listpack = count <= this.limits.hashMaxListpackEntries;
-    for (let i = 0; i < count; i++) {
-      const fieldKey = readKeyString(reader, this.decoder);
-      const fieldLength = fieldKey.length;
-      const value = readString(reader);
-      const sizeBefore = fields.size;
-      fields.set(fieldKey, value);
-      if (fields.size === sizeBefore) reader.fail("Duplicate hash fields detected");
-      if (fieldLength > this.limits.hashMaxListpackValue || value.length > this.limits.hashMaxListpackValue) {
-        listpack = false;
+    // As rdbLoadObject: a dict when the count says so, else a listpack, converted when a
+    // field or value is too long. Either way the bytes go in from where they lie in the
+    // file, no object made per field.
+    if (count > this.limits.hashMaxListpackEntries) {
+      const dict = new Dict("bytes", count);
+      for (let i = 0; i < count; i++) {
+        readBlob(reader);
+        const fieldEnd = reader.blobStart + reader.blobLength;
+        if (dict.findBytes(reader.blobBytes, reader.blobStart, fieldEnd) >= 0) reader.fail("Duplicate hash fields detected");
+        const slot = dict.addBytes(reader.blobBytes, reader.blobStart, fieldEnd);
+        readBlob(reader);
+        dict.setValue(slot, reader.blobBytes, reader.blobStart, reader.blobStart + reader.blobLength);
       }
+      return RedisHash.fromDict(dict);
     }
-    return finishHash(hash, listpack ? "listpack" : "hashtable");
+    let listpack = lpNew(64);
+    let longest = 0;
+    for (let i = 0; i < 2 * count; i++) {
+      readBlob(reader);
+      const length = reader.blobLength;
+      if (length > longest) longest = length;
+      listpack = lpAppend(listpack, reader.blobBytes.subarray(reader.blobStart, reader.blobStart + length));
+    }
+    if (hasDuplicateFields(listpack, 2 * count)) reader.fail("Duplicate hash fields detected");
+    const hash = RedisHash.fromListpack(lpShrinkToFit(listpack));
+    if (longest > this.limits.hashMaxListpackValue) hash.convert();
+    return hash;
   }
 
   private readZipmapHash(): RedisValue {
     const reader: RdbReader = this.reader;
     const blob = readString(reader, false);
     const pairs = parseBlob(reader, "Zipmap integrity check failed.", () => decodeZipmap(blob));
-    const fields = new Map<string, Uint8Array>();
-    let longest = 0;
+    const hash = new RedisHash();
     for (const [field, value] of pairs) {
-      const fieldKey = bytesToKey(field);
-      if (fields.has(fieldKey)) reader.fail(`Hash zipmap with dup elements, or big length (${field.length})`);
-      fields.set(fieldKey, value);
-      longest = Math.max(longest, field.length, value.length);
+      if (!hash.set(bytesToKey(field), value)) reader.fail(`Hash zipmap with dup elements, or big length (${field.length})`);
     }
-    if (fields.size === 0) throw new EmptyKeyError();
-    const small = fields.size <= this.limits.hashMaxListpackEntries && longest <= this.limits.hashMaxListpackValue;
-    return buildHash(fields, small ? "listpack" : "hashtable");
+    if (hash.size === 0) throw new EmptyKeyError();
+    hash.convertIfNeeded(this.limits.hashMaxListpackEntries, this.limits.hashMaxListpackValue);
+    return hash;
   }
 
   private readPackedHash(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Hash listpack integrity check failed." : "Hash ziplist integrity check failed.";
-    const hash = new RedisHash();
-    const fields = hash.map;
+    let hash: RedisHash;
     if (listpack) {
       const count = readPairsListpack(reader, what);
       const bytes = reader.blobBytes;
       const start = reader.blobStart;
-      for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
-        const fieldEntry = readListpackEntry(bytes, p);
-        const field = listpackEntryKey(this.decoder, bytes, fieldEntry);
-        const valueEntry = readListpackEntry(bytes, fieldEntry.next);
-        // A duplicate shows as a size that did not grow (one lookup, not has() then set()).
-        const sizeBefore = fields.size;
-        fields.set(field, listpackEntryValue(bytes, valueEntry));
-        if (fields.size === sizeBefore) reader.fail(`${what} (duplicate field)`);
-        p = valueEntry.next;
-      }
+      // Kept as it comes (validated): the blob's bytes become the hash's listpack.
+      const own = bytes.slice(start, start + reader.blobLength);
+      if (hasDuplicateFields(own, count)) reader.fail(`${what} (duplicate field)`);
+      hash = RedisHash.fromListpack(own);
     } else {
       const blob = readString(reader, false);
       const entries = parseBlob(reader, what, () => decodeZiplist(blob));
       if (entries.length % 2 !== 0) reader.fail(what);
+      hash = new RedisHash();
       for (let i = 0; i < entries.length; i += 2) {
         const field = bytesToKey(listpackEntryBytes(entries[i]!));
-        if (fields.has(field)) reader.fail(`${what} (duplicate field)`);
-        fields.set(field, listpackEntryBytes(entries[i + 1]!));
+        if (!hash.set(field, listpackEntryBytes(entries[i + 1]!))) reader.fail(`${what} (duplicate field)`);
       }
     }
-    if (fields.size === 0) throw new EmptyKeyError();
+    if (hash.size === 0) throw new EmptyKeyError();
     // As for zsets, only the count decides here.
-    return finishHash(hash, fields.size > this.limits.hashMaxListpackEntries ? "hashtable" : "listpack");
+    hash.convertIfNeeded(this.limits.hashMaxListpackEntries, Number.MAX_SAFE_INTEGER);
+    return hash;
   }
 
   // --- streams -------------------------------------------------------------------
@@ -1182,21 +1213,38 @@ function estimateEntriesRead(
 
 // --- building values ------------------------------------------------------------
 
+/** Pairwise below this many fields; above, a scratch Dict (lpValidateIntegrityAndDups's dict). */
+const DUPLICATE_CHECK_PAIRWISE_MAX = 16;
+
+/** True when two of a pairs-listpack's keys (entries 0, 2, 4... of `count`) are equal. */
+function hasDuplicateFields(listpack: Uint8Array, count: number): boolean {
+  if (count / 2 <= DUPLICATE_CHECK_PAIRWISE_MAX) {
+    for (let p = lpFirst(listpack); p >= 0; p = lpNext(listpack, lpNext(listpack, p))) {
+      const valueAt = lpNext(listpack, p);
+      if (valueAt >= 0 && lpFind(listpack, lpNext(listpack, valueAt), lpGetKey(listpack, p), 1) >= 0) return true;
+    }
+    return false;
+  }
+  const seen = new Dict("none", count / 2);
+  for (let p = lpFirst(listpack); p >= 0; p = lpNext(listpack, lpNext(listpack, p))) {
+    const entry = lpGet(listpack, p);
+    const key = entry.stringStart >= 0 ? null : entry.bigInteger !== null ? entry.bigInteger.toString() : String(entry.integer);
+    if (key === null) {
+      const end = entry.stringStart + entry.stringLength;
+      if (seen.findBytes(listpack, entry.stringStart, end) >= 0) return true;
+      seen.addBytes(listpack, entry.stringStart, end);
+    } else {
+      if (seen.find(key) >= 0) return true;
+      seen.add(key);
+    }
+  }
+  return false;
+}
+
 // The collections track "longest element written since the last check" for their
 // own conversions; the loader has already decided, so that tracker is reset
 // (a check with no limit) before the encoding is set.
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
-
-function buildHash(fields: Map<string, Uint8Array>, encoding: "listpack" | "hashtable"): RedisHash {
-  const hash = RedisHash.fromEntries(fields);
-  return finishHash(hash, encoding);
-}
-
-function finishHash(hash: RedisHash, encoding: "listpack" | "hashtable"): RedisHash {
-  hash.convertIfNeeded(NO_LIMIT, NO_LIMIT);
-  hash.encoding = encoding;
-  return hash;
-}
 
 function finishZSet(zset: RedisZSet, encoding: "listpack" | "skiplist"): RedisZSet {
   zset.convertIfNeeded(NO_LIMIT, NO_LIMIT);

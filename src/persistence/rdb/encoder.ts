@@ -19,7 +19,7 @@
 
 import type { RedisValue } from "../../db/types.ts";
 import type { RedisList } from "../../db/list.ts";
-import type { RedisHash } from "../../db/hash.ts";
+import { RedisHash } from "../../db/hash.ts";
 import type { RedisSet } from "../../db/set.ts";
 import type { RedisZSet } from "../../db/zset.ts";
 import type { RedisStream, StreamId } from "../../db/stream.ts";
@@ -27,7 +27,6 @@ import { compareKeys, keyToBytes, parseInteger, textToBytes } from "../../db/byt
 import { Crc64 } from "./crc64.ts";
 import { lzfCompressInto, lzfOutputBound } from "./lzf.ts";
 import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "../../db/listpack.ts";
-import { encodeIntset } from "../../db/intset.ts";
 import { formatDouble } from "../../util/float.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -421,11 +420,6 @@ function clampQuicklistFill(fill: number): number {
   return fill;
 }
 
-/** Mixed number/bigint comparisons are exact in JS. */
-function compareIntegers(a: number | bigint, b: number | bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 // --- streams ---------------------------------------------------------------
 
 /** STREAM_LISTPACK_MAX_SIZE: the cap on a node when stream-node-max-bytes is 0 or larger. */
@@ -535,6 +529,7 @@ function sortedByKey<V>(map: Map<string, V>): [string, V][] {
 const KEPT_SCRATCH_BYTES = 1024 * 1024;
 /** What ValueEncoder's element callbacks write to between collections. */
 const NO_OUTPUT = new ByteWriter(1);
+const NO_HASH = new RedisHash();
 const EMPTY_ELEMENT = new Uint8Array(0);
 
 /**
@@ -562,17 +557,15 @@ export class ValueEncoder {
   /** Where the element callbacks below write, for the collection being saved. */
   private elementsOut: ByteWriter = NO_OUTPUT;
   private elementsCompression = true;
+  /** The hash whose positions writeHashField is given. */
+  private elementsHash: RedisHash = NO_HASH;
 
   // The per-element callbacks of forEach, made once per encoder rather than a closure
   // per collection saved.
-  private readonly appendHashField = (value: Uint8Array, field: string): void => {
-    this.listpack.appendKey(field);
-    this.listpack.appendBytes(value);
-  };
-
-  private readonly writeHashField = (value: Uint8Array, field: string): void => {
-    this.writeKeyString(this.elementsOut, field, this.elementsCompression);
-    this.writeString(this.elementsOut, value, this.elementsCompression);
+  private readonly writeHashField = (position: number): void => {
+    const hash = this.elementsHash;
+    this.writeString(this.elementsOut, hash.fieldBytesAt(position), this.elementsCompression);
+    this.writeString(this.elementsOut, hash.valueAt(position), this.elementsCompression);
   };
 
   private readonly appendZSetElement = (member: string, score: number): void => {
@@ -689,6 +682,13 @@ export class ValueEncoder {
    * is never stored as an integer (its second byte, part of a small total length,
    * is 0, which no decimal text has), so only LZF and raw remain, as in writeString.
    */
+  /** writeString of a listpack or intset blob: LZF or raw (see writeListpack). */
+  private writeBlob(out: ByteWriter, bytes: Uint8Array, compression: boolean): void {
+    if (compression && this.writeLzfString(out, bytes, bytes.length)) return;
+    writeLength(out, bytes.length);
+    out.bytes(bytes);
+  }
+
   private writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
     const length = writer.finishInPlace();
     const bytes = writer.bytes;
@@ -782,32 +782,29 @@ export class ValueEncoder {
   // --- sets, hashes, sorted sets, streams ------------------------------------------
 
   private writeSet(out: ByteWriter, set: RedisSet, options: RdbEncodeOptions): void {
-    if (set.encoding === "intset") {
-      const values: (number | bigint)[] = [];
-      for (const member of set.members) {
-        const parsed = parseIntegerKey(member);
-        if (parsed === null) throw new Error(`intset-encoded set holds a non-integer member`);
-        values.push(parsed);
-      }
-      values.sort(compareIntegers);
-      this.writeString(out, encodeIntset(values), options.compression);
+    const intset = set.intsetBytes();
+    if (intset !== null) {
+      // The set's own intset is the RDB blob: copied as it is.
+      this.writeBlob(out, intset, options.compression);
       return;
     }
-    writeLength(out, set.members.size);
-    for (const member of set.members) this.writeKeyString(out, member, options.compression);
+    writeLength(out, set.size);
+    set.forEachPosition((position) => this.writeString(out, set.memberBytesAt(position), options.compression));
   }
 
   private writeHash(out: ByteWriter, hash: RedisHash, options: RdbEncodeOptions): void {
-    if (hash.encoding === "listpack") {
-      this.listpack.reset();
-      hash.map.forEach(this.appendHashField);
-      this.writeListpack(out, this.listpack, options.compression);
+    const listpack = hash.listpackBytes();
+    if (listpack !== null) {
+      // The hash's own listpack is the RDB blob: copied as it is.
+      this.writeBlob(out, listpack, options.compression);
       return;
     }
-    writeLength(out, hash.map.size);
+    writeLength(out, hash.size);
     this.elementsOut = out;
     this.elementsCompression = options.compression;
-    hash.map.forEach(this.writeHashField);
+    this.elementsHash = hash;
+    hash.forEachPosition(this.writeHashField);
+    this.elementsHash = NO_HASH;
     this.elementsOut = NO_OUTPUT;
   }
 
