@@ -4,6 +4,8 @@
 // single change can be compared before/after with little noise (the machine is shared).
 //
 //   bun scripts/hotpath-bench.ts [--pipeline 16] [--requests 2000000] [--only set,get]
+//                                (collections: hset-small,hget-small,hset-big,hget-big,
+//                                 sadd-small,sismember-small,sadd-big,sismember-big)
 //                                [--clients 1] [--aof always|everysec|no]
 //
 // Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them
@@ -66,6 +68,33 @@ const requests: Record<string, () => string> = {
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
 };
 
+// Collection cases: __small__ is a key of 1000 (each collection 10 fields or members: a
+// listpack hash, an intset), __field__/__member__ a random one of them; __big__ cases hit
+// one collection of 100k (a hashtable). Reads run after their collections are filled.
+// Each round cycles through COLLECTION_CHUNKS chunks with different random draws.
+const COLLECTION_CHUNKS = 64;
+const BIG = 100_000;
+const collectionRequests: Record<string, { make: (draw: (n: number) => number) => string; fill?: string }> = {
+  "hset-small": { make: (d) => resp("HSET", `hsmall:${d(1000)}`, `field:${d(10)}`, "value-of-twenty-byte") },
+  "hget-small": { make: (d) => resp("HGET", `hsmall:${d(1000)}`, `field:${d(10)}`), fill: "hset-small" },
+  "hset-big": { make: (d) => resp("HSET", "hbig", `field:${d(BIG)}`, "value-of-twenty-byte") },
+  "hget-big": { make: (d) => resp("HGET", "hbig", `field:${d(BIG)}`), fill: "hset-big" },
+  "sadd-small": { make: (d) => resp("SADD", `ssmall:${d(1000)}`, String(d(10))) },
+  "sismember-small": { make: (d) => resp("SISMEMBER", `ssmall:${d(1000)}`, String(d(10))), fill: "sadd-small" },
+  "sadd-big": { make: (d) => resp("SADD", "sbig", `member:${d(BIG)}`) },
+  "sismember-big": { make: (d) => resp("SISMEMBER", "sbig", `member:${d(BIG)}`), fill: "sadd-big" },
+};
+
+/** Every field or member a fill case can draw, written once (so reads find a full collection). */
+function fillRequests(name: string): string[] {
+  const out: string[] = [];
+  if (name === "hset-small") for (let k = 0; k < 1000; k++) for (let f = 0; f < 10; f++) out.push(resp("HSET", `hsmall:${k}`, `field:${f}`, "value-of-twenty-byte"));
+  if (name === "hset-big") for (let f = 0; f < BIG; f++) out.push(resp("HSET", "hbig", `field:${f}`, "value-of-twenty-byte"));
+  if (name === "sadd-small") for (let k = 0; k < 1000; k++) for (let m = 0; m < 10; m++) out.push(resp("SADD", `ssmall:${k}`, String(m)));
+  if (name === "sadd-big") for (let m = 0; m < BIG; m++) out.push(resp("SADD", "sbig", `member:${m}`));
+  return out;
+}
+
 const table = new CommandTable();
 registerAllCommands(table);
 const home = process.cwd();
@@ -94,16 +123,35 @@ for (let id = 1; id <= CLIENTS; id++) {
 
 server.onData(clients[0]!, Buffer.from(resp("SCRIPT", "LOAD", EVALSHA_SCRIPT), "latin1"));
 
+let seed = 1;
+/** A fixed-seed draw in [0, n), so before/after runs draw the same requests. */
+const draw = (n: number): number => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed % n;
+};
+
 for (const name of ONLY.split(",")) {
+  const collectionCase = collectionRequests[name];
   const make = requests[name];
-  if (make === undefined) throw new Error(`unknown test ${name}`);
-  const text = make().repeat(PIPELINE);
-  const chunk = Buffer.from(text, "latin1");
+  if (make === undefined && collectionCase === undefined) throw new Error(`unknown test ${name}`);
+  if (collectionCase?.fill !== undefined) {
+    const fill = fillRequests(collectionCase.fill);
+    for (let i = 0; i < fill.length; i += 1000) server.onData(clients[0]!, Buffer.from(fill.slice(i, i + 1000).join(""), "latin1"));
+  }
+  const chunks: Buffer[] = [];
+  if (collectionCase !== undefined) {
+    for (let c = 0; c < COLLECTION_CHUNKS; c++) {
+      let text = "";
+      for (let i = 0; i < PIPELINE; i++) text += collectionCase.make(draw);
+      chunks.push(Buffer.from(text, "latin1"));
+    }
+  } else chunks.push(Buffer.from(make!().repeat(PIPELINE), "latin1"));
   const turns = Math.ceil(REQUESTS / (PIPELINE * CLIENTS));
   const results: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = performance.now();
     for (let i = 0; i < turns; i++) {
+      const chunk = chunks[i % chunks.length]!;
       // Bun hands every data callback a fresh buffer; copy so the parser may keep it.
       for (let c = 0; c < CLIENTS; c++) server.onData(clients[c]!, new Uint8Array(chunk));
       // The server's before-reply stage is an immediate queued during the reads: it runs

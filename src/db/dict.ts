@@ -5,12 +5,16 @@
 // A JS Map from string to Uint8Array costs well over 100 bytes per entry before the
 // first byte of data: the key string, the value array and the map's own entry are each
 // a heap cell the garbage collector walks. Here an entry is a *slot* number, and what it
-// has lives in typed arrays indexed by slot:
+// has is a record of int32 fields at slot * stride in one typed array:
 //
-//   hashes       the key's hash, so probing and growing never re-read key bytes
-//   keyStart     where the key's bytes are in the arena (keyLength of them; DEAD when free)
-//   valueStart   where the value's bytes are (valueLength), for a hash's values
-//   scores       a float64 per slot, for a sorted set's member index
+//   HASH         the key's hash, so probing and growing never re-read key bytes
+//   KEY_START    where the key's bytes are in the arena (KEY_LENGTH of them; -1 when free)
+//   VALUE_START  where the value's bytes are (VALUE_LENGTH), for a hash's values
+//   a float64    the score, for a sorted set's member index (through a Float64Array
+//                view of the same buffer)
+//
+// One record per slot rather than one array per field: a lookup in a large dict then
+// misses the cache on the index, the record and the key's bytes, not once per field.
 //
 // The bytes of keys and values are appended to one Uint8Array per dict, the arena. A
 // replaced value or a deleted entry leaves its bytes behind as garbage, counted; when
@@ -30,7 +34,7 @@
 // position, and an entry present for the whole scan sits at one position the scan passes.
 // Freed slots are reused (most recently freed first); the slot arrays never shrink while
 // the dict has entries, so a dict that grew large and was emptied down to a few entries
-// keeps its slot arrays (20 bytes per slot) until it is emptied or dropped. Random picks
+// keeps its slot records (12 to 24 bytes per slot) until it is emptied or dropped. Random picks
 // draw a slot position uniformly and retry on free ones; when the slots are mostly free,
 // they walk to the k-th live slot instead, so a pick stays uniform and bounded.
 
@@ -38,8 +42,16 @@ import { hashBytes, hashKey } from "./keytable.ts";
 
 export type DictValueKind = "bytes" | "none" | "score";
 
-/** keyLength of a free slot. A live key may be empty (length 0), so 0 cannot mark it. */
-const DEAD = 0xffffffff;
+// Record fields, in int32s from the record's start.
+const HASH = 0;
+const KEY_START = 1;
+const KEY_LENGTH = 2;
+const VALUE_START = 3;
+const VALUE_LENGTH = 4;
+/** KEY_LENGTH of a free slot. A live key may be empty (length 0), so 0 cannot mark it. */
+const DEAD = -1;
+/** Int32s per record: a score record keeps its float64 in the last 8 of its 24 bytes. */
+const STRIDE = { none: 3, bytes: 5, score: 6 } as const;
 const MIN_INDEX = 8;
 const MIN_SLOTS = 4;
 const MIN_ARENA = 64;
@@ -53,18 +65,19 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 
 export class Dict {
   readonly valueKind: DictValueKind;
+  private readonly stride: number;
   private count = 0;
   /** Slots handed out so far: every live slot is below it. */
   private slotHighWater = 0;
+  /** Slots the records array has room for. */
+  private slotCapacity: number;
   /** Freed slots to hand out again, a stack. */
   private freeSlots: Int32Array;
   private freeCount = 0;
 
-  private hashes: Int32Array;
-  private keyStart: Uint32Array;
-  private keyLength: Uint32Array;
-  private valueStart: Uint32Array;
-  private valueLength: Uint32Array;
+  /** The slot records (see the fields above); arena offsets are read as unsigned. */
+  private records: Int32Array;
+  /** The same buffer as float64s, for scores (valueKind "score"). */
   private scores: Float64Array;
 
   /** slot + 1 at each position; 0 is empty. Its length is a power of two. */
@@ -77,15 +90,11 @@ export class Dict {
 
   constructor(valueKind: DictValueKind = "none", expectedSize = 0) {
     this.valueKind = valueKind;
-    const slots = Math.max(MIN_SLOTS, expectedSize);
-    this.hashes = new Int32Array(slots);
-    this.keyStart = new Uint32Array(slots);
-    this.keyLength = new Uint32Array(slots);
-    this.freeSlots = new Int32Array(0);
-    const hasBytes = valueKind === "bytes";
-    this.valueStart = new Uint32Array(hasBytes ? slots : 0);
-    this.valueLength = new Uint32Array(hasBytes ? slots : 0);
-    this.scores = new Float64Array(valueKind === "score" ? slots : 0);
+    this.stride = STRIDE[valueKind];
+    this.slotCapacity = Math.max(MIN_SLOTS, expectedSize);
+    this.records = new Int32Array(this.slotCapacity * this.stride);
+    this.scores = valueKind === "score" ? new Float64Array(this.records.buffer) : EMPTY_SCORES;
+    this.freeSlots = EMPTY_SLOTS;
     let indexSize = MIN_INDEX;
     while (indexSize < expectedSize * 2) indexSize *= 2;
     this.index = new Int32Array(indexSize);
@@ -103,7 +112,7 @@ export class Dict {
   }
 
   isLive(slot: number): boolean {
-    return slot >= 0 && slot < this.slotHighWater && this.keyLength[slot] !== DEAD;
+    return slot >= 0 && slot < this.slotHighWater && this.records[slot * this.stride + KEY_LENGTH] !== DEAD;
   }
 
   // ---- lookup ------------------------------------------------------------------------
@@ -113,29 +122,34 @@ export class Dict {
     const hash = hashKey(key);
     const index = this.index;
     const mask = this.indexMask;
+    const records = this.records;
+    const stride = this.stride;
     const length = key.length;
     for (let position = hash & mask; ; position = (position + 1) & mask) {
       const entry = index[position]!;
       if (entry === 0) return -1;
-      const slot = entry - 1;
-      if (this.hashes[slot] === hash && this.keyLength[slot] === length && this.keyEqualsString(slot, key)) return slot;
+      const record = (entry - 1) * stride;
+      if (records[record + HASH] === hash && records[record + KEY_LENGTH] === length && this.keyEqualsString(records[record + KEY_START]! >>> 0, key)) {
+        return entry - 1;
+      }
     }
   }
 
   /** The slot of the key with the bytes bytes[start, end), or -1. */
   findBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
-    return this.findHashed(hashBytes(bytes, start, end), bytes, start, end);
-  }
-
-  private findHashed(hash: number, bytes: Uint8Array, start: number, end: number): number {
+    const hash = hashBytes(bytes, start, end);
     const index = this.index;
     const mask = this.indexMask;
+    const records = this.records;
+    const stride = this.stride;
     const length = end - start;
     for (let position = hash & mask; ; position = (position + 1) & mask) {
       const entry = index[position]!;
       if (entry === 0) return -1;
-      const slot = entry - 1;
-      if (this.hashes[slot] === hash && this.keyLength[slot] === length && this.keyEqualsBytes(slot, bytes, start)) return slot;
+      const record = (entry - 1) * stride;
+      if (records[record + HASH] === hash && records[record + KEY_LENGTH] === length && this.keyEqualsBytes(records[record + KEY_START]! >>> 0, length, bytes, start)) {
+        return entry - 1;
+      }
     }
   }
 
@@ -143,18 +157,15 @@ export class Dict {
     return this.find(key) >= 0;
   }
 
-  private keyEqualsString(slot: number, key: string): boolean {
+  private keyEqualsString(at: number, key: string): boolean {
     const arena = this.arena;
-    const start = this.keyStart[slot]!;
-    for (let i = 0; i < key.length; i++) if (arena[start + i] !== key.charCodeAt(i)) return false;
+    for (let i = 0; i < key.length; i++) if (arena[at + i] !== key.charCodeAt(i)) return false;
     return true;
   }
 
-  private keyEqualsBytes(slot: number, bytes: Uint8Array, from: number): boolean {
+  private keyEqualsBytes(at: number, length: number, bytes: Uint8Array, from: number): boolean {
     const arena = this.arena;
-    const start = this.keyStart[slot]!;
-    const length = this.keyLength[slot]!;
-    for (let i = 0; i < length; i++) if (arena[start + i] !== bytes[from + i]) return false;
+    for (let i = 0; i < length; i++) if (arena[at + i] !== bytes[from + i]) return false;
     return true;
   }
 
@@ -168,7 +179,7 @@ export class Dict {
     if (typeof key === "string") {
       const length = key.length;
       const slot = this.claimSlot(hashKey(key), length);
-      const start = this.keyStart[slot]!;
+      const start = this.records[slot * this.stride + KEY_START]! >>> 0;
       const arena = this.arena;
       for (let i = 0; i < length; i++) arena[start + i] = key.charCodeAt(i);
       return slot;
@@ -179,7 +190,7 @@ export class Dict {
   /** add() of the key bytes[start, end), for loaders that read keys where they lie. */
   addBytes(bytes: Uint8Array, start: number, end: number): number {
     const slot = this.claimSlot(hashBytes(bytes, start, end), end - start);
-    this.arena.set(bytes.subarray(start, end), this.keyStart[slot]!);
+    copyInto(this.arena, this.records[slot * this.stride + KEY_START]! >>> 0, bytes, start, end);
     return slot;
   }
 
@@ -190,16 +201,18 @@ export class Dict {
     let slot: number;
     if (this.freeCount > 0) slot = this.freeSlots[--this.freeCount]!;
     else {
-      if (this.slotHighWater === this.hashes.length) this.growSlots();
+      if (this.slotHighWater === this.slotCapacity) this.growSlots();
       slot = this.slotHighWater++;
     }
-    this.hashes[slot] = hash;
-    this.keyStart[slot] = keyStart;
-    this.keyLength[slot] = keyLength;
+    const records = this.records;
+    const record = slot * this.stride;
+    records[record + HASH] = hash;
+    records[record + KEY_START] = keyStart;
+    records[record + KEY_LENGTH] = keyLength;
     if (this.valueKind === "bytes") {
-      this.valueStart[slot] = 0;
-      this.valueLength[slot] = 0;
-    } else if (this.valueKind === "score") this.scores[slot] = 0;
+      records[record + VALUE_START] = 0;
+      records[record + VALUE_LENGTH] = 0;
+    } else if (this.valueKind === "score") this.scores[(record >> 1) + 2] = 0;
     this.count++;
     const index = this.index;
     const mask = this.indexMask;
@@ -219,10 +232,11 @@ export class Dict {
   /** Remove the entry at a live slot; the slot may be handed out again by a later add. */
   deleteSlot(slot: number): void {
     this.unlinkFromIndex(slot);
-    const length = this.keyLength[slot]!;
-    this.garbage += length;
-    if (this.valueKind === "bytes") this.garbage += this.valueLength[slot]!;
-    this.keyLength[slot] = DEAD;
+    const records = this.records;
+    const record = slot * this.stride;
+    this.garbage += records[record + KEY_LENGTH]!;
+    if (this.valueKind === "bytes") this.garbage += records[record + VALUE_LENGTH]!;
+    records[record + KEY_LENGTH] = DEAD;
     this.count--;
     if (this.count === 0) {
       this.clear();
@@ -242,11 +256,13 @@ export class Dict {
   private unlinkFromIndex(slot: number): void {
     const index = this.index;
     const mask = this.indexMask;
-    let position = this.hashes[slot]! & mask;
+    const records = this.records;
+    const stride = this.stride;
+    let position = records[slot * stride + HASH]! & mask;
     while (index[position] !== slot + 1) position = (position + 1) & mask;
     let hole = position;
     for (let next = (hole + 1) & mask; index[next] !== 0; next = (next + 1) & mask) {
-      const home = this.hashes[index[next]! - 1]! & mask;
+      const home = records[(index[next]! - 1) * stride + HASH]! & mask;
       // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
       const between = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!between) {
@@ -262,15 +278,10 @@ export class Dict {
     this.count = 0;
     this.slotHighWater = 0;
     this.freeCount = 0;
-    this.freeSlots = new Int32Array(0);
-    this.hashes = new Int32Array(MIN_SLOTS);
-    this.keyStart = new Uint32Array(MIN_SLOTS);
-    this.keyLength = new Uint32Array(MIN_SLOTS);
-    if (this.valueKind === "bytes") {
-      this.valueStart = new Uint32Array(MIN_SLOTS);
-      this.valueLength = new Uint32Array(MIN_SLOTS);
-    }
-    if (this.valueKind === "score") this.scores = new Float64Array(MIN_SLOTS);
+    this.freeSlots = EMPTY_SLOTS;
+    this.slotCapacity = MIN_SLOTS;
+    this.records = new Int32Array(MIN_SLOTS * this.stride);
+    if (this.valueKind === "score") this.scores = new Float64Array(this.records.buffer);
     this.index = new Int32Array(MIN_INDEX);
     this.indexMask = MIN_INDEX - 1;
     this.arena = new Uint8Array(MIN_ARENA);
@@ -281,25 +292,28 @@ export class Dict {
   // ---- keys and values -------------------------------------------------------------------
 
   keyAt(slot: number): string {
-    const start = this.keyStart[slot]!;
-    return latin1Slice.call(this.arena, start, start + this.keyLength[slot]!);
+    const record = slot * this.stride;
+    const start = this.records[record + KEY_START]! >>> 0;
+    return latin1Slice.call(this.arena, start, start + this.records[record + KEY_LENGTH]!);
   }
 
   /** The key's bytes as a view into the arena: its content stays, but it may be stale after a write. */
   keyBytesAt(slot: number): Uint8Array {
-    const start = this.keyStart[slot]!;
-    return this.arena.subarray(start, start + this.keyLength[slot]!);
+    const record = slot * this.stride;
+    const start = this.records[record + KEY_START]! >>> 0;
+    return this.arena.subarray(start, start + this.records[record + KEY_LENGTH]!);
   }
 
   keyLengthAt(slot: number): number {
-    return this.keyLength[slot]!;
+    return this.records[slot * this.stride + KEY_LENGTH]!;
   }
 
   /** memcmp order of the key at `slot` against `key`: <0, 0, >0 (shorter first on a common prefix). */
   compareKeyAt(slot: number, key: string): number {
     const arena = this.arena;
-    const start = this.keyStart[slot]!;
-    const length = this.keyLength[slot]!;
+    const record = slot * this.stride;
+    const start = this.records[record + KEY_START]! >>> 0;
+    const length = this.records[record + KEY_LENGTH]!;
     const common = length < key.length ? length : key.length;
     for (let i = 0; i < common; i++) {
       const difference = arena[start + i]! - key.charCodeAt(i);
@@ -310,35 +324,37 @@ export class Dict {
 
   /** The value's bytes as a view into the arena (valueKind "bytes"), under the same terms as keyBytesAt. */
   valueAt(slot: number): Uint8Array {
-    const length = this.valueLength[slot]!;
+    const record = slot * this.stride;
+    const length = this.records[record + VALUE_LENGTH]!;
     if (length === 0) return EMPTY_BYTES;
-    const start = this.valueStart[slot]!;
+    const start = this.records[record + VALUE_START]! >>> 0;
     return this.arena.subarray(start, start + length);
   }
 
   valueLengthAt(slot: number): number {
-    return this.valueLength[slot]!;
+    return this.records[slot * this.stride + VALUE_LENGTH]!;
   }
 
   setValue(slot: number, value: Uint8Array, start = 0, end = value.length): void {
-    // Reserve first: a compaction inside moves the bytes a caller's view of this dict points at,
-    // but `value` may be such a view, and the old bytes stay intact in the old arena.
+    // The old value is garbage before reserving, so a compaction inside does not copy it;
+    // `value` may be a view of this dict's arena: a compaction leaves the old array intact.
     const length = end - start;
-    this.garbage += this.valueLength[slot]!;
-    this.valueLength[slot] = 0;
+    const record = slot * this.stride;
+    this.garbage += this.records[record + VALUE_LENGTH]!;
+    this.records[record + VALUE_LENGTH] = 0;
     const at = this.reserve(length);
-    this.arena.set(value.subarray(start, end), at);
-    this.valueStart[slot] = at;
-    this.valueLength[slot] = length;
+    copyInto(this.arena, at, value, start, end);
+    this.records[record + VALUE_START] = at;
+    this.records[record + VALUE_LENGTH] = length;
     this.compactIfWasteful();
   }
 
   scoreAt(slot: number): number {
-    return this.scores[slot]!;
+    return this.scores[slot * 3 + 2]!;
   }
 
   setScore(slot: number, score: number): void {
-    this.scores[slot] = score;
+    this.scores[slot * 3 + 2] = score;
   }
 
   // ---- random picks ----------------------------------------------------------------------
@@ -347,9 +363,11 @@ export class Dict {
   randomSlot(): number {
     if (this.count === 0) return -1;
     const bound = this.slotHighWater;
+    const records = this.records;
+    const stride = this.stride;
     for (let attempt = 0; attempt < RANDOM_PROBES; attempt++) {
       const slot = Math.floor(Math.random() * bound);
-      if (this.keyLength[slot] !== DEAD) return slot;
+      if (records[slot * stride + KEY_LENGTH] !== DEAD) return slot;
     }
     return this.nthLiveSlot(Math.floor(Math.random() * this.count));
   }
@@ -388,9 +406,10 @@ export class Dict {
 
   /** The live slot with `n` live slots below it. */
   private nthLiveSlot(n: number): number {
-    const lengths = this.keyLength;
+    const records = this.records;
+    const stride = this.stride;
     for (let slot = 0; slot < this.slotHighWater; slot++) {
-      if (lengths[slot] !== DEAD && n-- === 0) return slot;
+      if (records[slot * stride + KEY_LENGTH] !== DEAD && n-- === 0) return slot;
     }
     return -1;
   }
@@ -398,9 +417,10 @@ export class Dict {
   /** Every live slot, ascending (for picks of many distinct entries). */
   liveSlots(): Int32Array {
     const out = new Int32Array(this.count);
-    const lengths = this.keyLength;
+    const records = this.records;
+    const stride = this.stride;
     let n = 0;
-    for (let slot = 0; slot < this.slotHighWater; slot++) if (lengths[slot] !== DEAD) out[n++] = slot;
+    for (let slot = 0; slot < this.slotHighWater; slot++) if (records[slot * stride + KEY_LENGTH] !== DEAD) out[n++] = slot;
     return out;
   }
 
@@ -414,10 +434,11 @@ export class Dict {
     let emptyBudget = wanted * 10;
     let visited = 0;
     const bound = this.slotHighWater;
-    const lengths = this.keyLength;
+    const stride = this.stride;
     let slot = cursor < 0 ? 0 : cursor;
     for (; slot < bound && visited < wanted; slot++) {
-      if (lengths[slot] === DEAD) {
+      // Read afresh each time: `visit` may not write, but the records array is the dict's.
+      if (this.records[slot * stride + KEY_LENGTH] === DEAD) {
         if (--emptyBudget === 0) {
           slot++;
           break;
@@ -432,19 +453,16 @@ export class Dict {
 
   // ---- copies ----------------------------------------------------------------------------
 
-  /** A deep copy with the same slots (COPY, the snapshot's preserved values). */
+  /** A deep copy with the same slots (COPY). */
   clone(): Dict {
     const copy = new Dict(this.valueKind);
     copy.count = this.count;
     copy.slotHighWater = this.slotHighWater;
+    copy.slotCapacity = this.slotCapacity;
     copy.freeSlots = this.freeSlots.slice(0, this.freeCount);
     copy.freeCount = this.freeCount;
-    copy.hashes = this.hashes.slice();
-    copy.keyStart = this.keyStart.slice();
-    copy.keyLength = this.keyLength.slice();
-    copy.valueStart = this.valueStart.slice();
-    copy.valueLength = this.valueLength.slice();
-    copy.scores = this.scores.slice();
+    copy.records = this.records.slice();
+    if (this.valueKind === "score") copy.scores = new Float64Array(copy.records.buffer);
     copy.index = this.index.slice();
     copy.indexMask = this.indexMask;
     copy.arena = this.arena.slice(0, Math.max(this.arenaUsed, 1));
@@ -455,17 +473,7 @@ export class Dict {
 
   /** Bytes held by this dict's arrays (MEMORY USAGE, measurements). */
   memoryBytes(): number {
-    return (
-      this.hashes.byteLength +
-      this.keyStart.byteLength +
-      this.keyLength.byteLength +
-      this.valueStart.byteLength +
-      this.valueLength.byteLength +
-      this.scores.byteLength +
-      this.freeSlots.byteLength +
-      this.index.byteLength +
-      this.arena.byteLength
-    );
+    return this.records.byteLength + this.freeSlots.byteLength + this.index.byteLength + this.arena.byteLength;
   }
 
   // ---- growth ----------------------------------------------------------------------------
@@ -497,22 +505,24 @@ export class Dict {
     const capacity = Math.max(MIN_ARENA, live + extra + (live >>> 1));
     const fresh = new Uint8Array(capacity);
     const old = this.arena;
-    const lengths = this.keyLength;
+    const records = this.records;
+    const stride = this.stride;
     const hasValues = this.valueKind === "bytes";
     let at = 0;
     for (let slot = 0; slot < this.slotHighWater; slot++) {
-      const keyLength = lengths[slot]!;
+      const record = slot * stride;
+      const keyLength = records[record + KEY_LENGTH]!;
       if (keyLength === DEAD) continue;
-      const keyStart = this.keyStart[slot]!;
-      fresh.set(old.subarray(keyStart, keyStart + keyLength), at);
-      this.keyStart[slot] = at;
+      const keyStart = records[record + KEY_START]! >>> 0;
+      copyInto(fresh, at, old, keyStart, keyStart + keyLength);
+      records[record + KEY_START] = at;
       at += keyLength;
       if (hasValues) {
-        const valueLength = this.valueLength[slot]!;
+        const valueLength = records[record + VALUE_LENGTH]!;
         if (valueLength === 0) continue;
-        const valueStart = this.valueStart[slot]!;
-        fresh.set(old.subarray(valueStart, valueStart + valueLength), at);
-        this.valueStart[slot] = at;
+        const valueStart = records[record + VALUE_START]! >>> 0;
+        copyInto(fresh, at, old, valueStart, valueStart + valueLength);
+        records[record + VALUE_START] = at;
         at += valueLength;
       }
     }
@@ -522,28 +532,22 @@ export class Dict {
   }
 
   private growSlots(): void {
-    const capacity = this.hashes.length * 2;
-    this.hashes = grownInt32(this.hashes, capacity);
-    this.keyStart = grownUint32(this.keyStart, capacity);
-    this.keyLength = grownUint32(this.keyLength, capacity);
-    if (this.valueKind === "bytes") {
-      this.valueStart = grownUint32(this.valueStart, capacity);
-      this.valueLength = grownUint32(this.valueLength, capacity);
-    } else if (this.valueKind === "score") {
-      const scores = new Float64Array(capacity);
-      scores.set(this.scores);
-      this.scores = scores;
-    }
+    this.slotCapacity *= 2;
+    const grown = new Int32Array(this.slotCapacity * this.stride);
+    grown.set(this.records);
+    this.records = grown;
+    if (this.valueKind === "score") this.scores = new Float64Array(grown.buffer);
   }
 
   private resizeIndex(size: number): void {
     const index = new Int32Array(size);
     const mask = size - 1;
-    const lengths = this.keyLength;
-    const hashes = this.hashes;
+    const records = this.records;
+    const stride = this.stride;
     for (let slot = 0; slot < this.slotHighWater; slot++) {
-      if (lengths[slot] === DEAD) continue;
-      let position = hashes[slot]! & mask;
+      const record = slot * stride;
+      if (records[record + KEY_LENGTH] === DEAD) continue;
+      let position = records[record + HASH]! & mask;
       while (index[position] !== 0) position = (position + 1) & mask;
       index[position] = slot + 1;
     }
@@ -552,16 +556,16 @@ export class Dict {
   }
 }
 
-function grownInt32(array: Int32Array, capacity: number): Int32Array {
-  const grown = new Int32Array(capacity);
-  grown.set(array);
-  return grown;
-}
+const EMPTY_SLOTS = new Int32Array(0);
+const EMPTY_SCORES = new Float64Array(0);
 
-function grownUint32(array: Uint32Array, capacity: number): Uint32Array {
-  const grown = new Uint32Array(capacity);
-  grown.set(array);
-  return grown;
+/** target.set(source.subarray(start, end), at) without making a view for short runs. */
+function copyInto(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): void {
+  if (end - start > 32) {
+    target.set(source.subarray(start, end), at);
+    return;
+  }
+  for (let i = start; i < end; i++) target[at++] = source[i]!;
 }
 
 /**
