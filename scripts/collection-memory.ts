@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 // In-process memory per element of hashes and sets, for before/after comparisons of the
 // collection encodings: builds many collections of one shape, collects garbage, and
-// divides what the heap (GC cells plus the memory they own outside the heap, such as
-// typed arrays' bytes) grew by the number of elements.
+// divides what JSC's heap size grew by the number of elements. heapSize counts typed
+// arrays' bytes too (extraMemorySize would count them a second time).
 //
 //   bun scripts/collection-memory.ts [--only hash10,intset10,hash5000,set5000]
 //
