@@ -414,6 +414,12 @@ export class Dict {
     return -1;
   }
 
+  /** Visits every live slot in slot order (the order a hashtable-encoded collection is listed in). */
+  forEachSlot(visit: (slot: number) => void): void {
+    const stride = this.stride;
+    for (let slot = 0; slot < this.slotHighWater; slot++) if (this.records[slot * stride + KEY_LENGTH] !== DEAD) visit(slot);
+  }
+
   /** Every live slot, ascending (for picks of many distinct entries). */
   liveSlots(): Int32Array {
     const out = new Int32Array(this.count);

@@ -391,10 +391,8 @@ export class RedisHash {
 
   /** Every position, in HGETALL order: listpack order, or slot order for a hashtable. */
   forEachPosition(visit: (position: number) => void): void {
-    const dict = this.dict;
-    if (dict !== null) {
-      const bound = dict.slotCount;
-      for (let slot = 0; slot < bound; slot++) if (dict.isLive(slot)) visit(slot);
+    if (this.dict !== null) {
+      this.dict.forEachSlot(visit);
       return;
     }
     const listpack = this.listpack;

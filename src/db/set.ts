@@ -158,10 +158,8 @@ export class RedisSet {
 
   /** Every position in the order Redis lists the set: ascending for an intset, slot order for a hashtable. */
   forEachPosition(visit: (position: number) => void): void {
-    const dict = this.dict;
-    if (dict !== null) {
-      const bound = dict.slotCount;
-      for (let slot = 0; slot < bound; slot++) if (dict.isLive(slot)) visit(slot);
+    if (this.dict !== null) {
+      this.dict.forEachSlot(visit);
       return;
     }
     const length = intsetLen(this.intset);
