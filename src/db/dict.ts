@@ -477,7 +477,7 @@ export class Dict {
     return copy;
   }
 
-  /** Bytes held by this dict's arrays (MEMORY USAGE, measurements). */
+  /** Bytes held by this dict's arrays (for measurements). */
   memoryBytes(): number {
     return this.records.byteLength + this.freeSlots.byteLength + this.index.byteLength + this.arena.byteLength;
   }
