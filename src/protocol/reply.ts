@@ -77,6 +77,20 @@ export class ReplyWriter {
   /** Replies are dropped (CLIENT REPLY OFF/SKIP) while this is false. */
   enabled = true;
 
+  /**
+   * Redis's CLIENT_PUSHING: pub/sub messages and (un)subscription confirmations reach
+   * the client even under CLIENT REPLY OFF|SKIP. Returns what stopPushing restores.
+   */
+  startPushing(): boolean {
+    const wasEnabled = this.enabled;
+    this.enabled = true;
+    return wasEnabled;
+  }
+
+  stopPushing(wasEnabled: boolean): void {
+    this.enabled = wasEnabled;
+  }
+
   private ensure(extra: number): void {
     if (this.length + extra > this.buffer.length) this.grow(extra);
   }
