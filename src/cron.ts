@@ -88,6 +88,8 @@ export class Cron {
    * was expired, within a time budget of 25% of the tick.
    */
   activeExpireCycle(): void {
+    // While clients are paused the dataset stays still: no key expires.
+    if (this.server.clientsArePaused()) return;
     // Each expired key is propagated as its own DEL (propagate_no_multi): they are
     // independent of each other, so no transaction wraps them.
     const propagation = this.server.propagation;

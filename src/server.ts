@@ -188,6 +188,7 @@ export class Server {
       keyWaiters: () => this.blocking.keyWaiterCount > 0,
       onKeyReady: (db: Database, key: string) => this.blocking.signalKeyReady(db.index, key),
       isLoading: () => this.loading,
+      clientsPaused: () => this.clientsArePaused(),
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);
       },
@@ -739,6 +740,15 @@ export class Server {
       return false;
     }
     return !this.pauseWritesOnly || writeLike;
+  }
+
+  /**
+   * checkClientPauseTimeoutAndReturnIfPaused, as a pure check: a CLIENT PAUSE is in force,
+   * so keys do not expire. A pause whose time is up counts as over; its timer (or the next
+   * command, isPausedFor) releases the postponed clients, never a key lookup midway.
+   */
+  clientsArePaused(): boolean {
+    return this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
   }
 
   /**

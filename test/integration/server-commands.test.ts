@@ -233,6 +233,36 @@ d("server command errors match Redis", () => {
     expect(seen[1]).toEqual(["true", "b", "+PONG\r\n"]);
   });
 
+  test("keys do not expire while clients are paused: they read as missing and are deleted after", async () => {
+    const seen: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const control = await RawClient.connect(port);
+      await control.call("FLUSHALL");
+      await control.call("CONFIG", "RESETSTAT");
+      await control.call("SET", "short", "v", "PX", "50");
+      await control.call("SET", "other", "v", "PX", "50");
+      await control.call("SET", "kept", "v");
+      expect(await control.callRaw("CLIENT", "PAUSE", "60000", "WRITE")).toBe("+OK\r\n");
+      const expiredKeys = async () => /expired_keys:(\d+)/.exec(String(await control.call("INFO", "stats")))![1]!;
+      const row: string[] = [];
+      try {
+        await waitFor(async () => (await control.call("EXISTS", "short")) === 0 || null, { what: "the key's time to pass" });
+        // Several cron ticks (hz 10) go by: the active cycle must leave the keys alone too.
+        await Bun.sleep(400);
+        row.push(await control.callRaw("GET", "short"), await control.callRaw("PTTL", "other"), await control.callRaw("DBSIZE"), await control.callRaw("SCAN", "0"));
+        row.push(`expired_keys during: ${await expiredKeys()}`);
+      } finally {
+        expect(await control.callRaw("CLIENT", "UNPAUSE")).toBe("+OK\r\n");
+      }
+      await waitFor(async () => (await control.call("DBSIZE")) === 1 || null, { what: "the keys to expire after the pause" });
+      row.push(`expired_keys after: ${await expiredKeys()}`);
+      seen.push(row);
+      control.close();
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[1]).toEqual(["$-1\r\n", ":-2\r\n", ":3\r\n", "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nkept\r\n", "expired_keys during: 0", "expired_keys after: 2"]);
+  });
+
   test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
     const names = ((await pair().b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
     expect(names.length).toBeGreaterThan(190);
