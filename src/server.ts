@@ -936,9 +936,10 @@ export class Server {
 
   /** replicationFeedMonitors: the command as MONITOR shows it (EVAL feeds itself before its script's commands). */
   feedMonitors(client: Client, argv: Uint8Array[]): void {
-    const now = Date.now();
-    const seconds = Math.floor(now / 1000);
-    const micros = String((now % 1000) * 1000).padStart(6, "0");
+    // gettimeofday's microseconds: the monotonic clock carries them, Date.now() does not.
+    const nowMicros = Math.floor((this.wallClockOffset + performance.now()) * 1000);
+    const seconds = Math.floor(nowMicros / 1e6);
+    const micros = String(nowMicros % 1e6).padStart(6, "0");
     const origin = client.isUnixSocket ? `unix:${this.config.getString("unixsocket")}` : client.address;
     let line = `${seconds}.${micros} [${client.dbIndex} ${origin}]`;
     for (const arg of argv) line = sdscatrepr(line + " ", arg);

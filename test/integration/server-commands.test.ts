@@ -233,6 +233,40 @@ d("server command errors match Redis", () => {
     expect(seen[1]).toEqual(["true", "b", "+PONG\r\n"]);
   });
 
+  test("MONITOR: microsecond timestamps, the client's database, transactions shown at EXEC", async () => {
+    const transcripts: string[][] = [];
+    const microseconds: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const monitor = await RawClient.connect(port);
+      const subject = await RawClient.connect(port);
+      expect(await monitor.callRaw("MONITOR")).toBe("+OK\r\n");
+      const script = [
+        ["SELECT", "2"], ["SET", "a", "1"], ["MULTI"], ["SET", "b", "2"], ["INCR", "b"], ["EXEC"],
+        ["MULTI"], ["SET", "c", "1"], ["DISCARD"], ["MULTI"], ["NOSUCH"], ["EXEC"],
+        ["SELECT", "0"], ["GET", "a"], ["ECHO", "end"],
+      ];
+      for (const command of script) await subject.callRaw(...command);
+      const lines: string[] = [];
+      const usec: string[] = [];
+      for (;;) {
+        const line = await monitor.readRawReply();
+        const match = /^\+\d+\.(\d{6}) \[(\d+) 127\.0\.0\.1:\d+\] (.*)\r\n$/.exec(line);
+        if (match === null) throw new Error(`not a MONITOR line: ${JSON.stringify(line)}`);
+        usec.push(match[1]!);
+        lines.push(`[${match[2]}] ${match[3]}`);
+        if (match[3] === '"ECHO" "end"') break;
+      }
+      transcripts.push(lines);
+      microseconds.push(usec);
+      monitor.close();
+      subject.close();
+    }
+    expect(transcripts[0]).toEqual(transcripts[1]!);
+    expect(transcripts[0]).toContain('[2] "SET" "b" "2"');
+    // Timestamps carry microseconds, not milliseconds padded with zeros.
+    expect(microseconds[0]!.some((usec) => !usec.endsWith("000"))).toBe(true);
+  });
+
   test("keys do not expire while clients are paused: they read as missing and are deleted after", async () => {
     const seen: string[][] = [];
     for (const port of [pair().bunker.port, pair().redis.port]) {
