@@ -29,22 +29,27 @@ export function wrongArgs(name: string): string {
 }
 
 /** Redis quotes at most about 128 bytes of the arguments, each as 'arg' followed by a space. */
+/** An argument as C's `%s` prints it: up to its first NUL byte, then at most `limit` bytes. */
+function asCString(text: string, limit: number): string {
+  const nul = text.indexOf("\0");
+  return (nul === -1 ? text : text.slice(0, nul)).slice(0, limit);
+}
+
 export function unknownCommand(name: string, args: string[]): string {
   let quoted = "";
   for (let i = 0; i < args.length && quoted.length < 128; i++) {
-    quoted += `'${args[i]!.slice(0, 128 - quoted.length)}' `;
+    quoted += `'${asCString(args[i]!, 128 - quoted.length)}' `;
   }
-  return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${quoted}`;
+  return `ERR unknown command '${asCString(name, 128)}', with args beginning with: ${quoted}`;
 }
 
 export function unknownSubcommand(sub: string, container: string): string {
-  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand '${asCString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
 /** addReplySubcommandSyntaxError: an unknown subcommand, or a known one with the wrong arguments. */
 export function subcommandSyntaxError(sub: string, container: string): string {
-  const nul = sub.indexOf("\0");
-  return `ERR unknown subcommand or wrong number of arguments for '${(nul === -1 ? sub : sub.slice(0, nul)).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand or wrong number of arguments for '${asCString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
 export function pubsubContext(name: string): string {
