@@ -720,7 +720,11 @@ export class Server {
    * BLPOP) are propagated before the next client is served.
    */
   handleClientsBlockedOnKeys(): void {
-    this.blocking.serveReadyKeys((client) => {
+    let errorsBefore = this.stats.totalErrorReplies;
+    this.blocking.serveReadyKeys((client, command) => {
+      // updateStatsOnUnblock: a client served an error (-NOGROUP...) counts a failed call.
+      if (this.stats.totalErrorReplies !== errorsBefore) this.updateStatsOnUnblock(command, true);
+      errorsBefore = this.stats.totalErrorReplies;
       this.propagation.propagatePendingCommands();
       this.afterUnblock(client);
     });
@@ -923,6 +927,15 @@ export class Server {
     logger.warning(`Internal error executing '${command.fullName}': ${text}`);
     this.stats.unexpectedErrorReplies++;
     this.replyError(client, `ERR internal error executing '${command.fullName}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  /**
+   * updateStatsOnUnblock, as Redis 7.0 counts a blocked command that ends other than by
+   * timing out: served with an error, or released by CLIENT UNBLOCK (which 7.0 always
+   * counts as failed). Its call was counted when it blocked.
+   */
+  updateStatsOnUnblock(command: Command, hadErrors: boolean): void {
+    if (hadErrors) command.failedCalls++;
   }
 
   afterUnblock(client: Client): void {

@@ -303,6 +303,7 @@ function clientUnblock(client: Client, argv: Uint8Array[]): void {
     else server.replyError(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else if (state.kind === "offset") state.reply(server.blocking.acknowledgedBy(state.offset));
   else state.onTimeout();
+  server.updateStatsOnUnblock(state.command, true);
   server.afterUnblock(target);
   client.reply.integer(1);
 }
