@@ -11,7 +11,7 @@ import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
-import { Config } from "./config.ts";
+import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
 import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
@@ -24,6 +24,7 @@ import { Persistence } from "./persistence/persistence.ts";
 import { Propagation, PROPAGATE_ALL, SHARED } from "./propagate.ts";
 import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
+import { errorText } from "./util/errors-text.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -51,7 +52,9 @@ export class Server {
   dbs: Database[] = [];
   readonly clients = new Map<number, Client>();
   private nextClientId = 1;
-  private listeners: Array<TCPSocketListener<ClientSocketData> | UnixSocketListener<ClientSocketData>> = [];
+  /** One listener per `bind` address; CONFIG SET port replaces them. */
+  private tcpListeners: TCPSocketListener<ClientSocketData>[] = [];
+  private unixListener: UnixSocketListener<ClientSocketData> | null = null;
   readonly pubsub = new PubSub();
   readonly notifier = new Notifier(this.pubsub);
   readonly blocking = new BlockingRegistry();
@@ -303,27 +306,10 @@ export class Server {
     };
     this.socketHandlers = handlers;
     if (port !== 0 || this.config.getString("unixsocket") === "") {
-      const binds = this.config.getString("bind").split(" ").filter((b) => b !== "");
-      for (const raw of binds.length > 0 ? binds : ["*"]) {
-        const optional = raw.startsWith("-");
-        const host = optional ? raw.slice(1) : raw;
-        const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
-        try {
-          const listener = Bun.listen<ClientSocketData>({
-            hostname,
-            port: this.port !== 0 ? this.port : port,
-            socket: handlers,
-            data: { client: null },
-          });
-          this.listeners.push(listener);
-          this.port = listener.port;
-        } catch (error) {
-          if (optional) continue;
-          const reason = error instanceof Error ? error.message : String(error);
-          logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${reason}`);
-          throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
-        }
-      }
+      const listeners = this.listenToPort(port);
+      if (listeners === null) throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
+      this.tcpListeners = listeners;
+      this.port = listeners[0]?.port ?? port;
     }
     const unixPath = this.config.getString("unixsocket");
     if (unixPath !== "") {
@@ -332,16 +318,68 @@ export class Server {
       } catch {
         // Not there: fine.
       }
-      const listener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
-      this.listeners.push(listener);
+      this.unixListener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
     }
+    this.config.onChange("port", (value) => this.changeListenPort(Number(value)));
+  }
+
+  /**
+   * listenToPort: a listener on `port` for every `bind` address (port 0: a free port,
+   * which the other addresses then share). An address that cannot be bound is logged as
+   * Redis logs it; an optional one ("-addr") that is not available, or one of an address
+   * family this machine lacks, is skipped; any other failure closes what was opened and
+   * returns null.
+   */
+  private listenToPort(port: number): TCPSocketListener<ClientSocketData>[] | null {
+    const listeners: TCPSocketListener<ClientSocketData>[] = [];
+    const binds = this.config.getString("bind").split(" ").filter((b) => b !== "");
+    let boundPort = port;
+    for (const raw of binds.length > 0 ? binds : ["*"]) {
+      const optional = raw.startsWith("-");
+      const host = optional ? raw.slice(1) : raw;
+      const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
+      try {
+        const listener = Bun.listen<ClientSocketData>({ hostname, port: boundPort, socket: this.socketHandlers!, data: { client: null } });
+        listeners.push(listener);
+        boundPort = listener.port;
+      } catch (error) {
+        // Bun reports the failed bind() as a listen error; Redis's text names bind.
+        logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: bind: ${errorText(error)}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EADDRNOTAVAIL" && optional) continue;
+        if (code === "EAFNOSUPPORT" || code === "EPROTONOSUPPORT" || code === "ENOPROTOOPT") continue;
+        for (const listener of listeners) listener.stop(true);
+        return null;
+      }
+    }
+    return listeners;
+  }
+
+  /**
+   * changeListenPort (CONFIG SET port): port 0 stops listening on TCP. The new port is
+   * bound before the old one is let go, so a refused change leaves the server where it
+   * was; connected clients stay either way.
+   */
+  private changeListenPort(port: number): void {
+    let listeners: TCPSocketListener<ClientSocketData>[] = [];
+    if (port !== 0) {
+      const bound = this.listenToPort(port);
+      if (bound === null) throw new ConfigError("Unable to listen on this port. Check server logs.");
+      listeners = bound;
+    }
+    for (const listener of this.tcpListeners) listener.stop(false);
+    this.tcpListeners = listeners;
+    this.port = port;
+  }
+
+  private get listeners(): Array<TCPSocketListener<ClientSocketData> | UnixSocketListener<ClientSocketData>> {
+    return this.unixListener === null ? this.tcpListeners : [...this.tcpListeners, this.unixListener];
   }
 
   /** Redis 7.0's last start-up lines, logged once the data is loaded. */
   logReady(): void {
     const unixPath = this.config.getString("unixsocket");
-    const unixListeners = unixPath === "" ? 0 : 1;
-    if (this.listeners.length > unixListeners) logger.notice("Ready to accept connections");
+    if (this.tcpListeners.length > 0) logger.notice("Ready to accept connections");
     if (unixPath !== "") logger.notice(`The server is now ready to accept connections at ${unixPath}`);
   }
 
@@ -1056,7 +1094,8 @@ export class Server {
   /** Closes listeners and clients (the last step of SHUTDOWN). */
   closeListeners(): void {
     for (const listener of this.listeners) listener.stop(true);
-    this.listeners = [];
+    this.tcpListeners = [];
+    this.unixListener = null;
     const unixPath = this.config.getString("unixsocket");
     if (unixPath !== "") {
       try {

@@ -20,7 +20,7 @@ import { RdbDecoder, RdbLoadError, fileByteSource, type RdbLoadLimits, type RdbL
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { memorySnapshot } from "../memory.ts";
-import { errorText } from "./errors-text.ts";
+import { errorText } from "../util/errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
 import { AppendOnlyFile } from "./aof/aof.ts";
 import { AOF_EMPTY, AOF_FAILED, AOF_NOT_EXIST, AOF_OK, AOF_OPEN_ERR, aofLoadManifestFromDisk } from "./aof/manifest.ts";

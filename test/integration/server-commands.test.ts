@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, MAIN, RawClient, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
+import { freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { compareCommandInfo, compareScript, haveRedis, usePair } from "../helpers/differential.ts";
 
@@ -295,6 +295,55 @@ d("server command errors match Redis", () => {
     }
     expect(seen[0]).toEqual(seen[1]!);
     expect(seen[1]).toEqual(["$-1\r\n", ":-2\r\n", ":3\r\n", "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nkept\r\n", "expired_keys during: 0", "expired_keys after: 2"]);
+  });
+
+  test("CONFIG SET port: a busy port is refused and nothing moves; a free one moves the listener, clients stay", async () => {
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      for (const server of [pair().bunker, pair().redis]) {
+        const client = await RawClient.connect(server.port);
+        expect(await client.callRaw("CONFIG", "SET", "port", String(busy.port))).toBe(
+          "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
+        );
+        expect(await client.call("CONFIG", "GET", "port")).toEqual(["port", String(server.port)]);
+        const other = await RawClient.connect(server.port);
+        expect(await other.callRaw("PING")).toBe("+PONG\r\n");
+        other.close();
+        const moved = freePort();
+        expect(await client.callRaw("CONFIG", "SET", "port", String(moved))).toBe("+OK\r\n");
+        expect(await client.callRaw("PING")).toBe("+PONG\r\n");
+        const onNewPort = await RawClient.connect(moved);
+        expect(await onNewPort.call("CONFIG", "GET", "port")).toEqual(["port", String(moved)]);
+        await expect(RawClient.connect(server.port)).rejects.toThrow();
+        expect(await onNewPort.callRaw("CONFIG", "SET", "port", String(server.port))).toBe("+OK\r\n");
+        onNewPort.close();
+        client.close();
+      }
+    } finally {
+      busy.stop(true);
+    }
+  });
+
+  test("start-up on a busy port: Redis's two log lines and exit 1", async () => {
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "busy-port-"));
+      const outputs: string[][] = [];
+      for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+        const result = Bun.spawnSync([...command, "--port", String(busy.port), "--bind", "127.0.0.1", "--save", "", "--dir", dir]);
+        expect(result.exitCode).toBe(1);
+        const lines = (result.stdout.toString() + result.stderr.toString()).split("\n").map((line) => line.replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ /, ""));
+        outputs.push(lines.filter((line) => /listening/i.test(line)));
+      }
+      rmSync(dir, { recursive: true, force: true });
+      expect(outputs[0]).toEqual(outputs[1]!);
+      expect(outputs[0]).toEqual([
+        `# Warning: Could not create server TCP listening socket 127.0.0.1:${busy.port}: bind: Address already in use`,
+        `# Failed listening on port ${busy.port} (TCP), aborting.`,
+      ]);
+    } finally {
+      busy.stop(true);
+    }
   });
 
   test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
