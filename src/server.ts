@@ -339,7 +339,9 @@ export class Server {
       const host = optional ? raw.slice(1) : raw;
       const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
       try {
-        const listener = Bun.listen<ClientSocketData>({ hostname, port: boundPort, socket: this.socketHandlers!, data: { client: null } });
+        // IPv6 sockets are IPv6-only, as Redis's anetV6Only: "::" then coexists with "0.0.0.0".
+        const ipv6Only = hostname.includes(":");
+        const listener = Bun.listen<ClientSocketData>({ hostname, port: boundPort, ipv6Only, socket: this.socketHandlers!, data: { client: null } });
         listeners.push(listener);
         boundPort = listener.port;
       } catch (error) {
