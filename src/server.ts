@@ -3,7 +3,7 @@
 // the connection's state (auth, arity, MULTI, pub/sub context, loading, MISCONF)
 // and call() runs it and accounts for it.
 
-import type { TCPSocketListener, UnixSocketListener } from "bun";
+import type { TCPSocketListener, TCPSocketListenOptions, UnixSocketListener } from "bun";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { Client, CLIENT_ID_AOF, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
@@ -340,8 +340,10 @@ export class Server {
       const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
       try {
         // IPv6 sockets are IPv6-only, as Redis's anetV6Only: "::" then coexists with "0.0.0.0".
+        // Bun's listen takes ipv6Only, which this bun-types declares for connect only.
         const ipv6Only = hostname.includes(":");
-        const listener = Bun.listen<ClientSocketData>({ hostname, port: boundPort, ipv6Only, socket: this.socketHandlers!, data: { client: null } });
+        const options = { hostname, port: boundPort, ipv6Only, socket: this.socketHandlers!, data: { client: null } } as TCPSocketListenOptions<ClientSocketData>;
+        const listener = Bun.listen<ClientSocketData>(options);
         listeners.push(listener);
         boundPort = listener.port;
       } catch (error) {
