@@ -335,14 +335,22 @@ export function describeClientLine(server: Server, client: import("./net/client.
   if (flags === "") flags = "N";
   const qbuf = client.parser.bufferedBytes;
   const name = client.name === null ? "" : bytesToText(client.name);
-  const multiMem = client.multiQueue.reduce((sum, q) => sum + q.argv.reduce((s, a) => s + a.length, 0), 0);
+  const argvBytes = (argv: Uint8Array[]) => argv.reduce((sum, arg) => sum + arg.length, 0);
+  const multiMem = client.multiQueue.reduce((sum, q) => sum + argvBytes(q.argv), 0);
+  const argvMem = client.currentArgv === null ? 0 : argvBytes(client.currentArgv);
+  // A client without a socket (the AOF loader's, a script's) has no descriptor, as in Redis.
+  const fd = (client.socket as unknown as { fd?: number } | null)?.fd ?? -1;
+  // obl: bytes waiting in the reply buffer (Redis's bufpos); oll/omem: the blocks the
+  // socket has not taken yet (Redis's reply list).
+  const obl = client.reply.length;
+  const omem = client.pendingBytes;
   return (
-    `id=${client.id} addr=${client.address} laddr=${client.localAddress} fd=-1 name=${name} ` +
+    `id=${client.id} addr=${client.address} laddr=${client.localAddress} fd=${fd} name=${name} ` +
     `age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)} flags=${flags} ` +
     `db=${client.dbIndex} sub=${client.channels.size} psub=${client.patterns.size} ssub=${client.shardChannels.size} ` +
-    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=${multiMem} ` +
-    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=0 oll=${client.outputBlocks} omem=${client.outputBytes} ` +
-    `tot-mem=${qbuf + client.reply.buffer.length + client.outputBytes + multiMem} events=r${client.outputBytes > 0 ? "w" : ""} ` +
+    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} ` +
+    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
+    `tot-mem=${qbuf + argvMem + client.reply.buffer.length + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
     `cmd=${client.lastCommandName} user=default redir=-1 resp=${client.reply.resp}`
   );
 }

@@ -891,6 +891,8 @@ export class Server {
     const dirtyBefore = this.dirty;
     const outerCommand = client.currentCommand;
     client.currentCommand = command;
+    const outerCurrentArgv = client.currentArgv;
+    client.currentArgv = argv;
     const outerArgv = client.propagateArgv;
     const outerPrevent = client.preventPropagation;
     const outerForce = client.forcePropagation;
@@ -910,6 +912,8 @@ export class Server {
       propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv, targets);
     }
     client.currentCommand = outerCommand;
+    // A blocked command keeps its arguments until it is served, as Redis keeps c->argv.
+    if (client.blocked === null) client.currentArgv = outerCurrentArgv;
     client.propagateArgv = outerArgv;
     client.preventPropagation = outerPrevent;
     client.forcePropagation = outerForce;
@@ -981,6 +985,7 @@ export class Server {
   }
 
   afterUnblock(client: Client): void {
+    client.currentArgv = null;
     this.scheduleFlush(client);
     if (!client.closed) queueMicrotask(() => this.resumeClient(client));
   }

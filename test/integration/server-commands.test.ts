@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
+import { encodeCommand, freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { compareCommandInfo, compareScript, haveRedis, usePair } from "../helpers/differential.ts";
 
@@ -265,6 +265,39 @@ d("server command errors match Redis", () => {
     expect(transcripts[0]).toContain('[2] "SET" "b" "2"');
     // Timestamps carry microseconds, not milliseconds padded with zeros.
     expect(microseconds[0]!.some((usec) => !usec.endsWith("000"))).toBe(true);
+  });
+
+  test("CLIENT LIST: fd, argv-mem of a running and a blocked command, and the output a client does not read", async () => {
+    const seen: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const control = await RawClient.connect(port);
+      const blocked = await RawClient.connect(port);
+      const slow = await RawClient.connect(port);
+      await control.call("SET", "big", "x".repeat(20 * 1024 * 1024));
+      await blocked.call("CLIENT", "SETNAME", "blocked");
+      await slow.call("CLIENT", "SETNAME", "slow");
+      const held = blocked.callRaw("BLPOP", "nolist", "0");
+      // A 20 MB reply that its client does not read stays in the server's output buffers.
+      slow.pauseReading();
+      slow.write(encodeCommand(["GET", "big"]));
+      const field = (line: string, name: string) => new RegExp(` ${name}=(-?\\d+)`).exec(line)![1]!;
+      const lineOf = async (name: string) => String(await control.call("CLIENT", "LIST")).split("\n").find((l) => l.includes(` name=${name} `)) ?? "";
+      await waitFor(async () => / flags=b /.test(await lineOf("blocked")) || null, { what: "BLPOP to block" });
+      await waitFor(async () => Number(field(await lineOf("slow"), "omem")) > 0 || null, { what: "the unread reply in omem" });
+      const own = String(await control.call("CLIENT", "INFO"));
+      seen.push([
+        `fd ${Number(field(own, "fd")) > 0}`,
+        `own argv-mem ${field(own, "argv-mem")}`,
+        `blocked argv-mem ${field(await lineOf("blocked"), "argv-mem")}`,
+        `slow oll ${Number(field(await lineOf("slow"), "oll")) > 0}`,
+      ]);
+      await control.call("LPUSH", "nolist", "x");
+      await held;
+      await control.call("DEL", "big", "nolist");
+      for (const client of [control, blocked, slow]) client.close();
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[1]).toEqual(["fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true"]);
   });
 
   test("keys do not expire while clients are paused: they read as missing and are deleted after", async () => {
