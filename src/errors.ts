@@ -81,3 +81,8 @@ export function errorAsPassedToReply(message: string): string {
   if (!message.startsWith("ERR ") || SHARED_ERR_OBJECTS.has(message)) return `-${message}`;
   return message.slice(4);
 }
+
+/** A protected command (DEBUG, MODULE LOAD...) that its enable-*-command setting does not allow here. */
+export function protectedCommandNotAllowed(command: string, option: string): string {
+  return `ERR ${command} command not allowed. If the ${option} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
+}

@@ -694,6 +694,11 @@ export class Server {
       this.rejectCommand(client, argv, command, errors.wrongArgs(command.fullName));
       return;
     }
+    if (command.isProtected && !this.allowProtectedAction(client, command)) {
+      const name = (command.parent ?? command).name;
+      this.rejectCommand(client, argv, command, errors.protectedCommandNotAllowed(name.toUpperCase(), `enable-${name}-command`));
+      return;
+    }
     if (!client.authenticated && !command.noAuth) {
       this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
@@ -737,6 +742,19 @@ export class Server {
     }
     this.call(client, command, argv);
     if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
+  }
+
+  /**
+   * allowProtectedAction for DEBUG and MODULE (the protected commands): "yes", or "local"
+   * and the client is on the unix socket or on 127.0.0.1 / ::1 (Redis's islocalClient).
+   */
+  private allowProtectedAction(client: Client, command: Command): boolean {
+    const setting = this.config.getString(`enable-${(command.parent ?? command).name}-command`);
+    if (setting === "yes") return true;
+    if (setting !== "local") return false;
+    if (client.isUnixSocket) return true;
+    const ip = client.address.slice(0, client.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+    return ip === "127.0.0.1" || ip === "::1";
   }
 
   /** is_write_command: the command writes, or it is EXEC of a queue that does. */

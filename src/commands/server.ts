@@ -4,7 +4,8 @@
 import type { CommandArgument, CommandSpec, Command } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, copyBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
+import { logger } from "../log.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 import { buildInfo, describeClientLine } from "../info.ts";
@@ -367,8 +368,8 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.arrayHeader(10);
   reply.bulkText(command.fullName);
   reply.integer(spec.arity);
-  // Redis hides may_replicate on purpose (its flag table comments it out).
-  const flags = spec.flags.filter((flag) => flag !== "may_replicate");
+  // Redis hides may_replicate and protected on purpose (its flag table comments them out).
+  const flags = spec.flags.filter((flag) => flag !== "may_replicate" && flag !== "protected");
   if (spec.getKeys && !flags.includes("movablekeys")) flags.push("movablekeys");
   // Redis lists flags in the order of its flag table, whatever the declaration's order.
   flags.sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b));
@@ -615,21 +616,42 @@ const COMMAND_HELP = [
   "    Prints this help.",
 ];
 
-// ---- DEBUG ---------------------------------------------------------------------------
+// ---- MODULE --------------------------------------------------------------------------
+//
+// Redis modules are native libraries built against redis-server's C API: Bunker cannot
+// load them. MODULE LIST is truthfully empty, and a load fails as a failed dlopen fails
+// on Redis (its reply, and a log line that says why); so does a `loadmodule` directive
+// at start-up (main.ts).
 
-function debugAllowed(client: Client): boolean {
-  const setting = client.server.config.getString("enable-debug-command");
-  if (setting === "yes") return true;
-  if (setting === "local" && (client.isUnixSocket || /^(127\.|::1|\[::1\])/.test(client.address))) return true;
-  replyError(
-    client,
-    'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-  );
-  return false;
+/** Why a module cannot load, for the log line Redis writes as "Module <path> failed to load: <why>". */
+export const MODULES_UNSUPPORTED = "Bunker does not load Redis modules (native libraries built for redis-server)";
+
+function moduleLoad(client: Client, argv: Uint8Array[]): void {
+  logger.warning(`Module ${bytesToText(argv[2]!)} failed to load: ${MODULES_UNSUPPORTED}`);
+  replyError(client, "ERR Error loading the extension. Please check the server logs.");
 }
 
+function moduleUnload(client: Client): void {
+  replyError(client, "ERR Error unloading module: no such module with that name");
+}
+
+const MODULE_HELP = [
+  "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "LIST",
+  "    Return a list of loaded modules.",
+  "LOAD <path> [<arg> ...]",
+  "    Load a module library from <path>, passing to it any optional arguments.",
+  "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+  "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+  "UNLOAD <name>",
+  "    Unload a module.",
+  "HELP",
+  "    Prints this help.",
+];
+
+// ---- DEBUG ---------------------------------------------------------------------------
+
 function debug(client: Client, argv: Uint8Array[]): void {
-  if (!debugAllowed(client)) return;
   const sub = argLower(argv[1]!);
   const server = client.server;
   if (sub === "sleep" && argv.length === 3) {
@@ -811,7 +833,17 @@ export const serverCommands: CommandSpec[] = [
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, COMMAND_HELP) }),
     ],
   }),
-  keyless({ name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "1.0.0", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: debug }),
+  keyless({ name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale", "protected"], ...SRV, since: "1.0.0", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: debug }),
+  keyless({
+    name: "module", arity: -2, flags: [], ...SRV, since: "4.0.0", summary: "A container for module commands", complexity: "Depends on subcommand.",
+    subcommands: [
+      keyless({ name: "list", arity: 2, flags: ["admin", "noscript"], ...SRV, since: "4.0.0", summary: "List all modules loaded by the server", complexity: "O(N) where N is the number of loaded modules.", tips: ["nondeterministic_output_order"], handler: (c) => c.reply.arrayHeader(0) }),
+      keyless({ name: "load", arity: -3, flags: ["no_async_loading", "admin", "noscript", "protected"], ...SRV, since: "4.0.0", summary: "Load a module", complexity: "O(1)", handler: moduleLoad }),
+      keyless({ name: "loadex", arity: -3, flags: ["no_async_loading", "admin", "noscript", "protected"], ...SRV, since: "7.0.0", summary: "Load a module with extended parameters", complexity: "O(1)", handler: moduleLoad }),
+      keyless({ name: "unload", arity: 3, flags: ["no_async_loading", "admin", "noscript", "protected"], ...SRV, since: "4.0.0", summary: "Unload a module", complexity: "O(1)", handler: moduleUnload }),
+      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, MODULE_HELP) }),
+    ],
+  }),
   keyless({
     name: "slowlog", arity: -2, flags: [], ...SRV, since: "2.2.12", summary: "A container for slow log commands", complexity: "Depends on subcommand.",
     subcommands: [

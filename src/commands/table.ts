@@ -92,6 +92,8 @@ export class Command {
   readonly noMulti: boolean;
   /** CMD_NOSCRIPT: refused inside scripts. */
   readonly noScript: boolean;
+  /** CMD_PROTECTED: allowed only as enable-debug-command / enable-module-command say. */
+  readonly isProtected: boolean;
   /** MONITOR shows it: neither skip_monitor nor admin. */
   readonly monitored: boolean;
   readonly skipSlowlog: boolean;
@@ -119,6 +121,7 @@ export class Command {
     this.noAuth = this.flags.has("no_auth");
     this.noMulti = this.flags.has("no_multi");
     this.noScript = this.flags.has("noscript");
+    this.isProtected = this.flags.has("protected");
     this.monitored = !this.flags.has("skip_monitor") && !this.flags.has("admin");
     this.skipSlowlog = this.flags.has("skip_slowlog");
     this.isExec = parent === undefined && spec.name === "exec";

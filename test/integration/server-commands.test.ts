@@ -419,6 +419,54 @@ d("server command errors match Redis", () => {
   });
 });
 
+d("MODULE: none loaded, none loadable, Redis's replies", () => {
+  const modulePair = usePair(["--enable-module-command", "local"]);
+  const pair = usePair();
+  test("LIST, HELP, LOAD, LOADEX, UNLOAD, and the protected-command check", async () => {
+    expect(
+      await compareScript(modulePair(), [
+        ["MODULE", "LIST"],
+        ["MODULE", "HELP"],
+        ["MODULE", "LOAD", "/nonexistent/module.so"],
+        ["MODULE", "LOADEX", "/nonexistent/module.so", "CONFIG", "a", "b", "ARGS", "x"],
+        ["MODULE", "UNLOAD", "nosuch"],
+        ["MODULE", "LOAD"],
+        ["MODULE", "NOSUCH"],
+        ["COMMAND", "INFO", "module|load", "module|list"],
+      ]),
+    ).toEqual([]);
+    // With the default enable-module-command no, the protected subcommands are refused.
+    expect(await compareScript(pair(), [["MODULE", "LOAD", "/x.so"], ["MODULE", "UNLOAD", "x"], ["MODULE", "LIST"], ["DEBUG", "SLEEP", "0"]])).toEqual([]);
+    expect(await pair().b.callRaw("MODULE", "LOAD", "/x.so")).toStartWith("-ERR MODULE command not allowed.");
+    await modulePair().bunker.waitForOutput(`Module /nonexistent/module.so failed to load: Bunker does not load Redis modules`);
+  });
+
+  test("a loadmodule directive stops start-up, as a module that fails to load stops Redis", () => {
+    const lines: string[][] = [];
+    const dir = mkdtempSync(join(tmpdir(), "loadmodule-"));
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const result = Bun.spawnSync([...command, "--port", String(freePort()), "--save", "", "--dir", dir, "--loadmodule", "/nonexistent/module.so"]);
+      expect(result.exitCode).toBe(1);
+      const output = (result.stdout.toString() + result.stderr.toString()).split("\n").map((line) => line.replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ /, ""));
+      lines.push(output.filter((line) => line.includes("server aborting")));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    expect(lines[0]).toEqual(lines[1]!);
+    expect(lines[0]).toEqual(["# Can't load module from /nonexistent/module.so: server aborting"]);
+  });
+
+  test("port 0 without a unix socket: nowhere to listen, exit 1", () => {
+    const lines: string[][] = [];
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const result = Bun.spawnSync([...command, "--port", "0", "--save", ""]);
+      expect(result.exitCode).toBe(1);
+      lines.push(result.stdout.toString().split("\n").filter((line) => line.includes("listen")).map((line) => line.replace(/^\d+:M [^#*]+/, "")));
+    }
+    expect(lines[0]).toEqual(lines[1]!);
+    expect(lines[0]).toEqual(["# Configured to not listen anywhere, exiting."]);
+  });
+});
+
 describe("process", () => {
   test("--help and --version", () => {
     const help = Bun.spawnSync([process.execPath, MAIN, "--help"]);
