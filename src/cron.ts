@@ -14,6 +14,8 @@ export class Cron {
   private expireDbCursor = 0;
   private running = false;
   activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON 1. */
+  paused = false;
   cronLoops = 0;
 
   constructor(private readonly server: Server) {}
@@ -54,8 +56,10 @@ export class Cron {
   serverCron(): void {
     const server = this.server;
     const now = Date.now();
-    this.cronLoops++;
     server.syncWallClock();
+    // DEBUG PAUSE-CRON: the tick does nothing (Redis's pause_cron, for tests).
+    if (this.paused) return;
+    this.cronLoops++;
     if (this.activeExpireEnabled && !server.loading) {
       this.activeExpireCycle();
       // An expired stream wakes its XREADGROUP readers.

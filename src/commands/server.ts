@@ -651,6 +651,195 @@ const MODULE_HELP = [
 
 // ---- DEBUG ---------------------------------------------------------------------------
 
+/** The subcommands Bunker has, in Redis's words and order. */
+const DEBUG_HELP = [
+  "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "DIGEST",
+  "    Output a hex signature representing the current DB content.",
+  "DIGEST-VALUE <key> [<key> ...]",
+  "    Output a hex signature of the values of all the specified keys.",
+  "ERROR <string>",
+  "    Return a Redis protocol error with <string> as message. Useful for clients",
+  "    unit tests to simulate Redis errors.",
+  "LOG <message>",
+  "    Write <message> to the server log.",
+  "LOADAOF",
+  "    Flush the AOF buffers on disk and reload the AOF in memory.",
+  "OBJECT <key>",
+  "    Show low level info about `key` and associated value.",
+  "POPULATE <count> [<prefix>] [<size>]",
+  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  "    replicas. Cluster slots are not respected so keys not belonging to the",
+  "    current node can be created in cluster mode.",
+  "PROTOCOL <type>",
+  "    Reply with a test value of the specified type. <type> can be: string,",
+  "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+  "    true, false.",
+  "RELOAD [option ...]",
+  "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+  "    * MERGE: conflicting keys will be loaded from RDB.",
+  "    * NOFLUSH: the existing database will not be removed before load, but",
+  "      conflicting keys will generate an exception and kill the server.",
+  "    * NOSAVE: the database will be loaded from an existing RDB file.",
+  "    Examples:",
+  "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+  "      the database.",
+  "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+  "      existing RDB file.",
+  "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+  "      file to the database.",
+  "SET-ACTIVE-EXPIRE <0|1>",
+  "    Setting it to 0 disables expiring keys in background when they are not",
+  "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+  "    default.",
+  "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+  "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+  "SLEEP <seconds>",
+  "    Stop the server for <seconds>. Decimals allowed.",
+  "STRINGMATCH-TEST",
+  "    Run a fuzz tester against the stringmatchlen() function.",
+  "PAUSE-CRON <0|1>",
+  "    Stop periodic cron job processing.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** C's atoi: optional blanks and sign, then digits up to the first other byte (0 when none). */
+function atoi(arg: Uint8Array): number {
+  const text = bytesToKey(arg);
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return match === null ? 0 : Number.parseInt(match[1]!, 10) | 0;
+}
+
+/** An argument as C's `%s` prints it: up to its first NUL byte. */
+function asCText(arg: Uint8Array): string {
+  const nul = arg.indexOf(0);
+  return bytesToText(nul === -1 ? arg : arg.subarray(0, nul));
+}
+
+/**
+ * DEBUG POPULATE count [prefix] [size]: keys prefix:0 .. prefix:count-1 (named as
+ * Redis's 128-byte snprintf names them) holding "value:<n>", zero-padded or cut to
+ * `size`. Existing keys are skipped. As in Redis the keys reach WATCH only: no
+ * keyspace event, no dirty count, nothing propagated.
+ */
+function debugPopulate(client: Client, argv: Uint8Array[]): void {
+  const positive = (arg: Uint8Array): number | null => {
+    const n = parseInteger(arg);
+    if (n === null || n < 0 || typeof n === "bigint") {
+      replyError(client, "ERR value is out of range, must be positive");
+      return null;
+    }
+    return n;
+  };
+  const count = positive(argv[2]!);
+  if (count === null) return;
+  const size = argv.length === 5 ? positive(argv[4]!) : 0;
+  if (size === null) return;
+  const prefix = argv.length >= 4 ? bytesToKey(argv[3]!.subarray(0, argv[3]!.indexOf(0) === -1 ? undefined : argv[3]!.indexOf(0))) : "key";
+  const server = client.server;
+  const db = client.db;
+  for (let n = 0; n < count; n++) {
+    const key = `${prefix}:${n}`.slice(0, 127);
+    if (db.lookupWrite(key) !== undefined) continue;
+    const text = keyToBytes(`value:${n}`);
+    let value = text;
+    if (size !== 0) {
+      value = new Uint8Array(size);
+      value.set(size < text.length ? text.subarray(0, size) : text);
+    }
+    db.add(key, value);
+    if (!server.watches.idle()) server.watches.touch(db, key);
+  }
+  client.reply.ok();
+}
+
+/** DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis's client tests expect them. */
+function debugProtocol(client: Client, type: string): void {
+  const reply = client.reply;
+  switch (type) {
+    case "string":
+      return reply.bulkText("Hello World");
+    case "integer":
+      return reply.integer(12345);
+    case "double":
+      return reply.double(3.141);
+    case "bignum":
+      return reply.bigNumber("1234567999999999999999999999999999999");
+    case "null":
+      return reply.nullElement();
+    case "array":
+    case "set":
+      if (type === "array") reply.arrayHeader(3);
+      else reply.setHeader(3);
+      for (let j = 0; j < 3; j++) reply.integer(j);
+      return;
+    case "map":
+      reply.mapHeader(3);
+      for (let j = 0; j < 3; j++) {
+        reply.integer(j);
+        reply.boolean(j === 1);
+      }
+      return;
+    case "attrib":
+      if (reply.resp === 3) {
+        reply.attributeHeader(1);
+        reply.bulkText("key-popularity");
+        reply.arrayHeader(2);
+        reply.bulkText("key:123");
+        reply.integer(90);
+      }
+      return reply.bulkText("Some real reply following the attribute");
+    case "push": {
+      if (reply.resp < 3) {
+        replyError(client, "ERR RESP2 is not supported by this command");
+        return;
+      }
+      const wasEnabled = reply.startPushing();
+      reply.pushHeader(2);
+      reply.bulkText("server-cpu-usage");
+      reply.integer(42);
+      reply.stopPushing(wasEnabled);
+      return reply.bulkText("Some real reply following the push reply");
+    }
+    case "true":
+    case "false":
+      return reply.boolean(type === "true");
+    case "verbatim":
+      return reply.verbatim("This is a verbatim\nstring");
+    default:
+      replyError(client, "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+  }
+}
+
+/**
+ * stringmatchlen_fuzz_test: ten million random patterns against random strings (bytes
+ * below 128, up to 31 of each), for a crash or a hang; the total goes to standard output.
+ */
+function stringmatchFuzzTest(): void {
+  const pattern = new Uint8Array(32);
+  const subject = new Uint8Array(32);
+  // xorshift32: Math.random per byte would be most of the run's time.
+  let state = (Math.random() * 0xffffffff) | 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  let matches = 0;
+  for (let cycle = 0; cycle < 10_000_000; cycle++) {
+    const lengths = next();
+    const subjectLength = lengths & 31;
+    const patternLength = (lengths >>> 5) & 31;
+    for (let j = 0; j < subjectLength; j++) subject[j] = next() & 127;
+    for (let j = 0; j < patternLength; j++) pattern[j] = next() & 127;
+    if (globMatch(pattern.subarray(0, patternLength), subject.subarray(0, subjectLength))) matches++;
+  }
+  process.stdout.write(`Total matches: ${matches}\n`);
+}
+
 function debug(client: Client, argv: Uint8Array[]): void {
   const sub = argLower(argv[1]!);
   const server = client.server;
@@ -687,26 +876,27 @@ function debug(client: Client, argv: Uint8Array[]): void {
     // Logically expired keys count, as in Redis: the digest does not look keys up.
     client.reply.arrayHeader(argv.length - 2);
     for (let i = 2; i < argv.length; i++) client.reply.simple(digestToHex(computeValueDigest(client.db, argv[i]!)));
+  } else if (sub === "populate" && argv.length >= 3 && argv.length <= 5) {
+    debugPopulate(client, argv);
+  } else if (sub === "pause-cron" && argv.length === 3) {
+    if (server.cron !== null) server.cron.paused = atoi(argv[2]!) !== 0;
+    client.reply.ok();
+  } else if (sub === "set-skip-checksum-validation" && argv.length === 3) {
+    server.persistence.skipChecksumValidation = atoi(argv[2]!) !== 0;
+    client.reply.ok();
+  } else if (sub === "log" && argv.length === 3) {
+    logger.warning(`DEBUG LOG: ${asCText(argv[2]!)}`);
+    client.reply.ok();
+  } else if (sub === "error" && argv.length === 3) {
+    // A raw error line: Redis writes it as it is, so errorstats does not count it.
+    client.reply.raw(keyToBytes(`-${bytesToKey(argv[2]!).replace(/[\r\n]/g, " ")}\r\n`));
+  } else if (sub === "protocol" && argv.length === 3) {
+    debugProtocol(client, argLower(argv[2]!));
+  } else if (sub === "stringmatch-test" && argv.length === 2) {
+    stringmatchFuzzTest();
+    client.reply.simple("Apparently Redis did not crash: test passed");
   } else if (sub === "help") {
-    replyHelp(client, [
-      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "DIGEST",
-      "    A hex SHA1 signature of the whole dataset (every database).",
-      "DIGEST-VALUE <key> [<key> ...]",
-      "    A hex SHA1 signature of each key's value in the current database.",
-      "LOADAOF",
-      "    Flush the AOF buffers on disk and reload the AOF in memory.",
-      "OBJECT <key>",
-      "    Show low level info about the `key` and associated value.",
-      "RELOAD [option ...]",
-      "    Save the RDB on disk and reload it back to memory. Options: MERGE, NOFLUSH, NOSAVE.",
-      "SET-ACTIVE-EXPIRE <0|1>",
-      "    Setting it to 0 disables expiring keys in background when they are not accessed.",
-      "SLEEP <seconds>",
-      "    Stop the server for <seconds>. Decimals allowed.",
-      "HELP",
-      "    Prints this help.",
-    ]);
+    replyHelp(client, DEBUG_HELP);
   } else {
     replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), "debug"));
   }

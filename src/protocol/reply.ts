@@ -337,6 +337,21 @@ export class ReplyWriter {
     } else this.bulkText(text);
   }
 
+  /** A big number: `(digits` in RESP3, a bulk string in RESP2 (addReplyBigNum). */
+  bigNumber(digits: string): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.text("(" + digits);
+      this.crlf();
+    } else this.bulkText(digits);
+  }
+
+  /** An attribute map of `pairs` entries (RESP3 only: `|n`), which the next reply follows. */
+  attributeHeader(pairs: number): void {
+    if (!this.enabled) return;
+    this.header(124 /* '|' */, pairs);
+  }
+
   /** Redis's "null" for a missing element inside an array (RESP2 `$-1`, RESP3 `_`). */
   nullElement(): void {
     this.nullBulk();
