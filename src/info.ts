@@ -10,7 +10,7 @@ import { memorySnapshot, usedMemoryPeak } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", "errorstats", "cluster", "keyspace"];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
 
 /** Human form of a byte count, as Redis's bytesToHuman. */
 export function bytesToHuman(n: number): string {
@@ -281,6 +281,23 @@ function sectionKeyspace(server: Server): string[] {
   return lines;
 }
 
+/**
+ * Latencystats: per command with a latency histogram, the latency-tracking-info-percentiles
+ * in µs (the highest value of the histogram bucket each falls in, as Redis reports it).
+ */
+function sectionLatencystats(server: Server): string[] {
+  if (!server.latencyTracking) return [];
+  const labels = server.config.getString("latency-tracking-info-percentiles").split(" ").filter((label) => label !== "");
+  const lines: string[] = [];
+  for (const command of server.table.all()) {
+    const histogram = command.latencyHistogram;
+    if (histogram === null) continue;
+    const fields = labels.map((label) => `p${label}=${(histogram.valueAtPercentile(Number(label)) / 1000).toFixed(3)}`);
+    lines.push(`latency_percentiles_usec_${command.fullName}:${fields.join(",")}`);
+  }
+  return lines;
+}
+
 const SECTIONS: Record<string, [title: string, build: (server: Server) => string[]]> = {
   server: ["Server", sectionServer],
   clients: ["Clients", sectionClients],
@@ -292,6 +309,7 @@ const SECTIONS: Record<string, [title: string, build: (server: Server) => string
   modules: ["Modules", () => []],
   commandstats: ["Commandstats", sectionCommandstats],
   errorstats: ["Errorstats", sectionErrorstats],
+  latencystats: ["Latencystats", sectionLatencystats],
   cluster: ["Cluster", () => ["cluster_enabled:0"]],
   keyspace: ["Keyspace", sectionKeyspace],
 };

@@ -25,6 +25,7 @@ import { Propagation, PROPAGATE_ALL, SHARED } from "./propagate.ts";
 import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
 import { errorText } from "./util/errors-text.ts";
+import { LatencyHistogram } from "./latency-histogram.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -71,6 +72,8 @@ export class Server {
   /** used_memory right after start-up: INFO's used_memory_startup / dataset split. */
   usedMemoryStartup = 0;
   cron: import("./cron.ts").Cron | null = null;
+  /** latency-tracking: per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats). */
+  latencyTracking = true;
   /** Port actually bound (differs from config with `port 0`). */
   port = 0;
   stats: ServerStats = Server.emptyStats();
@@ -230,6 +233,7 @@ export class Server {
       this.slowlog.maxLength = c.getNumber("slowlog-max-len");
       this.slowlog.slowerThan = c.getNumber("slowlog-log-slower-than");
       this.latency.threshold = c.getNumber("latency-monitor-threshold");
+      this.latencyTracking = c.getBool("latency-tracking");
       logger.level = c.getString("loglevel") as typeof logger.level;
       this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
       this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
@@ -244,6 +248,7 @@ export class Server {
       "slowlog-max-len",
       "slowlog-log-slower-than",
       "latency-monitor-threshold",
+      "latency-tracking",
       "loglevel",
       "lazyfree-lazy-expire",
       "lazyfree-lazy-user-del",
@@ -782,8 +787,8 @@ export class Server {
   handleClientsBlockedOnKeys(): void {
     let errorsBefore = this.stats.totalErrorReplies;
     this.blocking.serveReadyKeys((client, command) => {
-      // updateStatsOnUnblock: a client served an error (-NOGROUP...) counts a failed call.
-      if (this.stats.totalErrorReplies !== errorsBefore) this.updateStatsOnUnblock(command, true);
+      // A client served an error (-NOGROUP...) counts a failed call.
+      this.updateStatsOnUnblock(client, command, this.stats.totalErrorReplies !== errorsBefore);
       errorsBefore = this.stats.totalErrorReplies;
       this.propagation.propagatePendingCommands();
       this.afterUnblock(client);
@@ -946,9 +951,12 @@ export class Server {
     }
     client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);
+    client.durationMicros = micros;
     if (flags & CMD_CALL_STATS) {
       command.calls++;
       command.microseconds += micros;
+      // A blocked command's latency is recorded when it is unblocked (updateStatsOnUnblock).
+      if (this.latencyTracking && client.blocked === null) (command.latencyHistogram ??= new LatencyHistogram()).record(micros * 1000);
     }
     this.commandStatsOnError(command, false);
     this.stats.totalCommands++;
@@ -998,8 +1006,10 @@ export class Server {
    * timing out: served with an error, or released by CLIENT UNBLOCK (which 7.0 always
    * counts as failed). Its call was counted when it blocked.
    */
-  updateStatsOnUnblock(command: Command, hadErrors: boolean): void {
+  updateStatsOnUnblock(client: Client, command: Command, hadErrors: boolean): void {
     if (hadErrors) command.failedCalls++;
+    // Redis adds the time taken to serve it, which Bunker does not measure apart.
+    if (this.latencyTracking) (command.latencyHistogram ??= new LatencyHistogram()).record(client.durationMicros * 1000);
   }
 
   afterUnblock(client: Client): void {

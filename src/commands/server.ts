@@ -15,6 +15,7 @@ import { replyHelp } from "./keys.ts";
 import { valueEncoding } from "../db/values.ts";
 import { computeDatasetDigest, computeValueDigest, digestToHex } from "../db/digest.ts";
 import { globMatch } from "../util/glob.ts";
+import type { LatencyHistogram } from "../latency-histogram.ts";
 import { keyToBytes } from "../db/bytes.ts";
 
 // ---- INFO ------------------------------------------------------------------------
@@ -61,6 +62,7 @@ export function resetStats(server: Server): void {
     command.microseconds = 0;
     command.rejectedCalls = 0;
     command.failedCalls = 0;
+    command.latencyHistogram = null;
   }
   for (const db of server.dbs) {
     db.stats.hits = 0;
@@ -304,7 +306,7 @@ function clientUnblock(client: Client, argv: Uint8Array[]): void {
     else server.replyError(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else if (state.kind === "offset") state.reply(server.blocking.acknowledgedBy(state.offset));
   else state.onTimeout();
-  server.updateStatsOnUnblock(state.command, true);
+  server.updateStatsOnUnblock(target, state.command, true);
   server.afterUnblock(target);
   client.reply.integer(1);
 }
@@ -957,6 +959,46 @@ function latencyHistory(client: Client, argv: Uint8Array[]): void {
   }
 }
 
+/** One command's LATENCY HISTOGRAM entry: its name, then {calls, histogram_usec}. */
+function replyCommandHistogram(client: Client, command: Command, histogram: LatencyHistogram): void {
+  const reply = client.reply;
+  reply.bulkText(command.fullName);
+  reply.mapHeader(2);
+  reply.bulkText("calls");
+  reply.integer(histogram.totalCount);
+  reply.bulkText("histogram_usec");
+  const distribution = histogram.cumulativeDistribution();
+  reply.mapHeader(distribution.length);
+  for (const [micros, count] of distribution) {
+    reply.integer(micros);
+    reply.integer(count);
+  }
+}
+
+/**
+ * LATENCY HISTOGRAM [command ...]: the latency distribution of every command (and
+ * subcommand) with one, or of the named commands and their subcommands (unknown names
+ * are skipped).
+ */
+function latencyHistogram(client: Client, argv: Uint8Array[]): void {
+  const table = client.server.table;
+  const chosen: Array<[Command, LatencyHistogram]> = [];
+  const collect = (command: Command, withSubcommands: boolean) => {
+    if (command.latencyHistogram !== null) chosen.push([command, command.latencyHistogram]);
+    if (withSubcommands) for (const sub of command.subcommands.values()) collect(sub, false);
+  };
+  if (argv.length === 2) {
+    for (const command of table.commands.values()) collect(command, true);
+  } else {
+    for (let i = 2; i < argv.length; i++) {
+      const command = lookupByFullName(client, bytesToKey(argv[i]!));
+      if (command !== undefined) collect(command, true);
+    }
+  }
+  client.reply.mapHeader(chosen.length);
+  for (const [command, histogram] of chosen) replyCommandHistogram(client, command, histogram);
+}
+
 function latencyReset(client: Client, argv: Uint8Array[]): void {
   client.reply.integer(client.server.latency.reset(argv.slice(2).map(bytesToKey)));
 }
@@ -1048,8 +1090,9 @@ export const serverCommands: CommandSpec[] = [
     subcommands: [
       keyless({ name: "latest", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return the latest latency samples for all events.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyLatest }),
       keyless({ name: "history", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return timestamp-latency samples for the event.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistory }),
+      keyless({ name: "histogram", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "7.0.0", summary: "Return the cumulative distribution of latencies of a subset of commands or all.", complexity: "O(N) where N is the number of commands with latency information being retrieved.", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistogram }),
       keyless({ name: "reset", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Reset latency data for one or more events.", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: latencyReset }),
-      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "LATEST", "    Return the latest latency samples for all events.", "HISTORY <event>", "    Return time-latency samples for the specified event.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HELP", "    Prints this help."]) }),
+      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST", "    Return the latest latency samples for all events.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]", "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.", "    If no commands are specified then all histograms are replied.", "HELP", "    Prints this help."]) }),
     ],
   }),
   keyless({ name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "1.0.0", summary: "Listen for all requests received by the server in real time", handler: monitor }),

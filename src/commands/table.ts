@@ -5,6 +5,7 @@
 // (loading flag) and INFO commandstats.
 
 import type { Client } from "../net/client.ts";
+import type { LatencyHistogram } from "../latency-histogram.ts";
 
 export type CommandFlag =
   | "write"
@@ -107,6 +108,8 @@ export class Command {
   readonly aclCategories: string[];
   calls = 0;
   microseconds = 0;
+  /** Made at the first call recorded with latency-tracking on; CONFIG RESETSTAT drops it. */
+  latencyHistogram: LatencyHistogram | null = null;
   rejectedCalls = 0;
   failedCalls = 0;
 

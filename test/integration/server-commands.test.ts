@@ -300,6 +300,38 @@ d("server command errors match Redis", () => {
     expect(seen[1]).toEqual(["fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true"]);
   });
 
+  test("latency tracking: INFO latencystats and LATENCY HISTOGRAM, as Redis reports them", async () => {
+    const seen: unknown[][] = [];
+    for (const client of [pair().b, pair().r]) {
+      await client.call("CONFIG", "SET", "latency-tracking-info-percentiles", "0 50 99.9");
+      await client.call("CONFIG", "RESETSTAT");
+      for (let i = 0; i < 5; i++) await client.call("SET", "lt", String(i));
+      await client.call("CONFIG", "GET", "maxmemory");
+      const blocked = await RawClient.connect(client === pair().b ? pair().bunker.port : pair().redis.port);
+      const held = blocked.call("BLPOP", "ltlist", "0");
+      await waitFor(async () => /blocked_clients:1/.test(String(await client.call("INFO", "clients"))) || null, { what: "BLPOP to block" });
+      await client.call("LPUSH", "ltlist", "x");
+      await held;
+      blocked.close();
+      const info = String(await client.call("INFO", "latencystats"));
+      const lines = info.split("\r\n").filter((line) => line.startsWith("latency_percentiles_usec_"));
+      const shape = lines.map((line) => line.replace(/=\d+\.\d{3}/g, "=<usec>")).sort();
+      const histogram = (await client.call("LATENCY", "HISTOGRAM", "set", "blpop", "config", "nosuch")) as unknown[];
+      const calls: string[] = [];
+      for (let i = 0; i < histogram.length; i += 2) calls.push(`${histogram[i]} ${(histogram[i + 1] as unknown[])[1]}`);
+      await client.call("CONFIG", "SET", "latency-tracking", "no");
+      const hidden = String(await client.call("INFO", "latencystats")).trim();
+      await client.call("CONFIG", "SET", "latency-tracking", "yes");
+      await client.call("CONFIG", "RESETSTAT");
+      const afterReset = await client.call("LATENCY", "HISTOGRAM", "set");
+      await client.call("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9");
+      seen.push([shape, calls.sort(), hidden, afterReset]);
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[0]![1]).toEqual(["blpop 1", "config|get 1", "config|resetstat 1", "set 5"]);
+    expect(seen[0]![0]).toContain("latency_percentiles_usec_set:p0=<usec>,p50=<usec>,p99.9=<usec>");
+  });
+
   test("keys do not expire while clients are paused: they read as missing and are deleted after", async () => {
     const seen: string[][] = [];
     for (const port of [pair().bunker.port, pair().redis.port]) {
