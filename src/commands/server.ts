@@ -16,6 +16,8 @@ import { valueEncoding } from "../db/values.ts";
 import { computeDatasetDigest, computeValueDigest, digestToHex } from "../db/digest.ts";
 import { globMatch } from "../util/glob.ts";
 import type { LatencyHistogram } from "../latency-histogram.ts";
+import { latencyDoctor, latencyGraph } from "../latency.ts";
+import { readFileSync } from "node:fs";
 import { keyToBytes } from "../db/bytes.ts";
 
 // ---- INFO ------------------------------------------------------------------------
@@ -999,6 +1001,39 @@ function latencyHistogram(client: Client, argv: Uint8Array[]): void {
   for (const [command, histogram] of chosen) replyCommandHistogram(client, command, histogram);
 }
 
+function latencyGraphCommand(client: Client, argv: Uint8Array[]): void {
+  const name = bytesToKey(argv[2]!);
+  const event = client.server.latency.events.get(name);
+  if (event === undefined) {
+    replyError(client, `ERR No samples available for event '${asCText(argv[2]!)}'`);
+    return;
+  }
+  client.reply.verbatim(latencyGraph(name, event));
+}
+
+/** AnonHugePages of this process in kB (0 where /proc cannot tell). */
+function anonHugePagesKb(): number {
+  try {
+    const match = /^AnonHugePages:\s+(\d+) kB/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
+    return match === null ? 0 : Number(match[1]);
+  } catch {
+    return 0;
+  }
+}
+
+function latencyDoctorCommand(client: Client): void {
+  const server = client.server;
+  const config = server.config;
+  const report = latencyDoctor(server.latency.events, {
+    threshold: server.latency.threshold,
+    slowlogSlowerThan: config.getNumber("slowlog-log-slower-than"),
+    hz: config.getNumber("hz"),
+    appendfsync: config.getString("appendfsync"),
+    anonHugePagesKb: anonHugePagesKb(),
+  });
+  client.reply.verbatim(report);
+}
+
 function latencyReset(client: Client, argv: Uint8Array[]): void {
   client.reply.integer(client.server.latency.reset(argv.slice(2).map(bytesToKey)));
 }
@@ -1090,9 +1125,11 @@ export const serverCommands: CommandSpec[] = [
     subcommands: [
       keyless({ name: "latest", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return the latest latency samples for all events.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyLatest }),
       keyless({ name: "history", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return timestamp-latency samples for the event.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistory }),
+      keyless({ name: "doctor", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return a human readable latency analysis report.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyDoctorCommand }),
+      keyless({ name: "graph", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return a latency graph for the event.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyGraphCommand }),
       keyless({ name: "histogram", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "7.0.0", summary: "Return the cumulative distribution of latencies of a subset of commands or all.", complexity: "O(N) where N is the number of commands with latency information being retrieved.", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistogram }),
       keyless({ name: "reset", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Reset latency data for one or more events.", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: latencyReset }),
-      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST", "    Return the latest latency samples for all events.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]", "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.", "    If no commands are specified then all histograms are replied.", "HELP", "    Prints this help."]) }),
+      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR", "    Return a human readable latency analysis report.", "GRAPH <event>", "    Return an ASCII latency graph for the <event> class.", "HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST", "    Return the latest latency samples for all events.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]", "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.", "    If no commands are specified then all histograms are replied.", "HELP", "    Prints this help."]) }),
     ],
   }),
   keyless({ name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "1.0.0", summary: "Listen for all requests received by the server in real time", handler: monitor }),

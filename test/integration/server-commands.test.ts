@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeCommand, freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { latencyGraph } from "../../src/latency.ts";
 import { both, compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair } from "../helpers/differential.ts";
 
 let server: RunningServer;
@@ -587,6 +588,40 @@ d("DEBUG subcommands match Redis", () => {
     expect(replies[0]).toEqual(replies[1]!);
     expect(replies[0]![0]).toBe("-ERR DUMP payload version or checksum are wrong\r\n");
     expect(replies[0]![2]).toBe("+OK\r\n");
+  });
+
+  test("LATENCY GRAPH draws Redis's sparkline; DOCTOR reports every event; RESET ignores case", async () => {
+    const redis = pair().r;
+    await redis.call("LATENCY", "RESET");
+    await redis.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+    // Three spikes in three different seconds (samples of one second merge).
+    for (const seconds of ["0.02", "0.06", "0.04"]) {
+      const before = Number(((await redis.call("TIME")) as string[])[0]);
+      await redis.call("DEBUG", "SLEEP", seconds);
+      await waitFor(async () => Number(((await redis.call("TIME")) as string[])[0]) > before + 1 || null, { what: "the next second" });
+    }
+    let graph = "";
+    let expected = "";
+    for (let attempt = 0; attempt < 5 && (graph === "" || graph !== expected); attempt++) {
+      const now = Number(((await redis.call("TIME")) as string[])[0]);
+      const history = (await redis.call("LATENCY", "HISTORY", "command")) as number[][];
+      graph = String(await redis.call("LATENCY", "GRAPH", "command"));
+      // The labels are ages in seconds: compare only when no second boundary fell in between.
+      if (Number(((await redis.call("TIME")) as string[])[0]) !== now) continue;
+      const max = Number(/all time high (\d+) ms/.exec(graph)![1]);
+      expected = latencyGraph("command", { samples: history.map(([time, latency]) => ({ time: time!, latency: latency! })), max }, now);
+    }
+    expect(graph).toBe(expected);
+    expect(graph.split("\n").length).toBeGreaterThan(6);
+    await redis.call("CONFIG", "SET", "latency-monitor-threshold", "0");
+
+    const bunker = pair().b;
+    await bunker.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+    await bunker.call("DEBUG", "SLEEP", "0.02");
+    expect(String(await bunker.call("LATENCY", "GRAPH", "command"))).toMatch(/^command - high \d+ ms, low \d+ ms \(all time high \d+ ms\)\n-{80}\n/);
+    expect(String(await bunker.call("LATENCY", "DOCTOR"))).toMatch(/^Latency spikes were recorded in this instance:\n\n1\. command: 1 latency spikes \(average \d+ms, mean deviation 0ms, period 1\.00 sec\)\. Worst all time event \d+ms\.\n/);
+    expect(await compareScript(pair(), [["LATENCY", "GRAPH", "nosuch"], ["LATENCY", "RESET", "COMMAND"], ["LATENCY", "GRAPH", "command"], ["LATENCY", "HELP"]])).toEqual([]);
+    await bunker.call("CONFIG", "SET", "latency-monitor-threshold", "0");
   });
 
   test("STRINGMATCH-TEST runs the glob fuzzer to the end", async () => {
