@@ -10,6 +10,7 @@ import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
 import { MODULES_UNSUPPORTED } from "./commands/server.ts";
+import { installCrashHandlers } from "./crash.ts";
 
 const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
        bun run server - (read config from stdin)
@@ -75,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const server = new Server(config, commands);
+  installCrashHandlers(server);
   const cron = new Cron(server);
   server.cron = cron;
   server.writePidFile();

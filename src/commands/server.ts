@@ -18,6 +18,7 @@ import { globMatch } from "../util/glob.ts";
 import type { LatencyHistogram } from "../latency-histogram.ts";
 import { latencyDoctor, latencyGraph } from "../latency.ts";
 import { readFileSync } from "node:fs";
+import { serverPanic } from "../crash.ts";
 import { keyToBytes } from "../db/bytes.ts";
 
 // ---- INFO ------------------------------------------------------------------------
@@ -671,6 +672,8 @@ const DEBUG_HELP = [
   "    Flush the AOF buffers on disk and reload the AOF in memory.",
   "OBJECT <key>",
   "    Show low level info about `key` and associated value.",
+  "PANIC",
+  "    Crash the server simulating a panic.",
   "POPULATE <count> [<prefix>] [<size>]",
   "    Create <count> string keys named key:<num>. If <prefix> is specified then",
   "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -693,6 +696,8 @@ const DEBUG_HELP = [
   "      existing RDB file.",
   "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
   "      file to the database.",
+  "SEGFAULT",
+  "    Crash the server with sigsegv.",
   "SET-ACTIVE-EXPIRE <0|1>",
   "    Setting it to 0 disables expiring keys in background when they are not",
   "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -896,6 +901,11 @@ function debug(client: Client, argv: Uint8Array[]): void {
     client.reply.raw(keyToBytes(`-${bytesToKey(argv[2]!).replace(/[\r\n]/g, " ")}\r\n`));
   } else if (sub === "protocol" && argv.length === 3) {
     debugProtocol(client, argLower(argv[2]!));
+  } else if (sub === "segfault" && argv.length === 2) {
+    // The signal a bad memory access raises, delivered to the crash handler (crash.ts).
+    process.kill(process.pid, "SIGSEGV");
+  } else if (sub === "panic" && argv.length === 2) {
+    serverPanic(server, "DEBUG PANIC called at Unix time " + Math.floor(Date.now() / 1000));
   } else if (sub === "stringmatch-test" && argv.length === 2) {
     stringmatchFuzzTest();
     client.reply.simple("Apparently Redis did not crash: test passed");

@@ -630,6 +630,51 @@ d("DEBUG subcommands match Redis", () => {
   });
 });
 
+d("crash reports", () => {
+  /** Starts a server with DEBUG allowed, runs DEBUG <sub>, and returns how it ended and its log. */
+  async function crashWith(command: string[], sub: string): Promise<{ signal: string | null; log: string[] }> {
+    const port = freePort();
+    const dir = mkdtempSync(join(tmpdir(), "crash-"));
+    const server = await startProcess([...command, "--port", String(port), "--save", "", "--enable-debug-command", "yes"], port, dir);
+    const client = await RawClient.connect(port);
+    await client.call("SET", "k", "v");
+    client.write(encodeCommand(["DEBUG", sub]));
+    await server.exited;
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
+    const log = (await server.finalOutput()).split("\n").map((line) => line.replace(/\r$/, "").replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ [#*] /, ""));
+    return { signal: server.proc.signalCode === null ? null : String(server.proc.signalCode), log };
+  }
+
+  const MARKERS = [
+    "=== REDIS BUG REPORT START: Cut & paste starting from here ===",
+    "------ STACK TRACE ------",
+    "------ INFO OUTPUT ------",
+    "------ CLIENT LIST OUTPUT ------",
+    "=== REDIS BUG REPORT END. Make sure to include from START to END. ===",
+  ];
+
+  test("DEBUG SEGFAULT: the report Redis writes (crashed by signal, stack, INFO, clients), then death by SIGSEGV", async () => {
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const { signal, log } = await crashWith(command, "SEGFAULT");
+      expect(signal).toBe("SIGSEGV");
+      for (const marker of MARKERS) expect(log).toContain(marker);
+      expect(log.some((line) => line.startsWith("Redis 7.0.15 crashed by signal: 11, si_code: "))).toBe(true);
+      expect(log).toContain("db0:keys=1,expires=0,avg_ttl=0");
+    }
+  });
+
+  test("DEBUG PANIC: Guru Meditation with the place it was called from, the report, then SIGABRT", async () => {
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const { signal, log } = await crashWith(command, "PANIC");
+      expect(signal).toBe("SIGABRT");
+      for (const marker of MARKERS) expect(log).toContain(marker);
+      expect(log).toContain("!!! Software Failure. Press left mouse button to continue");
+      expect(log.some((line) => /^Guru Meditation: DEBUG PANIC called at Unix time \d+ #[\w/]+\.(c|ts):\d+$/.test(line))).toBe(true);
+    }
+  });
+});
+
 describe("process", () => {
   test("--help and --version", () => {
     const help = Bun.spawnSync([process.execPath, MAIN, "--help"]);
