@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
     logger.warning(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  logger.notice(`Running mode=standalone, port=${server.port}.`);
+  redisAsciiArt(config, server.port);
   logger.warning("Server initialized");
   // moduleLoadFromQueue: a module that cannot load stops the server, as on Redis.
   const moduleToLoad = config.moduleLoadQueue[0];
@@ -109,3 +109,28 @@ async function main(argv: string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2));
+
+/**
+ * The start-up banner where Redis shows its ASCII logo: on a terminal with the log on
+ * standard output, or with always-show-logo yes. It carries the lines scripts that
+ * start servers wait for ("Port: ...", "PID: ..."); elsewhere one log line says the same.
+ */
+function redisAsciiArt(config: Config, port: number): void {
+  const showLogo = config.getBool("always-show-logo") || (config.getString("logfile") === "" && process.stdout.isTTY === true);
+  if (!showLogo) {
+    logger.notice(`Running mode=standalone, port=${port}.`);
+    return;
+  }
+  logger.raw(
+    [
+      "",
+      "     ____              __                 Bunker " + BUNKER_VERSION + " (Redis " + REDIS_VERSION + ") 64 bit",
+      "    / __ )__  ______  / /_____  _____",
+      "   / __  / / / / __ \\/ //_/ _ \\/ ___/     Running in standalone mode",
+      "  / /_/ / /_/ / / / / ,< /  __/ /         Port: " + port,
+      " /_____/\\__,_/_/ /_/_/|_|\\___/_/          PID: " + process.pid,
+      "",
+      "",
+    ].join("\n"),
+  );
+}

@@ -452,7 +452,7 @@ d("server command errors match Redis", () => {
   });
 });
 
-d("MODULE: none loaded, none loadable, Redis's replies", () => {
+d("MODULE (none loaded, none loadable) and start-up, as Redis", () => {
   const modulePair = usePair(["--enable-module-command", "local"]);
   const pair = usePair();
   test("LIST, HELP, LOAD, LOADEX, UNLOAD, and the protected-command check", async () => {
@@ -486,6 +486,22 @@ d("MODULE: none loaded, none loadable, Redis's replies", () => {
     rmSync(dir, { recursive: true, force: true });
     expect(lines[0]).toEqual(lines[1]!);
     expect(lines[0]).toEqual(["# Can't load module from /nonexistent/module.so: server aborting"]);
+  });
+
+  test("always-show-logo: a banner with the Port: and PID: lines Redis's logo carries", async () => {
+    const found: string[][] = [];
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const port = freePort();
+      const dir = mkdtempSync(join(tmpdir(), "logo-"));
+      const server = await startProcess([...command, "--port", String(port), "--save", "", "--always-show-logo", "yes"], port, dir);
+      await server.waitForOutput(/PID: \d+/);
+      const output = server.output();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+      found.push([/Port: (\d+)/.exec(output)?.[1] ?? "", /PID: (\d+)/.exec(output)?.[1] ?? "", String(/Running mode=/.test(output))]);
+      expect(found.at(-1)!.slice(0, 2)).toEqual([String(port), String(server.proc.pid)]);
+    }
+    expect(found[0]![2]).toBe(found[1]![2]!);
   });
 
   test("port 0 without a unix socket: nowhere to listen, exit 1", () => {
