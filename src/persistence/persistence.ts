@@ -354,6 +354,7 @@ export class Persistence {
     const now = Date.now();
     const keyLoadDelay = config.getNumber("key-load-delay");
     const dropExpired = !flags.aofPreamble;
+    let emptyKeysSkipped = 0;
     try {
       const decoder = RdbDecoder.fromSource(fileByteSource(path), {
         ...this.loadLimits(),
@@ -396,13 +397,21 @@ export class Persistence {
           this.rdbLastLoadKeysLoaded++;
           return true;
         },
+        // An empty collection in a file (old Redis bugs wrote some) is left out, as Redis does.
+        onEmptyKeySkipped: (_dbIndex, keyBytes) => {
+          if (emptyKeysSkipped++ < 10) logger.warning(`rdbLoadObject skipping empty key: ${bytesToKey(keyBytes)}`);
+        },
         onProgress: async (bytesRead) => {
           onProgress(bytesRead);
           // Let the event loop run: clients get -LOADING, INFO works.
           await new Promise<void>((resolve) => setImmediate(resolve));
         },
       });
-      logger.notice(`Done loading RDB, keys loaded: ${this.rdbLastLoadKeysLoaded}, keys expired: ${this.rdbLastLoadKeysExpired}.`);
+      if (emptyKeysSkipped > 0) {
+        logger.warning(
+          `Done loading RDB, keys loaded: ${this.rdbLastLoadKeysLoaded}, keys expired: ${this.rdbLastLoadKeysExpired}, empty keys skipped: ${emptyKeysSkipped}.`,
+        );
+      } else logger.notice(`Done loading RDB, keys loaded: ${this.rdbLastLoadKeysLoaded}, keys expired: ${this.rdbLastLoadKeysExpired}.`);
       return summary;
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
