@@ -4,11 +4,17 @@
 // single change can be compared before/after with little noise (the machine is shared).
 //
 //   bun scripts/hotpath-bench.ts [--pipeline 16] [--requests 2000000] [--only set,get]
-//                                [--clients 1] [--aof always|everysec|no]
+//                                [--clients 1] [--aof always|everysec|no] [--range 100000]
 //
-// Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them
-// (keys drawn from 100k, as redis-benchmark -r would not: it uses key:__rand_int__
-// without -r, i.e. one key; here a small key set keeps the keyspace realistic).
+// Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them.
+// `__rand_int__` in a request becomes a number below --range, 12 digits zero-padded,
+// as redis-benchmark -r writes it (so `hset` grows one hash to ~100k fields, as the
+// -r 100000 runs in bench.ts do). The digits are written over the placeholder in each
+// read's copy of the chunk, as redis-benchmark rewrites its buffer: a few ns per
+// request, the same before and after a change. --range 0 keeps the literal `__rand_int__`
+// (one key, redis-benchmark without -r). Tests that pop or read a collection (lpop,
+// spop, zpopmin, lrange_100...) run against what the earlier tests of the same run
+// pushed: put them after the pushes in --only, as redis-benchmark orders them.
 // The socket is a stub whose write() takes everything.
 //
 // --aof runs with appendonly yes and that appendfsync policy, the AOF in a temp dir
@@ -39,6 +45,19 @@ const ONLY = option("only", "ping,set,get,incr,mset");
 const ROUNDS = Number(option("rounds", "3"));
 const CLIENTS = Math.max(1, Number(option("clients", "1")));
 const AOF = option("aof", "");
+const RANGE = Number(option("range", "100000"));
+const RAND_PLACEHOLDER = "__rand_int__";
+
+/** Writes a fresh 12-digit number below RANGE over each placeholder, as redis-benchmark's randomizeClientKey. */
+function randomizeKeys(chunk: Uint8Array, positions: readonly number[]): void {
+  for (const at of positions) {
+    let n = Math.floor(Math.random() * RANGE);
+    for (let i = at + RAND_PLACEHOLDER.length - 1; i >= at; i--) {
+      chunk[i] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  }
+}
 
 function resp(...parts: string[]): string {
   let out = `*${parts.length}\r\n`;
@@ -59,9 +78,22 @@ const requests: Record<string, () => string> = {
     for (let i = 0; i < 10; i++) parts.push("key:__rand_int__", VALUE);
     return resp(...parts);
   },
+  // redis-benchmark's collection tests, with its keys and arguments.
   lpush: () => resp("LPUSH", "mylist", VALUE),
+  rpush: () => resp("RPUSH", "mylist", VALUE),
+  lpop: () => resp("LPOP", "mylist"),
+  rpop: () => resp("RPOP", "mylist"),
+  sadd: () => resp("SADD", "myset", "element:__rand_int__"),
+  spop: () => resp("SPOP", "myset"),
   hset: () => resp("HSET", "myhash", "element:__rand_int__", VALUE),
   zadd: () => resp("ZADD", "myzset", "0", "element:__rand_int__"),
+  zpopmin: () => resp("ZPOPMIN", "myzset"),
+  lrange_100: () => resp("LRANGE", "mylist", "0", "99"),
+  // Reads of one member of a large collection, which redis-benchmark does not test.
+  hget: () => resp("HGET", "myhash", "element:__rand_int__"),
+  sismember: () => resp("SISMEMBER", "myset", "element:__rand_int__"),
+  zscore: () => resp("ZSCORE", "myzset", "element:__rand_int__"),
+  zrank: () => resp("ZRANK", "myzset", "element:__rand_int__"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
 };
@@ -99,13 +131,19 @@ for (const name of ONLY.split(",")) {
   if (make === undefined) throw new Error(`unknown test ${name}`);
   const text = make().repeat(PIPELINE);
   const chunk = Buffer.from(text, "latin1");
+  const placeholders: number[] = [];
+  for (let at = text.indexOf(RAND_PLACEHOLDER); RANGE > 0 && at >= 0; at = text.indexOf(RAND_PLACEHOLDER, at + 1)) placeholders.push(at);
   const turns = Math.ceil(REQUESTS / (PIPELINE * CLIENTS));
   const results: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = performance.now();
     for (let i = 0; i < turns; i++) {
       // Bun hands every data callback a fresh buffer; copy so the parser may keep it.
-      for (let c = 0; c < CLIENTS; c++) server.onData(clients[c]!, new Uint8Array(chunk));
+      for (let c = 0; c < CLIENTS; c++) {
+        const read = new Uint8Array(chunk);
+        if (placeholders.length > 0) randomizeKeys(read, placeholders);
+        server.onData(clients[c]!, read);
+      }
       // The server's before-reply stage is an immediate queued during the reads: it runs
       // before this one, as in Bun's loop after a poll (fsync completions run too).
       if (AOF !== "") await new Promise<void>((resolve) => setImmediate(resolve));

@@ -18,7 +18,7 @@
 // (lpValidateIntegrity with deep=1, used by redis-check-rdb and by
 // `sanitize-dump-payload yes`).
 
-import { parseInteger } from "./bytes.ts";
+import { integerBytes, parseInteger } from "./bytes.ts";
 import { RdbFormatError } from "../persistence/rdb/errors.ts";
 
 /** A decoded listpack element: a byte string, or an integer stored in an integer encoding. */
@@ -555,4 +555,336 @@ const asciiEncoder = new TextEncoder();
 /** The bytes an element stands for: a string as is, an integer as its decimal text (a fresh array). */
 export function listpackEntryBytes(entry: ListpackEntry): Uint8Array {
   return entry instanceof Uint8Array ? entry : asciiEncoder.encode(entry.toString());
+}
+
+// ---------------------------------------------------------------------------------
+// In-memory listpacks: small hashes, sorted sets and list nodes live as these bytes
+// ---------------------------------------------------------------------------------
+//
+// A collection kept as one listpack costs one typed array for all its elements, where
+// an object per element costs ~60 bytes before its first byte (keytable.ts). Edits
+// work where the bytes lie, as listpack.c does: an insert moves the tail right, a
+// delete moves it left. The array has spare room past lpBytes(lp) so that growing
+// one entry at a time does not reallocate each time; a grown copy is returned when
+// the room runs out, so every editing call returns the listpack to keep.
+//
+// Offsets (`p`) point at an entry's encoding byte, as listpack.c's `unsigned char *p`
+// does; an edit at p leaves every offset before p valid and moves the ones after it.
+
+/** An element to store: a binary string (one char per byte), bytes, or an int64. */
+export type ListpackElement = string | Uint8Array | number | bigint;
+
+export const LP_BEFORE = 0;
+export const LP_AFTER = 1;
+export const LP_REPLACE = 2;
+export type ListpackWhere = typeof LP_BEFORE | typeof LP_AFTER | typeof LP_REPLACE;
+
+const EMPTY_LISTPACK_BYTES = HEADER_SIZE + 1;
+/** Smallest spare room a grown listpack gets, and the part of its size added on growth. */
+const MIN_GROWTH = 16;
+
+// What prepareElement found: the element as an integer entry (preparedInteger not
+// null) or a string entry, and the entry's size with its backlen. Module state, safe
+// as such: every caller reads it right after preparing and before calling out.
+let preparedInteger: number | bigint | null = null;
+let preparedEncodingSize = 0;
+let preparedSize = 0;
+
+function prepareElement(element: ListpackElement): void {
+  let integer: number | bigint | null = null;
+  let stringLength = 0;
+  if (typeof element === "string") {
+    stringLength = element.length;
+    if (stringLength <= 20) integer = parseIntegerKey(element);
+  } else if (element instanceof Uint8Array) {
+    stringLength = element.length;
+    if (stringLength <= 20) integer = parseInteger(element);
+  } else {
+    if (typeof element === "number" ? !Number.isSafeInteger(element) : element < INT64_MIN || element > INT64_MAX) {
+      throw new RangeError(`listpack integer out of range: ${element}`);
+    }
+    integer = element;
+  }
+  preparedInteger = integer;
+  preparedEncodingSize = integer !== null ? integerEncodingSize(integer) : stringEncodingSize(stringLength);
+  preparedSize = preparedEncodingSize + (preparedEncodingSize <= 127 ? 1 : backlenSize(preparedEncodingSize));
+}
+
+/** Writes the prepared element at `at` (encoding, payload and backlen). */
+function writePreparedElement(lp: Uint8Array, at: number, element: ListpackElement): void {
+  const encodingSize = preparedEncodingSize;
+  if (preparedInteger !== null) {
+    writeInteger(lp, at, preparedInteger, encodingSize);
+    lp[at + encodingSize] = encodingSize;
+    return;
+  }
+  const length = typeof element === "string" || element instanceof Uint8Array ? element.length : 0;
+  let payloadAt: number;
+  if (length < 64) {
+    lp[at] = ENCODING_6BIT_STR | length;
+    payloadAt = at + 1;
+  } else if (length < 4096) {
+    lp[at] = ENCODING_12BIT_STR | (length >> 8);
+    lp[at + 1] = length & 0xff;
+    payloadAt = at + 2;
+  } else {
+    lp[at] = ENCODING_32BIT_STR;
+    writeUint32LE(lp, at + 1, length);
+    payloadAt = at + 5;
+  }
+  if (typeof element === "string") {
+    for (let i = 0; i < length; i++) lp[payloadAt + i] = element.charCodeAt(i);
+  } else if (length < 32) {
+    const bytes = element as Uint8Array;
+    for (let i = 0; i < length; i++) lp[payloadAt + i] = bytes[i]!;
+  } else {
+    lp.set(element as Uint8Array, payloadAt);
+  }
+  writeBacklen(lp, payloadAt + length, encodingSize);
+}
+
+/** Bytes `element` takes as a listpack entry, backlen included. */
+export function lpElementSize(element: ListpackElement): number {
+  prepareElement(element);
+  return preparedSize;
+}
+
+/** An empty listpack with room for `capacity` bytes in all. */
+export function lpNew(capacity: number = 32): Uint8Array {
+  const lp = new Uint8Array(capacity > EMPTY_LISTPACK_BYTES ? capacity : EMPTY_LISTPACK_BYTES);
+  lp[0] = EMPTY_LISTPACK_BYTES;
+  lp[HEADER_SIZE] = END_MARKER;
+  return lp;
+}
+
+/** lpBytes: the listpack's size, header and terminator included (the array may be longer). */
+export function lpBytes(lp: Uint8Array): number {
+  return readUint32LE(lp, 0);
+}
+
+function setTotalBytes(lp: Uint8Array, total: number): void {
+  writeUint32LE(lp, 0, total);
+}
+
+function headerCount(lp: Uint8Array): number {
+  return lp[4]! | (lp[5]! << 8);
+}
+
+function setHeaderCount(lp: Uint8Array, count: number): void {
+  lp[4] = count & 0xff;
+  lp[5] = count >> 8;
+}
+
+/** lpLength: the element count; a header that says "unknown" is recounted and fixed when it can be. */
+export function lpLength(lp: Uint8Array): number {
+  const declared = headerCount(lp);
+  if (declared !== UNKNOWN_ELEMENT_COUNT) return declared;
+  let count = 0;
+  for (let p = HEADER_SIZE; lp[p] !== END_MARKER; p = readListpackEntry(lp, p).next) count++;
+  if (count < UNKNOWN_ELEMENT_COUNT) setHeaderCount(lp, count);
+  return count;
+}
+
+export function lpFirst(lp: Uint8Array): number {
+  return lp[HEADER_SIZE] === END_MARKER ? -1 : HEADER_SIZE;
+}
+
+export function lpNext(lp: Uint8Array, p: number): number {
+  const next = readListpackEntry(lp, p).next;
+  return lp[next] === END_MARKER ? -1 : next;
+}
+
+export function lpPrev(lp: Uint8Array, p: number): number {
+  if (p <= HEADER_SIZE) return -1;
+  const entryLength = decodeBacklen(lp, p - 1);
+  return p - entryLength - backlenSize(entryLength);
+}
+
+export function lpLast(lp: Uint8Array): number {
+  const terminator = lpBytes(lp) - 1;
+  return terminator === HEADER_SIZE ? -1 : lpPrev(lp, terminator);
+}
+
+/** lpSeek: the entry at `index` (negative counts from the end), -1 when out of range. */
+export function lpSeek(lp: Uint8Array, index: number): number {
+  const count = lpLength(lp);
+  if (index < 0) index += count;
+  if (index < 0 || index >= count) return -1;
+  // Walk from the nearer end, as lpSeek does.
+  if (index <= count >> 1) {
+    let p = HEADER_SIZE;
+    for (let i = 0; i < index; i++) p = readListpackEntry(lp, p).next;
+    return p;
+  }
+  let p = lpLast(lp);
+  for (let i = count - 1; i > index; i--) p = lpPrev(lp, p);
+  return p;
+}
+
+/** lpGet: the entry at p, in the shared view (see ListpackEntryView). */
+export function lpGet(lp: Uint8Array, p: number): ListpackEntryView {
+  return readListpackEntry(lp, p);
+}
+
+/** The entry at p as a binary string (an integer as its decimal text). */
+export function lpGetKey(lp: Uint8Array, p: number): string {
+  const view = readListpackEntry(lp, p);
+  if (view.stringStart < 0) return view.bigInteger !== null ? view.bigInteger.toString() : String(view.integer);
+  return Buffer.prototype.latin1Slice.call(lp, view.stringStart, view.stringStart + view.stringLength) as string;
+}
+
+/** The entry at p as a fresh array (an integer as its decimal text). */
+export function lpGetBytes(lp: Uint8Array, p: number): Uint8Array {
+  const view = readListpackEntry(lp, p);
+  if (view.stringStart >= 0) return lp.slice(view.stringStart, view.stringStart + view.stringLength);
+  if (view.bigInteger !== null) return asciiEncoder.encode(view.bigInteger.toString());
+  return integerBytes(view.integer);
+}
+
+// The search key of lpFind and the comparisons, parsed once per call as lpFind does.
+let keyInteger: number | bigint | null = null;
+
+function entryEqualsKey(lp: Uint8Array, view: ListpackEntryView, key: string): boolean {
+  if (view.stringStart < 0) {
+    if (keyInteger === null) return false;
+    return view.bigInteger !== null ? view.bigInteger === keyInteger : view.integer === keyInteger;
+  }
+  const length = view.stringLength;
+  if (length !== key.length) return false;
+  const start = view.stringStart;
+  for (let i = 0; i < length; i++) if (lp[start + i] !== key.charCodeAt(i)) return false;
+  return true;
+}
+
+/** True when the entry at p stands for the binary string `key` (Redis's lpCompare). */
+export function lpEntryEqualsKey(lp: Uint8Array, p: number, key: string): boolean {
+  keyInteger = key.length <= 20 ? parseIntegerKey(key) : null;
+  return entryEqualsKey(lp, readListpackEntry(lp, p), key);
+}
+
+/** True when the entry at p stands for `bytes`. */
+export function lpEntryEqualsBytes(lp: Uint8Array, p: number, bytes: Uint8Array): boolean {
+  const view = readListpackEntry(lp, p);
+  if (view.stringStart < 0) {
+    if (bytes.length > 20) return false;
+    const integer = parseInteger(bytes);
+    if (integer === null) return false;
+    return view.bigInteger !== null ? view.bigInteger === integer : view.integer === integer;
+  }
+  const length = view.stringLength;
+  if (length !== bytes.length) return false;
+  const start = view.stringStart;
+  for (let i = 0; i < length; i++) if (lp[start + i] !== bytes[i]) return false;
+  return true;
+}
+
+/** memcmp order of the entry at p (as text) against the binary string `key`: <0, 0 or >0. */
+export function lpCompareKey(lp: Uint8Array, p: number, key: string): number {
+  const view = readListpackEntry(lp, p);
+  if (view.stringStart < 0) {
+    // Binary strings compare in memcmp order with JS's < when one char is one byte.
+    const text = view.bigInteger !== null ? view.bigInteger.toString() : String(view.integer);
+    return text < key ? -1 : text > key ? 1 : 0;
+  }
+  const length = view.stringLength;
+  const start = view.stringStart;
+  const common = length < key.length ? length : key.length;
+  for (let i = 0; i < common; i++) {
+    const difference = lp[start + i]! - key.charCodeAt(i);
+    if (difference !== 0) return difference;
+  }
+  return length - key.length;
+}
+
+/**
+ * lpFind: from the entry at p, the first entry equal to `key`, comparing one entry
+ * and skipping `skip` (a hash's values, a zset's scores); -1 when there is none.
+ */
+export function lpFind(lp: Uint8Array, p: number, key: string, skip: number): number {
+  if (p < 0) return -1;
+  keyInteger = key.length <= 20 ? parseIntegerKey(key) : null;
+  let skipped = 0;
+  while (lp[p] !== END_MARKER) {
+    const view = readListpackEntry(lp, p);
+    if (skipped === 0) {
+      if (entryEqualsKey(lp, view, key)) return p;
+      skipped = skip;
+    } else {
+      skipped--;
+    }
+    p = view.next;
+  }
+  return -1;
+}
+
+/** `lp` with room for `total` bytes: itself, or a grown copy of its first `used` bytes. */
+function ensureRoom(lp: Uint8Array, used: number, total: number): Uint8Array {
+  if (total <= lp.length) return lp;
+  const grown = new Uint8Array(total + Math.max(MIN_GROWTH, total >> 2));
+  grown.set(lp.subarray(0, used));
+  return grown;
+}
+
+/**
+ * lpInsert: stores `element` before or after the entry at p, or in its place. p may
+ * be the terminator's offset (lpBytes(lp) - 1) with LP_BEFORE, which appends.
+ * Returns the listpack to keep (lp, or a grown copy when it ran out of room).
+ */
+export function lpInsert(lp: Uint8Array, p: number, element: ListpackElement, where: ListpackWhere): Uint8Array {
+  const total = lpBytes(lp);
+  let replacedSize = 0;
+  if (where === LP_AFTER) p = readListpackEntry(lp, p).next;
+  else if (where === LP_REPLACE) replacedSize = readListpackEntry(lp, p).next - p;
+  prepareElement(element);
+  const size = preparedSize;
+  const newTotal = total + size - replacedSize;
+  if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
+  const out = ensureRoom(lp, total, newTotal);
+  if (size !== replacedSize) out.copyWithin(p + size, p + replacedSize, total);
+  writePreparedElement(out, p, element);
+  setTotalBytes(out, newTotal);
+  if (replacedSize === 0) {
+    const count = headerCount(out);
+    if (count !== UNKNOWN_ELEMENT_COUNT) setHeaderCount(out, count + 1);
+  }
+  return out;
+}
+
+export function lpAppend(lp: Uint8Array, element: ListpackElement): Uint8Array {
+  return lpInsert(lp, lpBytes(lp) - 1, element, LP_BEFORE);
+}
+
+export function lpPrepend(lp: Uint8Array, element: ListpackElement): Uint8Array {
+  return lpInsert(lp, HEADER_SIZE, element, LP_BEFORE);
+}
+
+export function lpReplace(lp: Uint8Array, p: number, element: ListpackElement): Uint8Array {
+  return lpInsert(lp, p, element, LP_REPLACE);
+}
+
+/** lpDeleteRange: removes `count` entries from p on (fewer when the listpack ends first). */
+export function lpDeleteRange(lp: Uint8Array, p: number, count: number): Uint8Array {
+  let end = p;
+  let removed = 0;
+  while (removed < count && lp[end] !== END_MARKER) {
+    end = readListpackEntry(lp, end).next;
+    removed++;
+  }
+  if (removed === 0) return lp;
+  const total = lpBytes(lp);
+  lp.copyWithin(p, end, total);
+  setTotalBytes(lp, total - (end - p));
+  const declared = headerCount(lp);
+  if (declared !== UNKNOWN_ELEMENT_COUNT) setHeaderCount(lp, declared - removed);
+  return lp;
+}
+
+export function lpDelete(lp: Uint8Array, p: number): Uint8Array {
+  return lpDeleteRange(lp, p, 1);
+}
+
+/** The listpack in an array of exactly its size (after loading, or when much was deleted). */
+export function lpShrinkToFit(lp: Uint8Array): Uint8Array {
+  const total = lpBytes(lp);
+  return total === lp.length ? lp : lp.slice(0, total);
 }
