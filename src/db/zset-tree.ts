@@ -354,6 +354,29 @@ export class ZsetTree {
     if (leaf.count > LEAF_CAPACITY) this.splitLeaf(leaf);
   }
 
+  /** Puts an element smaller than every other first (a load from the highest element down: no search). */
+  prepend(score: number, slot: number): void {
+    let node = this.root;
+    let depth = 0;
+    while (!node.isLeaf) {
+      this.pathNodes[depth] = node;
+      this.pathIndexes[depth++] = 0;
+      node = node.children[0]!;
+    }
+    this.pathDepth = depth;
+    const leaf = node;
+    const count = leaf.count;
+    leaf.scores.copyWithin(1, 0, count);
+    leaf.slots.copyWithin(1, 0, count);
+    leaf.scores[0] = score;
+    leaf.slots[0] = slot;
+    leaf.count = count + 1;
+    this.elements++;
+    for (let d = 0; d < depth; d++) this.pathNodes[d]!.sizes[this.pathIndexes[d]!]!++;
+    if (count === 0) this.refreshMaxOnPath(score, slot);
+    if (leaf.count > LEAF_CAPACITY) this.splitLeaf(leaf);
+  }
+
   /** Removes (score, member), which must be present (its slot still valid); returns its slot. */
   remove(score: number, member: string): number {
     const leaf = this.descendToKey(score, member);
@@ -608,6 +631,21 @@ export class ZsetTree {
     }
     left.count = keep;
     right.count = count + n;
+  }
+
+  /** Bytes of the typed arrays and node objects (measurements; object sizes are JSC's, roughly). */
+  memoryBytes(): number {
+    let total = 0;
+    const visit = (node: TreeNode): void => {
+      if (node.isLeaf) {
+        total += (LEAF_CAPACITY + 1) * 12 + 160;
+        return;
+      }
+      total += (INNER_CAPACITY + 1) * 16 + node.count * 8 + 200;
+      for (let i = 0; i < node.count; i++) visit(node.children[i]!);
+    };
+    visit(this.root);
+    return total;
   }
 
   /** Checks every invariant (tests): order, counts, separators, fill, links. */
