@@ -320,7 +320,36 @@ export class ZsetTree {
   /** Inserts (score, slot); `member` is the slot's member, which must not be in the tree. */
   insert(score: number, slot: number, member: string): void {
     const leaf = this.descendToKey(score, member);
-    const index = this.leafLowerBound(leaf, score, member);
+    this.insertAt(leaf, this.leafLowerBound(leaf, score, member), score, slot);
+  }
+
+  /** Appends an element larger than every other (a conversion in order: no search). */
+  append(score: number, slot: number): void {
+    const leaf = this.descendToEdge(true);
+    this.insertAt(leaf, leaf.count, score, slot);
+  }
+
+  /** Puts an element smaller than every other first (a load from the highest element down: no search). */
+  prepend(score: number, slot: number): void {
+    this.insertAt(this.descendToEdge(false), 0, score, slot);
+  }
+
+  /** Descends to the first or the last leaf, recording the path. */
+  private descendToEdge(last: boolean): Leaf {
+    let node = this.root;
+    let depth = 0;
+    while (!node.isLeaf) {
+      const index = last ? node.count - 1 : 0;
+      this.pathNodes[depth] = node;
+      this.pathIndexes[depth++] = index;
+      node = node.children[index]!;
+    }
+    this.pathDepth = depth;
+    return node;
+  }
+
+  /** Puts (score, slot) at `index` of the leaf the recorded path ends at, and splits the leaf if full. */
+  private insertAt(leaf: Leaf, index: number, score: number, slot: number): void {
     const count = leaf.count;
     if (index < count) {
       leaf.scores.copyWithin(index + 1, index, count);
@@ -332,48 +361,6 @@ export class ZsetTree {
     this.elements++;
     for (let depth = 0; depth < this.pathDepth; depth++) this.pathNodes[depth]!.sizes[this.pathIndexes[depth]!]!++;
     if (index === count) this.refreshMaxOnPath(score, slot);
-    if (leaf.count > LEAF_CAPACITY) this.splitLeaf(leaf);
-  }
-
-  /** Appends an element larger than every other (a load in order: no search). */
-  append(score: number, slot: number): void {
-    let node = this.root;
-    let depth = 0;
-    while (!node.isLeaf) {
-      this.pathNodes[depth] = node;
-      this.pathIndexes[depth++] = node.count - 1;
-      node = node.children[node.count - 1]!;
-    }
-    this.pathDepth = depth;
-    const leaf = node;
-    leaf.scores[leaf.count] = score;
-    leaf.slots[leaf.count++] = slot;
-    this.elements++;
-    for (let d = 0; d < depth; d++) this.pathNodes[d]!.sizes[this.pathIndexes[d]!]!++;
-    this.refreshMaxOnPath(score, slot);
-    if (leaf.count > LEAF_CAPACITY) this.splitLeaf(leaf);
-  }
-
-  /** Puts an element smaller than every other first (a load from the highest element down: no search). */
-  prepend(score: number, slot: number): void {
-    let node = this.root;
-    let depth = 0;
-    while (!node.isLeaf) {
-      this.pathNodes[depth] = node;
-      this.pathIndexes[depth++] = 0;
-      node = node.children[0]!;
-    }
-    this.pathDepth = depth;
-    const leaf = node;
-    const count = leaf.count;
-    leaf.scores.copyWithin(1, 0, count);
-    leaf.slots.copyWithin(1, 0, count);
-    leaf.scores[0] = score;
-    leaf.slots[0] = slot;
-    leaf.count = count + 1;
-    this.elements++;
-    for (let d = 0; d < depth; d++) this.pathNodes[d]!.sizes[this.pathIndexes[d]!]!++;
-    if (count === 0) this.refreshMaxOnPath(score, slot);
     if (leaf.count > LEAF_CAPACITY) this.splitLeaf(leaf);
   }
 

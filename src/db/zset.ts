@@ -279,11 +279,22 @@ export class RedisZSet {
     return this.dict!.find(member) >= 0;
   }
 
-  /** Ascending (score, then member bytes). */
+  /** Ascending (score, then member bytes); the set must not change while it runs. */
   *[Symbol.iterator](): Iterator<[member: string, score: number]> {
-    const items: ScoredMember[] = [];
-    this.forEachAscending((member, score) => items.push([member, score]));
-    yield* items;
+    const lp = this.lp;
+    if (lp !== null) {
+      let p = LISTPACK_FIRST_ENTRY;
+      while (lp[p] !== LISTPACK_END) {
+        const member = lpGetKey(lp, p);
+        const view = readListpackEntry(lp, after(lp, p));
+        const score = scoreOfEntry(lp, view);
+        p = view.next;
+        yield [member, score];
+      }
+      return;
+    }
+    const dict = this.dict!;
+    for (const cursor = this.tree!.cursorAt(0); cursor.valid; cursor.next()) yield [dict.keyAt(cursor.slot), cursor.score];
   }
 
   /** Calls `visit` for every element in ascending order. */
@@ -323,11 +334,10 @@ export class RedisZSet {
     this.tree!.forEach((score, slot) => visit(dict.keyAt(slot), score), true);
   }
 
-  /** Descending, as an iterator. */
+  /** Descending, as an iterator (tests). */
   *descending(): Generator<[member: string, score: number], void, undefined> {
-    const items: ScoredMember[] = [];
-    this.forEachDescending((member, score) => items.push([member, score]));
-    yield* items;
+    const size = this.size;
+    for (let rank = size - 1; rank >= 0; rank -= 64) yield* this.rangeByRank(Math.max(0, rank - 63), rank).reverse();
   }
 
   // ---- changes ----
