@@ -42,6 +42,7 @@ import {
   lpInsert,
   lpSeek,
   lpShrinkToFit,
+  lpSkip,
   readListpackEntry,
   type ListpackEntryView,
 } from "./listpack.ts";
@@ -94,9 +95,7 @@ function scoreAt(lp: Uint8Array, p: number): number {
 }
 
 /** Offset of the entry after the one at `p` (the terminator's after the last). */
-function after(lp: Uint8Array, p: number): number {
-  return readListpackEntry(lp, p).next;
-}
+const after = lpSkip;
 
 /** A bound of a ZRANGEBYLEX-style range: '-' / '+' (infinity -1 / 1), '[x' or '(x'. */
 export interface LexBound {
