@@ -542,14 +542,10 @@ export class RedisZSet {
     let rank: number;
     const lp = this.lp;
     if (lp !== null) {
+      const found = lpFind(lp, LISTPACK_FIRST_ENTRY, member, 1);
+      if (found < 0) return undefined;
       rank = 0;
-      let p = LISTPACK_FIRST_ENTRY;
-      for (;;) {
-        if (lp[p] === LISTPACK_END) return undefined;
-        if (lpCompareKey(lp, p, member) === 0) break;
-        p = after(lp, after(lp, p));
-        rank++;
-      }
+      for (let p = LISTPACK_FIRST_ENTRY; p !== found; p = after(lp, after(lp, p))) rank++;
     } else {
       const dict = this.dict!;
       const slot = dict.find(member);
