@@ -97,6 +97,19 @@ function scoreAt(lp: Uint8Array, p: number): number {
 /** Offset of the entry after the one at `p` (the terminator's after the last). */
 const after = lpSkip;
 
+// What readPair read. Module state, safe as such: every caller copies both out right
+// after the call, before calling out.
+let pairMember = "";
+let pairScore = 0;
+
+/** Reads the pair whose member entry is at `p` into pairMember/pairScore; returns the next pair's offset. */
+function readPair(lp: Uint8Array, p: number): number {
+  pairMember = lpGetKey(lp, p);
+  const view = readListpackEntry(lp, after(lp, p));
+  pairScore = scoreOfEntry(lp, view);
+  return view.next;
+}
+
 /** A bound of a ZRANGEBYLEX-style range: '-' / '+' (infinity -1 / 1), '[x' or '(x'. */
 export interface LexBound {
   infinity: -1 | 0 | 1;
@@ -282,13 +295,9 @@ export class RedisZSet {
   *[Symbol.iterator](): Iterator<[member: string, score: number]> {
     const lp = this.lp;
     if (lp !== null) {
-      let p = LISTPACK_FIRST_ENTRY;
-      while (lp[p] !== LISTPACK_END) {
-        const member = lpGetKey(lp, p);
-        const view = readListpackEntry(lp, after(lp, p));
-        const score = scoreOfEntry(lp, view);
-        p = view.next;
-        yield [member, score];
+      for (let p = LISTPACK_FIRST_ENTRY; lp[p] !== LISTPACK_END; ) {
+        p = readPair(lp, p);
+        yield [pairMember, pairScore];
       }
       return;
     }
@@ -300,13 +309,9 @@ export class RedisZSet {
   forEachAscending(visit: (member: string, score: number) => void): void {
     const lp = this.lp;
     if (lp !== null) {
-      let p = LISTPACK_FIRST_ENTRY;
-      while (lp[p] !== LISTPACK_END) {
-        const member = lpGetKey(lp, p);
-        const view = readListpackEntry(lp, after(lp, p));
-        const score = scoreOfEntry(lp, view);
-        p = view.next;
-        visit(member, score);
+      for (let p = LISTPACK_FIRST_ENTRY; lp[p] !== LISTPACK_END; ) {
+        p = readPair(lp, p);
+        visit(pairMember, pairScore);
       }
       return;
     }
@@ -560,9 +565,8 @@ export class RedisZSet {
     if (rank < 0 || rank >= this.size) return undefined;
     const lp = this.lp;
     if (lp !== null) {
-      const p = lpSeek(lp, rank * 2);
-      const member = lpGetKey(lp, p);
-      return [member, scoreAt(lp, after(lp, p))];
+      readPair(lp, lpSeek(lp, rank * 2));
+      return [pairMember, pairScore];
     }
     const cursor = this.tree!.cursorAt(rank);
     return [this.dict!.keyAt(cursor.slot), cursor.score];
@@ -585,17 +589,14 @@ export class RedisZSet {
     if (lp !== null) {
       let p = lpSeek(lp, rank * 2);
       while (p >= 0 && count !== 0) {
-        const member = lpGetKey(lp, p);
-        const scoreP = after(lp, p);
-        const score = scoreAt(lp, scoreP);
+        const next = readPair(lp, p);
+        const member = pairMember;
+        const score = pairScore;
         if (inRange !== null && !inRange(member, score)) break;
         out.push([member, score]);
         count--;
         if (reverse) p = p === LISTPACK_FIRST_ENTRY ? -1 : lpPrev(lp, lpPrev(lp, p));
-        else {
-          p = after(lp, scoreP);
-          if (lp[p] === LISTPACK_END) p = -1;
-        }
+        else p = lp[next] === LISTPACK_END ? -1 : next;
       }
       return out;
     }
@@ -867,9 +868,8 @@ export class RedisZSet {
   private visitRandom(visit: (member: string, score: number) => void): void {
     const lp = this.lp;
     if (lp !== null) {
-      const p = lpSeek(lp, Math.floor(Math.random() * (lpLength(lp) >>> 1)) * 2);
-      const member = lpGetKey(lp, p);
-      visit(member, scoreAt(lp, after(lp, p)));
+      readPair(lp, lpSeek(lp, Math.floor(Math.random() * (lpLength(lp) >>> 1)) * 2));
+      visit(pairMember, pairScore);
       return;
     }
     const dict = this.dict!;
@@ -926,8 +926,8 @@ export class RedisZSet {
       handles[j] = handles[i]!;
       handles[i] = handle;
       if (lp !== null) {
-        const member = lpGetKey(lp, handle);
-        visit(member, scoreAt(lp, after(lp, handle)));
+        readPair(lp, handle);
+        visit(pairMember, pairScore);
       } else {
         visit(this.dict!.keyAt(handle), this.dict!.scoreAt(handle));
       }
