@@ -9,6 +9,7 @@ import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
+import { MODULES_UNSUPPORTED } from "./commands/server.ts";
 
 const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
        bun run server - (read config from stdin)
@@ -67,6 +68,12 @@ async function main(argv: string[]): Promise<void> {
     logger.warning("Warning: no config file specified, using the default config. In order to specify a config file use bun run server /path/to/redis.conf");
   } else logger.notice("Configuration loaded");
 
+  // Server.listen() takes port 0 as "any free port" (in-process tests use it); the
+  // server binary is Redis's: port 0 and no unix socket means nowhere to listen.
+  if (config.getNumber("port") === 0 && config.getString("unixsocket") === "") {
+    logger.warning("Configured to not listen anywhere, exiting.");
+    process.exit(1);
+  }
   const server = new Server(config, commands);
   const cron = new Cron(server);
   server.cron = cron;
@@ -79,6 +86,17 @@ async function main(argv: string[]): Promise<void> {
   }
   logger.notice(`Running mode=standalone, port=${server.port}.`);
   logger.warning("Server initialized");
+  // moduleLoadFromQueue: a module that cannot load stops the server, as on Redis.
+  const moduleToLoad = config.moduleLoadQueue[0];
+  if (moduleToLoad !== undefined) {
+    logger.warning(`Module ${moduleToLoad[0]} failed to load: ${MODULES_UNSUPPORTED}`);
+    logger.warning(`Can't load module from ${moduleToLoad[0]}: server aborting`);
+    process.exit(1);
+  }
+  if (config.moduleConfigQueue.size > 0) {
+    logger.warning("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting");
+    process.exit(1);
+  }
   server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
