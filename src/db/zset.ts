@@ -89,6 +89,77 @@ function scoreOfEntry(lp: Uint8Array, view: ListpackEntryView): number {
   return strtodPrefix(lp, from, to, strtodScratch).value;
 }
 
+// Walks that only compare (zzlInsert's search for its place) need not convert every
+// text score exactly: strtod here costs ~10x glibc's. A plain decimal ([-]digits[.digits]
+// [e[+-]digits], what %.17g writes) is first read approximately, in doubles (off by a
+// few ulps at most); only a value within a relative 1e-12 of the one compared against
+// is converted exactly. Anything else (inf, spaces, hex) goes the exact way.
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** An approximation of a plain decimal's value within a few ulps, or NaN for any other text. */
+function approximateDecimal(lp: Uint8Array, from: number, to: number): number {
+  let i = from;
+  const negative = lp[i] === 45; /* - */
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let exponent = 0;
+  for (; i < to; i++) {
+    const c = lp[i]! - 48;
+    if (c < 0 || c > 9) break;
+    mantissa = mantissa * 10 + c;
+    digits++;
+  }
+  if (i < to && lp[i] === 46 /* . */) {
+    for (i++; i < to; i++) {
+      const c = lp[i]! - 48;
+      if (c < 0 || c > 9) break;
+      mantissa = mantissa * 10 + c;
+      digits++;
+      exponent--;
+    }
+  }
+  if (digits === 0 || digits > 19) return NaN;
+  if (i < to && (lp[i] === 101 || lp[i] === 69) /* e E */) {
+    i++;
+    let sign = 1;
+    if (lp[i] === 45 || lp[i] === 43) sign = lp[i++] === 45 ? -1 : 1;
+    let value = 0;
+    let expDigits = 0;
+    for (; i < to && expDigits < 4; i++, expDigits++) {
+      const c = lp[i]! - 48;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+    }
+    if (expDigits === 0) return NaN;
+    exponent += sign * value;
+  }
+  if (i !== to || exponent < -280 || exponent > 280) return NaN;
+  let value = mantissa;
+  while (exponent > 22) {
+    value *= 1e22;
+    exponent -= 22;
+  }
+  while (exponent < -22) {
+    value /= 1e22;
+    exponent += 22;
+  }
+  value = exponent >= 0 ? value * POWERS_OF_TEN[exponent]! : value / POWERS_OF_TEN[-exponent]!;
+  return negative ? -value : value;
+}
+
+/** The sign of (the entry's score - score), as scoreOfEntry would give it, converting exactly only when close. */
+function compareEntryScore(lp: Uint8Array, view: ListpackEntryView, score: number): number {
+  if (view.stringStart >= 0 && view.stringLength > 0) {
+    const approximate = approximateDecimal(lp, view.stringStart, view.stringStart + view.stringLength);
+    const margin = 1e-12 * Math.abs(score);
+    if (approximate - score > margin && Number.isFinite(score)) return 1;
+    if (score - approximate > margin && Number.isFinite(score)) return -1;
+  }
+  const elementScore = scoreOfEntry(lp, view);
+  return elementScore > score ? 1 : elementScore < score ? -1 : 0;
+}
+
 /** The score of the pair whose score entry is at `p`. */
 function scoreAt(lp: Uint8Array, p: number): number {
   return scoreOfEntry(lp, readListpackEntry(lp, p));
@@ -407,9 +478,9 @@ export class RedisZSet {
     let p = LISTPACK_FIRST_ENTRY;
     while (lp[p] !== LISTPACK_END) {
       const view = readListpackEntry(lp, after(lp, p));
-      const elementScore = scoreOfEntry(lp, view);
+      const order = compareEntryScore(lp, view, score);
       const next = view.next;
-      if (elementScore > score || (elementScore === score && lpCompareKey(lp, p, member) > 0)) break;
+      if (order > 0 || (order === 0 && lpCompareKey(lp, p, member) > 0)) break;
       p = next;
     }
     lp = lpInsert(lp, p, member, LP_BEFORE);
