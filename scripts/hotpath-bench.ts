@@ -88,6 +88,9 @@ const requests: Record<string, () => string> = {
   hset: () => resp("HSET", "myhash", "element:__rand_int__", VALUE),
   zadd: () => resp("ZADD", "myzset", "0", "element:__rand_int__"),
   zpopmin: () => resp("ZPOPMIN", "myzset"),
+  // ZADD with a random score (a leaderboard), and the first elements by rank.
+  zadd_rand: () => resp("ZADD", "myzset", "__rand_int__", "element:__rand_int__"),
+  zrange_10: () => resp("ZRANGE", "myzset", "0", "10"),
   lrange_100: () => resp("LRANGE", "mylist", "0", "99"),
   // Reads of one member of a large collection, which redis-benchmark does not test.
   hget: () => resp("HGET", "myhash", "element:__rand_int__"),
