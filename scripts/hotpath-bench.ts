@@ -4,13 +4,17 @@
 // single change can be compared before/after with little noise (the machine is shared).
 //
 //   bun scripts/hotpath-bench.ts [--pipeline 16] [--requests 2000000] [--only set,get]
-//                                (collections: hset-small,hget-small,hset-big,hget-big,
-//                                 sadd-small,sismember-small,sadd-big,sismember-big)
-//                                [--clients 1] [--aof always|everysec|no]
+//                                [--clients 1] [--aof always|everysec|no] [--range 100000]
 //
-// Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them
-// (keys drawn from 100k, as redis-benchmark -r would not: it uses key:__rand_int__
-// without -r, i.e. one key; here a small key set keeps the keyspace realistic).
+// Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them.
+// `__rand_int__` in a request becomes a number below --range, 12 digits zero-padded,
+// as redis-benchmark -r writes it (so `hset` grows one hash to ~100k fields, as the
+// -r 100000 runs in bench.ts do). The digits are written over the placeholder in each
+// read's copy of the chunk, as redis-benchmark rewrites its buffer: a few ns per
+// request, the same before and after a change. --range 0 keeps the literal `__rand_int__`
+// (one key, redis-benchmark without -r). Tests that pop or read a collection (lpop,
+// spop, zpopmin, lrange_100...) run against what the earlier tests of the same run
+// pushed: put them after the pushes in --only, as redis-benchmark orders them.
 // The socket is a stub whose write() takes everything.
 //
 // --aof runs with appendonly yes and that appendfsync policy, the AOF in a temp dir
@@ -41,6 +45,33 @@ const ONLY = option("only", "ping,set,get,incr,mset");
 const ROUNDS = Number(option("rounds", "3"));
 const CLIENTS = Math.max(1, Number(option("clients", "1")));
 const AOF = option("aof", "");
+const RANGE = Number(option("range", "100000"));
+const RAND_PLACEHOLDER = "__rand_int__";
+/**
+ * A member of a small collection: one of 10 canonical integers (1000000000..1000000009),
+ * so a key gets a 10-field listpack hash or a 10-member intset.
+ */
+const SMALL_PLACEHOLDER = "__rand10__";
+
+/** Writes one of the 10 small-collection members over each SMALL_PLACEHOLDER. */
+function randomizeSmall(chunk: Uint8Array, positions: readonly number[]): void {
+  for (const at of positions) {
+    chunk[at] = 49;
+    for (let i = 1; i < SMALL_PLACEHOLDER.length - 1; i++) chunk[at + i] = 48;
+    chunk[at + SMALL_PLACEHOLDER.length - 1] = 48 + Math.floor(Math.random() * 10);
+  }
+}
+
+/** Writes a fresh 12-digit number below RANGE over each placeholder, as redis-benchmark's randomizeClientKey. */
+function randomizeKeys(chunk: Uint8Array, positions: readonly number[]): void {
+  for (const at of positions) {
+    let n = Math.floor(Math.random() * RANGE);
+    for (let i = at + RAND_PLACEHOLDER.length - 1; i >= at; i--) {
+      chunk[i] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  }
+}
 
 function resp(...parts: string[]): string {
   let out = `*${parts.length}\r\n`;
@@ -61,39 +92,33 @@ const requests: Record<string, () => string> = {
     for (let i = 0; i < 10; i++) parts.push("key:__rand_int__", VALUE);
     return resp(...parts);
   },
+  // redis-benchmark's collection tests, with its keys and arguments.
   lpush: () => resp("LPUSH", "mylist", VALUE),
+  rpush: () => resp("RPUSH", "mylist", VALUE),
+  lpop: () => resp("LPOP", "mylist"),
+  rpop: () => resp("RPOP", "mylist"),
+  sadd: () => resp("SADD", "myset", "element:__rand_int__"),
+  spop: () => resp("SPOP", "myset"),
   hset: () => resp("HSET", "myhash", "element:__rand_int__", VALUE),
   zadd: () => resp("ZADD", "myzset", "0", "element:__rand_int__"),
+  zpopmin: () => resp("ZPOPMIN", "myzset"),
+  // ZADD with a random score (a leaderboard), and the first elements by rank.
+  zadd_rand: () => resp("ZADD", "myzset", "__rand_int__", "element:__rand_int__"),
+  zrange_10: () => resp("ZRANGE", "myzset", "0", "10"),
+  lrange_100: () => resp("LRANGE", "mylist", "0", "99"),
+  // Reads of one member of a large collection, which redis-benchmark does not test.
+  hget: () => resp("HGET", "myhash", "element:__rand_int__"),
+  sismember: () => resp("SISMEMBER", "myset", "element:__rand_int__"),
+  zscore: () => resp("ZSCORE", "myzset", "element:__rand_int__"),
+  zrank: () => resp("ZRANK", "myzset", "element:__rand_int__"),
+  // Small collections (run with --range 1000: 1000 keys of 10 fields or members each).
+  hset_small: () => resp("HSET", "hsmall:__rand_int__", "field:__rand10__", VALUE),
+  hget_small: () => resp("HGET", "hsmall:__rand_int__", "field:__rand10__"),
+  sadd_small: () => resp("SADD", "ssmall:__rand_int__", "__rand10__"),
+  sismember_small: () => resp("SISMEMBER", "ssmall:__rand_int__", "__rand10__"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
 };
-
-// Collection cases: __small__ is a key of 1000 (each collection 10 fields or members: a
-// listpack hash, an intset), __field__/__member__ a random one of them; __big__ cases hit
-// one collection of 100k (a hashtable). Reads run after their collections are filled.
-// Each round cycles through COLLECTION_CHUNKS chunks with different random draws.
-const COLLECTION_CHUNKS = 64;
-const BIG = 100_000;
-const collectionRequests: Record<string, { make: (draw: (n: number) => number) => string; fill?: string }> = {
-  "hset-small": { make: (d) => resp("HSET", `hsmall:${d(1000)}`, `field:${d(10)}`, "value-of-twenty-byte") },
-  "hget-small": { make: (d) => resp("HGET", `hsmall:${d(1000)}`, `field:${d(10)}`), fill: "hset-small" },
-  "hset-big": { make: (d) => resp("HSET", "hbig", `field:${d(BIG)}`, "value-of-twenty-byte") },
-  "hget-big": { make: (d) => resp("HGET", "hbig", `field:${d(BIG)}`), fill: "hset-big" },
-  "sadd-small": { make: (d) => resp("SADD", `ssmall:${d(1000)}`, String(d(10))) },
-  "sismember-small": { make: (d) => resp("SISMEMBER", `ssmall:${d(1000)}`, String(d(10))), fill: "sadd-small" },
-  "sadd-big": { make: (d) => resp("SADD", "sbig", `member:${d(BIG)}`) },
-  "sismember-big": { make: (d) => resp("SISMEMBER", "sbig", `member:${d(BIG)}`), fill: "sadd-big" },
-};
-
-/** Every field or member a fill case can draw, written once (so reads find a full collection). */
-function fillRequests(name: string): string[] {
-  const out: string[] = [];
-  if (name === "hset-small") for (let k = 0; k < 1000; k++) for (let f = 0; f < 10; f++) out.push(resp("HSET", `hsmall:${k}`, `field:${f}`, "value-of-twenty-byte"));
-  if (name === "hset-big") for (let f = 0; f < BIG; f++) out.push(resp("HSET", "hbig", `field:${f}`, "value-of-twenty-byte"));
-  if (name === "sadd-small") for (let k = 0; k < 1000; k++) for (let m = 0; m < 10; m++) out.push(resp("SADD", `ssmall:${k}`, String(m)));
-  if (name === "sadd-big") for (let m = 0; m < BIG; m++) out.push(resp("SADD", "sbig", `member:${m}`));
-  return out;
-}
 
 const table = new CommandTable();
 registerAllCommands(table);
@@ -123,37 +148,27 @@ for (let id = 1; id <= CLIENTS; id++) {
 
 server.onData(clients[0]!, Buffer.from(resp("SCRIPT", "LOAD", EVALSHA_SCRIPT), "latin1"));
 
-let seed = 1;
-/** A fixed-seed draw in [0, n), so before/after runs draw the same requests. */
-const draw = (n: number): number => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed % n;
-};
-
 for (const name of ONLY.split(",")) {
-  const collectionCase = collectionRequests[name];
   const make = requests[name];
-  if (make === undefined && collectionCase === undefined) throw new Error(`unknown test ${name}`);
-  if (collectionCase?.fill !== undefined) {
-    const fill = fillRequests(collectionCase.fill);
-    for (let i = 0; i < fill.length; i += 1000) server.onData(clients[0]!, Buffer.from(fill.slice(i, i + 1000).join(""), "latin1"));
-  }
-  const chunks: Buffer[] = [];
-  if (collectionCase !== undefined) {
-    for (let c = 0; c < COLLECTION_CHUNKS; c++) {
-      let text = "";
-      for (let i = 0; i < PIPELINE; i++) text += collectionCase.make(draw);
-      chunks.push(Buffer.from(text, "latin1"));
-    }
-  } else chunks.push(Buffer.from(make!().repeat(PIPELINE), "latin1"));
+  if (make === undefined) throw new Error(`unknown test ${name}`);
+  const text = make().repeat(PIPELINE);
+  const chunk = Buffer.from(text, "latin1");
+  const placeholders: number[] = [];
+  for (let at = text.indexOf(RAND_PLACEHOLDER); RANGE > 0 && at >= 0; at = text.indexOf(RAND_PLACEHOLDER, at + 1)) placeholders.push(at);
+  const smallPlaceholders: number[] = [];
+  for (let at = text.indexOf(SMALL_PLACEHOLDER); at >= 0; at = text.indexOf(SMALL_PLACEHOLDER, at + 1)) smallPlaceholders.push(at);
   const turns = Math.ceil(REQUESTS / (PIPELINE * CLIENTS));
   const results: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = performance.now();
     for (let i = 0; i < turns; i++) {
-      const chunk = chunks[i % chunks.length]!;
       // Bun hands every data callback a fresh buffer; copy so the parser may keep it.
-      for (let c = 0; c < CLIENTS; c++) server.onData(clients[c]!, new Uint8Array(chunk));
+      for (let c = 0; c < CLIENTS; c++) {
+        const read = new Uint8Array(chunk);
+        if (placeholders.length > 0) randomizeKeys(read, placeholders);
+        if (smallPlaceholders.length > 0) randomizeSmall(read, smallPlaceholders);
+        server.onData(clients[c]!, read);
+      }
       // The server's before-reply stage is an immediate queued during the reads: it runs
       // before this one, as in Bun's loop after a poll (fsync completions run too).
       if (AOF !== "") await new Promise<void>((resolve) => setImmediate(resolve));
