@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { KeyOrderIndex, RedisHash } from "../../src/db/hash.ts";
+import { RedisHash } from "../../src/db/hash.ts";
 import { bytesToKey, bytesToText, textToBytes } from "../../src/db/bytes.ts";
 import { encodeListpack, validateListpack } from "../../src/db/listpack.ts";
 import { seededRandom } from "../helpers/random.ts";
@@ -240,74 +240,5 @@ describe("RedisHash", () => {
       expect(copy.encoding).toBe(encoding);
       expect(pairsOf(copy)).toEqual(Array.from({ length: 10 }, (_, i) => [`f${i}`, `v${i}`]));
     }
-  });
-});
-
-describe("KeyOrderIndex", () => {
-  test("cursors stay valid across compaction", () => {
-    const live = new Set<string>();
-    for (let i = 0; i < 200; i++) live.add(`k${i}`);
-    const index = new KeyOrderIndex((key) => live.has(key), live);
-    const first = index.scan(0, 10);
-    expect(first.keys).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
-    // Remove most keys, including ones already returned: this compacts the slots.
-    for (let i = 0; i < 190; i++) {
-      if (i >= 10 && i < 20) continue;
-      live.delete(`k${i}`);
-      index.noteRemoved(`k${i}`);
-    }
-    expect(index.slotCount).toBeLessThan(200);
-    const rest = index.scan(first.cursor, 100);
-    expect(rest.cursor).toBe(0);
-    const expected = [...Array.from({ length: 10 }, (_, i) => `k${i + 10}`), ...Array.from({ length: 10 }, (_, i) => `k${i + 190}`)];
-    expect(rest.keys).toEqual(expected);
-    expect(index.size).toBe(20);
-  });
-
-  test("SCAN guarantee under heavy churn with compactions", () => {
-    let state = 12345;
-    const random = () => {
-      state = (state * 1103515245 + 12345) & 0x7fffffff;
-      return state / 0x80000000;
-    };
-    const live = new Set<string>();
-    const index = new KeyOrderIndex((key) => live.has(key), []);
-    const add = (key: string) => {
-      if (!live.has(key)) {
-        live.add(key);
-        index.noteAdded(key);
-      }
-    };
-    const remove = (key: string) => {
-      if (live.delete(key)) index.noteRemoved(key);
-    };
-    for (let i = 0; i < 300; i++) add(`stable${i}`);
-    for (let i = 0; i < 3000; i++) add(`churn${i}`);
-    let compactions = 0;
-    let previousSlots = index.slotCount;
-    const seen = new Set<string>();
-    let cursor = 0;
-    do {
-      const page = index.scan(cursor, 40);
-      for (const key of page.keys) {
-        expect(live.has(key)).toBe(true);
-        seen.add(key);
-      }
-      cursor = page.cursor;
-      for (let k = 0; k < 120; k++) remove(`churn${Math.floor(random() * 3000)}`);
-      for (let k = 0; k < 30; k++) add(`churn${Math.floor(random() * 3000)}`);
-      if (index.slotCount < previousSlots) compactions++;
-      previousSlots = index.slotCount;
-      expect(index.size).toBe(live.size);
-    } while (cursor !== 0);
-    expect(compactions).toBeGreaterThan(0);
-    for (let i = 0; i < 300; i++) expect(seen.has(`stable${i}`)).toBe(true);
-  });
-
-  test("scan with a stale or invented cursor never throws and ends", () => {
-    const live = new Set(["a", "b", "c"]);
-    const index = new KeyOrderIndex((key) => live.has(key), live);
-    expect(index.scan(999_999, 10)).toEqual({ cursor: 0, keys: [] });
-    expect(index.scan(2, 10).keys).toEqual(["b", "c"]);
   });
 });
