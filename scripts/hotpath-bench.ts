@@ -47,6 +47,7 @@ function resp(...parts: string[]): string {
 }
 
 const VALUE = "x".repeat(3); // redis-benchmark's default -d 3
+const BIG_LIST = 100_000;
 const EVALSHA_SCRIPT = "return redis.call('incr', KEYS[1])";
 const EVALSHA_SCRIPT_SHA = createHash("sha1").update(EVALSHA_SCRIPT).digest("hex");
 const requests: Record<string, () => string> = {
@@ -60,6 +61,14 @@ const requests: Record<string, () => string> = {
     return resp(...parts);
   },
   lpush: () => resp("LPUSH", "mylist", VALUE),
+  // The list tests work on "biglist", filled to BIG_LIST elements before each round
+  // (pops get enough more that the list never drops below that).
+  rpush: () => resp("RPUSH", "biglist", VALUE),
+  lpop: () => resp("LPOP", "biglist"),
+  rpop: () => resp("RPOP", "biglist"),
+  lrange100: () => resp("LRANGE", "biglist", "0", "99"),
+  lrange600: () => resp("LRANGE", "biglist", "0", "599"),
+  lindex: () => resp("LINDEX", "biglist", String(BIG_LIST / 2)),
   hset: () => resp("HSET", "myhash", "element:__rand_int__", VALUE),
   zadd: () => resp("ZADD", "myzset", "0", "element:__rand_int__"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
@@ -94,6 +103,16 @@ for (let id = 1; id <= CLIENTS; id++) {
 
 server.onData(clients[0]!, Buffer.from(resp("SCRIPT", "LOAD", EVALSHA_SCRIPT), "latin1"));
 
+/** Empties "biglist" and pushes `length` elements of 16-32 bytes (the values LRANGE replies). */
+function fillBigList(length: number): void {
+  server.onData(clients[0]!, Buffer.from(resp("DEL", "biglist"), "latin1"));
+  for (let pushed = 0; pushed < length; ) {
+    const parts = ["RPUSH", "biglist"];
+    for (let i = 0; i < 1000 && pushed < length; i++, pushed++) parts.push(`element:${pushed}:`.padEnd(16 + (pushed % 17), "v"));
+    server.onData(clients[0]!, Buffer.from(resp(...parts), "latin1"));
+  }
+}
+
 for (const name of ONLY.split(",")) {
   const make = requests[name];
   if (make === undefined) throw new Error(`unknown test ${name}`);
@@ -102,6 +121,7 @@ for (const name of ONLY.split(",")) {
   const turns = Math.ceil(REQUESTS / (PIPELINE * CLIENTS));
   const results: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
+    if (make().includes("biglist")) fillBigList(name === "lpop" || name === "rpop" ? BIG_LIST + turns * PIPELINE * CLIENTS : BIG_LIST);
     const start = performance.now();
     for (let i = 0; i < turns; i++) {
       // Bun hands every data callback a fresh buffer; copy so the parser may keep it.

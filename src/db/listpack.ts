@@ -888,3 +888,23 @@ export function lpShrinkToFit(lp: Uint8Array): Uint8Array {
   const total = lpBytes(lp);
   return total === lp.length ? lp : lp.slice(0, total);
 }
+
+/**
+ * lpMerge: one listpack holding `first`'s entries then `second`'s (quicklist merges two
+ * small neighbour nodes with it). `first` is extended in place when it has the room,
+ * otherwise a copy is made; `second` is left as it was.
+ */
+export function lpMerge(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const firstTotal = lpBytes(first);
+  const secondTotal = lpBytes(second);
+  const secondEntries = secondTotal - EMPTY_LISTPACK_BYTES;
+  const newTotal = firstTotal + secondEntries;
+  if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
+  const count = lpLength(first) + lpLength(second);
+  const out = ensureRoom(first, firstTotal, newTotal);
+  // The first's terminator is overwritten by the second's entries, whose own terminator follows.
+  out.set(second.subarray(HEADER_SIZE, secondTotal), firstTotal - 1);
+  setTotalBytes(out, newTotal);
+  setHeaderCount(out, count < UNKNOWN_ELEMENT_COUNT ? count : UNKNOWN_ELEMENT_COUNT);
+  return out;
+}

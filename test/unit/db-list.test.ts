@@ -80,11 +80,11 @@ describe("RedisList commands' helpers", () => {
     expect(list.length).toBe(6);
   });
 
-  test("insertAtIndex at both ends and in the middle", () => {
+  test("insert at both ends and in the middle", () => {
     const list = RedisList.fromValues(["a", "c"].map(b));
-    list.insertAtIndex(1, b("b"));
-    list.insertAtIndex(0, b("start"));
-    list.insertAtIndex(4, b("end"));
+    list.insert(b("c"), b("b"), true);
+    list.insert(b("a"), b("start"), true);
+    list.insert(b("c"), b("end"), false);
     expect(texts(list)).toEqual(["start", "a", "b", "c", "end"]);
   });
 
@@ -282,7 +282,7 @@ describe("RedisList at scale", () => {
     // ~4k node hops per access; an O(n) scan would take minutes here.
     expect(performance.now() - started).toBeLessThan(3000);
     // Middle inserts split nodes and keep order.
-    list.insertAtIndex(500_000, b("inserted"));
+    list.insert(b("middle"), b("inserted"), true);
     expect(bytesToText(list.at(500_000)!)).toBe("inserted");
     expect(bytesToText(list.at(500_001)!)).toBe("middle");
     expect(list.length).toBe(1_000_001);
