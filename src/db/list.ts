@@ -280,7 +280,9 @@ export class RedisList {
     const node = this.locate(index);
     if (node === null) return undefined;
     const lp = this.readable(node);
-    return lpGetBytes(lp, lpSeek(lp, this.locatedOffset));
+    const value = lpGetBytes(lp, lpSeek(lp, this.locatedOffset));
+    this.doneReading(node);
+    return value;
   }
 
   /** LINDEX: the element at `index` as a bulk reply; false (nothing written) when out of range. */
@@ -289,6 +291,7 @@ export class RedisList {
     if (node === null) return false;
     const lp = this.readable(node);
     writeEntryReply(sink, lp, lpSeek(lp, this.locatedOffset));
+    this.doneReading(node);
     return true;
   }
 
@@ -309,6 +312,7 @@ export class RedisList {
           count--;
           if (lp[p] === LISTPACK_END) break;
         }
+        this.doneReading(node);
         node = node.next;
         offset = 0;
       } else {
@@ -317,6 +321,7 @@ export class RedisList {
           count--;
           p = lpPrev(lp, p);
         }
+        this.doneReading(node);
         node = node.prev;
         offset = node === null ? 0 : node.count - 1;
       }
@@ -333,12 +338,14 @@ export class RedisList {
       for (let node = this.head; node !== null; node = node.next) {
         const lp = this.readable(node);
         for (let p = lpFirst(lp); p >= 0 && lp[p] !== LISTPACK_END; ) p = visitEntry(visit, lp, p);
+        this.doneReading(node);
       }
       return;
     }
     for (let node = this.tail; node !== null; node = node.prev) {
       const lp = this.readable(node);
       for (let p = lpLast(lp); p >= 0; p = lpPrev(lp, p)) visitEntry(visit, lp, p);
+      this.doneReading(node);
     }
   }
 
@@ -368,15 +375,14 @@ export class RedisList {
     let offset = this.locatedOffset;
     while (node !== null) {
       const lp = this.readable(node);
-      if (!reverse) {
-        for (let p = lpSeek(lp, offset); p >= 0; p = lpNext(lp, p)) yield lpGetBytes(lp, p);
-        node = node.next;
-        offset = 0;
-      } else {
-        for (let p = lpSeek(lp, offset); p >= 0; p = lpPrev(lp, p)) yield lpGetBytes(lp, p);
-        node = node.prev;
-        offset = -1;
+      try {
+        for (let p = lpSeek(lp, offset); p >= 0; p = reverse ? lpPrev(lp, p) : lpNext(lp, p)) yield lpGetBytes(lp, p);
+      } finally {
+        // Also when the consumer stops early, as Redis's iterator release does.
+        this.doneReading(node);
       }
+      node = reverse ? node.prev : node.next;
+      offset = reverse ? -1 : 0;
     }
   }
 
@@ -400,18 +406,26 @@ export class RedisList {
     for (let node = reverse ? this.tail : this.head; node !== null; node = reverse ? node.prev : node.next) {
       const lp = this.readable(node);
       for (let p = reverse ? lpLast(lp) : lpFirst(lp); p >= 0; p = reverse ? lpPrev(lp, p) : lpNext(lp, p)) {
-        if (maxLen !== 0 && compared >= maxLen) return out;
+        // lposCommand reads the element past MAXLEN before it stops.
+        if (maxLen !== 0 && compared >= maxLen) {
+          this.doneReading(node);
+          return out;
+        }
         compared++;
         if (lpEntryEqualsBytes(lp, p, value)) {
           if (toSkip > 0) {
             toSkip--;
           } else {
             out.push(index);
-            if (count !== 0 && out.length >= count) return out;
+            if (count !== 0 && out.length >= count) {
+              this.doneReading(node);
+              return out;
+            }
           }
         }
         index += step;
       }
+      this.doneReading(node);
     }
     return out;
   }
@@ -448,6 +462,7 @@ export class RedisList {
         this.insertAt(node, offset, p, value, !before);
         return this.total;
       }
+      this.doneReading(node);
     }
     return -1;
   }
@@ -466,7 +481,8 @@ export class RedisList {
       let lp = this.readable(node);
       let matches = false;
       for (let p = lpFirst(lp); p >= 0 && !matches; p = lpNext(lp, p)) matches = lpEntryEqualsBytes(lp, p, value);
-      if (matches) {
+      if (!matches) this.doneReading(node);
+      else {
         if (node.compressed) {
           node.entry = lp;
           node.compressed = false;
@@ -500,7 +516,14 @@ export class RedisList {
         }
         this.total -= before - node.count;
         node.entry = lp;
-        this.afterDeletion(node);
+        if (node.count === 0) {
+          this.deleteNode(node);
+          // Redis's iterator has moved on to the following node, which its release compresses.
+          if (removed >= limit && following !== null) this.compressAround(following);
+        } else {
+          this.updateSize(node);
+          this.compress(node);
+        }
       }
       node = following;
     }
@@ -644,9 +667,24 @@ export class RedisList {
       this.deleteNode(node);
       return;
     }
+    this.updateSize(node);
+    this.recompressOnly(node);
+  }
+
+  /** A raw node's sz after deletions, with its array shrunk when they left it mostly empty. */
+  private updateSize(node: QuicklistNode): void {
     node.sz = lpBytes(node.entry);
     if (node.entry.length > node.sz * SHRINK_RATIO + SHRINK_SLACK) node.entry = lpShrinkToFit(node.entry);
-    this.recompressOnly(node);
+  }
+
+  /**
+   * What releasing Redis's iterator does to a node it read (quicklistCompress): a node
+   * it found compressed is compressed again, which leaves it as it was; a raw one gets
+   * __quicklistCompress, which compresses it if it lies deeper than the depth (a node
+   * can be raw there: one too small to compress when it was last tried, then grown).
+   */
+  private doneReading(node: QuicklistNode): void {
+    if (this.compressDepth !== 0 && !node.compressed) this.compressAround(node);
   }
 
   /** quicklistDelRange for 0 <= start: removes `count` elements from `start` on. */
@@ -655,6 +693,8 @@ export class RedisList {
     let extent = count > this.total - start ? this.total - start : count;
     let node = this.locate(start);
     let offset = this.locatedOffset;
+    // quicklistDelRange releases the iterator it located the start with.
+    if (node !== null) this.compressAround(node);
     while (extent > 0 && node !== null) {
       const next: QuicklistNode | null = node.next;
       let deleted: number;
