@@ -224,8 +224,7 @@ function popGeneric(client: Client, argv: Uint8Array[], end: ListEnd): void {
     return;
   }
   if (!hasCount) {
-    const value = end === "left" ? list.popHead()! : list.popTail()!;
-    client.reply.bulk(value);
+    list.popInto(client.reply, end === "left");
     elementsRemoved(client, key, end, list, 1);
     return;
   }
@@ -543,10 +542,9 @@ function serveBlockedPop(client: Client, readyKey: string, end: ListEnd, count: 
     alsoPropagate(client, popRangeWithKey(client, readyKey, list, end, count));
     return true;
   }
-  const value = end === "left" ? list.popHead()! : list.popTail()!;
   client.reply.arrayHeader(2);
   client.reply.bulk(keyToBytes(readyKey));
-  client.reply.bulk(value);
+  list.popInto(client.reply, end === "left");
   // The push that fed this client counted the change.
   keyChanged(client, NOTIFY_LIST, popEvent(end), readyKey, 0);
   deleteIfEmpty(client, readyKey, list);
@@ -572,10 +570,9 @@ function blockingPopGeneric(client: Client, keys: Uint8Array[], end: ListEnd, ti
       propagateAs(client, () => replicated);
       return;
     }
-    const value = end === "left" ? list.popHead()! : list.popTail()!;
     client.reply.arrayHeader(2);
     client.reply.bulk(keyBytes);
-    client.reply.bulk(value);
+    list.popInto(client.reply, end === "left");
     elementsRemoved(client, key, end, list, 1);
     propagateAs(client, () => [popCommand(end), keyBytes]);
     return;

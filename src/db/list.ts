@@ -176,8 +176,14 @@ function sizeMeetsOptimizationRequirement(sz: number, fill: number): boolean {
 }
 
 export class RedisList {
-  readonly type = "list" as const;
-  readonly encoding = "quicklist" as const;
+  // On the prototype, not in every list: a small list is a few objects and these would
+  // be two more fields in each.
+  get type(): "list" {
+    return "list";
+  }
+  get encoding(): "quicklist" {
+    return "quicklist";
+  }
   /** list-max-listpack-size when the list was made (quicklistSetFill clamps it). */
   readonly fill: number;
   /** list-compress-depth when the list was made: nodes kept raw at each end, 0 = no compression. */
@@ -271,6 +277,16 @@ export class RedisList {
     const value = lpGetBytes(node.entry, p);
     this.deleteEntry(node, p);
     return value;
+  }
+
+  /** LPOP/RPOP without a count: the end element as a bulk reply, then removed (no copy made). */
+  popInto(sink: BulkReplySink, fromHead: boolean): boolean {
+    const node = fromHead ? this.head : this.tail;
+    if (node === null) return false;
+    const p = fromHead ? lpFirst(node.entry) : lpLast(node.entry);
+    writeEntryReply(sink, node.entry, p);
+    this.deleteEntry(node, p);
+    return true;
   }
 
   // ---- reads ------------------------------------------------------------------------
