@@ -579,6 +579,17 @@ export class RedisList {
     this.nodes = 0;
   }
 
+  /** DEBUG OBJECT's quicklist fields, as debug.c writes them (with their leading space). */
+  debugObjectFields(): string {
+    let uncompressed = 0;
+    for (let node = this.head; node !== null; node = node.next) uncompressed += node.sz;
+    const average = (this.total / this.nodes).toFixed(2);
+    return (
+      ` ql_nodes:${this.nodes} ql_avg_node:${average === "NaN" ? "-nan" : average} ql_listpack_max:${this.fill}` +
+      ` ql_compressed:${this.compressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${uncompressed}`
+    );
+  }
+
   // ---- RDB ----------------------------------------------------------------------------
 
   /**

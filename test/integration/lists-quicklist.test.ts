@@ -73,6 +73,9 @@ describe.skipIf(!haveRedis)("quicklist nodes match Redis 7.0 (DUMP payloads)", (
       expect(mismatches.slice(0, 5)).toEqual([]);
       // The script must have built a list of many nodes, or it compared little.
       expect(Number(await r.call("LLEN", "ql"))).toBeGreaterThan(100);
+      // DEBUG OBJECT's serialized length and quicklist fields (ql_nodes ... ql_uncompressed_size).
+      const fields = (reply: unknown) => String(reply).replace(/^.*(serializedlength:\d+).* lru_seconds_idle:\d+/, "$1");
+      expect(fields(await b.call("DEBUG", "OBJECT", "ql"))).toBe(fields(await r.call("DEBUG", "OBJECT", "ql")));
     }, 60_000);
   }
 

@@ -217,6 +217,19 @@ export class ByteWriter {
     this.position = at;
   }
 
+  /** source[start, end), with no view object made while it fits the buffer (a list element in its listpack). */
+  bytesRange(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (length >= 64 || this.position + length > this.buffer.length) {
+      this.bytes(source.subarray(start, end));
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.position;
+    for (let i = start; i < end; i++) buffer[at++] = source[i]!;
+    this.position = at;
+  }
+
   /** A binary string's chars as bytes. */
   latin1(key: string): void {
     const length = key.length;
