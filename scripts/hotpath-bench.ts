@@ -63,6 +63,7 @@ const requests: Record<string, () => string> = {
   lpush: () => resp("LPUSH", "mylist", VALUE),
   // The list tests work on "biglist", filled to BIG_LIST elements before each round
   // (pops get enough more that the list never drops below that).
+  lpushbig: () => resp("LPUSH", "biglist", VALUE),
   rpush: () => resp("RPUSH", "biglist", VALUE),
   lpop: () => resp("LPOP", "biglist"),
   rpop: () => resp("RPOP", "biglist"),

@@ -636,19 +636,21 @@ export class RedisList {
   }
 
   /**
-   * Room for a new end node's listpack: one that replaces a full end node will most
-   * likely fill as that one did, so it gets that size at once instead of growing by
-   * steps; a list's first node starts small.
+   * Room for a new end node's listpack. One that replaces a full end node will most
+   * likely fill as that one did, so it gets its final size at once rather than growing
+   * by steps: the byte limit for a negative fill (a node stops just short of it), the
+   * full node's size for a count. A list's first node starts small.
    */
   private newNodeCapacity(previousEnd: QuicklistNode | null, length: number): number {
     const least = length + 16;
     if (previousEnd === null || previousEnd.sz >= PACKED_THRESHOLD) return least;
-    return previousEnd.sz > least ? previousEnd.sz : least;
+    const expected = this.fill < 0 ? OPTIMIZATION_LEVEL[-this.fill - 1]! : previousEnd.sz;
+    return expected > least ? expected : least;
   }
 
-  /** A node that was an end and no longer is will rarely grow again: drop its spare room. */
+  /** A node that was an end and no longer is will rarely grow again: drop its spare room if it matters. */
   private leaveEnd(node: QuicklistNode): void {
-    if (!node.compressed && node.entry.length !== node.sz) node.entry = lpShrinkToFit(node.entry);
+    if (!node.compressed && node.entry.length - node.sz > (node.sz >> 4) + 32) node.entry = lpShrinkToFit(node.entry);
   }
 
   /** The node's listpack to read: its bytes, or a temporary decompressed copy. */
