@@ -233,30 +233,25 @@ export class RedisList {
 
   /** quicklistPushHead */
   pushHead(value: Uint8Array): void {
-    const head = this.head;
-    if (head !== null && this.allowInsert(head, value.length)) {
-      head.entry = lpPrepend(head.entry, value);
-      head.sz = lpBytes(head.entry);
-      head.count++;
-    } else {
-      const node = new QuicklistNode(lpPrepend(lpNew(this.newNodeCapacity(head, value.length)), value), 1);
-      this.insertNode(head, node, false);
-      if (head !== null) this.leaveEnd(head);
-    }
-    this.total++;
+    this.push(value, true);
   }
 
   /** quicklistPushTail */
   pushTail(value: Uint8Array): void {
-    const tail = this.tail;
-    if (tail !== null && this.allowInsert(tail, value.length)) {
-      tail.entry = lpAppend(tail.entry, value);
-      tail.sz = lpBytes(tail.entry);
-      tail.count++;
+    this.push(value, false);
+  }
+
+  private push(value: Uint8Array, atHead: boolean): void {
+    const end = atHead ? this.head : this.tail;
+    if (end !== null && this.allowInsert(end, value.length)) {
+      end.entry = atHead ? lpPrepend(end.entry, value) : lpAppend(end.entry, value);
+      end.sz = lpBytes(end.entry);
+      end.count++;
     } else {
-      const node = new QuicklistNode(lpAppend(lpNew(this.newNodeCapacity(tail, value.length)), value), 1);
-      this.insertNode(tail, node, true);
-      if (tail !== null) this.leaveEnd(tail);
+      const fresh = lpNew(this.newNodeCapacity(end, value.length));
+      const node = new QuicklistNode(atHead ? lpPrepend(fresh, value) : lpAppend(fresh, value), 1);
+      this.insertNode(end, node, !atHead);
+      if (end !== null) this.leaveEnd(end);
     }
     this.total++;
   }
@@ -773,21 +768,14 @@ export class RedisList {
       node.count++;
       node.sz = lpBytes(node.entry);
       this.recompressOnly(node);
-    } else if (availableNext) {
-      const next = node.next!;
-      this.decompressForUse(next);
-      next.entry = lpPrepend(next.entry, value);
-      next.count++;
-      next.sz = lpBytes(next.entry);
-      this.recompressOnly(next);
-      this.recompressOnly(node);
-    } else if (availablePrevious) {
-      const previous = node.prev!;
-      this.decompressForUse(previous);
-      previous.entry = lpAppend(previous.entry, value);
-      previous.count++;
-      previous.sz = lpBytes(previous.entry);
-      this.recompressOnly(previous);
+    } else if (availableNext || availablePrevious) {
+      // At a full node's edge: the head of the next node, or the tail of the previous one.
+      const neighbour = availableNext ? node.next! : node.prev!;
+      this.decompressForUse(neighbour);
+      neighbour.entry = availableNext ? lpPrepend(neighbour.entry, value) : lpAppend(neighbour.entry, value);
+      neighbour.count++;
+      neighbour.sz = lpBytes(neighbour.entry);
+      this.recompressOnly(neighbour);
       this.recompressOnly(node);
     } else if (atTail || atHead) {
       this.insertNode(node, new QuicklistNode(lpPrepend(lpNew(length + 16), value), 1), after);

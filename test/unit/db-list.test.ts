@@ -8,6 +8,27 @@ import { lzfDecompress } from "../../src/persistence/rdb/lzf.ts";
 const b = (text: string): Uint8Array => textToBytes(text);
 const texts = (values: Iterable<Uint8Array>): string[] => [...values].map(bytesToText);
 
+/** LREM on the array model: up to |count| of `value` from the head (count > 0), the tail (< 0), or all (0). */
+function modelRemove(model: string[], count: number, value: string): number {
+  let removed = 0;
+  if (count >= 0) {
+    for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
+      if (model[i] === value) {
+        model.splice(i, 1);
+        removed++;
+      } else i++;
+    }
+  } else {
+    for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
+      if (model[i] === value) {
+        model.splice(i, 1);
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
 describe("RedisList basics", () => {
   test("an empty list", () => {
     const list = new RedisList();
@@ -217,23 +238,7 @@ describe("RedisList at scale", () => {
       } else if (op < 0.86) {
         const v = next();
         const count = Math.floor(random() * 7) - 3;
-        let removed = 0;
-        if (count >= 0) {
-          for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
-            if (model[i] === v) {
-              model.splice(i, 1);
-              removed++;
-            } else i++;
-          }
-        } else {
-          for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
-            if (model[i] === v) {
-              model.splice(i, 1);
-              removed++;
-            }
-          }
-        }
-        expect(list.remove(count, b(v))).toBe(removed);
+        expect(list.remove(count, b(v))).toBe(modelRemove(model, count, v));
       } else if (op < 0.87 && model.length > 10) {
         const start = Math.floor(random() * 5);
         const stop = model.length - 1 - Math.floor(random() * 5);
@@ -403,23 +408,7 @@ describe("RedisList nodes across list-max-listpack-size and list-compress-depth"
           } else if (op < 0.72 && model.length > 0) {
             const v = model[Math.floor(random() * model.length)]!;
             const count = Math.floor(random() * 5) - 2;
-            let removed = 0;
-            if (count >= 0) {
-              for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
-                if (model[i] === v) {
-                  model.splice(i, 1);
-                  removed++;
-                } else i++;
-              }
-            } else {
-              for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
-                if (model[i] === v) {
-                  model.splice(i, 1);
-                  removed++;
-                }
-              }
-            }
-            expect(list.remove(count, b(v))).toBe(removed);
+            expect(list.remove(count, b(v))).toBe(modelRemove(model, count, v));
           } else if (op < 0.74 && model.length > 4) {
             const start = Math.floor(random() * 3);
             const stop = model.length - 1 - Math.floor(random() * 3);
