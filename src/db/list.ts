@@ -31,12 +31,17 @@
 // listpack; an edit decompresses it and compresses it again after (recompress), and
 // structural changes re-apply __quicklistCompress around the node they touched. Reads
 // (LRANGE, LINDEX, LPOS) decompress a node into a temporary copy instead, which leaves
-// the node as it was, as Redis's iterator does by recompressing on release. The RDB
-// encoder writes a compressed node as the LZF blob it is, as rdbSaveObject does.
+// it as Redis's iterator leaves it (recompressed on release); a raw node a read passes
+// gets what the iterator's release gives it, __quicklistCompress, so that a raw node
+// deeper than the depth (one too small to compress when last tried, grown since) is
+// compressed by a read as in Redis. The RDB encoder writes a compressed node as the LZF
+// blob it is, as rdbSaveObject does. DUMP payloads are byte-identical to Redis's for the
+// same commands (test/integration/lists-quicklist.test.ts).
 //
 // Node listpacks have spare room past their bytes while they are at an end (pushes
 // append without reallocating each time); a node that stops being an end is shrunk to
-// its size, and one that deletions left mostly empty is shrunk too.
+// its size when the spare room matters, and one that deletions left mostly empty is
+// shrunk too.
 //
 // Replies: writeRange and writeAt copy elements from the listpack bytes straight into
 // the reply buffer (an integer entry is written as its decimal digits), so LRANGE makes
@@ -342,7 +347,7 @@ export class RedisList {
   /**
    * Hands each element, head to tail (tail to head when `reverse`), to `visit` as a byte
    * range, allocating nothing per element (an integer entry is its decimal digits in a
-   * scratch array). The AOF rewrite and DEBUG DIGEST read lists this way.
+   * scratch array). The AOF rewrite reads lists this way.
    */
   forEach(visit: ElementVisitor, reverse = false): void {
     if (!reverse) {
