@@ -71,6 +71,7 @@ import {
   lpReplace,
   lpSeek,
   lpShrinkToFit,
+  lpSmallStringLength,
 } from "./listpack.ts";
 import { integerDigitCount, writeIntegerDigits } from "./bytes.ts";
 import { lzfCompress, lzfDecompress } from "../persistence/rdb/lzf.ts";
@@ -133,6 +134,17 @@ const integerScratch = new Uint8Array(24);
 
 /** Writes the entry at p as a bulk reply; returns the offset of the next entry. */
 function writeEntryReply(sink: BulkReplySink, lp: Uint8Array, p: number): number {
+  const small = lpSmallStringLength(lp, p);
+  if (small >= 0) {
+    // Most elements: no entry view to fill (a third of LRANGE's time otherwise).
+    const at = sink.bulkInto(small);
+    if (at >= 0) {
+      const out = sink.bytes;
+      const start = p + 1;
+      for (let i = 0; i < small; i++) out[at + i] = lp[start + i]!;
+    }
+    return p + 2 + small;
+  }
   const view = lpGet(lp, p);
   const next = view.next;
   const start = view.stringStart;

@@ -908,3 +908,14 @@ export function lpMerge(first: Uint8Array, second: Uint8Array): Uint8Array {
   setHeaderCount(out, count < UNKNOWN_ELEMENT_COUNT ? count : UNKNOWN_ELEMENT_COUNT);
   return out;
 }
+
+/**
+ * The fast path of walkers that copy entries out (a list's LRANGE): when the entry at
+ * p is a string of under 64 bytes (6-bit length: one encoding byte, then the bytes,
+ * then a one-byte backlen), its length; its bytes are lp[p + 1, p + 1 + length) and
+ * the next entry is at p + 2 + length. -1 for any other entry: read it with lpGet.
+ */
+export function lpSmallStringLength(lp: Uint8Array, p: number): number {
+  const encoding = lp[p]!;
+  return (encoding & 0xc0) === ENCODING_6BIT_STR ? encoding & 0x3f : -1;
+}
