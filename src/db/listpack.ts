@@ -817,6 +817,24 @@ export function lpFind(lp: Uint8Array, p: number, key: string, skip: number): nu
   return -1;
 }
 
+/** Below this many bytes a JS loop moves faster than copyWithin's native call. */
+const LOOP_MOVE_LIMIT = 16;
+
+/**
+ * copyWithin(target, start, end): an append or a pop at the end moves only the
+ * terminator, and a list's RPUSH/RPOP do that on every call.
+ */
+function moveBytes(lp: Uint8Array, target: number, start: number, end: number): void {
+  const length = end - start;
+  if (length > LOOP_MOVE_LIMIT) {
+    lp.copyWithin(target, start, end);
+  } else if (target < start) {
+    for (let i = 0; i < length; i++) lp[target + i] = lp[start + i]!;
+  } else {
+    for (let i = length - 1; i >= 0; i--) lp[target + i] = lp[start + i]!;
+  }
+}
+
 /** `lp` with room for `total` bytes: itself, or a grown copy of its first `used` bytes. */
 function ensureRoom(lp: Uint8Array, used: number, total: number): Uint8Array {
   if (total <= lp.length) return lp;
@@ -840,7 +858,7 @@ export function lpInsert(lp: Uint8Array, p: number, element: ListpackElement, wh
   const newTotal = total + size - replacedSize;
   if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
   const out = ensureRoom(lp, total, newTotal);
-  if (size !== replacedSize) out.copyWithin(p + size, p + replacedSize, total);
+  if (size !== replacedSize) moveBytes(out, p + size, p + replacedSize, total);
   writePreparedElement(out, p, element);
   setTotalBytes(out, newTotal);
   if (replacedSize === 0) {
@@ -872,7 +890,7 @@ export function lpDeleteRange(lp: Uint8Array, p: number, count: number): Uint8Ar
   }
   if (removed === 0) return lp;
   const total = lpBytes(lp);
-  lp.copyWithin(p, end, total);
+  moveBytes(lp, p, end, total);
   setTotalBytes(lp, total - (end - p));
   const declared = headerCount(lp);
   if (declared !== UNKNOWN_ELEMENT_COUNT) setHeaderCount(lp, declared - removed);
