@@ -4,8 +4,8 @@
 // do not compare across runs, ratios within a run do).
 //
 //   bun scripts/bench.ts [--keys N[,N...]] [--requests N] [--warmup N] [--rounds N] [--jobs N]
-//                        [--hash-fields N] [--svg PATH]
-//                        [--only throughput|memory|persistence|bgsave|aof|scripting]
+//                        [--hash-fields N] [--svg PATH] [--mixed-keys N] [--mixed-breakdown]
+//                        [--only throughput|memory|persistence|collections|bgsave|aof|scripting]
 //
 // --keys: the bgsave section runs once per count of a comma list (default 1000000,5000000);
 // every other section uses the first count (default 1000000).
@@ -20,6 +20,48 @@
 //                server then runs each test --rounds times (2), alternating with the other.
 //   memory       RSS and PSS after loading N keys of 32-byte values
 //   persistence  SAVE of N mixed-type keys and start-up load of that file: time and size
+//                (load: spawning the server to its first PONG, probed every 10 ms)
+//   collections  what issue #16 (compact collections) measures:
+//                - Memory of its mixed dataset: --mixed-keys keys (300000), 8 of every 20
+//                  a string of a 32-byte value, 3 of every 20 each a small hash, set,
+//                  sorted set and list of 5-20 elements (fields and members of 8-16
+//                  bytes, hash values and list elements of 16-32; half the small sets
+//                  all integers, intsets in Redis; sorted-set scores half integers, half
+//                  with two decimals), then 20 hashes, 20 sets, 20 sorted sets and 20
+//                  lists of 5000 elements. Each key's bytes come from a PRNG seeded by
+//                  its index: both servers, and every part of the breakdown, get the same
+//                  data (DEBUG DIGEST is compared). Loaded through redis-cli --pipe into a
+//                  fresh server of each kind; then PSS, RSS and INFO used_memory once the
+//                  RSS settles (two samples 500 ms apart within 0.5%, at most 15 s), beside
+//                  the empty server's PSS. Goal line: PSS <= 1.2x Redis.
+//                - SAVE of that dataset (the command's wall time), file size, and a fresh
+//                  server's start-up load of the file (as in persistence), beside an
+//                  empty server's start. Goal lines: SAVE and load no slower than Redis.
+//                - With --mixed-breakdown (a minute more): each component (the strings,
+//                  the small and the large collections of each type) loaded alone into
+//                  a fresh pair of servers; growth over the empty server, per component
+//                  and per element.
+//                - redis-benchmark -c 50 -r 100000, the default tests that touch
+//                  collections (LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN,
+//                  LRANGE_100/300/500/600) with SET, GET, INCR and MSET as controls, in
+//                  redis-benchmark's default order, at -P 1 then -P 16 on one pair of
+//                  servers, never flushed: each test works on one key (mylist, myset,
+//                  myhash, myzset). These start with the 100000 members -r can name
+//                  (redis-benchmark seeds its random with time ^ pid, and runs close in
+//                  time often draw the same sequence: without the fill, how large the
+//                  keys grew would differ between servers); the hash and sorted set stay
+//                  there, the set grows past it (members of SPOP's fills stay), the list
+//                  (one element pushed over and over) past a million. The pop tests pop
+//                  what the earlier tests pushed; before each of their runs they get as
+//                  many new elements as the run pops (outside the timed and CPU window),
+//                  so no run pops an emptied key (ZPOPMIN's fill scores below all others).
+//                  LRANGE_n is sent as its own command: -t lrange_n would first LPUSH as
+//                  many requests into the CPU measured. Warmed up and alternated as in
+//                  throughput, requests/s and CPU per request: 50000 requests per run at
+//                  -P 1 and 5x at -P 16 (--requests and --warmup when given), LRANGE_n
+//                  min(1, 200/n) of that at both (its replies are long). Goal lines: the
+//                  lowest bunker/redis >= 1.0 at -P 1 and >= 0.9 at -P 16, the highest
+//                  CPU ratio <= 1.2.
 //   bgsave       BGSAVE under a write load, per dataset and server (Redis, then Bunker,
 //                a fresh server each): --keys string keys of 32-byte values (1M and 5M),
 //                each under SET of 32-byte values at random keys among them, and one hash
@@ -70,6 +112,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { RawClient, ReplyError } from "../test/helpers/server.ts";
+import { seededRandom } from "../test/helpers/random.ts";
 import { RunningWriteLoad, type LatencySummary, type LatencyTimeline, type WriteLoad } from "./latency-timeline.ts";
 import { renderBgsaveChart, type ChartDataset, type ChartSeries } from "./bgsave-chart.ts";
 
@@ -116,15 +159,38 @@ interface Server {
   port: number;
   dir: string;
   proc: Subprocess;
+  /** The parameters startServer was given beyond its own: a restart on `dir` passes them again. */
+  config: Record<string, string>;
 }
 
 let nextPort = 31000 + Math.floor(Math.random() * 1000);
 
+/** How often waitReady probes: start-up load times are measured to its resolution. */
+const READY_POLL_MS = 10;
+
+/**
+ * Waits until a server answers PING with PONG: it listens and has loaded its dataset
+ * (while loading, both answer -LOADING, or Bunker may not read at all). Probes over a
+ * socket of this process every READY_POLL_MS, not with a redis-cli per probe: the
+ * persistence sections time start-up loads with it, and a process spawned every few
+ * milliseconds would take CPU from the loading server on a 2-core machine.
+ */
 async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const probe = Bun.spawnSync(["redis-cli", "-p", String(port), "PING"]);
-    if (probe.stdout.toString().trim() === "PONG") return;
-    await Bun.sleep(100);
+  const deadline = performance.now() + 60000;
+  while (performance.now() < deadline) {
+    let client: RawClient | undefined;
+    try {
+      client = await RawClient.connect(port);
+      while (performance.now() < deadline) {
+        if ((await client.callRaw("PING")) === "+PONG\r\n") return;
+        await Bun.sleep(READY_POLL_MS);
+      }
+    } catch {
+      // not listening yet, or the connection closed: try a new one
+    } finally {
+      client?.close();
+    }
+    await Bun.sleep(READY_POLL_MS);
   }
   throw new Error(`server on ${port} not ready`);
 }
@@ -141,8 +207,14 @@ async function startServer(name: "bunker" | "redis", dir?: string, config: Recor
   const command =
     name === "redis" ? ["redis-server", ...common, "--dir", workDir] : [process.execPath, join(ROOT, "src/main.ts"), ...common];
   const proc = Bun.spawn(command, { cwd: workDir, stdout: "ignore", stderr: "ignore" });
-  await waitReady(port);
-  return { name, port, dir: workDir, proc };
+  try {
+    await waitReady(port);
+  } catch (error) {
+    proc.kill("SIGKILL"); // a server that never got ready is not left running
+    await proc.exited;
+    throw error;
+  }
+  return { name, port, dir: workDir, proc, config };
 }
 
 async function stopServer(server: Server, removeDir = true): Promise<void> {
@@ -300,6 +372,13 @@ async function loadHash(port: number, key: string, count: number): Promise<void>
   });
 }
 
+/** The RESP text of a command. */
+function respCommand(parts: readonly string[]): string {
+  let text = `*${parts.length}\r\n`;
+  for (const part of parts) text += `$${Buffer.byteLength(part)}\r\n${part}\r\n`;
+  return text;
+}
+
 /** A mixed dataset: 70% strings, 10% hashes, 10% lists, 5% sets, 5% sorted sets. */
 async function loadMixed(port: number, count: number): Promise<void> {
   const lines: string[] = [];
@@ -310,7 +389,7 @@ async function loadMixed(port: number, count: number): Promise<void> {
     await proc.exited;
     lines.length = 0;
   };
-  const resp = (...parts: string[]) => `*${parts.length}\r\n` + parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join("");
+  const resp = (...parts: string[]) => respCommand(parts);
   for (let i = 0; i < count; i++) {
     const kind = i % 20;
     const key = `m:${i}`;
@@ -340,17 +419,41 @@ interface Measured {
   cpuPerRequest: number;
 }
 
+interface AlternateOptions {
+  /** Requests of the untimed run on each server (default --warmup). */
+  warmup?: number;
+  /**
+   * Runs before every run, the untimed ones included, outside the timed and CPU-measured
+   * window, with the run's request count (the collections section fills what a pop test
+   * pops).
+   */
+  prepare?: (port: number, requests: number) => Promise<void>;
+}
+
 /**
  * One test on both servers: once untimed on each (--warmup requests), then ROUNDS timed
  * runs alternating, Redis first then Bunker, so drift in machine load affects both.
  * requests/s is the mean of the rounds, CPU per request all CPU over all requests.
  * `run` sends `requests` requests to a port and returns the requests/s it measured.
  */
-async function alternate(redis: Server, bunker: Server, requests: number, run: (port: number, requests: number) => Promise<number>): Promise<Record<"redis" | "bunker", Measured>> {
-  if (WARMUP_REQUESTS > 0) for (const server of [redis, bunker]) await run(server.port, WARMUP_REQUESTS);
+async function alternate(
+  redis: Server,
+  bunker: Server,
+  requests: number,
+  run: (port: number, requests: number) => Promise<number>,
+  options: AlternateOptions = {},
+): Promise<Record<"redis" | "bunker", Measured>> {
+  const warmup = options.warmup ?? WARMUP_REQUESTS;
+  if (warmup > 0) {
+    for (const server of [redis, bunker]) {
+      await options.prepare?.(server.port, warmup);
+      await run(server.port, warmup);
+    }
+  }
   const totals = { redis: { rps: 0, cpu: 0 }, bunker: { rps: 0, cpu: 0 } };
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of [redis, bunker]) {
+      await options.prepare?.(server.port, requests);
       const before = cpuSeconds(server.proc.pid);
       const rps = await run(server.port, requests);
       totals[server.name].cpu += cpuSeconds(server.proc.pid) - before;
@@ -410,24 +513,45 @@ async function memory(): Promise<void> {
   table(`Memory after loading ${KEYS} keys of 32-byte values`, ["server", "keys", "RSS MiB", "PSS MiB", "RSS bytes/key"], rows);
 }
 
+interface SaveAndReload {
+  /** Wall time of the SAVE command, in seconds. */
+  save: number;
+  /** From spawning a server on the saved dir to its first PONG (waitReady), in seconds. */
+  load: number;
+  /** Size of the dump.rdb, in bytes. */
+  size: number;
+  /** The server started on the saved file: the caller reads it and stops it. */
+  reloaded: Server;
+}
+
+/**
+ * SAVE on a loaded server, then a fresh server of the same kind started on its dir and
+ * timed to ready; the loaded server is stopped (its dir kept for the new one).
+ */
+async function saveAndReload(server: Server): Promise<SaveAndReload> {
+  const started = performance.now();
+  const reply = cli(server.port, "SAVE");
+  const save = (performance.now() - started) / 1000;
+  if (reply !== "OK") throw new Error(`${server.name}: SAVE answered ${reply}`);
+  const size = statSync(join(server.dir, "dump.rdb")).size;
+  await stopServer(server, false);
+  const loadStart = performance.now();
+  const reloaded = await startServer(server.name, server.dir, server.config);
+  const load = (performance.now() - loadStart) / 1000;
+  return { save, load, size, reloaded };
+}
+
 async function persistence(): Promise<void> {
   const rows: string[][] = [];
   const results: Record<string, { save: number; load: number; size: number }> = {};
   for (const name of ["redis", "bunker"] as const) {
     const server = await startServer(name);
     await loadMixed(server.port, KEYS);
-    const started = performance.now();
-    cli(server.port, "SAVE");
-    const save = (performance.now() - started) / 1000;
-    const size = statSync(join(server.dir, "dump.rdb")).size;
-    await stopServer(server, false);
-    const loadStart = performance.now();
-    const again = await startServer(name, server.dir);
-    const load = (performance.now() - loadStart) / 1000;
-    const keys = Number(cli(again.port, "DBSIZE"));
+    const { save, load, size, reloaded } = await saveAndReload(server);
+    const keys = Number(cli(reloaded.port, "DBSIZE"));
     results[name] = { save, load, size };
     rows.push([name, String(keys), save.toFixed(2), load.toFixed(2), (size / 1048576).toFixed(1)]);
-    await stopServer(again);
+    await stopServer(reloaded);
   }
   rows.push([
     "bunker/redis",
@@ -437,6 +561,484 @@ async function persistence(): Promise<void> {
     ratio(results.bunker!.size, results.redis!.size),
   ]);
   table(`SAVE and start-up load of ${KEYS} mixed keys`, ["server", "keys loaded", "SAVE s", "load s (start to PONG)", "file MiB"], rows);
+}
+
+// ---- collections: the measurements of issue #16 ------------------------------------------
+
+/** Keys of the collections section's mixed dataset (--mixed-keys), besides its large collections. */
+const MIXED_KEYS = Number(option("mixed-keys", "300000"));
+/** --mixed-breakdown: also load each component of the mixed dataset alone, on fresh servers. */
+const MIXED_BREAKDOWN = args.includes("--mixed-breakdown");
+/**
+ * The collections section's requests per -P 1 run and per untimed run: its own defaults,
+ * so its 34 tests fit in a few minutes; an explicit --requests or --warmup applies to it too.
+ */
+const COLLECTION_REQUESTS = args.includes("--requests") ? REQUESTS : 50000;
+const COLLECTION_WARMUP = args.includes("--warmup") ? WARMUP_REQUESTS : 50000;
+/** redis-benchmark's -r in the collections section: the collections grow to about this many elements. */
+const COLLECTION_RANGE = 100000;
+/** The mixed dataset's large collections: this many of each type, of this many elements each. */
+const LARGE_PER_TYPE = 20;
+const LARGE_ELEMENTS = 5000;
+/** A large collection is sent in commands of this many elements. */
+const ELEMENTS_PER_COMMAND = 500;
+const MIXED_SEED = 16;
+/** settledMemory samples RSS this often, and gives up waiting for it to settle after SETTLE_MAX_MS. */
+const SETTLE_SAMPLE_MS = 500;
+const SETTLE_MAX_MS = 15000;
+
+type CollectionType = "hash" | "set" | "zset" | "list";
+const COLLECTION_TYPES: readonly CollectionType[] = ["hash", "set", "zset", "list"];
+const TYPE_PLURAL: Record<CollectionType, string> = { hash: "hashes", set: "sets", zset: "sorted sets", list: "lists" };
+const TYPE_COMMAND: Record<CollectionType, string> = { hash: "HSET", set: "SADD", zset: "ZADD", list: "RPUSH" };
+
+/** One key of the mixed dataset: what its commands are generated from (mixedKeyCommands). */
+interface MixedKey {
+  /** The breakdown's row: "strings", "small hashes", ..., "large lists". */
+  component: string;
+  type: "string" | CollectionType;
+  large: boolean;
+  key: string;
+  elements: number;
+  /** Seeds the key's own PRNG: a key's data does not depend on which others are loaded. */
+  seed: number;
+}
+
+/**
+ * The dataset of issue #16: `keys` keys, 8 of every 20 a string of a 32-byte value, 3 of
+ * every 20 each a small hash, set, sorted set and list of 5-20 elements; then 20 large
+ * collections of each type, of LARGE_ELEMENTS elements.
+ */
+function mixedDataset(keys: number): MixedKey[] {
+  const seedOf = (n: number) => (Math.imul(n + 1, 0x9e3779b1) ^ MIXED_SEED) >>> 0;
+  const dataset: MixedKey[] = [];
+  for (let i = 0; i < keys; i++) {
+    const slot = i % 20;
+    const seed = seedOf(i);
+    if (slot < 8) {
+      dataset.push({ component: "strings", type: "string", large: false, key: `string:${i}`, elements: 1, seed });
+      continue;
+    }
+    const type = COLLECTION_TYPES[Math.floor((slot - 8) / 3)]!;
+    const elements = 5 + Math.floor(seededRandom(seed ^ 0x5bd1e995)() * 16);
+    dataset.push({ component: `small ${TYPE_PLURAL[type]}`, type, large: false, key: `${type}:${i}`, elements, seed });
+  }
+  let large = 0;
+  for (const type of COLLECTION_TYPES) {
+    for (let n = 0; n < LARGE_PER_TYPE; n++) {
+      const seed = seedOf(0x40000000 + large++);
+      dataset.push({ component: `large ${TYPE_PLURAL[type]}`, type, large: true, key: `large-${type}:${n}`, elements: LARGE_ELEMENTS, seed });
+    }
+  }
+  return dataset;
+}
+
+/** 64 characters: one random() draw (32 bits) picks five of them. */
+const TEXT_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+const TEXT_CODES = Array.from(TEXT_ALPHABET, (c) => c.charCodeAt(0));
+
+function randomText(random: () => number, length: number): string {
+  const codes = new Array<number>(length);
+  let bits = 0;
+  for (let i = 0; i < length; i++) {
+    if (i % 5 === 0) bits = (random() * 4294967296) >>> 0;
+    codes[i] = TEXT_CODES[bits & 63]!;
+    bits >>>= 6;
+  }
+  return String.fromCharCode(...codes);
+}
+
+/** A field or member of 8-16 bytes, unique in its collection by its number `n`. */
+function mixedName(random: () => number, n: number): string {
+  const prefix = `${n.toString(36)}:`;
+  return prefix + randomText(random, 8 + Math.floor(random() * 9) - prefix.length);
+}
+
+/** A hash value or list element of 16-32 bytes. */
+function mixedValue(random: () => number): string {
+  return randomText(random, 16 + Math.floor(random() * 17));
+}
+
+/**
+ * The RESP text that creates one key of the mixed dataset: a SET, or HSET/SADD/ZADD/RPUSH
+ * of ELEMENTS_PER_COMMAND elements at most per command. Half of the small sets hold
+ * integers only (intsets in Redis); sorted-set scores are half integers, half with two
+ * decimals.
+ */
+function mixedKeyCommands(spec: MixedKey): string {
+  const random = seededRandom(spec.seed);
+  if (spec.type === "string") return respCommand(["SET", spec.key, randomText(random, 32)]);
+  const integers = spec.type === "set" && !spec.large && random() < 0.5;
+  let text = "";
+  for (let first = 0; first < spec.elements; first += ELEMENTS_PER_COMMAND) {
+    const parts = [TYPE_COMMAND[spec.type], spec.key];
+    for (let n = first; n < Math.min(spec.elements, first + ELEMENTS_PER_COMMAND); n++) {
+      if (spec.type === "hash") parts.push(mixedName(random, n), mixedValue(random));
+      else if (spec.type === "set") parts.push(integers ? String(n * 100000 + Math.floor(random() * 100000)) : mixedName(random, n));
+      else if (spec.type === "zset") parts.push(random() < 0.5 ? String(Math.floor(random() * 1000000)) : (random() * 1000).toFixed(2), mixedName(random, n));
+      else parts.push(mixedValue(random));
+    }
+    text += respCommand(parts);
+  }
+  return text;
+}
+
+/**
+ * Loads keys of the mixed dataset, the RESP text of each (mixedKeyCommands, generated
+ * once for both servers: the generation would take longer than Redis's ingest), through
+ * redis-cli --pipe; throws unless DBSIZE then counts them all.
+ */
+async function loadMixedDataset(server: Server, keyCommands: readonly string[]): Promise<void> {
+  await pipeInBatches(server.port, keyCommands.length, 1, (i) => keyCommands[i]!);
+  const keys = Number(cli(server.port, "DBSIZE"));
+  if (keys !== keyCommands.length) throw new Error(`${server.name}: ${keys} keys after loading ${keyCommands.length}`);
+}
+
+interface MemoryReading {
+  rss: number;
+  pss: number;
+  /** INFO used_memory: Redis's allocator; Bunker's JS heap in use plus ArrayBuffers. */
+  usedMemory: number;
+  /** How long the RSS took to settle. */
+  settleSeconds: number;
+}
+
+/**
+ * A server's memory once its RSS stops changing: after a load, Bun's garbage collector
+ * and allocator give pages back for a while. Waits 1 s, then samples the RSS every
+ * SETTLE_SAMPLE_MS until two samples in a row differ by at most 0.5% (or 1 MiB), at most
+ * SETTLE_MAX_MS in all.
+ */
+async function settledMemory(server: Server): Promise<MemoryReading> {
+  const pid = server.proc.pid;
+  const started = performance.now();
+  await Bun.sleep(1000);
+  let previous = rss(pid);
+  while (performance.now() - started < SETTLE_MAX_MS) {
+    await Bun.sleep(SETTLE_SAMPLE_MS);
+    const current = rss(pid);
+    const settled = Math.abs(current - previous) <= Math.max(previous * 0.005, 1048576);
+    previous = current;
+    if (settled) break;
+  }
+  return { rss: rss(pid), pss: pss(pid), usedMemory: Number(info(server.port, "used_memory")), settleSeconds: (performance.now() - started) / 1000 };
+}
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+
+/** DEBUG DIGEST is refused unless enable-debug-command allows it (Redis 7.0's default is no). */
+const DEBUG_COMMAND = { "enable-debug-command": "local" };
+
+/** DEBUG DIGEST of a server's dataset; throws on any reply but a digest. */
+function debugDigest(server: Server): string {
+  const reply = cli(server.port, "DEBUG", "DIGEST");
+  if (!/^[0-9a-f]{40}$/.test(reply)) throw new Error(`${server.name}: DEBUG DIGEST answered ${reply}`);
+  return reply;
+}
+
+/** Seconds from spawning a server on an empty dir to its first PONG: what a start-up load adds to. */
+async function emptyStartSeconds(name: "redis" | "bunker"): Promise<number> {
+  const started = performance.now();
+  const server = await startServer(name);
+  const seconds = (performance.now() - started) / 1000;
+  await stopServer(server);
+  return seconds;
+}
+
+/**
+ * Part 1 and 2 of the collections section: memory of the mixed dataset, then SAVE of it
+ * and a fresh server's start-up load of the file, on both servers.
+ */
+async function mixedDatasetMemoryAndPersistence(): Promise<void> {
+  const dataset = mixedDataset(MIXED_KEYS);
+  const keyCommands = dataset.map(mixedKeyCommands);
+  const elements = dataset.reduce((sum, spec) => sum + (spec.type === "string" ? 0 : spec.elements), 0);
+  const description = `${MIXED_KEYS} keys (40% strings of 32-byte values, 15% each small hashes, sets, sorted sets, lists of 5-20 elements) + ${LARGE_PER_TYPE * 4} collections of ${LARGE_ELEMENTS} elements: ${dataset.length} keys, ${elements} collection elements`;
+  type Name = "redis" | "bunker";
+  const memory = {} as Record<Name, { empty: MemoryReading; full: MemoryReading; ingest: number }>;
+  const digests = {} as Record<Name, { before: string; after: string }>;
+  const saved = {} as Record<Name, { save: number; load: number; size: number; keys: number; emptyStart: number }>;
+  const loaded: Server[] = [];
+  try {
+    for (const name of ["redis", "bunker"] as const) {
+      console.error(`collections: mixed dataset on ${name}`);
+      const server = await startServer(name, undefined, DEBUG_COMMAND);
+      loaded.push(server);
+      const empty = await settledMemory(server);
+      const started = performance.now();
+      await loadMixedDataset(server, keyCommands);
+      const ingest = (performance.now() - started) / 1000;
+      memory[name] = { empty, full: await settledMemory(server), ingest };
+    }
+    for (let i = 0; i < loaded.length; i++) {
+      const server = loaded[i]!;
+      const before = debugDigest(server);
+      const emptyStart = await emptyStartSeconds(server.name);
+      console.error(`collections: SAVE and load on ${server.name}`);
+      const { save, load, size, reloaded } = await saveAndReload(server);
+      loaded[i] = reloaded;
+      saved[server.name] = { save, load, size, keys: Number(cli(reloaded.port, "DBSIZE")), emptyStart };
+      digests[server.name] = { before, after: debugDigest(reloaded) };
+    }
+  } finally {
+    for (const server of loaded) await stopServer(server);
+  }
+
+  const memoryRow = (name: Name) => {
+    const { empty, full, ingest } = memory[name];
+    return [name, ingest.toFixed(1), mib(empty.pss), mib(full.pss), mib(full.pss - empty.pss), mib(full.rss), mib(full.usedMemory), full.settleSeconds.toFixed(1)];
+  };
+  const { redis, bunker } = memory;
+  table(`Mixed dataset memory: ${description}`, ["server", "load s (pipelined)", "PSS empty MiB", "PSS MiB", "PSS - empty MiB", "RSS MiB", "used_memory MiB", "settle s"], [
+    memoryRow("redis"),
+    memoryRow("bunker"),
+    [
+      "bunker/redis",
+      ratio(bunker.ingest, redis.ingest),
+      "",
+      ratio(bunker.full.pss, redis.full.pss),
+      ratio(bunker.full.pss - bunker.empty.pss, redis.full.pss - redis.empty.pss),
+      ratio(bunker.full.rss, redis.full.rss),
+      ratio(bunker.full.usedMemory, redis.full.usedMemory),
+      "",
+    ],
+  ]);
+  const memoryRatio = bunker.full.pss / redis.full.pss;
+  console.log(`\ngoal mixed dataset memory <= 1.20x Redis (PSS): ${memoryRatio.toFixed(2)}x: ${memoryRatio <= 1.2 ? "met" : "NOT met"}`);
+
+  const saveRow = (name: Name) => {
+    const s = saved[name];
+    return [name, String(s.keys), s.save.toFixed(2), (s.size / 1048576).toFixed(1), s.load.toFixed(2), s.emptyStart.toFixed(2), (s.load - s.emptyStart).toFixed(2)];
+  };
+  const r = saved.redis;
+  const b = saved.bunker;
+  table(`SAVE and start-up load of the mixed dataset (load: spawn to first PONG, polled every ${READY_POLL_MS} ms)`, ["server", "keys loaded", "SAVE s", "file MiB", "load s", "empty start s", "load - empty start s"], [
+    saveRow("redis"),
+    saveRow("bunker"),
+    ["bunker/redis", "", ratio(b.save, r.save), ratio(b.size, r.size), ratio(b.load, r.load), ratio(b.emptyStart, r.emptyStart), ratio(b.load - b.emptyStart, r.load - r.emptyStart)],
+  ]);
+  console.log("");
+  console.log(`goal SAVE no slower than Redis: ${ratio(b.save, r.save)}x: ${b.save <= r.save ? "met" : "NOT met"}`);
+  console.log(`goal start-up load no slower than Redis: ${ratio(b.load, r.load)}x: ${b.load <= r.load ? "met" : "NOT met"}`);
+  const same = digests.redis.before === digests.bunker.before;
+  const kept = (name: Name) => (digests[name].before === digests[name].after ? "unchanged by SAVE and load" : "CHANGED by SAVE and load");
+  console.log(`DEBUG DIGEST: ${same ? "the same on both servers" : `DIFFERENT (redis ${digests.redis.before}, bunker ${digests.bunker.before})`}; redis ${kept("redis")}, bunker ${kept("bunker")}`);
+}
+
+/**
+ * --mixed-breakdown: each component of the mixed dataset loaded alone on a fresh pair of
+ * servers; memory over the empty server's, per component and per element.
+ */
+async function mixedDatasetBreakdown(): Promise<void> {
+  const dataset = mixedDataset(MIXED_KEYS);
+  const components = [...new Set(dataset.map((spec) => spec.component))];
+  const rows: string[][] = [];
+  for (const component of components) {
+    const part = dataset.filter((spec) => spec.component === component);
+    const keyCommands = part.map(mixedKeyCommands);
+    const elements = part.reduce((sum, spec) => sum + spec.elements, 0);
+    const grown = {} as Record<"redis" | "bunker", { pss: number; usedMemory: number }>;
+    for (const name of ["redis", "bunker"] as const) {
+      console.error(`collections: breakdown: ${component} on ${name}`);
+      const server = await startServer(name);
+      try {
+        const empty = await settledMemory(server);
+        await loadMixedDataset(server, keyCommands);
+        const full = await settledMemory(server);
+        grown[name] = { pss: full.pss - empty.pss, usedMemory: full.usedMemory - empty.usedMemory };
+      } finally {
+        await stopServer(server);
+      }
+    }
+    const { redis, bunker } = grown;
+    rows.push([
+      component,
+      String(part.length),
+      String(elements),
+      mib(redis.pss),
+      mib(bunker.pss),
+      ratio(bunker.pss, redis.pss),
+      (redis.pss / elements).toFixed(0),
+      (bunker.pss / elements).toFixed(0),
+      mib(redis.usedMemory),
+      mib(bunker.usedMemory),
+      ratio(bunker.usedMemory, redis.usedMemory),
+    ]);
+  }
+  table(
+    "Mixed dataset by component, each loaded alone on a fresh pair of servers: growth over the empty server (elements: a string counts 1)",
+    ["component", "keys", "elements", "redis PSS MiB", "bunker PSS MiB", "PSS ratio", "redis PSS B/element", "bunker PSS B/element", "redis used_memory MiB", "bunker used_memory MiB", "used_memory ratio"],
+    rows,
+  );
+}
+
+/** A redis-benchmark test of the collections section. */
+interface CollectionTest {
+  /** As redis-benchmark's -t names it. */
+  name: string;
+  /** A test that touches no collection, there for comparison. */
+  control: boolean;
+  run(port: number, pipeline: number, requests: number): Promise<number>;
+  /** Requests per timed run; the untimed run sends min(this, COLLECTION_WARMUP). */
+  requests(pipeline: number): number;
+  /** Fills what the run will pop (AlternateOptions.prepare). */
+  prepare?(port: number, requests: number): Promise<void>;
+}
+
+/**
+ * The tests in redis-benchmark's default order, the pushes before the pops. A pop test
+ * pops from what the earlier tests pushed, and before each of its runs it gets as many
+ * new elements as the run pops (fill commands of 500, outside the timed and CPU window):
+ * otherwise SPOP and ZPOPMIN would empty their ~100k-member keys early in their runs
+ * and go on timing replies to a missing key, and LPOP and RPOP would leave the LRANGE
+ * tests an empty list. ZPOPMIN's fill has negative scores, below redis-benchmark's, so
+ * the run pops exactly the fill.
+ */
+function collectionTests(): CollectionTest[] {
+  const pipelined = (pipeline: number) => (pipeline > 1 ? COLLECTION_REQUESTS * PIPELINED_REQUEST_FACTOR : COLLECTION_REQUESTS);
+  const defaultTest = (name: string, control = false, prepare?: CollectionTest["prepare"]): CollectionTest => ({
+    name,
+    control,
+    run: async (port, pipeline, requests) => (await redisBenchmark(port, name, pipeline, requests, ["-r", String(COLLECTION_RANGE)])).rps,
+    requests: pipelined,
+    prepare,
+  });
+  let filled = 0; // elements filled so far: each fill's members are new names
+  const fill = (element: (n: number) => string[], command: string, key: string) => (port: number, requests: number) => {
+    const first = filled;
+    filled += requests;
+    return pipeInBatches(port, requests, ELEMENTS_PER_COMMAND, (start, count) => {
+      const parts = [command, key];
+      for (let n = first + start; n < first + start + count; n++) parts.push(...element(n));
+      return respCommand(parts);
+    });
+  };
+  // redis-benchmark's element: its -d 3 value, "xxx".
+  const fillList = fill(() => ["xxx"], "RPUSH", "mylist");
+  // LRANGE_n as redis-benchmark sends it, without the LPUSH run -t lrange_n does first:
+  // the list is long already. Replies of n elements: fewer requests, not more at -P 16.
+  const lrange = (length: number): CollectionTest => ({
+    name: `lrange_${length}`,
+    control: false,
+    run: (port, pipeline, requests) => commandBenchmark(port, pipeline, requests, ["LRANGE", "mylist", "0", String(length - 1)]),
+    requests: () => Math.round(COLLECTION_REQUESTS * Math.min(1, 200 / length)),
+  });
+  return [
+    defaultTest("set", true),
+    defaultTest("get", true),
+    defaultTest("incr", true),
+    defaultTest("lpush"),
+    defaultTest("rpush"),
+    defaultTest("lpop", false, fillList),
+    defaultTest("rpop", false, fillList),
+    defaultTest("sadd"),
+    defaultTest("hset"),
+    defaultTest("spop", false, fill((n) => [`pop:${n}`], "SADD", "myset")),
+    defaultTest("zadd"),
+    defaultTest("zpopmin", false, fill((n) => [String(-1 - n), `pop:${n}`], "ZADD", "myzset")),
+    lrange(100),
+    lrange(300),
+    lrange(500),
+    lrange(600),
+    defaultTest("mset", true),
+  ];
+}
+
+/**
+ * Fills redis-benchmark's collections with the COLLECTION_RANGE members its -r can name
+ * (element:000000000000 ...; hash values and list elements its -d 3 "xxx", sorted-set
+ * scores seeded random integers below the range, as its ZADD's), the same on both
+ * servers: every test then runs against ~100k elements from its first request. Without
+ * it, how large they grow would be up to redis-benchmark's random sequences: it seeds
+ * them with time(NULL) ^ getpid(), and runs a second or two and a few pids apart often
+ * draw the same one.
+ */
+async function fillBenchmarkCollections(port: number): Promise<void> {
+  const random = seededRandom(MIXED_SEED);
+  await pipeInBatches(port, COLLECTION_RANGE, ELEMENTS_PER_COMMAND, (first, count) => {
+    const hash = ["HSET", "myhash"];
+    const set = ["SADD", "myset"];
+    const zset = ["ZADD", "myzset"];
+    const list = ["RPUSH", "mylist"];
+    for (let n = first; n < first + count; n++) {
+      const member = randIntName("element:", n);
+      hash.push(member, "xxx");
+      set.push(member);
+      zset.push(String(Math.floor(random() * COLLECTION_RANGE)), member);
+      list.push("xxx");
+    }
+    return respCommand(hash) + respCommand(set) + respCommand(zset) + respCommand(list);
+  });
+}
+
+/** The sizes and encodings of redis-benchmark's collections on a server. */
+function benchmarkCollections(port: number): string {
+  return [
+    ["mylist", "LLEN"],
+    ["myset", "SCARD"],
+    ["myzset", "ZCARD"],
+    ["myhash", "HLEN"],
+  ]
+    .map(([key, length]) => `${key} ${cli(port, length!, key!)} (${cli(port, "OBJECT", "ENCODING", key!)})`)
+    .join(", ");
+}
+
+/** Part 3 of the collections section: redis-benchmark's collection tests against large collections. */
+async function collectionThroughput(): Promise<void> {
+  const bunker = await startServer("bunker");
+  const redis = await startServer("redis");
+  for (const server of [redis, bunker]) await fillBenchmarkCollections(server.port);
+  const rows: string[][] = [];
+  const sizes: string[] = [];
+  const worst: Record<number, { ratio: number; test: string }> = {};
+  let worstCpu = { ratio: 0, test: "" };
+  try {
+    for (const pipeline of [1, 16]) {
+      worst[pipeline] = { ratio: Infinity, test: "" };
+      for (const test of collectionTests()) {
+        console.error(`collections: ${test.name} -P ${pipeline}`);
+        const requests = test.requests(pipeline);
+        const results = await alternate(redis, bunker, requests, (port, n) => test.run(port, pipeline, n), {
+          warmup: Math.min(requests, COLLECTION_WARMUP),
+          prepare: test.prepare,
+        });
+        const label = `${test.name.toUpperCase()}${test.control ? " (control)" : ""}`;
+        rows.push([label, String(pipeline), String(requests), ...comparisonCells(results)]);
+        const rpsRatio = results.bunker.rps / results.redis.rps;
+        const cpuRatio = results.bunker.cpuPerRequest / results.redis.cpuPerRequest;
+        if (rpsRatio < worst[pipeline]!.ratio) worst[pipeline] = { ratio: rpsRatio, test: label };
+        if (Number.isFinite(cpuRatio) && cpuRatio > worstCpu.ratio) worstCpu = { ratio: cpuRatio, test: `${label} -P ${pipeline}` };
+      }
+      for (const server of [redis, bunker]) sizes.push(`after the -P ${pipeline} tests, ${server.name}: ${benchmarkCollections(server.port)}`);
+    }
+  } finally {
+    await stopServer(bunker);
+    await stopServer(redis);
+  }
+  table(
+    `Collection tests against large collections (redis-benchmark -c 50 -r ${COLLECTION_RANGE}, one key per test, each filled with the ${COLLECTION_RANGE} members -r names first, no FLUSHALL between tests; ${ROUNDS} alternating runs of the requests shown, after one untimed run of min(requests, ${COLLECTION_WARMUP}))`,
+    ["test", "-P", "requests", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
+    rows,
+  );
+  console.log("");
+  for (const line of sizes) console.log(line);
+  console.log("");
+  const goal = (label: string, measured: { ratio: number; test: string }, met: boolean) =>
+    console.log(`goal ${label}: lowest ${measured.ratio.toFixed(2)} (${measured.test}): ${met ? "met" : "NOT met"}`);
+  goal("-P 1 bunker/redis >= 1.00 on every test", worst[1]!, worst[1]!.ratio >= 1.0);
+  goal("-P 16 bunker/redis >= 0.90 on every test", worst[16]!, worst[16]!.ratio >= 0.9);
+  console.log(`goal CPU per request <= 1.20x Redis on every test: highest ${worstCpu.ratio.toFixed(2)} (${worstCpu.test}): ${worstCpu.ratio <= 1.2 ? "met" : "NOT met"}`);
+}
+
+async function collections(): Promise<void> {
+  const started = performance.now();
+  await mixedDatasetMemoryAndPersistence();
+  const breakdownStarted = performance.now();
+  if (MIXED_BREAKDOWN) await mixedDatasetBreakdown();
+  const breakdownSeconds = (performance.now() - breakdownStarted) / 1000;
+  await collectionThroughput();
+  const seconds = (performance.now() - started) / 1000;
+  console.error(`collections: ${seconds.toFixed(0)} s${MIXED_BREAKDOWN ? `, the breakdown ${breakdownSeconds.toFixed(0)} s of them` : ""}`);
 }
 
 /** The phases of a background job under load, in milliseconds. */
@@ -836,6 +1438,7 @@ console.log(`# Bunker vs Redis (${Bun.spawnSync(["redis-server", "--version"]).s
 if (ONLY === "all" || ONLY === "throughput") await throughput();
 if (ONLY === "all" || ONLY === "memory") await memory();
 if (ONLY === "all" || ONLY === "persistence") await persistence();
+if (ONLY === "all" || ONLY === "collections") await collections();
 if (ONLY === "all" || ONLY === "bgsave") await bgsave();
 if (ONLY === "all" || ONLY === "aof") await aof();
 if (ONLY === "all" || ONLY === "scripting") await scripting();

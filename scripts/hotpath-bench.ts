@@ -4,11 +4,17 @@
 // single change can be compared before/after with little noise (the machine is shared).
 //
 //   bun scripts/hotpath-bench.ts [--pipeline 16] [--requests 2000000] [--only set,get]
-//                                [--clients 1] [--aof always|everysec|no]
+//                                [--clients 1] [--aof always|everysec|no] [--range 100000]
 //
-// Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them
-// (keys drawn from 100k, as redis-benchmark -r would not: it uses key:__rand_int__
-// without -r, i.e. one key; here a small key set keeps the keyspace realistic).
+// Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them.
+// `__rand_int__` in a request becomes a number below --range, 12 digits zero-padded,
+// as redis-benchmark -r writes it (so `hset` grows one hash to ~100k fields, as the
+// -r 100000 runs in bench.ts do). The digits are written over the placeholder in each
+// read's copy of the chunk, as redis-benchmark rewrites its buffer: a few ns per
+// request, the same before and after a change. --range 0 keeps the literal `__rand_int__`
+// (one key, redis-benchmark without -r). Tests that pop or read a collection (lpop,
+// spop, zpopmin, lrange_100...) run against what the earlier tests of the same run
+// pushed: put them after the pushes in --only, as redis-benchmark orders them.
 // The socket is a stub whose write() takes everything.
 //
 // --aof runs with appendonly yes and that appendfsync policy, the AOF in a temp dir
@@ -39,6 +45,19 @@ const ONLY = option("only", "ping,set,get,incr,mset");
 const ROUNDS = Number(option("rounds", "3"));
 const CLIENTS = Math.max(1, Number(option("clients", "1")));
 const AOF = option("aof", "");
+const RANGE = Number(option("range", "100000"));
+const RAND_PLACEHOLDER = "__rand_int__";
+
+/** Writes a fresh 12-digit number below RANGE over each placeholder, as redis-benchmark's randomizeClientKey. */
+function randomizeKeys(chunk: Uint8Array, positions: readonly number[]): void {
+  for (const at of positions) {
+    let n = Math.floor(Math.random() * RANGE);
+    for (let i = at + RAND_PLACEHOLDER.length - 1; i >= at; i--) {
+      chunk[i] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  }
+}
 
 function resp(...parts: string[]): string {
   let out = `*${parts.length}\r\n`;
@@ -47,7 +66,6 @@ function resp(...parts: string[]): string {
 }
 
 const VALUE = "x".repeat(3); // redis-benchmark's default -d 3
-const BIG_LIST = 100_000;
 const EVALSHA_SCRIPT = "return redis.call('incr', KEYS[1])";
 const EVALSHA_SCRIPT_SHA = createHash("sha1").update(EVALSHA_SCRIPT).digest("hex");
 const requests: Record<string, () => string> = {
@@ -60,18 +78,30 @@ const requests: Record<string, () => string> = {
     for (let i = 0; i < 10; i++) parts.push("key:__rand_int__", VALUE);
     return resp(...parts);
   },
+  // redis-benchmark's collection tests, with its keys and arguments.
   lpush: () => resp("LPUSH", "mylist", VALUE),
-  // The list tests work on "biglist", filled to BIG_LIST elements before each round
-  // (pops get enough more that the list never drops below that).
-  lpushbig: () => resp("LPUSH", "biglist", VALUE),
-  rpush: () => resp("RPUSH", "biglist", VALUE),
-  lpop: () => resp("LPOP", "biglist"),
-  rpop: () => resp("RPOP", "biglist"),
-  lrange100: () => resp("LRANGE", "biglist", "0", "99"),
-  lrange600: () => resp("LRANGE", "biglist", "0", "599"),
-  lindex: () => resp("LINDEX", "biglist", String(BIG_LIST / 2)),
+  rpush: () => resp("RPUSH", "mylist", VALUE),
+  lpop: () => resp("LPOP", "mylist"),
+  rpop: () => resp("RPOP", "mylist"),
+  sadd: () => resp("SADD", "myset", "element:__rand_int__"),
+  spop: () => resp("SPOP", "myset"),
   hset: () => resp("HSET", "myhash", "element:__rand_int__", VALUE),
   zadd: () => resp("ZADD", "myzset", "0", "element:__rand_int__"),
+  zpopmin: () => resp("ZPOPMIN", "myzset"),
+  // ZADD with a random score (a leaderboard), and the first elements by rank.
+  zadd_rand: () => resp("ZADD", "myzset", "__rand_int__", "element:__rand_int__"),
+  zrange_10: () => resp("ZRANGE", "myzset", "0", "10"),
+  lrange_100: () => resp("LRANGE", "mylist", "0", "99"),
+  lrange_300: () => resp("LRANGE", "mylist", "0", "299"),
+  lrange_500: () => resp("LRANGE", "mylist", "0", "499"),
+  lrange_600: () => resp("LRANGE", "mylist", "0", "599"),
+  // Reads of one member of a large collection, which redis-benchmark does not test.
+  hget: () => resp("HGET", "myhash", "element:__rand_int__"),
+  sismember: () => resp("SISMEMBER", "myset", "element:__rand_int__"),
+  zscore: () => resp("ZSCORE", "myzset", "element:__rand_int__"),
+  zrank: () => resp("ZRANK", "myzset", "element:__rand_int__"),
+  // The middle of a list the pushes before it made (50,000 elements in, from the head).
+  lindex: () => resp("LINDEX", "mylist", "50000"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
 };
@@ -104,29 +134,24 @@ for (let id = 1; id <= CLIENTS; id++) {
 
 server.onData(clients[0]!, Buffer.from(resp("SCRIPT", "LOAD", EVALSHA_SCRIPT), "latin1"));
 
-/** Empties "biglist" and pushes `length` elements of 16-32 bytes (the values LRANGE replies). */
-function fillBigList(length: number): void {
-  server.onData(clients[0]!, Buffer.from(resp("DEL", "biglist"), "latin1"));
-  for (let pushed = 0; pushed < length; ) {
-    const parts = ["RPUSH", "biglist"];
-    for (let i = 0; i < 1000 && pushed < length; i++, pushed++) parts.push(`element:${pushed}:`.padEnd(16 + (pushed % 17), "v"));
-    server.onData(clients[0]!, Buffer.from(resp(...parts), "latin1"));
-  }
-}
-
 for (const name of ONLY.split(",")) {
   const make = requests[name];
   if (make === undefined) throw new Error(`unknown test ${name}`);
   const text = make().repeat(PIPELINE);
   const chunk = Buffer.from(text, "latin1");
+  const placeholders: number[] = [];
+  for (let at = text.indexOf(RAND_PLACEHOLDER); RANGE > 0 && at >= 0; at = text.indexOf(RAND_PLACEHOLDER, at + 1)) placeholders.push(at);
   const turns = Math.ceil(REQUESTS / (PIPELINE * CLIENTS));
   const results: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    if (make().includes("biglist")) fillBigList(name === "lpop" || name === "rpop" ? BIG_LIST + turns * PIPELINE * CLIENTS : BIG_LIST);
     const start = performance.now();
     for (let i = 0; i < turns; i++) {
       // Bun hands every data callback a fresh buffer; copy so the parser may keep it.
-      for (let c = 0; c < CLIENTS; c++) server.onData(clients[c]!, new Uint8Array(chunk));
+      for (let c = 0; c < CLIENTS; c++) {
+        const read = new Uint8Array(chunk);
+        if (placeholders.length > 0) randomizeKeys(read, placeholders);
+        server.onData(clients[c]!, read);
+      }
       // The server's before-reply stage is an immediate queued during the reads: it runs
       // before this one, as in Bun's loop after a poll (fsync completions run too).
       if (AOF !== "") await new Promise<void>((resolve) => setImmediate(resolve));

@@ -198,7 +198,7 @@ export class BlockingRegistry {
    * order they blocked; repeats while serving makes more keys ready (BLMOVE pushes).
    * `afterServe` runs after each served client (propagation of its effects, its reply).
    */
-  serveReadyKeys(afterServe: (client: Client) => void): void {
+  serveReadyKeys(afterServe: (client: Client, command: Command) => void): void {
     while (this.ready.size > 0) {
       const names = [...this.ready];
       this.ready.clear();
@@ -212,7 +212,7 @@ export class BlockingRegistry {
           if (state === null || state.kind === "postponed" || state.kind === "offset") continue;
           if (state.serve(readyKey)) {
             this.unblock(client);
-            afterServe(client);
+            afterServe(client, state.command);
           }
         }
       }

@@ -29,7 +29,7 @@ import { sdscatrepr } from "./util/repr.ts";
 import { isCSpace, parseDouble } from "./util/float.ts";
 import { REDIS_VERSION } from "./version.ts";
 import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
-import { errorText } from "./persistence/errors-text.ts";
+import { errorText } from "./util/errors-text.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,

@@ -14,6 +14,8 @@ export class Cron {
   private expireDbCursor = 0;
   private running = false;
   activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON 1. */
+  paused = false;
   cronLoops = 0;
 
   constructor(private readonly server: Server) {}
@@ -54,8 +56,10 @@ export class Cron {
   serverCron(): void {
     const server = this.server;
     const now = Date.now();
-    this.cronLoops++;
     server.syncWallClock();
+    // DEBUG PAUSE-CRON: the tick does nothing (Redis's pause_cron, for tests).
+    if (this.paused) return;
+    this.cronLoops++;
     if (this.activeExpireEnabled && !server.loading) {
       this.activeExpireCycle();
       // An expired stream wakes its XREADGROUP readers.
@@ -88,6 +92,8 @@ export class Cron {
    * was expired, within a time budget of 25% of the tick.
    */
   activeExpireCycle(): void {
+    // While clients are paused the dataset stays still: no key expires.
+    if (this.server.clientsArePaused()) return;
     // Each expired key is propagated as its own DEL (propagate_no_multi): they are
     // independent of each other, so no transaction wraps them.
     const propagation = this.server.propagation;

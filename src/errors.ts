@@ -29,22 +29,27 @@ export function wrongArgs(name: string): string {
 }
 
 /** Redis quotes at most about 128 bytes of the arguments, each as 'arg' followed by a space. */
+/** An argument as C's `%s` prints it: up to its first NUL byte, then at most `limit` bytes. */
+function asCString(text: string, limit: number): string {
+  const nul = text.indexOf("\0");
+  return (nul === -1 ? text : text.slice(0, nul)).slice(0, limit);
+}
+
 export function unknownCommand(name: string, args: string[]): string {
   let quoted = "";
   for (let i = 0; i < args.length && quoted.length < 128; i++) {
-    quoted += `'${args[i]!.slice(0, 128 - quoted.length)}' `;
+    quoted += `'${asCString(args[i]!, 128 - quoted.length)}' `;
   }
-  return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${quoted}`;
+  return `ERR unknown command '${asCString(name, 128)}', with args beginning with: ${quoted}`;
 }
 
 export function unknownSubcommand(sub: string, container: string): string {
-  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand '${asCString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
 /** addReplySubcommandSyntaxError: an unknown subcommand, or a known one with the wrong arguments. */
 export function subcommandSyntaxError(sub: string, container: string): string {
-  const nul = sub.indexOf("\0");
-  return `ERR unknown subcommand or wrong number of arguments for '${(nul === -1 ? sub : sub.slice(0, nul)).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand or wrong number of arguments for '${asCString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
 export function pubsubContext(name: string): string {
@@ -75,4 +80,9 @@ const SHARED_ERR_OBJECTS = new Set([NO_SUCH_KEY, SYNTAX_ERROR, "ERR source and d
 export function errorAsPassedToReply(message: string): string {
   if (!message.startsWith("ERR ") || SHARED_ERR_OBJECTS.has(message)) return `-${message}`;
   return message.slice(4);
+}
+
+/** A protected command (DEBUG, MODULE LOAD...) that its enable-*-command setting does not allow here. */
+export function protectedCommandNotAllowed(command: string, option: string): string {
+  return `ERR ${command} command not allowed. If the ${option} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
 }

@@ -10,7 +10,7 @@ import { memorySnapshot, usedMemoryPeak } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", "errorstats", "cluster", "keyspace"];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
 
 /** Human form of a byte count, as Redis's bytesToHuman. */
 export function bytesToHuman(n: number): string {
@@ -281,6 +281,23 @@ function sectionKeyspace(server: Server): string[] {
   return lines;
 }
 
+/**
+ * Latencystats: per command with a latency histogram, the latency-tracking-info-percentiles
+ * in µs (the highest value of the histogram bucket each falls in, as Redis reports it).
+ */
+function sectionLatencystats(server: Server): string[] {
+  if (!server.latencyTracking) return [];
+  const labels = server.config.getString("latency-tracking-info-percentiles").split(" ").filter((label) => label !== "");
+  const lines: string[] = [];
+  for (const command of server.table.all()) {
+    const histogram = command.latencyHistogram;
+    if (histogram === null) continue;
+    const fields = labels.map((label) => `p${label}=${(histogram.valueAtPercentile(Number(label)) / 1000).toFixed(3)}`);
+    lines.push(`latency_percentiles_usec_${command.fullName}:${fields.join(",")}`);
+  }
+  return lines;
+}
+
 const SECTIONS: Record<string, [title: string, build: (server: Server) => string[]]> = {
   server: ["Server", sectionServer],
   clients: ["Clients", sectionClients],
@@ -292,6 +309,7 @@ const SECTIONS: Record<string, [title: string, build: (server: Server) => string
   modules: ["Modules", () => []],
   commandstats: ["Commandstats", sectionCommandstats],
   errorstats: ["Errorstats", sectionErrorstats],
+  latencystats: ["Latencystats", sectionLatencystats],
   cluster: ["Cluster", () => ["cluster_enabled:0"]],
   keyspace: ["Keyspace", sectionKeyspace],
 };
@@ -335,14 +353,22 @@ export function describeClientLine(server: Server, client: import("./net/client.
   if (flags === "") flags = "N";
   const qbuf = client.parser.bufferedBytes;
   const name = client.name === null ? "" : bytesToText(client.name);
-  const multiMem = client.multiQueue.reduce((sum, q) => sum + q.argv.reduce((s, a) => s + a.length, 0), 0);
+  const argvBytes = (argv: Uint8Array[]) => argv.reduce((sum, arg) => sum + arg.length, 0);
+  const multiMem = client.multiQueue.reduce((sum, q) => sum + argvBytes(q.argv), 0);
+  const argvMem = client.currentArgv === null ? 0 : argvBytes(client.currentArgv);
+  // A client without a socket (the AOF loader's, a script's) has no descriptor, as in Redis.
+  const fd = (client.socket as unknown as { fd?: number } | null)?.fd ?? -1;
+  // obl: bytes waiting in the reply buffer (Redis's bufpos); oll/omem: the blocks the
+  // socket has not taken yet (Redis's reply list).
+  const obl = client.reply.length;
+  const omem = client.pendingBytes;
   return (
-    `id=${client.id} addr=${client.address} laddr=${client.localAddress} fd=-1 name=${name} ` +
+    `id=${client.id} addr=${client.address} laddr=${client.localAddress} fd=${fd} name=${name} ` +
     `age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)} flags=${flags} ` +
     `db=${client.dbIndex} sub=${client.channels.size} psub=${client.patterns.size} ssub=${client.shardChannels.size} ` +
-    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=${multiMem} ` +
-    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=0 oll=${client.outputBlocks} omem=${client.outputBytes} ` +
-    `tot-mem=${qbuf + client.reply.buffer.length + client.outputBytes + multiMem} events=r${client.outputBytes > 0 ? "w" : ""} ` +
+    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} ` +
+    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
+    `tot-mem=${qbuf + argvMem + client.reply.buffer.length + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
     `cmd=${client.lastCommandName} user=default redir=-1 resp=${client.reply.resp}`
   );
 }

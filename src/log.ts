@@ -2,7 +2,7 @@
 // Level marks: '.' debug, '-' verbose, '*' notice, '#' warning. Role: 'M' for the
 // server, 'C' for a child (the snapshot writer).
 
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeSync } from "node:fs";
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning";
 
@@ -39,6 +39,8 @@ export class Logger {
   role = "M";
   /** Last lines, kept for tests and for error reports. */
   readonly recent: string[] = [];
+  /** Standard output written synchronously (a crash report must be out before the process ends). */
+  syncWrites = false;
 
   log(level: LogLevel, message: string): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
@@ -54,7 +56,8 @@ export class Logger {
     this.recent.push(line);
     if (this.recent.length > 200) this.recent.shift();
     if (this.file === "") {
-      process.stdout.write(line);
+      if (this.syncWrites) writeSync(1, line);
+      else process.stdout.write(line);
       return;
     }
     try {

@@ -9,6 +9,8 @@ import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
+import { MODULES_UNSUPPORTED } from "./commands/server.ts";
+import { installCrashHandlers } from "./crash.ts";
 
 const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
        bun run server - (read config from stdin)
@@ -67,7 +69,14 @@ async function main(argv: string[]): Promise<void> {
     logger.warning("Warning: no config file specified, using the default config. In order to specify a config file use bun run server /path/to/redis.conf");
   } else logger.notice("Configuration loaded");
 
+  // Server.listen() takes port 0 as "any free port" (in-process tests use it); the
+  // server binary is Redis's: port 0 and no unix socket means nowhere to listen.
+  if (config.getNumber("port") === 0 && config.getString("unixsocket") === "") {
+    logger.warning("Configured to not listen anywhere, exiting.");
+    process.exit(1);
+  }
   const server = new Server(config, commands);
+  installCrashHandlers(server);
   const cron = new Cron(server);
   server.cron = cron;
   server.writePidFile();
@@ -77,8 +86,19 @@ async function main(argv: string[]): Promise<void> {
     logger.warning(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  logger.notice(`Running mode=standalone, port=${server.port}.`);
+  redisAsciiArt(config, server.port);
   logger.warning("Server initialized");
+  // moduleLoadFromQueue: a module that cannot load stops the server, as on Redis.
+  const moduleToLoad = config.moduleLoadQueue[0];
+  if (moduleToLoad !== undefined) {
+    logger.warning(`Module ${moduleToLoad[0]} failed to load: ${MODULES_UNSUPPORTED}`);
+    logger.warning(`Can't load module from ${moduleToLoad[0]}: server aborting`);
+    process.exit(1);
+  }
+  if (config.moduleConfigQueue.size > 0) {
+    logger.warning("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting");
+    process.exit(1);
+  }
   server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
@@ -89,3 +109,28 @@ async function main(argv: string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2));
+
+/**
+ * The start-up banner where Redis shows its ASCII logo: on a terminal with the log on
+ * standard output, or with always-show-logo yes. It carries the lines scripts that
+ * start servers wait for ("Port: ...", "PID: ..."); elsewhere one log line says the same.
+ */
+function redisAsciiArt(config: Config, port: number): void {
+  const showLogo = config.getBool("always-show-logo") || (config.getString("logfile") === "" && process.stdout.isTTY === true);
+  if (!showLogo) {
+    logger.notice(`Running mode=standalone, port=${port}.`);
+    return;
+  }
+  logger.raw(
+    [
+      "",
+      "     ____              __                 Bunker " + BUNKER_VERSION + " (Redis " + REDIS_VERSION + ") 64 bit",
+      "    / __ )__  ______  / /_____  _____",
+      "   / __  / / / / __ \\/ //_/ _ \\/ ___/     Running in standalone mode",
+      "  / /_/ / /_/ / / / / ,< /  __/ /         Port: " + port,
+      " /_____/\\__,_/_/ /_/_/|_|\\___/_/          PID: " + process.pid,
+      "",
+      "",
+    ].join("\n"),
+  );
+}

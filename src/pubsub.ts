@@ -73,10 +73,12 @@ export class PubSub {
     if (subscribers !== undefined) {
       for (const client of subscribers) {
         const reply = client.reply;
+        const wasEnabled = reply.startPushing();
         reply.pushHeader(3);
         reply.bulkText(shard ? "smessage" : "message");
         reply.bulk(channel);
         reply.bulk(message);
+        reply.stopPushing(wasEnabled);
         client.server.scheduleFlush(client);
         receivers++;
       }
@@ -86,11 +88,13 @@ export class PubSub {
         if (!globMatch(this.patternBytes.get(pattern)!, channel)) continue;
         for (const client of clients) {
           const reply = client.reply;
+          const wasEnabled = reply.startPushing();
           reply.pushHeader(4);
           reply.bulkText("pmessage");
           reply.bulkText(pattern);
           reply.bulk(channel);
           reply.bulk(message);
+          reply.stopPushing(wasEnabled);
           client.server.scheduleFlush(client);
           receivers++;
         }

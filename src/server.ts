@@ -3,7 +3,7 @@
 // the connection's state (auth, arity, MULTI, pub/sub context, loading, MISCONF)
 // and call() runs it and accounts for it.
 
-import type { TCPSocketListener, UnixSocketListener } from "bun";
+import type { TCPSocketListener, TCPSocketListenOptions, UnixSocketListener } from "bun";
 import { unlinkSync, writeFileSync } from "node:fs";
 import { Client, CLIENT_ID_AOF, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
@@ -11,7 +11,7 @@ import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
-import { Config } from "./config.ts";
+import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
 import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
@@ -24,6 +24,8 @@ import { Persistence } from "./persistence/persistence.ts";
 import { Propagation, PROPAGATE_ALL, SHARED } from "./propagate.ts";
 import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
+import { errorText } from "./util/errors-text.ts";
+import { LatencyHistogram } from "./latency-histogram.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -51,7 +53,9 @@ export class Server {
   dbs: Database[] = [];
   readonly clients = new Map<number, Client>();
   private nextClientId = 1;
-  private listeners: Array<TCPSocketListener<ClientSocketData> | UnixSocketListener<ClientSocketData>> = [];
+  /** One listener per `bind` address; CONFIG SET port replaces them. */
+  private tcpListeners: TCPSocketListener<ClientSocketData>[] = [];
+  private unixListener: UnixSocketListener<ClientSocketData> | null = null;
   readonly pubsub = new PubSub();
   readonly notifier = new Notifier(this.pubsub);
   readonly blocking = new BlockingRegistry();
@@ -68,6 +72,8 @@ export class Server {
   /** used_memory right after start-up: INFO's used_memory_startup / dataset split. */
   usedMemoryStartup = 0;
   cron: import("./cron.ts").Cron | null = null;
+  /** latency-tracking: per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats). */
+  latencyTracking = true;
   /** Port actually bound (differs from config with `port 0`). */
   port = 0;
   stats: ServerStats = Server.emptyStats();
@@ -188,6 +194,7 @@ export class Server {
       keyWaiters: () => this.blocking.keyWaiterCount > 0,
       onKeyReady: (db: Database, key: string) => this.blocking.signalKeyReady(db.index, key),
       isLoading: () => this.loading,
+      clientsPaused: () => this.clientsArePaused(),
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);
       },
@@ -226,6 +233,7 @@ export class Server {
       this.slowlog.maxLength = c.getNumber("slowlog-max-len");
       this.slowlog.slowerThan = c.getNumber("slowlog-log-slower-than");
       this.latency.threshold = c.getNumber("latency-monitor-threshold");
+      this.latencyTracking = c.getBool("latency-tracking");
       logger.level = c.getString("loglevel") as typeof logger.level;
       this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
       this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
@@ -240,6 +248,7 @@ export class Server {
       "slowlog-max-len",
       "slowlog-log-slower-than",
       "latency-monitor-threshold",
+      "latency-tracking",
       "loglevel",
       "lazyfree-lazy-expire",
       "lazyfree-lazy-user-del",
@@ -302,27 +311,10 @@ export class Server {
     };
     this.socketHandlers = handlers;
     if (port !== 0 || this.config.getString("unixsocket") === "") {
-      const binds = this.config.getString("bind").split(" ").filter((b) => b !== "");
-      for (const raw of binds.length > 0 ? binds : ["*"]) {
-        const optional = raw.startsWith("-");
-        const host = optional ? raw.slice(1) : raw;
-        const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
-        try {
-          const listener = Bun.listen<ClientSocketData>({
-            hostname,
-            port: this.port !== 0 ? this.port : port,
-            socket: handlers,
-            data: { client: null },
-          });
-          this.listeners.push(listener);
-          this.port = listener.port;
-        } catch (error) {
-          if (optional) continue;
-          const reason = error instanceof Error ? error.message : String(error);
-          logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${reason}`);
-          throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
-        }
-      }
+      const listeners = this.listenToPort(port);
+      if (listeners === null) throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
+      this.tcpListeners = listeners;
+      this.port = listeners[0]?.port ?? port;
     }
     const unixPath = this.config.getString("unixsocket");
     if (unixPath !== "") {
@@ -331,16 +323,72 @@ export class Server {
       } catch {
         // Not there: fine.
       }
-      const listener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
-      this.listeners.push(listener);
+      this.unixListener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
     }
+    this.config.onChange("port", (value) => this.changeListenPort(Number(value)));
+  }
+
+  /**
+   * listenToPort: a listener on `port` for every `bind` address (port 0: a free port,
+   * which the other addresses then share). An address that cannot be bound is logged as
+   * Redis logs it; an optional one ("-addr") that is not available, or one of an address
+   * family this machine lacks, is skipped; any other failure closes what was opened and
+   * returns null.
+   */
+  private listenToPort(port: number): TCPSocketListener<ClientSocketData>[] | null {
+    const listeners: TCPSocketListener<ClientSocketData>[] = [];
+    const binds = this.config.getString("bind").split(" ").filter((b) => b !== "");
+    let boundPort = port;
+    for (const raw of binds.length > 0 ? binds : ["*"]) {
+      const optional = raw.startsWith("-");
+      const host = optional ? raw.slice(1) : raw;
+      const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
+      try {
+        // IPv6 sockets are IPv6-only, as Redis's anetV6Only: "::" then coexists with "0.0.0.0".
+        // Bun's listen takes ipv6Only, which this bun-types declares for connect only.
+        const ipv6Only = hostname.includes(":");
+        const options = { hostname, port: boundPort, ipv6Only, socket: this.socketHandlers!, data: { client: null } } as TCPSocketListenOptions<ClientSocketData>;
+        const listener = Bun.listen<ClientSocketData>(options);
+        listeners.push(listener);
+        boundPort = listener.port;
+      } catch (error) {
+        // Bun reports the failed bind() as a listen error; Redis's text names bind.
+        logger.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: bind: ${errorText(error)}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EADDRNOTAVAIL" && optional) continue;
+        if (code === "EAFNOSUPPORT" || code === "EPROTONOSUPPORT" || code === "ENOPROTOOPT") continue;
+        for (const listener of listeners) listener.stop(true);
+        return null;
+      }
+    }
+    return listeners;
+  }
+
+  /**
+   * changeListenPort (CONFIG SET port): port 0 stops listening on TCP. The new port is
+   * bound before the old one is let go, so a refused change leaves the server where it
+   * was; connected clients stay either way.
+   */
+  private changeListenPort(port: number): void {
+    let listeners: TCPSocketListener<ClientSocketData>[] = [];
+    if (port !== 0) {
+      const bound = this.listenToPort(port);
+      if (bound === null) throw new ConfigError("Unable to listen on this port. Check server logs.");
+      listeners = bound;
+    }
+    for (const listener of this.tcpListeners) listener.stop(false);
+    this.tcpListeners = listeners;
+    this.port = port;
+  }
+
+  private get listeners(): Array<TCPSocketListener<ClientSocketData> | UnixSocketListener<ClientSocketData>> {
+    return this.unixListener === null ? this.tcpListeners : [...this.tcpListeners, this.unixListener];
   }
 
   /** Redis 7.0's last start-up lines, logged once the data is loaded. */
   logReady(): void {
     const unixPath = this.config.getString("unixsocket");
-    const unixListeners = unixPath === "" ? 0 : 1;
-    if (this.listeners.length > unixListeners) logger.notice("Ready to accept connections");
+    if (this.tcpListeners.length > 0) logger.notice("Ready to accept connections");
     if (unixPath !== "") logger.notice(`The server is now ready to accept connections at ${unixPath}`);
   }
 
@@ -651,6 +699,11 @@ export class Server {
       this.rejectCommand(client, argv, command, errors.wrongArgs(command.fullName));
       return;
     }
+    if (command.isProtected && !this.allowProtectedAction(client, command)) {
+      const name = (command.parent ?? command).name;
+      this.rejectCommand(client, argv, command, errors.protectedCommandNotAllowed(name.toUpperCase(), `enable-${name}-command`));
+      return;
+    }
     if (!client.authenticated && !command.noAuth) {
       this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
@@ -696,6 +749,19 @@ export class Server {
     if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
   }
 
+  /**
+   * allowProtectedAction for DEBUG and MODULE (the protected commands): "yes", or "local"
+   * and the client is on the unix socket or on 127.0.0.1 / ::1 (Redis's islocalClient).
+   */
+  private allowProtectedAction(client: Client, command: Command): boolean {
+    const setting = this.config.getString(`enable-${(command.parent ?? command).name}-command`);
+    if (setting === "yes") return true;
+    if (setting !== "local") return false;
+    if (client.isUnixSocket) return true;
+    const ip = client.address.slice(0, client.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+    return ip === "127.0.0.1" || ip === "::1";
+  }
+
   /** is_write_command: the command writes, or it is EXEC of a queue that does. */
   private isWriteLike(client: Client, command: Command, argv: Uint8Array[]): boolean {
     return this.isWriteCommand(command, argv) || (command.isExec && client.multiQueue.some((q) => this.isWriteCommand(q.command, q.argv)));
@@ -719,7 +785,11 @@ export class Server {
    * BLPOP) are propagated before the next client is served.
    */
   handleClientsBlockedOnKeys(): void {
-    this.blocking.serveReadyKeys((client) => {
+    let errorsBefore = this.stats.totalErrorReplies;
+    this.blocking.serveReadyKeys((client, command) => {
+      // A client served an error (-NOGROUP...) counts a failed call.
+      this.updateStatsOnUnblock(client, command, this.stats.totalErrorReplies !== errorsBefore);
+      errorsBefore = this.stats.totalErrorReplies;
       this.propagation.propagatePendingCommands();
       this.afterUnblock(client);
     });
@@ -739,6 +809,15 @@ export class Server {
       return false;
     }
     return !this.pauseWritesOnly || writeLike;
+  }
+
+  /**
+   * checkClientPauseTimeoutAndReturnIfPaused, as a pure check: a CLIENT PAUSE is in force,
+   * so keys do not expire. A pause whose time is up counts as over; its timer (or the next
+   * command, isPausedFor) releases the postponed clients, never a key lookup midway.
+   */
+  clientsArePaused(): boolean {
+    return this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
   }
 
   /**
@@ -835,6 +914,8 @@ export class Server {
     const dirtyBefore = this.dirty;
     const outerCommand = client.currentCommand;
     client.currentCommand = command;
+    const outerCurrentArgv = client.currentArgv;
+    client.currentArgv = argv;
     const outerArgv = client.propagateArgv;
     const outerPrevent = client.preventPropagation;
     const outerForce = client.forcePropagation;
@@ -854,6 +935,8 @@ export class Server {
       propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv, targets);
     }
     client.currentCommand = outerCommand;
+    // A blocked command keeps its arguments until it is served, as Redis keeps c->argv.
+    if (client.blocked === null) client.currentArgv = outerCurrentArgv;
     client.propagateArgv = outerArgv;
     client.preventPropagation = outerPrevent;
     client.forcePropagation = outerForce;
@@ -868,9 +951,12 @@ export class Server {
     }
     client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);
+    client.durationMicros = micros;
     if (flags & CMD_CALL_STATS) {
       command.calls++;
       command.microseconds += micros;
+      // A blocked command's latency is recorded when it is unblocked (updateStatsOnUnblock).
+      if (this.latencyTracking && client.blocked === null) (command.latencyHistogram ??= new LatencyHistogram()).record(micros * 1000);
     }
     this.commandStatsOnError(command, false);
     this.stats.totalCommands++;
@@ -915,7 +1001,19 @@ export class Server {
     this.replyError(client, `ERR internal error executing '${command.fullName}': ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  /**
+   * updateStatsOnUnblock, as Redis 7.0 counts a blocked command that ends other than by
+   * timing out: served with an error, or released by CLIENT UNBLOCK (which 7.0 always
+   * counts as failed). Its call was counted when it blocked.
+   */
+  updateStatsOnUnblock(client: Client, command: Command, hadErrors: boolean): void {
+    if (hadErrors) command.failedCalls++;
+    // Redis adds the time taken to serve it, which Bunker does not measure apart.
+    if (this.latencyTracking) (command.latencyHistogram ??= new LatencyHistogram()).record(client.durationMicros * 1000);
+  }
+
   afterUnblock(client: Client): void {
+    client.currentArgv = null;
     this.scheduleFlush(client);
     if (!client.closed) queueMicrotask(() => this.resumeClient(client));
   }
@@ -926,9 +1024,10 @@ export class Server {
 
   /** replicationFeedMonitors: the command as MONITOR shows it (EVAL feeds itself before its script's commands). */
   feedMonitors(client: Client, argv: Uint8Array[]): void {
-    const now = Date.now();
-    const seconds = Math.floor(now / 1000);
-    const micros = String((now % 1000) * 1000).padStart(6, "0");
+    // gettimeofday's microseconds: the monotonic clock carries them, Date.now() does not.
+    const nowMicros = Math.floor((this.wallClockOffset + performance.now()) * 1000);
+    const seconds = Math.floor(nowMicros / 1e6);
+    const micros = String(nowMicros % 1e6).padStart(6, "0");
     const origin = client.isUnixSocket ? `unix:${this.config.getString("unixsocket")}` : client.address;
     let line = `${seconds}.${micros} [${client.dbIndex} ${origin}]`;
     for (const arg of argv) line = sdscatrepr(line + " ", arg);
@@ -1032,7 +1131,8 @@ export class Server {
   /** Closes listeners and clients (the last step of SHUTDOWN). */
   closeListeners(): void {
     for (const listener of this.listeners) listener.stop(true);
-    this.listeners = [];
+    this.tcpListeners = [];
+    this.unixListener = null;
     const unixPath = this.config.getString("unixsocket");
     if (unixPath !== "") {
       try {

@@ -8,16 +8,32 @@
 // hit/miss stats, as lookupKeyWrite); every command reports a change with keyChanged
 // only when the value really changed, as Redis signals the key only then.
 //
-// PFDEBUG and PFSELFTEST are not implemented.
+// PFDEBUG shows and converts the representation (GETREG, DECODE, ENCODING, TODENSE);
+// PFSELFTEST checks it (../db/hyperloglog.ts hllSelfTest).
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
 import { bytesToKey } from "../db/bytes.ts";
-import { keyChanged, replyError, wrongType } from "./context.ts";
+import { keyChanged, keyChangedUnwatched, replyError, wrongType } from "./context.ts";
 import { NO_EVENT, NOTIFY_STRING } from "../notify.ts";
 import { markRaw } from "../db/string-encoding.ts";
-import { HllError, hllAdd, hllCount, hllCountUnion, hllCreateSparse, hllIsValid, hllMerge, HLL_WRONGTYPE_ERR } from "../db/hyperloglog.ts";
+import {
+  HllError,
+  hllAdd,
+  hllCount,
+  hllCountUnion,
+  hllCreateSparse,
+  hllDecodeSparse,
+  hllEncoding,
+  hllIsValid,
+  hllMerge,
+  hllRegisters,
+  hllSelfTest,
+  hllToDense,
+  HLL_INVALID_ERR,
+  HLL_WRONGTYPE_ERR,
+} from "../db/hyperloglog.ts";
 
 function sparseMaxBytes(client: Client): number {
   return client.server.config.getNumber("hll-sparse-max-bytes");
@@ -182,6 +198,76 @@ function pfmerge(client: Client, argv: Uint8Array[]): void {
   client.reply.ok();
 }
 
+// ---- PFDEBUG / PFSELFTEST ------------------------------------------------------------------
+
+/**
+ * PFDEBUG <subcommand> <key>. The key is opened for writing and unshared (it is raw from
+ * then on, whatever the subcommand); a sparse value made dense (GETREG, TODENSE) counts a
+ * change, so the command propagates, but is not signalled, as in Redis.
+ */
+function pfdebug(client: Client, argv: Uint8Array[]): void {
+  const db = client.db;
+  const key = bytesToKey(argv[2]!);
+  const slot = db.lookupWriteSlot(key);
+  if (slot < 0) {
+    replyError(client, "ERR The specified key does not exist");
+    return;
+  }
+  const value = db.valueAt(slot);
+  if (!(value instanceof Uint8Array)) {
+    wrongType(client);
+    return;
+  }
+  if (!hllIsValid(value)) {
+    replyError(client, HLL_WRONGTYPE_ERR.slice(1));
+    return;
+  }
+  const current = db.unshareString(slot);
+  const sub = bytesToKey(argv[1]!);
+  /** The dense value, stored when it was sparse; null (and the error replied) when corrupt. */
+  const makeDense = (): Uint8Array | null => {
+    if (hllEncoding(current) === "dense") return current;
+    const dense = hllToDense(current);
+    if (dense === null) {
+      replyError(client, HLL_INVALID_ERR.slice(1));
+      return null;
+    }
+    db.setKey(key, markRaw(dense), true);
+    keyChangedUnwatched(client, NOTIFY_STRING, null, key);
+    return dense;
+  };
+  switch (sub.toLowerCase()) {
+    case "getreg": {
+      const dense = makeDense();
+      if (dense === null) return;
+      const registers = hllRegisters(dense);
+      client.reply.arrayHeader(registers.length);
+      for (const register of registers) client.reply.integer(register);
+      return;
+    }
+    case "decode":
+      if (hllEncoding(current) !== "sparse") replyError(client, "ERR HLL encoding is not sparse");
+      else client.reply.bulkText(hllDecodeSparse(current));
+      return;
+    case "encoding":
+      client.reply.simple(hllEncoding(current));
+      return;
+    case "todense": {
+      const wasSparse = hllEncoding(current) === "sparse";
+      if (makeDense() !== null) client.reply.integer(wasSparse ? 1 : 0);
+      return;
+    }
+    default:
+      replyError(client, `ERR Unknown PFDEBUG subcommand '${sub}'`);
+  }
+}
+
+function pfselftest(client: Client): void {
+  const failure = hllSelfTest(sparseMaxBytes(client));
+  if (failure === null) client.reply.ok();
+  else replyError(client, failure);
+}
+
 // ---- declarations ----------------------------------------------------------------------
 
 const H = { categories: ["hyperloglog"], group: "hyperloglog" };
@@ -190,5 +276,7 @@ export const hyperloglogCommands: CommandSpec[] = [
   { name: "pfadd", arity: -2, flags: ["write", "denyoom", "fast"], firstKey: 1, lastKey: 1, keyStep: 1, ...H, since: "2.8.9", summary: "Adds the specified elements to the specified HyperLogLog.", complexity: "O(1) to add every element.", handler: pfadd },
   // Flagged read-only as in Redis 7.0, although refreshing the cached cardinality writes the key.
   { name: "pfcount", arity: -2, flags: ["readonly", "may_replicate"], firstKey: 1, lastKey: -1, keyStep: 1, ...H, since: "2.8.9", summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", handler: pfcount },
+  { name: "pfdebug", arity: 3, flags: ["write", "denyoom", "admin"], firstKey: 2, lastKey: 2, keyStep: 1, ...H, since: "2.8.9", summary: "Internal commands for debugging HyperLogLog values", complexity: "N/A", handler: pfdebug },
+  { name: "pfselftest", arity: 1, flags: ["admin"], firstKey: 0, lastKey: 0, keyStep: 0, ...H, since: "2.8.9", summary: "An internal command for testing HyperLogLog values", complexity: "N/A", handler: pfselftest },
   { name: "pfmerge", arity: -2, flags: ["write", "denyoom"], firstKey: 1, lastKey: -1, keyStep: 1, ...H, since: "2.8.9", summary: "Merge N different HyperLogLogs into a single one.", complexity: "O(N) to merge N HyperLogLogs, but with high constant times.", handler: pfmerge },
 ];

@@ -460,7 +460,7 @@ function restore(client: Client, argv: Uint8Array[]): void {
   if (ttlRaw < 0) return replyError(client, "ERR Invalid TTL value, must be >= 0");
   let value: RedisValue;
   try {
-    const { type, payload } = parseDumpPayload(argv[3]!);
+    const { type, payload } = parseDumpPayload(argv[3]!, client.server.persistence.skipChecksumValidation);
     const persistence = client.server.persistence;
     value = persistence.valueDecoder.decode(type, payload, persistence.loadLimits());
   } catch (error) {

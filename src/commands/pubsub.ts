@@ -22,11 +22,13 @@ type ConfirmationKind = "subscribe" | "unsubscribe" | "psubscribe" | "punsubscri
 /** One subscription confirmation; `name` null is the "subscribed to nothing" form. */
 function confirm(client: Client, kind: ConfirmationKind, name: string | null, count: number): void {
   const reply = client.reply;
+  const wasEnabled = reply.startPushing();
   reply.pushHeader(3);
   reply.bulkText(kind);
   if (name === null) reply.nullBulk();
   else reply.bulkText(name);
   reply.integer(count);
+  reply.stopPushing(wasEnabled);
 }
 
 function shardCount(client: Client): number {

@@ -285,7 +285,7 @@ function functionRestore(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  const payload = parseFunctionsPayload(argv[2]!);
+  const payload = parseFunctionsPayload(argv[2]!, client.server.persistence.skipChecksumValidation);
   if (typeof payload === "string") {
     replyError(client, `ERR ${payload}`);
     return;

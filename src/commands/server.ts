@@ -4,7 +4,8 @@
 import type { CommandArgument, CommandSpec, Command } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, copyBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
+import { logger } from "../log.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 import { buildInfo, describeClientLine } from "../info.ts";
@@ -15,6 +16,10 @@ import { valueEncoding } from "../db/values.ts";
 import { RedisList } from "../db/list.ts";
 import { computeDatasetDigest, computeValueDigest, digestToHex } from "../db/digest.ts";
 import { globMatch } from "../util/glob.ts";
+import type { LatencyHistogram } from "../latency-histogram.ts";
+import { latencyDoctor, latencyGraph } from "../latency.ts";
+import { readFileSync } from "node:fs";
+import { serverPanic } from "../crash.ts";
 import { keyToBytes } from "../db/bytes.ts";
 
 // ---- INFO ------------------------------------------------------------------------
@@ -61,6 +66,7 @@ export function resetStats(server: Server): void {
     command.microseconds = 0;
     command.rejectedCalls = 0;
     command.failedCalls = 0;
+    command.latencyHistogram = null;
   }
   for (const db of server.dbs) {
     db.stats.hits = 0;
@@ -304,6 +310,7 @@ function clientUnblock(client: Client, argv: Uint8Array[]): void {
     else server.replyError(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else if (state.kind === "offset") state.reply(server.blocking.acknowledgedBy(state.offset));
   else state.onTimeout();
+  server.updateStatsOnUnblock(target, state.command, true);
   server.afterUnblock(target);
   client.reply.integer(1);
 }
@@ -367,8 +374,8 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.arrayHeader(10);
   reply.bulkText(command.fullName);
   reply.integer(spec.arity);
-  // Redis hides may_replicate on purpose (its flag table comments it out).
-  const flags = spec.flags.filter((flag) => flag !== "may_replicate");
+  // Redis hides may_replicate and protected on purpose (its flag table comments them out).
+  const flags = spec.flags.filter((flag) => flag !== "may_replicate" && flag !== "protected");
   if (spec.getKeys && !flags.includes("movablekeys")) flags.push("movablekeys");
   // Redis lists flags in the order of its flag table, whatever the declaration's order.
   flags.sort((a, b) => FLAG_ORDER.indexOf(a) - FLAG_ORDER.indexOf(b));
@@ -615,21 +622,235 @@ const COMMAND_HELP = [
   "    Prints this help.",
 ];
 
+// ---- MODULE --------------------------------------------------------------------------
+//
+// Redis modules are native libraries built against redis-server's C API: Bunker cannot
+// load them. MODULE LIST is truthfully empty, and a load fails as a failed dlopen fails
+// on Redis (its reply, and a log line that says why); so does a `loadmodule` directive
+// at start-up (main.ts).
+
+/** Why a module cannot load, for the log line Redis writes as "Module <path> failed to load: <why>". */
+export const MODULES_UNSUPPORTED = "Bunker does not load Redis modules (native libraries built for redis-server)";
+
+function moduleLoad(client: Client, argv: Uint8Array[]): void {
+  logger.warning(`Module ${bytesToText(argv[2]!)} failed to load: ${MODULES_UNSUPPORTED}`);
+  replyError(client, "ERR Error loading the extension. Please check the server logs.");
+}
+
+function moduleUnload(client: Client): void {
+  replyError(client, "ERR Error unloading module: no such module with that name");
+}
+
+const MODULE_HELP = [
+  "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "LIST",
+  "    Return a list of loaded modules.",
+  "LOAD <path> [<arg> ...]",
+  "    Load a module library from <path>, passing to it any optional arguments.",
+  "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+  "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+  "UNLOAD <name>",
+  "    Unload a module.",
+  "HELP",
+  "    Prints this help.",
+];
+
 // ---- DEBUG ---------------------------------------------------------------------------
 
-function debugAllowed(client: Client): boolean {
-  const setting = client.server.config.getString("enable-debug-command");
-  if (setting === "yes") return true;
-  if (setting === "local" && (client.isUnixSocket || /^(127\.|::1|\[::1\])/.test(client.address))) return true;
-  replyError(
-    client,
-    'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-  );
-  return false;
+/** The subcommands Bunker has, in Redis's words and order. */
+const DEBUG_HELP = [
+  "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "DIGEST",
+  "    Output a hex signature representing the current DB content.",
+  "DIGEST-VALUE <key> [<key> ...]",
+  "    Output a hex signature of the values of all the specified keys.",
+  "ERROR <string>",
+  "    Return a Redis protocol error with <string> as message. Useful for clients",
+  "    unit tests to simulate Redis errors.",
+  "LOG <message>",
+  "    Write <message> to the server log.",
+  "LOADAOF",
+  "    Flush the AOF buffers on disk and reload the AOF in memory.",
+  "OBJECT <key>",
+  "    Show low level info about `key` and associated value.",
+  "PANIC",
+  "    Crash the server simulating a panic.",
+  "POPULATE <count> [<prefix>] [<size>]",
+  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  "    replicas. Cluster slots are not respected so keys not belonging to the",
+  "    current node can be created in cluster mode.",
+  "PROTOCOL <type>",
+  "    Reply with a test value of the specified type. <type> can be: string,",
+  "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+  "    true, false.",
+  "RELOAD [option ...]",
+  "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+  "    * MERGE: conflicting keys will be loaded from RDB.",
+  "    * NOFLUSH: the existing database will not be removed before load, but",
+  "      conflicting keys will generate an exception and kill the server.",
+  "    * NOSAVE: the database will be loaded from an existing RDB file.",
+  "    Examples:",
+  "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+  "      the database.",
+  "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+  "      existing RDB file.",
+  "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+  "      file to the database.",
+  "SEGFAULT",
+  "    Crash the server with sigsegv.",
+  "SET-ACTIVE-EXPIRE <0|1>",
+  "    Setting it to 0 disables expiring keys in background when they are not",
+  "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+  "    default.",
+  "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+  "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+  "SLEEP <seconds>",
+  "    Stop the server for <seconds>. Decimals allowed.",
+  "STRINGMATCH-TEST",
+  "    Run a fuzz tester against the stringmatchlen() function.",
+  "PAUSE-CRON <0|1>",
+  "    Stop periodic cron job processing.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** C's atoi: optional blanks and sign, then digits up to the first other byte (0 when none). */
+function atoi(arg: Uint8Array): number {
+  const text = bytesToKey(arg);
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return match === null ? 0 : Number.parseInt(match[1]!, 10) | 0;
+}
+
+/** An argument as C's `%s` prints it: up to its first NUL byte. */
+function asCText(arg: Uint8Array): string {
+  const nul = arg.indexOf(0);
+  return bytesToText(nul === -1 ? arg : arg.subarray(0, nul));
+}
+
+/**
+ * DEBUG POPULATE count [prefix] [size]: keys prefix:0 .. prefix:count-1 (named as
+ * Redis's 128-byte snprintf names them) holding "value:<n>", zero-padded or cut to
+ * `size`. Existing keys are skipped. As in Redis the keys reach WATCH only: no
+ * keyspace event, no dirty count, nothing propagated.
+ */
+function debugPopulate(client: Client, argv: Uint8Array[]): void {
+  const positive = (arg: Uint8Array): number | null => {
+    const n = parseInteger(arg);
+    if (n === null || n < 0 || typeof n === "bigint") {
+      replyError(client, "ERR value is out of range, must be positive");
+      return null;
+    }
+    return n;
+  };
+  const count = positive(argv[2]!);
+  if (count === null) return;
+  const size = argv.length === 5 ? positive(argv[4]!) : 0;
+  if (size === null) return;
+  const prefix = argv.length >= 4 ? bytesToKey(argv[3]!.subarray(0, argv[3]!.indexOf(0) === -1 ? undefined : argv[3]!.indexOf(0))) : "key";
+  const server = client.server;
+  const db = client.db;
+  for (let n = 0; n < count; n++) {
+    const key = `${prefix}:${n}`.slice(0, 127);
+    if (db.lookupWrite(key) !== undefined) continue;
+    const text = keyToBytes(`value:${n}`);
+    let value = text;
+    if (size !== 0) {
+      value = new Uint8Array(size);
+      value.set(size < text.length ? text.subarray(0, size) : text);
+    }
+    db.add(key, value);
+    if (!server.watches.idle()) server.watches.touch(db, key);
+  }
+  client.reply.ok();
+}
+
+/** DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis's client tests expect them. */
+function debugProtocol(client: Client, type: string): void {
+  const reply = client.reply;
+  switch (type) {
+    case "string":
+      return reply.bulkText("Hello World");
+    case "integer":
+      return reply.integer(12345);
+    case "double":
+      return reply.double(3.141);
+    case "bignum":
+      return reply.bigNumber("1234567999999999999999999999999999999");
+    case "null":
+      return reply.nullElement();
+    case "array":
+    case "set":
+      if (type === "array") reply.arrayHeader(3);
+      else reply.setHeader(3);
+      for (let j = 0; j < 3; j++) reply.integer(j);
+      return;
+    case "map":
+      reply.mapHeader(3);
+      for (let j = 0; j < 3; j++) {
+        reply.integer(j);
+        reply.boolean(j === 1);
+      }
+      return;
+    case "attrib":
+      if (reply.resp === 3) {
+        reply.attributeHeader(1);
+        reply.bulkText("key-popularity");
+        reply.arrayHeader(2);
+        reply.bulkText("key:123");
+        reply.integer(90);
+      }
+      return reply.bulkText("Some real reply following the attribute");
+    case "push": {
+      if (reply.resp < 3) {
+        replyError(client, "ERR RESP2 is not supported by this command");
+        return;
+      }
+      const wasEnabled = reply.startPushing();
+      reply.pushHeader(2);
+      reply.bulkText("server-cpu-usage");
+      reply.integer(42);
+      reply.stopPushing(wasEnabled);
+      return reply.bulkText("Some real reply following the push reply");
+    }
+    case "true":
+    case "false":
+      return reply.boolean(type === "true");
+    case "verbatim":
+      return reply.verbatim("This is a verbatim\nstring");
+    default:
+      replyError(client, "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+  }
+}
+
+/**
+ * stringmatchlen_fuzz_test: ten million random patterns against random strings (bytes
+ * below 128, up to 31 of each), for a crash or a hang; the total goes to standard output.
+ */
+function stringmatchFuzzTest(): void {
+  const pattern = new Uint8Array(32);
+  const subject = new Uint8Array(32);
+  // xorshift32: Math.random per byte would be most of the run's time.
+  let state = (Math.random() * 0xffffffff) | 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  let matches = 0;
+  for (let cycle = 0; cycle < 10_000_000; cycle++) {
+    const lengths = next();
+    const subjectLength = lengths & 31;
+    const patternLength = (lengths >>> 5) & 31;
+    for (let j = 0; j < subjectLength; j++) subject[j] = next() & 127;
+    for (let j = 0; j < patternLength; j++) pattern[j] = next() & 127;
+    if (globMatch(pattern.subarray(0, patternLength), subject.subarray(0, subjectLength))) matches++;
+  }
+  process.stdout.write(`Total matches: ${matches}\n`);
 }
 
 function debug(client: Client, argv: Uint8Array[]): void {
-  if (!debugAllowed(client)) return;
   const sub = argLower(argv[1]!);
   const server = client.server;
   if (sub === "sleep" && argv.length === 3) {
@@ -666,26 +887,32 @@ function debug(client: Client, argv: Uint8Array[]): void {
     // Logically expired keys count, as in Redis: the digest does not look keys up.
     client.reply.arrayHeader(argv.length - 2);
     for (let i = 2; i < argv.length; i++) client.reply.simple(digestToHex(computeValueDigest(client.db, argv[i]!)));
+  } else if (sub === "populate" && argv.length >= 3 && argv.length <= 5) {
+    debugPopulate(client, argv);
+  } else if (sub === "pause-cron" && argv.length === 3) {
+    if (server.cron !== null) server.cron.paused = atoi(argv[2]!) !== 0;
+    client.reply.ok();
+  } else if (sub === "set-skip-checksum-validation" && argv.length === 3) {
+    server.persistence.skipChecksumValidation = atoi(argv[2]!) !== 0;
+    client.reply.ok();
+  } else if (sub === "log" && argv.length === 3) {
+    logger.warning(`DEBUG LOG: ${asCText(argv[2]!)}`);
+    client.reply.ok();
+  } else if (sub === "error" && argv.length === 3) {
+    // A raw error line: Redis writes it as it is, so errorstats does not count it.
+    client.reply.raw(keyToBytes(`-${bytesToKey(argv[2]!).replace(/[\r\n]/g, " ")}\r\n`));
+  } else if (sub === "protocol" && argv.length === 3) {
+    debugProtocol(client, argLower(argv[2]!));
+  } else if (sub === "segfault" && argv.length === 2) {
+    // The signal a bad memory access raises, delivered to the crash handler (crash.ts).
+    process.kill(process.pid, "SIGSEGV");
+  } else if (sub === "panic" && argv.length === 2) {
+    serverPanic(server, "DEBUG PANIC called at Unix time " + Math.floor(Date.now() / 1000));
+  } else if (sub === "stringmatch-test" && argv.length === 2) {
+    stringmatchFuzzTest();
+    client.reply.simple("Apparently Redis did not crash: test passed");
   } else if (sub === "help") {
-    replyHelp(client, [
-      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "DIGEST",
-      "    A hex SHA1 signature of the whole dataset (every database).",
-      "DIGEST-VALUE <key> [<key> ...]",
-      "    A hex SHA1 signature of each key's value in the current database.",
-      "LOADAOF",
-      "    Flush the AOF buffers on disk and reload the AOF in memory.",
-      "OBJECT <key>",
-      "    Show low level info about the `key` and associated value.",
-      "RELOAD [option ...]",
-      "    Save the RDB on disk and reload it back to memory. Options: MERGE, NOFLUSH, NOSAVE.",
-      "SET-ACTIVE-EXPIRE <0|1>",
-      "    Setting it to 0 disables expiring keys in background when they are not accessed.",
-      "SLEEP <seconds>",
-      "    Stop the server for <seconds>. Decimals allowed.",
-      "HELP",
-      "    Prints this help.",
-    ]);
+    replyHelp(client, DEBUG_HELP);
   } else {
     replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), "debug"));
   }
@@ -744,6 +971,79 @@ function latencyHistory(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(sample.time);
     client.reply.integer(sample.latency);
   }
+}
+
+/** One command's LATENCY HISTOGRAM entry: its name, then {calls, histogram_usec}. */
+function replyCommandHistogram(client: Client, command: Command, histogram: LatencyHistogram): void {
+  const reply = client.reply;
+  reply.bulkText(command.fullName);
+  reply.mapHeader(2);
+  reply.bulkText("calls");
+  reply.integer(histogram.totalCount);
+  reply.bulkText("histogram_usec");
+  const distribution = histogram.cumulativeDistribution();
+  reply.mapHeader(distribution.length);
+  for (const [micros, count] of distribution) {
+    reply.integer(micros);
+    reply.integer(count);
+  }
+}
+
+/**
+ * LATENCY HISTOGRAM [command ...]: the latency distribution of every command (and
+ * subcommand) with one, or of the named commands and their subcommands (unknown names
+ * are skipped).
+ */
+function latencyHistogram(client: Client, argv: Uint8Array[]): void {
+  const table = client.server.table;
+  const chosen: Array<[Command, LatencyHistogram]> = [];
+  const collect = (command: Command, withSubcommands: boolean) => {
+    if (command.latencyHistogram !== null) chosen.push([command, command.latencyHistogram]);
+    if (withSubcommands) for (const sub of command.subcommands.values()) collect(sub, false);
+  };
+  if (argv.length === 2) {
+    for (const command of table.commands.values()) collect(command, true);
+  } else {
+    for (let i = 2; i < argv.length; i++) {
+      const command = lookupByFullName(client, bytesToKey(argv[i]!));
+      if (command !== undefined) collect(command, true);
+    }
+  }
+  client.reply.mapHeader(chosen.length);
+  for (const [command, histogram] of chosen) replyCommandHistogram(client, command, histogram);
+}
+
+function latencyGraphCommand(client: Client, argv: Uint8Array[]): void {
+  const name = bytesToKey(argv[2]!);
+  const event = client.server.latency.events.get(name);
+  if (event === undefined) {
+    replyError(client, `ERR No samples available for event '${asCText(argv[2]!)}'`);
+    return;
+  }
+  client.reply.verbatim(latencyGraph(name, event));
+}
+
+/** AnonHugePages of this process in kB (0 where /proc cannot tell). */
+function anonHugePagesKb(): number {
+  try {
+    const match = /^AnonHugePages:\s+(\d+) kB/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
+    return match === null ? 0 : Number(match[1]);
+  } catch {
+    return 0;
+  }
+}
+
+function latencyDoctorCommand(client: Client): void {
+  const server = client.server;
+  const config = server.config;
+  const report = latencyDoctor(server.latency.events, {
+    threshold: server.latency.threshold,
+    slowlogSlowerThan: config.getNumber("slowlog-log-slower-than"),
+    hz: config.getNumber("hz"),
+    appendfsync: config.getString("appendfsync"),
+    anonHugePagesKb: anonHugePagesKb(),
+  });
+  client.reply.verbatim(report);
 }
 
 function latencyReset(client: Client, argv: Uint8Array[]): void {
@@ -812,7 +1112,17 @@ export const serverCommands: CommandSpec[] = [
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, COMMAND_HELP) }),
     ],
   }),
-  keyless({ name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "1.0.0", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: debug }),
+  keyless({ name: "debug", arity: -2, flags: ["admin", "noscript", "loading", "stale", "protected"], ...SRV, since: "1.0.0", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: debug }),
+  keyless({
+    name: "module", arity: -2, flags: [], ...SRV, since: "4.0.0", summary: "A container for module commands", complexity: "Depends on subcommand.",
+    subcommands: [
+      keyless({ name: "list", arity: 2, flags: ["admin", "noscript"], ...SRV, since: "4.0.0", summary: "List all modules loaded by the server", complexity: "O(N) where N is the number of loaded modules.", tips: ["nondeterministic_output_order"], handler: (c) => c.reply.arrayHeader(0) }),
+      keyless({ name: "load", arity: -3, flags: ["no_async_loading", "admin", "noscript", "protected"], ...SRV, since: "4.0.0", summary: "Load a module", complexity: "O(1)", handler: moduleLoad }),
+      keyless({ name: "loadex", arity: -3, flags: ["no_async_loading", "admin", "noscript", "protected"], ...SRV, since: "7.0.0", summary: "Load a module with extended parameters", complexity: "O(1)", handler: moduleLoad }),
+      keyless({ name: "unload", arity: 3, flags: ["no_async_loading", "admin", "noscript", "protected"], ...SRV, since: "4.0.0", summary: "Unload a module", complexity: "O(1)", handler: moduleUnload }),
+      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, MODULE_HELP) }),
+    ],
+  }),
   keyless({
     name: "slowlog", arity: -2, flags: [], ...SRV, since: "2.2.12", summary: "A container for slow log commands", complexity: "Depends on subcommand.",
     subcommands: [
@@ -827,8 +1137,11 @@ export const serverCommands: CommandSpec[] = [
     subcommands: [
       keyless({ name: "latest", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return the latest latency samples for all events.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyLatest }),
       keyless({ name: "history", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return timestamp-latency samples for the event.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistory }),
+      keyless({ name: "doctor", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return a human readable latency analysis report.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyDoctorCommand }),
+      keyless({ name: "graph", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Return a latency graph for the event.", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyGraphCommand }),
+      keyless({ name: "histogram", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "7.0.0", summary: "Return the cumulative distribution of latencies of a subset of commands or all.", complexity: "O(N) where N is the number of commands with latency information being retrieved.", tips: ["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"], handler: latencyHistogram }),
       keyless({ name: "reset", arity: -2, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "2.8.13", summary: "Reset latency data for one or more events.", complexity: "O(1)", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: latencyReset }),
-      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "LATEST", "    Return the latest latency samples for all events.", "HISTORY <event>", "    Return time-latency samples for the specified event.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HELP", "    Prints this help."]) }),
+      keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, since: "2.8.13", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", handler: (c) => replyHelp(c, ["LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR", "    Return a human readable latency analysis report.", "GRAPH <event>", "    Return an ASCII latency graph for the <event> class.", "HISTORY <event>", "    Return time-latency samples for the <event> class.", "LATEST", "    Return the latest latency samples for all events.", "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.", "    (default: reset all data for all event classes)", "HISTOGRAM [COMMAND ...]", "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.", "    If no commands are specified then all histograms are replied.", "HELP", "    Prints this help."]) }),
     ],
   }),
   keyless({ name: "monitor", arity: 1, flags: ["admin", "noscript", "loading", "stale"], ...SRV, since: "1.0.0", summary: "Listen for all requests received by the server in real time", handler: monitor }),

@@ -169,7 +169,7 @@ function sortGeneric(client: Client, argv: Uint8Array[], readOnly: boolean): voi
   if (source?.type === "zset" && source.encoding === "listpack") {
     // Redis converts in place (zsetConvert) without signalling the key: the members
     // and scores are unchanged, only OBJECT ENCODING tells.
-    source.encoding = "skiplist";
+    source.convertToSkiplist();
   }
 
   const length = source === undefined ? 0 : source.type === "list" ? source.length : source.size;

@@ -5,6 +5,7 @@
 // (loading flag) and INFO commandstats.
 
 import type { Client } from "../net/client.ts";
+import type { LatencyHistogram } from "../latency-histogram.ts";
 
 export type CommandFlag =
   | "write"
@@ -92,6 +93,8 @@ export class Command {
   readonly noMulti: boolean;
   /** CMD_NOSCRIPT: refused inside scripts. */
   readonly noScript: boolean;
+  /** CMD_PROTECTED: allowed only as enable-debug-command / enable-module-command say. */
+  readonly isProtected: boolean;
   /** MONITOR shows it: neither skip_monitor nor admin. */
   readonly monitored: boolean;
   readonly skipSlowlog: boolean;
@@ -105,6 +108,8 @@ export class Command {
   readonly aclCategories: string[];
   calls = 0;
   microseconds = 0;
+  /** Made at the first call recorded with latency-tracking on; CONFIG RESETSTAT drops it. */
+  latencyHistogram: LatencyHistogram | null = null;
   rejectedCalls = 0;
   failedCalls = 0;
 
@@ -119,6 +124,7 @@ export class Command {
     this.noAuth = this.flags.has("no_auth");
     this.noMulti = this.flags.has("no_multi");
     this.noScript = this.flags.has("noscript");
+    this.isProtected = this.flags.has("protected");
     this.monitored = !this.flags.has("skip_monitor") && !this.flags.has("admin");
     this.skipSlowlog = this.flags.has("skip_slowlog");
     this.isExec = parent === undefined && spec.name === "exec";

@@ -4,13 +4,13 @@
 // forms, ZRANDMEMBER and ZSCAN.
 //
 // Replies, errors, dirty counts and keyspace events follow Redis 7.0's t_zset.c,
-// including two encoding quirks that are visible to clients:
-// - a listpack stores a score as text, and Redis 7.0 prints -0 as "0" there, so a -0
-//   score written while the set is a listpack reads back as 0 (a skiplist keeps -0, until
-//   it becomes a listpack: RedisZSet.convertToListpackIfFits);
+// including two encoding quirks that are visible to clients (RedisZSet.addWithFlags
+// reproduces both):
+// - a listpack stores an integral score as an integer, so a -0 score written while the
+//   set is a listpack reads back as 0 (a skiplist keeps -0, until it becomes a listpack:
+//   RedisZSet.convertToListpackIfFits);
 // - a listpack overflows *before* the element that does not fit is inserted, so that
 //   element already lands in the skiplist (and keeps its -0).
-// addMember() is the one place that reproduces both.
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
@@ -20,7 +20,7 @@ import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propa
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.ts";
-import { formatDouble, parseDouble, parseScoreBound } from "../util/float.ts";
+import { parseDouble, parseScoreBound } from "../util/float.ts";
 import { globMatch } from "../util/glob.ts";
 import { RedisZSet, parseLexBound, type LexBound, type ScoredMember, type ZAddFlags, type ZAddResult } from "../db/zset.ts";
 import { RedisSet } from "../db/set.ts";
@@ -31,8 +31,6 @@ const SCORE_RANGE_ERROR = "ERR min or max is not a float";
 const LEX_RANGE_ERROR = "ERR min or max not valid string range item";
 /** ZRANDMEMBER WITHSCORES doubles the reply length, so Redis caps |count| at LONG_MAX/2. */
 const RANDMEMBER_WITHSCORES_LIMIT = LONG_MAX / 2n;
-/** d2string prints integral scores up to LLONG_MAX/2 (2^62 as a double) as integers. */
-const LISTPACK_INTEGER_SCORE_LIMIT = 2 ** 62;
 
 // ---- shared helpers ------------------------------------------------------------------
 
@@ -54,34 +52,13 @@ function asZset(client: Client, value: RedisValue | undefined): RedisZSet | unde
   return checkType(client, value, RedisZSet);
 }
 
-/**
- * zsetAdd with Redis's encoding steps. A listpack that a new member would overflow
- * (entries or member length) becomes a skiplist before the insert; a -0 written into a
- * listpack is stored as 0 (but the result, which ZADD INCR replies, keeps -0 as Redis's does).
- */
+/** zsetAdd with the listpack limits of the moment (the zset converts itself when they are passed). */
 function addMember(zset: RedisZSet, member: string, score: number, flags: ZAddFlags, limits: ListpackLimits): ZAddResult {
-  if (
-    zset.encoding === "listpack" &&
-    !flags.xx &&
-    !zset.has(member) &&
-    (zset.size + 1 > limits.maxEntries || member.length > limits.maxValueBytes)
-  ) {
-    zset.encoding = "skiplist";
-  }
-  const result = zset.addWithFlags(member, score, flags);
-  if (zset.encoding === "listpack" && (result.outcome === "added" || result.outcome === "updated") && Object.is(result.score, -0)) {
-    // add() treats 0 and -0 as the same score, so the member is re-inserted.
-    zset.delete(member);
-    zset.add(member, 0);
-  }
-  // The set is already in the right encoding; this only resets its per-check bookkeeping.
-  zset.convertIfNeeded(limits.maxEntries, limits.maxValueBytes);
-  return result;
+  return zset.addWithFlags(member, score, flags, limits.maxEntries, limits.maxValueBytes);
 }
 
 /** zsetConvertToListpackIfNeeded for a result built as a skiplist (STORE commands). */
 function convertResultToListpackIfFits(zset: RedisZSet, limits: ListpackLimits): void {
-  zset.convertIfNeeded(limits.maxEntries, limits.maxValueBytes);
   zset.convertToListpackIfFits(limits.maxEntries, limits.maxValueBytes);
 }
 
@@ -447,9 +424,8 @@ function zrangeGeneric(
   }
   // zrangeResultBeginStore: a rank range knows its length up front and starts as a
   // skiplist when it is too long; score and lex ranges start as a listpack and grow.
-  const result = new RedisZSet();
   const limits = listpackLimits(client);
-  if (rangeKind === "rank" && items.length > limits.maxEntries) result.encoding = "skiplist";
+  const result = new RedisZSet(rangeKind === "rank" && items.length > limits.maxEntries ? "skiplist" : "listpack");
   for (const [member, score] of items) addMember(result, member, score, {}, limits);
   storeResult(client, destination, result, result.size, NOTIFY_ZSET, "zrangestore");
 }
@@ -567,8 +543,7 @@ function zsetOperation(client: Client, argv: Uint8Array[], destinationIndex: num
   // order, which decides the rounding. The sort is stable, like glibc's merge-sort qsort.
   if (operation !== "diff") operands.sort((a, b) => a.size - b.size);
 
-  const result = new RedisZSet();
-  result.encoding = "skiplist";
+  const result = new RedisZSet("skiplist");
   let cardinality = 0;
   const first = operands[0]!;
   if (operation === "inter") {
@@ -831,7 +806,7 @@ function zrandmember(client: Client, argv: Uint8Array[]): void {
     client.reply.nullBulk();
     return;
   }
-  client.reply.bulkText(zset.randomMembers(1)[0]![0]);
+  client.reply.bulkText(zset.randomMember()!);
 }
 
 /**
@@ -845,21 +820,18 @@ function zrandmemberWithCount(client: Client, argv: Uint8Array[], count: number,
     client.reply.emptyArray();
     return;
   }
-  let picks: ScoredMember[];
-  if (count < 0) picks = zset.randomMembersWithRepetition(-count);
-  else if (count === 1) picks = zset.randomMembersWithRepetition(1);
-  else if (count >= zset.size) picks = [...zset.descending()];
-  else picks = zset.randomMembers(count);
-  replyScoredMembers(client, picks, withScores);
-}
-
-/**
- * A score as ZSCAN shows it for a listpack, which holds the text d2string made: integral
- * values up to 2^62 in integer form (so -0 is "0"), others as %.17g.
- */
-function listpackScoreText(score: number): string {
-  if (Number.isInteger(score) && Math.abs(score) <= LISTPACK_INTEGER_SCORE_LIMIT) return BigInt(score).toString();
-  return formatDouble(score);
+  const reply = client.reply;
+  const pairs = withScores && reply.resp === 3;
+  const picks = count < 0 ? -count : Math.min(count, zset.size);
+  reply.arrayHeader(withScores && !pairs ? picks * 2 : picks);
+  // Each pick goes straight into the reply: the reply is the only copy made.
+  const emit = (member: string, score: number): void => {
+    if (pairs) reply.arrayHeader(2);
+    reply.bulkText(member);
+    if (withScores) reply.double(score);
+  };
+  if (count < 0 || count === 1) zset.randomMembersWithRepetition(picks, emit);
+  else zset.randomDistinctMembers(count, emit);
 }
 
 function zscan(client: Client, argv: Uint8Array[]): void {
@@ -878,14 +850,22 @@ function zscan(client: Client, argv: Uint8Array[]): void {
   if (options === null) return;
   const page = zset.scan(cursor, options.count);
   const pattern = options.pattern;
-  const members = pattern === null ? page.keys : page.keys.filter((member) => globMatch(pattern, keyToBytes(member)));
-  const formatScore = zset.encoding === "listpack" ? listpackScoreText : formatDouble;
+  let shown = page.keys.length;
+  if (pattern !== null) {
+    shown = 0;
+    for (let i = 0; i < page.keys.length; i++) {
+      if (globMatch(pattern, keyToBytes(page.keys[i]!))) {
+        page.keys[shown] = page.keys[i]!;
+        page.scores[shown++] = page.scores[i]!;
+      }
+    }
+  }
   reply.arrayHeader(2);
   reply.bulkText(String(page.cursor));
-  reply.arrayHeader(members.length * 2);
-  for (const member of members) {
-    reply.bulkText(member);
-    reply.bulkText(formatScore(zset.score(member)!));
+  reply.arrayHeader(shown * 2);
+  for (let i = 0; i < shown; i++) {
+    reply.bulkText(page.keys[i]!);
+    reply.bulkText(page.scores[i]!);
   }
 }
 

@@ -26,8 +26,8 @@
 // What gets hashed is each element's text as Redis decodes it (an int-encoded string,
 // an intset member or an integer listpack entry as its decimal digits), which is the
 // text we store, so encodings do not matter. The one exception is a sorted set score:
-// Redis formats the double it reads back, and a listpack stores -0 as 0; zsets.ts
-// already stores it so, and here the stored double is formatted with formatDouble.
+// Redis formats the double it reads back, and a listpack stores -0 as 0; so does a
+// listpack zset here (zset.ts), and the double read back is formatted with formatDouble.
 // Like Redis, which walks the dict rather than looking keys up, keys that are
 // logically expired but not yet removed count, and nothing is expired here.
 //

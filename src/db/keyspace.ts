@@ -63,6 +63,11 @@ export interface KeyspaceEvents {
    * keyIsExpired), so a replayed AOF sees the data its writer saw; they expire after it.
    */
   isLoading?(): boolean;
+  /**
+   * While CLIENT PAUSE (WRITE or ALL) holds clients the dataset stays still, so a key past its time reads as missing but is not
+   * deleted; it expires once the pause ends.
+   */
+  clientsPaused?(): boolean;
   /** A read found no key (the "keymiss" keyspace event). */
   onKeyMiss?(db: Database, key: string): void;
   /** A key was created (the "new" keyspace event). */
@@ -122,6 +127,7 @@ export class Database {
     const expireAt = table.expireAtOf(slot);
     if (expireAt !== -1 && expireAt <= this.now()) {
       if (this.expiryHeld()) return slot;
+      if (this.expiryPaused()) return -1;
       this.expireSlot(key, slot);
       return -1;
     }
@@ -183,6 +189,7 @@ export class Database {
     const expireAt = table.expireAtOf(slot);
     if (expireAt !== -1 && expireAt <= this.now()) {
       if (this.expiryHeld()) return slot;
+      if (this.expiryPaused()) return -1;
       this.expireSlot(table.keyAt(slot), slot);
       return -1;
     }
@@ -192,6 +199,11 @@ export class Database {
   /** keyIsExpired's loading rule: nothing expires while the server loads. Asked only of keys past their time. */
   private expiryHeld(): boolean {
     return this.events?.isLoading?.() === true;
+  }
+
+  /** expireIfNeeded's pause rule (KeyspaceEvents.clientsPaused): a key past its time is hidden, not deleted. */
+  private expiryPaused(): boolean {
+    return this.events?.clientsPaused?.() === true;
   }
 
   /**
@@ -500,7 +512,7 @@ export class Database {
       const key = table.keyAt(current);
       const expireAt = table.expireAtOf(current);
       if (expireAt !== -1 && expireAt <= now) {
-        this.expireSlot(key, current);
+        if (!this.expiryPaused()) this.expireSlot(key, current);
         continue;
       }
       visit(key, table.valueAt(current));
@@ -527,7 +539,11 @@ export class Database {
       const key = table.keyAt(slot);
       const expireAt = table.expireAtOf(slot);
       if (expireAt !== -1 && expireAt <= this.now()) {
-        this.expireSlot(key, slot);
+        // Paused, an expired key stays: Redis would draw forever from a database of
+        // expired keys only; after 100 draws this returns one, as Redis does on a replica.
+        if (!this.expiryPaused()) this.expireSlot(key, slot);
+        else if (attempts < 100) continue;
+        else return key;
         continue;
       }
       return key;

@@ -752,7 +752,8 @@ function entryEqualsKey(lp: Uint8Array, view: ListpackEntryView, key: string): b
   const length = view.stringLength;
   if (length !== key.length) return false;
   const start = view.stringStart;
-  for (let i = 0; i < length; i++) if (lp[start + i] !== key.charCodeAt(i)) return false;
+  // From the end: members and fields often share a prefix ("user:1", "user:2") and differ last.
+  for (let i = length - 1; i >= 0; i--) if (lp[start + i] !== key.charCodeAt(i)) return false;
   return true;
 }
 
@@ -805,14 +806,16 @@ export function lpFind(lp: Uint8Array, p: number, key: string, skip: number): nu
   keyInteger = key.length <= 20 ? parseIntegerKey(key) : null;
   let skipped = 0;
   while (lp[p] !== END_MARKER) {
-    const view = readListpackEntry(lp, p);
     if (skipped === 0) {
+      const view = readListpackEntry(lp, p);
       if (entryEqualsKey(lp, view, key)) return p;
       skipped = skip;
+      p = view.next;
     } else {
+      // A skipped entry (a hash's value, a zset's score) is stepped over, not decoded.
       skipped--;
+      p = lpSkip(lp, p);
     }
-    p = view.next;
   }
   return -1;
 }
@@ -833,6 +836,32 @@ function moveBytes(lp: Uint8Array, target: number, start: number, end: number): 
   } else {
     for (let i = length - 1; i >= 0; i--) lp[target + i] = lp[start + i]!;
   }
+}
+
+/** Offset of the entry after the one at p (the terminator's after the last), from its encoding alone. */
+export function lpSkip(lp: Uint8Array, p: number): number {
+  const encoding = lp[p]!;
+  let entryLength: number;
+  if (encoding < 0x80) return p + 2;
+  if (encoding < 0xc0) entryLength = 1 + (encoding & 0x3f);
+  else if (encoding < 0xe0) return p + 3;
+  else if (encoding < 0xf0) entryLength = 2 + (((encoding & 0x0f) << 8) | lp[p + 1]!);
+  else {
+    switch (encoding) {
+      case ENCODING_32BIT_STR:
+        entryLength = 5 + readUint32LE(lp, p + 1);
+        break;
+      case ENCODING_16BIT_INT:
+        return p + 4;
+      case ENCODING_24BIT_INT:
+        return p + 5;
+      case ENCODING_32BIT_INT:
+        return p + 6;
+      default:
+        return p + 10;
+    }
+  }
+  return p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
 }
 
 /** `lp` with room for `total` bytes: itself, or a grown copy of its first `used` bytes. */

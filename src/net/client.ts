@@ -91,6 +91,10 @@ export class Client {
   mustObey = false;
   /** The command call() is running for this client (blocking commands record it). */
   currentCommand: Command | null = null;
+  /** How long the last call() took, in µs (Redis's c->duration; a blocked command's latency starts from it). */
+  durationMicros = 0;
+  /** The arguments of the command running (or blocked), for CLIENT LIST argv-mem; null between commands. */
+  currentArgv: Uint8Array[] | null = null;
   /** Blocked or suspended: set and cleared by the server's BlockingRegistry only. */
   blocked: BlockedState | null = null;
 

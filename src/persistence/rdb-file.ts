@@ -12,7 +12,7 @@
 
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
-import { errorText } from "./errors-text.ts";
+import { errorText } from "../util/errors-text.ts";
 import { logger } from "../log.ts";
 
 /** Redis's REDIS_AUTOSYNC_BYTES. */

@@ -77,6 +77,20 @@ export class ReplyWriter {
   /** Replies are dropped (CLIENT REPLY OFF/SKIP) while this is false. */
   enabled = true;
 
+  /**
+   * Redis's CLIENT_PUSHING: pub/sub messages and (un)subscription confirmations reach
+   * the client even under CLIENT REPLY OFF|SKIP. Returns what stopPushing restores.
+   */
+  startPushing(): boolean {
+    const wasEnabled = this.enabled;
+    this.enabled = true;
+    return wasEnabled;
+  }
+
+  stopPushing(wasEnabled: boolean): void {
+    this.enabled = wasEnabled;
+  }
+
   private ensure(extra: number): void {
     if (this.length + extra > this.buffer.length) this.grow(extra);
   }
@@ -321,6 +335,21 @@ export class ReplyWriter {
       this.text(text);
       this.crlf();
     } else this.bulkText(text);
+  }
+
+  /** A big number: `(digits` in RESP3, a bulk string in RESP2 (addReplyBigNum). */
+  bigNumber(digits: string): void {
+    if (!this.enabled) return;
+    if (this.resp === 3) {
+      this.text("(" + digits);
+      this.crlf();
+    } else this.bulkText(digits);
+  }
+
+  /** An attribute map of `pairs` entries (RESP3 only: `|n`), which the next reply follows. */
+  attributeHeader(pairs: number): void {
+    if (!this.enabled) return;
+    this.header(124 /* '|' */, pairs);
   }
 
   /** Redis's "null" for a missing element inside an array (RESP2 `$-1`, RESP3 `_`). */

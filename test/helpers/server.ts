@@ -212,6 +212,9 @@ export class RawClient {
           client!.waiters = [];
           for (const w of waiters) w();
         },
+        drain() {
+          client!.writeUnsent();
+        },
         close() {
           client!.closed = true;
           const waiters = client!.waiters;
@@ -229,8 +232,26 @@ export class RawClient {
     (this.socket as unknown as { pause(): void }).pause();
   }
 
+  /** What the socket did not take yet (a large request): written, in order, as it drains. */
+  private unsent: Uint8Array[] = [];
+
   write(bytes: Uint8Array | string): void {
-    this.socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+    const data = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
+    this.unsent.push(data);
+    if (this.unsent.length === 1) this.writeUnsent();
+  }
+
+  private writeUnsent(): void {
+    while (this.unsent.length > 0) {
+      const data = this.unsent[0]!;
+      const written = this.socket.write(data);
+      if (written < 0) return;
+      if (written < data.length) {
+        this.unsent[0] = data.subarray(written);
+        return;
+      }
+      this.unsent.shift();
+    }
   }
 
   /** Sends a command and returns its parsed reply. */

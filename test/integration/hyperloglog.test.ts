@@ -1,4 +1,4 @@
-// PFADD, PFCOUNT and PFMERGE compared byte for byte with Redis 7.0: replies, the
+// PFADD, PFCOUNT, PFMERGE, PFDEBUG and PFSELFTEST compared with Redis 7.0: replies, the
 // stored HLL bytes (GET), OBJECT ENCODING, the dirty counter after every command,
 // WATCH, keyspace notifications and the errors for foreign or corrupted values.
 
@@ -195,8 +195,46 @@ d("HyperLogLog commands send Redis's keyspace notifications", () => {
   });
 });
 
+d("PFDEBUG and PFSELFTEST match Redis", () => {
+  test("ENCODING, DECODE, GETREG and TODENSE: replies, stored bytes, encodings, dirty counter", async () => {
+    const script: ScriptEntry[] = [
+      ["PFADD", "h", "a", "b", "c", "d", "e"],
+      ["PFDEBUG", "ENCODING", "h"],
+      ["PFDEBUG", "DECODE", "h"],
+      ["OBJECT", "ENCODING", "h"],
+      ["PFDEBUG", "GETREG", "h"],
+      ["PFDEBUG", "ENCODING", "h"],
+      ["GET", "h"],
+      ["PFDEBUG", "DECODE", "h"],
+      ["PFDEBUG", "TODENSE", "h"],
+      ["PFCOUNT", "h"],
+      ["PFADD", "s", "x"],
+      ["PFDEBUG", "TODENSE", "s"],
+      ["GET", "s"],
+      ["PFDEBUG", "NOSUCH", "s"],
+      ["PFDEBUG", "ENCODING", "missing"],
+      ["SET", "str", "not an hll"],
+      ["PFDEBUG", "ENCODING", "str"],
+      ["LPUSH", "list", "x"],
+      ["PFDEBUG", "ENCODING", "list"],
+      ["SET", "bad", sparseHll([0x40, 0x00])],
+      ["PFDEBUG", "DECODE", "bad"],
+      ["PFDEBUG", "TODENSE", "bad"],
+      ["PFDEBUG", "GETREG", "bad"],
+      ["OBJECT", "ENCODING", "bad"],
+      ["PFDEBUG", "GETREG"],
+    ];
+    expect(await compareSteps(pair(), script)).toEqual([]);
+  });
+
+  test("PFSELFTEST passes", async () => {
+    expect(await pair().b.callRaw("PFSELFTEST")).toBe("+OK\r\n");
+    expect(await pair().r.callRaw("PFSELFTEST")).toBe("+OK\r\n");
+  });
+});
+
 d("HyperLogLog commands are declared as in Redis", () => {
   test("COMMAND INFO: arity, flags, key positions, categories", async () => {
-    expect(await compareCommandInfo(pair(), ["PFADD", "PFCOUNT", "PFMERGE"])).toEqual([]);
+    expect(await compareCommandInfo(pair(), ["PFADD", "PFCOUNT", "PFMERGE", "PFDEBUG", "PFSELFTEST"])).toEqual([]);
   });
 });

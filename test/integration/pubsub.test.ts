@@ -189,6 +189,30 @@ d("Pub/Sub matches Redis (RESP3)", () => {
   });
 });
 
+d("CLIENT REPLY OFF|SKIP does not silence pub/sub, as in Redis 7.0", () => {
+  test("confirmations, messages and keyspace notifications arrive; command replies do not", async () => {
+    const steps: Step[] = [
+      { on: "sub", cmd: ["HELLO", "3"] },
+      { on: "sub", cmd: ["CLIENT", "REPLY", "OFF"], replies: 0 },
+      { on: "sub", cmd: ["SUBSCRIBE", "ch"] },
+      { on: "sub", cmd: ["PSUBSCRIBE", "__keyspace@0__:*"] },
+      { on: "pub", cmd: ["CONFIG", "SET", "notify-keyspace-events", "KA"] },
+      { on: "pub", cmd: ["PUBLISH", "ch", "m"] },
+      { on: "sub", read: 1 },
+      { on: "pub", cmd: ["SET", "k", "v"] },
+      { on: "sub", read: 1 },
+      // Silenced: a leaked reply would be read in place of CLIENT REPLY ON's +OK.
+      { on: "sub", cmd: ["GET", "k"], replies: 0 },
+      { on: "sub", cmd: ["CLIENT", "REPLY", "ON"] },
+      { on: "sub", cmd: ["CLIENT", "REPLY", "SKIP"], replies: 0 },
+      { on: "sub", cmd: ["SUBSCRIBE", "ch2"] },
+      { on: "sub", cmd: ["PING"] },
+      { on: "pub", cmd: ["CONFIG", "SET", "notify-keyspace-events", ""] },
+    ];
+    expect(await compareScript(["sub", "pub"], steps)).toEqual([]);
+  });
+});
+
 d("sharded Pub/Sub matches Redis", () => {
   test("SSUBSCRIBE, SPUBLISH, SUNSUBSCRIBE and their counts", async () => {
     const steps: Step[] = [

@@ -245,6 +245,33 @@ describe("DEBUG RELOAD and DUMP/RESTORE", () => {
 });
 
 const withRedis = REDIS_SERVER !== undefined ? describe : describe.skip;
+withRedis("empty keys in a file are skipped with Redis's log lines", () => {
+  test("an empty listpack hash: 'skipping empty key' and the count in the Done line", async () => {
+    // REDIS0010, SELECTDB 0, a hash listpack of no entries at "gone", the string "k" = "v", EOF, no CRC.
+    const emptyListpack = [7, 0, 0, 0, 0, 0, 0xff];
+    const file = new Uint8Array([
+      ...Buffer.from("REDIS0010"), 0xfe, 0,
+      16, 4, ...Buffer.from("gone"), emptyListpack.length, ...emptyListpack,
+      0, 1, ...Buffer.from("k"), 1, ...Buffer.from("v"),
+      0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    const lines: string[][] = [];
+    for (const start of [startBunker, startRedis]) {
+      const dir = tempDir();
+      writeFileSync(join(dir, "dump.rdb"), file);
+      const server = await start({ dir });
+      running.push(server);
+      await server.waitForOutput("Done loading RDB");
+      lines.push(server.output().split("\n").filter((line) => /empty key|Done loading RDB/.test(line)).map((line) => line.replace(/^\d+:M [^#*]+/, "")));
+      const c = await RawClient.connect(server.port);
+      expect(await c.call("DBSIZE")).toBe(1);
+      c.close();
+    }
+    expect(lines[0]).toEqual(lines[1]!);
+    expect(lines[0]).toEqual(["# rdbLoadObject skipping empty key: gone", "# Done loading RDB, keys loaded: 1, keys expired: 0, empty keys skipped: 1."]);
+  });
+});
+
 withRedis("files move both ways between Redis and Bunker", () => {
   test("Redis's SAVE loads into Bunker; Bunker's SAVE loads into Redis", async () => {
     const redis = await startRedis();

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, MAIN, RawClient, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
+import { encodeCommand, freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { compareCommandInfo, compareScript, haveRedis, usePair } from "../helpers/differential.ts";
+import { latencyGraph } from "../../src/latency.ts";
+import { both, compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair } from "../helpers/differential.ts";
 
 let server: RunningServer;
 let c: RawClient;
@@ -233,6 +234,184 @@ d("server command errors match Redis", () => {
     expect(seen[1]).toEqual(["true", "b", "+PONG\r\n"]);
   });
 
+  test("MONITOR: microsecond timestamps, the client's database, transactions shown at EXEC", async () => {
+    const transcripts: string[][] = [];
+    const microseconds: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const monitor = await RawClient.connect(port);
+      const subject = await RawClient.connect(port);
+      expect(await monitor.callRaw("MONITOR")).toBe("+OK\r\n");
+      const script = [
+        ["SELECT", "2"], ["SET", "a", "1"], ["MULTI"], ["SET", "b", "2"], ["INCR", "b"], ["EXEC"],
+        ["MULTI"], ["SET", "c", "1"], ["DISCARD"], ["MULTI"], ["NOSUCH"], ["EXEC"],
+        ["SELECT", "0"], ["GET", "a"], ["ECHO", "end"],
+      ];
+      for (const command of script) await subject.callRaw(...command);
+      const lines: string[] = [];
+      const usec: string[] = [];
+      for (;;) {
+        const line = await monitor.readRawReply();
+        const match = /^\+\d+\.(\d{6}) \[(\d+) 127\.0\.0\.1:\d+\] (.*)\r\n$/.exec(line);
+        if (match === null) throw new Error(`not a MONITOR line: ${JSON.stringify(line)}`);
+        usec.push(match[1]!);
+        lines.push(`[${match[2]}] ${match[3]}`);
+        if (match[3] === '"ECHO" "end"') break;
+      }
+      transcripts.push(lines);
+      microseconds.push(usec);
+      monitor.close();
+      subject.close();
+    }
+    expect(transcripts[0]).toEqual(transcripts[1]!);
+    expect(transcripts[0]).toContain('[2] "SET" "b" "2"');
+    // Timestamps carry microseconds, not milliseconds padded with zeros.
+    expect(microseconds[0]!.some((usec) => !usec.endsWith("000"))).toBe(true);
+  });
+
+  test("CLIENT LIST: fd, argv-mem of a running and a blocked command, and the output a client does not read", async () => {
+    const seen: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const control = await RawClient.connect(port);
+      const blocked = await RawClient.connect(port);
+      const slow = await RawClient.connect(port);
+      await control.call("SET", "big", "x".repeat(20 * 1024 * 1024));
+      await blocked.call("CLIENT", "SETNAME", "blocked");
+      await slow.call("CLIENT", "SETNAME", "slow");
+      const held = blocked.callRaw("BLPOP", "nolist", "0");
+      // A 20 MB reply that its client does not read stays in the server's output buffers.
+      slow.pauseReading();
+      slow.write(encodeCommand(["GET", "big"]));
+      const field = (line: string, name: string) => new RegExp(` ${name}=(-?\\d+)`).exec(line)![1]!;
+      const lineOf = async (name: string) => String(await control.call("CLIENT", "LIST")).split("\n").find((l) => l.includes(` name=${name} `)) ?? "";
+      await waitFor(async () => / flags=b /.test(await lineOf("blocked")) || null, { what: "BLPOP to block" });
+      await waitFor(async () => Number(field(await lineOf("slow"), "omem")) > 0 || null, { what: "the unread reply in omem" });
+      const own = String(await control.call("CLIENT", "INFO"));
+      seen.push([
+        `fd ${Number(field(own, "fd")) > 0}`,
+        `own argv-mem ${field(own, "argv-mem")}`,
+        `blocked argv-mem ${field(await lineOf("blocked"), "argv-mem")}`,
+        `slow oll ${Number(field(await lineOf("slow"), "oll")) > 0}`,
+      ]);
+      await control.call("LPUSH", "nolist", "x");
+      await held;
+      await control.call("DEL", "big", "nolist");
+      for (const client of [control, blocked, slow]) client.close();
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[1]).toEqual(["fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true"]);
+  });
+
+  test("latency tracking: INFO latencystats and LATENCY HISTOGRAM, as Redis reports them", async () => {
+    const seen: unknown[][] = [];
+    for (const client of [pair().b, pair().r]) {
+      await client.call("CONFIG", "SET", "latency-tracking-info-percentiles", "0 50 99.9");
+      await client.call("CONFIG", "RESETSTAT");
+      for (let i = 0; i < 5; i++) await client.call("SET", "lt", String(i));
+      await client.call("CONFIG", "GET", "maxmemory");
+      const blocked = await RawClient.connect(client === pair().b ? pair().bunker.port : pair().redis.port);
+      const held = blocked.call("BLPOP", "ltlist", "0");
+      await waitFor(async () => /blocked_clients:1/.test(String(await client.call("INFO", "clients"))) || null, { what: "BLPOP to block" });
+      await client.call("LPUSH", "ltlist", "x");
+      await held;
+      blocked.close();
+      const info = String(await client.call("INFO", "latencystats"));
+      const lines = info.split("\r\n").filter((line) => line.startsWith("latency_percentiles_usec_"));
+      const shape = lines.map((line) => line.replace(/=\d+\.\d{3}/g, "=<usec>")).sort();
+      const histogram = (await client.call("LATENCY", "HISTOGRAM", "set", "blpop", "config", "nosuch")) as unknown[];
+      const calls: string[] = [];
+      for (let i = 0; i < histogram.length; i += 2) calls.push(`${histogram[i]} ${(histogram[i + 1] as unknown[])[1]}`);
+      await client.call("CONFIG", "SET", "latency-tracking", "no");
+      const hidden = String(await client.call("INFO", "latencystats")).trim();
+      await client.call("CONFIG", "SET", "latency-tracking", "yes");
+      await client.call("CONFIG", "RESETSTAT");
+      const afterReset = await client.call("LATENCY", "HISTOGRAM", "set");
+      await client.call("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9");
+      seen.push([shape, calls.sort(), hidden, afterReset]);
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[0]![1]).toEqual(["blpop 1", "config|get 1", "config|resetstat 1", "set 5"]);
+    expect(seen[0]![0]).toContain("latency_percentiles_usec_set:p0=<usec>,p50=<usec>,p99.9=<usec>");
+  });
+
+  test("keys do not expire while clients are paused: they read as missing and are deleted after", async () => {
+    const seen: string[][] = [];
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const control = await RawClient.connect(port);
+      await control.call("FLUSHALL");
+      await control.call("CONFIG", "RESETSTAT");
+      await control.call("SET", "short", "v", "PX", "50");
+      await control.call("SET", "other", "v", "PX", "50");
+      await control.call("SET", "kept", "v");
+      expect(await control.callRaw("CLIENT", "PAUSE", "60000", "WRITE")).toBe("+OK\r\n");
+      const expiredKeys = async () => /expired_keys:(\d+)/.exec(String(await control.call("INFO", "stats")))![1]!;
+      const row: string[] = [];
+      try {
+        await waitFor(async () => (await control.call("EXISTS", "short")) === 0 || null, { what: "the key's time to pass" });
+        // Several cron ticks (hz 10) go by: the active cycle must leave the keys alone too.
+        await Bun.sleep(400);
+        row.push(await control.callRaw("GET", "short"), await control.callRaw("PTTL", "other"), await control.callRaw("DBSIZE"), await control.callRaw("SCAN", "0"));
+        row.push(`expired_keys during: ${await expiredKeys()}`);
+      } finally {
+        expect(await control.callRaw("CLIENT", "UNPAUSE")).toBe("+OK\r\n");
+      }
+      await waitFor(async () => (await control.call("DBSIZE")) === 1 || null, { what: "the keys to expire after the pause" });
+      row.push(`expired_keys after: ${await expiredKeys()}`);
+      seen.push(row);
+      control.close();
+    }
+    expect(seen[0]).toEqual(seen[1]!);
+    expect(seen[1]).toEqual(["$-1\r\n", ":-2\r\n", ":3\r\n", "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nkept\r\n", "expired_keys during: 0", "expired_keys after: 2"]);
+  });
+
+  test("CONFIG SET port: a busy port is refused and nothing moves; a free one moves the listener, clients stay", async () => {
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      for (const server of [pair().bunker, pair().redis]) {
+        const client = await RawClient.connect(server.port);
+        expect(await client.callRaw("CONFIG", "SET", "port", String(busy.port))).toBe(
+          "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
+        );
+        expect(await client.call("CONFIG", "GET", "port")).toEqual(["port", String(server.port)]);
+        const other = await RawClient.connect(server.port);
+        expect(await other.callRaw("PING")).toBe("+PONG\r\n");
+        other.close();
+        const moved = freePort();
+        expect(await client.callRaw("CONFIG", "SET", "port", String(moved))).toBe("+OK\r\n");
+        expect(await client.callRaw("PING")).toBe("+PONG\r\n");
+        const onNewPort = await RawClient.connect(moved);
+        expect(await onNewPort.call("CONFIG", "GET", "port")).toEqual(["port", String(moved)]);
+        await expect(RawClient.connect(server.port)).rejects.toThrow();
+        expect(await onNewPort.callRaw("CONFIG", "SET", "port", String(server.port))).toBe("+OK\r\n");
+        onNewPort.close();
+        client.close();
+      }
+    } finally {
+      busy.stop(true);
+    }
+  });
+
+  test("start-up on a busy port: Redis's two log lines and exit 1", async () => {
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "busy-port-"));
+      const outputs: string[][] = [];
+      for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+        const result = Bun.spawnSync([...command, "--port", String(busy.port), "--bind", "127.0.0.1", "--save", "", "--dir", dir]);
+        expect(result.exitCode).toBe(1);
+        const lines = (result.stdout.toString() + result.stderr.toString()).split("\n").map((line) => line.replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ /, ""));
+        outputs.push(lines.filter((line) => /listening/i.test(line)));
+      }
+      rmSync(dir, { recursive: true, force: true });
+      expect(outputs[0]).toEqual(outputs[1]!);
+      expect(outputs[0]).toEqual([
+        `# Warning: Could not create server TCP listening socket 127.0.0.1:${busy.port}: bind: Address already in use`,
+        `# Failed listening on port ${busy.port} (TCP), aborting.`,
+      ]);
+    } finally {
+      busy.stop(true);
+    }
+  });
+
   test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
     const names = ((await pair().b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
     expect(names.length).toBeGreaterThan(190);
@@ -264,8 +443,251 @@ d("server command errors match Redis", () => {
       ["OBJECT"],
       ["SWAPDB", "0"],
       ["TIME", "extra"],
+      // Redis prints names and arguments with %s: they stop at a NUL byte.
+      ["NO\0SUCH", "a\0b", "c"],
+      ["CONFIG", "NO\0SUCH"],
+      ["CLIENT", "KILL\0X"],
     ];
     expect(await compareScript(pair(), script)).toEqual([]);
+  });
+});
+
+d("MODULE (none loaded, none loadable) and start-up, as Redis", () => {
+  const modulePair = usePair(["--enable-module-command", "local"]);
+  const pair = usePair();
+  test("LIST, HELP, LOAD, LOADEX, UNLOAD, and the protected-command check", async () => {
+    expect(
+      await compareScript(modulePair(), [
+        ["MODULE", "LIST"],
+        ["MODULE", "HELP"],
+        ["MODULE", "LOAD", "/nonexistent/module.so"],
+        ["MODULE", "LOADEX", "/nonexistent/module.so", "CONFIG", "a", "b", "ARGS", "x"],
+        ["MODULE", "UNLOAD", "nosuch"],
+        ["MODULE", "LOAD"],
+        ["MODULE", "NOSUCH"],
+        ["COMMAND", "INFO", "module|load", "module|list"],
+      ]),
+    ).toEqual([]);
+    // With the default enable-module-command no, the protected subcommands are refused.
+    expect(await compareScript(pair(), [["MODULE", "LOAD", "/x.so"], ["MODULE", "UNLOAD", "x"], ["MODULE", "LIST"], ["DEBUG", "SLEEP", "0"]])).toEqual([]);
+    expect(await pair().b.callRaw("MODULE", "LOAD", "/x.so")).toStartWith("-ERR MODULE command not allowed.");
+    await modulePair().bunker.waitForOutput(`Module /nonexistent/module.so failed to load: Bunker does not load Redis modules`);
+  });
+
+  test("a loadmodule directive stops start-up, as a module that fails to load stops Redis", () => {
+    const lines: string[][] = [];
+    const dir = mkdtempSync(join(tmpdir(), "loadmodule-"));
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const result = Bun.spawnSync([...command, "--port", String(freePort()), "--save", "", "--dir", dir, "--loadmodule", "/nonexistent/module.so"]);
+      expect(result.exitCode).toBe(1);
+      const output = (result.stdout.toString() + result.stderr.toString()).split("\n").map((line) => line.replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ /, ""));
+      lines.push(output.filter((line) => line.includes("server aborting")));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    expect(lines[0]).toEqual(lines[1]!);
+    expect(lines[0]).toEqual(["# Can't load module from /nonexistent/module.so: server aborting"]);
+  });
+
+  test("always-show-logo: a banner with the Port: and PID: lines Redis's logo carries", async () => {
+    const found: string[][] = [];
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const port = freePort();
+      const dir = mkdtempSync(join(tmpdir(), "logo-"));
+      const server = await startProcess([...command, "--port", String(port), "--save", "", "--always-show-logo", "yes"], port, dir);
+      await server.waitForOutput(/PID: \d+/);
+      const output = server.output();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+      found.push([/Port: (\d+)/.exec(output)?.[1] ?? "", /PID: (\d+)/.exec(output)?.[1] ?? "", String(/Running mode=/.test(output))]);
+      expect(found.at(-1)!.slice(0, 2)).toEqual([String(port), String(server.proc.pid)]);
+    }
+    expect(found[0]![2]).toBe(found[1]![2]!);
+  });
+
+  test("port 0 without a unix socket: nowhere to listen, exit 1", () => {
+    const lines: string[][] = [];
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const result = Bun.spawnSync([...command, "--port", "0", "--save", ""]);
+      expect(result.exitCode).toBe(1);
+      lines.push(result.stdout.toString().split("\n").filter((line) => line.includes("listen")).map((line) => line.replace(/^\d+:M [^#*]+/, "")));
+    }
+    expect(lines[0]).toEqual(lines[1]!);
+    expect(lines[0]).toEqual(["# Configured to not listen anywhere, exiting."]);
+  });
+});
+
+d("DEBUG subcommands match Redis", () => {
+  const pair = usePair(["--enable-debug-command", "yes"]);
+
+  /** Sends `command` on both servers and reads `replies` raw replies from each. */
+  async function bothRaw(command: string[], replies = 1): Promise<[string, string]> {
+    const out: string[] = [];
+    for (const client of [pair().b, pair().r]) {
+      client.write(encodeCommand(command));
+      let raw = "";
+      for (let i = 0; i < replies; i++) raw += await client.readRawReply();
+      out.push(raw);
+    }
+    return [out[0]!, out[1]!];
+  }
+
+  test("PROTOCOL: every type in RESP2 and RESP3; ERROR; LOG", async () => {
+    const types = ["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push", "verbatim", "true", "false", "nosuch"];
+    for (const resp of ["2", "3"]) {
+      await bothRaw(["HELLO", resp]);
+      for (const type of types) {
+        const replies = resp === "3" && (type === "attrib" || type === "push") ? 2 : 1;
+        const [ours, theirs] = await bothRaw(["DEBUG", "PROTOCOL", type], replies);
+        expect(`RESP${resp} ${type}: ${ours}`).toBe(`RESP${resp} ${type}: ${theirs}`);
+      }
+    }
+    await bothRaw(["HELLO", "2"]);
+    expect(await compareScript(pair(), [["DEBUG", "ERROR", "CUSTOM message\r\nwith a newline"], ["DEBUG", "LOG", "a line"], ["DEBUG", "PROTOCOL"], ["DEBUG", "ERROR"]])).toEqual([]);
+    await pair().bunker.waitForOutput("DEBUG LOG: a line");
+  });
+
+  test("POPULATE: names, values, sizes, existing keys skipped, no dirty count, errors", async () => {
+    await both(pair(), "FLUSHALL");
+    await both(pair(), "SET", "key:2", "mine");
+    const dirtyBefore = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+    expect(
+      await compareScript(pair(), [
+        ["DEBUG", "POPULATE", "5"],
+        ["DEBUG", "POPULATE", "3", "pre"],
+        ["DEBUG", "POPULATE", "2", "padded", "20"],
+        ["DEBUG", "POPULATE", "12", "cut", "3"],
+        ["DEBUG", "POPULATE", "2", "x".repeat(200)],
+        ["DBSIZE"],
+        ["MGET", "key:0", "key:2", "key:4", "key:5", "pre:2", "padded:1", "cut:11", "x".repeat(200) + ":1", "x".repeat(126)],
+        ["DEBUG", "POPULATE", "-1"],
+        ["DEBUG", "POPULATE", "abc"],
+        ["DEBUG", "POPULATE", "1", "p", "-1"],
+        ["DEBUG", "POPULATE", "1", "p", "1", "extra"],
+        ["DEBUG", "POPULATE", "0"],
+      ]),
+    ).toEqual([]);
+    const dirtyAfter = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+    expect([dirtyAfter[0]! - dirtyBefore[0]!, dirtyAfter[1]! - dirtyBefore[1]!]).toEqual([0, 0]);
+  });
+
+  test("PAUSE-CRON stops the active expire cycle until it is lifted", async () => {
+    const seen: string[][] = [];
+    for (const client of [pair().b, pair().r]) {
+      await client.call("FLUSHALL");
+      await client.call("CONFIG", "RESETSTAT");
+      expect(await client.call("DEBUG", "PAUSE-CRON", "1")).toBe("OK");
+      await client.call("SET", "short", "v", "PX", "20");
+      // Several ticks (hz 10) pass with the key past its time and nobody reading it.
+      await Bun.sleep(400);
+      const during = [String(await client.call("DBSIZE")), /expired_keys:(\d+)/.exec(String(await client.call("INFO", "stats")))![1]!];
+      expect(await client.call("DEBUG", "PAUSE-CRON", "0")).toBe("OK");
+      await waitFor(async () => (await client.call("DBSIZE")) === 0 || null, { what: "the cron to expire the key" });
+      seen.push(during);
+    }
+    expect(seen).toEqual([["1", "0"], ["1", "0"]]);
+  });
+
+  test("SET-SKIP-CHECKSUM-VALIDATION lets RESTORE take a payload with a wrong CRC", async () => {
+    const replies: string[][] = [];
+    for (const client of [pair().b, pair().r]) {
+      await client.call("FLUSHALL");
+      await client.call("SET", "k", "value");
+      const dump = Buffer.from((await client.callRaw("DUMP", "k")).split("\r\n")[1]!, "latin1");
+      dump[dump.length - 1] ^= 0xff;
+      const row = [await client.callRaw("RESTORE", "copy", "0", dump)];
+      row.push(await client.callRaw("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"));
+      row.push(await client.callRaw("RESTORE", "copy", "0", dump), await client.callRaw("GET", "copy"));
+      row.push(await client.callRaw("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0"));
+      row.push(await client.callRaw("RESTORE", "again", "0", dump));
+      replies.push(row);
+    }
+    expect(replies[0]).toEqual(replies[1]!);
+    expect(replies[0]![0]).toBe("-ERR DUMP payload version or checksum are wrong\r\n");
+    expect(replies[0]![2]).toBe("+OK\r\n");
+  });
+
+  test("LATENCY GRAPH draws Redis's sparkline; DOCTOR reports every event; RESET ignores case", async () => {
+    const redis = pair().r;
+    await redis.call("LATENCY", "RESET");
+    await redis.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+    // Three spikes in three different seconds (samples of one second merge).
+    for (const seconds of ["0.02", "0.06", "0.04"]) {
+      const before = Number(((await redis.call("TIME")) as string[])[0]);
+      await redis.call("DEBUG", "SLEEP", seconds);
+      await waitFor(async () => Number(((await redis.call("TIME")) as string[])[0]) > before + 1 || null, { what: "the next second" });
+    }
+    let graph = "";
+    let expected = "";
+    for (let attempt = 0; attempt < 5 && (graph === "" || graph !== expected); attempt++) {
+      const now = Number(((await redis.call("TIME")) as string[])[0]);
+      const history = (await redis.call("LATENCY", "HISTORY", "command")) as number[][];
+      graph = String(await redis.call("LATENCY", "GRAPH", "command"));
+      // The labels are ages in seconds: compare only when no second boundary fell in between.
+      if (Number(((await redis.call("TIME")) as string[])[0]) !== now) continue;
+      const max = Number(/all time high (\d+) ms/.exec(graph)![1]);
+      expected = latencyGraph("command", { samples: history.map(([time, latency]) => ({ time: time!, latency: latency! })), max }, now);
+    }
+    expect(graph).toBe(expected);
+    expect(graph.split("\n").length).toBeGreaterThan(6);
+    await redis.call("CONFIG", "SET", "latency-monitor-threshold", "0");
+
+    const bunker = pair().b;
+    await bunker.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+    await bunker.call("DEBUG", "SLEEP", "0.02");
+    expect(String(await bunker.call("LATENCY", "GRAPH", "command"))).toMatch(/^command - high \d+ ms, low \d+ ms \(all time high \d+ ms\)\n-{80}\n/);
+    expect(String(await bunker.call("LATENCY", "DOCTOR"))).toMatch(/^Latency spikes were recorded in this instance:\n\n1\. command: 1 latency spikes \(average \d+ms, mean deviation 0ms, period 1\.00 sec\)\. Worst all time event \d+ms\.\n/);
+    expect(await compareScript(pair(), [["LATENCY", "GRAPH", "nosuch"], ["LATENCY", "RESET", "COMMAND"], ["LATENCY", "GRAPH", "command"], ["LATENCY", "HELP"]])).toEqual([]);
+    await bunker.call("CONFIG", "SET", "latency-monitor-threshold", "0");
+  });
+
+  test("STRINGMATCH-TEST runs the glob fuzzer to the end", async () => {
+    // Redis's own run takes seconds too: its reply text is known, so only Bunker runs it.
+    expect(await pair().b.callRaw("DEBUG", "STRINGMATCH-TEST")).toBe("+Apparently Redis did not crash: test passed\r\n");
+  });
+});
+
+d("crash reports", () => {
+  /** Starts a server with DEBUG allowed, runs DEBUG <sub>, and returns how it ended and its log. */
+  async function crashWith(command: string[], sub: string): Promise<{ signal: string | null; log: string[] }> {
+    const port = freePort();
+    const dir = mkdtempSync(join(tmpdir(), "crash-"));
+    const server = await startProcess([...command, "--port", String(port), "--save", "", "--enable-debug-command", "yes"], port, dir);
+    const client = await RawClient.connect(port);
+    await client.call("SET", "k", "v");
+    client.write(encodeCommand(["DEBUG", sub]));
+    await server.exited;
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
+    const log = (await server.finalOutput()).split("\n").map((line) => line.replace(/\r$/, "").replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ [#*] /, ""));
+    return { signal: server.proc.signalCode === null ? null : String(server.proc.signalCode), log };
+  }
+
+  const MARKERS = [
+    "=== REDIS BUG REPORT START: Cut & paste starting from here ===",
+    "------ STACK TRACE ------",
+    "------ INFO OUTPUT ------",
+    "------ CLIENT LIST OUTPUT ------",
+    "=== REDIS BUG REPORT END. Make sure to include from START to END. ===",
+  ];
+
+  test("DEBUG SEGFAULT: the report Redis writes (crashed by signal, stack, INFO, clients), then death by SIGSEGV", async () => {
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const { signal, log } = await crashWith(command, "SEGFAULT");
+      expect(signal).toBe("SIGSEGV");
+      for (const marker of MARKERS) expect(log).toContain(marker);
+      expect(log.some((line) => line.startsWith("Redis 7.0.15 crashed by signal: 11, si_code: "))).toBe(true);
+      expect(log).toContain("db0:keys=1,expires=0,avg_ttl=0");
+    }
+  });
+
+  test("DEBUG PANIC: Guru Meditation with the place it was called from, the report, then SIGABRT", async () => {
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const { signal, log } = await crashWith(command, "PANIC");
+      expect(signal).toBe("SIGABRT");
+      for (const marker of MARKERS) expect(log).toContain(marker);
+      expect(log).toContain("!!! Software Failure. Press left mouse button to continue");
+      expect(log.some((line) => /^Guru Meditation: DEBUG PANIC called at Unix time \d+ #[\w/]+\.(c|ts):\d+$/.test(line))).toBe(true);
+    }
   });
 });
 

@@ -1005,6 +1005,33 @@ d("blocking XREAD / XREADGROUP matches Redis", () => {
     expect(transcript.probes.slice(0, 2)).toEqual(["3", "1"]);
   });
 
+  test("commandstats of unblocked commands: an error reply counts a failed call, as updateStatsOnUnblock does", async () => {
+    const transcript = await compareScenario([
+      { c: 0, call: ["XGROUP", "CREATE", "t", "g", "$", "MKSTREAM"] },
+      { c: 0, call: ["CONFIG", "RESETSTAT"] },
+      { c: 1, send: ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "t", ">"] },
+      { c: 0, call: ["XGROUP", "DESTROY", "t", "g"] },
+      { blockedClients: true },
+      { c: 2, send: ["BLPOP", "l", "0"] },
+      { c: 0, call: ["RPUSH", "l", "a"] },
+      { c: 2, send: ["BLPOP", "l", "0"] },
+      { c: 0, call: ["CLIENT", "UNBLOCK", "$id2"] },
+      { c: 2, send: ["BLPOP", "l", "0"] },
+      { c: 0, call: ["CLIENT", "UNBLOCK", "$id2", "ERROR"] },
+      { blockedClients: true },
+    ]);
+    expect(transcript.replies[1]).toEqual(["-NOGROUP the consumer group this client was blocked on no longer exists\r\n"]);
+    // Redis lists commandstats in its hash table's order: compare the lines sorted.
+    for (const client of [pair().b, pair().r]) {
+      const stats = String(await client.call("INFO", "commandstats")).split("\r\n").filter((line) => /^cmdstat_(xreadgroup|blpop|client\|unblock):/.test(line));
+      expect(stats.map((line) => line.replace(/usec=\d+,usec_per_call=[\d.]+,/, "")).sort()).toEqual([
+        "cmdstat_blpop:calls=3,rejected_calls=0,failed_calls=2",
+        "cmdstat_client|unblock:calls=2,rejected_calls=0,failed_calls=1",
+        "cmdstat_xreadgroup:calls=1,rejected_calls=0,failed_calls=1",
+      ]);
+    }
+  });
+
   test("a waiter whose key or group goes away gets Redis's error; XREAD waiters stay", async () => {
     await compareScenario([
       { c: 0, call: ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"] },

@@ -82,6 +82,20 @@ d("WATCH matches Redis", () => {
     expect(new Set(outcomes.map(([, , redis]) => redis)).size).toBe(2);
   });
 
+  test("SWAPDB and FLUSHDB: a watched key that exists in either database changes, one in neither does not", async () => {
+    const commands = [["SWAPDB", "0", "1"], ["SWAPDB", "1", "0"], ["SWAPDB", "0", "0"], ["SWAPDB", "1", "2"], ["FLUSHDB"], ["FLUSHALL"]];
+    const setups = [
+      [["PING"]],
+      [["SET", "K", "in-0"]],
+      [["SELECT", "1"], ["SET", "K", "in-1"], ["SELECT", "0"]],
+      [["SET", "K", "in-0"], ["SELECT", "1"], ["SET", "K", "in-1"], ["SELECT", "0"]],
+      [["SELECT", "1"], ["SET", "other", "in-1"], ["SELECT", "0"]],
+    ];
+    for (const setup of setups) {
+      expect(await compareWatchEffects(pair(), { setup: () => setUp(...setup), watched: ["K"], probe: ["PING"] }, commands)).toEqual([]);
+    }
+  });
+
   test("stream consumer-group commands", async () => {
     const setup = () =>
       setUp(["XADD", "K", "1-1", "f", "v"], ["XADD", "K", "2-1", "f", "v"], ["XGROUP", "CREATE", "K", "g", "0"], ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "K", ">"]);

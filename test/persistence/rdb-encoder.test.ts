@@ -7,7 +7,8 @@ import { RedisZSet } from "../../src/db/zset.ts";
 import { RedisStream } from "../../src/db/stream.ts";
 import { crc64 } from "../../src/persistence/rdb/crc64.ts";
 import { formatDouble } from "../../src/util/float.ts";
-import { ByteWriter, DEFAULT_ENCODE_OPTIONS, RdbEncoder, scoreToText, writeLength, writeLengthBig } from "../../src/persistence/rdb/encoder.ts";
+import { ByteWriter, DEFAULT_ENCODE_OPTIONS, RdbEncoder, writeLength, writeLengthBig } from "../../src/persistence/rdb/encoder.ts";
+import { scoreToText } from "../../src/db/zset.ts";
 import { parseDumpPayload, DUMP_PAYLOAD_INVALID, DumpPayloadError } from "../../src/persistence/rdb/dump.ts";
 import { decodeListpack } from "../../src/db/listpack.ts";
 import { lzfDecompress } from "../../src/persistence/rdb/lzf.ts";
@@ -137,7 +138,7 @@ group("values", () => {
     const tableHash = RedisHash.fromEntries([["f", b("v")]]);
     tableHash.encoding = "hashtable";
     const skiplist = RedisZSet.fromEntries([["a", 1]]);
-    skiplist.encoding = "skiplist";
+    skiplist.convertToSkiplist();
     expect(encodeValue(b("x"), DEFAULT_ENCODE_OPTIONS).type).toBe(rdb.RDB_TYPE_STRING);
     expect(encodeValue(RedisList.fromValues([b("x")]), DEFAULT_ENCODE_OPTIONS).type).toBe(rdb.RDB_TYPE_LIST_QUICKLIST_2);
     expect(encodeValue(RedisSet.fromMembers(["1"]), DEFAULT_ENCODE_OPTIONS).type).toBe(rdb.RDB_TYPE_SET_INTSET);
@@ -151,7 +152,7 @@ group("values", () => {
 
   test("ZSET_2 writes the highest score first as little-endian doubles", () => {
     const zset = RedisZSet.fromEntries([["m", 1.5], ["n", 3]]);
-    zset.encoding = "skiplist";
+    zset.convertToSkiplist();
     // As in the sample-7.0-encodings fixture.
     expect(toHex(encodeValue(zset, DEFAULT_ENCODE_OPTIONS).payload)).toBe("02016e0000000000000840016d000000000000f83f");
   });
@@ -300,7 +301,7 @@ group("file encoder", () => {
     encoder.writeKey(b("neg"), b("-5"), undefined);
     encoder.writeKey(b("n8"), b("100"), 4102444800000);
     const zs = RedisZSet.fromEntries([["m", 1.5], ["n", 3]]);
-    zs.encoding = "skiplist";
+    zs.convertToSkiplist();
     encoder.writeKey(b("zs"), zs, undefined);
     encoder.writeKey(b("hs"), RedisSet.fromMembers(["x", "1"]), undefined);
     encoder.writeKey(b("n16"), b("1000"), undefined);

@@ -39,7 +39,7 @@ describe("RedisZSet ordering", () => {
     expect(zset.popMax()).toEqual([]);
     expect(zset.delete("x")).toBe(false);
     expect(zset.deleteRangeByRank(0, 10)).toBe(0);
-    expect(zset.randomMembers(3)).toEqual([]);
+    expect(zset.randomMember()).toBeUndefined();
     expect(zset.atRank(0)).toBeUndefined();
   });
 
@@ -277,10 +277,11 @@ describe("RedisZSet encodings", () => {
 
   test("an update to an existing member does not count as a long member added", () => {
     const zset = new RedisZSet();
-    zset.add("x".repeat(100), 1);
-    zset.convertIfNeeded(128, 200);
-    zset.add("x".repeat(100), 2);
-    expect(zset.convertIfNeeded(128, 64)).toBe(false);
+    zset.addWithFlags("x".repeat(100), 1, {}, 128, 200);
+    zset.addWithFlags("x".repeat(100), 2, {}, 128, 64);
+    expect(zset.encoding).toBe("listpack");
+    zset.addWithFlags("y".repeat(65), 2, {}, 128, 64);
+    expect(zset.encoding).toBe("skiplist");
   });
 
   test("zset-max-listpack-entries 0 makes even one element a skiplist", () => {
@@ -290,8 +291,7 @@ describe("RedisZSet encodings", () => {
   });
 
   test("convertToListpackIfFits (ZUNIONSTORE results, loading)", () => {
-    const zset = new RedisZSet();
-    zset.encoding = "skiplist";
+    const zset = new RedisZSet("skiplist");
     zset.add("a", 1);
     zset.add("b".repeat(70), 2);
     expect(zset.convertToListpackIfFits(128, 64)).toBe(false);
@@ -306,7 +306,7 @@ describe("RedisZSet encodings", () => {
       ["b", 2],
       ["a", 1],
     ]);
-    expect(small.scan(0, 1)).toEqual({ cursor: 0, keys: ["a", "b"] });
+    expect(small.scan(0, 1)).toEqual({ cursor: 0, keys: ["a", "b"], scores: ["1", "2"] });
 
     const big = new RedisZSet();
     for (let i = 0; i < 2000; i++) big.add(`m${i}`, i % 7);
@@ -329,18 +329,28 @@ describe("RedisZSet encodings", () => {
   });
 
   test("random members", () => {
-    const zset = new RedisZSet();
-    for (let i = 0; i < 100; i++) zset.add(`m${i}`, i);
-    for (const count of [1, 10, 34, 99]) {
-      const picks = zset.randomMembers(count);
-      expect(picks.length).toBe(count);
-      expect(new Set(members(picks)).size).toBe(count);
-      for (const [member, score] of picks) expect(zset.score(member)).toBe(score);
+    for (const encoding of ["listpack", "skiplist"] as const) {
+      const zset = new RedisZSet(encoding);
+      for (let i = 0; i < 100; i++) zset.add(`m${i}`, i);
+      const collect = (pick: (visit: (member: string, score: number) => void) => void): [string, number][] => {
+        const out: [string, number][] = [];
+        pick((member, score) => out.push([member, score]));
+        return out;
+      };
+      for (const count of [2, 10, 34, 99]) {
+        const picks = collect((visit) => zset.randomDistinctMembers(count, visit));
+        expect(picks.length).toBe(count);
+        expect(new Set(members(picks)).size).toBe(count);
+        for (const [member, score] of picks) expect(zset.score(member)).toBe(score);
+      }
+      expect(members(collect((visit) => zset.randomDistinctMembers(100, visit)))).toEqual(members([...zset.descending()]));
+      const repeated = collect((visit) => zset.randomMembersWithRepetition(500, visit));
+      expect(repeated.length).toBe(500);
+      for (const [member, score] of repeated) expect(zset.score(member)).toBe(score);
+      // Every member comes up among many picks (a uniform draw misses one with odds of about 1e-15).
+      expect(new Set(members(collect((visit) => zset.randomMembersWithRepetition(5000, visit)))).size).toBe(100);
+      expect(zset.has(zset.randomMember()!)).toBe(true);
     }
-    expect(members(zset.randomMembers(100))).toEqual(members([...zset]));
-    const repeated = zset.randomMembersWithRepetition(500);
-    expect(repeated.length).toBe(500);
-    expect(new Set(members(repeated)).size).toBeLessThan(100 + 1);
   });
 });
 
@@ -357,7 +367,7 @@ describe("RedisZSet against a sorted-array model", () => {
       if (op < 0.6) {
         const score = Math.floor(random() * 200) / 4; // many ties
         const expected = !model.has(member) ? "added" : model.get(member) === score ? "unchanged" : "updated";
-        expect(zset.add(member, score)).toBe(expected);
+        expect(zset.addWithFlags(member, score, {}, 128, 64).outcome).toBe(expected);
         model.set(member, score);
       } else if (op < 0.9) {
         expect(zset.delete(member)).toBe(model.delete(member));
@@ -392,5 +402,176 @@ describe("RedisZSet against a sorted-array model", () => {
     afterScore.splice(10, 10);
     expect([...zset]).toEqual(afterScore);
     for (let i = 0; i < afterScore.length; i += 53) expect(zset.rank(afterScore[i]![0])).toBe(i);
+  });
+});
+
+describe("RedisZSet in both encodings against a model, across conversions", () => {
+  type Pair = [string, number];
+  const order = (a: Pair, b: Pair) => (a[1] !== b[1] ? a[1] - b[1] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const lexIn = (member: string, min: LexBound, max: LexBound) => {
+    const aboveMin = min.infinity === -1 || (min.infinity === 0 && (min.exclusive ? member > min.value : member >= min.value));
+    const belowMax = max.infinity === 1 || (max.infinity === 0 && (max.exclusive ? member < max.value : member <= max.value));
+    return aboveMin && belowMax;
+  };
+
+  for (const seed of [11, 12, 13]) {
+    test(`random operations, every query checked (seed ${seed})`, () => {
+      const random = seededRandom(seed);
+      const maxEntries = 16;
+      const maxValue = 12;
+      const zset = new RedisZSet();
+      const model = new Map<string, number>();
+      // One phase in three gives every element score 0, where lex ranges are well defined.
+      let sameScores = false;
+      const encodingSteps = { listpack: 0, skiplist: 0 };
+      const pickMember = () => {
+        const n = Math.floor(random() * 60);
+        // Some integer-looking members (integer listpack entries) and a few too long for a listpack.
+        if (n < 10) return String(n * 7 - 20);
+        if (n === 59) return `long-member-${Math.floor(random() * 3)}`;
+        return `m${String.fromCharCode(97 + (n % 26))}${n}`;
+      };
+      const pickScore = () => {
+        if (sameScores) return 0;
+        const r = random();
+        if (r < 0.05) return r < 0.025 ? Infinity : -Infinity;
+        if (r < 0.1) return -0;
+        if (r < 0.5) return Math.floor(random() * 10);
+        if (r < 0.55) return 2 ** 62 * (random() < 0.5 ? 1 : 4);
+        // Full-precision doubles (17-digit texts in a listpack), and neighbours of stored
+        // scores a few ulps away, where only an exact conversion orders them right.
+        if (r < 0.7) return (random() * 20 - 10) * 10 ** Math.floor(random() * 40 - 20);
+        if (r < 0.8 && model.size > 0) {
+          const near = [...model.values()][Math.floor(random() * model.size)]!;
+          if (Number.isFinite(near) && near !== 0) return near * (1 + (Math.floor(random() * 5) - 2) * 2 ** -52);
+        }
+        return Math.round((random() * 20 - 10) * 1000) / 1000;
+      };
+      const pickLex = (): LexBound => {
+        const r = random();
+        if (r < 0.1) return r < 0.05 ? LEX_MIN : LEX_MAX;
+        return { infinity: 0, value: pickMember().slice(0, 1 + Math.floor(random() * 3)), exclusive: random() < 0.5 };
+      };
+      for (let step = 0; step < 6000; step++) {
+        if (step % 500 === 0) sameScores = random() < 0.34;
+        if (sameScores) for (const [member, score] of [...model]) if (score !== 0) {
+          zset.add(member, 0);
+          model.set(member, 0);
+        }
+        const op = random();
+        // Phases that grow the set past the listpack limit, and phases that shrink it back.
+        const addShare = Math.floor(step / 300) % 2 === 0 ? 0.45 : 0.15;
+        if (op < addShare) {
+          const member = pickMember();
+          const score = pickScore();
+          const had = model.has(member);
+          const result = zset.addWithFlags(member, score, {}, maxEntries, maxValue);
+          expect(result.outcome).toBe(!had ? "added" : model.get(member) === score ? "unchanged" : "updated");
+          // A listpack stores -0 as 0; the encoding it had when written decides (Redis converts first).
+          const stored = result.outcome === "unchanged" ? model.get(member)! : zset.encoding === "listpack" && score === 0 ? 0 : score;
+          model.set(member, stored);
+          if (zset.encoding === "listpack" && zset.size > maxEntries) throw new Error("listpack past its limit");
+        } else if (op < 0.6) {
+          const member = random() < 0.5 && model.size > 0 ? [...model.keys()][Math.floor(random() * model.size)]! : pickMember();
+          expect(zset.delete(member)).toBe(model.delete(member));
+        } else if (op < 0.65) {
+          const [min, max] = [pickScore(), pickScore()];
+          const expected = [...model].filter(([, s]) => s >= min && s < max).length;
+          expect(zset.deleteRangeByScore(min, max, false, true)).toBe(expected);
+          for (const [m, s] of [...model]) if (s >= min && s < max) model.delete(m);
+        } else if (op < 0.68 && model.size > 0) {
+          const sorted = [...model].sort(order);
+          const start = Math.floor(random() * sorted.length);
+          const stop = Math.min(sorted.length - 1, start + Math.floor(random() * 4));
+          expect(zset.deleteRangeByRank(start, stop)).toBe(stop - start + 1);
+          for (const [m] of sorted.slice(start, stop + 1)) model.delete(m);
+        } else if (op < 0.7 && sameScores) {
+          const [min, max] = [pickLex(), pickLex()];
+          const expected = [...model].filter(([m]) => lexIn(m, min, max));
+          expect(zset.deleteRangeByLex(min, max)).toBe(expected.length);
+          for (const [m] of expected) model.delete(m);
+        } else if (op < 0.73) {
+          const count = 1 + Math.floor(random() * 3);
+          const sorted = [...model].sort(order);
+          const fromTop = random() < 0.5;
+          const expected = fromTop ? sorted.slice(-count).reverse() : sorted.slice(0, count);
+          expect(fromTop ? zset.popMax(count) : zset.popMin(count)).toEqual(expected);
+          for (const [m] of expected) model.delete(m);
+        } else if (op < 0.75) {
+          zset.convertToListpackIfFits(maxEntries, maxValue);
+          for (const [m, s] of model) if (Object.is(s, -0) && zset.encoding === "listpack") model.set(m, 0);
+        } else {
+          // Queries.
+          const sorted = [...model].sort(order);
+          expect(zset.size).toBe(sorted.length);
+          const [a, b] = [pickScore(), pickScore()];
+          const [minEx, maxEx] = [random() < 0.3, random() < 0.3];
+          const inRange = sorted.filter(([, s]) => (minEx ? s > a : s >= a) && (maxEx ? s < b : s <= b));
+          const offset = random() < 0.5 ? 0 : Math.floor(random() * 4);
+          const limit = random() < 0.5 ? -1 : Math.floor(random() * 5);
+          const window = (items: Pair[]) => items.slice(offset, limit < 0 ? undefined : offset + limit);
+          expect(zset.rangeByScore(a, b, minEx, maxEx, false, offset, limit)).toEqual(window(inRange));
+          expect(zset.rangeByScore(a, b, minEx, maxEx, true, offset, limit)).toEqual(window([...inRange].reverse()));
+          expect(zset.countInScoreRange(a, b, minEx, maxEx)).toBe(inRange.length);
+          if (sorted.length > 0) {
+            const i = Math.floor(random() * sorted.length);
+            const [member, score] = sorted[i]!;
+            expect(zset.rank(member)).toBe(i);
+            expect(zset.rank(member, true)).toBe(sorted.length - 1 - i);
+            expect(zset.score(member)).toBe(score);
+            expect(zset.atRank(i)).toEqual(sorted[i]!);
+            const j = Math.min(sorted.length - 1, i + Math.floor(random() * 5));
+            expect(zset.rangeByRank(i, j)).toEqual(sorted.slice(i, j + 1));
+            expect(zset.rangeByRank(i, j, true)).toEqual([...sorted].reverse().slice(i, j + 1));
+          }
+          expect(zset.rank("absent")).toBeUndefined();
+          if (sameScores) {
+            const [min, max] = [pickLex(), pickLex()];
+            const lexRange = sorted.filter(([m]) => lexIn(m, min, max));
+            expect(zset.rangeByLex(min, max, false, offset, limit)).toEqual(window(lexRange));
+            expect(zset.rangeByLex(min, max, true, offset, limit)).toEqual(window([...lexRange].reverse()));
+            expect(zset.countInLexRange(min, max)).toBe(lexRange.length);
+          }
+        }
+        encodingSteps[zset.encoding]++;
+        if (step % 250 === 0) {
+          const sorted = [...model].sort(order);
+          expect([...zset]).toEqual(sorted);
+          expect([...zset.descending()]).toEqual([...sorted].reverse());
+          const copy = zset.clone();
+          expect(copy.encoding).toBe(zset.encoding);
+          expect([...copy]).toEqual(sorted);
+          const scanned: string[] = [];
+          let cursor = 0;
+          do {
+            const page = zset.scan(cursor, 5);
+            scanned.push(...page.keys);
+            cursor = page.cursor;
+          } while (cursor !== 0);
+          expect(scanned.sort()).toEqual([...model.keys()].sort());
+        }
+      }
+      // Both encodings saw a fair share of the run (the conversions went both ways).
+      expect(encodingSteps.listpack).toBeGreaterThan(1000);
+      expect(encodingSteps.skiplist).toBeGreaterThan(1000);
+    });
+  }
+
+  test("a listpack holds its bytes as Redis's: integer scores as integers, -0 as 0, others as d2string text", () => {
+    const zset = new RedisZSet();
+    zset.add("a", 1.5);
+    zset.add("b", -0);
+    zset.add("c", 2 ** 62);
+    zset.add("d", Infinity);
+    zset.add("100", 3);
+    expect(zset.scan(0, 10)).toEqual({ cursor: 0, keys: ["b", "a", "100", "c", "d"], scores: ["0", "1.5", "3", "4611686018427387904", "inf"] });
+    expect(Object.is(zset.score("b"), 0)).toBe(true);
+    expect(zset.score("d")).toBe(Infinity);
+    const skiplist = new RedisZSet("skiplist");
+    skiplist.add("b", -0);
+    expect(Object.is(skiplist.score("b"), -0)).toBe(true);
+    expect(skiplist.convertToListpackIfFits(128, 64)).toBe(true);
+    expect(Object.is(skiplist.score("b"), 0)).toBe(true);
+    expect(skiplist.listpackBytes()).toEqual(RedisZSet.fromEntries([["b", 0]]).listpackBytes());
   });
 });

@@ -33,7 +33,7 @@ import type { Server } from "../../server.ts";
 import { PROPAGATE_AOF, type EffectFeed } from "../../propagate.ts";
 import { ReplyWriter } from "../../protocol/reply.ts";
 import { logger } from "../../log.ts";
-import { errorText } from "../errors-text.ts";
+import { errorText } from "../../util/errors-text.ts";
 import type { Child, ChildExit } from "../child.ts";
 import { renameSync } from "node:fs";
 import { constants as osConstants } from "node:os";

@@ -69,7 +69,7 @@ import { argLower, bytesToKey } from "../../db/bytes.ts";
 import { logger } from "../../log.ts";
 import { RdbLoadError } from "../rdb/decoder.ts";
 import { busyWaitMicros, reportLoadFailure } from "../persistence.ts";
-import { errorText } from "../errors-text.ts";
+import { errorText } from "../../util/errors-text.ts";
 import {
   AOF_EMPTY,
   AOF_FAILED,

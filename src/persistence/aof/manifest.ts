@@ -49,7 +49,7 @@ import { logger } from "../../log.ts";
 import { splitInlineArgs } from "../../protocol/inline.ts";
 import { sdscatrepr } from "../../util/repr.ts";
 import { bytesToKey } from "../../db/bytes.ts";
-import { errorText } from "../errors-text.ts";
+import { errorText } from "../../util/errors-text.ts";
 
 // ---- the data ---------------------------------------------------------------------------
 

@@ -172,13 +172,11 @@ export class AofRewriteWriter {
   }
 
   private zset(key: Uint8Array, zset: RedisZSet): void {
-    // A listpack holds an integral score as an integer, where -0 is 0 (Redis reads 0 back,
-    // and the RDB encoder writes 0): the same here, whichever path left a -0 in one.
-    const listpack = zset.encoding === "listpack";
+    // A listpack holds an integral score as an integer, so a -0 there reads back as 0, as in Redis.
     this.startBatches(ZADD, key, zset.size, 2);
     zset.forEachAscending((member, score) => {
       this.nextItem();
-      this.bulkLatin1(formatDouble(listpack && score === 0 ? 0 : score));
+      this.bulkLatin1(formatDouble(score));
       this.bulkLatin1(member);
     });
   }

@@ -860,40 +860,52 @@ class ValueReader {
     const reader: RdbReader = this.reader;
     const count = readLength(reader);
     if (count === 0) throw new EmptyKeyError();
-    const zset = new RedisZSet();
+    // Straight into the index and the tree: the members' bytes are copied from where
+    // they lie, with no string or object per element.
+    const zset = new RedisZSet("skiplist", Math.min(count, 1 << 16));
     for (let i = 0; i < count; i++) {
-      const key = readKeyString(reader, this.decoder);
+      readBlob(reader);
+      // The index copies the member's bytes before the score is read (which may refill the buffer).
+      const slot = zset.loadMember(reader.blobBytes, reader.blobStart, reader.blobStart + reader.blobLength);
+      if (slot < 0) reader.fail("Duplicate zset fields detected");
       const score = binaryScores ? reader.float64LE() : readTextScore(reader);
       if (Number.isNaN(score)) reader.fail("Zset with NAN score detected");
-      if (zset.has(key)) reader.fail("Duplicate zset fields detected");
-      zset.add(key, score);
+      zset.placeLoaded(slot, score);
     }
     // Like Redis, converted *after* loading since the file does not say which encoding it had
     // (and, as in Redis, a -0 score of a set that becomes a listpack is then 0).
-    finishZSet(zset, "skiplist").convertToListpackIfFits(this.limits.zsetMaxListpackEntries, this.limits.zsetMaxListpackValue);
+    zset.convertToListpackIfFits(this.limits.zsetMaxListpackEntries, this.limits.zsetMaxListpackValue);
     return zset;
   }
 
   private readPackedZSet(listpack: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const what = listpack ? "Zset listpack integrity check failed." : "Zset ziplist integrity check failed.";
-    const zset = new RedisZSet();
+    let zset: RedisZSet;
     if (listpack) {
       const count = readPairsListpack(reader, what);
       const bytes = reader.blobBytes;
       const start = reader.blobStart;
+      // What zsetZiplistValidateIntegrity checks beyond the structure: distinct members and
+      // scores that parse. The bytes are then kept as they are.
+      const seen = new Set<string>();
       for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n += 2) {
         const memberEntry = readListpackEntry(bytes, p);
         const member = listpackEntryKey(this.decoder, bytes, memberEntry);
         const scoreEntry = readListpackEntry(bytes, memberEntry.next);
-        if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
-        zset.add(member, listpackEntryScore(reader, bytes, scoreEntry, what));
+        if (seen.has(member)) reader.fail(`${what} (duplicate member)`);
+        seen.add(member);
+        listpackEntryScore(reader, bytes, scoreEntry, what);
         p = scoreEntry.next;
       }
+      if (count === 0) throw new EmptyKeyError();
+      zset = RedisZSet.fromListpack(bytes.slice(start, start + reader.blobLength));
     } else {
       const blob = readString(reader, false);
       const entries = parseBlob(reader, what, () => decodeZiplist(blob));
       if (entries.length % 2 !== 0) reader.fail(what);
+      // A ziplist becomes a listpack on load, as in Redis 7.0.
+      zset = new RedisZSet(entries.length / 2 > this.limits.zsetMaxListpackEntries ? "skiplist" : "listpack");
       for (let i = 0; i < entries.length; i += 2) {
         const member = bytesToKey(listpackEntryBytes(entries[i]!));
         if (zset.has(member)) reader.fail(`${what} (duplicate member)`);
@@ -902,7 +914,8 @@ class ValueReader {
     }
     if (zset.size === 0) throw new EmptyKeyError();
     // Redis checks only the entry count here, not element sizes (that would be an O(N) scan).
-    return finishZSet(zset, zset.size > this.limits.zsetMaxListpackEntries ? "skiplist" : "listpack");
+    if (zset.size > this.limits.zsetMaxListpackEntries) zset.convertToSkiplist();
+    return zset;
   }
 
   // --- hashes ------------------------------------------------------------------
@@ -1205,12 +1218,6 @@ function finishHash(hash: RedisHash, encoding: "listpack" | "hashtable"): RedisH
   hash.convertIfNeeded(NO_LIMIT, NO_LIMIT);
   hash.encoding = encoding;
   return hash;
-}
-
-function finishZSet(zset: RedisZSet, encoding: "listpack" | "skiplist"): RedisZSet {
-  zset.convertIfNeeded(NO_LIMIT, NO_LIMIT);
-  zset.encoding = encoding;
-  return zset;
 }
 
 /** moduleTypeNameByID: the 9-character type name packed in the top 54 bits of a module ID. */

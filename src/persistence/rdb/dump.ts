@@ -46,17 +46,26 @@ export function createDumpPayload({ type, payload }: EncodedValue): Uint8Array {
  * for a payload too short to hold a footer, an RDB version above ours, or a CRC
  * mismatch; the value itself is decoded by decoder.ts ValueDecoder.decode(type, payload).
  */
-export function parseDumpPayload(bytes: Uint8Array): { type: number; payload: Uint8Array } {
-  // verifyDumpPayload: at least the 10-byte footer must be there.
-  if (bytes.length < FOOTER_LENGTH) throw new DumpPayloadError();
+export function parseDumpPayload(bytes: Uint8Array, skipChecksum = false): { type: number; payload: Uint8Array } {
+  if (!verifyDumpPayload(bytes, skipChecksum)) throw new DumpPayloadError();
   const footer = bytes.length - FOOTER_LENGTH;
-  const version = bytes[footer]! | (bytes[footer + 1]! << 8);
-  if (version > RDB_VERSION) throw new DumpPayloadError();
-  const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
-  if (crc64(bytes.subarray(0, footer + 2)) !== stored) throw new DumpPayloadError();
   // A payload that is only a footer has no type byte; ValueDecoder.decode reports it as bad data.
   if (footer === 0) return { type: -1, payload: new Uint8Array(0) };
   return { type: bytes[0]!, payload: bytes.subarray(1, footer) };
+}
+
+/**
+ * verifyDumpPayload: the 10-byte footer is there, its RDB version is not above ours, and
+ * the CRC matches (unless DEBUG SET-SKIP-CHECKSUM-VALIDATION turned checking off).
+ */
+function verifyDumpPayload(bytes: Uint8Array, skipChecksum: boolean): boolean {
+  if (bytes.length < FOOTER_LENGTH) return false;
+  const footer = bytes.length - FOOTER_LENGTH;
+  const version = bytes[footer]! | (bytes[footer + 1]! << 8);
+  if (version > RDB_VERSION) return false;
+  if (skipChecksum) return true;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
+  return crc64(bytes.subarray(0, footer + 2)) === stored;
 }
 
 /** Appends the version and CRC footer to `body`. */
@@ -97,12 +106,7 @@ export function createFunctionsPayload(codes: readonly Uint8Array[], compression
  * readFunctionLibraries), or the error to reply when the footer is wrong (without its
  * ERR code).
  */
-export function parseFunctionsPayload(bytes: Uint8Array): { codes: Uint8Array[]; error: string | null } | string {
-  if (bytes.length < FOOTER_LENGTH) return DUMP_PAYLOAD_INVALID;
-  const footer = bytes.length - FOOTER_LENGTH;
-  const version = bytes[footer]! | (bytes[footer + 1]! << 8);
-  if (version > RDB_VERSION) return DUMP_PAYLOAD_INVALID;
-  const stored = new DataView(bytes.buffer, bytes.byteOffset + footer + 2, 8).getBigUint64(0, true);
-  if (crc64(bytes.subarray(0, footer + 2)) !== stored) return DUMP_PAYLOAD_INVALID;
+export function parseFunctionsPayload(bytes: Uint8Array, skipChecksum = false): { codes: Uint8Array[]; error: string | null } | string {
+  if (!verifyDumpPayload(bytes, skipChecksum)) return DUMP_PAYLOAD_INVALID;
   return readFunctionLibraries(bytes);
 }

@@ -28,7 +28,6 @@ import { Crc64 } from "./crc64.ts";
 import { lzfCompressInto, lzfOutputBound } from "./lzf.ts";
 import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "../../db/listpack.ts";
 import { encodeIntset } from "../../db/intset.ts";
-import { formatDouble } from "../../util/float.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
   RDB_ENC_INT16,
@@ -339,38 +338,6 @@ function writeIntegerString(out: ByteWriter, value: number): void {
 }
 
 // ---------------------------------------------------------------------------
-// Zset scores as Redis stores them
-// ---------------------------------------------------------------------------
-
-/** 2^62: double2ll's bound ((double)(LLONG_MAX/2) rounds to it). */
-const DOUBLE2LL_LIMIT = 4611686018427387904;
-
-/**
- * Redis 7.0.15's d2string, which is how a listpack zset stores a score: an
- * integral value within ±2^62 as an integer (double2ll; so -0 becomes "0" and
- * 1e17 an integer entry), inf/-inf/nan as words, anything else with %.17g.
- */
-export function scoreToText(score: number): string {
-  if (Number.isNaN(score)) return "nan";
-  if (score === Infinity) return "inf";
-  if (score === -Infinity) return "-inf";
-  if (Number.isInteger(score) && score >= -DOUBLE2LL_LIMIT && score <= DOUBLE2LL_LIMIT) {
-    return Number.isSafeInteger(score) ? String(score === 0 ? 0 : score) : BigInt(score).toString();
-  }
-  return formatDouble(score);
-}
-
-/** Appends a zset score as the listpack element Redis stores (an integer entry when d2string gives one). */
-function appendScore(writer: ListpackWriter, score: number): void {
-  if (Number.isInteger(score) && score >= -DOUBLE2LL_LIMIT && score <= DOUBLE2LL_LIMIT) {
-    if (Number.isSafeInteger(score)) writer.appendInteger(score === 0 ? 0 : score);
-    else writer.appendInteger(BigInt(score));
-    return;
-  }
-  writer.appendKey(scoreToText(score));
-}
-
-// ---------------------------------------------------------------------------
 // Listpack sizing (to split quicklist and stream nodes where Redis would)
 // ---------------------------------------------------------------------------
 
@@ -554,11 +521,6 @@ export class ValueEncoder {
     this.writeString(this.elementsOut, value, this.elementsCompression);
   };
 
-  private readonly appendZSetElement = (member: string, score: number): void => {
-    this.listpack.appendKey(member);
-    appendScore(this.listpack, score);
-  };
-
   private readonly writeZSetElement = (member: string, score: number): void => {
     this.writeKeyString(this.elementsOut, member, this.elementsCompression);
     this.elementsOut.float64LE(score);
@@ -670,7 +632,11 @@ export class ValueEncoder {
    */
   private writeListpack(out: ByteWriter, writer: ListpackWriter, compression: boolean): void {
     const length = writer.finishInPlace();
-    const bytes = writer.bytes;
+    this.writeListpackBytes(out, writer.bytes, length, compression);
+  }
+
+  /** A listpack's first `length` bytes as an RDB string (LZF-compressed when that saves space). */
+  private writeListpackBytes(out: ByteWriter, bytes: Uint8Array, length: number, compression: boolean): void {
     if (compression && this.writeLzfString(out, bytes, length)) return;
     writeLength(out, length);
     out.bytesOf(bytes, length);
@@ -742,9 +708,9 @@ export class ValueEncoder {
 
   private writeZSet(out: ByteWriter, zset: RedisZSet, options: RdbEncodeOptions): void {
     if (zset.encoding === "listpack") {
-      this.listpack.reset();
-      zset.forEachAscending(this.appendZSetElement);
-      this.writeListpack(out, this.listpack, options.compression);
+      // The value is a listpack already: its bytes are the blob.
+      const bytes = zset.listpackBytes();
+      this.writeListpackBytes(out, bytes, bytes.length, options.compression);
       return;
     }
     // Redis walks the skiplist from the tail so the loader always inserts at the head.

@@ -22,6 +22,9 @@ const MESSAGES: Record<string, string> = {
   ENFILE: "Too many open files in system",
   EBUSY: "Device or resource busy",
   EINVAL: "Invalid argument",
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  EAFNOSUPPORT: "Address family not supported by protocol",
 };
 
 export function errorText(error: unknown): string {
