@@ -13,6 +13,7 @@ import { Server } from "../server.ts";
 import { validateClientName } from "./connection.ts";
 import { replyHelp } from "./keys.ts";
 import { valueEncoding } from "../db/values.ts";
+import { RedisList } from "../db/list.ts";
 import { computeDatasetDigest, computeValueDigest, digestToHex } from "../db/digest.ts";
 import { globMatch } from "../util/glob.ts";
 import type { LatencyHistogram } from "../latency-histogram.ts";
@@ -873,7 +874,8 @@ function debug(client: Client, argv: Uint8Array[]): void {
     const idle = db.idleSecondsOf(slot);
     const lruClock = (Math.floor(Date.now() / 1000) - idle) & 0xffffff;
     client.reply.simple(
-      `Value at:0x0 refcount:1 encoding:${valueEncoding(value)} serializedlength:${client.server.persistence.valueEncoder.savedLength(value)} lru:${lruClock} lru_seconds_idle:${idle}`,
+      `Value at:0x0 refcount:1 encoding:${valueEncoding(value)} serializedlength:${client.server.persistence.valueEncoder.savedLength(value)} lru:${lruClock} lru_seconds_idle:${idle}` +
+        (value instanceof RedisList ? value.debugObjectFields() : ""),
     );
   } else if (sub === "reload") {
     server.persistence.debugReload(client, argv.slice(2));
