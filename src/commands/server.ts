@@ -490,6 +490,18 @@ function replyCommandDocs(client: Client, command: Command): void {
     ["group", () => reply.bulkText(spec.group)],
   ];
   if (spec.complexity) fields.push(["complexity", () => reply.bulkText(spec.complexity!)]);
+  const docFlags = spec.docFlags;
+  if (docFlags !== undefined) {
+    fields.push([
+      "doc_flags",
+      () => {
+        reply.setHeader(docFlags.length);
+        for (const flag of docFlags) reply.simple(flag);
+      },
+    ]);
+  }
+  if (spec.deprecatedSince !== undefined) fields.push(["deprecated_since", () => reply.bulkText(spec.deprecatedSince!)]);
+  if (spec.replacedBy !== undefined) fields.push(["replaced_by", () => reply.bulkText(spec.replacedBy!)]);
   const history = spec.history;
   if (history !== undefined) {
     fields.push([

@@ -64,6 +64,11 @@ export interface CommandSpec {
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
+  /** COMMAND DOCS's doc_flags (Redis 7.0 has "deprecated" and "syscmd"). */
+  docFlags?: Array<"deprecated" | "syscmd">;
+  /** COMMAND DOCS's deprecated_since and replaced_by, for a deprecated command. */
+  deprecatedSince?: string;
+  replacedBy?: string;
   /** COMMAND DOCS's history: [version, what changed]. */
   history?: Array<[string, string]>;
   /** COMMAND DOCS's arguments, as Redis's command JSON declares them. */
