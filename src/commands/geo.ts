@@ -535,20 +535,22 @@ const single = { firstKey: 1, lastKey: 1, keyStep: 1 };
 
 // COMMAND DOCS arguments, as geo*.json declares them.
 const token = (name: string, tokenText = name.toUpperCase()): CommandArgument => ({ name, type: "pure-token", token: tokenText });
-const UNIT: CommandArgument = { name: "unit", type: "oneof", arguments: [token("m", "m"), token("km", "km"), token("ft", "ft"), token("mi", "mi")] };
+const UNIT: CommandArgument = { name: "unit", type: "oneof", arguments: [token("m"), token("km"), token("ft"), token("mi")] };
 const KEY: CommandArgument = { name: "key", type: "key", keySpecIndex: 0 };
 const optional = (arg: CommandArgument): CommandArgument => ({ ...arg, flags: ["optional"] });
-const COUNT_BLOCK: CommandArgument = {
+/** COUNT n [ANY]; only GEORADIUS[_RO] date ANY (6.2.0). */
+const countBlock = (anySince?: string): CommandArgument => ({
   name: "count",
   type: "block",
   flags: ["optional"],
-  arguments: [{ name: "count", type: "integer", token: "COUNT" }, { name: "any", type: "pure-token", token: "ANY", since: "6.2.0", flags: ["optional"] }],
-};
+  arguments: [{ name: "count", type: "integer", token: "COUNT" }, { name: "any", type: "pure-token", token: "ANY", ...(anySince ? { since: anySince } : {}), flags: ["optional"] }],
+});
+const COUNT_BLOCK = countBlock();
 const ORDER: CommandArgument = { name: "order", type: "oneof", flags: ["optional"], arguments: [token("asc"), token("desc")] };
 const WITH_OPTIONS = [optional(token("withcoord")), optional(token("withdist")), optional(token("withhash"))];
-const RADIUS_OPTIONS = (withStore: boolean): CommandArgument[] => [
+const RADIUS_OPTIONS = (withStore: boolean, count = COUNT_BLOCK): CommandArgument[] => [
   ...WITH_OPTIONS,
-  COUNT_BLOCK,
+  count,
   ORDER,
   ...(withStore
     ? [
@@ -563,7 +565,7 @@ const RADIUS_ARGS = (withStore: boolean): CommandArgument[] => [
   { name: "latitude", type: "double" },
   { name: "radius", type: "double" },
   UNIT,
-  ...RADIUS_OPTIONS(withStore),
+  ...RADIUS_OPTIONS(withStore, countBlock("6.2.0")),
 ];
 const BY_MEMBER_ARGS = (withStore: boolean): CommandArgument[] => [
   KEY,
@@ -621,13 +623,13 @@ export const geoCommands: CommandSpec[] = [
   {
     name: "geohash", arity: -2, flags: ["readonly"], ...single, ...G, since: "3.2.0",
     summary: "Returns members of a geospatial index as standard geohash strings", complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
-    arguments: [KEY, { name: "member", type: "string", flags: ["optional", "multiple"] }],
+    arguments: [KEY, { name: "member", type: "string", flags: ["multiple"] }],
     handler: geohash,
   },
   {
     name: "geopos", arity: -2, flags: ["readonly"], ...single, ...G, since: "3.2.0",
     summary: "Returns longitude and latitude of members of a geospatial index", complexity: "O(N) where N is the number of members requested.",
-    arguments: [KEY, { name: "member", type: "string", flags: ["optional", "multiple"] }],
+    arguments: [KEY, { name: "member", type: "string", flags: ["multiple"] }],
     handler: geopos,
   },
   {

@@ -507,7 +507,8 @@ function replyCommandDocs(client: Client, command: Command): void {
     fields.push([
       "history",
       () => {
-        reply.arrayHeader(history.length);
+        // addReplyCommandHistory: a set of [version, change] pairs (RESP3 shows it).
+        reply.setHeader(history.length);
         for (const [version, change] of history) {
           reply.arrayHeader(2);
           reply.bulkText(version);

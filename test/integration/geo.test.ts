@@ -6,10 +6,14 @@
 // order), argument errors, wrong types and missing keys; STORE/STOREDIST results and
 // their encodings, keyspace events, dirty counts, commandstats, COMMAND INFO/DOCS/GETKEYS.
 
-import { describe, expect, test } from "bun:test";
-import { compareScript, dirtyOf, haveRedis, usePair, type CommandArgs, type Pair } from "../helpers/differential.ts";
-import { RawClient } from "../helpers/server.ts";
+import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair, type CommandArgs, type Pair } from "../helpers/differential.ts";
+import { RawClient, type RunningServer } from "../helpers/server.ts";
 import { seededRandom } from "../helpers/random.ts";
+import { startFlavor, type Flavor } from "../helpers/aof-servers.ts";
+import { renderCommand } from "../helpers/effect-stream.ts";
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -314,5 +318,265 @@ d("GEO commands against redis-server", () => {
       for (let i = 0; i < 60; i++) positions.push(["GEODIST", "pts", `p${g.int(0, members - 1)}`, `p${g.int(0, members - 1)}`, ...(g.chance(0.5) ? [g.pick(UNITS)] : [])]);
       expect({ seed, mismatches: await compareScript(pair(), positions) }).toEqual({ seed, mismatches: [] });
     }
+  });
+
+  test("members at the same place: COUNT's partial sort picks Redis's members among equal distances", async () => {
+    const g = generator(11);
+    const spots = [["10", "10"], ["10.001", "10"], ["10", "10.002"], ["9.999", "9.999"], ["10.0005", "10.0005"]];
+    const args: string[] = [];
+    // Names in shuffled order, so that score order (then member order) is not insertion order.
+    const names = Array.from({ length: 150 }, (_, i) => `m${String(i).padStart(3, "0")}`).sort(() => g.random() - 0.5);
+    names.forEach((name, i) => args.push(...spots[i % spots.length]!, name));
+    const script: CommandArgs[] = [["DEL", "stack"], ["GEOADD", "stack", ...args]];
+    for (const count of [1, 2, 3, 5, 6, 7, 8, 20, 29, 30, 31, 41, 60, 100, 149, 150, 151]) {
+      for (const order of [[], ["ASC"], ["DESC"]]) {
+        script.push(["GEORADIUS", "stack", "10", "10", "1", "km", "COUNT", String(count), ...order]);
+        script.push(["GEOSEARCH", "stack", "FROMLONLAT", "10.0002", "10.0001", "BYBOX", "2", "2", "km", "COUNT", String(count), ...order, "WITHDIST"]);
+        script.push(["GEORADIUSBYMEMBER_RO", "stack", names[0]!, "1", "km", "COUNT", String(count), "ANY", ...order]);
+      }
+    }
+    script.push(["GEORADIUS", "stack", "10", "10", "1", "km", "DESC"], ["GEORADIUS", "stack", "10", "10", "1", "km"]);
+    expect(await compareScript(pair(), script)).toEqual([]);
+    // A skiplist-encoded set gives the same answers.
+    expect(await compareScript(pair(), [["CONFIG", "SET", "zset-max-listpack-entries", "16"], ["DEL", "stack"], ["GEOADD", "stack", ...args], ["OBJECT", "ENCODING", "stack"], ...script.slice(2), ["CONFIG", "SET", "zset-max-listpack-entries", "128"]])).toEqual([]);
+  });
+
+  test("the edges: poles, the antimeridian, radius 0, huge and infinite radii, empty boxes", async () => {
+    const points = [
+      ["180", "0", "e180"], ["-180", "0", "w180"], ["179.9999", "0.0001", "e"], ["-179.9999", "-0.0001", "w"],
+      ["179.5", "10", "e10"], ["-179.5", "10", "w10"], ["0", "85.05112878", "north"], ["0", "-85.05112878", "south"],
+      ["90", "85", "n90"], ["-90", "85", "nm90"], ["180", "85.05112878", "corner"], ["-180", "-85.05112878", "corner2"],
+      ["0", "0", "origin"], ["0.000001", "0", "near"], ["45", "45", "mid"],
+    ];
+    const script: CommandArgs[] = [["DEL", "edge"], ["GEOADD", "edge", ...points.flat()]];
+    const centres = [["180", "0"], ["-180", "0"], ["179.99", "5"], ["0", "85.05112878"], ["0", "-85.05112878"], ["0", "0"], ["-179.9999", "-0.0001"], ["180", "85.05112878"], ["90", "84.9"]];
+    for (const [x, y] of centres) {
+      for (const [radius, unit] of [["0", "m"], ["0.5", "m"], ["100", "km"], ["1000", "km"], ["5000", "km"], ["20000", "km"], ["1e7", "km"], ["inf", "m"], ["1e-300", "m"]]) {
+        script.push(["GEORADIUS", "edge", x!, y!, radius!, unit!, "WITHDIST", "WITHCOORD", "ASC"]);
+      }
+      for (const [w, h] of [["0", "0"], ["0", "1000"], ["1000", "0"], ["400", "4000"], ["40000", "40000"], ["inf", "1"]]) {
+        script.push(["GEOSEARCH", "edge", "FROMLONLAT", x!, y!, "BYBOX", w!, h!, "km", "WITHDIST", "WITHHASH", "DESC"]);
+      }
+    }
+    for (const member of ["e180", "w180", "north", "south", "corner", "origin"]) {
+      script.push(["GEORADIUSBYMEMBER", "edge", member, "0", "km", "WITHCOORD"], ["GEORADIUSBYMEMBER", "edge", member, "600", "km", "WITHDIST", "COUNT", "4"]);
+      script.push(["GEOSEARCH", "edge", "FROMMEMBER", member, "BYRADIUS", "3000", "mi", "WITHDIST", "COUNT", "3", "ANY"]);
+    }
+    script.push(["GEOPOS", "edge", ...points.map((point) => point[2]!)], ["GEOHASH", "edge", ...points.map((point) => point[2]!)]);
+    expect(await compareScript(pair(), script)).toEqual([]);
+    expect(await compareResp3(pair(), script.slice(-20))).toEqual([]);
+  });
+
+  test("STORE, STOREDIST and GEOSEARCHSTORE: contents, encodings, TTLs, empty results, dirty counts", async () => {
+    const g = generator(5);
+    const setup: CommandArgs[] = [["FLUSHALL"], ["CONFIG", "SET", "zset-max-listpack-entries", "10"], ["CONFIG", "SET", "zset-max-listpack-value", "20"], ["GEOADD", "src", ...randomPoints(g, 60, "s")], ["GEOADD", "src", "13.4", "38.1", "a-member-name-longer-than-twenty-bytes"]];
+    expect(await compareScript(pair(), setup)).toEqual([]);
+    const stores: CommandArgs[] = [
+      ["GEORADIUS", "src", "13.36", "38.11", "100", "km", "STORE", "dst"],
+      ["GEORADIUS", "src", "13.36", "38.11", "100", "km", "STOREDIST", "dst", "COUNT", "3"],
+      ["GEORADIUS", "src", "13.36", "38.11", "100", "km", "STORE", "dst", "STOREDIST", "dst2", "DESC", "COUNT", "12"],
+      ["GEORADIUS", "src", "13.36", "38.11", "3000", "km", "STOREDIST", "dst", "ASC"],
+      ["GEORADIUSBYMEMBER", "src", "s1", "2000", "mi", "STORE", "dst", "COUNT", "5", "ANY"],
+      ["GEORADIUSBYMEMBER", "src", "s1", "2000", "mi", "store", "dst"],
+      ["GEOSEARCHSTORE", "dst", "src", "FROMMEMBER", "s2", "BYBOX", "5000", "5000", "km"],
+      ["GEOSEARCHSTORE", "dst", "src", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km", "STOREDIST", "COUNT", "9"],
+      ["GEOSEARCHSTORE", "dst", "src", "FROMLONLAT", "13.4", "38.1", "BYRADIUS", "1", "m", "STOREDIST"],
+      ["GEOSEARCHSTORE", "dst", "src", "FROMLONLAT", "13.4", "38.1", "BYRADIUS", "20", "km", "STOREDIST"],
+      // Empty results delete the destination; a missing source too.
+      ["SET", "dst", "string", "EX", "1000"],
+      ["GEORADIUS", "src", "-100", "-80", "1", "m", "STORE", "dst"],
+      ["SET", "dst", "string", "EX", "1000"],
+      ["GEOSEARCHSTORE", "dst", "nosrc", "FROMMEMBER", "x", "BYRADIUS", "1", "km"],
+      ["GEORADIUSBYMEMBER", "nosrc", "x", "1", "km", "STORE", "dst"],
+      ["SET", "dst", "string", "EX", "1000"],
+      ["GEORADIUS", "src", "13.36", "38.11", "100", "km", "STORE", "dst"],
+      ["TTL", "dst"],
+      ["GEORADIUS", "src", "13.36", "38.11", "100", "km", "STORE", "src"],
+      ["GEOSEARCHSTORE", "src", "src", "FROMLONLAT", "13.36", "38.11", "BYRADIUS", "50", "km", "STOREDIST"],
+    ];
+    const inspect: CommandArgs[] = [["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["OBJECT", "ENCODING", "dst"], ["ZRANGE", "dst2", "0", "-1", "WITHSCORES"], ["OBJECT", "ENCODING", "dst2"], ["TYPE", "dst"], ["ZRANGE", "src", "0", "-1", "WITHSCORES"]];
+    const mismatches: string[] = [];
+    for (const command of stores) {
+      const [before] = await Promise.all([Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)])]);
+      mismatches.push(...(await compareScript(pair(), [command, ...inspect])));
+      const after = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+      if (after[0] - before[0] !== after[1] - before[1]) mismatches.push(`${command.join(" ")}: dirty +${after[0] - before[0]}, Redis +${after[1] - before[1]}`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(await compareScript(pair(), [["CONFIG", "SET", "zset-max-listpack-entries", "128"], ["CONFIG", "SET", "zset-max-listpack-value", "64"]])).toEqual([]);
+  });
+
+  test("keyspace events and dirty counts of every write", async () => {
+    const { bunker, redis } = pair();
+    const subscribers = await Promise.all([RawClient.connect(bunker.port), RawClient.connect(redis.port)]);
+    try {
+      await compareScript(pair(), [["FLUSHALL"], ["CONFIG", "SET", "notify-keyspace-events", "KEA"]]);
+      await Promise.all(subscribers.map((client) => client.call("PSUBSCRIBE", "__key*__:*")));
+      const script: CommandArgs[] = [
+        ["GEOADD", "k", "1", "1", "a", "2", "2", "b"],
+        ["GEOADD", "k", "1", "1", "a"],
+        ["GEOADD", "k", "XX", "CH", "1.5", "1", "a"],
+        ["GEOADD", "k", "NX", "1.5", "1", "a"],
+        ["GEOADD", "k", "1000", "1", "bad"],
+        ["GEORADIUS", "k", "1", "1", "500", "km"],
+        ["GEORADIUS", "k", "1", "1", "500", "km", "STORE", "d1"],
+        ["GEORADIUSBYMEMBER", "k", "a", "500", "km", "STOREDIST", "d2"],
+        ["GEOSEARCHSTORE", "d3", "k", "FROMMEMBER", "a", "BYRADIUS", "500", "km"],
+        ["GEOSEARCHSTORE", "d3", "k", "FROMMEMBER", "a", "BYRADIUS", "1", "m"],
+        ["GEOSEARCHSTORE", "d3", "k", "FROMMEMBER", "a", "BYRADIUS", "1", "m"],
+        ["GEORADIUS", "nokey", "1", "1", "500", "km", "STORE", "d1"],
+        ["GEORADIUS", "nokey", "1", "1", "500", "km", "STORE", "d1"],
+        ["GEOSEARCH", "k", "FROMMEMBER", "a", "BYRADIUS", "500", "km"],
+        ["GEOPOS", "k", "a"],
+      ];
+      const mismatches: string[] = [];
+      for (const command of script) {
+        const before = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+        mismatches.push(...(await compareScript(pair(), [command])));
+        const after = await Promise.all([dirtyOf(pair().b), dirtyOf(pair().r)]);
+        if (after[0] - before[0] !== after[1] - before[1]) mismatches.push(`${command.join(" ")}: dirty +${after[0] - before[0]}, Redis +${after[1] - before[1]}`);
+        const [ours, theirs] = await Promise.all(subscribers.map((client) => client.drainBeforePing()));
+        if (ours !== theirs) mismatches.push(`${command.join(" ")}: events ${JSON.stringify(ours)}, Redis ${JSON.stringify(theirs)}`);
+      }
+      expect(mismatches).toEqual([]);
+    } finally {
+      for (const client of subscribers) client.close();
+      await compareScript(pair(), [["CONFIG", "SET", "notify-keyspace-events", ""]]);
+    }
+  });
+
+  test("commandstats: GEOADD counts as geoadd (not the ZADD it runs), failures and rejections too", async () => {
+    const script: CommandArgs[] = [
+      ["CONFIG", "RESETSTAT"],
+      ["GEOADD", "cs", "1", "1", "a"],
+      ["GEOADD", "cs", "1", "100", "a"],
+      ["GEOADD", "cs"],
+      ["GEODIST", "cs", "a", "a"],
+      ["GEOPOS", "cs", "a"],
+      ["GEOHASH", "cs", "a"],
+      ["GEORADIUS", "cs", "1", "1", "1", "km"],
+      ["GEORADIUS_RO", "cs", "1", "1", "1", "km", "STORE", "x"],
+      ["GEORADIUSBYMEMBER", "cs", "a", "1", "km"],
+      ["GEORADIUSBYMEMBER_RO", "cs", "a", "1", "km"],
+      ["GEOSEARCH", "cs", "FROMMEMBER", "a", "BYRADIUS", "1", "km"],
+      ["GEOSEARCHSTORE", "cs2", "cs", "FROMMEMBER", "a", "BYRADIUS", "1", "km"],
+    ];
+    expect(await compareScript(pair(), script)).toEqual([]);
+    const stats = async (client: RawClient) =>
+      String(await client.call("INFO", "commandstats"))
+        .split("\r\n")
+        .filter((line) => line.startsWith("cmdstat_geo") || line.startsWith("cmdstat_zadd"))
+        .map((line) => line.replace(/usec=\d+,usec_per_call=[\d.]+,/, ""))
+        .sort();
+    const [ours, theirs] = await Promise.all([stats(pair().b), stats(pair().r)]);
+    expect(ours).toEqual(theirs);
+    expect(ours.length).toBe(10);
+  });
+
+  test("COMMAND INFO, COMMAND DOCS and COMMAND GETKEYS", async () => {
+    const names = ["geoadd", "geodist", "geohash", "geopos", "georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro", "geosearch", "geosearchstore"];
+    expect(await compareCommandInfo(pair(), names)).toEqual([]);
+    expect(await compareScript(pair(), names.map((name) => ["COMMAND", "DOCS", name]))).toEqual([]);
+    expect(await compareResp3(pair(), names.map((name) => ["COMMAND", "DOCS", name]))).toEqual([]);
+    const getkeys: CommandArgs[] = [
+      ["COMMAND", "GETKEYS", "GEOADD", "k", "1", "2", "m"],
+      ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "km"],
+      ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "km", "STORE", "a", "STOREDIST", "b"],
+      ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "km", "STOREDIST", "b", "STORE", "a"],
+      ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "km", "STORE", "a", "STORE", "b"],
+      ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "km", "STORE"],
+      ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "store", "km", "STORE", "x"],
+      ["COMMAND", "GETKEYS", "GEORADIUSBYMEMBER", "k", "m", "3", "km", "STORE", "store", "store"],
+      ["COMMAND", "GETKEYS", "GEORADIUSBYMEMBER", "k", "m", "3", "km", "storedist", "x"],
+      ["COMMAND", "GETKEYS", "GEORADIUS_RO", "k", "1", "2", "3", "km", "STORE", "x"],
+      ["COMMAND", "GETKEYS", "GEOSEARCHSTORE", "d", "s", "FROMMEMBER", "m", "BYRADIUS", "1", "km"],
+      ["COMMAND", "GETKEYS", "GEOSEARCH", "s", "FROMMEMBER", "m", "BYRADIUS", "1", "km"],
+      ["COMMAND", "GETKEYS", "GEOPOS", "k"],
+    ];
+    expect(await compareScript(pair(), getkeys)).toEqual([]);
+  });
+
+  test("flags: GEORADIUS is a write (refused by a read-only script), GEORADIUS_RO is not", async () => {
+    const script: CommandArgs[] = [
+      ["DEL", "f"],
+      ["GEOADD", "f", "1", "1", "a"],
+      ["EVAL_RO", "return redis.call('GEORADIUS', KEYS[1], 1, 1, 10, 'km')", "1", "f"],
+      ["EVAL_RO", "return redis.call('GEORADIUS_RO', KEYS[1], 1, 1, 10, 'km')", "1", "f"],
+      ["EVAL_RO", "return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', 1, 1, 'BYRADIUS', 10, 'km', 'WITHCOORD', 'WITHDIST')", "1", "f"],
+      ["EVAL", "return redis.call('GEOPOS', KEYS[1], 'a', 'b')", "1", "f"],
+      ["EVAL", "return redis.call('GEODIST', KEYS[1], 'a', 'a')", "1", "f"],
+      ["EVAL", "return redis.call('GEORADIUS', KEYS[1], 1, 1, 10, 'km', 'WITHDIST', 'WITHHASH')", "1", "f"],
+      ["MULTI"],
+      ["GEOADD", "f", "2", "2", "b"],
+      ["GEORADIUS", "f", "1", "1", "1000", "km", "STORE", "f2"],
+      ["GEOSEARCH", "f2", "FROMMEMBER", "a", "BYRADIUS", "1000", "km", "ASC"],
+      ["EXEC"],
+    ];
+    expect(await compareScript(pair(), script)).toEqual([]);
+  });
+});
+
+const started: RunningServer[] = [];
+afterAll(async () => {
+  for (const server of started) await server.stop();
+});
+
+/** The commands of an AOF file (RESP multibulks, as the INCR file holds them). */
+function aofLines(bytes: Buffer): string[] {
+  const lines: string[] = [];
+  let at = 0;
+  const line = (): string => {
+    const end = bytes.indexOf("\r\n", at);
+    const text = bytes.subarray(at, end).toString("latin1");
+    at = end + 2;
+    return text;
+  };
+  while (at < bytes.length) {
+    const argv: Uint8Array[] = [];
+    for (let i = Number(line().slice(1)); i > 0; i--) {
+      const length = Number(line().slice(1));
+      argv.push(bytes.subarray(at, at + length));
+      at += length + 2;
+    }
+    lines.push(renderCommand(argv));
+  }
+  return lines;
+}
+
+d("GEO write propagation", () => {
+  test("the AOF holds what Redis writes: GEOADD as zadd with integer scores, the searches that store as they were sent", async () => {
+    const script: string[][] = [
+      ["GEOADD", "p", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+      ["GEOADD", "p", "ch", "Nx", "13.361389", "38.115556", "Palermo", "180", "85.05112878", "corner", "179.99999999", "12.5", "edge"],
+      ["GEOADD", "p", "XX", "1", "1", "nobody"],
+      ["GEOADD", "p", "1", "100", "bad"],
+      ["GEORADIUS", "p", "15", "37", "200", "km"],
+      ["GEORADIUS", "p", "15", "37", "200", "km", "STORE", "d"],
+      ["GEORADIUS", "p", "15", "37", "200", "km", "STOREDIST", "d", "COUNT", "1"],
+      ["GEORADIUS", "p", "15", "37", "1", "m", "STORE", "d"],
+      ["GEORADIUS", "p", "15", "37", "1", "m", "STORE", "d"],
+      ["GEORADIUSBYMEMBER", "p", "Palermo", "300", "km", "STORE", "d"],
+      ["GEOSEARCHSTORE", "d2", "p", "FROMMEMBER", "Catania", "BYBOX", "500", "500", "km", "STOREDIST"],
+      ["GEOSEARCHSTORE", "d2", "p", "FROMMEMBER", "Catania", "BYBOX", "0", "0", "km"],
+      ["MULTI"],
+      ["GEOADD", "p", "10", "10", "m1"],
+      ["GEOSEARCHSTORE", "d3", "p", "FROMLONLAT", "10", "10", "BYRADIUS", "1", "km"],
+      ["EXEC"],
+      ["EVAL", "redis.call('GEOADD', KEYS[1], 20, 20, 's1'); return redis.call('GEORADIUS', KEYS[1], 20, 20, 1, 'km', 'STORE', 'd4')", "1", "p"],
+    ];
+    const runs: Record<string, { replies: string[]; lines: string[] }> = {};
+    for (const flavor of ["bunker", "redis"] as Flavor[]) {
+      const server = await startFlavor(flavor, ["--appendonly", "yes", "--appendfsync", "always"]);
+      started.push(server);
+      const client = await RawClient.connect(server.port);
+      const replies: string[] = [];
+      for (const command of script) replies.push(await client.callRaw(...command));
+      client.close();
+      runs[flavor] = { replies, lines: aofLines(readFileSync(join(server.dir, "appendonlydir", "appendonly.aof.1.incr.aof"))) };
+    }
+    expect(runs.bunker!.replies).toEqual(runs.redis!.replies);
+    expect(runs.bunker!.lines).toEqual(runs.redis!.lines);
+    // The edge of the map: 180,85.05112878 is 3 * 2^52, a score beyond 52 bits.
+    expect(runs.redis!.lines).toContain('"zadd","p","ch","Nx","3479099956230698","Palermo","13510798882111488","corner","4146188286685114","edge"');
   });
 });
