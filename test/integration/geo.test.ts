@@ -13,6 +13,8 @@ import { compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair, type Co
 import { RawClient, type RunningServer } from "../helpers/server.ts";
 import { seededRandom } from "../helpers/random.ts";
 import { startFlavor, type Flavor } from "../helpers/aof-servers.ts";
+import { runScenario, type Step } from "../helpers/scenario.ts";
+import { compareWatchEffects } from "../helpers/differential.ts";
 import { renderCommand } from "../helpers/effect-stream.ts";
 
 const d = haveRedis ? describe : describe.skip;
@@ -295,14 +297,14 @@ d("GEO commands against redis-server", () => {
   });
 
   test("random points and searches with every option, RESP2 and RESP3", async () => {
-    for (const seed of [1, 2, 3]) {
+    for (const seed of (process.env.GEO_SEEDS ?? "1,2,3,4,5,6").split(",").map(Number)) {
       const g = generator(seed);
       const members = 400;
       const setup: CommandArgs[] = [["DEL", "pts"], ["GEOADD", "pts", ...randomPoints(g, members, "p")], ["ZCARD", "pts"]];
       expect(await compareScript(pair(), setup)).toEqual([]);
       expect(await pair().b.call("ZCARD", "pts")).toBe(members);
       const searches: CommandArgs[] = [];
-      for (let i = 0; i < 250; i++) searches.push(randomSearch(g, "pts", members, "p"));
+      for (let i = 0; i < Number(process.env.GEO_SEARCHES ?? 300); i++) searches.push(randomSearch(g, "pts", members, "p"));
       expect({ seed, mismatches: await compareScript(pair(), searches) }).toEqual({ seed, mismatches: [] });
       // The searches must find things, or the comparison above proves little.
       let nonEmpty = 0;
@@ -494,6 +496,62 @@ d("GEO commands against redis-server", () => {
       ["COMMAND", "GETKEYS", "GEOPOS", "k"],
     ];
     expect(await compareScript(pair(), getkeys)).toEqual([]);
+  });
+
+  test("a stored result serves a client blocked on the destination; WATCH sees stores and deletions", async () => {
+    const steps: Step[] = [
+      { c: 0, quiet: ["FLUSHALL"] },
+      { c: 0, quiet: ["GEOADD", "src", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"] },
+      { c: 1, send: ["BZPOPMIN", "dst", "0"] },
+      { c: 2, send: ["BZPOPMAX", "dst2", "0"] },
+      { c: 0, call: ["GEORADIUS", "src", "15", "37", "200", "km", "STOREDIST", "dst"] },
+      { c: 0, call: ["GEOSEARCHSTORE", "dst2", "src", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"] },
+      { c: 0, call: ["ZRANGE", "dst", "0", "-1", "WITHSCORES"] },
+      { c: 0, call: ["ZRANGE", "dst2", "0", "-1", "WITHSCORES"] },
+      { dirty: true },
+    ];
+    const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, { clients: 3 }), runScenario(pair().redis.port, steps, { clients: 3 })]);
+    expect(ours).toEqual(theirs);
+    const watched = await compareWatchEffects(
+      pair(),
+      {
+        setup: async () => {
+          await compareScript(pair(), [["FLUSHALL"], ["GEOADD", "src", "13.361389", "38.115556", "Palermo"], ["SET", "dst", "x"]]);
+        },
+        watched: ["dst"],
+        probe: ["GET", "dst"],
+      },
+      [
+        ["GEORADIUS", "src", "13", "38", "100", "km", "STORE", "dst"],
+        ["GEORADIUS", "src", "0", "0", "1", "km", "STORE", "dst"],
+        ["GEORADIUS", "src", "0", "0", "1", "km"],
+        ["GEORADIUS", "nosrc", "0", "0", "1", "km", "STORE", "dst"],
+        ["GEORADIUS", "nosrc", "0", "0", "1", "km", "STORE", "other"],
+        ["GEOSEARCHSTORE", "dst", "src", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"],
+        ["GEOSEARCHSTORE", "dst", "src", "FROMMEMBER", "Nobody", "BYRADIUS", "1", "km"],
+        ["GEOADD", "dst", "1", "1", "a"],
+      ],
+    );
+    expect(watched).toEqual([]);
+  });
+
+  test("keyspace hits and misses", async () => {
+    const script: CommandArgs[] = [
+      ["FLUSHALL"],
+      ["CONFIG", "RESETSTAT"],
+      ["GEOADD", "h", "1", "1", "a"],
+      ["GEOPOS", "h", "a"],
+      ["GEOPOS", "nokey", "a"],
+      ["GEODIST", "h", "a", "a"],
+      ["GEODIST", "nokey", "a", "a"],
+      ["GEOHASH", "nokey", "a"],
+      ["GEORADIUS", "h", "1", "1", "1", "km", "STORE", "d"],
+      ["GEORADIUSBYMEMBER", "nokey", "a", "1", "km"],
+      ["GEOSEARCHSTORE", "d", "h", "FROMMEMBER", "a", "BYRADIUS", "1", "km"],
+    ];
+    expect(await compareScript(pair(), script)).toEqual([]);
+    const stats = async (client: RawClient) => String(await client.call("INFO", "stats")).split("\r\n").filter((line) => line.startsWith("keyspace_"));
+    expect(await stats(pair().b)).toEqual(await stats(pair().r));
   });
 
   test("flags: GEORADIUS is a write (refused by a read-only script), GEORADIUS_RO is not", async () => {
