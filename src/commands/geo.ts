@@ -158,21 +158,25 @@ function geoadd(client: Client, argv: Uint8Array[]): void {
 
 // ---- GEOPOS, GEODIST, GEOHASH ---------------------------------------------------------------
 
-function geopos(client: Client, argv: Uint8Array[]): void {
+/** GEOPOS and GEOHASH: an array with one entry per member, written from its position (null when absent). */
+function replyPerMember(client: Client, argv: Uint8Array[], write: (xy: Float64Array | null) => void): void {
   const zset = asZset(client, argv[1]!);
   if (zset === null) return;
+  client.reply.arrayHeader(argv.length - 2);
+  for (let j = 2; j < argv.length; j++) write(zset === undefined ? null : memberPosition(zset, argv[j]!));
+}
+
+function geopos(client: Client, argv: Uint8Array[]): void {
   const reply = client.reply;
-  reply.arrayHeader(argv.length - 2);
-  for (let j = 2; j < argv.length; j++) {
-    const xy = zset === undefined ? null : memberPosition(zset, argv[j]!);
+  replyPerMember(client, argv, (xy) => {
     if (xy === null) {
       reply.nullArray();
-      continue;
+      return;
     }
     reply.arrayHeader(2);
     reply.humanDouble(xy[0]!);
     reply.humanDouble(xy[1]!);
-  }
+  });
 }
 
 /** GEODIST key member1 member2 [unit]: the unit is checked before the key is read. */
@@ -198,16 +202,12 @@ function geodist(client: Client, argv: Uint8Array[]): void {
 }
 
 function geohash(client: Client, argv: Uint8Array[]): void {
-  const zset = asZset(client, argv[1]!);
-  if (zset === null) return;
   const reply = client.reply;
-  reply.arrayHeader(argv.length - 2);
-  for (let j = 2; j < argv.length; j++) {
-    const xy = zset === undefined ? null : memberPosition(zset, argv[j]!);
+  replyPerMember(client, argv, (xy) => {
     const text = xy === null ? null : standardGeohashText(xy[0]!, xy[1]!);
     if (text === null) reply.nullBulk();
     else reply.bulkText(text);
-  }
+  });
 }
 
 // ---- the searches ---------------------------------------------------------------------------

@@ -9,13 +9,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair, type CommandArgs, type Pair } from "../helpers/differential.ts";
+import { compareCommandInfo, compareScript, compareWatchEffects, dirtyOf, haveRedis, usePair, type CommandArgs, type Pair } from "../helpers/differential.ts";
 import { RawClient, type RunningServer } from "../helpers/server.ts";
 import { seededRandom } from "../helpers/random.ts";
 import { startFlavor, type Flavor } from "../helpers/aof-servers.ts";
 import { runScenario, type Step } from "../helpers/scenario.ts";
-import { compareWatchEffects } from "../helpers/differential.ts";
 import { renderCommand } from "../helpers/effect-stream.ts";
+import { parseAofCommands } from "../helpers/aof.ts";
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -579,28 +579,6 @@ afterAll(async () => {
   for (const server of started) await server.stop();
 });
 
-/** The commands of an AOF file (RESP multibulks, as the INCR file holds them). */
-function aofLines(bytes: Buffer): string[] {
-  const lines: string[] = [];
-  let at = 0;
-  const line = (): string => {
-    const end = bytes.indexOf("\r\n", at);
-    const text = bytes.subarray(at, end).toString("latin1");
-    at = end + 2;
-    return text;
-  };
-  while (at < bytes.length) {
-    const argv: Uint8Array[] = [];
-    for (let i = Number(line().slice(1)); i > 0; i--) {
-      const length = Number(line().slice(1));
-      argv.push(bytes.subarray(at, at + length));
-      at += length + 2;
-    }
-    lines.push(renderCommand(argv));
-  }
-  return lines;
-}
-
 d("GEO write propagation", () => {
   test("the AOF holds what Redis writes: GEOADD as zadd with integer scores, the searches that store as they were sent", async () => {
     const script: string[][] = [
@@ -630,7 +608,7 @@ d("GEO write propagation", () => {
       const replies: string[] = [];
       for (const command of script) replies.push(await client.callRaw(...command));
       client.close();
-      runs[flavor] = { replies, lines: aofLines(readFileSync(join(server.dir, "appendonlydir", "appendonly.aof.1.incr.aof"))) };
+      runs[flavor] = { replies, lines: parseAofCommands(readFileSync(join(server.dir, "appendonlydir", "appendonly.aof.1.incr.aof"))).map(renderCommand) };
     }
     expect(runs.bunker!.replies).toEqual(runs.redis!.replies);
     expect(runs.bunker!.lines).toEqual(runs.redis!.lines);
