@@ -205,6 +205,9 @@ function scoreToUint64(score: number, out: Uint32Array): void {
 }
 
 const scoreHalves = new Uint32Array(2);
+const CELLS_AT_STEP_MAX = 2 ** GEO_STEP_MAX;
+const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
 
 /**
  * decodeGeohash: the point a score stands for, the centre of its step-26 cell clamped
@@ -215,11 +218,17 @@ export function decodeScore(score: number, xy: Float64Array): void {
   scoreToUint64(score, scoreHalves);
   const high = scoreHalves[0]!;
   const low = scoreHalves[1]!;
-  const [longitude, latitude] = decodeParts(WGS84_LONGITUDE, WGS84_LATITUDE, evenBits(high, low), oddBits(high, low), GEO_STEP_MAX);
-  let x = (longitude.min + longitude.max) / 2;
+  // decodeParts for the WGS84 ranges at step 26, without its objects (this runs per candidate).
+  const lat = evenBits(high, low);
+  const long = oddBits(high, low);
+  const longMin = GEO_LONG_MIN + (long / CELLS_AT_STEP_MAX) * LONG_SCALE;
+  const longMax = GEO_LONG_MIN + (((long + 1) >>> 0) / CELLS_AT_STEP_MAX) * LONG_SCALE;
+  const latMin = GEO_LAT_MIN + (lat / CELLS_AT_STEP_MAX) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (((lat + 1) >>> 0) / CELLS_AT_STEP_MAX) * LAT_SCALE;
+  let x = (longMin + longMax) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
-  let y = (latitude.min + latitude.max) / 2;
+  let y = (latMin + latMax) / 2;
   if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
   if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
   xy[0] = x;
