@@ -14,7 +14,7 @@
 // the trailing zeros cut, and COUNT below the number of matches sorts with Redis's
 // partial quicksort (src/util/pqsort.ts), whose order among equal distances is its own.
 
-import type { CommandArgument, CommandSpec } from "./table.ts";
+import type { CommandArgument, CommandSpec, KeySpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIsCString, bytesToKey, textToBytes } from "../db/bytes.ts";
 import { checkType, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
@@ -590,6 +590,14 @@ const BY: CommandArgument = {
     { name: "box", type: "block", arguments: [{ name: "width", type: "double", token: "BYBOX" }, { name: "height", type: "double" }, UNIT] },
   ],
 };
+// Key specifications, as geo*.json declares them: the searches that store name their
+// destination after a STORE / STOREDIST keyword found from the first option on.
+const ONE_KEY = { lastKey: 0, keyStep: 1, limit: 0 };
+const READ_SOURCE: KeySpec = { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: ONE_KEY };
+const storeDestinations = (startFrom: number): KeySpec[] => [
+  { flags: ["OW", "update"], beginSearch: { keyword: "STORE", startFrom }, findKeys: ONE_KEY },
+  { flags: ["OW", "update"], beginSearch: { keyword: "STOREDIST", startFrom }, findKeys: ONE_KEY },
+];
 const UPPERCASE_UNITS: [string, string] = ["7.0.0", "Added support for uppercase unit names."];
 const ANY_HISTORY: [string, string] = ["6.2.0", "Added the `ANY` option for `COUNT`."];
 const RADIUS_COMPLEXITY =
@@ -636,7 +644,8 @@ export const geoCommands: CommandSpec[] = [
     name: "georadius", arity: -6, flags: ["write", "denyoom"], ...single, ...G, since: "3.2.0",
     summary: RADIUS_SUMMARY, complexity: RADIUS_COMPLEXITY,
     ...deprecated("`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument"),
-    history: [ANY_HISTORY, UPPERCASE_UNITS], arguments: RADIUS_ARGS(true), getKeys: georadiusKeys(6),
+    history: [ANY_HISTORY, UPPERCASE_UNITS], arguments: RADIUS_ARGS(true),
+    keySpecs: [READ_SOURCE, ...storeDestinations(6)], getKeys: georadiusKeys(6),
     handler: (c, a) => georadiusGeneric(c, a, 1, { fromCoordinates: true }),
   },
   {
@@ -650,7 +659,8 @@ export const geoCommands: CommandSpec[] = [
     name: "georadiusbymember", arity: -5, flags: ["write", "denyoom"], ...single, ...G, since: "3.2.0",
     summary: BY_MEMBER_SUMMARY, complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
     ...deprecated("`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments"),
-    history: [UPPERCASE_UNITS], arguments: BY_MEMBER_ARGS(true), getKeys: georadiusKeys(5),
+    history: [UPPERCASE_UNITS], arguments: BY_MEMBER_ARGS(true),
+    keySpecs: [READ_SOURCE, ...storeDestinations(5)], getKeys: georadiusKeys(5),
     handler: (c, a) => georadiusGeneric(c, a, 1, { fromMember: true }),
   },
   {
@@ -676,6 +686,10 @@ export const geoCommands: CommandSpec[] = [
       { name: "source", type: "key", keySpecIndex: 1 },
       FROM, BY, ORDER, COUNT_BLOCK,
       { name: "storedist", type: "pure-token", token: "STOREDIST", flags: ["optional"] },
+    ],
+    keySpecs: [
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: ONE_KEY },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: ONE_KEY },
     ],
     handler: (c, a) => georadiusGeneric(c, a, 2, { search: true, searchStore: true }),
   },

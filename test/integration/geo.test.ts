@@ -478,6 +478,9 @@ d("GEO commands against redis-server", () => {
   test("COMMAND INFO, COMMAND DOCS and COMMAND GETKEYS", async () => {
     const names = ["geoadd", "geodist", "geohash", "geopos", "georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro", "geosearch", "geosearchstore"];
     expect(await compareCommandInfo(pair(), names)).toEqual([]);
+    // The whole entries, key specifications included.
+    expect(await compareScript(pair(), names.map((name) => ["COMMAND", "INFO", name]))).toEqual([]);
+    expect(await compareResp3(pair(), names.map((name) => ["COMMAND", "INFO", name]))).toEqual([]);
     expect(await compareScript(pair(), names.map((name) => ["COMMAND", "DOCS", name]))).toEqual([]);
     expect(await compareResp3(pair(), names.map((name) => ["COMMAND", "DOCS", name]))).toEqual([]);
     const getkeys: CommandArgs[] = [
