@@ -244,6 +244,18 @@ d("GEO commands against redis-server", () => {
       ["GEORADIUS", "g", "0", "0", "1", "km", "COUNT", "0"],
       ["GEORADIUS", "g", "0", "0", "1", "km", "COUNT", "-3"],
       ["GEORADIUS", "g", "0", "0", "1", "km", "COUNT", "x"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "9223372036854775807"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "9223372036854775808"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "+1"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "1.5"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "1", "COUNT", "2"],
+      ["GEORADIUS", "g", "15", "37", "-0", "km"],
+      ["GEORADIUS", "g", "15", "37", "nan", "km"],
+      ["GEORADIUS", "g", "15", "37", "1e999", "km"],
+      ["GEORADIUS", "g", "15", "37", "0x1p8", "KM"],
+      ["GEORADIUS", "g", "nan", "37", "1", "km"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "withdist\0x", "ASC"],
+      ["GEORADIUS", "g", "15", "37", "200", "km", "WITHDIST", "WITHDIST", "asc", "desc"],
       ["GEORADIUS", "g", "0", "0", "1", "km", "ANY"],
       ["GEORADIUS", "g", "0", "0", "1", "km", "NOPE"],
       ["GEORADIUS", "g", "0", "0", "1", "km", "STORE"],
@@ -536,6 +548,22 @@ d("GEO commands against redis-server", () => {
       ],
     );
     expect(watched).toEqual([]);
+  });
+
+  test("CLIENT PAUSE WRITE holds GEORADIUS even without STORE (a write command), not GEORADIUS_RO", async () => {
+    const steps: Step[] = [
+      { c: 0, quiet: ["FLUSHALL"] },
+      { c: 0, quiet: ["GEOADD", "src", "13.361389", "38.115556", "Palermo"] },
+      { c: 0, call: ["CLIENT", "PAUSE", "60000", "WRITE"] },
+      { c: 1, send: ["GEORADIUS", "src", "13", "38", "100", "km"] },
+      { c: 2, call: ["GEORADIUS_RO", "src", "13", "38", "100", "km"] },
+      { c: 2, call: ["GEOSEARCH", "src", "FROMLONLAT", "13", "38", "BYRADIUS", "100", "km"] },
+      { blockedClients: true },
+      { c: 0, call: ["CLIENT", "UNPAUSE"] },
+      { c: 0, call: ["PING"] },
+    ];
+    const [ours, theirs] = await Promise.all([runScenario(pair().bunker.port, steps, { clients: 3 }), runScenario(pair().redis.port, steps, { clients: 3 })]);
+    expect(ours).toEqual(theirs);
   });
 
   test("keyspace hits and misses", async () => {
