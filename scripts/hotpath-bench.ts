@@ -106,6 +106,9 @@ const requests: Record<string, () => string> = {
   zadd_rand: () => resp("ZADD", "myzset", "__rand_int__", "element:__rand_int__"),
   zrange_10: () => resp("ZRANGE", "myzset", "0", "10"),
   lrange_100: () => resp("LRANGE", "mylist", "0", "99"),
+  lrange_300: () => resp("LRANGE", "mylist", "0", "299"),
+  lrange_500: () => resp("LRANGE", "mylist", "0", "499"),
+  lrange_600: () => resp("LRANGE", "mylist", "0", "599"),
   // Reads of one member of a large collection, which redis-benchmark does not test.
   hget: () => resp("HGET", "myhash", "element:__rand_int__"),
   sismember: () => resp("SISMEMBER", "myset", "element:__rand_int__"),
@@ -116,6 +119,8 @@ const requests: Record<string, () => string> = {
   hget_small: () => resp("HGET", "hsmall:__rand_int__", "field:__rand10__"),
   sadd_small: () => resp("SADD", "ssmall:__rand_int__", "__rand10__"),
   sismember_small: () => resp("SISMEMBER", "ssmall:__rand_int__", "__rand10__"),
+  // The middle of a list the pushes before it made (50,000 elements in, from the head).
+  lindex: () => resp("LINDEX", "mylist", "50000"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
 };

@@ -22,7 +22,7 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, parseInteger } from "../db/bytes.ts";
 import { RedisList } from "../db/list.ts";
 import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
@@ -80,23 +80,31 @@ function pushEvent(end: ListEnd): string {
 
 // ---- shared list operations ---------------------------------------------------------
 
-/** Removes up to `count` elements from one end, in pop order (RPOP's come tail first). */
-function popRange(list: RedisList, end: ListEnd, count: number): Uint8Array[] {
-  const length = list.length;
-  const taken = count > length ? length : count;
-  if (end === "left") {
-    const values = list.range(0, taken - 1);
-    list.removeHead(taken);
-    return values;
-  }
-  const values = list.range(length - taken, length - 1).reverse();
-  list.removeTail(taken);
-  return values;
+/**
+ * A new list with the configured node size and compression (createQuicklistObject +
+ * quicklistSetOptions): a list keeps the settings it was made with.
+ */
+function newList(client: Client): RedisList {
+  const config = client.server.config;
+  return new RedisList(config.getNumber("list-max-listpack-size"), config.getNumber("list-compress-depth"));
 }
 
-function replyBulkArray(client: Client, values: Uint8Array[]): void {
-  client.reply.arrayHeader(values.length);
-  for (const value of values) client.reply.bulk(value);
+/**
+ * Replies up to `count` elements from one end as an array, in pop order (RPOP's come
+ * tail first), then removes them (addListRangeReply + listTypeDelRange). Returns how many.
+ */
+function replyAndPopRange(client: Client, list: RedisList, end: ListEnd, count: number): number {
+  const length = list.length;
+  const taken = count > length ? length : count;
+  client.reply.arrayHeader(taken);
+  if (end === "left") {
+    list.writeRange(client.reply, 0, taken, false);
+    list.removeHead(taken);
+  } else {
+    list.writeRange(client.reply, length - 1, taken, true);
+    list.removeTail(taken);
+  }
+  return taken;
 }
 
 /** Deletes a list that a command just emptied, with Redis's "del" event. */
@@ -120,12 +128,11 @@ function elementsRemoved(client: Client, key: string, end: ListEnd, list: RedisL
  * [key, [elements]]. Returns the pop as it is replicated: LPOP/RPOP key <popped>.
  */
 function popRangeWithKey(client: Client, key: string, list: RedisList, end: ListEnd, count: number): Uint8Array[] {
-  const values = popRange(list, end, count);
   client.reply.arrayHeader(2);
   client.reply.bulk(keyToBytes(key));
-  replyBulkArray(client, values);
-  elementsRemoved(client, key, end, list, values.length);
-  return [popCommand(end), keyToBytes(key), integerBytes(values.length)];
+  const popped = replyAndPopRange(client, list, end, count);
+  elementsRemoved(client, key, end, list, popped);
+  return [popCommand(end), keyToBytes(key), integerBytes(popped)];
 }
 
 function popCommand(end: ListEnd): Uint8Array {
@@ -138,7 +145,7 @@ function popCommand(end: ListEnd): Uint8Array {
  */
 function pushMoved(client: Client, destinationKey: string, destination: RedisList | undefined, value: Uint8Array, end: ListEnd): void {
   if (destination === undefined) {
-    destination = new RedisList();
+    destination = newList(client);
     client.db.add(destinationKey, destination);
   }
   if (end === "left") destination.pushHead(value);
@@ -160,11 +167,12 @@ function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExi
       client.reply.integer(0);
       return;
     }
-    list = new RedisList();
+    list = newList(client);
     db.add(key, list);
   }
-  if (end === "left") for (let i = 2; i < argv.length; i++) list.pushHead(ownBytes(argv[i]!));
-  else for (let i = 2; i < argv.length; i++) list.pushTail(ownBytes(argv[i]!));
+  // The list copies each element into its listpack: the arguments are not kept.
+  if (end === "left") for (let i = 2; i < argv.length; i++) list.pushHead(argv[i]!);
+  else for (let i = 2; i < argv.length; i++) list.pushTail(argv[i]!);
   client.reply.integer(list.length);
   keyChanged(client, NOTIFY_LIST, pushEvent(end), key, argv.length - 2);
 }
@@ -216,14 +224,12 @@ function popGeneric(client: Client, argv: Uint8Array[], end: ListEnd): void {
     return;
   }
   if (!hasCount) {
-    const value = end === "left" ? list.popHead()! : list.popTail()!;
-    client.reply.bulk(value);
+    list.popInto(client.reply, end === "left");
     elementsRemoved(client, key, end, list, 1);
     return;
   }
-  const values = popRange(list, end, count);
-  replyBulkArray(client, values);
-  elementsRemoved(client, key, end, list, values.length);
+  const popped = replyAndPopRange(client, list, end, count);
+  elementsRemoved(client, key, end, list, popped);
 }
 
 function lpop(client: Client, argv: Uint8Array[]): void {
@@ -265,9 +271,7 @@ function lindex(client: Client, argv: Uint8Array[]): void {
   }
   const index = intArg(client, argv[2]!);
   if (index === null) return;
-  const value = list.at(index);
-  if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulk(value);
+  if (!list.writeAt(client.reply, index)) client.reply.nullBulk();
 }
 
 function lrange(client: Client, argv: Uint8Array[]): void {
@@ -290,7 +294,8 @@ function lrange(client: Client, argv: Uint8Array[]): void {
     return;
   }
   if (stop >= length) stop = length - 1;
-  replyBulkArray(client, list.range(start, stop));
+  client.reply.arrayHeader(stop - start + 1);
+  list.writeRange(client.reply, start, stop - start + 1, false);
 }
 
 const RANK_ZERO_ERROR =
@@ -363,7 +368,7 @@ function lset(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.OUT_OF_RANGE);
     return;
   }
-  list.set(normalised, ownBytes(argv[3]!));
+  list.set(normalised, argv[3]!);
   client.reply.ok();
   keyChanged(client, NOTIFY_LIST, "lset", key);
 }
@@ -384,12 +389,10 @@ function linsert(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  const pivotIndex = list.positionsOf(argv[3]!, 1, 1, 0)[0];
-  if (pivotIndex === undefined) {
+  if (list.insert(argv[3]!, argv[4]!, before) === -1) {
     client.reply.integer(-1);
     return;
   }
-  list.insertAtIndex(before ? pivotIndex : pivotIndex + 1, ownBytes(argv[4]!));
   keyChanged(client, NOTIFY_LIST, "linsert", key);
   client.reply.integer(list.length);
 }
@@ -539,10 +542,9 @@ function serveBlockedPop(client: Client, readyKey: string, end: ListEnd, count: 
     alsoPropagate(client, popRangeWithKey(client, readyKey, list, end, count));
     return true;
   }
-  const value = end === "left" ? list.popHead()! : list.popTail()!;
   client.reply.arrayHeader(2);
   client.reply.bulk(keyToBytes(readyKey));
-  client.reply.bulk(value);
+  list.popInto(client.reply, end === "left");
   // The push that fed this client counted the change.
   keyChanged(client, NOTIFY_LIST, popEvent(end), readyKey, 0);
   deleteIfEmpty(client, readyKey, list);
@@ -568,10 +570,9 @@ function blockingPopGeneric(client: Client, keys: Uint8Array[], end: ListEnd, ti
       propagateAs(client, () => replicated);
       return;
     }
-    const value = end === "left" ? list.popHead()! : list.popTail()!;
     client.reply.arrayHeader(2);
     client.reply.bulk(keyBytes);
-    client.reply.bulk(value);
+    list.popInto(client.reply, end === "left");
     elementsRemoved(client, key, end, list, 1);
     propagateAs(client, () => [popCommand(end), keyBytes]);
     return;

@@ -1,7 +1,7 @@
 // Server commands: INFO, CONFIG, CLIENT, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR, TIME.
 // Persistence commands (SAVE, BGSAVE, LASTSAVE, FLUSHALL, SHUTDOWN) are in persistence.ts.
 
-import type { CommandArgument, CommandSpec, Command } from "./table.ts";
+import type { CommandArgument, CommandSpec, Command, KeySpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
@@ -13,6 +13,7 @@ import { Server } from "../server.ts";
 import { validateClientName } from "./connection.ts";
 import { replyHelp } from "./keys.ts";
 import { valueEncoding } from "../db/values.ts";
+import { RedisList } from "../db/list.ts";
 import { computeDatasetDigest, computeValueDigest, digestToHex } from "../db/digest.ts";
 import { globMatch } from "../util/glob.ts";
 import type { LatencyHistogram } from "../latency-histogram.ts";
@@ -367,6 +368,63 @@ const FLAG_ORDER = [
 
 // ---- COMMAND ------------------------------------------------------------------------
 
+/**
+ * COMMAND INFO's key specifications: the declared ones, or one derived from the legacy
+ * key range (none for a command whose keys move and that declares none).
+ */
+function replyKeySpecs(client: Client, command: Command): void {
+  const reply = client.reply;
+  const spec = command.spec;
+  let specs: KeySpec[] = spec.keySpecs ?? [];
+  if (spec.keySpecs === undefined && spec.firstKey > 0 && !spec.getKeys) {
+    specs = [
+      {
+        flags: command.isWrite ? ["RW", "update"] : ["RO", "access"],
+        beginSearch: { index: spec.firstKey },
+        findKeys: { lastKey: spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, keyStep: spec.keyStep, limit: 0 },
+      },
+    ];
+  }
+  reply.setHeader(specs.length);
+  for (const keySpec of specs) {
+    reply.mapHeader(3);
+    reply.bulkText("flags");
+    reply.setHeader(keySpec.flags.length);
+    for (const flag of keySpec.flags) reply.simple(flag);
+    reply.bulkText("begin_search");
+    reply.mapHeader(2);
+    reply.bulkText("type");
+    const begin = keySpec.beginSearch;
+    if ("index" in begin) {
+      reply.bulkText("index");
+      reply.bulkText("spec");
+      reply.mapHeader(1);
+      reply.bulkText("index");
+      reply.integer(begin.index);
+    } else {
+      reply.bulkText("keyword");
+      reply.bulkText("spec");
+      reply.mapHeader(2);
+      reply.bulkText("keyword");
+      reply.bulkText(begin.keyword);
+      reply.bulkText("startfrom");
+      reply.integer(begin.startFrom);
+    }
+    reply.bulkText("find_keys");
+    reply.mapHeader(2);
+    reply.bulkText("type");
+    reply.bulkText("range");
+    reply.bulkText("spec");
+    reply.mapHeader(3);
+    reply.bulkText("lastkey");
+    reply.integer(keySpec.findKeys.lastKey);
+    reply.bulkText("keystep");
+    reply.integer(keySpec.findKeys.keyStep);
+    reply.bulkText("limit");
+    reply.integer(keySpec.findKeys.limit);
+  }
+}
+
 function replyCommandInfo(client: Client, command: Command): void {
   const reply = client.reply;
   const spec = command.spec;
@@ -385,38 +443,14 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.integer(spec.keyStep);
   reply.setHeader(command.aclCategories.length);
   for (const category of command.aclCategories) reply.simple("@" + category);
+  // Tips and key specifications are sets in RESP3 (addReplySetLen); subcommands an
+  // array, or an empty set for a command without any (addReplyCommandSubCommands).
   const tips = spec.tips ?? [];
-  reply.arrayHeader(tips.length);
+  reply.setHeader(tips.length);
   for (const tip of tips) reply.bulkText(tip);
-  if (spec.firstKey > 0 && !spec.getKeys) {
-    reply.arrayHeader(1);
-    reply.mapHeader(3);
-    reply.bulkText("flags");
-    const keyFlags = command.isWrite ? ["RW", "update"] : ["RO", "access"];
-    reply.setHeader(keyFlags.length);
-    for (const f of keyFlags) reply.simple(f);
-    reply.bulkText("begin_search");
-    reply.mapHeader(2);
-    reply.bulkText("type");
-    reply.bulkText("index");
-    reply.bulkText("spec");
-    reply.mapHeader(1);
-    reply.bulkText("index");
-    reply.integer(spec.firstKey);
-    reply.bulkText("find_keys");
-    reply.mapHeader(2);
-    reply.bulkText("type");
-    reply.bulkText("range");
-    reply.bulkText("spec");
-    reply.mapHeader(3);
-    reply.bulkText("lastkey");
-    reply.integer(spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey);
-    reply.bulkText("keystep");
-    reply.integer(spec.keyStep);
-    reply.bulkText("limit");
-    reply.integer(0);
-  } else reply.arrayHeader(0);
-  reply.arrayHeader(command.subcommands.size);
+  replyKeySpecs(client, command);
+  if (command.subcommands.size === 0) reply.setHeader(0);
+  else reply.arrayHeader(command.subcommands.size);
   for (const sub of command.subcommands.values()) replyCommandInfo(client, sub);
 }
 
@@ -489,12 +523,25 @@ function replyCommandDocs(client: Client, command: Command): void {
     ["group", () => reply.bulkText(spec.group)],
   ];
   if (spec.complexity) fields.push(["complexity", () => reply.bulkText(spec.complexity!)]);
+  const docFlags = spec.docFlags;
+  if (docFlags !== undefined) {
+    fields.push([
+      "doc_flags",
+      () => {
+        reply.setHeader(docFlags.length);
+        for (const flag of docFlags) reply.simple(flag);
+      },
+    ]);
+  }
+  if (spec.deprecatedSince !== undefined) fields.push(["deprecated_since", () => reply.bulkText(spec.deprecatedSince!)]);
+  if (spec.replacedBy !== undefined) fields.push(["replaced_by", () => reply.bulkText(spec.replacedBy!)]);
   const history = spec.history;
   if (history !== undefined) {
     fields.push([
       "history",
       () => {
-        reply.arrayHeader(history.length);
+        // addReplyCommandHistory: a set of [version, change] pairs (RESP3 shows it).
+        reply.setHeader(history.length);
         for (const [version, change] of history) {
           reply.arrayHeader(2);
           reply.bulkText(version);
@@ -873,7 +920,8 @@ function debug(client: Client, argv: Uint8Array[]): void {
     const idle = db.idleSecondsOf(slot);
     const lruClock = (Math.floor(Date.now() / 1000) - idle) & 0xffffff;
     client.reply.simple(
-      `Value at:0x0 refcount:1 encoding:${valueEncoding(value)} serializedlength:${client.server.persistence.valueEncoder.savedLength(value)} lru:${lruClock} lru_seconds_idle:${idle}`,
+      `Value at:0x0 refcount:1 encoding:${valueEncoding(value)} serializedlength:${client.server.persistence.valueEncoder.savedLength(value)} lru:${lruClock} lru_seconds_idle:${idle}` +
+        (value instanceof RedisList ? value.debugObjectFields() : ""),
     );
   } else if (sub === "reload") {
     server.persistence.debugReload(client, argv.slice(2));

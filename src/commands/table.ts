@@ -64,10 +64,30 @@ export interface CommandSpec {
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
+  /**
+   * COMMAND INFO's key specifications, as Redis's command JSON declares them. Without
+   * them one is derived from firstKey/lastKey/keyStep (RW/update for a write, else RO/access).
+   */
+  keySpecs?: KeySpec[];
+  /** COMMAND DOCS's doc_flags (Redis 7.0 has "deprecated" and "syscmd"). */
+  docFlags?: Array<"deprecated" | "syscmd">;
+  /** COMMAND DOCS's deprecated_since and replaced_by, for a deprecated command. */
+  deprecatedSince?: string;
+  replacedBy?: string;
   /** COMMAND DOCS's history: [version, what changed]. */
   history?: Array<[string, string]>;
   /** COMMAND DOCS's arguments, as Redis's command JSON declares them. */
   arguments?: CommandArgument[];
+}
+
+/** A key specification (Redis's keySpec): where the search for keys begins, and how keys are found from there. */
+export interface KeySpec {
+  /** As COMMAND INFO prints them: RO/RW/OW/RM, then access/update/insert/delete... */
+  flags: string[];
+  /** An argument index, or the first `keyword` from `startFrom` (backwards when negative). */
+  beginSearch: { index: number } | { keyword: string; startFrom: number };
+  /** A range: the last key relative to the first (-1: up to the last argument), the step and a limit. */
+  findKeys: { lastKey: number; keyStep: number; limit: number };
 }
 
 /** One argument of a command, for COMMAND DOCS (Redis's redisCommandArg). */

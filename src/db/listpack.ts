@@ -820,6 +820,24 @@ export function lpFind(lp: Uint8Array, p: number, key: string, skip: number): nu
   return -1;
 }
 
+/** Below this many bytes a JS loop moves faster than copyWithin's native call. */
+const LOOP_MOVE_LIMIT = 16;
+
+/**
+ * copyWithin(target, start, end): an append or a pop at the end moves only the
+ * terminator, and a list's RPUSH/RPOP do that on every call.
+ */
+function moveBytes(lp: Uint8Array, target: number, start: number, end: number): void {
+  const length = end - start;
+  if (length > LOOP_MOVE_LIMIT) {
+    lp.copyWithin(target, start, end);
+  } else if (target < start) {
+    for (let i = 0; i < length; i++) lp[target + i] = lp[start + i]!;
+  } else {
+    for (let i = length - 1; i >= 0; i--) lp[target + i] = lp[start + i]!;
+  }
+}
+
 /** Offset of the entry after the one at p (the terminator's after the last), from its encoding alone. */
 export function lpSkip(lp: Uint8Array, p: number): number {
   const encoding = lp[p]!;
@@ -869,7 +887,7 @@ export function lpInsert(lp: Uint8Array, p: number, element: ListpackElement, wh
   const newTotal = total + size - replacedSize;
   if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
   const out = ensureRoom(lp, total, newTotal);
-  if (size !== replacedSize) out.copyWithin(p + size, p + replacedSize, total);
+  if (size !== replacedSize) moveBytes(out, p + size, p + replacedSize, total);
   writePreparedElement(out, p, element);
   setTotalBytes(out, newTotal);
   if (replacedSize === 0) {
@@ -901,7 +919,7 @@ export function lpDeleteRange(lp: Uint8Array, p: number, count: number): Uint8Ar
   }
   if (removed === 0) return lp;
   const total = lpBytes(lp);
-  lp.copyWithin(p, end, total);
+  moveBytes(lp, p, end, total);
   setTotalBytes(lp, total - (end - p));
   const declared = headerCount(lp);
   if (declared !== UNKNOWN_ELEMENT_COUNT) setHeaderCount(lp, declared - removed);
@@ -916,4 +934,35 @@ export function lpDelete(lp: Uint8Array, p: number): Uint8Array {
 export function lpShrinkToFit(lp: Uint8Array): Uint8Array {
   const total = lpBytes(lp);
   return total === lp.length ? lp : lp.slice(0, total);
+}
+
+/**
+ * lpMerge: one listpack holding `first`'s entries then `second`'s (quicklist merges two
+ * small neighbour nodes with it). `first` is extended in place when it has the room,
+ * otherwise a copy is made; `second` is left as it was.
+ */
+export function lpMerge(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const firstTotal = lpBytes(first);
+  const secondTotal = lpBytes(second);
+  const secondEntries = secondTotal - EMPTY_LISTPACK_BYTES;
+  const newTotal = firstTotal + secondEntries;
+  if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
+  const count = lpLength(first) + lpLength(second);
+  const out = ensureRoom(first, firstTotal, newTotal);
+  // The first's terminator is overwritten by the second's entries, whose own terminator follows.
+  out.set(second.subarray(HEADER_SIZE, secondTotal), firstTotal - 1);
+  setTotalBytes(out, newTotal);
+  setHeaderCount(out, count < UNKNOWN_ELEMENT_COUNT ? count : UNKNOWN_ELEMENT_COUNT);
+  return out;
+}
+
+/**
+ * The fast path of walkers that copy entries out (a list's LRANGE): when the entry at
+ * p is a string of under 64 bytes (6-bit length: one encoding byte, then the bytes,
+ * then a one-byte backlen), its length; its bytes are lp[p + 1, p + 1 + length) and
+ * the next entry is at p + 2 + length. -1 for any other entry: read it with lpGet.
+ */
+export function lpSmallStringLength(lp: Uint8Array, p: number): number {
+  const encoding = lp[p]!;
+  return (encoding & 0xc0) === ENCODING_6BIT_STR ? encoding & 0x3f : -1;
 }

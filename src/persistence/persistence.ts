@@ -112,7 +112,6 @@ export class Persistence {
     const config = this.server.config;
     return {
       compression: config.getBool("rdbcompression"),
-      listMaxListpackSize: config.getNumber("list-max-listpack-size"),
       streamNodeMaxBytes: config.getNumber("stream-node-max-bytes"),
       streamNodeMaxEntries: config.getNumber("stream-node-max-entries"),
     };
@@ -126,6 +125,8 @@ export class Persistence {
       zsetMaxListpackEntries: config.getNumber("zset-max-listpack-entries"),
       zsetMaxListpackValue: config.getNumber("zset-max-listpack-value"),
       setMaxIntsetEntries: config.getNumber("set-max-intset-entries"),
+      listMaxListpackSize: config.getNumber("list-max-listpack-size"),
+      listCompressDepth: config.getNumber("list-compress-depth"),
     };
   }
 

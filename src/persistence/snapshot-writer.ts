@@ -93,7 +93,6 @@ function rdbContents(aofBase: boolean): FileContents {
   const encoder = new RdbEncoder((chunk) => file.write(chunk), {
     // Collections arrive encoded; string values (and keys) are encoded here with rdbcompression.
     compression: args.compression,
-    listMaxListpackSize: -2,
     streamNodeMaxBytes: 4096,
     streamNodeMaxEntries: 100,
     checksum: args.checksum,
@@ -133,6 +132,9 @@ function commandContents(timestamp: boolean): FileContents {
     zsetMaxListpackEntries: 0,
     zsetMaxListpackValue: 0,
     setMaxIntsetEntries: 0,
+    // Lists are only read here (AOF base): their node settings do not matter.
+    listMaxListpackSize: -2,
+    listCompressDepth: 0,
   };
   // SELECT only when the database changes: keys preserved ahead of the stream may have
   // switched to a database before its turn came.

@@ -276,11 +276,16 @@ export async function canonicalDump(port: number, databases = 16, options: { ful
 export async function datasetDigest(port: number, databases = 16): Promise<string | null> {
   const client = await RawClient.connect(port);
   try {
+    // A server that just started may still be loading its file (-LOADING to everything).
+    await waitFor(async () => /^loading:0$/m.test(String(await client.call("INFO", "persistence"))) || null, { what: `the server on port ${port} to finish loading` });
     for (let db = 0; db < databases; db++) {
       await client.call("SELECT", String(db));
       let cursor = "0";
-      do cursor = String(((await client.call("SCAN", cursor, "COUNT", "1000")) as Reply[])[0]);
-      while (cursor !== "0");
+      do {
+        const reply = await client.call("SCAN", cursor, "COUNT", "1000");
+        if (!Array.isArray(reply)) throw new Error(`SCAN failed: ${String(reply)}`);
+        cursor = String(reply[0]);
+      } while (cursor !== "0");
     }
     const reply = await client.call("DEBUG", "DIGEST");
     return typeof reply === "string" && /^[0-9a-f]{40}$/.test(reply) ? reply : null;

@@ -192,8 +192,8 @@ group("values", () => {
 });
 
 group("list nodes", () => {
-  function nodeSizes(list: RedisList, listMaxListpackSize: number): number[] {
-    const { payload } = encodeValue(list, { ...NO_COMPRESSION, listMaxListpackSize });
+  function nodeSizes(values: Uint8Array[], fill: number): number[] {
+    const { payload } = encodeValue(RedisList.fromValues(values, fill), NO_COMPRESSION);
     // Walk the QUICKLIST_2 payload: node count, then (container, string) pairs.
     const sizes: number[] = [];
     let at = 0;
@@ -221,21 +221,18 @@ group("list nodes", () => {
     // 100-byte elements take 103 listpack bytes; a node of k of them is 7 + 103k bytes and
     // takes one more while 7 + 103k + 100 + 8 <= 8192 (SIZE_ESTIMATE_OVERHEAD): 79 per node.
     // (The interop test checks the same rule against Redis's DUMP.)
-    const list = RedisList.fromValues(Array.from({ length: 200 }, () => b("x".repeat(100))));
-    expect(nodeSizes(list, -2)).toEqual([79, 79, 42]);
-    expect(nodeSizes(list, -1)).toEqual([39, 39, 39, 39, 39, 5]);
+    const values = Array.from({ length: 200 }, () => b("x".repeat(100)));
+    expect(nodeSizes(values, -2)).toEqual([79, 79, 42]);
+    expect(nodeSizes(values, -1)).toEqual([39, 39, 39, 39, 39, 5]);
   });
 
   test("a positive fill counts entries (capped by the 8 KiB safety limit)", () => {
-    const small = RedisList.fromValues(Array.from({ length: 10 }, (_, i) => b(String(i))));
-    expect(nodeSizes(small, 3)).toEqual([3, 3, 3, 1]);
-    const big = RedisList.fromValues(Array.from({ length: 10 }, () => b("y".repeat(3000))));
-    expect(nodeSizes(big, 100)).toEqual([2, 2, 2, 2, 2]);
+    expect(nodeSizes(Array.from({ length: 10 }, (_, i) => b(String(i))), 3)).toEqual([3, 3, 3, 1]);
+    expect(nodeSizes(Array.from({ length: 10 }, () => b("y".repeat(3000))), 100)).toEqual([2, 2, 2, 2, 2]);
   });
 
   test("an element larger than the node size gets a packed node of its own (PLAIN is only for >= 1 GiB)", () => {
-    const list = RedisList.fromValues([b("a"), b("z".repeat(10000)), b("b"), b("c")]);
-    expect(nodeSizes(list, -2)).toEqual([1, 1, 2]);
+    expect(nodeSizes([b("a"), b("z".repeat(10000)), b("b"), b("c")], -2)).toEqual([1, 1, 2]);
   });
 });
 

@@ -2,9 +2,32 @@ import { describe, expect, test } from "bun:test";
 import { RedisList } from "../../src/db/list.ts";
 import { bytesToText, textToBytes } from "../../src/db/bytes.ts";
 import { seededRandom } from "../helpers/random.ts";
+import { lpBytes, lpLength } from "../../src/db/listpack.ts";
+import { lzfDecompress } from "../../src/persistence/rdb/lzf.ts";
 
 const b = (text: string): Uint8Array => textToBytes(text);
 const texts = (values: Iterable<Uint8Array>): string[] => [...values].map(bytesToText);
+
+/** LREM on the array model: up to |count| of `value` from the head (count > 0), the tail (< 0), or all (0). */
+function modelRemove(model: string[], count: number, value: string): number {
+  let removed = 0;
+  if (count >= 0) {
+    for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
+      if (model[i] === value) {
+        model.splice(i, 1);
+        removed++;
+      } else i++;
+    }
+  } else {
+    for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
+      if (model[i] === value) {
+        model.splice(i, 1);
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
 
 describe("RedisList basics", () => {
   test("an empty list", () => {
@@ -80,11 +103,11 @@ describe("RedisList commands' helpers", () => {
     expect(list.length).toBe(6);
   });
 
-  test("insertAtIndex at both ends and in the middle", () => {
+  test("insert at both ends and in the middle", () => {
     const list = RedisList.fromValues(["a", "c"].map(b));
-    list.insertAtIndex(1, b("b"));
-    list.insertAtIndex(0, b("start"));
-    list.insertAtIndex(4, b("end"));
+    list.insert(b("c"), b("b"), true);
+    list.insert(b("a"), b("start"), true);
+    list.insert(b("c"), b("end"), false);
     expect(texts(list)).toEqual(["start", "a", "b", "c", "end"]);
   });
 
@@ -215,23 +238,7 @@ describe("RedisList at scale", () => {
       } else if (op < 0.86) {
         const v = next();
         const count = Math.floor(random() * 7) - 3;
-        let removed = 0;
-        if (count >= 0) {
-          for (let i = 0; i < model.length && (count === 0 || removed < count); ) {
-            if (model[i] === v) {
-              model.splice(i, 1);
-              removed++;
-            } else i++;
-          }
-        } else {
-          for (let i = model.length - 1; i >= 0 && removed < -count; i--) {
-            if (model[i] === v) {
-              model.splice(i, 1);
-              removed++;
-            }
-          }
-        }
-        expect(list.remove(count, b(v))).toBe(removed);
+        expect(list.remove(count, b(v))).toBe(modelRemove(model, count, v));
       } else if (op < 0.87 && model.length > 10) {
         const start = Math.floor(random() * 5);
         const stop = model.length - 1 - Math.floor(random() * 5);
@@ -282,9 +289,190 @@ describe("RedisList at scale", () => {
     // ~4k node hops per access; an O(n) scan would take minutes here.
     expect(performance.now() - started).toBeLessThan(3000);
     // Middle inserts split nodes and keep order.
-    list.insertAtIndex(500_000, b("inserted"));
+    list.insert(b("middle"), b("inserted"), true);
     expect(bytesToText(list.at(500_000)!)).toBe("inserted");
     expect(bytesToText(list.at(500_001)!)).toBe("middle");
     expect(list.length).toBe(1_000_001);
+  });
+});
+
+/** A BulkReplySink that collects the bulks it is given, as the reply writer would write them. */
+class CollectingSink {
+  bytes = new Uint8Array(1 << 16);
+  private at = 0;
+  private readonly spans: Array<[number, number]> = [];
+  texts: string[] = [];
+  bulkInto(length: number): number {
+    if (this.at + length > this.bytes.length) {
+      const grown = new Uint8Array((this.at + length) * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    const start = this.at;
+    this.at += length;
+    this.spans.push([start, length]);
+    return start;
+  }
+  bulkText(text: string): void {
+    this.flush();
+    this.texts.push(text);
+  }
+  /** The bulks so far as text, in order. */
+  take(): string[] {
+    this.flush();
+    const out = this.texts;
+    this.texts = [];
+    this.at = 0;
+    return out;
+  }
+  private flush(): void {
+    for (const [start, length] of this.spans) this.texts.push(bytesToText(this.bytes.subarray(start, start + length)));
+    this.spans.length = 0;
+  }
+}
+
+describe("RedisList nodes across list-max-listpack-size and list-compress-depth", () => {
+  /** Node facts through forEachNode: each node's listpack (decompressed) and whether it was compressed. */
+  function nodesOf(list: RedisList): Array<{ entries: number; compressed: boolean; bytes: number }> {
+    const out: Array<{ entries: number; compressed: boolean; bytes: number }> = [];
+    list.forEachNode((entry, size, lzfRawSize) => {
+      const listpack = lzfRawSize >= 0 ? lzfDecompress(entry.subarray(0, size), lzfRawSize) : entry.subarray(0, size);
+      out.push({ entries: lpLength(listpack), compressed: lzfRawSize >= 0, bytes: lpBytes(listpack) });
+    });
+    return out;
+  }
+
+  function checkInvariants(list: RedisList, model: string[], depth: number): void {
+    const nodes = nodesOf(list);
+    expect(nodes.length).toBe(list.nodeCount);
+    expect(nodes.reduce((sum, node) => sum + node.entries, 0)).toBe(model.length);
+    for (const node of nodes) expect(node.entries).toBeGreaterThan(0);
+    // The depth nodes at each end are never compressed; none is when compression is off.
+    for (let i = 0; i < nodes.length; i++) {
+      if (depth === 0 || i < depth || i >= nodes.length - depth) expect(nodes[i]!.compressed).toBe(false);
+    }
+  }
+
+  const value = (random: () => number): string => {
+    const kind = random();
+    if (kind < 0.3) return String(Math.floor(random() * 100_000) - 50_000);
+    if (kind < 0.6) return String(Math.floor(random() * 20));
+    if (kind < 0.95) return "v".repeat(Math.floor(random() * 300));
+    return "w".repeat(5000 + Math.floor(random() * 3000));
+  };
+
+  for (const fill of [1, 2, 5, 128, -1, -2, -5]) {
+    for (const depth of [0, 1, 2]) {
+      test(`fill ${fill}, depth ${depth}: random operations match an array model`, () => {
+        const random = seededRandom(fill * 31 + depth * 7 + 1000);
+        const list = new RedisList(fill, depth);
+        const model: string[] = [];
+        const sink = new CollectingSink();
+        for (let step = 0; step < 4000; step++) {
+          const op = random();
+          if (op < 0.3) {
+            const v = value(random);
+            if (random() < 0.5) {
+              list.pushHead(b(v));
+              model.unshift(v);
+            } else {
+              list.pushTail(b(v));
+              model.push(v);
+            }
+          } else if (op < 0.38) {
+            const fromHead = random() < 0.5;
+            const count = 1 + Math.floor(random() * 4);
+            const taken = Math.min(count, model.length);
+            const expected = fromHead ? model.slice(0, taken) : model.slice(model.length - taken).reverse();
+            if (taken > 0) list.writeRange(sink, fromHead ? 0 : model.length - 1, taken, !fromHead);
+            expect(sink.take()).toEqual(expected);
+            if (fromHead) {
+              list.removeHead(taken);
+              model.splice(0, taken);
+            } else {
+              list.removeTail(taken);
+              model.splice(model.length - taken, taken);
+            }
+          } else if (op < 0.55) {
+            const pivot = model.length > 0 && random() < 0.8 ? model[Math.floor(random() * model.length)]! : value(random);
+            const v = value(random);
+            const before = random() < 0.5;
+            const at = model.indexOf(pivot);
+            if (at !== -1) model.splice(before ? at : at + 1, 0, v);
+            expect(list.insert(b(pivot), b(v), before)).toBe(at === -1 ? -1 : model.length);
+          } else if (op < 0.65 && model.length > 0) {
+            const index = Math.floor(random() * model.length);
+            const v = value(random);
+            expect(list.set(index - (random() < 0.5 ? model.length : 0), b(v))).toBe(true);
+            model[index] = v;
+          } else if (op < 0.72 && model.length > 0) {
+            const v = model[Math.floor(random() * model.length)]!;
+            const count = Math.floor(random() * 5) - 2;
+            expect(list.remove(count, b(v))).toBe(modelRemove(model, count, v));
+          } else if (op < 0.74 && model.length > 4) {
+            const start = Math.floor(random() * 3);
+            const stop = model.length - 1 - Math.floor(random() * 3);
+            list.trim(start, stop);
+            model.splice(stop + 1);
+            model.splice(0, start);
+          } else if (op < 0.85 && model.length > 0) {
+            const start = Math.floor(random() * model.length);
+            const count = 1 + Math.floor(random() * Math.min(50, model.length - start));
+            list.writeRange(sink, start, count, false);
+            expect(sink.take()).toEqual(model.slice(start, start + count));
+            const index = Math.floor(random() * model.length);
+            expect(list.writeAt(sink, index - model.length)).toBe(true);
+            expect(sink.take()).toEqual([model[index]!]);
+          } else if (op < 0.9 && model.length > 0) {
+            const v = model[Math.floor(random() * model.length)]!;
+            const expected: number[] = [];
+            model.forEach((element, i) => element === v && expected.push(i));
+            expect(list.positionsOf(b(v), 1, 0, 0)).toEqual(expected);
+            expect(list.positionsOf(b(v), -1, 0, 0)).toEqual([...expected].reverse());
+          } else if (op < 0.92) {
+            const copy = list.clone();
+            expect(texts(copy)).toEqual(model);
+            // The same nodes; their compression may differ, as quicklistDup's does (it
+            // compresses a raw node deeper than the depth as it links it).
+            const shape = (target: RedisList) => nodesOf(target).map((node) => [node.entries, node.bytes]);
+            expect(shape(copy)).toEqual(shape(list));
+          }
+          expect(list.length).toBe(model.length);
+          if (step % 50 === 0) {
+            checkInvariants(list, model, depth);
+            expect(texts(list)).toEqual(model);
+            const reversed: string[] = [];
+            list.forEach((bytes, start, end) => reversed.push(bytesToText(bytes.subarray(start, end))), true);
+            expect(reversed).toEqual([...model].reverse());
+          }
+        }
+        checkInvariants(list, model, depth);
+        expect(texts(list)).toEqual(model);
+      });
+    }
+  }
+
+  test("pushes fill nodes as quicklistPushTail does: by count for a positive fill, by bytes for a negative one", () => {
+    const byCount = RedisList.fromValues(Array.from({ length: 10 }, (_, i) => b(`e${i}`)), 4);
+    expect(nodesOf(byCount).map((node) => node.entries)).toEqual([4, 4, 2]);
+    // 100-byte strings take 103 bytes: 7 + 103k + 108 <= 4096 allows 38 in a node.
+    const byBytes = RedisList.fromValues(Array.from({ length: 100 }, () => b("x".repeat(100))), -1);
+    expect(nodesOf(byBytes).map((node) => node.entries)).toEqual([39, 39, 22]);
+    // A count fill never passes SIZE_SAFETY_LIMIT (8 KiB).
+    const safety = RedisList.fromValues(Array.from({ length: 10 }, () => b("y".repeat(3000))), 100);
+    expect(nodesOf(safety).map((node) => node.entries)).toEqual([2, 2, 2, 2, 2]);
+  });
+
+  test("with a compress depth, interior nodes are LZF-compressed and ends stay raw", () => {
+    const list = RedisList.fromValues(Array.from({ length: 50 }, (_, i) => b(`element-${i}-`.padEnd(200, "z"))), 5, 1);
+    const nodes = nodesOf(list);
+    expect(nodes.map((node) => node.compressed)).toEqual([false, ...Array(8).fill(true), false]);
+    expect(texts(list)).toEqual(Array.from({ length: 50 }, (_, i) => `element-${i}-`.padEnd(200, "z")));
+    // Popping the head node away brings the next one within the depth: it is decompressed.
+    list.removeHead(5);
+    expect(nodesOf(list).map((node) => node.compressed)).toEqual([false, ...Array(7).fill(true), false]);
+    // Small nodes are not worth compressing (MIN_COMPRESS_BYTES).
+    const small = RedisList.fromValues(Array.from({ length: 20 }, (_, i) => b(String(i))), 2, 1);
+    expect(nodesOf(small).some((node) => node.compressed)).toBe(false);
   });
 });

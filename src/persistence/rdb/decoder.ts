@@ -34,16 +34,16 @@ import {
   LISTPACK_FIRST_ENTRY,
   decodeListpack,
   listpackEntryBytes,
+  lpAppend,
+  lpNew,
+  lpShrinkToFit,
   readListpackEntry,
   validateListpack,
-  lpAppend,
   lpFind,
   lpFirst,
   lpGet,
   lpGetKey,
-  lpNew,
   lpNext,
-  lpShrinkToFit,
   type ListpackEntry,
   type ListpackEntryView,
 } from "../../db/listpack.ts";
@@ -118,6 +118,9 @@ export interface RdbLoadLimits {
   zsetMaxListpackEntries: number;
   zsetMaxListpackValue: number;
   setMaxIntsetEntries: number;
+  /** list-max-listpack-size and list-compress-depth of the lists made (quicklistSetOptions). */
+  listMaxListpackSize: number;
+  listCompressDepth: number;
 }
 
 /** Redis 7.0.15's defaults (note hash-max-listpack-entries is 512, zset's 128). */
@@ -127,6 +130,8 @@ export const DEFAULT_LOAD_LIMITS: RdbLoadLimits = {
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
+  listMaxListpackSize: -2,
+  listCompressDepth: 0,
 };
 
 export interface RdbDecoderOptions extends RdbLoadLimits {
@@ -600,8 +605,6 @@ function readEncodedString(reader: RdbReader, first: number): Uint8Array {
 // Values (rdbLoadObject)
 // ---------------------------------------------------------------------------
 
-const EMPTY_ELEMENT = new Uint8Array(0);
-
 /** Thrown inside value decoding for an empty collection; load() skips the key, RESTORE refuses it. */
 class EmptyKeyError extends Error {}
 
@@ -645,12 +648,6 @@ function validateListpackBlob(reader: RdbReader, what: string, bytes: Uint8Array
 function listpackEntryKey(decoder: ValueDecoder, blob: Uint8Array, entry: ListpackEntryView): string {
   if (entry.stringStart >= 0) return decoder.memberString(blob, entry.stringStart, entry.stringLength);
   return entry.bigInteger === null ? integerMember(entry.integer) : entry.bigInteger.toString();
-}
-
-/** A listpack entry as owned bytes (list element, hash value): an integer as its decimal text. */
-function listpackEntryValue(blob: Uint8Array, entry: ListpackEntryView): Uint8Array {
-  if (entry.stringStart >= 0) return copyRange(blob, entry.stringStart, entry.stringLength);
-  return entry.bigInteger === null ? integerText(entry.integer) : textToBytes(entry.bigInteger.toString());
 }
 
 /** C's strtod/sscanf("%lg") on a score's text: the longest numeric prefix, inf/nan words included. */
@@ -740,10 +737,15 @@ class ValueReader {
 
   // --- lists ---------------------------------------------------------------
 
+  /** A list the way rdbLoadObject makes one: with the configured node size and compression. */
+  private newList(): RedisList {
+    return new RedisList(this.limits.listMaxListpackSize, this.limits.listCompressDepth);
+  }
+
   private readPlainList(): RedisValue {
     const count = readLength(this.reader);
     if (count === 0) throw new EmptyKeyError();
-    const list = new RedisList();
+    const list = this.newList();
     for (let i = 0; i < count; i++) list.pushTail(readString(this.reader));
     return list;
   }
@@ -752,59 +754,57 @@ class ValueReader {
     const blob = readString(this.reader, false);
     const entries = parseBlob(this.reader, "List ziplist integrity check failed.", () => decodeZiplist(blob));
     if (entries.length === 0) throw new EmptyKeyError();
-    const list = new RedisList();
+    const list = this.newList();
     for (const entry of entries) list.pushTail(listpackEntryBytes(entry));
     return list;
   }
 
+  /**
+   * QUICKLIST (ziplist nodes) and QUICKLIST_2 (listpack or plain nodes): every node is
+   * kept as a node of its own, as rdbLoadObject does (quicklistAppendListpack; nothing
+   * is merged or split): a listpack as it comes once validated, a ziplist converted to
+   * one listpack. Bunker has no plain nodes: a plain node's element becomes a listpack
+   * node of one entry (see list.ts). Empty listpacks and ziplists are skipped.
+   */
   private readQuicklist(version2: boolean): RedisValue {
     const reader: RdbReader = this.reader;
     const nodeCount = readLength(reader);
     if (nodeCount === 0) throw new EmptyKeyError();
-    // The elements are gathered first, then the list is built in one go (fromArray).
-    const elements = this.decoder.listElements;
-    let length = 0;
-    try {
-      for (let i = 0; i < nodeCount; i++) {
-        let container = QUICKLIST_NODE_CONTAINER_PACKED;
-        if (version2) {
-          container = readLength(reader);
-          if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
-            reader.fail("Quicklist integrity check failed.");
-          }
+    const list = this.newList();
+    for (let i = 0; i < nodeCount; i++) {
+      let container = QUICKLIST_NODE_CONTAINER_PACKED;
+      if (version2) {
+        container = readLength(reader);
+        if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+          reader.fail("Quicklist integrity check failed.");
         }
-        if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
-          const element = readString(reader);
-          if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
-          elements[length++] = element;
-          continue;
-        }
-        // Empty listpack nodes are skipped silently, as Redis does.
-        if (version2) {
-          readBlob(reader);
-          const bytes = reader.blobBytes;
-          const start = reader.blobStart;
-          if (reader.blobLength === 0) reader.fail("Quicklist integrity check failed. (empty node)");
-          const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, reader.blobLength);
-          for (let n = 0, p = start + LISTPACK_FIRST_ENTRY; n < count; n++) {
-            const entry = readListpackEntry(bytes, p);
-            elements[length++] = listpackEntryValue(bytes, entry);
-            p = entry.next;
-          }
-          continue;
-        }
-        const blob = readString(reader, false);
-        if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
-        const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
-        for (const entry of entries) elements[length++] = listpackEntryBytes(entry);
       }
-      if (length === 0) throw new EmptyKeyError();
-      return RedisList.fromArray(elements, length);
-    } finally {
-      // The scratch must not keep the values alive.
-      if (length > 1024) this.decoder.listElements = [];
-      else elements.fill(EMPTY_ELEMENT, 0, length);
+      if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+        const element = readString(reader);
+        if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
+        list.appendListpack(lpShrinkToFit(lpAppend(lpNew(element.length + 16), element)));
+        continue;
+      }
+      if (version2) {
+        readBlob(reader);
+        const bytes = reader.blobBytes;
+        const start = reader.blobStart;
+        const size = reader.blobLength;
+        if (size === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+        const count = validateListpackBlob(reader, "Listpack integrity check failed.", bytes, start, size);
+        if (count > 0) list.appendListpack(bytes.slice(start, start + size));
+        continue;
+      }
+      const blob = readString(reader, false);
+      if (blob.length === 0) reader.fail("Quicklist integrity check failed. (empty node)");
+      const entries = parseBlob(reader, "Ziplist integrity check failed.", () => decodeZiplist(blob));
+      if (entries.length === 0) continue;
+      let lp = lpNew(blob.length + 16);
+      for (const entry of entries) lp = lpAppend(lp, entry);
+      list.appendListpack(lpShrinkToFit(lp));
     }
+    if (list.length === 0) throw new EmptyKeyError();
+    return list;
   }
 
   // --- sets ------------------------------------------------------------------
@@ -1522,8 +1522,6 @@ function readPreGaFunction(reader: RdbReader, stage: { error: string } = { error
 export class ValueDecoder {
   /** Reused key arrays by length (readKey). */
   readonly keys: (Uint8Array | undefined)[] = [];
-  /** readQuicklist's elements, gathered before the list is built (reused between lists). */
-  listElements: Uint8Array[] = [];
   private readonly interned: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
 
   /**

@@ -9,8 +9,8 @@
 //   compression is on, the string is longer than 20 bytes and LZF saves at least
 //   4 bytes (rdbSaveLzfStringObject), else raw. Every blob (listpack, intset,
 //   stream node key) goes through the same rule, as rdbSaveRawString does.
-// - lists: QUICKLIST_2, nodes split exactly as quicklistPushTail would have
-//   split them when the list was built with RPUSH (list-max-listpack-size).
+// - lists: QUICKLIST_2, each node's listpack copied as it is in memory (a node
+//   list-compress-depth keeps compressed is written as its LZF blob).
 // - zsets in skiplist encoding: ZSET_2, highest score first.
 // - streams: STREAM_LISTPACKS_2, nodes rebuilt as streamAppendItem builds them.
 //
@@ -29,7 +29,6 @@ import { lzfCompressInto, lzfOutputBound } from "./lzf.ts";
 import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "../../db/listpack.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
-  QUICKLIST_NODE_CONTAINER_PLAIN,
   RDB_ENC_INT16,
   RDB_ENC_INT32,
   RDB_ENC_INT8,
@@ -61,8 +60,6 @@ import {
 export interface RdbEncodeOptions {
   /** rdbcompression */
   compression: boolean;
-  /** list-max-listpack-size: negative = node byte limit (-1 4 KiB .. -5 64 KiB), positive = entries per node. */
-  listMaxListpackSize: number;
   /** stream-node-max-bytes (0 = no limit) */
   streamNodeMaxBytes: number;
   /** stream-node-max-entries (0 = no limit) */
@@ -72,7 +69,6 @@ export interface RdbEncodeOptions {
 /** Redis 7.0's defaults, for callers (tests, DUMP) that have no config at hand. */
 export const DEFAULT_ENCODE_OPTIONS: RdbEncodeOptions = {
   compression: true,
-  listMaxListpackSize: -2,
   streamNodeMaxBytes: 4096,
   streamNodeMaxEntries: 100,
 };
@@ -219,6 +215,19 @@ export class ByteWriter {
     this.position = at;
   }
 
+  /** source[start, end), with no view object made while it fits the buffer (a list element in its listpack). */
+  bytesRange(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (length >= 64 || this.position + length > this.buffer.length) {
+      this.bytes(source.subarray(start, end));
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.position;
+    for (let i = start; i < end; i++) buffer[at++] = source[i]!;
+    this.position = at;
+  }
+
   /** A binary string's chars as bytes. */
   latin1(key: string): void {
     const length = key.length;
@@ -361,32 +370,6 @@ export function rdbTypeOf(value: RedisValue): number {
   }
 }
 
-/** quicklist's packed_threshold: elements this large get a PLAIN node of their own. */
-const QUICKLIST_PACKED_THRESHOLD = 1 << 30;
-/** quicklist's SIZE_SAFETY_LIMIT, the node byte cap when the fill is a count. */
-const QUICKLIST_SIZE_SAFETY_LIMIT = 8192;
-/** quicklist's SIZE_ESTIMATE_OVERHEAD added to an element's length. */
-const QUICKLIST_SIZE_ESTIMATE_OVERHEAD = 8;
-const QUICKLIST_OPTIMIZATION_LEVELS = [4096, 8192, 16384, 32768, 65536];
-
-/** _quicklistNodeAllowInsert for the node we are filling. */
-function quicklistNodeAllowsInsert(nodeBytes: number, nodeCount: number, fill: number, elementLength: number): boolean {
-  const newSize = nodeBytes + elementLength + QUICKLIST_SIZE_ESTIMATE_OVERHEAD;
-  if (fill < 0) {
-    const level = QUICKLIST_OPTIMIZATION_LEVELS[-fill - 1];
-    if (level !== undefined && newSize <= level) return true;
-  }
-  if (newSize > QUICKLIST_SIZE_SAFETY_LIMIT) return false;
-  return nodeCount < fill;
-}
-
-/** quicklistSetFill clamps the configured value to [-5, 32767]. */
-function clampQuicklistFill(fill: number): number {
-  if (fill > 32767) return 32767;
-  if (fill < -5) return -5;
-  return fill;
-}
-
 // --- streams ---------------------------------------------------------------
 
 /** STREAM_LISTPACK_MAX_SIZE: the cap on a node when stream-node-max-bytes is 0 or larger. */
@@ -497,13 +480,11 @@ const KEPT_SCRATCH_BYTES = 1024 * 1024;
 /** What ValueEncoder's element callbacks write to between collections. */
 const NO_OUTPUT = new ByteWriter(1);
 const NO_HASH = new RedisHash();
-const EMPTY_ELEMENT = new Uint8Array(0);
 
 /**
  * Writes values as rdbSaveObject does (writePayload, and the string rules every blob
  * goes through), with the working memory that takes: the listpack every hash, zset,
- * list node and stream node is built in, one after the other; the list being saved;
- * LZF's output; the buffer encode() writes a stand-alone payload to. So saving a small
+ * list node and stream node is built in, one after the other; LZF's output; the buffer encode() writes a stand-alone payload to. So saving a small
  * collection or compressing a string allocates nothing.
  *
  * That memory is in use while a value is written, and an RdbEncoder's sink runs in
@@ -515,8 +496,6 @@ const EMPTY_ELEMENT = new Uint8Array(0);
  */
 export class ValueEncoder {
   private readonly listpack = new ListpackWriter();
-  /** The list being saved, element by element (see writeList). */
-  private listElements: Uint8Array[] = [];
   /** LZF's output, copied from into the file (writeLzfString). */
   private lzfOutput = new Uint8Array(4096);
   /** encode()'s output, reused: the payload handed out is a copy. */
@@ -665,85 +644,35 @@ export class ValueEncoder {
 
   // --- lists -----------------------------------------------------------------------
 
+  /**
+   * rdbSaveObject's quicklist loop: the node count, then per node PACKED and its
+   * listpack's bytes as they are in memory (rdbSaveRawString, so LZF when rdbcompression
+   * allows), or a node that list-compress-depth keeps compressed as the LZF blob it is
+   * (rdbSaveLzfBlob, whatever rdbcompression says).
+   */
   private writeList(out: ByteWriter, list: RedisList, options: RdbEncodeOptions): void {
-    const fill = clampQuicklistFill(options.listMaxListpackSize);
-    const elements = this.listElements;
-    const count = list.valuesInto(elements);
-    try {
-      this.writeListElements(out, elements, count, fill, options);
-    } finally {
-      // The scratch must not keep the values alive.
-      if (count > 1024) this.listElements = [];
-      else elements.fill(EMPTY_ELEMENT, 0, count);
-    }
+    writeLength(out, list.nodeCount);
+    this.elementsOut = out;
+    this.elementsCompression = options.compression;
+    list.forEachNode(this.writeListNode);
+    this.elementsOut = NO_OUTPUT;
   }
 
-  private writeListElements(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
-    if (count === 0) {
-      writeLength(out, 0);
+  private readonly writeListNode = (entry: Uint8Array, size: number, lzfRawSize: number): void => {
+    const out = this.elementsOut;
+    writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
+    if (lzfRawSize >= 0) {
+      out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
+      writeLength(out, size);
+      writeLength(out, lzfRawSize);
+      out.bytesOf(entry, size);
       return;
     }
-    // Most lists fit one node: build it straight away, and only if the list turns
-    // out to need several nodes (or a plain one) start over with the node count.
-    const writer = this.listpack;
-    writer.reset();
-    for (let i = 0; i < count; i++) {
-      const element = elements[i]!;
-      if (
-        element.length >= QUICKLIST_PACKED_THRESHOLD ||
-        (i > 0 && !quicklistNodeAllowsInsert(writer.byteSize, writer.count, fill, element.length))
-      ) {
-        this.writeListNodes(out, elements, count, fill, options);
-        return;
-      }
-      writer.appendBytes(element);
-    }
-    writeLength(out, 1);
-    writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-    this.writeListpack(out, writer, options.compression);
-  }
-
-  private writeListNodes(out: ByteWriter, elements: Uint8Array[], count: number, fill: number, options: RdbEncodeOptions): void {
-    // Node k holds elements [starts[k], starts[k + 1]); a plain node holds one element.
-    const starts: number[] = [];
-    const plain: boolean[] = [];
-    let open = false;
-    let currentBytes = 0;
-    let currentCount = 0;
-    for (let i = 0; i < count; i++) {
-      const element = elements[i]!;
-      if (element.length >= QUICKLIST_PACKED_THRESHOLD) {
-        starts.push(i);
-        plain.push(true);
-        open = false;
-        continue;
-      }
-      if (!open || !quicklistNodeAllowsInsert(currentBytes, currentCount, fill, element.length)) {
-        starts.push(i);
-        plain.push(false);
-        open = true;
-        currentBytes = LISTPACK_EMPTY_SIZE;
-        currentCount = 0;
-      }
-      currentCount++;
-      currentBytes += listpackEntrySize(element);
-    }
-    const nodeCount = starts.length;
-    starts.push(count);
-    writeLength(out, nodeCount);
-    const writer = this.listpack;
-    for (let node = 0; node < nodeCount; node++) {
-      if (plain[node]) {
-        writeLength(out, QUICKLIST_NODE_CONTAINER_PLAIN);
-        this.writeString(out, elements[starts[node]!]!, options.compression);
-        continue;
-      }
-      writer.reset();
-      for (let i = starts[node]!; i < starts[node + 1]!; i++) writer.appendBytes(elements[i]!);
-      writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
-      this.writeListpack(out, writer, options.compression);
-    }
-  }
+    // A listpack is never stored as an integer (see writeListpack).
+    if (this.elementsCompression && this.writeLzfString(out, entry, size)) return;
+    writeLength(out, size);
+    out.bytesOf(entry, size);
+  };
 
   // --- sets, hashes, sorted sets, streams ------------------------------------------
 
