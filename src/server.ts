@@ -650,7 +650,7 @@ export class Server {
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
     this.watches.unwatchAllKeys(client);
-    if (client.trackingFlags !== 0) this.tracking.disableTracking(client);
+    if (client.trackingFlags !== 0 || this.tracking.hasHeldKeys) this.tracking.disableTracking(client);
     this.pubsub.removeClient(client);
     this.blocking.unblock(client);
     this.monitors.delete(client);
@@ -1029,6 +1029,7 @@ export class Server {
 
   afterUnblock(client: Client): void {
     client.currentArgv = null;
+    if (this.tracking.hasHeldKeys) this.tracking.releaseHeld(client);
     this.scheduleFlush(client);
     if (!client.closed) queueMicrotask(() => this.resumeClient(client));
   }

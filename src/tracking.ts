@@ -94,6 +94,11 @@ export class Tracking {
    * sent after its reply. null stands for a flush (every key).
    */
   private pendingKeys: Array<string | null> = [];
+  /**
+   * Pending invalidations of a client whose command goes on after call() returned (DEBUG
+   * RELOAD's load yields to the event loop): they wait for its reply (releaseHeld).
+   */
+  private readonly held = new Map<Client, Array<string | null>>();
   /** trackingLimitUsedSlots' timeout_counter: runs that could not get under the limit. */
   private limitRunsOverLimit = 0;
   /** tracking-table-max-keys (0: no limit), refreshed by the server on CONFIG SET. */
@@ -175,6 +180,7 @@ export class Tracking {
    * its prefixes; its ids in the tracking table stay until their keys change.
    */
   disableTracking(client: Client): void {
+    this.held.delete(client);
     if ((client.trackingFlags & TRACKING_BCAST) !== 0 && client.trackingPrefixes !== null) {
       for (const prefix of client.trackingPrefixes) {
         const state = this.prefixTable.get(prefix)!;
@@ -314,7 +320,23 @@ export class Tracking {
     const pending = this.pendingKeys;
     if (pending.length === 0) return;
     this.pendingKeys = [];
+    if (client.blocked?.kind === "postponed") {
+      this.held.set(client, [...(this.held.get(client) ?? []), ...pending]);
+      return;
+    }
     for (const key of pending) this.sendTrackingMessage(client, key ?? nullFor(client));
+  }
+
+  /** A held client was released with its reply: the invalidations that waited for it follow. */
+  releaseHeld(client: Client): void {
+    const pending = this.held.get(client);
+    if (pending === undefined) return;
+    this.held.delete(client);
+    for (const key of pending) this.sendTrackingMessage(client, key ?? nullFor(client));
+  }
+
+  get hasHeldKeys(): boolean {
+    return this.held.size !== 0;
   }
 
   get hasPendingKeys(): boolean {
