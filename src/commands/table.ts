@@ -121,6 +121,11 @@ export class Command {
   /** EXEC propagates nothing itself: its commands' effects are wrapped in MULTI/EXEC. */
   readonly isExec: boolean;
   readonly touchesArbitraryKeys: boolean;
+  /**
+   * Client-side caching remembers the keys its client read after it runs: read-only,
+   * except the read-only script commands (a script's own reads remember its keys).
+   */
+  readonly tracksReads: boolean;
   /** The latency monitor event its slow calls count under. */
   readonly latencyEvent: "fast-command" | "command";
   readonly subcommands = new Map<string, Command>();
@@ -149,6 +154,7 @@ export class Command {
     this.skipSlowlog = this.flags.has("skip_slowlog");
     this.isExec = parent === undefined && spec.name === "exec";
     this.touchesArbitraryKeys = spec.touchesArbitraryKeys === true;
+    this.tracksReads = this.flags.has("readonly") && !SCRIPT_READ_ONLY_COMMANDS.has(spec.name);
     this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);
@@ -171,6 +177,9 @@ export class Command {
     return out;
   }
 }
+
+/** EVAL_RO, EVALSHA_RO, FCALL_RO: read-only, but call() leaves their keys to the script's reads. */
+const SCRIPT_READ_ONLY_COMMANDS = new Set(["eval_ro", "evalsha_ro", "fcall_ro"]);
 
 /** Redis prints ACL categories in the order of its category table, not in declaration order. */
 const CATEGORY_ORDER = [

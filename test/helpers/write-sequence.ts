@@ -196,6 +196,22 @@ class Generator {
     else if (name === "EXEC" || name === "DISCARD") this.inMulti = false;
   }
 
+  /**
+   * PFDEBUG on a fresh sparse HLL: TODENSE converts it (a change that propagates as
+   * PFDEBUG), the second TODENSE and ENCODING change nothing. At the end of the
+   * sequence and without random draws, so that adding it left every seed's other
+   * steps as they were.
+   */
+  hllDebugEpisode(): void {
+    this.call("DEL", "pd");
+    this.call("PFADD", "pd", "a", "b");
+    this.call("PFDEBUG", "TODENSE", "pd");
+    this.call("PFDEBUG", "TODENSE", "pd");
+    this.call("PFDEBUG", "ENCODING", "pd");
+    this.call("PFADD", "pd", "c");
+    this.call("PFDEBUG", "GETREG", "pd");
+  }
+
   // ---- single commands ----------------------------------------------------------------
 
   /** SET's expiry options: relative, absolute (future or past), KEEPTTL, or invalid. */
@@ -935,13 +951,14 @@ class Generator {
       else this.call(...this.restore());
     }
     this.select(0);
+    this.hllDebugEpisode();
     return this.steps;
   }
 }
 
 /**
  * A sequence of about `options.length` steps from `seed`: first `DEBUG SET-ACTIVE-EXPIRE 0`
- * and the start marker, last `SELECT 0` and the end marker (endMarker(seed)).
+ * and the start marker, last `SELECT 0`, the PFDEBUG episode and the end marker (endMarker(seed)).
  */
 export function generateWriteSequence(seed: number, options: SequenceOptions): SequenceStep[] {
   const generator = new Generator(seed, options);
