@@ -6,6 +6,7 @@
 
 import type { Client } from "../net/client.ts";
 import type { LatencyHistogram } from "../latency-histogram.ts";
+import { commandMetadata } from "./metadata/index.ts";
 
 export type CommandFlag =
   | "write"
@@ -64,9 +65,11 @@ export interface CommandSpec {
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
-  /** COMMAND DOCS's history: [version, what changed]. */
+  /**
+   * COMMAND DOCS's history and arguments for a command Redis does not document.
+   * Redis's own commands take theirs from the generated metadata (metadata/), which wins.
+   */
   history?: Array<[string, string]>;
-  /** COMMAND DOCS's arguments, as Redis's command JSON declares them. */
   arguments?: CommandArgument[];
 }
 
@@ -76,9 +79,49 @@ export interface CommandArgument {
   type: "string" | "integer" | "double" | "key" | "pattern" | "unix-time" | "pure-token" | "oneof" | "block";
   keySpecIndex?: number;
   token?: string;
+  summary?: string;
   since?: string;
+  deprecatedSince?: string;
   flags?: Array<"optional" | "multiple" | "multiple_token">;
   arguments?: CommandArgument[];
+}
+
+/** A key specification's flags; a spec lists them in Redis's order (addReplyFlagsForKeyArgs). */
+export type KeySpecFlag =
+  | "RO" | "RW" | "OW" | "RM" | "access" | "update" | "insert" | "delete" | "not_key" | "incomplete" | "variable_flags";
+
+/** Where a key specification starts looking (Redis's begin_search). */
+export type KeySpecBeginSearch =
+  | { type: "index"; index: number }
+  | { type: "keyword"; keyword: string; startFrom: number }
+  | { type: "unknown" };
+
+/** How a key specification finds its keys from there (Redis's find_keys). */
+export type KeySpecFindKeys =
+  | { type: "range"; lastKey: number; keyStep: number; limit: number }
+  | { type: "keynum"; keyNumIdx: number; firstKey: number; keyStep: number }
+  | { type: "unknown" };
+
+/** One of a command's key specifications (COMMAND INFO element 8, Redis's keySpec). */
+export interface KeySpec {
+  notes?: string;
+  flags: KeySpecFlag[];
+  beginSearch: KeySpecBeginSearch;
+  findKeys: KeySpecFindKeys;
+}
+
+/**
+ * What Redis 7.0.15 declares about a command beyond its dispatch data: COMMAND DOCS's
+ * fields and COMMAND INFO's key specifications. Generated from the real server by
+ * scripts/gen-command-metadata.ts into metadata/<family>.ts, keyed by full name.
+ */
+export interface CommandMetadata {
+  docFlags?: Array<"deprecated" | "syscmd">;
+  deprecatedSince?: string;
+  replacedBy?: string;
+  history?: Array<[string, string]>;
+  arguments?: CommandArgument[];
+  keySpecs: KeySpec[];
 }
 
 /** A resolved, ready-to-dispatch command with its stats. */
@@ -106,6 +149,8 @@ export class Command {
   readonly subcommands = new Map<string, Command>();
   readonly fullName: string;
   readonly aclCategories: string[];
+  /** Redis's COMMAND DOCS fields and key specifications; undefined for a command Redis does not have. */
+  readonly metadata: CommandMetadata | undefined;
   calls = 0;
   microseconds = 0;
   /** Made at the first call recorded with latency-tracking on; CONFIG RESETSTAT drops it. */
@@ -132,6 +177,7 @@ export class Command {
     this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);
+    this.metadata = commandMetadata(this.fullName);
     for (const sub of spec.subcommands ?? []) this.subcommands.set(sub.name, new Command(sub, this));
   }
 
