@@ -1,7 +1,7 @@
 // Server commands: INFO, CONFIG, CLIENT, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR, TIME.
 // Persistence commands (SAVE, BGSAVE, LASTSAVE, FLUSHALL, SHUTDOWN) are in persistence.ts.
 
-import type { CommandArgument, CommandMetadata, CommandSpec, Command, KeySpec } from "./table.ts";
+import type { CommandArgument, CommandMetadata, CommandSpec, Command, KeySpec, KeySpecBeginSearch, KeySpecFindKeys } from "./table.ts";
 import { commandHasKeys, getKeysFromCommandWithSpecs } from "./getkeys.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
@@ -424,45 +424,41 @@ function replyKeySpecs(client: Client, specs: readonly KeySpec[]): void {
     reply.bulkText("flags");
     replyFlagSet(client, spec.flags);
     reply.bulkText("begin_search");
-    reply.mapHeader(2);
-    reply.bulkText("type");
-    const begin = spec.beginSearch;
-    reply.bulkText(begin.type);
-    reply.bulkText("spec");
-    if (begin.type === "index") {
-      reply.mapHeader(1);
-      reply.bulkText("index");
-      reply.integer(begin.index);
-    } else if (begin.type === "keyword") {
-      reply.mapHeader(2);
-      reply.bulkText("keyword");
-      reply.bulkText(begin.keyword);
-      reply.bulkText("startfrom");
-      reply.integer(begin.startFrom);
-    } else reply.mapHeader(0);
+    replySearchStep(client, spec.beginSearch);
     reply.bulkText("find_keys");
-    reply.mapHeader(2);
-    reply.bulkText("type");
-    const find = spec.findKeys;
-    reply.bulkText(find.type);
-    reply.bulkText("spec");
-    if (find.type === "range") {
-      reply.mapHeader(3);
-      reply.bulkText("lastkey");
-      reply.integer(find.lastKey);
-      reply.bulkText("keystep");
-      reply.integer(find.keyStep);
-      reply.bulkText("limit");
-      reply.integer(find.limit);
-    } else if (find.type === "keynum") {
-      reply.mapHeader(3);
-      reply.bulkText("keynumidx");
-      reply.integer(find.keyNumIdx);
-      reply.bulkText("firstkey");
-      reply.integer(find.firstKey);
-      reply.bulkText("keystep");
-      reply.integer(find.keyStep);
-    } else reply.mapHeader(0);
+    replySearchStep(client, spec.findKeys);
+  }
+}
+
+/** A key spec's begin_search or find_keys: {type, spec: {its fields}}. */
+function replySearchStep(client: Client, step: KeySpecBeginSearch | KeySpecFindKeys): void {
+  let fields: Array<[string, number | string]>;
+  switch (step.type) {
+    case "index":
+      fields = [["index", step.index]];
+      break;
+    case "keyword":
+      fields = [["keyword", step.keyword], ["startfrom", step.startFrom]];
+      break;
+    case "range":
+      fields = [["lastkey", step.lastKey], ["keystep", step.keyStep], ["limit", step.limit]];
+      break;
+    case "keynum":
+      fields = [["keynumidx", step.keyNumIdx], ["firstkey", step.firstKey], ["keystep", step.keyStep]];
+      break;
+    default:
+      fields = [];
+  }
+  const reply = client.reply;
+  reply.mapHeader(2);
+  reply.bulkText("type");
+  reply.bulkText(step.type);
+  reply.bulkText("spec");
+  reply.mapHeader(fields.length);
+  for (const [name, value] of fields) {
+    reply.bulkText(name);
+    if (typeof value === "number") reply.integer(value);
+    else reply.bulkText(value);
   }
 }
 
