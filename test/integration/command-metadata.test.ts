@@ -209,4 +209,18 @@ describe.skipIf(!haveRedis)("command metadata", () => {
       expect(ours).toContain(args[1] === "INFO" || args[1] === "GETKEYSANDFLAGS" ? "RW" : "key_spec_index");
     }
   });
+
+  test("redis-cli's help, built from the server's COMMAND DOCS, prints each command's syntax", async () => {
+    const help = async (port: number): Promise<string> => {
+      const proc = Bun.spawn(["redis-cli", "-p", String(port)], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      proc.stdin.write("help set\nhelp lmove\nhelp zadd\nhelp client kill\nhelp xreadgroup\nhelp config set\n");
+      await proc.stdin.end();
+      const out = await new Response(proc.stdout).text();
+      await proc.exited;
+      return out;
+    };
+    const [ours, theirs] = await Promise.all([help(pair().bunker.port), help(pair().redis.port)]);
+    expect(ours).toBe(theirs);
+    expect(ours).toContain("key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]");
+  });
 });
