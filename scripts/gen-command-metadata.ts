@@ -113,16 +113,16 @@ function parseDocs(reply: Reply): Omit<CommandMetadata, "keySpecs"> {
 
 function parseKeySpec(reply: Reply): KeySpec {
   const map = asMap(reply);
-  const spec: KeySpec = { flags: asArray(map.get("flags")).map(asString) as KeySpecFlag[], beginSearch: { type: "unknown" }, findKeys: { type: "unknown" } };
+  const spec: KeySpec = { flags: asArray(map.get("flags")).map(asString) as KeySpecFlag[], beginSearch: { unknown: true }, findKeys: { unknown: true } };
   if (map.has("notes")) spec.notes = asString(map.get("notes"));
   const begin = asMap(map.get("begin_search")!);
   const beginSpec = asMap(begin.get("spec")!);
   switch (asString(begin.get("type"))) {
     case "index":
-      spec.beginSearch = { type: "index", index: asNumber(beginSpec.get("index")) };
+      spec.beginSearch = { index: asNumber(beginSpec.get("index")) };
       break;
     case "keyword":
-      spec.beginSearch = { type: "keyword", keyword: asString(beginSpec.get("keyword")), startFrom: asNumber(beginSpec.get("startfrom")) };
+      spec.beginSearch = { keyword: asString(beginSpec.get("keyword")), startFrom: asNumber(beginSpec.get("startfrom")) };
       break;
     case "unknown":
       break;
@@ -133,10 +133,10 @@ function parseKeySpec(reply: Reply): KeySpec {
   const findSpec = asMap(find.get("spec")!);
   switch (asString(find.get("type"))) {
     case "range":
-      spec.findKeys = { type: "range", lastKey: asNumber(findSpec.get("lastkey")), keyStep: asNumber(findSpec.get("keystep")), limit: asNumber(findSpec.get("limit")) };
+      spec.findKeys = { lastKey: asNumber(findSpec.get("lastkey")), keyStep: asNumber(findSpec.get("keystep")), limit: asNumber(findSpec.get("limit")) };
       break;
     case "keynum":
-      spec.findKeys = { type: "keynum", keyNumIdx: asNumber(findSpec.get("keynumidx")), firstKey: asNumber(findSpec.get("firstkey")), keyStep: asNumber(findSpec.get("keystep")) };
+      spec.findKeys = { keyNumIdx: asNumber(findSpec.get("keynumidx")), firstKey: asNumber(findSpec.get("firstkey")), keyStep: asNumber(findSpec.get("keystep")) };
       break;
     case "unknown":
       break;

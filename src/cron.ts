@@ -70,6 +70,8 @@ export class Cron {
     this.clientsCron(now);
     server.expireBlockedClients();
     this.sampleStats(now);
+    // The tracking table's limit also holds while no command runs (CONFIG SET lowered it).
+    if (server.tracking.clients !== 0) server.tracking.limitUsedSlots(null);
 
     const persistence = server.persistence;
     const children = persistence.childSlot;

@@ -86,3 +86,27 @@ export function errorAsPassedToReply(message: string): string {
 export function protectedCommandNotAllowed(command: string, option: string): string {
   return `ERR ${command} command not allowed. If the ${option} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
 }
+
+// CLIENT TRACKING and CLIENT CACHING (networking.c, tracking.c).
+export const TRACKING_REDIRECT_TWICE = "ERR A client can only redirect to a single other client";
+export const TRACKING_REDIRECT_MISSING = "ERR The client ID you want redirect to does not exist";
+export const TRACKING_PREFIX_WITHOUT_BCAST = "ERR PREFIX option requires BCAST mode to be enabled";
+export const TRACKING_SWITCH_BCAST =
+  "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+export const TRACKING_OPTIN_OPTOUT_WITH_BCAST = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+export const TRACKING_OPTIN_AND_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+export const TRACKING_SWITCH_OPTIN_OPTOUT =
+  "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+export const CACHING_WITHOUT_TRACKING = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled";
+export const CACHING_YES_WITHOUT_OPTIN = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+export const CACHING_NO_WITHOUT_OPTOUT = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+
+/** A BCAST prefix that overlaps one the client already broadcasts on (prefixes printed as C strings). */
+export function trackingPrefixOverlapsExisting(prefix: string, existing: string): string {
+  return `ERR Prefix '${asCString(prefix, Infinity)}' overlaps with an existing prefix '${asCString(existing, Infinity)}'. Prefixes for a single client must not overlap.`;
+}
+
+/** Two BCAST prefixes of one CLIENT TRACKING that overlap. */
+export function trackingPrefixOverlapsProvided(prefix: string, other: string): string {
+  return `ERR Prefix '${asCString(prefix, Infinity)}' overlaps with another provided prefix '${asCString(other, Infinity)}'. Prefixes for a single client must not overlap.`;
+}

@@ -8,6 +8,7 @@ import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
 import { memorySnapshot, usedMemoryPeak } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
+import { TRACKING_BCAST, TRACKING_BROKEN_REDIR, TRACKING_ON } from "./tracking.ts";
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
@@ -74,7 +75,7 @@ function sectionClients(server: Server): string[] {
     `client_recent_max_input_buffer:${maxInput}`,
     `client_recent_max_output_buffer:${maxOutput}`,
     `blocked_clients:${server.blocking.blockedCount}`,
-    "tracking_clients:0",
+    `tracking_clients:${server.tracking.clients}`,
     `clients_in_timeout_table:${inTimeoutTable}`,
   ];
 }
@@ -205,9 +206,9 @@ function sectionStats(server: Server): string[] {
     "active_defrag_key_misses:0",
     "total_active_defrag_time:0",
     "current_active_defrag_time:0",
-    "tracking_total_keys:0",
-    "tracking_total_items:0",
-    "tracking_total_prefixes:0",
+    `tracking_total_keys:${server.tracking.totalKeys}`,
+    `tracking_total_items:${server.tracking.totalItemCount}`,
+    `tracking_total_prefixes:${server.tracking.totalPrefixes}`,
     `unexpected_error_replies:${stats.unexpectedErrorReplies}`,
     `total_error_replies:${stats.totalErrorReplies}`,
     "dump_payload_sanitizations:0",
@@ -344,6 +345,9 @@ export function describeClientLine(server: Server, client: import("./net/client.
   let flags = "";
   if (client.inMulti) flags += "x";
   if (client.blocked !== null) flags += "b";
+  if (client.trackingFlags & TRACKING_ON) flags += "t";
+  if (client.trackingFlags & TRACKING_BROKEN_REDIR) flags += "R";
+  if (client.trackingFlags & TRACKING_BCAST) flags += "B";
   if (client.dirtyCas) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (client.isUnixSocket) flags += "U";
@@ -369,7 +373,7 @@ export function describeClientLine(server: Server, client: import("./net/client.
     `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} ` +
     `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
     `tot-mem=${qbuf + argvMem + client.reply.buffer.length + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
-    `cmd=${client.lastCommandName} user=default redir=-1 resp=${client.reply.resp}`
+    `cmd=${client.lastCommandName} user=default redir=${client.trackingFlags & TRACKING_ON ? client.trackingRedirection : -1} resp=${client.reply.resp}`
   );
 }
 

@@ -57,6 +57,8 @@ export const SHARED = {
   rpoplpush: word("RPOPLPUSH"),
   left: word("left"),
   right: word("right"),
+  /** GEOADD runs and propagates a ZADD it names in lower case. */
+  zadd: word("zadd"),
   zpopmin: word("ZPOPMIN"),
   zpopmax: word("ZPOPMAX"),
   hset: word("HSET"),

@@ -17,6 +17,7 @@ import { PubSub } from "./pubsub.ts";
 import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
 import { BlockingRegistry } from "./blocking.ts";
 import { WatchRegistry } from "./watch.ts";
+import { Tracking } from "./tracking.ts";
 import * as errors from "./errors.ts";
 import { SlowLog } from "./slowlog.ts";
 import { LatencyMonitor } from "./latency.ts";
@@ -60,6 +61,8 @@ export class Server {
   readonly notifier = new Notifier(this.pubsub);
   readonly blocking = new BlockingRegistry();
   readonly watches = new WatchRegistry();
+  /** Client-side caching: the tracking table, BCAST prefixes, invalidations (tracking.ts). */
+  readonly tracking = new Tracking(this);
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   /** The effect stream of write commands (AOF, replicas and tests attach feeds). */
@@ -184,7 +187,7 @@ export class Server {
       onExpired: (db: Database, key: string) => {
         this.stats.expiredKeys++;
         this.notifier.notify(NOTIFY_EXPIRED, "expired", key, db.index);
-        this.watches.touch(db, key);
+        this.signalModifiedKey(null, db, key);
         this.propagateDeletion(db.index, key, this.lazyfreeLazyExpire);
       },
       onNewKey: (db: Database, key: string) => {
@@ -238,6 +241,7 @@ export class Server {
       this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
       this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
       this.lazyfreeLazyServerDel = c.getBool("lazyfree-lazy-server-del");
+      this.tracking.maxKeys = c.getNumber("tracking-table-max-keys");
     };
     refresh();
     for (const name of [
@@ -253,6 +257,7 @@ export class Server {
       "lazyfree-lazy-expire",
       "lazyfree-lazy-user-del",
       "lazyfree-lazy-server-del",
+      "tracking-table-max-keys",
     ]) {
       c.onChange(name, refresh);
     }
@@ -521,6 +526,7 @@ export class Server {
       if (previousEnd !== 0 && request.length <= PIPELINE_CLOCK_MAX_ARGS) this.pipelineClock = previousEnd;
       this.lastCallEnd = 0;
       this.processCommand(client, request);
+      if (client.trackingFlags !== 0) this.tracking.commandProcessed(client);
       this.pipelineClock = 0;
       previousEnd = this.lastCallEnd;
       // A long pipeline's replies go out as they grow, unless the before-reply stage has
@@ -563,6 +569,7 @@ export class Server {
       this.postponedCommands.delete(client);
       this.blocking.unblock(client);
       this.processCommand(client, argv);
+      if (client.trackingFlags !== 0) this.tracking.commandProcessed(client);
       this.resumeClient(client);
     }
   }
@@ -625,7 +632,8 @@ export class Server {
   /** beforeSleep: the stage's hooks, then every queued reply (handleClientsWithPendingWrites). */
   beforeSleep(): void {
     this.beforeSleepScheduled = false;
-    const hooks = this.beforeReplyHooks;
+    // A hook may remove itself (client-side caching's broadcast runs once per request).
+    const hooks = this.beforeReplyHooks.length > 1 ? [...this.beforeReplyHooks] : this.beforeReplyHooks;
     for (let i = 0; i < hooks.length; i++) hooks[i]!();
     // Clients queued while these are flushed wait for the next stage, as with a copy.
     const clients = this.pendingReplies;
@@ -642,6 +650,7 @@ export class Server {
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
     this.watches.unwatchAllKeys(client);
+    if (client.trackingFlags !== 0 || this.tracking.hasHeldKeys) this.tracking.disableTracking(client);
     this.pubsub.removeClient(client);
     this.blocking.unblock(client);
     this.monitors.delete(client);
@@ -708,6 +717,8 @@ export class Server {
       this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
     }
+    // Keep the client-side caching table within tracking-table-max-keys.
+    if (this.tracking.clients !== 0) this.tracking.limitUsedSlots(client);
     const isExec = command.isExec;
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (this.isWriteLike(client, command, argv) || command.name === "ping") && !(isExec && client.multiAborted)) {
@@ -934,6 +945,8 @@ export class Server {
     if (propagation.active && (this.dirty !== dirtyBefore || client.forcePropagation) && !client.preventPropagation && !command.isExec) {
       propagation.alsoPropagate(client.dbIndex, client.propagateArgv ?? argv, targets);
     }
+    // trackingRememberKeys, while the command (and a script's caller's) is still current.
+    if (this.tracking.clients !== 0) this.tracking.afterCall(client, command);
     client.currentCommand = outerCommand;
     // A blocked command keeps its arguments until it is served, as Redis keeps c->argv.
     if (client.blocked === null) client.currentArgv = outerCurrentArgv;
@@ -948,6 +961,8 @@ export class Server {
       this.commandTime = 0;
       // afterCommand: the outermost call hands the effects of its execution unit on.
       if (propagation.active) propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+      // The client's own invalidations follow its reply (of EXEC or EVAL as a whole).
+      if (this.tracking.hasPendingKeys) this.tracking.handlePendingKeyInvalidations(client);
     }
     client.reply.enabled = client.replyMode !== "off";
     const micros = Math.round(elapsed * 1000);
@@ -1014,6 +1029,7 @@ export class Server {
 
   afterUnblock(client: Client): void {
     client.currentArgv = null;
+    if (this.tracking.hasHeldKeys) this.tracking.releaseHeld(client);
     this.scheduleFlush(client);
     if (!client.closed) queueMicrotask(() => this.resumeClient(client));
   }
@@ -1044,6 +1060,32 @@ export class Server {
 
   // ---- keyspace helpers used by commands ---------------------------------------
 
+  /**
+   * signalModifiedKey: `key` of `db` changed, so transactions WATCHing it fail and the
+   * clients that may cache it are told. `client` is the one whose command changed it,
+   * null for the server's own changes (expiry). Every change to a key comes here:
+   * commands through keyChanged, the keyspace's expiry events, DEBUG POPULATE.
+   */
+  signalModifiedKey(client: Client | null, db: Database, key: string): void {
+    if (!this.watches.idle()) this.watches.touch(db, key);
+    if (!this.tracking.idle()) this.tracking.invalidateKey(client, key, true);
+  }
+
+  /**
+   * Redis's server.current_client: the connection whose command is running, which for
+   * the commands a script runs is the script's caller; null outside commands.
+   */
+  executingConnection(): Client | null {
+    const client = this.currentClient;
+    const run = this.scripting.runner.current;
+    return run !== null && client === run.scriptClient ? run.caller : client;
+  }
+
+  /** A command is running (Redis's fixed_time_expire): a client's own invalidations wait for its reply. */
+  get inCommand(): boolean {
+    return this.commandDepth > 0;
+  }
+
   /** signalKeyAsReady: a blocked client waiting on this key may now be served. */
   signalKeyReady(db: number, key: string): void {
     this.blocking.signalKeyReady(db, key);
@@ -1064,6 +1106,7 @@ export class Server {
       this.watches.touchAllInDb(db, null);
       removed += db.clear();
     }
+    this.tracking.invalidateKeysOnFlush();
     return removed;
   }
 

@@ -45,6 +45,7 @@ function reset(client: Client): void {
   server.pubsub.removeClient(client);
   server.monitors.delete(client);
   client.monitor = false;
+  server.tracking.disableTracking(client);
   client.dbIndex = 0;
   client.reply.resp = 2;
   client.name = null;

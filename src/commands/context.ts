@@ -33,24 +33,24 @@ export function bigIntArg(client: Client, arg: Uint8Array, message: string = err
 
 /**
  * The one way a handler reports a change to a key, once, after making it: Redis's
- * signalModifiedKey (WATCHing transactions fail), notifyKeyspaceEvent and
+ * signalModifiedKey (WATCHing transactions fail, client-side caches are invalidated), notifyKeyspaceEvent and
  * `server.dirty += changes` (which is also what makes call() propagate the command).
  * `dbIndex` is for changes in another database than the client's (MOVE, COPY ... DB).
  */
 export function keyChanged(client: Client, notifyClass: number, event: string, key: string, changes = 1, dbIndex = client.dbIndex): void {
   const server = client.server;
-  if (!server.watches.idle()) server.watches.touch(server.dbs[dbIndex]!, key);
+  if (!server.watches.idle() || !server.tracking.idle()) server.signalModifiedKey(client, server.dbs[dbIndex]!, key);
   server.dirty += changes;
   server.notifier.notify(notifyClass, event, key, dbIndex);
 }
 
 /**
- * keyChanged for a key given as bytes: the key string is made only when a WATCH or a
- * keyspace notification will use it.
+ * keyChanged for a key given as bytes: the key string is made only when a WATCH, a
+ * client-side cache or a keyspace notification will use it.
  */
 export function keyChangedBytes(client: Client, notifyClass: number, event: string, keyBytes: Uint8Array, changes = 1): void {
   const server = client.server;
-  if (server.watches.idle() && (server.notifier.flags & notifyClass) === 0) {
+  if (server.watches.idle() && server.tracking.idle() && (server.notifier.flags & notifyClass) === 0) {
     server.dirty += changes;
     return;
   }

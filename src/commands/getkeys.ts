@@ -82,8 +82,8 @@ function getKeysUsingKeySpecs(specs: readonly KeySpec[], args: Uint8Array[]): Ke
     if (spec.flags.includes("not_key")) continue;
     let first = 0;
     const begin = spec.beginSearch;
-    if (begin.type === "index") first = begin.index;
-    else if (begin.type === "keyword") {
+    if ("index" in begin) first = begin.index;
+    else if ("keyword" in begin) {
       const keyword = begin.keyword.toLowerCase();
       const start = begin.startFrom > 0 ? begin.startFrom : argc + begin.startFrom;
       const end = begin.startFrom > 0 ? argc - 1 : 1;
@@ -100,12 +100,12 @@ function getKeysUsingKeySpecs(specs: readonly KeySpec[], args: Uint8Array[]): Ke
     let last: number;
     let step: number;
     const find = spec.findKeys;
-    if (find.type === "range") {
+    if ("lastKey" in find) {
       step = find.keyStep;
       if (find.lastKey >= 0) last = first + find.lastKey;
       else if (find.limit === 0) last = argc + find.lastKey;
       else last = first + (Math.trunc((argc - first) / find.limit) + find.lastKey);
-    } else if (find.type === "keynum") {
+    } else if ("keyNumIdx" in find) {
       step = find.keyStep;
       if (find.keyNumIdx >= argc) return null;
       const count = first + find.keyNumIdx < argc ? parseKeyCount(args[first + find.keyNumIdx]!) : null;
@@ -128,7 +128,7 @@ function getKeysUsingKeySpecs(specs: readonly KeySpec[], args: Uint8Array[]): Ke
 
 /** Redis's doesCommandHaveKeys: a key function, or a spec that is not not_key. */
 export function commandHasKeys(command: Command): boolean {
-  const specs = command.metadata?.keySpecs;
+  const specs = command.metadata?.keySpecs ?? command.spec.keySpecs;
   if (specs === undefined) return command.spec.getKeys !== undefined || command.spec.firstKey > 0;
   return HAS_KEY_FUNCTION.has(command.fullName) || specs.some((spec) => !spec.flags.includes("not_key"));
 }
@@ -138,7 +138,7 @@ export function commandHasKeys(command: Command): boolean {
  * name) with their flags. Empty when there are none, or when the arguments are wrong.
  */
 export function getKeysFromCommandWithSpecs(command: Command, args: Uint8Array[]): KeyReference[] {
-  const specs = command.metadata?.keySpecs;
+  const specs = command.metadata?.keySpecs ?? command.spec.keySpecs;
   if (specs === undefined) return command.keyIndexes(args).map((index) => ({ index, flags: NO_FLAGS }));
   const hasKeySpec = specs.some((spec) => !spec.flags.includes("not_key"));
   const hasVariableFlags = specs.some((spec) => spec.flags.includes("variable_flags"));

@@ -11,6 +11,7 @@ import { listCommands } from "./lists.ts";
 import { hashCommands } from "./hashes.ts";
 import { setCommands } from "./sets.ts";
 import { zsetCommands } from "./zsets.ts";
+import { geoCommands } from "./geo.ts";
 import { bitCommands } from "./bits.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
@@ -29,6 +30,7 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(hashCommands);
   table.register(setCommands);
   table.register(zsetCommands);
+  table.register(geoCommands);
   table.register(bitCommands);
   table.register(pubsubCommands);
   table.register(hyperloglogCommands);

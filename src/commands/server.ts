@@ -22,6 +22,7 @@ import { latencyDoctor, latencyGraph } from "../latency.ts";
 import { readFileSync } from "node:fs";
 import { serverPanic } from "../crash.ts";
 import { keyToBytes } from "../db/bytes.ts";
+import { TRACKING_BCAST, TRACKING_BROKEN_REDIR, TRACKING_CACHING, TRACKING_NOLOOP, TRACKING_ON, TRACKING_OPTIN, TRACKING_OPTOUT } from "../tracking.ts";
 
 // ---- INFO ------------------------------------------------------------------------
 
@@ -316,8 +317,146 @@ function clientUnblock(client: Client, argv: Uint8Array[]): void {
   client.reply.integer(1);
 }
 
+// ---- CLIENT TRACKING, CACHING, GETREDIR, TRACKINGINFO (client-side caching: tracking.ts) ----
+
+/**
+ * CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN] [OPTOUT] [NOLOOP]:
+ * the options are read first (a bad one is an error even with OFF), then the rules on
+ * combining them with each other and with the client's current mode, in Redis's order.
+ */
+function clientTracking(client: Client, argv: Uint8Array[]): void {
+  const server = client.server;
+  const tracking = server.tracking;
+  let redirect = 0;
+  let options = 0;
+  const prefixes: string[] = [];
+  for (let j = 3; j < argv.length; j++) {
+    const moreArgs = j < argv.length - 1;
+    const option = argLower(argv[j]!);
+    if (option === "redirect" && moreArgs) {
+      j++;
+      if (redirect !== 0) {
+        replyError(client, errors.TRACKING_REDIRECT_TWICE);
+        return;
+      }
+      const id = parseInteger(argv[j]!);
+      if (id === null) {
+        replyError(client, errors.NOT_INTEGER);
+        return;
+      }
+      // The client must exist now, although it may go away later (the broken redirect).
+      if (typeof id === "bigint" || !server.clients.has(id)) {
+        replyError(client, errors.TRACKING_REDIRECT_MISSING);
+        return;
+      }
+      redirect = id;
+    } else if (option === "bcast") options |= TRACKING_BCAST;
+    else if (option === "optin") options |= TRACKING_OPTIN;
+    else if (option === "optout") options |= TRACKING_OPTOUT;
+    else if (option === "noloop") options |= TRACKING_NOLOOP;
+    else if (option === "prefix" && moreArgs) prefixes.push(bytesToKey(argv[++j]!));
+    else {
+      replyError(client, errors.SYNTAX_ERROR);
+      return;
+    }
+  }
+  const mode = argLower(argv[2]!);
+  if (mode === "on") {
+    const problem = trackingOptionsProblem(client, options, prefixes);
+    if (problem !== null) {
+      replyError(client, problem);
+      return;
+    }
+    tracking.enableTracking(client, redirect, options, prefixes);
+  } else if (mode === "off") {
+    tracking.disableTracking(client);
+  } else {
+    replyError(client, errors.SYNTAX_ERROR);
+    return;
+  }
+  client.reply.ok();
+}
+
+/** Why CLIENT TRACKING ON cannot take these options for this client, or null. */
+function trackingOptionsProblem(client: Client, options: number, prefixes: readonly string[]): string | null {
+  const bcast = (options & TRACKING_BCAST) !== 0;
+  const current = client.trackingFlags;
+  if (!bcast && prefixes.length > 0) return errors.TRACKING_PREFIX_WITHOUT_BCAST;
+  if ((current & TRACKING_ON) !== 0 && ((current & TRACKING_BCAST) !== 0) !== bcast) return errors.TRACKING_SWITCH_BCAST;
+  if (bcast && (options & (TRACKING_OPTIN | TRACKING_OPTOUT)) !== 0) return errors.TRACKING_OPTIN_OPTOUT_WITH_BCAST;
+  if ((options & TRACKING_OPTIN) !== 0 && (options & TRACKING_OPTOUT) !== 0) return errors.TRACKING_OPTIN_AND_OPTOUT;
+  if (((options & TRACKING_OPTIN) !== 0 && (current & TRACKING_OPTOUT) !== 0) || ((options & TRACKING_OPTOUT) !== 0 && (current & TRACKING_OPTIN) !== 0)) {
+    return errors.TRACKING_SWITCH_OPTIN_OPTOUT;
+  }
+  return bcast ? client.server.tracking.prefixCollision(client, prefixes) : null;
+}
+
+/** CLIENT CACHING YES|NO: whether the next command (or transaction) is remembered, in OPTIN/OPTOUT mode. */
+function clientCaching(client: Client, argv: Uint8Array[]): void {
+  const flags = client.trackingFlags;
+  if ((flags & TRACKING_ON) === 0) {
+    replyError(client, errors.CACHING_WITHOUT_TRACKING);
+    return;
+  }
+  const answer = argLower(argv[2]!);
+  if (answer === "yes") {
+    if ((flags & TRACKING_OPTIN) === 0) {
+      replyError(client, errors.CACHING_YES_WITHOUT_OPTIN);
+      return;
+    }
+  } else if (answer === "no") {
+    if ((flags & TRACKING_OPTOUT) === 0) {
+      replyError(client, errors.CACHING_NO_WITHOUT_OPTOUT);
+      return;
+    }
+  } else {
+    replyError(client, errors.SYNTAX_ERROR);
+    return;
+  }
+  client.trackingFlags |= TRACKING_CACHING;
+  client.reply.ok();
+}
+
+/** CLIENT GETREDIR: the id invalidations go to (0: this connection), -1 without tracking. */
+function clientGetredir(client: Client): void {
+  client.reply.integer((client.trackingFlags & TRACKING_ON) !== 0 ? client.trackingRedirection : -1);
+}
+
+/** CLIENT TRACKINGINFO: flags, redirect and prefixes, as Redis lists them. */
+function clientTrackinginfo(client: Client): void {
+  const flags = client.trackingFlags;
+  const names = [(flags & TRACKING_ON) !== 0 ? "on" : "off"];
+  if (flags & TRACKING_BCAST) names.push("bcast");
+  if (flags & TRACKING_OPTIN) {
+    names.push("optin");
+    if (flags & TRACKING_CACHING) names.push("caching-yes");
+  }
+  if (flags & TRACKING_OPTOUT) {
+    names.push("optout");
+    if (flags & TRACKING_CACHING) names.push("caching-no");
+  }
+  if (flags & TRACKING_NOLOOP) names.push("noloop");
+  if (flags & TRACKING_BROKEN_REDIR) names.push("broken_redirect");
+  const reply = client.reply;
+  reply.mapHeader(3);
+  reply.bulkText("flags");
+  reply.setHeader(names.length);
+  for (const name of names) reply.bulkText(name);
+  reply.bulkText("redirect");
+  reply.integer((flags & TRACKING_ON) !== 0 ? client.trackingRedirection : -1);
+  reply.bulkText("prefixes");
+  // Byte order, as Redis's radix tree of the client's prefixes lists them.
+  const prefixes = client.trackingPrefixes === null ? [] : [...client.trackingPrefixes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  reply.arrayHeader(prefixes.length);
+  for (const prefix of prefixes) reply.bulkText(prefix);
+}
+
 const CLIENT_HELP = [
   "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -338,8 +477,6 @@ const CLIENT_HELP = [
   "      Kill connections authenticated by <username>.",
   "    * SKIPME (YES|NO)",
   "      Skip killing current connection (default: yes).",
-  "    * ID <client-id>",
-  "      Kill connections by client id.",
   "LIST [options ...]",
   "    Return information about client connections. Options:",
   "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
@@ -354,6 +491,11 @@ const CLIENT_HELP = [
   "    Assign the name <name> to the current connection.",
   "UNBLOCK <clientid> [TIMEOUT|ERROR]",
   "    Unblock the specified blocked client.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction.",
   "HELP",
@@ -387,11 +529,14 @@ function replyCommandInfo(client: Client, command: Command): void {
   reply.integer(spec.keyStep);
   reply.setHeader(command.aclCategories.length);
   for (const category of command.aclCategories) reply.simple("@" + category);
+  // Tips and key specifications are sets in RESP3 (addReplySetLen); subcommands an
+  // array, or an empty set for a command without any (addReplyCommandSubCommands).
   const tips = spec.tips ?? [];
-  reply.arrayHeader(tips.length);
+  reply.setHeader(tips.length);
   for (const tip of tips) reply.bulkText(tip);
-  replyKeySpecs(client, command.metadata?.keySpecs ?? legacyKeySpecs(command));
-  reply.arrayHeader(command.subcommands.size);
+  replyKeySpecs(client, command.metadata?.keySpecs ?? spec.keySpecs ?? legacyKeySpecs(command));
+  if (command.subcommands.size === 0) reply.setHeader(0);
+  else reply.arrayHeader(command.subcommands.size);
   for (const sub of command.subcommands.values()) replyCommandInfo(client, sub);
 }
 
@@ -405,8 +550,8 @@ function legacyKeySpecs(command: Command): KeySpec[] {
   return [
     {
       flags: command.isWrite ? ["RW", "update"] : ["RO", "access"],
-      beginSearch: { type: "index", index: spec.firstKey },
-      findKeys: { type: "range", lastKey: spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, keyStep: spec.keyStep, limit: 0 },
+      beginSearch: { index: spec.firstKey },
+      findKeys: { lastKey: spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, keyStep: spec.keyStep, limit: 0 },
     },
   ];
 }
@@ -432,27 +577,17 @@ function replyKeySpecs(client: Client, specs: readonly KeySpec[]): void {
 
 /** A key spec's begin_search or find_keys: {type, spec: {its fields}}. */
 function replySearchStep(client: Client, step: KeySpecBeginSearch | KeySpecFindKeys): void {
+  let type: string;
   let fields: Array<[string, number | string]>;
-  switch (step.type) {
-    case "index":
-      fields = [["index", step.index]];
-      break;
-    case "keyword":
-      fields = [["keyword", step.keyword], ["startfrom", step.startFrom]];
-      break;
-    case "range":
-      fields = [["lastkey", step.lastKey], ["keystep", step.keyStep], ["limit", step.limit]];
-      break;
-    case "keynum":
-      fields = [["keynumidx", step.keyNumIdx], ["firstkey", step.firstKey], ["keystep", step.keyStep]];
-      break;
-    default:
-      fields = [];
-  }
+  if ("index" in step) [type, fields] = ["index", [["index", step.index]]];
+  else if ("keyword" in step) [type, fields] = ["keyword", [["keyword", step.keyword], ["startfrom", step.startFrom]]];
+  else if ("lastKey" in step) [type, fields] = ["range", [["lastkey", step.lastKey], ["keystep", step.keyStep], ["limit", step.limit]]];
+  else if ("keyNumIdx" in step) [type, fields] = ["keynum", [["keynumidx", step.keyNumIdx], ["firstkey", step.firstKey], ["keystep", step.keyStep]]];
+  else [type, fields] = ["unknown", []];
   const reply = client.reply;
   reply.mapHeader(2);
   reply.bulkText("type");
-  reply.bulkText(step.type);
+  reply.bulkText(type);
   reply.bulkText("spec");
   reply.mapHeader(fields.length);
   for (const [name, value] of fields) {
@@ -530,7 +665,7 @@ function replyCommandArguments(client: Client, args: readonly CommandArgument[])
 function replyCommandDocs(client: Client, command: Command): void {
   const reply = client.reply;
   const spec = command.spec;
-  const docs: Omit<CommandMetadata, "keySpecs"> = command.metadata ?? { history: spec.history, arguments: spec.arguments };
+  const docs: Omit<CommandMetadata, "keySpecs"> = command.metadata ?? spec;
   const fields: Array<[string, () => void]> = [
     ["summary", () => reply.bulkText(spec.summary)],
     ["since", () => reply.bulkText(spec.since)],
@@ -545,7 +680,8 @@ function replyCommandDocs(client: Client, command: Command): void {
     fields.push([
       "history",
       () => {
-        reply.arrayHeader(history.length);
+        // addReplyCommandHistory: a set of [version, change] pairs (RESP3 shows it).
+        reply.setHeader(history.length);
         for (const [version, change] of history) {
           reply.arrayHeader(2);
           reply.bulkText(version);
@@ -824,7 +960,7 @@ function debugPopulate(client: Client, argv: Uint8Array[]): void {
       value.set(size < text.length ? text.subarray(0, size) : text);
     }
     db.add(key, value);
-    if (!server.watches.idle()) server.watches.touch(db, key);
+    server.signalModifiedKey(client, db, key);
   }
   client.reply.ok();
 }
@@ -1162,6 +1298,10 @@ export const serverCommands: CommandSpec[] = [
       keyless({ name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "2.9.50", summary: "Stop processing commands from clients for some time", complexity: "O(1)", handler: clientPause }),
       keyless({ name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "6.2.0", summary: "Resume processing of clients that were paused", complexity: "O(N) Where N is the number of paused clients", handler: clientUnpause }),
       keyless({ name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "5.0.0", summary: "Unblock a client blocked in a blocking command from a different connection", complexity: "O(log N) where N is the number of client connections", handler: clientUnblock }),
+      keyless({ name: "tracking", arity: -3, flags: ["noscript", "loading", "stale"], ...CONN, since: "6.0.0", summary: "Enable or disable server assisted client side caching support", complexity: "O(1). Some options may introduce additional complexity.", handler: clientTracking }),
+      keyless({ name: "caching", arity: 3, flags: ["noscript", "loading", "stale"], ...CONN, since: "6.0.0", summary: "Instruct the server about tracking or not keys in the next request", complexity: "O(1)", handler: clientCaching }),
+      keyless({ name: "getredir", arity: 2, flags: ["noscript", "loading", "stale"], ...CONN, since: "6.0.0", summary: "Get tracking notifications redirection client ID if any", complexity: "O(1)", handler: clientGetredir }),
+      keyless({ name: "trackinginfo", arity: 2, flags: ["noscript", "loading", "stale"], ...CONN, since: "6.2.0", summary: "Return information about server assisted client side caching for the current connection", complexity: "O(1)", handler: clientTrackinginfo }),
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...CONN, since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, CLIENT_HELP) }),
     ],
   }),

@@ -66,9 +66,15 @@ export interface CommandSpec {
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
   /**
-   * COMMAND DOCS's history and arguments for a command Redis does not document.
-   * Redis's own commands take theirs from the generated metadata (metadata/), which wins.
+   * COMMAND INFO's key specifications and COMMAND DOCS's fields for a command Redis
+   * does not document: Redis's own commands take theirs from the generated metadata
+   * (metadata/), which wins. Without key specs one is derived from
+   * firstKey/lastKey/keyStep (RW/update for a write, else RO/access).
    */
+  keySpecs?: KeySpec[];
+  docFlags?: Array<"deprecated" | "syscmd">;
+  deprecatedSince?: string;
+  replacedBy?: string;
   history?: Array<[string, string]>;
   arguments?: CommandArgument[];
 }
@@ -90,17 +96,22 @@ export interface CommandArgument {
 export type KeySpecFlag =
   | "RO" | "RW" | "OW" | "RM" | "access" | "update" | "insert" | "delete" | "not_key" | "incomplete" | "variable_flags";
 
-/** Where a key specification starts looking (Redis's begin_search). */
-export type KeySpecBeginSearch =
-  | { type: "index"; index: number }
-  | { type: "keyword"; keyword: string; startFrom: number }
-  | { type: "unknown" };
+/**
+ * Where a key specification starts looking (Redis's begin_search): an argument index,
+ * the argument after the first `keyword` from `startFrom` (backwards when negative),
+ * or unknown (SORT's BY/GET/STORE keys).
+ */
+export type KeySpecBeginSearch = { index: number } | { keyword: string; startFrom: number } | { unknown: true };
 
-/** How a key specification finds its keys from there (Redis's find_keys). */
+/**
+ * How a key specification finds its keys from there (Redis's find_keys): a range (the
+ * last key relative to the first, -1 up to the last argument, a step and a limit), a
+ * count read at keyNumIdx with the first key after it, or unknown.
+ */
 export type KeySpecFindKeys =
-  | { type: "range"; lastKey: number; keyStep: number; limit: number }
-  | { type: "keynum"; keyNumIdx: number; firstKey: number; keyStep: number }
-  | { type: "unknown" };
+  | { lastKey: number; keyStep: number; limit: number }
+  | { keyNumIdx: number; firstKey: number; keyStep: number }
+  | { unknown: true };
 
 /** One of a command's key specifications (COMMAND INFO element 8, Redis's keySpec). */
 export interface KeySpec {
@@ -144,6 +155,11 @@ export class Command {
   /** EXEC propagates nothing itself: its commands' effects are wrapped in MULTI/EXEC. */
   readonly isExec: boolean;
   readonly touchesArbitraryKeys: boolean;
+  /**
+   * Client-side caching remembers the keys its client read after it runs: read-only,
+   * except the read-only script commands (a script's own reads remember its keys).
+   */
+  readonly tracksReads: boolean;
   /** The latency monitor event its slow calls count under. */
   readonly latencyEvent: "fast-command" | "command";
   readonly subcommands = new Map<string, Command>();
@@ -174,6 +190,7 @@ export class Command {
     this.skipSlowlog = this.flags.has("skip_slowlog");
     this.isExec = parent === undefined && spec.name === "exec";
     this.touchesArbitraryKeys = spec.touchesArbitraryKeys === true;
+    this.tracksReads = this.flags.has("readonly") && !SCRIPT_READ_ONLY_COMMANDS.has(spec.name);
     this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);
@@ -197,6 +214,9 @@ export class Command {
     return out;
   }
 }
+
+/** EVAL_RO, EVALSHA_RO, FCALL_RO: read-only, but call() leaves their keys to the script's reads. */
+const SCRIPT_READ_ONLY_COMMANDS = new Set(["eval_ro", "evalsha_ro", "fcall_ro"]);
 
 /** Redis prints ACL categories in the order of its category table, not in declaration order. */
 const CATEGORY_ORDER = [

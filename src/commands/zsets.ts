@@ -39,7 +39,7 @@ interface ListpackLimits {
   maxValueBytes: number;
 }
 
-function listpackLimits(client: Client): ListpackLimits {
+export function listpackLimits(client: Client): ListpackLimits {
   const config = client.server.config;
   return {
     maxEntries: config.getNumber("zset-max-listpack-entries"),
@@ -58,7 +58,7 @@ function addMember(zset: RedisZSet, member: string, score: number, flags: ZAddFl
 }
 
 /** zsetConvertToListpackIfNeeded for a result built as a skiplist (STORE commands). */
-function convertResultToListpackIfFits(zset: RedisZSet, limits: ListpackLimits): void {
+export function convertResultToListpackIfFits(zset: RedisZSet, limits: ListpackLimits): void {
   zset.convertToListpackIfFits(limits.maxEntries, limits.maxValueBytes);
 }
 
@@ -84,7 +84,7 @@ function removeIfEmpty(client: Client, key: string, zset: RedisZSet): void {
 // ---- ZADD, ZINCRBY, ZREM --------------------------------------------------------------
 
 /** zaddGenericCommand: ZADD, and ZINCRBY as ZADD with INCR preset. */
-function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): void {
+export function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boolean): void {
   const flags: ZAddFlags = { incr: incrCommand };
   let reportChanged = false;
   let scoreIndex = 2;

@@ -73,6 +73,15 @@ export function argIs(arg: Uint8Array, lowerWord: string): boolean {
   return true;
 }
 
+/**
+ * argIs as C's strcasecmp sees an argument: the bytes up to its first NUL, so that
+ * "km\0x" is "km" (Redis reads some options, such as GEO's units, that way).
+ */
+export function argIsCString(arg: Uint8Array, lowerWord: string): boolean {
+  const nul = arg.indexOf(0);
+  return argIs(nul < 0 ? arg : arg.subarray(0, nul), lowerWord);
+}
+
 /** Lower-cased ASCII text of an argument (for option and subcommand names). */
 export function argLower(arg: Uint8Array): string {
   let s = "";

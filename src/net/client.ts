@@ -71,6 +71,13 @@ export class Client {
   shardChannels = new Set<string>();
   monitor = false;
 
+  // Client-side caching (tracking.ts): TRACKING_* flags, 0 while tracking is off.
+  trackingFlags = 0;
+  /** The client id invalidations go to (CLIENT TRACKING ... REDIRECT), 0 for this connection. */
+  trackingRedirection = 0;
+  /** BCAST prefixes, null when not broadcasting. */
+  trackingPrefixes: Set<string> | null = null;
+
   // CLIENT REPLY
   replyMode: "on" | "off" | "skip" = "on";
   noEvict = false;

@@ -6,7 +6,7 @@
 // messages are ASCII, and user bytes (keys, names) are turned into binary strings with
 // bytesToKey, so the bytes on the wire are exactly the bytes the user sent.
 
-import { formatDouble } from "../util/float.ts";
+import { formatDouble, LongDouble } from "../util/float.ts";
 
 const CRLF_0 = 13;
 const CRLF_1 = 10;
@@ -315,6 +315,20 @@ export class ReplyWriter {
   double(value: number): void {
     if (!this.enabled) return;
     const formatted = formatDouble(value);
+    if (this.resp === 3) {
+      this.text("," + formatted);
+      this.crlf();
+    } else this.bulkText(formatted);
+  }
+
+  /**
+   * addReplyHumanLongDouble: the double as a long double printed "%.17Lf" with the
+   * trailing zeros cut (GEOPOS's 13.36138933897018433): a bulk string in RESP2, a
+   * RESP3 double with that text in RESP3.
+   */
+  humanDouble(value: number): void {
+    if (!this.enabled) return;
+    const formatted = LongDouble.fromNumber(value).toHumanString();
     if (this.resp === 3) {
       this.text("," + formatted);
       this.crlf();

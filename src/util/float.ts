@@ -679,6 +679,61 @@ function isExactDecimal(magnitude: number, digits: string, exponent: number): bo
   return binarySide === decimalSide;
 }
 
+/**
+ * printf "%.<precision>f" of a double as glibc prints it: the exact value rounded to
+ * `precision` decimals, ties to even ("inf", "-inf", "nan" as glibc spells them, and
+ * the sign of -0 and of negatives that round to zero kept). Redis's error texts use
+ * it ("invalid longitude,latitude pair %f,%f").
+ */
+export function formatPrintfFixed(d: number, precision = 6): string {
+  if (d !== d) return "nan";
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  const sign = d < 0 || Object.is(d, -0) ? "-" : "";
+  const magnitude = Math.abs(d);
+  if (magnitude < 1e21) {
+    // toFixed rounds the exact value too, but a tie away from zero. The exact decimal
+    // expansion of M * 2^E (M odd, E < 0) has -E digits and ends in 5, so a tie at
+    // `precision` digits is magnitude * 2^(precision + 1) odd: then even is one below.
+    let digits = magnitude.toFixed(precision);
+    if ((magnitude * 2 ** (precision + 1)) % 2 === 1) {
+      const last = digits.charCodeAt(digits.length - 1);
+      if ((last & 1) === 1) digits = digits.slice(0, -1) + String.fromCharCode(last - 1);
+    }
+    return sign + digits;
+  }
+  // An integer with more digits than toFixed writes out: its exact decimal value.
+  const { significand, exponent } = splitDouble(magnitude);
+  const integer = (significand << BigInt(exponent)).toString();
+  return sign + integer + (precision > 0 ? "." + "0".repeat(precision) : "");
+}
+
+/**
+ * Redis's fixedpoint_d2string: `d` rounded to `fractionalDigits` decimals with llrint
+ * (ties to even) and printed with exactly that many ("0.0000" for zero). GEODIST and
+ * WITHDIST print distances with 4. A value beyond the long long range (or NaN) is
+ * llrint's LLONG_MIN, as on x86-64.
+ */
+export function formatFixedPoint(d: number, fractionalDigits: number): string {
+  if (d === 0) return "0." + "0".repeat(fractionalDigits);
+  const scaled = d * POWERS_OF_TEN[fractionalDigits]!;
+  let digits: string;
+  let negative: boolean;
+  if (!(Math.abs(scaled) < 2 ** 63)) {
+    digits = "9223372036854775808";
+    negative = true;
+  } else {
+    let rounded = Math.round(scaled);
+    if (scaled - Math.floor(scaled) === 0.5 && rounded % 2 !== 0) rounded -= 1;
+    negative = rounded < 0;
+    const magnitude = Math.abs(rounded);
+    digits = Number.isSafeInteger(magnitude) ? String(magnitude) : BigInt(magnitude).toString();
+  }
+  if (digits.length <= fractionalDigits) digits = "0".repeat(fractionalDigits - digits.length + 1) + digits;
+  const point = digits.length - fractionalDigits;
+  return (negative ? "-" : "") + digits.slice(0, point) + "." + digits.slice(point);
+}
+
 // ---------------------------------------------------------------------------
 // The exact value of a double
 

@@ -107,6 +107,30 @@ export function infoFields(info: string): Record<string, string> {
   return fields;
 }
 
+/** The commands of an AOF file of RESP multibulks (an INCR file, or a base without a preamble). */
+export function parseAofCommands(bytes: Buffer): Uint8Array[][] {
+  const commands: Uint8Array[][] = [];
+  let at = 0;
+  const line = (): string => {
+    const end = bytes.indexOf("\r\n", at);
+    const text = bytes.subarray(at, end).toString("latin1");
+    at = end + 2;
+    return text;
+  };
+  while (at < bytes.length) {
+    const header = line();
+    if (!header.startsWith("*")) throw new Error(`not a command at ${at}: ${header}`);
+    const argv: Uint8Array[] = [];
+    for (let i = Number(header.slice(1)); i > 0; i--) {
+      const length = Number(line().slice(1));
+      argv.push(bytes.subarray(at, at + length));
+      at += length + 2;
+    }
+    commands.push(argv);
+  }
+  return commands;
+}
+
 export function readManifest(dir: string, dirName = "appendonlydir", fileName = "appendonly.aof"): string {
   return readFileSync(join(dir, dirName, `${fileName}.manifest`), "latin1");
 }

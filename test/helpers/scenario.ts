@@ -2,7 +2,7 @@
 // a script of steps (some of which block), and the transcript (each client's replies and
 // the probes taken) is compared between Bunker and the real Redis.
 
-import { RawClient } from "./server.ts";
+import { RawClient, encodeCommand } from "./server.ts";
 import { dirtyOf } from "./differential.ts";
 import { waitFor } from "./wait.ts";
 
@@ -113,4 +113,107 @@ export async function runScenario(port: number, steps: Step[], options: Scenario
     control.close();
   }
   return { replies, probes };
+}
+
+/**
+ * One step of a push scenario (runPushScenario): a command a client sends, or the time
+ * or condition that lets the server act by itself (expiry).
+ */
+export type PushStep =
+  /** Sends a command and records everything the client receives up to its reply, and what follows the reply. */
+  | { c: number; call: string[] }
+  /** Sends a command that gets no reply (under CLIENT REPLY OFF, or CLIENT REPLY OFF itself). */
+  | { c: number; noReply: string[] }
+  /** Lets time pass (an expiry must come due). */
+  | { sleep: number }
+  /** Waits until DBSIZE of database `db` is `size` (the active expiry deleted a key); DBSIZE expires nothing. */
+  | { dbsize: number; db?: number }
+  /** Closes a client's connection and waits until the server has dropped it. */
+  | { close: number };
+
+/**
+ * Runs a scenario of push messages (client-side caching's invalidations, Pub/Sub) on
+ * `port` and returns its transcript: per step, what the acting client received (pushes
+ * before its reply, the reply, and what the server sent right after it), then what each
+ * other client received meanwhile. Arguments "$id<N>" become client N's CLIENT ID, and
+ * the ids in the transcript become "$id<N>" again, so that two servers compare.
+ *
+ * Deterministic whatever the machine's speed: a client's reply is awaited before the
+ * next step; the other clients are read up to the answer of a PING sent after it (a
+ * server handles one connection's input in order, so a message caused by an earlier
+ * command is ahead of that answer). A client in MULTI, or whose replies are off, is not
+ * pinged until it is out of that state.
+ */
+export async function runPushScenario(port: number, steps: PushStep[], options: { clients: number; mapReply?: (reply: string) => string }): Promise<string[]> {
+  const clients = await Promise.all(Array.from({ length: options.clients }, () => RawClient.connect(port)));
+  const ids: string[] = [];
+  for (const client of clients) ids.push(String(await client.call("CLIENT", "ID")));
+  const control = await RawClient.connect(port);
+  const inMulti = clients.map(() => false);
+  const repliesOff = clients.map(() => false);
+  const closed = clients.map(() => false);
+  const resolveArgs = (args: string[]) => args.map((arg) => arg.replace(/^\$id(\d)$/, (_, n: string) => ids[Number(n)]!));
+  // Client ids differ between servers: where a reply names one, it is shown as $id<N>.
+  const idName = (id: string) => {
+    const n = ids.indexOf(id);
+    return n < 0 ? id : `$id${n}`;
+  };
+  const mapIds = (text: string, args: string[] = []) => {
+    let out = text
+      .replace(/(\$21\r\ntracking-redir-broken\r\n:|\$8\r\nredirect\r\n:|redir=|\bid=)(\d+)/g, (_, before: string, id: string) => before + idName(id))
+      .replace(/(\$2\r\nid\r\n:)(\d+)/g, (_, before: string, id: string) => before + idName(id));
+    if (args[0]?.toLowerCase() === "client" && ["getredir", "id"].includes(args[1]?.toLowerCase() ?? "")) out = out.replace(/^:(\d+)/, (_, id: string) => ":" + idName(id));
+    return (options.mapReply ?? ((reply: string) => reply))(out);
+  };
+  const transcript: string[] = [];
+  const drainOthers = async (except: number) => {
+    for (let i = 0; i < clients.length; i++) {
+      if (i === except || closed[i] || inMulti[i] || repliesOff[i]) continue;
+      const received = await clients[i]!.drainBeforePing();
+      if (received !== "") transcript.push(`   [${i}] ${mapIds(received)}`);
+    }
+  };
+  try {
+    for (const step of steps) {
+      if ("call" in step || "noReply" in step) {
+        const args = "call" in step ? step.call : step.noReply;
+        const client = clients[step.c]!;
+        const name = args[0]!.toLowerCase();
+        const sub = args[1]?.toLowerCase();
+        client.write(encodeCommand(resolveArgs(args)));
+        let received = "";
+        if ("call" in step) {
+          // Pushes ('>') may come ahead of the reply; RESP3 (un)subscribe confirmations are pushes themselves.
+          for (;;) {
+            const frame = await client.readRawReply();
+            received += frame;
+            if (!frame.startsWith(">") || name.endsWith("subscribe")) break;
+          }
+        }
+        if (name === "multi") inMulti[step.c] = true;
+        if (name === "exec" || name === "discard" || name === "reset") inMulti[step.c] = false;
+        if (name === "client" && sub === "reply") repliesOff[step.c] = args[2]!.toLowerCase() !== "on";
+        if (name === "reset") repliesOff[step.c] = false;
+        // What the server sent right after the reply (a client's own invalidations follow it).
+        if (!inMulti[step.c] && !repliesOff[step.c]) received += await client.drainBeforePing();
+        transcript.push(`${step.c}> ${args.join(" ")}\n   ${mapIds(received, args)}`);
+        await drainOthers(step.c);
+      } else if ("sleep" in step) {
+        await Bun.sleep(step.sleep);
+      } else if ("dbsize" in step) {
+        await control.call("SELECT", String(step.db ?? 0));
+        await waitFor(async () => Number(await control.call("DBSIZE")) === step.dbsize, { what: `DBSIZE ${step.dbsize}` });
+        await drainOthers(-1);
+      } else {
+        clients[step.close]!.close();
+        closed[step.close] = true;
+        const gone = `id=${ids[step.close]} `;
+        await waitFor(async () => !String(await control.call("CLIENT", "LIST")).includes(gone), { what: `client ${step.close} to be dropped` });
+      }
+    }
+  } finally {
+    for (const client of clients) client.close();
+    control.close();
+  }
+  return transcript;
 }

@@ -196,6 +196,22 @@ class Generator {
     else if (name === "EXEC" || name === "DISCARD") this.inMulti = false;
   }
 
+  /**
+   * PFDEBUG on a fresh sparse HLL: TODENSE converts it (a change that propagates as
+   * PFDEBUG), the second TODENSE and ENCODING change nothing. At the end of the
+   * sequence and without random draws, so that adding it left every seed's other
+   * steps as they were.
+   */
+  hllDebugEpisode(): void {
+    this.call("DEL", "pd");
+    this.call("PFADD", "pd", "a", "b");
+    this.call("PFDEBUG", "TODENSE", "pd");
+    this.call("PFDEBUG", "TODENSE", "pd");
+    this.call("PFDEBUG", "ENCODING", "pd");
+    this.call("PFADD", "pd", "c");
+    this.call("PFDEBUG", "GETREG", "pd");
+  }
+
   // ---- single commands ----------------------------------------------------------------
 
   /** SET's expiry options: relative, absolute (future or past), KEEPTTL, or invalid. */
@@ -433,7 +449,7 @@ class Generator {
     const m = () => this.pick(MEMBERS);
     const lex = () => this.pick(["-", "+", "[a", "(b", "[c", "(1"]);
     const score = () => this.pick(["-inf", "+inf", "0", "(1", "2.5", "(10"]);
-    switch (this.int(0, 13)) {
+    switch (this.int(0, 16)) {
       case 0:
       case 1: {
         const flags = [...this.maybe(0.2, this.pick(["NX", "XX"])), ...this.maybe(0.2, this.pick(["GT", "LT"])), ...this.maybe(0.2, "CH"), ...this.maybe(0.15, "INCR")];
@@ -466,8 +482,40 @@ class Generator {
         const range = by === 1 ? [score(), score(), "BYSCORE"] : by === 2 ? [lex(), lex(), "BYLEX"] : [this.pick(["0", "1"]), this.pick(["-1", "2"])];
         return ["ZRANGESTORE", k(), k(), ...range, ...this.maybe(0.3, "REV"), ...(by > 0 ? this.maybe(0.3, "LIMIT", "0", this.pick(["1", "2"])) : [])];
       }
+      case 12:
+      case 13:
+      case 14:
+      case 15:
+        return this.geoCommand();
       default:
         return ["ZADD", k(), this.pick(SCORES), m()];
+    }
+  }
+
+  /** GEOADD (run and propagated as ZADD) and the searches that store (propagated as sent). */
+  geoCommand(): SeqArg[] {
+    const k = () => this.key(ZSETS);
+    const m = () => this.pick(MEMBERS);
+    const longitude = () => this.pick(["0", "0.5", "-1", "1.25", "179.9", "-180", "13.361389", "200"]);
+    const latitude = () => this.pick(["0", "0.5", "1", "-0.75", "85", "-85.05112878", "38.115556"]);
+    const radius = () => [this.pick(["0", "10", "200", "5000", "-1"]), this.pick(["km", "m", "MI", "ft"])];
+    const count = () => this.maybe(0.3, "COUNT", this.pick(["1", "2", "5"]), ...this.maybe(0.3, "ANY"));
+    const order = () => this.maybe(0.3, this.pick(["ASC", "DESC"]));
+    switch (this.int(0, 4)) {
+      case 0:
+      case 1: {
+        const flags = [...this.maybe(0.2, this.pick(["NX", "XX"])), ...this.maybe(0.2, "CH")];
+        return ["GEOADD", k(), ...flags, ...this.some(() => [longitude(), latitude(), m()], 1, 3).flat()];
+      }
+      case 2:
+        return ["GEORADIUS", k(), longitude(), latitude(), ...radius(), this.pick(["STORE", "STOREDIST"]), k(), ...count(), ...order()];
+      case 3:
+        return ["GEORADIUSBYMEMBER", k(), m(), ...radius(), this.pick(["STORE", "STOREDIST"]), k(), ...count(), ...order()];
+      default: {
+        const from = this.chance(0.5) ? ["FROMMEMBER", m()] : ["FROMLONLAT", longitude(), latitude()];
+        const by = this.chance(0.5) ? ["BYRADIUS", ...radius()] : ["BYBOX", radius()[0]!, ...radius()];
+        return ["GEOSEARCHSTORE", k(), k(), ...from, ...by, ...count(), ...order(), ...this.maybe(0.4, "STOREDIST")];
+      }
     }
   }
 
@@ -903,13 +951,14 @@ class Generator {
       else this.call(...this.restore());
     }
     this.select(0);
+    this.hllDebugEpisode();
     return this.steps;
   }
 }
 
 /**
  * A sequence of about `options.length` steps from `seed`: first `DEBUG SET-ACTIVE-EXPIRE 0`
- * and the start marker, last `SELECT 0` and the end marker (endMarker(seed)).
+ * and the start marker, last `SELECT 0`, the PFDEBUG episode and the end marker (endMarker(seed)).
  */
 export function generateWriteSequence(seed: number, options: SequenceOptions): SequenceStep[] {
   const generator = new Generator(seed, options);

@@ -20,6 +20,7 @@ import { startFlavor, type Flavor } from "../helpers/aof-servers.ts";
 import { haveRedis } from "../helpers/differential.ts";
 import { REDIS_CAPTURE_ARGS, RecordingFeed, ReplicaCapture, START_MARKER, compareNormalised, cutStream, endMarker, normaliseStream, renderCommand } from "../helpers/effect-stream.ts";
 import { argBytes, startInProcessBunker } from "../helpers/sequence-runner.ts";
+import { parseAofCommands } from "../helpers/aof.ts";
 import { startRedis } from "../helpers/server.ts";
 import { PROPAGATE_REPL } from "../../src/propagate.ts";
 
@@ -161,30 +162,6 @@ async function runSteps(port: number, list: Step[]): Promise<{ replies: string[]
   return { replies, startMs, durationMs: Date.now() - startMs };
 }
 
-/** The commands of an AOF file (RESP multibulks, as the INCR file holds them). */
-function parseAof(bytes: Buffer): Uint8Array[][] {
-  const commands: Uint8Array[][] = [];
-  let at = 0;
-  const line = (): string => {
-    const end = bytes.indexOf("\r\n", at);
-    const text = bytes.subarray(at, end).toString("latin1");
-    at = end + 2;
-    return text;
-  };
-  while (at < bytes.length) {
-    const header = line();
-    if (!header.startsWith("*")) throw new Error(`not a command at ${at}: ${header}`);
-    const argv: Uint8Array[] = [];
-    for (let i = Number(header.slice(1)); i > 0; i--) {
-      const length = Number(line().slice(1));
-      argv.push(bytes.subarray(at, at + length));
-      at += length + 2;
-    }
-    commands.push(argv);
-  }
-  return commands;
-}
-
 /** The replies that differ, readable. */
 function replyDifferences(list: Step[], ours: string[], theirs: string[]): string[] {
   const commands = list.filter((step): step is string[] => Array.isArray(step));
@@ -201,7 +178,7 @@ d("script effects in the AOF", () => {
       const server: RunningServer = await startFlavor(flavor, ["--appendonly", "yes", "--appendfsync", "always"]);
       started.push(server);
       const run = await runSteps(server.port, list);
-      const commands = parseAof(readFileSync(join(server.dir, "appendonlydir", "appendonly.aof.1.incr.aof")));
+      const commands = parseAofCommands(readFileSync(join(server.dir, "appendonlydir", "appendonly.aof.1.incr.aof")));
       runs[flavor] = { ...run, lines: commands.map(renderCommand) };
     }
     const bunker = runs.bunker!;

@@ -11,7 +11,7 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "getbit": {
@@ -20,7 +20,7 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       { name: "offset", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "bitcount": {
@@ -48,7 +48,7 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "bitpos": {
@@ -84,7 +84,7 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "bitop": {
@@ -94,8 +94,8 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 3 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 3 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "bitfield": {
@@ -162,7 +162,7 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update", "variable_flags"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 }, notes: "This command allows both access and modification of the key" },
+      { flags: ["RW", "access", "update", "variable_flags"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 }, notes: "This command allows both access and modification of the key" },
     ],
   },
   "bitfield_ro": {
@@ -180,7 +180,7 @@ export const bitsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
 };

@@ -31,7 +31,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "geodist": {
@@ -52,7 +52,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "geohash": {
@@ -61,7 +61,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "geopos": {
@@ -70,7 +70,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "georadius": {
@@ -118,9 +118,9 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 2, token: "STOREDIST", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "update"], beginSearch: { type: "keyword", keyword: "STORE", startFrom: 6 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "update"], beginSearch: { type: "keyword", keyword: "STOREDIST", startFrom: 6 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { keyword: "STORE", startFrom: 6 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { keyword: "STOREDIST", startFrom: 6 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "georadius_ro": {
@@ -166,7 +166,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "georadiusbymember": {
@@ -213,9 +213,9 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 2, token: "STOREDIST", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "update"], beginSearch: { type: "keyword", keyword: "STORE", startFrom: 5 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "update"], beginSearch: { type: "keyword", keyword: "STOREDIST", startFrom: 5 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { keyword: "STORE", startFrom: 5 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { keyword: "STOREDIST", startFrom: 5 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "georadiusbymember_ro": {
@@ -259,7 +259,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "geosearch": {
@@ -346,7 +346,7 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       { name: "withhash", type: "pure-token", token: "WITHHASH", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "geosearchstore": {
@@ -432,8 +432,8 @@ export const geoMetadata: Record<string, CommandMetadata> = {
       { name: "storedist", type: "pure-token", token: "STOREDIST", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
 };

@@ -10,7 +10,7 @@ export const hyperloglogMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pfcount": {
@@ -18,7 +18,7 @@ export const hyperloglogMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 }, notes: "RW because it may change the internal representation of the key, and propagate to replicas" },
+      { flags: ["RW", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 }, notes: "RW because it may change the internal representation of the key, and propagate to replicas" },
     ],
   },
   "pfdebug": {
@@ -28,7 +28,7 @@ export const hyperloglogMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RW", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pfselftest": { docFlags: ["syscmd"], keySpecs: [] },
@@ -38,8 +38,8 @@ export const hyperloglogMetadata: Record<string, CommandMetadata> = {
       { name: "sourcekey", type: "key", keySpecIndex: 1, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
 };

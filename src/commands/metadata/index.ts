@@ -5,6 +5,7 @@
 import type { CommandMetadata } from "../table.ts";
 import { bitsMetadata } from "./bits.ts";
 import { connectionMetadata } from "./connection.ts";
+import { geoMetadata } from "./geo.ts";
 import { hashesMetadata } from "./hashes.ts";
 import { hyperloglogMetadata } from "./hyperloglog.ts";
 import { keysMetadata } from "./keys.ts";
@@ -19,10 +20,9 @@ import { streamsMetadata } from "./streams.ts";
 import { stringsMetadata } from "./strings.ts";
 import { transactionsMetadata } from "./transactions.ts";
 import { zsetsMetadata } from "./zsets.ts";
-import { geoMetadata } from "./geo.ts";
 
 const ALL = new Map<string, CommandMetadata>();
-for (const family of [bitsMetadata, connectionMetadata, hashesMetadata, hyperloglogMetadata, keysMetadata, listsMetadata, persistenceMetadata, pubsubMetadata, scriptingMetadata, serverMetadata, setsMetadata, sortMetadata, streamsMetadata, stringsMetadata, transactionsMetadata, zsetsMetadata, geoMetadata]) {
+for (const family of [bitsMetadata, connectionMetadata, geoMetadata, hashesMetadata, hyperloglogMetadata, keysMetadata, listsMetadata, persistenceMetadata, pubsubMetadata, scriptingMetadata, serverMetadata, setsMetadata, sortMetadata, streamsMetadata, stringsMetadata, transactionsMetadata, zsetsMetadata]) {
   for (const [fullName, metadata] of Object.entries(family)) ALL.set(fullName, metadata);
 }
 

@@ -9,7 +9,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RM", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RM", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "unlink": {
@@ -17,7 +17,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RM", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RM", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "exists": {
@@ -26,7 +26,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "touch": {
@@ -34,7 +34,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "type": {
@@ -42,7 +42,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "rename": {
@@ -51,8 +51,8 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "newkey", type: "key", keySpecIndex: 1 },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "renamenx": {
@@ -62,8 +62,8 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "newkey", type: "key", keySpecIndex: 1 },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "move": {
@@ -72,7 +72,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "db", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "copy": {
@@ -83,8 +83,8 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "replace", type: "pure-token", token: "REPLACE", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "randomkey": { keySpecs: [] },
@@ -146,7 +146,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pexpire": {
@@ -168,7 +168,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "expireat": {
@@ -190,7 +190,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pexpireat": {
@@ -212,7 +212,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "ttl": {
@@ -221,7 +221,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pttl": {
@@ -230,7 +230,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "expiretime": {
@@ -238,7 +238,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pexpiretime": {
@@ -246,7 +246,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "dump": {
@@ -254,7 +254,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "restore": {
@@ -269,7 +269,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "frequency", type: "integer", token: "FREQ", since: "5.0.0", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "persist": {
@@ -277,7 +277,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "object": { keySpecs: [] },
@@ -286,7 +286,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "object|freq": {
@@ -294,7 +294,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "object|help": { keySpecs: [] },
@@ -303,7 +303,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "object|refcount": {
@@ -311,7 +311,7 @@ export const keysMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
 };

@@ -11,7 +11,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "rpush": {
@@ -21,7 +21,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lpushx": {
@@ -31,7 +31,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "rpushx": {
@@ -41,7 +41,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lpop": {
@@ -51,7 +51,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", since: "6.2.0", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "rpop": {
@@ -61,7 +61,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", since: "6.2.0", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "llen": {
@@ -69,7 +69,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lrange": {
@@ -79,7 +79,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "stop", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lindex": {
@@ -88,7 +88,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "index", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lset": {
@@ -98,7 +98,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "linsert": {
@@ -116,7 +116,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lrem": {
@@ -126,7 +126,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "element", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "ltrim": {
@@ -136,7 +136,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "stop", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lpos": {
@@ -148,7 +148,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "len", type: "integer", token: "MAXLEN", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lmove": {
@@ -173,8 +173,8 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "rpoplpush": {
@@ -186,8 +186,8 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "destination", type: "key", keySpecIndex: 1 },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lmpop": {
@@ -205,7 +205,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "blpop": {
@@ -215,7 +215,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "timeout", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -2, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: -2, keyStep: 1, limit: 0 } },
     ],
   },
   "brpop": {
@@ -225,7 +225,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "timeout", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -2, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: -2, keyStep: 1, limit: 0 } },
     ],
   },
   "blmove": {
@@ -251,8 +251,8 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "timeout", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "brpoplpush": {
@@ -266,8 +266,8 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "timeout", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "blmpop": {
@@ -286,7 +286,7 @@ export const listsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
 };

@@ -40,7 +40,7 @@ export const pubsubMetadata: Record<string, CommandMetadata> = {
       { name: "shardchannel", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["not_key"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["not_key"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sunsubscribe": {
@@ -48,7 +48,7 @@ export const pubsubMetadata: Record<string, CommandMetadata> = {
       { name: "shardchannel", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["not_key"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["not_key"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "publish": {
@@ -64,7 +64,7 @@ export const pubsubMetadata: Record<string, CommandMetadata> = {
       { name: "message", type: "string" },
     ],
     keySpecs: [
-      { flags: ["not_key"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["not_key"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "pubsub": { keySpecs: [] },

@@ -12,7 +12,7 @@ export const scriptingMetadata: Record<string, CommandMetadata> = {
       { name: "arg", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE" },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE" },
     ],
   },
   "evalsha": {
@@ -23,7 +23,7 @@ export const scriptingMetadata: Record<string, CommandMetadata> = {
       { name: "arg", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "eval_ro": {
@@ -34,7 +34,7 @@ export const scriptingMetadata: Record<string, CommandMetadata> = {
       { name: "arg", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS" },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS" },
     ],
   },
   "evalsha_ro": {
@@ -45,7 +45,7 @@ export const scriptingMetadata: Record<string, CommandMetadata> = {
       { name: "arg", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "script": { keySpecs: [] },
@@ -101,7 +101,7 @@ export const scriptingMetadata: Record<string, CommandMetadata> = {
       { name: "arg", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE" },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE" },
     ],
   },
   "fcall_ro": {
@@ -112,7 +112,7 @@ export const scriptingMetadata: Record<string, CommandMetadata> = {
       { name: "arg", type: "string", flags: ["optional", "multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS" },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 }, notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS" },
     ],
   },
   "function": { keySpecs: [] },

@@ -11,7 +11,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "srem": {
@@ -21,7 +21,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "scard": {
@@ -29,7 +29,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "sismember": {
@@ -38,7 +38,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "smismember": {
@@ -47,7 +47,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "smembers": {
@@ -55,7 +55,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "spop": {
@@ -65,7 +65,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", since: "3.2.0", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "srandmember": {
@@ -75,7 +75,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", since: "2.6.0", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "smove": {
@@ -85,8 +85,8 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "sinter": {
@@ -94,7 +94,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sintercard": {
@@ -104,7 +104,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "limit", type: "integer", token: "LIMIT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "sinterstore": {
@@ -113,8 +113,8 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sunion": {
@@ -122,7 +122,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sunionstore": {
@@ -131,8 +131,8 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sdiff": {
@@ -140,7 +140,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sdiffstore": {
@@ -149,8 +149,8 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "sscan": {
@@ -161,7 +161,7 @@ export const setsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
 };

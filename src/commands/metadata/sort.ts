@@ -32,9 +32,9 @@ export const sortMetadata: Record<string, CommandMetadata> = {
       { name: "destination", type: "key", keySpecIndex: 2, token: "STORE", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "unknown" }, findKeys: { type: "unknown" }, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort" },
-      { flags: ["OW", "update"], beginSearch: { type: "unknown" }, findKeys: { type: "unknown" }, notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array" },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { unknown: true }, findKeys: { unknown: true }, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort" },
+      { flags: ["OW", "update"], beginSearch: { unknown: true }, findKeys: { unknown: true }, notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array" },
     ],
   },
   "sort_ro": {
@@ -64,8 +64,8 @@ export const sortMetadata: Record<string, CommandMetadata> = {
       { name: "sorting", type: "pure-token", token: "ALPHA", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "unknown" }, findKeys: { type: "unknown" }, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort" },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { unknown: true }, findKeys: { unknown: true }, notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort" },
     ],
   },
 };

@@ -54,7 +54,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 }, notes: "UPDATE instead of INSERT because of the optional trimming feature" },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 }, notes: "UPDATE instead of INSERT because of the optional trimming feature" },
     ],
   },
   "xlen": {
@@ -62,7 +62,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xrange": {
@@ -74,7 +74,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xrevrange": {
@@ -86,7 +86,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xdel": {
@@ -95,7 +95,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "id", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xtrim": {
@@ -129,7 +129,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xread": {
@@ -147,7 +147,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "keyword", keyword: "STREAMS", startFrom: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 2 } },
+      { flags: ["RO", "access"], beginSearch: { keyword: "STREAMS", startFrom: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 2 } },
     ],
   },
   "xreadgroup": {
@@ -175,7 +175,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "keyword", keyword: "STREAMS", startFrom: 4 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 2 } },
+      { flags: ["RO", "access"], beginSearch: { keyword: "STREAMS", startFrom: 4 }, findKeys: { lastKey: -1, keyStep: 1, limit: 2 } },
     ],
   },
   "xgroup": { keySpecs: [] },
@@ -196,7 +196,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "entries_read", type: "integer", token: "ENTRIESREAD", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xgroup|createconsumer": {
@@ -206,7 +206,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "consumername", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xgroup|delconsumer": {
@@ -216,7 +216,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "consumername", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xgroup|destroy": {
@@ -225,7 +225,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "groupname", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xgroup|help": { keySpecs: [] },
@@ -245,7 +245,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "entries_read", type: "integer", token: "ENTRIESREAD", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xack": {
@@ -255,7 +255,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "id", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xpending": {
@@ -277,7 +277,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xclaim": {
@@ -295,7 +295,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "id", type: "string", token: "LASTID", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xautoclaim": {
@@ -310,7 +310,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "justid", type: "pure-token", token: "JUSTID", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xinfo": { keySpecs: [] },
@@ -320,7 +320,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "groupname", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xinfo|groups": {
@@ -329,7 +329,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xinfo|help": { keySpecs: [] },
@@ -348,7 +348,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "xsetid": {
@@ -360,7 +360,7 @@ export const streamsMetadata: Record<string, CommandMetadata> = {
       { name: "max_deleted_entry_id", type: "string", token: "MAXDELETEDID", since: "7.0.0", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
 };

@@ -9,7 +9,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "set": {
@@ -42,7 +42,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update", "variable_flags"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 }, notes: "RW and ACCESS due to the optional `GET` argument" },
+      { flags: ["RW", "access", "update", "variable_flags"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 }, notes: "RW and ACCESS due to the optional `GET` argument" },
     ],
   },
   "setnx": {
@@ -51,7 +51,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "string" },
     ],
     keySpecs: [
-      { flags: ["OW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "setex": {
@@ -61,7 +61,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "string" },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "psetex": {
@@ -71,7 +71,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "string" },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "getdel": {
@@ -79,7 +79,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "getex": {
@@ -99,7 +99,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 }, notes: "RW and UPDATE because it changes the TTL" },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 }, notes: "RW and UPDATE because it changes the TTL" },
     ],
   },
   "getset": {
@@ -111,7 +111,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "mget": {
@@ -119,7 +119,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "mset": {
@@ -135,7 +135,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 2, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 2, limit: 0 } },
     ],
   },
   "msetnx": {
@@ -151,7 +151,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["OW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 2, limit: 0 } },
+      { flags: ["OW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 2, limit: 0 } },
     ],
   },
   "strlen": {
@@ -159,7 +159,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "append": {
@@ -168,7 +168,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "insert"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "insert"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "incr": {
@@ -176,7 +176,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "decr": {
@@ -184,7 +184,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "incrby": {
@@ -193,7 +193,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "increment", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "decrby": {
@@ -202,7 +202,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "decrement", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "incrbyfloat": {
@@ -211,7 +211,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "increment", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "getrange": {
@@ -221,7 +221,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "end", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "substr": {
@@ -234,7 +234,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "end", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "setrange": {
@@ -244,7 +244,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "value", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "lcs": {
@@ -257,7 +257,7 @@ export const stringsMetadata: Record<string, CommandMetadata> = {
       { name: "withmatchlen", type: "pure-token", token: "WITHMATCHLEN", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 1, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 1, keyStep: 1, limit: 0 } },
     ],
   },
 };

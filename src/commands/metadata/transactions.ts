@@ -12,7 +12,7 @@ export const transactionsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -1, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: -1, keyStep: 1, limit: 0 } },
     ],
   },
   "unwatch": { keySpecs: [] },

@@ -41,7 +41,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zincrby": {
@@ -51,7 +51,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrem": {
@@ -61,7 +61,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zcard": {
@@ -69,7 +69,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 0 },
     ],
     keySpecs: [
-      { flags: ["RO"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zscore": {
@@ -78,7 +78,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zmscore": {
@@ -87,7 +87,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string", flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrank": {
@@ -96,7 +96,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrevrank": {
@@ -105,7 +105,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "member", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zcount": {
@@ -115,7 +115,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "max", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zlexcount": {
@@ -125,7 +125,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "max", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrange": {
@@ -159,7 +159,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrangestore": {
@@ -190,8 +190,8 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrangebyscore": {
@@ -216,7 +216,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrevrangebyscore": {
@@ -241,7 +241,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrangebylex": {
@@ -264,7 +264,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrevrangebylex": {
@@ -287,7 +287,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zrevrange": {
@@ -301,7 +301,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zremrangebyrank": {
@@ -311,7 +311,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "stop", type: "integer" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zremrangebyscore": {
@@ -321,7 +321,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "max", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zremrangebylex": {
@@ -331,7 +331,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "max", type: "string" },
     ],
     keySpecs: [
-      { flags: ["RW", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zunion": {
@@ -353,7 +353,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zinter": {
@@ -375,7 +375,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zdiff": {
@@ -385,7 +385,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "withscores", type: "pure-token", token: "WITHSCORES", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zunionstore": {
@@ -407,8 +407,8 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zinterstore": {
@@ -430,8 +430,8 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zdiffstore": {
@@ -441,8 +441,8 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "key", type: "key", keySpecIndex: 1, flags: ["multiple"] },
     ],
     keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zintercard": {
@@ -452,7 +452,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "limit", type: "integer", token: "LIMIT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zpopmin": {
@@ -461,7 +461,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zpopmax": {
@@ -470,7 +470,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "bzpopmin": {
@@ -480,7 +480,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "timeout", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -2, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: -2, keyStep: 1, limit: 0 } },
     ],
   },
   "bzpopmax": {
@@ -490,7 +490,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "timeout", type: "double" },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: -2, keyStep: 1, limit: 0 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { lastKey: -2, keyStep: 1, limit: 0 } },
     ],
   },
   "zmpop": {
@@ -508,7 +508,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 1 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "bzmpop": {
@@ -527,7 +527,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RW", "access", "delete"], beginSearch: { type: "index", index: 2 }, findKeys: { type: "keynum", keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
+      { flags: ["RW", "access", "delete"], beginSearch: { index: 2 }, findKeys: { keyNumIdx: 0, firstKey: 1, keyStep: 1 } },
     ],
   },
   "zrandmember": {
@@ -544,7 +544,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
   "zscan": {
@@ -555,7 +555,7 @@ export const zsetsMetadata: Record<string, CommandMetadata> = {
       { name: "count", type: "integer", token: "COUNT", flags: ["optional"] },
     ],
     keySpecs: [
-      { flags: ["RO", "access"], beginSearch: { type: "index", index: 1 }, findKeys: { type: "range", lastKey: 0, keyStep: 1, limit: 0 } },
+      { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: { lastKey: 0, keyStep: 1, limit: 0 } },
     ],
   },
 };

@@ -20,7 +20,7 @@
 // musl's answer, which this module cannot reach.
 
 import { type LuaState, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING } from "../lua.ts";
-import { isCSpace, parseLuaNumber } from "../../util/float.ts";
+import { formatPrintfFixed, isCSpace, parseLuaNumber } from "../../util/float.ts";
 import { TWO_POW_64, toCInt, toCIntViaLong, toCLong, toCUnsignedLong } from "./lp64.ts";
 import { ByteOutput } from "./byte-output.ts";
 import { checkNumberLayout, checkString, pushNumberWords, raiseWithPositionBytes, stringAt, stringView } from "./lua-raw.ts";
@@ -107,23 +107,14 @@ function addPadded(output: ByteOutput, source: Uint8Array, start: number, end: n
 
 /**
  * printf's %f for the common case, without the trip to the C printf: a finite number
- * below 1e21, where JavaScript's toFixed is exact (it rounds the double's exact value).
- * Only a tie differs: toFixed rounds it away from zero, printf to even. The exact
- * decimal expansion of a double M * 2^E (M odd, E < 0) has -E digits after the point
- * and ends in 5, so a tie at `precision` digits is exactly E = -(precision + 1): x times
- * 2^(precision + 1) is an odd integer. Returns false when the C printf must do it.
+ * below 1e21, whose digits formatPrintfFixed writes (the exact value, ties to even);
+ * this adds the flags and the width. Returns false when the C printf must do it.
  */
 function addFixed(output: ByteOutput, n: number, flags: number, width: number, precision: number): boolean {
   const magnitude = Math.abs(n);
   if (!(magnitude < 1e21)) return false;
   if (precision < 0) precision = 6;
-  let digits = magnitude.toFixed(precision);
-  const scaled = magnitude * 2 ** (precision + 1);
-  if (scaled % 2 === 1) {
-    // A tie, rounded up: when that made the last digit odd, even is one below.
-    const last = digits.charCodeAt(digits.length - 1);
-    if ((last & 1) === 1) digits = digits.slice(0, -1) + String.fromCharCode(last - 1);
-  }
+  let digits = formatPrintfFixed(magnitude, precision);
   if (precision === 0 && (flags & FLAG_HASH) !== 0) digits += ".";
   // The sign of -0 and of negatives that round to zero is printed too.
   const sign = n < 0 || Object.is(n, -0) ? "-" : (flags & FLAG_PLUS) !== 0 ? "+" : (flags & FLAG_SPACE) !== 0 ? " " : "";
