@@ -1,7 +1,8 @@
 // Server commands: INFO, CONFIG, CLIENT, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR, TIME.
 // Persistence commands (SAVE, BGSAVE, LASTSAVE, FLUSHALL, SHUTDOWN) are in persistence.ts.
 
-import type { CommandArgument, CommandSpec, Command, KeySpec } from "./table.ts";
+import type { CommandArgument, CommandMetadata, CommandSpec, Command, KeySpec, KeySpecBeginSearch, KeySpecFindKeys } from "./table.ts";
+import { commandHasKeys, getKeysFromCommandWithSpecs } from "./getkeys.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
@@ -510,63 +511,6 @@ const FLAG_ORDER = [
 
 // ---- COMMAND ------------------------------------------------------------------------
 
-/**
- * COMMAND INFO's key specifications: the declared ones, or one derived from the legacy
- * key range (none for a command whose keys move and that declares none).
- */
-function replyKeySpecs(client: Client, command: Command): void {
-  const reply = client.reply;
-  const spec = command.spec;
-  let specs: KeySpec[] = spec.keySpecs ?? [];
-  if (spec.keySpecs === undefined && spec.firstKey > 0 && !spec.getKeys) {
-    specs = [
-      {
-        flags: command.isWrite ? ["RW", "update"] : ["RO", "access"],
-        beginSearch: { index: spec.firstKey },
-        findKeys: { lastKey: spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, keyStep: spec.keyStep, limit: 0 },
-      },
-    ];
-  }
-  reply.setHeader(specs.length);
-  for (const keySpec of specs) {
-    reply.mapHeader(3);
-    reply.bulkText("flags");
-    reply.setHeader(keySpec.flags.length);
-    for (const flag of keySpec.flags) reply.simple(flag);
-    reply.bulkText("begin_search");
-    reply.mapHeader(2);
-    reply.bulkText("type");
-    const begin = keySpec.beginSearch;
-    if ("index" in begin) {
-      reply.bulkText("index");
-      reply.bulkText("spec");
-      reply.mapHeader(1);
-      reply.bulkText("index");
-      reply.integer(begin.index);
-    } else {
-      reply.bulkText("keyword");
-      reply.bulkText("spec");
-      reply.mapHeader(2);
-      reply.bulkText("keyword");
-      reply.bulkText(begin.keyword);
-      reply.bulkText("startfrom");
-      reply.integer(begin.startFrom);
-    }
-    reply.bulkText("find_keys");
-    reply.mapHeader(2);
-    reply.bulkText("type");
-    reply.bulkText("range");
-    reply.bulkText("spec");
-    reply.mapHeader(3);
-    reply.bulkText("lastkey");
-    reply.integer(keySpec.findKeys.lastKey);
-    reply.bulkText("keystep");
-    reply.integer(keySpec.findKeys.keyStep);
-    reply.bulkText("limit");
-    reply.integer(keySpec.findKeys.limit);
-  }
-}
-
 function replyCommandInfo(client: Client, command: Command): void {
   const reply = client.reply;
   const spec = command.spec;
@@ -590,10 +534,73 @@ function replyCommandInfo(client: Client, command: Command): void {
   const tips = spec.tips ?? [];
   reply.setHeader(tips.length);
   for (const tip of tips) reply.bulkText(tip);
-  replyKeySpecs(client, command);
+  replyKeySpecs(client, command.metadata?.keySpecs ?? spec.keySpecs ?? legacyKeySpecs(command));
   if (command.subcommands.size === 0) reply.setHeader(0);
   else reply.arrayHeader(command.subcommands.size);
   for (const sub of command.subcommands.values()) replyCommandInfo(client, sub);
+}
+
+/**
+ * A command without Redis metadata (Redis does not have it: none today) gets one key
+ * spec made from its first/last/step: RW update for a write command, else RO access.
+ */
+function legacyKeySpecs(command: Command): KeySpec[] {
+  const spec = command.spec;
+  if (spec.firstKey <= 0 || spec.getKeys) return [];
+  return [
+    {
+      flags: command.isWrite ? ["RW", "update"] : ["RO", "access"],
+      beginSearch: { index: spec.firstKey },
+      findKeys: { lastKey: spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, keyStep: spec.keyStep, limit: 0 },
+    },
+  ];
+}
+
+/** addReplyCommandKeySpecs: COMMAND INFO's element 8, each spec's fields in Redis's order. */
+function replyKeySpecs(client: Client, specs: readonly KeySpec[]): void {
+  const reply = client.reply;
+  reply.setHeader(specs.length);
+  for (const spec of specs) {
+    reply.mapHeader(spec.notes === undefined ? 3 : 4);
+    if (spec.notes !== undefined) {
+      reply.bulkText("notes");
+      reply.bulkText(spec.notes);
+    }
+    reply.bulkText("flags");
+    replyFlagSet(client, spec.flags);
+    reply.bulkText("begin_search");
+    replySearchStep(client, spec.beginSearch);
+    reply.bulkText("find_keys");
+    replySearchStep(client, spec.findKeys);
+  }
+}
+
+/** A key spec's begin_search or find_keys: {type, spec: {its fields}}. */
+function replySearchStep(client: Client, step: KeySpecBeginSearch | KeySpecFindKeys): void {
+  let type: string;
+  let fields: Array<[string, number | string]>;
+  if ("index" in step) [type, fields] = ["index", [["index", step.index]]];
+  else if ("keyword" in step) [type, fields] = ["keyword", [["keyword", step.keyword], ["startfrom", step.startFrom]]];
+  else if ("lastKey" in step) [type, fields] = ["range", [["lastkey", step.lastKey], ["keystep", step.keyStep], ["limit", step.limit]]];
+  else if ("keyNumIdx" in step) [type, fields] = ["keynum", [["keynumidx", step.keyNumIdx], ["firstkey", step.firstKey], ["keystep", step.keyStep]]];
+  else [type, fields] = ["unknown", []];
+  const reply = client.reply;
+  reply.mapHeader(2);
+  reply.bulkText("type");
+  reply.bulkText(type);
+  reply.bulkText("spec");
+  reply.mapHeader(fields.length);
+  for (const [name, value] of fields) {
+    reply.bulkText(name);
+    if (typeof value === "number") reply.integer(value);
+    else reply.bulkText(value);
+  }
+}
+
+/** addReplyCommandFlags: flags as a set of status replies. */
+function replyFlagSet(client: Client, flags: readonly string[]): void {
+  client.reply.setHeader(flags.length);
+  for (const flag of flags) client.reply.simple(flag);
 }
 
 function commandAll(client: Client): void {
@@ -617,7 +624,7 @@ function commandInfo(client: Client, argv: Uint8Array[]): void {
   client.reply.arrayHeader(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
     const command = lookupByFullName(client, bytesToKey(argv[i]!));
-    if (command === undefined) client.reply.nullArray();
+    if (command === undefined) client.reply.nullBulk();
     else replyCommandInfo(client, command);
   }
 }
@@ -637,16 +644,10 @@ function replyCommandArguments(client: Client, args: readonly CommandArgument[])
     ];
     if (arg.keySpecIndex !== undefined) fields.push(["key_spec_index", () => reply.integer(arg.keySpecIndex!)]);
     if (arg.token !== undefined) fields.push(["token", () => reply.bulkText(arg.token!)]);
+    if (arg.summary !== undefined) fields.push(["summary", () => reply.bulkText(arg.summary!)]);
     if (arg.since !== undefined) fields.push(["since", () => reply.bulkText(arg.since!)]);
-    if (arg.flags !== undefined) {
-      fields.push([
-        "flags",
-        () => {
-          reply.setHeader(arg.flags!.length);
-          for (const flag of arg.flags!) reply.simple(flag);
-        },
-      ]);
-    }
+    if (arg.deprecatedSince !== undefined) fields.push(["deprecated_since", () => reply.bulkText(arg.deprecatedSince!)]);
+    if (arg.flags !== undefined) fields.push(["flags", () => replyFlagSet(client, arg.flags!)]);
     if (arg.arguments !== undefined) fields.push(["arguments", () => replyCommandArguments(client, arg.arguments!)]);
     reply.mapHeader(fields.length);
     for (const [name, write] of fields) {
@@ -656,28 +657,25 @@ function replyCommandArguments(client: Client, args: readonly CommandArgument[])
   }
 }
 
+/**
+ * addReplyCommandDocs: the declaration's summary, since, group and complexity, then
+ * Redis's doc flags, deprecation, history and arguments (the declaration's own
+ * history and arguments for a command Redis does not have).
+ */
 function replyCommandDocs(client: Client, command: Command): void {
   const reply = client.reply;
   const spec = command.spec;
+  const docs: Omit<CommandMetadata, "keySpecs"> = command.metadata ?? spec;
   const fields: Array<[string, () => void]> = [
     ["summary", () => reply.bulkText(spec.summary)],
     ["since", () => reply.bulkText(spec.since)],
     ["group", () => reply.bulkText(spec.group)],
   ];
   if (spec.complexity) fields.push(["complexity", () => reply.bulkText(spec.complexity!)]);
-  const docFlags = spec.docFlags;
-  if (docFlags !== undefined) {
-    fields.push([
-      "doc_flags",
-      () => {
-        reply.setHeader(docFlags.length);
-        for (const flag of docFlags) reply.simple(flag);
-      },
-    ]);
-  }
-  if (spec.deprecatedSince !== undefined) fields.push(["deprecated_since", () => reply.bulkText(spec.deprecatedSince!)]);
-  if (spec.replacedBy !== undefined) fields.push(["replaced_by", () => reply.bulkText(spec.replacedBy!)]);
-  const history = spec.history;
+  if (docs.docFlags !== undefined) fields.push(["doc_flags", () => replyFlagSet(client, docs.docFlags!)]);
+  if (docs.deprecatedSince !== undefined) fields.push(["deprecated_since", () => reply.bulkText(docs.deprecatedSince!)]);
+  if (docs.replacedBy !== undefined) fields.push(["replaced_by", () => reply.bulkText(docs.replacedBy!)]);
+  const history = docs.history;
   if (history !== undefined) {
     fields.push([
       "history",
@@ -692,7 +690,7 @@ function replyCommandDocs(client: Client, command: Command): void {
       },
     ]);
   }
-  const args = spec.arguments;
+  const args = docs.arguments;
   if (args !== undefined) fields.push(["arguments", () => replyCommandArguments(client, args)]);
   if (command.subcommands.size > 0) {
     fields.push([
@@ -756,14 +754,23 @@ function commandList(client: Client, argv: Uint8Array[]): void {
   for (const name of names) client.reply.bulkText(name);
 }
 
-function commandGetkeys(client: Client, argv: Uint8Array[]): void {
+/**
+ * COMMAND GETKEYS and GETKEYSANDFLAGS (Redis's getKeysSubcommandImpl): the command is
+ * looked up as Redis's lookupCommand does (a container's unknown subcommand is no
+ * command), then its keys are found with its key specs (getkeys.ts).
+ */
+function getKeysSubcommand(client: Client, argv: Uint8Array[], withFlags: boolean): void {
   const args = argv.slice(2);
   let command = client.server.table.lookup(argLower(args[0]!));
   if (command !== undefined && command.subcommands.size > 0 && args.length >= 2) {
-    command = command.subcommands.get(argLower(args[1]!)) ?? command;
+    command = command.subcommands.get(argLower(args[1]!));
   }
   if (command === undefined) {
     replyError(client, "ERR Invalid command specified");
+    return;
+  }
+  if (!commandHasKeys(command)) {
+    replyError(client, "ERR The command has no key arguments");
     return;
   }
   const arity = command.spec.arity;
@@ -771,19 +778,24 @@ function commandGetkeys(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR Invalid number of arguments specified for command");
     return;
   }
-  const indexes = command.keyIndexes(args);
-  if (indexes.length === 0) {
-    // Redis tells a command without keys from a call that names none: EVAL and FCALL
-    // with numkeys 0 (no_mandatory_keys) have an empty list of keys, ZUNION with a bad
-    // numkeys has invalid arguments.
-    const hasKeys = command.spec.getKeys !== undefined || command.spec.firstKey > 0;
-    if (!hasKeys) replyError(client, "ERR The command has no key arguments");
-    else if (command.flags.has("no_mandatory_keys")) client.reply.arrayHeader(0);
+  const keys = getKeysFromCommandWithSpecs(command, args);
+  if (keys.length === 0) {
+    // EVAL and FCALL with numkeys 0 (no_mandatory_keys) have an empty list of keys;
+    // ZUNION with a bad numkeys has invalid arguments.
+    if (command.flags.has("no_mandatory_keys")) client.reply.arrayHeader(0);
     else replyError(client, "ERR Invalid arguments specified for command");
     return;
   }
-  client.reply.arrayHeader(indexes.length);
-  for (const i of indexes) client.reply.bulk(args[i]!);
+  client.reply.arrayHeader(keys.length);
+  for (const key of keys) {
+    if (!withFlags) {
+      client.reply.bulk(args[key.index]!);
+      continue;
+    }
+    client.reply.arrayHeader(2);
+    client.reply.bulk(args[key.index]!);
+    replyFlagSet(client, key.flags);
+  }
 }
 
 const COMMAND_HELP = [
@@ -1283,7 +1295,7 @@ export const serverCommands: CommandSpec[] = [
       keyless({ name: "kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "2.4.0", summary: "Kill the connection of a client", complexity: "O(N) where N is the number of client connections", handler: clientKill }),
       keyless({ name: "reply", arity: 3, flags: ["noscript", "loading", "stale"], ...CONN, since: "3.2.0", summary: "Instruct the server whether to reply to commands", complexity: "O(1)", handler: clientReply }),
       keyless({ name: "no-evict", arity: 3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "7.0.0", summary: "Set client eviction mode for the current connection", complexity: "O(1)", handler: clientNoEvict }),
-      keyless({ name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "3.0.0", summary: "Stop processing commands from clients for some time", complexity: "O(1)", handler: clientPause }),
+      keyless({ name: "pause", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "2.9.50", summary: "Stop processing commands from clients for some time", complexity: "O(1)", handler: clientPause }),
       keyless({ name: "unpause", arity: 2, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "6.2.0", summary: "Resume processing of clients that were paused", complexity: "O(N) Where N is the number of paused clients", handler: clientUnpause }),
       keyless({ name: "unblock", arity: -3, flags: ["admin", "noscript", "loading", "stale"], ...CONN, since: "5.0.0", summary: "Unblock a client blocked in a blocking command from a different connection", complexity: "O(log N) where N is the number of client connections", handler: clientUnblock }),
       keyless({ name: "tracking", arity: -3, flags: ["noscript", "loading", "stale"], ...CONN, since: "6.0.0", summary: "Enable or disable server assisted client side caching support", complexity: "O(1). Some options may introduce additional complexity.", handler: clientTracking }),
@@ -1300,7 +1312,8 @@ export const serverCommands: CommandSpec[] = [
       keyless({ name: "info", arity: -2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "2.8.13", summary: "Get array of specific Redis command details, or all when no argument is given.", complexity: "O(N) where N is the number of commands to look up", tips: ["nondeterministic_output_order"], handler: commandInfo }),
       keyless({ name: "docs", arity: -2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "7.0.0", summary: "Get array of specific Redis command documentation", complexity: "O(N) where N is the number of commands to look up", tips: ["nondeterministic_output_order"], handler: commandDocs }),
       keyless({ name: "list", arity: -2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "7.0.0", summary: "Get an array of Redis command names", complexity: "O(N) where N is the total number of Redis commands", tips: ["nondeterministic_output_order"], handler: commandList }),
-      keyless({ name: "getkeys", arity: -4, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "2.8.13", summary: "Extract keys given a full Redis command", complexity: "O(N) where N is the number of arguments to the command", handler: commandGetkeys }),
+      keyless({ name: "getkeys", arity: -4, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "2.8.13", summary: "Extract keys given a full Redis command", complexity: "O(N) where N is the number of arguments to the command", handler: (c, argv) => getKeysSubcommand(c, argv, false) }),
+      keyless({ name: "getkeysandflags", arity: -4, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "7.0.0", summary: "Extract keys and access flags given a full Redis command", complexity: "O(N) where N is the number of arguments to the command", handler: (c, argv) => getKeysSubcommand(c, argv, true) }),
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...SRV, categories: ["connection"], since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, COMMAND_HELP) }),
     ],
   }),

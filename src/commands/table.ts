@@ -6,6 +6,7 @@
 
 import type { Client } from "../net/client.ts";
 import type { LatencyHistogram } from "../latency-histogram.ts";
+import { commandMetadata } from "./metadata/index.ts";
 
 export type CommandFlag =
   | "write"
@@ -65,29 +66,17 @@ export interface CommandSpec {
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
   /**
-   * COMMAND INFO's key specifications, as Redis's command JSON declares them. Without
-   * them one is derived from firstKey/lastKey/keyStep (RW/update for a write, else RO/access).
+   * COMMAND INFO's key specifications and COMMAND DOCS's fields for a command Redis
+   * does not document: Redis's own commands take theirs from the generated metadata
+   * (metadata/), which wins. Without key specs one is derived from
+   * firstKey/lastKey/keyStep (RW/update for a write, else RO/access).
    */
   keySpecs?: KeySpec[];
-  /** COMMAND DOCS's doc_flags (Redis 7.0 has "deprecated" and "syscmd"). */
   docFlags?: Array<"deprecated" | "syscmd">;
-  /** COMMAND DOCS's deprecated_since and replaced_by, for a deprecated command. */
   deprecatedSince?: string;
   replacedBy?: string;
-  /** COMMAND DOCS's history: [version, what changed]. */
   history?: Array<[string, string]>;
-  /** COMMAND DOCS's arguments, as Redis's command JSON declares them. */
   arguments?: CommandArgument[];
-}
-
-/** A key specification (Redis's keySpec): where the search for keys begins, and how keys are found from there. */
-export interface KeySpec {
-  /** As COMMAND INFO prints them: RO/RW/OW/RM, then access/update/insert/delete... */
-  flags: string[];
-  /** An argument index, or the first `keyword` from `startFrom` (backwards when negative). */
-  beginSearch: { index: number } | { keyword: string; startFrom: number };
-  /** A range: the last key relative to the first (-1: up to the last argument), the step and a limit. */
-  findKeys: { lastKey: number; keyStep: number; limit: number };
 }
 
 /** One argument of a command, for COMMAND DOCS (Redis's redisCommandArg). */
@@ -96,9 +85,54 @@ export interface CommandArgument {
   type: "string" | "integer" | "double" | "key" | "pattern" | "unix-time" | "pure-token" | "oneof" | "block";
   keySpecIndex?: number;
   token?: string;
+  summary?: string;
   since?: string;
+  deprecatedSince?: string;
   flags?: Array<"optional" | "multiple" | "multiple_token">;
   arguments?: CommandArgument[];
+}
+
+/** A key specification's flags; a spec lists them in Redis's order (addReplyFlagsForKeyArgs). */
+export type KeySpecFlag =
+  | "RO" | "RW" | "OW" | "RM" | "access" | "update" | "insert" | "delete" | "not_key" | "incomplete" | "variable_flags";
+
+/**
+ * Where a key specification starts looking (Redis's begin_search): an argument index,
+ * the argument after the first `keyword` from `startFrom` (backwards when negative),
+ * or unknown (SORT's BY/GET/STORE keys).
+ */
+export type KeySpecBeginSearch = { index: number } | { keyword: string; startFrom: number } | { unknown: true };
+
+/**
+ * How a key specification finds its keys from there (Redis's find_keys): a range (the
+ * last key relative to the first, -1 up to the last argument, a step and a limit), a
+ * count read at keyNumIdx with the first key after it, or unknown.
+ */
+export type KeySpecFindKeys =
+  | { lastKey: number; keyStep: number; limit: number }
+  | { keyNumIdx: number; firstKey: number; keyStep: number }
+  | { unknown: true };
+
+/** One of a command's key specifications (COMMAND INFO element 8, Redis's keySpec). */
+export interface KeySpec {
+  notes?: string;
+  flags: KeySpecFlag[];
+  beginSearch: KeySpecBeginSearch;
+  findKeys: KeySpecFindKeys;
+}
+
+/**
+ * What Redis 7.0.15 declares about a command beyond its dispatch data: COMMAND DOCS's
+ * fields and COMMAND INFO's key specifications. Generated from the real server by
+ * scripts/gen-command-metadata.ts into metadata/<family>.ts, keyed by full name.
+ */
+export interface CommandMetadata {
+  docFlags?: Array<"deprecated" | "syscmd">;
+  deprecatedSince?: string;
+  replacedBy?: string;
+  history?: Array<[string, string]>;
+  arguments?: CommandArgument[];
+  keySpecs: KeySpec[];
 }
 
 /** A resolved, ready-to-dispatch command with its stats. */
@@ -131,6 +165,8 @@ export class Command {
   readonly subcommands = new Map<string, Command>();
   readonly fullName: string;
   readonly aclCategories: string[];
+  /** Redis's COMMAND DOCS fields and key specifications; undefined for a command Redis does not have. */
+  readonly metadata: CommandMetadata | undefined;
   calls = 0;
   microseconds = 0;
   /** Made at the first call recorded with latency-tracking on; CONFIG RESETSTAT drops it. */
@@ -158,6 +194,7 @@ export class Command {
     this.latencyEvent = this.flags.has("fast") ? "fast-command" : "command";
     this.fullName = parent ? `${parent.spec.name}|${spec.name}` : spec.name;
     this.aclCategories = deriveCategories(spec);
+    this.metadata = commandMetadata(this.fullName);
     for (const sub of spec.subcommands ?? []) this.subcommands.set(sub.name, new Command(sub, this));
   }
 

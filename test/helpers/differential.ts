@@ -61,8 +61,9 @@ export async function dirtyOf(client: RawClient): Promise<number> {
 }
 
 /**
- * COMMAND INFO of `names` on both servers, compared on what declarations decide: name,
- * arity, flags, first/last key and step, ACL categories, tips, and the same for every
+ * COMMAND INFO of `names` on both servers, compared on what declarations decide (name,
+ * arity, flags, first/last key and step, ACL categories, tips) and the key
+ * specifications (Redis's, from src/commands/metadata/), and the same for every
  * subcommand (in name order: Redis lists them in hash order). With `onlyOurSubcommands`,
  * Redis's subcommands that Bunker does not implement are left out. Returns the mismatches.
  */
@@ -71,10 +72,10 @@ export async function compareCommandInfo(pair: Pair, names: string[], options: {
   const declaration = (entry: unknown[], keep?: Set<unknown>): string =>
     JSON.stringify(
       [
-        ...entry.slice(0, 8),
+        ...entry.slice(0, 9),
         subcommands(entry)
           .filter((sub) => keep === undefined || keep.has(sub[0]))
-          .map((sub) => JSON.stringify(sub.slice(0, 8)))
+          .map((sub) => JSON.stringify(sub.slice(0, 9)))
           .sort(),
       ],
       (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value),

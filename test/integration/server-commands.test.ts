@@ -412,7 +412,7 @@ d("server command errors match Redis", () => {
     }
   });
 
-  test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips)", async () => {
+  test("every declared command has Redis's COMMAND INFO (arity, flags, keys, categories, tips, key specs)", async () => {
     const names = ((await pair().b.call("COMMAND", "LIST")) as string[]).filter((name) => !name.includes("|"));
     expect(names.length).toBeGreaterThan(190);
     // Subcommands Bunker does not implement (CLIENT TRACKING, LATENCY DOCTOR...) are absent on purpose.
