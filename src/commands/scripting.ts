@@ -4,7 +4,7 @@
 import type { CommandArgument, CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, atoi, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
 import { datasetChanged, replyError } from "./context.ts";
 import { replyHelp } from "./keys.ts";
 import * as errors from "../errors.ts";
@@ -16,8 +16,9 @@ import { createFunctionsPayload, parseFunctionsPayload } from "../persistence/rd
 /** EVAL's keys: numkeys at argv[2], then that many keys (evalGetKeys). */
 function evalKeys(argv: Uint8Array[]): number[] {
   if (argv.length < 3) return [];
-  const count = parseInteger(argv[2]!);
-  if (typeof count !== "number" || count <= 0 || count > argv.length - 3) return [];
+  // evalGetKeys reads numkeys with atoi ("1x" is 1); EVAL itself is stricter.
+  const count = atoi(argv[2]!);
+  if (count <= 0 || count > argv.length - 3) return [];
   const keys: number[] = [];
   for (let i = 0; i < count; i++) keys.push(3 + i);
   return keys;

@@ -5,7 +5,7 @@ import type { CommandArgument, CommandMetadata, CommandSpec, Command, KeySpec, K
 import { commandHasKeys, getKeysFromCommandWithSpecs } from "./getkeys.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, atoi, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
 import { logger } from "../log.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
@@ -915,12 +915,6 @@ const DEBUG_HELP = [
   "    Prints this help.",
 ];
 
-/** C's atoi: optional blanks and sign, then digits up to the first other byte (0 when none). */
-function atoi(arg: Uint8Array): number {
-  const text = bytesToKey(arg);
-  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return match === null ? 0 : Number.parseInt(match[1]!, 10) | 0;
-}
 
 /** An argument as C's `%s` prints it: up to its first NUL byte. */
 function asCText(arg: Uint8Array): string {

@@ -11,7 +11,7 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
+import { atoi, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
 import { alsoPropagate, checkType, keyChanged, preventPropagation, propagateAs, replyError, storeResult, wrongType } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
@@ -432,8 +432,9 @@ function sintercard(client: Client, argv: Uint8Array[]): void {
 
 /** Key positions of SINTERCARD numkeys key [key ...] (COMMAND GETKEYS). */
 function sintercardKeys(argv: Uint8Array[]): number[] {
-  const numkeys = parseInteger(argv[1] ?? new Uint8Array(0));
-  if (numkeys === null || typeof numkeys === "bigint" || numkeys < 1 || numkeys > argv.length - 2) return [];
+  // genericGetKeys reads numkeys with atoi, as the other numkeys key functions do.
+  const numkeys = atoi(argv[1] ?? new Uint8Array(0));
+  if (numkeys < 1 || numkeys > argv.length - 2) return [];
   const indexes: number[] = [];
   for (let i = 0; i < numkeys; i++) indexes.push(2 + i);
   return indexes;

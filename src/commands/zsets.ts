@@ -15,7 +15,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
-import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, LONG_MAX, parseInteger } from "../db/bytes.ts";
+import { argIs, argLower, atoi, bytesToKey, integerBytes, keyToBytes, LONG_MAX, parseInteger } from "../db/bytes.ts";
 import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propagateAs, replyError, storeResult } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
@@ -874,10 +874,13 @@ function zscan(client: Client, argv: Uint8Array[]): void {
 /** Key positions for commands with a numkeys argument (plus an optional destination key first). */
 function keysAfterNumkeys(numkeysIndex: number, destinationIndex = 0): (argv: Uint8Array[]) => number[] {
   return (argv) => {
-    const count = numkeysIndex < argv.length ? parseInteger(argv[numkeysIndex]!) : null;
-    if (typeof count !== "number" || count < 1 || count > argv.length - numkeysIndex - 1) return [];
-    const indexes = destinationIndex > 0 ? [destinationIndex] : [];
+    // Redis's genericGetKeys reads numkeys with atoi ("2x" is 2); the command itself is stricter.
+    const count = numkeysIndex < argv.length ? atoi(argv[numkeysIndex]!) : 0;
+    if (count < 1 || count > argv.length - numkeysIndex - 1) return [];
+    // The destination comes last, as genericGetKeys appends the store key.
+    const indexes: number[] = [];
     for (let i = 0; i < count; i++) indexes.push(numkeysIndex + 1 + i);
+    if (destinationIndex > 0) indexes.push(destinationIndex);
     return indexes;
   };
 }

@@ -141,6 +141,16 @@ export function parseIntegerIn(bytes: Uint8Array, start: number, end: number): n
 }
 
 /** parseInteger that always yields a bigint (for arithmetic that must not lose precision). */
+/**
+ * C's atoi, where Redis reads a number with it (DEBUG arguments, numkeys in key
+ * functions): optional blanks and a sign, then digits up to the first other byte; 0
+ * when there are none.
+ */
+export function atoi(bytes: Uint8Array): number {
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(bytesToKey(bytes));
+  return match === null ? 0 : Number.parseInt(match[1]!, 10) | 0;
+}
+
 export function parseBigInt(bytes: Uint8Array): bigint | null {
   const v = parseInteger(bytes);
   return v === null ? null : typeof v === "bigint" ? v : BigInt(v);
