@@ -64,6 +64,19 @@ function hllValuesInOrder(values: Array<RedisValue | undefined>): { strings: Uin
   return { strings, wrongTypeAt: false };
 }
 
+/** isHLLObjectOrReply: a string holding a well-formed HLL header, or the WRONGTYPE reply sent. */
+function isHllObjectOrReply(client: Client, value: RedisValue): value is Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    wrongType(client);
+    return false;
+  }
+  if (!hllIsValid(value)) {
+    replyError(client, HLL_WRONGTYPE_ERR.slice(1));
+    return false;
+  }
+  return true;
+}
+
 // ---- PFADD ---------------------------------------------------------------------------
 
 function pfadd(client: Client, argv: Uint8Array[]): void {
@@ -78,14 +91,7 @@ function pfadd(client: Client, argv: Uint8Array[]): void {
     created = true;
     db.add(key, current);
   } else {
-    if (!(value instanceof Uint8Array)) {
-      wrongType(client);
-      return;
-    }
-    if (!hllIsValid(value)) {
-      replyError(client, HLL_WRONGTYPE_ERR.slice(1));
-      return;
-    }
+    if (!isHllObjectOrReply(client, value)) return;
     // Redis's dbUnshareStringValue: the string is raw from here on, changed or not.
     current = db.unshareString(slot);
   }
@@ -134,14 +140,7 @@ function pfcount(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(0);
     return;
   }
-  if (!(value instanceof Uint8Array)) {
-    wrongType(client);
-    return;
-  }
-  if (!hllIsValid(value)) {
-    replyError(client, HLL_WRONGTYPE_ERR.slice(1));
-    return;
-  }
+  if (!isHllObjectOrReply(client, value)) return;
   db.unshareString(db.find(key));
   let result: ReturnType<typeof hllCount>;
   try {
@@ -214,14 +213,7 @@ function pfdebug(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const value = db.valueAt(slot);
-  if (!(value instanceof Uint8Array)) {
-    wrongType(client);
-    return;
-  }
-  if (!hllIsValid(value)) {
-    replyError(client, HLL_WRONGTYPE_ERR.slice(1));
-    return;
-  }
+  if (!isHllObjectOrReply(client, value)) return;
   const current = db.unshareString(slot);
   const sub = bytesToKey(argv[1]!);
   /** The dense value, stored when it was sparse; null (and the error replied) when corrupt. */
