@@ -54,9 +54,31 @@ const MAX_HOLES = 1 << 20;
  */
 export class CommandEpoch {
   value = 0;
+  /**
+   * Values opened for writing since the last boundary, to be measured again once the
+   * command that changed them is done (a value is modified in place after its lookup).
+   */
+  private touchedTables: { remeasure(slot: number): void }[] = [];
+  private touchedSlots: number[] = [];
 
   boundary(): void {
     this.value++;
+    if (this.touchedSlots.length !== 0) this.settle();
+  }
+
+  /** A value opened for writing (KeyTable.noteWrite). */
+  touch(table: { remeasure(slot: number): void }, slot: number): void {
+    this.touchedTables.push(table);
+    this.touchedSlots.push(slot);
+  }
+
+  /** Brings the memory count up to date: between commands, never inside one. */
+  settle(): void {
+    const tables = this.touchedTables;
+    const slots = this.touchedSlots;
+    for (let i = 0; i < slots.length; i++) tables[i]!.remeasure(slots[i]!);
+    tables.length = 0;
+    slots.length = 0;
   }
 }
 
