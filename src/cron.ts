@@ -68,6 +68,14 @@ export class Cron {
     // databasesCron's incremental rehashing: an index rehash also moves on without writes.
     if (server.config.getBool("activerehashing")) for (const db of server.dbs) db.table.maintenance();
     this.clientsCron(now);
+    // clientsCron's memory tracking corrects the running clients total (output buffers
+    // drain, pub/sub messages queue, without a read from their client), then Redis's
+    // beforeSleep evicts clients over maxmemory-clients.
+    server.evictor.collectEvictedGarbage();
+    if (server.evictor.clientsTracked) {
+      server.evictor.recountClientsMemory();
+      server.evictor.evictClients();
+    }
     server.expireBlockedClients();
     this.sampleStats(now);
     // The tracking table's limit also holds while no command runs (CONFIG SET lowered it).

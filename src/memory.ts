@@ -64,13 +64,26 @@ export interface MemoryOverhead {
   dataset: number;
 }
 
+/**
+ * The clients' memory: while a memory limit is set, the running total the evictor keeps
+ * (counted again after each read and each cron tick, so processCommand's check is O(1));
+ * otherwise summed now.
+ */
+function clientsMemoryUsage(server: Server): number {
+  const evictor = server.evictor;
+  if (evictor.clientsTracked) return evictor.clientsMemory;
+  let bytes = 0;
+  for (const client of server.clients.values()) bytes += getClientMemoryUsage(client);
+  return bytes;
+}
+
 /** zmalloc_used_memory(). Also moves used_memory_peak. */
 export function usedMemory(server: Server): number {
   // Values changed by the last command are measured once it is done.
   server.commandEpoch.settle();
   let used = server.usedMemoryStartup;
   for (const db of server.dbs) used += db.table.usedBytes;
-  for (const client of server.clients.values()) used += getClientMemoryUsage(client);
+  used += clientsMemoryUsage(server);
   used += server.persistence.aof.bufferLength;
   used += server.scripting.evalScripts.cacheMemory + server.scripting.functions.overheadMemory;
   if (used > server.usedMemoryPeak) server.usedMemoryPeak = used;
@@ -78,9 +91,10 @@ export function usedMemory(server: Server): number {
 }
 
 export function getMemoryOverheadData(server: Server): MemoryOverhead {
+  // Asked for its parts, the running clients total is brought up to date first.
+  if (server.evictor.clientsTracked) server.evictor.recountClientsMemory();
   const totalAllocated = usedMemory(server);
-  let clientsNormal = 0;
-  for (const client of server.clients.values()) clientsNormal += getClientMemoryUsage(client);
+  const clientsNormal = clientsMemoryUsage(server);
   const aofBuffer = server.persistence.aof.bufferLength;
   const luaCaches = server.scripting.evalScripts.cacheMemory;
   const functionsCaches = server.scripting.functions.overheadMemory;

@@ -11,6 +11,7 @@ import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
 import { STARTUP_BYTES } from "./memory.ts";
+import { EVICT_FAIL, Evictor } from "./evict.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
@@ -71,6 +72,13 @@ export class Server {
   /** Lua scripts: the EVAL state and cache, the running script. */
   readonly scripting: Scripting;
   readonly persistence: Persistence;
+  /** maxmemory and maxmemory-clients: key and client eviction (evict.ts). */
+  readonly evictor: Evictor;
+  /**
+   * pre_command_oom_state: performEvictions found nothing more to free before the running
+   * command; a script's first denyoom call is refused then (script.ts), not mid-way.
+   */
+  preCommandOomState = false;
   readonly startTime = Date.now();
   readonly runId: string;
   /** used_memory_startup (memory.ts): the server's own structures, counted in used_memory. */
@@ -159,6 +167,7 @@ export class Server {
     this.blocking.onTimer = () => this.expireBlockedClients();
     this.persistence = new Persistence(this);
     this.scripting = new Scripting(this);
+    this.evictor = new Evictor(this);
   }
 
   static emptyStats(): ServerStats {
@@ -479,12 +488,17 @@ export class Server {
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
     client.parser.feed(data);
+    // updateClientMemUsageAndBucket, while a memory limit is set: the query buffer read...
+    const evictor = this.evictor;
+    if (evictor.clientsTracked) evictor.updateClientMemUsage(client);
     const commandsBefore = client.commandsProcessed;
     this.processInput(client);
     // call() stamps lastInteraction from its own clock reading (a Date.now() per read
     // was 8% of the JS time at -P 1); input that ran no command is stamped here.
     if (client.commandsProcessed === commandsBefore) client.lastInteraction = Date.now();
     this.replyReady(client);
+    // ...and what its commands left (replies the socket did not take, a MULTI queue).
+    if (evictor.clientsTracked) evictor.updateClientMemUsage(client);
   }
 
   /**
@@ -652,6 +666,7 @@ export class Server {
 
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
+    this.evictor.clientClosed(client);
     this.watches.unwatchAllKeys(client);
     if (client.trackingFlags !== 0 || this.tracking.hasHeldKeys) this.tracking.disableTracking(client);
     this.pubsub.removeClient(client);
@@ -720,6 +735,7 @@ export class Server {
       this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
     }
+    if (this.evictor.maxmemory !== 0 && !this.handleMaxmemory(client, command, argv)) return;
     // Keep the client-side caching table within tracking-table-max-keys.
     if (this.tracking.clients !== 0) this.tracking.limitUsedSlots(client);
     const isExec = command.isExec;
@@ -761,6 +777,43 @@ export class Server {
     }
     this.call(client, command, argv);
     if (this.blocking.keyWaiterCount > 0) this.handleClientsBlockedOnKeys();
+  }
+
+  /**
+   * processCommand's maxmemory step (Redis's, with the evictClients before it): clients
+   * over maxmemory-clients are evicted, then keys over maxmemory; when nothing more can be
+   * freed a denyoom command (EXEC of a transaction holding one, a script without
+   * allow-oom, anything but EXEC/DISCARD/QUIT/RESET inside MULTI) is refused. Returns
+   * whether the command goes on. Not for what a master or the AOF sends, nor while a
+   * busy script yields (its DELs would interleave with the script's effects).
+   */
+  private handleMaxmemory(client: Client, command: Command, argv: Uint8Array[]): boolean {
+    if (this.scripting.runner.timedOut) return true;
+    if (client.mustObey) {
+      this.preCommandOomState = false;
+      return true;
+    }
+    const evictor = this.evictor;
+    evictor.evictClients();
+    // The client evicted itself: its command is not run.
+    if (client.closed) return false;
+    const outOfMemory = evictor.performEvictions() === EVICT_FAIL;
+    if (outOfMemory) {
+      let reject = this.isDenyOomCommand(command, argv) || (command.isExec && client.multiQueue.some((q) => this.isDenyOomCommand(q.command, q.argv)));
+      if (client.inMulti && !MULTI_OOM_EXEMPT_COMMANDS.has(command.name)) reject = true;
+      if (reject) {
+        this.rejectCommand(client, argv, command, errors.OOM);
+        return false;
+      }
+    }
+    this.preCommandOomState = outOfMemory;
+    return true;
+  }
+
+  /** The denyoom flag, a script's shebang deciding for EVAL, EVALSHA and FCALL (scriptFlagsToCmdFlags). */
+  private isDenyOomCommand(command: Command, argv: Uint8Array[]): boolean {
+    if (command.spec.group !== "scripting") return command.denyOom;
+    return this.scripting.writeFlagsOf(command, argv)?.denyOom ?? command.denyOom;
   }
 
   /**
@@ -1207,6 +1260,8 @@ const PIPELINE_CLOCK_MAX_ARGS = 32;
 const PUBSUB_CONTEXT_COMMANDS = new Set(["ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"]);
 /** Commands MULTI does not queue. */
 const MULTI_CONTROL_COMMANDS = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+/** Inside MULTI over maxmemory, everything but these is refused (queuing takes memory too). */
+const MULTI_OOM_EXEMPT_COMMANDS = new Set(["exec", "discard", "quit", "reset"]);
 
 function isLoopback(address: string): boolean {
   return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");

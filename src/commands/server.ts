@@ -63,6 +63,7 @@ function configResetstat(client: Client): void {
 /** resetServerStats + resetCommandTableStats + resetErrorTableStats. */
 export function resetStats(server: Server): void {
   server.stats = Server.emptyStats();
+  server.evictor.resetStats();
   for (const command of server.table.all()) {
     command.calls = 0;
     command.microseconds = 0;

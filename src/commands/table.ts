@@ -142,6 +142,8 @@ export class Command {
   /** Redis's is_may_replicate_command: write or may_replicate (CLIENT PAUSE WRITE holds it). */
   readonly mayReplicate: boolean;
   readonly allowedWhileLoading: boolean;
+  /** CMD_DENYOOM: refused while used memory is over maxmemory and nothing can be evicted. */
+  readonly denyOom: boolean;
   // Flags the dispatcher tests on every call, as fields (a Set lookup per call adds up).
   readonly noAuth: boolean;
   readonly noMulti: boolean;
@@ -182,6 +184,7 @@ export class Command {
     this.isWrite = this.flags.has("write");
     this.mayReplicate = this.isWrite || this.flags.has("may_replicate");
     this.allowedWhileLoading = this.flags.has("loading");
+    this.denyOom = this.flags.has("denyoom");
     this.noAuth = this.flags.has("no_auth");
     this.noMulti = this.flags.has("no_multi");
     this.noScript = this.flags.has("noscript");

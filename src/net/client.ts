@@ -114,6 +114,8 @@ export class Client {
   totalNetInput = 0;
   totalNetOutput = 0;
   commandsProcessed = 0;
+  /** What this client's memory counted for last (the server's running clients total, evict.ts). */
+  lastMemoryUsage = 0;
 
   constructor(
     readonly id: number,

@@ -16,6 +16,7 @@ import type { Command } from "../commands/table.ts";
 import { PROPAGATE_ALL } from "../propagate.ts";
 import { adoptConnectionsAcceptedWhileBusy } from "./busy.ts";
 import { argLower } from "../db/bytes.ts";
+import { OOM } from "../errors.ts";
 
 /** Script flags a shebang declares (Redis's SCRIPT_FLAG_*). */
 export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
@@ -130,6 +131,11 @@ export class ScriptRunner {
           return null;
         }
       }
+      // The no-writes flag implies allow-oom, so this comes after the write checks.
+      if (server.preCommandOomState && server.evictor.maxmemory !== 0 && (scriptFlags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) {
+        server.replyError(caller, "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+        return null;
+      }
     }
     const client = this.scriptClient;
     client.dbIndex = caller.dbIndex;
@@ -200,6 +206,18 @@ export class ScriptRunner {
     if (command.isWrite && (run.flags & RUN_WRITE_DIRTY) === 0) {
       const diskError = this.server.persistence.diskErrorMessage();
       if (diskError !== null && !run.caller.mustObey) return "-" + diskError;
+    }
+    // scriptVerifyOOM: over maxmemory when the script started, its first write may not be a
+    // denyoom command; once it has written, stopping half-way would be worse.
+    const server = this.server;
+    if (
+      command.denyOom &&
+      (run.flags & (RUN_WRITE_DIRTY | RUN_ALLOW_OOM)) === 0 &&
+      server.preCommandOomState &&
+      server.evictor.maxmemory !== 0 &&
+      !run.caller.mustObey
+    ) {
+      return "-" + OOM;
     }
     return null;
   }

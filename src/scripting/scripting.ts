@@ -31,24 +31,25 @@ export class Scripting {
    * getCommandFlags for EVAL, EVALSHA (evalGetCommandFlags) and FCALL
    * (fcallGetCommandFlags): a script whose shebang or a function whose registration
    * declares flags is a write command unless it says no-writes, and may replicate only
-   * then; processCommand refuses it (MISCONF, CLIENT PAUSE WRITE...) as such. null for
+   * then, and deny-oom unless it says allow-oom or no-writes; processCommand refuses it
+   * (MISCONF, CLIENT PAUSE WRITE, OOM...) as such. null for
    * other commands, and for scripts without flags or not known: the declaration holds.
    */
-  writeFlagsOf(command: Command, argv: Uint8Array[]): { write: boolean; mayReplicate: boolean } | null {
+  writeFlagsOf(command: Command, argv: Uint8Array[]): { write: boolean; mayReplicate: boolean; denyOom: boolean } | null {
     const name = command.name;
     if (argv.length < 2) return null;
     if (name === "fcall" || name === "fcall_ro") {
       // fcallGetCommandFlags: the flags the function was registered with.
       const fn = this.functions.find(bytesToKey(argv[1]!));
       if (fn === undefined) return null;
-      const { write } = scriptCommandFlags(fn.flags);
-      return { write, mayReplicate: write };
+      const { write, denyOom } = scriptCommandFlags(fn.flags);
+      return { write, mayReplicate: write, denyOom };
     }
     const isEvalsha = name === "evalsha" || name === "evalsha_ro";
     if (!isEvalsha && name !== "eval" && name !== "eval_ro") return null;
     const flags = this.evalScripts.scriptFlagsFor(argv, isEvalsha);
     if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return null;
-    const { write } = scriptCommandFlags(flags);
-    return { write, mayReplicate: write };
+    const { write, denyOom } = scriptCommandFlags(flags);
+    return { write, mayReplicate: write, denyOom };
   }
 }
