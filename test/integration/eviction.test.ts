@@ -1,0 +1,281 @@
+// maxmemory: each policy against the real redis-server 7.0 with the same limit. The
+// servers count memory differently, so what is compared is the behaviour a user sees:
+// refusals and their exact error, used_memory held under the limit, which keys go and
+// which stay, the `evicted` events, the DELs in the AOF, and client eviction.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { RawClient, ReplyError, encodeCommand, startBunker, startRedis, type Reply, type RunningServer } from "../helpers/server.ts";
+import { haveRedis } from "../helpers/differential.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const MAXMEMORY = 30 * 1024 * 1024;
+const VALUE = "v".repeat(1024);
+const BATCH = 1000;
+
+type Kind = "bunker" | "redis";
+const KINDS: Kind[] = haveRedis ? ["bunker", "redis"] : ["bunker"];
+
+interface Running {
+  server: RunningServer;
+  client: RawClient;
+  stop(): Promise<void>;
+}
+
+async function start(kind: Kind, args: string[]): Promise<Running> {
+  const all = ["--maxmemory", String(MAXMEMORY), ...args];
+  const server = kind === "bunker" ? await startBunker({ args: all }) : await startRedis({ args: all });
+  const client = await RawClient.connect(server.port);
+  return {
+    server,
+    client,
+    async stop() {
+      client.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Sends `count` commands in pipelined batches; returns how many succeeded and the first error. */
+async function pipeline(client: RawClient, count: number, command: (i: number) => string[]): Promise<{ ok: number; firstError: string | null; errors: number }> {
+  let ok = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  for (let start = 0; start < count; start += BATCH) {
+    const end = Math.min(count, start + BATCH);
+    const chunks: Uint8Array[] = [];
+    for (let i = start; i < end; i++) chunks.push(encodeCommand(command(i)));
+    client.write(Buffer.concat(chunks));
+    for (let i = start; i < end; i++) {
+      const reply = await client.readReply();
+      if (reply instanceof ReplyError) {
+        errors++;
+        firstError ??= reply.message;
+      } else ok++;
+    }
+  }
+  return { ok, firstError, errors };
+}
+
+/** SETs one at a time until one is refused: used memory is then over the limit with no pipeline in flight. */
+async function fillUntilOom(client: RawClient): Promise<void> {
+  for (let i = 0; i < 100_000; i++) {
+    const reply = await client.call("SET", `single:${i}`, VALUE);
+    if (reply instanceof ReplyError) {
+      expect(reply.message).toBe(OOM);
+      return;
+    }
+  }
+  throw new Error("never refused");
+}
+
+async function info(client: RawClient, field: string): Promise<number> {
+  const text = (await client.call("INFO", "everything")) as string;
+  const match = new RegExp(`^${field}:(\\d+)`, "m").exec(text);
+  if (match === null) throw new Error(`no ${field} in INFO`);
+  return Number(match[1]);
+}
+
+async function keyspaceExpires(client: RawClient): Promise<number> {
+  const text = (await client.call("INFO", "keyspace")) as string;
+  return Number(/expires=(\d+)/.exec(text)?.[1] ?? 0);
+}
+
+/** How many of `keys` exist (EXISTS counts, in batches). */
+async function existing(client: RawClient, keys: string[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < keys.length; i += 500) n += Number(await client.call("EXISTS", ...keys.slice(i, i + 500)));
+  return n;
+}
+
+const setKey = (prefix: string, ttl?: number) => (i: number) => (ttl === undefined ? ["SET", `${prefix}:${i}`, VALUE] : ["SET", `${prefix}:${i}`, VALUE, "EX", String(ttl)]);
+const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}:${i}`);
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+describe.each(KINDS)("maxmemory on %s", (kind) => {
+  test("noeviction refuses denyoom commands with the exact error, and nothing else", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "noeviction"]);
+    try {
+      const fill = await pipeline(s.client, 100_000, setKey("k"));
+      expect(fill.firstError).toBe(OOM);
+      // Without the pipeline's query buffer used memory may be under the limit again, and
+      // a refused command's own arguments count: the commands below are as large as the SETs.
+      await fillUntilOom(s.client);
+      expect(await s.client.callRaw("SET", "another", VALUE)).toBe(`-${OOM}\r\n`);
+      expect(await s.client.callRaw("GET", "k:0")).toBe(`$1024\r\n${VALUE}\r\n`);
+      expect(await s.client.callRaw("DEL", "k:0")).toBe(":1\r\n");
+      // EXEC of a transaction holding a denyoom command, and queueing inside MULTI.
+      await fillUntilOom(s.client);
+      expect(await s.client.callRaw("MULTI")).toBe("+OK\r\n");
+      expect(await s.client.callRaw("SET", "x", VALUE)).toBe(`-${OOM}\r\n`);
+      expect(await s.client.callRaw("EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.\r\n");
+      expect(await s.client.callRaw("EVAL", "#!lua\nreturn redis.call('set','a',ARGV[1])", "0", VALUE)).toBe(`-${OOM}\r\n`);
+      expect(await s.client.callRaw("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).toBe(":1\r\n");
+      expect(await s.client.callRaw("EVAL", "return redis.pcall('set','a',ARGV[1])['err']", "0", VALUE)).toBe(`$${OOM.length}\r\n${OOM}\r\n`);
+      expect(await info(s.client, "evicted_keys")).toBe(0);
+      expect(await info(s.client, "used_memory")).toBeGreaterThan(MAXMEMORY * 0.95);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  for (const policy of ["allkeys-lru", "allkeys-lfu", "allkeys-random"]) {
+    test(`${policy} holds used_memory under maxmemory by evicting`, async () => {
+      const s = await start(kind, ["--maxmemory-policy", policy]);
+      try {
+        const fill = await pipeline(s.client, 100_000, setKey("k"));
+        expect(fill.firstError).toBeNull();
+        expect(await info(s.client, "evicted_keys")).toBeGreaterThan(50_000);
+        expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY);
+        // The most recent key is there.
+        expect(await s.client.callRaw("EXISTS", "k:99999")).toBe(":1\r\n");
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+
+  for (const policy of ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"]) {
+    test(`${policy} evicts only keys with a TTL, then refuses`, async () => {
+      const s = await start(kind, ["--maxmemory-policy", policy]);
+      try {
+        const persistent = range("p", 8000);
+        await pipeline(s.client, 8000, setKey("p"));
+        const volatile = await pipeline(s.client, 60_000, setKey("v", 100_000));
+        expect(volatile.firstError).toBeNull();
+        expect(await info(s.client, "evicted_keys")).toBeGreaterThan(30_000);
+        expect(await existing(s.client, persistent)).toBe(8000);
+        // Keys without a TTL take the rest; once no key with a TTL is left, SET is refused.
+        const more = await pipeline(s.client, 40_000, setKey("q"));
+        expect(more.firstError).toBe(OOM);
+        expect(await keyspaceExpires(s.client)).toBe(0);
+        expect(await existing(s.client, persistent)).toBe(8000);
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+
+  test("allkeys-lru keeps the keys used recently", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "allkeys-lru"]);
+    try {
+      await pipeline(s.client, 18_000, setKey("old"));
+      expect(await info(s.client, "evicted_keys")).toBe(0);
+      // The access clock counts seconds: the old keys must be older than the hot ones.
+      await Bun.sleep(2100);
+      const hot = range("old", 1000);
+      await pipeline(s.client, hot.length, (i) => ["GET", hot[i]!]);
+      await pipeline(s.client, 15_000, setKey("new"));
+      expect(await info(s.client, "evicted_keys")).toBeGreaterThan(3000);
+      expect(await existing(s.client, hot)).toBeGreaterThanOrEqual(950);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("allkeys-lfu keeps the keys used often", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"]);
+    try {
+      await pipeline(s.client, 18_000, setKey("old"));
+      const hot = range("old", 1000);
+      for (let round = 0; round < 10; round++) await pipeline(s.client, hot.length, (i) => ["GET", hot[i]!]);
+      await pipeline(s.client, 15_000, setKey("new"));
+      expect(await info(s.client, "evicted_keys")).toBeGreaterThan(3000);
+      expect(await existing(s.client, hot)).toBeGreaterThanOrEqual(950);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("volatile-ttl evicts the keys that expire soonest first", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "volatile-ttl"]);
+    try {
+      await pipeline(s.client, 9000, setKey("soon", 1000));
+      await pipeline(s.client, 9000, setKey("late", 100_000));
+      await pipeline(s.client, 10_000, setKey("p"));
+      expect(await info(s.client, "evicted_keys")).toBeGreaterThan(2000);
+      const soon = await existing(s.client, range("soon", 9000));
+      const late = await existing(s.client, range("late", 9000));
+      expect(late).toBeGreaterThanOrEqual(8500);
+      expect(soon).toBeLessThan(late - 2000);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("each eviction is an `evicted` event and a DEL in the AOF", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "allkeys-random", "--notify-keyspace-events", "Ee", "--appendonly", "yes", "--appendfsync", "always"]);
+    const subscriber = await RawClient.connect(s.server.port);
+    try {
+      await subscriber.call("SUBSCRIBE", "__keyevent@0__:evicted");
+      await pipeline(s.client, 40_000, setKey("k"));
+      const evicted = await info(s.client, "evicted_keys");
+      expect(evicted).toBeGreaterThan(5000);
+      const message = (await subscriber.readReply()) as Reply[];
+      expect(message.slice(0, 2)).toEqual(["message", "__keyevent@0__:evicted"]);
+      expect(String(message[2])).toMatch(/^k:\d+$/);
+      const aofDir = join(s.server.dir, "appendonlydir");
+      const dels = () => {
+        const incr = readdirSync(aofDir).find((name) => name.endsWith(".incr.aof"));
+        if (incr === undefined) return 0;
+        return readFileSync(join(aofDir, incr), "latin1").split("*2\r\n$3\r\nDEL\r\n").length - 1;
+      };
+      await waitFor(() => dels() === evicted, { what: `${evicted} DELs in the AOF (${dels()})` });
+    } finally {
+      subscriber.close();
+      await s.stop();
+    }
+  });
+
+  test("maxmemory-clients evicts a client with a large query buffer, not a NO-EVICT one", async () => {
+    const s = await start(kind, ["--maxmemory-clients", "2mb"]);
+    const victim = await RawClient.connect(s.server.port);
+    const protectedClient = await RawClient.connect(s.server.port);
+    try {
+      expect(await protectedClient.call("CLIENT", "NO-EVICT", "on")).toBe("OK");
+      const partial = (size: number) => `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${size + 10}\r\n${"x".repeat(size)}`;
+      protectedClient.write(partial(1_500_000));
+      await waitFor(async () => /qbuf=1[0-9]{6}/.test(String(await s.client.call("CLIENT", "LIST"))), { what: "the protected client's query buffer" });
+      victim.write(partial(1_500_000));
+      await victim.waitClosed();
+      expect(await info(s.client, "evicted_clients")).toBe(1);
+      protectedClient.write("x".repeat(10) + "\r\n");
+      expect(await protectedClient.readReply()).toBe("OK");
+    } finally {
+      victim.close();
+      protectedClient.close();
+      await s.stop();
+    }
+  });
+});
+
+describe("memory of the Bunker process", () => {
+  let s: Running;
+  beforeAll(async () => {
+    s = await start("bunker", ["--maxmemory-policy", "allkeys-lru"]);
+  });
+  afterAll(async () => {
+    await s.stop();
+  });
+
+  const rss = () => {
+    const status = readFileSync(`/proc/${s.server.proc.pid}/status`, "latin1");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+  };
+
+  test("evicting stays within a bounded RSS above the start", async () => {
+    const startRss = rss();
+    let peak = 0;
+    for (let round = 0; round < 5; round++) {
+      await pipeline(s.client, 40_000, (i) => ["SET", `k:${round}:${i}`, VALUE]);
+      expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY);
+      peak = Math.max(peak, rss());
+    }
+    // Garbage of evicted values waits for the collector, which the cron calls once half of
+    // maxmemory was evicted: the RSS must settle within its bound, whatever the moment's peak.
+    await waitFor(() => rss() - startRss <= 3 * MAXMEMORY, { what: `RSS within 3x maxmemory of the start (start ${startRss}, now ${rss()}, peak ${peak})` });
+    console.log(`eviction RSS: start ${startRss}, peak ${peak} (+${((peak - startRss) / MAXMEMORY).toFixed(2)}x maxmemory), now ${rss()}`);
+  });
+});
