@@ -5,7 +5,7 @@
 //
 //   bun scripts/bench.ts [--keys N[,N...]] [--requests N] [--warmup N] [--rounds N] [--jobs N]
 //                        [--hash-fields N] [--svg PATH] [--mixed-keys N] [--mixed-breakdown]
-//                        [--only throughput|memory|persistence|collections|bgsave|aof|scripting]
+//                        [--only throughput|memory|persistence|collections|bgsave|aof|scripting|eviction]
 //
 // --keys: the bgsave section runs once per count of a comma list (default 1000000,5000000);
 // every other section uses the first count (default 1000000).
@@ -93,6 +93,10 @@
 //                  (server + children), latest_fork_usec, rewrite time (to
 //                  aof_rewrite_in_progress:0), aof_last_bgrewrite_status. Redis forks;
 //                  Bunker streams its snapshot to a spawned writer.
+//   eviction     SET of 1 KB values at the memory limit: maxmemory 100mb, allkeys-lru on
+//                both, filled past the limit first, then redis-benchmark SET -r 10^8
+//                (every SET evicts about a key) at -P 1 and -P 16, warmed up and
+//                alternated as in throughput; evicted_keys, used_memory and RSS at the end.
 //   scripting    Lua scripts, both servers started once:
 //                - EVALSHA of a cached one-command script (`return redis.call('incr',
 //                  KEYS[1])`, loaded with SCRIPT LOAD) and EVAL of the same body (a
@@ -491,6 +495,45 @@ async function throughput(): Promise<void> {
     `Throughput (redis-benchmark, 50 clients, ${ROUNDS} alternating runs of ${REQUESTS} requests at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16, after ${WARMUP_REQUESTS} untimed)`,
     ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
     rows,
+  );
+  await stopServer(bunker);
+  await stopServer(redis);
+}
+
+/** The eviction section's limit and the size of the values that fill it. */
+const EVICTION_MAXMEMORY = "100mb";
+const EVICTION_VALUE_BYTES = 1024;
+
+/**
+ * SET throughput at the memory limit (issue #17): both servers with maxmemory
+ * EVICTION_MAXMEMORY and allkeys-lru, filled past the limit first (so every SET then
+ * evicts about one key), then redis-benchmark SET of 1 KB values over a keyspace of 10^8
+ * random keys, at -P 1 and -P 16, alternating as in throughput. Beside the ratios:
+ * evicted_keys and used_memory (which must stay under the limit) and the RSS at the end.
+ */
+async function eviction(): Promise<void> {
+  const config = { maxmemory: EVICTION_MAXMEMORY, "maxmemory-policy": "allkeys-lru" };
+  const bunker = await startServer("bunker", undefined, config);
+  const redis = await startServer("redis", undefined, config);
+  const setArgs = ["-r", "100000000", "-d", String(EVICTION_VALUE_BYTES)];
+  for (const server of [redis, bunker]) {
+    while (Number(info(server.port, "evicted_keys")) === 0) await redisBenchmark(server.port, "set", 16, 100_000, setArgs);
+  }
+  const rows: string[][] = [];
+  for (const pipeline of [1, 16]) {
+    const requests = pipeline > 1 ? REQUESTS * PIPELINED_REQUEST_FACTOR : REQUESTS;
+    const results = await alternate(redis, bunker, requests, async (port, n) => (await redisBenchmark(port, "set", pipeline, n, setArgs)).rps);
+    rows.push([`SET ${EVICTION_VALUE_BYTES} B`, String(pipeline), ...comparisonCells(results)]);
+  }
+  table(
+    `SET at the memory limit (maxmemory ${EVICTION_MAXMEMORY}, allkeys-lru, -r 10^8, ${ROUNDS} alternating runs of ${REQUESTS} requests at -P 1 and ${REQUESTS * PIPELINED_REQUEST_FACTOR} at -P 16)`,
+    ["test", "-P", "redis rps", "bunker rps", "bunker/redis", "redis CPU µs/req", "bunker CPU µs/req", "CPU ratio"],
+    rows,
+  );
+  table(
+    "At the end of the eviction runs",
+    ["server", "evicted_keys", "used_memory", "RSS"],
+    [redis, bunker].map((server) => [server.name, info(server.port, "evicted_keys"), info(server.port, "used_memory"), String(rss(server.proc.pid))]),
   );
   await stopServer(bunker);
   await stopServer(redis);
@@ -1442,3 +1485,4 @@ if (ONLY === "all" || ONLY === "collections") await collections();
 if (ONLY === "all" || ONLY === "bgsave") await bgsave();
 if (ONLY === "all" || ONLY === "aof") await aof();
 if (ONLY === "all" || ONLY === "scripting") await scripting();
+if (ONLY === "all" || ONLY === "eviction") await eviction();
