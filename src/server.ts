@@ -735,7 +735,7 @@ export class Server {
       this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
     }
-    if (this.evictor.maxmemory !== 0 && !this.handleMaxmemory(client, command, argv)) return;
+    if (this.evictor.clientsTracked && !this.handleMaxmemory(client, command, argv)) return;
     // Keep the client-side caching table within tracking-table-max-keys.
     if (this.tracking.clients !== 0) this.tracking.limitUsedSlots(client);
     const isExec = command.isExec;
@@ -780,23 +780,24 @@ export class Server {
   }
 
   /**
-   * processCommand's maxmemory step (Redis's, with the evictClients before it): clients
-   * over maxmemory-clients are evicted, then keys over maxmemory; when nothing more can be
+   * processCommand's maxmemory step, while a memory limit is set (Redis's, with the
+   * evictClients before it): clients over maxmemory-clients are evicted, then keys over
+   * maxmemory; when nothing more can be
    * freed a denyoom command (EXEC of a transaction holding one, a script without
    * allow-oom, anything but EXEC/DISCARD/QUIT/RESET inside MULTI) is refused. Returns
    * whether the command goes on. Not for what a master or the AOF sends, nor while a
    * busy script yields (its DELs would interleave with the script's effects).
    */
   private handleMaxmemory(client: Client, command: Command, argv: Uint8Array[]): boolean {
-    if (this.scripting.runner.timedOut) return true;
-    if (client.mustObey) {
-      this.preCommandOomState = false;
-      return true;
-    }
     const evictor = this.evictor;
     evictor.evictClients();
     // The client evicted itself: its command is not run.
     if (client.closed) return false;
+    if (evictor.maxmemory === 0 || this.scripting.runner.timedOut) return true;
+    if (client.mustObey) {
+      this.preCommandOomState = false;
+      return true;
+    }
     const outOfMemory = evictor.performEvictions() === EVICT_FAIL;
     if (outOfMemory) {
       let reject = this.isDenyOomCommand(command, argv) || (command.isExec && client.multiQueue.some((q) => this.isDenyOomCommand(q.command, q.argv)));

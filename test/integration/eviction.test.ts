@@ -128,7 +128,8 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
         const fill = await pipeline(s.client, 100_000, setKey("k"));
         expect(fill.firstError).toBeNull();
         expect(await info(s.client, "evicted_keys")).toBeGreaterThan(50_000);
-        expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY);
+        // Eviction runs before each command: what INFO itself allocates may be over.
+        expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY + 64 * 1024);
         // The most recent key is there.
         expect(await s.client.callRaw("EXISTS", "k:99999")).toBe(":1\r\n");
       } finally {
@@ -270,7 +271,7 @@ describe("memory of the Bunker process", () => {
     let peak = 0;
     for (let round = 0; round < 5; round++) {
       await pipeline(s.client, 40_000, (i) => ["SET", `k:${round}:${i}`, VALUE]);
-      expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY);
+      expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY + 64 * 1024);
       peak = Math.max(peak, rss());
     }
     // Garbage of evicted values waits for the collector, which the cron calls once half of
