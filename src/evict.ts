@@ -28,6 +28,7 @@
 import type { Server } from "./server.ts";
 import type { Client } from "./net/client.ts";
 import type { Database } from "./db/keyspace.ts";
+import type { KeyTable } from "./db/keytable.ts";
 import { getClientMemoryUsage, usedMemory } from "./memory.ts";
 import { NOTIFY_EVICTED } from "./notify.ts";
 import { logger } from "./log.ts";
@@ -88,6 +89,17 @@ function clientMemUsageBucket(bytes: number): number {
   return Math.min(Math.max(log, CLIENT_MEM_USAGE_BUCKET_MIN_LOG), CLIENT_MEM_USAGE_BUCKET_MAX_LOG) - CLIENT_MEM_USAGE_BUCKET_MIN_LOG;
 }
 
+/** An eviction pool entry (Redis's evictionPoolEntry): a candidate key and its score. */
+interface PoolEntry {
+  /** The table the key was sampled from; null for an empty entry. */
+  table: KeyTable | null;
+  slot: number;
+  hash: number;
+  /** The score: idle ms, 255 - LFU counter, or how soon it expires; higher is evicted first. */
+  idle: number;
+  dbid: number;
+}
+
 export class Evictor {
   /** maxmemory in bytes, 0 for no limit: the one field processCommand reads when there is none. */
   maxmemory = 0;
@@ -106,10 +118,15 @@ export class Evictor {
   /** The clients' memory as last counted, the sum of their Client.lastMemoryUsage. */
   clientsMemory = 0;
 
-  // The eviction pool: candidates sorted by ascending score, empty entries key null.
-  private readonly poolKeys: (string | null)[] = new Array<string | null>(EVPOOL_SIZE).fill(null);
-  private readonly poolIdle = new Float64Array(EVPOOL_SIZE);
-  private readonly poolDb = new Int32Array(EVPOOL_SIZE);
+  /**
+   * The eviction pool: candidates sorted by ascending score, empty ones with table null.
+   * An entry names its key by table, slot and hash rather than by a key string (a string
+   * per sampled key was a tenth of the eviction's cost): a key deleted since, or its
+   * database flushed, no longer matches and the entry is a ghost. A new key in the same
+   * slot with the same 32-bit hash would be taken for it, an error of approximation like
+   * the sampling's own.
+   */
+  private readonly pool: PoolEntry[] = Array.from({ length: EVPOOL_SIZE }, () => ({ table: null, slot: 0, hash: 0, idle: 0, dbid: 0 }));
   private readonly sampleSlots: number[] = [];
   /** The random policies' database rotation (Redis's static next_db). */
   private nextDb = 0;
@@ -237,56 +254,65 @@ export class Evictor {
    */
   evictionPoolPopulate(dbid: number, db: Database): void {
     const policy = this.policy;
+    const table = db.table;
     const slots = this.sampleSlotsOf(db, (policy & MAXMEMORY_FLAG_ALLKEYS) !== 0, this.samples);
-    const keys = this.poolKeys;
-    const idleOf = this.poolIdle;
+    const pool = this.pool;
     for (let j = 0; j < slots.length; j++) {
       const slot = slots[j]!;
       let idle: number;
       if (policy & MAXMEMORY_FLAG_LRU) idle = this.estimateObjectIdleTime(db, slot);
       else if (policy & MAXMEMORY_FLAG_LFU) idle = 255 - this.LFUDecrAndReturn(db, slot);
-      else idle = Number.MAX_SAFE_INTEGER - db.table.expireAtOf(slot); // volatile-ttl: the sooner the better
+      else idle = Number.MAX_SAFE_INTEGER - table.expireAtOf(slot); // volatile-ttl: the sooner the better
       // The first empty entry, or the first whose score is not below ours.
       let k = 0;
-      while (k < EVPOOL_SIZE && keys[k] !== null && idleOf[k]! < idle) k++;
-      if (k === 0 && keys[EVPOOL_SIZE - 1] !== null) continue; // worse than all, and no room
-      if (k < EVPOOL_SIZE && keys[k] === null) {
+      while (k < EVPOOL_SIZE && pool[k]!.table !== null && pool[k]!.idle < idle) k++;
+      if (k === 0 && pool[EVPOOL_SIZE - 1]!.table !== null) continue; // worse than all, and no room
+      if (k < EVPOOL_SIZE && pool[k]!.table === null) {
         // An empty entry: nothing to move.
-      } else if (keys[EVPOOL_SIZE - 1] === null) {
-        // Room on the right: shift k.. one to the right.
-        for (let i = EVPOOL_SIZE - 1; i > k; i--) this.movePoolEntry(i - 1, i);
+      } else if (pool[EVPOOL_SIZE - 1]!.table === null) {
+        // Room on the right: shift k.. one to the right; the empty last entry is reused at k.
+        const free = pool[EVPOOL_SIZE - 1]!;
+        for (let i = EVPOOL_SIZE - 1; i > k; i--) pool[i] = pool[i - 1]!;
+        pool[k] = free;
       } else {
         // Full: drop the worst (leftmost), shifting ..k-1 one to the left.
         k--;
-        for (let i = 0; i < k; i++) this.movePoolEntry(i + 1, i);
+        const dropped = pool[0]!;
+        for (let i = 0; i < k; i++) pool[i] = pool[i + 1]!;
+        pool[k] = dropped;
       }
-      keys[k] = db.table.keyAt(slot);
-      idleOf[k] = idle;
-      this.poolDb[k] = dbid;
+      const entry = pool[k]!;
+      entry.table = table;
+      entry.slot = slot;
+      entry.hash = table.hashAt(slot);
+      entry.idle = idle;
+      entry.dbid = dbid;
     }
-  }
-
-  private movePoolEntry(from: number, to: number): void {
-    this.poolKeys[to] = this.poolKeys[from]!;
-    this.poolIdle[to] = this.poolIdle[from]!;
-    this.poolDb[to] = this.poolDb[from]!;
   }
 
   /** The pool's best candidate that still exists (and still has a TTL, for volatile policies), removed from the pool. */
-  private popBestKey(allKeys: boolean): { db: Database; key: string } | null {
-    const keys = this.poolKeys;
+  private popBestKey(allKeys: boolean): boolean {
+    const pool = this.pool;
     for (let k = EVPOOL_SIZE - 1; k >= 0; k--) {
-      const key = keys[k];
-      if (key === null || key === undefined) continue;
-      const db = this.server.dbs[this.poolDb[k]!]!;
-      keys[k] = null;
-      this.poolIdle[k] = 0;
-      const slot = db.table.find(key);
-      if (slot >= 0 && (allKeys || db.table.expireAtOf(slot) !== -1)) return { db, key };
-      // A ghost: deleted (or persisted) since it was sampled.
+      const entry = pool[k]!;
+      const table = entry.table;
+      if (table === null) continue;
+      entry.table = null;
+      const db = this.server.dbs[entry.dbid]!;
+      const slot = entry.slot;
+      if (db.table === table && table.isLive(slot) && table.hashAt(slot) === entry.hash && (allKeys || table.expireAtOf(slot) !== -1)) {
+        this.bestDb = db;
+        this.bestSlot = slot;
+        return true;
+      }
+      // A ghost: deleted (or persisted, or its database flushed) since it was sampled.
     }
-    return null;
+    return false;
   }
+
+  /** The key the policy chose: popBestKey's or the random pick. */
+  private bestDb: Database | null = null;
+  private bestSlot = -1;
 
   // ---- performEvictions -------------------------------------------------------------------
 
@@ -343,9 +369,9 @@ export class Evictor {
           result = this.evictionProcRunning ? EVICT_RUNNING : EVICT_OK;
           break;
         }
-        let best: { db: Database; key: string } | null = null;
+        let found = false;
         if (policy & (MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_LFU) || policy === MAXMEMORY_VOLATILE_TTL) {
-          while (best === null) {
+          while (!found) {
             let totalKeys = 0;
             for (let i = 0; i < dbs.length; i++) {
               const db = dbs[i]!;
@@ -355,7 +381,7 @@ export class Evictor {
               totalKeys += keys;
             }
             if (totalKeys === 0) break;
-            best = this.popBestKey(allKeys);
+            found = this.popBestKey(allKeys);
           }
         } else {
           // allkeys-random, volatile-random: a key of the next database that has one.
@@ -363,12 +389,14 @@ export class Evictor {
             const db = dbs[++this.nextDb % dbs.length]!;
             const slots = this.sampleSlotsOf(db, allKeys, 1);
             if (slots.length === 0) continue;
-            best = { db, key: db.table.keyAt(slots[0]!) };
+            this.bestDb = db;
+            this.bestSlot = slots[0]!;
+            found = true;
             break;
           }
         }
-        if (best === null) break; // nothing left to evict: EVICT_FAIL
-        const bytes = this.evictKey(best.db, best.key, monitorLatency);
+        if (!found) break; // nothing left to evict: EVICT_FAIL
+        const bytes = this.evictKey(this.bestDb!, this.bestSlot, monitorLatency);
         freed += bytes;
         this.freedSinceCollection += bytes;
         keysFreed++;
@@ -392,14 +420,14 @@ export class Evictor {
    * table's count alone, as Redis measures the deletion alone: what the DEL adds to the
    * AOF or the invalidation to clients is freed later, and counting it would never end).
    */
-  private evictKey(db: Database, key: string, monitorLatency: boolean): number {
+  private evictKey(db: Database, slot: number, monitorLatency: boolean): number {
     const server = this.server;
     const table = db.table;
+    const key = table.keyAt(slot);
     const before = table.usedBytes;
     const start = monitorLatency ? performance.now() : 0;
-    db.dbDelete(key);
+    db.deleteSlot(key, slot);
     if (monitorLatency) server.latency.sample("eviction-del", performance.now() - start);
-    // dbDelete may have replaced an emptied table: measure on the one that held the key.
     const freed = before - table.usedBytes;
     server.stats.evictedKeys++;
     server.signalModifiedKey(null, db, key);

@@ -450,10 +450,15 @@ export class Database {
   dbDelete(key: string): boolean {
     const slot = this.table.find(key);
     if (slot < 0) return false;
+    this.deleteSlot(key, slot);
+    return true;
+  }
+
+  /** dbDelete of a key whose live slot the caller holds (eviction). */
+  deleteSlot(key: string, slot: number): void {
     this.notifyChange(key, slot);
     this.valueLeaving(key, slot);
     this.table.remove(slot);
-    return true;
   }
 
   /** Sets (or with -1 removes) the expiry of an existing live key. */
