@@ -113,6 +113,7 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       expect(await s.client.callRaw("EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.\r\n");
       expect(await s.client.callRaw("EVAL", "#!lua\nreturn redis.call('set','a',ARGV[1])", "0", VALUE)).toBe(`-${OOM}\r\n`);
       expect(await s.client.callRaw("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).toBe(":1\r\n");
+      expect(await s.client.callRaw("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','a',ARGV[1])", "0", VALUE)).toBe("+OK\r\n");
       expect(await s.client.callRaw("EVAL", "return redis.pcall('set','a',ARGV[1])['err']", "0", VALUE)).toBe(`$${OOM.length}\r\n${OOM}\r\n`);
       expect(await info(s.client, "evicted_keys")).toBe(0);
       expect(await info(s.client, "used_memory")).toBeGreaterThan(MAXMEMORY * 0.95);
@@ -230,6 +231,57 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
     }
   });
 
+  test("an evicted key fails the transactions WATCHing it and invalidates client-side caches", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "volatile-ttl"]);
+    const watcher = await RawClient.connect(s.server.port);
+    const tracker = await RawClient.connect(s.server.port);
+    try {
+      expect(await s.client.call("SET", "w", VALUE, "EX", "1000")).toBe("OK");
+      expect(await watcher.call("WATCH", "w")).toBe("OK");
+      await tracker.call("HELLO", "3");
+      expect(await tracker.call("CLIENT", "TRACKING", "on")).toBe("OK");
+      expect(await tracker.call("GET", "w")).toBe(VALUE);
+      // The only key with a TTL goes first; then SET is refused.
+      await fillUntilOom(s.client);
+      expect(await s.client.callRaw("EXISTS", "w")).toBe(":0\r\n");
+      // (Over the limit, even PING would be refused inside MULTI: the transaction stays empty.)
+      expect(await watcher.call("MULTI")).toBe("OK");
+      expect(await watcher.callRaw("EXEC")).toBe("*-1\r\n");
+      expect(await tracker.readRawReply()).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nw\r\n");
+    } finally {
+      watcher.close();
+      tracker.close();
+      await s.stop();
+    }
+  });
+
+  test("CONFIG SET maxmemory below used memory warns, and evicts between commands without refusing them", async () => {
+    const s = await start(kind, ["--maxmemory-policy", "allkeys-lru", "--maxmemory-eviction-tenacity", "0", "--latency-monitor-threshold", "1"]);
+    try {
+      await pipeline(s.client, 15_000, setKey("k"));
+      expect(await info(s.client, "evicted_keys")).toBe(0);
+      const lower = 4 * 1024 * 1024;
+      expect(await s.client.call("CONFIG", "SET", "maxmemory", String(lower))).toBe("OK");
+      // Tenacity 0: each call stops after 16 keys and the timer goes on; meanwhile a
+      // denyoom command is not refused.
+      expect(await s.client.callRaw("SET", "during", "x")).toBe("+OK\r\n");
+      await waitFor(async () => (await info(s.client, "used_memory")) <= lower + 64 * 1024, { what: "eviction down to the new limit" });
+      expect(await info(s.client, "evicted_keys")).toBeGreaterThan(10_000);
+      await s.server.waitForOutput(
+        new RegExp(`WARNING: the new maxmemory value set via CONFIG SET \\(${lower}\\) is smaller than the current memory usage \\(\\d+\\)\\. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy\\.`),
+      );
+      // Without a time limit one call evicts everything it must: an eviction-cycle event.
+      await pipeline(s.client, 15_000, (i) => ["SET", `big:${i}`, VALUE]);
+      await s.client.call("CONFIG", "SET", "maxmemory-eviction-tenacity", "100");
+      await s.client.call("CONFIG", "SET", "maxmemory", String(lower));
+      await waitFor(async () => (await info(s.client, "used_memory")) <= lower + 64 * 1024, { what: "eviction down to the limit again" });
+      const latest = JSON.stringify(await s.client.call("LATENCY", "LATEST"));
+      expect(latest).toContain("eviction-cycle");
+    } finally {
+      await s.stop();
+    }
+  });
+
   test("maxmemory-clients evicts a client with a large query buffer, not a NO-EVICT one", async () => {
     const s = await start(kind, ["--maxmemory-clients", "2mb"]);
     const victim = await RawClient.connect(s.server.port);
@@ -247,6 +299,25 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
     } finally {
       victim.close();
       protectedClient.close();
+      await s.stop();
+    }
+  });
+});
+
+describe.each(KINDS)("client eviction on %s", (kind) => {
+  test("maxmemory-clients evicts a client whose replies pile up unread", async () => {
+    const s = await start(kind, ["--maxmemory-clients", "4mb"]);
+    const reader = await RawClient.connect(s.server.port);
+    try {
+      expect(await s.client.call("SET", "big", "x".repeat(1024 * 1024))).toBe("OK");
+      expect(await s.client.call("CLIENT", "NO-EVICT", "on")).toBe("OK");
+      reader.pauseReading();
+      // 64 MB of replies: far more than the socket buffers take.
+      reader.write(Buffer.concat(Array.from({ length: 64 }, () => encodeCommand(["GET", "big"]))));
+      await waitFor(async () => (await info(s.client, "evicted_clients")) === 1, { what: "the reader's eviction" });
+      expect(await s.client.call("PING")).toBe("PONG");
+    } finally {
+      reader.close();
       await s.stop();
     }
   });
