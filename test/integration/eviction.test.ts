@@ -20,21 +20,35 @@ const KINDS: Kind[] = haveRedis ? ["bunker", "redis"] : ["bunker"];
 interface Running {
   server: RunningServer;
   client: RawClient;
+  /** More connections, as many as start() was asked for; stop() closes them too. */
+  others: RawClient[];
   stop(): Promise<void>;
 }
 
-async function start(kind: Kind, args: string[]): Promise<Running> {
+async function start(kind: Kind, args: string[], otherClients = 0): Promise<Running> {
   const all = ["--maxmemory", String(MAXMEMORY), ...args];
   const server = kind === "bunker" ? await startBunker({ args: all }) : await startRedis({ args: all });
   const client = await RawClient.connect(server.port);
+  const others = await Promise.all(Array.from({ length: otherClients }, () => RawClient.connect(server.port)));
   return {
     server,
     client,
+    others,
     async stop() {
-      client.close();
+      for (const c of [client, ...others]) c.close();
       await server.stop();
     },
   };
+}
+
+/** Runs `body` against a fresh server with `otherClients` more connections, and stops it. */
+async function withServer(kind: Kind, args: string[], otherClients: number, body: (s: Running, others: RawClient[]) => Promise<void>): Promise<void> {
+  const s = await start(kind, args, otherClients);
+  try {
+    await body(s, s.others);
+  } finally {
+    await s.stop();
+  }
 }
 
 /** Sends `count` commands in pipelined batches; returns how many succeeded and the first error. */
@@ -96,8 +110,7 @@ const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 describe.each(KINDS)("maxmemory on %s", (kind) => {
   test("noeviction refuses denyoom commands with the exact error, and nothing else", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "noeviction"]);
-    try {
+    await withServer(kind, ["--maxmemory-policy", "noeviction"], 0, async (s) => {
       const fill = await pipeline(s.client, 100_000, setKey("k"));
       expect(fill.firstError).toBe(OOM);
       // Without the pipeline's query buffer used memory may be under the limit again, and
@@ -117,15 +130,12 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       expect(await s.client.callRaw("EVAL", "return redis.pcall('set','a',ARGV[1])['err']", "0", VALUE)).toBe(`$${OOM.length}\r\n${OOM}\r\n`);
       expect(await info(s.client, "evicted_keys")).toBe(0);
       expect(await info(s.client, "used_memory")).toBeGreaterThan(MAXMEMORY * 0.95);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   for (const policy of ["allkeys-lru", "allkeys-lfu", "allkeys-random"]) {
     test(`${policy} holds used_memory under maxmemory by evicting`, async () => {
-      const s = await start(kind, ["--maxmemory-policy", policy]);
-      try {
+      await withServer(kind, ["--maxmemory-policy", policy], 0, async (s) => {
         const fill = await pipeline(s.client, 100_000, setKey("k"));
         expect(fill.firstError).toBeNull();
         expect(await info(s.client, "evicted_keys")).toBeGreaterThan(50_000);
@@ -133,16 +143,13 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
         expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY + 64 * 1024);
         // The most recent key is there.
         expect(await s.client.callRaw("EXISTS", "k:99999")).toBe(":1\r\n");
-      } finally {
-        await s.stop();
-      }
+      });
     });
   }
 
   for (const policy of ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"]) {
     test(`${policy} evicts only keys with a TTL, then refuses`, async () => {
-      const s = await start(kind, ["--maxmemory-policy", policy]);
-      try {
+      await withServer(kind, ["--maxmemory-policy", policy], 0, async (s) => {
         const persistent = range("p", 8000);
         await pipeline(s.client, 8000, setKey("p"));
         const volatile = await pipeline(s.client, 60_000, setKey("v", 100_000));
@@ -154,46 +161,34 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
         expect(more.firstError).toBe(OOM);
         expect(await keyspaceExpires(s.client)).toBe(0);
         expect(await existing(s.client, persistent)).toBe(8000);
-      } finally {
-        await s.stop();
-      }
+      });
     });
   }
 
-  test("allkeys-lru keeps the keys used recently", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "allkeys-lru"]);
-    try {
+  /**
+   * 18k keys (under the limit), 1000 of them read `reads` times after `pause` ms, then
+   * 15k new keys: at least 950 of the 1000 must survive the evictions.
+   */
+  function hotKeysSurvive(args: string[], reads: number, pause: number): Promise<void> {
+    return withServer(kind, args, 0, async (s) => {
       await pipeline(s.client, 18_000, setKey("old"));
       expect(await info(s.client, "evicted_keys")).toBe(0);
-      // The access clock counts seconds: the old keys must be older than the hot ones.
-      await Bun.sleep(2100);
+      await Bun.sleep(pause);
       const hot = range("old", 1000);
-      await pipeline(s.client, hot.length, (i) => ["GET", hot[i]!]);
+      for (let round = 0; round < reads; round++) await pipeline(s.client, hot.length, (i) => ["GET", hot[i]!]);
       await pipeline(s.client, 15_000, setKey("new"));
       expect(await info(s.client, "evicted_keys")).toBeGreaterThan(3000);
       expect(await existing(s.client, hot)).toBeGreaterThanOrEqual(950);
-    } finally {
-      await s.stop();
-    }
-  });
+    });
+  }
 
-  test("allkeys-lfu keeps the keys used often", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"]);
-    try {
-      await pipeline(s.client, 18_000, setKey("old"));
-      const hot = range("old", 1000);
-      for (let round = 0; round < 10; round++) await pipeline(s.client, hot.length, (i) => ["GET", hot[i]!]);
-      await pipeline(s.client, 15_000, setKey("new"));
-      expect(await info(s.client, "evicted_keys")).toBeGreaterThan(3000);
-      expect(await existing(s.client, hot)).toBeGreaterThanOrEqual(950);
-    } finally {
-      await s.stop();
-    }
-  });
+  // The access clock counts seconds: the old keys must be older than the hot ones.
+  test("allkeys-lru keeps the keys used recently", () => hotKeysSurvive(["--maxmemory-policy", "allkeys-lru"], 1, 2100));
+  // lfu-log-factor 0: each access adds one to the counter.
+  test("allkeys-lfu keeps the keys used often", () => hotKeysSurvive(["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"], 10, 0));
 
   test("volatile-ttl evicts the keys that expire soonest first", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "volatile-ttl"]);
-    try {
+    await withServer(kind, ["--maxmemory-policy", "volatile-ttl"], 0, async (s) => {
       await pipeline(s.client, 9000, setKey("soon", 1000));
       await pipeline(s.client, 9000, setKey("late", 100_000));
       await pipeline(s.client, 10_000, setKey("p"));
@@ -202,15 +197,11 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       const late = await existing(s.client, range("late", 9000));
       expect(late).toBeGreaterThanOrEqual(8500);
       expect(soon).toBeLessThan(late - 2000);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test("each eviction is an `evicted` event and a DEL in the AOF", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "allkeys-random", "--notify-keyspace-events", "Ee", "--appendonly", "yes", "--appendfsync", "always"]);
-    const subscriber = await RawClient.connect(s.server.port);
-    try {
+    await withServer(kind, ["--maxmemory-policy", "allkeys-random", "--notify-keyspace-events", "Ee", "--appendonly", "yes", "--appendfsync", "always"], 1, async (s, [subscriber]) => {
       await subscriber.call("SUBSCRIBE", "__keyevent@0__:evicted");
       await pipeline(s.client, 40_000, setKey("k"));
       const evicted = await info(s.client, "evicted_keys");
@@ -225,17 +216,11 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
         return readFileSync(join(aofDir, incr), "latin1").split("*2\r\n$3\r\nDEL\r\n").length - 1;
       };
       await waitFor(() => dels() === evicted, { what: `${evicted} DELs in the AOF (${dels()})` });
-    } finally {
-      subscriber.close();
-      await s.stop();
-    }
+    });
   });
 
   test("an evicted key fails the transactions WATCHing it and invalidates client-side caches", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "volatile-ttl"]);
-    const watcher = await RawClient.connect(s.server.port);
-    const tracker = await RawClient.connect(s.server.port);
-    try {
+    await withServer(kind, ["--maxmemory-policy", "volatile-ttl"], 2, async (s, [watcher, tracker]) => {
       expect(await s.client.call("SET", "w", VALUE, "EX", "1000")).toBe("OK");
       expect(await watcher.call("WATCH", "w")).toBe("OK");
       await tracker.call("HELLO", "3");
@@ -248,16 +233,11 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       expect(await watcher.call("MULTI")).toBe("OK");
       expect(await watcher.callRaw("EXEC")).toBe("*-1\r\n");
       expect(await tracker.readRawReply()).toBe(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nw\r\n");
-    } finally {
-      watcher.close();
-      tracker.close();
-      await s.stop();
-    }
+    });
   });
 
   test("CONFIG SET maxmemory below used memory warns, and evicts between commands without refusing them", async () => {
-    const s = await start(kind, ["--maxmemory-policy", "allkeys-lru", "--maxmemory-eviction-tenacity", "0", "--latency-monitor-threshold", "1"]);
-    try {
+    await withServer(kind, ["--maxmemory-policy", "allkeys-lru", "--maxmemory-eviction-tenacity", "0", "--latency-monitor-threshold", "1"], 0, async (s) => {
       await pipeline(s.client, 15_000, setKey("k"));
       expect(await info(s.client, "evicted_keys")).toBe(0);
       const lower = 4 * 1024 * 1024;
@@ -277,16 +257,11 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       await waitFor(async () => (await info(s.client, "used_memory")) <= lower + 64 * 1024, { what: "eviction down to the limit again" });
       const latest = JSON.stringify(await s.client.call("LATENCY", "LATEST"));
       expect(latest).toContain("eviction-cycle");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   test("maxmemory-clients evicts a client with a large query buffer, not a NO-EVICT one", async () => {
-    const s = await start(kind, ["--maxmemory-clients", "2mb"]);
-    const victim = await RawClient.connect(s.server.port);
-    const protectedClient = await RawClient.connect(s.server.port);
-    try {
+    await withServer(kind, ["--maxmemory-clients", "2mb"], 2, async (s, [victim, protectedClient]) => {
       expect(await protectedClient.call("CLIENT", "NO-EVICT", "on")).toBe("OK");
       const partial = (size: number) => `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${size + 10}\r\n${"x".repeat(size)}`;
       protectedClient.write(partial(1_500_000));
@@ -296,19 +271,13 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       expect(await info(s.client, "evicted_clients")).toBe(1);
       protectedClient.write("x".repeat(10) + "\r\n");
       expect(await protectedClient.readReply()).toBe("OK");
-    } finally {
-      victim.close();
-      protectedClient.close();
-      await s.stop();
-    }
+    });
   });
 });
 
 describe.each(KINDS)("client eviction on %s", (kind) => {
   test("maxmemory-clients evicts a client whose replies pile up unread", async () => {
-    const s = await start(kind, ["--maxmemory-clients", "4mb"]);
-    const reader = await RawClient.connect(s.server.port);
-    try {
+    await withServer(kind, ["--maxmemory-clients", "4mb"], 1, async (s, [reader]) => {
       expect(await s.client.call("SET", "big", "x".repeat(1024 * 1024))).toBe("OK");
       expect(await s.client.call("CLIENT", "NO-EVICT", "on")).toBe("OK");
       reader.pauseReading();
@@ -316,10 +285,7 @@ describe.each(KINDS)("client eviction on %s", (kind) => {
       reader.write(Buffer.concat(Array.from({ length: 64 }, () => encodeCommand(["GET", "big"]))));
       await waitFor(async () => (await info(s.client, "evicted_clients")) === 1, { what: "the reader's eviction" });
       expect(await s.client.call("PING")).toBe("PONG");
-    } finally {
-      reader.close();
-      await s.stop();
-    }
+    });
   });
 });
 
