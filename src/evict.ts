@@ -551,6 +551,7 @@ export class Evictor {
    * The client whose command is about to run may be one of them (processCommand checks).
    */
   evictClients(): void {
+    if (this.maxmemoryClients === 0) return;
     const limit = this.getClientEvictionLimit();
     if (limit === 0 || this.clientsMemory < limit) return;
     const candidates: Client[] = [];

@@ -200,8 +200,8 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
     });
   });
 
-  test("each eviction is an `evicted` event and a DEL in the AOF", async () => {
-    await withServer(kind, ["--maxmemory-policy", "allkeys-random", "--notify-keyspace-events", "Ee", "--appendonly", "yes", "--appendfsync", "always"], 1, async (s, [subscriber]) => {
+  test.each(["no", "yes"])("each eviction is an `evicted` event and a DEL in the AOF (UNLINK with lazyfree-lazy-eviction %s)", async (lazy) => {
+    await withServer(kind, ["--maxmemory-policy", "allkeys-random", "--notify-keyspace-events", "Ee", "--appendonly", "yes", "--appendfsync", "always", "--lazyfree-lazy-eviction", lazy], 1, async (s, [subscriber]) => {
       await subscriber.call("SUBSCRIBE", "__keyevent@0__:evicted");
       await pipeline(s.client, 40_000, setKey("k"));
       const evicted = await info(s.client, "evicted_keys");
@@ -213,7 +213,7 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
       const dels = () => {
         const incr = readdirSync(aofDir).find((name) => name.endsWith(".incr.aof"));
         if (incr === undefined) return 0;
-        return readFileSync(join(aofDir, incr), "latin1").split("*2\r\n$3\r\nDEL\r\n").length - 1;
+        return readFileSync(join(aofDir, incr), "latin1").split(lazy === "yes" ? "*2\r\n$6\r\nUNLINK\r\n" : "*2\r\n$3\r\nDEL\r\n").length - 1;
       };
       await waitFor(() => dels() === evicted, { what: `${evicted} DELs in the AOF (${dels()})` });
     });
