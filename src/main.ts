@@ -104,6 +104,11 @@ async function main(argv: string[]): Promise<void> {
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   server.logReady();
   startSnapshotWorker();
+  // Redis warns about a suspicious maxmemory once it is ready, before its event loop runs.
+  const maxmemory = server.evictor.maxmemory;
+  if (maxmemory > 0 && maxmemory < 1024 * 1024) {
+    logger.warning(`WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`);
+  }
   cron.start();
 }
 

@@ -260,6 +260,12 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
     });
   });
 
+  test("a maxmemory under 1 MB is warned about at start", async () => {
+    await withServer(kind, ["--maxmemory", "1000"], 0, async (s) => {
+      await s.server.waitForOutput("WARNING: You specified a maxmemory value that is less than 1MB (current value is 1000 bytes). Are you sure this is what you really want?");
+    });
+  });
+
   test("maxmemory-clients evicts a client with a large query buffer, not a NO-EVICT one", async () => {
     await withServer(kind, ["--maxmemory-clients", "2mb"], 2, async (s, [victim, protectedClient]) => {
       expect(await protectedClient.call("CLIENT", "NO-EVICT", "on")).toBe("OK");
