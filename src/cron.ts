@@ -1,5 +1,6 @@
 // serverCron: the server's one periodic loop, run `hz` times a second as in Redis.
-// Each tick: active expiry, client timeouts, blocked-client timeouts, stats sampling,
+// Each tick: active expiry, client timeouts, the clients' memory and client eviction
+// (with maxmemory), blocked-client timeouts, stats sampling,
 // and the persistence duties (checkChildrenDone, save points, scheduled BGSAVE,
 // pending shutdown), in that order. main.ts starts it once the data is loaded.
 
@@ -68,10 +69,11 @@ export class Cron {
     // databasesCron's incremental rehashing: an index rehash also moves on without writes.
     if (server.config.getBool("activerehashing")) for (const db of server.dbs) db.table.maintenance();
     this.clientsCron(now);
+    // The values evicted since the last tick are garbage a collection must free (evict.ts).
+    server.evictor.collectEvictedGarbage();
     // clientsCron's memory tracking corrects the running clients total (output buffers
     // drain, pub/sub messages queue, without a read from their client), then Redis's
     // beforeSleep evicts clients over maxmemory-clients.
-    server.evictor.collectEvictedGarbage();
     if (server.evictor.clientsTracked) {
       server.evictor.recountClientsMemory();
       server.evictor.evictClients();

@@ -377,12 +377,12 @@ export class KeyTable {
     return this.pages[slot >>> PAGE_BITS]!.expireAt[slot & PAGE_MASK]!;
   }
 
-  /** Last access, unix seconds. */
   /** The key's hash: with the slot, what tells a key from a later one in the same slot (the eviction pool). */
   hashAt(slot: number): number {
     return this.pages[slot >>> PAGE_BITS]!.hashes[slot & PAGE_MASK]!;
   }
 
+  /** Last access, unix seconds. */
   lruOf(slot: number): number {
     return this.pages[slot >>> PAGE_BITS]!.lru[slot & PAGE_MASK]!;
   }
