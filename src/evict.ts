@@ -101,7 +101,7 @@ interface PoolEntry {
 }
 
 export class Evictor {
-  /** maxmemory in bytes, 0 for no limit: the one field processCommand reads when there is none. */
+  /** maxmemory in bytes, 0 for no limit. */
   maxmemory = 0;
   private policy = MAXMEMORY_NO_EVICTION;
   private samples = 5;
@@ -111,8 +111,9 @@ export class Evictor {
   private maxmemoryClients = 0;
 
   /**
-   * Whether client memory is counted as it changes (Server.updateClientMemUsage): while a
-   * limit is set. Otherwise usedMemory() sums the clients when asked.
+   * Whether maxmemory or maxmemory-clients is set: the one field processCommand and the
+   * read path test when neither is. While set, client memory is counted as it changes
+   * (updateClientMemUsage); otherwise usedMemory() sums the clients when asked.
    */
   clientsTracked = false;
   /** The clients' memory as last counted, the sum of their Client.lastMemoryUsage. */
