@@ -5,6 +5,7 @@
 //
 //   bun scripts/hotpath-bench.ts [--pipeline 16] [--requests 2000000] [--only set,get]
 //                                [--clients 1] [--aof always|everysec|no] [--range 100000]
+//                                [--maxmemory <bytes> [--policy allkeys-lru]]
 //
 // Each "read" is one chunk of `pipeline` requests, as redis-benchmark -P sends them.
 // `__rand_int__` in a request becomes a number below --range, 12 digits zero-padded,
@@ -46,6 +47,8 @@ const ROUNDS = Number(option("rounds", "3"));
 const CLIENTS = Math.max(1, Number(option("clients", "1")));
 const AOF = option("aof", "");
 const RANGE = Number(option("range", "100000"));
+const MAXMEMORY = option("maxmemory", "");
+const POLICY = option("policy", "allkeys-lru");
 const RAND_PLACEHOLDER = "__rand_int__";
 /**
  * A member of a small collection: one of 10 canonical integers (1000000000..1000000009),
@@ -131,6 +134,15 @@ const home = process.cwd();
 const aofDir = AOF === "" ? "" : mkdtempSync(join(tmpdir(), "hotpath-aof-"));
 if (aofDir !== "") process.chdir(aofDir);
 const config = AOF === "" ? Config.defaults() : Config.fromArgs(["--appendonly", "yes", "--appendfsync", AOF, "--auto-aof-rewrite-percentage", "0"], aofDir).config;
+// --maxmemory <bytes> [--policy allkeys-lru]: the eviction path (evict.ts), each SET of a
+// new key evicting about one once the keys fill the limit (fill it first: run `set` twice).
+if (MAXMEMORY !== "") {
+  const problem = config.set([
+    ["maxmemory", MAXMEMORY],
+    ["maxmemory-policy", POLICY],
+  ]);
+  if (problem !== null) throw new Error(problem);
+}
 const server = new Server(config, table);
 if (AOF !== "" && !(await server.persistence.loadAtStartup())) throw new Error("could not open the AOF");
 let written = 0;
@@ -182,7 +194,7 @@ for (const name of ONLY.split(",")) {
     results.push((elapsed * 1e6) / (turns * CLIENTS * PIPELINE));
   }
   results.sort((a, b) => a - b);
-  console.log(`${name.padEnd(6)} -P ${PIPELINE}${CLIENTS > 1 ? ` x${CLIENTS} clients` : ""}${AOF === "" ? "" : ` aof ${AOF}`}: ${results.map((r) => r.toFixed(0)).join(" / ")} ns/request (best ${results[0]!.toFixed(0)})`);
+  console.log(`${name.padEnd(6)} -P ${PIPELINE}${CLIENTS > 1 ? ` x${CLIENTS} clients` : ""}${AOF === "" ? "" : ` aof ${AOF}`}: ${results.map((r) => r.toFixed(0)).join(" / ")} ns/request (best ${results[0]!.toFixed(0)})${MAXMEMORY === "" ? "" : `, ${server.stats.evictedKeys} keys evicted so far`}`);
 }
 if (written === 0) throw new Error("no replies written");
 if (aofDir !== "") {

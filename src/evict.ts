@@ -231,15 +231,14 @@ export class Evictor {
     out.length = 0;
     const table = db.table;
     if (allKeys) {
+      // A run of adjacent slots from a random start, as dictGetSomeKeys walks adjacent
+      // buckets: their fields share cache lines (one miss per field for the run, not per key).
       const slots = table.slotCount;
-      for (let n = 0; n < count; n++) {
-        for (let probe = 0; probe < SAMPLE_PROBES; probe++) {
-          const slot = Math.floor(Math.random() * slots);
-          if (table.isLive(slot)) {
-            out.push(slot);
-            break;
-          }
-        }
+      if (slots === 0) return out;
+      let slot = Math.floor(Math.random() * slots);
+      for (let steps = count * SAMPLE_PROBES; steps > 0 && out.length < count; steps--) {
+        if (table.isLive(slot)) out.push(slot);
+        if (++slot === slots) slot = 0;
       }
     } else {
       const volatile = table.volatileSlots;
