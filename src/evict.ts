@@ -423,16 +423,21 @@ export class Evictor {
   private evictKey(db: Database, slot: number, monitorLatency: boolean): number {
     const server = this.server;
     const table = db.table;
-    const key = table.keyAt(slot);
+    // The key's name is made only for whoever is told of the deletion (a fifth of an
+    // eviction's cost otherwise): the effect stream, `evicted` subscribers, WATCH, tracking.
+    const reported = server.propagation.active || (server.notifier.flags & NOTIFY_EVICTED) !== 0 || !server.watches.idle() || !server.tracking.idle();
+    const key = reported ? table.keyAt(slot) : null;
     const before = table.usedBytes;
     const start = monitorLatency ? performance.now() : 0;
-    db.deleteSlot(key, slot);
+    db.deleteSlot(slot, key);
     if (monitorLatency) server.latency.sample("eviction-del", performance.now() - start);
     const freed = before - table.usedBytes;
     server.stats.evictedKeys++;
-    server.signalModifiedKey(null, db, key);
-    server.notifier.notify(NOTIFY_EVICTED, "evicted", key, db.index);
-    server.propagateDeletion(db.index, key, this.lazyEviction);
+    if (key !== null) {
+      server.signalModifiedKey(null, db, key);
+      server.notifier.notify(NOTIFY_EVICTED, "evicted", key, db.index);
+      server.propagateDeletion(db.index, key, this.lazyEviction);
+    }
     return freed;
   }
 

@@ -450,14 +450,20 @@ export class Database {
   dbDelete(key: string): boolean {
     const slot = this.table.find(key);
     if (slot < 0) return false;
-    this.deleteSlot(key, slot);
+    this.deleteSlot(slot, key);
     return true;
   }
 
-  /** dbDelete of a key whose live slot the caller holds (eviction). */
-  deleteSlot(key: string, slot: number): void {
-    this.notifyChange(key, slot);
-    this.valueLeaving(key, slot);
+  /**
+   * dbDelete of a live slot the caller holds (eviction). `key` may be null when the
+   * caller has no use for it: it is made only if an observer or a blocked reader needs it.
+   */
+  deleteSlot(slot: number, key: string | null): void {
+    if (!this.observersIdle() || this.events?.keyWaiters() === true) {
+      key ??= this.table.keyAt(slot);
+      this.notifyChange(key, slot);
+      this.valueLeaving(key, slot);
+    }
     this.table.remove(slot);
   }
 

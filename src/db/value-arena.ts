@@ -76,6 +76,8 @@ export class CommandEpoch {
   settle(): void {
     const tables = this.touchedTables;
     const slots = this.touchedSlots;
+    // usedMemory() asks before every command under maxmemory: most times nothing was touched.
+    if (slots.length === 0) return;
     for (let i = 0; i < slots.length; i++) tables[i]!.remeasure(slots[i]!);
     tables.length = 0;
     slots.length = 0;
