@@ -29,7 +29,7 @@ import type { Server } from "./server.ts";
 import type { Client } from "./net/client.ts";
 import type { Database } from "./db/keyspace.ts";
 import type { KeyTable } from "./db/keytable.ts";
-import { getClientMemoryUsage, usedMemory } from "./memory.ts";
+import { getClientMemoryUsage, processRss, usedMemory } from "./memory.ts";
 import { NOTIFY_EVICTED } from "./notify.ts";
 import { logger } from "./log.ts";
 import { describeClientLine } from "./info.ts";
@@ -140,6 +140,9 @@ export class Evictor {
   evictedClients = 0;
   /** Bytes evicted since the last collection the cron asked for (collectEvictedGarbage). */
   freedSinceCollection = 0;
+
+  /** The process's RSS when the server was made: the runtime's own, before any data. */
+  private readonly startRss = processRss();
 
   constructor(private readonly server: Server) {
     const config = server.config;
@@ -445,11 +448,13 @@ export class Evictor {
    * Evicted values are garbage the JS heap frees only when it collects, and JSC lets a
    * heap grow to several times its live size first: a server evicting 100 MB/s at a 30 MB
    * limit would sit at ten times the limit in RSS. So once half of maxmemory was evicted
-   * since the last time, the cron asks for a full collection (20-100 ms for a heap of
-   * 70-150 MB: at 100k SETs of 1 KB a second and a 100 MB limit, about 5% of the time).
+   * since the last time and the process's RSS is more than twice maxmemory above what it
+   * was at start, the cron asks for a full collection (20-100 ms for a heap of 70-150 MB,
+   * during which nothing else runs: below that RSS, JSC's own collections are left to it).
    */
   collectEvictedGarbage(): void {
     if (this.maxmemory === 0 || this.freedSinceCollection <= Math.max(this.maxmemory / 2, MIN_COLLECTION_BYTES)) return;
+    if (processRss() - this.startRss <= 2 * this.maxmemory) return;
     this.freedSinceCollection = 0;
     // Synchronous: an asynchronous request (Bun.gc(false)) left the RSS where it was.
     Bun.gc(true);
