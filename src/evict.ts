@@ -73,8 +73,8 @@ const LRU_CLOCK_RESOLUTION_MS = 1000;
 /** Evicted bytes below which no collection is asked for, however small maxmemory is. */
 const MIN_COLLECTION_BYTES = 8 * 1024 * 1024;
 
-/** Probes for a live slot per sample before the sample is given up (a sparse slot table). */
-const SAMPLE_PROBES = 10;
+/** Slots a sampling run walks per key it wants, at most (a sparse slot table gives fewer keys). */
+const SAMPLE_STEPS_PER_KEY = 10;
 
 // The client memory buckets: clients of 32 KB and less share the first, then one per
 // power of two up to 8 GB and more (CLIENT_MEM_USAGE_BUCKET_MIN_LOG/MAX_LOG).
@@ -239,7 +239,7 @@ export class Evictor {
       const slots = table.slotCount;
       if (slots === 0) return out;
       let slot = Math.floor(Math.random() * slots);
-      for (let steps = count * SAMPLE_PROBES; steps > 0 && out.length < count; steps--) {
+      for (let steps = count * SAMPLE_STEPS_PER_KEY; steps > 0 && out.length < count; steps--) {
         if (table.isLive(slot)) out.push(slot);
         if (++slot === slots) slot = 0;
       }
