@@ -4,7 +4,7 @@
 // and call() runs it and accounts for it.
 
 import type { TCPSocketListener, TCPSocketListenOptions, UnixSocketListener } from "bun";
-import { unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, unlinkSync, writeFileSync } from "node:fs";
 import { Client, CLIENT_ID_AOF, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
@@ -27,6 +27,7 @@ import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
 import { errorText } from "./util/errors-text.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
+import { serverPanic } from "./crash.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -329,6 +330,14 @@ export class Server {
         // Not there: fine.
       }
       this.unixListener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
+      const permissions = this.config.getNumber("unixsocketperm");
+      if (permissions !== 0) {
+        try {
+          chmodSync(unixPath, permissions);
+        } catch {
+          // anetUnixServer does not check its chmod either: the socket keeps the umask's mode.
+        }
+      }
     }
     this.config.onChange("port", (value) => this.changeListenPort(Number(value)));
   }
@@ -441,7 +450,7 @@ export class Server {
     const adopted = socket.data?.client;
     if (adopted) {
       adopted.socket = socket;
-      socket.setNoDelay?.(true);
+      this.configureClientSocket(socket, adopted.isUnixSocket);
       adopted.drain();
       this.resumeClient(adopted);
       return;
@@ -466,9 +475,20 @@ export class Server {
     }
     const client = new Client(this.nextClientId++, this, socket, address, localAddress, isUnix);
     socket.data.client = client;
-    socket.setNoDelay?.(true);
+    this.configureClientSocket(socket, isUnix);
     this.clients.set(client.id, client);
     this.stats.totalConnections++;
+  }
+
+  /**
+   * createClient's socket options: no Nagle delay, and on TCP the keepalive probes of
+   * tcp-keepalive (the first after that many seconds idle; Bun picks the probes' interval
+   * and count, which Redis sets to a third of it and 3). A change applies to new clients.
+   */
+  private configureClientSocket(socket: ClientSocket, isUnix: boolean): void {
+    socket.setNoDelay?.(true);
+    const keepAliveSeconds = this.config.getNumber("tcp-keepalive");
+    if (!isUnix && keepAliveSeconds > 0) socket.setKeepAlive(true, keepAliveSeconds * 1000);
   }
 
   onData(client: Client, data: Uint8Array): void {
@@ -864,12 +884,16 @@ export class Server {
 
   /**
    * afterErrorReply for the AOF loader's client: a command the AOF holds failed, which
-   * the server that wrote it did not expect. Logged, counted, and loading goes on.
+   * the server that wrote it did not expect. Logged, counted, and loading goes on,
+   * unless propagation-error-behavior is "panic".
    */
   private errorToAofClient(client: Client, message: string): void {
     const text = errors.errorAsPassedToReply(message).slice(0, 4096);
     logger.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${text}' after processing the command '${client.lastCommandName}'`);
     this.stats.unexpectedErrorReplies++;
+    if (this.config.getString("propagation-error-behavior") === "panic") {
+      serverPanic(this, `This server panicked sending an error to its AOF-loading-client after processing the command '${client.lastCommandName}'`);
+    }
   }
 
   /** Redis's prev_err_count: total_error_replies when commandStatsOnError last looked. */
