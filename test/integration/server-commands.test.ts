@@ -707,6 +707,7 @@ describe("process", () => {
     const help = Bun.spawnSync([process.execPath, MAIN, "--help"]);
     expect(help.exitCode).toBe(0);
     expect(help.stdout.toString()).toContain("Usage:");
+    expect(help.stdout.toString()).toContain("docs/configuration.md says what Bunker does with each parameter");
     const version = Bun.spawnSync([process.execPath, MAIN, "--version"]);
     expect(version.stdout.toString()).toMatch(/^Bunker server v=\S+ redis_version=7\.0\.15/);
   });
