@@ -211,14 +211,13 @@ export class Server {
     }
   }
 
-  // lazyfree-lazy-*: Bunker frees memory the same way whatever they say, but they
-  // decide whether a deletion the server makes is replicated as DEL or as UNLINK.
+  // lazyfree-lazy-*: Bunker frees memory the same way whatever they say, but these two
+  // decide whether a deletion is replicated as DEL or as UNLINK (lazyfree-lazy-server-del
+  // decides nothing else in Redis 7.0, so it has no field: docs/configuration.md).
   /** Expired keys (lazy and active expiry, EXPIRE/GETEX in the past). */
   lazyfreeLazyExpire = false;
-  /** DEL itself and GETDEL. */
+  /** GETDEL (DEL is replicated as sent). */
   lazyfreeLazyUserDel = false;
-  /** Deletions implied by another command (SPOP taking the whole set). */
-  lazyfreeLazyServerDel = false;
 
   /** propagateDeletion: a key the server deleted by itself goes to the effect stream as DEL (or UNLINK). */
   propagateDeletion(dbIndex: number, key: string, lazy: boolean): void {
@@ -241,7 +240,6 @@ export class Server {
       logger.level = c.getString("loglevel") as typeof logger.level;
       this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
       this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
-      this.lazyfreeLazyServerDel = c.getBool("lazyfree-lazy-server-del");
       this.tracking.maxKeys = c.getNumber("tracking-table-max-keys");
     };
     refresh();
@@ -257,7 +255,6 @@ export class Server {
       "loglevel",
       "lazyfree-lazy-expire",
       "lazyfree-lazy-user-del",
-      "lazyfree-lazy-server-del",
       "tracking-table-max-keys",
     ]) {
       c.onChange(name, refresh);
