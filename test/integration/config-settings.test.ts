@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, startRedis } from "../helpers/server.ts";
 import { DEADLINE_MS } from "../helpers/wait.ts";
 import { concat, resp, writeAofDir } from "../helpers/aof.ts";
-import { haveRedis } from "../helpers/differential.ts";
+import { both, haveRedis, startPair } from "../helpers/differential.ts";
 
 const withRedis = haveRedis ? test : test.skip;
 const BUNKER = [process.execPath, MAIN];
@@ -111,23 +111,23 @@ describe("start-up", () => {
 
   withRedis("their defaults are accepted, and CONFIG GET shows them as Redis does", async () => {
     const names = [...DEFAULTS_OF_REFUSED.filter((arg) => arg.startsWith("--")).map((arg) => arg.slice(2)), "slaveof"];
-    const [bunker, redis] = await Promise.all([startBunker({ args: DEFAULTS_OF_REFUSED }), startRedis({ args: DEFAULTS_OF_REFUSED })]);
+    const pair = await startPair(DEFAULTS_OF_REFUSED);
     try {
-      const [b, r] = await Promise.all([RawClient.connect(bunker.port), RawClient.connect(redis.port)]);
-      for (const name of names) expect({ name, reply: await b.callRaw("CONFIG", "GET", name) }).toEqual({ name, reply: await r.callRaw("CONFIG", "GET", name) });
-      b.close();
-      r.close();
+      for (const name of names) {
+        const [ours, redis] = await both(pair, "CONFIG", "GET", name);
+        expect({ name, reply: ours }).toEqual({ name, reply: redis });
+      }
     } finally {
-      await Promise.all([bunker.stop(), redis.stop()]);
+      await pair.stop();
     }
   });
 });
 
 describe("CONFIG SET", () => {
   withRedis("refuses a value that needs a missing feature with Redis's error shape; the default is +OK; immutable ones answer as Redis", async () => {
-    const [bunker, redis] = await Promise.all([startBunker(), startRedis()]);
+    const pair = await startPair();
+    const { b, r } = pair;
     try {
-      const [b, r] = await Promise.all([RawClient.connect(bunker.port), RawClient.connect(redis.port)]);
       const refused: Array<[string, string, string]> = [
         ["tls-port", "6380", "TLS (tls-port)"],
         ["tls-replication", "yes", "TLS (tls-replication)"],
@@ -160,12 +160,11 @@ describe("CONFIG SET", () => {
         ["socket-mark-id", "1"],
         ["tls-port", "99999"],
       ] as const) {
-        expect({ name, value, reply: await b.callRaw("CONFIG", "SET", name, value) }).toEqual({ name, value, reply: await r.callRaw("CONFIG", "SET", name, value) });
+        const [ours, redis] = await both(pair, "CONFIG", "SET", name, value);
+        expect({ name, value, reply: ours }).toEqual({ name, value, reply: redis });
       }
-      b.close();
-      r.close();
     } finally {
-      await Promise.all([bunker.stop(), redis.stop()]);
+      await pair.stop();
     }
   });
 });
