@@ -1157,12 +1157,6 @@ export class Config {
     return (this.settings.get("notify-keyspace-events") as NotifyKeyspaceEventsSetting).flags;
   }
 
-  /** replicaof as host and port, or null for a master. */
-  replicaOf(): { host: string; port: number } | null {
-    const master = (this.settings.get("replicaof") as ReplicaOfSetting).master;
-    return master === null ? null : { ...master };
-  }
-
   // ---- CONFIG GET ----
 
   /**

@@ -41,16 +41,13 @@ export function crashBySignal(server: Server, signal: FatalSignal): void {
   if (reporting) return;
   reporting = true;
   // crash-log-enabled no: Redis leaves these signals to their default action, no report.
-  if (!server.config.getBool("crash-log-enabled")) {
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
-    return;
+  if (server.config.getBool("crash-log-enabled")) {
+    bugReportStart();
+    logger.warning(`Redis ${REDIS_VERSION} crashed by signal: ${FATAL_SIGNALS[signal]}, si_code: 0`);
+    logger.warning(`Bunker ${BUNKER_VERSION}, pid ${process.pid}`);
+    printCrashReport(server, `${signal} was sent to the process with kill(): it interrupted no instruction of the server's, whose event loop was between tasks.`);
+    bugReportEnd();
   }
-  bugReportStart();
-  logger.warning(`Redis ${REDIS_VERSION} crashed by signal: ${FATAL_SIGNALS[signal]}, si_code: 0`);
-  logger.warning(`Bunker ${BUNKER_VERSION}, pid ${process.pid}`);
-  printCrashReport(server, `${signal} was sent to the process with kill(): it interrupted no instruction of the server's, whose event loop was between tasks.`);
-  bugReportEnd();
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }
