@@ -6,7 +6,7 @@
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
-import { memorySnapshot, usedMemoryPeak } from "./memory.ts";
+import { getMemoryOverheadData, processRss } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
 import { TRACKING_BCAST, TRACKING_BROKEN_REDIR, TRACKING_ON } from "./tracking.ts";
 
@@ -81,34 +81,34 @@ function sectionClients(server: Server): string[] {
 }
 
 function sectionMemory(server: Server): string[] {
-  const mem = memorySnapshot();
+  const overhead = getMemoryOverheadData(server);
+  const used = overhead.totalAllocated;
+  const rss = processRss();
+  const heap = process.memoryUsage().heapUsed;
   const scripting = server.scripting;
   const vmEval = scripting.evalScripts.vmMemory;
   const scriptsEval = scripting.evalScripts.cacheMemory;
   const vmFunctions = scripting.functions.vmMemory;
   const functionsOverhead = scripting.functions.overheadMemory;
-  const peak = usedMemoryPeak();
-  const startup = server.usedMemoryStartup;
-  const dataset = Math.max(0, mem.used - startup);
+  const peak = overhead.peakAllocated;
+  const startup = overhead.startupAllocated;
   const maxmemory = server.config.getNumber("maxmemory");
-  let clientsNormal = 0;
-  for (const client of server.clients.values()) clientsNormal += client.outputBytes + client.parser.bufferedBytes;
-  const fragmentation = mem.used > 0 ? mem.rss / mem.used : 0;
+  const netUsage = used > startup ? used - startup : 1;
   return [
-    `used_memory:${mem.used}`,
-    `used_memory_human:${bytesToHuman(mem.used)}`,
-    `used_memory_rss:${mem.rss}`,
-    `used_memory_rss_human:${bytesToHuman(mem.rss)}`,
+    `used_memory:${used}`,
+    `used_memory_human:${bytesToHuman(used)}`,
+    `used_memory_rss:${rss}`,
+    `used_memory_rss_human:${bytesToHuman(rss)}`,
     `used_memory_peak:${peak}`,
     `used_memory_peak_human:${bytesToHuman(peak)}`,
-    `used_memory_peak_perc:${((mem.used / Math.max(1, peak)) * 100).toFixed(2)}%`,
-    `used_memory_overhead:${startup + clientsNormal}`,
+    `used_memory_peak_perc:${((used / Math.max(1, peak)) * 100).toFixed(2)}%`,
+    `used_memory_overhead:${overhead.overheadTotal}`,
     `used_memory_startup:${startup}`,
-    `used_memory_dataset:${dataset}`,
-    `used_memory_dataset_perc:${((dataset / Math.max(1, mem.used - startup + startup)) * 100).toFixed(2)}%`,
-    `allocator_allocated:${mem.used}`,
-    `allocator_active:${mem.heap + mem.external}`,
-    `allocator_resident:${mem.rss}`,
+    `used_memory_dataset:${overhead.dataset}`,
+    `used_memory_dataset_perc:${((overhead.dataset * 100) / netUsage).toFixed(2)}%`,
+    `allocator_allocated:${heap}`,
+    `allocator_active:${heap}`,
+    `allocator_resident:${rss}`,
     `total_system_memory:${totalmem()}`,
     `total_system_memory_human:${bytesToHuman(totalmem())}`,
     `used_memory_lua:${vmEval}`,
@@ -129,19 +129,19 @@ function sectionMemory(server: Server): string[] {
     `maxmemory_policy:${server.config.getString("maxmemory-policy")}`,
     "allocator_frag_ratio:1.00",
     "allocator_frag_bytes:0",
-    `allocator_rss_ratio:${fragmentation.toFixed(2)}`,
-    `allocator_rss_bytes:${mem.rss - mem.used}`,
+    `allocator_rss_ratio:${(rss / Math.max(1, heap)).toFixed(2)}`,
+    `allocator_rss_bytes:${rss - heap}`,
     "rss_overhead_ratio:1.00",
     "rss_overhead_bytes:0",
-    `mem_fragmentation_ratio:${fragmentation.toFixed(2)}`,
-    `mem_fragmentation_bytes:${mem.rss - mem.used}`,
-    "mem_not_counted_for_evict:0",
+    `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
+    `mem_fragmentation_bytes:${rss - used}`,
+    `mem_not_counted_for_evict:${overhead.aofBuffer}`,
     "mem_replication_backlog:0",
     "mem_total_replication_buffers:0",
     "mem_clients_slaves:0",
-    `mem_clients_normal:${clientsNormal}`,
+    `mem_clients_normal:${overhead.clientsNormal}`,
     "mem_cluster_links:0",
-    "mem_aof_buffer:0",
+    `mem_aof_buffer:${overhead.aofBuffer}`,
     "mem_allocator:bun-jsc",
     "active_defrag_running:0",
     "lazyfree_pending_objects:0",

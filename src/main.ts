@@ -102,7 +102,6 @@ async function main(argv: string[]): Promise<void> {
     logger.warning("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting");
     process.exit(1);
   }
-  server.usedMemoryStartup = process.memoryUsage().heapUsed + process.memoryUsage().external;
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);

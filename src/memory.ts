@@ -1,22 +1,118 @@
-// Memory as Bunker measures it, under Redis's names (zmalloc.c's used memory and RSS):
-// used memory is the JS heap in use plus external (ArrayBuffer) memory, RSS is the
-// process's. INFO memory, the RDB header's used-mem field and used_memory_startup
-// read it here.
+// Memory as Bunker counts it, under Redis's names: used_memory is zmalloc_used_memory(),
+// its parts are getMemoryOverheadData()'s (INFO memory, MEMORY STATS, MEMORY DOCTOR), and
+// eviction holds it under maxmemory (evict.ts).
+//
+// Redis counts every allocation; a JS heap cannot be asked what one structure costs, so
+// Bunker counts what its structures allocate (src/db/object-size.ts): the key tables keep
+// their total current with every write, clients and caches are summed when asked. What
+// the runtime holds besides (garbage not yet collected, JIT code, the Lua VM's WebAssembly
+// memory, which Redis also reports apart as used_memory_vm_*) shows in RSS and in the
+// fragmentation figures, as allocator overhead does in Redis.
+
+import type { Server } from "./server.ts";
+import type { Client } from "./net/client.ts";
+import { EXPIRE_ENTRY_BYTES, KEY_SLOT_BYTES, objectBytes } from "./db/object-size.ts";
 
 /**
- * used_memory_peak: the most used memory any memorySnapshot() has seen. Process-wide by
- * nature, as the heap it measures is: two servers in one process would report the same.
+ * used_memory_startup: what the server's own structures (16 databases, the command and
+ * config tables, the scripting state) hold once built. Measured: constructing a Server
+ * grows heapUsed by 1.5 MB and external memory by 0.6 MB, after a full GC. The loaded
+ * modules (about 38 MB of heap: compiled code, the Lua VM's WebAssembly) are the runtime,
+ * as Redis's binary is, and are not counted.
  */
-let peak = 0;
+export const STARTUP_BYTES = 2_000_000;
 
-export function memorySnapshot(): { used: number; rss: number; heap: number; external: number } {
-  const usage = process.memoryUsage();
-  const used = usage.heapUsed + usage.external;
-  if (used > peak) peak = used;
-  return { used, rss: usage.rss, heap: usage.heapUsed, external: usage.external };
+/**
+ * A connection's fixed cost (Redis's sizeof(client) and its 16 KB static reply buffer,
+ * which Bunker's reply writer allocates as needed): the Client, parser, reply writer and
+ * socket objects with their fields and small arrays.
+ */
+const CLIENT_BYTES = objectBytes(120);
+
+function argvBytes(argv: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (let i = 0; i < argv.length; i++) bytes += argv[i]!.length;
+  return bytes;
 }
 
-/** INFO's used_memory_peak (sampled on each INFO and each save, not by the cron). */
-export function usedMemoryPeak(): number {
-  return peak;
+/** getClientMemoryUsage: query buffer, arguments, reply buffer and pending replies, MULTI queue. */
+export function getClientMemoryUsage(client: Client): number {
+  let bytes = CLIENT_BYTES + client.parser.bufferedBytes + client.reply.buffer.length + client.pendingBytes;
+  if (client.currentArgv !== null) bytes += argvBytes(client.currentArgv);
+  for (const queued of client.multiQueue) bytes += argvBytes(queued.argv);
+  return bytes;
+}
+
+export interface DatabaseOverhead {
+  index: number;
+  /** overhead.hashtable.main: the key slots and the index. */
+  overheadMain: number;
+  /** overhead.hashtable.expires */
+  overheadExpires: number;
+}
+
+/** getMemoryOverheadData: what used_memory is made of, besides the dataset. */
+export interface MemoryOverhead {
+  totalAllocated: number;
+  startupAllocated: number;
+  peakAllocated: number;
+  clientsNormal: number;
+  aofBuffer: number;
+  luaCaches: number;
+  functionsCaches: number;
+  dbs: DatabaseOverhead[];
+  overheadTotal: number;
+  keys: number;
+  dataset: number;
+}
+
+/** zmalloc_used_memory(). Also moves used_memory_peak. */
+export function usedMemory(server: Server): number {
+  // Values changed by the last command are measured once it is done.
+  server.commandEpoch.settle();
+  let used = server.usedMemoryStartup;
+  for (const db of server.dbs) used += db.table.usedBytes;
+  for (const client of server.clients.values()) used += getClientMemoryUsage(client);
+  used += server.persistence.aof.bufferLength;
+  used += server.scripting.evalScripts.cacheMemory + server.scripting.functions.overheadMemory;
+  if (used > server.usedMemoryPeak) server.usedMemoryPeak = used;
+  return used;
+}
+
+export function getMemoryOverheadData(server: Server): MemoryOverhead {
+  const totalAllocated = usedMemory(server);
+  let clientsNormal = 0;
+  for (const client of server.clients.values()) clientsNormal += getClientMemoryUsage(client);
+  const aofBuffer = server.persistence.aof.bufferLength;
+  const luaCaches = server.scripting.evalScripts.cacheMemory;
+  const functionsCaches = server.scripting.functions.overheadMemory;
+  let overheadTotal = server.usedMemoryStartup + clientsNormal + aofBuffer + luaCaches + functionsCaches;
+  const dbs: DatabaseOverhead[] = [];
+  let keys = 0;
+  for (const db of server.dbs) {
+    if (db.size === 0) continue;
+    keys += db.size;
+    const overheadMain = db.size * KEY_SLOT_BYTES;
+    const overheadExpires = db.expiresCount * EXPIRE_ENTRY_BYTES;
+    overheadTotal += overheadMain + overheadExpires;
+    dbs.push({ index: db.index, overheadMain, overheadExpires });
+  }
+  return {
+    totalAllocated,
+    startupAllocated: server.usedMemoryStartup,
+    peakAllocated: server.usedMemoryPeak,
+    clientsNormal,
+    aofBuffer,
+    luaCaches,
+    functionsCaches,
+    dbs,
+    overheadTotal,
+    keys,
+    dataset: Math.max(0, totalAllocated - overheadTotal),
+  };
+}
+
+/** The process's resident set size (zmalloc_get_rss). */
+export function processRss(): number {
+  return process.memoryUsage.rss();
 }

@@ -10,6 +10,7 @@ import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
+import { STARTUP_BYTES } from "./memory.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
@@ -73,8 +74,10 @@ export class Server {
   readonly persistence: Persistence;
   readonly startTime = Date.now();
   readonly runId: string;
-  /** used_memory right after start-up: INFO's used_memory_startup / dataset split. */
-  usedMemoryStartup = 0;
+  /** used_memory_startup (memory.ts): the server's own structures, counted in used_memory. */
+  usedMemoryStartup = STARTUP_BYTES;
+  /** used_memory_peak: the most usedMemory() has returned. */
+  usedMemoryPeak = 0;
   cron: import("./cron.ts").Cron | null = null;
   /** latency-tracking: per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats). */
   latencyTracking = true;

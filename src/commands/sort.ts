@@ -170,6 +170,7 @@ function sortGeneric(client: Client, argv: Uint8Array[], readOnly: boolean): voi
     // Redis converts in place (zsetConvert) without signalling the key: the members
     // and scores are unchanged, only OBJECT ENCODING tells.
     source.convertToSkiplist();
+    db.noteResized(bytesToKey(argv[1]!));
   }
 
   const length = source === undefined ? 0 : source.type === "list" ? source.length : source.size;

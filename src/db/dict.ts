@@ -39,6 +39,7 @@
 // they walk to the k-th live slot instead, so a pick stays uniform and bounded.
 
 import { hashBytes, hashKey } from "./keytable.ts";
+import { objectBytes, TYPED_ARRAY_OVERHEAD, typedArrayBytes } from "./object-size.ts";
 
 export type DictValueKind = "bytes" | "none" | "score";
 
@@ -104,6 +105,15 @@ export class Dict {
 
   get size(): number {
     return this.count;
+  }
+
+  /** The bytes this dict allocates (object-size.ts): its arrays at their capacity. */
+  memoryUsage(): number {
+    let bytes = objectBytes(15) + typedArrayBytes(this.records.byteLength) + typedArrayBytes(this.index.byteLength);
+    bytes += typedArrayBytes(this.arena.byteLength);
+    if (this.freeSlots !== EMPTY_SLOTS) bytes += typedArrayBytes(this.freeSlots.byteLength);
+    if (this.valueKind === "score") bytes += TYPED_ARRAY_OVERHEAD;
+    return bytes;
   }
 
   /** The scan bound: every live slot is below it. */

@@ -14,6 +14,7 @@
 
 import { Dict, forEachRandomDistinct, forEachRandomDistinctInOrder } from "./dict.ts";
 import { integerBytes, textToBytes } from "./bytes.ts";
+import { objectBytes, typedArrayBytes } from "./object-size.ts";
 import {
   lpAppend,
   lpBytes,
@@ -98,6 +99,12 @@ export class RedisHash {
 
   get size(): number {
     return this.dict !== null ? this.dict.size : lpLength(this.listpack) >>> 1;
+  }
+
+  /** The bytes this hash allocates (object-size.ts): its listpack at its capacity, or its dict. */
+  memoryUsage(): number {
+    const dict = this.dict;
+    return objectBytes(4) + (dict !== null ? dict.memoryUsage() : typedArrayBytes(this.listpack.byteLength));
   }
 
   /** The value of `field`: a copy from a listpack, a view (see Dict.valueAt) from a hashtable. */

@@ -160,7 +160,11 @@ export class Database {
    */
   lookupReadWrite(key: string): RedisValue | undefined {
     const value = this.lookupRead(key);
-    if (value !== undefined && this.observers.length > 0) this.notifyChange(key, this.table.find(key));
+    if (value !== undefined) {
+      const slot = this.table.find(key);
+      if (this.observers.length > 0) this.notifyChange(key, slot);
+      this.table.noteWrite(slot);
+    }
     return value;
   }
 
@@ -223,6 +227,7 @@ export class Database {
     if (slot < 0) return -1;
     this.notifyChange(key, slot);
     this.touchSlot(slot);
+    this.table.noteWrite(slot);
     return slot;
   }
 
@@ -232,7 +237,17 @@ export class Database {
     if (slot < 0) return -1;
     if (!this.observersIdle()) this.notifyChange(bytesToKey(keyBytes), slot);
     this.touchSlot(slot);
+    this.table.noteWrite(slot);
     return slot;
+  }
+
+  /**
+   * A value that changed its representation but not its content (SORT converting a sorted
+   * set in place, as Redis's zsetConvert does unsignalled): only its memory count follows.
+   */
+  noteResized(key: string): void {
+    const slot = this.table.find(key);
+    if (slot >= 0) this.table.noteWrite(slot);
   }
 
   /** Updates the access clock, and the LFU counter (with Redis's decay) when LFU is on. */

@@ -43,6 +43,7 @@ import type { RedisValue } from "./types.ts";
 import { isPlainString } from "./string-encoding.ts";
 import { integerBytes, integerDigitCount, parseIntegerIn } from "./bytes.ts";
 import { CommandEpoch, NO_LOCATION, ValueArena } from "./value-arena.ts";
+import { EXPIRE_ENTRY_BYTES, KEY_SLOT_BYTES, valueMemoryUsage } from "./object-size.ts";
 
 export const PAGE_BITS = 16;
 const PAGE_SLOTS = 1 << PAGE_BITS;
@@ -140,6 +141,8 @@ class SlotPage implements SharedSlotFields {
   valueLength: Uint16Array;
   /** Position of each slot in KeyTable.volatileSlots, -1 when the key has no TTL. */
   volatilePosition: Int32Array;
+  /** What the value of a slot holding an object last measured (valueMemoryUsage). */
+  valueBytes: Float64Array;
 
   constructor(readonly capacity: number) {
     this.stored = new Array<Stored | undefined>(capacity).fill(undefined);
@@ -153,6 +156,7 @@ class SlotPage implements SharedSlotFields {
     this.valueLocation = sharedArray(Uint32Array, 4, capacity);
     this.valueLength = sharedArray(Uint16Array, 2, capacity);
     this.volatilePosition = new Int32Array(capacity);
+    this.valueBytes = new Float64Array(capacity);
   }
 
   /** The shared fields alone (what is posted to a worker). */
@@ -175,6 +179,7 @@ class SlotPage implements SharedSlotFields {
     page.valueLocation.set(this.valueLocation);
     page.valueLength.set(this.valueLength);
     page.volatilePosition.set(this.volatilePosition);
+    page.valueBytes.set(this.valueBytes);
     return page;
   }
 }
@@ -182,6 +187,11 @@ class SlotPage implements SharedSlotFields {
 export class KeyTable {
   /** Live keys. */
   size = 0;
+  /**
+   * What the keys and values cost (object-size.ts): per key its slot, its bytes and its
+   * value. A value changed in place is measured again once its command is done (noteWrite).
+   */
+  usedBytes = 0;
   /** Slots handed out so far: every live slot is below this. */
   slotCount = 0;
   /** Average TTL sample of the active expire cycle, for INFO keyspace avg_ttl. */
@@ -430,6 +440,7 @@ export class KeyTable {
     page.expireAt[i] = -1;
     page.lru[i] = lruSeconds;
     page.freq[i] = LFU_INIT_VAL;
+    this.usedBytes += KEY_SLOT_BYTES + page.keyLength[i]!;
     this.setValue(slot, value);
     if (expireAt !== -1) this.setExpire(slot, expireAt);
     this.size++;
@@ -441,6 +452,7 @@ export class KeyTable {
   setValue(slot: number, value: RedisValue): void {
     const page = this.pages[slot >>> PAGE_BITS]!;
     const i = slot & PAGE_MASK;
+    const before = this.valueBytesOf(page, i);
     if (page.stored[i] === INLINE_STRING) {
       // A value of the same length goes over the old bytes, unless this command holds a
       // view of some arena string (GETSET's old value): the common SET costs no allocation.
@@ -468,8 +480,51 @@ export class KeyTable {
         page.stored[i] = new Uint8Array(value);
       }
     }
+    this.usedBytes += this.measureValue(page, i) - before;
+    // A collection is often stored empty and filled after (HSET on a new key).
+    if (page.stored[i] !== INLINE_STRING) this.epoch.touch(this, slot);
     this.noteKind(page, i);
     if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
+  }
+
+  /** What a slot's value counts for now: an arena string its bytes, an object what it last measured. */
+  private valueBytesOf(page: SlotPage, i: number): number {
+    const stored = page.stored[i];
+    return stored === INLINE_STRING ? page.valueLength[i]! : stored === undefined ? 0 : page.valueBytes[i]!;
+  }
+
+  /** Measures a live slot's value (an object's figure is kept for the next change). */
+  private measureValue(page: SlotPage, i: number): number {
+    const stored = page.stored[i]!;
+    if (stored === INLINE_STRING) return page.valueLength[i]!;
+    return (page.valueBytes[i] = valueMemoryUsage(stored as RedisValue));
+  }
+
+  /** MEMORY USAGE: what a live slot costs (its share of usedBytes). */
+  memoryUsageOf(slot: number): number {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const value = page.stored[i];
+    const valueBytes = value === INLINE_STRING ? page.valueLength[i]! : valueMemoryUsage(value as RedisValue);
+    return KEY_SLOT_BYTES + page.keyLength[i]! + valueBytes + (page.expireAt[i] !== -1 ? EXPIRE_ENTRY_BYTES : 0);
+  }
+
+  /** A live slot's value was opened for writing: measure it again when its command ends. */
+  noteWrite(slot: number): void {
+    // An arena string is edited only once it is an object of its own, and setValue
+    // notes that object (unshareString).
+    if (this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] !== INLINE_STRING) this.epoch.touch(this, slot);
+  }
+
+  /** Brings a slot's count up to date with its value (CommandEpoch.settle); a freed or stale slot is left alone. */
+  remeasure(slot: number): void {
+    if (slot >= this.slotCount) return;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const stored = page.stored[i];
+    if (stored === undefined || stored === INLINE_STRING) return;
+    const before = page.valueBytes[i]!;
+    this.usedBytes += this.measureValue(page, i) - before;
   }
 
   private noteKind(page: SlotPage, i: number): void {
@@ -484,6 +539,7 @@ export class KeyTable {
     const page = this.pages[slot >>> PAGE_BITS]!;
     const i = slot & PAGE_MASK;
     const length = integerDigitCount(n);
+    const before = this.valueBytesOf(page, i);
     if (page.stored[i] === INLINE_STRING) {
       if (length === page.valueLength[i] && this.viewedInCommand !== this.epoch.value) {
         this.values.overwriteInteger(page.valueLocation[i]!, n, length);
@@ -494,12 +550,14 @@ export class KeyTable {
     const location = this.values.storeInteger(n, length);
     if (location < 0) {
       page.stored[i] = integerBytes(n);
+      this.usedBytes += this.measureValue(page, i) - before;
       this.noteKind(page, i);
       return;
     }
     page.valueLocation[i] = location;
     page.valueLength[i] = length;
     page.stored[i] = INLINE_STRING;
+    this.usedBytes += length - before;
     this.noteKind(page, i);
     if (this.valueReclaimCursor >= 0 || this.values.shouldStartReclaiming()) this.reclaimStep(false);
   }
@@ -510,6 +568,7 @@ export class KeyTable {
     const i = slot & PAGE_MASK;
     this.indexRemove(slot, page.hashes[i]!);
     if (page.expireAt[i] !== -1) this.setExpire(slot, -1);
+    this.usedBytes -= KEY_SLOT_BYTES + page.keyLength[i]! + this.valueBytesOf(page, i);
     if (page.stored[i] === INLINE_STRING) this.values.release(page.valueLocation[i]!, page.valueLength[i]!);
     page.stored[i] = undefined;
     page.kind[i] = SLOT_FREE;
@@ -533,6 +592,7 @@ export class KeyTable {
     const had = page.expireAt[i] !== -1;
     page.expireAt[i] = expireAt;
     if (expireAt !== -1 && !had) {
+      this.usedBytes += EXPIRE_ENTRY_BYTES;
       if (this.volatileCount === this.volatileSlots.length) {
         // Copies 4 bytes per key with a TTL: the one growth step that is not paged.
         const grown = new Int32Array(this.volatileCount * 2);
@@ -542,6 +602,7 @@ export class KeyTable {
       page.volatilePosition[i] = this.volatileCount;
       this.volatileSlots[this.volatileCount++] = slot;
     } else if (expireAt === -1 && had) {
+      this.usedBytes -= EXPIRE_ENTRY_BYTES;
       const position = page.volatilePosition[i]!;
       const last = this.volatileSlots[--this.volatileCount]!;
       this.volatileSlots[position] = last;

@@ -74,6 +74,7 @@ import {
   lpSmallStringLength,
 } from "./listpack.ts";
 import { integerDigitCount, writeIntegerDigits } from "./bytes.ts";
+import { objectBytes, TYPED_ARRAY_OVERHEAD } from "./object-size.ts";
 import { lzfCompress, lzfDecompress } from "../persistence/rdb/lzf.ts";
 
 /** quicklist's optimization_level: the node byte limits of fill -1 .. -5. */
@@ -210,6 +211,8 @@ export class RedisList {
   private tail: QuicklistNode | null = null;
   private total = 0;
   private nodes = 0;
+  /** The nodes' arrays' bytes (compressed or not, spare room included), for memoryUsage(). */
+  private entryBytes = 0;
   /** locate()'s second result: the offset inside the node it returned. */
   private locatedOffset = 0;
 
@@ -241,6 +244,17 @@ export class RedisList {
     return this.total;
   }
 
+  /** The bytes this list allocates (object-size.ts): its nodes and their arrays. */
+  memoryUsage(): number {
+    return objectBytes(8) + this.nodes * (objectBytes(7) + TYPED_ARRAY_OVERHEAD) + this.entryBytes;
+  }
+
+  /** Replaces the array of a node in the list, keeping entryBytes. */
+  private setEntry(node: QuicklistNode, entry: Uint8Array): void {
+    this.entryBytes += entry.byteLength - node.entry.byteLength;
+    node.entry = entry;
+  }
+
   /** Number of quicklist nodes (ql->len). */
   get nodeCount(): number {
     return this.nodes;
@@ -261,7 +275,7 @@ export class RedisList {
   private push(value: Uint8Array, atHead: boolean): void {
     const end = atHead ? this.head : this.tail;
     if (end !== null && this.allowInsert(end, value.length)) {
-      end.entry = atHead ? lpPrepend(end.entry, value) : lpAppend(end.entry, value);
+      this.setEntry(end, atHead ? lpPrepend(end.entry, value) : lpAppend(end.entry, value));
       end.sz = lpBytes(end.entry);
       end.count++;
     } else {
@@ -465,7 +479,7 @@ export class RedisList {
     const node = this.locate(index);
     if (node === null) return false;
     this.decompressForUse(node);
-    node.entry = lpReplace(node.entry, lpSeek(node.entry, this.locatedOffset), value);
+    this.setEntry(node, lpReplace(node.entry, lpSeek(node.entry, this.locatedOffset), value));
     node.sz = lpBytes(node.entry);
     this.compress(node);
     return true;
@@ -483,7 +497,7 @@ export class RedisList {
         if (!lpEntryEqualsBytes(lp, p, pivot)) continue;
         if (node.compressed) {
           // What Redis's iterator did on its way here (quicklistDecompressNodeForUse).
-          node.entry = lp;
+          this.setEntry(node, lp);
           node.compressed = false;
           node.recompress = true;
         }
@@ -512,7 +526,7 @@ export class RedisList {
       if (!matches) this.doneReading(node);
       else {
         if (node.compressed) {
-          node.entry = lp;
+          this.setEntry(node, lp);
           node.compressed = false;
           node.recompress = true;
         }
@@ -543,7 +557,7 @@ export class RedisList {
           }
         }
         this.total -= before - node.count;
-        node.entry = lp;
+        this.setEntry(node, lp);
         if (node.count === 0) {
           this.deleteNode(node);
           // Redis's iterator has moved on to the following node, which its release compresses.
@@ -589,6 +603,7 @@ export class RedisList {
     this.tail = null;
     this.total = 0;
     this.nodes = 0;
+    this.entryBytes = 0;
   }
 
   /** DEBUG OBJECT's quicklist fields, as debug.c writes them (with their leading space). */
@@ -662,7 +677,7 @@ export class RedisList {
 
   /** A node that was an end and no longer is will rarely grow again: drop its spare room if it matters. */
   private leaveEnd(node: QuicklistNode): void {
-    if (!node.compressed && node.entry.length - node.sz > (node.sz >> 4) + 32) node.entry = lpShrinkToFit(node.entry);
+    if (!node.compressed && node.entry.length - node.sz > (node.sz >> 4) + 32) this.setEntry(node, lpShrinkToFit(node.entry));
   }
 
   /** The node's listpack to read: its bytes, or a temporary decompressed copy. */
@@ -696,7 +711,7 @@ export class RedisList {
 
   /** quicklistDelIndex: removes the entry at p of a raw node, and the node when it empties. */
   private deleteEntry(node: QuicklistNode, p: number): void {
-    node.entry = lpDelete(node.entry, p);
+    this.setEntry(node, lpDelete(node.entry, p));
     node.count--;
     this.total--;
     this.afterDeletion(node);
@@ -715,7 +730,7 @@ export class RedisList {
   /** A raw node's sz after deletions, with its array shrunk when they left it mostly empty. */
   private updateSize(node: QuicklistNode): void {
     node.sz = lpBytes(node.entry);
-    if (node.entry.length > node.sz * SHRINK_RATIO + SHRINK_SLACK) node.entry = lpShrinkToFit(node.entry);
+    if (node.entry.length > node.sz * SHRINK_RATIO + SHRINK_SLACK) this.setEntry(node, lpShrinkToFit(node.entry));
   }
 
   /**
@@ -745,7 +760,7 @@ export class RedisList {
       } else {
         deleted = extent + offset >= node.count ? node.count - offset : extent;
         this.decompressForUse(node);
-        node.entry = lpDeleteRange(node.entry, lpSeek(node.entry, offset), deleted);
+        this.setEntry(node, lpDeleteRange(node.entry, lpSeek(node.entry, offset), deleted));
         node.count -= deleted;
         this.total -= deleted;
         this.afterDeletion(node);
@@ -781,7 +796,7 @@ export class RedisList {
       return;
     }
     if (!full) {
-      node.entry = lpInsert(node.entry, p, value, after ? LP_AFTER : LP_BEFORE);
+      this.setEntry(node, lpInsert(node.entry, p, value, after ? LP_AFTER : LP_BEFORE));
       node.count++;
       node.sz = lpBytes(node.entry);
       this.recompressOnly(node);
@@ -789,7 +804,7 @@ export class RedisList {
       // At a full node's edge: the head of the next node, or the tail of the previous one.
       const neighbour = availableNext ? node.next! : node.prev!;
       this.decompressForUse(neighbour);
-      neighbour.entry = availableNext ? lpPrepend(neighbour.entry, value) : lpAppend(neighbour.entry, value);
+      this.setEntry(neighbour, availableNext ? lpPrepend(neighbour.entry, value) : lpAppend(neighbour.entry, value));
       neighbour.count++;
       neighbour.sz = lpBytes(neighbour.entry);
       this.recompressOnly(neighbour);
@@ -825,7 +840,7 @@ export class RedisList {
       if (offset > 0) lpDeleteRange(original, lpFirst(original), offset);
       lpDeleteRange(copy, lpSeek(copy, offset), kept);
     }
-    node.entry = lpShrinkToFit(original);
+    this.setEntry(node, lpShrinkToFit(original));
     node.count = kept;
     node.sz = lpBytes(node.entry);
     return new QuicklistNode(lpShrinkToFit(copy), count - kept);
@@ -848,7 +863,7 @@ export class RedisList {
   private mergePair(a: QuicklistNode, b: QuicklistNode): QuicklistNode {
     this.decompressNode(a);
     this.decompressNode(b);
-    a.entry = lpMerge(a.entry, b.entry);
+    this.setEntry(a, lpMerge(a.entry, b.entry));
     a.count += b.count;
     a.sz = lpBytes(a.entry);
     // Its elements now count in a: deleteNode must not take them off the total.
@@ -882,6 +897,7 @@ export class RedisList {
       this.tail = node;
     }
     this.nodes++;
+    this.entryBytes += node.entry.byteLength;
     if (old !== null) this.compress(old);
     this.compress(node);
   }
@@ -895,6 +911,7 @@ export class RedisList {
     node.prev = null;
     node.next = null;
     this.nodes--;
+    this.entryBytes -= node.entry.byteLength;
     this.total -= node.count;
     // A node within the compress depth may have gone: nodes deeper in come nearer.
     this.compressAround(null);
@@ -946,7 +963,7 @@ export class RedisList {
       this.leaveEnd(node);
       return;
     }
-    node.entry = compressed;
+    this.setEntry(node, compressed);
     node.compressed = true;
   }
 
@@ -954,14 +971,14 @@ export class RedisList {
   private decompressNode(node: QuicklistNode): void {
     node.recompress = false;
     if (!node.compressed) return;
-    node.entry = lzfDecompress(node.entry, node.sz);
+    this.setEntry(node, lzfDecompress(node.entry, node.sz));
     node.compressed = false;
   }
 
   /** quicklistDecompressNodeForUse: raw for an edit, compressed again after it. */
   private decompressForUse(node: QuicklistNode): void {
     if (!node.compressed) return;
-    node.entry = lzfDecompress(node.entry, node.sz);
+    this.setEntry(node, lzfDecompress(node.entry, node.sz));
     node.compressed = false;
     node.recompress = true;
   }

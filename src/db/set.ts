@@ -13,6 +13,7 @@
 
 import { Dict, forEachRandomDistinct } from "./dict.ts";
 import { integerBytes, textToBytes } from "./bytes.ts";
+import { objectBytes, typedArrayBytes } from "./object-size.ts";
 import { parseIntegerKey } from "./listpack.ts";
 import { intsetAdd, intsetBlobLen, intsetFind, intsetGet, intsetLen, intsetNew, intsetRemove, intsetShrinkToFit } from "./intset.ts";
 
@@ -51,6 +52,12 @@ export class RedisSet {
     const set = new RedisSet();
     for (const member of members) set.add(member);
     return set;
+  }
+
+  /** The bytes this set allocates (object-size.ts): its intset, or its dict. */
+  memoryUsage(): number {
+    const dict = this.dict;
+    return objectBytes(3) + (dict !== null ? dict.memoryUsage() : typedArrayBytes(this.intset.byteLength));
   }
 
   /** A deep copy (COPY) with the same encoding: an intset's bytes, or the dict's arrays. */

@@ -19,6 +19,7 @@
 // XPENDING/XAUTOCLAIM. A group PEL and its consumers' PELs share PendingEntry objects.
 
 import { parseInteger } from "./bytes.ts";
+import { arrayBytes, MAP_BYTES, MAP_ENTRY_BYTES, objectBytes, stringBytes, typedArrayBytes } from "./object-size.ts";
 
 export interface StreamId {
   ms: bigint;
@@ -253,6 +254,18 @@ const INT64_MAX_BIG = 0x7fffffffffffffffn;
 /** Listpack header (6 bytes) and terminator (1). */
 const LISTPACK_OVERHEAD = 7;
 
+/** A StreamId object with its two bigints. */
+const STREAM_ID_BYTES = objectBytes(2) + 2 * 32;
+/** A pending entry: its object, its ID, and its places in the group's and the consumer's maps under a 16-byte key. */
+const PENDING_ENTRY_BYTES = objectBytes(4) + STREAM_ID_BYTES + 2 * (MAP_ENTRY_BYTES + stringBytes(16));
+
+/** What an entry with these fields allocates: its object, ID, field array and field bytes. */
+export function streamEntryBytes(fields: Uint8Array[]): number {
+  let bytes = objectBytes(2) + STREAM_ID_BYTES + arrayBytes(fields.length);
+  for (let i = 0; i < fields.length; i++) bytes += typedArrayBytes(fields[i]!.byteLength);
+  return bytes;
+}
+
 class StreamNode {
   /** Live entries, ascending. */
   entries: StreamEntry[] = [];
@@ -271,6 +284,11 @@ class StreamNode {
     let body = listpackIntSize(masterFields.length) + listpackIntSize(0); // num-fields, terminator
     for (const field of masterFields) body += listpackBytesSize(field);
     this.bodyBytes = body;
+  }
+
+  /** What the node allocates besides its entries: its object, master ID and fields, and its entry array. */
+  get ownBytes(): number {
+    return objectBytes(6) + 2 * STREAM_ID_BYTES + streamEntryBytes(this.masterFields) + arrayBytes(this.storedCount);
   }
 
   get listpackBytes(): number {
@@ -366,6 +384,8 @@ export class RedisStream {
 
   private nodes: StreamNode[] = [];
   private liveCount = 0;
+  /** What the live entries allocate (streamEntryBytes), for memoryUsage(). */
+  private entryBytes = 0;
   /** The next append starts a node even if the last one has room (set by sealLastNode). */
   private lastNodeSealed = false;
 
@@ -379,6 +399,7 @@ export class RedisStream {
     const copy = new RedisStream();
     copy.nodes = this.nodes.map((node) => node.clone());
     copy.liveCount = this.liveCount;
+    copy.entryBytes = this.entryBytes;
     copy.lastNodeSealed = this.lastNodeSealed;
     copy.lastId = { ...this.lastId };
     copy.maxDeletedId = { ...this.maxDeletedId };
@@ -396,6 +417,25 @@ export class RedisStream {
 
   get length(): number {
     return this.liveCount;
+  }
+
+  /**
+   * The bytes this stream allocates (object-size.ts): entries, nodes, and consumer groups
+   * with their consumers and pending entries. O(nodes + groups + consumers): a node holds
+   * up to stream-node-max-entries entries.
+   */
+  memoryUsage(): number {
+    let bytes = objectBytes(8) + 3 * STREAM_ID_BYTES + arrayBytes(this.nodes.length) + this.entryBytes;
+    for (const node of this.nodes) bytes += node.ownBytes;
+    bytes += MAP_BYTES + this.groups.size * MAP_ENTRY_BYTES;
+    for (const group of this.groups.values()) {
+      bytes += objectBytes(5) + stringBytes(group.name.length) + STREAM_ID_BYTES + 2 * MAP_BYTES;
+      bytes += group.pending.size * PENDING_ENTRY_BYTES;
+      for (const consumer of group.consumers.values()) {
+        bytes += MAP_ENTRY_BYTES + objectBytes(3) + stringBytes(consumer.name.length) + MAP_BYTES;
+      }
+    }
+    return bytes;
   }
 
   /** Number of listpack nodes (XINFO STREAM radix-tree-keys). */
@@ -472,6 +512,7 @@ export class RedisStream {
       this.lastNodeSealed = false;
     }
     node.append({ id, fields });
+    this.entryBytes += streamEntryBytes(fields);
     this.liveCount++;
     if (compareStreamId(id, this.lastId) > 0) this.lastId = id;
     this.entriesAdded++;
@@ -550,6 +591,7 @@ export class RedisStream {
     const i = node.lowerBound(id);
     const entry = node.entries[i];
     if (entry === undefined || !streamIdEquals(entry.id, id)) return false;
+    this.entryBytes -= streamEntryBytes(entry.fields);
     if (node.entries.length === 1) {
       this.nodes.splice(nodeIndex, 1);
     } else {
@@ -614,11 +656,14 @@ export class RedisStream {
       break;
     }
     if (apply) {
-      this.nodes.splice(0, wholeNodes);
+      for (const node of this.nodes.splice(0, wholeNodes)) {
+        for (const entry of node.entries) this.entryBytes -= streamEntryBytes(entry.fields);
+      }
       if (partial !== null) {
         // The node keeps its tombstones; with MINID it can even be left with no live entry,
         // as in Redis (its last appended ID was >= the threshold, but deleted).
-        partial.node.entries.splice(0, partial.drop);
+        const dropped = partial.node.entries.splice(0, partial.drop);
+        for (const entry of dropped) this.entryBytes -= streamEntryBytes(entry.fields);
         partial.node.deleted += partial.drop;
       }
       this.liveCount = liveCount;

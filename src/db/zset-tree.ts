@@ -33,6 +33,8 @@
 // gives such an element too. (A listpack zset is searched linearly, exactly as Redis
 // searches one: zset.ts.)
 
+import { arrayBytes, objectBytes, TYPED_ARRAY_OVERHEAD, typedArrayBytes } from "./object-size.ts";
+
 /** How the tree compares a member it holds (by slot) with a member being searched for. */
 export interface MemberOrder {
   /** memcmp order of the member at `slot` against `key` (a binary string): <0, 0, >0. */
@@ -45,6 +47,10 @@ const INNER_CAPACITY = 64;
 const INNER_MIN = INNER_CAPACITY / 4;
 /** Deeper than any tree of 2^31 elements can grow. */
 const MAX_DEPTH = 32;
+/** A leaf: its cell, one buffer viewed as scores and slots. */
+const LEAF_BYTES = objectBytes(8) + typedArrayBytes((LEAF_CAPACITY + 1) * 12) + TYPED_ARRAY_OVERHEAD;
+/** An inner node: its cell, one buffer viewed three ways, and its children array. */
+const INNER_BYTES = objectBytes(8) + typedArrayBytes((INNER_CAPACITY + 1) * 16) + 2 * TYPED_ARRAY_OVERHEAD + arrayBytes(INNER_CAPACITY + 1);
 
 class Leaf {
   readonly isLeaf = true;
@@ -142,6 +148,9 @@ export class ZsetTree {
   private head: Leaf;
   private tail: Leaf;
   private elements = 0;
+  /** Nodes of each kind, for memoryUsage(). */
+  private leaves = 1;
+  private inners = 0;
 
   // The path of the last descent: the inner node at each depth and the child taken.
   // Operations never nest, so one path per tree serves them all.
@@ -157,6 +166,11 @@ export class ZsetTree {
 
   get size(): number {
     return this.elements;
+  }
+
+  /** The bytes the tree allocates (object-size.ts): its nodes, each a cell, a buffer and its views. */
+  memoryUsage(): number {
+    return objectBytes(18) + this.leaves * LEAF_BYTES + this.inners * INNER_BYTES;
   }
 
   /** Levels of inner nodes above the leaves (diagnostics and tests). */
@@ -400,6 +414,8 @@ export class ZsetTree {
   clear(): void {
     this.root = this.head = this.tail = new Leaf();
     this.elements = 0;
+    this.leaves = 1;
+    this.inners = 0;
   }
 
   private removeFromLeaf(leaf: Leaf, index: number): number {
@@ -444,6 +460,7 @@ export class ZsetTree {
 
   private splitLeaf(leaf: Leaf): void {
     const right = new Leaf();
+    this.leaves++;
     const keep = leaf.count >>> 1;
     const moved = leaf.count - keep;
     right.scores.set(leaf.scores.subarray(keep, leaf.count));
@@ -460,6 +477,7 @@ export class ZsetTree {
 
   private splitInner(node: Inner): void {
     const right = new Inner();
+    this.inners++;
     const keep = node.count >>> 1;
     const moved = node.count - keep;
     for (let i = 0; i < moved; i++) {
@@ -481,6 +499,7 @@ export class ZsetTree {
     let parent = node.parent;
     if (parent === null) {
       parent = new Inner();
+      this.inners++;
       parent.children.push(node);
       parent.count = 1;
       node.parent = parent;
@@ -506,6 +525,8 @@ export class ZsetTree {
   /** Removes child `index` from `parent` (its elements are gone or moved). */
   private dropChild(parent: Inner, index: number): void {
     const count = parent.count - 1;
+    if (parent.children[index]!.isLeaf) this.leaves--;
+    else this.inners--;
     parent.children.splice(index, 1);
     parent.sizes.copyWithin(index, index + 1, count + 1);
     parent.maxScores.copyWithin(index, index + 1, count + 1);
@@ -551,6 +572,7 @@ export class ZsetTree {
         const only = parent.children[0]!;
         only.parent = null;
         this.root = only;
+        this.inners--;
       }
     } else if (parent.count < INNER_MIN) {
       this.rebalance(parent);

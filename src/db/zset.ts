@@ -26,6 +26,7 @@
 
 import { Dict } from "./dict.ts";
 import { ZsetTree } from "./zset-tree.ts";
+import { objectBytes, typedArrayBytes } from "./object-size.ts";
 import {
   LISTPACK_FIRST_ENTRY,
   LP_AFTER,
@@ -296,6 +297,13 @@ export class RedisZSet {
 
   get encoding(): "listpack" | "skiplist" {
     return this.lp !== null ? "listpack" : "skiplist";
+  }
+
+  /** The bytes this sorted set allocates (object-size.ts): its listpack, or its dict and tree. */
+  memoryUsage(): number {
+    const lp = this.lp;
+    if (lp !== null) return objectBytes(4) + typedArrayBytes(lp.byteLength);
+    return objectBytes(4) + this.dict!.memoryUsage() + this.tree!.memoryUsage();
   }
 
   static fromEntries(entries: Iterable<readonly [string, number]>): RedisZSet {

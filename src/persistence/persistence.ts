@@ -19,7 +19,7 @@ import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.t
 import { RdbDecoder, RdbLoadError, fileByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
-import { memorySnapshot } from "../memory.ts";
+import { usedMemory } from "../memory.ts";
 import { errorText } from "../util/errors-text.ts";
 import { SnapshotCoordinator } from "./snapshot.ts";
 import { AppendOnlyFile } from "./aof/aof.ts";
@@ -153,7 +153,7 @@ export class Persistence {
    * file is an AOF base (the RDB preamble of rewriteAppendOnlyFile): aux aof-base is 1.
    */
   writeDataset(encoder: RdbEncoder, aofBase = false): void {
-    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: memorySnapshot().used, aofBase });
+    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase });
     for (const code of this.server.scripting.functions.codes()) encoder.writeFunction(code);
     const now = Date.now();
     const policy = this.server.config.getString("maxmemory-policy");
@@ -229,7 +229,6 @@ export class Persistence {
       if (loaded !== true) return loaded;
     }
     this.aof.deleteHistory();
-    server.usedMemoryStartup = Math.min(server.usedMemoryStartup, memorySnapshot().used);
     return true;
   }
 

@@ -58,7 +58,7 @@ import {
   type WriterArgs,
   type WriterMessage,
 } from "./snapshot-protocol.ts";
-import { memorySnapshot } from "../memory.ts";
+import { usedMemory } from "../memory.ts";
 import { logger } from "../log.ts";
 import type { ChildProducer } from "./child.ts";
 import type { WorkerJob, WorkerReply } from "./snapshot-worker.ts";
@@ -218,7 +218,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     // Frames queue until the writer connects; "begin" must be the first of them.
     // The libraries at the snapshot's instant: a library's code never changes (FUNCTION
     // LOAD REPLACE makes a new one), so the list taken now is the point-in-time one.
-    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: memorySnapshot().used, functions: this.server.scripting.functions.codes() }]);
+    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: usedMemory(this.server), functions: this.server.scripting.functions.codes() }]);
     for (const db of server.dbs) db.observers.push(this);
     // An exit before the writer connects (SHUTDOWN, a fatal error) would leave the file.
     process.once("exit", this.removeSocketFile);
