@@ -19,6 +19,9 @@ const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
 
 Bunker is a Redis 7.0-compatible server. It takes redis-server's command line:
 a config file in redis.conf syntax and/or any config parameter as --name value.
+docs/configuration.md says what Bunker does with each parameter: most work as in
+Redis, some are accepted with no effect, and a value that needs a feature Bunker
+does not have yet (cluster-enabled yes, a tls-port, replicaof) stops the start-up.
 
 Examples:
        bun run server (run the server with the embedded default configuration)

@@ -511,8 +511,9 @@ export class KeyTable {
 
   /** A live slot's value was opened for writing: measure it again when its command ends. */
   noteWrite(slot: number): void {
-    // Even an arena string: the command may make it an object of its own (unshareString) and edit that.
-    this.epoch.touch(this, slot);
+    // An arena string is edited only once it is an object of its own, and setValue
+    // notes that object (unshareString).
+    if (this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] !== INLINE_STRING) this.epoch.touch(this, slot);
   }
 
   /** Brings a slot's count up to date with its value (CommandEpoch.settle); a freed or stale slot is left alone. */
