@@ -381,19 +381,16 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
     ],
     "everysec",
   ),
-  lacking(
-    enumeration(
-      "oom-score-adj",
-      MODIFIABLE,
-      [
-        ["no", 0],
-        ["yes", 1],
-        ["relative", 1],
-        ["absolute", 2],
-      ],
-      "no",
-    ),
-    "OOM score adjustment",
+  enumeration(
+    "oom-score-adj",
+    MODIFIABLE,
+    [
+      ["no", 0],
+      ["yes", 1],
+      ["relative", 1],
+      ["absolute", 2],
+    ],
+    "no",
   ),
   enumeration(
     "acl-pubsub-default",

@@ -30,6 +30,7 @@ import { isCSpace, parseDouble } from "./util/float.ts";
 import { REDIS_VERSION } from "./version.ts";
 import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
 import { errorText } from "./util/errors-text.ts";
+import { logger } from "./log.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -784,6 +785,10 @@ class OomScoreAdjValuesSetting implements Setting {
         return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
       }
       parsed.push(Number(value));
+    }
+    // Kept, as Redis keeps it: a privileged process may lower its score.
+    if (parsed[1]! < parsed[0]! || parsed[2]! < parsed[1]!) {
+      logger.warning("The oom-score-adj-values configuration may not work for non-privileged processes! Please consult the documentation.");
     }
     this.values = [parsed[0]!, parsed[1]!, parsed[2]!];
     return null;

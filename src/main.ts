@@ -8,6 +8,7 @@ import { registerAllCommands } from "./commands/index.ts";
 import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
+import { setOOMScoreAdj } from "./oom-score-adj.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
 import { MODULES_UNSUPPORTED } from "./commands/server.ts";
 import { installCrashHandlers } from "./crash.ts";
@@ -106,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   server.logReady();
+  setOOMScoreAdj(config, "master");
   startSnapshotWorker();
   cron.start();
 }

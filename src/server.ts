@@ -14,6 +14,7 @@ import { STARTUP_BYTES } from "./memory.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
+import { setOOMScoreAdj } from "./oom-score-adj.ts";
 import { PubSub } from "./pubsub.ts";
 import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
 import { BlockingRegistry } from "./blocking.ts";
@@ -270,6 +271,11 @@ export class Server {
     };
     applyLfu();
     for (const name of ["maxmemory-policy", "lfu-log-factor", "lfu-decay-time"]) c.onChange(name, applyLfu);
+    for (const name of ["oom-score-adj", "oom-score-adj-values"]) {
+      c.onChange(name, () => {
+        if (!setOOMScoreAdj(c, "master")) throw new ConfigError("Failed to set current oom_score_adj. Check server logs.");
+      });
+    }
     logger.file = c.getString("logfile");
     c.onChange("logfile", (value) => {
       logger.file = value;

@@ -5,7 +5,7 @@
 // beside it. docs/configuration.md says what Bunker does with each parameter.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, startRedis } from "../helpers/server.ts";
@@ -132,7 +132,6 @@ describe("CONFIG SET", () => {
         ["tls-port", "6380", "TLS (tls-port)"],
         ["tls-replication", "yes", "TLS (tls-replication)"],
         ["tls-cluster", "yes", "TLS (tls-cluster)"],
-        ["oom-score-adj", "absolute", "OOM score adjustment (oom-score-adj)"],
         ["min-replicas-to-write", "1", "replication (min-replicas-to-write)"],
         ["min-slaves-to-write", "2", "replication (min-slaves-to-write)"],
         ["watchdog-period", "100", "the software watchdog (watchdog-period)"],
@@ -183,6 +182,36 @@ describe("settings Bunker acts on, as redis-server does", () => {
     }
     expect(modes).toEqual([0o700, 0o700]);
   });
+
+  (existsSync("/proc/self/oom_score_adj") && haveRedis ? test : test.skip)(
+    "oom-score-adj: the server's score from oom-score-adj-values, relative or absolute, restored by no",
+    async () => {
+      const own = Number(readFileSync("/proc/self/oom_score_adj", "utf8"));
+      const seen: number[][] = [];
+      for (const start of [startBunker, startRedis]) {
+        const server = await start({ args: ["--oom-score-adj", "absolute", "--oom-score-adj-values", "150 300 900"] });
+        const client = await RawClient.connect(server.port);
+        const score = () => Number(readFileSync(`/proc/${server.proc.pid}/oom_score_adj`, "utf8"));
+        try {
+          const row = [score()];
+          await client.call("CONFIG", "SET", "oom-score-adj-values", "170 300 900");
+          row.push(score());
+          await client.call("CONFIG", "SET", "oom-score-adj", "relative");
+          row.push(score() - own);
+          await client.call("CONFIG", "SET", "oom-score-adj", "no");
+          row.push(score() - own);
+          seen.push(row);
+        } finally {
+          client.close();
+          await server.stop();
+        }
+      }
+      expect(seen).toEqual([
+        [150, 170, 170, 0],
+        [150, 170, 170, 0],
+      ]);
+    },
+  );
 
   /** The keepalive timer (/proc/net/tcp "tr" 2) on the server's side of a new connection to `port`. */
   async function keepaliveTimerOn(port: number): Promise<boolean> {

@@ -338,8 +338,6 @@ function safeOnRealServer(name: string, value: string): boolean {
     case "tls-cluster":
       // Enabling TLS makes Redis load certificates (Bunker has no TLS).
       return !(value === "yes" || value === "YES" || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) <= 65535));
-    case "oom-score-adj":
-      return !["yes", "relative", "absolute", "YES", "RELATIVE", "ABSOLUTE"].includes(value) && !value.includes(" ");
     case "watchdog-period":
       return !/^\d+$/.test(value) || value === "0";
     default:
@@ -816,9 +814,8 @@ describe("Config without a real server", () => {
     expect(config.clientOutputBufferLimit("replica")).toEqual({ hard: 1048576, soft: 2000, softSeconds: 3 });
     expect(config.set([["shutdown-on-sigint", "now save"]])).toBeNull();
     expect(config.getString("shutdown-on-sigint")).toBe("save now");
-    expect(config.set([["oom-score-adj", "relative"]])).toBe(
-      "ERR CONFIG SET failed (possibly related to argument 'oom-score-adj') - Bunker does not support OOM score adjustment (oom-score-adj)",
-    );
+    expect(config.set([["oom-score-adj", "Relative"]])).toBeNull();
+    expect(config.getString("oom-score-adj")).toBe("yes");
     expect(config.set([["oom-score-adj", "NO"]])).toBeNull();
     expect(config.getString("oom-score-adj")).toBe("no");
     expect(config.set([["latency-tracking-info-percentiles", "1.50000 2e1 0x10"]])).toBeNull();
@@ -988,7 +985,6 @@ describe("values that need a feature Bunker lacks", () => {
       "cluster-enabled: cluster mode",
       "aclfile: ACL files",
       "supervised: supervision by upstart or systemd",
-      "oom-score-adj: OOM score adjustment",
       "min-replicas-to-write: replication",
       "watchdog-period: the software watchdog",
       "socket-mark-id: socket marks",
