@@ -9,7 +9,11 @@
 // 9223372036854775807 inclusive", a `long` one with the same text for other reasons).
 //
 // Parameters Bunker does not act on (cluster-*, tls-*, repl-*, ...) are listed too,
-// so that CONFIG GET/SET/REWRITE answer exactly as Redis does.
+// so that CONFIG GET/SET/REWRITE answer exactly as Redis does. Where a value other than
+// the default would need a feature Bunker lacks (cluster-enabled yes, a tls-port, a
+// replicaof master), the parameter says so with `unsupported`: that value is refused at
+// start-up and by CONFIG SET, never accepted and silently ignored. docs/configuration.md
+// says what Bunker does with each parameter.
 
 /** The value model of a parameter, mirroring Redis's config types. */
 export type ConfigKind = "bool" | "int" | "memory" | "enum" | "string" | "special";
@@ -46,6 +50,16 @@ export interface ConfigFlags {
   readonly multiArg?: boolean;
 }
 
+/**
+ * A feature Bunker does not have yet. The parameter keeps working at its default (the
+ * value that needs no such feature: cluster-enabled no, tls-port 0, replicaof "no one");
+ * any other value is refused with "Bunker does not support <feature> (<name>)".
+ */
+export interface Unsupported {
+  /** What is missing, as the refusal names it: "cluster mode", "TLS", "replication"... */
+  readonly feature: string;
+}
+
 interface ParamBase {
   readonly name: string;
   /** The other name Redis accepts (slaveof for replicaof, hash-max-ziplist-entries...). */
@@ -53,6 +67,8 @@ interface ParamBase {
   readonly flags: ConfigFlags;
   /** The value exactly as CONFIG GET prints it on a server started without options. */
   readonly default: string;
+  /** Set when any value but the default needs a feature Bunker lacks. */
+  readonly unsupported?: Unsupported;
 }
 
 export interface BoolParam extends ParamBase {
@@ -173,6 +189,11 @@ function special(name: SpecialName, alias: string | undefined, flags: ConfigFlag
   return { kind: "special", name, alias, flags, default: defaultValue };
 }
 
+/** `param`, whose values other than the default need `feature`, which Bunker lacks. */
+function lacking<P extends ConfigParam>(param: P, feature: string): P {
+  return { ...param, unsupported: { feature } };
+}
+
 const PROTECTED_ACTION: ReadonlyArray<readonly [string, number]> = [
   ["no", 0],
   ["yes", 1],
@@ -213,7 +234,7 @@ export const BIND_DEFAULTS: readonly string[] = ["*", "-::*"];
 export const CONFIG_TABLE: readonly ConfigParam[] = [
   // Booleans
   bool("rdbchecksum", undefined, IMMUTABLE, true),
-  bool("daemonize", undefined, IMMUTABLE, false),
+  lacking(bool("daemonize", undefined, IMMUTABLE, false), "running as a daemon"),
   bool("io-threads-do-reads", undefined, IMMUTABLE, false),
   bool("always-show-logo", undefined, IMMUTABLE, false),
   bool("protected-mode", undefined, MODIFIABLE, true),
@@ -244,8 +265,8 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   bool("replica-ignore-maxmemory", "slave-ignore-maxmemory", MODIFIABLE, true),
   bool("jemalloc-bg-thread", undefined, MODIFIABLE, true),
   { ...bool("activedefrag", undefined, MODIFIABLE, false), check: "activedefrag" },
-  bool("syslog-enabled", undefined, IMMUTABLE, false),
-  bool("cluster-enabled", undefined, IMMUTABLE, false),
+  lacking(bool("syslog-enabled", undefined, IMMUTABLE, false), "logging to syslog"),
+  lacking(bool("cluster-enabled", undefined, IMMUTABLE, false), "cluster mode"),
   bool("appendonly", undefined, { denyLoading: true }, false),
   bool("cluster-allow-reads-when-down", undefined, MODIFIABLE, false),
   bool("cluster-allow-pubsubshard-when-down", undefined, MODIFIABLE, true),
@@ -260,7 +281,7 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   bool("replica-ignore-disk-write-errors", undefined, MODIFIABLE, false),
 
   // Strings
-  text("aclfile", IMMUTABLE, ""),
+  lacking(text("aclfile", IMMUTABLE, ""), "ACL files"),
   optionalText("unixsocket", undefined, IMMUTABLE),
   optionalText("pidfile", undefined, IMMUTABLE),
   optionalText("replica-announce-ip", "slave-announce-ip", MODIFIABLE),
@@ -284,16 +305,19 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   optionalText("requirepass", undefined, SENSITIVE),
 
   // Enums
-  enumeration(
-    "supervised",
-    IMMUTABLE,
-    [
-      ["upstart", 3],
-      ["systemd", 2],
-      ["auto", 1],
-      ["no", 0],
-    ],
-    "no",
+  lacking(
+    enumeration(
+      "supervised",
+      IMMUTABLE,
+      [
+        ["upstart", 3],
+        ["systemd", 2],
+        ["auto", 1],
+        ["no", 0],
+      ],
+      "no",
+    ),
+    "supervision by upstart or systemd",
   ),
   enumeration(
     "syslog-facility",
@@ -446,16 +470,16 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   int("key-load-delay", undefined, HIDDEN, "int", INT_MIN, INT_MAX, 0n),
   int("active-expire-effort", undefined, MODIFIABLE, "int", 1n, 10n, 1n),
   int("hz", undefined, MODIFIABLE, "int", 0n, INT_MAX, 10n),
-  int("min-replicas-to-write", "min-slaves-to-write", MODIFIABLE, "int", 0n, INT_MAX, 0n),
+  lacking(int("min-replicas-to-write", "min-slaves-to-write", MODIFIABLE, "int", 0n, INT_MAX, 0n), "replication"),
   int("min-replicas-max-lag", "min-slaves-max-lag", MODIFIABLE, "int", 0n, INT_MAX, 10n),
-  int("watchdog-period", undefined, HIDDEN, "int", 0n, INT_MAX, 0n),
+  lacking(int("watchdog-period", undefined, HIDDEN, "int", 0n, INT_MAX, 0n), "the software watchdog"),
   int("shutdown-timeout", undefined, MODIFIABLE, "int", 0n, INT_MAX, 10n),
   int("repl-diskless-sync-max-replicas", undefined, MODIFIABLE, "int", 0n, INT_MAX, 0n),
 
   // unsigned int
   int("maxclients", undefined, MODIFIABLE, "uint", 1n, UINT_MAX, 10000n),
   { ...int("unixsocketperm", undefined, IMMUTABLE, "uint", 0n, 0o777n, 0n), octal: true },
-  int("socket-mark-id", undefined, IMMUTABLE, "uint", 0n, UINT_MAX, 0n),
+  lacking(int("socket-mark-id", undefined, IMMUTABLE, "uint", 0n, UINT_MAX, 0n), "socket marks"),
 
   // unsigned long
   int("active-defrag-max-scan-fields", undefined, MODIFIABLE, "ulong", 1n, LONG_MAX, 1000n),
@@ -496,11 +520,11 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   int("loading-process-events-interval-bytes", undefined, HIDDEN, "off_t", 1024n, INT_MAX, 2n * 1024n * 1024n),
 
   // TLS (listed so CONFIG answers as a TLS-enabled 7.0.15 build does; Bunker serves no TLS)
-  int("tls-port", undefined, MODIFIABLE, "int", 0n, 65535n, 0n),
+  lacking(int("tls-port", undefined, MODIFIABLE, "int", 0n, 65535n, 0n), "TLS"),
   int("tls-session-cache-size", undefined, MODIFIABLE, "int", 0n, INT_MAX, 20480n),
   int("tls-session-cache-timeout", undefined, MODIFIABLE, "int", 0n, INT_MAX, 300n),
-  bool("tls-cluster", undefined, MODIFIABLE, false),
-  bool("tls-replication", undefined, MODIFIABLE, false),
+  lacking(bool("tls-cluster", undefined, MODIFIABLE, false), "TLS"),
+  lacking(bool("tls-replication", undefined, MODIFIABLE, false), "TLS"),
   enumeration(
     "tls-auth-clients",
     MODIFIABLE,
@@ -538,7 +562,7 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   special("oom-score-adj-values", undefined, { multiArg: true }, "0 200 800"),
   special("notify-keyspace-events", undefined, MODIFIABLE, ""),
   special("bind", undefined, { multiArg: true }, "* -::*"),
-  special("replicaof", "slaveof", { immutable: true, multiArg: true }, ""),
+  lacking(special("replicaof", "slaveof", { immutable: true, multiArg: true }, ""), "replication"),
   special("latency-tracking-info-percentiles", undefined, { multiArg: true }, "50 99 99.9"),
 ];
 

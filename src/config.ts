@@ -30,6 +30,7 @@ import { isCSpace, parseDouble } from "./util/float.ts";
 import { REDIS_VERSION } from "./version.ts";
 import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
 import { errorText } from "./util/errors-text.ts";
+import { logger } from "./log.ts";
 import {
   BIND_DEFAULTS,
   CLIENT_OUTPUT_BUFFER_LIMIT_DEFAULTS,
@@ -117,6 +118,16 @@ const CONFIG_MAX_HZ = 500n;
 const CONFIG_BINDADDR_MAX = 16;
 const REPL_BACKLOG_MIN_SIZE = 16n * 1024n;
 const NET_HOST_STR_LEN = 256;
+
+/**
+ * Why a value is refused although Redis would take it: the feature it needs is not in
+ * Bunker yet (a parameter's `unsupported`, the `user` directive, --sentinel). The one
+ * place this text is made; CONFIG SET wraps it in configSetFailed, start-up in the
+ * FATAL CONFIG FILE ERROR report.
+ */
+export function unsupportedReason(feature: string, name: string): string {
+  return `Bunker does not support ${feature} (${name})`;
+}
 
 function configSetFailed(name: string, reason: string | null): string {
   return reason === null
@@ -775,6 +786,10 @@ class OomScoreAdjValuesSetting implements Setting {
       }
       parsed.push(Number(value));
     }
+    // Kept, as Redis keeps it: a privileged process may lower its score.
+    if (parsed[1]! < parsed[0]! || parsed[2]! < parsed[1]!) {
+      logger.warning("The oom-score-adj-values configuration may not work for non-privileged processes! Please consult the documentation.");
+    }
     this.values = [parsed[0]!, parsed[1]!, parsed[2]!];
     return null;
   }
@@ -826,8 +841,6 @@ class BindSetting implements Setting {
 
 class ReplicaOfSetting implements Setting {
   master: { host: string; port: number } | null = null;
-  /** cluster-enabled: a cluster node never writes replicaof into its config file. */
-  clusterEnabled: () => boolean = () => false;
   constructor(readonly param: SpecialParam) {}
   format(): string {
     return this.master === null ? "" : `${this.master.host} ${this.master.port}`;
@@ -847,7 +860,7 @@ class ReplicaOfSetting implements Setting {
     return null;
   }
   rewrite(state: RewriteState, name: string): void {
-    if (this.clusterEnabled() || this.master === null) {
+    if (this.master === null) {
       state.markProcessed(name);
       return;
     }
@@ -879,6 +892,20 @@ class LatencyPercentilesSetting implements Setting {
   }
 }
 
+/**
+ * Stores `args` in `setting` (named `name` by the user), or returns why not: the value's
+ * own check first, as Redis makes it, then whether Bunker has what a value other than
+ * the default needs (the table's `unsupported`). A refused value may be left stored:
+ * CONFIG SET restores the previous one, and start-up stops.
+ */
+function assignSetting(setting: Setting, name: string, args: string[]): string | null {
+  const refused = setting.assign(args);
+  if (refused !== null) return refused;
+  const { unsupported } = setting.param;
+  if (unsupported !== undefined && setting.format() !== setting.param.default) return unsupportedReason(unsupported.feature, name);
+  return null;
+}
+
 // ---- the configuration ---------------------------------------------------------------
 
 /** One name CONFIG understands: a primary name or an alias, bound to the shared setting. */
@@ -899,8 +926,12 @@ export class Config {
 
   /** `rename-command` directives read at start-up, in order (binary strings; "" removes the command). */
   readonly renamedCommands: Array<{ readonly from: string; readonly to: string }> = [];
-  /** `user` directives read at start-up (the arguments after "user"), for the ACL module. */
-  readonly userDirectives: string[][] = [];
+  /**
+   * `user` directives read at start-up (the arguments after "user") and where they were.
+   * Bunker has only the default user: checkUserDirectives accepts the lines that say
+   * what it runs with and refuses the others.
+   */
+  readonly userDirectives: Array<{ readonly args: string[]; readonly line: ConfigLine }> = [];
   /** `loadmodule` directives (path and arguments). Bunker loads no modules: main.ts decides what to do. */
   readonly moduleLoadQueue: string[][] = [];
   /** Module parameters ("module.name value") found in the file, which Redis hands to modules. */
@@ -952,11 +983,8 @@ export class Config {
             return new NotifyKeyspaceEventsSetting(param);
           case "bind":
             return new BindSetting(param);
-          case "replicaof": {
-            const setting = new ReplicaOfSetting(param);
-            setting.clusterEnabled = () => this.getBool("cluster-enabled");
-            return setting;
-          }
+          case "replicaof":
+            return new ReplicaOfSetting(param);
           case "latency-tracking-info-percentiles":
             return new LatencyPercentilesSetting(param);
         }
@@ -988,11 +1016,14 @@ export class Config {
    * main.ts handles -v/--version, -h/--help, --test-memory and --check-system first.
    */
   static fromArgs(argv: string[], cwd: string, options: ConfigLoadOptions = {}): ConfigLoadResult {
+    // Redis's checkForSentinelMode: the argument anywhere on the command line.
+    if (argv.includes("--sentinel")) throw new FatalConfigError(fatalReport(unsupportedReason("Sentinel mode", "--sentinel"), null), false);
     const config = new Config(cwd);
     if (argv.length === 0) {
       if (options.builtInConfig !== undefined && options.builtInConfig !== "") {
         new ConfigFileLoader(config, options, cwd).load(options.builtInConfig);
       }
+      config.checkUserDirectives();
       return { config, readConfigFromStdin: false };
     }
     const args = argv.map(textToBinary);
@@ -1046,6 +1077,7 @@ export class Config {
     }
     const loader = new ConfigFileLoader(config, options, cwd);
     loader.load(content);
+    config.checkUserDirectives();
     return {
       config,
       configFile: config.configFilePath,
@@ -1130,12 +1162,6 @@ export class Config {
     return (this.settings.get("notify-keyspace-events") as NotifyKeyspaceEventsSetting).flags;
   }
 
-  /** replicaof as host and port, or null for a master. */
-  replicaOf(): { host: string; port: number } | null {
-    const master = (this.settings.get("replicaof") as ReplicaOfSetting).master;
-    return master === null ? null : { ...master };
-  }
-
   // ---- CONFIG GET ----
 
   /**
@@ -1198,7 +1224,7 @@ export class Config {
     const previous = targets.map((entry) => entry.setting.format());
     for (let i = 0; i < targets.length; i++) {
       const entry = targets[i]!;
-      const refused = entry.setting.assign(this.splitSetValue(entry.setting, pairs[i]![1]));
+      const refused = assignSetting(entry.setting, entry.name, this.splitSetValue(entry.setting, pairs[i]![1]));
       if (refused !== null) {
         this.restore(targets.slice(0, i + 1), previous);
         return configSetFailed(entry.name, refused);
@@ -1298,6 +1324,21 @@ export class Config {
       return `ERR Rewriting config file: ${errorText(error)}`;
     }
     return null;
+  }
+
+  /**
+   * Redis applies `user` lines once the whole configuration is read (ACLLoadUsersAtStartup).
+   * Bunker has no ACL: a line is accepted only when it describes the default user as the
+   * configuration leaves it, which is what CONFIG REWRITE writes (Redis's and Bunker's),
+   * give or take the order of its rules and `sanitize-payload` (Bunker always checks
+   * RESTORE payloads). Any other user, rule or password is refused.
+   */
+  private checkUserDirectives(): void {
+    const ruleSet = (rules: string[]) => rules.filter((rule) => rule !== "sanitize-payload").sort().join(" ");
+    const supported = ruleSet(this.defaultUserLine().split(" ").slice(1));
+    for (const { args, line } of this.userDirectives) {
+      if (ruleSet(args) !== supported) throw new FatalConfigError(fatalReport(unsupportedReason("ACL users and rules", "user"), line), false);
+    }
   }
 
   /** ACL's description of the default user when only requirepass configures it. */
@@ -1410,7 +1451,7 @@ class ConfigFileLoader {
           if (split === null) fail("Unbalanced quotes in configuration line");
           values = split!;
         }
-        const refused = setting.assign(values);
+        const refused = assignSetting(setting, entry.name, values);
         if (refused !== null) fail(refused);
         continue;
       }
@@ -1428,7 +1469,7 @@ class ConfigFileLoader {
         const refused = this.renameCommand(args[1]!, args[2]!);
         if (refused !== null) fail(refused);
       } else if (directive === "user" && args.length >= 2) {
-        this.config.userDirectives.push(args.slice(1));
+        this.config.userDirectives.push({ args: args.slice(1), line: { number: i + 1, text: line } });
       } else if (directive === "loadmodule" && args.length >= 2) {
         this.config.moduleLoadQueue.push(args.slice(1));
       } else if (directive.includes(".")) {
@@ -1449,9 +1490,6 @@ class ConfigFileLoader {
       } catch (error) {
         throw new FatalConfigError(fatalReport(`Can't open the log file: ${errorText(error)}`, null), false);
       }
-    }
-    if (this.config.getBool("cluster-enabled") && this.config.replicaOf() !== null) {
-      throw new FatalConfigError(fatalReport("replicaof directive not allowed in cluster mode", null), false);
     }
     this.config.finishLoading();
     save.readingConfigFile = false;
@@ -1477,7 +1515,13 @@ class ConfigFileLoader {
   }
 }
 
-function fatalReport(reason: string, line: { number: number; text: string } | null): string {
+/** A line of a config file, as the FATAL CONFIG FILE ERROR report quotes it. */
+interface ConfigLine {
+  readonly number: number;
+  readonly text: string;
+}
+
+function fatalReport(reason: string, line: ConfigLine | null): string {
   let report = `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n`;
   if (line !== null) {
     report += `Reading the configuration file, at line ${line.number}\n`;

@@ -40,18 +40,21 @@ function describeError(error: unknown): string {
 export function crashBySignal(server: Server, signal: FatalSignal): void {
   if (reporting) return;
   reporting = true;
-  bugReportStart();
-  logger.warning(`Redis ${REDIS_VERSION} crashed by signal: ${FATAL_SIGNALS[signal]}, si_code: 0`);
-  logger.warning(`Bunker ${BUNKER_VERSION}, pid ${process.pid}`);
-  printCrashReport(server, `${signal} was sent to the process with kill(): it interrupted no instruction of the server's, whose event loop was between tasks.`);
-  bugReportEnd();
+  // crash-log-enabled no: Redis leaves these signals to their default action, no report.
+  if (server.config.getBool("crash-log-enabled")) {
+    bugReportStart();
+    logger.warning(`Redis ${REDIS_VERSION} crashed by signal: ${FATAL_SIGNALS[signal]}, si_code: 0`);
+    logger.warning(`Bunker ${BUNKER_VERSION}, pid ${process.pid}`);
+    printCrashReport(server, `${signal} was sent to the process with kill(): it interrupted no instruction of the server's, whose event loop was between tasks.`);
+    bugReportEnd();
+  }
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }
 
 /**
  * _serverPanic (DEBUG PANIC, a bug): the Guru Meditation lines and the report, then
- * abort() as Redis does.
+ * abort() as Redis does, or exit(1) with use-exit-on-panic (bugReportEnd).
  */
 export function serverPanic(server: Server, message: string, error: unknown = new Error(message)): void {
   if (reporting) return;
@@ -62,6 +65,7 @@ export function serverPanic(server: Server, message: string, error: unknown = ne
   logger.warning(`Guru Meditation: ${message} #${whereFrom(error)}`);
   printCrashReport(server, error);
   bugReportEnd();
+  if (server.config.getBool("use-exit-on-panic")) process.exit(1);
   process.removeAllListeners("SIGABRT");
   process.abort();
 }

@@ -8,6 +8,7 @@ import { registerAllCommands } from "./commands/index.ts";
 import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
+import { setOOMScoreAdj } from "./oom-score-adj.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
 import { MODULES_UNSUPPORTED } from "./commands/server.ts";
 import { installCrashHandlers } from "./crash.ts";
@@ -19,6 +20,9 @@ const USAGE = `Usage: bun run server [/path/to/redis.conf] [options] [-]
 
 Bunker is a Redis 7.0-compatible server. It takes redis-server's command line:
 a config file in redis.conf syntax and/or any config parameter as --name value.
+docs/configuration.md says what Bunker does with each parameter: most work as in
+Redis, some are accepted with no effect, and a value that needs a feature Bunker
+does not have yet (cluster-enabled yes, a tls-port, replicaof) stops the start-up.
 
 Examples:
        bun run server (run the server with the embedded default configuration)
@@ -103,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   server.logReady();
+  setOOMScoreAdj(config, "master");
   startSnapshotWorker();
   // Redis warns about a suspicious maxmemory once it is ready, before its event loop runs.
   const maxmemory = server.evictor.maxmemory;

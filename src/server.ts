@@ -4,7 +4,7 @@
 // and call() runs it and accounts for it.
 
 import type { TCPSocketListener, TCPSocketListenOptions, UnixSocketListener } from "bun";
-import { unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, unlinkSync, writeFileSync } from "node:fs";
 import { Client, CLIENT_ID_AOF, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
@@ -15,6 +15,7 @@ import { EVICT_FAIL, Evictor } from "./evict.ts";
 import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
+import { setOOMScoreAdj } from "./oom-score-adj.ts";
 import { PubSub } from "./pubsub.ts";
 import { Notifier, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from "./notify.ts";
 import { BlockingRegistry } from "./blocking.ts";
@@ -29,6 +30,7 @@ import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
 import { errorText } from "./util/errors-text.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
+import { serverPanic } from "./crash.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -222,14 +224,13 @@ export class Server {
     }
   }
 
-  // lazyfree-lazy-*: Bunker frees memory the same way whatever they say, but they
-  // decide whether a deletion the server makes is replicated as DEL or as UNLINK.
+  // lazyfree-lazy-*: Bunker frees memory the same way whatever they say, but these two
+  // decide whether a deletion is replicated as DEL or as UNLINK (lazyfree-lazy-server-del
+  // decides nothing else in Redis 7.0, so it has no field: docs/configuration.md).
   /** Expired keys (lazy and active expiry, EXPIRE/GETEX in the past). */
   lazyfreeLazyExpire = false;
-  /** DEL itself and GETDEL. */
+  /** GETDEL (DEL is replicated as sent). */
   lazyfreeLazyUserDel = false;
-  /** Deletions implied by another command (SPOP taking the whole set). */
-  lazyfreeLazyServerDel = false;
 
   /** propagateDeletion: a key the server deleted by itself goes to the effect stream as DEL (or UNLINK). */
   propagateDeletion(dbIndex: number, key: string, lazy: boolean): void {
@@ -252,7 +253,6 @@ export class Server {
       logger.level = c.getString("loglevel") as typeof logger.level;
       this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
       this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
-      this.lazyfreeLazyServerDel = c.getBool("lazyfree-lazy-server-del");
       this.tracking.maxKeys = c.getNumber("tracking-table-max-keys");
     };
     refresh();
@@ -268,7 +268,6 @@ export class Server {
       "loglevel",
       "lazyfree-lazy-expire",
       "lazyfree-lazy-user-del",
-      "lazyfree-lazy-server-del",
       "tracking-table-max-keys",
     ]) {
       c.onChange(name, refresh);
@@ -281,6 +280,11 @@ export class Server {
     };
     applyLfu();
     for (const name of ["maxmemory-policy", "lfu-log-factor", "lfu-decay-time"]) c.onChange(name, applyLfu);
+    for (const name of ["oom-score-adj", "oom-score-adj-values"]) {
+      c.onChange(name, () => {
+        if (!setOOMScoreAdj(c, "master")) throw new ConfigError("Failed to set current oom_score_adj. Check server logs.");
+      });
+    }
     logger.file = c.getString("logfile");
     c.onChange("logfile", (value) => {
       logger.file = value;
@@ -341,6 +345,14 @@ export class Server {
         // Not there: fine.
       }
       this.unixListener = Bun.listen<ClientSocketData>({ unix: unixPath, socket: handlers, data: { client: null } });
+      const permissions = this.config.getNumber("unixsocketperm");
+      if (permissions !== 0) {
+        try {
+          chmodSync(unixPath, permissions);
+        } catch {
+          // anetUnixServer does not check its chmod either: the socket keeps the umask's mode.
+        }
+      }
     }
     this.config.onChange("port", (value) => this.changeListenPort(Number(value)));
   }
@@ -453,7 +465,7 @@ export class Server {
     const adopted = socket.data?.client;
     if (adopted) {
       adopted.socket = socket;
-      socket.setNoDelay?.(true);
+      this.configureClientSocket(socket, adopted.isUnixSocket);
       adopted.drain();
       this.resumeClient(adopted);
       return;
@@ -478,9 +490,20 @@ export class Server {
     }
     const client = new Client(this.nextClientId++, this, socket, address, localAddress, isUnix);
     socket.data.client = client;
-    socket.setNoDelay?.(true);
+    this.configureClientSocket(socket, isUnix);
     this.clients.set(client.id, client);
     this.stats.totalConnections++;
+  }
+
+  /**
+   * createClient's socket options: no Nagle delay, and on TCP the keepalive probes of
+   * tcp-keepalive (the first after that many seconds idle; Bun picks the probes' interval
+   * and count, which Redis sets to a third of it and 3). A change applies to new clients.
+   */
+  private configureClientSocket(socket: ClientSocket, isUnix: boolean): void {
+    socket.setNoDelay?.(true);
+    const keepAliveSeconds = this.config.getNumber("tcp-keepalive");
+    if (!isUnix && keepAliveSeconds > 0) socket.setKeepAlive(true, keepAliveSeconds * 1000);
   }
 
   onData(client: Client, data: Uint8Array): void {
@@ -921,12 +944,16 @@ export class Server {
 
   /**
    * afterErrorReply for the AOF loader's client: a command the AOF holds failed, which
-   * the server that wrote it did not expect. Logged, counted, and loading goes on.
+   * the server that wrote it did not expect. Logged, counted, and loading goes on,
+   * unless propagation-error-behavior is "panic".
    */
   private errorToAofClient(client: Client, message: string): void {
     const text = errors.errorAsPassedToReply(message).slice(0, 4096);
     logger.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${text}' after processing the command '${client.lastCommandName}'`);
     this.stats.unexpectedErrorReplies++;
+    if (this.config.getString("propagation-error-behavior") === "panic") {
+      serverPanic(this, `This server panicked sending an error to its AOF-loading-client after processing the command '${client.lastCommandName}'`);
+    }
   }
 
   /** Redis's prev_err_count: total_error_replies when commandStatsOnError last looked. */

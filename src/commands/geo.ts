@@ -14,7 +14,7 @@
 // the trailing zeros cut, and COUNT below the number of matches sorts with Redis's
 // partial quicksort (src/util/pqsort.ts), whose order among equal distances is its own.
 
-import type { CommandArgument, CommandSpec, KeySpec } from "./table.ts";
+import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIsCString, bytesToKey, textToBytes } from "../db/bytes.ts";
 import { checkType, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
@@ -533,164 +533,65 @@ function georadiusKeys(from: number): (argv: Uint8Array[]) => number[] {
 const G = { categories: ["geo"], group: "geo" };
 const single = { firstKey: 1, lastKey: 1, keyStep: 1 };
 
-// COMMAND DOCS arguments, as geo*.json declares them.
-const token = (name: string, tokenText = name.toUpperCase()): CommandArgument => ({ name, type: "pure-token", token: tokenText });
-const UNIT: CommandArgument = { name: "unit", type: "oneof", arguments: [token("m"), token("km"), token("ft"), token("mi")] };
-const KEY: CommandArgument = { name: "key", type: "key", keySpecIndex: 0 };
-const optional = (arg: CommandArgument): CommandArgument => ({ ...arg, flags: ["optional"] });
-/** COUNT n [ANY]; only GEORADIUS[_RO] date ANY (6.2.0). */
-const countBlock = (anySince?: string): CommandArgument => ({
-  name: "count",
-  type: "block",
-  flags: ["optional"],
-  arguments: [{ name: "count", type: "integer", token: "COUNT" }, { name: "any", type: "pure-token", token: "ANY", ...(anySince ? { since: anySince } : {}), flags: ["optional"] }],
-});
-const COUNT_BLOCK = countBlock();
-const ORDER: CommandArgument = { name: "order", type: "oneof", flags: ["optional"], arguments: [token("asc"), token("desc")] };
-const WITH_OPTIONS = [optional(token("withcoord")), optional(token("withdist")), optional(token("withhash"))];
-const RADIUS_OPTIONS = (withStore: boolean, count = COUNT_BLOCK): CommandArgument[] => [
-  ...WITH_OPTIONS,
-  count,
-  ORDER,
-  ...(withStore
-    ? [
-        { name: "key", type: "key", keySpecIndex: 1, token: "STORE", flags: ["optional"] } as CommandArgument,
-        { name: "key", type: "key", keySpecIndex: 2, token: "STOREDIST", flags: ["optional"] } as CommandArgument,
-      ]
-    : []),
-];
-const RADIUS_ARGS = (withStore: boolean): CommandArgument[] => [
-  KEY,
-  { name: "longitude", type: "double" },
-  { name: "latitude", type: "double" },
-  { name: "radius", type: "double" },
-  UNIT,
-  ...RADIUS_OPTIONS(withStore, countBlock("6.2.0")),
-];
-const BY_MEMBER_ARGS = (withStore: boolean): CommandArgument[] => [
-  KEY,
-  { name: "member", type: "string" },
-  { name: "radius", type: "double" },
-  UNIT,
-  ...RADIUS_OPTIONS(withStore),
-];
-const FROM: CommandArgument = {
-  name: "from",
-  type: "oneof",
-  arguments: [
-    { name: "member", type: "string", token: "FROMMEMBER" },
-    { name: "longitude_latitude", type: "block", token: "FROMLONLAT", arguments: [{ name: "longitude", type: "double" }, { name: "latitude", type: "double" }] },
-  ],
-};
-const BY: CommandArgument = {
-  name: "by",
-  type: "oneof",
-  arguments: [
-    { name: "circle", type: "block", arguments: [{ name: "radius", type: "double", token: "BYRADIUS" }, UNIT] },
-    { name: "box", type: "block", arguments: [{ name: "width", type: "double", token: "BYBOX" }, { name: "height", type: "double" }, UNIT] },
-  ],
-};
-// Key specifications, as geo*.json declares them: the searches that store name their
-// destination after a STORE / STOREDIST keyword found from the first option on.
-const ONE_KEY = { lastKey: 0, keyStep: 1, limit: 0 };
-const READ_SOURCE: KeySpec = { flags: ["RO", "access"], beginSearch: { index: 1 }, findKeys: ONE_KEY };
-const storeDestinations = (startFrom: number): KeySpec[] => [
-  { flags: ["OW", "update"], beginSearch: { keyword: "STORE", startFrom }, findKeys: ONE_KEY },
-  { flags: ["OW", "update"], beginSearch: { keyword: "STOREDIST", startFrom }, findKeys: ONE_KEY },
-];
-const UPPERCASE_UNITS: [string, string] = ["7.0.0", "Added support for uppercase unit names."];
-const ANY_HISTORY: [string, string] = ["6.2.0", "Added the `ANY` option for `COUNT`."];
 const RADIUS_COMPLEXITY =
   "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.";
 const SEARCH_COMPLEXITY =
   "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape";
 const RADIUS_SUMMARY = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point";
 const BY_MEMBER_SUMMARY = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member";
-const deprecated = (replacedBy: string) => ({ docFlags: ["deprecated" as const], deprecatedSince: "6.2.0", replacedBy });
 
 export const geoCommands: CommandSpec[] = [
   {
     name: "geoadd", arity: -5, flags: ["write", "denyoom"], ...single, ...G, since: "3.2.0",
     summary: "Add one or more geospatial items in the geospatial index represented using a sorted set",
     complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
-    history: [["6.2.0", "Added the `CH`, `NX` and `XX` options."]],
-    arguments: [
-      KEY,
-      { name: "condition", type: "oneof", since: "6.2.0", flags: ["optional"], arguments: [token("nx"), token("xx")] },
-      { name: "change", type: "pure-token", token: "CH", since: "6.2.0", flags: ["optional"] },
-      { name: "longitude_latitude_member", type: "block", flags: ["multiple"], arguments: [{ name: "longitude", type: "double" }, { name: "latitude", type: "double" }, { name: "member", type: "string" }] },
-    ],
     handler: geoadd,
   },
   {
     name: "geodist", arity: -4, flags: ["readonly"], ...single, ...G, since: "3.2.0",
     summary: "Returns the distance between two members of a geospatial index", complexity: "O(log(N))",
-    arguments: [KEY, { name: "member1", type: "string" }, { name: "member2", type: "string" }, optional(UNIT)],
     handler: geodist,
   },
   {
     name: "geohash", arity: -2, flags: ["readonly"], ...single, ...G, since: "3.2.0",
     summary: "Returns members of a geospatial index as standard geohash strings", complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
-    arguments: [KEY, { name: "member", type: "string", flags: ["multiple"] }],
     handler: geohash,
   },
   {
     name: "geopos", arity: -2, flags: ["readonly"], ...single, ...G, since: "3.2.0",
     summary: "Returns longitude and latitude of members of a geospatial index", complexity: "O(N) where N is the number of members requested.",
-    arguments: [KEY, { name: "member", type: "string", flags: ["multiple"] }],
     handler: geopos,
   },
   {
     name: "georadius", arity: -6, flags: ["write", "denyoom"], ...single, ...G, since: "3.2.0",
     summary: RADIUS_SUMMARY, complexity: RADIUS_COMPLEXITY,
-    ...deprecated("`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument"),
-    history: [ANY_HISTORY, UPPERCASE_UNITS], arguments: RADIUS_ARGS(true),
-    keySpecs: [READ_SOURCE, ...storeDestinations(6)], getKeys: georadiusKeys(6),
+    getKeys: georadiusKeys(6),
     handler: (c, a) => georadiusGeneric(c, a, 1, { fromCoordinates: true }),
   },
   {
     name: "georadius_ro", arity: -6, flags: ["readonly"], ...single, ...G, since: "3.2.10",
     summary: "A read-only variant for GEORADIUS", complexity: RADIUS_COMPLEXITY,
-    ...deprecated("`GEOSEARCH` with the `BYRADIUS` argument"),
-    history: [ANY_HISTORY], arguments: RADIUS_ARGS(false),
     handler: (c, a) => georadiusGeneric(c, a, 1, { fromCoordinates: true, noStore: true }),
   },
   {
     name: "georadiusbymember", arity: -5, flags: ["write", "denyoom"], ...single, ...G, since: "3.2.0",
     summary: BY_MEMBER_SUMMARY, complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
-    ...deprecated("`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments"),
-    history: [UPPERCASE_UNITS], arguments: BY_MEMBER_ARGS(true),
-    keySpecs: [READ_SOURCE, ...storeDestinations(5)], getKeys: georadiusKeys(5),
+    getKeys: georadiusKeys(5),
     handler: (c, a) => georadiusGeneric(c, a, 1, { fromMember: true }),
   },
   {
     name: "georadiusbymember_ro", arity: -5, flags: ["readonly"], ...single, ...G, since: "3.2.10",
     summary: "A read-only variant for GEORADIUSBYMEMBER", complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
-    ...deprecated("`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments"),
-    arguments: BY_MEMBER_ARGS(false),
     handler: (c, a) => georadiusGeneric(c, a, 1, { fromMember: true, noStore: true }),
   },
   {
     name: "geosearch", arity: -7, flags: ["readonly"], ...single, ...G, since: "6.2.0",
     summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity: SEARCH_COMPLEXITY,
-    history: [UPPERCASE_UNITS],
-    arguments: [KEY, FROM, BY, ORDER, COUNT_BLOCK, ...WITH_OPTIONS],
     handler: (c, a) => georadiusGeneric(c, a, 1, { search: true }),
   },
   {
     name: "geosearchstore", arity: -8, flags: ["write", "denyoom"], firstKey: 1, lastKey: 2, keyStep: 1, ...G, since: "6.2.0",
     summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity: SEARCH_COMPLEXITY,
-    history: [UPPERCASE_UNITS],
-    arguments: [
-      { name: "destination", type: "key", keySpecIndex: 0 },
-      { name: "source", type: "key", keySpecIndex: 1 },
-      FROM, BY, ORDER, COUNT_BLOCK,
-      { name: "storedist", type: "pure-token", token: "STOREDIST", flags: ["optional"] },
-    ],
-    keySpecs: [
-      { flags: ["OW", "update"], beginSearch: { index: 1 }, findKeys: ONE_KEY },
-      { flags: ["RO", "access"], beginSearch: { index: 2 }, findKeys: ONE_KEY },
-    ],
     handler: (c, a) => georadiusGeneric(c, a, 2, { search: true, searchStore: true }),
   },
 ];

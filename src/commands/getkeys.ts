@@ -128,7 +128,8 @@ function getKeysUsingKeySpecs(specs: readonly KeySpec[], args: Uint8Array[]): Ke
 
 /** Redis's doesCommandHaveKeys: a key function, or a spec that is not not_key. */
 export function commandHasKeys(command: Command): boolean {
-  const specs = command.metadata?.keySpecs ?? command.spec.keySpecs;
+  const specs = command.metadata?.keySpecs;
+  // Without Redis's metadata (no declared command; one a test registers), the declaration's key positions.
   if (specs === undefined) return command.spec.getKeys !== undefined || command.spec.firstKey > 0;
   return HAS_KEY_FUNCTION.has(command.fullName) || specs.some((spec) => !spec.flags.includes("not_key"));
 }
@@ -138,7 +139,8 @@ export function commandHasKeys(command: Command): boolean {
  * name) with their flags. Empty when there are none, or when the arguments are wrong.
  */
 export function getKeysFromCommandWithSpecs(command: Command, args: Uint8Array[]): KeyReference[] {
-  const specs = command.metadata?.keySpecs ?? command.spec.keySpecs;
+  const specs = command.metadata?.keySpecs;
+  // Without Redis's metadata (no declared command; one a test registers), the declaration's key positions.
   if (specs === undefined) return command.keyIndexes(args).map((index) => ({ index, flags: NO_FLAGS }));
   const hasKeySpec = specs.some((spec) => !spec.flags.includes("not_key"));
   const hasVariableFlags = specs.some((spec) => spec.flags.includes("variable_flags"));

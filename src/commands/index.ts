@@ -18,6 +18,7 @@ import { hyperloglogCommands } from "./hyperloglog.ts";
 import { sortCommands } from "./sort.ts";
 import { streamCommands } from "./streams.ts";
 import { scriptingCommands } from "./scripting.ts";
+import { memoryCommands } from "./memory.ts";
 
 export function registerAllCommands(table: CommandTable): void {
   table.register(connectionCommands);
@@ -37,4 +38,5 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(sortCommands);
   table.register(streamCommands);
   table.register(scriptingCommands);
+  table.register(memoryCommands);
 }

@@ -1,7 +1,7 @@
 // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION. The engine is
 // in src/scripting/.
 
-import type { CommandArgument, CommandSpec } from "./table.ts";
+import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, atoi, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
@@ -101,38 +101,23 @@ const SCRIPT_HELP = [
   "    Prints this help.",
 ];
 
-// ---- COMMAND DOCS arguments (Redis's command JSON) ---------------------------------
-
-const KEYS_AND_ARGS: CommandArgument[] = [
-  { name: "numkeys", type: "integer" },
-  { name: "key", type: "key", keySpecIndex: 0, flags: ["optional", "multiple"] },
-  { name: "arg", type: "string", flags: ["optional", "multiple"] },
-];
-const SCRIPT_ARGS: CommandArgument[] = [{ name: "script", type: "string" }, ...KEYS_AND_ARGS];
-const SHA1_ARGS: CommandArgument[] = [{ name: "sha1", type: "string" }, ...KEYS_AND_ARGS];
-const FUNCTION_ARGS: CommandArgument[] = [{ name: "function", type: "string" }, ...KEYS_AND_ARGS];
-const FLUSH_MODE: CommandArgument[] = [
-  { name: "async", type: "pure-token", token: "ASYNC" },
-  { name: "sync", type: "pure-token", token: "SYNC" },
-];
-
 const S = { categories: ["scripting"], group: "scripting" };
 const EVAL_FLAGS = ["noscript", "stale", "skip_monitor", "may_replicate", "no_mandatory_keys"] as const;
 const EVAL_RO_FLAGS = ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys"] as const;
 
 export const scriptingCommands: CommandSpec[] = [
-  { name: "eval", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", arguments: SCRIPT_ARGS, handler: evalCommand },
-  { name: "evalsha", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", arguments: SHA1_ARGS, handler: evalShaCommand },
-  { name: "eval_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", arguments: SCRIPT_ARGS, handler: evalRoCommand },
-  { name: "evalsha_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", arguments: SHA1_ARGS, handler: evalShaRoCommand },
+  { name: "eval", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", handler: evalCommand },
+  { name: "evalsha", arity: -3, flags: [...EVAL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "2.6.0", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", handler: evalShaCommand },
+  { name: "eval_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", handler: evalRoCommand },
+  { name: "evalsha_ro", arity: -3, flags: [...EVAL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", handler: evalShaRoCommand },
   keyless({
     name: "script", arity: -2, flags: [], categories: [], group: "scripting", since: "2.6.0", summary: "A container for Lua scripts management commands", complexity: "Depends on subcommand.",
     subcommands: [
-      keyless({ name: "exists", arity: -3, flags: ["noscript"], ...S, since: "2.6.0", summary: "Check existence of scripts in the script cache.", complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", tips: ["request_policy:all_shards", "response_policy:agg_logical_and"], arguments: [{ name: "sha1", type: "string", flags: ["multiple"] }], handler: scriptExists }),
-      keyless({ name: "flush", arity: -2, flags: ["noscript"], ...S, since: "2.6.0", summary: "Remove all the scripts from the script cache.", complexity: "O(N) with N being the number of scripts in cache", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], history: [["6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers."]], arguments: [{ name: "async", type: "oneof", since: "6.2.0", flags: ["optional"], arguments: FLUSH_MODE }], handler: scriptFlush }),
+      keyless({ name: "exists", arity: -3, flags: ["noscript"], ...S, since: "2.6.0", summary: "Check existence of scripts in the script cache.", complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", tips: ["request_policy:all_shards", "response_policy:agg_logical_and"], handler: scriptExists }),
+      keyless({ name: "flush", arity: -2, flags: ["noscript"], ...S, since: "2.6.0", summary: "Remove all the scripts from the script cache.", complexity: "O(N) with N being the number of scripts in cache", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: scriptFlush }),
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...S, since: "5.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, SCRIPT_HELP) }),
       keyless({ name: "kill", arity: 2, flags: ["noscript", "allow_busy"], ...S, since: "2.6.0", summary: "Kill the script currently in execution.", complexity: "O(1)", tips: ["request_policy:all_shards", "response_policy:one_succeeded"], handler: scriptKill }),
-      keyless({ name: "load", arity: 3, flags: ["noscript", "stale"], ...S, since: "2.6.0", summary: "Load the specified Lua script into the script cache.", complexity: "O(N) with N being the length in bytes of the script body.", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], arguments: [{ name: "script", type: "string" }], handler: scriptLoad }),
+      keyless({ name: "load", arity: 3, flags: ["noscript", "stale"], ...S, since: "2.6.0", summary: "Load the specified Lua script into the script cache.", complexity: "O(N) with N being the length in bytes of the script body.", tips: ["request_policy:all_nodes", "response_policy:all_succeeded"], handler: scriptLoad }),
     ],
   }),
 ];
@@ -384,19 +369,19 @@ const FCALL_RO_FLAGS = ["readonly", "noscript", "stale", "skip_monitor", "no_man
 const ALL_SHARDS = ["request_policy:all_shards", "response_policy:all_succeeded"];
 
 scriptingCommands.push(
-  { name: "fcall", arity: -3, flags: [...FCALL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Invoke a function", complexity: "Depends on the function that is executed.", arguments: FUNCTION_ARGS, handler: (c, a) => fcallGeneric(c, a, false) },
-  { name: "fcall_ro", arity: -3, flags: [...FCALL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Invoke a read-only function", complexity: "Depends on the function that is executed.", arguments: FUNCTION_ARGS, handler: (c, a) => fcallGeneric(c, a, true) },
+  { name: "fcall", arity: -3, flags: [...FCALL_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Invoke a function", complexity: "Depends on the function that is executed.", handler: (c, a) => fcallGeneric(c, a, false) },
+  { name: "fcall_ro", arity: -3, flags: [...FCALL_RO_FLAGS], firstKey: 0, lastKey: 0, keyStep: 0, getKeys: evalKeys, ...S, since: "7.0.0", summary: "Invoke a read-only function", complexity: "Depends on the function that is executed.", handler: (c, a) => fcallGeneric(c, a, true) },
   keyless({
     name: "function", arity: -2, flags: [], categories: [], group: "scripting", since: "7.0.0", summary: "A container for function commands", complexity: "Depends on subcommand.",
     subcommands: [
-      keyless({ name: "delete", arity: 3, flags: ["write", "noscript"], ...S, since: "7.0.0", summary: "Delete a function by name", complexity: "O(1)", tips: ALL_SHARDS, arguments: [{ name: "library-name", type: "string" }], handler: functionDelete }),
+      keyless({ name: "delete", arity: 3, flags: ["write", "noscript"], ...S, since: "7.0.0", summary: "Delete a function by name", complexity: "O(1)", tips: ALL_SHARDS, handler: functionDelete }),
       keyless({ name: "dump", arity: 2, flags: ["noscript"], ...S, since: "7.0.0", summary: "Dump all functions into a serialized binary payload", complexity: "O(N) where N is the number of functions", handler: functionDump }),
-      keyless({ name: "flush", arity: -2, flags: ["write", "noscript"], ...S, since: "7.0.0", summary: "Deleting all functions", complexity: "O(N) where N is the number of functions deleted", tips: ALL_SHARDS, arguments: [{ name: "async", type: "oneof", flags: ["optional"], arguments: FLUSH_MODE }], handler: functionFlush }),
+      keyless({ name: "flush", arity: -2, flags: ["write", "noscript"], ...S, since: "7.0.0", summary: "Deleting all functions", complexity: "O(N) where N is the number of functions deleted", tips: ALL_SHARDS, handler: functionFlush }),
       keyless({ name: "help", arity: 2, flags: ["loading", "stale"], ...S, since: "7.0.0", summary: "Show helpful text about the different subcommands", complexity: "O(1)", handler: (c) => replyHelp(c, FUNCTION_HELP) }),
       keyless({ name: "kill", arity: 2, flags: ["noscript", "allow_busy"], ...S, since: "7.0.0", summary: "Kill the function currently in execution.", complexity: "O(1)", tips: ["request_policy:all_shards", "response_policy:one_succeeded"], handler: functionKill }),
-      keyless({ name: "list", arity: -2, flags: ["noscript"], ...S, since: "7.0.0", summary: "List information about all the functions", complexity: "O(N) where N is the number of functions", tips: ["nondeterministic_output_order"], arguments: [{ name: "library-name-pattern", type: "string", token: "LIBRARYNAME", flags: ["optional"] }, { name: "withcode", type: "pure-token", token: "WITHCODE", flags: ["optional"] }], handler: functionList }),
-      keyless({ name: "load", arity: -3, flags: ["write", "denyoom", "noscript"], ...S, since: "7.0.0", summary: "Create a function with the given arguments (name, code, description)", complexity: "O(1) (considering compilation time is redundant)", tips: ALL_SHARDS, arguments: [{ name: "replace", type: "pure-token", token: "REPLACE", flags: ["optional"] }, { name: "function-code", type: "string" }], handler: functionLoad }),
-      keyless({ name: "restore", arity: -3, flags: ["write", "denyoom", "noscript"], ...S, since: "7.0.0", summary: "Restore all the functions on the given payload", complexity: "O(N) where N is the number of functions on the payload", tips: ALL_SHARDS, arguments: [{ name: "serialized-value", type: "string" }, { name: "policy", type: "oneof", flags: ["optional"], arguments: [{ name: "flush", type: "pure-token", token: "FLUSH" }, { name: "append", type: "pure-token", token: "APPEND" }, { name: "replace", type: "pure-token", token: "REPLACE" }] }], handler: functionRestore }),
+      keyless({ name: "list", arity: -2, flags: ["noscript"], ...S, since: "7.0.0", summary: "List information about all the functions", complexity: "O(N) where N is the number of functions", tips: ["nondeterministic_output_order"], handler: functionList }),
+      keyless({ name: "load", arity: -3, flags: ["write", "denyoom", "noscript"], ...S, since: "7.0.0", summary: "Create a function with the given arguments (name, code, description)", complexity: "O(1) (considering compilation time is redundant)", tips: ALL_SHARDS, handler: functionLoad }),
+      keyless({ name: "restore", arity: -3, flags: ["write", "denyoom", "noscript"], ...S, since: "7.0.0", summary: "Restore all the functions on the given payload", complexity: "O(N) where N is the number of functions on the payload", tips: ALL_SHARDS, handler: functionRestore }),
       keyless({ name: "stats", arity: 2, flags: ["noscript", "allow_busy"], ...S, since: "7.0.0", summary: "Return information about the function currently running (name, description, duration)", complexity: "O(1)", tips: ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"], handler: functionStats }),
     ],
   }),

@@ -535,26 +535,11 @@ function replyCommandInfo(client: Client, command: Command): void {
   const tips = spec.tips ?? [];
   reply.setHeader(tips.length);
   for (const tip of tips) reply.bulkText(tip);
-  replyKeySpecs(client, command.metadata?.keySpecs ?? spec.keySpecs ?? legacyKeySpecs(command));
+  // Redis's key specifications (every declared command has generated metadata).
+  replyKeySpecs(client, command.metadata?.keySpecs ?? []);
   if (command.subcommands.size === 0) reply.setHeader(0);
   else reply.arrayHeader(command.subcommands.size);
   for (const sub of command.subcommands.values()) replyCommandInfo(client, sub);
-}
-
-/**
- * A command without Redis metadata (Redis does not have it: none today) gets one key
- * spec made from its first/last/step: RW update for a write command, else RO access.
- */
-function legacyKeySpecs(command: Command): KeySpec[] {
-  const spec = command.spec;
-  if (spec.firstKey <= 0 || spec.getKeys) return [];
-  return [
-    {
-      flags: command.isWrite ? ["RW", "update"] : ["RO", "access"],
-      beginSearch: { index: spec.firstKey },
-      findKeys: { lastKey: spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey, keyStep: spec.keyStep, limit: 0 },
-    },
-  ];
 }
 
 /** addReplyCommandKeySpecs: COMMAND INFO's element 8, each spec's fields in Redis's order. */
@@ -660,13 +645,12 @@ function replyCommandArguments(client: Client, args: readonly CommandArgument[])
 
 /**
  * addReplyCommandDocs: the declaration's summary, since, group and complexity, then
- * Redis's doc flags, deprecation, history and arguments (the declaration's own
- * history and arguments for a command Redis does not have).
+ * Redis's doc flags, deprecation, history and arguments from the generated metadata.
  */
 function replyCommandDocs(client: Client, command: Command): void {
   const reply = client.reply;
   const spec = command.spec;
-  const docs: Omit<CommandMetadata, "keySpecs"> = command.metadata ?? spec;
+  const docs: Partial<CommandMetadata> = command.metadata ?? {};
   const fields: Array<[string, () => void]> = [
     ["summary", () => reply.bulkText(spec.summary)],
     ["since", () => reply.bulkText(spec.since)],

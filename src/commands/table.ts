@@ -65,18 +65,9 @@ export interface CommandSpec {
   getKeys?: (argv: Uint8Array[]) => number[];
   handler?: CommandHandler;
   subcommands?: CommandSpec[];
-  /**
-   * COMMAND INFO's key specifications and COMMAND DOCS's fields for a command Redis
-   * does not document: Redis's own commands take theirs from the generated metadata
-   * (metadata/), which wins. Without key specs one is derived from
-   * firstKey/lastKey/keyStep (RW/update for a write, else RO/access).
-   */
-  keySpecs?: KeySpec[];
-  docFlags?: Array<"deprecated" | "syscmd">;
-  deprecatedSince?: string;
-  replacedBy?: string;
-  history?: Array<[string, string]>;
-  arguments?: CommandArgument[];
+  // COMMAND INFO's key specifications and COMMAND DOCS's arguments, history, doc flags
+  // and deprecation are not declared here: they are Redis's, generated into metadata/
+  // (Command.metadata).
 }
 
 /** One argument of a command, for COMMAND DOCS (Redis's redisCommandArg). */

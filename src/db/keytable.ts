@@ -505,10 +505,20 @@ export class KeyTable {
     return (page.valueBytes[i] = valueMemoryUsage(stored as RedisValue));
   }
 
+  /** MEMORY USAGE: what a live slot costs (its share of usedBytes). */
+  memoryUsageOf(slot: number): number {
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const i = slot & PAGE_MASK;
+    const value = page.stored[i];
+    const valueBytes = value === INLINE_STRING ? page.valueLength[i]! : valueMemoryUsage(value as RedisValue);
+    return KEY_SLOT_BYTES + page.keyLength[i]! + valueBytes + (page.expireAt[i] !== -1 ? EXPIRE_ENTRY_BYTES : 0);
+  }
+
   /** A live slot's value was opened for writing: measure it again when its command ends. */
   noteWrite(slot: number): void {
-    // Even an arena string: the command may make it an object of its own (unshareString) and edit that.
-    this.epoch.touch(this, slot);
+    // An arena string is edited only once it is an object of its own, and setValue
+    // notes that object (unshareString).
+    if (this.pages[slot >>> PAGE_BITS]!.stored[slot & PAGE_MASK] !== INLINE_STRING) this.epoch.touch(this, slot);
   }
 
   /** Brings a slot's count up to date with its value (CommandEpoch.settle); a freed or stale slot is left alone. */

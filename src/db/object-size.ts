@@ -12,7 +12,7 @@
 // not: they show in RSS, so in mem_fragmentation_ratio, as allocator slack does in Redis.
 //
 // The constants were measured on Bun (JSC): heapUsed per object, growing 200k of them
-// (scripts/memory-calibrate.ts prints them again).
+// (scripts/memory-calibrate.ts measures them again).
 
 import type { RedisValue } from "./types.ts";
 

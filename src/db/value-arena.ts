@@ -57,30 +57,38 @@ export class CommandEpoch {
   /**
    * Values opened for writing since the last boundary, to be measured again once the
    * command that changed them is done (a value is modified in place after its lookup).
+   * The arrays are reused, not emptied: this runs for every write command.
    */
   private touchedTables: { remeasure(slot: number): void }[] = [];
   private touchedSlots: number[] = [];
+  private touchedCount = 0;
 
   boundary(): void {
     this.value++;
-    if (this.touchedSlots.length !== 0) this.settle();
+    if (this.touchedCount !== 0) this.settle();
   }
 
   /** A value opened for writing (KeyTable.noteWrite). */
   touch(table: { remeasure(slot: number): void }, slot: number): void {
-    this.touchedTables.push(table);
-    this.touchedSlots.push(slot);
+    const n = this.touchedCount++;
+    this.touchedTables[n] = table;
+    this.touchedSlots[n] = slot;
   }
 
   /** Brings the memory count up to date: between commands, never inside one. */
   settle(): void {
     const tables = this.touchedTables;
     const slots = this.touchedSlots;
+    const count = this.touchedCount;
     // usedMemory() asks before every command under maxmemory: most times nothing was touched.
-    if (slots.length === 0) return;
-    for (let i = 0; i < slots.length; i++) tables[i]!.remeasure(slots[i]!);
-    tables.length = 0;
-    slots.length = 0;
+    if (count === 0) return;
+    this.touchedCount = 0;
+    for (let i = 0; i < count; i++) tables[i]!.remeasure(slots[i]!);
+    // A command that wrote many keys (a script, a long EXEC) leaves big arrays: let them go.
+    if (count > 1024) {
+      tables.length = 0;
+      slots.length = 0;
+    }
   }
 }
 

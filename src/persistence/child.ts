@@ -146,7 +146,11 @@ export class ChildSlot {
   readonly childrenCpu = { user: 0, system: 0 };
 
   /** `sampleLatency` receives the "fork" event (latency monitor). */
-  constructor(private readonly sampleLatency: (event: string, ms: number) => void = () => {}) {}
+  constructor(
+    private readonly sampleLatency: (event: string, ms: number) => void = () => {},
+    /** Runs as a child starts (its oom_score_adj, as Redis's child sets its own after fork). */
+    private readonly onSpawn: (pid: number) => void = () => {},
+  ) {}
 
   /** Registers the done-handler of a kind; a kind without one cannot be started. */
   onDone<K extends ChildKind>(kind: K, handler: DoneHandler<K>): void {
@@ -190,6 +194,7 @@ export class ChildSlot {
       producer.release();
       throw error;
     }
+    this.onSpawn(proc.pid);
     try {
       setPriority(proc.pid, CHILD_NICENESS);
     } catch {

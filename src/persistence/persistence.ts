@@ -15,6 +15,7 @@ import type { Server } from "../server.ts";
 import type { Client } from "../net/client.ts";
 import { MISCONF_RDB } from "../errors.ts";
 import { logger } from "../log.ts";
+import { setOOMScoreAdj } from "../oom-score-adj.ts";
 import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { RdbDecoder, RdbLoadError, fileByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
@@ -75,7 +76,10 @@ export class Persistence {
   readonly aof: AppendOnlyFile;
 
   constructor(private readonly server: Server) {
-    this.childSlot = new ChildSlot((event, ms) => server.latency.sample(event, ms));
+    this.childSlot = new ChildSlot(
+      (event, ms) => server.latency.sample(event, ms),
+      (pid) => setOOMScoreAdj(server.config, "bgchild", pid),
+    );
     this.childSlot.onDone("rdb", (child, exit) => this.backgroundSaveDoneHandler(child, exit));
     this.aof = new AppendOnlyFile(server);
     this.childSlot.onDone("aof-rewrite", (child, exit) => this.aof.backgroundRewriteDoneHandler(child, exit));

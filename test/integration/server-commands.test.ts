@@ -647,11 +647,11 @@ d("DEBUG subcommands match Redis", () => {
 });
 
 d("crash reports", () => {
-  /** Starts a server with DEBUG allowed, runs DEBUG <sub>, and returns how it ended and its log. */
-  async function crashWith(command: string[], sub: string): Promise<{ signal: string | null; log: string[] }> {
+  /** Starts a server with DEBUG allowed (and `args`), runs DEBUG <sub>, and returns how it ended and its log. */
+  async function crashWith(command: string[], sub: string, args: string[] = []): Promise<{ signal: string | null; exitCode: number | null; log: string[] }> {
     const port = freePort();
     const dir = mkdtempSync(join(tmpdir(), "crash-"));
-    const server = await startProcess([...command, "--port", String(port), "--save", "", "--enable-debug-command", "yes"], port, dir);
+    const server = await startProcess([...command, "--port", String(port), "--save", "", "--enable-debug-command", "yes", ...args], port, dir);
     const client = await RawClient.connect(port);
     await client.call("SET", "k", "v");
     client.write(encodeCommand(["DEBUG", sub]));
@@ -659,7 +659,7 @@ d("crash reports", () => {
     client.close();
     rmSync(dir, { recursive: true, force: true });
     const log = (await server.finalOutput()).split("\n").map((line) => line.replace(/\r$/, "").replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ [#*] /, ""));
-    return { signal: server.proc.signalCode === null ? null : String(server.proc.signalCode), log };
+    return { signal: server.proc.signalCode === null ? null : String(server.proc.signalCode), exitCode: server.proc.exitCode, log };
   }
 
   const MARKERS = [
@@ -689,6 +689,17 @@ d("crash reports", () => {
       expect(log.some((line) => /^Guru Meditation: DEBUG PANIC called at Unix time \d+ #[\w/]+\.(c|ts):\d+$/.test(line))).toBe(true);
     }
   });
+
+  test("crash-log-enabled no: death by the signal without a report; use-exit-on-panic: the report, then exit(1)", async () => {
+    for (const command of [[process.execPath, MAIN], [REDIS_SERVER!]]) {
+      const silent = await crashWith(command, "SEGFAULT", ["--crash-log-enabled", "no"]);
+      expect(silent.signal).toBe("SIGSEGV");
+      for (const marker of MARKERS) expect(silent.log).not.toContain(marker);
+      const exited = await crashWith(command, "PANIC", ["--use-exit-on-panic", "yes"]);
+      expect({ signal: exited.signal, exitCode: exited.exitCode }).toEqual({ signal: null, exitCode: 1 });
+      for (const marker of MARKERS) expect(exited.log).toContain(marker);
+    }
+  });
 });
 
 describe("process", () => {
@@ -696,6 +707,7 @@ describe("process", () => {
     const help = Bun.spawnSync([process.execPath, MAIN, "--help"]);
     expect(help.exitCode).toBe(0);
     expect(help.stdout.toString()).toContain("Usage:");
+    expect(help.stdout.toString()).toContain("docs/configuration.md says what Bunker does with each parameter");
     const version = Bun.spawnSync([process.execPath, MAIN, "--version"]);
     expect(version.stdout.toString()).toMatch(/^Bunker server v=\S+ redis_version=7\.0\.15/);
   });

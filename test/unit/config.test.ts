@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { Config, ConfigError, FatalConfigError } from "../../src/config.ts";
+import { Config, ConfigError, FatalConfigError, unsupportedReason } from "../../src/config.ts";
 import { CONFIG_TABLE, type ConfigParam } from "../../src/config-table.ts";
 import { freePort } from "../helpers/server.ts";
 import { DEADLINE_MS } from "../helpers/wait.ts";
@@ -338,8 +338,6 @@ function safeOnRealServer(name: string, value: string): boolean {
     case "tls-cluster":
       // Enabling TLS makes Redis load certificates (Bunker has no TLS).
       return !(value === "yes" || value === "YES" || (/^\d+$/.test(value) && Number(value) > 0 && Number(value) <= 65535));
-    case "oom-score-adj":
-      return !["yes", "relative", "absolute", "YES", "RELATIVE", "ABSOLUTE"].includes(value) && !value.includes(" ");
     case "watchdog-period":
       return !/^\d+$/.test(value) || value === "0";
     default:
@@ -423,16 +421,19 @@ describe.skipIf(!haveRedis)("against a real Redis 7.0.15", () => {
       for (const name of names) {
         for (const value of probesFor(param)) {
           if (!safeOnRealServer(param.name, value)) continue;
-          const expected = await real.configSet(name, value);
+          const redisReply = await real.configSet(name, value);
           const actual = keepingCwd(() => ours.set([[name, value]]));
           compared++;
-          if (expected !== actual) mismatches.push(`SET ${name} ${JSON.stringify(value)}: redis ${JSON.stringify(expected)} ours ${JSON.stringify(actual)}`);
           const realValue = (await real.configGet(param.name)).get(param.name);
+          // A value that needs a feature Bunker lacks is refused where Redis takes it; ours keeps the old value.
+          const refusedHere = param.unsupported !== undefined && redisReply === null && realValue !== param.default;
+          const expected = refusedHere ? `ERR CONFIG SET failed (possibly related to argument '${name}') - ${unsupportedReason(param.unsupported!.feature, name)}` : redisReply;
+          if (expected !== actual) mismatches.push(`SET ${name} ${JSON.stringify(value)}: redis ${JSON.stringify(expected)} ours ${JSON.stringify(actual)}`);
           const ourValue = ours.getString(param.name);
-          if (realValue !== ourValue) {
+          if (refusedHere ? ourValue !== original : realValue !== ourValue) {
             mismatches.push(`GET ${param.name} after ${JSON.stringify(value)}: redis ${JSON.stringify(realValue)} ours ${JSON.stringify(ourValue)}`);
           }
-          if (expected === null) {
+          if (redisReply === null) {
             await real.configSet(param.name, original);
             keepingCwd(() => ours.set([[param.name, param.name === "dir" ? ours.getString("dir") : original]]));
           }
@@ -631,7 +632,6 @@ describe.skipIf(!haveRedis)("against a real Redis 7.0.15", () => {
       [write("bad-sentinel.conf", "sentinel monitor x 127.0.0.1 1 1\n")],
       [write("bad-module-config.conf", "mymodule.option\n")],
       [write("bad-include-args.conf", "include a b\n")],
-      [write("cluster-replicaof.conf", "cluster-enabled yes\nreplicaof 127.0.0.1 6379\n")],
       [write("bad-logfile.conf", "logfile /nonexistent/dir/redis.log\n")],
       [write("bad-master-port.conf", "replicaof host 70000\n")],
       [write("includes-bad.conf", `port 0\ninclude ${join(dir, "bad-inside.conf")}\n`)],
@@ -814,8 +814,10 @@ describe("Config without a real server", () => {
     expect(config.clientOutputBufferLimit("replica")).toEqual({ hard: 1048576, soft: 2000, softSeconds: 3 });
     expect(config.set([["shutdown-on-sigint", "now save"]])).toBeNull();
     expect(config.getString("shutdown-on-sigint")).toBe("save now");
-    expect(config.set([["oom-score-adj", "relative"]])).toBeNull();
+    expect(config.set([["oom-score-adj", "Relative"]])).toBeNull();
     expect(config.getString("oom-score-adj")).toBe("yes");
+    expect(config.set([["oom-score-adj", "NO"]])).toBeNull();
+    expect(config.getString("oom-score-adj")).toBe("no");
     expect(config.set([["latency-tracking-info-percentiles", "1.50000 2e1 0x10"]])).toBeNull();
     expect(config.getString("latency-tracking-info-percentiles")).toBe("1.5 20 16");
     // string2d refuses what strtod overflows or underflows (ERANGE), as Redis does.
@@ -951,5 +953,141 @@ describe("Config without a real server", () => {
     expect(config.getString("repl-backlog-size")).toBe("1");
     expect(config.set([["repl-backlog-size", "2"]])).toBeNull();
     expect(config.getString("repl-backlog-size")).toBe("16384");
+  });
+});
+
+// ---- values that need a feature Bunker lacks ------------------------------------------------
+
+/** A valid value other than the default, which needs the feature the parameter lacks. */
+function valueNeedingTheFeature(param: ConfigParam): string[] {
+  switch (param.kind) {
+    case "bool":
+      return [param.default === "yes" ? "no" : "yes"];
+    case "int":
+    case "memory":
+      return ["1"];
+    case "enum":
+      return [param.values.find(([name]) => name !== param.default)![0]];
+    case "string":
+      return ["x"];
+    case "special":
+      return ["127.0.0.1", "6379"];
+  }
+}
+
+const LACKING = CONFIG_TABLE.filter((param) => param.unsupported !== undefined);
+
+describe("values that need a feature Bunker lacks", () => {
+  test("the parameters that refuse values other than their default", () => {
+    expect(LACKING.map((param) => `${param.name}: ${param.unsupported!.feature}`)).toEqual([
+      "daemonize: running as a daemon",
+      "syslog-enabled: logging to syslog",
+      "cluster-enabled: cluster mode",
+      "aclfile: ACL files",
+      "supervised: supervision by upstart or systemd",
+      "min-replicas-to-write: replication",
+      "watchdog-period: the software watchdog",
+      "socket-mark-id: socket marks",
+      "tls-port: TLS",
+      "tls-cluster: TLS",
+      "tls-replication: TLS",
+      "replicaof: replication",
+    ]);
+  });
+
+  test("a config file line is refused with the FATAL CONFIG FILE ERROR report, at its line", () => {
+    const dir = scratchDir();
+    for (const param of LACKING) {
+      for (const name of param.alias === undefined ? [param.name] : [param.name, param.alias]) {
+        const text = `${name} ${valueNeedingTheFeature(param).join(" ")}`;
+        fs.writeFileSync(join(dir, "lacking.conf"), `# a comment\nport 0\n${text}\n`);
+        const error = fatalOf(() => Config.fromArgs([join(dir, "lacking.conf")], dir));
+        expect(error.reportedThroughLog).toBe(false);
+        expect(error.report).toBe(
+          `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 3\n>>> '${text}'\n` +
+            `Bunker does not support ${param.unsupported!.feature} (${name})\n`,
+        );
+      }
+    }
+    const fromCommandLine = fatalOf(() => Config.fromArgs(["--port", "0", "--cluster-enabled", "yes"], dir));
+    expect(fromCommandLine.report).toBe(
+      "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 3\n>>> 'cluster-enabled \"yes\"'\nBunker does not support cluster mode (cluster-enabled)\n",
+    );
+  });
+
+  test("their defaults are accepted at start-up and by CONFIG SET, and CONFIG GET shows them", () => {
+    const dir = scratchDir();
+    const lines = LACKING.map((param) => `${param.name} ${param.name === "replicaof" ? "no one" : param.default === "" ? '""' : param.default}`);
+    fs.writeFileSync(join(dir, "defaults.conf"), ["port 0", ...lines, "slaveof no one", ""].join("\n"));
+    const config = load([join(dir, "defaults.conf")], dir);
+    for (const param of LACKING) {
+      expect(config.get([param.name])).toEqual([[param.name, param.default]]);
+      const expected = param.flags.immutable ? `ERR CONFIG SET failed (possibly related to argument '${param.name}') - can't set immutable config` : null;
+      expect(config.set([[param.name, param.default]])).toBe(expected);
+    }
+    // An enum's default given in another case is the same value.
+    expect(load(["--port", "0", "--supervised", "NO", "--oom-score-adj", "No"], dir).getString("oom-score-adj")).toBe("no");
+  });
+
+  test("CONFIG SET refuses them with Redis's error shape, and nothing changes", () => {
+    const config = Config.defaults();
+    for (const param of LACKING) {
+      for (const name of param.alias === undefined ? [param.name] : [param.name, param.alias]) {
+        const reason = param.flags.immutable ? "can't set immutable config" : `Bunker does not support ${param.unsupported!.feature} (${name})`;
+        expect(config.set([[name, valueNeedingTheFeature(param).join(" ")]])).toBe(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+        expect(config.getString(param.name)).toBe(param.default);
+      }
+    }
+    expect(config.set([["tls-port", "6380"]])).toBe("ERR CONFIG SET failed (possibly related to argument 'tls-port') - Bunker does not support TLS (tls-port)");
+    // All or nothing: the pair before the refused one is restored.
+    expect(config.set([["timeout", "30"], ["min-slaves-to-write", "1"]])).toBe(
+      "ERR CONFIG SET failed (possibly related to argument 'min-slaves-to-write') - Bunker does not support replication (min-slaves-to-write)",
+    );
+    expect(config.getString("timeout")).toBe("0");
+    // The value's own check comes first, as Redis makes it.
+    expect(config.set([["tls-port", "70000"]])).toBe("ERR CONFIG SET failed (possibly related to argument 'tls-port') - argument must be between 0 and 65535 inclusive");
+    expect(config.set([["oom-score-adj", "sometimes"]])).toBe(
+      "ERR CONFIG SET failed (possibly related to argument 'oom-score-adj') - argument(s) must be one of the following: no, yes, relative, absolute",
+    );
+  });
+
+  test("user lines: only the default user as the configuration leaves it (what CONFIG REWRITE writes)", () => {
+    const dir = scratchDir();
+    const hash = new Bun.CryptoHasher("sha256").update("secret").digest("hex");
+    const accepted = [
+      "user default on nopass ~* &* +@all",
+      "user default on nopass sanitize-payload ~* &* +@all",
+      "user default +@all ~* &* nopass on",
+      `requirepass secret\nuser default on #${hash} ~* &* +@all`,
+      `user default on #${hash} ~* &* +@all\nrequirepass secret`,
+    ];
+    for (const content of accepted) {
+      fs.writeFileSync(join(dir, "users.conf"), `port 0\n${content}\n`);
+      expect(load([join(dir, "users.conf")], dir).userDirectives.length).toBe(1);
+    }
+    const refused: Array<[string, number, string]> = [
+      ["user alice on >pw ~* +@all", 2, "user alice on >pw ~* +@all"],
+      ["user default on nopass ~* &* +@all -flushall", 2, "user default on nopass ~* &* +@all -flushall"],
+      ["user default off nopass ~* &* +@all", 2, "user default off nopass ~* &* +@all"],
+      // Redis applies user lines after the whole file: nopass would win over requirepass.
+      ["requirepass secret\nuser default on nopass ~* &* +@all", 3, "user default on nopass ~* &* +@all"],
+      [`user default on #${hash} ~* &* +@all`, 2, `user default on #${hash} ~* &* +@all`],
+    ];
+    for (const [content, line, text] of refused) {
+      fs.writeFileSync(join(dir, "users.conf"), `port 0\n${content}\n`);
+      expect(fatalOf(() => Config.fromArgs([join(dir, "users.conf")], dir)).report).toBe(
+        `\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line ${line}\n>>> '${text}'\nBunker does not support ACL users and rules (user)\n`,
+      );
+    }
+  });
+
+  test("--sentinel is refused before anything is read", () => {
+    const error = fatalOf(() => Config.fromArgs(["/nonexistent.conf", "--sentinel"], process.cwd()));
+    expect(error.reportedThroughLog).toBe(false);
+    expect(error.report).toBe("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nBunker does not support Sentinel mode (--sentinel)\n");
+    // A bare sentinel line in a file is what Redis accepts outside Sentinel mode.
+    const dir = scratchDir();
+    fs.writeFileSync(join(dir, "bare.conf"), "port 0\nsentinel\n");
+    expect(load([join(dir, "bare.conf")], dir).getNumber("port")).toBe(0);
   });
 });
