@@ -27,6 +27,7 @@ import { Scripting } from "./scripting/scripting.ts";
 import { sdscatrepr } from "./util/repr.ts";
 import { errorText } from "./util/errors-text.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
+import { describeClientLine } from "./info.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -499,8 +500,13 @@ export class Server {
   /** The limits passed to the parser, one object refilled per request rather than one allocated. */
   private readonly parserLimits: ParserLimits = { maxBulkLength: 0, unauthenticated: false };
 
-  /** Runs every complete command in the client's query buffer. */
+  /** Runs every complete command in the client's query buffer (processInputBuffer). */
   processInput(client: Client): void {
+    this.processRequests(client);
+    client.parser.trimProcessed();
+  }
+
+  private processRequests(client: Client): void {
     let previousEnd = 0;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
       if (client.parser.bufferedBytes > this.queryBufferLimit) {
@@ -515,7 +521,9 @@ export class Server {
       const request = client.parser.next(limits);
       if (request === null) return;
       if (request instanceof ProtocolError) {
-        logger.verbose(`Protocol error (${request.message}) from client: ${this.describeClient(client)}`);
+        if (logger.enabled("verbose")) {
+          logger.verbose(`Protocol error (${request.logMessage}) from client: ${describeClientLine(this, client)}. ${client.parser.protocolErrorSample()}`);
+        }
         client.reply.enabled = true;
         client.reply.error(`ERR Protocol error: ${request.message}`);
         client.closeAfterReply = true;

@@ -59,15 +59,81 @@ d("protocol errors match Redis", () => {
     ["SET  k1 \t v1\r\nGET k1\r\nECHO a\\x41\r\n  \r\nping\n", false],
     // Too big inline request (no newline within 64 KB).
     ["A".repeat(70 * 1024), true],
+    // A line's end more than 64 KB from its start, in one write: too big (Redis checks
+    // after each read, and its reads take 16 KB first).
+    [`ECHO ${"a".repeat(100_000)}\r\n`, true],
+    [`ECHO ${"a".repeat(60_000)}\r\n`, false],
+    ["*" + "1".repeat(70_000), true],
+    ["*1\r\n$" + "1".repeat(70_000), true],
+    // The first byte of a bulk header is checked once its line is complete.
+    ["*1\r\n\r\n", true],
+    ["*1\r\n\xc8\r\n", true],
   ];
   for (const [payload, closes] of cases) {
-    test(payload.length > 1000 ? "too big inline request" : JSON.stringify(payload), async () => {
+    test(payload.length > 1000 ? `${JSON.stringify(payload.slice(0, 12))}... (${payload.length} bytes)` : JSON.stringify(payload), async () => {
       const [ours, theirs, ourClosed, theirClosed] = await rawBoth(payload, closes);
       expect(theirClosed).toBe(closes);
       expect(ours).toBe(theirs);
       expect(ourClosed).toBe(theirClosed);
     });
   }
+});
+
+d("input Redis leaves waiting: a NUL ends its search for a line's end", () => {
+  /**
+   * Sends `parts` on a fresh connection to each server, one at a time; after each,
+   * waits until the server holds `pending[i]` bytes of it unparsed (CLIENT LIST qbuf,
+   * asked on another connection) or has closed the connection, and records what came
+   * back. Returns both servers' records.
+   */
+  async function stepBoth(parts: string[], pending: number[]): Promise<string[][]> {
+    const run = async (port: number) => {
+      const admin = await RawClient.connect(port);
+      const c = await RawClient.connect(port);
+      const id = Number(await c.call("CLIENT", "ID"));
+      const record: string[] = [];
+      for (let i = 0; i < parts.length; i++) {
+        c.write(parts[i]!);
+        await waitFor(
+          async () => {
+            if (c.closed) return true;
+            const line = String(await admin.call("CLIENT", "LIST", "ID", String(id)));
+            return line.includes(` qbuf=${pending[i]} `);
+          },
+          { what: `qbuf=${pending[i]} after ${JSON.stringify(parts[i]!.slice(0, 20))}` },
+        );
+        if (c.closed) await c.waitClosed();
+        record.push(`${c.closed ? "closed " : ""}${c.pending()}`);
+      }
+      c.close();
+      admin.close();
+      return record;
+    };
+    return Promise.all([run(pair().bunker.port), run(pair().redis.port)]);
+  }
+
+  const cases: Array<[string, string[], number[]]> = [
+    // The PING before it runs; the line with the NUL waits, and whatever follows it.
+    ["inline", ["PING\r\nPI\0NG\r\nPING\r\n", "PING\r\n", "x".repeat(70_000)], [13, 19, -1]],
+    ["quoted inline", ['ECHO "a\0b"\r\n'], [12]],
+    ["multibulk count", ["*1\0\r\n$4\r\nPING\r\n", "x".repeat(70_000)], [15, -1]],
+    ["bulk count", ["*1\r\n$4\0\r\nPING\r\n"], [11]],
+    // Only a complete line's first byte is checked.
+    ["bulk marker", ["*1\r\nX", "\r", "\n"], [1, 2, -1]],
+    // A request's parsed headers are no longer in the query buffer.
+    ["bulk data", ["*2\r\n$4\r\nECHO\r\n$5\r\nab"], [2]],
+  ];
+  for (const [name, parts, pending] of cases) {
+    test(name, async () => {
+      const [ours, theirs] = await stepBoth(parts, pending);
+      expect(ours).toEqual(theirs!);
+    });
+  }
+
+  test("a client's own CLIENT INFO counts its request in qbuf, as Redis trims its query buffer after the read", async () => {
+    const qbuf = async (c: RawClient) => /qbuf=(\d+) /.exec(String(await c.call("CLIENT", "INFO")))![1];
+    expect(await qbuf(pair().b)).toBe(await qbuf(pair().r));
+  });
 });
 
 describe("RESP3 and HELLO", () => {
