@@ -216,8 +216,6 @@ function sectionStats(server: Server): string[] {
     `total_writes_processed:${stats.writesProcessed}`,
     "io_threaded_reads_processed:0",
     "io_threaded_writes_processed:0",
-    `client_query_buffer_limit_disconnections:${stats.clientQueryBufferLimitDisconnections}`,
-    `client_output_buffer_limit_disconnections:${stats.clientOutputBufferLimitDisconnections}`,
     "reply_buffer_shrinks:0",
     "reply_buffer_expands:0",
   ];

@@ -10,7 +10,7 @@ import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
-import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
+import { argLower, bytesToKey, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
 import { PubSub } from "./pubsub.ts";
@@ -45,8 +45,6 @@ export interface ServerStats {
   /** Ring of (time, commands, netIn, netOut) samples for instantaneous_* fields. */
   samples: Array<[number, number, number, number]>;
   pubsubChannelsPeak: number;
-  clientQueryBufferLimitDisconnections: number;
-  clientOutputBufferLimitDisconnections: number;
   readsProcessed: number;
   writesProcessed: number;
 }
@@ -175,8 +173,6 @@ export class Server {
       unexpectedErrorReplies: 0,
       samples: [],
       pubsubChannelsPeak: 0,
-      clientQueryBufferLimitDisconnections: 0,
-      clientOutputBufferLimitDisconnections: 0,
       readsProcessed: 0,
       writesProcessed: 0,
     };
@@ -477,6 +473,16 @@ export class Server {
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
     client.parser.feed(data);
+    // readQueryFromClient: the limit holds for every read, whatever the client is doing
+    // (blocked, paused, in MULTI, during a busy script, before AUTH...), since its input
+    // accumulates while it does.
+    if (client.parser.bufferedBytes > this.queryBufferLimit) {
+      logger.warning(
+        `Closing client that reached max query buffer length: ${describeClientLine(this, client)} (qbuf initial bytes: ${client.parser.initialBytes()})`,
+      );
+      client.close();
+      return;
+    }
     const commandsBefore = client.commandsProcessed;
     this.processInput(client);
     // call() stamps lastInteraction from its own clock reading (a Date.now() per read
@@ -509,12 +515,6 @@ export class Server {
   private processRequests(client: Client): void {
     let previousEnd = 0;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
-      if (client.parser.bufferedBytes > this.queryBufferLimit) {
-        logger.warning(`Closing client that reached max query buffer length: ${this.describeClient(client)}`);
-        this.stats.clientQueryBufferLimitDisconnections++;
-        client.close();
-        return;
-      }
       const limits = this.parserLimits;
       limits.maxBulkLength = this.maxBulkLength;
       limits.unauthenticated = !client.authenticated;
@@ -678,8 +678,7 @@ export class Server {
       else if (now - client.softLimitSince >= softSeconds * 1000) over = true;
     } else if (!over) client.softLimitSince = 0;
     if (over) {
-      logger.warning(`Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-      this.stats.clientOutputBufferLimitDisconnections++;
+      logger.warning(`Client ${describeClientLine(this, client)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
       client.close();
     }
   }
@@ -1060,10 +1059,6 @@ export class Server {
       monitor.reply.simple(line);
       this.scheduleFlush(monitor);
     }
-  }
-
-  describeClient(client: Client): string {
-    return `id=${client.id} addr=${client.address} laddr=${client.localAddress} name=${client.name ? bytesToText(client.name) : ""} db=${client.dbIndex}`;
   }
 
   // ---- keyspace helpers used by commands ---------------------------------------
