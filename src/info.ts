@@ -216,8 +216,8 @@ function sectionStats(server: Server): string[] {
     `total_writes_processed:${stats.writesProcessed}`,
     "io_threaded_reads_processed:0",
     "io_threaded_writes_processed:0",
-    "reply_buffer_shrinks:0",
-    "reply_buffer_expands:0",
+    `reply_buffer_shrinks:${stats.replyBufferShrinks}`,
+    `reply_buffer_expands:${stats.replyBufferExpands}`,
   ];
 }
 
@@ -370,8 +370,8 @@ export function describeClientLine(server: Server, client: import("./net/client.
     `age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)} flags=${flags} ` +
     `db=${client.dbIndex} sub=${client.channels.size} psub=${client.patterns.size} ssub=${client.shardChannels.size} ` +
     `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem} ` +
-    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
-    `tot-mem=${qbuf + qbufFree + argvMem + client.reply.buffer.length + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
+    `rbs=${client.replyBufferSize} rbp=${client.replyBufferPeak} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
+    `tot-mem=${qbuf + qbufFree + argvMem + client.replyBufferSize + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
     `cmd=${client.lastCommandName} user=default redir=${client.trackingFlags & TRACKING_ON ? client.trackingRedirection : -1} resp=${client.reply.resp}`
   );
 }

@@ -16,6 +16,18 @@ export function memorySnapshot(): { used: number; rss: number; heap: number; ext
   return { used, rss: usage.rss, heap: usage.heapUsed, external: usage.external };
 }
 
+/**
+ * The usable size jemalloc gives a request of `size` bytes: its size class (16-byte
+ * steps up to 128, then four classes per doubling). Where Redis reports an allocation's
+ * size (a reply buffer's, a script body's), it is this.
+ */
+export function jemallocSizeClass(size: number): number {
+  if (size <= 8) return 8;
+  if (size <= 128) return Math.ceil(size / 16) * 16;
+  const step = 2 ** Math.floor(Math.log2(size - 1)) / 4;
+  return Math.ceil(size / step) * step;
+}
+
 /** INFO's used_memory_peak (sampled on each INFO and each save, not by the cron). */
 export function usedMemoryPeak(): number {
   return peak;
