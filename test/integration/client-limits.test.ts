@@ -414,15 +414,21 @@ d("client-output-buffer-limit, for every kind of client in every state", () => {
     expect(results[0]).toEqual({ received: "", cmd: "exec" });
   });
 
+  /** A subscriber that does not read, and 200 messages of 32 KB published to its channel. */
+  async function floodedSubscriber(side: Side): Promise<{ client: RawClient; id: number; publisher: RawClient }> {
+    const { client, id } = await connectWithId(side);
+    await client.call("SUBSCRIBE", "news");
+    client.pauseReading();
+    const publisher = await RawClient.connect(side.server.port);
+    const message = "n".repeat(32 * 1024);
+    for (let i = 0; i < 200; i++) publisher.write(encodeCommand(["PUBLISH", "news", message]));
+    return { client, id, publisher };
+  }
+
   test("a pub/sub client that does not read: hard limit", async () => {
     await setLimits("pubsub 256kb 0 0");
     const results = await onBoth(sides(), async (side) => {
-      const { client, id } = await connectWithId(side);
-      await client.call("SUBSCRIBE", "news");
-      client.pauseReading();
-      const publisher = await RawClient.connect(side.server.port);
-      const message = "n".repeat(32 * 1024);
-      for (let i = 0; i < 200; i++) publisher.write(encodeCommand(["PUBLISH", "news", message]));
+      const { client, id, publisher } = await floodedSubscriber(side);
       const line = await waitLogLine(side, OUTPUT_LIMIT_ASYNC_LOG, id);
       await waitClient(side, id, (fields) => fields === undefined, "the subscriber to be gone");
       // The publisher's replies: 1 while the subscriber was there, then 0.
@@ -438,12 +444,7 @@ d("client-output-buffer-limit, for every kind of client in every state", () => {
   test("a pub/sub client over its soft limit, with nothing published after, is closed by the cron", async () => {
     await setLimits("pubsub 0 256kb 1");
     const results = await onBoth(sides(), async (side) => {
-      const { client, id } = await connectWithId(side);
-      await client.call("SUBSCRIBE", "news");
-      client.pauseReading();
-      const publisher = await RawClient.connect(side.server.port);
-      const message = "n".repeat(32 * 1024);
-      for (let i = 0; i < 200; i++) publisher.write(encodeCommand(["PUBLISH", "news", message]));
+      const { client, id, publisher } = await floodedSubscriber(side);
       for (let i = 0; i < 200; i++) expect(await publisher.readReply()).toBe(1);
       publisher.close();
       // More than a second later (in whole seconds), serverCron closes it.
