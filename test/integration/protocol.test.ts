@@ -80,27 +80,30 @@ d("protocol errors match Redis", () => {
 });
 
 d("input Redis leaves waiting: a NUL ends its search for a line's end", () => {
+  /** Bytes sent, then how many the server holds unparsed (CLIENT LIST qbuf; -1: it closes the connection) and how many one-line replies came by then. */
+  type Step = [bytes: string, qbuf: number, replies: number];
+
   /**
-   * Sends `parts` on a fresh connection to each server, one at a time; after each,
-   * waits until the server holds `pending[i]` bytes of it unparsed (CLIENT LIST qbuf,
-   * asked on another connection) or has closed the connection, and records what came
-   * back. Returns both servers' records.
+   * Sends each step's bytes on a fresh connection to each server and waits until the
+   * server holds that many bytes unparsed (asked on another connection) and the replies
+   * have come, or it has closed the connection; records what came back. Returns both
+   * servers' records.
    */
-  async function stepBoth(parts: string[], pending: number[]): Promise<string[][]> {
+  async function stepBoth(steps: Step[]): Promise<string[][]> {
     const run = async (port: number) => {
       const admin = await RawClient.connect(port);
       const c = await RawClient.connect(port);
       const id = Number(await c.call("CLIENT", "ID"));
       const record: string[] = [];
-      for (let i = 0; i < parts.length; i++) {
-        c.write(parts[i]!);
+      for (const [bytes, qbuf, replies] of steps) {
+        c.write(bytes);
         await waitFor(
           async () => {
             if (c.closed) return true;
-            const line = String(await admin.call("CLIENT", "LIST", "ID", String(id)));
-            return line.includes(` qbuf=${pending[i]} `);
+            if (c.pending().split("\r\n").length - 1 < replies) return false;
+            return String(await admin.call("CLIENT", "LIST", "ID", String(id))).includes(` qbuf=${qbuf} `);
           },
-          { what: `qbuf=${pending[i]} after ${JSON.stringify(parts[i]!.slice(0, 20))}` },
+          { what: `qbuf=${qbuf} after ${JSON.stringify(bytes.slice(0, 20))}` },
         );
         if (c.closed) await c.waitClosed();
         record.push(`${c.closed ? "closed " : ""}${c.pending()}`);
@@ -112,20 +115,40 @@ d("input Redis leaves waiting: a NUL ends its search for a line's end", () => {
     return Promise.all([run(pair().bunker.port), run(pair().redis.port)]);
   }
 
-  const cases: Array<[string, string[], number[]]> = [
+  const cases: Array<[string, Step[]]> = [
     // The PING before it runs; the line with the NUL waits, and whatever follows it.
-    ["inline", ["PING\r\nPI\0NG\r\nPING\r\n", "PING\r\n", "x".repeat(70_000)], [13, 19, -1]],
-    ["quoted inline", ['ECHO "a\0b"\r\n'], [12]],
-    ["multibulk count", ["*1\0\r\n$4\r\nPING\r\n", "x".repeat(70_000)], [15, -1]],
-    ["bulk count", ["*1\r\n$4\0\r\nPING\r\n"], [11]],
+    [
+      "inline",
+      [
+        ["PING\r\nPI\0NG\r\nPING\r\n", 13, 1],
+        ["PING\r\n", 19, 1],
+        ["x".repeat(70_000), -1, 2],
+      ],
+    ],
+    ["quoted inline", [['ECHO "a\0b"\r\n', 12, 0]]],
+    [
+      "multibulk count",
+      [
+        ["*1\0\r\n$4\r\nPING\r\n", 15, 0],
+        ["x".repeat(70_000), -1, 1],
+      ],
+    ],
+    ["bulk count", [["*1\r\n$4\0\r\nPING\r\n", 11, 0]]],
     // Only a complete line's first byte is checked.
-    ["bulk marker", ["*1\r\nX", "\r", "\n"], [1, 2, -1]],
+    [
+      "bulk marker",
+      [
+        ["*1\r\nX", 1, 0],
+        ["\r", 2, 0],
+        ["\n", -1, 1],
+      ],
+    ],
     // A request's parsed headers are no longer in the query buffer.
-    ["bulk data", ["*2\r\n$4\r\nECHO\r\n$5\r\nab"], [2]],
+    ["bulk data", [["*2\r\n$4\r\nECHO\r\n$5\r\nab", 2, 0]]],
   ];
-  for (const [name, parts, pending] of cases) {
+  for (const [name, steps] of cases) {
     test(name, async () => {
-      const [ours, theirs] = await stepBoth(parts, pending);
+      const [ours, theirs] = await stepBoth(steps);
       expect(ours).toEqual(theirs!);
     });
   }
