@@ -5,6 +5,7 @@
 // pending shutdown), in that order. main.ts starts it once the data is loaded.
 
 import type { Server } from "./server.ts";
+import { REPLY_MIN_BYTES } from "./net/client.ts";
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and the share of a tick the cycle may use. */
 const KEYS_PER_LOOP = 20;
@@ -135,13 +136,32 @@ export class Cron {
     }
   }
 
-  /** Idle clients beyond `timeout` seconds are closed (not blocked or subscribed ones, as Redis). */
+  /**
+   * clientsCron: idle clients are closed after `timeout` seconds (not blocked, subscribed
+   * or MONITOR ones, as in Redis); a query buffer idle
+   * for more than 2 seconds gives its spare room back (clientsCronResizeQueryBuffer);
+   * the reply buffer's size follows its use (clientsCronResizeOutputBuffer); and
+   * output that sits over a soft limit while nothing is added to it still closes its
+   * client once the limit's seconds have passed.
+   */
   private clientsCron(now: number): void {
-    const timeout = this.server.config.getNumber("timeout");
-    if (timeout <= 0) return;
-    for (const client of this.server.clients.values()) {
-      if (client.blocked !== null || client.subscriptionCount > 0 || client.shardChannels.size > 0 || client.monitor) continue;
-      if (now - client.lastInteraction > timeout * 1000) client.close();
+    const server = this.server;
+    const timeout = server.config.getNumber("timeout");
+    for (const client of server.clients.values()) {
+      const idle = now - client.lastInteraction;
+      if (timeout > 0 && idle > timeout * 1000) {
+        if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor) {
+          client.close();
+          continue;
+        }
+      }
+      if (idle > 2000) client.parser.releaseSpareBuffer();
+      if (server.replyBufferResizing) {
+        const resized = client.resizeReplyBuffer(now, server.replyBufferPeakResetTime);
+        if (resized < 0) server.stats.replyBufferShrinks++;
+        else if (resized > 0) server.stats.replyBufferExpands++;
+      }
+      if (client.outputBytes > REPLY_MIN_BYTES) server.closeClientOnOutputBufferLimitReached(client, false);
     }
   }
 

@@ -216,10 +216,8 @@ function sectionStats(server: Server): string[] {
     `total_writes_processed:${stats.writesProcessed}`,
     "io_threaded_reads_processed:0",
     "io_threaded_writes_processed:0",
-    `client_query_buffer_limit_disconnections:${stats.clientQueryBufferLimitDisconnections}`,
-    `client_output_buffer_limit_disconnections:${stats.clientOutputBufferLimitDisconnections}`,
-    "reply_buffer_shrinks:0",
-    "reply_buffer_expands:0",
+    `reply_buffer_shrinks:${stats.replyBufferShrinks}`,
+    `reply_buffer_expands:${stats.replyBufferExpands}`,
   ];
 }
 
@@ -355,7 +353,8 @@ export function describeClientLine(server: Server, client: import("./net/client.
   if (client.noEvict) flags += "e";
   if (client.monitor) flags += "O";
   if (flags === "") flags = "N";
-  const qbuf = client.parser.bufferedBytes;
+  const qbuf = client.parser.queryBufferLength;
+  const qbufFree = client.parser.queryBufferFree;
   const name = client.name === null ? "" : bytesToText(client.name);
   const argvBytes = (argv: Uint8Array[]) => argv.reduce((sum, arg) => sum + arg.length, 0);
   const multiMem = client.multiQueue.reduce((sum, q) => sum + argvBytes(q.argv), 0);
@@ -370,9 +369,9 @@ export function describeClientLine(server: Server, client: import("./net/client.
     `id=${client.id} addr=${client.address} laddr=${client.localAddress} fd=${fd} name=${name} ` +
     `age=${Math.floor((now - client.createdAt) / 1000)} idle=${Math.floor((now - client.lastInteraction) / 1000)} flags=${flags} ` +
     `db=${client.dbIndex} sub=${client.channels.size} psub=${client.patterns.size} ssub=${client.shardChannels.size} ` +
-    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} ` +
-    `rbs=${client.reply.buffer.length} rbp=${client.reply.length} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
-    `tot-mem=${qbuf + argvMem + client.reply.buffer.length + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
+    `multi=${client.inMulti ? client.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem} ` +
+    `rbs=${client.replyBufferSize} rbp=${client.replyBufferPeak} obl=${obl} oll=${client.outputBlocks} omem=${omem} ` +
+    `tot-mem=${qbuf + qbufFree + argvMem + client.replyBufferSize + omem + multiMem} events=r${omem > 0 ? "w" : ""} ` +
     `cmd=${client.lastCommandName} user=default redir=${client.trackingFlags & TRACKING_ON ? client.trackingRedirection : -1} resp=${client.reply.resp}`
   );
 }

@@ -42,6 +42,11 @@ export class Logger {
   /** Standard output written synchronously (a crash report must be out before the process ends). */
   syncWrites = false;
 
+  /** Whether lines of `level` are written (to skip building an expensive one). */
+  enabled(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= LEVEL_RANK[this.level];
+  }
+
   log(level: LogLevel, message: string): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
     this.write(`${process.pid}:${this.role} ${formatTimestamp(new Date())} ${LEVEL_MARK[level]} ${fitLogMax(message)}\n`);

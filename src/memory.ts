@@ -35,6 +35,18 @@ function argvBytes(argv: readonly Uint8Array[]): number {
   return bytes;
 }
 
+/**
+ * The usable size jemalloc gives a request of `size` bytes: its size class (16-byte
+ * steps up to 128, then four classes per doubling). Where Redis reports an allocation's
+ * size (a reply buffer's, a script body's), it is this.
+ */
+export function jemallocSizeClass(size: number): number {
+  if (size <= 8) return 8;
+  if (size <= 128) return Math.ceil(size / 16) * 16;
+  const step = 2 ** Math.floor(Math.log2(size - 1)) / 4;
+  return Math.ceil(size / step) * step;
+}
+
 /** getClientMemoryUsage: query buffer, arguments, reply buffer and pending replies, MULTI queue. */
 export function getClientMemoryUsage(client: Client): number {
   let bytes = CLIENT_BYTES + client.parser.bufferedBytes + client.reply.buffer.length + client.pendingBytes;

@@ -5,14 +5,14 @@
 
 import type { TCPSocketListener, TCPSocketListenOptions, UnixSocketListener } from "bun";
 import { chmodSync, unlinkSync, writeFileSync } from "node:fs";
-import { Client, CLIENT_ID_AOF, type ClientSocket, type ClientSocketData } from "./net/client.ts";
+import { Client, CLIENT_ID_AOF, REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME, REPLY_MIN_BYTES, type ClientSocket, type ClientSocketData } from "./net/client.ts";
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
 import { STARTUP_BYTES } from "./memory.ts";
 import { EVICT_FAIL, Evictor } from "./evict.ts";
-import { argLower, bytesToKey, bytesToText, copyBytes, keyToBytes } from "./db/bytes.ts";
+import { argLower, bytesToKey, copyBytes, keyToBytes } from "./db/bytes.ts";
 import { Config, ConfigError } from "./config.ts";
 import { logger } from "./log.ts";
 import { setOOMScoreAdj } from "./oom-score-adj.ts";
@@ -31,6 +31,8 @@ import { sdscatrepr } from "./util/repr.ts";
 import { errorText } from "./util/errors-text.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { serverPanic } from "./crash.ts";
+import { describeClientLine } from "./info.ts";
+import type { ClientOutputBufferLimit } from "./config.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -48,8 +50,9 @@ export interface ServerStats {
   /** Ring of (time, commands, netIn, netOut) samples for instantaneous_* fields. */
   samples: Array<[number, number, number, number]>;
   pubsubChannelsPeak: number;
-  clientQueryBufferLimitDisconnections: number;
-  clientOutputBufferLimitDisconnections: number;
+  /** clientsCronResizeOutputBuffer's shrinks and expansions of reply buffers (INFO reply_buffer_*). */
+  replyBufferShrinks: number;
+  replyBufferExpands: number;
   readsProcessed: number;
   writesProcessed: number;
 }
@@ -158,6 +161,19 @@ export class Server {
   private maxBulkLength = 512 * 1024 * 1024;
   private queryBufferLimit = 1024 * 1024 * 1024;
   private requirePass = "";
+  /** client-output-buffer-limit of the normal and pubsub classes. */
+  private normalOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
+  private pubsubOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
+  /**
+   * Output (reply buffer plus what the socket has not taken) past which a client's
+   * limits are worth checking: the smallest reply buffer plus the smallest limit that
+   * is set, Infinity when nothing is limited. A client that must still authenticate is
+   * checked whatever its output. One comparison per command and per flush.
+   */
+  outputLimitCheckBytes = Infinity;
+  /** DEBUG REPLYBUFFER PEAK-RESET-TIME (ms, -1: never) and RESIZING: the reply buffer's serverCron resizing. */
+  replyBufferPeakResetTime = REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME;
+  replyBufferResizing = true;
 
   constructor(
     readonly config: Config,
@@ -188,8 +204,8 @@ export class Server {
       unexpectedErrorReplies: 0,
       samples: [],
       pubsubChannelsPeak: 0,
-      clientQueryBufferLimitDisconnections: 0,
-      clientOutputBufferLimitDisconnections: 0,
+      replyBufferShrinks: 0,
+      replyBufferExpands: 0,
       readsProcessed: 0,
       writesProcessed: 0,
     };
@@ -245,6 +261,14 @@ export class Server {
       this.maxBulkLength = c.getNumber("proto-max-bulk-len");
       this.queryBufferLimit = c.getNumber("client-query-buffer-limit");
       this.requirePass = c.getString("requirepass");
+      this.normalOutputLimit = c.clientOutputBufferLimit("normal");
+      this.pubsubOutputLimit = c.clientOutputBufferLimit("pubsub");
+      let smallest = Infinity;
+      for (const limit of [this.normalOutputLimit, this.pubsubOutputLimit]) {
+        if (limit.hard > 0) smallest = Math.min(smallest, limit.hard);
+        if (limit.soft > 0) smallest = Math.min(smallest, limit.soft);
+      }
+      this.outputLimitCheckBytes = REPLY_MIN_BYTES + smallest;
       this.notifier.flags = c.keyspaceEventFlags();
       this.slowlog.maxLength = c.getNumber("slowlog-max-len");
       this.slowlog.slowerThan = c.getNumber("slowlog-log-slower-than");
@@ -260,6 +284,7 @@ export class Server {
       "proto-max-bulk-len",
       "client-query-buffer-limit",
       "requirepass",
+      "client-output-buffer-limit",
       "notify-keyspace-events",
       "slowlog-max-len",
       "slowlog-log-slower-than",
@@ -302,6 +327,14 @@ export class Server {
 
   authRequired(): boolean {
     return this.requirePass !== "";
+  }
+
+  /**
+   * Redis's authRequired(c): the client must still authenticate. A client that connected
+   * while a password was required needs none once requirepass is cleared.
+   */
+  clientAuthRequired(client: Client): boolean {
+    return !client.authenticated && this.requirePass !== "";
   }
 
   checkPassword(password: Uint8Array): boolean {
@@ -511,6 +544,16 @@ export class Server {
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
     client.parser.feed(data);
+    // readQueryFromClient: the limit holds for every read, whatever the client is doing
+    // (blocked, paused, in MULTI, during a busy script, before AUTH...), since its input
+    // accumulates while it does.
+    if (client.parser.bufferedBytes > this.queryBufferLimit) {
+      logger.warning(
+        `Closing client that reached max query buffer length: ${describeClientLine(this, client)} (qbuf initial bytes: ${client.parser.initialBytes()})`,
+      );
+      client.close();
+      return;
+    }
     // updateClientMemUsageAndBucket, while a memory limit is set: the query buffer read...
     const evictor = this.evictor;
     if (evictor.clientsTracked) evictor.updateClientMemUsage(client);
@@ -539,23 +582,24 @@ export class Server {
   /** The limits passed to the parser, one object refilled per request rather than one allocated. */
   private readonly parserLimits: ParserLimits = { maxBulkLength: 0, unauthenticated: false };
 
-  /** Runs every complete command in the client's query buffer. */
+  /** Runs every complete command in the client's query buffer (processInputBuffer). */
   processInput(client: Client): void {
+    this.processRequests(client);
+    client.parser.trimProcessed();
+  }
+
+  private processRequests(client: Client): void {
     let previousEnd = 0;
     while (!client.closed && !client.closeAfterReply && client.blocked === null) {
-      if (client.parser.bufferedBytes > this.queryBufferLimit) {
-        logger.warning(`Closing client that reached max query buffer length: ${this.describeClient(client)}`);
-        this.stats.clientQueryBufferLimitDisconnections++;
-        client.close();
-        return;
-      }
       const limits = this.parserLimits;
       limits.maxBulkLength = this.maxBulkLength;
-      limits.unauthenticated = !client.authenticated;
+      limits.unauthenticated = this.clientAuthRequired(client);
       const request = client.parser.next(limits);
       if (request === null) return;
       if (request instanceof ProtocolError) {
-        logger.verbose(`Protocol error (${request.message}) from client: ${this.describeClient(client)}`);
+        if (logger.enabled("verbose")) {
+          logger.verbose(`Protocol error (${request.logMessage}) from client: ${describeClientLine(this, client)}. ${client.parser.protocolErrorSample()}`);
+        }
         client.reply.enabled = true;
         client.reply.error(`ERR Protocol error: ${request.message}`);
         client.closeAfterReply = true;
@@ -569,9 +613,15 @@ export class Server {
       if (client.trackingFlags !== 0) this.tracking.commandProcessed(client);
       this.pipelineClock = 0;
       previousEnd = this.lastCallEnd;
+      // Redis checks the output limits as replies are added: a client over them is
+      // closed before more of its requests run or any of the replies is written.
+      if ((client.outputBytes > this.outputLimitCheckBytes || !client.authenticated) && this.closeClientOnOutputBufferLimitReached(client, true)) return;
       // A long pipeline's replies go out as they grow, unless the before-reply stage has
-      // work: then no reply may leave before that work is done (the AOF's fsync).
-      if (client.reply.length > 64 * 1024 && this.beforeReplyHooks.length === 0) {
+      // work: then no reply may leave before that work is done (the AOF's fsync). Nor
+      // when an output limit applies to the client: Redis writes a read's replies once
+      // it is processed, so its limits see them all, and a client closed for them gets
+      // none of them.
+      if (client.reply.length > 64 * 1024 && this.beforeReplyHooks.length === 0 && !this.outputLimited(client)) {
         client.flush();
         previousEnd = 0;
       }
@@ -699,22 +749,60 @@ export class Server {
     // A closed client left in pendingReplies is skipped by its flush().
   }
 
-  /** client-output-buffer-limit: close a client whose pending output is over the hard limit, or over the soft one for too long. */
-  checkOutputLimits(client: Client): void {
-    const cls = client.channels.size + client.patterns.size + client.shardChannels.size > 0 ? "pubsub" : "normal";
-    const { hard, soft, softSeconds } = this.config.clientOutputBufferLimit(cls);
-    const used = client.outputBytes;
-    let over = hard > 0 && used >= hard;
-    if (!over && soft > 0 && used >= soft) {
-      const now = Date.now();
-      if (client.softLimitSince === 0) client.softLimitSince = now;
-      else if (now - client.softLimitSince >= softSeconds * 1000) over = true;
-    } else if (!over) client.softLimitSince = 0;
-    if (over) {
-      logger.warning(`Client ${this.describeClient(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-      this.stats.clientOutputBufferLimitDisconnections++;
-      client.close();
-    }
+  /** The client-output-buffer-limit of the client's class (getClientType: pubsub while subscribed, else normal). */
+  private outputLimitOf(client: Client): ClientOutputBufferLimit {
+    return client.channels.size + client.patterns.size + client.shardChannels.size > 0 ? this.pubsubOutputLimit : this.normalOutputLimit;
+  }
+
+  /** Whether an output limit applies to the client (its class has one, or it must still authenticate). */
+  private outputLimited(client: Client): boolean {
+    if (!client.authenticated) return true;
+    const { hard, soft } = this.outputLimitOf(client);
+    return hard > 0 || soft > 0;
+  }
+
+  /**
+   * checkClientOutputBufferLimits: whether the client's output, beyond the reply buffer
+   * every client has (`used`, Redis's reply list), is over its class's hard limit, or
+   * over the soft one for more than its seconds (counted in whole seconds, as Redis's
+   * server.unixtime). A client that must still authenticate may not outgrow the reply
+   * buffer at all (CVE-2025-21605, which Debian's redis 7.0.15 carries): a flood of
+   * requests whose -NOAUTH replies it does not read is closed once they fill the reply
+   * buffer (16 KB, 1 KB once idle).
+   */
+  private checkClientOutputBufferLimits(client: Client, used: number): boolean {
+    if (this.clientAuthRequired(client)) return true;
+    const { hard, soft, softSeconds } = this.outputLimitOf(client);
+    const overHard = hard > 0 && used >= hard;
+    let overSoft = soft > 0 && used >= soft;
+    if (overSoft) {
+      const now = Math.floor(Date.now() / 1000);
+      if (client.softLimitSince === 0) {
+        client.softLimitSince = now;
+        overSoft = false; // the first time it is seen
+      } else if (now - client.softLimitSince <= softSeconds) overSoft = false;
+    } else client.softLimitSince = 0;
+    return overHard || overSoft;
+  }
+
+  /**
+   * closeClientOnOutputBufferLimitReached: closes a client over its output limits,
+   * without writing what it has not been sent. `async` is the caller adding replies
+   * (Redis then frees the client in the next event-loop turn and says "scheduled to be
+   * closed ASAP"); serverCron, which checks clients whose output sits over a soft limit
+   * while nothing is added, passes false. Returns whether the client was closed.
+   */
+  closeClientOnOutputBufferLimitReached(client: Client, async: boolean): boolean {
+    // A client without a connection (the AOF loader's, a script's) is never closed.
+    if (client.closed || client.socket === null) return false;
+    const used = client.outputBytes - client.replyBufferSize;
+    if (used <= 0 || !this.checkClientOutputBufferLimits(client, used)) return false;
+    const info = describeClientLine(this, client);
+    client.discardOutput();
+    client.close();
+    if (async) logger.warning(`Client ${info} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    else logger.warning(`Client ${info} closed for overcoming of output buffer limits.`);
+    return true;
   }
 
   // ---- command dispatch --------------------------------------------------------
@@ -754,7 +842,7 @@ export class Server {
       this.rejectCommand(client, argv, command, errors.protectedCommandNotAllowed(name.toUpperCase(), `enable-${name}-command`));
       return;
     }
-    if (!client.authenticated && !command.noAuth) {
+    if (this.clientAuthRequired(client) && !command.noAuth) {
       this.rejectCommand(client, argv, command, errors.NOAUTH);
       return;
     }
@@ -1136,10 +1224,6 @@ export class Server {
       monitor.reply.simple(line);
       this.scheduleFlush(monitor);
     }
-  }
-
-  describeClient(client: Client): string {
-    return `id=${client.id} addr=${client.address} laddr=${client.localAddress} name=${client.name ? bytesToText(client.name) : ""} db=${client.dbIndex}`;
   }
 
   // ---- keyspace helpers used by commands ---------------------------------------

@@ -4,7 +4,7 @@
 import type { CommandArgument, CommandMetadata, CommandSpec, Command, KeySpec, KeySpecBeginSearch, KeySpecFindKeys } from "./table.ts";
 import { commandHasKeys, getKeysFromCommandWithSpecs } from "./getkeys.ts";
 import { keyless } from "./table.ts";
-import type { Client } from "../net/client.ts";
+import { REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME, type Client } from "../net/client.ts";
 import { argIs, argLower, atoi, bytesToKey, bytesToText, copyBytes, parseInteger } from "../db/bytes.ts";
 import { logger } from "../log.ts";
 import { replyError } from "./context.ts";
@@ -896,10 +896,41 @@ const DEBUG_HELP = [
   "    Run a fuzz tester against the stringmatchlen() function.",
   "PAUSE-CRON <0|1>",
   "    Stop periodic cron job processing.",
+  "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+  "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+  "    In case NEVER is provided the last observed peak will never be reset",
+  "    In case RESET is provided the peak reset time will be restored to the default value",
+  "REPLYBUFFER RESIZING <0|1>",
+  "    Enable or disable the reply buffer resize cron job",
   "HELP",
   "    Prints this help.",
 ];
 
+
+/** DEBUG REPLYBUFFER PEAK-RESET-TIME <never|reset|ms> | RESIZING <0|1>: the reply buffer's cron resizing. */
+function debugReplyBuffer(client: Client, argv: Uint8Array[]): void {
+  const server = client.server;
+  const option = argLower(argv[2]!);
+  if (option === "peak-reset-time") {
+    const value = argLower(argv[3]!);
+    if (value === "never") server.replyBufferPeakResetTime = -1;
+    else if (value === "reset") server.replyBufferPeakResetTime = REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME;
+    else {
+      const ms = parseInteger(argv[3]!);
+      if (ms === null) {
+        replyError(client, errors.NOT_INTEGER);
+        return;
+      }
+      server.replyBufferPeakResetTime = Number(ms);
+    }
+  } else if (option === "resizing") {
+    server.replyBufferResizing = atoi(argv[3]!) !== 0;
+  } else {
+    replyError(client, errors.subcommandSyntaxError(bytesToKey(argv[1]!), "debug"));
+    return;
+  }
+  client.reply.ok();
+}
 
 /** An argument as C's `%s` prints it: up to its first NUL byte. */
 function asCText(arg: Uint8Array): string {
@@ -1071,6 +1102,8 @@ function debug(client: Client, argv: Uint8Array[]): void {
   } else if (sub === "pause-cron" && argv.length === 3) {
     if (server.cron !== null) server.cron.paused = atoi(argv[2]!) !== 0;
     client.reply.ok();
+  } else if (sub === "replybuffer" && argv.length === 4) {
+    debugReplyBuffer(client, argv);
   } else if (sub === "set-skip-checksum-validation" && argv.length === 3) {
     server.persistence.skipChecksumValidation = atoi(argv[2]!) !== 0;
     client.reply.ok();

@@ -15,6 +15,7 @@ import type { Server } from "../server.ts";
 import type { Database } from "../db/keyspace.ts";
 import type { BlockedState } from "../blocking.ts";
 import type { WatchedKey } from "../watch.ts";
+import { jemallocSizeClass } from "../memory.ts";
 
 export interface ClientSocketData {
   client: Client | null;
@@ -35,6 +36,19 @@ export const CLIENT_ID_AOF = Number.MAX_SAFE_INTEGER;
 
 /** Reading pauses while more than this many reply bytes wait for the socket. */
 const PAUSE_READ_PENDING_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The reply buffer Redis gives each client (c->buf): PROTO_REPLY_CHUNK_BYTES when it
+ * connects; serverCron then shrinks it, to PROTO_REPLY_MIN_BYTES at the least, when its
+ * peak use stays under half of it, and doubles it back while it fills up. Output limits
+ * count only what goes beyond it (Redis's reply list), and a client that must still
+ * authenticate may not go beyond it at all, so its size is modelled here (rbs, rbp in
+ * CLIENT LIST) although Bunker's ReplyWriter grows as it likes.
+ */
+export const REPLY_CHUNK_BYTES = 16 * 1024;
+export const REPLY_MIN_BYTES = 1024;
+/** How often the peak is reset (REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME, ms; DEBUG REPLYBUFFER changes it). */
+export const REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME = 5000;
 
 export class Client {
   readonly parser = new RequestParser();
@@ -109,7 +123,20 @@ export class Client {
   private pendingOffset = 0;
   pendingBytes = 0;
   private readPaused = false;
-  /** When the output first went over the soft limit (client-output-buffer-limit), 0 when not over. */
+  /** Redis's buf_usable_size: the reply buffer's size (see REPLY_CHUNK_BYTES). */
+  replyBufferSize = REPLY_CHUNK_BYTES;
+  /** Redis's buf_peak: the most of the reply buffer used since the last reset. */
+  replyBufferPeak = REPLY_CHUNK_BYTES;
+  /**
+   * Redis's buf_peak_last_reset_time. Redis 7.0 stamps a new client with server.unixtime
+   * (seconds) and compares it with milliseconds, so the first cron run resets the peak;
+   * the same is done here.
+   */
+  replyBufferPeakResetTime = Math.floor(Date.now() / 1000);
+  /**
+   * When the output was first seen over the soft limit (client-output-buffer-limit), in
+   * unix seconds; 0 once a check finds it under (Redis's obuf_soft_limit_reached_time).
+   */
   softLimitSince = 0;
   totalNetInput = 0;
   totalNetOutput = 0;
@@ -145,6 +172,10 @@ export class Client {
   /** Moves reply bytes to the socket; whatever the kernel does not take waits for drain(). */
   flush(): void {
     if (this.closed) return;
+    const output = this.outputBytes;
+    if (output > this.replyBufferPeak) this.replyBufferPeak = Math.min(output, this.replyBufferSize);
+    // Over its output limits, a client is closed before any of this is written.
+    if ((output > this.server.outputLimitCheckBytes || !this.authenticated) && this.server.closeClientOnOutputBufferLimitReached(this, true)) return;
     if (this.reply.length > 0) {
       const length = this.reply.length;
       this.totalNetOutput += length;
@@ -162,7 +193,37 @@ export class Client {
       } else this.enqueue(this.reply.take());
     }
     if (this.pendingBytes === 0 && this.closeAfterReply) this.close();
-    else if (this.pendingBytes > 0) this.server.checkOutputLimits(this);
+  }
+
+  /**
+   * clientsCronResizeOutputBuffer: shrinks the reply buffer to just above its peak (not
+   * below REPLY_MIN_BYTES) when the peak stayed under half of it, or doubles it (up to
+   * REPLY_CHUNK_BYTES) when it was full; then resets the peak every `peakResetTime` ms
+   * (-1: never). Returns -1 for a shrink, 1 for an expansion, 0 otherwise.
+   */
+  resizeReplyBuffer(nowMs: number, peakResetTime: number): number {
+    const size = this.replyBufferSize;
+    let resized = 0;
+    if (size / 2 >= REPLY_MIN_BYTES && this.replyBufferPeak < size / 2) {
+      this.replyBufferSize = jemallocSizeClass(Math.max(REPLY_MIN_BYTES, this.replyBufferPeak + 1));
+      resized = -1;
+    } else if (size * 2 < REPLY_CHUNK_BYTES * 2 && this.replyBufferPeak === size) {
+      this.replyBufferSize = Math.min(REPLY_CHUNK_BYTES, size * 2);
+      resized = 1;
+    }
+    if (peakResetTime >= 0 && nowMs - this.replyBufferPeakResetTime >= peakResetTime) {
+      this.replyBufferPeak = Math.min(this.outputBytes, size);
+      this.replyBufferPeakResetTime = nowMs;
+    }
+    return resized;
+  }
+
+  /** Drops every reply not written yet (the client is closed for its output limits). */
+  discardOutput(): void {
+    this.reply.reset();
+    this.pending = [];
+    this.pendingOffset = 0;
+    this.pendingBytes = 0;
   }
 
   private enqueue(bytes: Uint8Array): void {
@@ -193,7 +254,6 @@ export class Client {
       this.pending.shift();
       this.pendingOffset = 0;
     }
-    this.softLimitSince = 0;
     if (this.readPaused) {
       this.readPaused = false;
       this.socket.resume();

@@ -1,15 +1,43 @@
 // Incremental request parser: RESP multibulk and inline commands, as Redis's
 // processMultibulkBuffer / processInlineBuffer accept them.
 //
-// Data arrives in chunks with arbitrary boundaries. The parser keeps the unconsumed
-// tail of the previous chunk, never re-scans consumed bytes, and assembles a large
-// bulk argument in a buffer allocated once at its announced size (so a 100 MB
-// value arriving in 64 KB chunks is not concatenated over and over).
+// The query buffer. Data arrives in chunks with arbitrary boundaries, and a client
+// that is blocked, paused or in the middle of a big request keeps sending while
+// nothing is parsed. Whatever the pattern, every received byte is copied a bounded
+// number of times (amortised O(bytes), never O(pending bytes) per chunk):
+//
+//   nothing pending         the chunk Bun handed the data callback becomes the buffer
+//                           as it is (no copy: the hot path of a pipelining client)
+//   bytes pending, room     the chunk is appended to the spare room of the parser's
+//                           own buffer (`owned`), behind the pending bytes
+//   bytes pending, no room  the pending bytes move to the front of `owned` when it is
+//                           free to reuse and what was parsed from it outweighs them,
+//                           otherwise into a new buffer 1.5 times what is needed,
+//                           then the chunk is appended
+//   a bulk of 32 KB or more the argument gets a buffer of its announced size and the
+//                           chunks fill it in place (PROTO_MBULK_BIG_ARG)
+//
+// Arguments longer than ARG_COPY_LIMIT are views into the buffer they were read from
+// (EXEC's queue and a blocked command keep them), so `owned` is reused only while no
+// such view of it was handed out; a buffer with views is left to them and the garbage
+// collector. A header line is scanned once however it trickles in (lineScanned), so a
+// line cut into many chunks is not searched again from its start for every chunk.
+//
+// Lines end as Redis's strchr over its NUL-terminated query buffer finds their end:
+// a NUL byte stops the search as the terminator would, and the request then waits
+// for more input until more than PROTO_INLINE_MAX_SIZE bytes are pending ("too big
+// inline request" / "too big ... count string"). Redis applies that limit after each
+// read(2) of 16 KB or more; here it applies to the line itself, wherever the reads
+// fall: a line whose end is more than PROTO_INLINE_MAX_SIZE bytes from its start is
+// too big. (Redis accepts such a line of up to about 80 KB when it arrives at once.)
 
 import { splitInlineArgs } from "./inline.ts";
+import { sdscatrepr } from "../util/repr.ts";
 
-/** Longest inline request or *<n> / $<n> header line accepted without a newline (PROTO_INLINE_MAX_SIZE). */
+/** Longest inline request or *<n> / $<n> header line accepted without its end (PROTO_INLINE_MAX_SIZE). */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** A bulk argument at least this long is read into a buffer of its own (PROTO_MBULK_BIG_ARG). */
+const PROTO_MBULK_BIG_ARG = 32 * 1024;
 const INT_MAX = 2147483647;
 const EMPTY = new Uint8Array(0);
 
@@ -20,9 +48,16 @@ export interface ParserLimits {
   unauthenticated: boolean;
 }
 
-/** A protocol error: the client gets `-ERR Protocol error: <message>` and is closed after the reply. */
+/**
+ * A protocol error: the client gets `-ERR Protocol error: <message>` and is closed after
+ * the reply. `logMessage` is what Redis's setProtocolError logs, which is not always the
+ * reply's text ("invalid mbulk count" for "invalid multibulk length").
+ */
 export class ProtocolError {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    readonly logMessage: string = message,
+  ) {}
 }
 
 export type ParseResult = Uint8Array[] | ProtocolError | null;
@@ -38,27 +73,61 @@ export type ParseResult = Uint8Array[] | ProtocolError | null;
 export const ARG_COPY_LIMIT = 1000;
 /** Up to this many bytes, a JS loop copies faster than Buffer#copy's native call. */
 const LOOP_COPY_LIMIT = 48;
-/** Header lines are short: scan this far in JS before handing the search to indexOf. */
-const HEADER_SCAN = 24;
-/** scanLine() results besides the CR index. */
+/** Lines are short: scan this far in JS before handing the search to native indexOf. */
+const LINE_SCAN = 32;
+/** findLineEnd() results besides the terminator's index. */
 const LINE_INCOMPLETE = -1;
 const LINE_TOO_BIG = -2;
+/** The smallest buffer the parser allocates for itself (Redis's PROTO_IOBUF_LEN). */
+const QUERY_BUFFER_MIN = 16 * 1024;
+/** An own buffer larger than this is not kept for reuse once it has nothing pending. */
+const QUERY_BUFFER_KEEP_MAX = 256 * 1024;
+/** Redis's PROTO_DUMP_LEN: how much of the query buffer a protocol error's log line shows. */
+const PROTO_DUMP_LEN = 128;
 
 export class RequestParser {
+  /** The query buffer: the input not parsed yet is [position, length); past length is spare room. */
   private buffer: Uint8Array = EMPTY;
+  private length = 0;
   private position = 0;
+  /**
+   * Where the input of the current read starts: Redis trims the parsed requests off its
+   * query buffer once a read is processed, so CLIENT LIST's qbuf counts from here.
+   */
+  private batchStart = 0;
+  /** The parser's own buffer (null until a chunk had to be appended to pending bytes). */
+  private owned: Uint8Array | null = null;
+  /** An argument view into `owned` was handed out: its bytes may not be overwritten. */
+  private ownedShared = false;
   /** Arguments still expected in the current multibulk request; 0 when between requests. */
   private pendingArgs = 0;
+  /** The length the current argument's $ header announced, -1 until it is read (Redis's bulklen). */
+  private bulkLength = -1;
   private argv: Uint8Array[] = [];
   /** A bulk argument being filled across chunks, with how many bytes (incl. CRLF) are in it. */
   private bigArg: Uint8Array | null = null;
   private bigArgFilled = 0;
   /** argv[0] of the last request the fast path read (see commandName). */
   private lastCommandName: Uint8Array = EMPTY;
+  /** The line starting at lineStart has no end before lineScanned; lineBlocked: a NUL ended the search. */
+  private lineStart = -1;
+  private lineScanned = 0;
+  private lineBlocked = false;
 
-  /** Bytes received but not yet turned into commands (the query buffer, for limits and CLIENT LIST). */
+  /** Bytes received but not yet turned into commands: what client-query-buffer-limit is checked against. */
   get bufferedBytes(): number {
-    return this.buffer.length - this.position + this.bigArgFilled;
+    return this.length - this.position + this.bigArgFilled;
+  }
+
+  /** CLIENT LIST qbuf: the query buffer's length, the requests of the read being processed included. */
+  get queryBufferLength(): number {
+    return this.length - this.batchStart + this.bigArgFilled;
+  }
+
+  /** CLIENT LIST qbuf-free: spare room in the query buffer. */
+  get queryBufferFree(): number {
+    if (this.bigArg !== null) return this.bigArg.length - this.bigArgFilled;
+    return this.buffer.length - this.length;
   }
 
   /**
@@ -71,28 +140,117 @@ export class RequestParser {
       // Fill the pre-sized argument buffer first; anything after it is ordinary input.
       const want = this.bigArg.length - this.bigArgFilled;
       const take = Math.min(want, chunk.length);
-      this.bigArg.set(chunk.subarray(0, take), this.bigArgFilled);
+      this.bigArg.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.bigArgFilled);
       this.bigArgFilled += take;
+      if (take === chunk.length) return;
       chunk = chunk.subarray(take);
-      if (chunk.length === 0) return;
     }
-    const rest = this.buffer.length - this.position;
+    const rest = this.length - this.position;
     if (rest === 0) {
       // Bun hands each data callback a fresh buffer that it never writes again
       // (test/unit/bun-sockets.test.ts checks this), so the chunk is kept as it is.
       this.buffer = chunk;
-    } else {
-      const merged = new Uint8Array(rest + chunk.length);
-      merged.set(this.buffer.subarray(this.position));
-      merged.set(chunk, rest);
-      this.buffer = merged;
+      this.length = chunk.length;
+      this.position = 0;
+      this.batchStart = 0;
+      this.lineStart = -1;
+      return;
     }
+    if (this.buffer === this.owned && this.buffer.length - this.length >= chunk.length) {
+      this.buffer.set(chunk, this.length);
+      this.length += chunk.length;
+    } else {
+      this.movePending(rest + chunk.length);
+      this.buffer.set(chunk, this.length);
+      this.length += chunk.length;
+    }
+    this.batchStart = this.position;
+  }
+
+  /** Moves the pending bytes to the front of a buffer with room for `needed` bytes. */
+  private movePending(needed: number): void {
+    const from = this.position;
+    const rest = this.length - from;
+    let target = this.owned;
+    const reusable =
+      target !== null &&
+      !this.ownedShared &&
+      target.length >= needed &&
+      // Moving within the buffer costs the pending bytes: only when more than that was parsed since.
+      (target !== this.buffer || from >= rest);
+    if (!reusable) {
+      target = new Uint8Array(Math.max(QUERY_BUFFER_MIN, needed + (needed >> 1)));
+      target.set(this.buffer.subarray(from, this.length));
+      this.owned = target;
+      this.ownedShared = false;
+    } else if (target === this.buffer) {
+      target!.copyWithin(0, from, this.length);
+    } else {
+      target!.set(this.buffer.subarray(from, this.length));
+    }
+    this.buffer = target!;
     this.position = 0;
+    this.length = rest;
+    this.batchStart = 0;
+    if (this.lineStart === from) {
+      this.lineStart = 0;
+      this.lineScanned -= from;
+    } else this.lineStart = -1;
+  }
+
+  /**
+   * The end of a read's processing (Redis trims the parsed requests off its query
+   * buffer there): qbuf no longer counts them.
+   */
+  trimProcessed(): void {
+    this.batchStart = this.position;
+  }
+
+  /**
+   * clientsCronResizeQueryBuffer: an idle client's spare buffer is given back (Redis
+   * frees the free space of a query buffer idle for more than 2 seconds).
+   */
+  releaseSpareBuffer(): void {
+    if (this.owned !== null && this.buffer !== this.owned) {
+      this.owned = null;
+      this.ownedShared = false;
+    }
+  }
+
+  /**
+   * The start of the query buffer as the query-buffer-limit log line shows it (Redis's
+   * sdscatrepr of its first 64 bytes).
+   */
+  initialBytes(): string {
+    if (this.bigArg !== null) return sdscatrepr("", this.bigArg.subarray(0, Math.min(64, this.bigArgFilled)));
+    return sdscatrepr("", this.buffer.subarray(this.position, Math.min(this.length, this.position + 64)));
+  }
+
+  /**
+   * What Redis's setProtocolError logs of the query buffer: the pending input from the
+   * failing line, as C's %s prints it (up to a NUL) in a 256-byte buffer, with every
+   * non-printable byte shown as '.'.
+   */
+  protocolErrorSample(): string {
+    const pending = this.buffer.subarray(this.position, this.length);
+    const cString = (bytes: Uint8Array) => {
+      const nul = bytes.indexOf(0);
+      return Buffer.from(nul < 0 ? bytes : bytes.subarray(0, nul)).toString("latin1");
+    };
+    let text: string;
+    if (pending.length < PROTO_DUMP_LEN) text = `Query buffer during protocol error: '${cString(pending)}'`;
+    else {
+      const half = PROTO_DUMP_LEN / 2;
+      text =
+        `Query buffer during protocol error: '${cString(pending.subarray(0, half))}' ` +
+        `(... more ${pending.length - PROTO_DUMP_LEN} bytes ...) '${cString(pending.subarray(pending.length - half))}'`;
+    }
+    return text.slice(0, 255).replace(/[^\x20-\x7e]/g, ".");
   }
 
   /** The next complete command, null when more input is needed, or a ProtocolError. */
   next(limits: ParserLimits): ParseResult {
-    if (this.pendingArgs === 0 && this.bigArg === null && this.buffer[this.position] === 42 /* '*' */) {
+    if (this.pendingArgs === 0 && this.bigArg === null && this.position < this.length && this.buffer[this.position] === 42 /* '*' */) {
       const argv = this.nextComplete(limits);
       if (argv !== null) return argv;
     }
@@ -107,7 +265,7 @@ export class RequestParser {
    */
   private nextComplete(limits: ParserLimits): Uint8Array[] | null {
     const buffer = this.buffer;
-    const length = buffer.length;
+    const length = this.length;
     let i = this.position + 1;
     let c = buffer[i]!;
     if (!(c >= 49 && c <= 57)) return null;
@@ -122,6 +280,7 @@ export class RequestParser {
     i += 2;
     const maxBulk = limits.unauthenticated ? Math.min(16384, limits.maxBulkLength) : limits.maxBulkLength;
     const argv: Uint8Array[] = [];
+    let views = false;
     for (let a = 0; a < count; a++) {
       if (i >= length || buffer[i] !== 36 /* '$' */) return null;
       let j = i + 1;
@@ -143,8 +302,10 @@ export class RequestParser {
       if (i > length) return null;
       if (a === 0) argv.push(this.commandName(buffer, from, size));
       else argv.push(copyArg(buffer, from, size));
+      if (size > ARG_COPY_LIMIT) views = true;
     }
     this.position = i;
+    if (views && buffer === this.owned) this.ownedShared = true;
     return argv;
   }
 
@@ -165,24 +326,31 @@ export class RequestParser {
     return name;
   }
 
+  /** copyArg, noting when a long argument is a view of `owned`, which from then on is never written over. */
+  private argAt(from: number, size: number): Uint8Array {
+    if (size > ARG_COPY_LIMIT && this.buffer === this.owned) this.ownedShared = true;
+    return copyArg(this.buffer, from, size);
+  }
+
   private nextGeneral(limits: ParserLimits): ParseResult {
     for (;;) {
       if (this.pendingArgs === 0 && this.bigArg === null) {
-        if (this.position >= this.buffer.length) {
+        if (this.position >= this.length) {
           this.release();
           return null;
         }
         if (this.buffer[this.position] === 42 /* '*' */) {
           const start = this.position;
-          const cr = this.scanLine();
+          const cr = this.findLineEnd(13);
           if (cr === LINE_INCOMPLETE) return null;
           if (cr === LINE_TOO_BIG) return new ProtocolError("too big mbulk count string");
           const count = parseHeaderInteger(this.buffer, start + 1, cr);
-          if (count === null || count > INT_MAX) return new ProtocolError("invalid multibulk length");
-          if (count > 10 && limits.unauthenticated) return new ProtocolError("unauthenticated multibulk length");
+          if (count === null || count > INT_MAX) return new ProtocolError("invalid multibulk length", "invalid mbulk count");
+          if (count > 10 && limits.unauthenticated) return new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
           this.position = cr + 2;
           if (count <= 0) continue; // "*0" and "*-1" are empty requests Redis silently skips
           this.pendingArgs = count;
+          this.bulkLength = -1;
           this.argv = [];
         } else {
           const inline = this.readInline();
@@ -211,73 +379,102 @@ export class RequestParser {
       // The buffer was sized to include the CRLF; Redis does not check those two bytes either.
       return arg.subarray(0, arg.length - 2);
     }
-    const buffer = this.buffer;
-    const start = this.position;
-    if (start >= buffer.length) return null;
-    const marker = buffer[start]!;
-    if (marker !== 36 /* '$' */) {
-      return new ProtocolError(`expected '$', got '${String.fromCharCode(marker)}'`);
+    if (this.bulkLength < 0) {
+      // Redis looks for the line's end before it looks at its first byte.
+      const start = this.position;
+      if (start >= this.length) return null;
+      const cr = this.findLineEnd(13);
+      if (cr === LINE_INCOMPLETE) return null;
+      if (cr === LINE_TOO_BIG) return new ProtocolError("too big bulk count string");
+      const marker = this.buffer[start]!;
+      if (marker !== 36 /* '$' */) {
+        return new ProtocolError(`expected '$', got '${String.fromCharCode(marker)}'`, "expected $ but got something else");
+      }
+      const length = parseHeaderInteger(this.buffer, start + 1, cr);
+      if (length === null || length < 0 || length > limits.maxBulkLength) return new ProtocolError("invalid bulk length");
+      if (length > 16384 && limits.unauthenticated) return new ProtocolError("unauthenticated bulk length", "unauth bulk length");
+      this.position = cr + 2;
+      this.bulkLength = length;
     }
-    const cr = this.scanLine();
-    if (cr === LINE_INCOMPLETE) return null;
-    if (cr === LINE_TOO_BIG) return new ProtocolError("too big bulk count string");
-    const length = parseHeaderInteger(buffer, start + 1, cr);
-    if (length === null || length < 0 || length > limits.maxBulkLength) return new ProtocolError("invalid bulk length");
-    if (length > 16384 && limits.unauthenticated) return new ProtocolError("unauthenticated bulk length");
-    const from = cr + 2;
-    const available = buffer.length - from;
+    const length = this.bulkLength;
+    const from = this.position;
+    const available = this.length - from;
     if (available >= length + 2) {
       this.position = from + length + 2;
-      return copyArg(buffer, from, length);
+      this.bulkLength = -1;
+      return this.argAt(from, length);
     }
-    if (length >= 32 * 1024) {
+    if (length >= PROTO_MBULK_BIG_ARG) {
       // Large argument: allocate it once and let feed() fill it in place.
       const big = new Uint8Array(length + 2);
-      big.set(buffer.subarray(from));
+      big.set(this.buffer.subarray(from, this.length));
       this.bigArg = big;
       this.bigArgFilled = available;
-      this.buffer = EMPTY;
-      this.position = 0;
-      return null;
+      this.bulkLength = -1;
+      this.position = this.length;
+      this.release();
     }
-    // Wait for more input; the header is parsed again then (it is short).
     return null;
   }
 
   /**
-   * Finds the CR ending the header line at position (the line needs its LF too, or at
-   * least one byte after the CR, as Redis's processMultibulkBuffer). Returns the CR's
-   * index, LINE_INCOMPLETE, or LINE_TOO_BIG past PROTO_INLINE_MAX_SIZE.
+   * Finds the end of the line at position: `terminator` (CR for a header, LF for an
+   * inline request), or a NUL, which ends Redis's strchr() as well and leaves the line
+   * unfinished for good. A header's CR must have one more byte after it (Redis's
+   * processMultibulkBuffer waits for it). Returns the terminator's index,
+   * LINE_INCOMPLETE, or LINE_TOO_BIG when the end is not within PROTO_INLINE_MAX_SIZE
+   * bytes of the start. The search resumes where the previous one for this line stopped.
    */
-  private scanLine(): number {
+  private findLineEnd(terminator: number): number {
     const buffer = this.buffer;
     const start = this.position;
-    const length = buffer.length;
-    const scanEnd = Math.min(length, start + HEADER_SCAN);
-    let cr = -1;
-    for (let i = start + 1; i < scanEnd; i++) {
-      if (buffer[i] === 13 /* \r */) {
-        cr = i;
+    const length = this.length;
+    let from = start;
+    if (this.lineStart === start) {
+      if (this.lineBlocked) return length - start > PROTO_INLINE_MAX_SIZE ? LINE_TOO_BIG : LINE_INCOMPLETE;
+      from = this.lineScanned;
+    }
+    // The end may lie at start + PROTO_INLINE_MAX_SIZE at the most.
+    const searchEnd = Math.min(length, start + PROTO_INLINE_MAX_SIZE + 1);
+    let end = -1;
+    const scanEnd = Math.min(searchEnd, from + LINE_SCAN);
+    for (let i = from; i < scanEnd; i++) {
+      const c = buffer[i]!;
+      if (c === terminator || c === 0) {
+        end = i;
         break;
       }
     }
-    if (cr < 0 && scanEnd < length) cr = buffer.indexOf(13, scanEnd);
-    if (cr < 0 || cr + 1 >= length) return length - start > PROTO_INLINE_MAX_SIZE ? LINE_TOO_BIG : LINE_INCOMPLETE;
-    if (cr - start > PROTO_INLINE_MAX_SIZE) return LINE_TOO_BIG;
-    return cr;
+    if (end < 0 && scanEnd < searchEnd) {
+      const rest = buffer.subarray(scanEnd, searchEnd);
+      const at = rest.indexOf(terminator);
+      const nul = (at < 0 ? rest : rest.subarray(0, at)).indexOf(0);
+      if (nul >= 0) end = scanEnd + nul;
+      else if (at >= 0) end = scanEnd + at;
+    }
+    if (end < 0 || buffer[end] === 0) {
+      this.lineStart = start;
+      this.lineScanned = end < 0 ? searchEnd : end;
+      this.lineBlocked = end >= 0;
+      return length - start > PROTO_INLINE_MAX_SIZE ? LINE_TOO_BIG : LINE_INCOMPLETE;
+    }
+    if (terminator === 13 && end + 1 >= length) {
+      this.lineStart = start;
+      this.lineScanned = end;
+      this.lineBlocked = false;
+      return LINE_INCOMPLETE;
+    }
+    return end;
   }
 
   private readInline(): Uint8Array[] | ProtocolError | null {
     const start = this.position;
-    const newline = this.buffer.indexOf(10 /* \n */, start);
-    if (newline < 0) {
-      if (this.buffer.length - start > PROTO_INLINE_MAX_SIZE) return new ProtocolError("too big inline request");
-      return null;
-    }
+    const newline = this.findLineEnd(10 /* \n */);
+    if (newline === LINE_INCOMPLETE) return null;
+    if (newline === LINE_TOO_BIG) return new ProtocolError("too big inline request");
     const buffer = this.buffer;
     let end = newline;
     if (end > start && buffer[end - 1] === 13) end--;
-    this.position = newline + 1;
     // Without quotes, sdssplitargs's arguments are the runs of non-space bytes: split
     // them here (PING from redis-benchmark is inline) and leave quoting to splitInlineArgs.
     let quoted = false;
@@ -293,21 +490,33 @@ export class RequestParser {
       let i = start;
       for (;;) {
         while (i < end && isSpace(buffer[i]!)) i++;
-        if (i >= end) return args;
+        if (i >= end) {
+          this.position = newline + 1;
+          return args;
+        }
         const from = i;
         while (i < end && !isSpace(buffer[i]!)) i++;
-        args.push(copyArg(buffer, from, i - from));
+        const size = i - from;
+        args.push(this.argAt(from, size));
       }
     }
-    const args = splitInlineArgs(copyArg(buffer, start, end - start));
-    if (args === null) return new ProtocolError("unbalanced quotes in request");
+    // splitInlineArgs copies what it returns: the view it reads is not kept.
+    const args = splitInlineArgs(buffer.subarray(start, end));
+    if (args === null) return new ProtocolError("unbalanced quotes in request", "unbalanced quotes in inline request");
+    this.position = newline + 1;
     return args;
   }
 
+  /** Nothing is pending: drop the buffer (a large own one too), so an idle client holds no input. */
   private release(): void {
-    if (this.buffer.length > 0) {
-      this.buffer = EMPTY;
-      this.position = 0;
+    this.buffer = EMPTY;
+    this.length = 0;
+    this.position = 0;
+    this.batchStart = 0;
+    this.lineStart = -1;
+    if (this.owned !== null && (this.ownedShared || this.owned.length > QUERY_BUFFER_KEEP_MAX)) {
+      this.owned = null;
+      this.ownedShared = false;
     }
   }
 }
@@ -322,7 +531,8 @@ function isSpace(c: number): boolean {
 /**
  * The argument at buffer[from, from + size): a standalone plain Uint8Array up to
  * ARG_COPY_LIMIT bytes, a plain Uint8Array view beyond (never a Buffer, whose slice()
- * does not copy). Buffer#copy reads the source without a view of it.
+ * does not copy). Buffer#copy reads the source without a view of it. A caller reading
+ * from the parser's own buffer notes the views it makes (RequestParser.ownedShared).
  */
 function copyArg(buffer: Uint8Array, from: number, size: number): Uint8Array {
   if (size <= LOOP_COPY_LIMIT) {

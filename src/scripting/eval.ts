@@ -13,6 +13,7 @@ import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } fr
 import type { Client } from "../net/client.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
 import { bytesToKey, parseInteger } from "../db/bytes.ts";
+import { jemallocSizeClass } from "../memory.ts";
 import * as errors from "../errors.ts";
 
 interface CachedScript {
@@ -202,12 +203,7 @@ export class EvalScripts {
 
 /** The allocation jemalloc gives an sds of `length` bytes (header, NUL, size class), roughly. */
 function sdsAllocation(length: number): number {
-  const needed = length + (length < 256 ? 3 : length < 65536 ? 5 : 9) + 1;
-  if (needed <= 8) return 8;
-  if (needed <= 128) return Math.ceil(needed / 16) * 16;
-  const power = 2 ** Math.floor(Math.log2(needed - 1));
-  const step = power / 4;
-  return Math.ceil(needed / step) * step;
+  return jemallocSizeClass(length + (length < 256 ? 3 : length < 65536 ? 5 : 9) + 1);
 }
 
 /**

@@ -59,15 +59,104 @@ d("protocol errors match Redis", () => {
     ["SET  k1 \t v1\r\nGET k1\r\nECHO a\\x41\r\n  \r\nping\n", false],
     // Too big inline request (no newline within 64 KB).
     ["A".repeat(70 * 1024), true],
+    // A line's end more than 64 KB from its start, in one write: too big (Redis checks
+    // after each read, and its reads take 16 KB first).
+    [`ECHO ${"a".repeat(100_000)}\r\n`, true],
+    [`ECHO ${"a".repeat(60_000)}\r\n`, false],
+    ["*" + "1".repeat(70_000), true],
+    ["*1\r\n$" + "1".repeat(70_000), true],
+    // The first byte of a bulk header is checked once its line is complete.
+    ["*1\r\n\r\n", true],
+    ["*1\r\n\xc8\r\n", true],
   ];
   for (const [payload, closes] of cases) {
-    test(payload.length > 1000 ? "too big inline request" : JSON.stringify(payload), async () => {
+    test(payload.length > 1000 ? `${JSON.stringify(payload.slice(0, 12))}... (${payload.length} bytes)` : JSON.stringify(payload), async () => {
       const [ours, theirs, ourClosed, theirClosed] = await rawBoth(payload, closes);
       expect(theirClosed).toBe(closes);
       expect(ours).toBe(theirs);
       expect(ourClosed).toBe(theirClosed);
     });
   }
+});
+
+d("input Redis leaves waiting: a NUL ends its search for a line's end", () => {
+  /** Bytes sent, then how many the server holds unparsed (CLIENT LIST qbuf; -1: it closes the connection) and how many one-line replies came by then. */
+  type Step = [bytes: string, qbuf: number, replies: number];
+
+  /**
+   * Sends each step's bytes on a fresh connection to each server and waits until the
+   * server holds that many bytes unparsed (asked on another connection) and the replies
+   * have come, or it has closed the connection; records what came back. Returns both
+   * servers' records.
+   */
+  async function stepBoth(steps: Step[]): Promise<string[][]> {
+    const run = async (port: number) => {
+      const admin = await RawClient.connect(port);
+      const c = await RawClient.connect(port);
+      const id = Number(await c.call("CLIENT", "ID"));
+      const record: string[] = [];
+      for (const [bytes, qbuf, replies] of steps) {
+        c.write(bytes);
+        await waitFor(
+          async () => {
+            if (c.closed) return true;
+            if (c.pending().split("\r\n").length - 1 < replies) return false;
+            return String(await admin.call("CLIENT", "LIST", "ID", String(id))).includes(` qbuf=${qbuf} `);
+          },
+          { what: `qbuf=${qbuf} after ${JSON.stringify(bytes.slice(0, 20))}` },
+        );
+        if (c.closed) await c.waitClosed();
+        record.push(`${c.closed ? "closed " : ""}${c.pending()}`);
+      }
+      c.close();
+      admin.close();
+      return record;
+    };
+    return Promise.all([run(pair().bunker.port), run(pair().redis.port)]);
+  }
+
+  const cases: Array<[string, Step[]]> = [
+    // The PING before it runs; the line with the NUL waits, and whatever follows it.
+    [
+      "inline",
+      [
+        ["PING\r\nPI\0NG\r\nPING\r\n", 13, 1],
+        ["PING\r\n", 19, 1],
+        ["x".repeat(70_000), -1, 2],
+      ],
+    ],
+    ["quoted inline", [['ECHO "a\0b"\r\n', 12, 0]]],
+    [
+      "multibulk count",
+      [
+        ["*1\0\r\n$4\r\nPING\r\n", 15, 0],
+        ["x".repeat(70_000), -1, 1],
+      ],
+    ],
+    ["bulk count", [["*1\r\n$4\0\r\nPING\r\n", 11, 0]]],
+    // Only a complete line's first byte is checked.
+    [
+      "bulk marker",
+      [
+        ["*1\r\nX", 1, 0],
+        ["\r", 2, 0],
+        ["\n", -1, 1],
+      ],
+    ],
+    // A request's parsed headers are no longer in the query buffer.
+    ["bulk data", [["*2\r\n$4\r\nECHO\r\n$5\r\nab", 2, 0]]],
+  ];
+  for (const [name, steps] of cases) {
+    test(name, async () => {
+      const [ours, theirs] = await stepBoth(steps);
+      expect(ours).toEqual(theirs!);
+    });
+  }
+
+  test("a client's own CLIENT INFO counts its request in qbuf, as Redis trims its query buffer after the read", async () => {
+    const qbuf = async (c: RawClient) => /qbuf=(\d+) /.exec(String(await c.call("CLIENT", "INFO")))![1];
+    expect(await qbuf(pair().b)).toBe(await qbuf(pair().r));
+  });
 });
 
 describe("RESP3 and HELLO", () => {
@@ -124,8 +213,8 @@ describe("RESP3 and HELLO", () => {
     for (let i = 0; i < 200; i++) request += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
     lazy.pauseReading();
     lazy.write(request);
-    await waitFor(async () => /client_output_buffer_limit_disconnections:1/.test((await writer.call("INFO", "stats")) as string), { what: "the disconnection" });
     await waitFor(() => limited.output().includes("scheduled to be closed ASAP for overcoming of output buffer limits"), { what: "the log line" });
+    await waitFor(async () => String(await writer.call("CLIENT", "LIST")).trim().split("\n").length === 1, { what: "the disconnection" });
     writer.close();
     await limited.stop();
   });

@@ -2,12 +2,13 @@
 // protocol error, and a fuzz run that asserts it never throws.
 
 import { describe, expect, test } from "bun:test";
-import { ARG_COPY_LIMIT, ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
+import { ARG_COPY_LIMIT, PROTO_INLINE_MAX_SIZE, ProtocolError, RequestParser, type ParseResult } from "../../src/protocol/parser.ts";
 import { ownBytes } from "../../src/db/bytes.ts";
 import { splitInlineArgs } from "../../src/protocol/inline.ts";
 
 const limits = { maxBulkLength: 512 * 1024 * 1024, unauthenticated: false };
 const text = (args: Uint8Array[]) => args.map((a) => Buffer.from(a).toString("latin1"));
+const messageOf = (result: ParseResult) => (result instanceof ProtocolError ? result.message : result);
 
 function parseAll(chunks: Uint8Array[]): Array<string[] | string> {
   const parser = new RequestParser();
@@ -85,13 +86,13 @@ describe("RequestParser", () => {
     expect(parseAll([Buffer.from("*2\r\n$4\r\nECHO\r\n$1234567890\r\n")])).toEqual(["invalid bulk length"]);
     const parser = new RequestParser();
     parser.feed(Buffer.from("*1\r\n$20000\r\n" + "a".repeat(20000) + "\r\n"));
-    expect(parser.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated bulk length"));
+    expect(messageOf(parser.next({ ...limits, unauthenticated: true }))).toBe("unauthenticated bulk length");
     const p2 = new RequestParser();
     p2.feed(Buffer.from("*11\r\n" + "$1\r\na\r\n".repeat(11)));
-    expect(p2.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated multibulk length"));
+    expect(messageOf(p2.next({ ...limits, unauthenticated: true }))).toBe("unauthenticated multibulk length");
     const p3 = new RequestParser();
     p3.feed(Buffer.from("*1\r\n$200\r\n" + "a".repeat(200) + "\r\n"));
-    expect(p3.next({ ...limits, maxBulkLength: 100 })).toEqual(new ProtocolError("invalid bulk length"));
+    expect(messageOf(p3.next({ ...limits, maxBulkLength: 100 }))).toBe("invalid bulk length");
   });
 
   test("short arguments are standalone copies, long ones views that ownBytes copies", () => {
@@ -135,11 +136,16 @@ describe("RequestParser", () => {
     for (let round = 0; round < 500; round++) {
       const line = Buffer.from(Array.from({ length: random(40) }, () => alphabet[random(alphabet.length)]!));
       if (line[0] === 42) line[0] = 97; // a leading '*' makes a multibulk request
-      // A CR right before the LF belongs to the line ending, as in Redis.
-      const expected = splitInlineArgs(line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line)!;
       const parser = new RequestParser();
       parser.feed(Buffer.concat([line, Buffer.from("\n")]));
       const result = parser.next(limits);
+      // A NUL ends Redis's search for the newline: the request waits for more input.
+      if (line.includes(0)) {
+        expect(result).toBeNull();
+        continue;
+      }
+      // A CR right before the LF belongs to the line ending, as in Redis.
+      const expected = splitInlineArgs(line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line)!;
       if (expected.length === 0) expect(result).toBeNull();
       else expect(text(result as Uint8Array[])).toEqual(text(expected));
     }
@@ -172,13 +178,175 @@ describe("RequestParser", () => {
     expect(parseAll([Buffer.concat([Buffer.from("*"), Buffer.alloc(70 * 1024, 49)])])).toEqual(["too big mbulk count string"]);
     const parser = new RequestParser();
     parser.feed(Buffer.from("*20\r\n"));
-    expect(parser.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated multibulk length"));
+    expect(messageOf(parser.next({ ...limits, unauthenticated: true }))).toBe("unauthenticated multibulk length");
     const p2 = new RequestParser();
     p2.feed(Buffer.from("*1\r\n$20000\r\n"));
-    expect(p2.next({ ...limits, unauthenticated: true })).toEqual(new ProtocolError("unauthenticated bulk length"));
+    expect(messageOf(p2.next({ ...limits, unauthenticated: true }))).toBe("unauthenticated bulk length");
     const p3 = new RequestParser();
     p3.feed(Buffer.from("*1\r\n$200\r\n"));
-    expect(p3.next({ ...limits, maxBulkLength: 100 })).toEqual(new ProtocolError("invalid bulk length"));
+    expect(messageOf(p3.next({ ...limits, maxBulkLength: 100 }))).toBe("invalid bulk length");
+  });
+
+  test("a NUL ends the search for a line's end, as Redis's strchr: the request waits until too big", () => {
+    const inline = new RequestParser();
+    inline.feed(Buffer.from("PING\r\nPI\0NG\r\n"));
+    expect(text(inline.next(limits) as Uint8Array[])).toEqual(["PING"]);
+    expect(inline.next(limits)).toBeNull();
+    inline.feed(Buffer.from("PING\r\n"));
+    expect(inline.next(limits)).toBeNull();
+    inline.feed(Buffer.alloc(PROTO_INLINE_MAX_SIZE - 13, 120));
+    expect(inline.next(limits)).toBeNull(); // exactly PROTO_INLINE_MAX_SIZE bytes pending
+    inline.feed(Buffer.from("x"));
+    expect(messageOf(inline.next(limits))).toBe("too big inline request");
+    expect(parseAll([Buffer.from('ECHO "a\0b"\r\n')])).toEqual([]);
+    expect(parseAll([Buffer.from("\0PING\r\n"), Buffer.from("PING\r\n")])).toEqual([]);
+    expect(parseAll([Buffer.from("*1\0\r\n$4\r\nPING\r\n")])).toEqual([]);
+    expect(parseAll([Buffer.from("*1\0"), Buffer.alloc(70_000, 120)])).toEqual(["too big mbulk count string"]);
+    expect(parseAll([Buffer.from("*1\r\n$4\0\r\nPING\r\n")])).toEqual([]);
+    expect(parseAll([Buffer.from("*1\r\n\0$4\r\nPING\r\n"), Buffer.alloc(70_000, 120)])).toEqual(["too big bulk count string"]);
+    // In a bulk's data a NUL is an ordinary byte.
+    expect(parseAll([Buffer.from("*2\r\n$4\r\nECHO\r\n$3\r\na\0b\r\n")])).toEqual([["ECHO", "a\0b"]]);
+  });
+
+  test("a header line is complete before its first byte is checked, as in Redis", () => {
+    const parser = new RequestParser();
+    for (const piece of ["*1\r\n", "X", "\r"]) {
+      parser.feed(Buffer.from(piece));
+      expect(parser.next(limits)).toBeNull();
+    }
+    parser.feed(Buffer.from("\n"));
+    expect(messageOf(parser.next(limits))).toBe("expected '$', got 'X'");
+  });
+
+  test("a line longer than PROTO_INLINE_MAX_SIZE is too big however it arrives", () => {
+    const echo = (n: number) => Buffer.from(`ECHO ${"a".repeat(n)}\r\n`);
+    expect(parseAll([echo(PROTO_INLINE_MAX_SIZE - 6)])).toEqual([["ECHO", "a".repeat(PROTO_INLINE_MAX_SIZE - 6)]]);
+    expect(parseAll([echo(PROTO_INLINE_MAX_SIZE - 4)])).toEqual(["too big inline request"]);
+    expect(parseAll([echo(100_000)])).toEqual(["too big inline request"]);
+    // A header's CR at PROTO_INLINE_MAX_SIZE bytes from the line's start is still read.
+    expect(parseAll([Buffer.from(`*${"1".repeat(PROTO_INLINE_MAX_SIZE - 1)}\r\n`)])).toEqual(["invalid multibulk length"]);
+    expect(parseAll([Buffer.from(`*${"1".repeat(PROTO_INLINE_MAX_SIZE)}\r\n`)])).toEqual(["too big mbulk count string"]);
+    expect(parseAll([Buffer.from(`*1\r\n$${"1".repeat(PROTO_INLINE_MAX_SIZE)}\r\n`)])).toEqual(["too big bulk count string"]);
+    // Trickled in: the same answers.
+    const trickle = (bytes: Buffer) => Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, i) => bytes.subarray(i * 1000, i * 1000 + 1000));
+    expect(parseAll(trickle(echo(PROTO_INLINE_MAX_SIZE - 6)))).toEqual([["ECHO", "a".repeat(PROTO_INLINE_MAX_SIZE - 6)]]);
+    expect(parseAll(trickle(echo(100_000)))).toEqual(["too big inline request"]);
+  });
+
+  describe("every byte is copied a bounded number of times", () => {
+    /** Bytes the parser copies (TypedArray#set and copyWithin) while `run` runs. */
+    function bytesCopied(run: () => void): number {
+      const proto = Uint8Array.prototype;
+      const { set, copyWithin } = proto;
+      let copied = 0;
+      proto.set = function (this: Uint8Array, source: ArrayLike<number>, offset?: number) {
+        copied += source.length;
+        return set.call(this, source, offset);
+      } as typeof set;
+      proto.copyWithin = function (this: Uint8Array, target: number, start: number, end?: number) {
+        copied += (end ?? this.length) - start;
+        return copyWithin.call(this, target, start, end);
+      } as typeof copyWithin;
+      try {
+        run();
+      } finally {
+        proto.set = set;
+        proto.copyWithin = copyWithin;
+      }
+      return copied;
+    }
+    const request = Buffer.from("*3\r\n$3\r\nSET\r\n$8\r\nkey:0001\r\n$20\r\nvalue-value-value-va\r\n");
+
+    test("a client that is not being served (blocked, paused) and keeps sending", () => {
+      const parser = new RequestParser();
+      const chunk = Buffer.concat(Array.from({ length: 20 }, () => request)); // ~1 KB
+      let fed = 0;
+      const copied = bytesCopied(() => {
+        while (fed < 16 * 1024 * 1024) {
+          parser.feed(Buffer.from(chunk));
+          fed += chunk.length;
+        }
+      });
+      expect(parser.bufferedBytes).toBe(fed);
+      expect(copied).toBeLessThan(4 * fed);
+    });
+
+    test("requests cut at every chunk boundary, parsed as they come", () => {
+      const parser = new RequestParser();
+      const wire = Buffer.concat(Array.from({ length: 20_000 }, () => request));
+      let requests = 0;
+      const copied = bytesCopied(() => {
+        for (let i = 0; i < wire.length; i += 997) {
+          parser.feed(Buffer.from(wire.subarray(i, i + 997)));
+          while (parser.next(limits) !== null) requests++;
+        }
+      });
+      expect(requests).toBe(20_000);
+      expect(copied).toBeLessThan(4 * wire.length);
+    });
+
+    test("a 16 MB argument in 64 KB chunks, and a 30 KB one byte by byte", () => {
+      for (const [size, step] of [
+        [16 * 1024 * 1024, 64 * 1024],
+        [30 * 1024, 1],
+      ] as const) {
+        const parser = new RequestParser();
+        const wire = Buffer.concat([Buffer.from(`*2\r\n$4\r\nECHO\r\n$${size}\r\n`), Buffer.alloc(size, 122), Buffer.from("\r\n")]);
+        let argv: ParseResult = null;
+        const copied = bytesCopied(() => {
+          for (let i = 0; i < wire.length; i += step) {
+            parser.feed(wire.subarray(i, i + step));
+            argv = parser.next(limits) ?? argv;
+          }
+        });
+        expect((argv as unknown as Uint8Array[])[1]!.length).toBe(size);
+        expect(copied).toBeLessThan(4 * wire.length);
+      }
+    });
+  });
+
+  test("a long argument handed out as a view keeps its bytes while the parser reuses its buffer", () => {
+    const parser = new RequestParser();
+    const long = "L".repeat(3000);
+    const wire = Buffer.from(`*2\r\n$4\r\nECHO\r\n$${long.length}\r\n${long}\r\n` + "*1\r\n$4\r\nPING\r\n".repeat(4000), "latin1");
+    const kept: Uint8Array[][] = [];
+    // Cut so that the long argument is read by the fast path and the general one, from
+    // Bun's chunks and from the parser's own buffer.
+    for (const step of [1500, 997, 4000, 3100]) {
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < wire.length; i += step) {
+          parser.feed(Buffer.from(wire.subarray(i, i + step)));
+          for (let argv = parser.next(limits); argv !== null; argv = parser.next(limits)) {
+            if ((argv as Uint8Array[]).length === 2) kept.push(argv as Uint8Array[]);
+          }
+        }
+      }
+    }
+    expect(kept.length).toBe(12);
+    for (const argv of kept) expect(text(argv)).toEqual(["ECHO", long]);
+  });
+
+  test("qbuf and qbuf-free: the read being processed, then what is pending, and the spare room", () => {
+    const parser = new RequestParser();
+    parser.feed(Buffer.from("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$5\r\nab"));
+    expect(parser.queryBufferLength).toBe(34);
+    expect(text(parser.next(limits) as Uint8Array[])).toEqual(["PING"]);
+    expect(parser.next(limits)).toBeNull();
+    // As Redis, the read's requests count until it is processed; the parsed headers of
+    // the incomplete request are not pending any more.
+    expect(parser.queryBufferLength).toBe(34);
+    parser.trimProcessed();
+    expect(parser.queryBufferLength).toBe(2);
+    expect(parser.bufferedBytes).toBe(2);
+    expect(parser.initialBytes()).toBe('"ab"');
+    parser.feed(Buffer.from("c"));
+    expect(parser.queryBufferLength).toBe(3);
+    expect(parser.queryBufferFree).toBeGreaterThan(0);
+    parser.feed(Buffer.from("de\r\n"));
+    expect(text(parser.next(limits) as Uint8Array[])).toEqual(["ECHO", "abcde"]);
+    expect(parser.next(limits)).toBeNull();
+    expect(parser.queryBufferLength).toBe(0);
+    expect(parser.queryBufferFree).toBe(0);
   });
 
   test("fuzz: random and mutated input never throws and always ends in a result", () => {
