@@ -259,9 +259,9 @@ const STREAM_ID_BYTES = objectBytes(2) + 2 * 32;
 /** A pending entry: its object, its ID, and its places in the group's and the consumer's maps under a 16-byte key. */
 const PENDING_ENTRY_BYTES = objectBytes(4) + STREAM_ID_BYTES + 2 * (MAP_ENTRY_BYTES + stringBytes(16));
 
-/** What an entry with these fields allocates: its object, ID, field array and field bytes. */
+/** What an entry with these fields allocates: its object, ID, field array, field bytes and its place in its node's array. */
 export function streamEntryBytes(fields: Uint8Array[]): number {
-  let bytes = objectBytes(2) + STREAM_ID_BYTES + arrayBytes(fields.length);
+  let bytes = objectBytes(2) + STREAM_ID_BYTES + arrayBytes(fields.length) + arrayBytes(1) - arrayBytes(0);
   for (let i = 0; i < fields.length; i++) bytes += typedArrayBytes(fields[i]!.byteLength);
   return bytes;
 }
@@ -275,20 +275,18 @@ class StreamNode {
   lastAppendedId: StreamId;
   /** Listpack bytes other than the master entry's count and deleted fields. */
   private bodyBytes: number;
+  /** What the node allocates besides its entries (each counts its slot in `entries`): its object, master ID and fields, its array. */
+  readonly ownBytes: number;
 
   constructor(
     readonly masterId: StreamId,
     readonly masterFields: Uint8Array[],
   ) {
+    this.ownBytes = objectBytes(7) + 2 * STREAM_ID_BYTES + streamEntryBytes(masterFields) + arrayBytes(0);
     this.lastAppendedId = masterId;
     let body = listpackIntSize(masterFields.length) + listpackIntSize(0); // num-fields, terminator
     for (const field of masterFields) body += listpackBytesSize(field);
     this.bodyBytes = body;
-  }
-
-  /** What the node allocates besides its entries: its object, master ID and fields, and its entry array. */
-  get ownBytes(): number {
-    return objectBytes(6) + 2 * STREAM_ID_BYTES + streamEntryBytes(this.masterFields) + arrayBytes(this.storedCount);
   }
 
   get listpackBytes(): number {
@@ -384,8 +382,9 @@ export class RedisStream {
 
   private nodes: StreamNode[] = [];
   private liveCount = 0;
-  /** What the live entries allocate (streamEntryBytes), for memoryUsage(). */
+  /** What the live entries allocate (streamEntryBytes), and the nodes (ownBytes), for memoryUsage(). */
   private entryBytes = 0;
+  private nodeBytes = 0;
   /** The next append starts a node even if the last one has room (set by sealLastNode). */
   private lastNodeSealed = false;
 
@@ -400,6 +399,7 @@ export class RedisStream {
     copy.nodes = this.nodes.map((node) => node.clone());
     copy.liveCount = this.liveCount;
     copy.entryBytes = this.entryBytes;
+    copy.nodeBytes = this.nodeBytes;
     copy.lastNodeSealed = this.lastNodeSealed;
     copy.lastId = { ...this.lastId };
     copy.maxDeletedId = { ...this.maxDeletedId };
@@ -421,12 +421,10 @@ export class RedisStream {
 
   /**
    * The bytes this stream allocates (object-size.ts): entries, nodes, and consumer groups
-   * with their consumers and pending entries. O(nodes + groups + consumers): a node holds
-   * up to stream-node-max-entries entries.
+   * with their consumers and pending entries. O(groups + consumers).
    */
   memoryUsage(): number {
-    let bytes = objectBytes(8) + 3 * STREAM_ID_BYTES + arrayBytes(this.nodes.length) + this.entryBytes;
-    for (const node of this.nodes) bytes += node.ownBytes;
+    let bytes = objectBytes(9) + 3 * STREAM_ID_BYTES + arrayBytes(this.nodes.length) + this.entryBytes + this.nodeBytes;
     bytes += MAP_BYTES + this.groups.size * MAP_ENTRY_BYTES;
     for (const group of this.groups.values()) {
       bytes += objectBytes(5) + stringBytes(group.name.length) + STREAM_ID_BYTES + 2 * MAP_BYTES;
@@ -509,6 +507,7 @@ export class RedisStream {
       for (let i = 0; i < fields.length; i += 2) masterFields.push(fields[i]!);
       node = new StreamNode(id, masterFields);
       this.nodes.push(node);
+      this.nodeBytes += node.ownBytes;
       this.lastNodeSealed = false;
     }
     node.append({ id, fields });
@@ -594,6 +593,7 @@ export class RedisStream {
     this.entryBytes -= streamEntryBytes(entry.fields);
     if (node.entries.length === 1) {
       this.nodes.splice(nodeIndex, 1);
+      this.nodeBytes -= node.ownBytes;
     } else {
       node.entries.splice(i, 1);
       node.deleted++;
@@ -657,6 +657,7 @@ export class RedisStream {
     }
     if (apply) {
       for (const node of this.nodes.splice(0, wholeNodes)) {
+        this.nodeBytes -= node.ownBytes;
         for (const entry of node.entries) this.entryBytes -= streamEntryBytes(entry.fields);
       }
       if (partial !== null) {

@@ -47,6 +47,9 @@ function checkCollection(value: RedisValue): string | null {
     for (const entry of value) bytes += streamEntryBytes(entry.fields);
     const counted = (value as unknown as { entryBytes: number }).entryBytes;
     if (bytes !== counted) return `stream entryBytes ${counted} != ${bytes}`;
+    const stream = value as unknown as { nodes: { ownBytes: number }[]; nodeBytes: number };
+    const nodeBytes = stream.nodes.reduce((sum, node) => sum + node.ownBytes, 0);
+    if (nodeBytes !== stream.nodeBytes) return `stream nodeBytes ${stream.nodeBytes} != ${nodeBytes}`;
   }
   return null;
 }
