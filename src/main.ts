@@ -106,8 +106,9 @@ async function main(argv: string[]): Promise<void> {
   server.persistence.installSignalHandlers();
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
-  server.logReady();
+  // Before the ready line (Redis sets it just after): whoever waits for that line finds the score set.
   setOOMScoreAdj(config, "master");
+  server.logReady();
   startSnapshotWorker();
   // Redis warns about a suspicious maxmemory once it is ready, before its event loop runs.
   const maxmemory = server.evictor.maxmemory;
