@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, startRedis } from "../helpers/server.ts";
-import { DEADLINE_MS } from "../helpers/wait.ts";
+import { DEADLINE_MS, waitFor } from "../helpers/wait.ts";
 import { concat, resp, writeAofDir } from "../helpers/aof.ts";
 import { both, haveRedis, startPair } from "../helpers/differential.ts";
 
@@ -193,6 +193,8 @@ describe("settings Bunker acts on, as redis-server does", () => {
         const client = await RawClient.connect(server.port);
         const score = () => Number(readFileSync(`/proc/${server.proc.pid}/oom_score_adj`, "utf8"));
         try {
+          // Both servers listen before they set their score (Redis just after its ready line).
+          await waitFor(() => score() === 150, { what: "the server's oom_score_adj to be set" }).catch(() => {});
           const row = [score()];
           await client.call("CONFIG", "SET", "oom-score-adj-values", "170 300 900");
           row.push(score());
