@@ -6,7 +6,7 @@
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
-import { getMemoryOverheadData, processRss } from "./memory.ts";
+import { argvBytes, fragmentationOf, getMemoryOverheadData } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
 import { TRACKING_BCAST, TRACKING_BROKEN_REDIR, TRACKING_ON } from "./tracking.ts";
 
@@ -83,8 +83,7 @@ function sectionClients(server: Server): string[] {
 function sectionMemory(server: Server): string[] {
   const overhead = getMemoryOverheadData(server);
   const used = overhead.totalAllocated;
-  const rss = processRss();
-  const heap = process.memoryUsage().heapUsed;
+  const { rss, heap, ratio: fragmentation } = fragmentationOf(overhead);
   const scripting = server.scripting;
   const vmEval = scripting.evalScripts.vmMemory;
   const scriptsEval = scripting.evalScripts.cacheMemory;
@@ -133,7 +132,7 @@ function sectionMemory(server: Server): string[] {
     `allocator_rss_bytes:${rss - heap}`,
     "rss_overhead_ratio:1.00",
     "rss_overhead_bytes:0",
-    `mem_fragmentation_ratio:${(rss / Math.max(1, used)).toFixed(2)}`,
+    `mem_fragmentation_ratio:${fragmentation.toFixed(2)}`,
     `mem_fragmentation_bytes:${rss - used}`,
     `mem_not_counted_for_evict:${overhead.aofBuffer}`,
     "mem_replication_backlog:0",
@@ -356,7 +355,6 @@ export function describeClientLine(server: Server, client: import("./net/client.
   const qbuf = client.parser.queryBufferLength;
   const qbufFree = client.parser.queryBufferFree;
   const name = client.name === null ? "" : bytesToText(client.name);
-  const argvBytes = (argv: Uint8Array[]) => argv.reduce((sum, arg) => sum + arg.length, 0);
   const multiMem = client.multiQueue.reduce((sum, q) => sum + argvBytes(q.argv), 0);
   const argvMem = client.currentArgv === null ? 0 : argvBytes(client.currentArgv);
   // A client without a socket (the AOF loader's, a script's) has no descriptor, as in Redis.

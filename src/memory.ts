@@ -29,7 +29,8 @@ export const STARTUP_BYTES = 2_000_000;
  */
 const CLIENT_BYTES = objectBytes(120);
 
-function argvBytes(argv: readonly Uint8Array[]): number {
+/** The bytes of a command's arguments (CLIENT LIST argv-mem and multi-mem, a client's memory). */
+export function argvBytes(argv: readonly Uint8Array[]): number {
   let bytes = 0;
   for (let i = 0; i < argv.length; i++) bytes += argv[i]!.length;
   return bytes;
@@ -93,11 +94,15 @@ function clientsMemoryUsage(server: Server): number {
 
 /** zmalloc_used_memory(). Also moves used_memory_peak. */
 export function usedMemory(server: Server): number {
+  return usedMemoryWith(server, clientsMemoryUsage(server));
+}
+
+/** usedMemory with the clients' share already known (getMemoryOverheadData sums it once). */
+function usedMemoryWith(server: Server, clients: number): number {
   // Values changed by the last command are measured once it is done.
   server.commandEpoch.settle();
-  let used = server.usedMemoryStartup;
+  let used = server.usedMemoryStartup + clients;
   for (const db of server.dbs) used += db.table.usedBytes;
-  used += clientsMemoryUsage(server);
   used += server.persistence.aof.bufferLength;
   used += server.scripting.evalScripts.cacheMemory + server.scripting.functions.overheadMemory;
   if (used > server.usedMemoryPeak) server.usedMemoryPeak = used;
@@ -107,8 +112,8 @@ export function usedMemory(server: Server): number {
 export function getMemoryOverheadData(server: Server): MemoryOverhead {
   // Asked for its parts, the running clients total is brought up to date first.
   if (server.evictor.clientsTracked) server.evictor.recountClientsMemory();
-  const totalAllocated = usedMemory(server);
   const clientsNormal = clientsMemoryUsage(server);
+  const totalAllocated = usedMemoryWith(server, clientsNormal);
   const aofBuffer = server.persistence.aof.bufferLength;
   const luaCaches = server.scripting.evalScripts.cacheMemory;
   const functionsCaches = server.scripting.functions.overheadMemory;
@@ -136,6 +141,16 @@ export function getMemoryOverheadData(server: Server): MemoryOverhead {
     keys,
     dataset: Math.max(0, totalAllocated - overheadTotal),
   };
+}
+
+/**
+ * RSS against what the runtime's heap holds (INFO's allocator_* figures) and against
+ * used_memory (mem_fragmentation_ratio): INFO memory and MEMORY STATS/DOCTOR read them here.
+ */
+export function fragmentationOf(overhead: MemoryOverhead): { rss: number; heap: number; ratio: number } {
+  const rss = processRss();
+  const heap = process.memoryUsage().heapUsed;
+  return { rss, heap, ratio: rss / Math.max(1, overhead.totalAllocated) };
 }
 
 /** The process's resident set size (zmalloc_get_rss). */

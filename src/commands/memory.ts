@@ -9,8 +9,7 @@ import { argIs, bytesToKey, parseInteger } from "../db/bytes.ts";
 import { replyError } from "./context.ts";
 import * as errors from "../errors.ts";
 import { replyHelp } from "./keys.ts";
-import { getMemoryOverheadData, processRss, type MemoryOverhead } from "../memory.ts";
-import type { Server } from "../server.ts";
+import { fragmentationOf, getMemoryOverheadData } from "../memory.ts";
 import { heapStats } from "bun:jsc";
 
 const MEMORY_HELP = [
@@ -56,7 +55,7 @@ function memoryUsage(client: Client, argv: Uint8Array[]): void {
 function memoryStats(client: Client): void {
   const server = client.server;
   const overhead = getMemoryOverheadData(server);
-  const fragmentation = fragmentationOf(server, overhead);
+  const fragmentation = fragmentationOf(overhead);
   const reply = client.reply;
   reply.mapHeader(27 + overhead.dbs.length);
   const field = (name: string, value: number) => {
@@ -104,13 +103,6 @@ function memoryStats(client: Client): void {
   field("fragmentation.bytes", fragmentation.rss - overhead.totalAllocated);
 }
 
-/** RSS against what the runtime's heap holds and against used_memory (INFO memory's figures). */
-export function fragmentationOf(_server: Server, overhead: MemoryOverhead): { rss: number; heap: number; ratio: number } {
-  const rss = processRss();
-  const heap = process.memoryUsage().heapUsed;
-  return { rss, heap, ratio: rss / Math.max(1, overhead.totalAllocated) };
-}
-
 /** Below this much used memory (beyond start-up) the doctor has nothing to go on, as Redis's. */
 const DOCTOR_MIN_BYTES = 5 * 1024 * 1024;
 
@@ -121,7 +113,7 @@ const DOCTOR_MIN_BYTES = 5 * 1024 * 1024;
 function memoryDoctor(client: Client): void {
   const server = client.server;
   const overhead = getMemoryOverheadData(server);
-  const { rss, ratio } = fragmentationOf(server, overhead);
+  const { rss, ratio } = fragmentationOf(overhead);
   if (overhead.totalAllocated - overhead.startupAllocated < DOCTOR_MIN_BYTES) {
     client.reply.verbatim(
       "This instance is empty or holds very little data: there is nothing to diagnose yet. Load some data and ask again.\n",
