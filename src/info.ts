@@ -3,6 +3,7 @@
 // names, so they are Redis's even where Bunker measures something slightly different
 // (memory comes from the JS heap and the process RSS, not from jemalloc).
 
+import type { ReplicaState } from "./replication/replication.ts";
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
@@ -221,20 +222,38 @@ function sectionStats(server: Server): string[] {
 }
 
 function sectionReplication(server: Server): string[] {
-  return [
-    "role:master",
-    "connected_slaves:0",
+  const repl = server.replication;
+  const backlog = repl.backlog;
+  const lines = [`role:${repl.isReplica ? "slave" : "master"}`, `connected_slaves:${repl.replicas.length}`];
+  const nowSec = Math.floor(Date.now() / 1000);
+  let id = 0;
+  for (const replica of repl.replicas) {
+    const link = replica.replica!;
+    const ip = link.announcedIp || replica.address.slice(0, replica.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+    const lag = link.state === "online" ? nowSec - Math.floor(link.ackTimeMs / 1000) : 0;
+    lines.push(`slave${id++}:ip=${ip},port=${link.listeningPort},state=${REPLICA_STATE_NAMES[link.state]},offset=${link.ackOffset},lag=${lag}`);
+  }
+  lines.push(
     "master_failover_state:no-failover",
-    `master_replid:${server.runId}`,
-    "master_replid2:0000000000000000000000000000000000000000",
-    "master_repl_offset:0",
-    "second_repl_offset:-1",
-    "repl_backlog_active:0",
+    `master_replid:${repl.replid}`,
+    `master_replid2:${repl.replid2}`,
+    `master_repl_offset:${repl.masterReplOffset}`,
+    `second_repl_offset:${repl.secondReplidOffset}`,
+    `repl_backlog_active:${backlog === null ? 0 : 1}`,
     `repl_backlog_size:${server.config.getNumber("repl-backlog-size")}`,
-    "repl_backlog_first_byte_offset:0",
-    "repl_backlog_histlen:0",
-  ];
+    `repl_backlog_first_byte_offset:${backlog === null ? 0 : backlog.offset}`,
+    `repl_backlog_histlen:${backlog === null ? 0 : backlog.histlen}`,
+  );
+  return lines;
 }
+
+/** replstateToString */
+const REPLICA_STATE_NAMES: Record<ReplicaState, string> = {
+  "wait-bgsave-start": "wait_bgsave",
+  "wait-bgsave-end": "wait_bgsave",
+  "send-bulk": "send_bulk",
+  online: "online",
+};
 
 function sectionCpu(server: Server): string[] {
   const usage = process.cpuUsage();

@@ -33,6 +33,7 @@ import { LatencyHistogram } from "./latency-histogram.ts";
 import { serverPanic } from "./crash.ts";
 import { describeClientLine } from "./info.ts";
 import type { ClientOutputBufferLimit } from "./config.ts";
+import { Replication } from "./replication/replication.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -77,6 +78,8 @@ export class Server {
   /** Lua scripts: the EVAL state and cache, the running script. */
   readonly scripting: Scripting;
   readonly persistence: Persistence;
+  /** Replication ids, offset, backlog and the replicas' stream (replication/). */
+  readonly replication = new Replication(this);
   /** maxmemory and maxmemory-clients: key and client eviction (evict.ts). */
   readonly evictor: Evictor;
   /**
@@ -687,6 +690,14 @@ export class Server {
   private replyReady(client: Client): void {
     if (this.beforeReplyHooks.length === 0) client.flush();
     else this.queueReply(client);
+  }
+
+  /**
+   * Stream bytes were added to a replica's output: written with the turn's other replies,
+   * unless it still waits for its RDB (Client.outputHeld keeps them; its limits still apply).
+   */
+  replicaOutputAdded(replica: Client): void {
+    this.queueReply(replica);
   }
 
   /** Queue a flush for a client written to outside its own input handling (pub/sub, unblocking). */

@@ -16,6 +16,7 @@ import type { Database } from "../db/keyspace.ts";
 import type { BlockedState } from "../blocking.ts";
 import type { WatchedKey } from "../watch.ts";
 import { jemallocSizeClass } from "../memory.ts";
+import type { ReplicaLink } from "../replication/replication.ts";
 
 export interface ClientSocketData {
   client: Client | null;
@@ -110,6 +111,14 @@ export class Client {
    * loader, a replication master), so limits meant for users do not apply (XADD's LIMIT).
    */
   mustObey = false;
+  /** Set when this connection is a replica of this server (CLIENT_SLAVE): its state as a master sees it. */
+  replica: ReplicaLink | null = null;
+  /**
+   * Output that accumulates but is not written yet: a replica waiting for its RDB keeps
+   * the stream since the snapshot until the RDB has been sent. The output limits apply.
+   */
+  outputHeld = false;
+
   /** The command call() is running for this client (blocking commands record it). */
   currentCommand: Command | null = null;
   /** How long the last call() took, in µs (Redis's c->duration; a blocked command's latency starts from it). */
@@ -176,6 +185,7 @@ export class Client {
     if (output > this.replyBufferPeak) this.replyBufferPeak = Math.min(output, this.replyBufferSize);
     // Over its output limits, a client is closed before any of this is written.
     if ((output > this.server.outputLimitCheckBytes || !this.authenticated) && this.server.closeClientOnOutputBufferLimitReached(this, true)) return;
+    if (this.outputHeld) return;
     if (this.reply.length > 0) {
       const length = this.reply.length;
       this.totalNetOutput += length;
