@@ -562,7 +562,7 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   special("oom-score-adj-values", undefined, { multiArg: true }, "0 200 800"),
   special("notify-keyspace-events", undefined, MODIFIABLE, ""),
   special("bind", undefined, { multiArg: true }, "* -::*"),
-  lacking(special("replicaof", "slaveof", { immutable: true, multiArg: true }, ""), "replication"),
+  special("replicaof", "slaveof", { immutable: true, multiArg: true }, ""),
   special("latency-tracking-info-percentiles", undefined, { multiArg: true }, "50 99 99.9"),
 ];
 

@@ -1139,6 +1139,19 @@ export class Config {
   }
 
   /** Any parameter as CONFIG GET prints it (a binary string). */
+  /**
+   * The master REPLICAOF set (null: REPLICAOF NO ONE), as CONFIG GET and CONFIG REWRITE
+   * show it: Sentinel relies on the rewritten `replicaof` line.
+   */
+  setReplicaOf(host: string | null, port: number): void {
+    (this.settings.get("replicaof") as ReplicaOfSetting).master = host === null ? null : { host, port };
+  }
+
+  /** The `replicaof` setting's master (the directive or --replicaof at start-up, or REPLICAOF since). */
+  replicaOf(): { host: string; port: number } | null {
+    return (this.settings.get("replicaof") as ReplicaOfSetting).master;
+  }
+
   getString(name: string): string {
     return this.registered(name).setting.format();
   }

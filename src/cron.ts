@@ -19,6 +19,7 @@ export class Cron {
   /** DEBUG PAUSE-CRON 1. */
   paused = false;
   cronLoops = 0;
+  private lastReplicaCron = 0;
 
   constructor(private readonly server: Server) {}
 
@@ -62,7 +63,8 @@ export class Cron {
     // DEBUG PAUSE-CRON: the tick does nothing (Redis's pause_cron, for tests).
     if (this.paused) return;
     this.cronLoops++;
-    if (this.activeExpireEnabled && !server.loading) {
+    // A replica expires nothing itself: its master's DELs do (iAmMaster).
+    if (this.activeExpireEnabled && !server.loading && !server.replication.isReplica) {
       this.activeExpireCycle();
       // An expired stream wakes its XREADGROUP readers.
       if (server.blocking.keyWaiterCount > 0) server.handleClientsBlockedOnKeys();
@@ -83,6 +85,11 @@ export class Cron {
     this.sampleStats(now);
     // The tracking table's limit also holds while no command runs (CONFIG SET lowered it).
     if (server.tracking.clients !== 0) server.tracking.limitUsedSlots(null);
+    // replicationCron's replica half, once a second: timeouts, reconnection, REPLCONF ACK.
+    if (now - this.lastReplicaCron >= 1000) {
+      this.lastReplicaCron = now;
+      server.masterLink.replicaCron();
+    }
 
     const persistence = server.persistence;
     const children = persistence.childSlot;
@@ -149,7 +156,7 @@ export class Cron {
     const timeout = server.config.getNumber("timeout");
     for (const client of server.clients.values()) {
       const idle = now - client.lastInteraction;
-      if (timeout > 0 && idle > timeout * 1000) {
+      if (timeout > 0 && idle > timeout * 1000 && !client.mustObey) {
         if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor) {
           client.close();
           continue;

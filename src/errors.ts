@@ -22,6 +22,9 @@ export const MAX_CLIENTS = "ERR max number of clients reached";
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 export const TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
 export const TIMEOUT_NEGATIVE = "ERR timeout is negative";
+// A replica refusing users (replica-read-only, replica-serve-stale-data no).
+export const READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+export const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 
 /** Arity error: `name` is the full name ("get", "config|get"). */
 export function wrongArgs(name: string): string {

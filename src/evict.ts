@@ -323,6 +323,8 @@ export class Evictor {
   private isSafeToPerformEvictions(): boolean {
     const server = this.server;
     if (server.scripting.runner.timedOut || server.loading) return false;
+    // A replica's dataset is its master's: the master evicts, and its DELs follow (replica-ignore-maxmemory).
+    if (server.replication.isReplica && server.config.getBool("replica-ignore-maxmemory")) return false;
     return !server.clientsArePaused();
   }
 

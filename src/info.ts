@@ -173,7 +173,7 @@ function sectionStats(server: Server): string[] {
     `instantaneous_ops_per_sec:${opsPerSec}`,
     `total_net_input_bytes:${stats.netInputBytes}`,
     `total_net_output_bytes:${stats.netOutputBytes}`,
-    "total_net_repl_input_bytes:0",
+    `total_net_repl_input_bytes:${server.masterLink.netInputBytes}`,
     "total_net_repl_output_bytes:0",
     `instantaneous_input_kbps:${inputKbps.toFixed(2)}`,
     `instantaneous_output_kbps:${outputKbps.toFixed(2)}`,
@@ -224,7 +224,7 @@ function sectionStats(server: Server): string[] {
 function sectionReplication(server: Server): string[] {
   const repl = server.replication;
   const backlog = repl.backlog;
-  const lines = [`role:${repl.isReplica ? "slave" : "master"}`, `connected_slaves:${repl.replicas.length}`];
+  const lines = [`role:${repl.isReplica ? "slave" : "master"}`, ...server.masterLink.infoFields(), `connected_slaves:${repl.replicas.length}`];
   const nowSec = Math.floor(Date.now() / 1000);
   let id = 0;
   for (const replica of repl.replicas) {
@@ -359,6 +359,7 @@ export function buildInfo(server: Server, requested: string[]): string {
 export function describeClientLine(server: Server, client: import("./net/client.ts").Client): string {
   const now = Date.now();
   let flags = "";
+  if (client === server.masterLink.master) flags += "M";
   if (client.inMulti) flags += "x";
   if (client.blocked !== null) flags += "b";
   if (client.trackingFlags & TRACKING_ON) flags += "t";

@@ -22,7 +22,7 @@ Bunker is a Redis 7.0-compatible server. It takes redis-server's command line:
 a config file in redis.conf syntax and/or any config parameter as --name value.
 docs/configuration.md says what Bunker does with each parameter: most work as in
 Redis, some are accepted with no effect, and a value that needs a feature Bunker
-does not have yet (cluster-enabled yes, a tls-port, replicaof) stops the start-up.
+does not have yet (cluster-enabled yes, a tls-port) stops the start-up.
 
 Examples:
        bun run server (run the server with the embedded default configuration)
@@ -104,6 +104,9 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   server.persistence.installSignalHandlers();
+  // replicaof in the config: a replica from the start (its load keeps keys past their time).
+  const master = config.replicaOf();
+  if (master !== null) server.masterLink.configureFromStartup(master.host, master.port);
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   // Before the ready line (Redis sets it just after): whoever waits for that line finds the score set.

@@ -34,6 +34,7 @@ import { serverPanic } from "./crash.ts";
 import { describeClientLine } from "./info.ts";
 import type { ClientOutputBufferLimit } from "./config.ts";
 import { Replication } from "./replication/replication.ts";
+import { MasterLink } from "./replication/replica.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -80,6 +81,8 @@ export class Server {
   readonly persistence: Persistence;
   /** Replication ids, offset, backlog and the replicas' stream (replication/). */
   readonly replication = new Replication(this);
+  /** This server's link to its master when it is a replica (replication/replica.ts). */
+  readonly masterLink = new MasterLink(this);
   /** maxmemory and maxmemory-clients: key and client eviction (evict.ts). */
   readonly evictor: Evictor;
   /**
@@ -231,6 +234,12 @@ export class Server {
       onKeyReady: (db: Database, key: string) => this.blocking.signalKeyReady(db.index, key),
       isLoading: () => this.loading,
       clientsPaused: () => this.clientsArePaused(),
+      replicaExpiry: () => {
+        const link = this.masterLink;
+        if (link.masterHost === null) return 0;
+        if (link.masterCommandRunning()) return 1;
+        return this.replicaReadOnly ? 2 : 0;
+      },
       onKeyMiss: (db: Database, key: string) => {
         if (this.notifier.flags & NOTIFY_KEY_MISS) this.notifier.notify(NOTIFY_KEY_MISS, "keymiss", key, db.index);
       },
@@ -250,6 +259,9 @@ export class Server {
   lazyfreeLazyExpire = false;
   /** GETDEL (DEL is replicated as sent). */
   lazyfreeLazyUserDel = false;
+
+  /** replica-read-only (server.repl_slave_ro): a replica refuses users' writes. */
+  replicaReadOnly = true;
 
   /** propagateDeletion: a key the server deleted by itself goes to the effect stream as DEL (or UNLINK). */
   propagateDeletion(dbIndex: number, key: string, lazy: boolean): void {
@@ -281,6 +293,7 @@ export class Server {
       this.lazyfreeLazyExpire = c.getBool("lazyfree-lazy-expire");
       this.lazyfreeLazyUserDel = c.getBool("lazyfree-lazy-user-del");
       this.tracking.maxKeys = c.getNumber("tracking-table-max-keys");
+      this.replicaReadOnly = c.getBool("replica-read-only");
     };
     refresh();
     for (const name of [
@@ -297,6 +310,7 @@ export class Server {
       "lazyfree-lazy-expire",
       "lazyfree-lazy-user-del",
       "tracking-table-max-keys",
+      "replica-read-only",
     ]) {
       c.onChange(name, refresh);
     }
@@ -479,6 +493,11 @@ export class Server {
   }
 
   private socketHandlers: Parameters<typeof Bun.listen<ClientSocketData>>[0]["socket"] | null = null;
+
+  /** A new client id (a connection this server opens itself: its master's). */
+  allocateClientId(): number {
+    return this.nextClientId++;
+  }
 
   /** A client that has no socket yet: its connection was accepted during a busy script. */
   addPendingClient(address: string, localAddress: string, isUnix: boolean): Client | string {
@@ -750,6 +769,7 @@ export class Server {
 
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
+    if (client === this.masterLink.master) this.masterLink.masterClientClosed(client);
     this.evictor.clientClosed(client);
     this.watches.unwatchAllKeys(client);
     if (client.trackingFlags !== 0 || this.tracking.hasHeldKeys) this.tracking.disableTracking(client);
@@ -863,11 +883,24 @@ export class Server {
     const isExec = command.isExec;
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (this.isWriteLike(client, command, argv) || command.name === "ping") && !(isExec && client.multiAborted)) {
-      this.rejectCommand(client, argv, command, diskError);
+      if (!client.mustObey) {
+        this.rejectCommand(client, argv, command, diskError);
+        return;
+      }
+      this.replicaAppliesDespiteDiskError(command);
+    }
+    // A read-only replica takes writes from its master only.
+    if (this.replicaReadOnly && this.replication.isReplica && !client.mustObey && this.isWriteLike(client, command, argv)) {
+      this.rejectCommand(client, argv, command, errors.READONLY_REPLICA);
       return;
     }
     if (client.inPubSubContext && !PUBSUB_CONTEXT_COMMANDS.has(command.fullName)) {
       this.rejectCommand(client, argv, command, errors.pubsubContext(command.fullName));
+      return;
+    }
+    // replica-serve-stale-data no: with the link down only `stale` commands run.
+    if (this.masterLink.staleDenied && (!command.flags.has("stale") || (isExec && client.multiQueue.some((q) => !q.command.flags.has("stale"))))) {
+      this.rejectCommand(client, argv, command, errors.MASTERDOWN);
       return;
     }
     if (this.loading && !command.allowedWhileLoading) {
@@ -931,6 +964,25 @@ export class Server {
     }
     this.preCommandOomState = outOfMemory;
     return true;
+  }
+
+  private lastDiskErrorApplyLog = 0;
+
+  /**
+   * A master's write while this replica cannot persist (MISCONF): a replica that may not
+   * ignore that stops (replica-ignore-disk-write-errors no), else it applies the write
+   * and says so every 10 s.
+   */
+  private replicaAppliesDespiteDiskError(command: Command): void {
+    if (!this.config.getBool("replica-ignore-disk-write-errors") && command.name !== "ping") {
+      serverPanic(this, "Replica was unable to write command to disk.");
+      return;
+    }
+    const now = Date.now();
+    if (now > this.lastDiskErrorApplyLog + 10_000) {
+      this.lastDiskErrorApplyLog = now;
+      logger.warning("Replica is applying a command even though it is unable to write to disk.");
+    }
   }
 
   /** The denyoom flag, a script's shebang deciding for EVAL, EVALSHA and FCALL (scriptFlagsToCmdFlags). */
@@ -1039,6 +1091,12 @@ export class Server {
     this.countError(message);
     client.reply.error(message);
     if (client.id === CLIENT_ID_AOF) this.errorToAofClient(client, message);
+    else if (client === this.masterLink.master) {
+      // afterErrorReply: the master's command failed here, which it did not expect.
+      const text = errors.errorAsPassedToReply(message).slice(0, 4096);
+      logger.warning(`== CRITICAL == This replica is sending an error to its master: '${text}' after processing the command '${client.lastCommandName}'`);
+      this.stats.unexpectedErrorReplies++;
+    }
   }
 
   /**

@@ -70,6 +70,12 @@ export interface KeyspaceEvents {
   clientsPaused?(): boolean;
   /** A read found no key (the "keymiss" keyspace event). */
   onKeyMiss?(db: Database, key: string): void;
+  /**
+   * expireIfNeeded on a replica: 1, the master's own command runs (a key past its time is
+   * still there for it: the master decides when it goes, with a DEL); 2, a read-only
+   * replica serves a user (the key reads as missing but is not deleted); 0 otherwise.
+   */
+  replicaExpiry?(): number;
   /** A key was created (the "new" keyspace event). */
   onNewKey?(db: Database, key: string): void;
   /** Whether onNewKey does anything now (notify-keyspace-events has "n"). */
@@ -202,12 +208,14 @@ export class Database {
 
   /** keyIsExpired's loading rule: nothing expires while the server loads. Asked only of keys past their time. */
   private expiryHeld(): boolean {
-    return this.events?.isLoading?.() === true;
+    const events = this.events;
+    return events?.isLoading?.() === true || events?.replicaExpiry?.() === 1;
   }
 
   /** expireIfNeeded's pause rule (KeyspaceEvents.clientsPaused): a key past its time is hidden, not deleted. */
   private expiryPaused(): boolean {
-    return this.events?.clientsPaused?.() === true;
+    const events = this.events;
+    return events?.clientsPaused?.() === true || events?.replicaExpiry?.() === 2;
   }
 
   /**

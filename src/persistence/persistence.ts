@@ -17,7 +17,8 @@ import { MISCONF_RDB } from "../errors.ts";
 import { logger } from "../log.ts";
 import { setOOMScoreAdj } from "../oom-score-adj.ts";
 import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
-import { RdbDecoder, RdbLoadError, fileByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
+import { RdbDecoder, RdbLoadError, fileByteSource, type RdbByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
+import type { RdbReplicationInfo } from "../replication/replica.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { usedMemory } from "../memory.ts";
@@ -157,7 +158,9 @@ export class Persistence {
    * file is an AOF base (the RDB preamble of rewriteAppendOnlyFile): aux aof-base is 1.
    */
   writeDataset(encoder: RdbEncoder, aofBase = false): void {
-    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase });
+    // rdbPopulateSaveInfo (a replica's branches): the replication id and offset ride along, not in an AOF base.
+    const replication = aofBase ? undefined : (this.server.masterLink.rdbSaveInfo() ?? undefined);
+    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase, replication });
     for (const code of this.server.scripting.functions.codes()) encoder.writeFunction(code);
     const now = Date.now();
     const policy = this.server.config.getString("maxmemory-policy");
@@ -262,6 +265,8 @@ export class Persistence {
       return false;
     }
     logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    const info = this.rdbReplicationInfo;
+    if (info !== null && info.replId.length === 40) this.server.masterLink.restoreFromRdb(info);
     return true;
   }
 
@@ -304,7 +309,7 @@ export class Persistence {
    * chunks. `merge` lets file keys replace existing ones (DEBUG RELOAD MERGE).
    * Returns true or the error.
    */
-  async loadFile(path: string, size: number, merge: boolean): Promise<true | RdbLoadError | Error> {
+  async loadFile(path: string | RdbByteSource, size: number, merge: boolean): Promise<true | RdbLoadError | Error> {
     this.startLoading(size);
     let lastProgressLog = performance.now();
     try {
@@ -349,7 +354,7 @@ export class Persistence {
    * Returns what the decoder read (the RDB's length in the file), or the error.
    */
   async rdbLoadRio(
-    path: string | Buffer,
+    path: string | Buffer | RdbByteSource,
     flags: { merge: boolean; aofPreamble: boolean },
     onProgress: (bytesRead: number) => void,
   ): Promise<RdbLoadSummary | Error> {
@@ -357,10 +362,13 @@ export class Persistence {
     const config = server.config;
     const now = Date.now();
     const keyLoadDelay = config.getNumber("key-load-delay");
-    const dropExpired = !flags.aofPreamble;
+    // iAmMaster: a replica keeps the keys past their time, its master's DELs remove them.
+    const dropExpired = !flags.aofPreamble && !server.replication.isReplica;
     let emptyKeysSkipped = 0;
+    this.rdbReplicationInfo = null;
     try {
-      const decoder = RdbDecoder.fromSource(fileByteSource(path), {
+      const source = typeof path === "string" || path instanceof Uint8Array ? fileByteSource(path) : path;
+      const decoder = RdbDecoder.fromSource(source, {
         ...this.loadLimits(),
         verifyChecksum: config.getBool("rdbchecksum") && !this.skipChecksumValidation,
         progressIntervalBytes: config.getNumber("loading-process-events-interval-bytes"),
@@ -422,9 +430,19 @@ export class Persistence {
     }
   }
 
-  /** The AUX fields rdbLoadRio logs (or keeps: used-mem for INFO's loading_rdb_used_mem). */
+  /** The repl-stream-db, repl-id and repl-offset aux fields of the last RDB loaded (rdbSaveInfo), null when it had none. */
+  rdbReplicationInfo: RdbReplicationInfo | null = null;
+
+  /** The AUX fields rdbLoadRio logs (or keeps: used-mem for INFO's loading_rdb_used_mem, the repl-* fields). */
   private logRdbAuxField(name: string, value: Uint8Array, now: number): void {
     const text = bytesToText(value);
+    if (name === "repl-stream-db" || name === "repl-id" || name === "repl-offset") {
+      const info = (this.rdbReplicationInfo ??= { streamDb: -1, replId: "", offset: -1 });
+      if (name === "repl-stream-db") info.streamDb = parseLeadingInteger(text);
+      else if (name === "repl-id") info.replId = text;
+      else info.offset = parseLeadingInteger(text);
+      return;
+    }
     if (name.startsWith("%")) logger.notice(`RDB '${name}': ${text}`);
     else if (name === "redis-ver") logger.notice(`Loading RDB produced by version ${text}`);
     else if (name === "ctime") logger.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - Number(text))} seconds`);

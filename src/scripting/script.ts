@@ -16,7 +16,7 @@ import type { Command } from "../commands/table.ts";
 import { PROPAGATE_ALL } from "../propagate.ts";
 import { adoptConnectionsAcceptedWhileBusy } from "./busy.ts";
 import { argLower } from "../db/bytes.ts";
-import { OOM } from "../errors.ts";
+import { OOM, READONLY_REPLICA } from "../errors.ts";
 
 /** Script flags a shebang declares (Redis's SCRIPT_FLAG_*). */
 export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
@@ -130,6 +130,10 @@ export class ScriptRunner {
           server.replyError(caller, "ERR Can not execute a script with write flag using *_ro command.");
           return null;
         }
+        if (server.replication.isReplica && server.replicaReadOnly && !caller.mustObey) {
+          server.replyError(caller, "READONLY Can not run script with write flag on readonly replica");
+          return null;
+        }
       }
       // The no-writes flag implies allow-oom, so this comes after the write checks.
       if (server.preCommandOomState && server.evictor.maxmemory !== 0 && (scriptFlags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) {
@@ -203,6 +207,7 @@ export class ScriptRunner {
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return "Wrong number of args calling Redis command from script";
     if (command.noScript) return "This Redis command is not allowed from script";
     if ((run.flags & RUN_READ_ONLY) !== 0 && command.mayReplicate) return "Write commands are not allowed from read-only scripts.";
+    if (command.isWrite && this.server.replication.isReplica && this.server.replicaReadOnly && !run.caller.mustObey) return "-" + READONLY_REPLICA;
     if (command.isWrite && (run.flags & RUN_WRITE_DIRTY) === 0) {
       const diskError = this.server.persistence.diskErrorMessage();
       if (diskError !== null && !run.caller.mustObey) return "-" + diskError;
