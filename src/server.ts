@@ -899,7 +899,7 @@ export class Server {
       return;
     }
     // replica-serve-stale-data no: with the link down only `stale` commands run.
-    if (this.masterLink.staleDenied && (!command.flags.has("stale") || (isExec && client.multiQueue.some((q) => !q.command.flags.has("stale"))))) {
+    if (this.masterLink.staleDenied && (!this.isStaleCommand(command, argv) || (isExec && client.multiQueue.some((q) => !this.isStaleCommand(q.command, q.argv))))) {
       this.rejectCommand(client, argv, command, errors.MASTERDOWN);
       return;
     }
@@ -1013,6 +1013,12 @@ export class Server {
   private isWriteCommand(command: Command, argv: Uint8Array[]): boolean {
     if (command.spec.group !== "scripting") return command.isWrite;
     return this.scripting.writeFlagsOf(command, argv)?.write ?? command.isWrite;
+  }
+
+  /** The stale flag (allowed on a replica whose link is down), a script's shebang deciding for EVAL and FCALL. */
+  private isStaleCommand(command: Command, argv: Uint8Array[]): boolean {
+    if (command.spec.group !== "scripting") return command.flags.has("stale");
+    return this.scripting.writeFlagsOf(command, argv)?.stale ?? command.flags.has("stale");
   }
 
   /** is_may_replicate_command: write or may_replicate, the script's shebang deciding for EVAL and EVALSHA. */

@@ -708,6 +708,7 @@ export class MasterLink {
           reportLoadFailure(loaded, server.config.getString("dbfilename"), true);
           logger.warning(`Failed trying to load the MASTER synchronization DB from disk: ${loaded.message}`);
         }
+        this.deleteSyncFileIfUnwanted();
       }
     }
     this.loadingPayload = false;
@@ -776,6 +777,21 @@ export class MasterLink {
       return error as Error;
     }
     return true;
+  }
+
+  /**
+   * rdb-del-sync-files: a replica that persists nothing (no save points, no AOF) does not
+   * keep the file its master sent.
+   */
+  private deleteSyncFileIfUnwanted(): void {
+    const config = this.server.config;
+    if (!config.getBool("rdb-del-sync-files") || config.savePoints().length > 0 || config.getBool("appendonly")) return;
+    logger.notice("Removing the RDB file obtained from the master. This replica has persistence disabled");
+    try {
+      unlinkSync(this.server.persistence.dbPath);
+    } catch {
+      // Already gone.
+    }
   }
 
   /** replicationAbortSyncTransfer's file part: the temp file goes. */

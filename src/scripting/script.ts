@@ -16,7 +16,7 @@ import type { Command } from "../commands/table.ts";
 import { PROPAGATE_ALL } from "../propagate.ts";
 import { adoptConnectionsAcceptedWhileBusy } from "./busy.ts";
 import { argLower } from "../db/bytes.ts";
-import { OOM, READONLY_REPLICA } from "../errors.ts";
+import { MASTERDOWN, OOM, READONLY_REPLICA } from "../errors.ts";
 
 /** Script flags a shebang declares (Redis's SCRIPT_FLAG_*). */
 export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
@@ -119,8 +119,22 @@ export class ScriptRunner {
    */
   prepare(caller: Client, argv: Uint8Array[], functionName: string, scriptFlags: number, readOnlyCommand: boolean, evalMode: boolean): ScriptRun | null {
     const server = this.server;
+    // A replica with its link down and replica-serve-stale-data no.
+    const runningStale = server.masterLink.staleDenied;
+    if ((scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0 && runningStale) {
+      server.replyError(caller, MASTERDOWN);
+      return null;
+    }
     if ((scriptFlags & SCRIPT_FLAG_EVAL_COMPAT_MODE) === 0) {
+      if (runningStale && (scriptFlags & SCRIPT_FLAG_ALLOW_STALE) === 0) {
+        server.replyError(caller, "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");
+        return null;
+      }
       if ((scriptFlags & SCRIPT_FLAG_NO_WRITES) === 0) {
+        if (server.replication.isReplica && server.replicaReadOnly && !caller.mustObey) {
+          server.replyError(caller, "READONLY Can not run script with write flag on readonly replica");
+          return null;
+        }
         const diskError = server.persistence.diskErrorMessage();
         if (diskError !== null && !caller.mustObey) {
           server.replyError(caller, scriptMisconfMessage(diskError));
@@ -128,10 +142,6 @@ export class ScriptRunner {
         }
         if (readOnlyCommand) {
           server.replyError(caller, "ERR Can not execute a script with write flag using *_ro command.");
-          return null;
-        }
-        if (server.replication.isReplica && server.replicaReadOnly && !caller.mustObey) {
-          server.replyError(caller, "READONLY Can not run script with write flag on readonly replica");
           return null;
         }
       }

@@ -35,21 +35,21 @@ export class Scripting {
    * (MISCONF, CLIENT PAUSE WRITE, OOM...) as such. null for
    * other commands, and for scripts without flags or not known: the declaration holds.
    */
-  writeFlagsOf(command: Command, argv: Uint8Array[]): { write: boolean; mayReplicate: boolean; denyOom: boolean } | null {
+  writeFlagsOf(command: Command, argv: Uint8Array[]): { write: boolean; mayReplicate: boolean; denyOom: boolean; stale: boolean } | null {
     const name = command.name;
     if (argv.length < 2) return null;
     if (name === "fcall" || name === "fcall_ro") {
       // fcallGetCommandFlags: the flags the function was registered with.
       const fn = this.functions.find(bytesToKey(argv[1]!));
       if (fn === undefined) return null;
-      const { write, denyOom } = scriptCommandFlags(fn.flags);
-      return { write, mayReplicate: write, denyOom };
+      const { write, denyOom, stale } = scriptCommandFlags(fn.flags);
+      return { write, mayReplicate: write, denyOom, stale };
     }
     const isEvalsha = name === "evalsha" || name === "evalsha_ro";
     if (!isEvalsha && name !== "eval" && name !== "eval_ro") return null;
     const flags = this.evalScripts.scriptFlagsFor(argv, isEvalsha);
     if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return null;
-    const { write, denyOom } = scriptCommandFlags(flags);
-    return { write, mayReplicate: write, denyOom };
+    const { write, denyOom, stale } = scriptCommandFlags(flags);
+    return { write, mayReplicate: write, denyOom, stale };
   }
 }

@@ -69,11 +69,6 @@ describe("start-up", () => {
         line: { number: 3, text: 'cluster-enabled "yes"' },
         reason: "Bunker does not support cluster mode (cluster-enabled)",
       },
-      {
-        args: ["--port", String(port), "--slaveof", "127.0.0.1", "6379"],
-        line: { number: 3, text: 'slaveof "127.0.0.1" "6379"' },
-        reason: "Bunker does not support replication (slaveof)",
-      },
       { args: ["--port", String(port), "--tls-port", "6380"], line: { number: 3, text: 'tls-port "6380"' }, reason: "Bunker does not support TLS (tls-port)" },
       {
         args: ["--port", String(port), "--aclfile", "/etc/redis/users.acl"],

@@ -991,7 +991,6 @@ describe("values that need a feature Bunker lacks", () => {
       "tls-port: TLS",
       "tls-cluster: TLS",
       "tls-replication: TLS",
-      "replicaof: replication",
     ]);
   });
 

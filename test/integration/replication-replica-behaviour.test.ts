@@ -1,0 +1,135 @@
+// A Bunker replica and a redis-server replica of the same redis-server master, side by
+// side: the errors users get (read-only replica, stale data with the link down), INFO
+// replication and ROLE in the same states, REPLICAOF's replies, CONFIG REWRITE.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MAIN, RawClient, REDIS_SERVER, freePort, startProcess, type Reply } from "../helpers/server.ts";
+import { info } from "../helpers/info.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { bunkerReplicaOf, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
+
+/** Field names in order, with the values that differ between two servers replaced by their kind. */
+function shape(fields: Map<string, string>): string[] {
+  return [...fields.entries()].map(([name, value]) => `${name}:${/^-?\d+$/.test(value) ? "N" : /^[0-9a-f]{40}$/.test(value) ? "ID" : value}`);
+}
+
+function roleShape(reply: Reply): unknown {
+  return Array.isArray(reply) ? reply.map((item) => (typeof item === "number" ? "N" : item)) : reply;
+}
+
+describe.skipIf(REDIS_SERVER === undefined)("a Bunker replica beside a redis-server replica", () => {
+  let master: Node;
+  let ours: Node;
+  let theirs: Node;
+
+  beforeAll(async () => {
+    master = await redisNode();
+    await master.client.call("SET", "k", "v");
+    ours = await bunkerReplicaOf(master);
+    theirs = await redisReplicaOf(master);
+    await waitInSync(master, ours);
+    await waitInSync(master, theirs);
+  });
+
+  afterAll(async () => {
+    await stopAll(master, ours, theirs);
+  });
+
+  async function both(...args: string[]): Promise<[string, string]> {
+    return [await ours.client.callRaw(...args), await theirs.client.callRaw(...args)];
+  }
+
+  test("read-only replica: the same errors for writes, scripts' writes and transactions", async () => {
+    const cases: string[][] = [
+      ["SET", "x", "1"],
+      ["INCR", "k"],
+      ["DEL", "k"],
+      ["FLUSHALL"],
+      ["EVAL", "return redis.call('set', 'x', '1')", "0"],
+      ["EVAL", "#!lua\nreturn redis.call('set', 'x', '1')", "0"],
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'k')", "0"],
+      ["EVAL", "return redis.call('get', 'k')", "0"],
+      ["GET", "k"],
+      ["PUBLISH", "ch", "m"],
+      ["MULTI"],
+      ["SET", "x", "1"],
+      ["GET", "k"],
+      ["EXEC"],
+    ];
+    for (const command of cases) {
+      const [a, b] = await both(...command);
+      expect({ command, reply: a }).toEqual({ command, reply: b });
+    }
+    expect(await ours.client.call("EXISTS", "x")).toBe(0);
+  });
+
+  test("REPLICAOF's replies: arity, bad port, already connected", async () => {
+    const port = String(master.server.port);
+    for (const command of [["REPLICAOF", "127.0.0.1"], ["REPLICAOF", "127.0.0.1", "-1"], ["REPLICAOF", "127.0.0.1", "x"], ["SLAVEOF", "127.0.0.1", port], ["REPLICAOF", "127.0.0.1", port]]) {
+      const [a, b] = await both(...command);
+      expect({ command, reply: a }).toEqual({ command, reply: b });
+    }
+  });
+
+  test("INFO replication and ROLE have Redis's shape while connected", async () => {
+    await waitInSync(master, ours);
+    await waitInSync(master, theirs);
+    // What differs: the offsets (each has its own history since), the ids; kept as kinds.
+    const mine = await info(ours.client, "replication");
+    const redis = await info(theirs.client, "replication");
+    expect(shape(mine)).toEqual(shape(redis));
+    expect(roleShape(await ours.client.call("ROLE"))).toEqual(roleShape(await theirs.client.call("ROLE")));
+    expect(mine.get("master_replid")).toBe(redis.get("master_replid"));
+    expect(mine.get("slave_repl_offset")).toBe(redis.get("slave_repl_offset"));
+  });
+
+  test("CONFIG REWRITE writes the master REPLICAOF set, and drops it after REPLICAOF NO ONE", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bunker-rewrite-"));
+    const file = join(dir, "redis.conf");
+    const port = freePort();
+    writeFileSync(file, `port ${port}\nsave ""\nbind 127.0.0.1\n`);
+    const server = await startProcess([process.execPath, MAIN, file], port, dir);
+    const client = await RawClient.connect(port);
+    try {
+      await client.call("REPLICAOF", "127.0.0.1", String(master.server.port));
+      expect(await client.call("CONFIG", "GET", "replicaof")).toEqual(["replicaof", `127.0.0.1 ${master.server.port}`]);
+      expect(await client.call("CONFIG", "REWRITE")).toBe("OK");
+      expect(readFileSync(file, "utf8")).toContain(`\nreplicaof 127.0.0.1 ${master.server.port}\n`);
+      await client.call("REPLICAOF", "NO", "ONE");
+      expect(await client.call("CONFIG", "REWRITE")).toBe("OK");
+      expect(readFileSync(file, "utf8")).not.toContain("replicaof");
+    } finally {
+      client.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("with the link down and replica-serve-stale-data no: -MASTERDOWN except for stale commands; INFO and ROLE alike", async () => {
+    for (const node of [ours, theirs]) await node.client.call("CONFIG", "SET", "replica-serve-stale-data", "no");
+    master.client.close();
+    await master.server.stop();
+    for (const node of [ours, theirs]) {
+      await waitFor(async () => (await info(node.client, "replication")).get("master_link_status") === "down", { what: "the link to go down" });
+    }
+    for (const command of [["GET", "k"], ["SET", "k", "v"], ["DBSIZE"], ["PING"], ["ECHO", "x"], ["CONFIG", "GET", "replica-serve-stale-data"], ["MULTI"], ["GET", "k"], ["EXEC"], ["EVAL", "return 1", "0"], ["EVAL", "#!lua\nreturn 1", "0"], ["EVAL", "#!lua flags=no-writes,allow-stale\nreturn 1", "0"]]) {
+      const [a, b] = await both(...command);
+      expect({ command, reply: a }).toEqual({ command, reply: b });
+    }
+    // The link's state names differ only in timing (connect / connecting while retrying).
+    const normalise = (fields: Map<string, string>) =>
+      shape(fields).filter((line) => !line.startsWith("master_link_down_since_seconds") && !line.startsWith("master_last_io_seconds_ago"));
+    expect(normalise(await info(ours.client, "replication"))).toEqual(normalise(await info(theirs.client, "replication")));
+    const role = (reply: Reply) => {
+      const shaped = roleShape(reply) as unknown[];
+      shaped[3] = ["connect", "connecting"].includes(String(shaped[3])) ? "connect|connecting" : shaped[3];
+      return shaped;
+    };
+    expect(role(await ours.client.call("ROLE"))).toEqual(role(await theirs.client.call("ROLE")));
+    for (const node of [ours, theirs]) await node.client.call("CONFIG", "SET", "replica-serve-stale-data", "yes");
+    expect(await ours.client.call("GET", "k")).toBe("v");
+  });
+});
