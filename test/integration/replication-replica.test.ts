@@ -179,6 +179,28 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker as a replica of redis-server
     expect(await digest(replica)).toBe(await digest(master));
   });
 
+  test("a replica with an AOF starts it over after a full sync (restartAOFAfterSYNC), and the AOF holds the master's data", async () => {
+    const master = track(await redisNode());
+    await populate(master.client, 50);
+    const dir = tempDir();
+    const replica = track(await bunkerReplicaOf(master, ["--appendonly", "yes"], { dir }));
+    await waitInSync(master, replica);
+    await waitFor(async () => {
+      const fields = await info(replica.client, "persistence");
+      return fields.get("aof_enabled") === "1" && fields.get("aof_rewrite_in_progress") === "0" && fields.get("aof_last_bgrewrite_status") === "ok" && fields.get("aof_rewrite_scheduled") === "0";
+    }, { what: "the AOF to be on after the sync" });
+    await master.client.call("SET", "after-sync", "1");
+    await waitInSync(master, replica);
+    const expected = await digest(master);
+    expect(await digest(replica)).toBe(expected);
+    // The AOF alone (no replicaof) loads the same dataset.
+    replica.client.close();
+    await replica.server.stop();
+    nodes.splice(nodes.indexOf(replica), 1);
+    const reloaded = track(await bunkerNode(["--appendonly", "yes"], { dir }));
+    expect(await digest(reloaded)).toBe(expected);
+  });
+
   test("REPLICAOF NO ONE promotes the replica, keeping the master's history as replid2", async () => {
     const master = track(await redisNode());
     await master.client.call("SET", "k", "v");
