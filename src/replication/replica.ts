@@ -904,8 +904,9 @@ export class MasterLink {
 
   /**
    * replicationCacheMaster, called when the master client goes (the link dropped, a
-   * timeout, CLIENT KILL TYPE master): what it had applied is kept for PSYNC, what was
-   * read but not applied is dropped, and a new connection starts at once.
+   * timeout, CLIENT KILL TYPE master, REPLICAOF): what it had applied is kept for PSYNC,
+   * what was read but not applied is dropped, and, still a replica of it, a new
+   * connection starts at once.
    */
   masterClientClosed(master: Client): void {
     if (master !== this.master) return;
@@ -914,7 +915,8 @@ export class MasterLink {
     this.socket = null;
     this.unsent = [];
     this.unapplied = [];
-    if (this.masterHost === null) return;
+    // Cached even when REPLICAOF is leaving this master: the next master may be one of
+    // its other replicas, promoted, which still knows its history (PSYNC2).
     logger.warning("Connection with master lost.");
     logger.notice("Caching the disconnected master state.");
     this.cachedMaster = { replid: this.masterReplid, reploff: this.reploff, dbIndex: master.dbIndex };
@@ -922,6 +924,7 @@ export class MasterLink {
     // replicationHandleMasterDisconnection
     this.state = "connect";
     this.downSince = unixSeconds();
+    if (this.masterHost === null) return;
     logger.notice(`Reconnecting to MASTER ${this.masterHost}:${this.masterPort}`);
     this.connectWithMaster();
   }

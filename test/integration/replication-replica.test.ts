@@ -13,7 +13,7 @@ import { info, infoField } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { generateWriteSequence } from "../helpers/write-sequence.ts";
 import { runSequence } from "../helpers/sequence-runner.ts";
-import { MASTER_ARGS, bunkerNode, bunkerReplicaOf, digest, populate, redisNode, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
+import { MASTER_ARGS, bunkerNode, bunkerReplicaOf, digest, populate, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
 
 const nodes: Node[] = [];
 const dirs: string[] = [];
@@ -58,6 +58,9 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker as a replica of redis-server
     const stats = await info(replica.client, "stats");
     expect(Number(stats.get("total_net_repl_input_bytes"))).toBeGreaterThan(1000);
     expect(String(await replica.client.call("ROLE"))).toBe(["slave", "127.0.0.1", String(master.server.port), "connected", await infoField(replica.client, "slave_repl_offset")].join(","));
+    // WAIT on the master: its REPLCONF GETACK is answered with REPLCONF ACK.
+    await master.client.call("SET", "acked", "1");
+    expect(await master.client.call("WAIT", "1", "20000")).toBe(1);
     // The master hears REPLCONF ACK with the replica's offset.
     const offset = await infoField(master.client, "master_repl_offset");
     await waitFor(async () => (await infoField(master.client, "slave0")).includes(`offset=${offset},`), { what: "the replica's ACK" });
@@ -199,6 +202,24 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker as a replica of redis-server
     nodes.splice(nodes.indexOf(replica), 1);
     const reloaded = track(await bunkerNode(["--appendonly", "yes"], { dir }));
     expect(await digest(reloaded)).toBe(expected);
+  });
+
+  test("moved to a promoted sibling (a failover), the replica continues with PSYNC from the old master's history", async () => {
+    const master = track(await redisNode());
+    await populate(master.client, 50);
+    const sibling = track(await redisReplicaOf(master));
+    const replica = track(await bunkerReplicaOf(master));
+    await waitInSync(master, sibling);
+    await waitInSync(master, replica);
+    expect(await sibling.client.call("REPLICAOF", "NO", "ONE")).toBe("OK");
+    expect(await replica.client.call("REPLICAOF", "127.0.0.1", String(sibling.server.port))).toBe("OK");
+    await sibling.client.call("SET", "after-failover", "1");
+    await waitInSync(sibling, replica);
+    await replica.server.waitForOutput("Successful partial resynchronization with master.");
+    await replica.server.waitForOutput("Master replication ID changed to");
+    expect(await infoField(sibling.client, "sync_partial_ok")).toBe("1");
+    expect(await infoField(sibling.client, "sync_full")).toBe("0");
+    expect(await digest(replica)).toBe(await digest(sibling));
   });
 
   test("REPLICAOF NO ONE promotes the replica, keeping the master's history as replid2", async () => {
