@@ -1,4 +1,4 @@
-// Replication in tests: a master and its replicas (Bunker or redis-server), waiting until
+// Replication in tests (the replica side): a master and its replicas (Bunker or redis-server), waiting until
 // a replica has applied everything its master sent, and a dataset of every type to sync.
 
 import { RawClient, startBunker, startRedis, type RunningServer, type StartOptions } from "./server.ts";
