@@ -89,13 +89,19 @@ export class Cron {
     const aof = persistence.aof;
     // A rewrite BGREWRITEAOF scheduled while another child ran.
     if (!server.loading) aof.runScheduledRewrite();
-    if (children.hasActiveChildProcess()) children.checkChildrenDone();
+    if (children.hasActiveChildProcess()) {
+      children.checkChildrenDone();
+      // Replicas waiting for a full sync start as soon as the slot is free.
+      if (!server.loading) server.master.replicationStartPendingFork();
+    }
     if (!children.hasActiveChildProcess() && !server.loading) {
       persistence.checkSavePoints(now);
       aof.checkAutoRewrite();
     }
     if (!children.hasActiveChildProcess() && !server.loading) persistence.runScheduledBgsave(now);
     aof.flushFromCron();
+    // replicationCron (once a second): PINGs, newlines, timeouts, the backlog's TTL, pending syncs.
+    if (!server.loading) server.master.cron(now);
     persistence.runPendingShutdown();
   }
 
@@ -150,7 +156,7 @@ export class Cron {
     for (const client of server.clients.values()) {
       const idle = now - client.lastInteraction;
       if (timeout > 0 && idle > timeout * 1000) {
-        if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor) {
+        if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor && client.replica === null) {
           client.close();
           continue;
         }

@@ -34,6 +34,7 @@ import { serverPanic } from "./crash.ts";
 import { describeClientLine } from "./info.ts";
 import type { ClientOutputBufferLimit } from "./config.ts";
 import { Replication } from "./replication/replication.ts";
+import { NOREPLICAS_ERROR, ReplicationMaster } from "./replication/master.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -80,6 +81,8 @@ export class Server {
   readonly persistence: Persistence;
   /** Replication ids, offset, backlog and the replicas' stream (replication/). */
   readonly replication = new Replication(this);
+  /** The master side of replication: SYNC/PSYNC, full syncs, WAIT (replication/master.ts). */
+  readonly master: ReplicationMaster;
   /** maxmemory and maxmemory-clients: key and client eviction (evict.ts). */
   readonly evictor: Evictor;
   /**
@@ -167,6 +170,8 @@ export class Server {
   /** client-output-buffer-limit of the normal and pubsub classes. */
   private normalOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
   private pubsubOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
+  /** client-output-buffer-limit replica (Redis's class "slave"). */
+  private replicaOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
   /**
    * Output (reply buffer plus what the socket has not taken) past which a client's
    * limits are worth checking: the smallest reply buffer plus the smallest limit that
@@ -187,6 +192,7 @@ export class Server {
     this.applyConfig();
     this.blocking.onTimer = () => this.expireBlockedClients();
     this.persistence = new Persistence(this);
+    this.master = new ReplicationMaster(this);
     this.scripting = new Scripting(this);
     this.evictor = new Evictor(this);
   }
@@ -266,8 +272,9 @@ export class Server {
       this.requirePass = c.getString("requirepass");
       this.normalOutputLimit = c.clientOutputBufferLimit("normal");
       this.pubsubOutputLimit = c.clientOutputBufferLimit("pubsub");
+      this.replicaOutputLimit = c.clientOutputBufferLimit("replica");
       let smallest = Infinity;
-      for (const limit of [this.normalOutputLimit, this.pubsubOutputLimit]) {
+      for (const limit of [this.normalOutputLimit, this.pubsubOutputLimit, this.replicaOutputLimit]) {
         if (limit.hard > 0) smallest = Math.min(smallest, limit.hard);
         if (limit.soft > 0) smallest = Math.min(smallest, limit.soft);
       }
@@ -750,6 +757,7 @@ export class Server {
 
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
+    if (client.replica !== null) this.master.replicaClosed(client);
     this.evictor.clientClosed(client);
     this.watches.unwatchAllKeys(client);
     if (client.trackingFlags !== 0 || this.tracking.hasHeldKeys) this.tracking.disableTracking(client);
@@ -762,6 +770,7 @@ export class Server {
 
   /** The client-output-buffer-limit of the client's class (getClientType: pubsub while subscribed, else normal). */
   private outputLimitOf(client: Client): ClientOutputBufferLimit {
+    if (client.replica !== null) return this.replicaOutputLimit;
     return client.channels.size + client.patterns.size + client.shardChannels.size > 0 ? this.pubsubOutputLimit : this.normalOutputLimit;
   }
 
@@ -864,6 +873,11 @@ export class Server {
     const diskError = this.persistence.diskErrorMessage();
     if (diskError !== null && (this.isWriteLike(client, command, argv) || command.name === "ping") && !(isExec && client.multiAborted)) {
       this.rejectCommand(client, argv, command, diskError);
+      return;
+    }
+    // min-replicas-to-write: not enough replicas acknowledged lately.
+    if (!this.master.checkGoodReplicasStatus() && this.isWriteLike(client, command, argv)) {
+      this.rejectCommand(client, argv, command, NOREPLICAS_ERROR);
       return;
     }
     if (client.inPubSubContext && !PUBSUB_CONTEXT_COMMANDS.has(command.fullName)) {
@@ -1143,7 +1157,12 @@ export class Server {
     if (--this.commandDepth === 0) {
       this.commandTime = 0;
       // afterCommand: the outermost call hands the effects of its execution unit on.
-      if (propagation.active) propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+      if (propagation.active) {
+        const offsetBefore = this.replication.masterReplOffset;
+        propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+        // c->woff: where this client's writes end in the stream (WAIT waits for it).
+        if (this.replication.masterReplOffset !== offsetBefore) client.woff = this.replication.masterReplOffset;
+      }
       // The client's own invalidations follow its reply (of EXEC or EVAL as a whole).
       if (this.tracking.hasPendingKeys) this.tracking.handlePendingKeyInvalidations(client);
     }

@@ -124,6 +124,7 @@ function clientInfo(client: Client): void {
 }
 
 function clientType(c: Client): string {
+  if (c.replica !== null) return "replica";
   return c.subscriptionCount > 0 || c.shardChannels.size > 0 ? "pubsub" : "normal";
 }
 

@@ -157,7 +157,8 @@ export class Persistence {
    * file is an AOF base (the RDB preamble of rewriteAppendOnlyFile): aux aof-base is 1.
    */
   writeDataset(encoder: RdbEncoder, aofBase = false): void {
-    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase });
+    const replication = aofBase ? undefined : this.server.replication.rdbPopulateSaveInfo();
+    encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase, replication });
     for (const code of this.server.scripting.functions.codes()) encoder.writeFunction(code);
     const now = Date.now();
     const policy = this.server.config.getString("maxmemory-policy");
@@ -262,6 +263,9 @@ export class Persistence {
       return false;
     }
     logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    // loadDataFromDisk: the history the file names lives on (PSYNC after a restart).
+    const saved = this.loadedReplicationInfo;
+    if (saved.replId !== null && saved.offset !== -1 && saved.streamDb !== -1) this.server.master.restoreReplicationInfo(saved.replId, saved.offset);
     return true;
   }
 
@@ -359,6 +363,7 @@ export class Persistence {
     const keyLoadDelay = config.getNumber("key-load-delay");
     const dropExpired = !flags.aofPreamble;
     let emptyKeysSkipped = 0;
+    this.loadedReplicationInfo = { replId: null, offset: -1, streamDb: -1 };
     try {
       const decoder = RdbDecoder.fromSource(fileByteSource(path), {
         ...this.loadLimits(),
@@ -422,9 +427,17 @@ export class Persistence {
     }
   }
 
-  /** The AUX fields rdbLoadRio logs (or keeps: used-mem for INFO's loading_rdb_used_mem). */
+  /** The replication fields of the last RDB loaded (rdbSaveInfo): -1 / null when absent. */
+  loadedReplicationInfo: { replId: string | null; offset: number; streamDb: number } = { replId: null, offset: -1, streamDb: -1 };
+
+  /** The AUX fields rdbLoadRio logs (or keeps: used-mem for INFO's loading_rdb_used_mem, the replication fields). */
   private logRdbAuxField(name: string, value: Uint8Array, now: number): void {
     const text = bytesToText(value);
+    const saved = this.loadedReplicationInfo;
+    if (name === "repl-stream-db") saved.streamDb = parseLeadingInteger(text);
+    else if (name === "repl-id") {
+      if (text.length === 40) saved.replId = text;
+    } else if (name === "repl-offset") saved.offset = parseLeadingInteger(text);
     if (name.startsWith("%")) logger.notice(`RDB '${name}': ${text}`);
     else if (name === "redis-ver") logger.notice(`Loading RDB produced by version ${text}`);
     else if (name === "ctime") logger.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - Number(text))} seconds`);
@@ -597,6 +610,8 @@ export class Persistence {
       }
     }
     this.lastBgsaveTimeSec = now - child.startedAtSec;
+    // Replicas whose full sync this file is: sent it now, or closed after a failure.
+    this.server.master.updateSlavesWaitingBgsave(exit.bySignal === 0 && exit.exitCode === 0, "disk");
   }
 
   /** Redis's rdbRemoveTempFile: temp-<writer pid>.rdb beside the output, if it is there. */

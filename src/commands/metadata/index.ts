@@ -13,6 +13,7 @@ import { listsMetadata } from "./lists.ts";
 import { memoryMetadata } from "./memory.ts";
 import { persistenceMetadata } from "./persistence.ts";
 import { pubsubMetadata } from "./pubsub.ts";
+import { replicationMetadata } from "./replication.ts";
 import { scriptingMetadata } from "./scripting.ts";
 import { serverMetadata } from "./server.ts";
 import { setsMetadata } from "./sets.ts";
@@ -23,7 +24,7 @@ import { transactionsMetadata } from "./transactions.ts";
 import { zsetsMetadata } from "./zsets.ts";
 
 const ALL = new Map<string, CommandMetadata>();
-for (const family of [bitsMetadata, connectionMetadata, geoMetadata, hashesMetadata, hyperloglogMetadata, keysMetadata, listsMetadata, memoryMetadata, persistenceMetadata, pubsubMetadata, scriptingMetadata, serverMetadata, setsMetadata, sortMetadata, streamsMetadata, stringsMetadata, transactionsMetadata, zsetsMetadata]) {
+for (const family of [bitsMetadata, connectionMetadata, geoMetadata, hashesMetadata, hyperloglogMetadata, keysMetadata, listsMetadata, memoryMetadata, persistenceMetadata, pubsubMetadata, replicationMetadata, scriptingMetadata, serverMetadata, setsMetadata, sortMetadata, streamsMetadata, stringsMetadata, transactionsMetadata, zsetsMetadata]) {
   for (const [fullName, metadata] of Object.entries(family)) ALL.set(fullName, metadata);
 }
 
