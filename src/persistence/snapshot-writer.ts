@@ -305,7 +305,8 @@ async function handle(message: ServerMessage): Promise<void> {
     case "begin":
       // rdbSaveRioWithEOFMark: the mark opens the stream, before the RDB's first byte.
       if (output.kind === "socket") file.write(new TextEncoder().encode(`$EOF:${output.eofMark}\r\n`));
-      contents.begin(message[1].ctime, message[1].usedMem, message[1].functions, message[1].replication);
+      // msgpack carries an absent field as nil.
+      contents.begin(message[1].ctime, message[1].usedMem, message[1].functions, message[1].replication ?? undefined);
       return;
     case "db":
       contents.startDb(message[1], message[2], message[3]);

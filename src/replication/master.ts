@@ -210,6 +210,9 @@ export class ReplicationMaster {
   syncPartialErr = 0;
   /** repl_good_slaves_count: online replicas lagging at most min-replicas-max-lag. */
   goodReplicas = 0;
+  /** min-replicas-to-write / min-replicas-max-lag, kept here: processCommand reads them for every command. */
+  private minReplicasToWrite = 0;
+  private minReplicasMaxLag = 10;
   /** get_ack_from_slaves: REPLCONF GETACK goes out before the event loop sleeps. */
   private getAckFromReplicas = false;
   /** replication_cron_loops: replicationCron's runs (once a second). */
@@ -224,7 +227,13 @@ export class ReplicationMaster {
     server.persistence.childSlot.onDone("rdb-to-socket", (child, exit) => this.backgroundSaveDoneHandlerSocket(child, exit));
     server.blocking.acknowledgedBy = (offset) => this.replicationCountAcksByOffset(offset);
     server.config.onChange("repl-backlog-size", () => server.replication.resizeReplicationBacklog(server.config.getNumber("repl-backlog-size")));
-    for (const name of ["min-replicas-to-write", "min-replicas-max-lag"]) server.config.onChange(name, () => this.refreshGoodSlavesCount());
+    const applyMinReplicas = (): void => {
+      this.minReplicasToWrite = server.config.getNumber("min-replicas-to-write");
+      this.minReplicasMaxLag = server.config.getNumber("min-replicas-max-lag");
+      this.refreshGoodSlavesCount();
+    };
+    applyMinReplicas();
+    for (const name of ["min-replicas-to-write", "min-replicas-max-lag"]) server.config.onChange(name, applyMinReplicas);
   }
 
   sideOf(client: Client): MasterSide | undefined {
@@ -402,6 +411,8 @@ export class ReplicationMaster {
     this.syncFull++;
     this.attachReplica(client, handshake, "wait-bgsave-start", prePsync);
     client.outputHeld = true;
+    // Fewer, larger packets on the link to the replica, if asked (non critical).
+    if (server.config.getBool("repl-disable-tcp-nodelay")) client.socket?.setNoDelay?.(false);
     if (this.replicas.length === 1 && replication.backlog === null) {
       // A backlog made from scratch starts a history of its own.
       replication.changeReplicationId();
@@ -897,9 +908,8 @@ export class ReplicationMaster {
 
   /** refreshGoodSlavesCount */
   refreshGoodSlavesCount(): void {
-    const config = this.server.config;
-    const maxLag = config.getNumber("min-replicas-max-lag");
-    if (config.getNumber("min-replicas-to-write") === 0 || maxLag === 0) return;
+    const maxLag = this.minReplicasMaxLag;
+    if (this.minReplicasToWrite === 0 || maxLag === 0) return;
     const nowSec = Math.floor(Date.now() / 1000);
     let good = 0;
     for (const replica of this.replicas) {
@@ -911,15 +921,13 @@ export class ReplicationMaster {
 
   /** checkGoodReplicasStatus: writes are allowed (min-replicas-to-write is met, or off). */
   checkGoodReplicasStatus(): boolean {
-    const config = this.server.config;
-    const toWrite = config.getNumber("min-replicas-to-write");
-    return this.server.replication.isReplica || config.getNumber("min-replicas-max-lag") === 0 || toWrite === 0 || this.goodReplicas >= toWrite;
+    const toWrite = this.minReplicasToWrite;
+    return toWrite === 0 || this.minReplicasMaxLag === 0 || this.goodReplicas >= toWrite || this.server.replication.isReplica;
   }
 
   /** INFO replication's min_slaves_good_slaves, when the setting is on. */
   goodReplicasInfo(): string | null {
-    const config = this.server.config;
-    if (config.getNumber("min-replicas-to-write") === 0 || config.getNumber("min-replicas-max-lag") === 0) return null;
+    if (this.minReplicasToWrite === 0 || this.minReplicasMaxLag === 0) return null;
     return `min_slaves_good_slaves:${this.goodReplicas}`;
   }
 
