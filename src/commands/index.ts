@@ -19,6 +19,7 @@ import { sortCommands } from "./sort.ts";
 import { streamCommands } from "./streams.ts";
 import { scriptingCommands } from "./scripting.ts";
 import { memoryCommands } from "./memory.ts";
+import { lolwutCommands } from "./lolwut.ts";
 
 export function registerAllCommands(table: CommandTable): void {
   table.register(connectionCommands);
@@ -39,4 +40,5 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(streamCommands);
   table.register(scriptingCommands);
   table.register(memoryCommands);
+  table.register(lolwutCommands);
 }
