@@ -204,7 +204,7 @@ const MEMORY_UNITS: Record<string, bigint> = {
  * Like Redis it saturates the digits at 2^64-1 and lets the unit multiplication wrap,
  * and reads "" or a bare unit as 0.
  */
-function memtoull(text: string): bigint | null {
+export function memtoull(text: string): bigint | null {
   if (text.startsWith("-")) return null;
   let digitsEnd = 0;
   while (digitsEnd < text.length && isDigit(text.charCodeAt(digitsEnd))) digitsEnd++;
