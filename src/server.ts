@@ -35,6 +35,7 @@ import { describeClientLine } from "./info.ts";
 import type { ClientOutputBufferLimit } from "./config.ts";
 import { Replication } from "./replication/replication.ts";
 import { NOREPLICAS_ERROR, ReplicationMaster } from "./replication/master.ts";
+import { LibcRand } from "./util/libc-rand.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -90,6 +91,8 @@ export class Server {
    * command; a script's first denyoom call is refused then (script.ts), not mid-way.
    */
   preCommandOomState = false;
+  /** C's rand() as Redis seeds it: LOLWUT draws its art from it (commands/lolwut.ts). */
+  readonly libcRand = LibcRand.seededAsRedis();
   readonly startTime = Date.now();
   readonly runId: string;
   /** used_memory_startup (memory.ts): the server's own structures, counted in used_memory. */
