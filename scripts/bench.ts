@@ -5,7 +5,7 @@
 //
 //   bun scripts/bench.ts [--keys N[,N...]] [--requests N] [--warmup N] [--rounds N] [--jobs N]
 //                        [--hash-fields N] [--svg PATH] [--mixed-keys N] [--mixed-breakdown]
-//                        [--only throughput|memory|persistence|collections|bgsave|aof|scripting|eviction]
+//                        [--only throughput|memory|persistence|collections|bgsave|aof|scripting|eviction|replication]
 //
 // --keys: the bgsave section runs once per count of a comma list (default 1000000,5000000);
 // every other section uses the first count (default 1000000).
@@ -110,6 +110,16 @@
 //                  takes one of the two cores, as an application's would. A round of
 //                  --jobs / 5 jobs on each server first, untimed; then --rounds rounds,
 //                  alternating, each on a flushed server.
+//   replication  Bunker as master against Redis as master, the replica a real redis-server
+//                in both cases (what differs is the master): --keys string keys of 32
+//                bytes loaded into a fresh master (repl-diskless-sync-delay 0), then
+//                - full sync, disk (repl-diskless-sync no) and diskless: a fresh empty
+//                  replica is told REPLICAOF; the time until its link is up and its
+//                  offset equals the master's;
+//                - lag under a write load: redis-benchmark SET -c 50 -P 16 -r --keys at
+//                  the master while a probe writes a counter there every 20 ms and polls
+//                  the replica until it shows it; p50, p99 and worst lag, and the load's
+//                  requests/s. Goal line: Bunker's times within 1.2x Redis's.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -1473,6 +1483,119 @@ async function scripting(): Promise<void> {
   await stopServer(redis);
 }
 
+/** The probe key of the replication section's lag measure. */
+const LAG_PROBE_KEY = "bench:lag:probe";
+
+interface ReplicationRun {
+  fullSyncDisk: number;
+  fullSyncDiskless: number;
+  lag: LatencySummaryMs;
+  loadRps: number;
+}
+
+interface LatencySummaryMs {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function summarize(samples: number[]): LatencySummaryMs {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+async function replicationInfo(client: RawClient): Promise<Record<string, string>> {
+  const text = String(await client.call("INFO", "replication"));
+  return Object.fromEntries(text.split("\r\n").filter((line) => line.includes(":")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]));
+}
+
+/** REPLICAOF from a fresh, empty redis-server replica: seconds until its link is up and its offset is the master's. */
+async function timeFullSync(master: Server): Promise<{ seconds: number; replica: Server }> {
+  const replica = await startServer("redis");
+  const masterClient = await RawClient.connect(master.port);
+  const replicaClient = await RawClient.connect(replica.port);
+  const started = performance.now();
+  await replicaClient.call("REPLICAOF", "127.0.0.1", String(master.port));
+  for (;;) {
+    const state = await replicationInfo(replicaClient);
+    if (state.master_link_status === "up" && state.slave_repl_offset === (await replicationInfo(masterClient)).master_repl_offset) break;
+    if (performance.now() - started > 600_000) throw new Error(`${master.name}: the full sync did not end`);
+    await Bun.sleep(10);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  masterClient.close();
+  replicaClient.close();
+  return { seconds, replica };
+}
+
+/** Replication lag under a SET load: how long a write to the master takes to show on the replica. */
+async function lagUnderLoad(master: Server, replica: Server): Promise<{ lag: LatencySummaryMs; loadRps: number }> {
+  const load = redisBenchmark(master.port, "set", 16, REQUESTS * PIPELINED_REQUEST_FACTOR, ["-r", String(KEYS), "-d", "32"]);
+  let loadDone = false;
+  void load.then(() => (loadDone = true));
+  const masterClient = await RawClient.connect(master.port);
+  const replicaClient = await RawClient.connect(replica.port);
+  const samples: number[] = [];
+  for (let probe = 0; !loadDone; probe++) {
+    const value = String(probe);
+    await masterClient.call("SET", LAG_PROBE_KEY, value);
+    const written = performance.now();
+    while ((await replicaClient.call("GET", LAG_PROBE_KEY)) !== value) {
+      if (performance.now() - written > 60_000) throw new Error(`${master.name}: the replica lags more than a minute`);
+    }
+    samples.push(performance.now() - written);
+    await Bun.sleep(20);
+  }
+  masterClient.close();
+  replicaClient.close();
+  return { lag: summarize(samples), loadRps: (await load).rps };
+}
+
+async function replicationRun(name: "redis" | "bunker"): Promise<ReplicationRun> {
+  const times: Record<string, number> = {};
+  let lag: LatencySummaryMs = { p50: 0, p99: 0, max: 0 };
+  let loadRps = 0;
+  for (const mode of ["no", "yes"]) {
+    const master = await startServer(name, undefined, { "repl-diskless-sync": mode, "repl-diskless-sync-delay": "0" });
+    await loadStrings(master.port, KEYS);
+    const { seconds, replica } = await timeFullSync(master);
+    times[mode] = seconds;
+    if (mode === "yes") ({ lag, loadRps } = await lagUnderLoad(master, replica));
+    await stopServer(replica);
+    await stopServer(master);
+  }
+  return { fullSyncDisk: times.no!, fullSyncDiskless: times.yes!, lag, loadRps };
+}
+
+async function replication(): Promise<void> {
+  const runs = { redis: await replicationRun("redis"), bunker: await replicationRun("bunker") };
+  const row = (label: string, pick: (run: ReplicationRun) => number, digits: number) => [
+    label,
+    pick(runs.redis).toFixed(digits),
+    pick(runs.bunker).toFixed(digits),
+    ratio(pick(runs.bunker), pick(runs.redis)),
+  ];
+  table(
+    `Replication, master Bunker vs master Redis, replica redis-server (${KEYS} keys of 32 bytes; lag while redis-benchmark SET -c 50 -P 16 runs ${REQUESTS * PIPELINED_REQUEST_FACTOR} requests)`,
+    ["measure", "redis master", "bunker master", "bunker/redis"],
+    [
+      row("full sync, disk (s)", (run) => run.fullSyncDisk, 2),
+      row("full sync, diskless (s)", (run) => run.fullSyncDiskless, 2),
+      row("lag p50 (ms)", (run) => run.lag.p50, 2),
+      row("lag p99 (ms)", (run) => run.lag.p99, 2),
+      row("lag max (ms)", (run) => run.lag.max, 2),
+      row("SET rps with a replica", (run) => run.loadRps, 0),
+    ],
+  );
+  const worst = Math.max(
+    runs.bunker.fullSyncDisk / runs.redis.fullSyncDisk,
+    runs.bunker.fullSyncDiskless / runs.redis.fullSyncDiskless,
+    runs.bunker.lag.p99 / runs.redis.lag.p99,
+  );
+  console.log(`\nGoal (issue #18): full-sync time and replication lag within 1.2x Redis's; worst ratio ${worst.toFixed(2)} (${worst <= 1.2 ? "met" : "not met"})`);
+}
+
 function redisVersion(): string {
   return /v=(\S+)/.exec(Bun.spawnSync(["redis-server", "--version"]).stdout.toString())?.[1] ?? "?";
 }
@@ -1486,3 +1609,4 @@ if (ONLY === "all" || ONLY === "bgsave") await bgsave();
 if (ONLY === "all" || ONLY === "aof") await aof();
 if (ONLY === "all" || ONLY === "scripting") await scripting();
 if (ONLY === "all" || ONLY === "eviction") await eviction();
+if (ONLY === "all" || ONLY === "replication") await replication();

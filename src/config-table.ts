@@ -470,7 +470,7 @@ export const CONFIG_TABLE: readonly ConfigParam[] = [
   int("key-load-delay", undefined, HIDDEN, "int", INT_MIN, INT_MAX, 0n),
   int("active-expire-effort", undefined, MODIFIABLE, "int", 1n, 10n, 1n),
   int("hz", undefined, MODIFIABLE, "int", 0n, INT_MAX, 10n),
-  lacking(int("min-replicas-to-write", "min-slaves-to-write", MODIFIABLE, "int", 0n, INT_MAX, 0n), "replication"),
+  int("min-replicas-to-write", "min-slaves-to-write", MODIFIABLE, "int", 0n, INT_MAX, 0n),
   int("min-replicas-max-lag", "min-slaves-max-lag", MODIFIABLE, "int", 0n, INT_MAX, 10n),
   lacking(int("watchdog-period", undefined, HIDDEN, "int", 0n, INT_MAX, 0n), "the software watchdog"),
   int("shutdown-timeout", undefined, MODIFIABLE, "int", 0n, INT_MAX, 10n),

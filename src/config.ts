@@ -204,7 +204,7 @@ const MEMORY_UNITS: Record<string, bigint> = {
  * Like Redis it saturates the digits at 2^64-1 and lets the unit multiplication wrap,
  * and reads "" or a bare unit as 0.
  */
-function memtoull(text: string): bigint | null {
+export function memtoull(text: string): bigint | null {
   if (text.startsWith("-")) return null;
   let digitsEnd = 0;
   while (digitsEnd < text.length && isDigit(text.charCodeAt(digitsEnd))) digitsEnd++;
@@ -567,7 +567,7 @@ class StringSetting implements Setting {
   }
 }
 
-interface ProcTitleContext {
+export interface ProcTitleContext {
   readonly port: bigint;
   readonly tlsPort: bigint;
   readonly bind: readonly string[];
@@ -585,15 +585,21 @@ const DEFAULT_PROC_TITLE_CONTEXT: ProcTitleContext = {
   configFile: "",
 };
 
-/**
- * validateProcTitleTemplate: every {variable} must be known, braces balanced ("{{" is a
- * literal brace), and the expansion with an empty title must not be blank.
- */
+/** validateProcTitleTemplate: the expansion with an empty title must be possible and not blank. */
 function isValidProcTitleTemplate(template: string, context: ProcTitleContext): boolean {
+  const expanded = expandProcTitleTemplate(template, "", context);
+  return expanded !== null && expanded.length > 0;
+}
+
+/**
+ * expandProcTitleTemplate: every {variable} must be known, braces balanced ("{{" is a
+ * literal brace); the result is trimmed of spaces. Null when the template is invalid.
+ */
+export function expandProcTitleTemplate(template: string, title: string, context: ProcTitleContext): string | null {
   const variable = (name: string): string | null => {
     switch (name) {
       case "title":
-        return "";
+        return title;
       case "listen-addr":
         if (context.port !== 0n || context.tlsPort !== 0n) {
           const host = context.bind.length > 0 ? context.bind[0]! : "*";
@@ -603,7 +609,7 @@ function isValidProcTitleTemplate(template: string, context: ProcTitleContext): 
       case "server-mode":
         return context.clusterEnabled ? "[cluster]" : "";
       case "config-file":
-        return context.configFile;
+        return context.configFile === "" ? "-" : context.configFile;
       case "port":
         return String(context.port);
       case "tls-port":
@@ -623,20 +629,20 @@ function isValidProcTitleTemplate(template: string, context: ProcTitleContext): 
       break;
     }
     expanded += template.slice(position, open);
-    if (open + 1 >= template.length) return false;
+    if (open + 1 >= template.length) return null;
     if (template[open + 1] === "{") {
       expanded += "{";
       position = open + 2;
       continue;
     }
     const close = template.indexOf("}", open + 1);
-    if (close < 0) return false;
+    if (close < 0) return null;
     const value = variable(template.slice(open + 1, close));
-    if (value === null) return false;
+    if (value === null) return null;
     expanded += value;
     position = close + 1;
   }
-  return expanded.replace(/^ +| +$/g, "").length > 0;
+  return expanded.replace(/^ +| +$/g, "");
 }
 
 // ---- special parameters ----------------------------------------------------------------
@@ -991,7 +997,8 @@ export class Config {
     }
   }
 
-  private procTitleContext(): ProcTitleContext {
+  /** What proc-title-template's variables expand to (the process title, its validation). */
+  procTitleContext(): ProcTitleContext {
     return {
       port: this.numeric("port").value,
       tlsPort: this.numeric("tls-port").value,

@@ -19,7 +19,7 @@ export class Cron {
   /** DEBUG PAUSE-CRON 1. */
   paused = false;
   cronLoops = 0;
-  private lastReplicaCron = 0;
+  private lastReplicationCron = 0;
 
   constructor(private readonly server: Server) {}
 
@@ -85,24 +85,30 @@ export class Cron {
     this.sampleStats(now);
     // The tracking table's limit also holds while no command runs (CONFIG SET lowered it).
     if (server.tracking.clients !== 0) server.tracking.limitUsedSlots(null);
-    // replicationCron's replica half, once a second: timeouts, reconnection, REPLCONF ACK.
-    if (now - this.lastReplicaCron >= 1000) {
-      this.lastReplicaCron = now;
-      server.masterLink.replicaCron();
-    }
 
     const persistence = server.persistence;
     const children = persistence.childSlot;
     const aof = persistence.aof;
     // A rewrite BGREWRITEAOF scheduled while another child ran.
     if (!server.loading) aof.runScheduledRewrite();
-    if (children.hasActiveChildProcess()) children.checkChildrenDone();
+    if (children.hasActiveChildProcess()) {
+      children.checkChildrenDone();
+      // Replicas waiting for a full sync start as soon as the slot is free.
+      if (!server.loading) server.master.replicationStartPendingFork();
+    }
     if (!children.hasActiveChildProcess() && !server.loading) {
       persistence.checkSavePoints(now);
       aof.checkAutoRewrite();
     }
     if (!children.hasActiveChildProcess() && !server.loading) persistence.runScheduledBgsave(now);
     aof.flushFromCron();
+    // replicationCron, once a second: the replica half (timeouts, reconnection, REPLCONF
+    // ACK), then the master half (PINGs, newlines, timeouts, the backlog's TTL, pending syncs).
+    if (now - this.lastReplicationCron >= 1000) {
+      this.lastReplicationCron = now;
+      server.masterLink.replicaCron();
+      if (!server.loading) server.master.replicationCron();
+    }
     persistence.runPendingShutdown();
   }
 
@@ -157,7 +163,7 @@ export class Cron {
     for (const client of server.clients.values()) {
       const idle = now - client.lastInteraction;
       if (timeout > 0 && idle > timeout * 1000 && !client.mustObey) {
-        if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor) {
+        if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor && client.replica === null) {
           client.close();
           continue;
         }

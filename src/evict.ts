@@ -171,11 +171,14 @@ export class Evictor {
 
   /**
    * freeMemoryGetNotCountedMemory: memory that eviction does not try to free, since
-   * evicting would make it grow (the DELs it propagates): the AOF buffer. Bunker has no
-   * replication buffers yet.
+   * evicting would make it grow (the DELs it propagates): the AOF buffer and the
+   * replicas' output.
    */
   freeMemoryGetNotCountedMemory(): number {
-    return this.server.persistence.aof.bufferLength;
+    // The stream waiting in replicas' output: evicting would only add DELs to it.
+    let replicaOutput = 0;
+    for (const replica of this.server.replication.replicas) replicaOutput += replica.outputBytes;
+    return this.server.persistence.aof.bufferLength + replicaOutput;
   }
 
   /**

@@ -3,23 +3,46 @@
 //   exit 0  "PONG"                          healthy
 //   exit 1  "unhealthy: <reason>"           down, auth refused, or writes stopped (MISCONF)
 // The password comes from BUNKER_PASSWORD / REDIS_PASSWORD, or from the `requirepass`
-// line of the config file the server was started with (BUNKER_CONFIG, or the .conf
-// argument of PID 1). The port from BUNKER_PORT, the config file, or 6379.
+// line of the config file the server was started with (BUNKER_CONFIG, or the one the
+// server process was started with: see serverConfigFile). The port from
+// BUNKER_PORT, the config file, or 6379.
 // Under MISCONF the reason includes rdb_last_bgsave_error from INFO persistence.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { splitConfigLine } from "./protocol/inline.ts";
 
-function configFileSettings(): { port?: string; password?: string } {
-  let path = process.env.BUNKER_CONFIG;
-  if (path === undefined) {
+/**
+ * The config file the server process was started with. Its command line no longer says
+ * (the server writes its process title over it, as Redis does), so docker/bunker-server
+ * leaves the path in the server's environment as BUNKER_CONFIG_FILE. The server is PID 1
+ * unless the container runs an init (`docker run --init`): then it is found by that
+ * variable. The command line is still read for a server started with set-proc-title no.
+ */
+function serverConfigFile(): string | undefined {
+  const fromEnvironment = (pid: string): string | undefined => {
     try {
-      const argv = readFileSync("/proc/1/cmdline", "utf8").split("\0");
-      path = argv.find((a) => a.endsWith(".conf"));
+      const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((e) => e.startsWith("BUNKER_CONFIG_FILE="));
+      return entry?.slice("BUNKER_CONFIG_FILE=".length);
     } catch {
-      // Not in a container, or /proc unavailable.
+      return undefined; // gone, or not ours to read
     }
+  };
+  let path = fromEnvironment("1");
+  if (path !== undefined) return path;
+  try {
+    path = readFileSync("/proc/1/cmdline", "utf8").split("\0").find((a) => a.endsWith(".conf"));
+    if (path !== undefined) return path;
+    for (const pid of readdirSync("/proc")) {
+      if (/^\d+$/.test(pid) && pid !== String(process.pid) && (path = fromEnvironment(pid)) !== undefined) return path;
+    }
+  } catch {
+    // Not in a container, or /proc unavailable.
   }
+  return undefined;
+}
+
+function configFileSettings(): { port?: string; password?: string } {
+  const path = process.env.BUNKER_CONFIG || serverConfigFile();
   if (path === undefined) return {};
   const settings: { port?: string; password?: string } = {};
   try {

@@ -70,7 +70,8 @@ function sectionClients(server: Server): string[] {
   let inTimeoutTable = 0;
   for (const client of server.blocking.blockedClients) if ((client.blocked?.timeoutAt ?? 0) > 0) inTimeoutTable++;
   return [
-    `connected_clients:${server.clients.size}`,
+    // Replicas are not counted (listLength(server.clients) - listLength(server.slaves)).
+    `connected_clients:${server.clients.size - server.replication.replicas.length}`,
     "cluster_connections:0",
     `maxclients:${server.config.getNumber("maxclients")}`,
     `client_recent_max_input_buffer:${maxInput}`,
@@ -135,10 +136,10 @@ function sectionMemory(server: Server): string[] {
     "rss_overhead_bytes:0",
     `mem_fragmentation_ratio:${fragmentation.toFixed(2)}`,
     `mem_fragmentation_bytes:${rss - used}`,
-    `mem_not_counted_for_evict:${overhead.aofBuffer}`,
-    "mem_replication_backlog:0",
-    "mem_total_replication_buffers:0",
-    "mem_clients_slaves:0",
+    `mem_not_counted_for_evict:${overhead.notCountedForEvict}`,
+    `mem_replication_backlog:${overhead.replBacklog}`,
+    `mem_total_replication_buffers:${overhead.replBuffers}`,
+    `mem_clients_slaves:${overhead.clientsSlaves}`,
     `mem_clients_normal:${overhead.clientsNormal}`,
     "mem_cluster_links:0",
     `mem_aof_buffer:${overhead.aofBuffer}`,
@@ -174,15 +175,15 @@ function sectionStats(server: Server): string[] {
     `total_net_input_bytes:${stats.netInputBytes}`,
     `total_net_output_bytes:${stats.netOutputBytes}`,
     `total_net_repl_input_bytes:${server.masterLink.netInputBytes}`,
-    "total_net_repl_output_bytes:0",
+    `total_net_repl_output_bytes:${server.replication.netOutputBytes}`,
     `instantaneous_input_kbps:${inputKbps.toFixed(2)}`,
     `instantaneous_output_kbps:${outputKbps.toFixed(2)}`,
     "instantaneous_input_repl_kbps:0.00",
     "instantaneous_output_repl_kbps:0.00",
     `rejected_connections:${stats.rejectedConnections}`,
-    "sync_full:0",
-    "sync_partial_ok:0",
-    "sync_partial_err:0",
+    `sync_full:${server.master.syncFull}`,
+    `sync_partial_ok:${server.master.syncPartialOk}`,
+    `sync_partial_err:${server.master.syncPartialErr}`,
     `expired_keys:${keyspace.expired}`,
     "expired_stale_perc:0.00",
     "expired_time_cap_reached_count:0",
@@ -225,6 +226,8 @@ function sectionReplication(server: Server): string[] {
   const repl = server.replication;
   const backlog = repl.backlog;
   const lines = [`role:${repl.isReplica ? "slave" : "master"}`, ...server.masterLink.infoFields(), `connected_slaves:${repl.replicas.length}`];
+  const goodReplicas = server.master.goodReplicasInfo();
+  if (goodReplicas !== null) lines.push(goodReplicas);
   const nowSec = Math.floor(Date.now() / 1000);
   let id = 0;
   for (const replica of repl.replicas) {
@@ -359,6 +362,7 @@ export function buildInfo(server: Server, requested: string[]): string {
 export function describeClientLine(server: Server, client: import("./net/client.ts").Client): string {
   const now = Date.now();
   let flags = "";
+  if (client.replica !== null) flags += "S";
   if (client === server.masterLink.master) flags += "M";
   if (client.inMulti) flags += "x";
   if (client.blocked !== null) flags += "b";

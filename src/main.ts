@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // Entry point: `bun src/main.ts [/path/to/redis.conf] [--name value ...]`, like redis-server.
 
-import { Config, FatalConfigError } from "./config.ts";
+import { Config, ConfigError, FatalConfigError } from "./config.ts";
 import { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
 import { registerAllCommands } from "./commands/index.ts";
@@ -9,6 +9,7 @@ import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
 import { setOOMScoreAdj } from "./oom-score-adj.ts";
+import { ProcTitle } from "./proc-title.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
 import { MODULES_UNSUPPORTED } from "./commands/server.ts";
 import { installCrashHandlers } from "./crash.ts";
@@ -91,6 +92,13 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   redisAsciiArt(config, server.port);
+  const procTitle = new ProcTitle(config);
+  procTitle.set();
+  config.onChange("proc-title-template", () => {
+    if (!procTitle.set()) throw new ConfigError("failed to set process title");
+  });
+  // A listener that moved changes {listen-addr} and {port}, as changeListener re-titles Redis.
+  config.onChange("port", () => procTitle.set());
   logger.warning("Server initialized");
   // moduleLoadFromQueue: a module that cannot load stops the server, as on Redis.
   const moduleToLoad = config.moduleLoadQueue[0];

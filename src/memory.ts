@@ -70,6 +70,14 @@ export interface MemoryOverhead {
   startupAllocated: number;
   peakAllocated: number;
   clientsNormal: number;
+  /** mem_clients_slaves: replica connections (their held and unsent stream included). */
+  clientsSlaves: number;
+  /** mem_replication_backlog: the bytes the backlog holds. */
+  replBacklog: number;
+  /** mem_total_replication_buffers: the backlog plus the stream waiting in replicas' output. */
+  replBuffers: number;
+  /** mem_not_counted_for_evict: the AOF buffer and the replicas' output (eviction would only grow them). */
+  notCountedForEvict: number;
   aofBuffer: number;
   luaCaches: number;
   functionsCaches: number;
@@ -104,6 +112,7 @@ function usedMemoryWith(server: Server, clients: number): number {
   let used = server.usedMemoryStartup + clients;
   for (const db of server.dbs) used += db.table.usedBytes;
   used += server.persistence.aof.bufferLength;
+  used += server.replication.backlog?.histlen ?? 0;
   used += server.scripting.evalScripts.cacheMemory + server.scripting.functions.overheadMemory;
   if (used > server.usedMemoryPeak) server.usedMemoryPeak = used;
   return used;
@@ -112,12 +121,20 @@ function usedMemoryWith(server: Server, clients: number): number {
 export function getMemoryOverheadData(server: Server): MemoryOverhead {
   // Asked for its parts, the running clients total is brought up to date first.
   if (server.evictor.clientsTracked) server.evictor.recountClientsMemory();
-  const clientsNormal = clientsMemoryUsage(server);
-  const totalAllocated = usedMemoryWith(server, clientsNormal);
+  const clients = clientsMemoryUsage(server);
+  const totalAllocated = usedMemoryWith(server, clients);
   const aofBuffer = server.persistence.aof.bufferLength;
+  let clientsSlaves = 0;
+  let replicaOutput = 0;
+  for (const replica of server.replication.replicas) {
+    clientsSlaves += getClientMemoryUsage(replica);
+    replicaOutput += replica.outputBytes;
+  }
+  const clientsNormal = Math.max(0, clients - clientsSlaves);
+  const replBacklog = server.replication.backlog?.histlen ?? 0;
   const luaCaches = server.scripting.evalScripts.cacheMemory;
   const functionsCaches = server.scripting.functions.overheadMemory;
-  let overheadTotal = server.usedMemoryStartup + clientsNormal + aofBuffer + luaCaches + functionsCaches;
+  let overheadTotal = server.usedMemoryStartup + clientsNormal + clientsSlaves + replBacklog + aofBuffer + luaCaches + functionsCaches;
   const dbs: DatabaseOverhead[] = [];
   let keys = 0;
   for (const db of server.dbs) {
@@ -133,6 +150,10 @@ export function getMemoryOverheadData(server: Server): MemoryOverhead {
     startupAllocated: server.usedMemoryStartup,
     peakAllocated: server.usedMemoryPeak,
     clientsNormal,
+    clientsSlaves,
+    replBacklog,
+    replBuffers: replBacklog + replicaOutput,
+    notCountedForEvict: aofBuffer + replicaOutput,
     aofBuffer,
     luaCaches,
     functionsCaches,

@@ -35,6 +35,8 @@ import { describeClientLine } from "./info.ts";
 import type { ClientOutputBufferLimit } from "./config.ts";
 import { Replication } from "./replication/replication.ts";
 import { MasterLink } from "./replication/replica.ts";
+import { NOREPLICAS_ERROR, ReplicationMaster } from "./replication/master.ts";
+import { LibcRand } from "./util/libc-rand.ts";
 
 export interface ServerStats {
   totalConnections: number;
@@ -83,6 +85,8 @@ export class Server {
   readonly replication = new Replication(this);
   /** This server's link to its master when it is a replica (replication/replica.ts). */
   readonly masterLink = new MasterLink(this);
+  /** The master side of replication: SYNC/PSYNC, full syncs, WAIT (replication/master.ts). */
+  readonly master: ReplicationMaster;
   /** maxmemory and maxmemory-clients: key and client eviction (evict.ts). */
   readonly evictor: Evictor;
   /**
@@ -90,6 +94,8 @@ export class Server {
    * command; a script's first denyoom call is refused then (script.ts), not mid-way.
    */
   preCommandOomState = false;
+  /** C's rand() as Redis seeds it: LOLWUT draws its art from it (commands/lolwut.ts). */
+  readonly libcRand = LibcRand.seededAsRedis();
   readonly startTime = Date.now();
   readonly runId: string;
   /** used_memory_startup (memory.ts): the server's own structures, counted in used_memory. */
@@ -170,6 +176,8 @@ export class Server {
   /** client-output-buffer-limit of the normal and pubsub classes. */
   private normalOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
   private pubsubOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
+  /** client-output-buffer-limit replica (Redis's class "slave"). */
+  private replicaOutputLimit: ClientOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 };
   /**
    * Output (reply buffer plus what the socket has not taken) past which a client's
    * limits are worth checking: the smallest reply buffer plus the smallest limit that
@@ -190,6 +198,7 @@ export class Server {
     this.applyConfig();
     this.blocking.onTimer = () => this.expireBlockedClients();
     this.persistence = new Persistence(this);
+    this.master = new ReplicationMaster(this);
     this.scripting = new Scripting(this);
     this.evictor = new Evictor(this);
   }
@@ -278,8 +287,9 @@ export class Server {
       this.requirePass = c.getString("requirepass");
       this.normalOutputLimit = c.clientOutputBufferLimit("normal");
       this.pubsubOutputLimit = c.clientOutputBufferLimit("pubsub");
+      this.replicaOutputLimit = c.clientOutputBufferLimit("replica");
       let smallest = Infinity;
-      for (const limit of [this.normalOutputLimit, this.pubsubOutputLimit]) {
+      for (const limit of [this.normalOutputLimit, this.pubsubOutputLimit, this.replicaOutputLimit]) {
         if (limit.hard > 0) smallest = Math.min(smallest, limit.hard);
         if (limit.soft > 0) smallest = Math.min(smallest, limit.soft);
       }
@@ -770,6 +780,7 @@ export class Server {
   onClientClosed(client: Client): void {
     this.clients.delete(client.id);
     if (client === this.masterLink.master) this.masterLink.masterClientClosed(client);
+    if (client.replica !== null) this.master.replicaClosed(client);
     this.evictor.clientClosed(client);
     this.watches.unwatchAllKeys(client);
     if (client.trackingFlags !== 0 || this.tracking.hasHeldKeys) this.tracking.disableTracking(client);
@@ -782,6 +793,7 @@ export class Server {
 
   /** The client-output-buffer-limit of the client's class (getClientType: pubsub while subscribed, else normal). */
   private outputLimitOf(client: Client): ClientOutputBufferLimit {
+    if (client.replica !== null) return this.replicaOutputLimit;
     return client.channels.size + client.patterns.size + client.shardChannels.size > 0 ? this.pubsubOutputLimit : this.normalOutputLimit;
   }
 
@@ -888,6 +900,11 @@ export class Server {
         return;
       }
       this.replicaAppliesDespiteDiskError(command);
+    }
+    // min-replicas-to-write: not enough replicas acknowledged lately.
+    if (!this.master.checkGoodReplicasStatus() && this.isWriteLike(client, command, argv)) {
+      this.rejectCommand(client, argv, command, NOREPLICAS_ERROR);
+      return;
     }
     // A read-only replica takes writes from its master only.
     if (this.replicaReadOnly && this.replication.isReplica && !client.mustObey && this.isWriteLike(client, command, argv)) {
@@ -1207,7 +1224,12 @@ export class Server {
     if (--this.commandDepth === 0) {
       this.commandTime = 0;
       // afterCommand: the outermost call hands the effects of its execution unit on.
-      if (propagation.active) propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+      if (propagation.active) {
+        const offsetBefore = this.replication.masterReplOffset;
+        propagation.propagatePendingCommands(command.touchesArbitraryKeys);
+        // c->woff: where this client's writes end in the stream (WAIT waits for it).
+        if (this.replication.masterReplOffset !== offsetBefore) client.woff = this.replication.masterReplOffset;
+      }
       // The client's own invalidations follow its reply (of EXEC or EVAL as a whole).
       if (this.tracking.hasPendingKeys) this.tracking.handlePendingKeyInvalidations(client);
     }

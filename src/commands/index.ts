@@ -20,6 +20,7 @@ import { streamCommands } from "./streams.ts";
 import { scriptingCommands } from "./scripting.ts";
 import { memoryCommands } from "./memory.ts";
 import { replicationCommands } from "./replication.ts";
+import { lolwutCommands } from "./lolwut.ts";
 
 export function registerAllCommands(table: CommandTable): void {
   table.register(connectionCommands);
@@ -41,4 +42,5 @@ export function registerAllCommands(table: CommandTable): void {
   table.register(scriptingCommands);
   table.register(memoryCommands);
   table.register(replicationCommands);
+  table.register(lolwutCommands);
 }

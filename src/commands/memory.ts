@@ -69,8 +69,8 @@ function memoryStats(client: Client): void {
   field("peak.allocated", overhead.peakAllocated);
   field("total.allocated", overhead.totalAllocated);
   field("startup.allocated", overhead.startupAllocated);
-  field("replication.backlog", 0);
-  field("clients.slaves", 0);
+  field("replication.backlog", overhead.replBacklog);
+  field("clients.slaves", overhead.clientsSlaves);
   field("clients.normal", overhead.clientsNormal);
   field("cluster.links", 0);
   field("aof.buffer", overhead.aofBuffer);

@@ -1,14 +1,27 @@
-// Replication commands. The replica side: REPLICAOF / SLAVEOF, ROLE, and REPLCONF
-// GETACK as a master asks it of this server (replication/replica.ts does the work).
+// Replication commands: the master's side of the handshake and sync (SYNC, PSYNC,
+// REPLCONF), WAIT, ROLE, and REPLICAOF / SLAVEOF. replication/master.ts does the master's
+// work and replication/replica.ts the replica's (REPLICAOF, ROLE's replica form, the
+// REPLCONF GETACK a master asks of this server).
 
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, parseInteger } from "../db/bytes.ts";
+import { argIs, bytesToKey, parseInteger } from "../db/bytes.ts";
 import { replyError } from "./context.ts";
 import { describeClientLine } from "../info.ts";
 import { logger } from "../log.ts";
-import * as errors from "../errors.ts";
+
+function sync(client: Client, argv: Uint8Array[]): void {
+  client.server.master.syncCommand(client, argv);
+}
+
+function replconf(client: Client, argv: Uint8Array[]): void {
+  client.server.master.replconfCommand(client, argv);
+}
+
+function wait(client: Client, argv: Uint8Array[]): void {
+  client.server.master.waitCommand(client, argv);
+}
 
 /** replicaofCommand: REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF, its old name). */
 function replicaof(client: Client, argv: Uint8Array[]): void {
@@ -45,25 +58,12 @@ function replicaof(client: Client, argv: Uint8Array[]): void {
 
 /** roleCommand: [master, offset, [[ip, port, offset]...]] or [slave, host, port, state, offset]. */
 function role(client: Client): void {
-  const server = client.server;
-  const link = server.masterLink;
-  const reply = client.reply;
+  const link = client.server.masterLink;
   if (link.masterHost === null) {
-    const replication = server.replication;
-    const online = replication.replicas.filter((replica) => replica.replica!.state === "online");
-    reply.arrayHeader(3);
-    reply.bulkText("master");
-    reply.integer(replication.masterReplOffset);
-    reply.arrayHeader(online.length);
-    for (const replica of online) {
-      const state = replica.replica!;
-      reply.arrayHeader(3);
-      reply.bulkText(state.announcedIp || replica.address.slice(0, replica.address.lastIndexOf(":")));
-      reply.bulkText(String(state.listeningPort));
-      reply.bulkText(String(state.ackOffset));
-    }
+    client.server.master.roleCommand(client);
     return;
   }
+  const reply = client.reply;
   reply.arrayHeader(5);
   reply.bulkText("slave");
   reply.bulkText(link.masterHost);
@@ -72,33 +72,15 @@ function role(client: Client): void {
   reply.integer(link.master !== null ? link.reploff : -1);
 }
 
-/**
- * replconfCommand, the replica's part: GETACK from its master is answered with
- * REPLCONF ACK <offset> (the one reply a master gets); the master-side options are the
- * master's business (REPLCONF from this server's own replicas).
- */
-function replconf(client: Client, argv: Uint8Array[]): void {
-  if (argv.length % 2 === 0) {
-    replyError(client, errors.wrongArgs("replconf"));
-    return;
-  }
-  const link = client.server.masterLink;
-  for (let i = 1; i < argv.length; i += 2) {
-    const option = argLower(argv[i]!);
-    if (option === "getack") {
-      if (link.masterHost !== null && link.master !== null) link.replicationSendAck();
-      return;
-    }
-    if (option === "ack") return;
-  }
-  client.reply.ok();
-}
-
 const R = { categories: [] as string[], group: "server" };
+const SYNC_FLAGS: CommandSpec["flags"] = ["admin", "noscript", "no_async_loading", "no_multi"];
 
 export const replicationCommands: CommandSpec[] = [
+  keyless({ name: "sync", arity: 1, flags: SYNC_FLAGS, ...R, since: "1.0.0", summary: "Internal command used for replication", handler: sync }),
+  keyless({ name: "psync", arity: -3, flags: SYNC_FLAGS, ...R, since: "2.8.0", summary: "Internal command used for replication", handler: sync }),
+  keyless({ name: "replconf", arity: -1, flags: ["admin", "noscript", "loading", "stale", "allow_busy"], ...R, since: "3.0.0", summary: "An internal command for configuring the replication stream", complexity: "O(1)", handler: replconf }),
+  keyless({ name: "wait", arity: 3, flags: ["noscript"], categories: ["connection"], group: "generic", since: "3.0.0", summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", complexity: "O(1)", tips: ["request_policy:all_shards", "response_policy:agg_min"], handler: wait }),
+  keyless({ name: "role", arity: 1, flags: ["noscript", "loading", "stale", "fast"], categories: ["admin", "dangerous"], group: "server", since: "2.8.12", summary: "Return the role of the instance in the context of replication", complexity: "O(1)", handler: role }),
   keyless({ name: "replicaof", arity: 3, flags: ["admin", "noscript", "stale", "no_async_loading"], ...R, since: "5.0.0", summary: "Make the server a replica of another instance, or promote it as master.", complexity: "O(1)", handler: replicaof }),
   keyless({ name: "slaveof", arity: 3, flags: ["admin", "noscript", "stale", "no_async_loading"], ...R, since: "1.0.0", summary: "Make the server a replica of another instance, or promote it as master.", complexity: "O(1)", handler: replicaof }),
-  keyless({ name: "role", arity: 1, flags: ["noscript", "loading", "stale", "fast"], ...R, categories: ["admin", "dangerous"], since: "2.8.12", summary: "Return the role of the instance in the context of replication", complexity: "O(1)", handler: role }),
-  keyless({ name: "replconf", arity: -1, flags: ["admin", "noscript", "loading", "stale", "allow_busy"], ...R, since: "3.0.0", summary: "An internal command for configuring the replication stream", complexity: "O(1)", handler: replconf }),
 ];

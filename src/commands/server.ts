@@ -21,6 +21,7 @@ import type { LatencyHistogram } from "../latency-histogram.ts";
 import { latencyDoctor, latencyGraph } from "../latency.ts";
 import { readFileSync } from "node:fs";
 import { serverPanic } from "../crash.ts";
+import { debugHtstats, debugHtstatsKey, debugListpack, debugQuicklistPackedThreshold } from "./debug-structures.ts";
 import { keyToBytes } from "../db/bytes.ts";
 import { TRACKING_BCAST, TRACKING_BROKEN_REDIR, TRACKING_CACHING, TRACKING_NOLOOP, TRACKING_ON, TRACKING_OPTIN, TRACKING_OPTOUT } from "../tracking.ts";
 
@@ -125,6 +126,7 @@ function clientInfo(client: Client): void {
 
 function clientType(c: Client): string {
   if (c === c.server.masterLink.master) return "master";
+  if (c.replica !== null) return "replica";
   return c.subscriptionCount > 0 || c.shardChannels.size > 0 ? "pubsub" : "normal";
 }
 
@@ -855,6 +857,10 @@ const DEBUG_HELP = [
   "    unit tests to simulate Redis errors.",
   "LOG <message>",
   "    Write <message> to the server log.",
+  "HTSTATS <dbid>",
+  "    Return hash table statistics of the specified Redis database.",
+  "HTSTATS-KEY <key>",
+  "    Like HTSTATS but for the hash table stored at <key>'s value.",
   "LOADAOF",
   "    Flush the AOF buffers on disk and reload the AOF in memory.",
   "OBJECT <key>",
@@ -889,12 +895,17 @@ const DEBUG_HELP = [
   "    Setting it to 0 disables expiring keys in background when they are not",
   "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
   "    default.",
+  "QUICKLIST-PACKED-THRESHOLD <size>",
+  "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+  "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
   "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
   "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
   "SLEEP <seconds>",
   "    Stop the server for <seconds>. Decimals allowed.",
   "STRINGMATCH-TEST",
   "    Run a fuzz tester against the stringmatchlen() function.",
+  "LISTPACK <key>",
+  "    Show low level info about the listpack encoding of <key>.",
   "PAUSE-CRON <0|1>",
   "    Stop periodic cron job processing.",
   "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
@@ -1124,6 +1135,14 @@ function debug(client: Client, argv: Uint8Array[]): void {
   } else if (sub === "stringmatch-test" && argv.length === 2) {
     stringmatchFuzzTest();
     client.reply.simple("Apparently Redis did not crash: test passed");
+  } else if (sub === "htstats" && argv.length === 3) {
+    debugHtstats(client, argv);
+  } else if (sub === "htstats-key" && argv.length === 3) {
+    debugHtstatsKey(client, argv);
+  } else if (sub === "listpack" && argv.length === 3) {
+    debugListpack(client, argv);
+  } else if (sub === "quicklist-packed-threshold" && argv.length === 3) {
+    debugQuicklistPackedThreshold(client, argv);
   } else if (sub === "help") {
     replyHelp(client, DEBUG_HELP);
   } else {

@@ -40,6 +40,7 @@
 
 import { hashBytes, hashKey } from "./keytable.ts";
 import { objectBytes, TYPED_ARRAY_OVERHEAD, typedArrayBytes } from "./object-size.ts";
+import { indexShape, type IndexShape } from "./htstats.ts";
 
 export type DictValueKind = "bytes" | "none" | "score";
 
@@ -105,6 +106,13 @@ export class Dict {
 
   get size(): number {
     return this.count;
+  }
+
+  /** DEBUG HTSTATS-KEY: the index's shape (htstats.ts); a Dict never rehashes by steps. */
+  indexShape(): IndexShape {
+    const records = this.records;
+    const stride = this.stride;
+    return indexShape(this.index, (slot) => records[slot * stride + HASH]!, () => true);
   }
 
   /** The bytes this dict allocates (object-size.ts): its arrays at their capacity. */

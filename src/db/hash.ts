@@ -86,6 +86,11 @@ export class RedisHash {
     return copy;
   }
 
+  /** DEBUG HTSTATS-KEY: the hash table of the hashtable (or skiplist) encoding, else null. */
+  statsDict(): Dict | null {
+    return this.dict;
+  }
+
   /** What OBJECT ENCODING reports; listpack -> hashtable only, see convertIfNeeded. */
   get encoding(): "listpack" | "hashtable" {
     return this.dict !== null ? "hashtable" : "listpack";

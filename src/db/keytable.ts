@@ -44,6 +44,7 @@ import { isPlainString } from "./string-encoding.ts";
 import { integerBytes, integerDigitCount, parseIntegerIn } from "./bytes.ts";
 import { CommandEpoch, NO_LOCATION, ValueArena } from "./value-arena.ts";
 import { EXPIRE_ENTRY_BYTES, KEY_SLOT_BYTES, valueMemoryUsage } from "./object-size.ts";
+import { indexShape, type IndexShape } from "./htstats.ts";
 
 export const PAGE_BITS = 16;
 const PAGE_SLOTS = 1 << PAGE_BITS;
@@ -672,6 +673,21 @@ export class KeyTable {
   }
 
   // ---- the index and its incremental rehash ---------------------------------------------
+
+  /**
+   * DEBUG HTSTATS: the shapes of the indexes (htstats.ts), as Redis's ht[0] and ht[1]:
+   * while a rehash runs, the old index with the keys not moved yet, then the new one.
+   * With `onlyVolatile`, the keys with a TTL only: Bunker has no expires table of its
+   * own, so [Expires HT] describes where those keys sit in the key index.
+   */
+  indexShapes(onlyVolatile: boolean): IndexShape[] {
+    const hashOf = (slot: number) => this.hashOf(slot);
+    const keep = onlyVolatile ? (slot: number) => this.expireAtOf(slot) !== -1 : () => true;
+    const shapes = this.oldIndex !== null ? [indexShape(this.oldIndex, hashOf, keep)] : [];
+    shapes.push(indexShape(this.index, hashOf, keep));
+    return shapes;
+  }
+
 
   private indexInsert(index: Int32Array, mask: number, slot: number, hash: number): void {
     let position = hash & mask;

@@ -20,10 +20,13 @@
 //   node, a split, and then _quicklistMergeNodes tries to merge the neighbours
 //   (_quicklistNodeAllowMerge: the merged size estimate, or count, within fill).
 // - Deletions (pops, LREM, LTRIM) never merge; a node left empty is dropped.
-// - Redis 7.0 puts an element of 1 GB or more (packed_threshold) in a PLAIN node of its
-//   own. Bunker does not have plain nodes: such an element gets a listpack node of its
-//   own instead (nothing else joins it, as for a plain node), and saves as a PACKED one.
-//   proto-max-bulk-len (512 MB by default) keeps such elements out unless it is raised.
+// - Redis 7.0 puts an element of packed_threshold bytes or more (1 GB, or what DEBUG
+//   QUICKLIST-PACKED-THRESHOLD set) in a PLAIN node of its own. Here a plain node keeps
+//   its element in a listpack of one entry, so that every read walks it as any node,
+//   and is marked `plain`: nothing joins or merges with it, LSET follows
+//   quicklistReplaceEntry's plain cases, RDB files and DUMP carry it as a PLAIN
+//   container of the bare element, and DEBUG OBJECT counts the element's bytes.
+//   proto-max-bulk-len (512 MB by default) keeps elements of 1 GB out unless it is raised.
 //
 // list-compress-depth as quicklist.c honours it: when it is d > 0, every node but the
 // d nearest each end is kept LZF-compressed (nodes under 48 bytes, and nodes LZF does
@@ -83,8 +86,29 @@ const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
 const SIZE_SAFETY_LIMIT = 8192;
 /** Added to an element's length to estimate what it adds to a listpack. */
 const SIZE_ESTIMATE_OVERHEAD = 8;
-/** quicklist's packed_threshold: elements this large get a node of their own. */
-const PACKED_THRESHOLD = 1 << 30;
+/** quicklist's default packed_threshold: elements this large get a plain node of their own. */
+const DEFAULT_PACKED_THRESHOLD = 1 << 30;
+/**
+ * The packed_threshold in force. Process-wide, as Redis's static in quicklist.c: only
+ * DEBUG QUICKLIST-PACKED-THRESHOLD changes it, between commands, and every list (of
+ * every database) follows it from the next insert on.
+ */
+let packedThreshold = DEFAULT_PACKED_THRESHOLD;
+
+/**
+ * quicklistisSetPackedThreshold: false for more than 4 GB less 1 MB; 0 restores the
+ * default.
+ */
+export function quicklistSetPackedThreshold(size: number): boolean {
+  if (size > 2 ** 32 - 2 ** 20) return false;
+  packedThreshold = size === 0 ? DEFAULT_PACKED_THRESHOLD : size;
+  return true;
+}
+
+/** isLargeElement */
+function isLargeElement(length: number): boolean {
+  return length >= packedThreshold;
+}
 /** Nodes smaller than this are not worth compressing. */
 const MIN_COMPRESS_BYTES = 48;
 /** Compression must save more than this many bytes to be kept. */
@@ -108,6 +132,8 @@ class QuicklistNode {
   compressed = false;
   /** Decompressed for an edit: compress again when the edit is done. */
   recompress = false;
+  /** A PLAIN node: one large element (its listpack has exactly that one entry). */
+  plain = false;
 
   constructor(entry: Uint8Array, count: number, sz: number = lpBytes(entry)) {
     this.entry = entry;
@@ -234,6 +260,7 @@ export class RedisList {
       const entry = node.compressed ? node.entry.slice() : node.entry.slice(0, node.sz);
       const duplicate = new QuicklistNode(entry, node.count, node.sz);
       duplicate.compressed = node.compressed;
+      duplicate.plain = node.plain;
       copy.total += node.count;
       copy.insertNode(copy.tail, duplicate, true);
     }
@@ -281,6 +308,7 @@ export class RedisList {
     } else {
       const fresh = lpNew(this.newNodeCapacity(end, value.length));
       const node = new QuicklistNode(atHead ? lpPrepend(fresh, value) : lpAppend(fresh, value), 1);
+      node.plain = isLargeElement(value.length);
       this.insertNode(end, node, !atHead);
       if (end !== null) this.leaveEnd(end);
     }
@@ -478,10 +506,25 @@ export class RedisList {
   set(index: number, value: Uint8Array): boolean {
     const node = this.locate(index);
     if (node === null) return false;
+    const offset = this.locatedOffset;
     this.decompressForUse(node);
-    this.setEntry(node, lpReplace(node.entry, lpSeek(node.entry, this.locatedOffset), value));
-    node.sz = lpBytes(node.entry);
-    this.compress(node);
+    const large = isLargeElement(value.length);
+    if (node.plain === large) {
+      // A packed node's entry, or a plain node's element replaced by another large one.
+      this.setEntry(node, lpReplace(node.entry, lpSeek(node.entry, offset), value));
+      node.sz = lpBytes(node.entry);
+      this.compress(node);
+    } else if (node.plain) {
+      // A small element where a plain node was: inserted after it, and the node dropped.
+      this.insertAt(node, 0, lpFirst(node.entry), value, true);
+      this.deleteNode(node);
+    } else {
+      // A large element in a packed node: a plain node after the entry (splitting the
+      // node when the entry is not its last), then the entry, now its node's last, goes.
+      this.insertAt(node, offset, lpSeek(node.entry, offset), value, true);
+      if (node.count === 1) this.deleteNode(node);
+      else this.deleteEntry(node, lpSeek(node.entry, -1));
+    }
     return true;
   }
 
@@ -609,7 +652,8 @@ export class RedisList {
   /** DEBUG OBJECT's quicklist fields, as debug.c writes them (with their leading space). */
   debugObjectFields(): string {
     let uncompressed = 0;
-    for (let node = this.head; node !== null; node = node.next) uncompressed += node.sz;
+    // A plain node's sz is its element's length in Redis: the entry's, here.
+    for (let node = this.head; node !== null; node = node.next) uncompressed += node.plain ? this.plainElement(node).length : node.sz;
     const average = (this.total / this.nodes).toFixed(2);
     return (
       ` ql_nodes:${this.nodes} ql_avg_node:${average === "NaN" ? "-nan" : average} ql_listpack_max:${this.fill}` +
@@ -624,11 +668,29 @@ export class RedisList {
    * entry[0, size) with lzfRawSize -1, or, for a compressed node, as its LZF stream
    * entry[0, size) that expands to a listpack of lzfRawSize bytes.
    */
-  forEachNode(visit: (entry: Uint8Array, size: number, lzfRawSize: number) => void): void {
+  forEachNode(visit: (entry: Uint8Array, size: number, lzfRawSize: number, plain: boolean) => void): void {
     for (let node = this.head; node !== null; node = node.next) {
-      if (node.compressed) visit(node.entry, node.entry.length, node.sz);
-      else visit(node.entry, node.sz, -1);
+      if (node.plain) {
+        // The bare element, saved as a string (compressed or not as rdbcompression says).
+        const element = this.plainElement(node);
+        visit(element, element.length, -1, true);
+      } else if (node.compressed) visit(node.entry, node.entry.length, node.sz, false);
+      else visit(node.entry, node.sz, -1, false);
     }
+  }
+
+  /** The element of a plain node. */
+  private plainElement(node: QuicklistNode): Uint8Array {
+    const lp = this.readable(node);
+    return lpGetBytes(lp, lpFirst(lp));
+  }
+
+  /** The RDB loader's PLAIN container: `element` as a plain node at the tail. */
+  appendPlain(element: Uint8Array): void {
+    const node = new QuicklistNode(lpShrinkToFit(lpAppend(lpNew(element.length + 16), element)), 1);
+    node.plain = true;
+    this.total++;
+    this.insertNode(this.tail, node, true);
   }
 
   /**
@@ -645,7 +707,7 @@ export class RedisList {
 
   /** _quicklistNodeAllowInsert: may an element of `length` bytes join `node`? */
   private allowInsert(node: QuicklistNode | null, length: number): boolean {
-    if (node === null || length >= PACKED_THRESHOLD || node.sz >= PACKED_THRESHOLD) return false;
+    if (node === null || node.plain || isLargeElement(length)) return false;
     const newSize = node.sz + length + SIZE_ESTIMATE_OVERHEAD;
     if (sizeMeetsOptimizationRequirement(newSize, this.fill)) return true;
     if (newSize > SIZE_SAFETY_LIMIT) return false;
@@ -654,7 +716,7 @@ export class RedisList {
 
   /** _quicklistNodeAllowMerge: may `a` and `b` become one node? */
   private allowMerge(a: QuicklistNode | null, b: QuicklistNode | null): boolean {
-    if (a === null || b === null || a.sz >= PACKED_THRESHOLD || b.sz >= PACKED_THRESHOLD) return false;
+    if (a === null || b === null || a.plain || b.plain) return false;
     // Redis's estimate of the merged size takes 11 bytes for the header and terminator.
     const mergedSize = a.sz + b.sz - 11;
     if (sizeMeetsOptimizationRequirement(mergedSize, this.fill)) return true;
@@ -670,7 +732,7 @@ export class RedisList {
    */
   private newNodeCapacity(previousEnd: QuicklistNode | null, length: number): number {
     const least = length + 16;
-    if (previousEnd === null || previousEnd.sz >= PACKED_THRESHOLD) return least;
+    if (previousEnd === null || previousEnd.plain) return least;
     const expected = this.fill < 0 ? OPTIMIZATION_LEVEL[-this.fill - 1]! : previousEnd.sz;
     return expected > least ? expected : least;
   }
@@ -783,16 +845,17 @@ export class RedisList {
     const availableNext = atTail && this.allowInsert(node.next, length);
     const availablePrevious = atHead && this.allowInsert(node.prev, length);
     this.total++;
-    if (length >= PACKED_THRESHOLD && !atTail && !atHead) {
-      // Where Redis would put a plain node in the middle: split, and the element alone between.
-      const split = this.splitNode(node, offset, after);
+    if (isLargeElement(length)) {
       const alone = new QuicklistNode(lpAppend(lpNew(length + 16), value), 1);
+      alone.plain = true;
+      if (node.plain || atTail || atHead) {
+        this.insertNode(node, alone, after);
+        return;
+      }
+      // In the middle of a packed node: split, and the element alone between.
+      const split = this.splitNode(node, offset, after);
       this.insertNode(node, alone, after);
       this.insertNode(alone, split, after);
-      return;
-    }
-    if (length >= PACKED_THRESHOLD) {
-      this.insertNode(node, new QuicklistNode(lpAppend(lpNew(length + 16), value), 1), after);
       return;
     }
     if (!full) {

@@ -71,6 +71,11 @@ export class RedisSet {
   }
 
   /** intset -> hashtable only (SPOP with a large count may leave a fresh intset, as Redis does). */
+  /** DEBUG HTSTATS-KEY: the hash table of the hashtable (or skiplist) encoding, else null. */
+  statsDict(): Dict | null {
+    return this.dict;
+  }
+
   get encoding(): "intset" | "hashtable" {
     return this.dict !== null ? "hashtable" : "intset";
   }

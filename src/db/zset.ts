@@ -295,6 +295,11 @@ export class RedisZSet {
     this.tree = new ZsetTree(dict);
   }
 
+  /** DEBUG HTSTATS-KEY: the hash table of the hashtable (or skiplist) encoding, else null. */
+  statsDict(): Dict | null {
+    return this.dict;
+  }
+
   get encoding(): "listpack" | "skiplist" {
     return this.lp !== null ? "listpack" : "skiplist";
   }

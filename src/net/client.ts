@@ -118,6 +118,13 @@ export class Client {
    * the stream since the snapshot until the RDB has been sent. The output limits apply.
    */
   outputHeld = false;
+  /**
+   * A replica's bytes that go to its socket ahead of the reply buffer (+FULLRESYNC, its
+   * RDB, keep-alive newlines: replication/master.ts), written first on every drain.
+   */
+  directOutput: { drain(): boolean } | null = null;
+  /** c->woff: the replication offset right after this client's last propagated write (WAIT). */
+  woff = 0;
 
   /** The command call() is running for this client (blocking commands record it). */
   currentCommand: Command | null = null;
@@ -189,9 +196,12 @@ export class Client {
     if (this.reply.length > 0) {
       const length = this.reply.length;
       this.totalNetOutput += length;
-      this.server.stats.netOutputBytes += length;
+      // A replica's stream counts as replication traffic (total_net_repl_output_bytes).
+      if (this.replica !== null) this.server.replication.netOutputBytes += length;
+      else this.server.stats.netOutputBytes += length;
       this.server.stats.writesProcessed++;
       if (this.pendingBytes === 0 && this.socket !== null) {
+        // (A replica's direct output is empty by now: its stream is released only then.)
         // Write straight from the reply buffer; copy only what the kernel did not take.
         const written = this.socket.write(this.reply.buffer, 0, length);
         if (written < 0) {
@@ -239,7 +249,8 @@ export class Client {
   private enqueue(bytes: Uint8Array): void {
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
-    if (!this.readPaused && this.pendingBytes > PAUSE_READ_PENDING_BYTES && this.socket !== null) {
+    // A replica is always read: its ACKs must arrive however far behind its output is.
+    if (!this.readPaused && this.pendingBytes > PAUSE_READ_PENDING_BYTES && this.socket !== null && this.replica === null) {
       this.readPaused = true;
       this.socket.pause();
     }
@@ -248,6 +259,7 @@ export class Client {
   /** The socket can take more: continue with the pending bytes. */
   drain(): void {
     if (this.socket === null) return;
+    if (this.directOutput !== null && !this.directOutput.drain()) return;
     while (this.pending.length > 0) {
       const head = this.pending[0]!;
       const chunk = this.pendingOffset === 0 ? head : head.subarray(this.pendingOffset);

@@ -27,14 +27,14 @@ import { constants as osConstants, setPriority } from "node:os";
 import type { SnapshotCoordinator } from "./snapshot.ts";
 
 /**
- * What a child does. Only "rdb" is implemented; the others reserve their place so that
- * the slot, INFO and the BGSAVE refusals already treat them as Redis does.
- * - "rdb": BGSAVE, a save point or BGSAVE SCHEDULE writing dump.rdb (Redis's
- *   CHILD_TYPE_RDB with RDB_CHILD_TYPE_DISK).
+ * What a child does.
+ * - "rdb": BGSAVE, a save point, BGSAVE SCHEDULE or a disk-based full sync writing
+ *   dump.rdb (Redis's CHILD_TYPE_RDB with RDB_CHILD_TYPE_DISK: Redis too makes a full
+ *   sync's file with its ordinary BGSAVE child, and replicas may share a user's).
  * - "aof-rewrite": BGREWRITEAOF writing a new base file (CHILD_TYPE_AOF).
- * - "rdb-to-disk": a full sync's RDB for replicas, written to a file first.
+ * - "rdb-to-disk": reserved (unused: see "rdb").
  * - "rdb-to-socket": a diskless full sync, streamed to the replicas' sockets
- *   (RDB_CHILD_TYPE_SOCKET).
+ *   (RDB_CHILD_TYPE_SOCKET; replication/master.ts).
  */
 export type ChildKind = "rdb" | "aof-rewrite" | "rdb-to-disk" | "rdb-to-socket";
 

@@ -18,7 +18,7 @@ import { logger } from "../log.ts";
 import { setOOMScoreAdj } from "../oom-score-adj.ts";
 import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { RdbDecoder, RdbLoadError, fileByteSource, type RdbByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
-import type { RdbReplicationInfo } from "../replication/replica.ts";
+import type { RdbReplicationInfo } from "../replication/replication.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { usedMemory } from "../memory.ts";
@@ -158,8 +158,9 @@ export class Persistence {
    * file is an AOF base (the RDB preamble of rewriteAppendOnlyFile): aux aof-base is 1.
    */
   writeDataset(encoder: RdbEncoder, aofBase = false): void {
-    // rdbPopulateSaveInfo (a replica's branches): the replication id and offset ride along, not in an AOF base.
-    const replication = aofBase ? undefined : (this.server.masterLink.rdbSaveInfo() ?? undefined);
+    // rdbPopulateSaveInfo: the replication id and offset ride along (a master's with a
+    // backlog, a replica's with its master's database), never in an AOF base.
+    const replication = aofBase ? undefined : (this.server.replication.rdbPopulateSaveInfo() ?? this.server.masterLink.rdbSaveInfo() ?? undefined);
     encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase, replication });
     for (const code of this.server.scripting.functions.codes()) encoder.writeFunction(code);
     const now = Date.now();
@@ -257,16 +258,21 @@ export class Persistence {
     const started = performance.now();
     const result = await this.loadFile(path, size, false);
     if (result instanceof LibraryLoadError) {
-      reportLoadFailure(result, this.server.config.getString("dbfilename"), false, false);
+      reportLoadFailure(result, this.server.config.getString("dbfilename"), false, false, this.server.config.getNumber("loading-process-events-interval-bytes"));
       return { exitCode: await this.checkRdbAfterLibraryFailure(path) };
     }
     if (result !== true) {
-      reportLoadFailure(result, this.server.config.getString("dbfilename"));
+      reportLoadFailure(result, this.server.config.getString("dbfilename"), false, true, this.server.config.getNumber("loading-process-events-interval-bytes"));
       return false;
     }
     logger.notice(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    // loadDataFromDisk: the history the file names lives on, so PSYNC continues after a
+    // restart: a replica's as its cached master, a master's as its replid2.
     const info = this.rdbReplicationInfo;
-    if (info !== null && info.replId.length === 40) this.server.masterLink.restoreFromRdb(info);
+    if (info !== null && info.replId.length === 40 && info.offset !== -1 && info.streamDb !== -1) {
+      if (this.server.masterLink.masterHost !== null) this.server.masterLink.restoreFromRdb(info);
+      else this.server.master.restoreReplicationInfo(info.replId, info.offset);
+    }
     return true;
   }
 
@@ -490,7 +496,7 @@ export class Persistence {
       // Redis 7.0 does not exit here: with a client running a command, rdbReportError
       // logs at verbose level and returns (isRestoreContext), and DEBUG RELOAD answers
       // an error with whatever was loaded before the failure still in memory.
-      reportLoadFailure(result, server.config.getString("dbfilename"), true);
+      reportLoadFailure(result, server.config.getString("dbfilename"), true, true, server.config.getNumber("loading-process-events-interval-bytes"));
       server.replyError(client, "ERR Error trying to load the RDB dump");
       return;
     }
@@ -615,6 +621,8 @@ export class Persistence {
       }
     }
     this.lastBgsaveTimeSec = now - child.startedAtSec;
+    // Replicas whose full sync this file is: sent it now, or closed after a failure.
+    this.server.master.updateSlavesWaitingBgsave(exit.bySignal === 0 && exit.exitCode === 0, "disk");
   }
 
   /** Redis's rdbRemoveTempFile: temp-<writer pid>.rdb beside the output, if it is there. */
@@ -806,7 +814,31 @@ class LibraryLoadError extends RdbLoadError {}
  * a command (DEBUG RELOAD), which Redis reports without exiting: the loader's own
  * warnings, the "Internal error" line at verbose level, no checker report.
  */
-export function reportLoadFailure(error: Error, dbfilename: string, inCommand = false, checkerReport = true): void {
+/**
+ * Redis's server.loading_loaded_bytes when a load fails, which its "Internal error in
+ * RDB reading offset" line shows: the progress callback records the bytes read only
+ * when a read crosses a multiple of loading-process-events-interval-bytes, so it is 0
+ * for any file smaller than that (2 MB by default) and a boundary's neighbourhood
+ * after. Bunker reports the last boundary passed: exact below the first one, and the
+ * start of the crossing read rounded down to the boundary beyond it.
+ */
+function loadingLoadedBytes(offset: number, progressIntervalBytes: number): number {
+  return progressIntervalBytes > 0 ? Math.floor(offset / progressIntervalBytes) * progressIntervalBytes : offset;
+}
+
+/**
+ * Bunker's integrity checks say what they found wrong ("... integrity check failed.
+ * (Invalid listpack: ...)"); Redis's line stops at its sentence. The detail goes to the
+ * verbose log, the warning keeps Redis's words.
+ */
+function redisReason(message: string): string {
+  const detail = /^(.* integrity check failed\.) \((.*)\)$/.exec(message);
+  if (detail === null) return message;
+  logger.verbose(`RDB integrity check detail: ${detail[2]}`);
+  return detail[1]!;
+}
+
+export function reportLoadFailure(error: Error, dbfilename: string, inCommand = false, checkerReport = true, progressIntervalBytes = 2 * 1024 * 1024): void {
   if (!(error instanceof RdbLoadError)) {
     if (!inCommand) logger.warning(`Fatal error loading the DB: ${error.message}. Exiting.`);
     return;
@@ -817,23 +849,33 @@ export function reportLoadFailure(error: Error, dbfilename: string, inCommand = 
     if (!inCommand) logger.warning("Fatal error loading the DB: Invalid argument. Exiting.");
     return;
   }
-  let reason = message;
-  if (message.startsWith("Unexpected EOF")) logger.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-  else if (message.startsWith("Wrong RDB checksum")) {
+  let reason = redisReason(message);
+  // A short read and a bad checksum are found by the loader's own reads; anything else
+  // is a corrupt value, which Redis reports through rdbReportCorruptRDB.
+  const shortRead = message.startsWith("Unexpected EOF");
+  const badChecksum = message.startsWith("Wrong RDB checksum");
+  if (shortRead) logger.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+  else if (badChecksum) {
     logger.warning(message);
     reason = "RDB CRC error";
   }
-  const internal = `Internal error in RDB reading offset ${error.offset ?? 0}, function at rdb.c:0 -> ${reason}`;
+  // Redis's line carries the C source line of the check that failed; Bunker's decoder
+  // has none to give, so the line is always rdb.c:0 (stable, and visibly not Redis's).
+  const internal = `Internal error in RDB reading offset ${loadingLoadedBytes(error.offset ?? 0, progressIntervalBytes)}, function at rdb.c:0 -> ${reason}`;
   if (inCommand) {
     logger.verbose(internal);
     return;
   }
   logger.warning(internal);
   if (!checkerReport) return;
-  // Redis then runs its RDB checker, whose report goes to standard output.
+  // Redis then runs its RDB checker, whose report goes to standard output; a corrupt
+  // value reaches it as the same internal error, quoted whole.
   process.stdout.write(
-    `[offset 0] Checking RDB file ${dbfilename}\n--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${reason}\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`,
+    `[offset 0] Checking RDB file ${dbfilename}\n--- RDB ERROR DETECTED ---\n[offset ${error.offset ?? 0}] ${shortRead || badChecksum ? reason : internal}\n[additional info] Reading RDB file: ${dbfilename}\n--- RDB ERROR DETECTED ---\n`,
   );
+  // The checker meets a corrupt value through rdbReportError too, which ends the
+  // process with this line; a short read or a bad checksum ends in the checker's own exit.
+  if (!shortRead && !badChecksum) logger.warning("Terminating server after rdb file reading failure.");
 }
 
 function removeQuietly(path: string): void {

@@ -6,7 +6,8 @@
 // only frames, checksums and writes bytes.
 //
 // server -> writer
-//   ["begin", { ctime, usedMem, functions }]       header (AUX fields), function libraries
+//   ["begin", { ctime, usedMem, functions,         header (AUX fields: the replication ones
+//               replication? }]                    when given), function libraries
 //   ["db", index, keyCount, expiresCount]          SELECTDB + RESIZEDB (once per db)
 //   ["keys", db, count, records]                   a batch of `count` keys, one byte blob
 //                                                  (KeyRecords): per key its bytes, a type
@@ -20,6 +21,11 @@
 //                                                  were processed: the window reopens
 //   ["progress", keysWritten, bytesWritten, rssBytes]
 //   ["error", cause]                               just before a failing exit
+//   ["rdb", bytes]                                 output "socket": the next bytes of the
+//                                                  EOF-marked RDB for the replicas
+//   ["rdb-end"]                                    output "socket": the RDB is complete; the
+//                                                  writer then waits for the server to close
+//                                                  the channel before it exits 0
 //
 // Flow control is a window, not the writer pausing its reads: the server starts a frame
 // only while less than WRITER_WINDOW_BYTES of what it sent is unreported. A paused Bun
@@ -42,7 +48,15 @@ import { Decoder, Encoder } from "@msgpack/msgpack";
  *   the commands of rewriteAppendOnlyFileRio, `#TS:` first when `timestamp`
  *   (aof-timestamp-enabled).
  */
-export type WriterOutput = { kind: "rdb"; dbfilename: string } | { kind: "aof-base"; preamble: boolean; timestamp: boolean };
+export type WriterOutput =
+  | { kind: "rdb"; dbfilename: string }
+  | { kind: "aof-base"; preamble: boolean; timestamp: boolean }
+  /**
+   * A diskless full sync (rdb-to-socket): no file; the RDB, between `$EOF:<eofMark>\r\n`
+   * and `eofMark` (rdbSaveRioWithEOFMark), goes back to the server as "rdb" frames,
+   * which it hands to the replicas' sockets.
+   */
+  | { kind: "socket"; eofMark: string };
 
 export interface WriterArgs {
   /** The coordinator's Unix socket. */
@@ -68,8 +82,8 @@ export function writerArgv(args: WriterArgs): string[] {
   return [
     args.socketPath,
     args.dir,
-    output.kind === "rdb" ? "rdb" : output.preamble ? "aof-base-rdb" : "aof-base-commands",
-    output.kind === "rdb" ? output.dbfilename : "",
+    output.kind === "rdb" ? "rdb" : output.kind === "socket" ? "socket" : output.preamble ? "aof-base-rdb" : "aof-base-commands",
+    output.kind === "rdb" ? output.dbfilename : output.kind === "socket" ? output.eofMark : "",
     output.kind === "aof-base" && output.timestamp ? "1" : "0",
     args.checksum ? "1" : "0",
     args.compression ? "1" : "0",
@@ -86,6 +100,7 @@ export function parseWriterArgv(argv: readonly string[]): WriterArgs {
   const [socketPath, dir, kind, dbfilename, timestamp, checksum, compression, incrementalFsync, delay, logfile, loglevel] = argv as string[];
   let output: WriterOutput;
   if (kind === "rdb") output = { kind: "rdb", dbfilename: dbfilename! };
+  else if (kind === "socket") output = { kind: "socket", eofMark: dbfilename! };
   else if (kind === "aof-base-rdb" || kind === "aof-base-commands") {
     output = { kind: "aof-base", preamble: kind === "aof-base-rdb", timestamp: timestamp === "1" };
   } else throw new Error(`snapshot writer: unknown output ${kind}`);
@@ -103,7 +118,7 @@ export function parseWriterArgv(argv: readonly string[]): WriterArgs {
 }
 
 export type ServerMessage =
-  | ["begin", { ctime: number; usedMem: number; functions: Uint8Array[] }]
+  | ["begin", { ctime: number; usedMem: number; functions: Uint8Array[]; replication?: { streamDb: number; replId: string; offset: number } }]
   | ["db", number, number, number]
   | ["keys", number, number, Uint8Array]
   | ["end"];
@@ -111,7 +126,7 @@ export type ServerMessage =
 /** Type marker for a string value sent raw: the writer applies the RDB string encodings. */
 export const RAW_STRING_TYPE = -1;
 
-export type WriterMessage = ["consumed", number] | ["progress", number, number, number] | ["error", string];
+export type WriterMessage = ["consumed", number] | ["progress", number, number, number] | ["error", string] | ["rdb", Uint8Array] | ["rdb-end"];
 
 /**
  * The most bytes of frames the server has sent and the writer not yet reported consumed

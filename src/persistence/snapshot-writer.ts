@@ -37,6 +37,7 @@ import {
 } from "./snapshot-protocol.ts";
 import { logger, type LogLevel } from "../log.ts";
 import { REDIS_VERSION } from "../version.ts";
+import { errorText } from "../util/errors-text.ts";
 
 const args = parseWriterArgv(process.argv.slice(2));
 const output = args.output;
@@ -44,10 +45,91 @@ logger.role = "C";
 logger.file = args.logfile;
 logger.level = (args.loglevel as LogLevel) || "notice";
 
-const file =
+/** Where the bytes go: a temp file renamed into place, or (output "socket") the server. */
+interface OutputSink {
+  open(): RdbFileFailure | null;
+  write(chunk: Uint8Array): void;
+  writeFailure(stage: string, error: unknown): RdbFileFailure;
+  commit(): RdbFileFailure | null;
+  abandon(): void;
+}
+
+/**
+ * A diskless sync's output: "rdb" frames on the channel. The channel's kernel buffer
+ * is the pipe of Redis's rdb-to-slaves child: when the server stops reading it (its
+ * slowest replica is behind), writes stop being taken, what is left waits here and
+ * the key queue is not processed until the socket drains (processQueue awaits
+ * `drained`), so that the server in turn stops streaming keys.
+ */
+class ServerSink implements OutputSink {
+  private unsent: Uint8Array[] = [];
+  private waiters: Array<() => void> = [];
+
+  get blocked(): boolean {
+    return this.unsent.length > 0;
+  }
+
+  open(): RdbFileFailure | null {
+    return null;
+  }
+
+  write(chunk: Uint8Array): void {
+    this.sendFrame(encodeFrame(["rdb", chunk]));
+  }
+
+  /** Every frame to the server goes through here in this mode, so none cuts into another. */
+  sendFrame(frame: Uint8Array): void {
+    if (this.unsent.length > 0 || socket === null) {
+      this.unsent.push(frame);
+      return;
+    }
+    const written = socket.write(frame);
+    if (written < frame.length) this.unsent.push(frame.subarray(Math.max(0, written)));
+  }
+
+  /** The socket can take more (its drain event). */
+  onDrain(): void {
+    while (this.unsent.length > 0 && socket !== null) {
+      const head = this.unsent[0]!;
+      const written = socket.write(head);
+      if (written < head.length) {
+        this.unsent[0] = head.subarray(Math.max(0, written));
+        return;
+      }
+      this.unsent.shift();
+    }
+    if (this.unsent.length === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  drained(): Promise<void> {
+    return this.unsent.length === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  writeFailure(stage: string, error: unknown): RdbFileFailure {
+    return { logLine: `Write error saving DB to replicas (${stage}): ${errorText(error)}`, cause: `${stage}: ${errorText(error)}` };
+  }
+
+  commit(): RdbFileFailure | null {
+    return null;
+  }
+
+  abandon(): void {
+    this.unsent = [];
+  }
+}
+
+const serverSink = output.kind === "socket" ? new ServerSink() : null;
+
+function sendToServer(frame: Uint8Array): void {
+  if (serverSink !== null) serverSink.sendFrame(frame);
+  else socket?.write(frame);
+}
+const file: OutputSink =
   output.kind === "rdb"
     ? new RdbFileWriter(args.dir, output.dbfilename, process.pid, args.incrementalFsync)
-    : new AofRewriteFileWriter(args.dir, aofRewriteChildFileName(process.pid), process.pid, args.incrementalFsync);
+    : output.kind === "socket"
+      ? serverSink!
+      : new AofRewriteFileWriter(args.dir, aofRewriteChildFileName(process.pid), process.pid, args.incrementalFsync);
 
 process.on("SIGUSR1", () => {
   logger.warning("Received SIGUSR1 in child, exiting now.");
@@ -65,7 +147,7 @@ function fail(failure: RdbFileFailure): never {
   logger.warning(failure.logLine);
   file.abandon();
   try {
-    socket?.write(encodeFrame(["error", failure.cause]));
+    sendToServer(encodeFrame(["error", failure.cause]));
     socket?.flush();
   } catch {
     // The server may be gone already.
@@ -79,7 +161,7 @@ if (openFailure !== null) fail(openFailure);
 /** What the messages become in the file: an RDB (dump.rdb or a preamble) or commands. */
 interface FileContents {
   readonly bytesWritten: number;
-  begin(ctime: number, usedMem: number, functions: readonly Uint8Array[]): void;
+  begin(ctime: number, usedMem: number, functions: readonly Uint8Array[], replication?: { streamDb: number; replId: string; offset: number }): void;
   /** The start of a database's keys (RDB: SELECTDB + RESIZEDB). */
   startDb(index: number, keyCount: number, expiresCount: number): void;
   /** Keys of another database come next (preserved ahead of the stream). */
@@ -101,8 +183,8 @@ function rdbContents(aofBase: boolean): FileContents {
     get bytesWritten() {
       return encoder.bytesWritten;
     },
-    begin: (ctime, usedMem, functions) => {
-      encoder.writeHeader({ redisVer: REDIS_VERSION, ctime, usedMem, aofBase });
+    begin: (ctime, usedMem, functions, replication) => {
+      encoder.writeHeader({ redisVer: REDIS_VERSION, ctime, usedMem, aofBase, replication });
       for (const code of functions) encoder.writeFunction(code);
     },
     startDb: (index, keyCount, expiresCount) => encoder.selectDb(index, keyCount, expiresCount),
@@ -162,8 +244,8 @@ function commandContents(timestamp: boolean): FileContents {
 }
 
 /** Redis's name for the writing step, in a failure's cause. */
-const WRITE_STAGE = output.kind === "rdb" ? "rdbSaveRio" : "rewriteAppendOnlyFileRio";
-const contents = output.kind === "rdb" ? rdbContents(false) : output.preamble ? rdbContents(true) : commandContents(output.timestamp);
+const WRITE_STAGE = output.kind === "aof-base" ? "rewriteAppendOnlyFileRio" : "rdbSaveRio";
+const contents = output.kind !== "aof-base" ? rdbContents(false) : output.preamble ? rdbContents(true) : commandContents(output.timestamp);
 
 /**
  * rdb-key-save-delay, Redis's debugDelay per key: n > 0 is n µs per key, n < 0 is 1 µs
@@ -213,7 +295,7 @@ function report(force: boolean): void {
   const now = performance.now();
   if (!force && now - lastReport < 1000) return;
   lastReport = now;
-  socket?.write(encodeFrame(["progress", keysWritten, contents.bytesWritten, residentBytes()]));
+  sendToServer(encodeFrame(["progress", keysWritten, contents.bytesWritten, residentBytes()]));
 }
 
 let currentDb = -1;
@@ -221,7 +303,10 @@ let currentDb = -1;
 async function handle(message: ServerMessage): Promise<void> {
   switch (message[0]) {
     case "begin":
-      contents.begin(message[1].ctime, message[1].usedMem, message[1].functions);
+      // rdbSaveRioWithEOFMark: the mark opens the stream, before the RDB's first byte.
+      if (output.kind === "socket") file.write(new TextEncoder().encode(`$EOF:${output.eofMark}\r\n`));
+      // msgpack carries an absent field as nil.
+      contents.begin(message[1].ctime, message[1].usedMem, message[1].functions, message[1].replication ?? undefined);
       return;
     case "db":
       contents.startDb(message[1], message[2], message[3]);
@@ -252,8 +337,17 @@ async function handle(message: ServerMessage): Promise<void> {
 function finish(): void {
   try {
     contents.end();
+    if (output.kind === "socket") file.write(new TextEncoder().encode(output.eofMark));
   } catch (error) {
     fail(file.writeFailure(WRITE_STAGE, error));
+  }
+  if (output.kind === "socket") {
+    // As Redis's rdb-to-slaves child, exit only once the server says every byte has been
+    // taken (it closes the channel): the done-handler then finds the transfer complete.
+    finished = true;
+    report(true);
+    sendToServer(encodeFrame(["rdb-end"]));
+    return;
   }
   const failure = file.commit();
   if (failure !== null) fail(failure);
@@ -268,7 +362,7 @@ function finish(): void {
 }
 
 /** How the log lines of an aborted run name it. */
-const WHAT_RUNS = output.kind === "rdb" ? "Background save" : "Background AOF rewrite";
+const WHAT_RUNS = output.kind === "aof-base" ? "Background AOF rewrite" : output.kind === "socket" ? "Background RDB transfer" : "Background save";
 const STREAM_CLOSED: RdbFileFailure = {
   logLine: `${WHAT_RUNS} aborted: the server closed the snapshot stream before its end.`,
   cause: "server closed the snapshot stream",
@@ -292,9 +386,10 @@ async function processQueue(): Promise<void> {
     while (queue.length > 0) {
       const { message, frameBytes } = queue.shift()!;
       await handle(message);
+      if (serverSink?.blocked) await serverSink.drained();
       unreportedBytes += frameBytes;
       if (!finished && (unreportedBytes >= CONSUMED_REPORT_BYTES || queue.length === 0)) {
-        socket?.write(encodeFrame(["consumed", unreportedBytes]));
+        sendToServer(encodeFrame(["consumed", unreportedBytes]));
         unreportedBytes = 0;
       }
       // Let signals and socket events in between batches.
@@ -313,6 +408,7 @@ async function processQueue(): Promise<void> {
  * stream is whole and the file is finished.
  */
 function streamClosed(): void {
+  if (finished && output.kind === "socket") process.exit(0);
   if (finished || queue.some((frame) => frame.message[0] === "end")) return;
   fail(STREAM_CLOSED);
 }
@@ -329,6 +425,9 @@ try {
       data(_socket, chunk) {
         reader.push(chunk, (message, frameBytes) => queue.push({ message: message as ServerMessage, frameBytes }));
         if (!processing) void processQueue();
+      },
+      drain() {
+        serverSink?.onDrain();
       },
       end: streamClosed,
       close: streamClosed,

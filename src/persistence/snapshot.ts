@@ -103,7 +103,21 @@ const SLICE_BUDGET_MS = 0.5;
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
 
 /** What the writer writes: see WriterOutput in snapshot-protocol.ts. */
-export type SnapshotOutput = "rdb" | "aof-base";
+export type SnapshotOutput = "rdb" | "aof-base" | "socket";
+
+/**
+ * Where a diskless sync's RDB goes (output "socket", the producer of an "rdb-to-socket"
+ * child): the writer sends it back in frames, and the server hands them on to the
+ * replicas (replication/master.ts).
+ */
+export interface SocketTarget {
+  /** The 40 random characters around the RDB ($EOF:<mark>\r\n ... <mark>). */
+  readonly eofMark: string;
+  /** The next bytes of the marked RDB. */
+  onData(bytes: Uint8Array): void;
+  /** The writer sent the last byte; it exits once closeWriterChannel() is called. */
+  onEnd(): void;
+}
 
 interface Source {
   /** The database index the keys had at the epoch (where they go in the file). */
@@ -181,11 +195,20 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
    * "aof-rewrite" child (its format, RDB preamble or commands, is read from the config
    * when it starts, as Redis's child reads aof-use-rdb-preamble at the fork).
    */
+  /** Output "socket": where the RDB goes. */
+  private readonly socketTarget: SocketTarget | null;
+  /** REPLCONF rdb-filter-only: an RDB without keys, or without function libraries. */
+  private readonly excludeData: boolean;
+  private readonly excludeFunctions: boolean;
+
   constructor(
     private readonly server: Server,
-    options: { output?: SnapshotOutput } = {},
+    options: { output?: SnapshotOutput; socketTarget?: SocketTarget; excludeData?: boolean; excludeFunctions?: boolean } = {},
   ) {
     this.output = options.output ?? "rdb";
+    this.socketTarget = options.socketTarget ?? null;
+    this.excludeData = options.excludeData ?? false;
+    this.excludeFunctions = options.excludeFunctions ?? false;
     this.options = server.persistence.encodeOptions();
     this.socketPath = join(tmpdir(), `bunker-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}.sock`);
   }
@@ -199,7 +222,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     const server = this.server;
     this.epochMs = Date.now();
     for (const db of server.dbs) {
-      if (db.size === 0) continue;
+      if (db.size === 0 || this.excludeData) continue;
       const view = db.table.holdForSnapshot();
       const source: Source = {
         dbIndex: db.index,
@@ -218,7 +241,10 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     // Frames queue until the writer connects; "begin" must be the first of them.
     // The libraries at the snapshot's instant: a library's code never changes (FUNCTION
     // LOAD REPLACE makes a new one), so the list taken now is the point-in-time one.
-    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: usedMemory(this.server), functions: this.server.scripting.functions.codes() }]);
+    // rdbPopulateSaveInfo: an RDB (not an AOF base) names the replication history it is
+    // the state of, as of this same instant (a replica's FULLRESYNC offset is this one).
+    const replication = this.output === "aof-base" ? undefined : server.replication.rdbPopulateSaveInfo();
+    this.send(["begin", { ctime: Math.floor(this.epochMs / 1000), usedMem: usedMemory(this.server), functions: this.excludeFunctions ? [] : this.server.scripting.functions.codes(), replication }]);
     for (const db of server.dbs) db.observers.push(this);
     // An exit before the writer connects (SHUTDOWN, a fatal error) would leave the file.
     process.once("exit", this.removeSocketFile);
@@ -254,7 +280,9 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
       dir: process.cwd(),
       output: aofBase
         ? { kind: "aof-base", preamble: config.getBool("aof-use-rdb-preamble"), timestamp: config.getBool("aof-timestamp-enabled") }
-        : { kind: "rdb", dbfilename: config.getString("dbfilename") },
+        : this.socketTarget !== null
+          ? { kind: "socket", eofMark: this.socketTarget.eofMark }
+          : { kind: "rdb", dbfilename: config.getString("dbfilename") },
       checksum: config.getBool("rdbchecksum"),
       compression: config.getBool("rdbcompression"),
       incrementalFsync: config.getBool(aofBase ? "aof-rewrite-incremental-fsync" : "rdb-save-incremental-fsync"),
@@ -405,7 +433,7 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
     if (reply.job !== this.job) return;
     if ("error" in reply) {
       this.failureCause = `snapshot worker: ${reply.error}`;
-      logger.warning(`${this.output === "rdb" ? "Background save" : "Background AOF rewrite"} aborted: ${this.failureCause}`);
+      logger.warning(`${this.output === "aof-base" ? "Background AOF rewrite" : this.output === "socket" ? "Background RDB transfer" : "Background save"} aborted: ${this.failureCause}`);
       this.release();
       return;
     }
@@ -541,7 +569,31 @@ export class SnapshotCoordinator implements KeyspaceObserver, ChildProducer {
       this.writerRss = message[3];
     } else if (message[0] === "error") {
       this.failureCause = message[1];
+    } else if (message[0] === "rdb") {
+      this.socketTarget?.onData(message[1]);
+    } else if (message[0] === "rdb-end") {
+      this.socketTarget?.onEnd();
     }
+  }
+
+  // ---- output "socket": the replicas' pace -------------------------------------------
+
+  /**
+   * The slowest replica is behind: stop reading the writer's frames, so its RDB output
+   * waits in the channel and the writer stops taking keys (rdbPipeReadHandler removing
+   * its read handler while a replica's socket is not writable).
+   */
+  pauseWriterInput(): void {
+    this.socket?.pause();
+  }
+
+  resumeWriterInput(): void {
+    this.socket?.resume();
+  }
+
+  /** Every byte reached the replicas: the writer may exit (rdb_child_exit_pipe closed). */
+  closeWriterChannel(): void {
+    this.socket?.end();
   }
 
   // ---- ending ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import { ReplyWriter } from "../protocol/reply.ts";
 import { KeyTable } from "../db/keytable.ts";
 import { logger } from "../log.ts";
 import { errorText } from "../util/errors-text.ts";
-import { REPLID_LENGTH } from "./replication.ts";
+import { REPLID_LENGTH, type RdbReplicationInfo } from "./replication.ts";
 import type { RdbByteSource } from "../persistence/rdb/decoder.ts";
 import { reportLoadFailure } from "../persistence/persistence.ts";
 import { describeClientLine } from "../info.ts";
@@ -66,12 +66,6 @@ interface CachedMaster {
   dbIndex: number;
 }
 
-/** The repl-* aux fields of an RDB (rdbSaveInfo). */
-export interface RdbReplicationInfo {
-  streamDb: number;
-  replId: string;
-  offset: number;
-}
 
 /** CONFIG_RUN_ID_SIZE: the length of the $EOF: mark. */
 const EOF_MARK_LENGTH = REPLID_LENGTH;

@@ -64,6 +64,8 @@ export interface ReplicaLink {
   initialOffset: number;
   /** It came with SYNC, not PSYNC: no +FULLRESYNC line (CLIENT_PRE_PSYNC). */
   prePsync: boolean;
+  /** REPLCONF rdb-only 1 (CLIENT_REPL_RDBONLY): it wants the RDB and no stream. */
+  rdbOnly?: boolean;
 }
 
 /**
@@ -146,6 +148,13 @@ export class ReplicationBacklog {
   }
 }
 
+/** The repl-* aux fields of an RDB (rdbSaveInfo): repl-stream-db, repl-id, repl-offset. */
+export interface RdbReplicationInfo {
+  streamDb: number;
+  replId: string;
+  offset: number;
+}
+
 export class Replication implements EffectFeed {
   /** Replicas take the effects meant for them (a script's redis.set_repl may exclude them). */
   readonly targets = PROPAGATE_REPL;
@@ -222,7 +231,8 @@ export class Replication implements EffectFeed {
     const replicas = this.replicas;
     for (let i = 0; i < replicas.length; i++) {
       const replica = replicas[i]!;
-      if (replica.replica!.state === "wait-bgsave-start") continue;
+      const link = replica.replica!;
+      if (link.state === "wait-bgsave-start" || link.rdbOnly === true) continue;
       replica.reply.raw(bytes);
       this.server.replicaOutputAdded(replica);
     }
@@ -272,6 +282,18 @@ export class Replication implements EffectFeed {
       this.server.propagation.removeFeed(this);
       this.feedAttached = false;
     }
+  }
+
+  /**
+   * rdbPopulateSaveInfo: the replication fields an RDB carries (repl-stream-db, repl-id,
+   * repl-offset), or undefined when this server is in no replication chain (a master
+   * without a backlog: a replica would need a full sync anyway). A master that has
+   * selected no database since its last full sync says 0: its next write selects one.
+   * (A replica's branch, its master's database, belongs to the replica side.)
+   */
+  rdbPopulateSaveInfo(): RdbReplicationInfo | undefined {
+    if (this.isReplica || this.backlog === null) return undefined;
+    return { streamDb: this.selectedDb === -1 ? 0 : this.selectedDb, replId: this.replid, offset: this.masterReplOffset };
   }
 
   /** resizeReplicationBacklog (CONFIG SET repl-backlog-size). */

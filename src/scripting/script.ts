@@ -9,6 +9,7 @@
 // (a blocking command answers as if it timed out at once) and it selects the caller's
 // database at the start of each run.
 
+import { NOREPLICAS_ERROR } from "../replication/master.ts";
 import { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 import { CMD_CALL_FULL } from "../server.ts";
@@ -144,6 +145,10 @@ export class ScriptRunner {
           server.replyError(caller, "ERR Can not execute a script with write flag using *_ro command.");
           return null;
         }
+        if (!server.master.checkGoodReplicasStatus()) {
+          server.replyError(caller, NOREPLICAS_ERROR);
+          return null;
+        }
       }
       // The no-writes flag implies allow-oom, so this comes after the write checks.
       if (server.preCommandOomState && server.evictor.maxmemory !== 0 && (scriptFlags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) {
@@ -221,6 +226,8 @@ export class ScriptRunner {
     if (command.isWrite && (run.flags & RUN_WRITE_DIRTY) === 0) {
       const diskError = this.server.persistence.diskErrorMessage();
       if (diskError !== null && !run.caller.mustObey) return "-" + diskError;
+      // Reached by scripts without flags only: flagged ones were checked before running.
+      if (!this.server.master.checkGoodReplicasStatus()) return "-" + NOREPLICAS_ERROR;
     }
     // scriptVerifyOOM: over maxmemory when the script started, its first write may not be a
     // denyoom command; once it has written, stopping half-way would be worse.

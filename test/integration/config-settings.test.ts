@@ -127,8 +127,6 @@ describe("CONFIG SET", () => {
         ["tls-port", "6380", "TLS (tls-port)"],
         ["tls-replication", "yes", "TLS (tls-replication)"],
         ["tls-cluster", "yes", "TLS (tls-cluster)"],
-        ["min-replicas-to-write", "1", "replication (min-replicas-to-write)"],
-        ["min-slaves-to-write", "2", "replication (min-slaves-to-write)"],
         ["watchdog-period", "100", "the software watchdog (watchdog-period)"],
       ];
       for (const [name, value, what] of refused) {

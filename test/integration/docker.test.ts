@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync,
+  chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -328,6 +328,33 @@ describe("healthcheck", () => {
     const down = check(freePort());
     expect(down.code).toBe(1);
     expect(down.out).toContain("cannot reach the server");
+  });
+
+  test("finds the password in the config file bunker-server was started with, although the title replaced the command line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "conf-"));
+    const port = freePort();
+    writeFileSync(join(dir, "bunker.conf"), `port ${port}\nbind 127.0.0.1\nrequirepass "s3cret"\nsave ""\n`);
+    // bunker-server runs `bun` from the PATH, as in the image.
+    mkdirSync(join(dir, "bin"));
+    symlinkSync(process.execPath, join(dir, "bin", "bun"));
+    const server = await startProcess(["sh", join(ROOT, "docker/bunker-server"), "bunker.conf"], port, dir, {
+      env: { BUNKER_HOME: ROOT, PATH: `${join(dir, "bin")}:${process.env.PATH}` },
+    });
+    running.push(server);
+    try {
+      const cmdline = await waitFor(() => {
+        const text = readFileSync(`/proc/${server.proc.pid}/cmdline`, "latin1");
+        return text.includes(`127.0.0.1:${port}`) ? text : false;
+      }, { what: "the process title" });
+      expect(cmdline).not.toContain("bunker.conf");
+      const result = Bun.spawnSync([process.execPath, join(ROOT, "src/healthcheck.ts")], {
+        cwd: dir,
+        env: { ...process.env, BUNKER_PORT: "", BUNKER_CONFIG: "", BUNKER_PASSWORD: "", REDIS_PASSWORD: "" },
+      });
+      expect(result.stdout.toString().trim()).toBe("PONG");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("unhealthy while MISCONF is active, with the reason", async () => {

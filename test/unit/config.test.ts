@@ -985,7 +985,6 @@ describe("values that need a feature Bunker lacks", () => {
       "cluster-enabled: cluster mode",
       "aclfile: ACL files",
       "supervised: supervision by upstart or systemd",
-      "min-replicas-to-write: replication",
       "watchdog-period: the software watchdog",
       "socket-mark-id: socket marks",
       "tls-port: TLS",
@@ -1039,8 +1038,8 @@ describe("values that need a feature Bunker lacks", () => {
     }
     expect(config.set([["tls-port", "6380"]])).toBe("ERR CONFIG SET failed (possibly related to argument 'tls-port') - Bunker does not support TLS (tls-port)");
     // All or nothing: the pair before the refused one is restored.
-    expect(config.set([["timeout", "30"], ["min-slaves-to-write", "1"]])).toBe(
-      "ERR CONFIG SET failed (possibly related to argument 'min-slaves-to-write') - Bunker does not support replication (min-slaves-to-write)",
+    expect(config.set([["timeout", "30"], ["tls-cluster", "yes"]])).toBe(
+      "ERR CONFIG SET failed (possibly related to argument 'tls-cluster') - Bunker does not support TLS (tls-cluster)",
     );
     expect(config.getString("timeout")).toBe("0");
     // The value's own check comes first, as Redis makes it.

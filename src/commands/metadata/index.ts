@@ -10,6 +10,7 @@ import { hashesMetadata } from "./hashes.ts";
 import { hyperloglogMetadata } from "./hyperloglog.ts";
 import { keysMetadata } from "./keys.ts";
 import { listsMetadata } from "./lists.ts";
+import { lolwutMetadata } from "./lolwut.ts";
 import { memoryMetadata } from "./memory.ts";
 import { persistenceMetadata } from "./persistence.ts";
 import { pubsubMetadata } from "./pubsub.ts";
@@ -24,7 +25,7 @@ import { transactionsMetadata } from "./transactions.ts";
 import { zsetsMetadata } from "./zsets.ts";
 
 const ALL = new Map<string, CommandMetadata>();
-for (const family of [bitsMetadata, connectionMetadata, geoMetadata, hashesMetadata, hyperloglogMetadata, keysMetadata, listsMetadata, memoryMetadata, persistenceMetadata, pubsubMetadata, replicationMetadata, scriptingMetadata, serverMetadata, setsMetadata, sortMetadata, streamsMetadata, stringsMetadata, transactionsMetadata, zsetsMetadata]) {
+for (const family of [bitsMetadata, connectionMetadata, geoMetadata, hashesMetadata, hyperloglogMetadata, keysMetadata, listsMetadata, lolwutMetadata, memoryMetadata, persistenceMetadata, pubsubMetadata, replicationMetadata, scriptingMetadata, serverMetadata, setsMetadata, sortMetadata, streamsMetadata, stringsMetadata, transactionsMetadata, zsetsMetadata]) {
   for (const [fullName, metadata] of Object.entries(family)) ALL.set(fullName, metadata);
 }
 

@@ -4,6 +4,23 @@
 import type { CommandMetadata } from "../table.ts";
 
 export const replicationMetadata: Record<string, CommandMetadata> = {
+  "sync": { keySpecs: [] },
+  "psync": {
+    arguments: [
+      { name: "replicationid", type: "string" },
+      { name: "offset", type: "integer" },
+    ],
+    keySpecs: [],
+  },
+  "replconf": { docFlags: ["syscmd"], keySpecs: [] },
+  "wait": {
+    arguments: [
+      { name: "numreplicas", type: "integer" },
+      { name: "timeout", type: "integer" },
+    ],
+    keySpecs: [],
+  },
+  "role": { keySpecs: [] },
   "replicaof": {
     arguments: [
       {
@@ -61,6 +78,4 @@ export const replicationMetadata: Record<string, CommandMetadata> = {
     ],
     keySpecs: [],
   },
-  "role": { keySpecs: [] },
-  "replconf": { docFlags: ["syscmd"], keySpecs: [] },
 };

@@ -782,7 +782,7 @@ class ValueReader {
       if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
         const element = readString(reader);
         if (element.length === 0) reader.fail("Quicklist integrity check failed. (empty plain node)");
-        list.appendListpack(lpShrinkToFit(lpAppend(lpNew(element.length + 16), element)));
+        list.appendPlain(element);
         continue;
       }
       if (version2) {

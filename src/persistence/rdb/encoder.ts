@@ -29,6 +29,7 @@ import { lzfCompressInto, lzfOutputBound } from "./lzf.ts";
 import { ListpackWriter, listpackEntrySize as listpackElementSize, parseIntegerKey } from "../../db/listpack.ts";
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
+  QUICKLIST_NODE_CONTAINER_PLAIN,
   RDB_ENC_INT16,
   RDB_ENC_INT32,
   RDB_ENC_INT8,
@@ -658,8 +659,14 @@ export class ValueEncoder {
     this.elementsOut = NO_OUTPUT;
   }
 
-  private readonly writeListNode = (entry: Uint8Array, size: number, lzfRawSize: number): void => {
+  private readonly writeListNode = (entry: Uint8Array, size: number, lzfRawSize: number, plain: boolean): void => {
     const out = this.elementsOut;
+    if (plain) {
+      // rdbSaveRawString of the element: an integer encoding, LZF or raw.
+      writeLength(out, QUICKLIST_NODE_CONTAINER_PLAIN);
+      this.writeString(out, entry, this.elementsCompression);
+      return;
+    }
     writeLength(out, QUICKLIST_NODE_CONTAINER_PACKED);
     if (lzfRawSize >= 0) {
       out.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
