@@ -100,6 +100,11 @@ export class Persistence {
     return join(process.cwd(), this.server.config.getString("dbfilename"));
   }
 
+  /** allPersistenceDisabled: no save points and the AOF off. */
+  allPersistenceDisabled(): boolean {
+    return this.server.config.savePoints().length === 0 && this.aof.state === "off";
+  }
+
   /**
    * The MISCONF condition (writeCommandsDeniedByDiskError): stop-writes-on-bgsave-error,
    * save points configured and the last background save failed; else the AOF on and its

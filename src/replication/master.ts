@@ -24,7 +24,7 @@
 // newlines) bypass its reply buffer, which holds the stream: DirectOutput writes them
 // to its socket (Redis's connWrite) and tells when the socket has taken them.
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync } from "node:fs";
 import type { Server } from "../server.ts";
 import type { Client } from "../net/client.ts";
 import { logger } from "../log.ts";
@@ -215,6 +215,8 @@ export class ReplicationMaster {
   private minReplicasMaxLag = 10;
   /** get_ack_from_slaves: REPLCONF GETACK goes out before the event loop sleeps. */
   private getAckFromReplicas = false;
+  /** RDBGeneratedByReplication: dump.rdb was written for a disk sync (rdb-del-sync-files). */
+  private rdbGeneratedByReplication = false;
   /** replication_cron_loops: replicationCron's runs (once a second). */
   private cronLoops = 0;
   private readonly handshakes = new WeakMap<Client, Handshake>();
@@ -548,6 +550,8 @@ export class ReplicationMaster {
       return false;
     }
     if (!socketTarget) {
+      // Remembered only while the feature is on: a flag set with it off would never be cleared.
+      if (server.config.getBool("rdb-del-sync-files")) this.rdbGeneratedByReplication = true;
       const offset = server.replication.masterReplOffset;
       for (const replica of this.replicas) {
         if (replica.replica!.state === "wait-bgsave-start" && this.sides.get(replica)!.req === req) this.replicationSetupSlaveForFullResync(replica, offset);
@@ -799,7 +803,27 @@ export class ReplicationMaster {
     }
     this.replicationStartPendingFork();
     this.refreshGoodSlavesCount();
+    this.removeRDBUsedToSyncReplicas();
     this.cronLoops++;
+  }
+
+  /**
+   * removeRDBUsedToSyncReplicas: a master that persists nothing (no save points, no AOF)
+   * with rdb-del-sync-files does not keep the dump.rdb a disk sync wrote, once no replica
+   * waits for it or is being sent it.
+   */
+  private removeRDBUsedToSyncReplicas(): void {
+    const server = this.server;
+    if (!server.config.getBool("rdb-del-sync-files")) {
+      this.rdbGeneratedByReplication = false;
+      return;
+    }
+    if (!this.rdbGeneratedByReplication || !server.persistence.allPersistenceDisabled()) return;
+    if (this.replicas.some((replica) => replica.replica!.state !== "online")) return;
+    if (!existsSync(server.persistence.dbPath)) return;
+    this.rdbGeneratedByReplication = false;
+    logger.notice("Removing the RDB file used to feed replicas in a persistence-less instance");
+    rmSync(server.persistence.dbPath, { force: true });
   }
 
   /**

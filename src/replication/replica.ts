@@ -779,7 +779,7 @@ export class MasterLink {
    */
   private deleteSyncFileIfUnwanted(): void {
     const config = this.server.config;
-    if (!config.getBool("rdb-del-sync-files") || config.savePoints().length > 0 || config.getBool("appendonly")) return;
+    if (!config.getBool("rdb-del-sync-files") || !this.server.persistence.allPersistenceDisabled()) return;
     logger.notice("Removing the RDB file obtained from the master. This replica has persistence disabled");
     try {
       unlinkSync(this.server.persistence.dbPath);

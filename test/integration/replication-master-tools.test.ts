@@ -128,6 +128,16 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     await cli.exited;
   });
 
+  test("a persistence-less master with rdb-del-sync-files removes the dump.rdb a disk sync wrote", async () => {
+    const master = await track(startBunkerMaster(["--repl-diskless-sync", "no", "--rdb-del-sync-files", "yes"]));
+    const client = await connect(master);
+    await client.call("SET", "k", "v");
+    const replica = await track(startRedisReplica(master.port));
+    await expectSameDataset(master, replica);
+    await master.waitForOutput("Removing the RDB file used to feed replicas in a persistence-less instance");
+    expect(existsSync(join(master.dir, "dump.rdb"))).toBe(false);
+  });
+
   test("min-replicas-to-write refuses writes with -NOREPLICAS until a replica acknowledges", async () => {
     const master = await track(startBunkerMaster());
     const client = await connect(master);
