@@ -12,6 +12,9 @@
 //   loading; its input resumes where it stopped once released.
 // - waiting for a replication offset (BLOCKED_WAIT): WAIT numreplicas timeout, released
 //   when enough replicas acknowledged the offset (acknowledgeOffset) or at the timeout.
+// - waiting for a shutdown (BLOCKED_SHUTDOWN): SHUTDOWN while the server waits for its
+//   replicas to catch up (shutdown-timeout); answered only if the shutdown fails or is
+//   aborted, since otherwise the server exits.
 //
 // Contexts that must not block (EXEC's commands, later scripts) set the client's
 // `denyBlocking`; a blocking command there answers as if it had timed out at once.
@@ -69,7 +72,11 @@ export interface OffsetWait extends WaitBase {
   reply(acknowledged: number): void;
 }
 
-export type BlockedState = KeysWait | PostponedWait | OffsetWait;
+export interface ShutdownWait extends WaitBase {
+  readonly kind: "shutdown";
+}
+
+export type BlockedState = KeysWait | PostponedWait | OffsetWait | ShutdownWait;
 
 function slotName(db: number, key: string): string {
   return db + "\u0000" + key;
@@ -81,7 +88,7 @@ export class BlockingRegistry {
   private readonly ready = new Set<string>();
   /** Every blocked client of every kind (INFO blocked_clients). */
   readonly blockedClients = new Set<Client>();
-  private readonly countByKind = { list: 0, zset: 0, stream: 0, postponed: 0, offset: 0 };
+  private readonly countByKind = { list: 0, zset: 0, stream: 0, postponed: 0, offset: 0, shutdown: 0 };
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = 0;
 
@@ -118,6 +125,16 @@ export class BlockingRegistry {
   /** blockPostponeClient: holds the client (CLIENT PAUSE, a loading DEBUG RELOAD) until unblock(). */
   blockPostponed(client: Client, command: Command): void {
     this.add(client, { kind: "postponed", timeoutAt: 0, command });
+  }
+
+  /** SHUTDOWN waiting for the replicas (BLOCKED_SHUTDOWN): held until the shutdown fails or is aborted. */
+  blockForShutdown(client: Client, command: Command): void {
+    this.add(client, { kind: "shutdown", timeoutAt: 0, command });
+  }
+
+  /** The clients blocked in SHUTDOWN. */
+  shutdownWaiters(): Client[] {
+    return [...this.blockedClients].filter((client) => client.blocked?.kind === "shutdown");
   }
 
   /** WAIT: holds the client until `replicas` replicas acknowledged `offset`, or the timeout. */
@@ -162,7 +179,7 @@ export class BlockingRegistry {
     client.blocked = null;
     this.blockedClients.delete(client);
     this.countByKind[state.kind]--;
-    if (state.kind === "postponed" || state.kind === "offset") return;
+    if (state.kind === "postponed" || state.kind === "offset" || state.kind === "shutdown") return;
     for (const { db, key } of state.keys) {
       const name = slotName(db, key);
       const list = this.waiting.get(name);
@@ -209,7 +226,7 @@ export class BlockingRegistry {
         // Copy: serving unblocks clients, which edits the list.
         for (const client of [...list]) {
           const state = client.blocked;
-          if (state === null || state.kind === "postponed" || state.kind === "offset") continue;
+          if (state === null || state.kind === "postponed" || state.kind === "offset" || state.kind === "shutdown") continue;
           if (state.serve(readyKey)) {
             this.unblock(client);
             afterServe(client, state.command);
@@ -226,7 +243,7 @@ export class BlockingRegistry {
       if (state === null || state.timeoutAt === 0 || state.timeoutAt > now) continue;
       this.unblock(client);
       if (state.kind === "offset") state.reply(this.acknowledgedBy(state.offset));
-      else if (state.kind !== "postponed") state.onTimeout();
+      else if (state.kind !== "postponed" && state.kind !== "shutdown") state.onTimeout();
       afterTimeout(client);
     }
   }

@@ -3,7 +3,7 @@
 // names, so they are Redis's even where Bunker measures something slightly different
 // (memory comes from the JS heap and the process RSS, not from jemalloc).
 
-import type { ReplicaState } from "./replication/replication.ts";
+import { replicaStateName } from "./replication/replication.ts";
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
@@ -234,7 +234,7 @@ function sectionReplication(server: Server): string[] {
     const link = replica.replica!;
     const ip = link.announcedIp || replica.address.slice(0, replica.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
     const lag = link.state === "online" ? nowSec - Math.floor(link.ackTimeMs / 1000) : 0;
-    lines.push(`slave${id++}:ip=${ip},port=${link.listeningPort},state=${REPLICA_STATE_NAMES[link.state]},offset=${link.ackOffset},lag=${lag}`);
+    lines.push(`slave${id++}:ip=${ip},port=${link.listeningPort},state=${replicaStateName(link.state)},offset=${link.ackOffset},lag=${lag}`);
   }
   lines.push(
     "master_failover_state:no-failover",
@@ -250,13 +250,6 @@ function sectionReplication(server: Server): string[] {
   return lines;
 }
 
-/** replstateToString */
-const REPLICA_STATE_NAMES: Record<ReplicaState, string> = {
-  "wait-bgsave-start": "wait_bgsave",
-  "wait-bgsave-end": "wait_bgsave",
-  "send-bulk": "send_bulk",
-  online: "online",
-};
 
 function sectionCpu(server: Server): string[] {
   const usage = process.cpuUsage();

@@ -117,6 +117,11 @@ export class Server {
   pausedUntil = 0;
   pauseWritesOnly = false;
   /**
+   * Writes paused while a shutdown waits for its replicas (Redis's PAUSE_DURING_SHUTDOWN):
+   * a pause of its own, which CLIENT UNPAUSE does not end.
+   */
+  shutdownPause = false;
+  /**
    * Clients whose replies wait for the before-reply stage, each once (Client.replyQueued),
    * in the order they were queued. An array and a flag rather than a Set: with a hook
    * every read queues its client, and the stage swaps this with `flushingReplies`.
@@ -687,6 +692,27 @@ export class Server {
     if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
     this.pausedUntil = 0;
+    this.runPostponedCommands();
+  }
+
+  /** The shutdown that paused writes was cancelled (unpauseClients(PAUSE_DURING_SHUTDOWN)). */
+  endShutdownPause(): void {
+    this.shutdownPause = false;
+    this.runPostponedCommands();
+  }
+
+  /**
+   * The postponed clients run again, each command as an execution unit of its own: when
+   * a command ends the pause (CLIENT UNPAUSE, SHUTDOWN ABORT), after it has finished, as
+   * Redis processes unblocked clients in beforeSleep; nested in it, their changes would
+   * count as the outer command's and propagate it too. A command still held by the other
+   * pause is postponed again by processCommand.
+   */
+  private runPostponedCommands(): void {
+    if (this.commandDepth > 0) {
+      queueMicrotask(() => this.runPostponedCommands());
+      return;
+    }
     for (const [client, argv] of [...this.postponedCommands]) {
       this.postponedCommands.delete(client);
       this.blocking.unblock(client);
@@ -929,7 +955,7 @@ export class Server {
       this.rejectCommand(client, argv, command, this.scripting.runner.busyError());
       return;
     }
-    if (this.pausedUntil !== 0) {
+    if (this.pausedUntil !== 0 || this.shutdownPause) {
       const mayReplicate = this.isMayReplicateCommand(command, argv) || (isExec && client.multiQueue.some((q) => this.isMayReplicateCommand(q.command, q.argv)));
       if (this.isPausedFor(mayReplicate)) {
         // blockPostponeClient: this command (and the client's later input) waits for the pause to end.
@@ -1068,6 +1094,7 @@ export class Server {
 
   /** CLIENT PAUSE holds this command: ALL holds every command, WRITE the ones that may replicate. */
   private isPausedFor(writeLike: boolean): boolean {
+    if (this.shutdownPause && writeLike) return true;
     if (this.pausedUntil === 0) return false;
     if (Date.now() >= this.pausedUntil) {
       this.unpauseClients();
@@ -1076,13 +1103,14 @@ export class Server {
     return !this.pauseWritesOnly || writeLike;
   }
 
+
   /**
    * checkClientPauseTimeoutAndReturnIfPaused, as a pure check: a CLIENT PAUSE is in force,
    * so keys do not expire. A pause whose time is up counts as over; its timer (or the next
    * command, isPausedFor) releases the postponed clients, never a key lookup midway.
    */
   clientsArePaused(): boolean {
-    return this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
+    return this.shutdownPause || (this.pausedUntil !== 0 && Date.now() < this.pausedUntil);
   }
 
   /**

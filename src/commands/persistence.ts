@@ -91,13 +91,12 @@ function shutdown(client: Client, argv: Uint8Array[]): void {
   }
   const persistence = client.server.persistence;
   if (flags.abort) {
-    // Bunker never waits for replicas, so only a pending signal shutdown can be aborted.
-    if (persistence.shutdownPending === null) {
-      replyError(client, "ERR No shutdown in progress.");
-      return;
-    }
-    persistence.shutdownPending = null;
-    client.reply.ok();
+    if (persistence.abortShutdown()) client.reply.ok();
+    else replyError(client, "ERR No shutdown in progress.");
+    return;
+  }
+  if (!flags.now && client.denyBlocking) {
+    replyError(client, "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
     return;
   }
   // A busy script (past busy-reply-threshold) lets the server stop only without saving.
@@ -106,11 +105,9 @@ function shutdown(client: Client, argv: Uint8Array[]): void {
     replyError(client, runner.busyError());
     return;
   }
-  if (persistence.prepareForShutdown(flags)) {
-    client.server.onExit(0);
-    return;
-  }
-  replyError(client, "ERR Errors trying to SHUTDOWN. Check logs.");
+  // BLOCKED_SHUTDOWN: the client hears back only if the shutdown fails or is aborted.
+  client.server.blocking.blockForShutdown(client, client.currentCommand!);
+  if (persistence.prepareForShutdown(flags)) client.server.onExit(0);
 }
 
 const P = { categories: [] as string[], group: "server" };

@@ -305,8 +305,9 @@ function clientUnblock(client: Client, argv: Uint8Array[]): void {
   const server = client.server;
   const target = server.clients.get(id);
   const state = target?.blocked;
-  // Only clients in a blocking command can be unblocked; a client held by CLIENT PAUSE cannot.
-  if (target === undefined || state == null || state.kind === "postponed") {
+  // Only clients in a blocking command can be unblocked; a client held by CLIENT PAUSE or
+  // waiting in SHUTDOWN cannot.
+  if (target === undefined || state == null || state.kind === "postponed" || state.kind === "shutdown") {
     client.reply.integer(0);
     return;
   }

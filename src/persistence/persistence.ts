@@ -43,6 +43,14 @@ export interface LoadingState {
   startedAtMs: number;
 }
 
+/** SHUTDOWN's flags, or those shutdown-on-sigterm / shutdown-on-sigint give a signal. */
+export interface ShutdownFlags {
+  nosave: boolean;
+  save: boolean;
+  now: boolean;
+  force: boolean;
+}
+
 export class Persistence {
   /** Unix seconds of the last successful save; the server start time at first. */
   lastSave = Math.floor(Date.now() / 1000);
@@ -672,21 +680,61 @@ export class Persistence {
     if (this.rdbSaveBackground()) this.bgsaveScheduled = false;
   }
 
-  // ---- shutdown (prepareForShutdown) -------------------------------------------------
+  // ---- shutdown (prepareForShutdown, finishShutdown) ----------------------------------
+  //
+  // SHUTDOWN, or a SIGTERM/SIGINT at the next cron tick, first lets lagging replicas catch
+  // up: writes are paused, the replicas are asked for an ACK, and the shutdown finishes
+  // once every replica acknowledged the whole stream or shutdown-timeout seconds passed
+  // (the cron checks). NOW skips the wait; ABORT cancels it. SHUTDOWN's client waits
+  // blocked, and hears back only if the shutdown fails or is aborted.
 
-  /** A SIGTERM/SIGINT asked for a shutdown that the next cron tick performs. */
+  /** A SIGTERM/SIGINT asked for a shutdown (server.shutdown_asap); cleared when it is cancelled. */
   shutdownPending: "SIGTERM" | "SIGINT" | null = null;
+  /** shutdown_mstime: a shutdown waits for its replicas until then; 0 when none was initiated. */
+  private shutdownMstime = 0;
+  /** shutdown_flags: those of the shutdown that waits. */
+  private shutdownFlags: ShutdownFlags = { nosave: false, save: false, now: false, force: false };
+
+  /** isShutdownInitiated */
+  get shutdownInitiated(): boolean {
+    return this.shutdownMstime !== 0;
+  }
 
   /**
-   * The last steps before exit: stop a running writer, save when save points exist
-   * (unless NOSAVE) or SAVE was given, remove the pidfile, close listeners, exit 0.
-   * Returns false (and the server stays up) when the save failed without FORCE.
+   * prepareForShutdown: true when the server is ready to exit now; false when the shutdown
+   * waits for replicas (the cron finishes it) or failed (logged, and SHUTDOWN's clients
+   * told). A second request while one waits is refused.
    */
-  prepareForShutdown(flags: { nosave: boolean; save: boolean; force: boolean }): boolean {
+  prepareForShutdown(flags: ShutdownFlags): boolean {
+    if (this.shutdownInitiated) return false;
     const server = this.server;
+    // A dataset half-loaded must not overwrite the file it comes from.
+    this.shutdownFlags = server.loading ? { ...flags, nosave: true, save: false } : flags;
     logger.warning("User requested shutdown...");
-    let nosave = flags.nosave;
-    if (server.loading) nosave = true;
+    if (!flags.now && server.config.getNumber("shutdown-timeout") !== 0 && !this.isReadyToShutdown()) {
+      this.shutdownMstime = Date.now() + server.config.getNumber("shutdown-timeout") * 1000;
+      if (!server.clientsArePaused()) server.master.sendGetackToReplicas();
+      server.shutdownPause = true;
+      logger.notice("Waiting for replicas before shutting down.");
+      return false;
+    }
+    return this.finishShutdown();
+  }
+
+  /** isReadyToShutdown: no replica lags behind the stream. */
+  private isReadyToShutdown(): boolean {
+    return this.server.master.replicasInSync();
+  }
+
+  /**
+   * finishShutdown: stop a running writer, save when save points exist (unless NOSAVE)
+   * or SAVE was given, remove the pidfile, close listeners. False (the server stays up,
+   * the shutdown is cancelled) when the save failed without FORCE.
+   */
+  private finishShutdown(): boolean {
+    const server = this.server;
+    const flags = this.shutdownFlags;
+    server.master.logLaggingReplicas();
     const child = this.childSlot.activeChild();
     if (child !== null && isRdbChildKind(child.kind)) {
       logger.warning("There is a child saving an .rdb. Killing it!");
@@ -700,7 +748,7 @@ export class Persistence {
       if (aof.state === "wait-rewrite") {
         if (!flags.force) {
           logger.warning("Writing initial AOF, can't exit.");
-          return false;
+          return this.shutdownFailed();
         }
         logger.warning("Writing initial AOF. Exit anyway.");
       }
@@ -709,32 +757,63 @@ export class Persistence {
     }
     aof.shutdownFsync();
     const savePoints = server.config.savePoints().length > 0;
-    if ((savePoints && !nosave) || flags.save) {
+    if ((savePoints && !flags.nosave) || flags.save) {
       logger.notice("Saving the final RDB snapshot before exiting.");
       if (!this.saveInternal()) {
         if (!flags.force) {
           logger.warning("Error trying to save the DB, can't exit.");
-          return false;
+          return this.shutdownFailed();
         }
         logger.warning("Error trying to save the DB. Exit anyway.");
       }
     }
     server.removePidFile();
+    // flushSlavesOutputBuffers: what the replicas have not been sent yet goes out first.
+    for (const replica of server.replication.replicas) replica.flush();
     server.closeListeners();
     logger.warning("Redis is now ready to exit, bye bye...");
     server.shuttingDown = true;
     return true;
   }
 
-  /** Run by the cron: a pending signal shutdown. */
+  private shutdownFailed(): false {
+    logger.warning("Errors trying to shut down the server. Check the logs for more information.");
+    this.cancelShutdown();
+    return false;
+  }
+
+  /** cancelShutdown: writes resume; SHUTDOWN's waiting clients get Redis's error. */
+  private cancelShutdown(): void {
+    const server = this.server;
+    this.shutdownPending = null;
+    this.shutdownMstime = 0;
+    for (const client of server.blocking.shutdownWaiters()) {
+      server.blocking.unblock(client);
+      server.replyError(client, "ERR Errors trying to SHUTDOWN. Check logs.");
+      server.afterUnblock(client);
+    }
+    server.endShutdownPause();
+  }
+
+  /** abortShutdown (SHUTDOWN ABORT): false when no shutdown was initiated or requested. */
+  abortShutdown(): boolean {
+    if (this.shutdownInitiated) this.cancelShutdown();
+    else if (this.shutdownPending !== null) this.shutdownPending = null;
+    else return false;
+    logger.notice("Shutdown manually aborted.");
+    return true;
+  }
+
+  /** Run by the cron: a signal's pending shutdown, or one that waits for its replicas. */
   runPendingShutdown(): void {
     const signal = this.shutdownPending;
-    if (signal === null) return;
-    this.shutdownPending = null;
-    const words = this.server.config.getString(signal === "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm").split(" ");
-    const ok = this.prepareForShutdown({ nosave: words.includes("nosave"), save: words.includes("save"), force: words.includes("force") });
-    if (ok) this.server.onExit(0);
-    else logger.warning("Errors trying to shut down the server. Check the logs for more information.");
+    if (signal !== null && !this.shutdownInitiated) {
+      const words = this.server.config.getString(signal === "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm").split(" ");
+      const flags = { nosave: words.includes("nosave"), save: words.includes("save"), now: words.includes("now"), force: words.includes("force") };
+      if (this.prepareForShutdown(flags)) this.server.onExit(0);
+    } else if (this.shutdownInitiated && (Date.now() >= this.shutdownMstime || this.isReadyToShutdown())) {
+      if (this.finishShutdown()) this.server.onExit(0);
+    }
   }
 
   installSignalHandlers(): void {

@@ -31,7 +31,7 @@ import { logger } from "../log.ts";
 import { bytesToKey, bytesToText, parseInteger } from "../db/bytes.ts";
 import { SnapshotCoordinator } from "../persistence/snapshot.ts";
 import type { Child, ChildExit } from "../persistence/child.ts";
-import { randomReplid, type ReplicaLink } from "./replication.ts";
+import { randomReplid, replicaStateName, type ReplicaLink } from "./replication.ts";
 import { SYNTAX_ERROR, NOT_INTEGER } from "../errors.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
 
@@ -915,6 +915,34 @@ export class ReplicationMaster {
       if (this.server.clientsArePaused()) return;
       this.server.replication.feedCommand(GETACK);
     });
+  }
+
+  /** sendGetackToReplicas: REPLCONF GETACK into the stream now (a shutdown waiting for its replicas). */
+  sendGetackToReplicas(): void {
+    this.server.replication.feedCommand(GETACK);
+  }
+
+  /** isReadyToShutdown's test: every replica acknowledged the whole stream. */
+  replicasInSync(): boolean {
+    const offset = this.server.replication.masterReplOffset;
+    return this.replicas.every((replica) => replica.replica!.ackOffset === offset);
+  }
+
+  /** finishShutdown's report of the replicas that have not acknowledged the whole stream. */
+  logLaggingReplicas(): void {
+    const replicas = this.replicas;
+    if (replicas.length === 0) return;
+    const offset = this.server.replication.masterReplOffset;
+    const nowSec = Math.floor(Date.now() / 1000);
+    let lagging = 0;
+    for (const replica of replicas) {
+      const link = replica.replica!;
+      if (link.ackOffset === offset) continue;
+      lagging++;
+      const lag = link.state === "online" ? nowSec - Math.floor(link.ackTimeMs / 1000) : 0;
+      logger.notice(`Lagging replica ${this.replicaName(replica)} reported offset ${offset - link.ackOffset} behind master, lag=${lag}, state=${replicaStateName(link.state)}.`);
+    }
+    logger.notice(`${replicas.length - lagging} of ${replicas.length} replicas are in sync when shutting down.`);
   }
 
   /** refreshGoodSlavesCount */

@@ -48,6 +48,18 @@ export function randomReplid(): string {
  */
 export type ReplicaState = "wait-bgsave-start" | "wait-bgsave-end" | "send-bulk" | "online";
 
+/** replstateToString: a replica's state as INFO and the logs name it. */
+export function replicaStateName(state: ReplicaState): string {
+  return REPLICA_STATE_NAMES[state];
+}
+
+const REPLICA_STATE_NAMES: Record<ReplicaState, string> = {
+  "wait-bgsave-start": "wait_bgsave",
+  "wait-bgsave-end": "wait_bgsave",
+  "send-bulk": "send_bulk",
+  online: "online",
+};
+
 /** What a master knows of one replica connection (Redis keeps it in the client struct). */
 export interface ReplicaLink {
   state: ReplicaState;

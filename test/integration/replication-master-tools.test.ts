@@ -123,6 +123,18 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     expect(logged).toMatch(/SYNC done after \d+ bytes\./);
     await client.call("SET", "streamed", "value");
     await waitFor(() => printed.includes('"SET","streamed","value"'), { what: "the SET in redis-cli --replica's output" });
+    // A write held by CLIENT PAUSE runs as a command of its own once released: CLIENT
+    // UNPAUSE itself is not propagated (it was, with the write's change counted as its own).
+    await client.call("CLIENT", "PAUSE", "100000", "WRITE");
+    const other = await connect(master);
+    const held = other.call("SET", "held", "1");
+    await waitFor(async () => (await info(client, "clients")).get("blocked_clients") === "1", { what: "the write to be held" });
+    expect(await client.call("CLIENT", "UNPAUSE")).toBe("OK");
+    expect(await held).toBe("OK");
+    await client.call("SET", "after", "1");
+    await waitFor(() => printed.includes('"SET","after","1"'), { what: "the last SET in redis-cli --replica's output" });
+    expect(printed).toContain('"SET","held","1"');
+    expect(printed).not.toMatch(/UNPAUSE|MULTI/i);
     cli.kill("SIGINT");
     await reading;
     await cli.exited;
@@ -136,6 +148,62 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     await expectSameDataset(master, replica);
     await master.waitForOutput("Removing the RDB file used to feed replicas in a persistence-less instance");
     expect(existsSync(join(master.dir, "dump.rdb"))).toBe(false);
+  });
+
+  test("SHUTDOWN waits for a lagging replica (shutdown-timeout) with writes paused; ABORT cancels it, NOW does not wait", async () => {
+    const master = await track(startBunkerMaster(["--shutdown-timeout", "3"]));
+    const replica = await track(startRedisReplica(master.port));
+    const client = await connect(master);
+    await client.call("SET", "before", "1");
+    await waitReplicaInSync(master, replica);
+    // A replica that cannot answer: its acknowledged offset stays behind.
+    process.kill(replica.proc.pid, "SIGSTOP");
+    try {
+      await client.call("SET", "lagging", "1");
+      const shutdown = await connect(master);
+      const answer = shutdown.call("SHUTDOWN");
+      await master.waitForOutput("Waiting for replicas before shutting down.");
+      const other = await connect(master);
+      // Writes wait (postponed), reads go on, and the SHUTDOWN client is blocked.
+      const write = other.call("SET", "during", "1");
+      const reader = await connect(master);
+      expect(await reader.call("GET", "before")).toBe("1");
+      await waitFor(async () => (await info(reader, "clients")).get("blocked_clients") === "2", { what: "SHUTDOWN and the write to be blocked" });
+      expect(await reader.call("SHUTDOWN", "ABORT")).toBe("OK");
+      expect(await answer).toEqual(new ReplyError("ERR Errors trying to SHUTDOWN. Check logs."));
+      expect(await write).toBe("OK");
+      await master.waitForOutput("Shutdown manually aborted.");
+      expect(await reader.call("SHUTDOWN", "ABORT")).toEqual(new ReplyError("ERR No shutdown in progress."));
+    } finally {
+      process.kill(replica.proc.pid, "SIGCONT");
+    }
+    // With the replica back, SHUTDOWN exits once it has acknowledged everything.
+    await client.call("SET", "last", "1");
+    const closing = await connect(master);
+    void closing.call("SHUTDOWN").catch(() => null);
+    expect(await master.exited).toBe(0);
+    expect(master.output()).toContain("1 of 1 replicas are in sync when shutting down.");
+    const onReplica = await connect(replica);
+    await waitFor(async () => (await onReplica.call("GET", "last")) === "1", { what: "the last write on the replica" });
+    expect(await onReplica.call("GET", "during")).toBe("1");
+  });
+
+  test("SHUTDOWN gives up waiting after shutdown-timeout and reports the lagging replica", async () => {
+    const master = await track(startBunkerMaster(["--shutdown-timeout", "1"]));
+    const replica = await track(startRedisReplica(master.port));
+    const client = await connect(master);
+    await client.call("SET", "k", "v");
+    await waitReplicaInSync(master, replica);
+    process.kill(replica.proc.pid, "SIGSTOP");
+    try {
+      await client.call("SET", "k2", "v2");
+      void client.call("SHUTDOWN").catch(() => null);
+      expect(await master.exited).toBe(0);
+      expect(master.output()).toMatch(/Lagging replica 127\.0\.0\.1:\d+ reported offset \d+ behind master, lag=\d+, state=online\./);
+      expect(master.output()).toContain("0 of 1 replicas are in sync when shutting down.");
+    } finally {
+      process.kill(replica.proc.pid, "SIGCONT");
+    }
   });
 
   test("min-replicas-to-write refuses writes with -NOREPLICAS until a replica acknowledges", async () => {
