@@ -1141,26 +1141,26 @@ export class Server {
   replyError(client: Client, message: string): void {
     this.countError(message);
     client.reply.error(message);
-    if (client.id === CLIENT_ID_AOF) this.errorToAofClient(client, message);
-    else if (client === this.masterLink.master) {
-      // afterErrorReply: the master's command failed here, which it did not expect.
-      const text = errors.errorAsPassedToReply(message).slice(0, 4096);
-      logger.warning(`== CRITICAL == This replica is sending an error to its master: '${text}' after processing the command '${client.lastCommandName}'`);
-      this.stats.unexpectedErrorReplies++;
-    }
+    if (client.id === CLIENT_ID_AOF || client === this.masterLink.master || client.replica !== null) this.afterErrorReplyToPeer(client, message);
   }
 
   /**
-   * afterErrorReply for the AOF loader's client: a command the AOF holds failed, which
-   * the server that wrote it did not expect. Logged, counted, and loading goes on,
-   * unless propagation-error-behavior is "panic".
+   * afterErrorReply for a client that is another server's stream (the AOF loader, our
+   * master, a replica of ours): an error there means the two disagree, which should not
+   * happen. Logged and counted; with propagation-error-behavior, a read-only replica
+   * (panic, panic-on-replicas) or the AOF loader (panic) panics instead of going on.
    */
-  private errorToAofClient(client: Client, message: string): void {
+  private afterErrorReplyToPeer(client: Client, message: string): void {
+    const [from, to] = client.id === CLIENT_ID_AOF ? ["server", "AOF-loading-client"] : client === this.masterLink.master ? ["replica", "master"] : ["master", "replica"];
     const text = errors.errorAsPassedToReply(message).slice(0, 4096);
-    logger.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${text}' after processing the command '${client.lastCommandName}'`);
+    logger.warning(`== CRITICAL == This ${from} is sending an error to its ${to}: '${text}' after processing the command '${client.lastCommandName}'`);
+    if (to === "master") this.replication.showLatestBacklog();
     this.stats.unexpectedErrorReplies++;
-    if (this.config.getString("propagation-error-behavior") === "panic") {
-      serverPanic(this, `This server panicked sending an error to its AOF-loading-client after processing the command '${client.lastCommandName}'`);
+    const behavior = this.config.getString("propagation-error-behavior");
+    const panicInReplicas = to === "master" && this.replicaReadOnly && (behavior === "panic" || behavior === "panic-on-replicas");
+    const panicInAof = to === "AOF-loading-client" && behavior === "panic";
+    if (panicInReplicas || panicInAof) {
+      serverPanic(this, `This ${from} panicked sending an error to its ${to} after processing the command '${client.lastCommandName}'`);
     }
   }
 

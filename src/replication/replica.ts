@@ -160,6 +160,12 @@ export class MasterLink {
     return this.masterHost !== null;
   }
 
+  /** server.masterhost set or cleared: the replication stream's source, and the log lines' role mark (S or M). */
+  private setRole(replica: boolean): void {
+    this.server.replication.isReplica = replica;
+    logger.role = replica ? "S" : "M";
+  }
+
   /** slaveIsInHandshakeState */
   get inHandshake(): boolean {
     return this.state !== "none" && this.state !== "connect" && this.state !== "connecting" && this.state !== "transfer" && this.state !== "connected";
@@ -178,7 +184,7 @@ export class MasterLink {
     if (this.master !== null) this.master.close();
     this.masterHost = host;
     this.masterPort = port;
-    this.server.replication.isReplica = true;
+    this.setRole(true);
     this.cancelReplicationHandshake(false);
     if (wasMaster) {
       this.replicationDiscardCachedMaster();
@@ -202,7 +208,7 @@ export class MasterLink {
     this.replicationDiscardCachedMaster();
     this.cancelReplicationHandshake(false);
     const replication = this.server.replication;
-    replication.isReplica = false;
+    this.setRole(false);
     replication.shiftReplicationId();
     this.disconnectSlaves();
     this.state = "none";
@@ -961,7 +967,6 @@ export class MasterLink {
   private processMasterInput(): void {
     const master = this.master!;
     const server = this.server;
-    const before = this.reploff;
     const limits = this.parserLimits;
     while (!master.closed && master.blocked === null) {
       const request = master.parser.next(limits);
@@ -972,11 +977,14 @@ export class MasterLink {
         return;
       }
       server.processCommand(master, request);
-      if (!master.inMulti) this.reploff = this.readReploff - master.parser.bufferedBytes;
+      if (master.inMulti) continue;
+      // commandProcessed: what was applied goes on to our backlog and replicas command by
+      // command (a failing command's log shows the backlog up to the one before it).
+      const before = this.reploff;
+      this.reploff = this.readReploff - master.parser.bufferedBytes;
+      if (this.reploff > before) this.replicationFeedStreamFromMasterStream(this.reploff - before);
     }
     master.parser.trimProcessed();
-    const applied = this.reploff - before;
-    if (applied > 0) this.replicationFeedStreamFromMasterStream(applied);
     if (master.reply.length > 0) master.flush();
   }
 
@@ -1102,7 +1110,7 @@ export class MasterLink {
   configureFromStartup(host: string, port: number): void {
     this.masterHost = host;
     this.masterPort = port;
-    this.server.replication.isReplica = true;
+    this.setRole(true);
     this.state = "connect";
   }
 

@@ -24,6 +24,7 @@ import type { Client } from "../net/client.ts";
 import { PROPAGATE_REPL, SHARED, type EffectFeed } from "../propagate.ts";
 import { ReplyWriter } from "../protocol/reply.ts";
 import { logger } from "../log.ts";
+import { sdscatrepr } from "../util/repr.ts";
 
 /** CONFIG_RUN_ID_SIZE: a replication id is 40 hex characters. */
 export const REPLID_LENGTH = 40;
@@ -306,6 +307,14 @@ export class Replication implements EffectFeed {
   rdbPopulateSaveInfo(): RdbReplicationInfo | undefined {
     if (this.isReplica || this.backlog === null) return undefined;
     return { streamDb: this.selectedDb === -1 ? 0 : this.selectedDb, replId: this.replid, offset: this.masterReplOffset };
+  }
+
+  /** showLatestBacklog: the last 256 bytes of the stream, logged when this replica's master sent a command that failed. */
+  showLatestBacklog(): void {
+    const backlog = this.backlog;
+    if (backlog === null || backlog.histlen === 0) return;
+    const length = Math.min(256, backlog.histlen);
+    logger.warning(`Latest backlog is: '${sdscatrepr("", backlog.since(backlog.offset + backlog.histlen - length))}'`);
   }
 
   /** resizeReplicationBacklog (CONFIG SET repl-backlog-size). */

@@ -133,3 +133,40 @@ describe.skipIf(REDIS_SERVER === undefined)("a Bunker replica beside a redis-ser
     expect(await ours.client.call("GET", "k")).toBe("v");
   });
 });
+
+describe.skipIf(REDIS_SERVER === undefined)("a command of the master that fails on the replica", () => {
+  /** The replica's log lines about the failure, without pid, time and level. */
+  const failureLines = (node: Node) =>
+    node.server
+      .output()
+      .split("\n")
+      .filter((line) => /CRITICAL|Latest backlog|panicked/.test(line))
+      .map((line) => line.replace(/^\d+:[A-Z] \d+ \w+ \d+ [\d:.]+ [#*.-] /, ""));
+
+  test("is logged as Redis logs it (with the latest backlog); panic-on-replicas stops a read-only replica as it stops Redis", async () => {
+    const master = await redisNode();
+    const replicas = [await bunkerReplicaOf(master, ["--replica-read-only", "no"]), await redisReplicaOf(master, ["--replica-read-only", "no"])];
+    try {
+      for (const replica of replicas) await waitInSync(master, replica);
+      // A key of another type than the master's, written on the replicas while writable.
+      for (const replica of replicas) await replica.client.call("SET", "x", "string");
+      await master.client.call("LPUSH", "x", "a");
+      for (const replica of replicas) await replica.server.waitForOutput("Latest backlog is:");
+      expect(failureLines(replicas[0]!)).toEqual(failureLines(replicas[1]!));
+      expect(failureLines(replicas[0]!)[0]).toBe(
+        "== CRITICAL == This replica is sending an error to its master: '-WRONGTYPE Operation against a key holding the wrong kind of value' after processing the command 'lpush'",
+      );
+      for (const replica of replicas) {
+        await replica.client.call("CONFIG", "SET", "replica-read-only", "yes");
+        await replica.client.call("CONFIG", "SET", "propagation-error-behavior", "panic-on-replicas");
+      }
+      await master.client.call("LPUSH", "x", "b");
+      for (const replica of replicas) {
+        await replica.server.waitForOutput("This replica panicked sending an error to its master after processing the command 'lpush'");
+        await replica.server.exited;
+      }
+    } finally {
+      await stopAll(master, ...replicas);
+    }
+  });
+});
