@@ -173,7 +173,7 @@ export class Persistence {
   writeDataset(encoder: RdbEncoder, aofBase = false): void {
     // rdbPopulateSaveInfo: the replication id and offset ride along (a master's with a
     // backlog, a replica's with its master's database), never in an AOF base.
-    const replication = aofBase ? undefined : (this.server.replication.rdbPopulateSaveInfo() ?? this.server.masterLink.rdbSaveInfo() ?? undefined);
+    const replication = aofBase ? undefined : this.server.replication.rdbPopulateSaveInfo();
     encoder.writeHeader({ redisVer: REDIS_VERSION, ctime: Date.now() / 1000, usedMem: usedMemory(this.server), aofBase, replication });
     for (const code of this.server.scripting.functions.codes()) encoder.writeFunction(code);
     const now = Date.now();

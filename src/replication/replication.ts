@@ -299,13 +299,14 @@ export class Replication implements EffectFeed {
 
   /**
    * rdbPopulateSaveInfo: the replication fields an RDB carries (repl-stream-db, repl-id,
-   * repl-offset), or undefined when this server is in no replication chain (a master
-   * without a backlog: a replica would need a full sync anyway). A master that has
-   * selected no database since its last full sync says 0: its next write selects one.
-   * (A replica's branch, its master's database, belongs to the replica side.)
+   * repl-offset), or undefined when this server is in no replication chain. A master
+   * needs a backlog (without one a replica would need a full sync anyway); one that has
+   * selected no database since its last full sync says 0, since its next write selects
+   * one. A replica gives its master's database, of the link or of the cached master.
    */
   rdbPopulateSaveInfo(): RdbReplicationInfo | undefined {
-    if (this.isReplica || this.backlog === null) return undefined;
+    if (this.isReplica) return this.server.masterLink.rdbSaveInfo() ?? undefined;
+    if (this.backlog === null) return undefined;
     return { streamDb: this.selectedDb === -1 ? 0 : this.selectedDb, replId: this.replid, offset: this.masterReplOffset };
   }
 
