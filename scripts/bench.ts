@@ -117,7 +117,7 @@
 //                  replica is told REPLICAOF; the time until its link is up and its
 //                  offset equals the master's;
 //                - lag under a write load: redis-benchmark SET -c 50 -P 16 -r --keys at
-//                  the master while a probe writes a counter there every 20 ms and polls
+//                  the master while a probe writes a counter there every 5 ms and polls
 //                  the replica until it shows it; p50, p99 and worst lag, and the load's
 //                  requests/s. Goal line: Bunker's times within 1.2x Redis's.
 
@@ -1483,8 +1483,9 @@ async function scripting(): Promise<void> {
   await stopServer(redis);
 }
 
-/** The probe key of the replication section's lag measure. */
+/** The probe key of the replication section's lag measure, and how often it is written. */
 const LAG_PROBE_KEY = "bench:lag:probe";
+const LAG_PROBE_INTERVAL_MS = 5;
 
 interface ReplicationRun {
   fullSyncDisk: number;
@@ -1545,7 +1546,7 @@ async function lagUnderLoad(master: Server, replica: Server): Promise<{ lag: Lat
       if (performance.now() - written > 60_000) throw new Error(`${master.name}: the replica lags more than a minute`);
     }
     samples.push(performance.now() - written);
-    await Bun.sleep(20);
+    await Bun.sleep(LAG_PROBE_INTERVAL_MS);
   }
   masterClient.close();
   replicaClient.close();
