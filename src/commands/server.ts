@@ -849,6 +849,9 @@ const MODULE_HELP = [
 /** The subcommands Bunker has, in Redis's words and order. */
 const DEBUG_HELP = [
   "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CHANGE-REPL-ID",
+  "    Change the replication IDs of the instance.",
+  "    Dangerous: should be used only for testing the replication subsystem.",
   "DIGEST",
   "    Output a hex signature representing the current DB content.",
   "DIGEST-VALUE <key> [<key> ...]",
@@ -1104,6 +1107,11 @@ function debug(client: Client, argv: Uint8Array[]): void {
     server.persistence.debugReload(client, argv.slice(2));
   } else if (sub === "loadaof") {
     server.persistence.debugLoadAof(client);
+  } else if (sub === "change-repl-id" && argv.length === 2) {
+    logger.warning("Changing replication IDs after receiving DEBUG change-repl-id");
+    server.replication.changeReplicationId();
+    server.replication.clearReplicationId2();
+    client.reply.ok();
   } else if (sub === "digest" && argv.length === 2) {
     client.reply.simple(digestToHex(computeDatasetDigest(server.dbs)));
   } else if (sub === "digest-value") {

@@ -206,6 +206,25 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     }
   });
 
+  test("DEBUG CHANGE-REPL-ID starts a new history: a reconnecting replica needs a full sync", async () => {
+    const master = await track(startBunkerMaster());
+    const client = await connect(master);
+    await client.call("SET", "k", "v");
+    const replica = await track(startRedisReplica(master.port));
+    await waitReplicaInSync(master, replica);
+    const before = await info(client, "replication");
+    expect(await client.call("DEBUG", "CHANGE-REPL-ID")).toBe("OK");
+    const after = await info(client, "replication");
+    expect(after.get("master_replid")).not.toBe(before.get("master_replid"));
+    expect(after.get("master_replid2")).toBe("0".repeat(40));
+    expect(after.get("second_repl_offset")).toBe("-1");
+    await master.waitForOutput("Changing replication IDs after receiving DEBUG change-repl-id");
+    await client.call("CLIENT", "KILL", "TYPE", "replica");
+    await master.waitForOutput(`Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${before.get("master_replid")}'`);
+    await waitFor(async () => (await info(client, "stats")).get("sync_full") === "2", { what: "the replica's second full sync" });
+    await expectSameDataset(master, replica);
+  });
+
   test("min-replicas-to-write refuses writes with -NOREPLICAS until a replica acknowledges", async () => {
     const master = await track(startBunkerMaster());
     const client = await connect(master);
