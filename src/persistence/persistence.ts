@@ -19,6 +19,7 @@ import { setOOMScoreAdj } from "../oom-score-adj.ts";
 import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.ts";
 import { RdbDecoder, RdbLoadError, fileByteSource, type RdbByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
 import type { RdbReplicationInfo } from "../replication/replication.ts";
+import { SHARED } from "../propagate.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { usedMemory } from "../memory.ts";
@@ -269,7 +270,13 @@ export class Persistence {
       return false;
     }
     const started = performance.now();
-    const result = await this.loadFile(path, size, false);
+    // A master puts a DEL for each key the file holds already expired into a backlog made
+    // for the load (RDBFLAGS_FEED_REPL), so that a replica continuing after the restart
+    // drops them too; the backlog stays only if the file names a history to continue.
+    const replication = this.server.replication;
+    const feedReplication = !replication.isReplica;
+    if (feedReplication) replication.createReplicationBacklog();
+    const result = await this.loadFile(path, size, false, feedReplication);
     if (result instanceof LibraryLoadError) {
       reportLoadFailure(result, this.server.config.getString("dbfilename"), false, false, this.server.config.getNumber("loading-process-events-interval-bytes"));
       return { exitCode: await this.checkRdbAfterLibraryFailure(path) };
@@ -282,10 +289,11 @@ export class Persistence {
     // loadDataFromDisk: the history the file names lives on, so PSYNC continues after a
     // restart: a replica's as its cached master, a master's as its replid2.
     const info = this.rdbReplicationInfo;
-    if (info !== null && info.replId.length === 40 && info.offset !== -1 && info.streamDb !== -1) {
+    const valid = info !== null && info.replId.length === 40 && info.offset !== -1 && info.streamDb !== -1;
+    if (valid) {
       if (this.server.masterLink.masterHost !== null) this.server.masterLink.restoreFromRdb(info);
       else this.server.master.restoreReplicationInfo(info.replId, info.offset);
-    }
+    } else if (feedReplication) replication.freeReplicationBacklog();
     return true;
   }
 
@@ -328,11 +336,11 @@ export class Persistence {
    * chunks. `merge` lets file keys replace existing ones (DEBUG RELOAD MERGE).
    * Returns true or the error.
    */
-  async loadFile(path: string | RdbByteSource, size: number, merge: boolean): Promise<true | RdbLoadError | Error> {
+  async loadFile(path: string | RdbByteSource, size: number, merge: boolean, feedReplication = false): Promise<true | RdbLoadError | Error> {
     this.startLoading(size);
     let lastProgressLog = performance.now();
     try {
-      const result = await this.rdbLoadRio(path, { merge, aofPreamble: false }, (bytesRead) => {
+      const result = await this.rdbLoadRio(path, { merge, aofPreamble: false, feedReplication }, (bytesRead) => {
         this.loadingState!.loadedBytes = bytesRead;
         if (performance.now() - lastProgressLog > 2000) {
           lastProgressLog = performance.now();
@@ -374,7 +382,7 @@ export class Persistence {
    */
   async rdbLoadRio(
     path: string | Buffer | RdbByteSource,
-    flags: { merge: boolean; aofPreamble: boolean },
+    flags: { merge: boolean; aofPreamble: boolean; feedReplication?: boolean },
     onProgress: (bytesRead: number) => void,
   ): Promise<RdbLoadSummary | Error> {
     const server = this.server;
@@ -409,6 +417,7 @@ export class Persistence {
           const db = server.dbs[dbIndex]!;
           if (keyLoadDelay > 0) busyWaitMicros(keyLoadDelay);
           if (dropExpired && expireAtMs !== undefined && expireAtMs < Date.now()) {
+            if (flags.feedReplication) server.replication.feed(dbIndex, [server.lazyfreeLazyExpire ? SHARED.unlink : SHARED.del, keyBytes]);
             this.rdbLastLoadKeysExpired++;
             return true;
           }

@@ -1002,17 +1002,20 @@ export class ReplicationMaster {
 
   /**
    * loadDataFromDisk for a master: the history the RDB names becomes replid2 (valid up
-   * to the next byte), the offset goes on from it, and a backlog is ready, so a replica
-   * that was in sync when the file was saved gets +CONTINUE after the restart.
+   * to the next byte) and the offset goes on from it, so a replica that was in sync when
+   * the file was saved gets +CONTINUE after the restart. The backlog made for the load
+   * holds the DELs of the keys found expired, which come after that offset (Redis's
+   * rebaseReplicationBuffer).
    */
   restoreReplicationInfo(replid: string, offset: number): void {
     const replication = this.server.replication;
     if (replication.isReplica) return;
     replication.replid2 = replid;
     replication.secondReplidOffset = offset + 1;
-    replication.masterReplOffset = offset;
-    replication.freeReplicationBacklog();
+    replication.masterReplOffset += offset;
     replication.createReplicationBacklog();
+    const backlog = replication.backlog!;
+    backlog.offset = replication.masterReplOffset - backlog.histlen + 1;
     replication.noReplicasSince = Math.floor(Date.now() / 1000);
   }
 }

@@ -127,4 +127,25 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master, redis-server replica
     await againClient.call("SET", "after", "1");
     await expectSameDataset(again, replica);
   });
+
+  test("a key that expired while Bunker was down is deleted on the replica that continues after the restart", async () => {
+    const master = await track(startBunkerMaster());
+    const client = await connect(master);
+    await client.call("SET", "keep", "1");
+    await client.call("SET", "short", "1", "PX", "1500");
+    const replica = await track(startRedisReplica(master.port));
+    await waitReplicaInSync(master, replica);
+    await client.call("SHUTDOWN", "SAVE").catch(() => null);
+    await master.exited;
+    // Time passes while the master is down: the key is past its time when the file loads.
+    await Bun.sleep(1600);
+    const again = await track(startProcess([process.execPath, MAIN, "--port", String(master.port), "--bind", "127.0.0.1", "--enable-debug-command", "yes"], master.port, master.dir));
+    const againClient = await connect(again);
+    expect((await info(againClient, "persistence")).get("rdb_last_load_keys_expired")).toBe("1");
+    await waitFor(async () => (await info(againClient, "stats")).get("sync_partial_ok") === "1", { what: "the replica's partial resync after the restart" });
+    // The replica keeps an expired key until its master's DEL (a replica expires nothing itself).
+    const replicaClient = await connect(replica);
+    await waitFor(async () => (await replicaClient.call("DBSIZE")) === 1, { what: "the DEL of the expired key on the replica" });
+    expect(await replicaClient.call("EXISTS", "keep")).toBe(1);
+  });
 });
