@@ -74,7 +74,6 @@ const MAX_WRITTEN_BEFORE_FSYNC = 8 * 1024 * 1024;
 /** A handshake reply longer than this is not a reply (receiveSynchronousResponse reads 256 bytes). */
 const MAX_HANDSHAKE_LINE = 64 * 1024;
 
-const CR = 13;
 const LF = 10;
 
 function unixSeconds(): number {
@@ -327,26 +326,36 @@ export class MasterLink {
    * Returns the bytes after it, or null when the line is not complete yet.
    */
   private readHandshakeLine(data: Uint8Array): Uint8Array | null {
-    const newline = data.indexOf(LF);
-    if (newline < 0) {
-      const joined = new Uint8Array(this.pendingLine.length + data.length);
-      joined.set(this.pendingLine);
-      joined.set(data, this.pendingLine.length);
-      this.pendingLine = joined;
-      if (joined.length > MAX_HANDSHAKE_LINE) this.handshakeError();
+    const taken = this.takeLine(data);
+    if (taken === null) {
+      if (this.pendingLine.length > MAX_HANDSHAKE_LINE) this.handshakeError();
       return null;
     }
-    let line = data.subarray(0, newline);
+    this.syncWithMaster(taken.line);
+    return taken.rest;
+  }
+
+  /**
+   * A line from the master (without its CRLF) and the bytes after it, or null when it is
+   * not complete yet: what came so far waits in pendingLine for the next read.
+   */
+  private takeLine(data: Uint8Array): { line: string; rest: Uint8Array } | null {
+    const newline = data.indexOf(LF);
+    const head = newline < 0 ? data : data.subarray(0, newline);
+    let lineBytes = head;
     if (this.pendingLine.length > 0) {
-      const joined = new Uint8Array(this.pendingLine.length + line.length);
-      joined.set(this.pendingLine);
-      joined.set(line, this.pendingLine.length);
-      line = joined;
-      this.pendingLine = new Uint8Array(0);
+      lineBytes = new Uint8Array(this.pendingLine.length + head.length);
+      lineBytes.set(this.pendingLine);
+      lineBytes.set(head, this.pendingLine.length);
     }
-    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    this.syncWithMaster(Buffer.from(line).toString("latin1"));
-    return data.subarray(newline + 1);
+    if (newline < 0) {
+      this.pendingLine = lineBytes === data ? Uint8Array.from(data) : lineBytes;
+      return null;
+    }
+    this.pendingLine = new Uint8Array(0);
+    let line = Buffer.from(lineBytes).toString("latin1");
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    return { line, rest: data.subarray(newline + 1) };
   }
 
   /**
@@ -561,25 +570,9 @@ export class MasterLink {
   private readSyncBulkPayload(data: Uint8Array): Uint8Array | null {
     this.transferLastIo = unixSeconds();
     if (this.transferSize === -1) {
-      const newline = data.indexOf(LF);
-      if (newline < 0) {
-        const joined = new Uint8Array(this.pendingLine.length + data.length);
-        joined.set(this.pendingLine);
-        joined.set(data, this.pendingLine.length);
-        this.pendingLine = joined;
-        return null;
-      }
-      let lineBytes = data.subarray(0, newline);
-      if (this.pendingLine.length > 0) {
-        const joined = new Uint8Array(this.pendingLine.length + lineBytes.length);
-        joined.set(this.pendingLine);
-        joined.set(lineBytes, this.pendingLine.length);
-        lineBytes = joined;
-        this.pendingLine = new Uint8Array(0);
-      }
-      let line = Buffer.from(lineBytes).toString("latin1");
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      const rest = data.subarray(newline + 1);
+      const taken = this.takeLine(data);
+      if (taken === null) return null;
+      const { line, rest } = taken;
       if (line.startsWith("-")) {
         logger.warning(`MASTER aborted replication with an error: ${line.slice(1)}`);
         this.cancelReplicationHandshake(true);

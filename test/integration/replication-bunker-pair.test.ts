@@ -10,7 +10,7 @@ import { info } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { generateWriteSequence } from "../helpers/write-sequence.ts";
 import { runSequence } from "../helpers/sequence-runner.ts";
-import { bunkerNode, bunkerReplicaOf, digest, populate, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replica-nodes.ts";
+import { bunkerNode, bunkerReplicaOf, digest, populate, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
 
 const nodes: Node[] = [];
 

@@ -3,33 +3,15 @@
 // several replicas sharing one diskless sync, redis-cli --rdb and --replica,
 // min-replicas-to-write, CLIENT LIST/KILL of replicas, the replica output limit.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { RawClient, REDIS_SERVER, ReplyError, startRedis, type RunningServer } from "../helpers/server.ts";
+import { REDIS_SERVER, ReplyError, startRedis } from "../helpers/server.ts";
 import { info } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { expectSameDataset, startBunkerMaster, startRedisReplica, waitReplicaInSync } from "../helpers/replication.ts";
+import { expectSameDataset, startBunkerMaster, startRedisReplica, waitReplicaInSync, useReplicationServers } from "../helpers/replication.ts";
 
-const servers: RunningServer[] = [];
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  for (const server of servers.splice(0).reverse()) await server.stop();
-});
-
-async function connect(server: RunningServer): Promise<RawClient> {
-  const client = await RawClient.connect(server.port);
-  clients.push(client);
-  return client;
-}
-
-async function track(started: Promise<RunningServer>): Promise<RunningServer> {
-  const server = await started;
-  servers.push(server);
-  return server;
-}
+const { track, connect } = useReplicationServers();
 
 /** An INFO replication / ROLE reply with the values that differ between runs masked. */
 function shapeOfInfo(fields: Map<string, string>): string[] {

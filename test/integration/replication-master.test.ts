@@ -4,33 +4,15 @@
 // restarting with its replication history. Datasets are compared with DEBUG DIGEST once
 // the replica's offset is the master's.
 
-import { afterEach, describe, expect, test } from "bun:test";
-import { MAIN, RawClient, REDIS_SERVER, startProcess, type RunningServer } from "../helpers/server.ts";
+import { describe, expect, test } from "bun:test";
+import { MAIN, REDIS_SERVER, startProcess } from "../helpers/server.ts";
 import { info } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { runSequence } from "../helpers/sequence-runner.ts";
 import { generateWriteSequence } from "../helpers/write-sequence.ts";
-import { expectSameDataset, fillEveryType, startBunkerMaster, startRedisReplica, waitReplicaInSync } from "../helpers/replication.ts";
+import { expectSameDataset, fillEveryType, startBunkerMaster, startRedisReplica, waitReplicaInSync, useReplicationServers } from "../helpers/replication.ts";
 
-const servers: RunningServer[] = [];
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  for (const server of servers.splice(0).reverse()) await server.stop();
-});
-
-async function connect(server: RunningServer): Promise<RawClient> {
-  const client = await RawClient.connect(server.port);
-  clients.push(client);
-  return client;
-}
-
-async function track(started: Promise<RunningServer>): Promise<RunningServer> {
-  const server = await started;
-  servers.push(server);
-  return server;
-}
+const { track, connect } = useReplicationServers();
 
 describe.skipIf(REDIS_SERVER === undefined)("Bunker master, redis-server replica", () => {
   for (const diskless of ["yes", "no"]) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { MAIN, RawClient, REDIS_SERVER, freePort, startProcess, type Reply } from "../helpers/server.ts";
 import { info } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { bunkerReplicaOf, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replica-nodes.ts";
+import { bunkerReplicaOf, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
 
 /** Field names in order, with the values that differ between two servers replaced by their kind. */
 function shape(fields: Map<string, string>): string[] {

@@ -13,7 +13,7 @@ import { info, infoField } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { generateWriteSequence } from "../helpers/write-sequence.ts";
 import { runSequence } from "../helpers/sequence-runner.ts";
-import { MASTER_ARGS, bunkerNode, bunkerReplicaOf, digest, populate, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replica-nodes.ts";
+import { MASTER_ARGS, bunkerNode, bunkerReplicaOf, digest, populate, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
 
 const nodes: Node[] = [];
 const dirs: string[] = [];
