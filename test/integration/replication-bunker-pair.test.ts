@@ -2,7 +2,8 @@
 // diskless, a random stream of every write command, a dropped link resynced from the
 // backlog), a chain in which a redis-server replica of the Bunker replica gets the stream
 // as the Bunker master made it, and PSYNC2 after a promotion: a redis-server replica
-// that follows a promoted Bunker replica continues with +CONTINUE.
+// that follows a promoted Bunker replica continues with +CONTINUE. Then masterauth and
+// masteruser against a master with a password, Bunker and redis-server on either side.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { REDIS_SERVER } from "../helpers/server.ts";
@@ -10,7 +11,7 @@ import { info } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { generateWriteSequence } from "../helpers/write-sequence.ts";
 import { runSequence } from "../helpers/sequence-runner.ts";
-import { bunkerNode, bunkerReplicaOf, digest, populate, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
+import { bunkerNode, bunkerReplicaOf, digest, populate, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
 
 const nodes: Node[] = [];
 
@@ -95,5 +96,32 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker replicating from Bunker", ()
     await waitInSync(promoted, sibling);
     expect(await sibling.client.call("GET", "after")).toBe("1");
     expect(await digest(sibling)).toBe(await digest(promoted));
+  });
+});
+
+describe.skipIf(REDIS_SERVER === undefined)("a master with a password", () => {
+  test("a replica authenticates with masterauth (and masteruser); a wrong one is logged and retried, both ways with redis-server", async () => {
+    const password = ["--requirepass", "s3cret"];
+    // Bunker replicating from a redis-server master that requires a password.
+    const redisMaster = await track(redisNode(password));
+    await redisMaster.client.call("AUTH", "s3cret");
+    await redisMaster.client.call("SET", "k", "from-redis");
+    const ours = await track(bunkerReplicaOf(redisMaster, ["--masteruser", "default", "--masterauth", "s3cret", ...password]));
+    await ours.client.call("AUTH", "s3cret");
+    await waitInSync(redisMaster, ours);
+    expect(await ours.client.call("GET", "k")).toBe("from-redis");
+    const wrong = await track(bunkerReplicaOf(redisMaster, ["--masterauth", "nope"]));
+    await wrong.server.waitForOutput(/Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled\./);
+    expect((await info(wrong.client, "replication")).get("master_link_status")).toBe("down");
+    expect(await wrong.client.call("CONFIG", "SET", "masterauth", "s3cret")).toBe("OK");
+    await waitInSync(redisMaster, wrong);
+
+    // A redis-server replica of a Bunker master that requires a password.
+    const bunkerMaster = await track(bunkerNode([...password, "--repl-diskless-sync-delay", "0"]));
+    await bunkerMaster.client.call("AUTH", "s3cret");
+    await bunkerMaster.client.call("SET", "k", "from-bunker");
+    const theirs = await track(redisReplicaOf(bunkerMaster, ["--masterauth", "s3cret"]));
+    await waitInSync(bunkerMaster, theirs);
+    expect(await theirs.client.call("GET", "k")).toBe("from-bunker");
   });
 });
