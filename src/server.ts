@@ -1103,7 +1103,6 @@ export class Server {
     return !this.pauseWritesOnly || writeLike;
   }
 
-
   /**
    * checkClientPauseTimeoutAndReturnIfPaused, as a pure check: a CLIENT PAUSE is in force,
    * so keys do not expire. A pause whose time is up counts as over; its timer (or the next

@@ -446,9 +446,13 @@ d("server command errors match Redis", () => {
       // Redis prints names and arguments with %s: they stop at a NUL byte.
       ["NO\0SUCH", "a\0b", "c"],
       ["CONFIG", "NO\0SUCH"],
-      ["CLIENT", "KILL\0X"],
     ];
     expect(await compareScript(pair(), script)).toEqual([]);
+    // Redis finds a subcommand in a dict hashed over all its bytes and compared up to the
+    // first NUL (strcasecmp): "KILL\0X" matches "kill" only when its hash, whose seed is
+    // random per process, lands in kill's bucket, so Redis's answer varies from run to run
+    // (usually this one, sometimes CLIENT KILL's arity error). Bunker gives the usual one.
+    expect(await pair().b.callRaw("CLIENT", "KILL\0X")).toBe("-ERR unknown subcommand 'KILL'. Try CLIENT HELP.\r\n");
   });
 });
 
