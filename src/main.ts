@@ -8,7 +8,6 @@ import { registerAllCommands } from "./commands/index.ts";
 import { CommandTable } from "./commands/table.ts";
 import { Cron } from "./cron.ts";
 import { logger } from "./log.ts";
-import { setOOMScoreAdj } from "./oom-score-adj.ts";
 import { ProcTitle } from "./proc-title.ts";
 import { startSnapshotWorker } from "./persistence/snapshot.ts";
 import { MODULES_UNSUPPORTED } from "./commands/server.ts";
@@ -118,7 +117,7 @@ async function main(argv: string[]): Promise<void> {
   const loaded = await server.persistence.loadAtStartup();
   if (loaded !== true) process.exit(loaded === false ? 1 : loaded.exitCode);
   // Before the ready line (Redis sets it just after): whoever waits for that line finds the score set.
-  setOOMScoreAdj(config, "master");
+  server.setOOMScoreAdj();
   server.logReady();
   startSnapshotWorker();
   // Redis warns about a suspicious maxmemory once it is ready, before its event loop runs.

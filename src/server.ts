@@ -339,13 +339,18 @@ export class Server {
     for (const name of ["maxmemory-policy", "lfu-log-factor", "lfu-decay-time"]) c.onChange(name, applyLfu);
     for (const name of ["oom-score-adj", "oom-score-adj-values"]) {
       c.onChange(name, () => {
-        if (!setOOMScoreAdj(c, "master")) throw new ConfigError("Failed to set current oom_score_adj. Check server logs.");
+        if (!this.setOOMScoreAdj()) throw new ConfigError("Failed to set current oom_score_adj. Check server logs.");
       });
     }
     logger.file = c.getString("logfile");
     c.onChange("logfile", (value) => {
       logger.file = value;
     });
+  }
+
+  /** setOOMScoreAdj(-1): the score of this server's role, master or replica. */
+  setOOMScoreAdj(): boolean {
+    return setOOMScoreAdj(this.config, this.replication.isReplica ? "replica" : "master");
   }
 
   /**

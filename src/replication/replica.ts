@@ -163,6 +163,8 @@ export class MasterLink {
   private setRole(replica: boolean): void {
     this.server.replication.isReplica = replica;
     logger.role = replica ? "S" : "M";
+    // The role's oom-score-adj-values entry; a failure is logged there and changes nothing else.
+    this.server.setOOMScoreAdj();
   }
 
   /** slaveIsInHandshakeState */
@@ -181,6 +183,7 @@ export class MasterLink {
     const wasMaster = this.masterHost === null;
     this.masterHost = null;
     if (this.master !== null) this.master.close();
+    this.disconnectAllBlockedClients();
     this.masterHost = host;
     this.masterPort = port;
     this.setRole(true);
@@ -193,6 +196,22 @@ export class MasterLink {
     this.state = "connect";
     logger.notice(`Connecting to MASTER ${host}:${port}`);
     this.connectWithMaster();
+  }
+
+  /**
+   * disconnectAllBlockedClients: clients blocked on this server as a master (BLPOP, WAIT...)
+   * would wait on a replica for what only its master can do: they are answered
+   * -UNBLOCKED and closed. Clients held by a pause are not: their command starts over.
+   */
+  private disconnectAllBlockedClients(): void {
+    const server = this.server;
+    for (const client of [...server.blocking.blockedClients]) {
+      if (client.blocked?.kind === "postponed") continue;
+      server.blocking.unblock(client);
+      server.replyError(client, "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+      client.closeAfterReply = true;
+      server.afterUnblock(client);
+    }
   }
 
   /**

@@ -1,6 +1,8 @@
 // A Bunker replica and a redis-server replica of the same redis-server master, side by
 // side: the errors users get (read-only replica, stale data with the link down), INFO
-// replication and ROLE in the same states, REPLICAOF's replies, CONFIG REWRITE.
+// replication and ROLE in the same states, REPLICAOF's replies, CONFIG REWRITE; a failing
+// command of the master as both log it; a master turned replica (blocked clients,
+// oom-score-adj).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +11,7 @@ import { join } from "node:path";
 import { MAIN, RawClient, REDIS_SERVER, freePort, startProcess, type Reply } from "../helpers/server.ts";
 import { info } from "../helpers/info.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { bunkerReplicaOf, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
+import { bunkerNode, bunkerReplicaOf, redisNode, redisReplicaOf, stopAll, waitInSync, type Node } from "../helpers/replication.ts";
 
 /** Field names in order, with the values that differ between two servers replaced by their kind. */
 function shape(fields: Map<string, string>): string[] {
@@ -167,6 +169,35 @@ describe.skipIf(REDIS_SERVER === undefined)("a command of the master that fails 
       }
     } finally {
       await stopAll(master, ...replicas);
+    }
+  });
+});
+
+describe.skipIf(REDIS_SERVER === undefined)("a master that becomes a replica", () => {
+  test("answers its blocked clients -UNBLOCKED and closes them, as Redis; takes the replica's oom-score-adj value", async () => {
+    const master = await redisNode();
+    const servers = [await bunkerNode(["--oom-score-adj", "absolute", "--oom-score-adj-values", "0 200 800"]), await redisNode(["--oom-score-adj", "absolute", "--oom-score-adj-values", "0 200 800"])];
+    const blocked: RawClient[] = [];
+    try {
+      const replies = [];
+      for (const node of servers) {
+        const client = await RawClient.connect(node.server.port);
+        blocked.push(client);
+        replies.push(client.callRaw("BLPOP", "list", "0"));
+        await waitFor(async () => (await info(node.client, "clients")).get("blocked_clients") === "1", { what: "BLPOP to block" });
+      }
+      for (const node of servers) expect(await node.client.call("REPLICAOF", "127.0.0.1", String(master.server.port))).toBe("OK");
+      const [ours, theirs] = await Promise.all(replies);
+      expect(ours).toBe(theirs!);
+      expect(ours).toBe("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n");
+      for (const client of blocked) await waitFor(() => client.closed, { what: "the unblocked client to be closed" });
+      for (const node of servers) {
+        await waitInSync(master, node);
+        expect(readFileSync(`/proc/${node.server.proc.pid}/oom_score_adj`, "utf8").trim()).toBe("200");
+      }
+    } finally {
+      for (const client of blocked) client.close();
+      await stopAll(master, ...servers);
     }
   });
 });
