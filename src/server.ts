@@ -157,9 +157,11 @@ export class Server {
    * wallClockOffset + performance.now() is the unix time in ms, so the command's time
    * comes from the reading call() takes for its duration anyway, without a Date.now()
    * (a clock read costs about 35 ns here, a tenth of a pipelined SET). The two clocks
-   * only part when the system clock is stepped: syncWallClock() re-anchors then.
+   * only part when the system clock is stepped: syncWallClock() re-anchors then. Anchored
+   * when the server is made, not at the process's timeOrigin: the system clock may have
+   * been stepped since the process started (a long test run makes many servers).
    */
-  private wallClockOffset = performance.timeOrigin;
+  private wallClockOffset = Date.now() + 0.5 - performance.now();
   /** The keyspace's clock: the command's fixed time inside a command, the real time outside. */
   readonly clock = (): number => {
     if (this.commandDepth === 0) return Date.now();

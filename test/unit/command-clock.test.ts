@@ -124,3 +124,24 @@ test("the command clock follows Date.now(), and re-anchors after a step of the s
   server.syncWallClock();
   expect(internals.wallClockOffset).toBe(offset);
 });
+
+test("a server made after the system clock was stepped tells the time from its start, not the process's", () => {
+  // As if the system clock had been stepped forward a minute since the process started:
+  // the process's timeOrigin is then a minute behind the clock.
+  const original = performance.timeOrigin;
+  const own = Object.getOwnPropertyDescriptor(performance, "timeOrigin");
+  const stepped = original - 60_000;
+  Object.defineProperty(performance, "timeOrigin", { value: stepped, configurable: true });
+  try {
+    expect(performance.timeOrigin).toBe(stepped);
+    const { run, seen } = setup();
+    const before = Date.now();
+    run("clocktest");
+    expect(seen[0]!).toBeGreaterThanOrEqual(before - 1);
+    expect(seen[0]!).toBeLessThanOrEqual(Date.now() + 1);
+  } finally {
+    if (own !== undefined) Object.defineProperty(performance, "timeOrigin", own);
+    else delete (performance as unknown as { timeOrigin?: number }).timeOrigin;
+  }
+  expect(performance.timeOrigin).toBe(original);
+});
