@@ -61,6 +61,22 @@ export interface ServerStats {
   writesProcessed: number;
 }
 
+/**
+ * An offset from performance.now() to the unix time anchored on Date.now(), which is
+ * whole milliseconds: the time derived from it lags the real time by less than a
+ * millisecond and is never ahead of Date.now() (a client's idle time never reads -1).
+ */
+function wallClockFromNow(): number {
+  return Date.now() - performance.now();
+}
+
+/** timeOrigin, exact, while it still agrees with Date.now(); else wallClockFromNow(). */
+function initialWallClockOffset(): number {
+  const now = Date.now();
+  const derived = performance.timeOrigin + performance.now();
+  return derived >= now - 1 && derived < now + 1 ? performance.timeOrigin : wallClockFromNow();
+}
+
 export class Server {
   dbs: Database[] = [];
   readonly clients = new Map<number, Client>();
@@ -157,11 +173,11 @@ export class Server {
    * wallClockOffset + performance.now() is the unix time in ms, so the command's time
    * comes from the reading call() takes for its duration anyway, without a Date.now()
    * (a clock read costs about 35 ns here, a tenth of a pipelined SET). The two clocks
-   * only part when the system clock is stepped: syncWallClock() re-anchors then. Anchored
-   * when the server is made, not at the process's timeOrigin: the system clock may have
-   * been stepped since the process started (a long test run makes many servers).
+   * only part when the system clock is stepped: syncWallClock() re-anchors then. The
+   * process's timeOrigin is exact; if the clock was stepped since the process started (a
+   * long test run makes many servers), the server anchors on Date.now() (wallClockFromNow).
    */
-  private wallClockOffset = Date.now() + 0.5 - performance.now();
+  private wallClockOffset = initialWallClockOffset();
   /** The keyspace's clock: the command's fixed time inside a command, the real time outside. */
   readonly clock = (): number => {
     if (this.commandDepth === 0) return Date.now();
@@ -174,7 +190,7 @@ export class Server {
     const now = Date.now();
     const derived = this.wallClockOffset + performance.now();
     // Normally derived is within [now, now + 1): allow a millisecond of slack either way.
-    if (derived < now - 1 || derived >= now + 2) this.wallClockOffset = now + 0.5 - performance.now();
+    if (derived < now - 1 || derived >= now + 2) this.wallClockOffset = wallClockFromNow();
   }
   /** Cached config values read on every command. */
   private maxBulkLength = 512 * 1024 * 1024;

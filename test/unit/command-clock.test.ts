@@ -17,8 +17,27 @@ function setup() {
   const table = new CommandTable();
   registerAllCommands(table);
   const seen: number[] = [];
+  /** [the command's time, Date.now() right after it was read], per clocknow run. */
+  const pairs: Array<[number, number]> = [];
   let server: Server | null = null;
   table.register([
+    {
+      name: "clocknow",
+      arity: 1,
+      flags: ["fast"],
+      firstKey: 0,
+      lastKey: 0,
+      keyStep: 0,
+      categories: [],
+      group: "server",
+      since: "7.0.0",
+      summary: "test only",
+      handler: (client) => {
+        const time = server!.clock();
+        pairs.push([time, Date.now()]);
+        client.reply.ok();
+      },
+    },
     {
       name: "clocktest",
       arity: 1,
@@ -44,7 +63,7 @@ function setup() {
     server!.processCommand(client, args.map((a) => new Uint8Array(Buffer.from(a))));
     return Buffer.from(client.reply.take()).toString("latin1");
   };
-  return { server, run, seen };
+  return { server, run, seen, pairs };
 }
 
 test("a command sees one instant; the next command a later one", () => {
@@ -134,11 +153,23 @@ test("a server made after the system clock was stepped tells the time from its s
   Object.defineProperty(performance, "timeOrigin", { value: stepped, configurable: true });
   try {
     expect(performance.timeOrigin).toBe(stepped);
-    const { run, seen } = setup();
+    const { server, run, seen, pairs } = setup();
     const before = Date.now();
     run("clocktest");
     expect(seen[0]!).toBeGreaterThanOrEqual(before - 1);
     expect(seen[0]!).toBeLessThanOrEqual(Date.now() + 1);
+    // Anchored on Date.now(), which floors, the clock may lag but never runs ahead: a
+    // time taken at a command's start (a client's last interaction) is never in the
+    // future, so its idle time never reads -1. The same after a re-anchoring.
+    for (const reanchor of [false, true]) {
+      if (reanchor) {
+        (server as unknown as { wallClockOffset: number }).wallClockOffset += 60_000;
+        server.syncWallClock();
+      }
+      pairs.length = 0;
+      for (let i = 0; i < 3000; i++) run("clocknow");
+      expect(pairs.filter(([time, now]) => time > now)).toEqual([]);
+    }
   } finally {
     if (own !== undefined) Object.defineProperty(performance, "timeOrigin", own);
     else delete (performance as unknown as { timeOrigin?: number }).timeOrigin;
