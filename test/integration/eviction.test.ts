@@ -251,6 +251,9 @@ describe.each(KINDS)("maxmemory on %s", (kind) => {
         new RegExp(`WARNING: the new maxmemory value set via CONFIG SET \\(${lower}\\) is smaller than the current memory usage \\(\\d+\\)\\. This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy\\.`),
       );
       // Without a time limit one call evicts everything it must: an eviction-cycle event.
+      // The keys are written with no limit, so that the lowering finds them all to evict
+      // (with the limit kept, the writes' own evictions may keep up with them).
+      await s.client.call("CONFIG", "SET", "maxmemory", "0");
       await pipeline(s.client, 15_000, (i) => ["SET", `big:${i}`, VALUE]);
       await s.client.call("CONFIG", "SET", "maxmemory-eviction-tenacity", "100");
       await s.client.call("CONFIG", "SET", "maxmemory", String(lower));
