@@ -67,7 +67,7 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     await expectSameDataset(master, first);
     await expectSameDataset(master, second);
     expect(master.output().match(/Background RDB transfer started by pid/g)?.length).toBe(1);
-    expect(master.output()).toContain("Diskless rdb transfer, done reading from pipe, 2 replicas still up.");
+    await master.waitForOutput("Diskless rdb transfer, done reading from pipe, 2 replicas still up.");
     const fields = await info(client);
     expect(fields.get("sync_full")).toBe("2");
     expect(fields.get("total_forks")).toBe("1");
@@ -166,7 +166,7 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     const closing = await connect(master);
     void closing.call("SHUTDOWN").catch(() => null);
     expect(await master.exited).toBe(0);
-    expect(master.output()).toContain("1 of 1 replicas are in sync when shutting down.");
+    expect(await master.finalOutput()).toContain("1 of 1 replicas are in sync when shutting down.");
     const onReplica = await connect(replica);
     await waitFor(async () => (await onReplica.call("GET", "last")) === "1", { what: "the last write on the replica" });
     expect(await onReplica.call("GET", "during")).toBe("1");
@@ -183,8 +183,9 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
       await client.call("SET", "k2", "v2");
       void client.call("SHUTDOWN").catch(() => null);
       expect(await master.exited).toBe(0);
-      expect(master.output()).toMatch(/Lagging replica 127\.0\.0\.1:\d+ reported offset \d+ behind master, lag=\d+, state=online\./);
-      expect(master.output()).toContain("0 of 1 replicas are in sync when shutting down.");
+      const log = await master.finalOutput();
+      expect(log).toMatch(/Lagging replica 127\.0\.0\.1:\d+ reported offset \d+ behind master, lag=\d+, state=online\./);
+      expect(log).toContain("0 of 1 replicas are in sync when shutting down.");
     } finally {
       process.kill(replica.proc.pid, "SIGCONT");
     }
