@@ -210,6 +210,22 @@ describe.skipIf(REDIS_SERVER === undefined)("Bunker master: WAIT, ROLE, INFO, to
     await expectSameDataset(master, replica);
   });
 
+  test("repl-backlog-ttl: with no replica for that long the backlog is freed and a new history begins", async () => {
+    const master = await track(startBunkerMaster(["--repl-backlog-ttl", "1"]));
+    const client = await connect(master);
+    await client.call("SET", "k", "v");
+    const replica = await track(startRedisReplica(master.port));
+    await waitReplicaInSync(master, replica);
+    const before = await info(client, "replication");
+    expect(before.get("repl_backlog_active")).toBe("1");
+    await replica.stop();
+    await master.waitForOutput("Replication backlog freed after 1 seconds without connected replicas.");
+    const after = await info(client, "replication");
+    expect(after.get("repl_backlog_active")).toBe("0");
+    expect(after.get("master_replid")).not.toBe(before.get("master_replid"));
+    expect(after.get("master_replid2")).toBe("0".repeat(40));
+  });
+
   test("min-replicas-to-write refuses writes with -NOREPLICAS until a replica acknowledges", async () => {
     const master = await track(startBunkerMaster());
     const client = await connect(master);
