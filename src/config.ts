@@ -26,7 +26,8 @@ import { bytesToKey, keyToBytes, parseInteger } from "./db/bytes.ts";
 import { splitInlineArgs } from "./protocol/inline.ts";
 import { globMatch } from "./util/glob.ts";
 import { sdscatrepr } from "./util/repr.ts";
-import { isCSpace, parseDouble } from "./util/float.ts";
+import { parseDouble } from "./util/float.ts";
+import { strtoll } from "./util/strtoll.ts";
 import { REDIS_VERSION } from "./version.ts";
 import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
 import { errorText } from "./util/errors-text.ts";
@@ -148,37 +149,6 @@ function textToBinary(text: string): string {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
-}
-
-const LLONG_MIN_BIG = -9223372036854775808n;
-const LLONG_MAX_BIG = 9223372036854775807n;
-
-/**
- * C strtoll: optional leading space and sign, then digits of `base`, saturating on
- * overflow. `rest` is what follows the number (the whole input when no digit was read).
- */
-function strtoll(text: string, base: 8 | 10): { value: bigint; rest: string; overflow: boolean } {
-  let i = 0;
-  while (i < text.length && isCSpace(text.charCodeAt(i))) i++;
-  let negative = false;
-  if (i < text.length && (text[i] === "+" || text[i] === "-")) {
-    negative = text[i] === "-";
-    i++;
-  }
-  const digitsStart = i;
-  let value = 0n;
-  const bigBase = BigInt(base);
-  while (i < text.length) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit >= base) break;
-    value = value * bigBase + BigInt(digit);
-    i++;
-  }
-  if (i === digitsStart) return { value: 0n, rest: text, overflow: false };
-  if (negative) value = -value;
-  if (value > LLONG_MAX_BIG) return { value: LLONG_MAX_BIG, rest: text.slice(i), overflow: true };
-  if (value < LLONG_MIN_BIG) return { value: LLONG_MIN_BIG, rest: text.slice(i), overflow: true };
-  return { value, rest: text.slice(i), overflow: false };
 }
 
 /** Redis string2ll: the whole text is a canonical 64-bit integer, or null. */

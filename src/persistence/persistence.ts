@@ -20,6 +20,7 @@ import { RdbEncoder, ValueEncoder, type RdbEncodeOptions } from "./rdb/encoder.t
 import { RdbDecoder, RdbLoadError, fileByteSource, type RdbByteSource, type RdbLoadLimits, type RdbLoadSummary, ValueDecoder } from "./rdb/decoder.ts";
 import type { RdbReplicationInfo } from "../replication/replication.ts";
 import { SHARED } from "../propagate.ts";
+import { atoll } from "../util/strtoll.ts";
 import { bytesToKey, bytesToText } from "../db/bytes.ts";
 import { REDIS_VERSION } from "../version.ts";
 import { usedMemory } from "../memory.ts";
@@ -466,9 +467,9 @@ export class Persistence {
     const text = bytesToText(value);
     if (name === "repl-stream-db" || name === "repl-id" || name === "repl-offset") {
       const info = (this.rdbReplicationInfo ??= { streamDb: -1, replId: "", offset: -1 });
-      if (name === "repl-stream-db") info.streamDb = parseLeadingInteger(text);
+      if (name === "repl-stream-db") info.streamDb = atoll(text);
       else if (name === "repl-id") info.replId = text;
-      else info.offset = parseLeadingInteger(text);
+      else info.offset = atoll(text);
       return;
     }
     if (name.startsWith("%")) logger.notice(`RDB '${name}': ${text}`);
@@ -479,9 +480,9 @@ export class Persistence {
       if (this.loadingState !== null) this.loadingState.rdbUsedMem = usedMem;
       logger.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
     } else if (name === "aof-preamble") {
-      if (parseLeadingInteger(text) !== 0) logger.notice("RDB has an AOF tail");
+      if (atoll(text) !== 0) logger.notice("RDB has an AOF tail");
     } else if (name === "aof-base") {
-      if (parseLeadingInteger(text) !== 0) logger.notice("RDB is base AOF");
+      if (atoll(text) !== 0) logger.notice("RDB is base AOF");
     }
   }
 
@@ -977,12 +978,6 @@ function removeQuietly(path: string): void {
   } catch {
     // Nothing to remove.
   }
-}
-
-/** strtoll(text, NULL, 10) of an AUX value: its leading integer, 0 when there is none. */
-function parseLeadingInteger(text: string): number {
-  const match = /^\s*[+-]?\d+/.exec(text);
-  return match === null ? 0 : Number(match[0]);
 }
 
 /** key-load-delay (microseconds per key): slows loading for tests, as Redis's debugDelay. */

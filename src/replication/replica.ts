@@ -36,6 +36,7 @@ import { KeyTable } from "../db/keytable.ts";
 import { logger } from "../log.ts";
 import { errorText } from "../util/errors-text.ts";
 import { REPLID_LENGTH, type RdbReplicationInfo } from "./replication.ts";
+import { atoll } from "../util/strtoll.ts";
 import type { RdbByteSource } from "../persistence/rdb/decoder.ts";
 import { reportLoadFailure } from "../persistence/persistence.ts";
 import { describeClientLine } from "../info.ts";
@@ -482,7 +483,7 @@ export class MasterLink {
         this.psyncReplid = "";
       } else {
         this.psyncReplid = replid;
-        this.psyncInitialOffset = strtoll(offset);
+        this.psyncInitialOffset = atoll(offset);
         logger.notice(`Full resync from master: ${replid}:${this.psyncInitialOffset}`);
       }
       this.prepareTransfer();
@@ -611,7 +612,7 @@ export class MasterLink {
         logger.notice(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${target}`);
       } else {
         this.eofMark = null;
-        this.transferSize = strtoll(line.slice(1));
+        this.transferSize = atoll(line.slice(1));
         logger.notice(`MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master ${target}`);
       }
       return rest;
@@ -1200,12 +1201,6 @@ export class MasterLink {
   get staleDenied(): boolean {
     return this.masterHost !== null && this.state !== "connected" && !this.server.config.getBool("replica-serve-stale-data");
   }
-}
-
-/** strtoll(text, NULL, 10): the leading integer, 0 when there is none. */
-function strtoll(text: string): number {
-  const match = /^\s*[+-]?\d+/.exec(text);
-  return match === null ? 0 : Number(match[0]);
 }
 
 /** What strerror says of a refused or unreachable connection. */

@@ -50,6 +50,7 @@ import { splitInlineArgs } from "../../protocol/inline.ts";
 import { sdscatrepr } from "../../util/repr.ts";
 import { bytesToKey } from "../../db/bytes.ts";
 import { errorText } from "../../util/errors-text.ts";
+import { atoll } from "../../util/strtoll.ts";
 
 // ---- the data ---------------------------------------------------------------------------
 
@@ -295,7 +296,7 @@ export function parseAofManifest(content: Uint8Array): AofManifest | AofManifest
           return { message: "File can't be a path, just a filename", line: lineText, lineNumber };
         }
       } else if (key === "seq") {
-        fileSeq = atoll(value);
+        fileSeq = atoll(bytesToKey(value));
       } else if (key === "type") {
         fileType = value[0] ?? 0;
       }
@@ -331,19 +332,6 @@ function trimLine(bytes: Uint8Array): Uint8Array {
   while (start < end && isTrimmed(bytes[start]!)) start++;
   while (end > start && isTrimmed(bytes[end - 1]!)) end--;
   return bytes.subarray(start, end);
-}
-
-const LLONG_MAX = 9223372036854775807n;
-const LLONG_MIN = -9223372036854775808n;
-
-/** atoll (as glibc's strtoll: leading blanks, a sign, digits; saturating), as a number. */
-function atoll(bytes: Uint8Array): number {
-  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(bytesToKey(bytes));
-  if (match === null) return 0;
-  let value = BigInt(match[1]!);
-  if (value > LLONG_MAX) value = LLONG_MAX;
-  if (value < LLONG_MIN) value = LLONG_MIN;
-  return Number(value);
 }
 
 /**
