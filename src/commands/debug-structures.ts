@@ -12,7 +12,7 @@ import { RedisHash } from "../db/hash.ts";
 import { RedisSet } from "../db/set.ts";
 import { RedisZSet } from "../db/zset.ts";
 import { quicklistSetPackedThreshold } from "../db/list.ts";
-import { lpBytes, lpFirst, lpGetBytes, lpLength, lpNext } from "../db/listpack.ts";
+import { backlenSize, lpBytes, lpFirst, lpGetBytes, lpLength, lpNext } from "../db/listpack.ts";
 import { memtoull } from "../config.ts";
 
 /** DEBUG HTSTATS <dbid>: the key table's index, then its keys with a TTL ([Expires HT]). */
@@ -58,15 +58,6 @@ function entryEncoding(lp: Uint8Array, p: number): { headerBytes: number; encode
   return { headerBytes: 1, encodedSize: 1 + (intBytes[encoding] ?? 0) };
 }
 
-/** lpEncodeBacklen's size: 7 bits per byte. */
-function backlenBytes(encodedSize: number): number {
-  if (encodedSize <= 127) return 1;
-  if (encodedSize < 16383) return 2;
-  if (encodedSize < 2097151) return 3;
-  if (encodedSize < 268435455) return 4;
-  return 5;
-}
-
 const pad = (value: number, width: number) => String(value).padStart(width, " ");
 
 /**
@@ -78,7 +69,7 @@ export function listpackRepr(lp: Uint8Array): string {
   let index = 0;
   for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, p), index++) {
     const { headerBytes, encodedSize } = entryEncoding(lp, p);
-    const backlen = backlenBytes(encodedSize);
+    const backlen = backlenSize(encodedSize);
     text +=
       "{\n" +
       `\taddr: 0x${p.toString(16).padStart(8, "0")},\n` +

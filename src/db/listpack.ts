@@ -41,7 +41,7 @@ const ENCODING_32BIT_INT = 0xf3;
 const ENCODING_64BIT_INT = 0xf4;
 
 /** Number of bytes lpEncodeBacklen uses for an entry of `entryLength` bytes (note the `<` bounds). */
-function backlenSize(entryLength: number): number {
+export function backlenSize(entryLength: number): number {
   if (entryLength <= 127) return 1;
   if (entryLength < 16383) return 2;
   if (entryLength < 2097151) return 3;
