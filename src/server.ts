@@ -372,6 +372,16 @@ export class Server {
   }
 
   /**
+   * A change to the dataset as a whole (FLUSHDB, FLUSHALL, SWAPDB, a function library, a
+   * replica's full sync loaded from memory): the dirty counter, which save points read
+   * and which makes call() propagate a command. emptyData / swapDatabases have signalled
+   * WATCH and blocked clients already.
+   */
+  datasetChanged(changes: number): void {
+    this.dirty += changes;
+  }
+
+  /**
    * startLoading / stopLoading's flag: while set, commands without the `loading` flag
    * get -LOADING, no key expires (keyIsExpired), and nothing is propagated.
    */

@@ -84,12 +84,9 @@ export function storeResult(client: Client, destination: string, result: RedisVa
   if (db.dbDelete(destination)) keyChanged(client, NOTIFY_GENERIC, "del", destination);
 }
 
-/**
- * A change to the dataset as a whole (FLUSHDB, FLUSHALL, SWAPDB): the dirty counter.
- * The server's emptyData / swapDatabases already failed the WATCHing transactions.
- */
+/** A command's change to the dataset as a whole: Server.datasetChanged. */
 export function datasetChanged(client: Client, changes: number): void {
-  client.server.dirty += changes;
+  client.server.datasetChanged(changes);
 }
 
 /**

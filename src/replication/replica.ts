@@ -746,7 +746,9 @@ export class MasterLink {
       server.dbs.forEach((db, i) => (db.table = loadedTables[i]!));
       logger.notice("MASTER <-> REPLICA sync: Discarding old DB in background");
     }
-    if (file === null) server.dirty++;
+    // Loaded from memory, the new dataset is on no disk yet: a change for the save points.
+    // Loaded from the file that became dbfilename, it is saved as it is.
+    if (file === null) server.datasetChanged(1);
     else server.dirty = 0;
     const info = persistence.rdbReplicationInfo;
     this.replicationCreateMasterClient(info !== null && info.streamDb >= 0 ? info.streamDb : 0, this.psyncReplid, this.psyncInitialOffset);
