@@ -5,7 +5,7 @@ import { expect, test } from "bun:test";
 import { Server } from "../../src/server.ts";
 import { Client } from "../../src/net/client.ts";
 import { Config } from "../../src/config.ts";
-import { CommandTable } from "../../src/commands/table.ts";
+import { CommandTable, type CommandSpec } from "../../src/commands/table.ts";
 import { registerAllCommands } from "../../src/commands/index.ts";
 
 function busyWait(ms: number): void {
@@ -20,42 +20,30 @@ function setup() {
   /** [the command's time, Date.now() right after it was read], per clocknow run. */
   const pairs: Array<[number, number]> = [];
   let server: Server | null = null;
+  /** A keyless test command that reads the server's clock (and replies OK). */
+  const clockCommand = (name: string, readClock: () => void): CommandSpec => ({
+    name,
+    arity: 1,
+    flags: ["fast"],
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    categories: [],
+    group: "server",
+    since: "7.0.0",
+    summary: "test only",
+    handler: (client) => {
+      readClock();
+      client.reply.ok();
+    },
+  });
   table.register([
-    {
-      name: "clocknow",
-      arity: 1,
-      flags: ["fast"],
-      firstKey: 0,
-      lastKey: 0,
-      keyStep: 0,
-      categories: [],
-      group: "server",
-      since: "7.0.0",
-      summary: "test only",
-      handler: (client) => {
-        const time = server!.clock();
-        pairs.push([time, Date.now()]);
-        client.reply.ok();
-      },
-    },
-    {
-      name: "clocktest",
-      arity: 1,
-      flags: ["fast"],
-      firstKey: 0,
-      lastKey: 0,
-      keyStep: 0,
-      categories: [],
-      group: "server",
-      since: "7.0.0",
-      summary: "test only",
-      handler: (client) => {
-        seen.push(server!.clock());
-        busyWait(3);
-        seen.push(server!.clock());
-        client.reply.ok();
-      },
-    },
+    clockCommand("clocknow", () => pairs.push([server!.clock(), Date.now()])),
+    clockCommand("clocktest", () => {
+      seen.push(server!.clock());
+      busyWait(3);
+      seen.push(server!.clock());
+    }),
   ]);
   server = new Server(Config.defaults(), table);
   const client = new Client(1, server, null, "127.0.0.1:40001", "127.0.0.1:6379");
