@@ -13,18 +13,12 @@ function busyWait(ms: number): void {
   while (Date.now() < until);
 }
 
-function setup() {
-  const table = new CommandTable();
-  registerAllCommands(table);
-  const seen: number[] = [];
-  /** [the command's time, Date.now() right after it was read], per clocknow run. */
-  const pairs: Array<[number, number]> = [];
-  let server: Server | null = null;
-  /** A keyless test command that reads the server's clock (and replies OK). */
-  const clockCommand = (name: string, readClock: () => void): CommandSpec => ({
+/** A keyless test command that runs `body` and replies OK. */
+function testCommand(name: string, body: () => void, flags: CommandSpec["flags"] = ["fast"]): CommandSpec {
+  return {
     name,
     arity: 1,
-    flags: ["fast"],
+    flags,
     firstKey: 0,
     lastKey: 0,
     keyStep: 0,
@@ -33,13 +27,22 @@ function setup() {
     since: "7.0.0",
     summary: "test only",
     handler: (client) => {
-      readClock();
+      body();
       client.reply.ok();
     },
-  });
+  };
+}
+
+function setup() {
+  const table = new CommandTable();
+  registerAllCommands(table);
+  const seen: number[] = [];
+  /** [the command's time, Date.now() right after it was read], per clocknow run. */
+  const pairs: Array<[number, number]> = [];
+  let server: Server | null = null;
   table.register([
-    clockCommand("clocknow", () => pairs.push([server!.clock(), Date.now()])),
-    clockCommand("clocktest", () => {
+    testCommand("clocknow", () => pairs.push([server!.clock(), Date.now()])),
+    testCommand("clocktest", () => {
       seen.push(server!.clock());
       busyWait(3);
       seen.push(server!.clock());
@@ -84,24 +87,15 @@ test("a key that expires during a command stays for that command", () => {
   let first: unknown;
   let second: unknown;
   server.table.register([
-    {
-      name: "readtwice",
-      arity: 1,
-      flags: [],
-      firstKey: 0,
-      lastKey: 0,
-      keyStep: 0,
-      categories: [],
-      group: "server",
-      since: "7.0.0",
-      summary: "test only",
-      handler: (client) => {
+    testCommand(
+      "readtwice",
+      () => {
         first = db.lookupRead("k");
         busyWait(5);
         second = db.lookupRead("k");
-        client.reply.ok();
       },
-    },
+      [],
+    ),
   ]);
   run("readtwice");
   expect(first === undefined).toBe(second === undefined);
