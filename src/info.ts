@@ -3,7 +3,7 @@
 // names, so they are Redis's even where Bunker measures something slightly different
 // (memory comes from the JS heap and the process RSS, not from jemalloc).
 
-import { replicaStateName } from "./replication/replication.ts";
+import { replicaIp, replicaStateName } from "./replication/replication.ts";
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
@@ -232,7 +232,7 @@ function sectionReplication(server: Server): string[] {
   let id = 0;
   for (const replica of repl.replicas) {
     const link = replica.replica!;
-    const ip = link.announcedIp || replica.address.slice(0, replica.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+    const ip = replicaIp(replica);
     const lag = link.state === "online" ? nowSec - Math.floor(link.ackTimeMs / 1000) : 0;
     lines.push(`slave${id++}:ip=${ip},port=${link.listeningPort},state=${replicaStateName(link.state)},offset=${link.ackOffset},lag=${lag}`);
   }

@@ -1076,7 +1076,7 @@ export class Server {
     if (setting === "yes") return true;
     if (setting !== "local") return false;
     if (client.isUnixSocket) return true;
-    const ip = client.address.slice(0, client.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+    const ip = client.peerIp;
     return ip === "127.0.0.1" || ip === "::1";
   }
 

@@ -172,6 +172,11 @@ export class Client {
     this.authenticated = !server.authRequired();
   }
 
+  /** The peer's IP without its port (connPeerToString's ip), IPv6 without brackets. */
+  get peerIp(): string {
+    return this.address.slice(0, this.address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  }
+
   get db(): Database {
     return this.server.dbs[this.dbIndex]!;
   }

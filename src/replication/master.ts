@@ -31,7 +31,7 @@ import { logger } from "../log.ts";
 import { bytesToKey, bytesToText, parseInteger } from "../db/bytes.ts";
 import { SnapshotCoordinator } from "../persistence/snapshot.ts";
 import type { Child, ChildExit } from "../persistence/child.ts";
-import { randomReplid, replicaStateName, type ReplicaLink } from "./replication.ts";
+import { randomReplid, replicaIp, replicaStateName, type ReplicaLink } from "./replication.ts";
 import { SYNTAX_ERROR, NOT_INTEGER } from "../errors.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
 
@@ -253,7 +253,7 @@ export class ReplicationMaster {
     const handshake = this.handshakes.get(client);
     const announced = link?.announcedIp ?? handshake?.announcedIp ?? "";
     const port = link?.listeningPort ?? handshake?.listeningPort ?? 0;
-    const addr = announced !== "" ? announced : peerIp(client);
+    const addr = announced !== "" ? announced : client.peerIp;
     if (addr === "") return `client id #${client.id}`;
     if (port === 0) return `${addr}:<unknown-replica-port>`;
     return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
@@ -983,7 +983,7 @@ export class ReplicationMaster {
     for (const replica of online) {
       const link = replica.replica!;
       client.reply.arrayHeader(3);
-      client.reply.bulkText(link.announcedIp !== "" ? link.announcedIp : peerIp(replica));
+      client.reply.bulkText(replicaIp(replica));
       client.reply.bulkText(String(link.listeningPort));
       client.reply.bulkText(String(link.ackOffset));
     }
@@ -1036,12 +1036,6 @@ function capaOf(link: ReplicaLink): { eof: boolean } {
 /** (c->slave_capa & slave->slave_capa) == slave->slave_capa */
 function handshakeCapaCovers(link: ReplicaLink, donor: ReplicaLink): boolean {
   return (link.capaEof || !donor.capaEof) && (link.capaPsync2 || !donor.capaPsync2);
-}
-
-/** The peer's address without its port (connPeerToString). */
-function peerIp(client: Client): string {
-  const address = client.address;
-  return address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "");
 }
 
 function closeQuietly(fd: number): void {

@@ -61,6 +61,12 @@ const REPLICA_STATE_NAMES: Record<ReplicaState, string> = {
   online: "online",
 };
 
+/** A replica's IP as INFO, ROLE and the logs show it: the one it announced, else its peer address. */
+export function replicaIp(replica: Client): string {
+  const announced = replica.replica?.announcedIp ?? "";
+  return announced !== "" ? announced : replica.peerIp;
+}
+
 /** What a master knows of one replica connection (Redis keeps it in the client struct). */
 export interface ReplicaLink {
   state: ReplicaState;
