@@ -81,12 +81,6 @@ function unixSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function encodeCommand(args: readonly string[]): Uint8Array {
-  let text = `*${args.length}\r\n`;
-  for (const arg of args) text += `$${Buffer.byteLength(arg, "latin1")}\r\n${arg}\r\n`;
-  return Buffer.from(text, "latin1");
-}
-
 /** An RDB held in memory, read by the decoder as it reads a file (diskless load). */
 function memoryByteSource(chunks: Uint8Array[], size: number): RdbByteSource {
   const whole = new Uint8Array(size);
@@ -152,7 +146,8 @@ export class MasterLink {
   /** Stream bytes read but not yet applied, for the sub-replicas (master->querybuf since repl_applied). */
   private unapplied: Uint8Array[] = [];
   private readonly parserLimits: ParserLimits = { maxBulkLength: Number.MAX_SAFE_INTEGER, unauthenticated: false };
-  private readonly ackWriter = new ReplyWriter();
+  /** Encodes what this replica sends its master (the handshake, REPLCONF ACK). */
+  private readonly commandWriter = new ReplyWriter();
 
   constructor(private readonly server: Server) {}
 
@@ -300,7 +295,10 @@ export class MasterLink {
   }
 
   private sendCommand(...args: string[]): void {
-    this.send(encodeCommand(args));
+    const writer = this.commandWriter;
+    writer.arrayHeader(args.length);
+    for (const arg of args) writer.bulkText(arg);
+    this.send(writer.take());
   }
 
   private writeUnsent(): void {
@@ -1042,7 +1040,7 @@ export class MasterLink {
   replicationSendAck(): void {
     const master = this.master;
     if (master === null || master.closed) return;
-    const writer = this.ackWriter;
+    const writer = this.commandWriter;
     writer.arrayHeader(3);
     writer.bulkText("REPLCONF");
     writer.bulkText("ACK");
