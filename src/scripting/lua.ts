@@ -155,6 +155,7 @@ export class LuaState {
     this.L = M._luaL_newstate();
     if (this.L === 0) throw new Error("cannot create a Lua state");
     this.lengthCell = M._malloc(8);
+    this.checkStackLayout();
   }
 
   get module(): LuaModule {
@@ -275,13 +276,17 @@ export class LuaState {
   }
 
   pushBytes(bytes: Uint8Array, L = this.L): void {
-    M._lua_pushlstring(L, bytes.length === 0 ? 0 : this.copyIn(bytes), bytes.length);
+    if (bytes.length < 64) return this.pushByteRange(bytes, 0, bytes.length, L);
+    M._lua_pushlstring(L, this.copyIn(bytes), bytes.length);
   }
 
   /** Pushes bytes[from, to) as a string; short ones are copied byte by byte, cheaper than a subarray. */
   pushByteRange(bytes: Uint8Array, from: number, to: number, L = this.L): void {
     const length = to - from;
-    if (length >= 64) return this.pushBytes(bytes.subarray(from, to), L);
+    if (length >= 64) {
+      M._lua_pushlstring(L, this.copyIn(bytes.subarray(from, to)), length);
+      return;
+    }
     const pointer = this.reserveScratch(length);
     const heap = M.HEAPU8;
     for (let i = 0; i < length; i++) heap[pointer + i] = bytes[from + i]!;
@@ -333,6 +338,51 @@ export class LuaState {
     }, "ii");
     this.functionPointers.push(pointer);
     return pointer;
+  }
+
+  /**
+   * The arguments a C function was called with, read straight from the VM's memory (no
+   * call into the VM per argument: redis.call runs this for every command a script
+   * sends): each string argument as a copy of its bytes, each number as a JS number,
+   * null at the first of any other type. The stack is left as it was.
+   *
+   * In this wasm32 build a TString is a 16-byte header (next, tt, marked, reserved,
+   * hash, then len at byte 12) followed by its bytes; checkStackLayout verifies that
+   * and the TValue layout numberSlot relies on when the VM is created.
+   */
+  argumentsFromStack(L: number): Array<Uint8Array | number> | null {
+    const heap32 = M.HEAP32;
+    const base = heap32[(L + 12) >> 2]!;
+    const count = (heap32[(L + 8) >> 2]! - base) >> 4;
+    const values: Array<Uint8Array | number> = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const slot = base + i * 16;
+      const type = heap32[(slot + 8) >> 2];
+      if (type === LUA_TSTRING) {
+        const string = heap32[slot >> 2]!;
+        values[i] = copyOut(string + 16, heap32[(string + 12) >> 2]!);
+      } else if (type === LUA_TNUMBER) {
+        values[i] = M.HEAPF64[slot >> 3]!;
+      } else {
+        return null;
+      }
+    }
+    return values;
+  }
+
+  /** Throws unless the VM lays out strings and stack values as argumentsFromStack reads them. */
+  private checkStackLayout(): void {
+    const L = this.L;
+    const top = M._lua_gettop(L);
+    const probe = encoder.encode("layout-probe");
+    this.pushBytes(probe);
+    M._lua_pushnumber(L, 2.5);
+    const values = this.argumentsFromStack(L);
+    M._lua_settop(L, top);
+    const text = values?.[top];
+    if (!(text instanceof Uint8Array) || decoder.decode(text) !== "layout-probe" || values?.[top + 1] !== 2.5) {
+      throw new Error("the Lua VM's stack layout is not the one this server reads");
+    }
   }
 
   /** The value at `index` as bytes (a copy), or null when it is neither a string nor a number. */
@@ -593,6 +643,25 @@ export class LuaState {
 
   setHook(hook: number, mask: number, count: number, L = this.L): void {
     M._lua_sethook(L, hook, mask, count);
+    if (L === this.L) {
+      this.hook = hook;
+      this.hookMask = mask;
+      this.hookCount = count;
+    }
+  }
+
+  /** The main thread's hook as setHook last set it. */
+  private hook = 0;
+  private hookMask = 0;
+  private hookCount = 0;
+
+  /**
+   * setHook unless the main thread already has this hook: scripts run one after another
+   * with the same count hook, and leaving it installed between them saves two calls
+   * into the VM per run.
+   */
+  ensureHook(hook: number, mask: number, count: number): void {
+    if (this.hook !== hook || this.hookMask !== mask || this.hookCount !== count) this.setHook(hook, mask, count);
   }
 
   /** A hook function's slot (signature void(lua_State*, lua_Debug*)). */

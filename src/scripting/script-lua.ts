@@ -114,24 +114,20 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
   const redis = lua.top();
 
   const argvFromStack = (L: number): Uint8Array[] | string => {
-    const argc = lua.top(L);
-    if (argc === 0) return "Please specify at least one argument for this redis lib call";
-    const argv: Uint8Array[] = new Array(argc);
-    for (let j = 1; j <= argc; j++) {
-      const type = lua.type(j, L);
-      if (type === LUA_TNUMBER) {
-        // %.17g, as Redis formats a number argument: a safe integer prints as its digits.
-        const n = lua.toNumber(j, L);
-        argv[j - 1] = Number.isSafeInteger(n) && !Object.is(n, -0) ? integerBytes(n) : encoder.encode(numberText(lua, j, L));
-      }
-      else if (type === LUA_TSTRING) argv[j - 1] = lua.toBytes(j, L)!;
-      else {
-        lua.setTop(0, L);
-        return "Lua redis lib command arguments must be strings or integers";
-      }
+    const values = lua.argumentsFromStack(L);
+    if (values === null) {
+      lua.setTop(0, L);
+      return "Lua redis lib command arguments must be strings or integers";
+    }
+    if (values.length === 0) return "Please specify at least one argument for this redis lib call";
+    for (let j = 0; j < values.length; j++) {
+      const value = values[j]!;
+      if (typeof value !== "number") continue;
+      // %.17g, as Redis formats a number argument: a safe integer prints as its digits.
+      values[j] = Number.isSafeInteger(value) && !Object.is(value, -0) ? integerBytes(value) : encoder.encode(numberText(lua, j + 1, L));
     }
     lua.setTop(0, L);
-    return argv;
+    return values as Uint8Array[];
   };
 
   let inUse = false;
@@ -320,6 +316,11 @@ function numberText(lua: LuaState, index: number, L: number): string {
 
 // ---- Redis reply -> Lua value ----------------------------------------------------
 
+/** The text of the reply line at `at` (after its type byte). */
+function replyLine(buffer: Uint8Array, at: number, lineEnd: number): string {
+  return bytesToKey(buffer.subarray(at + 1, lineEnd));
+}
+
 /**
  * redisProtocolToLuaType: pushes the reply at `at` in `buffer` as a Lua value and
  * returns the position after it. `push` false parses without pushing (attributes).
@@ -327,18 +328,16 @@ function numberText(lua: LuaState, index: number, L: number): string {
 export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: number, push: boolean, depth = 0): number {
   const type = buffer[at]!;
   const lineEnd = buffer.indexOf(13, at);
-  const line = (): string => bytesToKey(buffer.subarray(at + 1, lineEnd));
   const next = lineEnd + 2;
-  const lineNumber = (): number => integerBetween(buffer, at + 1, lineEnd);
   // A C function has LUA_MINSTACK (20) free slots: only nested aggregates need more.
   if (push && depth > 4) lua.checkStack(4, L);
   switch (type) {
     case 58: // ':'
-      if (push) lua.pushNumber(lineNumber(), L);
+      if (push) lua.pushNumber(integerBetween(buffer, at + 1, lineEnd), L);
       return next;
     case 36: {
       // '$'
-      const length = lineNumber();
+      const length = integerBetween(buffer, at + 1, lineEnd);
       if (length < 0) {
         if (push) lua.pushBoolean(false, L);
         return next;
@@ -355,13 +354,13 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       return next;
     case 45: // '-'
       if (push) {
-        pushErrorTable(lua, "-" + line(), L);
+        pushErrorTable(lua, "-" + replyLine(buffer, at, lineEnd), L);
         markStatsCounted(lua, L);
       }
       return next;
     case 42: {
       // '*'
-      const count = lineNumber();
+      const count = integerBetween(buffer, at + 1, lineEnd);
       if (count < 0) {
         if (push) lua.pushBoolean(false, L);
         return next;
@@ -380,7 +379,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     case 126: {
       // '~': {set = {member = true...}}
       const isMap = type === 37;
-      const count = lineNumber();
+      const count = integerBetween(buffer, at + 1, lineEnd);
       if (push) {
         lua.newTable(0, 1, L);
         lua.newTable(0, 0, L); // as Redis: the hash part's history decides the order of pairs
@@ -404,7 +403,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     case 44: // ','
       if (push) {
         lua.newTable(0, 1, L);
-        lua.pushNumber(parseRespDouble(line()), L);
+        lua.pushNumber(parseRespDouble(replyLine(buffer, at, lineEnd)), L);
         lua.setField(-2, "double", L);
       }
       return next;
@@ -417,7 +416,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
       return next;
     case 61: {
       // '=': verbatim, "fmt:text"
-      const length = lineNumber();
+      const length = integerBetween(buffer, at + 1, lineEnd);
       if (push) {
         lua.newTable(0, 1, L);
         lua.newTable(0, 2, L);
@@ -431,7 +430,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
     }
     case 124: {
       // '|': attributes are skipped, the reply follows
-      const count = lineNumber();
+      const count = integerBetween(buffer, at + 1, lineEnd);
       let position = next;
       for (let j = 0; j < 2 * count; j++) position = pushReply(lua, L, buffer, position, false, depth + 1);
       return pushReply(lua, L, buffer, position, push, depth + 1);
@@ -734,9 +733,11 @@ export function callLuaFunction(
   hook: number,
 ): void {
   const caller = run.caller;
-  if (hook !== 0) lua.setHook(hook, LUA_MASKCOUNT, HOOK_PERIOD);
+  // The count hook stays installed between runs (a count left from the run before only
+  // makes the first check of this one come sooner); a killed run's line hook is replaced.
+  if (hook !== 0) lua.ensureHook(hook, LUA_MASKCOUNT, HOOK_PERIOD);
+  else lua.ensureHook(0, 0, 0);
   const status = lua.pcall(argumentCount, 1, -(argumentCount + 2));
-  if (hook !== 0) lua.setHook(0, 0, 0);
   if (status !== 0) {
     if (lua.type(-1) !== LUA_TTABLE) {
       const message = lua.isString(-1) ? bytesToKey(lua.toBytes(-1)!) : "execution failure";
