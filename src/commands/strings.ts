@@ -11,6 +11,7 @@ import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
 import { lcs, lcsTableBytes } from "../db/lcs.ts";
 import { RawString, markUnencoded } from "../db/string-encoding.ts";
+import { INLINE_MAX } from "../db/keytable.ts";
 
 
 const INT64_MAX = 9223372036854775807n;
@@ -124,7 +125,8 @@ function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expi
 
 /** SET without options: by key bytes, with a key string only for whoever needs one. */
 function setPlain(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array): void {
-  client.db.setKeyBytes(keyBytes, ownBytes(valueBytes));
+  // A value the key table copies into its arena is passed as it is (a view of the input).
+  client.db.setKeyBytes(keyBytes, valueBytes.length <= INLINE_MAX ? valueBytes : ownBytes(valueBytes));
   keyChangedBytes(client, NOTIFY_STRING, "set", keyBytes);
   client.reply.ok();
 }

@@ -30,8 +30,8 @@ const MAX_SEGMENTS = 4095;
 export const NO_LOCATION = 0xffffffff;
 /** Reclaiming starts only above this much garbage. */
 const MIN_GARBAGE_TO_RECLAIM = 4 * SEGMENT_SIZE;
-/** Freed byte runs up to this length are kept for reuse by a value of the same length. */
-const MAX_HOLE_LENGTH = 512;
+/** Freed byte runs up to this length (KeyTable's INLINE_MAX) are kept for reuse by a value of the same length. */
+const MAX_HOLE_LENGTH = 4096;
 /** At most this many holes are remembered (16 bytes each); more become plain garbage. */
 const MAX_HOLES = 1 << 20;
 

@@ -3,6 +3,7 @@
 // checked even where no redis-server is installed. test/integration/digest.test.ts
 // compares against a live server on large random datasets.
 
+import { INLINE_MAX } from "../../src/db/keytable.ts";
 import { describe, expect, test } from "bun:test";
 import { Database } from "../../src/db/keyspace.ts";
 import { computeDatasetDigest, computeValueDigest, digestToHex } from "../../src/db/digest.ts";
@@ -113,7 +114,7 @@ describe("DEBUG DIGEST construction", () => {
   });
 
   test("a string digests the same from the value arena (copied or viewed) and as an object", () => {
-    for (const length of [0, 10, 64, 65, 100, 700]) {
+    for (const length of [0, 10, 64, 65, 100, 700, INLINE_MAX, INLINE_MAX + 1]) {
       const text = "v".repeat(length);
       const inArena = [new Database(0)];
       const asObject = [new Database(0)];
@@ -121,7 +122,7 @@ describe("DEBUG DIGEST construction", () => {
       // A raw-marked string is never put in the arena (string-encoding.ts).
       const marked = markRaw(textToBytes(text));
       asObject[0]!.add(`key-${text}`, marked);
-      expect(inArena[0]!.table.isInline(0)).toBe(length <= 512);
+      expect(inArena[0]!.table.isInline(0)).toBe(length <= INLINE_MAX);
       expect(asObject[0]!.table.isInline(0)).toBe(false);
       const key = textToBytes(`key-${text}`);
       expect(digestToHex(computeValueDigest(asObject[0]!, key))).toBe(digestToHex(computeValueDigest(inArena[0]!, key)));
