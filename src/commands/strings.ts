@@ -123,10 +123,17 @@ function expireFromFlags(client: Client, argv: Uint8Array[], flags: number, expi
   return expireArgToAbsolute(client, argv[expireIndex]!, unit, absolute, name);
 }
 
+/**
+ * A string argument as a value to store: as it is (a view of the input, perhaps) when
+ * the key table copies it into its value arena, else a copy of its own (ownBytes).
+ */
+function storable(valueBytes: Uint8Array): Uint8Array {
+  return valueBytes.length <= INLINE_MAX ? valueBytes : ownBytes(valueBytes);
+}
+
 /** SET without options: by key bytes, with a key string only for whoever needs one. */
 function setPlain(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array): void {
-  // A value the key table copies into its arena is passed as it is (a view of the input).
-  client.db.setKeyBytes(keyBytes, valueBytes.length <= INLINE_MAX ? valueBytes : ownBytes(valueBytes));
+  client.db.setKeyBytes(keyBytes, storable(valueBytes));
   keyChangedBytes(client, NOTIFY_STRING, "set", keyBytes);
   client.reply.ok();
 }
@@ -157,7 +164,7 @@ function setGeneric(client: Client, argv: Uint8Array[], keyBytes: Uint8Array, va
     else client.reply.nullBulk();
     return;
   }
-  const value = ownBytes(valueBytes);
+  const value = storable(valueBytes);
   if (exists) db.setKeyAt(key, slot, value, (flags & SET_KEEPTTL) !== 0);
   else db.add(key, value);
   keyChanged(client, NOTIFY_STRING, "set", key);
@@ -307,7 +314,7 @@ function msetGeneric(client: Client, argv: Uint8Array[], onlyIfNoneExist: boolea
     }
   }
   for (let i = 1; i < argv.length; i += 2) {
-    db.setKeyBytes(argv[i]!, ownBytes(argv[i + 1]!));
+    db.setKeyBytes(argv[i]!, storable(argv[i + 1]!));
     keyChangedBytes(client, NOTIFY_STRING, "set", argv[i]!);
   }
   if (onlyIfNoneExist) client.reply.integer(1);
