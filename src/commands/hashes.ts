@@ -9,8 +9,8 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseBigInt, parseInteger, textToBytes } from "../db/bytes.ts";
-import { bigIntArg, checkType, keyChanged, propagateAs, replyError } from "./context.ts";
+import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { checkType, keyChanged, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
@@ -82,29 +82,39 @@ function hsetnx(client: Client, argv: Uint8Array[]): void {
 }
 
 function hincrby(client: Client, argv: Uint8Array[]): void {
-  const increment = bigIntArg(client, argv[3]!);
-  if (increment === null) return;
+  const increment = parseInteger(argv[3]!);
+  if (increment === null) {
+    replyError(client, errors.NOT_INTEGER);
+    return;
+  }
   const key = bytesToKey(argv[1]!);
   const existing = hashForWrite(client, key);
   if (existing === null) return;
   const field = bytesToKey(argv[2]!);
-  let current = 0n;
+  let current: number | bigint = 0;
   const stored = existing?.get(field);
   if (stored !== undefined) {
-    const parsed = parseBigInt(stored);
+    const parsed = parseInteger(stored);
     if (parsed === null) {
       replyError(client, "ERR hash value is not an integer");
       return;
     }
     current = parsed;
   }
-  if ((increment < 0n && current < 0n && increment < LONG_MIN - current) || (increment > 0n && current > 0n && increment > LONG_MAX - current)) {
-    replyError(client, errors.OVERFLOW);
-    return;
+  // Safe integers (counters, attempts) add as numbers: a sum past 2^53 is not safe,
+  // and goes the 64-bit way with its overflow check.
+  let result: number | bigint = typeof current === "number" && typeof increment === "number" ? current + increment : Number.NaN;
+  if (!Number.isSafeInteger(result)) {
+    const big = BigInt(current);
+    const by = BigInt(increment);
+    if ((by < 0n && big < 0n && by < LONG_MIN - big) || (by > 0n && big > 0n && by > LONG_MAX - big)) {
+      replyError(client, errors.OVERFLOW);
+      return;
+    }
+    result = big + by;
   }
-  const result = current + increment;
   const hash = hashOrCreate(client, key, existing);
-  hash.set(field, textToBytes(result.toString()));
+  hash.set(field, typeof result === "number" ? integerBytes(result) : textToBytes(result.toString()));
   applyEncodingLimits(client, hash);
   client.reply.integer(result);
   keyChanged(client, NOTIFY_HASH, "hincrby", key);

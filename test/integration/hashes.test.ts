@@ -155,6 +155,13 @@ d("hash commands match Redis", () => {
       ["HINCRBY", "h", "small", "9223372036854775807"],
       ["HINCRBY", "h", "fresh", "-9223372036854775808"],
       ["HINCRBY", "h", "fresh", "-1"],
+      // Across 2^53, where a sum stops being exact as a double.
+      ["HSET", "h", "edge", "9007199254740991"],
+      ["HINCRBY", "h", "edge", "1"],
+      ["HINCRBY", "h", "edge", "1"],
+      ["HINCRBY", "h", "edge", "-3"],
+      ["HINCRBY", "h", "edge", "-9007199254740991"],
+      ["HINCRBY", "h", "edge", "-9007199254740991"],
       ["HGETALL", "h"],
       ["HINCRBY", "h", "n"],
     ];
