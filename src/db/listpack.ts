@@ -105,9 +105,18 @@ function stringEncodingSize(length: number): number {
 /** Writes an integer entry of `size` bytes (encoding byte + payload, no backlen) at `at`. */
 function writeInteger(out: Uint8Array, at: number, value: number | bigint, size: number): void {
   if (size === 9) {
-    const unsigned = BigInt.asUintN(64, BigInt(value));
-    const low = Number(unsigned & 0xffffffffn);
-    const high = Number(unsigned >> 32n);
+    let low: number;
+    let high: number;
+    if (typeof value === "number") {
+      // A safe integer (a millisecond timestamp, most often): its two's complement
+      // halves without a BigInt, floor() giving the high word's sign.
+      low = ((value % TWO_POW_32) + TWO_POW_32) % TWO_POW_32;
+      high = Math.floor(value / TWO_POW_32) >>> 0;
+    } else {
+      const unsigned = BigInt.asUintN(64, value);
+      low = Number(unsigned & 0xffffffffn);
+      high = Number(unsigned >> 32n);
+    }
     out[at] = ENCODING_64BIT_INT;
     writeUint32LE(out, at + 1, low);
     writeUint32LE(out, at + 5, high);

@@ -189,6 +189,16 @@ describe("in-memory listpack", () => {
     expect(() => lpAppend(lp, 2n ** 63n)).toThrow(RangeError);
   });
 
+  test("64-bit integers written from numbers and from bigints are the same bytes", () => {
+    const values = [2 ** 32, -(2 ** 32), 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 1733555555555, -1733555555555, 2 ** 32 + 5, -(2 ** 40) - 7];
+    for (const value of values) {
+      const fromNumber = lpAppend(lpNew(), value);
+      const fromBigInt = lpAppend(lpNew(), BigInt(value));
+      expect([...fromNumber]).toEqual([...fromBigInt]);
+      expect(bytesToKey(lpGetBytes(fromNumber, lpFirst(fromNumber)))).toBe(String(value));
+    }
+  });
+
   test("a count past 65534 turns the header to unknown, and lpLength recounts once it fits again", () => {
     let lp = lpNew();
     for (let i = 0; i < 65536; i++) lp = lpAppend(lp, i & 127);
