@@ -163,18 +163,16 @@ export function integerBytes(n: number): Uint8Array {
   return out;
 }
 
+/** 10^0 .. 10^16: a safe integer has at most 16 digits. */
+const POWERS_OF_TEN = Array.from({ length: 17 }, (_, i) => 10 ** i);
+
 /** How many bytes the decimal form of a safe integer takes (its sign included). */
 export function integerDigitCount(n: number): number {
-  if (n === 0) return 1;
-  let digits = n < 0 ? 1 : 0;
   const rest = n < 0 ? -n : n;
-  if (rest <= 0x7fffffff) {
-    // int32 arithmetic: a third of the cost of Math.floor and % on doubles.
-    for (let t = rest; t > 0; t = (t / 10) | 0) digits++;
-  } else {
-    for (let t = rest; t > 0; t = Math.floor(t / 10)) digits++;
-  }
-  return digits;
+  // Comparisons, not divisions: a millisecond timestamp has 13 digits.
+  let digits = 1;
+  while (digits < 16 && rest >= POWERS_OF_TEN[digits]!) digits++;
+  return n < 0 ? digits + 1 : digits;
 }
 
 /** Writes the decimal form of a safe integer, `length` (integerDigitCount) bytes, at target[at]. */
@@ -189,17 +187,21 @@ export function writeIntegerDigits(target: Uint8Array, at: number, n: number, le
     rest = -n;
   }
   let i = at + length - 1;
-  if (rest <= 0x7fffffff) {
-    for (; rest > 0; i--) {
-      const quotient = (rest / 10) | 0;
-      target[i] = 48 + rest - quotient * 10;
-      rest = quotient;
+  if (rest > 0x7fffffff) {
+    // The low 8 digits with int32 arithmetic (a third of the cost of doubles), then the rest.
+    const high = Math.floor(rest / 1e8);
+    let low = rest - high * 1e8;
+    for (const end = i - 8; i > end; i--) {
+      const quotient = (low / 10) | 0;
+      target[i] = 48 + low - quotient * 10;
+      low = quotient;
     }
-    return;
+    rest = high;
   }
   for (; rest > 0; i--) {
-    target[i] = 48 + (rest % 10);
-    rest = Math.floor(rest / 10);
+    const quotient = (rest / 10) | 0;
+    target[i] = 48 + rest - quotient * 10;
+    rest = quotient;
   }
 }
 

@@ -18,6 +18,15 @@ test("integerBytes formats like String()", () => {
   for (const n of [0, 1, -1, 9, 10, 99, 100, -100, 123456789, -9007199254740991, 9007199254740991, 2 ** 31 - 1, 2 ** 31, 1 - 2 ** 31, -(2 ** 31), 2 ** 31 + 1, 1e15, -1e15]) {
     expect(text(integerBytes(n))).toBe(String(n));
   }
+  // Every digit count, at and around each power of ten, and timestamps.
+  for (let p = 0; p <= 15; p++) {
+    for (const n of [10 ** p - 1, 10 ** p, 10 ** p + 1, 10 ** p + 10 ** Math.max(0, p - 1) * 7]) {
+      if (!Number.isSafeInteger(n)) continue;
+      expect(text(integerBytes(n))).toBe(String(n));
+      expect(text(integerBytes(-n))).toBe(String(-n));
+    }
+  }
+  for (const n of [1733555555555, 100000000, 100000001, 2147483648, 12300000005]) expect(text(integerBytes(n))).toBe(String(n));
 });
 
 test("copies never share memory, even from a Buffer (whose slice() is a view)", () => {
