@@ -6,7 +6,7 @@
 // Redis 7.0's globals behind the protection of sandbox.ts; SCRIPT FLUSH throws the state
 // away with every script in it and builds a new one.
 
-import { LuaState, LUA_OK } from "./lua.ts";
+import { LuaState, LUA_OK, LUA_TTABLE } from "./lua.ts";
 import { protectGlobals } from "./sandbox.ts";
 import { ERROR_HANDLER_SOURCE, killScriptFromHook, newScriptState, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
@@ -192,13 +192,35 @@ export class EvalScripts {
     lua.pushRef(script.ref);
     // KEYS and ARGV are globals of EVAL scripts, set where the protection does not look.
     lua.pushRef(this.hiddenGlobalsRef);
-    pushArgumentArray(lua, argv, 3, 3 + numkeys);
-    lua.setField(-2, "KEYS");
-    pushArgumentArray(lua, argv, 3 + numkeys, argv.length);
-    lua.setField(-2, "ARGV");
+    setArgumentGlobal(lua, "KEYS", argv, 3, 3 + numkeys);
+    setArgumentGlobal(lua, "ARGV", argv, 3 + numkeys, argv.length);
     lua.pop(1);
     runLuaFunction(lua, run, this.host, 0, this.hook);
   }
+}
+
+/**
+ * Sets the KEYS or ARGV global (in the hidden globals table on top of the stack) to
+ * argv[from, to). Redis makes a new table per run; the last run's is refilled instead
+ * when it is still a bare array of that length, which no script can tell: a script has
+ * no way to keep a reference past its run (no writable global or library table, no
+ * setfenv), and a table it changed (another length, a field, a metatable) is replaced.
+ */
+function setArgumentGlobal(lua: LuaState, name: "KEYS" | "ARGV", argv: Uint8Array[], from: number, to: number): void {
+  // Raw: the globals table's metatable raises for a global that is not set.
+  lua.pushName(name);
+  lua.rawGet(-2);
+  if (lua.type(-1) === LUA_TTABLE && lua.isBareArray(-1, to - from)) {
+    for (let i = from; i < to; i++) {
+      lua.pushBytes(argv[i]!);
+      lua.rawSetI(-2, i - from + 1);
+    }
+    lua.pop(1);
+    return;
+  }
+  lua.pop(1);
+  pushArgumentArray(lua, argv, from, to);
+  lua.setField(-2, name);
 }
 
 /** The allocation jemalloc gives an sds of `length` bytes (header, NUL, size class), roughly. */

@@ -370,10 +370,39 @@ export class LuaState {
     return values;
   }
 
-  /** Throws unless the VM lays out strings and stack values as argumentsFromStack reads them. */
+  /**
+   * Whether the table at `index` holds nothing but an array part of exactly `length`
+   * slots: no metatable, no hash part (its node is the VM's shared empty one). Read from
+   * the Table struct (wasm32: metatable at byte 8, node at 16, sizearray at 28), whose
+   * layout checkStackLayout verifies too.
+   */
+  isBareArray(index: number, length: number, L = this.L): boolean {
+    const table = M._lua_topointer(L, index);
+    const heap32 = M.HEAP32;
+    return table !== 0 && heap32[(table + 8) >> 2] === 0 && heap32[(table + 16) >> 2] === this.emptyNode && heap32[(table + 28) >> 2] === length;
+  }
+
+  /** The node of every table without a hash part (Lua's dummynode). */
+  private emptyNode = 0;
+
+  /** Throws unless the VM lays out strings, stack values and tables as this class reads them. */
   private checkStackLayout(): void {
     const L = this.L;
     const top = M._lua_gettop(L);
+    M._lua_createtable(L, 0, 0);
+    this.emptyNode = M.HEAP32[(M._lua_topointer(L, -1) + 16) >> 2]!;
+    M._lua_createtable(L, 3, 0);
+    const bare = this.isBareArray(-1, 3) && !this.isBareArray(-1, 2);
+    this.pushName("x");
+    M._lua_pushnumber(L, 1);
+    M._lua_rawset(L, -3);
+    const hashed = this.isBareArray(-1, 3);
+    M._lua_createtable(L, 3, 0);
+    M._lua_pushvalue(L, -1);
+    M._lua_setmetatable(L, -2);
+    const withMetatable = this.isBareArray(-1, 3);
+    M._lua_settop(L, top);
+    if (!bare || hashed || withMetatable) throw new Error("the Lua VM's table layout is not the one this server reads");
     const probe = encoder.encode("layout-probe");
     this.pushBytes(probe);
     M._lua_pushnumber(L, 2.5);

@@ -301,6 +301,33 @@ d("EVAL: Lua values as Redis replies", () => {
     ).toEqual([]);
   });
 
+  test("a run gets KEYS and ARGV as the caller sent them, whatever the run before did to its own", async () => {
+    const p = pair();
+    // The same script (one cached function) run again with the same counts: each run
+    // changes its tables in one way, the next one must not see it.
+    const show = "local seen = {#KEYS, #ARGV, tostring(getmetatable(KEYS)), tostring(ARGV.field), tostring(rawget(KEYS, 3))}";
+    const changes = [
+      "KEYS[3] = 'added'",
+      "ARGV.field = 'set'",
+      "setmetatable(KEYS, {__index = function() return 'meta' end})",
+      "table.remove(ARGV)",
+      "table.insert(ARGV, 'pushed')",
+      "table.sort(KEYS, function(a, b) return a > b end)",
+      "KEYS[1] = nil",
+      "ARGV[1] = 42",
+    ];
+    const script = `${show}
+local change = ARGV[#ARGV]
+${changes.map((change, i) => `if change == '${i}' then ${change} end`).join("\n")}
+return {seen, KEYS[1], KEYS[2], ARGV[1], ARGV[2]}`;
+    const runs: CommandArgs[] = [];
+    for (let i = 0; i < changes.length; i++) {
+      runs.push(["EVAL", script, "2", `k${i}a`, `k${i}b`, `a${i}`, String(i)]);
+      runs.push(["EVAL", script, "2", `k${i}c`, `k${i}d`, `b${i}`, "none"]);
+    }
+    expect(await compareScript(p, runs)).toEqual([]);
+  });
+
   test("an error reply written while the script returns a table with an error in it", async () => {
     const p = pair();
     await reset(p);
