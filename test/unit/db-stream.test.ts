@@ -540,3 +540,15 @@ describe("scale", () => {
     expect(stream.entriesAdded).toBe(100_000n);
   });
 });
+
+test("formatStreamId writes both parts in decimal, up to 2^64-1", () => {
+  const cases: Array<[bigint, bigint, string]> = [
+    [0n, 0n, "0-0"],
+    [1733555555555n, 7n, "1733555555555-7"],
+    [9007199254740991n, 9007199254740991n, "9007199254740991-9007199254740991"],
+    [9007199254740992n, 0n, "9007199254740992-0"],
+    [1n, 9007199254740993n, "1-9007199254740993"],
+    [18446744073709551615n, 18446744073709551615n, "18446744073709551615-18446744073709551615"],
+  ];
+  for (const [ms, seq, text] of cases) expect(formatStreamId({ ms, seq })).toBe(text);
+});
