@@ -9,7 +9,7 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { addInt64, argIs, argLower, bytesToKey, integerValueBytes, keyToBytes, LONG_MAX, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
 import { checkType, keyChanged, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
@@ -101,20 +101,13 @@ function hincrby(client: Client, argv: Uint8Array[]): void {
     }
     current = parsed;
   }
-  // Safe integers (counters, attempts) add as numbers: a sum past 2^53 is not safe,
-  // and goes the 64-bit way with its overflow check.
-  let result: number | bigint = typeof current === "number" && typeof increment === "number" ? current + increment : Number.NaN;
-  if (!Number.isSafeInteger(result)) {
-    const big = BigInt(current);
-    const by = BigInt(increment);
-    if ((by < 0n && big < 0n && by < LONG_MIN - big) || (by > 0n && big > 0n && by > LONG_MAX - big)) {
-      replyError(client, errors.OVERFLOW);
-      return;
-    }
-    result = big + by;
+  const result = addInt64(current, increment);
+  if (result === null) {
+    replyError(client, errors.OVERFLOW);
+    return;
   }
   const hash = hashOrCreate(client, key, existing);
-  hash.set(field, typeof result === "number" ? integerBytes(result) : textToBytes(result.toString()));
+  hash.set(field, integerValueBytes(result));
   applyEncodingLimits(client, hash);
   client.reply.integer(result);
   keyChanged(client, NOTIFY_HASH, "hincrby", key);

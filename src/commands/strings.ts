@@ -3,7 +3,7 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { argIs, argLower, bytesToKey, integerBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { addInt64, argIs, argLower, bytesToKey, integerBytes, integerValueBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
 import { bigIntArg, checkType, intArg, isWrongType, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
@@ -368,25 +368,25 @@ function incrDecrAt(client: Client, key: string, slot: number, delta: bigint): v
   const db = client.db;
   const existing = slot < 0 ? undefined : db.valueAt(slot);
   if (isWrongType(client, existing, "string")) return;
-  let current = 0n;
+  let current: number | bigint = 0;
   if (existing !== undefined) {
     const parsed = parseInteger(existing as Uint8Array);
     if (parsed === null) {
       replyError(client, errors.NOT_INTEGER);
       return;
     }
-    current = typeof parsed === "bigint" ? parsed : BigInt(parsed);
+    current = parsed;
   }
-  const result = current + delta;
-  if (result > INT64_MAX || result < INT64_MIN) {
+  const result = addInt64(current, delta);
+  if (result === null) {
     replyError(client, errors.OVERFLOW);
     return;
   }
-  const bytes = textToBytes(result.toString());
+  const bytes = integerValueBytes(result);
   if (existing === undefined) db.add(key, bytes);
   else db.replaceValue(slot, bytes); // preserved by the lookup; the TTL stays
   keyChanged(client, NOTIFY_STRING, "incrby", key);
-  client.reply.integer(result >= -9007199254740991n && result <= 9007199254740991n ? Number(result) : result);
+  client.reply.integer(result);
 }
 
 /**

@@ -156,6 +156,26 @@ export function parseBigInt(bytes: Uint8Array): bigint | null {
   return v === null ? null : typeof v === "bigint" ? v : BigInt(v);
 }
 
+/**
+ * a + b as Redis's 64-bit counters add (INCRBY, HINCRBY): a number while the sum is a
+ * safe integer, a bigint beyond, null when it leaves the int64 range (the overflow error).
+ */
+export function addInt64(a: number | bigint, b: number | bigint): number | bigint | null {
+  if (typeof a === "number" && typeof b === "number") {
+    const sum = a + b;
+    // Exact when safe: a sum past 2^53 is not, and is redone in 64 bits.
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  const sum = BigInt(a) + BigInt(b);
+  if (sum > LONG_MAX || sum < LONG_MIN) return null;
+  return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
+}
+
+/** The decimal bytes of an integer, a number or a bigint. */
+export function integerValueBytes(n: number | bigint): Uint8Array {
+  return typeof n === "number" ? integerBytes(n) : textToBytes(n.toString());
+}
+
 /** Decimal bytes of a safe integer, without a TextEncoder round trip (INCR's hot path). */
 export function integerBytes(n: number): Uint8Array {
   const out = new Uint8Array(integerDigitCount(n));
