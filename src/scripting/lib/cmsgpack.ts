@@ -330,6 +330,10 @@ class Packer {
 const MISSING_BYTES = "Missing bytes in input.";
 const BAD_FORMAT = "Bad data format in input.";
 
+/** Where a float's bytes are read (Unpacker.floatBytes). */
+const floatScratch = new Uint8Array(8);
+const floatView = new DataView(floatScratch.buffer);
+
 class DecodeError {
   constructor(readonly message: string) {}
 }
@@ -372,15 +376,33 @@ function unpackFull(lua: LuaState, L: number, limit: number, offset: number): nu
 
 /** Decodes MessagePack values from a byte string onto the Lua stack. */
 class Unpacker {
-  private readonly view: DataView;
-
   constructor(
     private readonly lua: LuaState,
     private readonly L: number,
     private readonly input: Uint8Array,
     private position: number,
-  ) {
-    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  ) {}
+
+  // Big-endian reads by hand: a DataView over the input would need `input.buffer`, which
+  // for a small fresh array makes the engine allocate its ArrayBuffer (~1 µs a call).
+  private uint16(at: number): number {
+    const input = this.input;
+    return (input[at]! << 8) | input[at + 1]!;
+  }
+
+  private int32(at: number): number {
+    const input = this.input;
+    return (input[at]! << 24) | (input[at + 1]! << 16) | (input[at + 2]! << 8) | input[at + 3]!;
+  }
+
+  private uint32(at: number): number {
+    return this.int32(at) >>> 0;
+  }
+
+  /** The `size` bytes at `at` in floatScratch, for its DataView to read. */
+  private floatBytes(at: number, size: number): DataView {
+    for (let i = 0; i < size; i++) floatScratch[i] = this.input[at + i]!;
+    return floatView;
   }
 
   left(): number {
@@ -393,7 +415,7 @@ class Unpacker {
 
   /** Pushes the next value (a table holds everything inside it). */
   decode(): void {
-    const { lua, L, view } = this;
+    const { lua, L } = this;
     this.need(1);
     lua.ensureStack(1, STACK_UNPACK_VALUE, L);
     const at = this.position;
@@ -425,17 +447,17 @@ class Unpacker {
           break;
         case 0xcc:
           this.need(2);
-          lua.pushNumber(view.getUint8(at + 1), L);
+          lua.pushNumber(this.input[at + 1]!, L);
           this.position += 2;
           break;
         case 0xcd:
           this.need(3);
-          lua.pushNumber(view.getUint16(at + 1), L);
+          lua.pushNumber(this.uint16(at + 1), L);
           this.position += 3;
           break;
         case 0xce:
           this.need(5);
-          lua.pushNumber(view.getUint32(at + 1), L);
+          lua.pushNumber(this.uint32(at + 1), L);
           this.position += 5;
           break;
         case 0xcf:
@@ -443,71 +465,72 @@ class Unpacker {
           // Redis reads uint64 into a signed int64 too (lua_pushinteger on 64-bit), so
           // both read signed; the sum rounds once, to nearest-even, as the C cast does.
           this.need(9);
-          lua.pushNumber(view.getInt32(at + 1) * TWO_32 + view.getUint32(at + 5), L);
+          lua.pushNumber(this.int32(at + 1) * TWO_32 + this.uint32(at + 5), L);
           this.position += 9;
           break;
         case 0xd0:
           this.need(2);
-          lua.pushNumber(view.getInt8(at + 1), L);
+          lua.pushNumber((this.input[at + 1]! << 24) >> 24, L);
           this.position += 2;
           break;
         case 0xd1:
           this.need(3);
-          lua.pushNumber(view.getInt16(at + 1), L);
+          lua.pushNumber((this.uint16(at + 1) << 16) >> 16, L);
           this.position += 3;
           break;
         case 0xd2:
           this.need(5);
-          lua.pushNumber(view.getInt32(at + 1), L);
+          lua.pushNumber(this.int32(at + 1), L);
           this.position += 5;
           break;
         case 0xca: {
           this.need(5);
-          const value = view.getFloat32(at + 1);
-          if (Number.isNaN(value)) lua.pushNumberBits(float32NaNToFloat64(view.getUint32(at + 1)), L);
+          const value = this.floatBytes(at + 1, 4).getFloat32(0);
+          if (Number.isNaN(value)) lua.pushNumberBits(float32NaNToFloat64(this.uint32(at + 1)), L);
           else lua.pushNumber(value, L);
           this.position += 5;
           break;
         }
         case 0xcb: {
           this.need(9);
-          const value = view.getFloat64(at + 1);
-          if (Number.isNaN(value)) lua.pushNumberBits(view.getBigUint64(at + 1), L);
+          const view = this.floatBytes(at + 1, 8);
+          const value = view.getFloat64(0);
+          if (Number.isNaN(value)) lua.pushNumberBits(view.getBigUint64(0), L);
           else lua.pushNumber(value, L);
           this.position += 9;
           break;
         }
         case 0xd9:
           this.need(2);
-          this.decodeString(2, view.getUint8(at + 1));
+          this.decodeString(2, this.input[at + 1]!);
           break;
         case 0xda:
           this.need(3);
-          this.decodeString(3, view.getUint16(at + 1));
+          this.decodeString(3, this.uint16(at + 1));
           break;
         case 0xdb:
           this.need(5);
-          this.decodeString(5, view.getUint32(at + 1));
+          this.decodeString(5, this.uint32(at + 1));
           break;
         case 0xdc:
           this.need(3);
           this.position += 3;
-          this.decodeArray(view.getUint16(at + 1));
+          this.decodeArray(this.uint16(at + 1));
           break;
         case 0xdd:
           this.need(5);
           this.position += 5;
-          this.decodeArray(view.getUint32(at + 1));
+          this.decodeArray(this.uint32(at + 1));
           break;
         case 0xde:
           this.need(3);
           this.position += 3;
-          this.decodeMap(view.getUint16(at + 1));
+          this.decodeMap(this.uint16(at + 1));
           break;
         case 0xdf:
           this.need(5);
           this.position += 5;
-          this.decodeMap(view.getUint32(at + 1));
+          this.decodeMap(this.uint32(at + 1));
           break;
         default:
           // 0xc1, bin 8/16/32, ext 8/16/32, fixext 1..16: unknown to lua-cmsgpack 0.4.0.
