@@ -120,6 +120,9 @@ const requests: Record<string, () => string> = {
   // Small collections (run with --range 1000: 1000 keys of 10 fields or members each).
   hset_small: () => resp("HSET", "hsmall:__rand_int__", "field:__rand10__", VALUE),
   hget_small: () => resp("HGET", "hsmall:__rand_int__", "field:__rand10__"),
+  // A new hash of a queue job's fields, as BullMQ's addStandardJob writes it.
+  hmset_job: () =>
+    resp("HMSET", "job:__rand_int__", "name", "job", "data", '{"n":4242}', "opts", '{"attempts":3,"backoff":{"type":"fixed","delay":1000}}', "timestamp", "1712345678901", "delay", "0", "priority", "0"),
   sadd_small: () => resp("SADD", "ssmall:__rand_int__", "__rand10__"),
   sismember_small: () => resp("SISMEMBER", "ssmall:__rand_int__", "__rand10__"),
   // The middle of a list the pushes before it made (50,000 elements in, from the head).

@@ -56,7 +56,7 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
   const hash = hashOrCreate(client, key, existing);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
-    if (hash.set(bytesToKey(argv[i]!), ownBytes(argv[i + 1]!))) created++;
+    if (hash.setBytes(argv[i]!, argv[i + 1]!)) created++;
   }
   applyEncodingLimits(client, hash);
   if (replyOk) client.reply.ok();
@@ -185,9 +185,7 @@ function hdel(client: Client, argv: Uint8Array[]): void {
 function hget(client: Client, argv: Uint8Array[]): void {
   const hash = hashForRead(client, bytesToKey(argv[1]!));
   if (hash === null) return;
-  const value = hash?.get(bytesToKey(argv[2]!));
-  if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulk(value);
+  if (hash === undefined || !hash.writeValue(client.reply, argv[2]!)) client.reply.nullBulk();
 }
 
 function hmget(client: Client, argv: Uint8Array[]): void {
@@ -196,9 +194,7 @@ function hmget(client: Client, argv: Uint8Array[]): void {
   const reply = client.reply;
   reply.arrayHeader(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
-    const value = hash?.get(bytesToKey(argv[i]!));
-    if (value === undefined) reply.nullBulk();
-    else reply.bulk(value);
+    if (hash === undefined || !hash.writeValue(reply, argv[i]!)) reply.nullBulk();
   }
 }
 

@@ -13,7 +13,7 @@
 // validated blob's bytes as the hash's listpack (decoder.ts).
 
 import { Dict, forEachRandomDistinct, forEachRandomDistinctInOrder } from "./dict.ts";
-import { integerBytes, textToBytes } from "./bytes.ts";
+import { bytesToKey, integerBytes, ownBytes, textToBytes } from "./bytes.ts";
 import { objectBytes, typedArrayBytes } from "./object-size.ts";
 import {
   lpAppend,
@@ -30,6 +30,8 @@ import {
   lpReplace,
   lpSeek,
   lpShrinkToFit,
+  lpWriteEntryReply,
+  type BulkReplySink,
 } from "./listpack.ts";
 
 // ---- the hash ------------------------------------------------------------------------
@@ -123,6 +125,28 @@ export class RedisHash {
     return p < 0 ? undefined : lpGetBytes(this.listpack, lpNext(this.listpack, p));
   }
 
+  /**
+   * HGET/HMGET: the value of the field named by a command's argument, written as a bulk
+   * reply straight from the listpack (no string of the field, no copy of the value);
+   * false, nothing written, when the field is missing.
+   */
+  writeValue(sink: BulkReplySink, field: Uint8Array): boolean {
+    const dict = this.dict;
+    if (dict !== null) {
+      const slot = dict.find(bytesToKey(field));
+      if (slot < 0) return false;
+      const value = dict.valueAt(slot);
+      const at = sink.bulkInto(value.length);
+      if (at >= 0) sink.bytes.set(value, at);
+      return true;
+    }
+    const listpack = this.listpack;
+    const p = lpFind(listpack, lpFirst(listpack), field, 1);
+    if (p < 0) return false;
+    lpWriteEntryReply(sink, listpack, lpNext(listpack, p));
+    return true;
+  }
+
   has(field: string): boolean {
     return this.dict !== null ? this.dict.find(field) >= 0 : this.findField(field) >= 0;
   }
@@ -146,6 +170,24 @@ export class RedisHash {
       return false;
     }
     this.listpack = lpAppend(lpAppend(this.listpack, field), value);
+    return true;
+  }
+
+  /**
+   * set() for a command's arguments: a listpack hash finds and copies the field's bytes
+   * as they are, with no string made of them (HSET of a new job hash writes ten fields).
+   */
+  setBytes(field: Uint8Array, value: Uint8Array): boolean {
+    if (this.dict !== null) return this.set(bytesToKey(field), ownBytes(value));
+    const longest = field.length > value.length ? field.length : value.length;
+    if (longest > this.longestWrittenSinceCheck) this.longestWrittenSinceCheck = longest;
+    const listpack = this.listpack;
+    const p = lpFind(listpack, lpFirst(listpack), field, 1);
+    if (p >= 0) {
+      this.listpack = lpReplace(listpack, lpNext(listpack, p), value);
+      return false;
+    }
+    this.listpack = lpAppend(lpAppend(listpack, field), value);
     return true;
   }
 

@@ -53,6 +53,7 @@
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list, whatever its size.
 
 import {
+  type BulkReplySink,
   LP_AFTER,
   LP_BEFORE,
   lpAppend,
@@ -74,7 +75,7 @@ import {
   lpReplace,
   lpSeek,
   lpShrinkToFit,
-  lpSmallStringLength,
+  lpWriteEntryReply as writeEntryReply,
 } from "./listpack.ts";
 import { integerDigitCount, writeIntegerDigits } from "./bytes.ts";
 import { objectBytes, TYPED_ARRAY_OVERHEAD } from "./object-size.ts";
@@ -142,57 +143,11 @@ class QuicklistNode {
   }
 }
 
-/**
- * Where list elements go as bulk replies: the client's ReplyWriter (bulkInto reserves
- * a bulk of n bytes and returns where to copy them in `bytes`, or -1 when replies are
- * off). A list writes its elements through it without making an array per element.
- */
-export interface BulkReplySink {
-  bulkInto(length: number): number;
-  readonly bytes: Uint8Array;
-  bulkText(text: string): void;
-}
-
 /** Receives an element as bytes[start, end): valid only during the call. */
 export type ElementVisitor = (bytes: Uint8Array, start: number, end: number) => void;
 
 /** Holds an integer entry's decimal digits for ElementVisitor. */
 const integerScratch = new Uint8Array(24);
-
-/** Writes the entry at p as a bulk reply; returns the offset of the next entry. */
-function writeEntryReply(sink: BulkReplySink, lp: Uint8Array, p: number): number {
-  const small = lpSmallStringLength(lp, p);
-  if (small >= 0) {
-    // Most elements: no entry view to fill (a third of LRANGE's time otherwise).
-    const at = sink.bulkInto(small);
-    if (at >= 0) {
-      const out = sink.bytes;
-      const start = p + 1;
-      for (let i = 0; i < small; i++) out[at + i] = lp[start + i]!;
-    }
-    return p + 2 + small;
-  }
-  const view = lpGet(lp, p);
-  const next = view.next;
-  const start = view.stringStart;
-  if (start >= 0) {
-    const length = view.stringLength;
-    const at = sink.bulkInto(length);
-    if (at >= 0) {
-      const out = sink.bytes;
-      if (length <= 32) for (let i = 0; i < length; i++) out[at + i] = lp[start + i]!;
-      else out.set(lp.subarray(start, start + length), at);
-    }
-  } else if (view.bigInteger !== null) {
-    sink.bulkText(view.bigInteger.toString());
-  } else {
-    const integer = view.integer;
-    const length = integerDigitCount(integer);
-    const at = sink.bulkInto(length);
-    if (at >= 0) writeIntegerDigits(sink.bytes, at, integer, length);
-  }
-  return next;
-}
 
 /** Hands the entry at p to `visit` as a byte range; returns the offset of the next entry. */
 function visitEntry(visit: ElementVisitor, lp: Uint8Array, p: number): number {

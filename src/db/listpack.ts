@@ -18,7 +18,7 @@
 // (lpValidateIntegrity with deep=1, used by redis-check-rdb and by
 // `sanitize-dump-payload yes`).
 
-import { integerBytes, parseInteger } from "./bytes.ts";
+import { integerBytes, integerDigitCount, parseInteger, writeIntegerDigits } from "./bytes.ts";
 import { RdbFormatError } from "../persistence/rdb/errors.ts";
 
 /** A decoded listpack element: a byte string, or an integer stored in an integer encoding. */
@@ -774,17 +774,20 @@ export function lpEntryEqualsKey(lp: Uint8Array, p: number, key: string): boolea
 
 /** True when the entry at p stands for `bytes`. */
 export function lpEntryEqualsBytes(lp: Uint8Array, p: number, bytes: Uint8Array): boolean {
-  const view = readListpackEntry(lp, p);
+  keyInteger = bytes.length <= 20 ? parseInteger(bytes) : null;
+  return entryEqualsBytes(lp, readListpackEntry(lp, p), bytes);
+}
+
+/** entryEqualsKey for a key given as bytes (keyInteger parsed from them). */
+function entryEqualsBytes(lp: Uint8Array, view: ListpackEntryView, bytes: Uint8Array): boolean {
   if (view.stringStart < 0) {
-    if (bytes.length > 20) return false;
-    const integer = parseInteger(bytes);
-    if (integer === null) return false;
-    return view.bigInteger !== null ? view.bigInteger === integer : view.integer === integer;
+    if (keyInteger === null) return false;
+    return view.bigInteger !== null ? view.bigInteger === keyInteger : view.integer === keyInteger;
   }
   const length = view.stringLength;
   if (length !== bytes.length) return false;
   const start = view.stringStart;
-  for (let i = 0; i < length; i++) if (lp[start + i] !== bytes[i]) return false;
+  for (let i = length - 1; i >= 0; i--) if (lp[start + i] !== bytes[i]) return false;
   return true;
 }
 
@@ -808,16 +811,18 @@ export function lpCompareKey(lp: Uint8Array, p: number, key: string): number {
 
 /**
  * lpFind: from the entry at p, the first entry equal to `key`, comparing one entry
- * and skipping `skip` (a hash's values, a zset's scores); -1 when there is none.
+ * and skipping `skip` (a hash's values, a zset's scores); -1 when there is none. The
+ * key is text, or a command's argument as it came (no string made of it).
  */
-export function lpFind(lp: Uint8Array, p: number, key: string, skip: number): number {
+export function lpFind(lp: Uint8Array, p: number, key: string | Uint8Array, skip: number): number {
   if (p < 0) return -1;
-  keyInteger = key.length <= 20 ? parseIntegerKey(key) : null;
+  const text = typeof key === "string";
+  keyInteger = key.length > 20 ? null : text ? parseIntegerKey(key) : parseInteger(key);
   let skipped = 0;
   while (lp[p] !== END_MARKER) {
     if (skipped === 0) {
       const view = readListpackEntry(lp, p);
-      if (entryEqualsKey(lp, view, key)) return p;
+      if (text ? entryEqualsKey(lp, view, key) : entryEqualsBytes(lp, view, key)) return p;
       skipped = skip;
       p = view.next;
     } else {
@@ -974,4 +979,50 @@ export function lpMerge(first: Uint8Array, second: Uint8Array): Uint8Array {
 export function lpSmallStringLength(lp: Uint8Array, p: number): number {
   const encoding = lp[p]!;
   return (encoding & 0xc0) === ENCODING_6BIT_STR ? encoding & 0x3f : -1;
+}
+
+/**
+ * Where listpack entries go as bulk replies: the client's ReplyWriter (bulkInto reserves
+ * a bulk of n bytes and returns where to copy them in `bytes`, or -1 when replies are
+ * off). Lists and hashes write their elements through it without making an array per element.
+ */
+export interface BulkReplySink {
+  bulkInto(length: number): number;
+  readonly bytes: Uint8Array;
+  bulkText(text: string): void;
+}
+
+/** Writes the entry at p as a bulk reply; returns the offset of the next entry. */
+export function lpWriteEntryReply(sink: BulkReplySink, lp: Uint8Array, p: number): number {
+  const small = lpSmallStringLength(lp, p);
+  if (small >= 0) {
+    // Most elements: no entry view to fill (a third of LRANGE's time otherwise).
+    const at = sink.bulkInto(small);
+    if (at >= 0) {
+      const out = sink.bytes;
+      const start = p + 1;
+      for (let i = 0; i < small; i++) out[at + i] = lp[start + i]!;
+    }
+    return p + 2 + small;
+  }
+  const view = lpGet(lp, p);
+  const next = view.next;
+  const start = view.stringStart;
+  if (start >= 0) {
+    const length = view.stringLength;
+    const at = sink.bulkInto(length);
+    if (at >= 0) {
+      const out = sink.bytes;
+      if (length <= 32) for (let i = 0; i < length; i++) out[at + i] = lp[start + i]!;
+      else out.set(lp.subarray(start, start + length), at);
+    }
+  } else if (view.bigInteger !== null) {
+    sink.bulkText(view.bigInteger.toString());
+  } else {
+    const integer = view.integer;
+    const length = integerDigitCount(integer);
+    const at = sink.bulkInto(length);
+    if (at >= 0) writeIntegerDigits(sink.bytes, at, integer, length);
+  }
+  return next;
 }

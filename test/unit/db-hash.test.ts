@@ -241,4 +241,31 @@ describe("RedisHash", () => {
       expect(pairsOf(copy)).toEqual(Array.from({ length: 10 }, (_, i) => [`f${i}`, `v${i}`]));
     }
   });
+
+  test("setBytes and writeValue find the fields set() and get() find, in both encodings", () => {
+    // Integer-looking fields are stored as listpack integers; the byte forms must match
+    // them exactly as the string forms do ("007" and "-0" stay strings).
+    const fields = ["1", "007", "-0", "-42", "9223372036854775807", "9223372036854775808", "field", "", "12345678901234567890"];
+    const sink = { bytes: new Uint8Array(256), at: 0, bulkInto(n: number) { const at = this.at; this.at += n; return at; }, bulkText(text: string) { this.bytes.set(b(text), this.at); this.at += text.length; } };
+    const written = (hash: RedisHash, field: string): string | null => {
+      sink.at = 0;
+      return hash.writeValue(sink, b(field)) ? bytesToKey(sink.bytes.subarray(0, sink.at)) : null;
+    };
+    for (const encoding of ["listpack", "hashtable"] as const) {
+      const hash = new RedisHash();
+      if (encoding === "hashtable") hash.encoding = "hashtable";
+      fields.forEach((field, i) => expect(hash.set(field, b(`s${i}`))).toBe(true));
+      fields.forEach((field, i) => expect(hash.setBytes(b(field), b(`b${i}`))).toBe(false));
+      expect(hash.setBytes(b("new"), b("12"))).toBe(true);
+      expect(hash.encoding).toBe(encoding);
+      fields.forEach((field, i) => {
+        expect(bytesToKey(hash.get(field)!)).toBe(`b${i}`);
+        expect(written(hash, field)).toBe(`b${i}`);
+      });
+      expect(written(hash, "new")).toBe("12");
+      expect(written(hash, "01")).toBeNull();
+      expect(written(hash, "missing")).toBeNull();
+      expect(hash.size).toBe(fields.length + 1);
+    }
+  });
 });
