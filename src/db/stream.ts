@@ -430,6 +430,9 @@ export class RedisStream {
   memoryUsage(): number {
     let bytes = objectBytes(9) + 3 * STREAM_ID_BYTES + arrayBytes(this.nodes.length) + this.entryBytes + this.nodeBytes;
     bytes += MAP_BYTES + this.groups.size * MAP_ENTRY_BYTES;
+    // The key table remeasures a stream after every XADD: most have no group, and the
+    // walk below would make two generators to find that out.
+    if (this.groups.size === 0) return bytes;
     for (const group of this.groups.values()) {
       bytes += objectBytes(5) + stringBytes(group.name.length) + STREAM_ID_BYTES + 2 * MAP_BYTES;
       bytes += group.pending.size * PENDING_ENTRY_BYTES;
