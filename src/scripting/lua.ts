@@ -280,10 +280,14 @@ export class LuaState {
     M._lua_pushlstring(L, this.copyIn(bytes), bytes.length);
   }
 
-  /** Pushes bytes[from, to) as a string; short ones are copied byte by byte, cheaper than a subarray. */
+  /**
+   * Pushes bytes[from, to) as a string. Up to 1 KiB it is copied byte by byte: a
+   * subarray of a small fresh array (an argument copied out of the VM) first makes the
+   * engine give that array its ArrayBuffer, which costs more than the copy.
+   */
   pushByteRange(bytes: Uint8Array, from: number, to: number, L = this.L): void {
     const length = to - from;
-    if (length >= 64) {
+    if (length > 1024) {
       M._lua_pushlstring(L, this.copyIn(bytes.subarray(from, to)), length);
       return;
     }

@@ -542,7 +542,7 @@ class Unpacker {
   private decodeString(headerSize: number, length: number): void {
     this.need(headerSize + length);
     const start = this.position + headerSize;
-    this.lua.pushBytes(this.input.subarray(start, start + length), this.L);
+    this.lua.pushByteRange(this.input, start, start + length, this.L);
     this.position = start + length;
   }
 
