@@ -127,6 +127,8 @@ const requests: Record<string, () => string> = {
   sismember_small: () => resp("SISMEMBER", "ssmall:__rand_int__", "__rand10__"),
   // The middle of a list the pushes before it made (50,000 elements in, from the head).
   lindex: () => resp("LINDEX", "mylist", "50000"),
+  // The job hashes hmset_job wrote (run it first in --only), read whole as a worker reads a job.
+  hgetall_job: () => resp("HGETALL", "job:__rand_int__"),
   // A queue's event stream, as BullMQ appends to it (capped at about 10,000 entries).
   xadd_events: () => resp("XADD", "events", "MAXLEN", "~", "10000", "*", "event", "added", "jobId", "__rand_int__", "name", "job"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).

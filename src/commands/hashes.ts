@@ -227,8 +227,8 @@ function hgetallGeneric(client: Client, argv: Uint8Array[], withFields: boolean,
   else reply.arrayHeader(size);
   if (hash === undefined) return;
   hash.forEachPosition((position) => {
-    if (withFields) reply.bulkText(hash.fieldAt(position));
-    if (withValues) reply.bulk(hash.valueAt(position));
+    if (withFields) hash.writeFieldAt(reply, position);
+    if (withValues) hash.writeValueAt(reply, position);
   });
 }
 

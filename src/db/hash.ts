@@ -36,6 +36,12 @@ import {
 
 // ---- the hash ------------------------------------------------------------------------
 
+/** `bytes` as a bulk reply into `sink`. */
+function writeBulk(sink: BulkReplySink, bytes: Uint8Array): void {
+  const at = sink.bulkInto(bytes.length);
+  if (at >= 0) sink.bytes.set(bytes, at);
+}
+
 /** lpSafeToAdd's bound: a listpack never grows past 1 GiB; beyond, the hash converts. */
 const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
 /** Room a new hash's listpack starts with: a few short fields without growing. */
@@ -135,9 +141,7 @@ export class RedisHash {
     if (dict !== null) {
       const slot = dict.find(bytesToKey(field));
       if (slot < 0) return false;
-      const value = dict.valueAt(slot);
-      const at = sink.bulkInto(value.length);
-      if (at >= 0) sink.bytes.set(value, at);
+      writeBulk(sink, dict.valueAt(slot));
       return true;
     }
     const listpack = this.listpack;
@@ -262,6 +266,18 @@ export class RedisHash {
   valueAt(position: number): Uint8Array {
     if (this.dict !== null) return this.dict.valueAt(position);
     return lpGetBytes(this.listpack, lpNext(this.listpack, position));
+  }
+
+  /** The field at `position` as a bulk reply, from the listpack's bytes or the dict's (HGETALL, HKEYS). */
+  writeFieldAt(sink: BulkReplySink, position: number): void {
+    if (this.dict !== null) writeBulk(sink, this.dict.keyBytesAt(position));
+    else lpWriteEntryReply(sink, this.listpack, position);
+  }
+
+  /** The value at `position` as a bulk reply (HGETALL, HVALS). */
+  writeValueAt(sink: BulkReplySink, position: number): void {
+    if (this.dict !== null) writeBulk(sink, this.dict.valueAt(position));
+    else lpWriteEntryReply(sink, this.listpack, lpNext(this.listpack, position));
   }
 
   /** Every position, in HGETALL order: listpack order, or slot order for a hashtable. */

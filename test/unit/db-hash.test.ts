@@ -242,7 +242,7 @@ describe("RedisHash", () => {
     }
   });
 
-  test("setBytes and writeValue find the fields set() and get() find, in both encodings", () => {
+  test("setBytes, writeValue and writeFieldAt/writeValueAt agree with set(), get(), fieldAt() and valueAt(), in both encodings", () => {
     // Integer-looking fields are stored as listpack integers; the byte forms must match
     // them exactly as the string forms do ("007" and "-0" stay strings).
     const fields = ["1", "007", "-0", "-42", "9223372036854775807", "9223372036854775808", "field", "", "12345678901234567890"];
@@ -263,6 +263,15 @@ describe("RedisHash", () => {
         expect(written(hash, field)).toBe(`b${i}`);
       });
       expect(written(hash, "new")).toBe("12");
+      // HGETALL writes every pair from the hash's own bytes: the same text fieldAt/valueAt give.
+      hash.forEachPosition((position) => {
+        sink.at = 0;
+        hash.writeFieldAt(sink, position);
+        expect(bytesToKey(sink.bytes.subarray(0, sink.at))).toBe(hash.fieldAt(position));
+        sink.at = 0;
+        hash.writeValueAt(sink, position);
+        expect(bytesToKey(sink.bytes.subarray(0, sink.at))).toBe(bytesToKey(hash.valueAt(position)));
+      });
       expect(written(hash, "01")).toBeNull();
       expect(written(hash, "missing")).toBeNull();
       expect(hash.size).toBe(fields.length + 1);
