@@ -210,7 +210,7 @@ export function writeIntegerDigits(target: Uint8Array, at: number, n: number, le
   if (rest > 0x7fffffff) {
     // The low 8 digits with int32 arithmetic (a third of the cost of doubles), then the rest.
     const high = Math.floor(rest / 1e8);
-    let low = rest - high * 1e8;
+    let low = (rest - high * 1e8) | 0;
     for (const end = i - 8; i > end; i--) {
       const quotient = (low / 10) | 0;
       target[i] = 48 + low - quotient * 10;
@@ -218,10 +218,11 @@ export function writeIntegerDigits(target: Uint8Array, at: number, n: number, le
     }
     rest = high;
   }
-  for (; rest > 0; i--) {
-    const quotient = (rest / 10) | 0;
-    target[i] = 48 + rest - quotient * 10;
-    rest = quotient;
+  // Below 2^31 now (a safe integer over 10^8 is under 2^27): int32 from here on.
+  for (let small = rest | 0; small > 0; i--) {
+    const quotient = (small / 10) | 0;
+    target[i] = 48 + small - quotient * 10;
+    small = quotient;
   }
 }
 

@@ -27,6 +27,11 @@ test("integerBytes formats like String()", () => {
     }
   }
   for (const n of [1733555555555, 100000000, 100000001, 2147483648, 12300000005]) expect(text(integerBytes(n))).toBe(String(n));
+  // Random magnitudes across the whole safe range (the int32 halves and the int32 tail).
+  for (let i = 0; i < 5000; i++) {
+    const n = Math.floor(Math.random() * 2 ** Math.floor(Math.random() * 54)) * (i % 2 === 0 ? 1 : -1);
+    expect(text(integerBytes(n))).toBe(String(n));
+  }
 });
 
 test("copies never share memory, even from a Buffer (whose slice() is a view)", () => {
