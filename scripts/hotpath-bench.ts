@@ -89,6 +89,8 @@ const requests: Record<string, () => string> = {
   ping: () => "*1\r\n$4\r\nPING\r\n",
   set: () => resp("SET", "key:__rand_int__", VALUE),
   get: () => resp("GET", "key:__rand_int__"),
+  // The eviction benchmark's SET (redis-benchmark -d 1024): run with --maxmemory and a large --range.
+  set_1k: () => resp("SET", "key:__rand_int__", "x".repeat(1024)),
   incr: () => resp("INCR", "counter:__rand_int__"),
   mset: () => {
     const parts = ["MSET"];
