@@ -384,7 +384,7 @@ class Unpacker {
   ) {}
 
   // Big-endian reads by hand: a DataView over the input would need `input.buffer`, which
-  // for a small fresh array makes the engine allocate its ArrayBuffer (~1 µs a call).
+  // for a small fresh array makes the engine allocate its ArrayBuffer (100-250 ns a call).
   private uint16(at: number): number {
     const input = this.input;
     return (input[at]! << 8) | input[at + 1]!;
