@@ -774,8 +774,10 @@ export function lpEntryEqualsKey(lp: Uint8Array, p: number, key: string): boolea
 
 /** True when the entry at p stands for `bytes`. */
 export function lpEntryEqualsBytes(lp: Uint8Array, p: number, bytes: Uint8Array): boolean {
-  keyInteger = bytes.length <= 20 ? parseInteger(bytes) : null;
-  return entryEqualsBytes(lp, readListpackEntry(lp, p), bytes);
+  const view = readListpackEntry(lp, p);
+  // Parsed only against an integer entry: LREM and LPOS call this for every element.
+  if (view.stringStart < 0) keyInteger = bytes.length <= 20 ? parseInteger(bytes) : null;
+  return entryEqualsBytes(lp, view, bytes);
 }
 
 /** entryEqualsKey for a key given as bytes (keyInteger parsed from them). */
