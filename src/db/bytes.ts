@@ -136,8 +136,12 @@ export function parseIntegerIn(bytes: Uint8Array, start: number, end: number): n
   }
   if (negative) v = -v;
   if (v > LONG_MAX || v < LONG_MIN) return null;
-  if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
-  return v;
+  return narrowInt64(v);
+}
+
+/** An int64 as a number when it is a safe integer, else the bigint itself. */
+export function narrowInt64(v: bigint): number | bigint {
+  return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
 }
 
 /** parseInteger that always yields a bigint (for arithmetic that must not lose precision). */
@@ -168,7 +172,7 @@ export function addInt64(a: number | bigint, b: number | bigint): number | bigin
   }
   const sum = BigInt(a) + BigInt(b);
   if (sum > LONG_MAX || sum < LONG_MIN) return null;
-  return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
+  return narrowInt64(sum);
 }
 
 /** The decimal bytes of an integer, a number or a bigint. */

@@ -18,7 +18,7 @@
 // (lpValidateIntegrity with deep=1, used by redis-check-rdb and by
 // `sanitize-dump-payload yes`).
 
-import { integerBytes, integerDigitCount, parseInteger, writeIntegerDigits } from "./bytes.ts";
+import { integerBytes, integerDigitCount, narrowInt64, parseInteger, writeIntegerDigits } from "./bytes.ts";
 import { RdbFormatError } from "../persistence/rdb/errors.ts";
 
 /** A decoded listpack element: a byte string, or an integer stored in an integer encoding. */
@@ -194,7 +194,7 @@ export function parseIntegerKey(key: string): number | bigint | null {
   }
   const value = BigInt(key);
   if (value > INT64_MAX || value < INT64_MIN) return null;
-  return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
+  return narrowInt64(value);
 }
 
 /**
@@ -995,6 +995,8 @@ export interface BulkReplySink {
   bulkInto(length: number): number;
   readonly bytes: Uint8Array;
   bulkText(text: string): void;
+  /** A bulk of these bytes (bulkInto and a copy). */
+  bulk(bytes: Uint8Array): void;
 }
 
 /** Writes the entry at p as a bulk reply; returns the offset of the next entry. */
