@@ -36,12 +36,6 @@ import {
 
 // ---- the hash ------------------------------------------------------------------------
 
-/** `bytes` as a bulk reply into `sink`. */
-function writeBulk(sink: BulkReplySink, bytes: Uint8Array): void {
-  const at = sink.bulkInto(bytes.length);
-  if (at >= 0) sink.bytes.set(bytes, at);
-}
-
 /** lpSafeToAdd's bound: a listpack never grows past 1 GiB; beyond, the hash converts. */
 const LISTPACK_MAX_SAFETY_SIZE = 1 << 30;
 /** Room a new hash's listpack starts with: a few short fields without growing. */
@@ -141,13 +135,12 @@ export class RedisHash {
     if (dict !== null) {
       const slot = dict.find(bytesToKey(field));
       if (slot < 0) return false;
-      writeBulk(sink, dict.valueAt(slot));
+      sink.bulk(dict.valueAt(slot));
       return true;
     }
-    const listpack = this.listpack;
-    const p = lpFind(listpack, lpFirst(listpack), field, 1);
+    const p = this.findField(field);
     if (p < 0) return false;
-    lpWriteEntryReply(sink, listpack, lpNext(listpack, p));
+    lpWriteEntryReply(sink, this.listpack, lpNext(this.listpack, p));
     return true;
   }
 
@@ -157,24 +150,14 @@ export class RedisHash {
 
   /** Set a field; true when the field is new (HSET counts those). */
   set(field: string, value: Uint8Array): boolean {
-    const longest = field.length > value.length ? field.length : value.length;
-    if (longest > this.longestWrittenSinceCheck) this.longestWrittenSinceCheck = longest;
     const dict = this.dict;
-    if (dict !== null) {
-      let slot = dict.find(field);
-      const created = slot < 0;
-      if (created) slot = dict.add(field);
-      dict.setValue(slot, value);
-      return created;
-    }
-    // As hashTypeSet: the value replaced where it is, or the pair appended at the tail.
-    const p = this.findField(field);
-    if (p >= 0) {
-      this.listpack = lpReplace(this.listpack, lpNext(this.listpack, p), value);
-      return false;
-    }
-    this.listpack = lpAppend(lpAppend(this.listpack, field), value);
-    return true;
+    // A hashtable never converts back, so only a listpack notes the longest write.
+    if (dict === null) return this.setInListpack(field, value);
+    let slot = dict.find(field);
+    const created = slot < 0;
+    if (created) slot = dict.add(field);
+    dict.setValue(slot, value);
+    return created;
   }
 
   /**
@@ -182,16 +165,19 @@ export class RedisHash {
    * as they are, with no string made of them (HSET of a new job hash writes ten fields).
    */
   setBytes(field: Uint8Array, value: Uint8Array): boolean {
-    if (this.dict !== null) return this.set(bytesToKey(field), ownBytes(value));
+    return this.dict === null ? this.setInListpack(field, value) : this.set(bytesToKey(field), ownBytes(value));
+  }
+
+  /** As hashTypeSet: the value replaced where it is, or the pair appended at the tail. */
+  private setInListpack(field: string | Uint8Array, value: Uint8Array): boolean {
     const longest = field.length > value.length ? field.length : value.length;
     if (longest > this.longestWrittenSinceCheck) this.longestWrittenSinceCheck = longest;
-    const listpack = this.listpack;
-    const p = lpFind(listpack, lpFirst(listpack), field, 1);
+    const p = this.findField(field);
     if (p >= 0) {
-      this.listpack = lpReplace(listpack, lpNext(listpack, p), value);
+      this.listpack = lpReplace(this.listpack, lpNext(this.listpack, p), value);
       return false;
     }
-    this.listpack = lpAppend(lpAppend(listpack, field), value);
+    this.listpack = lpAppend(lpAppend(this.listpack, field), value);
     return true;
   }
 
@@ -203,7 +189,7 @@ export class RedisHash {
     return true;
   }
 
-  private findField(field: string): number {
+  private findField(field: string | Uint8Array): number {
     const listpack = this.listpack;
     return lpFind(listpack, lpFirst(listpack), field, 1);
   }
@@ -270,13 +256,13 @@ export class RedisHash {
 
   /** The field at `position` as a bulk reply, from the listpack's bytes or the dict's (HGETALL, HKEYS). */
   writeFieldAt(sink: BulkReplySink, position: number): void {
-    if (this.dict !== null) writeBulk(sink, this.dict.keyBytesAt(position));
+    if (this.dict !== null) sink.bulk(this.dict.keyBytesAt(position));
     else lpWriteEntryReply(sink, this.listpack, position);
   }
 
   /** The value at `position` as a bulk reply (HGETALL, HVALS). */
   writeValueAt(sink: BulkReplySink, position: number): void {
-    if (this.dict !== null) writeBulk(sink, this.dict.valueAt(position));
+    if (this.dict !== null) sink.bulk(this.dict.valueAt(position));
     else lpWriteEntryReply(sink, this.listpack, lpNext(this.listpack, position));
   }
 

@@ -246,7 +246,7 @@ describe("RedisHash", () => {
     // Integer-looking fields are stored as listpack integers; the byte forms must match
     // them exactly as the string forms do ("007" and "-0" stay strings).
     const fields = ["1", "007", "-0", "-42", "9223372036854775807", "9223372036854775808", "field", "", "12345678901234567890"];
-    const sink = { bytes: new Uint8Array(256), at: 0, bulkInto(n: number) { const at = this.at; this.at += n; return at; }, bulkText(text: string) { this.bytes.set(b(text), this.at); this.at += text.length; } };
+    const sink = { bytes: new Uint8Array(256), at: 0, bulkInto(n: number) { const at = this.at; this.at += n; return at; }, bulkText(text: string) { this.bytes.set(b(text), this.at); this.at += text.length; }, bulk(bytes: Uint8Array) { this.bytes.set(bytes, this.bulkInto(bytes.length)); } };
     const written = (hash: RedisHash, field: string): string | null => {
       sink.at = 0;
       return hash.writeValue(sink, b(field)) ? bytesToKey(sink.bytes.subarray(0, sink.at)) : null;

@@ -317,6 +317,9 @@ class CollectingSink {
     this.flush();
     this.texts.push(text);
   }
+  bulk(bytes: Uint8Array): void {
+    this.bytes.set(bytes, this.bulkInto(bytes.length));
+  }
   /** The bulks so far as text, in order. */
   take(): string[] {
     this.flush();
