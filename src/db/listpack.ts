@@ -880,11 +880,11 @@ export function lpSkip(lp: Uint8Array, p: number): number {
   return p + entryLength + (entryLength <= 127 ? 1 : backlenSize(entryLength));
 }
 
-/** `lp` with room for `total` bytes: itself, or a grown copy of its first `used` bytes. */
-function ensureRoom(lp: Uint8Array, used: number, total: number): Uint8Array {
+/** `lp` with room for `total` bytes: itself, or a grown copy of it. */
+function ensureRoom(lp: Uint8Array, total: number): Uint8Array {
   if (total <= lp.length) return lp;
   const grown = new Uint8Array(total + Math.max(MIN_GROWTH, total >> 2));
-  // All of lp, spare room included (grown is longer): lp.subarray(0, used) would make
+  // All of lp, spare room included (grown is longer): a subarray of its used bytes would make
   // the engine give a small fresh array its ArrayBuffer first, which cost a new job
   // hash (HMSET of ten fields, growing from 64 bytes) a third of its time.
   grown.set(lp);
@@ -905,7 +905,7 @@ export function lpInsert(lp: Uint8Array, p: number, element: ListpackElement, wh
   const size = preparedSize;
   const newTotal = total + size - replacedSize;
   if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
-  const out = ensureRoom(lp, total, newTotal);
+  const out = ensureRoom(lp, newTotal);
   if (size !== replacedSize) moveBytes(out, p + size, p + replacedSize, total);
   writePreparedElement(out, p, element);
   setTotalBytes(out, newTotal);
@@ -967,7 +967,7 @@ export function lpMerge(first: Uint8Array, second: Uint8Array): Uint8Array {
   const newTotal = firstTotal + secondEntries;
   if (newTotal >= TWO_POW_32) throw new RangeError(`listpack too large: ${newTotal} bytes`);
   const count = lpLength(first) + lpLength(second);
-  const out = ensureRoom(first, firstTotal, newTotal);
+  const out = ensureRoom(first, newTotal);
   // The first's terminator is overwritten by the second's entries, whose own terminator follows.
   out.set(second.subarray(HEADER_SIZE, secondTotal), firstTotal - 1);
   setTotalBytes(out, newTotal);
