@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { DEADLINE_MS, waitFor } from "./wait.ts";
+import { withAllocatorSettings } from "../../src/allocator.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 export const MAIN = join(ROOT, "src/main.ts");
@@ -100,7 +101,7 @@ function collect(proc: Subprocess): { text: () => string; closed: Promise<unknow
 }
 
 async function start(command: string[], port: number, dir: string, options: StartOptions, ownDir: boolean): Promise<RunningServer> {
-  const proc = Bun.spawn(command, { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...(options.env ?? {}) } });
+  const proc = Bun.spawn(command, { cwd: dir, stdout: "pipe", stderr: "pipe", env: withAllocatorSettings({ ...process.env, ...(options.env ?? {}) }) });
   const { text: output, closed } = collect(proc);
   const exited = proc.exited;
   if (options.waitReady !== false) {

@@ -1,0 +1,65 @@
+// The allocator settings (src/allocator.ts): a server started without
+// MIMALLOC_PURGE_DELAY executes itself again with it, keeping its PID and arguments, and a
+// value the user set is left alone. The test helpers pass the setting themselves, so
+// these servers are spawned by hand.
+
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PURGE_DELAY_VARIABLE } from "../../src/allocator.ts";
+import { freePort, MAIN, RawClient } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const d = process.platform === "linux" ? describe : describe.skip;
+
+/** The environment the kernel shows for `pid`: what the process image was executed with. */
+function environOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").filter((entry) => entry !== "");
+  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+}
+
+/** Starts `bun src/main.ts` with `extra` added to an environment that lacks the variable; returns what it ran with. */
+async function runWith(extra: Record<string, string>): Promise<{ environ: Map<string, string>; reply: unknown }> {
+  const env: Record<string, string | undefined> = { ...process.env, ...extra };
+  if (extra[PURGE_DELAY_VARIABLE] === undefined) delete env[PURGE_DELAY_VARIABLE];
+  const port = freePort();
+  const dir = mkdtempSync(join(tmpdir(), "bunker-allocator-"));
+  const proc = Bun.spawn([process.execPath, MAIN, "--port", String(port), "--save", "", "--bind", "127.0.0.1", "--dir", dir], {
+    cwd: dir,
+    env,
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  try {
+    const client = await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`the server exited with ${proc.exitCode}`);
+        return RawClient.connect(port).catch(() => null);
+      },
+      { what: "the server to accept connections" },
+    );
+    // The process answering is the one spawned: the re-execution kept its PID.
+    const reply = await client.call("PING");
+    client.close();
+    return { environ: environOf(proc.pid), reply };
+  } finally {
+    proc.kill("SIGKILL");
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+d("allocator settings", () => {
+  test("a server started without MIMALLOC_PURGE_DELAY runs with 1000, as the same process", async () => {
+    const { environ, reply } = await runWith({});
+    expect(reply).toBe("PONG");
+    expect(environ.get(PURGE_DELAY_VARIABLE)).toBe("1000");
+  });
+
+  test("a value the user set is kept", async () => {
+    const { environ, reply } = await runWith({ [PURGE_DELAY_VARIABLE]: "50" });
+    expect(reply).toBe("PONG");
+    expect(environ.get(PURGE_DELAY_VARIABLE)).toBe("50");
+  });
+});
