@@ -27,7 +27,8 @@ export function withAllocatorSettings(env: Record<string, string | undefined>): 
 /** Re-executes this process with the allocator settings when they are not set; returns otherwise. */
 export function applyAllocatorSettings(): void {
   if (process.env[PURGE_DELAY_VARIABLE] !== undefined || typeof process.execve !== "function") return;
-  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  // argv[0] as it was given: proc-title-template's {title} is that word (proc-title.ts).
+  const argv = [process.argv0, ...process.execArgv, ...process.argv.slice(1)];
   try {
     process.execve(process.execPath, argv, withAllocatorSettings(process.env));
   } catch {

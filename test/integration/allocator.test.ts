@@ -1,6 +1,7 @@
 // The allocator settings (src/allocator.ts): a server started without
-// MIMALLOC_PURGE_DELAY executes itself again with it, keeping its PID and arguments, and a
-// value the user set is left alone. The test helpers pass the setting themselves, so
+// MIMALLOC_PURGE_DELAY executes itself again with it, keeping its PID, its arguments and
+// the argv[0] it was given (the process title's first word), and a value the user set is
+// left alone. The test helpers pass the setting themselves, so
 // these servers are spawned by hand.
 
 import { describe, expect, test } from "bun:test";
@@ -20,7 +21,7 @@ function environOf(pid: number): Map<string, string> {
 }
 
 /** Starts `bun src/main.ts` with `extra` added to an environment that lacks the variable; returns what it ran with. */
-async function runWith(extra: Record<string, string>): Promise<{ environ: Map<string, string>; reply: unknown }> {
+async function runWith(extra: Record<string, string>): Promise<{ environ: Map<string, string>; reply: unknown; title: string }> {
   const env: Record<string, string | undefined> = { ...process.env, ...extra };
   if (extra[PURGE_DELAY_VARIABLE] === undefined) delete env[PURGE_DELAY_VARIABLE];
   const port = freePort();
@@ -28,6 +29,8 @@ async function runWith(extra: Record<string, string>): Promise<{ environ: Map<st
   const proc = Bun.spawn([process.execPath, MAIN, "--port", String(port), "--save", "", "--bind", "127.0.0.1", "--dir", dir], {
     cwd: dir,
     env,
+    // Started as a shell starts `bun` from PATH: argv[0] is not the executable's path.
+    argv0: "bun",
     stdout: "ignore",
     stderr: "ignore",
   });
@@ -42,7 +45,8 @@ async function runWith(extra: Record<string, string>): Promise<{ environ: Map<st
     // The process answering is the one spawned: the re-execution kept its PID.
     const reply = await client.call("PING");
     client.close();
-    return { environ: environOf(proc.pid), reply };
+    const title = readFileSync(`/proc/${proc.pid}/cmdline`, "latin1").split("\0")[0]!;
+    return { environ: environOf(proc.pid), reply, title };
   } finally {
     proc.kill("SIGKILL");
     await proc.exited;
@@ -52,14 +56,16 @@ async function runWith(extra: Record<string, string>): Promise<{ environ: Map<st
 
 d("allocator settings", () => {
   test("a server started without MIMALLOC_PURGE_DELAY runs with 1000, as the same process", async () => {
-    const { environ, reply } = await runWith({});
+    const { environ, reply, title } = await runWith({});
     expect(reply).toBe("PONG");
     expect(environ.get(PURGE_DELAY_VARIABLE)).toBe("1000");
+    expect(title).toMatch(/^bun 127\.0\.0\.1:\d+$/);
   });
 
   test("a value the user set is kept", async () => {
-    const { environ, reply } = await runWith({ [PURGE_DELAY_VARIABLE]: "50" });
+    const { environ, reply, title } = await runWith({ [PURGE_DELAY_VARIABLE]: "50" });
     expect(reply).toBe("PONG");
+    expect(title).toMatch(/^bun 127\.0\.0\.1:\d+$/);
     expect(environ.get(PURGE_DELAY_VARIABLE)).toBe("50");
   });
 });
