@@ -135,6 +135,8 @@ const requests: Record<string, () => string> = {
   xadd_events: () => resp("XADD", "events", "MAXLEN", "~", "10000", "*", "event", "added", "jobId", "__rand_int__", "name", "job"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
+  // The same script sent whole each time, as clients without a script cache send it.
+  eval: () => resp("EVAL", EVALSHA_SCRIPT, "1", "counter:__rand_int__"),
 };
 
 const table = new CommandTable();

@@ -608,6 +608,18 @@ d("EVAL, EVALSHA and SCRIPT: arguments and replies", () => {
     expect(await compareScript(p, commands)).toEqual([]);
   });
 
+  test("EVAL of bodies of one length in turn, short ones and ones past 1000 bytes (parser views), each run as sent", async () => {
+    const p = pair();
+    await reset(p);
+    const padding = " ".repeat(1200);
+    const commands: CommandArgs[] = [];
+    const bodies = ["return 1", "return 2", "return 1", "return 3", "return 3"];
+    for (const body of bodies) commands.push(["EVAL", body, "0"]);
+    for (const body of bodies) commands.push(["EVAL", body + padding, "0"]);
+    commands.push(["SCRIPT", "EXISTS", RETURN_ONE_SHA]);
+    expect(await compareScript(p, commands)).toEqual([]);
+  });
+
   test("SCRIPT LOAD, EXISTS, FLUSH, KILL, HELP and unknown subcommands", async () => {
     const p = pair();
     await reset(p);
