@@ -24,9 +24,18 @@ export function withAllocatorSettings(env: Record<string, string | undefined>): 
   return env[PURGE_DELAY_VARIABLE] === undefined ? { ...env, [PURGE_DELAY_VARIABLE]: PURGE_DELAY_MS } : env;
 }
 
+/**
+ * Bun's flags under which the process is not executed again: the sampling profiler and
+ * the inspector suspend the main thread with SIGPWR, and one arriving as execve runs is
+ * still pending in the new image, which has no handler yet and dies of it (2 of 3
+ * profiled starts did). Such a run keeps mimalloc's defaults unless the variable is set.
+ */
+const NO_REEXEC_FLAGS = ["--cpu-prof", "--heap-prof", "--inspect"];
+
 /** Re-executes this process with the allocator settings when they are not set; returns otherwise. */
 export function applyAllocatorSettings(): void {
   if (process.env[PURGE_DELAY_VARIABLE] !== undefined || typeof process.execve !== "function") return;
+  if (process.execArgv.some((flag) => NO_REEXEC_FLAGS.some((prefix) => flag.startsWith(prefix)))) return;
   // argv[0] as it was given: proc-title-template's {title} is that word (proc-title.ts).
   const argv = [process.argv0, ...process.execArgv, ...process.argv.slice(1)];
   try {
