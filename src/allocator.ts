@@ -27,7 +27,7 @@ export function withAllocatorSettings(env: Record<string, string | undefined>): 
 /**
  * Bun's flags under which the process is not executed again: the sampling profiler and
  * the inspector suspend the main thread with SIGPWR, and one arriving as execve runs is
- * still pending in the new image, which has no handler yet and dies of it (2 of 3
+ * still pending in the new image, which has no handler yet and dies of it (3 of 4
  * profiled starts did). Such a run keeps mimalloc's defaults unless the variable is set.
  */
 const NO_REEXEC_FLAGS = ["--cpu-prof", "--heap-prof", "--inspect"];

@@ -3,8 +3,8 @@
 //
 // The server's modules are imported only after the allocator settings are in place
 // (allocator.ts may execute the process again): a static import would have Bun parse
-// every module first, and a re-execution would pay that twice (~150 ms, against ~30 ms
-// for Bun's own start).
+// every module first, and a re-execution would pay that twice (~150 ms more to the first
+// PONG, against 50-80 ms this way).
 
 import { applyAllocatorSettings } from "./allocator.ts";
 

@@ -65,7 +65,7 @@ d("allocator settings", () => {
   test("under the CPU profiler the server runs as started (a profiler signal at the execve would kill it)", async () => {
     const profiles = mkdtempSync(join(tmpdir(), "bunker-allocator-prof-"));
     try {
-      // Several starts: the race it avoids lost 2 of 3.
+      // Several starts: the race it avoids lost 3 of 4.
       for (let i = 0; i < 3; i++) {
         const { environ, reply } = await runWith({}, ["--cpu-prof", `--cpu-prof-dir=${profiles}`, "--cpu-prof-interval=100"]);
         expect(reply).toBe("PONG");
