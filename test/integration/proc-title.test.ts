@@ -28,6 +28,9 @@ async function titles(args: string[], run?: (client: RawClient) => Promise<unkno
   const redis = await startRedis({ args });
   const replies: unknown[] = [];
   try {
+    // Redis listens before it sets its title (initServer, then redisSetProcTitle): a port
+    // that answers does not mean the title is there; the ready line comes after both.
+    await Promise.all([bunker, redis].map((server) => server.waitForOutput("Ready to accept connections")));
     const normalise = (server: RunningServer, executable: string) => cmdline(server).split(executable).join("<title>").replaceAll(String(server.port), "<port>");
     for (const server of [bunker, redis]) {
       if (run === undefined) continue;
