@@ -18,7 +18,6 @@
 //     -> feedReplicationBuffer(bytes): backlog, master_repl_offset, each replica's output
 //   master link (replica) -> the bytes applied -> feedReplicationBuffer (proxied as they came)
 
-import { randomBytes } from "node:crypto";
 import type { Server } from "../server.ts";
 import type { Client } from "../net/client.ts";
 import { PROPAGATE_REPL, SHARED, type EffectFeed } from "../propagate.ts";
@@ -35,7 +34,7 @@ export const BACKLOG_MIN_SIZE = 16 * 1024;
 
 /** getRandomHexChars(CONFIG_RUN_ID_SIZE) */
 export function randomReplid(): string {
-  return randomBytes(REPLID_LENGTH / 2).toString("hex");
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(REPLID_LENGTH / 2))).toString("hex");
 }
 
 /**
