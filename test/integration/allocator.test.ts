@@ -1,8 +1,8 @@
 // The allocator settings (src/allocator.ts): a server started without
 // MIMALLOC_PURGE_DELAY executes itself again with it, keeping its PID, its arguments and
 // the argv[0] it was given (the process title's first word), and a value the user set is
-// left alone. The test helpers pass the setting themselves, so
-// these servers are spawned by hand.
+// left alone. The test helpers pass the setting themselves, so these servers are spawned
+// by hand.
 
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
