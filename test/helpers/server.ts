@@ -26,13 +26,27 @@ const PORT_RANGE = ((): { low: number; high: number } => {
   return ephemeralLow > 12000 ? { low: 10000, high: ephemeralLow - 1 } : { low: 20000, high: 60000 };
 })();
 
-let nextPort = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+/**
+ * Under `bun test --parallel` each worker process probes its own slice of the range: two
+ * workers could otherwise both probe the same free port before either server binds it,
+ * and one test would then talk to the other's server.
+ */
+const WORKER_SLICES = 32;
+const PORT_SLICE = ((): { low: number; high: number } => {
+  const worker = Number(process.env.BUN_TEST_WORKER_ID ?? process.env.JEST_WORKER_ID);
+  if (!Number.isInteger(worker) || worker < 0) return PORT_RANGE;
+  const width = Math.floor((PORT_RANGE.high - PORT_RANGE.low + 1) / WORKER_SLICES);
+  const low = PORT_RANGE.low + (worker % WORKER_SLICES) * width;
+  return { low, high: low + width - 1 };
+})();
+
+let nextPort = PORT_SLICE.low + Math.floor(Math.random() * (PORT_SLICE.high - PORT_SLICE.low));
 
 /** A port nobody listens on right now (probed by binding it). */
 export function freePort(): number {
   for (;;) {
     const port = nextPort++;
-    if (nextPort > PORT_RANGE.high) nextPort = PORT_RANGE.low;
+    if (nextPort > PORT_SLICE.high) nextPort = PORT_SLICE.low;
     try {
       const probe = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
       probe.stop(true);
