@@ -1083,7 +1083,9 @@ function debug(client: Client, argv: Uint8Array[]): void {
     const seconds = Number(bytesToKey(argv[2]!));
     const until = performance.now() + (Number.isFinite(seconds) ? seconds * 1000 : 0);
     // Blocks the event loop on purpose, as Redis's DEBUG SLEEP blocks the server.
-    while (performance.now() < until) Bun.sleepSync(Math.min(10, until - performance.now()));
+    // One clock reading per turn: a second one could already be past `until`, and
+    // Bun.sleepSync throws on a negative time (seen on a loaded machine).
+    for (let left = until - performance.now(); left > 0; left = until - performance.now()) Bun.sleepSync(Math.min(10, left));
     client.reply.ok();
   } else if (sub === "set-active-expire" && argv.length === 3) {
     const value = parseInteger(argv[2]!);
