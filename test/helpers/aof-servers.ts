@@ -14,14 +14,11 @@ export const FLAVORS: Flavor[] = REDIS_SERVER === undefined ? ["bunker"] : ["bun
 
 /**
  * Starts Bunker or redis-server with `args` (after `--enable-debug-command yes`) and
- * waits until it has loaded its data ("Ready to accept connections": Bunker listens
- * while it loads).
+ * waits until it has loaded its data (`waitLoaded`: both listen while they load).
  */
 export async function startFlavor(flavor: Flavor, args: string[] = [], options: Omit<StartOptions, "args"> = {}): Promise<RunningServer> {
   const allArgs = ["--enable-debug-command", "yes", ...args];
-  const server = flavor === "bunker" ? await startBunker({ ...options, args: allArgs }) : await startRedis({ ...options, args: allArgs });
-  await server.waitForOutput("Ready to accept connections");
-  return server;
+  return flavor === "bunker" ? await startBunker({ waitLoaded: true, ...options, args: allArgs }) : await startRedis({ waitLoaded: true, ...options, args: allArgs });
 }
 
 const REWRITE_STARTED = /Background append only file rewriting started by pid (\d+)/g;

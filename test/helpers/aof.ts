@@ -6,8 +6,7 @@ import { afterAll, test } from "bun:test";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeCommand, freePort, REDIS_SERVER, startProcess, type RunningServer } from "./server.ts";
-import { waitFor } from "./wait.ts";
+import { encodeCommand, freePort, loadedOrExitCode, REDIS_SERVER, startProcess, type RunningServer } from "./server.ts";
 import { Config } from "../../src/config.ts";
 import { Server } from "../../src/server.ts";
 import { Client } from "../../src/net/client.ts";
@@ -195,16 +194,9 @@ export async function startRedisOnAof(dir: string, args: string[] = [], configFi
   const command = [REDIS_SERVER, ...(configFile === undefined ? [] : [configFile])];
   command.push("--port", String(port), "--save", "", "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--enable-debug-command", "yes", ...args);
   const server = await startProcess(command, port, dir, { waitReady: false });
-  const exitCode = await waitFor(
-    () => {
-      if (server.proc.exitCode !== null) return { code: server.proc.exitCode };
-      if (server.output().includes("Ready to accept connections")) return { code: null };
-      return null;
-    },
-    { what: "redis-server to load the AOF or exit" },
-  );
-  const output = exitCode.code === null ? server.output() : await server.finalOutput();
-  return { exitCode: exitCode.code, messages: loadingStage(logMessages(output)), output, server: exitCode.code === null ? server : null };
+  const exitCode = await loadedOrExitCode(server, "redis-server to load the AOF or exit");
+  const output = exitCode === null ? server.output() : await server.finalOutput();
+  return { exitCode, messages: loadingStage(logMessages(output)), output, server: exitCode === null ? server : null };
 }
 
 // ---- Bunker: an in-process server and the loader -------------------------------------------------

@@ -2,7 +2,7 @@
 // and the reply bytes must be identical.
 
 import { afterAll, beforeAll } from "bun:test";
-import { RawClient, startBunker, startRedis, REDIS_SERVER, type RunningServer } from "./server.ts";
+import { RawClient, startBunker, startRedis, REDIS_SERVER, type RunningServer, type StartOptions } from "./server.ts";
 
 export interface Pair {
   bunker: RunningServer;
@@ -14,8 +14,8 @@ export interface Pair {
 
 export const haveRedis = REDIS_SERVER !== undefined;
 
-export async function startPair(args: string[] = []): Promise<Pair> {
-  const [bunker, redis] = await Promise.all([startBunker({ args }), startRedis({ args })]);
+export async function startPair(args: string[] = [], options: Omit<StartOptions, "args"> = {}): Promise<Pair> {
+  const [bunker, redis] = await Promise.all([startBunker({ ...options, args }), startRedis({ ...options, args })]);
   const [b, r] = await Promise.all([RawClient.connect(bunker.port), RawClient.connect(redis.port)]);
   return {
     bunker,

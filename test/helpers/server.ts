@@ -77,6 +77,13 @@ export interface StartOptions {
   dir?: string;
   /** Wait until the server accepts connections (default true). */
   waitReady?: boolean;
+  /**
+   * Wait, too, until it logged "Ready to accept connections". Both servers listen before
+   * they load their data, and Redis before it sets its process title: a test that
+   * changes the files under a server, or reads what start-up does, waits for the line.
+   * Not for a server started with a logfile or a loglevel above notice: it never prints it.
+   */
+  waitLoaded?: boolean;
   env?: Record<string, string>;
 }
 
@@ -95,6 +102,29 @@ async function waitForPort(port: number, proc: Subprocess): Promise<void> {
     },
     { what: `the server to listen on port ${port}` },
   );
+}
+
+/** Waits until the server logged that it is ready (its data loaded); gives up at once if `proc` exits. */
+async function waitForReadyLine(proc: Subprocess, output: () => string): Promise<void> {
+  await waitFor(
+    () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited early (${proc.exitCode ?? proc.signalCode})`);
+      return output().includes("Ready to accept connections");
+    },
+    { what: "the server to log that it is ready" },
+  );
+}
+
+/**
+ * Waits until a server started with `waitReady: false` logged that it is ready or exited:
+ * null once it is ready, else its exit code (for tests of start-ups that may be refused).
+ */
+export async function loadedOrExitCode(server: RunningServer, what = "the server to load or exit"): Promise<number | null> {
+  const state = await waitFor(
+    () => (server.proc.exitCode !== null || server.proc.signalCode !== null ? "exited" : server.output().includes("Ready to accept connections") ? "ready" : null),
+    { what },
+  );
+  return state === "ready" ? null : await server.exited;
 }
 
 /** Collects a process's stdout and stderr: the text so far, and a promise of the end. */
@@ -118,9 +148,10 @@ async function start(command: string[], port: number, dir: string, options: Star
   const proc = Bun.spawn(command, { cwd: dir, stdout: "pipe", stderr: "pipe", env: withAllocatorSettings({ ...process.env, ...(options.env ?? {}) }) });
   const { text: output, closed } = collect(proc);
   const exited = proc.exited;
-  if (options.waitReady !== false) {
+  if (options.waitReady !== false || options.waitLoaded === true) {
     try {
       await waitForPort(port, proc);
+      if (options.waitLoaded === true) await waitForReadyLine(proc, output);
     } catch (error) {
       proc.kill("SIGKILL");
       await exited;

@@ -184,10 +184,9 @@ async function verifyAndAdopt(client: RawClient, model: Model, full = true): Pro
 type CycleKind = "plain" | "kill-during-rewrite" | "kill-after-rewrite" | "rewrite-racing-kill";
 
 async function startOn(dir: string, args: string[]): Promise<RunningServer> {
-  const server = await startBunker({ dir, args });
-  servers.push(server);
   // It listens while it loads: wait for the load to be done.
-  await server.waitForOutput("Ready to accept connections");
+  const server = await startBunker({ dir, args, waitLoaded: true });
+  servers.push(server);
   return server;
 }
 

@@ -24,13 +24,12 @@ function psArgs(server: RunningServer): string {
 
 /** Each server's title with its {title} (the executable's name) replaced by a marker. */
 async function titles(args: string[], run?: (client: RawClient) => Promise<unknown>): Promise<{ bunker: string; redis: string; replies: unknown[] }> {
-  const bunker = await startBunker({ args });
-  const redis = await startRedis({ args });
+  // Redis listens before it sets its title (initServer, then redisSetProcTitle): a port
+  // that answers does not mean the title is there; the ready line comes after both.
+  const bunker = await startBunker({ args, waitLoaded: true });
+  const redis = await startRedis({ args, waitLoaded: true });
   const replies: unknown[] = [];
   try {
-    // Redis listens before it sets its title (initServer, then redisSetProcTitle): a port
-    // that answers does not mean the title is there; the ready line comes after both.
-    await Promise.all([bunker, redis].map((server) => server.waitForOutput("Ready to accept connections")));
     const normalise = (server: RunningServer, executable: string) => cmdline(server).split(executable).join("<title>").replaceAll(String(server.port), "<port>");
     for (const server of [bunker, redis]) {
       if (run === undefined) continue;

@@ -17,7 +17,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RawClient, encodeCommand, startBunker, startRedis, type Reply, type RunningServer } from "../helpers/server.ts";
+import { RawClient, encodeCommand, loadedOrExitCode, startBunker, startRedis, type Reply, type RunningServer } from "../helpers/server.ts";
 import { FLAVORS, startFlavor, type Flavor } from "../helpers/aof-servers.ts";
 import { checkAof } from "../helpers/aof.ts";
 import { haveRedis } from "../helpers/differential.ts";
@@ -53,11 +53,9 @@ async function startOrExit(flavor: Flavor, dir: string): Promise<{ server: Runni
   const options = { dir, waitReady: false, args: ["--enable-debug-command", "yes"] };
   const server = flavor === "bunker" ? await startBunker(options) : await startRedis(options);
   running.push(server);
-  const ready = await waitFor(() => (server.proc.exitCode !== null ? "exited" : server.output().includes("Ready to accept connections") ? "ready" : null), {
-    what: `${flavor} to load or exit`,
-  });
-  if (ready === "ready") return { server };
-  return { code: await server.exited, output: await server.finalOutput() };
+  const code = await loadedOrExitCode(server, `${flavor} to load or exit`);
+  if (code === null) return { server };
+  return { code, output: await server.finalOutput() };
 }
 
 function lib(name: string, body: string): string {

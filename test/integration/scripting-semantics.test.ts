@@ -251,11 +251,10 @@ d("scripts and the rest of the server", () => {
 
 d("MISCONF: scripts when the last background save failed", () => {
   test("scripts without flags fail at their first write, flagged ones up front, no-writes ones run", async () => {
-    const p = await startPair(["--save", "3600 1"]);
+    // Both listen before they load their dataset: a dump.rdb directory made before a
+    // server is ready would stop it at its load, not at the save below.
+    const p = await startPair(["--save", "3600 1"], { waitLoaded: true });
     try {
-      // Both listen before they load their dataset: a dump.rdb directory made before a
-      // server is ready would stop it at its load, not at the save below.
-      await Promise.all([p.bunker, p.redis].map((server) => server.waitForOutput("Ready to accept connections")));
       // dump.rdb is a directory: the save's final rename fails.
       mkdirSync(join(p.bunker.dir, "dump.rdb"));
       mkdirSync(join(p.redis.dir, "dump.rdb"));
