@@ -24,7 +24,7 @@ import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, bytesToKey, integerBytes, keyToBytes, LONG_MAX, LONG_MIN, parseInteger } from "../db/bytes.ts";
 import { RedisList } from "../db/list.ts";
-import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
+import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_LIST } from "../notify.ts";
@@ -158,9 +158,10 @@ function pushMoved(client: Client, destinationKey: string, destination: RedisLis
 
 /** pushGenericCommand: LPUSH/RPUSH, and LPUSHX/RPUSHX when `onlyIfExists`. */
 function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExists: boolean): void {
-  const key = bytesToKey(argv[1]!);
+  // The key as bytes: a push onto an existing list makes no string of it (a new key does).
+  const keyBytes = argv[1]!;
   const db = client.db;
-  let list = listForWrite(client, key);
+  let list = checkType(client, db.lookupWriteBytes(keyBytes), RedisList);
   if (list === null) return;
   if (list === undefined) {
     if (onlyIfExists) {
@@ -168,13 +169,13 @@ function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExi
       return;
     }
     list = newList(client);
-    db.add(key, list);
+    db.add(bytesToKey(keyBytes), list);
   }
   // The list copies each element into its listpack: the arguments are not kept.
   if (end === "left") for (let i = 2; i < argv.length; i++) list.pushHead(argv[i]!);
   else for (let i = 2; i < argv.length; i++) list.pushTail(argv[i]!);
   client.reply.integer(list.length);
-  keyChanged(client, NOTIFY_LIST, pushEvent(end), key, argv.length - 2);
+  keyChangedBytes(client, NOTIFY_LIST, pushEvent(end), keyBytes, argv.length - 2);
 }
 
 function lpush(client: Client, argv: Uint8Array[]): void {

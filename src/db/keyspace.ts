@@ -239,6 +239,12 @@ export class Database {
     return slot;
   }
 
+  /** lookupWrite for a key given as bytes (lookupWriteSlotBytes). */
+  lookupWriteBytes(keyBytes: Uint8Array): RedisValue | undefined {
+    const slot = this.lookupWriteSlotBytes(keyBytes);
+    return slot < 0 ? undefined : this.table.valueAt(slot);
+  }
+
   /** lookupWriteSlot for a key given as bytes: a key string only for an observer that is not idle. */
   lookupWriteSlotBytes(keyBytes: Uint8Array): number {
     const slot = this.findBytes(keyBytes);
