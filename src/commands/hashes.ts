@@ -1,16 +1,16 @@
 // Hash commands (Redis's t_hash.c): HSET/HMSET/HSETNX, HGET/HMGET/HGETALL/HKEYS/HVALS,
 // HDEL, HLEN, HEXISTS, HSTRLEN, HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN.
 //
-// Write commands open the key with `db.lookupWrite` (no hit/miss stats, as Redis's
+// Write commands open the key with `db.lookupWriteBytes` (no hit/miss stats, as Redis's
 // lookupKeyWrite; a running snapshot preserves the hash first) and report a change
-// with keyChanged only when something changed (HDEL of a missing field does not).
+// with keyChangedBytes only when something changed (HDEL of a missing field does not).
 // HINCRBYFLOAT is replicated as HSET of its result. After every write the listpack -> hashtable conversion is re-checked against
 // hash-max-listpack-entries / hash-max-listpack-value.
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { addInt64, argIs, argLower, bytesToKey, integerValueBytes, keyToBytes, LONG_MAX, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
-import { checkType, keyChanged, propagateAs, replyError } from "./context.ts";
+import { checkType, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
@@ -19,21 +19,24 @@ import { formatLongDoubleHuman, parseLongDouble } from "../util/float.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseCursor, parseScanOptions } from "./keys.ts";
 
+// Keys are looked up by the argument's bytes: a key string is made only for a new key,
+// a deleted one, or an observer (WATCH, tracking, keyspace events) that needs it.
+
 /** The hash at `key` for a read command: undefined when missing, null after replying WRONGTYPE. */
-function hashForRead(client: Client, key: string): RedisHash | undefined | null {
-  return checkType(client, client.db.lookupRead(key), RedisHash);
+function hashForRead(client: Client, key: Uint8Array): RedisHash | undefined | null {
+  return checkType(client, client.db.lookupReadBytes(key), RedisHash);
 }
 
 /** The hash at `key`, opened for writing: undefined when missing, null after replying WRONGTYPE. */
-function hashForWrite(client: Client, key: string): RedisHash | undefined | null {
-  return checkType(client, client.db.lookupWrite(key), RedisHash);
+function hashForWrite(client: Client, key: Uint8Array): RedisHash | undefined | null {
+  return checkType(client, client.db.lookupWriteBytes(key), RedisHash);
 }
 
 /** hashTypeLookupWriteOrCreate's second half: the open hash, or a new empty one added to the keyspace. */
-function hashOrCreate(client: Client, key: string, existing: RedisHash | undefined): RedisHash {
+function hashOrCreate(client: Client, key: Uint8Array, existing: RedisHash | undefined): RedisHash {
   if (existing !== undefined) return existing;
   const created = new RedisHash();
-  client.db.add(key, created);
+  client.db.add(bytesToKey(key), created);
   return created;
 }
 
@@ -50,7 +53,7 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
     replyError(client, errors.wrongArgs(argLower(argv[0]!)));
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const existing = hashForWrite(client, key);
   if (existing === null) return;
   const hash = hashOrCreate(client, key, existing);
@@ -62,11 +65,11 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
   if (replyOk) client.reply.ok();
   else client.reply.integer(created);
   // Redis counts every pair written, new or not.
-  keyChanged(client, NOTIFY_HASH, "hset", key, (argv.length - 2) / 2);
+  keyChangedBytes(client, NOTIFY_HASH, "hset", key, (argv.length - 2) / 2);
 }
 
 function hsetnx(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const field = bytesToKey(argv[2]!);
   const existing = hashForWrite(client, key);
   if (existing === null) return;
@@ -78,7 +81,7 @@ function hsetnx(client: Client, argv: Uint8Array[]): void {
   hash.set(field, ownBytes(argv[3]!));
   applyEncodingLimits(client, hash);
   client.reply.integer(1);
-  keyChanged(client, NOTIFY_HASH, "hset", key);
+  keyChangedBytes(client, NOTIFY_HASH, "hset", key);
 }
 
 function hincrby(client: Client, argv: Uint8Array[]): void {
@@ -87,7 +90,7 @@ function hincrby(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.NOT_INTEGER);
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const existing = hashForWrite(client, key);
   if (existing === null) return;
   const field = bytesToKey(argv[2]!);
@@ -110,7 +113,7 @@ function hincrby(client: Client, argv: Uint8Array[]): void {
   hash.set(field, integerValueBytes(result));
   applyEncodingLimits(client, hash);
   client.reply.integer(result);
-  keyChanged(client, NOTIFY_HASH, "hincrby", key);
+  keyChangedBytes(client, NOTIFY_HASH, "hincrby", key);
 }
 
 function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
@@ -124,7 +127,7 @@ function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR value is NaN or Infinity");
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const existing = hashForWrite(client, key);
   if (existing === null) return;
   const field = bytesToKey(argv[2]!);
@@ -147,13 +150,13 @@ function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
   hash.set(field, formatted);
   applyEncodingLimits(client, hash);
   client.reply.bulk(formatted);
-  keyChanged(client, NOTIFY_HASH, "hincrbyfloat", key);
+  keyChangedBytes(client, NOTIFY_HASH, "hincrbyfloat", key);
   // Replicated as HSET key field <result>: replicas and the AOF never redo float arithmetic.
   propagateAs(client, () => [SHARED.hset, argv[1]!, argv[2]!, formatted]);
 }
 
 function hdel(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const hash = hashForWrite(client, key);
   if (hash === null) return;
   if (hash === undefined) {
@@ -168,14 +171,14 @@ function hdel(client: Client, argv: Uint8Array[]): void {
     hash.delete(field);
     deleted++;
     if (hash.size === 0) {
-      client.db.remove(key);
+      client.db.remove(bytesToKey(key));
       keyRemoved = true;
       break;
     }
   }
   if (deleted > 0) {
-    keyChanged(client, NOTIFY_HASH, "hdel", key, deleted);
-    if (keyRemoved) keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+    keyChangedBytes(client, NOTIFY_HASH, "hdel", key, deleted);
+    if (keyRemoved) keyChangedBytes(client, NOTIFY_GENERIC, "del", key, 0);
   }
   client.reply.integer(deleted);
 }
@@ -183,13 +186,13 @@ function hdel(client: Client, argv: Uint8Array[]): void {
 // ---- reading fields -------------------------------------------------------------------
 
 function hget(client: Client, argv: Uint8Array[]): void {
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   if (hash === undefined || !hash.writeValue(client.reply, argv[2]!)) client.reply.nullBulk();
 }
 
 function hmget(client: Client, argv: Uint8Array[]): void {
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   const reply = client.reply;
   reply.arrayHeader(argv.length - 2);
@@ -199,19 +202,19 @@ function hmget(client: Client, argv: Uint8Array[]): void {
 }
 
 function hlen(client: Client, argv: Uint8Array[]): void {
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   client.reply.integer(hash === undefined ? 0 : hash.size);
 }
 
 function hexists(client: Client, argv: Uint8Array[]): void {
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   client.reply.integer(hash !== undefined && hash.has(bytesToKey(argv[2]!)) ? 1 : 0);
 }
 
 function hstrlen(client: Client, argv: Uint8Array[]): void {
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   const value = hash?.get(bytesToKey(argv[2]!));
   client.reply.integer(value === undefined ? 0 : value.length);
@@ -219,7 +222,7 @@ function hstrlen(client: Client, argv: Uint8Array[]): void {
 
 /** genericHgetallCommand: HKEYS, HVALS and HGETALL (a map in RESP3, even when the key is missing). */
 function hgetallGeneric(client: Client, argv: Uint8Array[], withFields: boolean, withValues: boolean): void {
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   const reply = client.reply;
   const size = hash === undefined ? 0 : hash.size;
@@ -268,17 +271,17 @@ function hrandfield(client: Client, argv: Uint8Array[]): void {
       replyError(client, "ERR value is out of range");
       return;
     }
-    hrandfieldWithCount(client, bytesToKey(argv[1]!), count, withValues);
+    hrandfieldWithCount(client, argv[1]!, count, withValues);
     return;
   }
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   const position = hash === undefined ? -1 : hash.randomPosition();
   if (position < 0) client.reply.nullBulk();
   else client.reply.bulkText(hash!.fieldAt(position));
 }
 
-function hrandfieldWithCount(client: Client, key: string, count: bigint, withValues: boolean): void {
+function hrandfieldWithCount(client: Client, key: Uint8Array, count: bigint, withValues: boolean): void {
   const hash = hashForRead(client, key);
   if (hash === null) return;
   const reply = client.reply;
@@ -322,7 +325,7 @@ export function replyEmptyScan(client: Client): void {
 function hscan(client: Client, argv: Uint8Array[]): void {
   const cursor = parseCursor(client, argv[2]!);
   if (cursor === null) return;
-  const hash = hashForRead(client, bytesToKey(argv[1]!));
+  const hash = hashForRead(client, argv[1]!);
   if (hash === null) return;
   // Options are only parsed for an existing key, as in Redis.
   if (hash === undefined) {

@@ -191,6 +191,12 @@ export class Database {
     return -1;
   }
 
+  /** lookupRead for a key given as bytes (lookupReadSlot). */
+  lookupReadBytes(keyBytes: Uint8Array): RedisValue | undefined {
+    const slot = this.lookupReadSlot(keyBytes);
+    return slot < 0 ? undefined : this.table.valueAt(slot);
+  }
+
   /** find() for a key given as bytes: the key string is made only to expire the key. */
   private findBytes(keyBytes: Uint8Array): number {
     const table = this.table;
