@@ -36,14 +36,24 @@ const POP_COUNT_RANGE_ERROR = "ERR value is out of range, must be positive";
 
 // ---- lookups and argument parsing ---------------------------------------------------
 
+// A key may be given as the argument's bytes: it is then looked up without a key string,
+// which is made only for a new or deleted key or an observer (WATCH, tracking, events).
+
 /** The list at `key`, opened for writing; undefined when missing, null after replying WRONGTYPE. */
-function listForWrite(client: Client, key: string): RedisList | undefined | null {
-  return checkType(client, client.db.lookupWrite(key), RedisList);
+function listForWrite(client: Client, key: string | Uint8Array): RedisList | undefined | null {
+  const db = client.db;
+  return checkType(client, typeof key === "string" ? db.lookupWrite(key) : db.lookupWriteBytes(key), RedisList);
 }
 
 /** The list at `key` for a read command (counts keyspace hits/misses); null after WRONGTYPE. */
-function listForRead(client: Client, key: string): RedisList | undefined | null {
-  return checkType(client, client.db.lookupRead(key), RedisList);
+function listForRead(client: Client, key: Uint8Array): RedisList | undefined | null {
+  return checkType(client, client.db.lookupReadBytes(key), RedisList);
+}
+
+/** keyChanged for a key given either way. */
+function listChanged(client: Client, event: string, key: string | Uint8Array, changes = 1): void {
+  if (typeof key === "string") keyChanged(client, NOTIFY_LIST, event, key, changes);
+  else keyChangedBytes(client, NOTIFY_LIST, event, key, changes);
 }
 
 /**
@@ -108,18 +118,19 @@ function replyAndPopRange(client: Client, list: RedisList, end: ListEnd, count: 
 }
 
 /** Deletes a list that a command just emptied, with Redis's "del" event. */
-function deleteIfEmpty(client: Client, key: string, list: RedisList): void {
+function deleteIfEmpty(client: Client, key: string | Uint8Array, list: RedisList): void {
   if (list.length !== 0) return;
-  client.db.remove(key);
-  keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+  const name = typeof key === "string" ? key : bytesToKey(key);
+  client.db.remove(name);
+  keyChanged(client, NOTIFY_GENERIC, "del", name, 0);
 }
 
 /**
  * listElementsRemoved: after popping `count` elements, the pop event, the deletion of
  * an emptied list and the dirty counter.
  */
-function elementsRemoved(client: Client, key: string, end: ListEnd, list: RedisList, count: number): void {
-  keyChanged(client, NOTIFY_LIST, popEvent(end), key, count);
+function elementsRemoved(client: Client, key: string | Uint8Array, end: ListEnd, list: RedisList, count: number): void {
+  listChanged(client, popEvent(end), key, count);
   deleteIfEmpty(client, key, list);
 }
 
@@ -212,7 +223,7 @@ function popGeneric(client: Client, argv: Uint8Array[], end: ListEnd): void {
     if (parsed === null) return;
     count = parsed;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const list = listForWrite(client, key);
   if (list === null) return;
   if (list === undefined) {
@@ -258,13 +269,13 @@ function mpopGeneric(client: Client, keys: Uint8Array[], end: ListEnd, count: nu
 // ---- reads ------------------------------------------------------------------------------
 
 function llen(client: Client, argv: Uint8Array[]): void {
-  const list = listForRead(client, bytesToKey(argv[1]!));
+  const list = listForRead(client, argv[1]!);
   if (list === null) return;
   client.reply.integer(list === undefined ? 0 : list.length);
 }
 
 function lindex(client: Client, argv: Uint8Array[]): void {
-  const list = listForRead(client, bytesToKey(argv[1]!));
+  const list = listForRead(client, argv[1]!);
   if (list === null) return;
   if (list === undefined) {
     client.reply.nullBulk();
@@ -280,7 +291,7 @@ function lrange(client: Client, argv: Uint8Array[]): void {
   if (start === null) return;
   let stop = intArg(client, argv[3]!);
   if (stop === null) return;
-  const list = listForRead(client, bytesToKey(argv[1]!));
+  const list = listForRead(client, argv[1]!);
   if (list === null) return;
   if (list === undefined) {
     client.reply.arrayHeader(0);
@@ -335,7 +346,7 @@ function lpos(client: Client, argv: Uint8Array[]): void {
       return;
     }
   }
-  const list = listForRead(client, bytesToKey(argv[1]!));
+  const list = listForRead(client, argv[1]!);
   if (list === null) return;
   if (list === undefined) {
     if (count !== -1) client.reply.arrayHeader(0);
@@ -355,7 +366,7 @@ function lpos(client: Client, argv: Uint8Array[]): void {
 // ---- in-place edits ---------------------------------------------------------------------
 
 function lset(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const list = listForWrite(client, key);
   if (list === null) return;
   if (list === undefined) {
@@ -371,7 +382,7 @@ function lset(client: Client, argv: Uint8Array[]): void {
   }
   list.set(normalised, argv[3]!);
   client.reply.ok();
-  keyChanged(client, NOTIFY_LIST, "lset", key);
+  listChanged(client, "lset", key);
 }
 
 /** LINSERT key BEFORE|AFTER pivot element: -1 when the pivot is absent, 0 when the key is. */
@@ -383,7 +394,7 @@ function linsert(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.SYNTAX_ERROR);
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const list = listForWrite(client, key);
   if (list === null) return;
   if (list === undefined) {
@@ -394,7 +405,7 @@ function linsert(client: Client, argv: Uint8Array[]): void {
     client.reply.integer(-1);
     return;
   }
-  keyChanged(client, NOTIFY_LIST, "linsert", key);
+  listChanged(client, "linsert", key);
   client.reply.integer(list.length);
 }
 
@@ -402,7 +413,7 @@ function linsert(client: Client, argv: Uint8Array[]): void {
 function lrem(client: Client, argv: Uint8Array[]): void {
   const count = intArg(client, argv[2]!);
   if (count === null) return;
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const list = listForWrite(client, key);
   if (list === null) return;
   if (list === undefined) {
@@ -416,7 +427,7 @@ function lrem(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const removed = list.remove(count, element);
-  keyChanged(client, NOTIFY_LIST, "lrem", key, removed);
+  listChanged(client, "lrem", key, removed);
   deleteIfEmpty(client, key, list);
   client.reply.integer(removed);
 }
@@ -427,7 +438,7 @@ function ltrim(client: Client, argv: Uint8Array[]): void {
   if (start === null) return;
   let stop = intArg(client, argv[3]!);
   if (stop === null) return;
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const list = listForWrite(client, key);
   if (list === null) return;
   if (list === undefined) {
@@ -450,7 +461,7 @@ function ltrim(client: Client, argv: Uint8Array[]): void {
   }
   list.removeHead(trimHead);
   list.removeTail(trimTail);
-  keyChanged(client, NOTIFY_LIST, "ltrim", key, trimHead + trimTail);
+  listChanged(client, "ltrim", key, trimHead + trimTail);
   deleteIfEmpty(client, key, list);
   client.reply.ok();
 }

@@ -12,7 +12,7 @@
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { atoi, bytesToKey, keyToBytes, parseInteger } from "../db/bytes.ts";
-import { alsoPropagate, checkType, keyChanged, preventPropagation, propagateAs, replyError, storeResult, wrongType } from "./context.ts";
+import { alsoPropagate, checkType, keyChanged, keyChangedBytes, preventPropagation, propagateAs, replyError, storeResult, wrongType } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_SET } from "../notify.ts";
@@ -21,14 +21,17 @@ import { globMatch } from "../util/glob.ts";
 import { parseCursor, parseScanOptions } from "./keys.ts";
 import { randomCountArg, replyEmptyScan } from "./hashes.ts";
 
+// Keys are looked up by the argument's bytes: a key string is made only for a new key,
+// a deleted one, or an observer (WATCH, tracking, keyspace events) that needs it.
+
 /** The set at `key` for a read command: undefined when missing, null after replying WRONGTYPE. */
-function setForRead(client: Client, key: string): RedisSet | undefined | null {
-  return checkType(client, client.db.lookupRead(key), RedisSet);
+function setForRead(client: Client, key: Uint8Array): RedisSet | undefined | null {
+  return checkType(client, client.db.lookupReadBytes(key), RedisSet);
 }
 
 /** The set at `key`, opened for writing: undefined when missing, null after replying WRONGTYPE. */
-function setForWrite(client: Client, key: string): RedisSet | undefined | null {
-  return checkType(client, client.db.lookupWrite(key), RedisSet);
+function setForWrite(client: Client, key: Uint8Array): RedisSet | undefined | null {
+  return checkType(client, client.db.lookupWriteBytes(key), RedisSet);
 }
 
 function maxIntsetEntries(client: Client): number {
@@ -38,7 +41,7 @@ function maxIntsetEntries(client: Client): number {
 // ---- membership -----------------------------------------------------------------------
 
 function sadd(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const existing = setForWrite(client, key);
   if (existing === null) return;
   let added = 0;
@@ -46,7 +49,7 @@ function sadd(client: Client, argv: Uint8Array[]): void {
     const created = new RedisSet();
     for (let i = 2; i < argv.length; i++) if (created.add(bytesToKey(argv[i]!))) added++;
     created.convertIfNeeded(maxIntsetEntries(client));
-    client.db.add(key, created);
+    client.db.add(bytesToKey(key), created);
   } else {
     for (let i = 2; i < argv.length; i++) {
       const member = bytesToKey(argv[i]!);
@@ -56,12 +59,12 @@ function sadd(client: Client, argv: Uint8Array[]): void {
     }
     if (added > 0) existing.convertIfNeeded(maxIntsetEntries(client));
   }
-  if (added > 0) keyChanged(client, NOTIFY_SET, "sadd", key, added);
+  if (added > 0) keyChangedBytes(client, NOTIFY_SET, "sadd", key, added);
   client.reply.integer(added);
 }
 
 function srem(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const set = setForWrite(client, key);
   if (set === null) return;
   if (set === undefined) {
@@ -76,14 +79,14 @@ function srem(client: Client, argv: Uint8Array[]): void {
     set.delete(member);
     deleted++;
     if (set.size === 0) {
-      client.db.remove(key);
+      client.db.remove(bytesToKey(key));
       keyRemoved = true;
       break;
     }
   }
   if (deleted > 0) {
-    keyChanged(client, NOTIFY_SET, "srem", key, deleted);
-    if (keyRemoved) keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+    keyChangedBytes(client, NOTIFY_SET, "srem", key, deleted);
+    if (keyRemoved) keyChangedBytes(client, NOTIFY_GENERIC, "del", key, 0);
   }
   client.reply.integer(deleted);
 }
@@ -145,19 +148,19 @@ function smove(client: Client, argv: Uint8Array[]): void {
 }
 
 function scard(client: Client, argv: Uint8Array[]): void {
-  const set = setForRead(client, bytesToKey(argv[1]!));
+  const set = setForRead(client, argv[1]!);
   if (set === null) return;
   client.reply.integer(set === undefined ? 0 : set.size);
 }
 
 function sismember(client: Client, argv: Uint8Array[]): void {
-  const set = setForRead(client, bytesToKey(argv[1]!));
+  const set = setForRead(client, argv[1]!);
   if (set === null) return;
   client.reply.integer(set !== undefined && set.has(bytesToKey(argv[2]!)) ? 1 : 0);
 }
 
 function smismember(client: Client, argv: Uint8Array[]): void {
-  const set = setForRead(client, bytesToKey(argv[1]!));
+  const set = setForRead(client, argv[1]!);
   if (set === null) return;
   const reply = client.reply;
   reply.arrayHeader(argv.length - 2);
@@ -182,7 +185,7 @@ function spop(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.SYNTAX_ERROR);
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const set = setForWrite(client, key);
   if (set === null) return;
   if (set === undefined) {
@@ -190,13 +193,13 @@ function spop(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const member = set.popRandom()!;
-  keyChanged(client, NOTIFY_SET, "spop", key);
+  keyChangedBytes(client, NOTIFY_SET, "spop", key);
   // Replicated as SREM of the member it took: a replica must not pick its own.
   propagateAs(client, () => [SHARED.srem, argv[1]!, keyToBytes(member)]);
   client.reply.bulkText(member);
   if (set.size === 0) {
-    client.db.remove(key);
-    keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+    client.db.remove(bytesToKey(key));
+    keyChangedBytes(client, NOTIFY_GENERIC, "del", key, 0);
   }
 }
 
@@ -207,7 +210,7 @@ function spopWithCount(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR value is out of range, must be positive");
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const set = setForWrite(client, key);
   if (set === null) return;
   if (set === undefined || parsed === 0) {
@@ -217,12 +220,12 @@ function spopWithCount(client: Client, argv: Uint8Array[]): void {
   const size = set.size;
   // Every count a set can satisfy fits a number; larger ones take the whole set anyway.
   const count = typeof parsed === "bigint" ? Number.MAX_SAFE_INTEGER : parsed;
-  keyChanged(client, NOTIFY_SET, "spop", key, count >= size ? size : count);
+  keyChangedBytes(client, NOTIFY_SET, "spop", key, count >= size ? size : count);
   if (count >= size) {
     // Redis answers through SUNION of the key: a fresh set, so an all-integer result lists ascending.
     replyMembers(client, unionOf([set], maxIntsetEntries(client)).orderedMembers());
-    client.db.remove(key);
-    keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+    client.db.remove(bytesToKey(key));
+    keyChangedBytes(client, NOTIFY_GENERIC, "del", key, 0);
     // Replicated as DEL of the whole set.
     propagateAs(client, () => [SHARED.del, argv[1]!]);
     return;
@@ -243,7 +246,7 @@ function srandmember(client: Client, argv: Uint8Array[]): void {
     replyError(client, errors.SYNTAX_ERROR);
     return;
   }
-  const set = setForRead(client, bytesToKey(argv[1]!));
+  const set = setForRead(client, argv[1]!);
   if (set === null) return;
   const member = set?.randomMember();
   if (member === undefined) client.reply.nullBulk();
@@ -253,7 +256,7 @@ function srandmember(client: Client, argv: Uint8Array[]): void {
 function srandmemberWithCount(client: Client, argv: Uint8Array[]): void {
   const count = randomCountArg(client, argv[2]!);
   if (count === null) return;
-  const set = setForRead(client, bytesToKey(argv[1]!));
+  const set = setForRead(client, argv[1]!);
   if (set === null) return;
   const reply = client.reply;
   if (set === undefined || count === 0n) {
@@ -287,7 +290,7 @@ function srandmemberWithCount(client: Client, argv: Uint8Array[]): void {
 function sourceSets(client: Client, keys: Uint8Array[]): (RedisSet | null)[] | undefined {
   const sets: (RedisSet | null)[] = [];
   for (const keyBytes of keys) {
-    const set = setForRead(client, bytesToKey(keyBytes));
+    const set = setForRead(client, keyBytes);
     if (set === null) return undefined;
     sets.push(set ?? null);
   }
@@ -445,7 +448,7 @@ function sintercardKeys(argv: Uint8Array[]): number[] {
 function sscan(client: Client, argv: Uint8Array[]): void {
   const cursor = parseCursor(client, argv[2]!);
   if (cursor === null) return;
-  const set = setForRead(client, bytesToKey(argv[1]!));
+  const set = setForRead(client, argv[1]!);
   if (set === null) return;
   // Options are only parsed for an existing key, as in Redis.
   if (set === undefined) {

@@ -16,7 +16,7 @@ import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import type { RedisValue } from "../db/types.ts";
 import { argIs, argLower, atoi, bytesToKey, integerBytes, keyToBytes, LONG_MAX, parseInteger } from "../db/bytes.ts";
-import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, propagateAs, replyError, storeResult } from "./context.ts";
+import { alsoPropagate, blockingTimeoutArg, checkType, intArg, keyChanged, keyChangedBytes, propagateAs, replyError, storeResult } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_ZSET } from "../notify.ts";
@@ -75,10 +75,11 @@ function replyScoredMembers(client: Client, items: readonly ScoredMember[], with
 }
 
 /** Removes a key that a command emptied, with Redis's "del" event (not counted as a change). */
-function removeIfEmpty(client: Client, key: string, zset: RedisZSet): void {
+function removeIfEmpty(client: Client, key: string | Uint8Array, zset: RedisZSet): void {
   if (zset.size > 0) return;
-  client.db.remove(key);
-  keyChanged(client, NOTIFY_GENERIC, "del", key, 0);
+  const name = typeof key === "string" ? key : bytesToKey(key);
+  client.db.remove(name);
+  keyChanged(client, NOTIFY_GENERIC, "del", name, 0);
 }
 
 // ---- ZADD, ZINCRBY, ZREM --------------------------------------------------------------
@@ -126,9 +127,10 @@ export function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boo
     scores.push(score);
   }
 
-  const key = bytesToKey(argv[1]!);
+  // The key as bytes: a key string only for a new key or an observer.
+  const key = argv[1]!;
   const db = client.db;
-  let zset = asZset(client, db.lookupWrite(key));
+  let zset = asZset(client, db.lookupWriteBytes(key));
   if (zset === null) return;
   let added = 0;
   let updated = 0;
@@ -136,7 +138,7 @@ export function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boo
   let lastScore = 0;
   if (zset === undefined && !flags.xx) {
     zset = new RedisZSet();
-    db.add(key, zset);
+    db.add(bytesToKey(key), zset);
   }
   if (zset !== undefined) {
     const limits = listpackLimits(client);
@@ -162,12 +164,12 @@ export function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boo
   } else {
     client.reply.integer(reportChanged ? added + updated : added);
   }
-  if (added + updated > 0) keyChanged(client, NOTIFY_ZSET, flags.incr ? "zincr" : "zadd", key, added + updated);
+  if (added + updated > 0) keyChangedBytes(client, NOTIFY_ZSET, flags.incr ? "zincr" : "zadd", key, added + updated);
 }
 
 function zrem(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
-  const zset = asZset(client, client.db.lookupWrite(key));
+  const key = argv[1]!;
+  const zset = asZset(client, client.db.lookupWriteBytes(key));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.integer(0);
@@ -179,7 +181,7 @@ function zrem(client: Client, argv: Uint8Array[]): void {
     if (zset.size === 0) break;
   }
   if (deleted > 0) {
-    keyChanged(client, NOTIFY_ZSET, "zrem", key, deleted);
+    keyChangedBytes(client, NOTIFY_ZSET, "zrem", key, deleted);
     removeIfEmpty(client, key, zset);
   }
   client.reply.integer(deleted);
@@ -188,13 +190,13 @@ function zrem(client: Client, argv: Uint8Array[]): void {
 // ---- single-key reads -----------------------------------------------------------------
 
 function zcard(client: Client, argv: Uint8Array[]): void {
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   client.reply.integer(zset === undefined ? 0 : zset.size);
 }
 
 function zscore(client: Client, argv: Uint8Array[]): void {
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   const score = zset?.score(bytesToKey(argv[2]!));
   if (score === undefined) client.reply.nullBulk();
@@ -202,7 +204,7 @@ function zscore(client: Client, argv: Uint8Array[]): void {
 }
 
 function zmscore(client: Client, argv: Uint8Array[]): void {
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   client.reply.arrayHeader(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
@@ -213,7 +215,7 @@ function zmscore(client: Client, argv: Uint8Array[]): void {
 }
 
 function zrankGeneric(client: Client, argv: Uint8Array[], reverse: boolean): void {
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   const rank = zset?.rank(bytesToKey(argv[2]!), reverse);
   if (rank === undefined) client.reply.nullBulk();
@@ -252,7 +254,7 @@ function parseLexRange(client: Client, minArg: Uint8Array, maxArg: Uint8Array): 
 function zcount(client: Client, argv: Uint8Array[]): void {
   const range = parseScoreRange(client, argv[2]!, argv[3]!);
   if (range === null) return;
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   client.reply.integer(zset === undefined ? 0 : zset.countInScoreRange(range.min, range.max, range.minExclusive, range.maxExclusive));
 }
@@ -260,7 +262,7 @@ function zcount(client: Client, argv: Uint8Array[]): void {
 function zlexcount(client: Client, argv: Uint8Array[]): void {
   const range = parseLexRange(client, argv[2]!, argv[3]!);
   if (range === null) return;
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   client.reply.integer(zset === undefined ? 0 : zset.countInLexRange(range[0], range[1]));
 }
@@ -301,8 +303,8 @@ function zremrangeGeneric(client: Client, argv: Uint8Array[], kind: RangeKind): 
     lexRange = parseLexRange(client, argv[2]!, argv[3]!);
     if (lexRange === null) return;
   }
-  const key = bytesToKey(argv[1]!);
-  const zset = asZset(client, client.db.lookupWrite(key));
+  const key = argv[1]!;
+  const zset = asZset(client, client.db.lookupWriteBytes(key));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.integer(0);
@@ -322,7 +324,7 @@ function zremrangeGeneric(client: Client, argv: Uint8Array[], kind: RangeKind): 
     deleted = zset.deleteRangeByRank(range[0], range[1]);
   }
   if (deleted > 0) {
-    keyChanged(client, NOTIFY_ZSET, `zremrangeby${kind}`, key, deleted);
+    keyChangedBytes(client, NOTIFY_ZSET, `zremrangeby${kind}`, key, deleted);
     removeIfEmpty(client, key, zset);
   }
   client.reply.integer(deleted);
@@ -402,7 +404,7 @@ function zrangeGeneric(
     if (lexRange === null) return;
   }
 
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[keyIndex]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[keyIndex]!));
   if (zset === null) return;
   let items: ScoredMember[] = [];
   if (zset !== undefined) {
@@ -800,7 +802,7 @@ function zrandmember(client: Client, argv: Uint8Array[]): void {
     zrandmemberWithCount(client, argv, count, withScores);
     return;
   }
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   if (zset === undefined) {
     client.reply.nullBulk();
@@ -814,7 +816,7 @@ function zrandmember(client: Client, argv: Uint8Array[]): void {
  * whole set returns it in Redis's iteration order, highest score first.
  */
 function zrandmemberWithCount(client: Client, argv: Uint8Array[], count: number, withScores: boolean): void {
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   if (zset === undefined || count === 0) {
     client.reply.emptyArray();
@@ -837,7 +839,7 @@ function zrandmemberWithCount(client: Client, argv: Uint8Array[], count: number,
 function zscan(client: Client, argv: Uint8Array[]): void {
   const cursor = parseCursor(client, argv[2]!);
   if (cursor === null) return;
-  const zset = asZset(client, client.db.lookupRead(bytesToKey(argv[1]!)));
+  const zset = asZset(client, client.db.lookupReadBytes(argv[1]!));
   if (zset === null) return;
   const reply = client.reply;
   if (zset === undefined) {
