@@ -22,6 +22,7 @@
 
 import type { Client } from "./net/client.ts";
 import type { Command } from "./commands/table.ts";
+import { bytesToKey } from "./db/bytes.ts";
 
 /**
  * Timers take a 32-bit delay: a longer one (BLPOP k 3000000) would fire at once, and
@@ -208,6 +209,11 @@ export class BlockingRegistry {
     if (this.waiting.size === 0) return;
     const name = slotName(db, key);
     if (this.waiting.has(name)) this.ready.add(name);
+  }
+
+  /** signalKeyReady for a key given as bytes: its string is made only when someone is blocked. */
+  signalKeyReadyBytes(db: number, keyBytes: Uint8Array): void {
+    if (this.waiting.size !== 0) this.signalKeyReady(db, bytesToKey(keyBytes));
   }
 
   /**

@@ -49,7 +49,7 @@ import {
   type StreamId,
   type StreamTrimSpec,
 } from "../db/stream.ts";
-import { alsoPropagate, checkType, keyChanged, keyChangedUnwatched, preventPropagation, propagateAs, replyError } from "./context.ts";
+import { alsoPropagate, checkType, keyChanged, keyChangedBytes, keyChangedUnwatched, preventPropagation, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import { replyHelp } from "./keys.ts";
 import * as errors from "../errors.ts";
@@ -188,8 +188,9 @@ function idAfter(id: StreamId): StreamId {
  * The stream at `key`, opened for writing (lookupKeyWrite: no stats; a running snapshot
  * preserves it first); undefined when missing, null after replying WRONGTYPE.
  */
-function streamForWrite(client: Client, key: string): RedisStream | undefined | null {
-  return checkType(client, client.db.lookupWrite(key), RedisStream);
+function streamForWrite(client: Client, key: string | Uint8Array): RedisStream | undefined | null {
+  const db = client.db;
+  return checkType(client, typeof key === "string" ? db.lookupWrite(key) : db.lookupWriteBytes(key), RedisStream);
 }
 
 /** The stream at `key` for a read (lookupKeyRead: counts keyspace hits/misses). */
@@ -446,7 +447,9 @@ function xadd(client: Client, argv: Uint8Array[]): void {
     replyError(client, XADD_ID_ZERO);
     return;
   }
-  const key = bytesToKey(argv[1]!);
+  // The key as bytes (BullMQ appends an event per job): a key string only for a new
+  // stream, an observer, or while a client is blocked on some key.
+  const key = argv[1]!;
   const db = client.db;
   let stream = streamForWrite(client, key);
   if (stream === null) return;
@@ -456,7 +459,7 @@ function xadd(client: Client, argv: Uint8Array[]): void {
       return;
     }
     stream = new RedisStream();
-    db.add(key, stream);
+    db.add(bytesToKey(key), stream);
   }
   if (streamIdEquals(stream.lastId, MAX_STREAM_ID)) {
     replyError(client, STREAM_EXHAUSTED);
@@ -476,8 +479,8 @@ function xadd(client: Client, argv: Uint8Array[]): void {
   const limits = nodeLimits(client);
   stream.appendEntry(id, ownedFields(argv.slice(fieldsStart)), limits.maxEntries, limits.maxBytes);
   replyId(client, id);
-  keyChanged(client, NOTIFY_STREAM, "xadd", key);
-  if (parsed.trim !== null && stream.trim(parsed.trim) > 0) keyChanged(client, NOTIFY_STREAM, "xtrim", key, 0);
+  keyChangedBytes(client, NOTIFY_STREAM, "xadd", key);
+  if (parsed.trim !== null && stream.trim(parsed.trim) > 0) keyChangedBytes(client, NOTIFY_STREAM, "xtrim", key, 0);
   // Replicated with the ID it got ("*" and "<ms>-*" are not deterministic) and an exact trim.
   const finalStream = stream;
   propagateAs(client, () => {
@@ -485,7 +488,7 @@ function xadd(client: Client, argv: Uint8Array[]): void {
     if (parsed.id === null || !parsed.seqGiven) rewritten[parsed.idIndex] = textToBytes(formatStreamId(id));
     return rewritten;
   });
-  client.server.signalKeyReady(client.dbIndex, key);
+  client.server.blocking.signalKeyReadyBytes(client.dbIndex, key);
 }
 
 /**

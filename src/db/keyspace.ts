@@ -290,6 +290,11 @@ export class Database {
     return this.find(key) >= 0;
   }
 
+  /** has() for a key given as bytes. */
+  hasBytes(keyBytes: Uint8Array): boolean {
+    return this.findBytes(keyBytes) >= 0;
+  }
+
   /** keyIsExpired: the table holds the key and its time has passed (nothing is deleted). */
   isExpired(key: string): boolean {
     const slot = this.table.find(key);
