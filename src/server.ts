@@ -262,6 +262,7 @@ export class Server {
         if (this.notifier.flags & NOTIFY_NEW) this.notifier.notify(NOTIFY_NEW, "new", key, db.index);
       },
       wantsNewKeys: () => (this.notifier.flags & NOTIFY_NEW) !== 0,
+      wantsKeyMisses: () => (this.notifier.flags & NOTIFY_KEY_MISS) !== 0,
       keyWaiters: () => this.blocking.keyWaiterCount > 0,
       onKeyReady: (db: Database, key: string) => this.blocking.signalKeyReady(db.index, key),
       isLoading: () => this.loading,

@@ -36,7 +36,7 @@ function delGeneric(client: Client, argv: Uint8Array[]): void {
 function exists(client: Client, argv: Uint8Array[]): void {
   let count = 0;
   const db = client.db;
-  for (let i = 1; i < argv.length; i++) if (db.hasBytes(argv[i]!)) count++;
+  for (let i = 1; i < argv.length; i++) if (db.existsForRead(argv[i]!)) count++;
   client.reply.integer(count);
 }
 

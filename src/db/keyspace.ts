@@ -80,6 +80,8 @@ export interface KeyspaceEvents {
   onNewKey?(db: Database, key: string): void;
   /** Whether onNewKey does anything now (notify-keyspace-events has "n"). */
   wantsNewKeys?(): boolean;
+  /** Whether onKeyMiss does anything now (notify-keyspace-events has "m"): a miss by bytes makes no key string otherwise. */
+  wantsKeyMisses?(): boolean;
   /** Whether any client waits on keys: only then are onKeyReady calls worth making. */
   keyWaiters(): boolean;
   /**
@@ -185,10 +187,27 @@ export class Database {
       this.touchSlot(slot);
       return slot;
     }
+    this.missBytes(keyBytes);
+    return -1;
+  }
+
+  /**
+   * EXISTS's lookup (lookupKeyReadWithFlags with LOOKUP_NOTOUCH): counts the hit or the
+   * miss, with the keymiss event, as a read does, and leaves the access clock alone.
+   */
+  existsForRead(keyBytes: Uint8Array): boolean {
+    if (this.findBytes(keyBytes) >= 0) {
+      this.stats.hits++;
+      return true;
+    }
+    this.missBytes(keyBytes);
+    return false;
+  }
+
+  private missBytes(keyBytes: Uint8Array): void {
     this.stats.misses++;
     const events = this.events;
-    if (events?.onKeyMiss !== undefined) events.onKeyMiss(this, bytesToKey(keyBytes));
-    return -1;
+    if (events?.onKeyMiss !== undefined && events.wantsKeyMisses?.() !== false) events.onKeyMiss(this, bytesToKey(keyBytes));
   }
 
   /** lookupRead for a key given as bytes (lookupReadSlot). */
@@ -288,11 +307,6 @@ export class Database {
 
   has(key: string): boolean {
     return this.find(key) >= 0;
-  }
-
-  /** has() for a key given as bytes. */
-  hasBytes(keyBytes: Uint8Array): boolean {
-    return this.findBytes(keyBytes) >= 0;
   }
 
   /** keyIsExpired: the table holds the key and its time has passed (nothing is deleted). */

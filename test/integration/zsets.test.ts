@@ -983,6 +983,14 @@ d("lookups count keyspace hits and misses as Redis's", () => {
         );
       }
       reads.push(["ZRANDMEMBER", "one"], ["ZRANDMEMBER", "nope"]);
+      // The other types' commands look keys up by their bytes too: the same events and counts.
+      for (const key of ["s", "nope"]) {
+        reads.push(
+          ["HGET", key, "f"], ["HMGET", key, "f", "g"], ["HLEN", key], ["HGETALL", key], ["HINCRBY", "h" + key, "f", "1"],
+          ["LRANGE", key, "0", "-1"], ["LLEN", key], ["LINDEX", key, "0"], ["LPOS", key, "a"], ["RPOP", key], ["LPUSHX", key, "a"],
+          ["SCARD", key], ["SISMEMBER", key, "a"], ["SMEMBERS", key], ["SREM", key, "zz"], ["EXISTS", key], ["XADD", "x" + key, "1-1", "f", "v"],
+        );
+      }
       expect(await compare(reads)).toEqual([]);
       const stats = async (client: RawClient) => {
         const info = String(await client.call("INFO", "stats"));
