@@ -104,12 +104,15 @@ async function waitForPort(port: number, proc: Subprocess): Promise<void> {
   );
 }
 
+/** What both servers log once they have loaded their data and serve. */
+const READY_LINE = "Ready to accept connections";
+
 /** Waits until the server logged that it is ready (its data loaded); gives up at once if `proc` exits. */
 async function waitForReadyLine(proc: Subprocess, output: () => string): Promise<void> {
   await waitFor(
     () => {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited early (${proc.exitCode ?? proc.signalCode})`);
-      return output().includes("Ready to accept connections");
+      return output().includes(READY_LINE);
     },
     { what: "the server to log that it is ready" },
   );
@@ -121,7 +124,7 @@ async function waitForReadyLine(proc: Subprocess, output: () => string): Promise
  */
 export async function loadedOrExitCode(server: RunningServer, what = "the server to load or exit"): Promise<number | null> {
   const state = await waitFor(
-    () => (server.proc.exitCode !== null || server.proc.signalCode !== null ? "exited" : server.output().includes("Ready to accept connections") ? "ready" : null),
+    () => (server.proc.exitCode !== null || server.proc.signalCode !== null ? "exited" : server.output().includes(READY_LINE) ? "ready" : null),
     { what },
   );
   return state === "ready" ? null : await server.exited;
