@@ -46,7 +46,9 @@ export function keyChanged(client: Client, notifyClass: number, event: string, k
 
 /**
  * keyChanged for a key given as bytes: the key string is made only when a WATCH, a
- * client-side cache or a keyspace notification will use it.
+ * client-side cache or a keyspace notification will use it. A function of its own: one
+ * keyChanged taking `string | Uint8Array` made SET 688 -> 1139 ns and LPUSH 409 -> 674 ns
+ * in hotpath-bench (two interleaved runs, 7 December 2026).
  */
 export function keyChangedBytes(client: Client, notifyClass: number, event: string, keyBytes: Uint8Array, changes = 1): void {
   const server = client.server;
