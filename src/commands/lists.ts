@@ -172,7 +172,7 @@ function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExi
   // The key as bytes: a push onto an existing list makes no string of it (a new key does).
   const keyBytes = argv[1]!;
   const db = client.db;
-  let list = listForWrite(client, keyBytes);
+  let list = checkType(client, db.lookupWriteBytes(keyBytes), RedisList);
   if (list === null) return;
   if (list === undefined) {
     if (onlyIfExists) {
@@ -186,7 +186,7 @@ function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExi
   if (end === "left") for (let i = 2; i < argv.length; i++) list.pushHead(argv[i]!);
   else for (let i = 2; i < argv.length; i++) list.pushTail(argv[i]!);
   client.reply.integer(list.length);
-  listChanged(client, pushEvent(end), keyBytes, argv.length - 2);
+  keyChangedBytes(client, NOTIFY_LIST, pushEvent(end), keyBytes, argv.length - 2);
 }
 
 function lpush(client: Client, argv: Uint8Array[]): void {
