@@ -166,7 +166,8 @@ describe("settings Bunker acts on, as redis-server does", () => {
     const modes: number[] = [];
     for (const start of [startBunker, startRedis]) {
       const dir = scratchDir();
-      const server = await start({ args: ["--unixsocket", join(dir, "server.sock"), "--unixsocketperm", "700"] });
+      // Redis accepts on its TCP port before it binds and chmods the socket: wait for its ready line.
+      const server = await start({ args: ["--unixsocket", join(dir, "server.sock"), "--unixsocketperm", "700"], waitLoaded: true });
       try {
         modes.push(statSync(join(dir, "server.sock")).mode & 0o777);
       } finally {

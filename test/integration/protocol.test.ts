@@ -222,7 +222,8 @@ describe("RESP3 and HELLO", () => {
   test("unixsocket: the server also listens on a Unix socket", async () => {
     const socketDir = mkdtempSync(join(tmpdir(), "bunker-socket-"));
     const path = join(socketDir, "bunker.sock");
-    const s = await startBunker({ args: ["--unixsocket", path] });
+    // The TCP port accepts before the socket is bound: wait for the ready line.
+    const s = await startBunker({ args: ["--unixsocket", path], waitLoaded: true });
     const result = Bun.spawnSync(["redis-cli", "-s", path, "PING"]);
     expect(result.stdout.toString().trim()).toBe("PONG");
     await s.stop();
