@@ -28,7 +28,7 @@ import { sdscatrepr } from "./util/repr.ts";
 import { parseDouble } from "./util/float.ts";
 import { strtoll } from "./util/strtoll.ts";
 import { REDIS_VERSION } from "./version.ts";
-import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags } from "./notify.ts";
+import { keyspaceEventsFlagsToString, keyspaceEventsStringToFlags, NOTIFY_NEW } from "./notify.ts";
 import { errorText } from "./util/errors-text.ts";
 import { logger } from "./log.ts";
 import {
@@ -305,6 +305,16 @@ interface Setting {
   /** Parses and stores `args`; returns the reason text on refusal (nothing is stored then). */
   assign(args: string[]): string | null;
   rewrite(state: RewriteState, name: string): void;
+  /**
+   * Where format() does not tell every state apart: text that assign() takes back to
+   * exactly this one. CONFIG SET compares and restores with it.
+   */
+  state?(): string;
+}
+
+/** A setting's state as CONFIG SET compares and restores it. */
+function stateOf(setting: Setting): string {
+  return setting.state?.() ?? setting.format();
 }
 
 class BoolSetting implements Setting {
@@ -780,6 +790,11 @@ class NotifyKeyspaceEventsSetting implements Setting {
   format(): string {
     return keyspaceEventsFlagsToString(this.flags);
   }
+  /** format() prints "KEAn" as "AKE": "n" is added back, or "KEAn" then "KEA" would look like no change. */
+  state(): string {
+    const text = this.format();
+    return this.flags & NOTIFY_NEW && !text.includes("n") ? `${text}n` : text;
+  }
   assign(args: string[]): string | null {
     if (args.length !== 1) return "wrong number of arguments";
     const flags = keyspaceEventsStringToFlags(args[0]!);
@@ -1210,7 +1225,7 @@ export class Config {
       targets.push(entry);
     }
 
-    const previous = targets.map((entry) => entry.setting.format());
+    const previous = targets.map((entry) => stateOf(entry.setting));
     for (let i = 0; i < targets.length; i++) {
       const entry = targets[i]!;
       const refused = assignSetting(entry.setting, entry.name, this.splitSetValue(entry.setting, pairs[i]![1]));
@@ -1225,9 +1240,9 @@ export class Config {
       const entry = targets[i]!;
       const { setting } = entry;
       // Like Redis's apply functions, normalizing only follows a real change.
-      if (setting.format() === previous[i]) continue;
+      if (stateOf(setting) === previous[i]) continue;
       if (setting instanceof NumericSetting && setting.normalize !== null) setting.value = setting.normalize(setting.value);
-      if (setting.format() === previous[i]) continue;
+      if (stateOf(setting) === previous[i]) continue;
       if (changed.some((other) => other.setting === setting)) continue;
       changed.push(entry);
     }

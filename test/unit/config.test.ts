@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Config, ConfigError, FatalConfigError, unsupportedReason } from "../../src/config.ts";
 import { CONFIG_TABLE, type ConfigParam } from "../../src/config-table.ts";
+import { NOTIFY_NEW as NEW_KEY_EVENTS } from "../../src/notify.ts";
 import { freePort } from "../helpers/server.ts";
 import { DEADLINE_MS } from "../helpers/wait.ts";
 
@@ -867,6 +868,20 @@ describe("Config without a real server", () => {
     );
     expect(config.getString("maxmemory")).toBe("1048576");
     expect(seen).toEqual([]);
+  });
+
+  test("notify-keyspace-events: dropping n from KEAn is a change, though both read back as AKE", () => {
+    const config = Config.defaults();
+    const seen: number[] = [];
+    config.onChange("notify-keyspace-events", () => seen.push(config.keyspaceEventFlags() & NEW_KEY_EVENTS));
+    expect(config.set([["notify-keyspace-events", "KEAn"]])).toBeNull();
+    expect(config.set([["notify-keyspace-events", "KEA"]])).toBeNull();
+    expect(config.getString("notify-keyspace-events")).toBe("AKE");
+    expect(seen).toEqual([NEW_KEY_EVENTS, 0]);
+    // A failed CONFIG SET puts n back with the rest.
+    expect(config.set([["notify-keyspace-events", "KEAn"]])).toBeNull();
+    expect(config.set([["notify-keyspace-events", "KEA"], ["timeout", "x"]])).not.toBeNull();
+    expect(config.keyspaceEventFlags() & NEW_KEY_EVENTS).toBe(NEW_KEY_EVENTS);
   });
 
   test("start-up options are appended after the file: errors name the right line", () => {
