@@ -88,6 +88,8 @@ const EVALSHA_SCRIPT_SHA = createHash("sha1").update(EVALSHA_SCRIPT).digest("hex
 const requests: Record<string, () => string> = {
   ping: () => "*1\r\n$4\r\nPING\r\n",
   set: () => resp("SET", "key:__rand_int__", VALUE),
+  // A cache's SET, with a time to live (replacing the key's TTL).
+  set_px: () => resp("SET", "key:__rand_int__", VALUE, "PX", "30000"),
   get: () => resp("GET", "key:__rand_int__"),
   // The eviction benchmark's SET (redis-benchmark -d 1024): run with --maxmemory and a large --range.
   set_1k: () => resp("SET", "key:__rand_int__", "x".repeat(1024)),

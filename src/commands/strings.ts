@@ -45,6 +45,12 @@ function expireArgToAbsolute(client: Client, arg: Uint8Array, unit: ExpireUnit, 
     replyError(client, errors.NOT_INTEGER);
     return null;
   }
+  // The usual TTL: exact in doubles (every step stays within 2^53), no BigInt made.
+  if (typeof raw === "number" && raw > 0) {
+    const milliseconds = unit === "s" ? raw * 1000 : raw;
+    const at = absolute ? milliseconds : milliseconds + Date.now();
+    if (at <= Number.MAX_SAFE_INTEGER) return at;
+  }
   let value = typeof raw === "bigint" ? raw : BigInt(raw);
   const invalid = `ERR invalid expire time in '${commandName}' command`;
   if (value <= 0n) {
@@ -89,23 +95,24 @@ function parseSetOptions(client: Client, argv: Uint8Array[], start: number, forG
   let flags = 0;
   let expireIndex = -1;
   for (let i = start; i < argv.length; i++) {
-    const option = argLower(argv[i]!);
+    // Matched on the bytes: a string per option word was a tenth of SET ... PX.
+    const option = argv[i]!;
     const hasNext = i + 1 < argv.length;
-    if (!forGetex && option === "nx" && !(flags & (SET_XX))) flags |= SET_NX;
-    else if (!forGetex && option === "xx" && !(flags & SET_NX)) flags |= SET_XX;
-    else if (!forGetex && option === "get") flags |= SET_GET;
-    else if (!forGetex && option === "keepttl" && !(flags & (EXPIRE_FLAGS | SET_PERSIST))) flags |= SET_KEEPTTL;
-    else if (forGetex && option === "persist" && !(flags & (EXPIRE_FLAGS | SET_KEEPTTL))) flags |= SET_PERSIST;
-    else if (option === "ex" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_PX | SET_EXAT | SET_PXAT))) {
+    if (!forGetex && argIs(option, "nx") && !(flags & (SET_XX))) flags |= SET_NX;
+    else if (!forGetex && argIs(option, "xx") && !(flags & SET_NX)) flags |= SET_XX;
+    else if (!forGetex && argIs(option, "get")) flags |= SET_GET;
+    else if (!forGetex && argIs(option, "keepttl") && !(flags & (EXPIRE_FLAGS | SET_PERSIST))) flags |= SET_KEEPTTL;
+    else if (forGetex && argIs(option, "persist") && !(flags & (EXPIRE_FLAGS | SET_KEEPTTL))) flags |= SET_PERSIST;
+    else if (argIs(option, "ex") && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_PX | SET_EXAT | SET_PXAT))) {
       flags |= SET_EX;
       expireIndex = ++i;
-    } else if (option === "px" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PXAT))) {
+    } else if (argIs(option, "px") && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PXAT))) {
       flags |= SET_PX;
       expireIndex = ++i;
-    } else if (option === "exat" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_PXAT))) {
+    } else if (argIs(option, "exat") && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_PXAT))) {
       flags |= SET_EXAT;
       expireIndex = ++i;
-    } else if (option === "pxat" && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_EXAT))) {
+    } else if (argIs(option, "pxat") && hasNext && !(flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_EXAT))) {
       flags |= SET_PXAT;
       expireIndex = ++i;
     } else {
@@ -138,11 +145,22 @@ function setPlain(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array):
   client.reply.ok();
 }
 
+/** SET with only a time to live (a cache's SET ... EX, SETEX, PSETEX): setPlain, and the TTL set with the value. */
+function setWithExpiry(client: Client, keyBytes: Uint8Array, valueBytes: Uint8Array, expireAt: number): void {
+  client.db.setKeyBytes(keyBytes, storable(valueBytes), expireAt);
+  keyChangedBytes(client, NOTIFY_STRING, "set", keyBytes);
+  keyChangedBytes(client, NOTIFY_GENERIC, "expire", keyBytes, 0);
+  // Replicated as SET key value PXAT <absolute ms>, whatever form the expiry had.
+  propagateAs(client, () => [SHARED.set, keyBytes, valueBytes, SHARED.pxat, integerBytes(expireAt)]);
+  client.reply.ok();
+}
+
 /** setGenericCommand: the core of SET, SETNX, SETEX, PSETEX. */
 function setGeneric(client: Client, argv: Uint8Array[], keyBytes: Uint8Array, valueBytes: Uint8Array, flags: number, expireAt: number | undefined, okReply: "ok" | "int"): void {
   const db = client.db;
-  if (flags === 0 && expireAt === undefined && okReply === "ok") {
-    setPlain(client, keyBytes, valueBytes);
+  if ((flags & ~EXPIRE_FLAGS) === 0 && okReply === "ok") {
+    if (expireAt === undefined) setPlain(client, keyBytes, valueBytes);
+    else setWithExpiry(client, keyBytes, valueBytes, expireAt);
     return;
   }
   const key = bytesToKey(keyBytes);

@@ -417,10 +417,11 @@ export class Database {
   }
 
   /**
-   * setKey (SET, MSET) for a key given as bytes. The key string that the hook, the
-   * "new" event and expiry want is made only when one of them will use it.
+   * setKey (SET, MSET) for a key given as bytes, with the TTL `expireAt` (-1: none; SET
+   * ... EX sets both as one change). The key string that the hook, the "new" event and
+   * expiry want is made only when one of them will use it.
    */
-  setKeyBytes(keyBytes: Uint8Array, value: RedisValue): void {
+  setKeyBytes(keyBytes: Uint8Array, value: RedisValue, expireAt = -1): void {
     const table = this.table;
     // An expired key is deleted first (its "expired" event), then created anew.
     const slot = this.findBytes(keyBytes);
@@ -430,10 +431,10 @@ export class Database {
       if (this.events?.keyWaiters() === true) this.valueLeaving(key ?? bytesToKey(keyBytes), slot);
       table.setValue(slot, value);
       table.setLru(slot, Math.floor(this.now() / 1000));
-      if (table.expireAtOf(slot) !== -1) table.setExpire(slot, -1);
+      if (expireAt !== -1 || table.expireAtOf(slot) !== -1) table.setExpire(slot, expireAt);
       return;
     }
-    table.insertBytes(keyBytes, value, -1, Math.floor(this.now() / 1000));
+    table.insertBytes(keyBytes, value, expireAt, Math.floor(this.now() / 1000));
     const events = this.events;
     if (events?.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, key ?? bytesToKey(keyBytes));
   }

@@ -1,9 +1,10 @@
 // Keyspace events around expiry, byte for byte with Redis: SET over a key that expired
-// but was not yet reclaimed emits "expired" before "new" and "set".
+// but was not yet reclaimed emits "expired" before "new" and "set"; SET with a TTL, and
+// SETEX and PSETEX, emit "set" then "expire" and count one change.
 
 import { describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/server.ts";
-import { haveRedis, usePair } from "../helpers/differential.ts";
+import { dirtyOf, haveRedis, usePair } from "../helpers/differential.ts";
 
 const d = haveRedis ? describe : describe.skip;
 
@@ -27,5 +28,52 @@ d("expiry events match Redis", () => {
     }
     expect(transcripts[0]).toContain("expired");
     expect(transcripts[0]).toBe(transcripts[1]!);
+  });
+
+  test("SET with a TTL, SETEX and PSETEX: replies, TTLs, events and changes", async () => {
+    // Far enough ahead that neither server's clock moves a TTL apart from the other's.
+    const farSeconds = "4102444800";
+    const script: string[][] = [
+      ["SET", "new", "v", "EX", "1000"],
+      ["SET", "new", "w", "px", "2000000"],
+      ["SET", "plain", "v"],
+      ["SET", "plain", "w", "Ex", "1000"],
+      ["SET", "plain", "x"],
+      ["SETEX", "setex", "1000", "v"],
+      ["PSETEX", "setex", "3000000", "w"],
+      ["SET", "at", "v", "EXAT", farSeconds],
+      ["SET", "at", "w", "PXAT", `${farSeconds}000`],
+      ["SET", "big", "x".repeat(1024), "PX", "1000000"],
+      // 2^53 + 1 ms from now: past what a double holds exactly.
+      ["SET", "huge", "v", "PX", "9007199254740993"],
+      ["SET", "bad", "v", "EX", "0"],
+      ["SET", "bad", "v", "PX", "-5"],
+      ["SET", "bad", "v", "EX", "9223372036854775807"],
+      ["SET", "bad", "v", "EX", "1.5"],
+      ["SET", "bad", "v", "EX", "10", "PX", "10"],
+      ["SETEX", "bad", "0", "v"],
+    ];
+    const runs: string[][] = [];
+    for (const [port, client] of [[pair().bunker.port, pair().b], [pair().redis.port, pair().r]] as const) {
+      await client.call("FLUSHALL");
+      await client.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+      const subscriber = await RawClient.connect(port);
+      await subscriber.call("PSUBSCRIBE", "__keyevent@0__:*");
+      const run: string[] = [];
+      for (const command of script) {
+        const before = await dirtyOf(client);
+        const reply = await client.callRaw(...command);
+        const changes = (await dirtyOf(client)) - before;
+        // TTLs to the second; PXAT's to the millisecond.
+        const ttl = await client.call("TTL", command[1]!);
+        const at = await client.call("PEXPIRETIME", command[1]!);
+        run.push(`${command.slice(0, 3).join(" ")} -> ${reply.trim()} changes ${changes} ttl ${ttl} pexpiretime ${command[0] === "SET" && /at$/i.test(command[3] ?? "") ? at : "-"}`);
+      }
+      run.push(await subscriber.drainBeforePing());
+      subscriber.close();
+      await client.call("CONFIG", "SET", "notify-keyspace-events", "");
+      runs.push(run);
+    }
+    expect(runs[0]).toEqual(runs[1]!);
   });
 });
