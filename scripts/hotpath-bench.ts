@@ -112,6 +112,8 @@ const requests: Record<string, () => string> = {
   // ZADD with a random score (a leaderboard), and the first elements by rank.
   zadd_rand: () => resp("ZADD", "myzset", "__rand_int__", "element:__rand_int__"),
   zrange_10: () => resp("ZRANGE", "myzset", "0", "10"),
+  // About 1% of what zadd_rand wrote (scores below --range): a range query's long reply.
+  zrangebyscore_1pc: () => resp("ZRANGEBYSCORE", "myzset", "0", String(Math.floor(RANGE / 100))),
   lrange_100: () => resp("LRANGE", "mylist", "0", "99"),
   lrange_300: () => resp("LRANGE", "mylist", "0", "299"),
   lrange_500: () => resp("LRANGE", "mylist", "0", "499"),

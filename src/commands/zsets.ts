@@ -74,6 +74,29 @@ function replyScoredMembers(client: Client, items: readonly ScoredMember[], with
   }
 }
 
+/**
+ * replyScoredMembers for a run of ranks of a skiplist-encoded set ([first rank, count],
+ * null for none), each member's bytes copied from the set into the reply: a range of
+ * 1000 members spent two thirds of its time making member strings and pairs.
+ */
+function replyTreeRun(client: Client, zset: RedisZSet, run: [number, number] | null, reverse: boolean, withScores: boolean): void {
+  const reply = client.reply;
+  const count = run === null ? 0 : run[1];
+  const pairs = withScores && reply.resp === 3;
+  reply.arrayHeader(withScores && !pairs ? count * 2 : count);
+  if (run === null) return;
+  const cursor = zset.treeCursorAt(run[0]);
+  for (let i = 0; i < count; i++) {
+    if (pairs) reply.arrayHeader(2);
+    const slot = cursor.slot;
+    const at = reply.bulkInto(zset.memberLengthAt(slot));
+    if (at >= 0) zset.copyMemberInto(slot, reply.bytes, at);
+    if (withScores) reply.double(cursor.score);
+    if (reverse) cursor.prev();
+    else cursor.next();
+  }
+}
+
 /** Removes a key that a command emptied, with Redis's "del" event (not counted as a change). */
 function removeIfEmpty(client: Client, key: string | Uint8Array, zset: RedisZSet): void {
   if (zset.size > 0) return;
@@ -406,6 +429,20 @@ function zrangeGeneric(
 
   const zset = asZset(client, client.db.lookupReadBytes(argv[keyIndex]!));
   if (zset === null) return;
+  if (destination === null && zset !== undefined && zset.encoding === "skiplist" && lexRange === null) {
+    let run: [number, number] | null = null;
+    if (scoreRange !== null) {
+      // Redis answers an offset past the end without searching.
+      if (!(offset > 0 && offset >= zset.size)) {
+        run = zset.treeScoreRun(scoreRange.min, scoreRange.max, scoreRange.minExclusive, scoreRange.maxExclusive, descending, offset, limit);
+      }
+    } else {
+      const range = normaliseRankRange(rankStart, rankEnd, zset.size);
+      if (range !== null) run = zset.rankRun(range[0], range[1], descending);
+    }
+    replyTreeRun(client, zset, run, descending, withScores);
+    return;
+  }
   let items: ScoredMember[] = [];
   if (zset !== undefined) {
     if (scoreRange !== null) {

@@ -326,6 +326,19 @@ export class Dict {
     return this.records[slot * this.stride + KEY_LENGTH]!;
   }
 
+  /** Copies the key's bytes into `target` at `at` (a reply's buffer): no string, no view. */
+  copyKeyInto(slot: number, target: Uint8Array, at: number): void {
+    const record = slot * this.stride;
+    const start = this.records[record + KEY_START]! >>> 0;
+    const length = this.records[record + KEY_LENGTH]!;
+    const arena = this.arena;
+    if (length < 32) {
+      for (let i = 0; i < length; i++) target[at + i] = arena[start + i]!;
+    } else {
+      target.set(arena.subarray(start, start + length), at);
+    }
+  }
+
   /** memcmp order of the key at `slot` against `key`: <0, 0, >0 (shorter first on a common prefix). */
   compareKeyAt(slot: number, key: string): number {
     const arena = this.arena;

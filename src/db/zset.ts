@@ -25,7 +25,7 @@
 // NaN scores never enter: callers reject them (addWithFlags reports "nan").
 
 import { Dict } from "./dict.ts";
-import { ZsetTree } from "./zset-tree.ts";
+import { ZsetTree, type TreeCursor } from "./zset-tree.ts";
 import { objectBytes, typedArrayBytes } from "./object-size.ts";
 import {
   LISTPACK_FIRST_ENTRY,
@@ -703,11 +703,34 @@ export class RedisZSet {
    * count from the highest score and elements come highest first (ZREVRANGE).
    */
   rangeByRank(start: number, stop: number, reverse = false): ScoredMember[] {
+    const run = this.rankRun(start, stop, reverse);
+    return run === null ? [] : this.collectFromRank(run[0], run[1], reverse, [], null);
+  }
+
+  /** rangeByRank's elements as a run of ranks: [the first rank visited, how many], null when none. */
+  rankRun(start: number, stop: number, reverse = false): [number, number] | null {
     const size = this.size;
     if (start < 0) start = 0;
     if (stop >= size) stop = size - 1;
-    if (start > stop) return [];
-    return this.collectFromRank(reverse ? size - 1 - start : start, stop - start + 1, reverse, [], null);
+    if (start > stop) return null;
+    return [reverse ? size - 1 - start : start, stop - start + 1];
+  }
+
+  /**
+   * A run of ranks of a skiplist-encoded set, going down with `reverse`: a command
+   * writing a long range reads each element where it lies (memberLengthAt,
+   * copyMemberInto), with no member string and no pair made.
+   */
+  treeCursorAt(rank: number): TreeCursor {
+    return this.tree!.cursorAt(rank);
+  }
+
+  memberLengthAt(slot: number): number {
+    return this.dict!.keyLengthAt(slot);
+  }
+
+  copyMemberInto(slot: number, target: Uint8Array, at: number): void {
+    this.dict!.copyKeyInto(slot, target, at);
   }
 
   // ---- score ranges ----
@@ -768,11 +791,21 @@ export class RedisZSet {
         : (_: string, score: number) => scoreLteMax(score, max, maxExclusive);
       return this.collectFromRank(reverse ? rank - offset : rank + offset, count, reverse, [], inRange);
     }
+    const run = this.treeScoreRun(min, max, minExclusive, maxExclusive, reverse, offset, count);
+    return run === null ? [] : this.collectFromRank(run[0], run[1], reverse, [], null);
+  }
+
+  /**
+   * rangeByScore's elements on a skiplist-encoded set as a run of ranks: [the first rank
+   * visited, how many], null when none.
+   */
+  treeScoreRun(min: number, max: number, minExclusive: boolean, maxExclusive: boolean, reverse: boolean, offset: number, count: number): [number, number] | null {
+    if (offset < 0 || count === 0) return null;
     const [first, end] = this.treeScoreRange(min, max, minExclusive, maxExclusive);
     const available = end - first - offset;
-    if (available <= 0) return [];
+    if (available <= 0) return null;
     const wanted = count < 0 || count > available ? available : count;
-    return this.collectFromRank(reverse ? end - 1 - offset : first + offset, wanted, reverse, [], null);
+    return [reverse ? end - 1 - offset : first + offset, wanted];
   }
 
   /** ZCOUNT: by ranks on the tree; on a listpack, the run from the first element in range. */
