@@ -94,6 +94,9 @@ const requests: Record<string, () => string> = {
   // The eviction benchmark's SET (redis-benchmark -d 1024): run with --maxmemory and a large --range.
   set_1k: () => resp("SET", "key:__rand_int__", "x".repeat(1024)),
   incr: () => resp("INCR", "counter:__rand_int__"),
+  incrby: () => resp("INCRBY", "counter:__rand_int__", "5"),
+  append: () => resp("APPEND", "key:__rand_int__", "x"),
+  strlen: () => resp("STRLEN", "key:__rand_int__"),
   mset: () => {
     const parts = ["MSET"];
     for (let i = 0; i < 10; i++) parts.push("key:__rand_int__", VALUE);

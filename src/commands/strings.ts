@@ -348,31 +348,44 @@ function msetnx(client: Client, argv: Uint8Array[]): void {
 }
 
 function strlen(client: Client, argv: Uint8Array[]): void {
-  const value = readString(client, bytesToKey(argv[1]!));
-  if (value === null) return;
-  client.reply.integer(value === undefined ? 0 : value.length);
+  const db = client.db;
+  const slot = db.lookupReadSlot(argv[1]!);
+  if (slot < 0) {
+    client.reply.integer(0);
+    return;
+  }
+  const table = db.table;
+  if (table.isInline(slot)) {
+    client.reply.integer(table.inlineLengthOf(slot));
+    return;
+  }
+  const value = table.valueAt(slot);
+  if (value instanceof Uint8Array) client.reply.integer(value.length);
+  else client.server.replyError(client, errors.WRONGTYPE);
 }
 
 function append(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
-  const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWrite(key);
-  if (isWrongType(client, existing, "string")) return;
-  let result: Uint8Array;
-  if (existing === undefined) {
-    result = ownBytes(argv[2]!);
-    db.add(key, result);
+  const keyBytes = argv[1]!;
+  const suffix = argv[2]!;
+  const slot = db.lookupWriteSlotBytes(keyBytes);
+  let length: number;
+  if (slot < 0) {
+    db.setKeyBytes(keyBytes, ownBytes(suffix));
+    length = suffix.length;
   } else {
+    const existing = db.valueAt(slot);
+    if (isWrongType(client, existing, "string")) return;
     const current = existing as Uint8Array;
-    if (!checkStringLength(client, current.length + argv[2]!.length)) return;
-    const suffix = argv[2]!;
-    result = new RawString(current.length + suffix.length);
+    length = current.length + suffix.length;
+    if (!checkStringLength(client, length)) return;
+    const result = new RawString(length);
     result.set(current);
     result.set(suffix, current.length);
-    db.setKey(key, result, true);
+    db.replaceValue(slot, result); // preserved by the lookup; the TTL stays
   }
-  keyChanged(client, NOTIFY_STRING, "append", key);
-  client.reply.integer(result.length);
+  keyChangedBytes(client, NOTIFY_STRING, "append", keyBytes);
+  client.reply.integer(length);
 }
 
 // ---- counters -------------------------------------------------------------------------
@@ -408,7 +421,7 @@ function incrDecrAt(client: Client, key: string, slot: number, delta: bigint): v
 }
 
 /**
- * INCR/DECR on values within 2^53, by key bytes: the number is parsed and written where
+ * INCR/DECR/INCRBY/DECRBY on values and deltas within 2^53, by key bytes: the number is parsed and written where
  * it lies in the value arena, with no bigint, no key string and no array in between.
  */
 function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
@@ -416,8 +429,9 @@ function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   const keyBytes = argv[1]!;
   const slot = db.lookupWriteSlotBytes(keyBytes);
   const current = slot < 0 ? 0 : db.inlineIntegerAt(slot);
-  if (typeof current === "number" && Math.abs(current) < 9007199254740000) {
-    const result = current + delta;
+  // Both within 2^53: the sum is exact when it is, and past 2^53 when it is not.
+  const result = typeof current === "number" ? current + delta : Number.NaN;
+  if (result <= Number.MAX_SAFE_INTEGER && result >= -Number.MAX_SAFE_INTEGER) {
     if (slot < 0) db.add(bytesToKey(keyBytes), integerBytes(result));
     else db.replaceWithInteger(slot, result); // the TTL stays
     keyChangedBytes(client, NOTIFY_STRING, "incrby", keyBytes);
@@ -437,12 +451,22 @@ function decr(client: Client, argv: Uint8Array[]): void {
 }
 
 function incrby(client: Client, argv: Uint8Array[]): void {
+  const small = parseInteger(argv[2]!);
+  if (typeof small === "number") {
+    incrSmall(client, argv, small);
+    return;
+  }
   const delta = bigIntArg(client, argv[2]!);
   if (delta === null) return;
   incrDecr(client, bytesToKey(argv[1]!), delta);
 }
 
 function decrby(client: Client, argv: Uint8Array[]): void {
+  const small = parseInteger(argv[2]!);
+  if (typeof small === "number") {
+    incrSmall(client, argv, -small);
+    return;
+  }
   const delta = bigIntArg(client, argv[2]!);
   if (delta === null) return;
   if (delta === INT64_MIN) {
