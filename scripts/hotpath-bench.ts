@@ -95,6 +95,7 @@ const requests: Record<string, () => string> = {
   set_1k: () => resp("SET", "key:__rand_int__", "x".repeat(1024)),
   incr: () => resp("INCR", "counter:__rand_int__"),
   incrby: () => resp("INCRBY", "counter:__rand_int__", "5"),
+  incrbyfloat: () => resp("INCRBYFLOAT", "float:__rand_int__", "1.5"),
   append: () => resp("APPEND", "key:__rand_int__", "x"),
   strlen: () => resp("STRLEN", "key:__rand_int__"),
   mset: () => {

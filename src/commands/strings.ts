@@ -3,14 +3,14 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { addInt64, argIs, argLower, bytesToKey, integerBytes, integerValueBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { addInt64, argIs, argLower, bytesToKey, integerBytes, integerValueBytes, ownBytes, parseInteger } from "../db/bytes.ts";
 import { bigIntArg, checkType, intArg, isWrongType, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
 import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
 import { lcs, lcsTableBytes } from "../db/lcs.ts";
-import { RawString, markUnencoded } from "../db/string-encoding.ts";
+import { RawString, unencodedText } from "../db/string-encoding.ts";
 import { INLINE_MAX } from "../db/keytable.ts";
 
 
@@ -478,8 +478,9 @@ function decrby(client: Client, argv: Uint8Array[]): void {
 
 function incrbyfloat(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
-  const key = bytesToKey(argv[1]!);
-  const existing = db.lookupWrite(key);
+  const keyBytes = argv[1]!;
+  const slot = db.lookupWriteSlotBytes(keyBytes);
+  const existing = slot < 0 ? undefined : db.valueAt(slot);
   if (isWrongType(client, existing, "string")) return;
   let current = LongDouble.ZERO;
   if (existing !== undefined) {
@@ -500,10 +501,10 @@ function incrbyfloat(client: Client, argv: Uint8Array[]): void {
     replyError(client, "ERR increment would produce NaN or Infinity");
     return;
   }
-  const bytes = markUnencoded(textToBytes(formatLongDoubleHuman(result)));
-  if (existing === undefined) db.add(key, bytes);
-  else db.setKey(key, bytes, true);
-  keyChanged(client, NOTIFY_STRING, "incrbyfloat", key);
+  const bytes = unencodedText(formatLongDoubleHuman(result));
+  if (slot < 0) db.setKeyBytes(keyBytes, bytes);
+  else db.replaceValue(slot, bytes); // preserved by the lookup; the TTL stays
+  keyChangedBytes(client, NOTIFY_STRING, "incrbyfloat", keyBytes);
   client.reply.bulk(bytes);
   // Replicated as SET key <result> KEEPTTL: replicas and the AOF never redo float arithmetic.
   propagateAs(client, () => [SHARED.set, argv[1]!, bytes, SHARED.keepttl]);
