@@ -90,6 +90,8 @@ const requests: Record<string, () => string> = {
   set: () => resp("SET", "key:__rand_int__", VALUE),
   // A cache's SET, with a time to live (replacing the key's TTL).
   set_px: () => resp("SET", "key:__rand_int__", VALUE, "PX", "30000"),
+  // A lock taken (redlock's SET key token NX PX ttl): new keys while --range is large.
+  set_nx_px: () => resp("SET", "lock:__rand_int__", VALUE, "NX", "PX", "30000"),
   get: () => resp("GET", "key:__rand_int__"),
   // The eviction benchmark's SET (redis-benchmark -d 1024): run with --maxmemory and a large --range.
   set_1k: () => resp("SET", "key:__rand_int__", "x".repeat(1024)),

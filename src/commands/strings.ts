@@ -163,8 +163,7 @@ function setGeneric(client: Client, argv: Uint8Array[], keyBytes: Uint8Array, va
     else setWithExpiry(client, keyBytes, valueBytes, expireAt);
     return;
   }
-  const key = bytesToKey(keyBytes);
-  const slot = db.find(key);
+  const slot = db.findBytes(keyBytes);
   const exists = slot >= 0;
   // Only SET ... GET needs the old value (a view, valid for this command).
   const previous = exists && flags & SET_GET ? db.valueAt(slot) : undefined;
@@ -183,12 +182,16 @@ function setGeneric(client: Client, argv: Uint8Array[], keyBytes: Uint8Array, va
     return;
   }
   const value = storable(valueBytes);
-  if (exists) db.setKeyAt(key, slot, value, (flags & SET_KEEPTTL) !== 0);
-  else db.add(key, value);
-  keyChanged(client, NOTIFY_STRING, "set", key);
+  // A new key (SET ... NX, a lock taken) gets its TTL with its value, by the key's bytes.
+  if (!exists) db.setKeyBytes(keyBytes, value, expireAt ?? -1);
+  else {
+    const key = bytesToKey(keyBytes);
+    db.setKeyAt(key, slot, value, (flags & SET_KEEPTTL) !== 0);
+    if (expireAt !== undefined) db.setExpire(key, expireAt);
+  }
+  keyChangedBytes(client, NOTIFY_STRING, "set", keyBytes);
   if (expireAt !== undefined) {
-    db.setExpire(key, expireAt);
-    keyChanged(client, NOTIFY_GENERIC, "expire", key, 0);
+    keyChangedBytes(client, NOTIFY_GENERIC, "expire", keyBytes, 0);
     // Replicated as SET key value PXAT <absolute ms>, whatever form the expiry had.
     propagateAs(client, () => [SHARED.set, keyBytes, valueBytes, SHARED.pxat, integerBytes(expireAt)]);
   } else if (flags & SET_GET) {

@@ -217,7 +217,7 @@ export class Database {
   }
 
   /** find() for a key given as bytes: the key string is made only to expire the key. */
-  private findBytes(keyBytes: Uint8Array): number {
+  findBytes(keyBytes: Uint8Array): number {
     const table = this.table;
     const slot = table.findBytes(keyBytes);
     if (slot < 0) return -1;

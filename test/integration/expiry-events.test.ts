@@ -44,6 +44,14 @@ d("expiry events match Redis", () => {
       ["SET", "at", "v", "EXAT", farSeconds],
       ["SET", "at", "w", "PXAT", `${farSeconds}000`],
       ["SET", "big", "x".repeat(1024), "PX", "1000000"],
+      // A lock taken, held, replaced, kept, read back; XX on a missing key.
+      ["SET", "lock", "t1", "NX", "PX", "100000"],
+      ["SET", "lock", "t2", "NX", "PX", "100000"],
+      ["SET", "lock", "t3", "XX", "EX", "1000"],
+      ["SET", "lock", "t4", "KEEPTTL"],
+      ["SET", "lock", "t5", "GET", "EX", "500"],
+      ["SET", "nolock", "t", "XX", "PX", "1000"],
+      ["SET", "nolock", "t", "NX", "GET", "EX", "600"],
       // 2^53 + 1 ms from now: past what a double holds exactly.
       ["SET", "huge", "v", "PX", "9007199254740993"],
       ["SET", "bad", "v", "EX", "0"],
@@ -67,7 +75,7 @@ d("expiry events match Redis", () => {
         // TTLs to the second; PXAT's to the millisecond.
         const ttl = await client.call("TTL", command[1]!);
         const at = await client.call("PEXPIRETIME", command[1]!);
-        run.push(`${command.slice(0, 3).join(" ")} -> ${reply.trim()} changes ${changes} ttl ${ttl} pexpiretime ${command[0] === "SET" && /at$/i.test(command[3] ?? "") ? at : "-"}`);
+        run.push(`${command.slice(0, 3).join(" ")} ${command.slice(3).join(" ").slice(0, 40)} -> ${reply.trim()} changes ${changes} ttl ${ttl} pexpiretime ${command[0] === "SET" && /at$/i.test(command[3] ?? "") ? at : "-"}`);
       }
       run.push(await subscriber.drainBeforePing());
       subscriber.close();
