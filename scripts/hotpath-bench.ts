@@ -93,11 +93,13 @@ const requests: Record<string, () => string> = {
   // A lock taken (redlock's SET key token NX PX ttl): new keys while --range is large.
   set_nx_px: () => resp("SET", "lock:__rand_int__", VALUE, "NX", "PX", "30000"),
   get: () => resp("GET", "key:__rand_int__"),
+  mget_3: () => resp("MGET", "key:__rand_int__", "key:__rand_int__", "key:__rand_int__"),
   // The eviction benchmark's SET (redis-benchmark -d 1024): run with --maxmemory and a large --range.
   set_1k: () => resp("SET", "key:__rand_int__", "x".repeat(1024)),
   incr: () => resp("INCR", "counter:__rand_int__"),
   incrby: () => resp("INCRBY", "counter:__rand_int__", "5"),
   incrbyfloat: () => resp("INCRBYFLOAT", "float:__rand_int__", "1.5"),
+  hincrbyfloat: () => resp("HINCRBYFLOAT", "hfloat:__rand_int__", "f", "1.5"),
   append: () => resp("APPEND", "key:__rand_int__", "x"),
   strlen: () => resp("STRLEN", "key:__rand_int__"),
   mset: () => {
@@ -143,6 +145,8 @@ const requests: Record<string, () => string> = {
   hgetall_job: () => resp("HGETALL", "job:__rand_int__"),
   // A queue's event stream, as BullMQ appends to it (capped at about 10,000 entries).
   xadd_events: () => resp("XADD", "events", "MAXLEN", "~", "10000", "*", "event", "added", "jobId", "__rand_int__", "name", "job"),
+  // BullMQ trims its event stream after each job too (run after xadd_events).
+  xtrim_events: () => resp("XTRIM", "events", "MAXLEN", "~", "10000"),
   // A cached one-command script (EVAL loads it first, so every request is an EVALSHA).
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
   // The same script sent whole each time, as clients without a script cache send it.

@@ -15,7 +15,7 @@ import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
 import { RedisHash } from "../db/hash.ts";
-import { formatLongDoubleHuman, parseLongDouble } from "../util/float.ts";
+import { exactDyadic, exactSumHuman, formatLongDoubleHuman, parseLongDouble } from "../util/float.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseCursor, parseScanOptions } from "./keys.ts";
 
@@ -117,35 +117,43 @@ function hincrby(client: Client, argv: Uint8Array[]): void {
 }
 
 function hincrbyfloat(client: Client, argv: Uint8Array[]): void {
-  const increment = parseLongDouble(argv[3]!);
-  if (increment === null) {
-    replyError(client, errors.NOT_FLOAT);
-    return;
-  }
-  // string2ld accepts "inf"; HINCRBYFLOAT refuses it before touching the key.
-  if (!increment.isFinite()) {
-    replyError(client, "ERR value is NaN or Infinity");
-    return;
+  // A short exact decimal is valid and finite: the long double parse waits until needed.
+  const exactIncrement = exactDyadic(argv[3]!);
+  const increment = exactIncrement === null ? parseLongDouble(argv[3]!) : null;
+  if (exactIncrement === null) {
+    if (increment === null) {
+      replyError(client, errors.NOT_FLOAT);
+      return;
+    }
+    // string2ld accepts "inf"; HINCRBYFLOAT refuses it before touching the key.
+    if (!increment.isFinite()) {
+      replyError(client, "ERR value is NaN or Infinity");
+      return;
+    }
   }
   const key = argv[1]!;
   const existing = hashForWrite(client, key);
   if (existing === null) return;
   const field = bytesToKey(argv[2]!);
-  let result = increment;
   const stored = existing?.get(field);
-  if (stored !== undefined) {
-    const current = parseLongDouble(stored);
-    if (current === null) {
-      replyError(client, "ERR hash value is not a float");
+  let text = exactSumHuman(stored, exactIncrement);
+  if (text === null) {
+    let result = increment ?? parseLongDouble(argv[3]!)!;
+    if (stored !== undefined) {
+      const current = parseLongDouble(stored);
+      if (current === null) {
+        replyError(client, "ERR hash value is not a float");
+        return;
+      }
+      result = current.add(result);
+    }
+    if (!result.isFinite()) {
+      replyError(client, "ERR increment would produce NaN or Infinity");
       return;
     }
-    result = current.add(increment);
+    text = formatLongDoubleHuman(result);
   }
-  if (!result.isFinite()) {
-    replyError(client, "ERR increment would produce NaN or Infinity");
-    return;
-  }
-  const formatted = textToBytes(formatLongDoubleHuman(result));
+  const formatted = textToBytes(text);
   const hash = hashOrCreate(client, key, existing);
   hash.set(field, formatted);
   applyEncodingLimits(client, hash);

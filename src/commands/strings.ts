@@ -8,7 +8,7 @@ import { bigIntArg, checkType, intArg, isWrongType, keyChanged, keyChangedBytes,
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_STRING } from "../notify.ts";
-import { formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
+import { exactDyadic, exactSumHuman, formatLongDoubleHuman, LongDouble, parseLongDouble } from "../util/float.ts";
 import { lcs, lcsTableBytes } from "../db/lcs.ts";
 import { RawString, unencodedText } from "../db/string-encoding.ts";
 import { INLINE_MAX } from "../db/keytable.ts";
@@ -236,6 +236,25 @@ function psetex(client: Client, argv: Uint8Array[]): void {
 
 // ---- GET family ----------------------------------------------------------------------
 
+/**
+ * Replies the string at a live slot; false, with nothing replied, when the value is not
+ * a string. A string in the value arena is copied straight into the reply: no view
+ * object per key. (GET keeps its own copy of these lines: through this call it measured
+ * 4-15% slower.)
+ */
+function replyStringAt(client: Client, slot: number): boolean {
+  const table = client.db.table;
+  if (table.isInline(slot)) {
+    const at = client.reply.bulkInto(table.inlineLengthOf(slot));
+    if (at >= 0) table.copyInlineValue(slot, client.reply.bytes, at);
+    return true;
+  }
+  const value = table.valueAt(slot);
+  if (!(value instanceof Uint8Array)) return false;
+  client.reply.bulk(value);
+  return true;
+}
+
 function get(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   const slot = db.lookupReadSlot(argv[1]!);
@@ -256,16 +275,18 @@ function get(client: Client, argv: Uint8Array[]): void {
 }
 
 function getdel(client: Client, argv: Uint8Array[]): void {
-  const key = bytesToKey(argv[1]!);
-  const value = readString(client, key);
-  if (value === null) return;
-  if (value === undefined) {
+  const db = client.db;
+  const slot = db.lookupReadSlot(argv[1]!);
+  if (slot < 0) {
     client.reply.nullBulk();
     return;
   }
-  client.reply.bulk(value);
-  client.db.remove(key);
-  keyChanged(client, NOTIFY_GENERIC, "del", key);
+  if (!replyStringAt(client, slot)) {
+    client.server.replyError(client, errors.WRONGTYPE);
+    return;
+  }
+  db.deleteSlot(slot, null);
+  keyChangedBytes(client, NOTIFY_GENERIC, "del", argv[1]!);
   propagateAs(client, () => [client.server.lazyfreeLazyUserDel ? SHARED.unlink : SHARED.del, argv[1]!]);
 }
 
@@ -314,9 +335,9 @@ function mget(client: Client, argv: Uint8Array[]): void {
   const db = client.db;
   client.reply.arrayHeader(argv.length - 1);
   for (let i = 1; i < argv.length; i++) {
-    const value = db.lookupRead(bytesToKey(argv[i]!));
-    if (value instanceof Uint8Array) client.reply.bulk(value);
-    else client.reply.nullBulk();
+    // A key of another type reads as missing.
+    const slot = db.lookupReadSlot(argv[i]!);
+    if (slot < 0 || !replyStringAt(client, slot)) client.reply.nullBulk();
   }
 }
 
@@ -485,32 +506,46 @@ function incrbyfloat(client: Client, argv: Uint8Array[]): void {
   const slot = db.lookupWriteSlotBytes(keyBytes);
   const existing = slot < 0 ? undefined : db.valueAt(slot);
   if (isWrongType(client, existing, "string")) return;
-  let current = LongDouble.ZERO;
-  if (existing !== undefined) {
-    const parsed = parseLongDouble(existing as Uint8Array);
-    if (parsed === null) {
-      replyError(client, errors.NOT_FLOAT);
-      return;
-    }
-    current = parsed;
-  }
-  const increment = parseLongDouble(argv[2]!);
-  if (increment === null) {
-    replyError(client, errors.NOT_FLOAT);
-    return;
-  }
-  const result = current.add(increment);
-  if (!result.isFinite()) {
-    replyError(client, "ERR increment would produce NaN or Infinity");
-    return;
-  }
-  const bytes = unencodedText(formatLongDoubleHuman(result));
+  const text = floatSum(client, existing as Uint8Array | undefined, argv[2]!);
+  if (text === null) return;
+  const bytes = unencodedText(text);
   if (slot < 0) db.setKeyBytes(keyBytes, bytes);
   else db.replaceValue(slot, bytes); // preserved by the lookup; the TTL stays
   keyChangedBytes(client, NOTIFY_STRING, "incrbyfloat", keyBytes);
   client.reply.bulk(bytes);
   // Replicated as SET key <result> KEEPTTL: replicas and the AOF never redo float arithmetic.
   propagateAs(client, () => [SHARED.set, argv[1]!, bytes, SHARED.keepttl]);
+}
+
+/**
+ * INCRBYFLOAT's sum as Redis prints it (long double, "%.17Lf" trimmed), or null after
+ * replying an error. Short decimals with an exact binary value (3, 2.5, -0.25) are
+ * added in doubles, which give the same result without BigInt (4.1 -> 1.3 us); others
+ * as long doubles.
+ */
+function floatSum(client: Client, existing: Uint8Array | undefined, incrementBytes: Uint8Array): string | null {
+  const exact = exactSumHuman(existing, exactDyadic(incrementBytes));
+  if (exact !== null) return exact;
+  let current = LongDouble.ZERO;
+  if (existing !== undefined) {
+    const parsed = parseLongDouble(existing);
+    if (parsed === null) {
+      replyError(client, errors.NOT_FLOAT);
+      return null;
+    }
+    current = parsed;
+  }
+  const increment = parseLongDouble(incrementBytes);
+  if (increment === null) {
+    replyError(client, errors.NOT_FLOAT);
+    return null;
+  }
+  const result = current.add(increment);
+  if (!result.isFinite()) {
+    replyError(client, "ERR increment would produce NaN or Infinity");
+    return null;
+  }
+  return formatLongDoubleHuman(result);
 }
 
 // ---- ranges -----------------------------------------------------------------------------
@@ -520,7 +555,7 @@ function getrange(client: Client, argv: Uint8Array[]): void {
   if (start === null) return;
   let end = intArg(client, argv[3]!);
   if (end === null) return;
-  const value = readString(client, bytesToKey(argv[1]!));
+  const value = checkType(client, client.db.lookupReadBytes(argv[1]!), Uint8Array);
   if (value === null) return;
   const empty = new Uint8Array(0);
   if (value === undefined) {

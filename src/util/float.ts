@@ -1014,3 +1014,98 @@ export function formatLongDoubleHuman(value: number | LongDouble): string {
   }
   return humanFromScaled(negative, scaledDigits);
 }
+
+// ---- exact sums of short decimals (INCRBYFLOAT, HINCRBYFLOAT) ----
+
+/** m / 2^j: an exactDyadic value. */
+export interface Dyadic {
+  m: number;
+  j: number;
+}
+
+/** 5^0 .. 5^15. */
+const POWERS_OF_FIVE = Array.from({ length: 16 }, (_, i) => 5 ** i);
+/** Binary places a dyadic operand may have: its decimals (r * 5^j < 10^15) stay exact in a double. */
+const MAX_DYADIC_PLACES = 15;
+
+/**
+ * A decimal string as parseLongDouble accepts it whose value is exactly m / 2^j with
+ * |m| <= 2^53 and j <= 15 ("3", "-0.25", "10.5", "1.5e1"): then its long double, a sum
+ * of two of them, and that sum's "%.17Lf" are all exact, and doubles compute them
+ * without BigInt. Null for any other string (hex, "inf", 0.1, long or bad input): the
+ * caller takes the LongDouble path, which also replies the errors.
+ */
+export function exactDyadic(bytes: Uint8Array): Dyadic | null {
+  const length = bytes.length;
+  if (length === 0 || length > 40 || isCSpace(bytes[0]!)) return null;
+  scanStrtod(bytes, 0, length);
+  if (scanned.end !== length || scanned.kind !== ScanKind.Decimal) return null;
+  // The value is D * 10^exponent, D the digits before and after the point as one
+  // integer. Its trailing zeros go into the exponent; at most 15 significant digits
+  // remain (D < 2^53).
+  let digits = 0;
+  let count = 0;
+  let exponent = scanned.exponent - (scanned.fracEnd - scanned.fracStart);
+  let last = scanned.fracEnd > scanned.fracStart ? scanned.fracEnd : scanned.intEnd;
+  while (last > scanned.intStart && (bytes[last - 1] === 48 || bytes[last - 1] === 46)) {
+    if (bytes[last - 1] === 48) exponent++;
+    last--;
+  }
+  for (let i = scanned.intStart; i < last; i++) {
+    const c = bytes[i]!;
+    if (c === 46) continue;
+    if (digits === 0 && c === 48) continue;
+    digits = digits * 10 + (c - 48);
+    if (++count > 15) return null;
+  }
+  let m: number;
+  let j = 0;
+  if (digits === 0) m = 0;
+  else if (exponent >= 0) {
+    if (exponent > 15) return null;
+    m = digits * 10 ** exponent;
+    if (m > Number.MAX_SAFE_INTEGER) return null;
+  } else {
+    j = -exponent;
+    if (j > MAX_DYADIC_PLACES || digits % POWERS_OF_FIVE[j]! !== 0) return null;
+    m = digits / POWERS_OF_FIVE[j]!;
+  }
+  return { m: scanned.negative ? -m : m, j };
+}
+
+/**
+ * LD_STR_HUMAN text of a + b for two exactDyadic values, or null when the sum leaves
+ * the exact range (the caller then adds as long doubles).
+ */
+export function addDyadicHuman(a: Dyadic, b: Dyadic): string | null {
+  const places = a.j > b.j ? a.j : b.j;
+  const sum = a.m * 2 ** (places - a.j) + b.m * 2 ** (places - b.j);
+  if (sum > Number.MAX_SAFE_INTEGER || sum < -Number.MAX_SAFE_INTEGER) return null;
+  const magnitude = sum < 0 ? -sum : sum;
+  const unit = 2 ** places;
+  const whole = Math.floor(magnitude / unit);
+  const rest = magnitude - whole * unit;
+  let text = String(whole);
+  if (rest !== 0) {
+    // rest / 2^places has exactly `places` decimals: rest * 5^places of them.
+    const fraction = String(rest * POWERS_OF_FIVE[places]!).padStart(places, "0");
+    let end = fraction.length;
+    while (fraction.charCodeAt(end - 1) === 48) end--;
+    text += "." + fraction.slice(0, end);
+  }
+  return sum < 0 ? "-" + text : text;
+}
+
+const ZERO_DYADIC: Dyadic = { m: 0, j: 0 };
+
+/**
+ * INCRBYFLOAT's and HINCRBYFLOAT's fast path: the LD_STR_HUMAN text of `current` (a
+ * stored value; undefined when missing, 0) plus `increment` (exactDyadic of the
+ * argument), when both are exact short decimals and so is the sum; else null, and
+ * the caller adds as long doubles (and replies what does not parse).
+ */
+export function exactSumHuman(current: Uint8Array | undefined, increment: Dyadic | null): string | null {
+  if (increment === null) return null;
+  const base = current === undefined ? ZERO_DYADIC : exactDyadic(current);
+  return base === null ? null : addDyadicHuman(base, increment);
+}

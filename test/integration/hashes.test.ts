@@ -200,6 +200,14 @@ d("hash commands match Redis", () => {
       ["HINCRBYFLOAT", "h", "infinite", "1"],
       ["HINCRBYFLOAT", "h", "spaced", "1"],
       ["HINCRBYFLOAT", "h", "int", "1e20"],
+      // Exact short decimals (added in doubles), up to and past 2^53.
+      ["HINCRBYFLOAT", "h", "k", "2.5"],
+      ["HINCRBYFLOAT", "h", "k", "0.25"],
+      ["HINCRBYFLOAT", "h", "k", "-2.75"],
+      ["HINCRBYFLOAT", "h", "k", "-0.0078125"],
+      ["HINCRBYFLOAT", "h", "k", "9007199254740991"],
+      ["HINCRBYFLOAT", "h", "k", "1"],
+      ["HINCRBYFLOAT", "h", "k", "+1.5e1"],
       ["HGETALL", "h"],
     ];
     expect(await compareSteps(pair(), script)).toEqual([]);
