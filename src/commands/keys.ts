@@ -48,7 +48,9 @@ function touch(client: Client, argv: Uint8Array[]): void {
 }
 
 function type(client: Client, argv: Uint8Array[]): void {
-  client.reply.simple(client.db.typeOfKey(bytesToKey(argv[1]!)));
+  const db = client.db;
+  const slot = db.lookupReadSlotNoTouch(argv[1]!);
+  client.reply.simple(slot < 0 ? "none" : db.typeAt(slot));
 }
 
 function renameGeneric(client: Client, argv: Uint8Array[], onlyIfAbsent: boolean): void {
@@ -390,7 +392,7 @@ function expireGeneric(client: Client, argv: Uint8Array[], unitMs: number, absol
 
 function ttlGeneric(client: Client, argv: Uint8Array[], outputMs: boolean, outputAbsolute: boolean): void {
   const db = client.db;
-  const slot = db.find(bytesToKey(argv[1]!));
+  const slot = db.lookupReadSlotNoTouch(argv[1]!);
   if (slot < 0) {
     client.reply.integer(-2);
     return;
@@ -499,18 +501,24 @@ function restore(client: Client, argv: Uint8Array[]): void {
 
 const LFU_POLICIES = new Set(["allkeys-lfu", "volatile-lfu"]);
 
+/** objectCommandLookup: counted as a read, without a keymiss event, leaving the access clock alone. */
+function objectLookup(client: Client, argv: Uint8Array[]): number {
+  return client.db.lookupReadSlotNoTouch(argv[2]!, false);
+}
+
 function objectEncoding(client: Client, argv: Uint8Array[]): void {
-  const value = client.db.peek(bytesToKey(argv[2]!));
-  if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulkText(valueEncoding(value));
+  const slot = objectLookup(client, argv);
+  if (slot < 0) client.reply.nullBulk();
+  else client.reply.bulkText(valueEncoding(client.db.valueAt(slot)));
 }
 
 function objectRefcount(client: Client, argv: Uint8Array[]): void {
-  const value = client.db.peek(bytesToKey(argv[2]!));
-  if (value === undefined) {
+  const slot = objectLookup(client, argv);
+  if (slot < 0) {
     client.reply.nullBulk();
     return;
   }
+  const value = client.db.valueAt(slot);
   // Redis shares the integers 0..9999 (refcount INT_MAX) unless an LRU/LFU maxmemory policy is set.
   const policy = client.server.config.getString("maxmemory-policy");
   const sharing = client.server.config.getNumber("maxmemory") === 0 || !(policy.includes("lru") || policy.includes("lfu"));
@@ -525,7 +533,7 @@ function objectRefcount(client: Client, argv: Uint8Array[]): void {
 }
 
 function objectIdletime(client: Client, argv: Uint8Array[]): void {
-  const slot = client.db.find(bytesToKey(argv[2]!));
+  const slot = objectLookup(client, argv);
   if (slot < 0) {
     client.reply.nullBulk();
     return;
@@ -541,7 +549,7 @@ function objectIdletime(client: Client, argv: Uint8Array[]): void {
 }
 
 function objectFreq(client: Client, argv: Uint8Array[]): void {
-  const slot = client.db.find(bytesToKey(argv[2]!));
+  const slot = objectLookup(client, argv);
   if (slot < 0) {
     client.reply.nullBulk();
     return;

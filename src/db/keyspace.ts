@@ -192,16 +192,24 @@ export class Database {
   }
 
   /**
-   * EXISTS's lookup (lookupKeyReadWithFlags with LOOKUP_NOTOUCH): counts the hit or the
-   * miss, with the keymiss event, as a read does, and leaves the access clock alone.
+   * lookupKeyReadWithFlags with LOOKUP_NOTOUCH (EXISTS, TTL and its kin, TYPE, OBJECT):
+   * the live slot (-1 when missing), the hit or the miss counted as a read counts it,
+   * with the keymiss event unless `notify` is false (LOOKUP_NONOTIFY, OBJECT's), and the
+   * access clock left alone.
    */
-  existsForRead(keyBytes: Uint8Array): boolean {
-    if (this.findBytes(keyBytes) >= 0) {
+  lookupReadSlotNoTouch(keyBytes: Uint8Array, notify = true): number {
+    const slot = this.findBytes(keyBytes);
+    if (slot >= 0) {
       this.stats.hits++;
-      return true;
+      return slot;
     }
-    this.missBytes(keyBytes);
-    return false;
+    if (notify) this.missBytes(keyBytes);
+    else this.stats.misses++;
+    return -1;
+  }
+
+  existsForRead(keyBytes: Uint8Array): boolean {
+    return this.lookupReadSlotNoTouch(keyBytes) >= 0;
   }
 
   private missBytes(keyBytes: Uint8Array): void {
@@ -657,5 +665,10 @@ export class Database {
   typeOfKey(key: string): string {
     const value = this.peek(key);
     return value === undefined ? "none" : typeOf(value);
+  }
+
+  /** TYPE's answer for a live slot. */
+  typeAt(slot: number): string {
+    return typeOf(this.table.valueAt(slot));
   }
 }

@@ -1007,6 +1007,10 @@ d("lookups count keyspace hits and misses as Redis's", () => {
           ["HGET", key, "f"], ["HMGET", key, "f", "g"], ["HLEN", key], ["HGETALL", key], ["HINCRBY", "h" + key, "f", "1"],
           ["LRANGE", key, "0", "-1"], ["LLEN", key], ["LINDEX", key, "0"], ["LPOS", key, "a"], ["RPOP", key], ["LPUSHX", key, "a"],
           ["SCARD", key], ["SISMEMBER", key, "a"], ["SMEMBERS", key], ["SREM", key, "zz"], ["EXISTS", key], ["XADD", "x" + key, "1-1", "f", "v"],
+          // Lookups that leave the access clock alone still count (LOOKUP_NOTOUCH); OBJECT's send no keymiss.
+          ["TTL", key], ["PTTL", key], ["EXPIRETIME", key], ["PEXPIRETIME", key], ["TYPE", key], ["OBJECT", "ENCODING", key],
+          ["OBJECT", "REFCOUNT", key], ["OBJECT", "IDLETIME", key], ["OBJECT", "FREQ", key], ["TOUCH", key], ["DUMP", key],
+          ["GET", key], ["MGET", key, "z"], ["STRLEN", key], ["GETRANGE", key, "0", "1"], ["INCRBYFLOAT", "f" + key, "1"],
         );
       }
       expect(await compare(reads)).toEqual([]);
