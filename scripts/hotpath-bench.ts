@@ -133,12 +133,16 @@ const requests: Record<string, () => string> = {
   zrank: () => resp("ZRANK", "myzset", "element:__rand_int__"),
   // Small collections (run with --range 1000: 1000 keys of 10 fields or members each).
   hset_small: () => resp("HSET", "hsmall:__rand_int__", "field:__rand10__", VALUE),
+  hsetnx_small: () => resp("HSETNX", "hsmall:__rand_int__", "field:__rand10__", VALUE),
+  del_2: () => resp("DEL", "key:__rand_int__", "key:__rand_int__"),
   hget_small: () => resp("HGET", "hsmall:__rand_int__", "field:__rand10__"),
   // A new hash of a queue job's fields, as BullMQ's addStandardJob writes it.
   hmset_job: () =>
     resp("HMSET", "job:__rand_int__", "name", "job", "data", '{"n":4242}', "opts", '{"attempts":3,"backoff":{"type":"fixed","delay":1000}}', "timestamp", "1712345678901", "delay", "0", "priority", "0"),
   sadd_small: () => resp("SADD", "ssmall:__rand_int__", "__rand10__"),
   sismember_small: () => resp("SISMEMBER", "ssmall:__rand_int__", "__rand10__"),
+  zadd_small: () => resp("ZADD", "zsmall:__rand_int__", "1", "member:__rand10__"),
+  zscore_small: () => resp("ZSCORE", "zsmall:__rand_int__", "member:__rand10__"),
   // The middle of a list the pushes before it made (50,000 elements in, from the head).
   lindex: () => resp("LINDEX", "mylist", "50000"),
   // The job hashes hmset_job wrote (run it first in --only), read whole as a worker reads a job.

@@ -9,7 +9,7 @@
 
 import type { CommandSpec } from "./table.ts";
 import type { Client } from "../net/client.ts";
-import { addInt64, argIs, argLower, bytesToKey, integerValueBytes, keyToBytes, LONG_MAX, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
+import { addInt64, argIs, argLower, bytesToKey, integerValueBytes, keyToBytes, LONG_MAX, parseInteger, textToBytes } from "../db/bytes.ts";
 import { checkType, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
@@ -70,15 +70,14 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
 
 function hsetnx(client: Client, argv: Uint8Array[]): void {
   const key = argv[1]!;
-  const field = bytesToKey(argv[2]!);
   const existing = hashForWrite(client, key);
   if (existing === null) return;
-  if (existing !== undefined && existing.has(field)) {
+  if (existing !== undefined && existing.hasBytes(argv[2]!)) {
     client.reply.integer(0);
     return;
   }
   const hash = hashOrCreate(client, key, existing);
-  hash.set(field, ownBytes(argv[3]!));
+  hash.setBytes(argv[2]!, argv[3]!);
   applyEncodingLimits(client, hash);
   client.reply.integer(1);
   keyChangedBytes(client, NOTIFY_HASH, "hset", key);

@@ -10,7 +10,7 @@ import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, parseInteger } from "../db/bytes.ts";
-import { datasetChanged, forcePropagation, intArg, keyChanged, propagateAs, replyError } from "./context.ts";
+import { datasetChanged, forcePropagation, intArg, keyChanged, keyChangedBytes, propagateAs, replyError } from "./context.ts";
 import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC } from "../notify.ts";
@@ -24,11 +24,12 @@ function delGeneric(client: Client, argv: Uint8Array[]): void {
   let removed = 0;
   const db = client.db;
   for (let i = 1; i < argv.length; i++) {
-    const key = bytesToKey(argv[i]!);
-    if (db.remove(key)) {
-      removed++;
-      keyChanged(client, NOTIFY_GENERIC, "del", key);
-    }
+    // An expired key is removed by the lookup (its "expired" event), and not counted.
+    const slot = db.findBytes(argv[i]!);
+    if (slot < 0) continue;
+    db.deleteSlot(slot, null);
+    removed++;
+    keyChangedBytes(client, NOTIFY_GENERIC, "del", argv[i]!);
   }
   client.reply.integer(removed);
 }

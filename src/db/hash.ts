@@ -148,6 +148,11 @@ export class RedisHash {
     return this.dict !== null ? this.dict.find(field) >= 0 : this.findField(field) >= 0;
   }
 
+  /** has() for a field given as a command's argument (HSETNX): no string of it. */
+  hasBytes(field: Uint8Array): boolean {
+    return this.dict !== null ? this.dict.findBytes(field) >= 0 : this.findField(field) >= 0;
+  }
+
   /** Set a field; true when the field is new (HSET counts those). */
   set(field: string, value: Uint8Array): boolean {
     const dict = this.dict;

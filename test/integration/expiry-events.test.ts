@@ -1,6 +1,7 @@
 // Keyspace events around expiry, byte for byte with Redis: SET over a key that expired
 // but was not yet reclaimed emits "expired" before "new" and "set"; SET with a TTL, and
-// SETEX and PSETEX, emit "set" then "expire" and count one change.
+// SETEX and PSETEX, emit "set" then "expire" and count one change; DEL of such a key
+// emits "expired" and deletes nothing.
 
 import { describe, expect, test } from "bun:test";
 import { RawClient } from "../helpers/server.ts";
@@ -20,10 +21,13 @@ d("expiry events match Redis", () => {
       const subscriber = await RawClient.connect(port);
       await subscriber.call("PSUBSCRIBE", "__keyevent@0__:*");
       await client.call("SET", "k", "v", "PX", "30");
+      await client.call("SET", "d", "v", "PX", "30");
       // The key's time must pass (longer is as good: nothing else removes it).
       await Bun.sleep(80);
       await client.call("SET", "k", "w");
-      transcripts.push(await subscriber.drainBeforePing());
+      // DEL expires the key it finds past its time, and counts it as not deleted.
+      const deleted = await client.call("DEL", "d", "k");
+      transcripts.push(`DEL -> ${deleted}\n` + (await subscriber.drainBeforePing()));
       subscriber.close();
     }
     expect(transcripts[0]).toContain("expired");
