@@ -27,8 +27,8 @@ function checkStringLength(client: Client, size: number): boolean {
 }
 
 /** Reads a string value for a read command; replies WRONGTYPE and returns null for other types. */
-function readString(client: Client, key: string): Uint8Array | undefined | null {
-  return checkType(client, client.db.lookupRead(key), Uint8Array);
+function readString(client: Client, keyBytes: Uint8Array): Uint8Array | undefined | null {
+  return checkType(client, client.db.lookupReadBytes(keyBytes), Uint8Array);
 }
 
 // ---- expiry option parsing (SET, GETEX, SETEX, PSETEX) ----------------------------
@@ -295,8 +295,7 @@ function getex(client: Client, argv: Uint8Array[]): void {
   if (options === null) return;
   const expireAt = expireFromFlags(client, argv, options.flags, options.expireIndex, "getex");
   if (expireAt === null) return;
-  const key = bytesToKey(argv[1]!);
-  const value = readString(client, key);
+  const value = readString(client, argv[1]!);
   if (value === null) return;
   if (value === undefined) {
     client.reply.nullBulk();
@@ -304,6 +303,7 @@ function getex(client: Client, argv: Uint8Array[]): void {
   }
   client.reply.bulk(value);
   const db = client.db;
+  const key = bytesToKey(argv[1]!);
   // GETEX itself is never propagated: its effect is DEL/UNLINK, PEXPIREAT or PERSIST.
   if (expireAt !== undefined) {
     if (expireAt <= Date.now()) {
@@ -555,7 +555,7 @@ function getrange(client: Client, argv: Uint8Array[]): void {
   if (start === null) return;
   let end = intArg(client, argv[3]!);
   if (end === null) return;
-  const value = checkType(client, client.db.lookupReadBytes(argv[1]!), Uint8Array);
+  const value = readString(client, argv[1]!);
   if (value === null) return;
   const empty = new Uint8Array(0);
   if (value === undefined) {

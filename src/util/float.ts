@@ -1077,7 +1077,7 @@ export function exactDyadic(bytes: Uint8Array): Dyadic | null {
  * LD_STR_HUMAN text of a + b for two exactDyadic values, or null when the sum leaves
  * the exact range (the caller then adds as long doubles).
  */
-export function addDyadicHuman(a: Dyadic, b: Dyadic): string | null {
+function addDyadicHuman(a: Dyadic, b: Dyadic): string | null {
   const places = a.j > b.j ? a.j : b.j;
   const sum = a.m * 2 ** (places - a.j) + b.m * 2 ** (places - b.j);
   if (sum > Number.MAX_SAFE_INTEGER || sum < -Number.MAX_SAFE_INTEGER) return null;
@@ -1088,10 +1088,7 @@ export function addDyadicHuman(a: Dyadic, b: Dyadic): string | null {
   let text = String(whole);
   if (rest !== 0) {
     // rest / 2^places has exactly `places` decimals: rest * 5^places of them.
-    const fraction = String(rest * POWERS_OF_FIVE[places]!).padStart(places, "0");
-    let end = fraction.length;
-    while (fraction.charCodeAt(end - 1) === 48) end--;
-    text += "." + fraction.slice(0, end);
+    text += "." + stripTrailingZeros(String(rest * POWERS_OF_FIVE[places]!).padStart(places, "0"));
   }
   return sum < 0 ? "-" + text : text;
 }
