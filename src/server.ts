@@ -9,6 +9,7 @@ import { Client, CLIENT_ID_AOF, REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME, REPLY_MIN_
 import { ProtocolError, type ParserLimits } from "./protocol/parser.ts";
 import { CommandTable, type Command } from "./commands/table.ts";
 import { Database, type KeyspaceEvents } from "./db/keyspace.ts";
+import { elapsedMicros } from "./util/clock.ts";
 import { CommandEpoch } from "./db/value-arena.ts";
 import { STARTUP_BYTES } from "./memory.ts";
 import { EVICT_FAIL, Evictor } from "./evict.ts";
@@ -1295,7 +1296,7 @@ export class Server {
       if (this.tracking.hasPendingKeys) this.tracking.handlePendingKeyInvalidations(client);
     }
     client.reply.enabled = client.replyMode !== "off";
-    const micros = Math.round(elapsed * 1000);
+    const micros = elapsedMicros(start, end);
     client.durationMicros = micros;
     if (flags & CMD_CALL_STATS) {
       command.calls++;
