@@ -84,6 +84,7 @@ function resp(...parts: string[]): string {
 
 const VALUE = "x".repeat(3); // redis-benchmark's default -d 3
 const EVALSHA_SCRIPT = "return redis.call('incr', KEYS[1])";
+const HMGET_SCRIPT = "for i = 1, 100 do redis.call('hmget', KEYS[1], 'name', 'data', 'opts', 'timestamp', 'delay') end return 1";
 const EVALSHA_SCRIPT_SHA = createHash("sha1").update(EVALSHA_SCRIPT).digest("hex");
 const requests: Record<string, () => string> = {
   ping: () => "*1\r\n$4\r\nPING\r\n",
@@ -155,6 +156,8 @@ const requests: Record<string, () => string> = {
   evalsha: () => resp("EVALSHA", EVALSHA_SCRIPT_SHA, "1", "counter:__rand_int__"),
   // The same script sent whole each time, as clients without a script cache send it.
   eval: () => resp("EVAL", EVALSHA_SCRIPT, "1", "counter:__rand_int__"),
+  // Replies turned into Lua values: 100 HMGETs of five fields of a job hash (hmset_job first).
+  eval_hmget: () => resp("EVAL", HMGET_SCRIPT, "1", "job:__rand_int__"),
 };
 
 const table = new CommandTable();

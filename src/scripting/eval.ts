@@ -8,7 +8,7 @@
 
 import { LuaState, LUA_OK, LUA_TTABLE } from "./lua.ts";
 import { protectGlobals } from "./sandbox.ts";
-import { ERROR_HANDLER_SOURCE, killScriptFromHook, newScriptState, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
+import { ERROR_HANDLER_SOURCE, grownArraySize, killScriptFromHook, newScriptState, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import type { Client } from "../net/client.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
@@ -212,7 +212,8 @@ export class EvalScripts {
 /**
  * Sets the KEYS or ARGV global (in the hidden globals table on top of the stack) to
  * argv[from, to). Redis makes a new table per run; the last run's is refilled instead
- * when it is still a bare array of that length, which no script can tell: a script has
+ * when it is laid out as the new one would be (a bare array part of the same size, nil
+ * past the new length), which no script can tell: a script has
  * no way to keep a reference past its run (no writable global or library table, no
  * setfenv), and a table it changed (another length, a field, a metatable) is replaced.
  */
@@ -220,7 +221,7 @@ function setArgumentGlobal(lua: LuaState, name: "KEYS" | "ARGV", argv: Uint8Arra
   // Raw: the globals table's metatable raises for a global that is not set.
   lua.pushName(name);
   lua.rawGet(-2);
-  if (lua.type(-1) === LUA_TTABLE && lua.isBareArray(-1, to - from)) {
+  if (lua.type(-1) === LUA_TTABLE && lua.isBareArray(-1, grownArraySize(to - from), to - from)) {
     for (let i = from; i < to; i++) {
       lua.pushBytes(argv[i]!);
       lua.rawSetI(-2, i - from + 1);

@@ -375,15 +375,19 @@ export class LuaState {
   }
 
   /**
-   * Whether the table at `index` holds nothing but an array part of exactly `length`
-   * slots: no metatable, no hash part (its node is the VM's shared empty one). Read from
-   * the Table struct (wasm32: metatable at byte 8, node at 16, sizearray at 28), whose
-   * layout checkStackLayout verifies too.
+   * Whether the table at `index` holds nothing but an array part of exactly `size`
+   * slots, nil from slot `length` on: no metatable, no hash part (its node is the VM's
+   * shared empty one). Read from the Table struct (wasm32: metatable at byte 8, array
+   * at 12, node at 16, sizearray at 28) and its TValues (the type tag at byte 8 of 16),
+   * whose layout checkStackLayout verifies too.
    */
-  isBareArray(index: number, length: number, L = this.L): boolean {
+  isBareArray(index: number, size: number, length = size, L = this.L): boolean {
     const table = M._lua_topointer(L, index);
     const heap32 = M.HEAP32;
-    return table !== 0 && heap32[(table + 8) >> 2] === 0 && heap32[(table + 16) >> 2] === this.emptyNode && heap32[(table + 28) >> 2] === length;
+    if (table === 0 || heap32[(table + 8) >> 2] !== 0 || heap32[(table + 16) >> 2] !== this.emptyNode || heap32[(table + 28) >> 2] !== size) return false;
+    const array = heap32[(table + 12) >> 2]!;
+    for (let slot = length; slot < size; slot++) if (heap32[(array + slot * 16 + 8) >> 2] !== LUA_TNIL) return false;
+    return true;
   }
 
   /** The node of every table without a hash part (Lua's dummynode). */
@@ -405,8 +409,12 @@ export class LuaState {
     M._lua_pushvalue(L, -1);
     M._lua_setmetatable(L, -2);
     const withMetatable = this.isBareArray(-1, 3);
+    M._lua_createtable(L, 4, 0);
+    M._lua_pushnumber(L, 1);
+    M._lua_rawseti(L, -2, 3);
+    const filledTo3 = this.isBareArray(-1, 4, 3) && !this.isBareArray(-1, 4, 2);
     M._lua_settop(L, top);
-    if (!bare || hashed || withMetatable) throw new Error("the Lua VM's table layout is not the one this server reads");
+    if (!bare || hashed || withMetatable || !filledTo3) throw new Error("the Lua VM's table layout is not the one this server reads");
     const probe = encoder.encode("layout-probe");
     this.pushBytes(probe);
     M._lua_pushnumber(L, 2.5);

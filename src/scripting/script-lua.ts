@@ -162,7 +162,7 @@ export function registerRedisApi(lua: LuaState, host: ScriptHost, options: { eva
       } else {
         const reply = client.reply;
         failed = reply.length > 0 && reply.buffer[0] === 45; // '-'
-        pushReply(lua, L, reply.buffer, 0, true);
+        pushReply(lua, L, reply.buffer, 0, true, 0, reply.resp === 2);
         reply.length = 0;
       }
     } finally {
@@ -316,6 +316,17 @@ function numberText(lua: LuaState, index: number, L: number): string {
 
 // ---- Redis reply -> Lua value ----------------------------------------------------
 
+/**
+ * The array part Lua 5.1 leaves a table with when keys 1..n are set one at a time into an
+ * empty one (each rehash picks the largest power of two more than half used): the next
+ * power of two of n, and no hash part. Redis builds KEYS, ARGV and the tables of array
+ * replies that way; making them this size at once gives the same table without the
+ * rehash at 1, 2, 3, 5, 9... (most of the cost of a short array).
+ */
+export function grownArraySize(n: number): number {
+  return n <= 1 ? n : 2 ** (32 - Math.clz32(n - 1));
+}
+
 /** The text of the reply line at `at` (after its type byte). */
 function replyLine(buffer: Uint8Array, at: number, lineEnd: number): string {
   return bytesToKey(buffer.subarray(at + 1, lineEnd));
@@ -325,9 +336,11 @@ function replyLine(buffer: Uint8Array, at: number, lineEnd: number): string {
  * redisProtocolToLuaType: pushes the reply at `at` in `buffer` as a Lua value and
  * returns the position after it. `push` false parses without pushing (attributes).
  */
-export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: number, push: boolean, depth = 0): number {
+export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: number, push: boolean, depth = 0, noNulls = false): number {
   const type = buffer[at]!;
-  const lineEnd = buffer.indexOf(13, at);
+  // A reply's lines are short ("$5", ":42"): a loop finds their end sooner than a native indexOf call.
+  let lineEnd = at + 1;
+  while (buffer[lineEnd] !== 13) lineEnd++;
   const next = lineEnd + 2;
   // A C function has LUA_MINSTACK (20) free slots: only nested aggregates need more.
   if (push && depth > 4) lua.checkStack(4, L);
@@ -365,12 +378,14 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
         if (push) lua.pushBoolean(false, L);
         return next;
       }
-      // Grown one element at a time from an empty table, as Redis builds it: the table's
-      // layout decides what `#` says when a RESP3 null left a hole, and the order of pairs.
-      if (push) lua.newTable(0, 0, L);
+      // The table must end up laid out as Redis's, which grows it one element at a time
+      // from an empty one: the layout decides what `#` says after holes, and the order of
+      // pairs. Without nulls (RESP2 has none: a null is false) that is grownArraySize;
+      // a RESP3 null leaves a hole as the table grows, so then it grows here too.
+      if (push) lua.newTable(noNulls ? grownArraySize(count) : 0, 0, L);
       let position = next;
       for (let j = 0; j < count; j++) {
-        position = pushReply(lua, L, buffer, position, push, depth + 1);
+        position = pushReply(lua, L, buffer, position, push, depth + 1, noNulls);
         if (push) lua.rawSetI(-2, j + 1, L);
       }
       return position;
@@ -757,7 +772,7 @@ export function callLuaFunction(
 
 /** luaCreateArray: argv[from, to) as a Lua array on top of the stack (KEYS, ARGV). */
 export function pushArgumentArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
-  lua.newTable(to - from, 0);
+  lua.newTable(grownArraySize(to - from), 0);
   for (let i = from; i < to; i++) {
     lua.pushBytes(argv[i]!);
     lua.rawSetI(-2, i - from + 1);

@@ -282,6 +282,75 @@ d("EVAL: Lua values as Redis replies", () => {
     }
   });
 
+  test("a table made from an array reply is laid out as Redis's: its length after holes, the order of pairs", async () => {
+    const p = pair();
+    await reset(p);
+    // What `#` and pairs say depends on the table's array and hash parts, which Bunker
+    // sizes at once (RESP2) where Redis grows the table one element at a time.
+    const probe = `
+      local n = tonumber(ARGV[1])
+      redis.call('del', KEYS[1])
+      for i = 1, n do redis.call('rpush', KEYS[1], i) end
+      local out = {#redis.call('lrange', KEYS[1], 0, -1)}
+      for a = 1, n do
+        for b = a, n, 3 do
+          local u = redis.call('lrange', KEYS[1], 0, -1)
+          u[a] = nil
+          u[b] = nil
+          out[#out + 1] = #u
+        end
+      end
+      local v = redis.call('lrange', KEYS[1], 0, -1)
+      v[n + 1] = 'x'; v[n + 3] = 'y'; v[2 * n + 5] = 'z'; v.k = 'w'
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+      out[#out + 1] = table.concat(keys, ',')
+      local w = redis.call('xrange', 'nostream', '-', '+')
+      out[#out + 1] = #w
+      return out`;
+    const sizes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 20, 31, 32, 33, 63, 64, 65, 100];
+    for (const prefix of ["", "redis.setresp(3); "]) {
+      const commands: CommandArgs[] = sizes.map((n) => ["EVAL", prefix + probe, "1", "layout", String(n)]);
+      // RESP3 nulls leave holes as the table is built: HMGET of missing fields.
+      commands.push(["EVAL", `${prefix}local t = redis.call('hmget', 'nohash', 'a', 'b', 'c', 'd', 'e') t[6] = 1 local k = {} for i in pairs(t) do k[#k + 1] = i end return {#t, table.concat(k, ',')}`, "0"]);
+      expect(await compareScript(p, commands)).toEqual([]);
+    }
+  });
+
+  test("KEYS, ARGV and FCALL's keys and args are laid out as Redis's, in a fresh run and in one after a run that added to them", async () => {
+    const p = pair();
+    await reset(p);
+    const probe = (t: string) => `
+      local n = #${t}
+      local out = {}
+      for a = 1, n do
+        for b = a, n, 3 do
+          local va, vb = ${t}[a], ${t}[b]
+          ${t}[a] = nil
+          ${t}[b] = nil
+          out[#out + 1] = #${t}
+          ${t}[a] = va
+          ${t}[b] = vb
+        end
+      end
+      ${t}[n + 1] = 'x'
+      local k = {}
+      for i in pairs(${t}) do k[#k + 1] = tostring(i) end
+      out[#out + 1] = table.concat(k, ',')
+      return out`;
+    await both(p, "FUNCTION", "LOAD", "REPLACE", `#!lua name=layout\nredis.register_function('probe_keys', function(keys, args) ${probe("keys")} end)\nredis.register_function('probe_args', function(keys, args) ${probe("args")} end)`);
+    const commands: CommandArgs[] = [];
+    for (const n of [0, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 9, 12, 16, 17, 33]) {
+      const values = Array.from({ length: n }, (_, i) => `v${i}`);
+      commands.push(["EVAL", probe("ARGV"), "0", ...values]);
+      commands.push(["EVAL", probe("KEYS"), String(n), ...values]);
+      commands.push(["FCALL", "probe_args", "0", ...values]);
+      commands.push(["FCALL", "probe_keys", String(n), ...values]);
+    }
+    expect(await compareScript(p, commands)).toEqual([]);
+    await both(p, "FUNCTION", "DELETE", "layout");
+  });
+
   test("KEYS and ARGV", async () => {
     const p = pair();
     const script = "return {KEYS, ARGV, #KEYS, #ARGV}";
