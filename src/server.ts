@@ -1281,7 +1281,6 @@ export class Server {
     client.forcePropagation = outerForce;
     const end = performance.now();
     this.lastCallEnd = end;
-    const elapsed = end - start;
     // Nested calls (EXEC's queue) keep the outer command's instant, as in Redis.
     if (--this.commandDepth === 0) {
       this.commandTime = 0;
@@ -1310,7 +1309,8 @@ export class Server {
       // The guards of record() and sample(), here so that the usual call costs no call.
       const slowlog = this.slowlog;
       if (!command.skipSlowlog && slowlog.slowerThan >= 0 && micros >= slowlog.slowerThan) slowlog.record(micros, argv, client);
-      if (this.latency.threshold > 0) this.latency.sample("command", elapsed, command.latencyEvent);
+      // latencyAddSampleIfNeeded(event, duration/1000): whole milliseconds of the usec above.
+      if (this.latency.threshold > 0) this.latency.sample("command", Math.floor(micros / 1000), command.latencyEvent);
     }
     this.currentClient = previous;
   }

@@ -148,6 +148,35 @@ describe("SLOWLOG, LATENCY, MONITOR, COMMAND", () => {
     await c.call("CONFIG", "SET", "latency-monitor-threshold", "0");
   });
 
+  test("a command's latency sample is the whole milliseconds of its usec, as Redis's duration/1000", async () => {
+    const client = await RawClient.connect(server.port);
+    try {
+      await client.call("SELECT", "9");
+      // KEYS * over 100k keys takes some milliseconds: its sample must be the slowlog's
+      // duration (us) divided down, not that duration rounded (a 23.7 ms command is 23).
+      await client.call("EVAL", "for i = 1, 100000 do redis.call('set', 'latency:' .. i, i) end", "0");
+      await client.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+      await client.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+      for (let round = 0; round < 4; round++) {
+        await client.call("LATENCY", "RESET");
+        await client.call("SLOWLOG", "RESET");
+        await client.callRaw("KEYS", "*");
+        const [entry] = (await client.call("SLOWLOG", "GET", "1")) as unknown[][];
+        expect(entry![3]).toEqual(["KEYS", "*"]);
+        const micros = entry![2] as number;
+        const latest = (await client.call("LATENCY", "LATEST")) as unknown[][];
+        const command = latest.find((event) => event[0] === "command");
+        if (micros < 1000) expect(command).toBeUndefined();
+        else expect(command![2]).toBe(Math.floor(micros / 1000));
+      }
+    } finally {
+      await client.call("CONFIG", "SET", "latency-monitor-threshold", "0");
+      await client.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+      await client.call("FLUSHDB");
+      client.close();
+    }
+  });
+
   test("MONITOR streams other clients' commands", async () => {
     const monitor = await RawClient.connect(server.port);
     expect(await monitor.callRaw("MONITOR")).toBe("+OK\r\n");
