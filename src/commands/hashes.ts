@@ -15,6 +15,7 @@ import { SHARED } from "../propagate.ts";
 import * as errors from "../errors.ts";
 import { NOTIFY_GENERIC, NOTIFY_HASH } from "../notify.ts";
 import { RedisHash } from "../db/hash.ts";
+import { lpSizeOf } from "../db/listpack.ts";
 import { exactDyadic, exactSumHuman, formatLongDoubleHuman, parseLongDouble } from "../util/float.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseCursor, parseScanOptions } from "./keys.ts";
@@ -32,12 +33,28 @@ function hashForWrite(client: Client, key: Uint8Array): RedisHash | undefined | 
   return checkType(client, client.db.lookupWriteBytes(key), RedisHash);
 }
 
-/** hashTypeLookupWriteOrCreate's second half: the open hash, or a new empty one added to the keyspace. */
-function hashOrCreate(client: Client, key: Uint8Array, existing: RedisHash | undefined): RedisHash {
+/**
+ * hashTypeLookupWriteOrCreate's second half: the open hash, or a new empty one added to
+ * the keyspace, its listpack made `capacity` bytes.
+ */
+function hashOrCreate(client: Client, key: Uint8Array, existing: RedisHash | undefined, capacity?: number): RedisHash {
   if (existing !== undefined) return existing;
-  const created = new RedisHash();
-  client.db.add(bytesToKey(key), created);
+  const created = new RedisHash(capacity);
+  client.db.addBytes(key, created);
   return created;
+}
+
+/**
+ * The listpack bytes of the pairs argv[2..] when they make a new hash that stays a
+ * listpack (a job hash of ten fields is written in one HMSET): made that size at once,
+ * it is not grown and copied pair by pair. Undefined when the pairs will not fit one.
+ */
+function newHashCapacity(client: Client, argv: Uint8Array[]): number | undefined {
+  const config = client.server.config;
+  if ((argv.length - 2) / 2 > config.getNumber("hash-max-listpack-entries")) return undefined;
+  const maxValue = config.getNumber("hash-max-listpack-value");
+  for (let i = 2; i < argv.length; i++) if (argv[i]!.length > maxValue) return undefined;
+  return lpSizeOf(argv, 2, argv.length);
 }
 
 function applyEncodingLimits(client: Client, hash: RedisHash): void {
@@ -56,7 +73,7 @@ function hsetGeneric(client: Client, argv: Uint8Array[], replyOk: boolean): void
   const key = argv[1]!;
   const existing = hashForWrite(client, key);
   if (existing === null) return;
-  const hash = hashOrCreate(client, key, existing);
+  const hash = hashOrCreate(client, key, existing, existing === undefined ? newHashCapacity(client, argv) : undefined);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (hash.setBytes(argv[i]!, argv[i + 1]!)) created++;

@@ -180,7 +180,7 @@ function pushGeneric(client: Client, argv: Uint8Array[], end: ListEnd, onlyIfExi
       return;
     }
     list = newList(client);
-    db.add(bytesToKey(keyBytes), list);
+    db.addBytes(keyBytes, list);
   }
   // The list copies each element into its listpack: the arguments are not kept.
   if (end === "left") for (let i = 2; i < argv.length; i++) list.pushHead(argv[i]!);

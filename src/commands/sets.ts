@@ -49,7 +49,7 @@ function sadd(client: Client, argv: Uint8Array[]): void {
     const created = new RedisSet();
     for (let i = 2; i < argv.length; i++) if (created.add(bytesToKey(argv[i]!))) added++;
     created.convertIfNeeded(maxIntsetEntries(client));
-    client.db.add(bytesToKey(key), created);
+    client.db.addBytes(key, created);
   } else {
     for (let i = 2; i < argv.length; i++) {
       const member = bytesToKey(argv[i]!);

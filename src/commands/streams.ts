@@ -459,7 +459,7 @@ function xadd(client: Client, argv: Uint8Array[]): void {
       return;
     }
     stream = new RedisStream();
-    db.add(bytesToKey(key), stream);
+    db.addBytes(key, stream);
   }
   if (streamIdEquals(stream.lastId, MAX_STREAM_ID)) {
     replyError(client, STREAM_EXHAUSTED);

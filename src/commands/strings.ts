@@ -456,7 +456,7 @@ function incrSmall(client: Client, argv: Uint8Array[], delta: number): void {
   // Both within 2^53: the sum is exact when it is, and past 2^53 when it is not.
   const result = typeof current === "number" ? current + delta : Number.NaN;
   if (result <= Number.MAX_SAFE_INTEGER && result >= -Number.MAX_SAFE_INTEGER) {
-    if (slot < 0) db.add(bytesToKey(keyBytes), integerBytes(result));
+    if (slot < 0) db.addBytes(keyBytes, integerBytes(result));
     else db.replaceWithInteger(slot, result); // the TTL stays
     keyChangedBytes(client, NOTIFY_STRING, "incrby", keyBytes);
     client.reply.integer(result);

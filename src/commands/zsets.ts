@@ -161,7 +161,7 @@ export function zaddGeneric(client: Client, argv: Uint8Array[], incrCommand: boo
   let lastScore = 0;
   if (zset === undefined && !flags.xx) {
     zset = new RedisZSet();
-    db.add(bytesToKey(key), zset);
+    db.addBytes(key, zset);
   }
   if (zset !== undefined) {
     const limits = listpackLimits(client);

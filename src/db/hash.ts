@@ -50,8 +50,9 @@ export class RedisHash {
   /** The longest field or value written since the last convertIfNeeded. */
   private longestWrittenSinceCheck = 0;
 
-  constructor() {
-    this.listpack = lpNew(NEW_LISTPACK_BYTES);
+  /** `capacity`: the listpack's first size (a new hash given all its pairs at once is made their size). */
+  constructor(capacity = NEW_LISTPACK_BYTES) {
+    this.listpack = lpNew(capacity);
   }
 
   /**

@@ -460,6 +460,23 @@ export class Database {
   }
 
   /**
+   * add() for a key given as bytes (a collection created by HSET, LPUSH, ZADD...): the
+   * key string that the change hook, the "new" event and blocked clients want is made
+   * only when one of them will use it.
+   */
+  addBytes(keyBytes: Uint8Array, value: RedisValue): number {
+    let key: string | null = null;
+    if (!this.observersIdle()) this.notifyChange((key = bytesToKey(keyBytes)), -1);
+    const slot = this.table.insertBytes(keyBytes, value, -1, Math.floor(this.now() / 1000));
+    const events = this.events;
+    if (events !== null) {
+      if (events.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, (key ??= bytesToKey(keyBytes)));
+      if (!(value instanceof Uint8Array) && events.keyWaiters()) events.onKeyReady(this, key ?? bytesToKey(keyBytes));
+    }
+    return slot;
+  }
+
+  /**
    * Adds a key read from an RDB file (Redis's dbAddRDBLoad): no change hook, no "new"
    * event, and no key string. Returns the slot, or -1 when the key already exists.
    */

@@ -421,7 +421,7 @@ export class KeyTable {
     return this.fillSlot(slot, hash, location, value, expireAt, lruSeconds);
   }
 
-  /** insert() for a key given as bytes (the RDB loader: no string is made). */
+  /** insert() for a key given as bytes (the RDB loader, SET, a new collection): no string is made. */
   insertBytes(key: Uint8Array, value: RedisValue, expireAt: number, lruSeconds: number): number {
     const hash = hashBytes(key, 0, key.length);
     const slot = this.newSlot(hash, key.length);

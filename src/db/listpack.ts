@@ -658,6 +658,13 @@ export function lpElementSize(element: ListpackElement): number {
   return preparedSize;
 }
 
+/** The bytes of a listpack holding elements[from, to), header and terminator included. */
+export function lpSizeOf(elements: Uint8Array[], from: number, to: number): number {
+  let bytes = EMPTY_LISTPACK_BYTES;
+  for (let i = from; i < to; i++) bytes += lpElementSize(elements[i]!);
+  return bytes;
+}
+
 /** An empty listpack with room for `capacity` bytes in all. */
 export function lpNew(capacity: number = 32): Uint8Array {
   const lp = new Uint8Array(capacity > EMPTY_LISTPACK_BYTES ? capacity : EMPTY_LISTPACK_BYTES);
