@@ -151,6 +151,8 @@ export class Server {
   /** The client whose command is running (for MONITOR, CLIENT commands, errors). */
   currentClient: Client | null = null;
   shuttingDown = false;
+  /** closeListeners ran (SHUTDOWN's last step): the clients' sockets close with them. */
+  private listenersClosed = false;
   /** Called with the exit code once the server has shut down (main.ts exits the process). */
   onExit: (code: number) => void = (code) => process.exit(code);
   /**
@@ -419,9 +421,10 @@ export class Server {
         if (client !== null) this.onData(client, data);
       },
       drain: (socket: ClientSocket) => socket.data.client?.drain(),
-      close: (socket: ClientSocket) => {
+      close: (socket: ClientSocket, error?: Error) => {
         const client = socket.data.client;
         if (client !== null && !client.closed) {
+          if (!this.listenersClosed) this.peerClosed(client, error);
           client.closed = true;
           this.onClientClosed(client);
         }
@@ -580,6 +583,10 @@ export class Server {
     const local = (socket as unknown as { localAddress?: string }).localAddress ?? "";
     const localPort = (socket as unknown as { localPort?: number }).localPort ?? this.port;
     const remotePort = (socket as unknown as { remotePort?: number }).remotePort ?? 0;
+    // acceptTcpHandler / acceptUnixHandler, before the maxclients and protected-mode checks.
+    if (logger.enabled("verbose")) {
+      logger.verbose(isUnix ? `Accepted connection to ${this.config.getString("unixsocket")}` : `Accepted ${formatHost(remote)}:${remotePort}`);
+    }
     const address = isUnix ? `${this.config.getString("unixsocket")}:0` : `${formatHost(remote)}:${remotePort}`;
     const localAddress = isUnix ? `${this.config.getString("unixsocket")}:0` : `${formatHost(local)}:${localPort}`;
     socket.data = { client: null };
@@ -598,6 +605,22 @@ export class Server {
     this.configureClientSocket(socket, isUnix);
     this.clients.set(client.id, client);
     this.stats.totalConnections++;
+  }
+
+  /**
+   * The peer closed the connection (the server did not): Redis's readQueryFromClient
+   * counts the read that found the end (or the error) and, at verbose, logs why. A
+   * failed write (EPIPE) is writeToClient's.
+   */
+  private peerClosed(client: Client, error: Error | undefined): void {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "EPIPE") {
+      if (logger.enabled("verbose")) logger.verbose(`Error writing to client: ${errorText(error)}`);
+      return;
+    }
+    this.stats.readsProcessed++;
+    if (!logger.enabled("verbose")) return;
+    logger.verbose(error === undefined ? `Client closed connection ${describeClientLine(this, client)}` : `Reading from client: ${errorText(error)}`);
   }
 
   /**
@@ -1500,6 +1523,8 @@ export class Server {
 
   /** Closes listeners and clients (the last step of SHUTDOWN). */
   closeListeners(): void {
+    // Stopping a listener closes its clients' sockets: the server's doing, not theirs.
+    this.listenersClosed = true;
     for (const listener of this.listeners) listener.stop(true);
     this.tcpListeners = [];
     this.unixListener = null;

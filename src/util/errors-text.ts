@@ -25,6 +25,9 @@ const MESSAGES: Record<string, string> = {
   EADDRINUSE: "Address already in use",
   EADDRNOTAVAIL: "Cannot assign requested address",
   EAFNOSUPPORT: "Address family not supported by protocol",
+  ECONNRESET: "Connection reset by peer",
+  EPIPE: "Broken pipe",
+  ETIMEDOUT: "Connection timed out",
 };
 
 export function errorText(error: unknown): string {

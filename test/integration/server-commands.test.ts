@@ -1,11 +1,13 @@
 // Server commands and the cron: INFO sections and fields, CLIENT, COMMAND, CONFIG,
-// SLOWLOG, LATENCY, MONITOR, active expiry, pidfile/logfile, --help/--version.
+// SLOWLOG, LATENCY, MONITOR, active expiry, pidfile/logfile, connection log lines,
+// --help/--version.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeCommand, freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, type RunningServer } from "../helpers/server.ts";
+import net from "node:net";
+import { encodeCommand, freePort, MAIN, RawClient, REDIS_SERVER, startBunker, startProcess, startRedis, type RunningServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { latencyGraph } from "../../src/latency.ts";
 import { both, compareCommandInfo, compareScript, dirtyOf, haveRedis, usePair } from "../helpers/differential.ts";
@@ -771,6 +773,58 @@ describe("process", () => {
     client.close();
     await defaults.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("connections as Redis logs them at verbose (accepted, closed by the client, reset) and the reads that ended them", async () => {
+    if (!haveRedis) return;
+    const lines: Record<string, string[]> = {};
+    const reads: Record<string, number> = {};
+    for (const [name, start] of [["redis", startRedis], ["bunker", startBunker]] as const) {
+      const dir = mkdtempSync(join(tmpdir(), "connlog-"));
+      const socketPath = join(dir, "s.sock");
+      const s = await start({ dir, args: ["--loglevel", "verbose", "--unixsocket", socketPath] });
+      const admin = await RawClient.connect(s.port);
+      await admin.call("CONFIG", "RESETSTAT");
+      // A PING, then the connection closed by its client: over TCP, over the Unix socket,
+      // and with a reset.
+      const ping = async (socket: net.Socket, close: (socket: net.Socket) => void) => {
+        await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+        const localPort = socket.localPort;
+        const pong = new Promise<void>((resolve) => socket.once("data", () => resolve()));
+        socket.write("PING\r\n");
+        await pong;
+        const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+        close(socket);
+        await closed;
+        return localPort;
+      };
+      const tcpPort = await ping(net.connect(s.port, "127.0.0.1"), (socket) => socket.end());
+      await ping(net.connect(socketPath), (socket) => socket.end());
+      const resetPort = await ping(net.connect(s.port, "127.0.0.1"), (socket) => socket.resetAndDestroy());
+      await s.waitForOutput("Reading from client: Connection reset by peer");
+      const stats = String(await admin.call("INFO", "stats"));
+      reads[name] = Number(/total_reads_processed:(\d+)/.exec(stats)![1]);
+      admin.close();
+      await s.stop();
+      lines[name] = (await s.finalOutput())
+        .split("\n")
+        .map((line) => line.replace(/^\d+:M \d\d [A-Za-z]{3} \d{4} [\d:.]+ /, ""))
+        .filter((line) => /Accepted|closed connection|Reading from client/.test(line))
+        .map((line) => line.replaceAll(socketPath, "<socket>").replace(`:${s.port}`, ":<server>").replace(`:${tcpPort}`, ":<tcp>").replace(`:${resetPort}`, ":<reset>").replace(/ id=\d+ (addr=\S+ laddr=\S+) .*/, " $1"))
+        // Only the three connections above (the helper's readiness probe and `admin` come and go too).
+        .filter((line) => /<tcp>|<socket>|<reset>|Reading from client/.test(line));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines.bunker).toEqual(lines.redis!);
+    expect(lines.bunker).toEqual([
+      "- Accepted 127.0.0.1:<tcp>",
+      "- Client closed connection addr=127.0.0.1:<tcp> laddr=127.0.0.1:<server>",
+      "- Accepted connection to <socket>",
+      "- Client closed connection addr=<socket>:0 laddr=<socket>:0",
+      "- Accepted 127.0.0.1:<reset>",
+      "- Reading from client: Connection reset by peer",
+    ]);
+    expect(reads.bunker).toBe(reads.redis!);
   });
 
   test("pidfile and logfile", async () => {
