@@ -340,7 +340,7 @@ export function pushReply(lua: LuaState, L: number, buffer: Uint8Array, at: numb
   const type = buffer[at]!;
   // A reply's lines are short ("$5", ":42"): a loop finds their end sooner than a native indexOf call.
   let lineEnd = at + 1;
-  while (buffer[lineEnd] !== 13) lineEnd++;
+  while (buffer[lineEnd] !== 13 && lineEnd < buffer.length) lineEnd++;
   const next = lineEnd + 2;
   // A C function has LUA_MINSTACK (20) free slots: only nested aggregates need more.
   if (push && depth > 4) lua.checkStack(4, L);
