@@ -6,6 +6,8 @@
 
 import type { Server } from "./server.ts";
 import { REPLY_MIN_BYTES } from "./net/client.ts";
+import { logger } from "./log.ts";
+import { usedMemory } from "./memory.ts";
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and the share of a tick the cycle may use. */
 const KEYS_PER_LOOP = 20;
@@ -63,6 +65,7 @@ export class Cron {
     // DEBUG PAUSE-CRON: the tick does nothing (Redis's pause_cron, for tests).
     if (this.paused) return;
     this.cronLoops++;
+    this.logDatabasesAndClients();
     // A replica expires nothing itself: its master's DELs do (iAmMaster).
     if (this.activeExpireEnabled && !server.loading && !server.replication.isReplica) {
       this.activeExpireCycle();
@@ -110,6 +113,28 @@ export class Cron {
       if (!server.loading) server.master.replicationCron();
     }
     persistence.runPendingShutdown();
+  }
+
+  /**
+   * run_with_period(ms): whether this tick runs a block of that period, as Redis decides
+   * it (every ms / (1000 / hz) loops in C's integer division, counted from the first
+   * tick; every tick when the period is no longer than one).
+   */
+  private runWithPeriod(ms: number): boolean {
+    const tickMs = Math.floor(1000 / Math.max(1, Math.min(500, this.server.config.getNumber("hz"))));
+    return ms <= tickMs || (this.cronLoops - 1) % Math.floor(ms / tickMs) === 0;
+  }
+
+  /** Every 5 seconds: the non-empty databases at verbose, the clients and memory at debug. */
+  private logDatabasesAndClients(): void {
+    if (!logger.enabled("verbose") || !this.runWithPeriod(5000)) return;
+    const server = this.server;
+    server.dbs.forEach((db, index) => {
+      if (db.size > 0 || db.expiresCount > 0) logger.verbose(`DB ${index}: ${db.size} keys (${db.expiresCount} volatile) in ${db.table.indexSlots} slots HT.`);
+    });
+    if (!logger.enabled("debug")) return;
+    const replicas = server.replication.replicas.length;
+    logger.debug(`${server.clients.size - replicas} clients connected (${replicas} replicas), ${usedMemory(server)} bytes in use`);
   }
 
   /**

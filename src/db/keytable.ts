@@ -234,6 +234,11 @@ export class KeyTable {
     this.values = new ValueArena(epoch);
   }
 
+  /** Positions in the index, both indexes during a rehash (what Redis's dictSlots counts). */
+  get indexSlots(): number {
+    return this.index.length + (this.oldIndex === null ? 0 : this.oldIndex.length);
+  }
+
   // ---- lookups ---------------------------------------------------------------------
 
   /** The slot holding `key` (expired or not), or -1. */

@@ -827,6 +827,24 @@ describe("process", () => {
     expect(reads.bunker).toBe(reads.redis!);
   });
 
+  test("every 5 seconds the cron logs the non-empty databases (verbose) and the clients and memory (debug), as Redis's does", async () => {
+    const s = await startBunker({ args: ["--loglevel", "debug"] });
+    try {
+      const client = await RawClient.connect(s.port);
+      await client.call("SET", "a", "1");
+      await client.call("SET", "b", "1", "EX", "100");
+      await client.call("SELECT", "3");
+      await client.call("SET", "c", "1");
+      // Redis 7.0: "- DB 0: 2 keys (1 volatile) in 4 slots HT." (the slots are the
+      // table's: Bunker's index is its own size) and ". 1 clients connected (0 replicas),
+      // 900920 bytes in use".
+      await s.waitForOutput(/ - DB 0: 2 keys \(1 volatile\) in \d+ slots HT\.\n.* - DB 3: 1 keys \(0 volatile\) in \d+ slots HT\.\n.* \. 1 clients connected \(0 replicas\), \d+ bytes in use\n/);
+      client.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
   test("pidfile and logfile", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pidlog-"));
     const s = await startBunker({ dir, args: ["--pidfile", join(dir, "b.pid"), "--logfile", join(dir, "b.log")] });
