@@ -185,10 +185,13 @@ export class Cron {
   private clientsCron(now: number): void {
     const server = this.server;
     const timeout = server.config.getNumber("timeout");
+    const nowSeconds = Math.floor(now / 1000);
     for (const client of server.clients.values()) {
       const idle = now - client.lastInteraction;
-      if (timeout > 0 && idle > timeout * 1000 && !client.mustObey) {
+      // Whole seconds, as Redis's server.unixtime and c->lastinteraction.
+      if (timeout > 0 && nowSeconds - Math.floor(client.lastInteraction / 1000) > timeout && !client.mustObey) {
         if (client.blocked === null && client.subscriptionCount === 0 && client.shardChannels.size === 0 && !client.monitor && client.replica === null) {
+          logger.verbose("Closing idle client");
           client.close();
           continue;
         }

@@ -255,12 +255,19 @@ describe("RESP3 and HELLO", () => {
     await locked.stop();
   });
 
-  test("idle clients are closed after `timeout` seconds", async () => {
-    const s = await startBunker({ args: ["--timeout", "1"] });
+  test("idle clients are closed after `timeout` seconds, counted in whole seconds as Redis counts them, and logged at verbose", async () => {
+    const s = await startBunker({ args: ["--timeout", "1", "--loglevel", "verbose"] });
     const c = await RawClient.connect(s.port);
+    // Redis closes once the unix time in whole seconds is more than `timeout` past the
+    // last interaction's: a client last heard early in a second is closed two seconds
+    // later, not one (which is what idle milliseconds > timeout * 1000 would give).
+    while (Date.now() % 1000 > 100) await Bun.sleep(5);
+    const idleSince = Date.now();
     expect(await c.callRaw("PING")).toBe("+PONG\r\n");
     await c.waitClosed();
     expect(c.closed).toBe(true);
+    expect(Date.now() - idleSince).toBeGreaterThanOrEqual(1500);
+    await s.waitForOutput(" - Closing idle client\n");
     await s.stop();
   });
 });
