@@ -4,10 +4,10 @@
 // and the persistence duties (checkChildrenDone, save points, scheduled BGSAVE,
 // pending shutdown), in that order. main.ts starts it once the data is loaded.
 
-import type { Server } from "./server.ts";
+import { CLIENTS_PEAK_MEM_USAGE_SLOTS, type Server } from "./server.ts";
 import { REPLY_MIN_BYTES } from "./net/client.ts";
 import { logger } from "./log.ts";
-import { usedMemory } from "./memory.ts";
+import { argvBytes, usedMemory } from "./memory.ts";
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and the share of a tick the cycle may use. */
 const KEYS_PER_LOOP = 20;
@@ -186,6 +186,12 @@ export class Cron {
     const server = this.server;
     const timeout = server.config.getNumber("timeout");
     const nowSeconds = Math.floor(now / 1000);
+    // clientsCronTrackExpansiveClients: this second's slot takes the peaks; the next one,
+    // eight seconds old, is cleared for the coming second.
+    const peakSlot = nowSeconds % CLIENTS_PEAK_MEM_USAGE_SLOTS;
+    const staleSlot = (peakSlot + 1) % CLIENTS_PEAK_MEM_USAGE_SLOTS;
+    server.clientsPeakMemInput[staleSlot] = 0;
+    server.clientsPeakMemOutput[staleSlot] = 0;
     for (const client of server.clients.values()) {
       const idle = now - client.lastInteraction;
       // Whole seconds, as Redis's server.unixtime and c->lastinteraction.
@@ -197,6 +203,10 @@ export class Cron {
         }
       }
       if (idle > 2000) client.parser.releaseSpareBuffer();
+      const parser = client.parser;
+      const input = parser.queryBufferLength + parser.queryBufferFree + (client.currentArgv === null ? 0 : argvBytes(client.currentArgv));
+      if (input > server.clientsPeakMemInput[peakSlot]!) server.clientsPeakMemInput[peakSlot] = input;
+      if (client.pendingBytes > server.clientsPeakMemOutput[peakSlot]!) server.clientsPeakMemOutput[peakSlot] = client.pendingBytes;
       if (server.replyBufferResizing) {
         const resized = client.resizeReplyBuffer(now, server.replyBufferPeakResetTime);
         if (resized < 0) server.stats.replyBufferShrinks++;

@@ -61,12 +61,9 @@ function sectionServer(server: Server): string[] {
 }
 
 function sectionClients(server: Server): string[] {
-  let maxInput = 0;
-  let maxOutput = 0;
-  for (const client of server.clients.values()) {
-    maxInput = Math.max(maxInput, client.parser.bufferedBytes);
-    maxOutput = Math.max(maxOutput, client.outputBytes);
-  }
+  // getExpansiveClientsInfo: the peaks of the last seconds, as the cron saw them.
+  const maxInput = Math.max(...server.clientsPeakMemInput);
+  const maxOutput = Math.max(...server.clientsPeakMemOutput);
   let inTimeoutTable = 0;
   for (const client of server.blocking.blockedClients) if ((client.blocked?.timeoutAt ?? 0) > 0) inTimeoutTable++;
   return [

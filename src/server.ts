@@ -78,6 +78,9 @@ function initialWallClockOffset(): number {
   return derived >= now - 1 && derived < now + 1 ? performance.timeOrigin : wallClockFromNow();
 }
 
+/** Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS: how many seconds "recent" covers in INFO's client peaks. */
+export const CLIENTS_PEAK_MEM_USAGE_SLOTS = 8;
+
 export class Server {
   dbs: Database[] = [];
   readonly clients = new Map<number, Client>();
@@ -214,6 +217,13 @@ export class Server {
   /** DEBUG REPLYBUFFER PEAK-RESET-TIME (ms, -1: never) and RESIZING: the reply buffer's serverCron resizing. */
   replyBufferPeakResetTime = REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME;
   replyBufferResizing = true;
+  /**
+   * ClientsPeakMemInput / ClientsPeakMemOutput: the largest client input (query buffer and
+   * arguments) and output (the replies the socket has not taken) the cron saw in each of
+   * the last 8 seconds, one slot per second; INFO's client_recent_max_* are their maxima.
+   */
+  readonly clientsPeakMemInput = new Float64Array(CLIENTS_PEAK_MEM_USAGE_SLOTS);
+  readonly clientsPeakMemOutput = new Float64Array(CLIENTS_PEAK_MEM_USAGE_SLOTS);
 
   constructor(
     readonly config: Config,

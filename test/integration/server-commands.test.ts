@@ -243,6 +243,22 @@ d("server command errors match Redis", () => {
     expect(seen[0]).toEqual(seen[1]!);
   });
 
+  test("INFO's client_recent_max_input_buffer is the peak of the last seconds: it outlives the client that made it", async () => {
+    for (const port of [pair().bunker.port, pair().redis.port]) {
+      const observer = await RawClient.connect(port);
+      const recentMax = async () => Number(/client_recent_max_input_buffer:(\d+)/.exec(String(await observer.call("INFO", "clients")))![1]);
+      // Half of a 100 kB argument, waiting in the query buffer.
+      const big = await RawClient.connect(port);
+      await big.call("CLIENT", "SETNAME", "big");
+      big.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$100000\r\n${"x".repeat(50_000)}`);
+      await waitFor(async () => (await recentMax()) >= 50_000, { what: `port ${port}: the pending argument counted in client_recent_max_input_buffer` });
+      big.close();
+      await waitFor(async () => !String(await observer.call("CLIENT", "LIST")).includes("name=big "), { what: "the big client gone" });
+      expect(await recentMax()).toBeGreaterThanOrEqual(50_000);
+      observer.close();
+    }
+  });
+
   test("CLIENT PAUSE WRITE postpones writes as blocked clients (INFO, CLIENT LIST) and lets PING through", async () => {
     const seen: string[][] = [];
     for (const port of [pair().bunker.port, pair().redis.port]) {
