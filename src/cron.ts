@@ -7,7 +7,7 @@
 import { CLIENTS_PEAK_MEM_USAGE_SLOTS, type Server } from "./server.ts";
 import { REPLY_MIN_BYTES } from "./net/client.ts";
 import { logger } from "./log.ts";
-import { argvBytes, usedMemory } from "./memory.ts";
+import { clientArgvBytes, usedMemory } from "./memory.ts";
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and the share of a tick the cycle may use. */
 const KEYS_PER_LOOP = 20;
@@ -204,7 +204,7 @@ export class Cron {
       }
       if (idle > 2000) client.parser.releaseSpareBuffer();
       const parser = client.parser;
-      const input = parser.queryBufferLength + parser.queryBufferFree + (client.currentArgv === null ? 0 : argvBytes(client.currentArgv));
+      const input = parser.queryBufferLength + parser.queryBufferFree + clientArgvBytes(client);
       if (input > server.clientsPeakMemInput[peakSlot]!) server.clientsPeakMemInput[peakSlot] = input;
       if (client.pendingBytes > server.clientsPeakMemOutput[peakSlot]!) server.clientsPeakMemOutput[peakSlot] = client.pendingBytes;
       if (server.replyBufferResizing) {

@@ -37,6 +37,14 @@ export function argvBytes(argv: readonly Uint8Array[]): number {
 }
 
 /**
+ * A client's argv_len_sum: the arguments of the command it runs (or is blocked in), else
+ * those read so far of a request still arriving.
+ */
+export function clientArgvBytes(client: Client): number {
+  return client.currentArgv !== null ? argvBytes(client.currentArgv) : client.parser.partialArgvBytes;
+}
+
+/**
  * The usable size jemalloc gives a request of `size` bytes: its size class (16-byte
  * steps up to 128, then four classes per doubling). Where Redis reports an allocation's
  * size (a reply buffer's, a script body's), it is this.
@@ -50,8 +58,7 @@ export function jemallocSizeClass(size: number): number {
 
 /** getClientMemoryUsage: query buffer, arguments, reply buffer and pending replies, MULTI queue. */
 export function getClientMemoryUsage(client: Client): number {
-  let bytes = CLIENT_BYTES + client.parser.bufferedBytes + client.reply.buffer.length + client.pendingBytes;
-  if (client.currentArgv !== null) bytes += argvBytes(client.currentArgv);
+  let bytes = CLIENT_BYTES + client.parser.bufferedBytes + client.reply.buffer.length + client.pendingBytes + clientArgvBytes(client);
   for (const queued of client.multiQueue) bytes += argvBytes(queued.argv);
   return bytes;
 }

@@ -119,6 +119,14 @@ export class RequestParser {
     return this.length - this.position + this.bigArgFilled;
   }
 
+  /** Bytes of the arguments read so far of a request still arriving (Redis's argv_len_sum while it reads one). */
+  get partialArgvBytes(): number {
+    if (this.pendingArgs === 0) return 0;
+    let bytes = 0;
+    for (let i = 0; i < this.argv.length; i++) bytes += this.argv[i]!.length;
+    return bytes;
+  }
+
   /** CLIENT LIST qbuf: the query buffer's length, the requests of the read being processed included. */
   get queryBufferLength(): number {
     return this.length - this.batchStart + this.bigArgFilled;

@@ -315,7 +315,7 @@ d("server command errors match Redis", () => {
     expect(microseconds[0]!.some((usec) => !usec.endsWith("000"))).toBe(true);
   });
 
-  test("CLIENT LIST: fd, argv-mem of a running and a blocked command, and the output a client does not read", async () => {
+  test("CLIENT LIST: fd, argv-mem of a running, a blocked and an arriving command, and the output a client does not read", async () => {
     const seen: string[][] = [];
     for (const port of [pair().bunker.port, pair().redis.port]) {
       const control = await RawClient.connect(port);
@@ -332,20 +332,33 @@ d("server command errors match Redis", () => {
       const lineOf = async (name: string) => String(await control.call("CLIENT", "LIST")).split("\n").find((l) => l.includes(` name=${name} `)) ?? "";
       await waitFor(async () => / flags=b /.test(await lineOf("blocked")) || null, { what: "BLPOP to block" });
       await waitFor(async () => Number(field(await lineOf("slow"), "omem")) > 0 || null, { what: "the unread reply in omem" });
+      // Requests still arriving: the arguments read so far count (a big one only once whole).
+      const partial = await RawClient.connect(port);
+      const partialBig = await RawClient.connect(port);
+      await partial.call("CLIENT", "SETNAME", "partial");
+      await partialBig.call("CLIENT", "SETNAME", "partialbig");
+      partial.write("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab");
+      partialBig.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$100000\r\n${"x".repeat(1000)}`);
+      await waitFor(async () => Number(field(await lineOf("partialbig"), "qbuf")) > 0 || Number(field(await lineOf("partialbig"), "argv-mem")) > 0 || null, { what: "the partial request read" });
+      await waitFor(async () => Number(field(await lineOf("partial"), "qbuf")) > 0 || Number(field(await lineOf("partial"), "argv-mem")) > 0 || null, { what: "the partial request read" });
       const own = String(await control.call("CLIENT", "INFO"));
       seen.push([
         `fd ${Number(field(own, "fd")) > 0}`,
         `own argv-mem ${field(own, "argv-mem")}`,
         `blocked argv-mem ${field(await lineOf("blocked"), "argv-mem")}`,
         `slow oll ${Number(field(await lineOf("slow"), "oll")) > 0}`,
+        `partial argv-mem ${field(await lineOf("partial"), "argv-mem")}`,
+        `partial big argv-mem ${field(await lineOf("partialbig"), "argv-mem")}`,
       ]);
+      partial.close();
+      partialBig.close();
       await control.call("LPUSH", "nolist", "x");
       await held;
       await control.call("DEL", "big", "nolist");
       for (const client of [control, blocked, slow]) client.close();
     }
     expect(seen[0]).toEqual(seen[1]!);
-    expect(seen[1]).toEqual(["fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true"]);
+    expect(seen[1]).toEqual(["fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true", "partial argv-mem 4", "partial big argv-mem 6"]);
   });
 
   test("latency tracking: INFO latencystats and LATENCY HISTOGRAM, as Redis reports them", async () => {
