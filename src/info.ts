@@ -7,7 +7,7 @@ import { replicaIp, replicaStateName } from "./replication/replication.ts";
 import { totalmem, type as osType, release, arch } from "node:os";
 import type { Server } from "./server.ts";
 import { BUNKER_VERSION, REDIS_VERSION } from "./version.ts";
-import { argvBytes, clientArgvBytes, fragmentationOf, getMemoryOverheadData } from "./memory.ts";
+import { clientArgvBytes, fragmentationOf, getMemoryOverheadData, multiStateBytes } from "./memory.ts";
 import { bytesToText } from "./db/bytes.ts";
 import { TRACKING_BCAST, TRACKING_BROKEN_REDIR, TRACKING_ON } from "./tracking.ts";
 
@@ -369,7 +369,7 @@ export function describeClientLine(server: Server, client: import("./net/client.
   const qbuf = client.parser.queryBufferLength;
   const qbufFree = client.parser.queryBufferFree;
   const name = client.name === null ? "" : bytesToText(client.name);
-  const multiMem = client.multiQueue.reduce((sum, q) => sum + argvBytes(q.argv), 0);
+  const multiMem = multiStateBytes(client);
   const argvMem = clientArgvBytes(client);
   // A client without a socket (the AOF loader's, a script's) has no descriptor, as in Redis.
   const fd = (client.socket as unknown as { fd?: number } | null)?.fd ?? -1;

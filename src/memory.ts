@@ -44,6 +44,13 @@ export function clientArgvBytes(client: Client): number {
   return client.currentArgv !== null ? argvBytes(client.currentArgv) : client.parser.partialArgvBytes;
 }
 
+/** The MULTI queue's c->mstate.argv_len_sums: each command's argument bytes and an 8-byte pointer per argument. */
+export function multiStateBytes(client: Client): number {
+  let bytes = 0;
+  for (const queued of client.multiQueue) bytes += argvBytes(queued.argv) + 8 * queued.argv.length;
+  return bytes;
+}
+
 /**
  * The usable size jemalloc gives a request of `size` bytes: its size class (16-byte
  * steps up to 128, then four classes per doubling). Where Redis reports an allocation's
@@ -58,9 +65,7 @@ export function jemallocSizeClass(size: number): number {
 
 /** getClientMemoryUsage: query buffer, arguments, reply buffer and pending replies, MULTI queue. */
 export function getClientMemoryUsage(client: Client): number {
-  let bytes = CLIENT_BYTES + client.parser.bufferedBytes + client.reply.buffer.length + client.pendingBytes + clientArgvBytes(client);
-  for (const queued of client.multiQueue) bytes += argvBytes(queued.argv);
-  return bytes;
+  return CLIENT_BYTES + client.parser.bufferedBytes + client.reply.buffer.length + client.pendingBytes + clientArgvBytes(client) + multiStateBytes(client);
 }
 
 export interface DatabaseOverhead {

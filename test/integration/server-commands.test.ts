@@ -315,7 +315,7 @@ d("server command errors match Redis", () => {
     expect(microseconds[0]!.some((usec) => !usec.endsWith("000"))).toBe(true);
   });
 
-  test("CLIENT LIST: fd, argv-mem of a running, a blocked and an arriving command, and the output a client does not read", async () => {
+  test("CLIENT LIST: fd, argv-mem of a running, a blocked and an arriving command, multi-mem, and the output a client does not read", async () => {
     const seen: string[][] = [];
     for (const port of [pair().bunker.port, pair().redis.port]) {
       const control = await RawClient.connect(port);
@@ -341,8 +341,15 @@ d("server command errors match Redis", () => {
       partialBig.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$100000\r\n${"x".repeat(1000)}`);
       await waitFor(async () => Number(field(await lineOf("partialbig"), "qbuf")) > 0 || Number(field(await lineOf("partialbig"), "argv-mem")) > 0 || null, { what: "the partial request read" });
       await waitFor(async () => Number(field(await lineOf("partial"), "qbuf")) > 0 || Number(field(await lineOf("partial"), "argv-mem")) > 0 || null, { what: "the partial request read" });
+      // A MULTI queue: its commands' argument bytes and a pointer per argument (49 here).
+      const queuing = await RawClient.connect(port);
+      await queuing.call("CLIENT", "SETNAME", "queuing");
+      await queuing.call("MULTI");
+      await queuing.call("SET", "a", "1");
+      await queuing.call("GET", "a");
       const own = String(await control.call("CLIENT", "INFO"));
       seen.push([
+        `multi-mem ${field(await lineOf("queuing"), "multi-mem")}`,
         `fd ${Number(field(own, "fd")) > 0}`,
         `own argv-mem ${field(own, "argv-mem")}`,
         `blocked argv-mem ${field(await lineOf("blocked"), "argv-mem")}`,
@@ -352,13 +359,14 @@ d("server command errors match Redis", () => {
       ]);
       partial.close();
       partialBig.close();
+      queuing.close();
       await control.call("LPUSH", "nolist", "x");
       await held;
       await control.call("DEL", "big", "nolist");
       for (const client of [control, blocked, slow]) client.close();
     }
     expect(seen[0]).toEqual(seen[1]!);
-    expect(seen[1]).toEqual(["fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true", "partial argv-mem 4", "partial big argv-mem 6"]);
+    expect(seen[1]).toEqual(["multi-mem 49", "fd true", "own argv-mem 10", "blocked argv-mem 12", "slow oll true", "partial argv-mem 4", "partial big argv-mem 6"]);
   });
 
   test("latency tracking: INFO latencystats and LATENCY HISTOGRAM, as Redis reports them", async () => {
