@@ -40,8 +40,12 @@ export class Cron {
   }
 
   private schedule(tick: () => void): void {
-    const hz = Math.max(1, Math.min(500, this.server.config.getNumber("hz")));
-    this.timer = setTimeout(tick, 1000 / hz);
+    this.timer = setTimeout(tick, 1000 / this.hz());
+  }
+
+  /** The ticks a second: `hz`, within Redis's CONFIG_MIN_HZ and CONFIG_MAX_HZ. */
+  private hz(): number {
+    return Math.max(1, Math.min(500, this.server.config.getNumber("hz")));
   }
 
   stop(): void {
@@ -121,7 +125,7 @@ export class Cron {
    * tick; every tick when the period is no longer than one).
    */
   private runWithPeriod(ms: number): boolean {
-    const tickMs = Math.floor(1000 / Math.max(1, Math.min(500, this.server.config.getNumber("hz"))));
+    const tickMs = Math.floor(1000 / this.hz());
     return ms <= tickMs || (this.cronLoops - 1) % Math.floor(ms / tickMs) === 0;
   }
 

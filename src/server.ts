@@ -593,12 +593,10 @@ export class Server {
     const local = (socket as unknown as { localAddress?: string }).localAddress ?? "";
     const localPort = (socket as unknown as { localPort?: number }).localPort ?? this.port;
     const remotePort = (socket as unknown as { remotePort?: number }).remotePort ?? 0;
-    // acceptTcpHandler / acceptUnixHandler, before the maxclients and protected-mode checks.
-    if (logger.enabled("verbose")) {
-      logger.verbose(isUnix ? `Accepted connection to ${this.config.getString("unixsocket")}` : `Accepted ${formatHost(remote)}:${remotePort}`);
-    }
     const address = isUnix ? `${this.config.getString("unixsocket")}:0` : `${formatHost(remote)}:${remotePort}`;
     const localAddress = isUnix ? `${this.config.getString("unixsocket")}:0` : `${formatHost(local)}:${localPort}`;
+    // acceptTcpHandler / acceptUnixHandler, before the maxclients and protected-mode checks.
+    if (logger.enabled("verbose")) logger.verbose(isUnix ? `Accepted connection to ${this.config.getString("unixsocket")}` : `Accepted ${address}`);
     socket.data = { client: null };
     if (this.clients.size >= this.config.getNumber("maxclients")) {
       this.stats.rejectedConnections++;

@@ -443,8 +443,7 @@ export class Database {
       return;
     }
     table.insertBytes(keyBytes, value, expireAt, Math.floor(this.now() / 1000));
-    const events = this.events;
-    if (events?.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, key ?? bytesToKey(keyBytes));
+    this.keyAdded(keyBytes, key, value);
   }
 
   private observersIdle(): boolean {
@@ -468,11 +467,7 @@ export class Database {
     let key: string | null = null;
     if (!this.observersIdle()) this.notifyChange((key = bytesToKey(keyBytes)), -1);
     const slot = this.table.insertBytes(keyBytes, value, -1, Math.floor(this.now() / 1000));
-    const events = this.events;
-    if (events !== null) {
-      if (events.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, (key ??= bytesToKey(keyBytes)));
-      if (!(value instanceof Uint8Array) && events.keyWaiters()) events.onKeyReady(this, key ?? bytesToKey(keyBytes));
-    }
+    this.keyAdded(keyBytes, key, value);
     return slot;
   }
 
@@ -488,12 +483,20 @@ export class Database {
   /** dbAdd: the "new" event, and a key that blocked clients may be waiting for is signalled. */
   private insert(key: string, value: RedisValue, expireAt: number): number {
     const slot = this.table.insert(key, value, expireAt, Math.floor(this.now() / 1000));
-    const events = this.events;
-    if (events !== null) {
-      events.onNewKey?.(this, key);
-      if (!(value instanceof Uint8Array) && events.keyWaiters()) events.onKeyReady(this, key);
-    }
+    this.keyAdded(null, key, value);
     return slot;
+  }
+
+  /**
+   * dbAdd's events for a key just added, given as bytes or as its string (`key`, null
+   * until something made it): the "new" event, and the clients blocked on the key are
+   * signalled when its value is a collection. The string is made only for them.
+   */
+  private keyAdded(keyBytes: Uint8Array | null, key: string | null, value: RedisValue): void {
+    const events = this.events;
+    if (events === null) return;
+    if (events.onNewKey !== undefined && events.wantsNewKeys?.() !== false) events.onNewKey(this, (key ??= bytesToKey(keyBytes!)));
+    if (!(value instanceof Uint8Array) && events.keyWaiters()) events.onKeyReady(this, key ?? bytesToKey(keyBytes!));
   }
 
   /** Deletes a key if present (expired keys count as absent). Returns whether a live key was removed. */

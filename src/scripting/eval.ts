@@ -8,7 +8,7 @@
 
 import { LuaState, LUA_OK, LUA_TTABLE } from "./lua.ts";
 import { protectGlobals } from "./sandbox.ts";
-import { ERROR_HANDLER_SOURCE, grownArraySize, killScriptFromHook, newScriptState, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
+import { ERROR_HANDLER_SOURCE, fillArgumentArray, grownArraySize, killScriptFromHook, newScriptState, pushArgumentArray, runLuaFunction, sha1hex, type ScriptHost } from "./script-lua.ts";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NAMES, type ScriptRunner } from "./script.ts";
 import type { Client } from "../net/client.ts";
 import { splitInlineArgs } from "../protocol/inline.ts";
@@ -222,10 +222,7 @@ function setArgumentGlobal(lua: LuaState, name: "KEYS" | "ARGV", argv: Uint8Arra
   lua.pushName(name);
   lua.rawGet(-2);
   if (lua.type(-1) === LUA_TTABLE && lua.isBareArray(-1, grownArraySize(to - from), to - from)) {
-    for (let i = from; i < to; i++) {
-      lua.pushBytes(argv[i]!);
-      lua.rawSetI(-2, i - from + 1);
-    }
+    fillArgumentArray(lua, argv, from, to);
     lua.pop(1);
     return;
   }

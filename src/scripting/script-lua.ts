@@ -773,6 +773,11 @@ export function callLuaFunction(
 /** luaCreateArray: argv[from, to) as a Lua array on top of the stack (KEYS, ARGV). */
 export function pushArgumentArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
   lua.newTable(grownArraySize(to - from), 0);
+  fillArgumentArray(lua, argv, from, to);
+}
+
+/** Sets keys 1.. of the table on top of the stack to argv[from, to). */
+export function fillArgumentArray(lua: LuaState, argv: Uint8Array[], from: number, to: number): void {
   for (let i = from; i < to; i++) {
     lua.pushBytes(argv[i]!);
     lua.rawSetI(-2, i - from + 1);
