@@ -95,6 +95,8 @@ export class RequestParser {
    * query buffer once a read is processed, so CLIENT LIST's qbuf counts from here.
    */
   private batchStart = 0;
+  /** The chunk last fed when `buffer` is it (or the rest of it past a large argument); null once copied or released. */
+  private input: Uint8Array | null = null;
   /** The parser's own buffer (null until a chunk had to be appended to pending bytes). */
   private owned: Uint8Array | null = null;
   /** An argument view into `owned` was handed out: its bytes may not be overwritten. */
@@ -139,9 +141,9 @@ export class RequestParser {
   }
 
   /**
-   * Adds received bytes. The chunk may be the Buffer Bun hands the data callback: it is
-   * used as it is, because reading its `.buffer` (which any view of it needs) costs
-   * about 250 ns a chunk; arguments are copied out of it (copyArg) so none is a Buffer.
+   * Adds received bytes. A chunk that starts with no input pending is parsed where it
+   * lies (Bun hands each read's bytes in a fresh buffer that it never writes again:
+   * test/unit/bun-sockets.test.ts), and held until releaseInput().
    */
   feed(chunk: Uint8Array): void {
     if (this.bigArg !== null) {
@@ -155,9 +157,8 @@ export class RequestParser {
     }
     const rest = this.length - this.position;
     if (rest === 0) {
-      // Bun hands each data callback a fresh buffer that it never writes again
-      // (test/unit/bun-sockets.test.ts checks this), so the chunk is kept as it is.
       this.buffer = chunk;
+      this.input = chunk;
       this.length = chunk.length;
       this.position = 0;
       this.batchStart = 0;
@@ -173,6 +174,20 @@ export class RequestParser {
       this.length += chunk.length;
     }
     this.batchStart = this.position;
+  }
+
+  /**
+   * Whether the caller may free the memory of the chunks it fed (server.ts frees each
+   * read's buffer once its requests ran): true when no input of theirs waits to be
+   * parsed and no request is half read, whose arguments may be views of them. Lets go
+   * of the last chunk then. Views of a chunk that the parser handed out as arguments are
+   * the caller's to be done with (copied where kept: ownBytes, the MULTI queue).
+   */
+  releaseInput(): boolean {
+    if (this.input === null) return this.pendingArgs === 0;
+    if (this.position < this.length || this.pendingArgs !== 0) return false;
+    this.release();
+    return true;
   }
 
   /** Moves the pending bytes to the front of a buffer with room for `needed` bytes. */
@@ -197,6 +212,7 @@ export class RequestParser {
       target!.set(this.buffer.subarray(from, this.length));
     }
     this.buffer = target!;
+    this.input = null;
     this.position = 0;
     this.length = rest;
     this.batchStart = 0;
@@ -518,6 +534,7 @@ export class RequestParser {
   /** Nothing is pending: drop the buffer (a large own one too), so an idle client holds no input. */
   private release(): void {
     this.buffer = EMPTY;
+    this.input = null;
     this.length = 0;
     this.position = 0;
     this.batchStart = 0;
@@ -541,6 +558,9 @@ function isSpace(c: number): boolean {
  * ARG_COPY_LIMIT bytes, a plain Uint8Array view beyond (never a Buffer, whose slice()
  * does not copy). Buffer#copy reads the source without a view of it. A caller reading
  * from the parser's own buffer notes the views it makes (RequestParser.ownedShared).
+ * An argument at the very start of a chunk is copied too: ownBytes keeps a view at
+ * offset 0 as it is (it takes it for a large argument assembled in the parser's own
+ * buffer), and a chunk's memory is freed once its requests ran.
  */
 function copyArg(buffer: Uint8Array, from: number, size: number): Uint8Array {
   if (size <= LOOP_COPY_LIMIT) {
@@ -548,7 +568,7 @@ function copyArg(buffer: Uint8Array, from: number, size: number): Uint8Array {
     for (let i = 0; i < size; i++) arg[i] = buffer[from + i]!;
     return arg;
   }
-  if (size <= ARG_COPY_LIMIT) {
+  if (size <= ARG_COPY_LIMIT || buffer.byteOffset + from === 0) {
     const arg = new Uint8Array(size);
     bufferCopy.call(buffer, arg, 0, from, from + size);
     return arg;

@@ -326,6 +326,62 @@ describe("RequestParser", () => {
     for (const argv of kept) expect(text(argv)).toEqual(["ECHO", long]);
   });
 
+  test("releaseInput: a chunk is let go once its requests ran, never while input or a half-read request may need it", () => {
+    const long = "v".repeat(2000);
+    const chunkOf = (wire: string) => new Uint8Array(Buffer.from(wire, "latin1"));
+    const drain = (parser: RequestParser) => {
+      const out: string[][] = [];
+      for (let argv = parser.next(limits); argv !== null; argv = parser.next(limits)) out.push(text(argv as Uint8Array[]));
+      return out;
+    };
+    // Whole requests: released, and the parser reads nothing of the chunk afterwards.
+    let parser = new RequestParser();
+    let chunk = chunkOf(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n${long}\r\n`);
+    parser.feed(chunk);
+    expect(drain(parser)).toEqual([["SET", "k", long]]);
+    expect(parser.releaseInput()).toBe(true);
+    expect(parser.queryBufferLength).toBe(0);
+    chunk.fill(0);
+    parser.feed(chunkOf("*1\r\n$4\r\nPING\r\n"));
+    expect(drain(parser)).toEqual([["PING"]]);
+
+    // Input of the chunk not parsed yet (a request cut short): held.
+    parser = new RequestParser();
+    parser.feed(chunkOf("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI"));
+    expect(drain(parser)).toEqual([["PING"]]);
+    expect(parser.releaseInput()).toBe(false);
+
+    // A request half read whose first arguments are views of the chunk: held, although
+    // every byte of the chunk was consumed.
+    parser = new RequestParser();
+    parser.feed(chunkOf(`*3\r\n$3\r\nSET\r\n$${long.length}\r\n${long}\r\n`));
+    expect(drain(parser)).toEqual([]);
+    expect(parser.releaseInput()).toBe(false);
+    // The next chunk is appended to the parser's own buffer (a copy): it may go, the first may not.
+    parser.feed(chunkOf("$1\r\nv"));
+    expect(drain(parser)).toEqual([]);
+    expect(parser.releaseInput()).toBe(false);
+    parser.feed(chunkOf("\r\n"));
+    expect(drain(parser)).toEqual([["SET", long, "v"]]);
+    expect(parser.releaseInput()).toBe(true);
+
+    // A long argument at the very start of a chunk is a copy, not a view of it (ownBytes
+    // keeps views at offset 0 as they are).
+    parser = new RequestParser();
+    parser.feed(chunkOf(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n`));
+    expect(drain(parser)).toEqual([]);
+    expect(parser.releaseInput()).toBe(false);
+    chunk = chunkOf(`${long}\r\n`);
+    parser.feed(chunk);
+    const [argv] = [parser.next(limits) as Uint8Array[]];
+    expect(argv[2]!.buffer).not.toBe(chunk.buffer);
+    expect(ownBytes(argv[2]!)).toBe(argv[2]!);
+    expect(parser.next(limits)).toBeNull();
+    expect(parser.releaseInput()).toBe(true);
+    chunk.fill(0);
+    expect(text(argv)).toEqual(["SET", "k", long]);
+  });
+
   test("qbuf and qbuf-free: the read being processed, then what is pending, and the spare room", () => {
     const parser = new RequestParser();
     parser.feed(Buffer.from("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$5\r\nab"));
