@@ -1,9 +1,10 @@
-// Each read's buffer is freed as soon as its requests ran (server.ts onRead): arguments
-// longer than ARG_COPY_LIMIT are views of that buffer, so whatever keeps one past its
-// command must have copied it. The same commands with long arguments of every kind go
-// to Bunker and to redis-server in one write, cut at random places, and cut just before
-// each long argument (which then is a read of its own); the replies, the dataset's
-// digest and every value must be the same on both.
+// A read of 16 KB or more is freed as soon as its requests ran (server.ts onRead):
+// arguments longer than ARG_COPY_LIMIT are views of their read, so whatever keeps one
+// past its command must have copied it. The same commands with long arguments of every
+// kind go to Bunker and to redis-server in one write (large reads, freed), cut at random
+// places and around each long argument (reads of every boundary), and with a long last
+// argument as a read of its own (the 20000-byte one is freed: an argument at offset 0 of
+// a read); the replies, the dataset's digest and every value must be the same on both.
 
 import { describe, expect, test } from "bun:test";
 import { haveRedis, usePair, type CommandArgs, type Pair } from "../helpers/differential.ts";
