@@ -812,8 +812,7 @@ describe("process", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("connections as Redis logs them at verbose (accepted, closed by the client, reset) and the reads that ended them", async () => {
-    if (!haveRedis) return;
+  test.skipIf(!haveRedis)("connections as Redis logs them at verbose (accepted, closed by the client, reset) and the reads that ended them", async () => {
     const lines: Record<string, string[]> = {};
     const reads: Record<string, number> = {};
     for (const [name, start] of [["redis", startRedis], ["bunker", startBunker]] as const) {
