@@ -728,11 +728,17 @@ d("DEBUG subcommands match Redis", () => {
 });
 
 d("crash reports", () => {
-  /** Starts a server with DEBUG allowed (and `args`), runs DEBUG <sub>, and returns how it ended and its log. */
+  /**
+   * Starts a server with DEBUG allowed (and `args`), runs DEBUG <sub>, and returns how it
+   * ended and its log. Without its memory test: on a loaded machine redis-server's test of
+   * its own mappings sometimes dies of SIGSEGV itself, whatever the crash was (Bunker
+   * accepts the setting and has no such test).
+   */
   async function crashWith(command: string[], sub: string, args: string[] = []): Promise<{ signal: string | null; exitCode: number | null; log: string[] }> {
     const port = freePort();
     const dir = mkdtempSync(join(tmpdir(), "crash-"));
-    const server = await startProcess([...command, "--port", String(port), "--save", "", "--enable-debug-command", "yes", ...args], port, dir);
+    const base = [...command, "--port", String(port), "--save", "", "--enable-debug-command", "yes", "--crash-memcheck-enabled", "no"];
+    const server = await startProcess([...base, ...args], port, dir);
     const client = await RawClient.connect(port);
     await client.call("SET", "k", "v");
     client.write(encodeCommand(["DEBUG", sub]));
