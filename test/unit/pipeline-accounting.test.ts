@@ -31,6 +31,8 @@ function setup() {
     output = "";
     const wire = requests.map((args) => `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")).join("");
     server.onData(client, Buffer.from(wire, "latin1"));
+    // The end of the event-loop turn: a pipeline's replies are written there.
+    server.beforeSleep();
     return output;
   };
   return { server, send, client };

@@ -125,10 +125,12 @@ describe("call() and the effect stream", () => {
   });
 
   test("inside EXEC a blocking command does not block (denyBlocking)", () => {
-    const { connect, send, take, written } = setup();
+    const { server, connect, send, take, written } = setup();
     const c = connect(1);
     send(c, ["MULTI"], ["BLPOP", "nothing", "0"], ["EXEC"]);
     expect(c.blocked).toBeNull();
+    // A pipeline's replies are written at the end of the turn.
+    server.beforeSleep();
     expect(written.join("")).toContain("*1\r\n*-1\r\n");
     expect(take()).toEqual([]);
   });
@@ -157,6 +159,22 @@ describe("the before-reply stage", () => {
     const c = connect(1);
     send(c, ["PING"]);
     expect(written).toEqual(["1:+PONG\r\n"]);
+  });
+
+  test("with no hook, a pipeline's replies wait for the end of the turn, and the clients' go out together", async () => {
+    const { connect, send, written } = setup();
+    const a = connect(1);
+    const b = connect(2);
+    send(a, ["SET", "k", "1"], ["INCR", "k"]);
+    send(b, ["GET", "k"], ["PING"]);
+    // Not after each callback's microtasks: once the callbacks of the whole poll are done.
+    await Promise.resolve();
+    expect(written).toEqual([]);
+    await Bun.sleep(0);
+    expect(written).toEqual(["1:+OK\r\n:2\r\n", "2:$1\r\n2\r\n+PONG\r\n"]);
+    // A single request is still answered at once.
+    send(a, ["PING"]);
+    expect(written.at(-1)).toBe("1:+PONG\r\n");
   });
 
   test("a hook runs once before the replies of every client of the turn are written", async () => {
