@@ -95,8 +95,6 @@ export class RequestParser {
    * query buffer once a read is processed, so CLIENT LIST's qbuf counts from here.
    */
   private batchStart = 0;
-  /** The chunk last fed when `buffer` is it (or the rest of it past a large argument); null once copied or released. */
-  private input: Uint8Array | null = null;
   /** The parser's own buffer (null until a chunk had to be appended to pending bytes). */
   private owned: Uint8Array | null = null;
   /** An argument view into `owned` was handed out: its bytes may not be overwritten. */
@@ -158,7 +156,6 @@ export class RequestParser {
     const rest = this.length - this.position;
     if (rest === 0) {
       this.buffer = chunk;
-      this.input = chunk;
       this.length = chunk.length;
       this.position = 0;
       this.batchStart = 0;
@@ -184,7 +181,9 @@ export class RequestParser {
    * the caller's to be done with (copied where kept: ownBytes, the MULTI queue).
    */
   releaseInput(): boolean {
-    if (this.input === null) return this.pendingArgs === 0;
+    // `buffer` is a fed chunk unless the pending bytes were copied to the parser's own
+    // buffer (movePending) or nothing is held (release).
+    if (this.buffer === EMPTY || this.buffer === this.owned) return this.pendingArgs === 0;
     if (this.position < this.length || this.pendingArgs !== 0) return false;
     this.release();
     return true;
@@ -212,7 +211,6 @@ export class RequestParser {
       target!.set(this.buffer.subarray(from, this.length));
     }
     this.buffer = target!;
-    this.input = null;
     this.position = 0;
     this.length = rest;
     this.batchStart = 0;
@@ -534,7 +532,6 @@ export class RequestParser {
   /** Nothing is pending: drop the buffer (a large own one too), so an idle client holds no input. */
   private release(): void {
     this.buffer = EMPTY;
-    this.input = null;
     this.length = 0;
     this.position = 0;
     this.batchStart = 0;
