@@ -654,10 +654,11 @@ export class Server {
    * 300k a second: 300 MB of such buffers a second) the allocator meanwhile keeps taking
    * fresh pages for new ones, and the page faults and madvise calls were a tenth of the
    * server's CPU at the memory limit (docs/memory.md). So a large read's buffer is freed
-   * as soon as its requests ran: ArrayBuffer.prototype.transfer detaches it, and its
-   * memory goes back to the allocator at once, for the next read. Not while the parser still
-   * holds input of it, nor while the client is blocked (its command keeps its arguments
-   * until it is served). Arguments longer than ARG_COPY_LIMIT are views of the read;
+   * as soon as its requests ran (RequestParser.freeInput: ArrayBuffer.prototype.transfer
+   * detaches it, and its memory goes back to the allocator at once, for the next read), or
+   * once the parser moved the rest of a request cut by the read's end; with it the
+   * parser's own buffers it outgrew. Not while the client is blocked (its command keeps
+   * its arguments until it is served). Arguments longer than ARG_COPY_LIMIT are views of the read;
    * whatever keeps one past its command copies it (ownBytes for the keyspace, the MULTI
    * queue, CLIENT PAUSE's postponed commands, the slowlog, the effect stream's feeds).
    * A small read is left to the collector: detaching every read (about 350 ns each,
@@ -665,18 +666,18 @@ export class Server {
    * and GETs about 8% slower.
    */
   private onRead(client: Client, data: Buffer): void {
-    this.onData(client, data);
-    if (data.length < READ_RELEASE_MIN_BYTES || client.blocked !== null || !client.parser.releaseInput()) return;
-    const buffer = data.buffer as ArrayBuffer;
     // Bun gives each read a buffer of its own (test/unit/bun-sockets.test.ts); checked anyway.
-    if (data.byteOffset === 0 && buffer.byteLength === data.length) buffer.transfer(0);
+    const disposable = data.length >= READ_RELEASE_MIN_BYTES && data.byteOffset === 0 && data.buffer.byteLength === data.length;
+    this.onData(client, data, disposable);
+    if (client.blocked === null) client.parser.freeInput();
   }
 
-  onData(client: Client, data: Uint8Array): void {
+  /** `disposable`: the memory of `data` may be freed once its requests ran (onRead). */
+  onData(client: Client, data: Uint8Array, disposable = false): void {
     client.totalNetInput += data.length;
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
-    client.parser.feed(data);
+    client.parser.feed(data, disposable, true);
     // readQueryFromClient: the limit holds for every read, whatever the client is doing
     // (blocked, paused, in MULTI, during a busy script, before AUTH...), since its input
     // accumulates while it does.

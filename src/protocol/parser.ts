@@ -18,9 +18,16 @@
 //                           chunks fill it in place (PROTO_MBULK_BIG_ARG)
 //
 // Arguments longer than ARG_COPY_LIMIT are views into the buffer they were read from
-// (EXEC's queue and a blocked command keep them), so `owned` is reused only while no
-// such view of it was handed out; a buffer with views is left to them and the garbage
-// collector. A header line is scanned once however it trickles in (lineScanned), so a
+// (a blocked command keeps them), so `owned` is reused only while no such view of it
+// was handed out; a buffer with views is left to them and the garbage collector.
+// Unless the caller says the requests parsed so far are done with (feed's
+// `argumentsDone`: none blocked, every keeper copied what it kept): then the half-read
+// request's views are copied, `owned` is free to reuse, and the buffers the parser
+// stops using (a read whose rest moved, an `owned` outgrown or dropped, a read copied
+// whole into `owned`) are freed by freeInput() once the read's requests ran, rather
+// than left for the collector: a client pipelining 1 KB values cuts nearly every read
+// inside a request, and each such read and outgrown `owned` was garbage of about
+// 0.5 MB, 80 MB of it for 40 MB of input (docs/memory.md). A header line is scanned once however it trickles in (lineScanned), so a
 // line cut into many chunks is not searched again from its start for every chunk.
 //
 // Lines end as Redis's strchr over its NUL-terminated query buffer finds their end:
@@ -99,6 +106,10 @@ export class RequestParser {
   private owned: Uint8Array | null = null;
   /** An argument view into `owned` was handed out: its bytes may not be overwritten. */
   private ownedShared = false;
+  /** `buffer` is a fed chunk whose memory the caller gave up (feed's `disposable`). */
+  private bufferDisposable = false;
+  /** Buffers the parser no longer reads, for freeInput() to free. */
+  private retired: Uint8Array[] = [];
   /** Arguments still expected in the current multibulk request; 0 when between requests. */
   private pendingArgs = 0;
   /** The length the current argument's $ header announced, -1 until it is read (Redis's bulklen). */
@@ -141,27 +152,43 @@ export class RequestParser {
   /**
    * Adds received bytes. A chunk that starts with no input pending is parsed where it
    * lies (Bun hands each read's bytes in a fresh buffer that it never writes again:
-   * test/unit/bun-sockets.test.ts), and held until releaseInput().
+   * test/unit/bun-sockets.test.ts).
+   *
+   * `disposable`: the chunk's whole ArrayBuffer is the caller's to give up, and
+   * freeInput() may free it once the parser is done with it. `argumentsDone`: no
+   * argument the parser handed out before this chunk is still in use (no request is
+   * blocked; what was kept was copied), so the parser may reuse or free the buffers
+   * they point into. Without both, buffers are left to the garbage collector.
    */
-  feed(chunk: Uint8Array): void {
+  feed(chunk: Uint8Array, disposable = false, argumentsDone = false): void {
+    // What the caller did not free after the last read stays for the collector.
+    if (this.retired.length !== 0) this.retired.length = 0;
     if (this.bigArg !== null) {
       // Fill the pre-sized argument buffer first; anything after it is ordinary input.
       const want = this.bigArg.length - this.bigArgFilled;
       const take = Math.min(want, chunk.length);
       this.bigArg.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.bigArgFilled);
       this.bigArgFilled += take;
-      if (take === chunk.length) return;
+      if (take === chunk.length) {
+        if (disposable) this.retired.push(chunk);
+        return;
+      }
       chunk = chunk.subarray(take);
     }
     const rest = this.length - this.position;
     if (rest === 0) {
       this.buffer = chunk;
+      this.bufferDisposable = disposable;
       this.length = chunk.length;
       this.position = 0;
       this.batchStart = 0;
       this.lineStart = -1;
       return;
     }
+    const previous = this.buffer;
+    const previousDisposable = this.bufferDisposable;
+    const previousOwned = this.owned;
+    if (argumentsDone) this.ownPendingArguments();
     if (this.buffer === this.owned && this.buffer.length - this.length >= chunk.length) {
       this.buffer.set(chunk, this.length);
       this.length += chunk.length;
@@ -170,23 +197,47 @@ export class RequestParser {
       this.buffer.set(chunk, this.length);
       this.length += chunk.length;
     }
+    this.bufferDisposable = false;
     this.batchStart = this.position;
+    if (disposable) this.retired.push(chunk);
+    if (argumentsDone) {
+      if (previousDisposable && previous !== this.buffer) this.retired.push(previous);
+      if (previousOwned !== null && previousOwned !== this.owned) this.retired.push(previousOwned);
+    }
   }
 
   /**
-   * Whether the caller may free the memory of the chunks it fed (server.ts frees each
-   * read's buffer once its requests ran): true when no input of theirs waits to be
-   * parsed and no request is half read, whose arguments may be views of them. Lets go
-   * of the last chunk then. Views of a chunk that the parser handed out as arguments are
-   * the caller's to be done with (copied where kept: ownBytes, the MULTI queue).
+   * After a read's requests ran, none of their arguments still in use: frees the memory
+   * of the buffers the parser stopped reading (the caller's disposable chunks and its
+   * own outgrown buffers) at once, for the next read, rather than at the collector's
+   * next pass (ArrayBuffer.prototype.transfer detaches it).
    */
-  releaseInput(): boolean {
-    // `buffer` is a fed chunk unless the pending bytes were copied to the parser's own
-    // buffer (movePending) or nothing is held (release).
-    if (this.buffer === EMPTY || this.buffer === this.owned) return this.pendingArgs === 0;
-    if (this.position < this.length || this.pendingArgs !== 0) return false;
-    this.release();
-    return true;
+  freeInput(): void {
+    const retired = this.retired;
+    if (retired.length === 0) return;
+    for (let i = 0; i < retired.length; i++) {
+      const memory = retired[i]!.buffer as ArrayBuffer;
+      if (!memory.detached) memory.transfer(0);
+    }
+    retired.length = 0;
+  }
+
+  /**
+   * The half-read request's arguments that are views of the input (longer than
+   * ARG_COPY_LIMIT) become copies, so nothing but the caller's finished requests points
+   * into `buffer` or `owned` any more; with those done, `owned` may be written over.
+   */
+  private ownPendingArguments(): void {
+    const argv = this.argv;
+    if (this.pendingArgs !== 0 && argv.length !== 0) {
+      const input = this.buffer.buffer;
+      const own = this.owned === null ? null : this.owned.buffer;
+      for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i]!;
+        if (arg.length > ARG_COPY_LIMIT && (arg.buffer === input || arg.buffer === own)) argv[i] = arg.slice();
+      }
+    }
+    this.ownedShared = false;
   }
 
   /** Moves the pending bytes to the front of a buffer with room for `needed` bytes. */
@@ -529,14 +580,25 @@ export class RequestParser {
     return args;
   }
 
-  /** Nothing is pending: drop the buffer (a large own one too), so an idle client holds no input. */
+  /**
+   * Nothing is pending: drop the buffer (a large own one too), so an idle client holds
+   * no input. Both may go to freeInput(), which runs only once the requests that could
+   * have views of them are done; a half-read request's views are copied first.
+   */
   private release(): void {
+    const dropOwned = this.owned !== null && (this.ownedShared || this.owned.length > QUERY_BUFFER_KEEP_MAX);
+    if (this.bufferDisposable || dropOwned) {
+      if (this.pendingArgs !== 0) this.ownPendingArguments();
+      if (this.bufferDisposable) this.retired.push(this.buffer);
+      if (dropOwned) this.retired.push(this.owned!);
+    }
     this.buffer = EMPTY;
+    this.bufferDisposable = false;
     this.length = 0;
     this.position = 0;
     this.batchStart = 0;
     this.lineStart = -1;
-    if (this.owned !== null && (this.ownedShared || this.owned.length > QUERY_BUFFER_KEEP_MAX)) {
+    if (dropOwned) {
       this.owned = null;
       this.ownedShared = false;
     }

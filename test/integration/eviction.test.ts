@@ -326,7 +326,7 @@ describe("memory of the Bunker process", () => {
     }
     // Garbage of evicted values waits for the collector, which the cron calls once half of
     // maxmemory was evicted: the RSS must settle within the issue's bound (2x maxmemory
-    // above the start; it settles at 1.2-1.4x here), whatever the moment's peak (2.2-3.1x
+    // above the start; it settles at 1.2-1.4x here), whatever the moment's peak (1.6-2.0x
     // at the end of a round: the collector's and the allocator's lag, see docs/memory.md).
     await waitFor(() => rss() - startRss <= 2 * MAXMEMORY, { what: `RSS within 2x maxmemory of the start (start ${startRss}, now ${rss()}, peak ${peak})` });
     console.log(`eviction RSS: start ${startRss}, peak ${peak} (+${((peak - startRss) / MAXMEMORY).toFixed(2)}x maxmemory), now ${rss()}`);

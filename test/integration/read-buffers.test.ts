@@ -1,4 +1,5 @@
-// A read of 16 KB or more is freed as soon as its requests ran (server.ts onRead):
+// A read of 16 KB or more is freed as soon as its requests ran (server.ts onRead, the
+// parser's freeInput), or once the rest of a request it cut short moved on:
 // arguments longer than ARG_COPY_LIMIT are views of their read, so whatever keeps one
 // past its command must have copied it. The same commands with long arguments of every
 // kind go to Bunker and to redis-server in one write (large reads, freed), cut at random
@@ -170,6 +171,50 @@ d("long arguments survive the release of the reads that brought them", () => {
       for (let i = 0; i < fillers.length; i++) await client.readRawReply();
       expect(await client.call("RPUSH", key, value)).toBe(1);
       expect(await waiter.readRawReply()).toBe(`$${value.length}\r\n${Buffer.from(value).toString("latin1")}\r\n`);
+      waiter.close();
+    }
+    await compareDatasets(p);
+  });
+
+  test("a blocked client's input keeps arriving in reads that are not freed under it", async () => {
+    // The blocking command is cut inside its first key, so it is parsed from the
+    // parser's own buffer (its keys views of that); the reads that arrive while it waits
+    // (some of 20 KB, which are freed when the client is not blocked) move the pending
+    // input around that buffer, or do not fit it.
+    const p = pair();
+    const random = new Random(11);
+    const key = new Uint8Array([...new TextEncoder().encode("waiting:"), ...longBytes(random, 1)]);
+    const value = longBytes(random, 2);
+    const before = Buffer.concat(Array.from({ length: 8 }, (_, i) => encodeCommand(["SET", `before:${i}`, longBytes(random, i)])));
+    const block = encodeCommand(["BLMOVE", key, key, "LEFT", "RIGHT", "0"]);
+    const afterCommands = Array.from({ length: 16 }, (_, i) => ["SET", `after:${i}`, longBytes(random, i)] as CommandArgs);
+    const after = Buffer.concat(afterCommands.map((command) => encodeCommand(command)));
+    const others = Array.from({ length: 20 }, (_, i) => encodeCommand(["SET", `other:${i}`, longBytes(random, i)]));
+    const cut = 30;
+    for (const [server, client] of [
+      [p.bunker, p.b],
+      [p.redis, p.r],
+    ] as const) {
+      const waiter = await RawClient.connect(server.port);
+      waiter.write(Buffer.concat([before, block.subarray(0, cut)]));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      waiter.write(Buffer.concat([block.subarray(cut), after.subarray(0, 100)]));
+      await waitFor(async () => /blocked_clients:1\r/.test(String(await client.call("INFO", "clients"))), { what: "the client to block" });
+      // Pieces that do not fit the spare room after the pending bytes, and some that fit the buffer.
+      for (let from = 100, i = 0; from < after.length; i++) {
+        const to = Math.min(after.length, from + [12000, 9000, 20000][i % 3]!);
+        waiter.write(after.subarray(from, to));
+        from = to;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Other clients' large reads meanwhile.
+      for (const other of others) client.write(other);
+      for (let i = 0; i < others.length; i++) await client.readRawReply();
+      expect(await client.call("RPUSH", key, value)).toBe(1);
+      for (let i = 0; i < 8; i++) expect(await waiter.readRawReply()).toBe("+OK\r\n");
+      expect(await waiter.readRawReply()).toBe(`$${value.length}\r\n${Buffer.from(value).toString("latin1")}\r\n`);
+      for (let i = 0; i < afterCommands.length; i++) expect(await waiter.readRawReply()).toBe("+OK\r\n");
+      expect(await client.call("LLEN", key)).toBe(1);
       waiter.close();
     }
     await compareDatasets(p);

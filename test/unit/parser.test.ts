@@ -326,59 +326,97 @@ describe("RequestParser", () => {
     for (const argv of kept) expect(text(argv)).toEqual(["ECHO", long]);
   });
 
-  test("releaseInput: a chunk is let go once its requests ran, never while input or a half-read request may need it", () => {
+  test("freeInput: a read's buffer and outgrown own buffers are freed once done with, never while input, a half-read request or a kept argument needs them", () => {
     const long = "v".repeat(2000);
+    // A buffer of its own, as Bun hands each read.
     const chunkOf = (wire: string) => new Uint8Array(Buffer.from(wire, "latin1"));
+    const freed = (chunk: Uint8Array) => (chunk.buffer as ArrayBuffer).detached;
     const drain = (parser: RequestParser) => {
       const out: string[][] = [];
       for (let argv = parser.next(limits); argv !== null; argv = parser.next(limits)) out.push(text(argv as Uint8Array[]));
       return out;
     };
-    // Whole requests: released, and the parser reads nothing of the chunk afterwards.
+    // Whole requests: freed, and the parser reads nothing of the chunk afterwards.
     let parser = new RequestParser();
     let chunk = chunkOf(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n${long}\r\n`);
-    parser.feed(chunk);
+    parser.feed(chunk, true, true);
     expect(drain(parser)).toEqual([["SET", "k", long]]);
-    expect(parser.releaseInput()).toBe(true);
+    parser.freeInput();
+    expect(freed(chunk)).toBe(true);
     expect(parser.queryBufferLength).toBe(0);
-    chunk.fill(0);
-    parser.feed(chunkOf("*1\r\n$4\r\nPING\r\n"));
+    parser.feed(chunkOf("*1\r\n$4\r\nPING\r\n"), true, true);
     expect(drain(parser)).toEqual([["PING"]]);
 
-    // Input of the chunk not parsed yet (a request cut short): held.
+    // A chunk not marked disposable is never freed.
     parser = new RequestParser();
-    parser.feed(chunkOf("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI"));
+    chunk = chunkOf("*1\r\n$4\r\nPING\r\n");
+    parser.feed(chunk);
     expect(drain(parser)).toEqual([["PING"]]);
-    expect(parser.releaseInput()).toBe(false);
+    parser.freeInput();
+    expect(freed(chunk)).toBe(false);
+
+    // Input of the chunk not parsed yet (a request cut short): held until the next chunk
+    // moved it to the parser's own buffer; that chunk, copied there whole, goes at once.
+    parser = new RequestParser();
+    const first = chunkOf("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI");
+    parser.feed(first, true, true);
+    expect(drain(parser)).toEqual([["PING"]]);
+    parser.freeInput();
+    expect(freed(first)).toBe(false);
+    const second = chunkOf("NG\r\n*1\r\n$4\r\nEC");
+    parser.feed(second, true, true);
+    expect(drain(parser)).toEqual([["PING"]]);
+    parser.freeInput();
+    expect([freed(first), freed(second)]).toEqual([true, true]);
+    parser.feed(chunkOf("HO\r\n"), true, true);
+    expect(drain(parser)).toEqual([["ECHO"]]);
 
     // A request half read whose first arguments are views of the chunk: held, although
-    // every byte of the chunk was consumed.
+    // every byte of the chunk was consumed; once the request goes on in the parser's own
+    // buffer its views are copies and the chunk is freed.
     parser = new RequestParser();
-    parser.feed(chunkOf(`*3\r\n$3\r\nSET\r\n$${long.length}\r\n${long}\r\n`));
+    chunk = chunkOf(`*3\r\n$3\r\nSET\r\n$${long.length}\r\n${long}\r\n$1`);
+    parser.feed(chunk, true, true);
     expect(drain(parser)).toEqual([]);
-    expect(parser.releaseInput()).toBe(false);
-    // The next chunk is appended to the parser's own buffer (a copy): it may go, the first may not.
-    parser.feed(chunkOf("$1\r\nv"));
+    parser.freeInput();
+    expect(freed(chunk)).toBe(false);
+    parser.feed(chunkOf("\r\nv"), true, true);
     expect(drain(parser)).toEqual([]);
-    expect(parser.releaseInput()).toBe(false);
-    parser.feed(chunkOf("\r\n"));
+    parser.freeInput();
+    expect(freed(chunk)).toBe(true);
+    parser.feed(chunkOf("\r\n"), true, true);
     expect(drain(parser)).toEqual([["SET", long, "v"]]);
-    expect(parser.releaseInput()).toBe(true);
+
+    // A request's arguments still in use (a blocked command keeps them): the chunk they
+    // are views of is neither freed nor written over, whatever arrives meanwhile.
+    parser = new RequestParser();
+    chunk = chunkOf(`*2\r\n$4\r\nECHO\r\n$${long.length}\r\n${long}\r\n*2\r\n$4\r\nECHO\r\n$${long.length}\r\n`);
+    parser.feed(chunk, true, true);
+    const kept = parser.next(limits) as Uint8Array[];
+    expect(kept[1]!.buffer).toBe(chunk.buffer);
+    for (let i = 0; i < 5; i++) {
+      parser.feed(chunkOf(long.slice(0, 300)), true, false);
+      parser.freeInput();
+    }
+    expect(freed(chunk)).toBe(false);
+    parser.feed(chunkOf(`${long.slice(1500)}\r\n`), true, true);
+    expect(drain(parser)).toEqual([["ECHO", long]]);
+    expect(text(kept)).toEqual(["ECHO", long]);
 
     // A long argument at the very start of a chunk is a copy, not a view of it (ownBytes
     // keeps views at offset 0 as they are).
     parser = new RequestParser();
-    parser.feed(chunkOf(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n`));
+    parser.feed(chunkOf(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${long.length}\r\n`), true, true);
     expect(drain(parser)).toEqual([]);
-    expect(parser.releaseInput()).toBe(false);
+    parser.freeInput();
     chunk = chunkOf(`${long}\r\n`);
-    parser.feed(chunk);
+    parser.feed(chunk, true, true);
     const [argv] = [parser.next(limits) as Uint8Array[]];
     expect(argv[2]!.buffer).not.toBe(chunk.buffer);
     expect(ownBytes(argv[2]!)).toBe(argv[2]!);
     expect(parser.next(limits)).toBeNull();
-    expect(parser.releaseInput()).toBe(true);
-    chunk.fill(0);
+    parser.freeInput();
+    expect(freed(chunk)).toBe(true);
     expect(text(argv)).toEqual(["SET", "k", long]);
   });
 
