@@ -25,6 +25,7 @@
 import type { CommandSpec } from "./table.ts";
 import { keyless } from "./table.ts";
 import type { Client } from "../net/client.ts";
+import type { Config } from "../config.ts";
 import { argIs, argLower, bytesToKey, integerBytes, keyToBytes, ownBytes, parseInteger, textToBytes } from "../db/bytes.ts";
 import {
   ENTRIES_READ_UNKNOWN,
@@ -218,8 +219,10 @@ function replyEntries(client: Client, entries: StreamEntry[]): void {
 }
 
 /** Stream values must be stored as bytes the keyspace owns (parser arguments are views). */
-function ownedFields(args: Uint8Array[]): Uint8Array[] {
-  return args.map((arg) => ownBytes(arg));
+function ownedFields(argv: Uint8Array[], from: number): Uint8Array[] {
+  const fields: Uint8Array[] = [];
+  for (let i = from; i < argv.length; i++) fields.push(ownBytes(argv[i]!));
+  return fields;
 }
 
 // ---- consumers --------------------------------------------------------------------------
@@ -396,7 +399,7 @@ function parseAddOrTrimArgs(client: Client, argv: Uint8Array[], isXadd: boolean)
     effectiveLimit = Number(limit);
   } else if (approx) {
     // Without LIMIT an approximate trim still bounds its work, like Redis.
-    effectiveLimit = 100 * client.server.config.getNumber("stream-node-max-entries");
+    effectiveLimit = 100 * nodeLimits(client).maxEntries;
     if (effectiveLimit <= 0) effectiveLimit = 10000;
     if (effectiveLimit > 1000000) effectiveLimit = 1000000;
   }
@@ -405,9 +408,33 @@ function parseAddOrTrimArgs(client: Client, argv: Uint8Array[], isXadd: boolean)
   return parsed;
 }
 
-function nodeLimits(client: Client): { maxEntries: number; maxBytes: number } {
+interface NodeLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+const nodeLimitsByConfig = new WeakMap<Config, NodeLimits>();
+
+/**
+ * stream-node-max-entries and -bytes, which every XADD reads: kept current by the
+ * config's change listeners rather than looked up by name each time (two lookups were
+ * a twentieth of an XADD's time).
+ */
+function nodeLimits(client: Client): NodeLimits {
   const config = client.server.config;
-  return { maxEntries: config.getNumber("stream-node-max-entries"), maxBytes: config.getNumber("stream-node-max-bytes") };
+  let limits = nodeLimitsByConfig.get(config);
+  if (limits === undefined) {
+    const current: NodeLimits = { maxEntries: 0, maxBytes: 0 };
+    const refresh = (): void => {
+      current.maxEntries = config.getNumber("stream-node-max-entries");
+      current.maxBytes = config.getNumber("stream-node-max-bytes");
+    };
+    refresh();
+    config.onChange("stream-node-max-entries", refresh);
+    config.onChange("stream-node-max-bytes", refresh);
+    nodeLimitsByConfig.set(config, (limits = current));
+  }
+  return limits;
 }
 
 /** STREAM_LISTPACK_MAX_SIZE: a listpack cannot hold more bytes than this. */
@@ -477,7 +504,7 @@ function xadd(client: Client, argv: Uint8Array[]): void {
     return;
   }
   const limits = nodeLimits(client);
-  stream.appendEntry(id, ownedFields(argv.slice(fieldsStart)), limits.maxEntries, limits.maxBytes);
+  stream.appendEntry(id, ownedFields(argv, fieldsStart), limits.maxEntries, limits.maxBytes);
   replyId(client, id);
   keyChangedBytes(client, NOTIFY_STREAM, "xadd", key);
   if (parsed.trim !== null && stream.trim(parsed.trim) > 0) keyChangedBytes(client, NOTIFY_STREAM, "xtrim", key, 0);

@@ -253,6 +253,19 @@ function idDelta(value: bigint, base: bigint): bigint {
   return delta >= 0n && delta <= INT64_MAX_BIG ? delta : BigInt.asIntN(64, delta);
 }
 
+/**
+ * listpackBigIntSize(idDelta(value, base)), without a BigInt subtraction when both are
+ * safe integers (millisecond times and sequence numbers are), whose difference then is
+ * exact and the same int64.
+ */
+function idDeltaSize(value: bigint, base: bigint): number {
+  if (value <= MAX_SAFE_ID_PART && base <= MAX_SAFE_ID_PART) {
+    const delta = Number(value) - Number(base);
+    return delta >= -2147483648 && delta <= 2147483647 ? listpackIntSize(delta) : 10;
+  }
+  return listpackBigIntSize(idDelta(value, base));
+}
+
 const INT64_MAX_BIG = 0x7fffffffffffffffn;
 
 /** Listpack header (6 bytes) and terminator (1). */
@@ -307,8 +320,8 @@ class StreamNode {
     const fieldCount = fields.length >>> 1;
     const sameFields = this.hasMasterFields(fields);
     let size = listpackIntSize(sameFields ? 2 : 0); // flags
-    size += listpackBigIntSize(idDelta(entry.id.ms, this.masterId.ms));
-    size += listpackBigIntSize(idDelta(entry.id.seq, this.masterId.seq));
+    size += idDeltaSize(entry.id.ms, this.masterId.ms);
+    size += idDeltaSize(entry.id.seq, this.masterId.seq);
     if (!sameFields) size += listpackIntSize(fieldCount);
     for (let i = 0; i < fields.length; i += 2) {
       if (!sameFields) size += listpackBytesSize(fields[i]!);
@@ -617,6 +630,11 @@ export class RedisStream {
    * removed by whole-node drops. Returns how many entries were removed.
    */
   trim(spec: StreamTrimSpec): number {
+    // XADD's usual MAXLEN ~: the oldest node cannot go whole yet (walkTrim's first test).
+    if (spec.approx && spec.strategy === "maxlen") {
+      const first = this.nodes[0];
+      if (first === undefined || this.liveCount - first.entries.length < spec.maxLen) return 0;
+    }
     return this.walkTrim(spec, true).removed;
   }
 
@@ -663,9 +681,11 @@ export class RedisStream {
       break;
     }
     if (apply) {
-      for (const node of this.nodes.splice(0, wholeNodes)) {
-        this.nodeBytes -= node.ownBytes;
-        for (const entry of node.entries) this.entryBytes -= streamEntryBytes(entry.fields);
+      if (wholeNodes > 0) {
+        for (const node of this.nodes.splice(0, wholeNodes)) {
+          this.nodeBytes -= node.ownBytes;
+          for (const entry of node.entries) this.entryBytes -= streamEntryBytes(entry.fields);
+        }
       }
       if (partial !== null) {
         // The node keeps its tombstones; with MINID it can even be left with no live entry,
