@@ -537,7 +537,7 @@ function exactTrimArgv(argv: Uint8Array[], parsed: AddOrTrimArgs, stream: RedisS
 function xtrim(client: Client, argv: Uint8Array[]): void {
   const parsed = parseAddOrTrimArgs(client, argv, false);
   if (parsed === null) return;
-  const key = bytesToKey(argv[1]!);
+  const key = argv[1]!;
   const stream = streamForWrite(client, key);
   if (stream === null) return;
   if (stream === undefined) {
@@ -551,7 +551,7 @@ function xtrim(client: Client, argv: Uint8Array[]): void {
   }
   const removed = stream.trim(parsed.trim!);
   if (removed > 0) {
-    keyChanged(client, NOTIFY_STREAM, "xtrim", key, removed);
+    keyChangedBytes(client, NOTIFY_STREAM, "xtrim", key, removed);
     propagateAs(client, () => exactTrimArgv(argv, parsed, stream));
   }
   client.reply.integer(removed);

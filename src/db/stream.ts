@@ -283,6 +283,14 @@ export function streamEntryBytes(fields: Uint8Array[]): number {
   return bytes;
 }
 
+interface TrimOutcome {
+  readonly removed: number;
+  /** False when the stream would be left as it is (a trim can drop a node of tombstones only). */
+  readonly changes: boolean;
+}
+
+const NOTHING_TRIMMED: TrimOutcome = Object.freeze({ removed: 0, changes: false });
+
 class StreamNode {
   /** Live entries, ascending. */
   entries: StreamEntry[] = [];
@@ -630,11 +638,6 @@ export class RedisStream {
    * removed by whole-node drops. Returns how many entries were removed.
    */
   trim(spec: StreamTrimSpec): number {
-    // XADD's usual MAXLEN ~: the oldest node cannot go whole yet (walkTrim's first test).
-    if (spec.approx && spec.strategy === "maxlen") {
-      const first = this.nodes[0];
-      if (first === undefined || this.liveCount - first.entries.length < spec.maxLen) return 0;
-    }
     return this.walkTrim(spec, true).removed;
   }
 
@@ -644,11 +647,17 @@ export class RedisStream {
    * and remove no entry). XTRIM leaves a stream it would not change untouched, as Redis
    * signals the key only when entries go.
    */
-  trimPlan(spec: StreamTrimSpec): { removed: number; changes: boolean } {
+  trimPlan(spec: StreamTrimSpec): TrimOutcome {
     return this.walkTrim(spec, false);
   }
 
-  private walkTrim(spec: StreamTrimSpec, apply: boolean): { removed: number; changes: boolean } {
+  private walkTrim(spec: StreamTrimSpec, apply: boolean): TrimOutcome {
+    // The usual MAXLEN ~ of XADD and XTRIM: the oldest node cannot go whole yet (the
+    // loop's first test), so nothing goes.
+    if (spec.approx && spec.strategy === "maxlen") {
+      const first = this.nodes[0];
+      if (first === undefined || this.liveCount - first.entries.length < spec.maxLen) return NOTHING_TRIMMED;
+    }
     let removed = 0;
     let liveCount = this.liveCount;
     let wholeNodes = 0;
