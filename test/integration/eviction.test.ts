@@ -324,11 +324,14 @@ describe("memory of the Bunker process", () => {
       expect(await info(s.client, "used_memory")).toBeLessThanOrEqual(MAXMEMORY + 64 * 1024);
       peak = Math.max(peak, rss());
     }
-    // Garbage of evicted values waits for the collector, which the cron calls once half of
-    // maxmemory was evicted: the RSS must settle within the issue's bound (2x maxmemory
-    // above the start; it settles at 1.2-1.4x here), whatever the moment's peak (1.6-2.0x
-    // at the end of a round: the collector's and the allocator's lag, see docs/memory.md).
+    // Garbage waits for the collector (the cron asks for one once half of maxmemory was
+    // evicted) and freed pages for the allocator's purge delay: the RSS must settle within
+    // the issue's bound (2x maxmemory above the start; 1.6-1.9x right after the last round
+    // here, 1.2-1.4x a few seconds later), whatever the moment's peak (see docs/memory.md).
     await waitFor(() => rss() - startRss <= 2 * MAXMEMORY, { what: `RSS within 2x maxmemory of the start (start ${startRss}, now ${rss()}, peak ${peak})` });
+    // Round ends were at 1.6-1.9x in 6 runs; 2.3-2.6x and more (3 runs) while the reads a
+    // request straddles and the parser's outgrown buffers were left to the collector.
+    expect(peak - startRss).toBeLessThanOrEqual(2.5 * MAXMEMORY);
     console.log(`eviction RSS: start ${startRss}, peak ${peak} (+${((peak - startRss) / MAXMEMORY).toFixed(2)}x maxmemory), now ${rss()}`);
   });
 });
