@@ -677,7 +677,7 @@ export class Server {
     client.totalNetInput += data.length;
     this.stats.readsProcessed++;
     this.stats.netInputBytes += data.length;
-    client.parser.feed(data, disposable, true);
+    client.parser.feed(data, disposable, client.blocked === null);
     // readQueryFromClient: the limit holds for every read, whatever the client is doing
     // (blocked, paused, in MULTI, during a busy script, before AUTH...), since its input
     // accumulates while it does.

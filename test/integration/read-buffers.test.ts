@@ -9,7 +9,9 @@
 
 import { describe, expect, test } from "bun:test";
 import { haveRedis, usePair, type CommandArgs, type Pair } from "../helpers/differential.ts";
-import { encodeCommand, RawClient } from "../helpers/server.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { encodeCommand, RawClient, startBunker } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { ARG_COPY_LIMIT } from "../../src/protocol/parser.ts";
 import { Random } from "../../src/util/random.ts";
@@ -218,5 +220,56 @@ d("long arguments survive the release of the reads that brought them", () => {
       waiter.close();
     }
     await compareDatasets(p);
+  });
+});
+
+describe("the arguments a blocked command keeps", () => {
+  test("stay intact while its client's input arrives, as the propagated command shows", async () => {
+    // XREADGROUP keeps its group argument (a view: longer than ARG_COPY_LIMIT) until it
+    // is served, to propagate the delivery as XCLAIM. It is cut inside its name, so it is
+    // parsed from the parser's own buffer, the group a view of that (not at its start,
+    // which the parser would copy); that buffer must then not be written over by the
+    // input that keeps coming, in pieces that do not fit its spare room.
+    const server = await startBunker({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
+    try {
+      const random = new Random(5);
+      // 6000 bytes: the blocking command fills more of a 16 KB own buffer than what follows it.
+      const group = new Uint8Array([...new TextEncoder().encode("group:"), ...longBytes(random, 1).subarray(0, 994), ...new Uint8Array(5000).fill(103)]);
+      const client = await RawClient.connect(server.port);
+      expect(await client.call("XGROUP", "CREATE", "s", group, "$", "MKSTREAM")).toBe("OK");
+      const waiter = await RawClient.connect(server.port);
+      const before = Buffer.concat(Array.from({ length: 8 }, (_, i) => encodeCommand(["SET", `before:${i}`, longBytes(random, i)])));
+      const block = encodeCommand(["XREADGROUP", "GROUP", group, "consumer", "BLOCK", "0", "STREAMS", "s", ">"]);
+      const cut = 20;
+      const afterCommands = Array.from({ length: 16 }, (_, i) => encodeCommand(["SET", `after:${i}`, longBytes(random, i)]));
+      const after = Buffer.concat(afterCommands);
+      waiter.write(Buffer.concat([before, block.subarray(0, cut)]));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      waiter.write(Buffer.concat([block.subarray(cut), after.subarray(0, 100)]));
+      await waitFor(async () => /blocked_clients:1\r/.test(String(await client.call("INFO", "clients"))), { what: "the client to block" });
+      // The first piece does not fit the room after the pending bytes, and they are fewer
+      // than the bytes parsed before them: the buffer would be reused if it could.
+      for (let from = 100, i = 0; from < after.length; i++) {
+        const to = Math.min(after.length, from + [11000, 9000, 20000][i % 3]!);
+        waiter.write(after.subarray(from, to));
+        from = to;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await client.call("XADD", "s", "1-1", "f", "v")).toBe("1-1");
+      for (let i = 0; i < 8; i++) expect(await waiter.readRawReply()).toBe("+OK\r\n");
+      await waiter.readRawReply();
+      for (let i = 0; i < afterCommands.length; i++) expect(await waiter.readRawReply()).toBe("+OK\r\n");
+      const aofDir = join(server.dir, "appendonlydir");
+      const incr = readdirSync(aofDir).find((name) => name.endsWith(".incr.aof"))!;
+      const aof = readFileSync(join(aofDir, incr), "latin1");
+      const groupText = Buffer.from(group).toString("latin1");
+      // The group's creation and the delivery's XCLAIM both carry it as it was sent.
+      expect(aof.split(`$${group.length}\r\n${groupText}\r\n`).length - 1).toBe(2);
+      expect(aof).toContain("$6\r\nXCLAIM\r\n");
+      waiter.close();
+      client.close();
+    } finally {
+      await server.stop();
+    }
   });
 });
