@@ -658,8 +658,9 @@ export class Server {
    * detaches it, and its memory goes back to the allocator at once, for the next read), or
    * once the parser moved the rest of a request cut by the read's end; with it the
    * parser's own buffers it outgrew. Not while the client is blocked (its command keeps
-   * its arguments until it is served). Arguments longer than ARG_COPY_LIMIT are views of the read;
-   * whatever keeps one past its command copies it (ownBytes for the keyspace, the MULTI
+   * its arguments until it is served: XREADGROUP propagates its group argument then).
+   * Arguments longer than ARG_COPY_LIMIT are views of the read; whatever keeps one past
+   * its command copies it (ownBytes for the keyspace, the MULTI
    * queue, CLIENT PAUSE's postponed commands, the slowlog, the effect stream's feeds).
    * A small read is left to the collector: detaching every read (about 350 ns each,
    * making the buffer's ArrayBuffer object, then the transfer) made small pipelined SETs

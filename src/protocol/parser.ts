@@ -27,8 +27,10 @@
 // whole into `owned`) are freed by freeInput() once the read's requests ran, rather
 // than left for the collector: a client pipelining 1 KB values cuts nearly every read
 // inside a request, and each such read and outgrown `owned` was garbage of about
-// 0.5 MB, 80 MB of it for 40 MB of input (docs/memory.md). A header line is scanned once however it trickles in (lineScanned), so a
-// line cut into many chunks is not searched again from its start for every chunk.
+// 0.5 MB, 80 MB of it for 40 MB of input (docs/memory.md).
+//
+// A header line is scanned once however it trickles in (lineScanned), so a line cut
+// into many chunks is not searched again from its start for every chunk.
 //
 // Lines end as Redis's strchr over its NUL-terminated query buffer finds their end:
 // a NUL byte stops the search as the terminator would, and the request then waits
