@@ -93,6 +93,27 @@ function aroundPayloads(commands: CommandArgs[]): number[] {
   return starts;
 }
 
+/**
+ * The waiter sends `before` with the first `cut` bytes of the blocking command `block`,
+ * then in another write the rest of it with the first 100 bytes of `after`; once it is
+ * blocked (seen by `observer`), the rest of `after` in writes of the sizes `pieces`
+ * cycles through, each let out on its own.
+ */
+async function blockAmidInput(waiter: RawClient, observer: RawClient, input: { before: Uint8Array; block: Uint8Array; cut: number; after: Uint8Array; pieces: number[] }): Promise<void> {
+  const { before, block, cut, after, pieces } = input;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+  waiter.write(Buffer.concat([before, block.subarray(0, cut)]));
+  await pause();
+  waiter.write(Buffer.concat([block.subarray(cut), after.subarray(0, 100)]));
+  await waitFor(async () => /blocked_clients:1\r/.test(String(await observer.call("INFO", "clients"))), { what: "the client to block" });
+  for (let from = 100, i = 0; from < after.length; i++) {
+    const to = Math.min(after.length, from + pieces[i % pieces.length]!);
+    waiter.write(after.subarray(from, to));
+    from = to;
+    await pause();
+  }
+}
+
 async function compareDatasets(p: Pair): Promise<void> {
   const keys = (await p.r.call("KEYS", "*")) as string[];
   expect(keys.length).toBeGreaterThan(20);
@@ -198,17 +219,8 @@ d("long arguments survive the release of the reads that brought them", () => {
       [p.redis, p.r],
     ] as const) {
       const waiter = await RawClient.connect(server.port);
-      waiter.write(Buffer.concat([before, block.subarray(0, cut)]));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      waiter.write(Buffer.concat([block.subarray(cut), after.subarray(0, 100)]));
-      await waitFor(async () => /blocked_clients:1\r/.test(String(await client.call("INFO", "clients"))), { what: "the client to block" });
       // Pieces that do not fit the spare room after the pending bytes, and some that fit the buffer.
-      for (let from = 100, i = 0; from < after.length; i++) {
-        const to = Math.min(after.length, from + [12000, 9000, 20000][i % 3]!);
-        waiter.write(after.subarray(from, to));
-        from = to;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await blockAmidInput(waiter, client, { before, block, cut, after, pieces: [12000, 9000, 20000] });
       // Other clients' large reads meanwhile.
       for (const other of others) client.write(other);
       for (let i = 0; i < others.length; i++) await client.readRawReply();
@@ -243,18 +255,9 @@ describe("the arguments a blocked command keeps", () => {
       const cut = 20;
       const afterCommands = Array.from({ length: 16 }, (_, i) => encodeCommand(["SET", `after:${i}`, longBytes(random, i)]));
       const after = Buffer.concat(afterCommands);
-      waiter.write(Buffer.concat([before, block.subarray(0, cut)]));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      waiter.write(Buffer.concat([block.subarray(cut), after.subarray(0, 100)]));
-      await waitFor(async () => /blocked_clients:1\r/.test(String(await client.call("INFO", "clients"))), { what: "the client to block" });
       // The first piece does not fit the room after the pending bytes, and they are fewer
       // than the bytes parsed before them: the buffer would be reused if it could.
-      for (let from = 100, i = 0; from < after.length; i++) {
-        const to = Math.min(after.length, from + [11000, 9000, 20000][i % 3]!);
-        waiter.write(after.subarray(from, to));
-        from = to;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await blockAmidInput(waiter, client, { before, block, cut, after, pieces: [11000, 9000, 20000] });
       expect(await client.call("XADD", "s", "1-1", "f", "v")).toBe("1-1");
       for (let i = 0; i < 8; i++) expect(await waiter.readRawReply()).toBe("+OK\r\n");
       await waiter.readRawReply();
