@@ -259,10 +259,7 @@ function idDelta(value: bigint, base: bigint): bigint {
  * exact and the same int64.
  */
 function idDeltaSize(value: bigint, base: bigint): number {
-  if (value <= MAX_SAFE_ID_PART && base <= MAX_SAFE_ID_PART) {
-    const delta = Number(value) - Number(base);
-    return delta >= -2147483648 && delta <= 2147483647 ? listpackIntSize(delta) : 10;
-  }
+  if (value <= MAX_SAFE_ID_PART && base <= MAX_SAFE_ID_PART) return listpackIntSize(Number(value) - Number(base));
   return listpackBigIntSize(idDelta(value, base));
 }
 
